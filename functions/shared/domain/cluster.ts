@@ -1,0 +1,58 @@
+/**
+ * The cluster as the domain sees it: the desired spec (what was asked, `generation`)
+ * and the observed state (what runs, `observedGeneration`), as Kubernetes objects do.
+ * Pure types and rules: no SDK imports here.
+ */
+export const CLUSTER_STATUSES = [
+  'PENDING',
+  'PROVISIONING',
+  'READY',
+  'UPDATING',
+  'DELETING',
+  'DELETED',
+  'FAILED',
+] as const;
+export type ClusterStatus = (typeof CLUSTER_STATUSES)[number];
+
+export const OPERATION_STATUSES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
+export type OperationStatus = (typeof OPERATION_STATUSES)[number];
+export const TERMINAL_OPERATION_STATUSES: readonly OperationStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
+
+export const OPERATION_TYPES = ['CREATE', 'UPDATE', 'DELETE'] as const;
+export type OperationType = (typeof OPERATION_TYPES)[number];
+
+/** Compute, memory and storage of one node, from the API's size plan. */
+export interface NodeSize {
+  /** Kubernetes CPU quantity per node, e.g. `500m`. */
+  readonly cpu: string;
+  /** Kubernetes memory quantity per node, e.g. `1Gi`. */
+  readonly memory: string;
+  /** Persistent volume size per node in GiB. */
+  readonly storageGiB: number;
+}
+
+/** What a blueprint needs to render a cluster: the desired spec, never the observed state. */
+export interface ClusterSpec {
+  readonly tenantId: string;
+  readonly clusterId: string;
+  readonly name: string;
+  readonly engine: string;
+  readonly version: string;
+  readonly region: string;
+  readonly nodes: number;
+  readonly size: NodeSize;
+  /** Engine settings, already validated by the engine's own schema. */
+  readonly settings: Readonly<Record<string, unknown>>;
+  readonly generation: number;
+}
+
+/** Connection details that may be shown to API users (never secret values). */
+export interface ConnectionInfo {
+  /** In-cluster DNS name of the service, e.g. `qdrant.stratus-cl-abc.svc.cluster.local`. */
+  readonly host: string;
+  readonly port: number;
+  /** `<protocol>://<host>:<port>` */
+  readonly endpoint: string;
+  /** Where the credential lives: namespace/name/key of a Kubernetes Secret. */
+  readonly credentialRef?: { readonly namespace: string; readonly name: string; readonly key: string };
+}

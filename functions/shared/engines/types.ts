@@ -1,0 +1,51 @@
+import type { ZodType } from 'zod';
+import type { ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
+
+/** A Kubernetes object as Stratus renders it and the Kubernetes layer applies it. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    [key: string]: unknown;
+  };
+  [key: string]: unknown;
+}
+
+/** Result of a readiness check over the live objects read back from Kubernetes. */
+export type Readiness =
+  | { readonly ready: true }
+  | { readonly ready: false; readonly reason: string; readonly permanent?: boolean };
+
+/** Context for rendering: values the blueprint cannot derive from the spec. */
+export interface RenderContext {
+  /** Generated credentials, created once per cluster and kept in Kubernetes only. */
+  readonly secrets: Readonly<Record<string, string>>;
+  /** Operation and correlation ids, put on every object as annotations. */
+  readonly operationId: string;
+  readonly correlationId: string;
+}
+
+/**
+ * An engine plugin. Plain StatefulSet engines and operator-backed engines fit the same shape.
+ */
+export interface Blueprint {
+  readonly engine: string;
+  readonly displayName: string;
+  /** Supported versions, oldest first; the last is the default. */
+  readonly versions: readonly string[];
+  /** Engine settings accepted by the API (strict: unknown keys are refused). */
+  readonly settingsSchema: ZodType<Record<string, unknown>>;
+  /** Names of the generated secrets the engine needs (e.g. `apiKey`). */
+  readonly secretNames: readonly string[];
+  /** All objects for the cluster, in apply order (namespace first). */
+  render(spec: ClusterSpec, ctx: RenderContext): KubeObject[];
+  /** References of the objects whose live state decides readiness. */
+  readinessRefs(spec: ClusterSpec): Array<Pick<KubeObject, 'apiVersion' | 'kind'> & { metadata: { name: string; namespace: string } }>;
+  /** Readiness from the live objects (same order as readinessRefs; undefined = not found). */
+  readiness(spec: ClusterSpec, live: ReadonlyArray<KubeObject | undefined>): Readiness;
+  connection(spec: ClusterSpec): ConnectionInfo;
+}
