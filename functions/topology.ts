@@ -1,0 +1,201 @@
+/**
+ * The one declaration of Stratus's functions and their triggers (DESIGN.md section 5).
+ *
+ * `lib/` turns it into AWS resources (NodejsFunction, API Gateway routes, event source
+ * mappings with filters, queues); `local/` turns it into in-process triggers that call the very
+ * same handlers. Nothing about wiring is written anywhere else, so local runs cannot drift from AWS.
+ *
+ * This module is data plus pure functions: no SDK, no CDK imports.
+ */
+
+/** A filter pattern in Lambda event-filtering / EventBridge pattern syntax. */
+export type FilterPattern = Record<string, unknown>;
+
+/** Where an environment variable's value comes from; each runtime resolves these its own way. */
+export type EnvSource =
+  | { readonly ref: 'table' }
+  | { readonly ref: 'queueUrl'; readonly queue: QueueId }
+  | { readonly ref: 'bus' }
+  | { readonly ref: 'region' }
+  | { readonly ref: 'regions' }
+  | { readonly ref: 'eksClusters' }
+  | { readonly ref: 'kubeAuth' }
+  | { readonly value: string };
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+export interface HttpRoute {
+  readonly method: HttpMethod;
+  /** API Gateway resource path, with `{param}` placeholders, e.g. `/v1/clusters/{clusterId}`. */
+  readonly path: string;
+}
+
+export type Trigger =
+  | { readonly type: 'http'; readonly routes: readonly HttpRoute[] }
+  | {
+      readonly type: 'stream';
+      /** Filter patterns, one of which a record must match (OR), evaluated per region. */
+      readonly filters: (region: string) => readonly FilterPattern[];
+      readonly batchSize: number;
+      readonly maxBatchingWindowSeconds: number;
+      /** Retries of a failing record before it goes to the stream failure queue. */
+      readonly retryAttempts: number;
+      readonly bisectBatchOnError: boolean;
+    }
+  | {
+      readonly type: 'queue';
+      readonly queue: QueueId;
+      readonly batchSize: number;
+      readonly maxBatchingWindowSeconds: number;
+      readonly maxConcurrency: number;
+    };
+
+export interface FunctionDef {
+  /** Path of the handler module from the repository root. */
+  readonly entry: string;
+  /** Exported handler name. */
+  readonly handler: 'handler';
+  readonly description: string;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  readonly triggers: readonly Trigger[];
+  readonly environment: Readonly<Record<string, EnvSource>>;
+  /** What the function may do; each runtime grants (CDK) or ignores (local) it. */
+  readonly permissions: readonly Permission[];
+}
+
+export type Permission =
+  | 'table:read'
+  | 'table:write'
+  | 'queue:send'
+  | 'bus:put'
+  | 'eks:describe'
+  | 'eks:access';
+
+export interface QueueDef {
+  /** Visibility timeout: at least 6x the consumer's timeout, as AWS recommends. */
+  readonly visibilityTimeoutSeconds: number;
+  /** Receives before a message moves to the queue's DLQ. */
+  readonly maxReceiveCount: number;
+  readonly retentionDays: number;
+}
+
+export const QUEUES = {
+  provisioning: { visibilityTimeoutSeconds: 6 * 120, maxReceiveCount: 5, retentionDays: 4 },
+} as const satisfies Record<string, QueueDef>;
+export type QueueId = keyof typeof QUEUES;
+
+/** Entity names stored in the `entity` attribute of every table item. */
+export const ENTITY = {
+  cluster: 'Cluster',
+  operation: 'Operation',
+} as const;
+
+const commonEnv = {
+  TABLE_NAME: { ref: 'table' },
+  STRATUS_REGION: { ref: 'region' },
+} as const satisfies Record<string, EnvSource>;
+
+export const FUNCTIONS = {
+  api: {
+    entry: 'functions/api/handler.ts',
+    handler: 'handler',
+    description: 'Stratus HTTPS API (/v1): validates, authenticates, stores requests',
+    memoryMb: 1024,
+    timeoutSeconds: 29,
+    triggers: [
+      {
+        type: 'http',
+        routes: [
+          { method: 'POST', path: '/v1/clusters' },
+          { method: 'GET', path: '/v1/clusters/{clusterId}' },
+          { method: 'GET', path: '/v1/operations/{operationId}' },
+        ],
+      },
+    ],
+    environment: { ...commonEnv, STRATUS_REGIONS: { ref: 'regions' } },
+    permissions: ['table:read', 'table:write'],
+  },
+  dispatcher: {
+    entry: 'functions/dispatcher/handler.ts',
+    handler: 'handler',
+    description: 'Stream -> provisioning queue: fans out new operations homed in this region',
+    memoryMb: 256,
+    timeoutSeconds: 30,
+    triggers: [
+      {
+        type: 'stream',
+        filters: (region) => [
+          {
+            eventName: ['INSERT'],
+            dynamodb: { NewImage: { entity: { S: [ENTITY.operation] }, region: { S: [region] } } },
+          },
+        ],
+        batchSize: 100,
+        maxBatchingWindowSeconds: 0,
+        retryAttempts: 10,
+        bisectBatchOnError: true,
+      },
+    ],
+    environment: { ...commonEnv, PROVISIONING_QUEUE_URL: { ref: 'queueUrl', queue: 'provisioning' } },
+    permissions: ['queue:send'],
+  },
+  provisioner: {
+    entry: 'functions/provisioner/handler.ts',
+    handler: 'handler',
+    description: 'Applies clusters to Kubernetes and records their status',
+    memoryMb: 512,
+    timeoutSeconds: 120,
+    triggers: [
+      {
+        type: 'queue',
+        queue: 'provisioning',
+        batchSize: 5,
+        maxBatchingWindowSeconds: 0,
+        maxConcurrency: 20,
+      },
+    ],
+    environment: {
+      ...commonEnv,
+      PROVISIONING_QUEUE_URL: { ref: 'queueUrl', queue: 'provisioning' },
+      EKS_CLUSTERS: { ref: 'eksClusters' },
+      KUBE_AUTH: { ref: 'kubeAuth' },
+    },
+    permissions: ['table:read', 'table:write', 'queue:send', 'eks:describe', 'eks:access'],
+  },
+  statusPublisher: {
+    entry: 'functions/status-publisher/handler.ts',
+    handler: 'handler',
+    description: 'Stream -> EventBridge: publishes status changes of clusters and operations homed here',
+    memoryMb: 256,
+    timeoutSeconds: 30,
+    triggers: [
+      {
+        type: 'stream',
+        filters: (region) => [
+          {
+            eventName: ['INSERT', 'MODIFY'],
+            dynamodb: {
+              NewImage: { entity: { S: [ENTITY.cluster, ENTITY.operation] }, region: { S: [region] } },
+            },
+          },
+        ],
+        batchSize: 100,
+        maxBatchingWindowSeconds: 0,
+        retryAttempts: 10,
+        bisectBatchOnError: true,
+      },
+    ],
+    environment: { ...commonEnv, EVENT_BUS_NAME: { ref: 'bus' } },
+    permissions: ['bus:put'],
+  },
+} as const satisfies Record<string, FunctionDef>;
+
+export type FunctionId = keyof typeof FUNCTIONS;
+
+/** All HTTP routes, for routers and for API Gateway. */
+export function httpRoutes(): Array<HttpRoute & { fn: FunctionId }> {
+  return (Object.entries(FUNCTIONS) as Array<[FunctionId, FunctionDef]>).flatMap(([fn, def]) =>
+    def.triggers.flatMap((t) => (t.type === 'http' ? t.routes.map((r) => ({ ...r, fn })) : [])),
+  );
+}
