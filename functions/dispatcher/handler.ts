@@ -1,0 +1,42 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { getStringFromEnv } from '@aws-lambda-powertools/commons/utils/env';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { sqsClient } from '../shared/aws.js';
+import { createLogger } from '../shared/logger.js';
+import { type ProvisioningMessage, ProvisioningMessageSchema } from '../shared/schemas/messages.js';
+import { ENTITY } from '../topology.js';
+
+const queueUrl = getStringFromEnv({ key: 'PROVISIONING_QUEUE_URL' });
+const region = getStringFromEnv({ key: 'STRATUS_REGION' });
+
+const logger = createLogger('stratus-dispatcher');
+const sqs = sqsClient();
+const processor = new BatchProcessor(EventType.DynamoDBStreams);
+
+/**
+ * A new operation homed in this region -> one provisioning message. Safe to repeat: the
+ * provisioner's conditional transitions make a duplicate message a no-op.
+ */
+async function recordHandler(record: DynamoDBRecord): Promise<void> {
+  const image = record.dynamodb?.NewImage;
+  if (record.eventName !== 'INSERT' || !image) return;
+  const item = unmarshall(image as Record<string, AttributeValue>);
+  // The event source mapping filters on these; checking again keeps a mis-wired filter harmless.
+  if (item.entity !== ENTITY.operation || item.region !== region || item.status !== 'QUEUED') return;
+  const message: ProvisioningMessage = ProvisioningMessageSchema.parse({
+    v: 1,
+    tenantId: item.tenantId,
+    operationId: item.operationId,
+    clusterId: item.clusterId,
+    reason: 'dispatch',
+    attempt: 0,
+  });
+  await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(message) }));
+  logger.info('operation dispatched', { operationId: message.operationId, clusterId: message.clusterId });
+}
+
+export const handler = async (event: DynamoDBStreamEvent, context: Context) =>
+  processPartialResponse(event, recordHandler, processor, { context });

@@ -1,0 +1,195 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { ClusterSpec } from '../shared/domain/cluster.js';
+import { TERMINAL_OPERATION_STATUSES } from '../shared/domain/cluster.js';
+import { backoffSeconds, place } from '../shared/domain/placement.js';
+import type { ClusterRecord, OperationError, OperationRecord } from '../shared/domain/records.js';
+import { getBlueprint } from '../shared/engines/registry.js';
+import type { Blueprint, KubeObject } from '../shared/engines/types.js';
+import { PermanentFailureError } from '../shared/errors.js';
+import type { ProvisioningMessage } from '../shared/schemas/messages.js';
+import { StaleStateError, type Store } from '../shared/store/store.js';
+
+/** What the workflow needs of Kubernetes (an adapter over functions/shared/kube). */
+export interface KubePort {
+  apply(objects: KubeObject[]): Promise<void>;
+  get(ref: Pick<KubeObject, 'apiVersion' | 'kind'> & { metadata: { name: string; namespace?: string } }): Promise<
+    KubeObject | undefined
+  >;
+}
+
+/** Classification of a Kubernetes failure, from the Kubernetes layer. */
+export interface KubeFailure {
+  readonly retryable: boolean;
+  readonly unauthorized: boolean;
+  readonly message: string;
+}
+
+export interface WorkflowDeps {
+  readonly store: Store;
+  /** Kubernetes access for an EKS cluster name (cached by the caller). */
+  readonly kube: (eksCluster: string) => Promise<KubePort>;
+  /** Drops cached credentials for an EKS cluster, after a 401. */
+  readonly invalidateKube: (eksCluster: string) => void;
+  /** Maps an error thrown by KubePort to its classification, or undefined for non-Kubernetes errors. */
+  readonly classify: (error: unknown) => KubeFailure | undefined;
+  /** Sends the message again after a delay: the durable timer of polls and retries. */
+  readonly requeue: (message: ProvisioningMessage, delaySeconds: number) => Promise<void>;
+  readonly eksClusters: ReadonlyArray<{ name: string; capacityNodes: number }>;
+  readonly now: () => Date;
+  readonly logger: Logger;
+  readonly pollBaseSeconds: number;
+  readonly maxTransientRetries: number;
+}
+
+export type Outcome = 'ignored' | 'succeeded' | 'failed' | 'polling' | 'retrying';
+
+const MAX_DELAY_SECONDS = 900; // SQS DelaySeconds limit
+const POLL_CAP_SECONDS = 60;
+
+export function specOf(c: ClusterRecord): ClusterSpec {
+  return {
+    tenantId: c.tenantId,
+    clusterId: c.clusterId,
+    name: c.name,
+    engine: c.engine,
+    version: c.version,
+    region: c.region,
+    nodes: c.nodes,
+    size: c.size,
+    settings: c.settings,
+    generation: c.generation,
+  };
+}
+
+/**
+ * Advances one operation by at most one step: claim (QUEUED -> RUNNING), apply, then poll
+ * readiness through delayed messages until READY, the deadline, or a permanent failure.
+ * Every step is idempotent and every state change is a conditional write, so a duplicate or
+ * redelivered message is harmless. Errors that are not classified rethrow: the message goes
+ * back to the queue and, after maxReceiveCount, to the DLQ.
+ */
+export async function advance(msg: ProvisioningMessage, deps: WorkflowDeps): Promise<Outcome> {
+  const { store, logger } = deps;
+  let op = await store.getOperation(msg.tenantId, msg.operationId);
+  if (!op || TERMINAL_OPERATION_STATUSES.includes(op.status)) {
+    logger.info('nothing to do', { operationId: msg.operationId, status: op?.status ?? 'missing' });
+    return 'ignored';
+  }
+  const cluster = await store.getCluster(op.tenantId, op.clusterId);
+  const now = deps.now();
+  if (!cluster || cluster.activeOperationId !== op.operationId) {
+    return fail(deps, op, { code: 'CLUSTER_STATE_MISMATCH', message: 'The cluster is not held by this operation' });
+  }
+  if (now.getTime() > Date.parse(op.deadline)) {
+    return fail(deps, op, { code: 'DEADLINE_EXCEEDED', message: `The operation did not finish by ${op.deadline}` });
+  }
+  const blueprint = getBlueprint(cluster.engine);
+  if (!blueprint) {
+    return fail(deps, op, { code: 'UNSUPPORTED_ENGINE', message: `No blueprint for engine ${cluster.engine}` });
+  }
+
+  const placement = cluster.placement ?? place(cluster.clusterId, deps.eksClusters);
+  if (op.status === 'QUEUED') {
+    try {
+      await store.startOperation(op, 'PROVISIONING', placement, now.toISOString());
+    } catch (e) {
+      if (e instanceof StaleStateError) return 'ignored'; // another delivery claimed it
+      throw e;
+    }
+    op = { ...op, status: 'RUNNING', step: 'APPLY' };
+  }
+
+  const spec = specOf(cluster);
+  try {
+    return await runStep(deps, blueprint, op, spec, placement, msg);
+  } catch (e) {
+    const failure = deps.classify(e);
+    if (e instanceof PermanentFailureError) return fail(deps, op, { code: e.code, message: e.message });
+    if (!failure) throw e;
+    if (failure.unauthorized) deps.invalidateKube(placement);
+    if (failure.retryable || failure.unauthorized) {
+      if (msg.attempt >= deps.maxTransientRetries) {
+        return fail(deps, op, {
+          code: 'KUBERNETES_UNAVAILABLE',
+          message: `Kubernetes kept failing after ${msg.attempt} retries: ${failure.message}`,
+        });
+      }
+      const delay = backoffSeconds(msg.attempt, deps.pollBaseSeconds, MAX_DELAY_SECONDS);
+      logger.warn('transient Kubernetes failure, retrying', { operationId: op.operationId, delay, error: failure.message });
+      await deps.requeue({ ...msg, reason: 'retry', attempt: msg.attempt + 1 }, delay);
+      return 'retrying';
+    }
+    return fail(deps, op, { code: 'KUBERNETES_REJECTED', message: failure.message });
+  }
+}
+
+async function runStep(
+  deps: WorkflowDeps,
+  blueprint: Blueprint,
+  op: OperationRecord,
+  spec: ClusterSpec,
+  placement: string,
+  msg: ProvisioningMessage,
+): Promise<Outcome> {
+  const kube = await deps.kube(placement);
+  if (op.step === 'APPLY') {
+    const secrets = await ensureSecrets(kube, blueprint, spec);
+    const objects = blueprint.render(spec, { secrets, operationId: op.operationId, correlationId: op.correlationId });
+    await kube.apply(objects);
+    await deps.store.setStep(op, 'WAIT_READY', deps.now().toISOString());
+    deps.logger.info('applied', { operationId: op.operationId, objects: objects.length, placement });
+    await deps.requeue({ ...msg, reason: 'poll', attempt: 0 }, backoffSeconds(0, deps.pollBaseSeconds, POLL_CAP_SECONDS));
+    return 'polling';
+  }
+  const live = await Promise.all(blueprint.readinessRefs(spec).map((ref) => kube.get(ref)));
+  const readiness = blueprint.readiness(spec, live);
+  if (readiness.ready) {
+    const conn = blueprint.connection(spec);
+    await deps.store.completeOperation(op, { endpoint: conn.endpoint, port: conn.port }, deps.now().toISOString());
+    deps.logger.info('ready', { operationId: op.operationId, clusterId: spec.clusterId });
+    return 'succeeded';
+  }
+  if (readiness.permanent) return fail(deps, op, { code: 'NOT_READY', message: readiness.reason });
+  const attempt = msg.reason === 'poll' ? msg.attempt + 1 : 0;
+  await deps.requeue(
+    { ...msg, reason: 'poll', attempt },
+    backoffSeconds(attempt, deps.pollBaseSeconds, POLL_CAP_SECONDS),
+  );
+  return 'polling';
+}
+
+/**
+ * Generated credentials are created once and kept only in Kubernetes: a retry reads them back
+ * instead of rotating them. Values never reach logs, DynamoDB or events.
+ */
+async function ensureSecrets(kube: KubePort, blueprint: Blueprint, spec: ClusterSpec): Promise<Record<string, string>> {
+  if (blueprint.secretNames.length === 0) return {};
+  const ref = blueprint.connection(spec).credentialRef;
+  const existing = ref
+    ? await kube.get({ apiVersion: 'v1', kind: 'Secret', metadata: { name: ref.name, namespace: ref.namespace } })
+    : undefined;
+  const data = (existing?.data ?? {}) as Record<string, string>;
+  const secrets: Record<string, string> = {};
+  for (const name of blueprint.secretNames) {
+    const stored = data[secretKey(name)];
+    secrets[name] = stored ? Buffer.from(stored, 'base64').toString('utf8') : randomBytes(32).toString('base64url');
+  }
+  return secrets;
+}
+
+/** `apiKey` -> `api-key`: the key under which a blueprint stores a generated secret. */
+export function secretKey(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+async function fail(deps: WorkflowDeps, op: OperationRecord, error: OperationError): Promise<Outcome> {
+  try {
+    await deps.store.failOperation(op, error, deps.now().toISOString());
+  } catch (e) {
+    if (e instanceof StaleStateError) return 'ignored';
+    throw e;
+  }
+  deps.logger.warn('operation failed', { operationId: op.operationId, code: error.code });
+  return 'failed';
+}

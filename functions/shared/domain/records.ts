@@ -1,0 +1,58 @@
+import type { ClusterStatus, NodeSize, OperationStatus, OperationType } from './cluster.js';
+import type { SizeName } from './sizes.js';
+
+/** The cluster as stored: desired spec plus observed state. */
+export interface ClusterRecord {
+  readonly tenantId: string;
+  readonly clusterId: string;
+  readonly name: string;
+  readonly engine: string;
+  readonly version: string;
+  readonly region: string;
+  readonly nodes: number;
+  readonly sizeName: SizeName;
+  readonly size: NodeSize;
+  readonly settings: Record<string, unknown>;
+  readonly deletionProtection: boolean;
+  readonly status: ClusterStatus;
+  /** Bumped on every spec change. */
+  readonly generation: number;
+  /** The generation that last reached READY. */
+  readonly observedGeneration: number;
+  /** Bumped on every status change; with the id it names one logical event. */
+  readonly statusVersion: number;
+  readonly activeOperationId?: string;
+  /** EKS cluster the database is placed on, fixed at creation. */
+  readonly placement?: string;
+  readonly endpoint?: string;
+  readonly port?: number;
+  readonly statusReason?: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface OperationError {
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface OperationRecord {
+  readonly tenantId: string;
+  readonly operationId: string;
+  readonly clusterId: string;
+  readonly region: string;
+  readonly type: OperationType;
+  readonly status: OperationStatus;
+  /** The workflow step reached, so a redelivered message resumes instead of redoing. */
+  readonly step: 'APPLY' | 'WAIT_READY' | 'DONE';
+  readonly statusVersion: number;
+  /** The cluster generation this operation brings to life. */
+  readonly targetGeneration: number;
+  readonly correlationId: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+  readonly deadline: string;
+  readonly error?: OperationError;
+}

@@ -1,0 +1,89 @@
+import * as z from 'zod';
+import { CLUSTER_STATUSES, OPERATION_STATUSES, OPERATION_TYPES } from '../domain/cluster.js';
+import { MAX_NODES, SIZE_NAMES } from '../domain/sizes.js';
+
+/**
+ * The /v1 API contract: request bodies are strict (unknown fields are refused), responses are
+ * what clients may rely on. Engine, version and region are checked against run-time registries
+ * by the domain, so their messages can list what is valid.
+ */
+
+export const ClusterNameSchema = z
+  .string()
+  .min(3, 'must be 3 to 40 characters')
+  .max(40, 'must be 3 to 40 characters')
+  .regex(
+    /^[a-z]([a-z0-9-]*[a-z0-9])?$/,
+    'must be lower-case letters, digits and hyphens, start with a letter and not end with a hyphen',
+  );
+
+export const CreateClusterRequestSchema = z.strictObject({
+  name: ClusterNameSchema,
+  engine: z.string().min(1).max(40),
+  region: z.string().min(1).max(40),
+  version: z.string().min(1).max(40).optional(),
+  nodes: z.int().min(1).max(MAX_NODES).default(1),
+  size: z.enum(SIZE_NAMES).default('small'),
+  settings: z.record(z.string().max(100), z.unknown()).default({}),
+  deletionProtection: z.boolean().default(false),
+});
+export type CreateClusterRequest = z.infer<typeof CreateClusterRequestSchema>;
+
+export const ClusterSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  engine: z.string(),
+  version: z.string(),
+  region: z.string(),
+  nodes: z.int(),
+  size: z.enum(SIZE_NAMES),
+  settings: z.record(z.string(), z.unknown()),
+  deletionProtection: z.boolean(),
+  status: z.enum(CLUSTER_STATUSES),
+  statusReason: z.string().optional(),
+  generation: z.int(),
+  observedGeneration: z.int(),
+  activeOperationId: z.string().optional(),
+  endpoint: z.string().optional(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type Cluster = z.infer<typeof ClusterSchema>;
+
+export const OperationSchema = z.object({
+  id: z.string(),
+  type: z.enum(OPERATION_TYPES),
+  status: z.enum(OPERATION_STATUSES),
+  clusterId: z.string(),
+  region: z.string(),
+  correlationId: z.string(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  startedAt: z.iso.datetime().optional(),
+  finishedAt: z.iso.datetime().optional(),
+  deadline: z.iso.datetime(),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+});
+export type Operation = z.infer<typeof OperationSchema>;
+
+export const ProblemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.int(),
+  code: z.string(),
+  detail: z.string().optional(),
+  instance: z.string().optional(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+export type Problem = z.infer<typeof ProblemSchema>;
+
+/** Turns zod issues into the API's field issues (`path` in dotted form). */
+export function fieldIssues(error: z.ZodError): Array<{ path: string; message: string }> {
+  return error.issues.map((i) => {
+    const path = i.path.map(String).join('.');
+    if (i.code === 'unrecognized_keys') {
+      return { path, message: `unknown field(s): ${i.keys.join(', ')}` };
+    }
+    return { path, message: i.message };
+  });
+}

@@ -1,0 +1,69 @@
+import { getStringFromEnv } from '@aws-lambda-powertools/commons/utils/env';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { eventBridgeClient } from '../shared/aws.js';
+import { EVENT_SOURCE } from '../shared/events/catalog.js';
+import { createLogger } from '../shared/logger.js';
+import { statusEventOf } from './events.js';
+
+const busName = getStringFromEnv({ key: 'EVENT_BUS_NAME' });
+const region = getStringFromEnv({ key: 'STRATUS_REGION' });
+
+const logger = createLogger('stratus-status-publisher');
+const eventBridge = eventBridgeClient();
+const PUT_EVENTS_MAX = 10;
+
+const image = (i: unknown) => (i ? unmarshall(i as Record<string, AttributeValue>) : undefined);
+
+/**
+ * Status changes -> the region's bus, ten entries per PutEvents. A record whose entry failed is
+ * reported as a batch item failure, so Lambda retries from it (and, after the mapping's retry
+ * limit, sends it to the stream failure queue). A record that cannot be turned into an event is
+ * a bug: it is reported too, never dropped silently.
+ */
+export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
+  const failed = new Set<string>();
+  const pending: Array<{ seq: string; entry: PutEventsRequestEntry }> = [];
+  for (const record of event.Records) {
+    const seq = record.dynamodb?.SequenceNumber ?? '';
+    try {
+      const newImage = image(record.dynamodb?.NewImage);
+      if (!newImage || newImage.region !== region) continue;
+      const ev = statusEventOf(image(record.dynamodb?.OldImage), newImage);
+      if (!ev) continue;
+      pending.push({
+        seq,
+        entry: {
+          EventBusName: busName,
+          Source: EVENT_SOURCE,
+          DetailType: ev.detailType,
+          Detail: JSON.stringify(ev.detail),
+          Resources: [],
+          Time: new Date(ev.detail.occurredAt),
+        },
+      });
+    } catch (error) {
+      logger.error('cannot build status event', { error: error as Error, sequenceNumber: seq });
+      failed.add(seq);
+    }
+  }
+  for (let i = 0; i < pending.length; i += PUT_EVENTS_MAX) {
+    const chunk = pending.slice(i, i + PUT_EVENTS_MAX);
+    try {
+      const res = await eventBridge.send(new PutEventsCommand({ Entries: chunk.map((c) => c.entry) }));
+      res.Entries?.forEach((e, j) => {
+        const item = chunk[j];
+        if (e.ErrorCode && item) {
+          logger.warn('event rejected by the bus', { code: e.ErrorCode, message: e.ErrorMessage });
+          failed.add(item.seq);
+        }
+      });
+    } catch (error) {
+      logger.error('PutEvents failed', { error: error as Error });
+      for (const c of chunk) failed.add(c.seq);
+    }
+  }
+  return { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) };
+}
