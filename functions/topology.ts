@@ -85,6 +85,15 @@ export const QUEUES = {
 } as const satisfies Record<string, QueueDef>;
 export type QueueId = keyof typeof QUEUES;
 
+/** The single table's key schema, indexes and stream: CDK creates it, the local runtime too. */
+export const TABLE = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  indexes: [{ name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }],
+  ttlAttribute: 'ttl',
+  streamViewType: 'NEW_AND_OLD_IMAGES',
+} as const;
+
 /** Entity names stored in the `entity` attribute of every table item. */
 export const ENTITY = {
   cluster: 'Cluster',

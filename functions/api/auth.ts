@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hashApiKey } from '../shared/domain/apikeys.js';
 import type { ApiKeyRecord, Store } from '../shared/store/store.js';
 import { ProblemError } from '../shared/errors.js';
 
@@ -6,10 +6,6 @@ export interface Principal {
   readonly tenantId: string;
   readonly keyId: string;
   readonly role: ApiKeyRecord['role'];
-}
-
-export function hashApiKey(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
 }
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]{20,200})$/;

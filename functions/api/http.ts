@@ -64,7 +64,7 @@ export function problemResult(error: unknown, instance: string, correlationId: s
     error instanceof ProblemError
       ? error
       : new ProblemError('INTERNAL', `Internal error; quote correlation id ${correlationId} to support`);
-  const extra = p.status === 401 ? { 'www-authenticate': 'Bearer realm="stratus"' } : {};
+  const extra: Record<string, string> = p.status === 401 ? { 'www-authenticate': 'Bearer realm="stratus"' } : {};
   return {
     statusCode: p.status,
     headers: {

@@ -36,7 +36,7 @@ const kubeClients = new Map<string, { config: unknown; client: KubePort }>();
 async function kubeFor(eksCluster: string): Promise<KubePort> {
   const config = await kubeConfigs.get(eksCluster);
   const cached = kubeClients.get(eksCluster);
-  if (cached?.config === config) return cached.client;
+  if (cached && cached.config === config) return cached.client;
   const client = createKubeClient(config);
   kubeClients.set(eksCluster, { config, client });
   return client;

@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+/**
+ * `npm start`: the whole control plane locally (see README, "Run it locally").
+ * Entry point only: argument parsing and signals; the runtime lives in local/runtime.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { parseConfig } from '../lib/config.js';
+import { startLocalRuntime } from '../local/runtime/runtime.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: process.env.STRATUS_API_PORT ?? '4000' },
+    region: { type: 'string' },
+    data: { type: 'string', default: '.stratus' },
+    kubeconfig: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+
+if (values.help) {
+  console.log(`Usage: npm start -- [--port 4000] [--region eu-west-1] [--data .stratus] [--kubeconfig ~/.kube/config]
+
+Starts DynamoDB Local, an SQS emulator (fauxqs), the local EventBridge bus, a Kubernetes API
+stand-in (or uses --kubeconfig / $STRATUS_KUBECONFIG for a real cluster) and the HTTP API, all wired
+from functions/topology.ts. State is kept in --data so a restart keeps your clusters.`);
+  process.exit(0);
+}
+
+const cdkJson = JSON.parse(readFileSync('cdk.json', 'utf8')) as { context?: { stratus?: unknown } };
+const config = parseConfig(cdkJson.context?.stratus);
+const started = Date.now();
+const kubeconfig = values.kubeconfig ?? process.env.STRATUS_KUBECONFIG;
+
+const runtime = await startLocalRuntime({
+  config,
+  dataDir: values.data,
+  apiPort: Number(values.port),
+  ...(values.region ? { region: values.region } : {}),
+  ...(kubeconfig ? { kubeconfig } : {}),
+  print: (line) => console.log(line),
+}).catch((e: Error) => {
+  console.error(`stratus: could not start: ${e.message}`);
+  process.exit(1);
+});
+
+console.log(`
+Stratus control plane (local, region ${runtime.region}) ready in ${Date.now() - started} ms
+  API      ${runtime.apiUrl}
+  API key  ${runtime.apiKey}
+  Kube     ${runtime.kube ? `stand-in at ${runtime.kube.url}` : `kubeconfig ${kubeconfig}`}
+  State    ${values.data}/ (local.json has the API URL and key)
+
+  export API=${runtime.apiUrl} KEY=$(node -p "require('./${values.data}/local.json').apiKey")
+Events on the bus are printed below. Ctrl-C stops everything.
+`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    console.log('\nstopping...');
+    runtime.stop().then(
+      () => process.exit(0),
+      (e: Error) => {
+        console.error(e.message);
+        process.exit(1);
+      },
+    );
+  });
+}

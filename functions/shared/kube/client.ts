@@ -1,0 +1,163 @@
+import {
+  createConfiguration,
+  type KubeConfig,
+  KubernetesObjectApi,
+  type KubernetesObject,
+  PatchStrategy,
+  ServerConfiguration,
+} from '@kubernetes/client-node';
+import type { KubeObject } from '../engines/types.js';
+import { classifyKubeError, KubeApiError } from './errors.js';
+
+/** Identifies one object; `namespace` is omitted for cluster-scoped kinds. */
+export type KubeObjectRef = Pick<KubeObject, 'apiVersion' | 'kind'> & {
+  metadata: { name: string; namespace?: string };
+};
+
+export interface KubeClient {
+  /** Server-side apply (forced, one field manager), one object at a time in the given order. */
+  apply(objects: readonly KubeObject[]): Promise<void>;
+  /** The live object, or undefined when it does not exist. */
+  get(ref: KubeObjectRef): Promise<KubeObject | undefined>;
+  list(
+    apiVersion: string,
+    kind: string,
+    opts?: { readonly namespace?: string; readonly labelSelector?: string },
+  ): Promise<KubeObject[]>;
+  /** Starts deletion of a namespace and everything in it; `gone` when it no longer exists. */
+  deleteNamespace(name: string): Promise<'deleted' | 'gone'>;
+}
+
+export interface KubeClientOptions {
+  /** @default 'stratus' */
+  readonly fieldManager?: string;
+  /** Per-request timeout; a Lambda must not hang on a dead API server. @default 10000 */
+  readonly requestTimeoutMs?: number;
+}
+
+/** Kubernetes returns RFC 3339 strings; client-node turns some into Dates. Give callers plain JSON back. */
+function toPlain(obj: KubernetesObject): KubeObject {
+  return JSON.parse(JSON.stringify(obj)) as KubeObject;
+}
+
+async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    const classified = classifyKubeError(e);
+    if (!classified) throw e;
+    if (classified === e) throw e;
+    throw new KubeApiError(`${what}: ${classified.message}`, {
+      ...(classified.status !== undefined ? { status: classified.status } : {}),
+      reason: classified.reason,
+      retryable: classified.retryable,
+      unauthorized: classified.unauthorized,
+      details: classified.details,
+      cause: e,
+    });
+  }
+}
+
+const describe = (ref: KubeObjectRef): string =>
+  `${ref.kind} ${ref.metadata.namespace ? `${ref.metadata.namespace}/` : ''}${ref.metadata.name}`;
+
+export function createKubeClient(kc: KubeConfig, opts: KubeClientOptions = {}): KubeClient {
+  const fieldManager = opts.fieldManager ?? 'stratus';
+  const timeoutMs = opts.requestTimeoutMs ?? 10_000;
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error('KubeConfig has no current cluster: set a current context');
+  const api = new KubernetesObjectApi(
+    createConfiguration({
+      baseServer: new ServerConfiguration(cluster.server, {}),
+      authMethods: { default: kc },
+      promiseMiddleware: [
+        {
+          pre: async (ctx) => {
+            ctx.setSignal(AbortSignal.timeout(timeoutMs));
+            return ctx;
+          },
+          post: async (res) => res,
+        },
+      ],
+    }),
+  );
+  api.setDefaultNamespace(kc);
+
+  /**
+   * Resolves the kind through discovery first, so a kind the cluster does not serve (a missing
+   * CRD) is a permanent error instead of looking like a missing object.
+   */
+  async function ensureKind(apiVersion: string, kind: string): Promise<void> {
+    const resource = await call(`discover ${apiVersion} ${kind}`, () => api.resource(apiVersion, kind));
+    if (!resource) {
+      throw new KubeApiError(`The cluster does not serve ${apiVersion} ${kind} (is its CRD installed?)`, {
+        status: 404,
+        reason: 'UnknownKind',
+        retryable: false,
+      });
+    }
+  }
+
+  return {
+    async apply(objects) {
+      for (const obj of objects) {
+        await ensureKind(obj.apiVersion, obj.kind);
+        // client-node fills in defaults on the object it is given: hand it a copy.
+        const body = structuredClone(obj) as KubernetesObject;
+        await call(`apply ${describe(obj)}`, () =>
+          api.patch(body, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply),
+        );
+      }
+    },
+
+    async get(ref) {
+      await ensureKind(ref.apiVersion, ref.kind);
+      try {
+        const live = await call(`get ${describe(ref)}`, () => api.read(structuredClone(ref) as KubernetesObject));
+        return toPlain(live);
+      } catch (e) {
+        if (e instanceof KubeApiError && e.status === 404) return undefined;
+        throw e;
+      }
+    },
+
+    async list(apiVersion, kind, listOpts = {}) {
+      await ensureKind(apiVersion, kind);
+      const result = await call(`list ${apiVersion} ${kind}`, () =>
+        api.list(
+          apiVersion,
+          kind,
+          listOpts.namespace,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          listOpts.labelSelector,
+        ),
+      );
+      // The API server leaves apiVersion/kind off the items of built-in lists.
+      return result.items.map((item) => ({ ...toPlain(item), apiVersion, kind }));
+    },
+
+    async deleteNamespace(name) {
+      try {
+        await call(`delete namespace ${name}`, () =>
+          api.delete(
+            { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
+            undefined,
+            undefined,
+            undefined,
+            undefined,
+            'Background',
+          ),
+        );
+        return 'deleted';
+      } catch (e) {
+        if (e instanceof KubeApiError && e.status === 404) return 'gone';
+        // 409: already terminating; the deletion asked for is under way.
+        if (e instanceof KubeApiError && e.status === 409) return 'deleted';
+        throw e;
+      }
+    },
+  };
+}

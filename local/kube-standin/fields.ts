@@ -1,0 +1,170 @@
+/**
+ * Pure helpers for object manipulation: deep equality, the merges used by apply and
+ * merge-patch, field paths for managedFields-lite, and label selectors.
+ */
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+/** A field path such as `['spec', 'replicas']`; lists are atomic (owned as a whole). */
+export type FieldPath = readonly string[];
+
+export const isObject = (v: unknown): v is JsonObject =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
+  }
+  if (isObject(a) && isObject(b)) {
+    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
+    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
+    return ka.length === kb.length && ka.every((k) => deepEqual(a[k], b[k]));
+  }
+  return false;
+}
+
+/** Applied configuration onto the live object: maps merge recursively, lists and scalars replace. */
+export function deepMerge(target: JsonObject, patch: JsonObject): JsonObject {
+  for (const [key, value] of Object.entries(patch)) {
+    const current = target[key];
+    if (isObject(value) && isObject(current)) {
+      deepMerge(current, value);
+    } else {
+      target[key] = structuredClone(value);
+    }
+  }
+  return target;
+}
+
+/** RFC 7386 JSON merge patch. */
+export function mergePatch(target: JsonObject, patch: JsonObject): JsonObject {
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) {
+      delete target[key];
+    } else if (isObject(value)) {
+      const current = target[key];
+      target[key] = mergePatch(isObject(current) ? current : {}, value);
+    } else {
+      target[key] = structuredClone(value);
+    }
+  }
+  return target;
+}
+
+export function leafPaths(value: JsonObject, prefix: FieldPath = []): FieldPath[] {
+  const out: FieldPath[] = [];
+  for (const [key, v] of Object.entries(value)) {
+    const path = [...prefix, key];
+    if (isObject(v) && Object.keys(v).length > 0) out.push(...leafPaths(v, path));
+    else out.push(path);
+  }
+  return out;
+}
+
+export function getPath(obj: JsonObject, path: FieldPath): Json | undefined {
+  let cur: Json | undefined = obj;
+  for (const key of path) {
+    if (!isObject(cur)) return undefined;
+    cur = cur[key];
+  }
+  return cur;
+}
+
+/** Deletes a field and prunes the maps it leaves empty. */
+export function deletePath(obj: JsonObject, path: FieldPath): void {
+  const [head, ...rest] = path;
+  if (head === undefined) return;
+  if (rest.length === 0) {
+    delete obj[head];
+    return;
+  }
+  const child = obj[head];
+  if (!isObject(child)) return;
+  deletePath(child, rest);
+  if (Object.keys(child).length === 0) delete obj[head];
+}
+
+export const pathKey = (p: FieldPath): string => p.join('\u0000');
+export const pathString = (p: FieldPath): string => `.${p.join('.')}`;
+
+/** FieldsV1 as Kubernetes shows it in managedFields: `{"f:spec":{"f:replicas":{}}}`. */
+export function toFieldsV1(paths: readonly FieldPath[]): JsonObject {
+  const root: JsonObject = {};
+  for (const path of paths) {
+    let node = root;
+    for (const key of path) {
+      const next = node[`f:${key}`];
+      node = isObject(next) ? next : (node[`f:${key}`] = {});
+    }
+  }
+  return root;
+}
+
+export function fromFieldsV1(tree: unknown, prefix: FieldPath = []): FieldPath[] {
+  if (!isObject(tree)) return [];
+  const entries = Object.entries(tree).filter(([k]) => k.startsWith('f:'));
+  if (entries.length === 0) return prefix.length > 0 ? [prefix] : [];
+  return entries.flatMap(([k, v]) => fromFieldsV1(v, [...prefix, k.slice(2)]));
+}
+
+// --- label selectors (equality, set-based and existence requirements) ---
+
+type Requirement =
+  | { key: string; op: 'in' | 'notin'; values: string[] }
+  | { key: string; op: 'exists' | '!exists' };
+
+export class SelectorParseError extends Error {
+  override name = 'SelectorParseError';
+}
+
+const KEY = String.raw`[A-Za-z0-9][-A-Za-z0-9_./]*`;
+const VALUE = String.raw`[-A-Za-z0-9_.]*`;
+
+export function parseLabelSelector(selector: string): Requirement[] {
+  const terms: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (const ch of selector) {
+    if (ch === '(') depth++;
+    if (ch === ')') depth--;
+    if (ch === ',' && depth === 0) {
+      terms.push(current);
+      current = '';
+    } else current += ch;
+  }
+  terms.push(current);
+  return terms
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0)
+    .map((term): Requirement => {
+      let m = new RegExp(`^!\\s*(${KEY})$`).exec(term);
+      if (m?.[1]) return { key: m[1], op: '!exists' };
+      m = new RegExp(`^(${KEY})\\s+(in|notin)\\s+\\(([^)]*)\\)$`).exec(term);
+      if (m?.[1] && m[3] !== undefined) {
+        const values = m[3].split(',').map((v) => v.trim());
+        return { key: m[1], op: m[2] === 'in' ? 'in' : 'notin', values };
+      }
+      m = new RegExp(`^(${KEY})\\s*(==|=|!=)\\s*(${VALUE})$`).exec(term);
+      if (m?.[1] && m[3] !== undefined) return { key: m[1], op: m[2] === '!=' ? 'notin' : 'in', values: [m[3]] };
+      m = new RegExp(`^(${KEY})$`).exec(term);
+      if (m?.[1]) return { key: m[1], op: 'exists' };
+      throw new SelectorParseError(`unable to parse requirement: ${JSON.stringify(term)}`);
+    });
+}
+
+export function matchesSelector(labels: Record<string, string>, requirements: Requirement[]): boolean {
+  return requirements.every((r) => {
+    const has = Object.hasOwn(labels, r.key);
+    switch (r.op) {
+      case 'exists':
+        return has;
+      case '!exists':
+        return !has;
+      case 'in':
+        return has && r.values.includes(labels[r.key] ?? '');
+      case 'notin':
+        return !has || !r.values.includes(labels[r.key] ?? '');
+    }
+  });
+}

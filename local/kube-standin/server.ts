@@ -1,0 +1,405 @@
+/**
+ * Kubernetes API stand-in (dev and test tool, never deployed): an in-process HTTP server that
+ * speaks the REST subset @kubernetes/client-node's KubernetesObjectApi uses, with
+ * resourceVersion, server-side apply, 404/409/422 Status bodies and simulated readiness.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
+import { loadYaml } from '@kubernetes/client-node';
+import type { KubeObject } from '../../functions/shared/engines/types.js';
+import { isObject, type JsonObject } from './fields.js';
+import {
+  BUILTIN_KINDS,
+  DEFAULT_EXTRA_KINDS,
+  DEFAULT_STATUS_RULES,
+  type ExtraKind,
+  type KindInfo,
+  type StatusRule,
+  toKindInfo,
+} from './resources.js';
+import { ApiError, ObjectStore, type Snapshot } from './store.js';
+
+export type { ExtraKind, KindInfo, StatusRule } from './resources.js';
+export { DEFAULT_STATUS_RULES, pluralOf } from './resources.js';
+
+export interface KubeStandinFaults {
+  /** Fraction (0..1) of non-discovery requests answered with `errorStatus`. */
+  readonly errorRate?: number;
+  /** @default 500 */
+  readonly errorStatus?: number;
+  /** Delay added to every request. */
+  readonly latencyMs?: number;
+}
+
+export interface KubeStandinOptions {
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** @default 0 - a random free port */
+  readonly port?: number;
+  /** Bearer token clients must send. @default - random */
+  readonly token?: string;
+  /** Time from the last spec change until simulated controllers report ready. @default 1500 */
+  readonly readinessDelayMs?: number;
+  /** Time a deleted namespace stays `Terminating` before it and its content are gone. @default 200 */
+  readonly namespaceTerminationMs?: number;
+  /** JSON snapshot loaded at start and written (debounced) on change. @default - in memory only */
+  readonly dataFile?: string;
+  readonly faults?: KubeStandinFaults;
+  /** Custom kinds served in addition to the built-ins and {@link DEFAULT_EXTRA_KINDS}. */
+  readonly extraKinds?: readonly ExtraKind[];
+  /** Extra or replacement status rules, keyed by `<apiVersion>/<kind>`. */
+  readonly statusRules?: Readonly<Record<string, StatusRule>>;
+}
+
+export interface KubeStandin {
+  /** Base URL, e.g. `http://127.0.0.1:41234`. */
+  readonly url: string;
+  readonly token: string;
+  /** A kubeconfig (context `stratus-local`) pointing at this server with the bearer token. */
+  kubeconfigYaml(): string;
+  writeKubeconfig(path: string): Promise<void>;
+  /** Every stored object (copies), after simulated controllers have run. */
+  list(): KubeObject[];
+  /** Replaces the active faults; `setFaults({})` clears them. */
+  setFaults(faults: KubeStandinFaults): void;
+  stop(): Promise<void>;
+}
+
+export const KUBECONFIG_CONTEXT = 'stratus-local';
+const MAX_BODY_BYTES = 3 * 1024 * 1024;
+const PERSIST_DEBOUNCE_MS = 50;
+const REASONS: Record<number, string> = {
+  429: 'TooManyRequests',
+  500: 'InternalError',
+  502: 'InternalError',
+  503: 'ServiceUnavailable',
+  504: 'Timeout',
+};
+
+export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<KubeStandin> {
+  const token = opts.token ?? randomBytes(24).toString('hex');
+  let faults: KubeStandinFaults = { ...opts.faults };
+  const kinds = [...BUILTIN_KINDS, ...[...DEFAULT_EXTRA_KINDS, ...(opts.extraKinds ?? [])].map(toKindInfo)];
+  const builtins = new Set(BUILTIN_KINDS.map((k) => `${k.apiVersion}/${k.kind}`));
+  const findKind = (apiVersion: string, plural: string) =>
+    kinds.find((k) => k.apiVersion === apiVersion && k.plural === plural);
+
+  const persistence = opts.dataFile ? createPersistence(opts.dataFile) : undefined;
+  const store = new ObjectStore({
+    readinessDelayMs: opts.readinessDelayMs ?? 1500,
+    namespaceTerminationMs: opts.namespaceTerminationMs ?? 200,
+    statusRules: { ...DEFAULT_STATUS_RULES, ...opts.statusRules },
+    onChange: () => persistence?.schedule(() => store.snapshot()),
+  });
+  const keyOf = (obj: JsonObject): string | undefined => {
+    const m = isObject(obj.metadata) ? obj.metadata : {};
+    const kind = kinds.find((k) => k.apiVersion === obj.apiVersion && k.kind === obj.kind);
+    if (!kind || typeof m.name !== 'string') return undefined;
+    return store.keyFor(kind, typeof m.namespace === 'string' ? m.namespace : undefined, m.name);
+  };
+  const loaded = persistence ? await persistence.load() : undefined;
+  if (loaded) store.restore(loaded, keyOf);
+  const namespaceKind = kinds.find((k) => k.apiVersion === 'v1' && k.kind === 'Namespace') as KindInfo;
+  for (const name of ['default', 'kube-system', 'kube-public']) {
+    try {
+      store.create(namespaceKind, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    } catch (e) {
+      if (!(e instanceof ApiError && e.code === 409)) throw e;
+    }
+  }
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://standin');
+    const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    const { latencyMs = 0, errorRate = 0, errorStatus = 500 } = faults;
+    if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
+    if (req.headers.authorization !== `Bearer ${token}`) {
+      throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+    }
+    const discovery = isDiscovery(segments);
+    if (!discovery && errorRate > 0 && Math.random() < errorRate) {
+      throw new ApiError(errorStatus, REASONS[errorStatus] ?? 'InternalError', 'injected fault (kube stand-in)');
+    }
+    if (discovery) return send(res, 200, discoveryDocument(segments, kinds));
+    if (url.searchParams.has('dryRun')) {
+      throw new ApiError(400, 'BadRequest', 'dryRun is not supported by the kube stand-in');
+    }
+    if (url.searchParams.has('fieldSelector')) {
+      throw new ApiError(400, 'BadRequest', 'fieldSelector is not supported by the kube stand-in');
+    }
+
+    const target = parseResourcePath(segments, findKind);
+    store.tick();
+    const { kind, namespace, name } = target;
+    const fieldManager = url.searchParams.get('fieldManager') ?? undefined;
+    const method = req.method ?? 'GET';
+
+    if (name === undefined) {
+      if (method === 'GET') {
+        const list = store.list(kind, namespace, url.searchParams.get('labelSelector') ?? undefined);
+        if (builtins.has(`${kind.apiVersion}/${kind.kind}`)) {
+          // Like the API server, items of built-in lists carry no apiVersion/kind.
+          for (const item of list.items as JsonObject[]) {
+            delete item.apiVersion;
+            delete item.kind;
+          }
+        }
+        return send(res, 200, list);
+      }
+      if (method === 'POST') return send(res, 201, store.create(kind, namespace, await readJson(req), fieldManager));
+      throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+    }
+    switch (method) {
+      case 'GET':
+        return send(res, 200, store.get(kind, namespace, name));
+      case 'PUT':
+        return send(res, 200, store.replace(kind, namespace, name, await readJson(req), fieldManager));
+      case 'DELETE':
+        return send(res, 200, store.delete(kind, namespace, name));
+      case 'PATCH': {
+        const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim();
+        if (contentType === 'application/apply-patch+yaml') {
+          const body = await readBody(req);
+          let parsed: unknown;
+          try {
+            parsed = loadYaml(body);
+          } catch (e) {
+            throw new ApiError(400, 'BadRequest', `error decoding YAML: ${(e as Error).message}`);
+          }
+          const force = url.searchParams.get('force') === 'true';
+          const { obj, created } = store.apply(kind, namespace, name, parsed, fieldManager, force);
+          return send(res, created ? 201 : 200, obj);
+        }
+        if (contentType === 'application/merge-patch+json' || contentType === 'application/strategic-merge-patch+json') {
+          return send(res, 200, store.mergePatch(kind, namespace, name, await readJson(req), fieldManager));
+        }
+        throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format: ${contentType}`);
+      }
+      default:
+        throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+    }
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      const err = e instanceof ApiError ? e : new ApiError(500, 'InternalError', (e as Error).message ?? String(e));
+      send(res, err.code, {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: err.message,
+        reason: err.reason,
+        ...(err.details ? { details: err.details } : {}),
+        code: err.code,
+      });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+
+  const kubeconfigYaml = (): string =>
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      `- name: ${KUBECONFIG_CONTEXT}`,
+      '  cluster:',
+      `    server: ${url}`,
+      'users:',
+      `- name: ${KUBECONFIG_CONTEXT}`,
+      '  user:',
+      `    token: ${token}`,
+      'contexts:',
+      `- name: ${KUBECONFIG_CONTEXT}`,
+      '  context:',
+      `    cluster: ${KUBECONFIG_CONTEXT}`,
+      `    user: ${KUBECONFIG_CONTEXT}`,
+      '    namespace: default',
+      `current-context: ${KUBECONFIG_CONTEXT}`,
+      'preferences: {}',
+      '',
+    ].join('\n');
+
+  return {
+    url,
+    token,
+    kubeconfigYaml,
+    async writeKubeconfig(path) {
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, kubeconfigYaml(), { mode: 0o600 });
+    },
+    list() {
+      store.tick();
+      return store.all() as KubeObject[];
+    },
+    setFaults(next) {
+      faults = { ...next };
+    },
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve())));
+      await persistence?.flush(() => store.snapshot());
+    },
+  };
+}
+
+// --- HTTP helpers ---
+
+function send(res: ServerResponse, code: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new ApiError(413, 'RequestEntityTooLarge', 'request entity too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const text = await readBody(req);
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new ApiError(400, 'BadRequest', `error decoding JSON: ${(e as Error).message}`);
+  }
+}
+
+// --- routing ---
+
+/** `/api`, `/apis`, `/api/v1`, `/apis/{group}`, `/apis/{group}/{version}`, `/version`. */
+function isDiscovery(segments: string[]): boolean {
+  const [root] = segments;
+  if (root === 'version') return segments.length === 1;
+  if (root === 'api') return segments.length <= 2;
+  if (root === 'apis') return segments.length <= 3;
+  return false;
+}
+
+function discoveryDocument(segments: string[], kinds: readonly KindInfo[]): unknown {
+  const [root, a, b] = segments;
+  const groups = new Map<string, Set<string>>();
+  for (const k of kinds) {
+    const [group, version] = k.apiVersion.split('/');
+    if (group && version) groups.set(group, (groups.get(group) ?? new Set()).add(version));
+  }
+  const groupDoc = (name: string, versions: Set<string>) => {
+    const list = [...versions].map((v) => ({ groupVersion: `${name}/${v}`, version: v }));
+    return { name, versions: list, preferredVersion: list[0] };
+  };
+  if (root === 'version') return { major: '1', minor: '31', gitVersion: 'v1.31.0-stratus-standin', platform: 'linux/amd64' };
+  if (root === 'api' && a === undefined) return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] };
+  if (root === 'apis' && a === undefined) {
+    return {
+      kind: 'APIGroupList',
+      apiVersion: 'v1',
+      groups: [...groups].map(([name, versions]) => groupDoc(name, versions)),
+    };
+  }
+  if (root === 'apis' && a !== undefined && b === undefined) {
+    const versions = groups.get(a);
+    if (!versions) throw notFoundResource();
+    return { kind: 'APIGroup', apiVersion: 'v1', ...groupDoc(a, versions) };
+  }
+  const groupVersion = root === 'api' ? (a ?? 'v1') : `${a}/${b}`;
+  const resources = kinds
+    .filter((k) => k.apiVersion === groupVersion)
+    .map((k) => ({
+      name: k.plural,
+      singularName: k.kind.toLowerCase(),
+      namespaced: k.namespaced,
+      kind: k.kind,
+      verbs: ['create', 'delete', 'get', 'list', 'patch', 'update'],
+    }));
+  if (resources.length === 0) throw notFoundResource();
+  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources };
+}
+
+interface ResourceTarget {
+  kind: KindInfo;
+  namespace?: string;
+  name?: string;
+}
+
+function parseResourcePath(
+  segments: string[],
+  findKind: (apiVersion: string, plural: string) => KindInfo | undefined,
+): ResourceTarget {
+  const [root] = segments;
+  if (root !== 'api' && root !== 'apis') throw notFoundResource();
+  const apiVersion = root === 'api' ? (segments[1] ?? '') : `${segments[1]}/${segments[2]}`;
+  const rest = segments.slice(root === 'api' ? 2 : 3);
+  let namespace: string | undefined;
+  if (rest[0] === 'namespaces' && rest.length >= 3) {
+    namespace = rest[1];
+    rest.splice(0, 2);
+  }
+  const [plural, name, subresource] = rest;
+  const kind = plural ? findKind(apiVersion, plural) : undefined;
+  if (!kind || subresource !== undefined || rest.length > 2) throw notFoundResource();
+  if (!kind.namespaced && namespace !== undefined) throw notFoundResource();
+  if (kind.namespaced && namespace === undefined && name !== undefined) throw notFoundResource();
+  return { kind, ...(namespace !== undefined ? { namespace } : {}), ...(name !== undefined ? { name } : {}) };
+}
+
+const notFoundResource = () => new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+
+// --- persistence ---
+
+function createPersistence(file: string) {
+  let timer: NodeJS.Timeout | undefined;
+  let writing: Promise<void> = Promise.resolve();
+  const write = (snapshot: Snapshot) => {
+    writing = writing
+      .then(async () => {
+        await mkdir(dirname(file), { recursive: true });
+        const tmp = `${file}.${process.pid}.tmp`;
+        await writeFile(tmp, JSON.stringify(snapshot));
+        await rename(tmp, file);
+      })
+      .catch((e: unknown) => {
+        console.error(`kube stand-in: could not persist ${file}:`, e);
+      });
+    return writing;
+  };
+  return {
+    async load(): Promise<Snapshot | undefined> {
+      try {
+        return JSON.parse(await readFile(file, 'utf8')) as Snapshot;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw e;
+      }
+    },
+    schedule(snapshot: () => Snapshot): void {
+      if (timer) return;
+      timer = setTimeout(() => {
+        timer = undefined;
+        void write(snapshot());
+      }, PERSIST_DEBOUNCE_MS);
+    },
+    async flush(snapshot: () => Snapshot): Promise<void> {
+      if (timer) {
+        clearTimeout(timer);
+        timer = undefined;
+        await write(snapshot());
+      }
+      await writing;
+    },
+  };
+}

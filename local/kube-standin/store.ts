@@ -1,0 +1,514 @@
+/**
+ * Object semantics of the stand-in: resourceVersion, uid, generation, server-side apply with
+ * managedFields-lite, merge patch, namespaces with a Terminating phase, and simulated readiness.
+ * Controllers are simulated lazily: `tick()` runs before every request, so there are no timers.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  deepEqual,
+  deepMerge,
+  deletePath,
+  type FieldPath,
+  fromFieldsV1,
+  getPath,
+  isObject,
+  type JsonObject,
+  leafPaths,
+  matchesSelector,
+  mergePatch,
+  parseLabelSelector,
+  pathKey,
+  pathString,
+  SelectorParseError,
+  toFieldsV1,
+} from './fields.js';
+import type { KindInfo, StatusRule } from './resources.js';
+
+/** An error the API answers with a Kubernetes `Status` body. */
+export class ApiError extends Error {
+  override name = 'ApiError';
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+    message: string,
+    readonly details?: JsonObject,
+  ) {
+    super(message);
+  }
+}
+
+export interface StoredEntry {
+  obj: JsonObject;
+  /** When the spec last changed: simulated controllers converge `readinessDelayMs` later. */
+  specChangedAt: number;
+  /** Namespaces only: when deletion was requested. */
+  deletedAt?: number;
+}
+
+export interface Snapshot {
+  resourceVersion: number;
+  entries: StoredEntry[];
+}
+
+export interface StoreOptions {
+  readonly readinessDelayMs: number;
+  readonly namespaceTerminationMs: number;
+  readonly statusRules: Readonly<Record<string, StatusRule>>;
+  readonly onChange: () => void;
+  readonly now?: () => number;
+}
+
+type Metadata = JsonObject & { name: string; namespace?: string };
+
+const SERVER_METADATA = [
+  'uid',
+  'resourceVersion',
+  'creationTimestamp',
+  'generation',
+  'managedFields',
+  'deletionTimestamp',
+  'selfLink',
+];
+const PROTECTED_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
+
+const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? (apiVersion.split('/')[0] ?? '') : '');
+const resourceName = (k: KindInfo): string => {
+  const group = groupOf(k.apiVersion);
+  return group ? `${k.plural}.${group}` : k.plural;
+};
+const meta = (obj: JsonObject): Metadata => obj.metadata as Metadata;
+
+export class ObjectStore {
+  private readonly entries = new Map<string, StoredEntry>();
+  private resourceVersion = 0;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: StoreOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  // --- persistence ---
+
+  snapshot(): Snapshot {
+    return { resourceVersion: this.resourceVersion, entries: structuredClone([...this.entries.values()]) };
+  }
+
+  restore(snapshot: Snapshot, keyOf: (obj: JsonObject) => string | undefined): void {
+    this.resourceVersion = snapshot.resourceVersion;
+    for (const entry of snapshot.entries) {
+      const key = keyOf(entry.obj);
+      if (key) this.entries.set(key, entry);
+    }
+  }
+
+  all(): JsonObject[] {
+    return [...this.entries.values()].map((e) => structuredClone(e.obj));
+  }
+
+  keyFor(kind: KindInfo, namespace: string | undefined, name: string): string {
+    return `${groupOf(kind.apiVersion)}/${kind.plural}/${kind.namespaced ? (namespace ?? '') : ''}/${name}`;
+  }
+
+  // --- simulated controllers ---
+
+  tick(): void {
+    const now = this.now();
+    let changed = false;
+    for (const [key, entry] of this.entries) {
+      const m = meta(entry.obj);
+      if (entry.deletedAt !== undefined && now - entry.deletedAt >= this.opts.namespaceTerminationMs) {
+        for (const [k, e] of this.entries) if (meta(e.obj).namespace === m.name) this.entries.delete(k);
+        this.entries.delete(key);
+        changed = true;
+        continue;
+      }
+      const rule = this.opts.statusRules[`${entry.obj.apiVersion}/${entry.obj.kind}`];
+      if (!rule || m.deletionTimestamp || now - entry.specChangedAt < this.opts.readinessDelayMs) continue;
+      const target = structuredClone(rule(entry.obj as never)) as JsonObject;
+      if (!deepEqual(entry.obj.status, target)) {
+        entry.obj.status = target;
+        m.resourceVersion = this.nextVersion();
+        changed = true;
+      }
+    }
+    if (changed) this.opts.onChange();
+  }
+
+  // --- reads ---
+
+  get(kind: KindInfo, namespace: string | undefined, name: string): JsonObject {
+    return structuredClone(this.require(kind, namespace, name).obj);
+  }
+
+  list(kind: KindInfo, namespace: string | undefined, labelSelector: string | undefined): JsonObject {
+    let requirements: ReturnType<typeof parseLabelSelector> = [];
+    try {
+      requirements = parseLabelSelector(labelSelector ?? '');
+    } catch (e) {
+      if (e instanceof SelectorParseError) throw new ApiError(400, 'BadRequest', e.message);
+      throw e;
+    }
+    const items = [...this.entries.values()]
+      .map((e) => e.obj)
+      .filter((o) => o.apiVersion === kind.apiVersion && o.kind === kind.kind)
+      .filter((o) => namespace === undefined || meta(o).namespace === namespace)
+      .filter((o) => matchesSelector((meta(o).labels as Record<string, string>) ?? {}, requirements))
+      .sort((a, b) =>
+        `${meta(a).namespace ?? ''}/${meta(a).name}`.localeCompare(`${meta(b).namespace ?? ''}/${meta(b).name}`),
+      );
+    return {
+      apiVersion: kind.apiVersion,
+      kind: `${kind.kind}List`,
+      metadata: { resourceVersion: String(this.resourceVersion) },
+      items: structuredClone(items),
+    };
+  }
+
+  // --- writes ---
+
+  create(kind: KindInfo, namespace: string | undefined, body: unknown, fieldManager?: string): JsonObject {
+    const obj = this.validateBody(kind, namespace, body, undefined);
+    const key = this.keyFor(kind, namespace, meta(obj).name);
+    if (this.entries.has(key)) {
+      throw new ApiError(409, 'AlreadyExists', `${resourceName(kind)} "${meta(obj).name}" already exists`, {
+        name: meta(obj).name,
+        group: groupOf(kind.apiVersion),
+        kind: kind.plural,
+      });
+    }
+    this.requireWritableNamespace(kind, namespace);
+    const paths = ownedPaths(obj);
+    if (fieldManager) setManagedFields(obj, fieldManager, 'Update', kind.apiVersion, paths);
+    return this.insert(key, kind, obj);
+  }
+
+  replace(kind: KindInfo, namespace: string | undefined, name: string, body: unknown, fieldManager?: string) {
+    const existing = this.require(kind, namespace, name);
+    const obj = this.validateBody(kind, namespace, body, name);
+    const requested = meta(body as JsonObject).resourceVersion;
+    if (requested !== undefined && requested !== meta(existing.obj).resourceVersion) {
+      throw this.conflict(kind, name);
+    }
+    const next = structuredClone(obj);
+    const em = meta(existing.obj);
+    const managed = structuredClone((em.managedFields as JsonObject[] | undefined) ?? []);
+    if (managed.length > 0) meta(next).managedFields = managed;
+    if (fieldManager) setManagedFields(next, fieldManager, 'Update', kind.apiVersion, ownedPaths(obj));
+    return this.commit(existing, next);
+  }
+
+  apply(
+    kind: KindInfo,
+    namespace: string | undefined,
+    name: string,
+    body: unknown,
+    fieldManager: string | undefined,
+    force: boolean,
+  ): { obj: JsonObject; created: boolean } {
+    if (!fieldManager) {
+      throw new ApiError(400, 'BadRequest', 'PATCH requests with apply content type must set fieldManager');
+    }
+    const applied = this.validateBody(kind, namespace, body, name);
+    const paths = ownedPaths(applied);
+    const key = this.keyFor(kind, namespace, name);
+    const existing = this.entries.get(key);
+    if (!existing) {
+      this.requireWritableNamespace(kind, namespace);
+      setManagedFields(applied, fieldManager, 'Apply', kind.apiVersion, paths);
+      return { obj: this.insert(key, kind, applied), created: true };
+    }
+
+    const next = structuredClone(existing.obj);
+    const managed = ((meta(next).managedFields as JsonObject[] | undefined) ?? []).map((entry) => ({
+      entry,
+      paths: fromFieldsV1(entry.fieldsV1),
+    }));
+    const mine = new Set(paths.map(pathKey));
+    const conflicts: Array<{ manager: string; path: FieldPath }> = [];
+    for (const other of managed) {
+      if (other.entry.manager === fieldManager && other.entry.operation === 'Apply') continue;
+      for (const p of other.paths) {
+        if (mine.has(pathKey(p)) && !deepEqual(getPath(next, p), getPath(applied, p))) {
+          conflicts.push({ manager: String(other.entry.manager), path: p });
+        }
+      }
+    }
+    if (conflicts.length > 0 && !force) {
+      const causes = conflicts.map((c) => ({
+        reason: 'FieldManagerConflict',
+        message: `conflict with "${c.manager}"`,
+        field: pathString(c.path),
+      }));
+      throw new ApiError(
+        409,
+        'Conflict',
+        `Apply failed with ${conflicts.length} conflict${conflicts.length > 1 ? 's' : ''}: ${causes
+          .map((c) => `${c.message}: ${c.field}`)
+          .join(', ')}`,
+        { name, group: groupOf(kind.apiVersion), kind: kind.plural, causes },
+      );
+    }
+    // Forced: the other managers lose the fields they conflicted on.
+    const lost = new Set(conflicts.map((c) => `${c.manager}\u0001${pathKey(c.path)}`));
+    const others = managed.filter((m) => !(m.entry.manager === fieldManager && m.entry.operation === 'Apply'));
+    for (const m of others) m.paths = m.paths.filter((p) => !lost.has(`${m.entry.manager}\u0001${pathKey(p)}`));
+    const ownedByOthers = new Set(others.flatMap((m) => m.paths.map(pathKey)));
+    // Fields this manager applied before but no longer applies are removed unless someone else owns them.
+    const previous = managed.find((m) => m.entry.manager === fieldManager && m.entry.operation === 'Apply');
+    for (const p of previous?.paths ?? []) {
+      if (!mine.has(pathKey(p)) && !ownedByOthers.has(pathKey(p))) deletePath(next, p);
+    }
+    deepMerge(next, stripForMerge(applied));
+    meta(next).managedFields = others
+      .filter((m) => m.paths.length > 0)
+      .map((m) => ({ ...m.entry, fieldsV1: toFieldsV1(m.paths) }));
+    setManagedFields(next, fieldManager, 'Apply', kind.apiVersion, paths);
+    this.normalize(kind, next);
+    return { obj: this.commit(existing, next), created: false };
+  }
+
+  mergePatch(kind: KindInfo, namespace: string | undefined, name: string, body: unknown, fieldManager?: string) {
+    const existing = this.require(kind, namespace, name);
+    if (!isObject(body)) throw new ApiError(400, 'BadRequest', 'the patch must be a JSON object');
+    const next = mergePatch(structuredClone(existing.obj), body);
+    this.validateBody(kind, namespace, next, name);
+    if (fieldManager) setManagedFields(next, fieldManager, 'Update', kind.apiVersion, ownedPaths(body));
+    this.normalize(kind, next);
+    return this.commit(existing, next);
+  }
+
+  delete(kind: KindInfo, namespace: string | undefined, name: string): JsonObject {
+    const key = this.keyFor(kind, namespace, name);
+    const entry = this.require(kind, namespace, name);
+    const details = { name, group: groupOf(kind.apiVersion), kind: kind.plural, uid: meta(entry.obj).uid ?? '' };
+    if (kind.kind === 'Namespace' && kind.apiVersion === 'v1') {
+      if (PROTECTED_NAMESPACES.has(name)) {
+        throw new ApiError(403, 'Forbidden', `namespaces "${name}" is forbidden: this namespace may not be deleted`);
+      }
+      if (entry.deletedAt !== undefined) {
+        throw new ApiError(
+          409,
+          'Conflict',
+          `Operation cannot be fulfilled on namespaces "${name}": The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.`,
+          details,
+        );
+      }
+      entry.deletedAt = this.now();
+      meta(entry.obj).deletionTimestamp = new Date(entry.deletedAt).toISOString();
+      entry.obj.status = { phase: 'Terminating' };
+      meta(entry.obj).resourceVersion = this.nextVersion();
+    } else {
+      this.entries.delete(key);
+    }
+    this.opts.onChange();
+    return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details };
+  }
+
+  // --- internals ---
+
+  private nextVersion(): string {
+    this.resourceVersion += 1;
+    return String(this.resourceVersion);
+  }
+
+  private require(kind: KindInfo, namespace: string | undefined, name: string): StoredEntry {
+    const entry = this.entries.get(this.keyFor(kind, namespace, name));
+    if (!entry) {
+      throw new ApiError(404, 'NotFound', `${resourceName(kind)} "${name}" not found`, {
+        name,
+        group: groupOf(kind.apiVersion),
+        kind: kind.plural,
+      });
+    }
+    return entry;
+  }
+
+  private requireWritableNamespace(kind: KindInfo, namespace: string | undefined): void {
+    if (!kind.namespaced || namespace === undefined) return;
+    const ns = this.entries.get(`/namespaces//${namespace}`);
+    if (!ns) {
+      throw new ApiError(404, 'NotFound', `namespaces "${namespace}" not found`, {
+        name: namespace,
+        kind: 'namespaces',
+      });
+    }
+    if (ns.deletedAt !== undefined) {
+      throw new ApiError(
+        403,
+        'Forbidden',
+        `unable to create new content in namespace ${namespace} because it is being terminated`,
+        { name: namespace, kind: 'namespaces', causes: [{ reason: 'NamespaceTerminating' }] },
+      );
+    }
+  }
+
+  private conflict(kind: KindInfo, name: string): ApiError {
+    return new ApiError(
+      409,
+      'Conflict',
+      `Operation cannot be fulfilled on ${resourceName(kind)} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+      { name, group: groupOf(kind.apiVersion), kind: kind.plural },
+    );
+  }
+
+  /** Checks what the API server checks on every write; returns a clean copy without server fields. */
+  private validateBody(
+    kind: KindInfo,
+    namespace: string | undefined,
+    body: unknown,
+    urlName: string | undefined,
+  ): JsonObject {
+    if (!isObject(body)) throw new ApiError(400, 'BadRequest', 'the body of the request must be an object');
+    if (body.apiVersion !== kind.apiVersion || body.kind !== kind.kind) {
+      throw new ApiError(
+        400,
+        'BadRequest',
+        `the API version and kind in the data (${String(body.apiVersion)}, ${String(body.kind)}) do not match the expected (${kind.apiVersion}, ${kind.kind})`,
+      );
+    }
+    const obj = structuredClone(body);
+    const m = isObject(obj.metadata) ? obj.metadata : (obj.metadata = {});
+    const name = typeof m.name === 'string' ? m.name : '';
+    if (urlName !== undefined && name !== urlName) {
+      throw new ApiError(
+        400,
+        'BadRequest',
+        `the name of the object (${name}) does not match the name on the URL (${urlName})`,
+      );
+    }
+    const causes: JsonObject[] = [];
+    if (!name) causes.push({ reason: 'FieldValueRequired', message: 'Required value: name is required', field: 'metadata.name' });
+    else if (name.length > 253 || !DNS_SUBDOMAIN.test(name)) {
+      causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: "${name}"`, field: 'metadata.name' });
+    }
+    for (const [k, v] of Object.entries(isObject(m.labels) ? m.labels : {})) {
+      const labelName = k.split('/').pop() ?? '';
+      if (typeof v !== 'string' || v.length > 63 || !LABEL_NAME.test(v) || !labelName || !LABEL_NAME.test(labelName)) {
+        causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: "${String(v)}"`, field: `metadata.labels.${k}` });
+      }
+    }
+    if (causes.length > 0) {
+      throw new ApiError(
+        422,
+        'Invalid',
+        `${kind.kind} "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`,
+        { name, group: groupOf(kind.apiVersion), kind: kind.kind, causes },
+      );
+    }
+    if (kind.namespaced) {
+      if (m.namespace !== undefined && m.namespace !== namespace) {
+        throw new ApiError(
+          400,
+          'BadRequest',
+          'the namespace of the provided object does not match the namespace sent on the request',
+        );
+      }
+      if (namespace !== undefined) m.namespace = namespace;
+    } else {
+      delete m.namespace;
+    }
+    for (const field of SERVER_METADATA) delete m[field];
+    delete obj.status;
+    return obj;
+  }
+
+  private insert(key: string, kind: KindInfo, obj: JsonObject): JsonObject {
+    const m = meta(obj);
+    m.uid = randomUUID();
+    m.creationTimestamp = new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    m.generation = 1;
+    m.resourceVersion = this.nextVersion();
+    this.normalize(kind, obj);
+    this.entries.set(key, { obj, specChangedAt: this.now() });
+    this.opts.onChange();
+    return structuredClone(obj);
+  }
+
+  /** Writes `next` over `existing` unless nothing changed; bumps generation on spec changes. */
+  private commit(existing: StoredEntry, next: JsonObject): JsonObject {
+    const old = existing.obj;
+    const om = meta(old);
+    const nm = meta(next);
+    for (const field of ['uid', 'creationTimestamp', 'generation', 'deletionTimestamp'] as const) {
+      if (om[field] !== undefined) nm[field] = om[field];
+    }
+    nm.resourceVersion = om.resourceVersion ?? '0';
+    if (old.status !== undefined) next.status = old.status;
+    else delete next.status;
+    if (deepEqual(withoutTimes(next), withoutTimes(old))) return structuredClone(old);
+    if (!deepEqual(content(next), content(old))) {
+      nm.generation = (typeof om.generation === 'number' ? om.generation : 1) + 1;
+      existing.specChangedAt = this.now();
+    }
+    nm.resourceVersion = this.nextVersion();
+    existing.obj = next;
+    this.opts.onChange();
+    return structuredClone(next);
+  }
+
+  /** Server-side defaulting that matters to clients. */
+  private normalize(kind: KindInfo, obj: JsonObject): void {
+    if (kind.apiVersion === 'v1' && kind.kind === 'Secret' && isObject(obj.stringData)) {
+      const data = isObject(obj.data) ? obj.data : {};
+      for (const [k, v] of Object.entries(obj.stringData)) data[k] = Buffer.from(String(v)).toString('base64');
+      obj.data = data;
+      delete obj.stringData;
+    }
+    if (kind.apiVersion === 'v1' && kind.kind === 'Namespace') {
+      const m = meta(obj);
+      m.labels = { ...(isObject(m.labels) ? m.labels : {}), 'kubernetes.io/metadata.name': m.name };
+      if (!isObject(obj.status)) obj.status = { phase: 'Active' };
+    }
+  }
+}
+
+/** Fields a writer owns: everything it sent except identity and server-managed metadata. */
+function ownedPaths(obj: JsonObject): FieldPath[] {
+  return leafPaths(stripForMerge(obj)).filter(
+    (p) => !(p[0] === 'metadata' && (p[1] === 'name' || p[1] === 'namespace')) && p[0] !== 'apiVersion' && p[0] !== 'kind',
+  );
+}
+
+function stripForMerge(obj: JsonObject): JsonObject {
+  const copy = structuredClone(obj);
+  delete copy.status;
+  if (isObject(copy.metadata)) for (const f of SERVER_METADATA) delete copy.metadata[f];
+  return copy;
+}
+
+function setManagedFields(
+  obj: JsonObject,
+  manager: string,
+  operation: 'Apply' | 'Update',
+  apiVersion: string,
+  paths: FieldPath[],
+): void {
+  const m = meta(obj);
+  const entries = ((m.managedFields as JsonObject[] | undefined) ?? []).filter(
+    (e) => !(e.manager === manager && e.operation === operation),
+  );
+  entries.push({
+    manager,
+    operation,
+    apiVersion,
+    time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    fieldsType: 'FieldsV1',
+    fieldsV1: toFieldsV1(paths),
+  });
+  m.managedFields = entries;
+}
+
+/** The object without metadata and status: what a generation bump tracks. */
+function content(obj: JsonObject): JsonObject {
+  const { metadata: _m, status: _s, ...rest } = obj;
+  return rest;
+}
+
+function withoutTimes(obj: JsonObject): JsonObject {
+  const copy = structuredClone(obj);
+  const managed = meta(copy).managedFields;
+  if (Array.isArray(managed)) for (const e of managed) if (isObject(e)) delete e.time;
+  return copy;
+}

@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { problemResult } from '../../functions/api/http.js';
+import { ProblemError } from '../../functions/shared/errors.js';
+import type { HttpRoute } from '../../functions/topology.js';
+import type { Invoke } from './lambda.js';
+
+/** API Gateway's REST API payload limit. */
+const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+
+interface CompiledRoute {
+  readonly route: HttpRoute;
+  readonly regex: RegExp;
+  readonly params: string[];
+}
+
+function compile(route: HttpRoute): CompiledRoute {
+  const params: string[] = [];
+  const source = route.path
+    .split('/')
+    .map((seg) => {
+      const m = /^\{(\w+)\}$/.exec(seg);
+      if (!m?.[1]) return seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      params.push(m[1]);
+      return '([^/]+)';
+    })
+    .join('/');
+  return { route, regex: new RegExp(`^${source}/?$`), params };
+}
+
+export interface HttpGateway {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The REST API stand-in: matches the topology's routes like API Gateway resources do and
+ * builds the same proxy event; an unknown route gets the answer the deployed gateway response
+ * gives (404 ROUTE_NOT_FOUND, problem+json), without invoking the function.
+ */
+export async function startHttpGateway(opts: {
+  host: string;
+  port: number;
+  routes: readonly HttpRoute[];
+  invoke: Invoke<APIGatewayProxyEvent, APIGatewayProxyResult>;
+  stage?: string;
+}): Promise<HttpGateway> {
+  const routes = opts.routes.map(compile);
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      let result: APIGatewayProxyResult;
+      const url = new URL(req.url ?? '/', 'http://local');
+      try {
+        const body = await readBody(req);
+        result = await dispatch(req, url, body);
+      } catch (e) {
+        result = problemResult(e, url.pathname, randomUUID());
+      }
+      res.writeHead(result.statusCode, result.headers as Record<string, string>);
+      res.end(result.body);
+    })();
+  });
+
+  async function dispatch(req: IncomingMessage, url: URL, body: Buffer | undefined): Promise<APIGatewayProxyResult> {
+    const path = decodeURIComponentSafe(url.pathname);
+    const method = (req.method ?? 'GET').toUpperCase();
+    let matched: { c: CompiledRoute; m: RegExpExecArray } | undefined;
+    for (const c of routes) {
+      const m = c.regex.exec(url.pathname);
+      if (m && c.route.method === method) {
+        matched = { c, m };
+        break;
+      }
+    }
+    if (!matched) throw new ProblemError('ROUTE_NOT_FOUND', `No route for ${method} ${path}`);
+    const pathParameters: Record<string, string> = {};
+    matched.c.params.forEach((p, i) => {
+      pathParameters[p] = decodeURIComponentSafe(matched.m[i + 1] ?? '');
+    });
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
+    const query: Record<string, string> = {};
+    for (const [k, v] of url.searchParams) query[k] = v;
+    const event: APIGatewayProxyEvent = {
+      resource: matched.c.route.path,
+      path,
+      httpMethod: method,
+      headers,
+      multiValueHeaders: {},
+      queryStringParameters: Object.keys(query).length ? query : null,
+      multiValueQueryStringParameters: null,
+      pathParameters: Object.keys(pathParameters).length ? pathParameters : null,
+      stageVariables: null,
+      body: body && body.length > 0 ? body.toString('utf8') : null,
+      isBase64Encoded: false,
+      requestContext: {
+        accountId: '000000000000',
+        apiId: 'local',
+        authorizer: null,
+        httpMethod: method,
+        identity: { sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? null } as never,
+        path: `/${opts.stage ?? 'live'}${path}`,
+        protocol: 'HTTP/1.1',
+        requestId: randomUUID(),
+        requestTimeEpoch: Date.now(),
+        resourceId: 'local',
+        resourcePath: matched.c.route.path,
+        stage: opts.stage ?? 'live',
+      },
+    };
+    return opts.invoke(event);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  return {
+    url: `http://${opts.host}:${addr.port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_PAYLOAD_BYTES) throw new ProblemError('PAYLOAD_TOO_LARGE', 'The request exceeds 10 MB');
+    chunks.push(chunk as Buffer);
+  }
+  return chunks.length ? Buffer.concat(chunks) : undefined;
+}

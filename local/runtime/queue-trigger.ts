@@ -1,0 +1,111 @@
+import {
+  DeleteMessageBatchCommand,
+  type Message,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Invoke } from './lambda.js';
+import { sleep } from './stream-trigger.js';
+
+export interface QueueTriggerOptions {
+  readonly name: string;
+  readonly client: SQSClient;
+  readonly queueUrl: string;
+  readonly queueArn: string;
+  readonly region: string;
+  readonly batchSize: number;
+  /** Concurrent pollers, like the mapping's concurrency. */
+  readonly concurrency: number;
+  readonly invoke: Invoke<SQSEvent, SQSBatchResponse | undefined>;
+  readonly log: (line: string) => void;
+}
+
+/**
+ * SQS -> handler, as a Lambda event source mapping with ReportBatchItemFailures does it:
+ * messages the handler reports (or all, if it throws) stay on the queue and come back after the
+ * visibility timeout; the queue's redrive policy moves them to the DLQ after maxReceiveCount.
+ */
+export class QueueTrigger {
+  private stopped = false;
+  private loops: Array<Promise<void>> = [];
+  /** Messages handled successfully, for figures and tests. */
+  succeeded = 0;
+  failed = 0;
+
+  constructor(private readonly o: QueueTriggerOptions) {}
+
+  start(): void {
+    for (let i = 0; i < this.o.concurrency; i++) this.loops.push(this.run());
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all(this.loops);
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        const res = await this.o.client.send(
+          new ReceiveMessageCommand({
+            QueueUrl: this.o.queueUrl,
+            MaxNumberOfMessages: this.o.batchSize,
+            WaitTimeSeconds: 1,
+            MessageSystemAttributeNames: ['All'],
+            MessageAttributeNames: ['All'],
+          }),
+        );
+        const messages = res.Messages ?? [];
+        if (messages.length > 0) await this.handle(messages);
+      } catch (e) {
+        if (!this.stopped) {
+          this.o.log(`[${this.o.name}] queue poll error: ${(e as Error).message}`);
+          await sleep(500);
+        }
+      }
+    }
+  }
+
+  private async handle(messages: Message[]): Promise<void> {
+    const records = messages.map((m) => this.toRecord(m));
+    let failedIds: Set<string>;
+    try {
+      const res = await this.o.invoke({ Records: records });
+      failedIds = new Set((res?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+    } catch (e) {
+      this.o.log(`[${this.o.name}] invocation failed: ${(e as Error).message}`);
+      failedIds = new Set(records.map((r) => r.messageId));
+    }
+    const done = messages.filter((m) => m.MessageId && !failedIds.has(m.MessageId));
+    this.succeeded += done.length;
+    this.failed += messages.length - done.length;
+    if (done.length === 0) return;
+    await this.o.client.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: this.o.queueUrl,
+        Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+      }),
+    );
+  }
+
+  private toRecord(m: Message): SQSRecord {
+    const a = m.Attributes ?? {};
+    return {
+      messageId: m.MessageId ?? '',
+      receiptHandle: m.ReceiptHandle ?? '',
+      body: m.Body ?? '',
+      attributes: {
+        ApproximateReceiveCount: a.ApproximateReceiveCount ?? '1',
+        SentTimestamp: a.SentTimestamp ?? String(Date.now()),
+        SenderId: a.SenderId ?? 'local',
+        ApproximateFirstReceiveTimestamp: a.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+      },
+      messageAttributes: {},
+      md5OfBody: m.MD5OfBody ?? '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: this.o.queueArn,
+      awsRegion: this.o.region,
+    };
+  }
+}

@@ -1,0 +1,324 @@
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { startFauxqs } from 'fauxqs';
+import { documentClient } from '../../functions/shared/aws.js';
+import { hashApiKey } from '../../functions/shared/domain/apikeys.js';
+import { Store } from '../../functions/shared/store/store.js';
+import { createTenant } from '../../functions/shared/tenants.js';
+import {
+  type EnvSource,
+  FUNCTIONS,
+  type FunctionDef,
+  type FunctionId,
+  httpRoutes,
+  QUEUES,
+  type QueueId,
+} from '../../functions/topology.js';
+import type { RegionConfig, StratusConfig } from '../../lib/config.js';
+import { type LocalBus, startLocalBus } from '../events/bus.js';
+import { type KubeStandin, startKubeStandin } from '../kube-standin/server.js';
+import { Checkpoints } from './checkpoints.js';
+import { ensureTable, LOCAL_CREDENTIALS, startDynamoLocal } from './dynamodb.js';
+import { type HttpGateway, startHttpGateway } from './http-gateway.js';
+import { lambdaInvoker } from './lambda.js';
+import { QueueTrigger } from './queue-trigger.js';
+import { StreamTrigger } from './stream-trigger.js';
+
+export interface LocalRuntimeOptions {
+  readonly config: StratusConfig;
+  /** Region to run; its API accepts that region's clusters. @default the first configured region */
+  readonly region?: string;
+  /** Where state is kept across restarts (DynamoDB, stand-in objects, events, checkpoints). @default in memory */
+  readonly dataDir?: string;
+  readonly host?: string;
+  /** @default 0 (random) */
+  readonly apiPort?: number;
+  /** A real cluster's kubeconfig instead of the stand-in. */
+  readonly kubeconfig?: string;
+  /** Stand-in: time until applied workloads report ready. @default 1500 */
+  readonly readinessDelayMs?: number;
+  /** First readiness poll delay (seconds; exponential backoff after). @default 1 */
+  readonly pollBaseSeconds?: number;
+  /**
+   * Visibility timeout of local queues. AWS uses the topology's value (6x the consumer timeout);
+   * locally a shorter one makes failed messages come back in seconds. @default 10
+   */
+  readonly visibilityTimeoutSeconds?: number;
+  readonly print?: (line: string) => void;
+}
+
+export interface LocalRuntime {
+  readonly apiUrl: string;
+  readonly apiKey: string;
+  readonly tenantId: string;
+  readonly region: string;
+  readonly bus: LocalBus;
+  readonly kube?: KubeStandin;
+  readonly store: Store;
+  readonly sqs: SQSClient;
+  readonly queueUrls: Readonly<Record<string, string>>;
+  readonly names: { readonly table: string; readonly bus: string };
+  readonly triggers: { readonly streams: StreamTrigger[]; readonly queues: QueueTrigger[] };
+  stop(): Promise<void>;
+}
+
+type Handler = (event: unknown, context: unknown) => Promise<unknown>;
+
+/** A free TCP port (for DynamoDB Local, which cannot pick its own). */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, host, () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      s.close(() => res(port));
+    });
+  });
+}
+
+/**
+ * The whole control plane of one region on this machine: the stand-ins, then the very handlers
+ * that run in Lambda, wired from functions/topology.ts exactly as lib/ wires them in AWS.
+ */
+export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const print = opts.print ?? (() => undefined);
+  const host = opts.host ?? '127.0.0.1';
+  const regionConfig: RegionConfig | undefined = opts.region
+    ? opts.config.regions.find((r) => r.region === opts.region)
+    : opts.config.regions[0];
+  if (!regionConfig) {
+    throw new Error(`region ${opts.region} is not configured; configured: ${opts.config.regions.map((r) => r.region).join(', ')}`);
+  }
+  const region = regionConfig.region;
+  const stage = opts.config.stage;
+  const names = { table: `stratus-${stage}`, bus: `stratus-${stage}` };
+  const dataDir = opts.dataDir ? resolve(opts.dataDir) : undefined;
+  const scratch = dataDir ?? (await mkdtemp(join(tmpdir(), 'stratus-')));
+  if (dataDir) await mkdir(dataDir, { recursive: true });
+
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    stops.length = 0;
+  };
+
+  try {
+    // Stand-ins.
+    const dynamo = await startDynamoLocal({ port: await freePort(host), ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}) });
+    stops.push(() => dynamo.stop());
+    const fauxqs = await startFauxqs({ port: 0, host, logger: false, defaultRegion: region });
+    stops.push(() => fauxqs.stop());
+    const bus = await startLocalBus({
+      host,
+      busNames: [names.bus],
+      defaultRegion: region,
+      print,
+      ...(dataDir ? { logFile: join(dataDir, 'events.jsonl') } : {}),
+    });
+    stops.push(() => bus.stop());
+    let kube: KubeStandin | undefined;
+    let kubeconfig = opts.kubeconfig;
+    if (!kubeconfig) {
+      kube = await startKubeStandin({
+        host,
+        readinessDelayMs: opts.readinessDelayMs ?? 1500,
+        ...(dataDir ? { dataFile: join(dataDir, 'kube-standin.json') } : {}),
+      });
+      stops.push(() => kube?.stop() ?? Promise.resolve());
+      kubeconfig = join(scratch, 'kubeconfig');
+      await kube.writeKubeconfig(kubeconfig);
+    }
+
+    // The environment every handler reads, resolved like the CDK resolves it.
+    Object.assign(process.env, {
+      AWS_REGION: region,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SQS: fauxqs.address,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      KUBECONFIG: kubeconfig,
+      POLL_BASE_SECONDS: String(opts.pollBaseSeconds ?? 1),
+    });
+
+    const ddb = new DynamoDBClient({ endpoint: dynamo.endpoint, region, credentials: LOCAL_CREDENTIALS });
+    stops.push(async () => ddb.destroy());
+    const { streamArn } = await ensureTable(ddb, names.table);
+
+    // Queues with their DLQs, from the topology; one failure queue per stream consumer.
+    const queueUrls: Record<string, string> = {};
+    const queueArns: Record<string, string> = {};
+    for (const [id, def] of Object.entries(QUEUES) as Array<[QueueId, (typeof QUEUES)[QueueId]]>) {
+      const dlq = fauxqs.createQueue(`stratus-${stage}-${id}-dlq`, { region });
+      const q = fauxqs.createQueue(`stratus-${stage}-${id}`, {
+        region,
+        attributes: {
+          VisibilityTimeout: String(opts.visibilityTimeoutSeconds ?? 10),
+          MessageRetentionPeriod: String(def.retentionDays * 86400),
+          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.queueArn, maxReceiveCount: def.maxReceiveCount }),
+        },
+      });
+      queueUrls[id] = q.queueUrl;
+      queueUrls[`${id}-dlq`] = dlq.queueUrl;
+      queueArns[id] = q.queueArn;
+    }
+    const functions = Object.entries(FUNCTIONS) as Array<[FunctionId, FunctionDef]>;
+    for (const [fn, def] of functions) {
+      if (def.triggers.some((t) => t.type === 'stream')) {
+        queueUrls[`${fn}-stream-failures`] = fauxqs.createQueue(`stratus-${stage}-${fn}-stream-failures`, { region }).queueUrl;
+      }
+    }
+
+    const resolveEnv = (source: EnvSource): string => {
+      if ('value' in source) return source.value;
+      switch (source.ref) {
+        case 'table':
+          return names.table;
+        case 'queueUrl':
+          return queueUrls[source.queue] ?? '';
+        case 'bus':
+          return names.bus;
+        case 'region':
+          return region;
+        case 'regions':
+          return opts.config.regions.map((r) => r.region).join(',');
+        case 'eksClusters':
+          return JSON.stringify(regionConfig.eksClusters);
+        case 'kubeAuth':
+          return 'kubeconfig';
+      }
+    };
+    for (const [, def] of functions) {
+      for (const [key, source] of Object.entries(def.environment)) process.env[key] = resolveEnv(source);
+    }
+
+    // Handlers are loaded after the environment is set: they read it at module scope, as in Lambda.
+    const handlers = {} as Record<FunctionId, Handler>;
+    for (const [fn, def] of functions) {
+      const mod = (await import(pathToFileURL(resolve(def.entry)).href)) as Record<string, Handler>;
+      const h = mod[def.handler];
+      if (!h) throw new Error(`${def.entry} does not export ${def.handler}`);
+      handlers[fn] = h;
+    }
+
+    const store = new Store(documentClient(), names.table);
+    const { apiKey, tenantId } = await bootstrapKey(store, dataDir);
+
+    const sqs = new SQSClient({ endpoint: fauxqs.address, region, credentials: LOCAL_CREDENTIALS, useQueueUrlAsEndpoint: false });
+    stops.push(async () => sqs.destroy());
+    const streams = new DynamoDBStreamsClient({ endpoint: dynamo.endpoint, region, credentials: LOCAL_CREDENTIALS });
+    stops.push(async () => streams.destroy());
+    const checkpoints = await Checkpoints.open(dataDir ? join(dataDir, 'stream-checkpoints.json') : undefined);
+
+    const streamTriggers: StreamTrigger[] = [];
+    const queueTriggers: QueueTrigger[] = [];
+    let gateway: HttpGateway | undefined;
+    for (const [fn, def] of functions) {
+      const handler = handlers[fn];
+      for (const trigger of def.triggers) {
+        if (trigger.type === 'stream') {
+          const failures = queueUrls[`${fn}-stream-failures`] ?? '';
+          const t = new StreamTrigger({
+            name: fn,
+            client: streams,
+            streamArn,
+            region,
+            filters: trigger.filters(region),
+            batchSize: trigger.batchSize,
+            retryAttempts: trigger.retryAttempts,
+            invoke: lambdaInvoker<DynamoDBStreamEvent, DynamoDBBatchResponse | undefined>(fn, handler, def.timeoutSeconds, print),
+            onFailure: async (records, reason) => {
+              await sqs.send(
+                new SendMessageCommand({
+                  QueueUrl: failures,
+                  MessageBody: JSON.stringify({ reason, sequenceNumbers: records.map((r) => r.dynamodb?.SequenceNumber) }),
+                }),
+              );
+            },
+            checkpoints,
+            log: print,
+          });
+          streamTriggers.push(t);
+        } else if (trigger.type === 'queue') {
+          queueTriggers.push(
+            new QueueTrigger({
+              name: fn,
+              client: sqs,
+              queueUrl: queueUrls[trigger.queue] ?? '',
+              queueArn: queueArns[trigger.queue] ?? '',
+              region,
+              batchSize: trigger.batchSize,
+              concurrency: 2,
+              invoke: lambdaInvoker<SQSEvent, SQSBatchResponse | undefined>(fn, handler, def.timeoutSeconds, print),
+              log: print,
+            }),
+          );
+        } else {
+          gateway = await startHttpGateway({
+            host,
+            port: opts.apiPort ?? 0,
+            routes: httpRoutes().filter((r) => r.fn === fn),
+            invoke: lambdaInvoker(fn, handler, def.timeoutSeconds, print),
+          });
+        }
+      }
+    }
+    if (!gateway) throw new Error('the topology declares no HTTP function');
+    const api = gateway;
+    stops.push(() => api.stop());
+    for (const t of [...streamTriggers, ...queueTriggers]) {
+      t.start();
+      stops.push(() => t.stop());
+    }
+
+    if (dataDir) {
+      await writeFile(join(dataDir, 'local.json'), `${JSON.stringify({ apiUrl: api.url, apiKey, region }, null, 2)}\n`, {
+        mode: 0o600,
+      });
+    }
+
+    return {
+      apiUrl: api.url,
+      apiKey,
+      tenantId,
+      region,
+      bus,
+      ...(kube ? { kube } : {}),
+      store,
+      sqs,
+      queueUrls,
+      names,
+      triggers: { streams: streamTriggers, queues: queueTriggers },
+      stop: stopAll,
+    };
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+}
+
+/** Reuses the key of `.stratus/local.json` while it is valid, else creates the local tenant and key. */
+async function bootstrapKey(store: Store, dataDir: string | undefined): Promise<{ apiKey: string; tenantId: string }> {
+  if (dataDir) {
+    try {
+      const saved = JSON.parse(await readFile(join(dataDir, 'local.json'), 'utf8')) as { apiKey?: string };
+      if (saved.apiKey) {
+        const key = await store.getApiKey(hashApiKey(saved.apiKey));
+        if (key && !key.revokedAt) return { apiKey: saved.apiKey, tenantId: key.tenantId };
+      }
+    } catch {
+      // no saved key yet
+    }
+  }
+  const { apiKey, tenantId } = await createTenant(store, 'local');
+  return { apiKey, tenantId };
+}
