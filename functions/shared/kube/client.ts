@@ -61,12 +61,22 @@ async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
 const describe = (ref: KubeObjectRef): string =>
   `${ref.kind} ${ref.metadata.namespace ? `${ref.metadata.namespace}/` : ''}${ref.metadata.name}`;
 
+/** Exposes discovery, which KubernetesObjectApi keeps protected. */
+class StratusObjectApi extends KubernetesObjectApi {
+  discover(apiVersion: string, kind: string) {
+    return this.resource(apiVersion, kind);
+  }
+  useNamespaceOf(kc: KubeConfig): void {
+    this.setDefaultNamespace(kc);
+  }
+}
+
 export function createKubeClient(kc: KubeConfig, opts: KubeClientOptions = {}): KubeClient {
   const fieldManager = opts.fieldManager ?? 'stratus';
   const timeoutMs = opts.requestTimeoutMs ?? 10_000;
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('KubeConfig has no current cluster: set a current context');
-  const api = new KubernetesObjectApi(
+  const api = new StratusObjectApi(
     createConfiguration({
       baseServer: new ServerConfiguration(cluster.server, {}),
       authMethods: { default: kc },
@@ -81,14 +91,20 @@ export function createKubeClient(kc: KubeConfig, opts: KubeClientOptions = {}): 
       ],
     }),
   );
-  api.setDefaultNamespace(kc);
+  api.useNamespaceOf(kc);
 
   /**
    * Resolves the kind through discovery first, so a kind the cluster does not serve (a missing
    * CRD) is a permanent error instead of looking like a missing object.
    */
   async function ensureKind(apiVersion: string, kind: string): Promise<void> {
-    const resource = await call(`discover ${apiVersion} ${kind}`, () => api.resource(apiVersion, kind));
+    let resource: Awaited<ReturnType<typeof api.discover>>;
+    try {
+      resource = await call(`discover ${apiVersion}`, () => api.discover(apiVersion, kind));
+    } catch (e) {
+      if (!(e instanceof KubeApiError && e.status === 404)) throw e;
+      resource = undefined;
+    }
     if (!resource) {
       throw new KubeApiError(`The cluster does not serve ${apiVersion} ${kind} (is its CRD installed?)`, {
         status: 404,
@@ -113,7 +129,7 @@ export function createKubeClient(kc: KubeConfig, opts: KubeClientOptions = {}): 
     async get(ref) {
       await ensureKind(ref.apiVersion, ref.kind);
       try {
-        const live = await call(`get ${describe(ref)}`, () => api.read(structuredClone(ref) as KubernetesObject));
+        const live = await call(`get ${describe(ref)}`, () => api.read(structuredClone(ref)));
         return toPlain(live);
       } catch (e) {
         if (e instanceof KubeApiError && e.status === 404) return undefined;

@@ -1,0 +1,187 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { hashApiKey } from '../../../functions/shared/domain/apikeys.js';
+import { apiEvent } from '../../helpers/events.js';
+
+vi.hoisted(() => {
+  process.env.TABLE_NAME = 'stratus-test';
+  process.env.STRATUS_REGION = 'eu-west-1';
+  process.env.STRATUS_REGIONS = 'eu-west-1,us-east-1';
+});
+
+const { route } = await import('../../../functions/api/handler.js');
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const KEY = 'stratus_abcdefghijklmnopqrstuvwxyz0123456789ABCD';
+const TENANT = 'tn-01jd8w0000000000000000000a';
+
+function authorized(): void {
+  ddb
+    .on(GetCommand, { Key: { pk: `APIKEY#${hashApiKey(KEY)}`, sk: 'APIKEY' } })
+    .resolves({ Item: { keyId: 'key-1', tenantId: TENANT, role: 'admin', createdAt: '2026-01-01T00:00:00Z' } });
+}
+
+const auth = { authorization: `Bearer ${KEY}` };
+const validBody = { name: 'vectors', engine: 'qdrant', region: 'eu-west-1', nodes: 1 };
+const create = (body: unknown, headers: Record<string, string> = auth) =>
+  route(apiEvent({ method: 'POST', resource: '/v1/clusters', body, headers }));
+
+function problem(res: { statusCode: number; headers?: Record<string, unknown>; body: string }) {
+  expect(res.headers?.['content-type']).toBe('application/problem+json');
+  return JSON.parse(res.body) as { code: string; status: number; detail: string; errors?: unknown[] };
+}
+
+describe('Function: api', () => {
+  beforeEach(() => {
+    ddb.reset();
+    ddb.on(GetCommand).resolves({});
+    authorized();
+  });
+  afterEach(() => ddb.reset());
+
+  describe('Route: POST /v1/clusters', () => {
+    it('stores the cluster, its name guard and its operation in one transaction and answers 202', async () => {
+      // Act
+      const res = await create(validBody);
+
+      // Assess
+      expect(res.statusCode).toBe(202);
+      const body = JSON.parse(res.body);
+      expect(body.cluster).toMatchObject({ name: 'vectors', engine: 'qdrant', status: 'PENDING', nodes: 1 });
+      expect(body.operation).toMatchObject({ type: 'CREATE', status: 'QUEUED', clusterId: body.cluster.id });
+      expect(res.headers?.location).toBe(`/v1/operations/${body.operation.id}`);
+      expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+      const tx = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+      expect(tx.map((i) => i.Put?.Item?.sk)).toEqual([
+        'CLUSTERNAME#vectors',
+        `CLUSTER#${body.cluster.id}`,
+        `OPERATION#${body.operation.id}`,
+      ]);
+      expect(tx.every((i) => i.Put?.ConditionExpression === 'attribute_not_exists(pk)')).toBe(true);
+      expect(tx.every((i) => i.Put?.Item?.pk === `TENANT#${TENANT}`)).toBe(true);
+    });
+
+    it('answers 409 CLUSTER_NAME_TAKEN when the name guard exists', async () => {
+      ddb.on(TransactWriteCommand).rejects(
+        new TransactionCanceledException({
+          message: 'cancelled',
+          $metadata: {},
+          CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }, { Code: 'None' }],
+        }),
+      );
+      const res = await create(validBody);
+      expect(res.statusCode).toBe(409);
+      expect(problem(res).code).toBe('CLUSTER_NAME_TAKEN');
+    });
+
+    it.each([
+      ['unknown field', { ...validBody, colour: 'red' }, 400, 'VALIDATION_FAILED'],
+      ['bad name', { ...validBody, name: 'Bad_Name' }, 400, 'VALIDATION_FAILED'],
+      ['name too long', { ...validBody, name: `a${'b'.repeat(40)}` }, 400, 'VALIDATION_FAILED'],
+      ['nodes not an integer', { ...validBody, nodes: 1.5 }, 400, 'VALIDATION_FAILED'],
+      ['too many nodes', { ...validBody, nodes: 100 }, 400, 'VALIDATION_FAILED'],
+      ['bad engine', { ...validBody, engine: 'oracle' }, 400, 'UNSUPPORTED_ENGINE'],
+      ['bad version', { ...validBody, version: '0.0.1' }, 400, 'UNSUPPORTED_VERSION'],
+      ['unknown region', { ...validBody, region: 'mars-north-1' }, 400, 'INVALID_REGION'],
+      ['another home region', { ...validBody, region: 'us-east-1' }, 421, 'WRONG_REGION'],
+      ['bad engine settings', { ...validBody, settings: { nope: true } }, 400, 'VALIDATION_FAILED'],
+      ['array body', [validBody], 400, 'MALFORMED_JSON'],
+    ])('refuses %s with %i %s and writes nothing', async (_case, body, status, code) => {
+      const res = await create(body);
+      expect(res.statusCode).toBe(status);
+      expect(problem(res).code).toBe(code);
+      expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
+    });
+
+    it('names every offending field of a validation error', async () => {
+      const res = await create({ name: 'x', engine: 'qdrant', region: 'eu-west-1', extra: 1 });
+      const p = problem(res);
+      expect(p.errors).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ path: 'name' }),
+          expect.objectContaining({ message: 'unknown field(s): extra' }),
+        ]),
+      );
+    });
+
+    it('refuses bodies that are not JSON, not declared as JSON, or too large', async () => {
+      const bad = await route(apiEvent({ method: 'POST', resource: '/v1/clusters', rawBody: '{"name":', headers: auth }));
+      expect(problem(bad).code).toBe('MALFORMED_JSON');
+      const type = await route(
+        apiEvent({ method: 'POST', resource: '/v1/clusters', body: validBody, headers: { ...auth, 'content-type': 'text/plain' } }),
+      );
+      expect(type.statusCode).toBe(415);
+      const large = await create({ ...validBody, settings: { big: 'x'.repeat(70_000) } });
+      expect(large.statusCode).toBe(413);
+    });
+
+    it.each([
+      ['no header', {}],
+      ['not bearer', { authorization: `Basic ${KEY}` }],
+      ['unknown key', { authorization: 'Bearer stratus_unknownunknownunknownunknown' }],
+    ])('answers 401 UNAUTHENTICATED with %s', async (_case, headers) => {
+      const res = await create(validBody, headers);
+      expect(res.statusCode).toBe(401);
+      expect(problem(res).code).toBe('UNAUTHENTICATED');
+      expect(res.headers?.['www-authenticate']).toContain('Bearer');
+    });
+
+    it('refuses an expired or revoked key', async () => {
+      ddb.on(GetCommand, { Key: { pk: `APIKEY#${hashApiKey(KEY)}`, sk: 'APIKEY' } }).resolves({
+        Item: { keyId: 'k', tenantId: TENANT, role: 'admin', createdAt: 'x', expiresAt: '2000-01-01T00:00:00Z' },
+      });
+      expect((await create(validBody)).statusCode).toBe(401);
+    });
+
+    it('answers an opaque 500 problem when DynamoDB fails, without leaking the error', async () => {
+      ddb.on(TransactWriteCommand).rejects(new Error('secret internal detail'));
+      const res = await create(validBody);
+      expect(res.statusCode).toBe(500);
+      const p = problem(res);
+      expect(p.code).toBe('INTERNAL');
+      expect(res.body).not.toContain('secret internal detail');
+    });
+  });
+
+  describe('Route: GET /v1/clusters/{clusterId}', () => {
+    const id = 'cl-01jd8w0000000000000000000b';
+    it('reads only within the caller tenant, so another tenant id is 404', async () => {
+      const res = await route(
+        apiEvent({ method: 'GET', resource: '/v1/clusters/{clusterId}', pathParameters: { clusterId: id }, headers: auth }),
+      );
+      expect(res.statusCode).toBe(404);
+      expect(problem(res).code).toBe('CLUSTER_NOT_FOUND');
+      expect(ddb).toHaveReceivedCommandWith(GetCommand, { Key: { pk: `TENANT#${TENANT}`, sk: `CLUSTER#${id}` } });
+    });
+
+    it('answers 404 for a malformed id without reading the table', async () => {
+      const res = await route(
+        apiEvent({
+          method: 'GET',
+          resource: '/v1/clusters/{clusterId}',
+          pathParameters: { clusterId: '../../etc/passwd' },
+          headers: auth,
+        }),
+      );
+      expect(res.statusCode).toBe(404);
+      expect(ddb).not.toHaveReceivedCommandWith(GetCommand, { Key: expect.objectContaining({ sk: expect.stringMatching(/^CLUSTER#/) }) });
+    });
+  });
+
+  describe('Routing', () => {
+    it('answers 404 ROUTE_NOT_FOUND for an unknown resource', async () => {
+      const res = await route(apiEvent({ method: 'GET', resource: '/v1/nope', headers: auth }));
+      expect(res.statusCode).toBe(404);
+      expect(problem(res).code).toBe('ROUTE_NOT_FOUND');
+    });
+
+    it('echoes a well-formed correlation id and replaces a malformed one', async () => {
+      const ok = await create(validBody, { ...auth, 'x-correlation-id': 'corr-test-12345' });
+      expect(ok.headers?.['x-correlation-id']).toBe('corr-test-12345');
+      const bad = await create(validBody, { ...auth, 'x-correlation-id': 'bad id with spaces' });
+      expect(bad.headers?.['x-correlation-id']).toMatch(/^corr-/);
+    });
+  });
+});

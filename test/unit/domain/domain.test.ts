@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { hashApiKey, newApiKeySecret } from '../../../functions/shared/domain/apikeys.js';
+import { backoffSeconds, place } from '../../../functions/shared/domain/placement.js';
+import { isId, newId } from '../../../functions/shared/ids.js';
+
+describe('Function: place', () => {
+  const pools = [
+    { name: 'a', capacityNodes: 100 },
+    { name: 'b', capacityNodes: 100 },
+    { name: 'c', capacityNodes: 200 },
+  ];
+
+  it('is deterministic for a cluster id', () => {
+    expect(place('cl-x', pools)).toBe(place('cl-x', [...pools].reverse()));
+  });
+
+  it('spreads clusters in proportion to capacity', () => {
+    const counts: Record<string, number> = { a: 0, b: 0, c: 0 };
+    for (let i = 0; i < 4000; i++) counts[place(`cl-${i}`, pools)] = (counts[place(`cl-${i}`, pools)] ?? 0) + 1;
+    expect(counts.c! / 4000).toBeGreaterThan(0.45);
+    expect(counts.c! / 4000).toBeLessThan(0.55);
+    expect(counts.a! / 4000).toBeGreaterThan(0.2);
+  });
+
+  it('moves no existing cluster to an old pool when a pool is added', () => {
+    const before = Array.from({ length: 500 }, (_, i) => place(`cl-${i}`, pools));
+    const after = Array.from({ length: 500 }, (_, i) => place(`cl-${i}`, [...pools, { name: 'd', capacityNodes: 100 }]));
+    after.forEach((p, i) => expect(p === before[i] || p === 'd').toBe(true));
+  });
+
+  it('refuses an empty pool list', () => {
+    expect(() => place('cl-x', [])).toThrow(/no EKS cluster/);
+  });
+});
+
+describe('Function: backoffSeconds', () => {
+  it('grows exponentially within [ceiling/2, ceiling] and is capped', () => {
+    expect(backoffSeconds(0, 2, 60, () => 0)).toBe(1);
+    expect(backoffSeconds(3, 2, 60, () => 1)).toBe(16);
+    expect(backoffSeconds(3, 2, 60, () => 0)).toBe(8);
+    expect(backoffSeconds(50, 2, 60, () => 1)).toBe(60);
+  });
+});
+
+describe('Function: newId', () => {
+  it('makes DNS-safe, time-ordered ids', () => {
+    const a = newId('cl', 1_700_000_000_000);
+    const b = newId('cl', 1_700_000_000_001);
+    expect(isId('cl', a)).toBe(true);
+    expect(a < b).toBe(true);
+    expect(`stratus-${a}`).toMatch(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/);
+    expect(isId('cl', 'cl-../../x')).toBe(false);
+  });
+});
+
+describe('Function: API keys', () => {
+  it('are high-entropy secrets stored only as a SHA-256 hash', () => {
+    const k = newApiKeySecret();
+    expect(k).toMatch(/^stratus_[A-Za-z0-9_-]{40}$/);
+    expect(hashApiKey(k)).toMatch(/^[0-9a-f]{64}$/);
+    expect(hashApiKey(k)).not.toContain(k);
+  });
+});
