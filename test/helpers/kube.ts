@@ -1,5 +1,9 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import { type KubeStandin, type KubeStandinOptions, startKubeStandin } from '../../local/kube-standin/server.js';
+import {
+  type KubeStandin,
+  type KubeStandinOptions,
+  startKubeStandin,
+} from '../../local/kube-standin/server.js';
 
 /** A stand-in with short simulated delays, so tests do not wait for realistic timings. */
 export function startTestStandin(opts: KubeStandinOptions = {}): Promise<KubeStandin> {
@@ -7,7 +11,10 @@ export function startTestStandin(opts: KubeStandinOptions = {}): Promise<KubeSta
 }
 
 /** A KubeConfig for the stand-in built with loadFromOptions (no file, no real cluster). */
-export function kubeConfigFor(standin: Pick<KubeStandin, 'url' | 'token'>, token = standin.token): KubeConfig {
+export function kubeConfigFor(
+  standin: Pick<KubeStandin, 'url' | 'token'>,
+  token = standin.token,
+): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromOptions({
     // client-node refuses plain HTTP unless TLS verification is explicitly skipped.

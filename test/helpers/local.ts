@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { parseConfig, type StratusConfig } from '../../lib/config.js';
+import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '../../local/runtime/runtime.js';
+
+/** The deployment config of cdk.json: tests run the topology that ships. */
+export function shippedConfig(): StratusConfig {
+  const cdk = JSON.parse(readFileSync('cdk.json', 'utf8')) as { context: { stratus: unknown } };
+  return parseConfig(cdk.context.stratus);
+}
+
+/** A local control plane in memory, with fast stand-in timings. */
+export function startTestRuntime(over: Partial<LocalRuntimeOptions> = {}): Promise<LocalRuntime> {
+  return startLocalRuntime({ config: shippedConfig(), readinessDelayMs: 300, pollBaseSeconds: 1, ...over });
+}
+
+export interface HttpResult {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: any;
+}
+
+/** A tiny API client over fetch, as a user's script would call the API. */
+export function apiClient(baseUrl: string, apiKey: string) {
+  return async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResult> {
+    const res = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${apiKey}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: res.status, headers: res.headers, body: parsed };
+  };
+}
+
+/** Polls until `check` returns a value, or fails with the last value seen. */
+export async function eventually<T>(fn: () => Promise<T>, check: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const started = Date.now();
+  let last: T = await fn();
+  while (!check(last)) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 100));
+    last = await fn();
+  }
+  return last;
+}
