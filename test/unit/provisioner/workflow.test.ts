@@ -1,0 +1,196 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ClusterRecord, OperationRecord } from '../../../functions/shared/domain/records.js';
+import { SIZES } from '../../../functions/shared/domain/sizes.js';
+import type { KubeObject } from '../../../functions/shared/engines/types.js';
+import type { ProvisioningMessage } from '../../../functions/shared/schemas/messages.js';
+import { StaleStateError, type Store } from '../../../functions/shared/store/store.js';
+import { advance, type KubeFailure, type KubePort, type WorkflowDeps } from '../../../functions/provisioner/workflow.js';
+
+const NOW = new Date('2026-11-22T10:00:00.000Z');
+
+const cluster = (over: Partial<ClusterRecord> = {}): ClusterRecord => ({
+  tenantId: 'tn-1',
+  clusterId: 'cl-01jd8w0000000000000000000a',
+  name: 'vectors',
+  engine: 'qdrant',
+  version: '1.15.5',
+  region: 'eu-west-1',
+  nodes: 1,
+  sizeName: 'small',
+  size: SIZES.small,
+  settings: {},
+  deletionProtection: false,
+  status: 'PENDING',
+  generation: 1,
+  observedGeneration: 0,
+  statusVersion: 1,
+  activeOperationId: 'op-1',
+  createdAt: NOW.toISOString(),
+  updatedAt: NOW.toISOString(),
+  ...over,
+});
+
+const operation = (over: Partial<OperationRecord> = {}): OperationRecord => ({
+  tenantId: 'tn-1',
+  operationId: 'op-1',
+  clusterId: 'cl-01jd8w0000000000000000000a',
+  region: 'eu-west-1',
+  type: 'CREATE',
+  status: 'QUEUED',
+  step: 'APPLY',
+  statusVersion: 1,
+  targetGeneration: 1,
+  correlationId: 'corr-1',
+  createdAt: NOW.toISOString(),
+  updatedAt: NOW.toISOString(),
+  deadline: new Date(NOW.getTime() + 60_000).toISOString(),
+  ...over,
+});
+
+const msg = (over: Partial<ProvisioningMessage> = {}): ProvisioningMessage => ({
+  v: 1,
+  tenantId: 'tn-1',
+  operationId: 'op-1',
+  clusterId: 'cl-01jd8w0000000000000000000a',
+  reason: 'dispatch',
+  attempt: 0,
+  ...over,
+});
+
+class FakeKubeError extends Error {
+  constructor(readonly failure: KubeFailure) {
+    super(failure.message);
+  }
+}
+
+function setup(op: OperationRecord, c: ClusterRecord | undefined, live: Array<KubeObject | undefined> = []) {
+  const store = {
+    getOperation: vi.fn(async () => op),
+    getCluster: vi.fn(async () => c),
+    startOperation: vi.fn(async () => undefined),
+    setStep: vi.fn(async () => undefined),
+    completeOperation: vi.fn(async () => undefined),
+    failOperation: vi.fn(async () => undefined),
+  };
+  const applied: KubeObject[][] = [];
+  const kube: KubePort = {
+    apply: vi.fn(async (objects: KubeObject[]) => {
+      applied.push(objects);
+    }),
+    get: vi.fn(async (ref) => (ref.kind === 'Secret' ? undefined : live.shift())),
+  };
+  const requeue = vi.fn(async () => undefined);
+  const deps: WorkflowDeps = {
+    store: store as unknown as Store,
+    kube: async () => kube,
+    invalidateKube: vi.fn(),
+    classify: (e) => (e instanceof FakeKubeError ? e.failure : undefined),
+    requeue,
+    eksClusters: [{ name: 'eks-a', capacityNodes: 10 }],
+    now: () => NOW,
+    logger: { info: vi.fn(), warn: vi.fn(), debug: vi.fn(), error: vi.fn() } as unknown as Logger,
+    pollBaseSeconds: 2,
+    maxTransientRetries: 3,
+  };
+  return { store, kube, requeue, deps, applied };
+}
+
+describe('Function: advance', () => {
+  beforeEach(() => vi.restoreAllMocks());
+
+  it('claims a queued operation, applies the rendered objects and schedules a readiness poll', async () => {
+    const { store, requeue, deps, applied } = setup(operation(), cluster());
+    expect(await advance(msg(), deps)).toBe('polling');
+    expect(store.startOperation).toHaveBeenCalledWith(expect.objectContaining({ operationId: 'op-1' }), 'PROVISIONING', 'eks-a', NOW.toISOString());
+    expect(applied[0]?.[0]?.kind).toBe('Namespace');
+    expect(applied[0]?.map((o) => o.kind)).toContain('StatefulSet');
+    expect(store.setStep).toHaveBeenCalledWith(expect.anything(), 'WAIT_READY', NOW.toISOString());
+    expect(requeue).toHaveBeenCalledWith(expect.objectContaining({ reason: 'poll', attempt: 0 }), expect.any(Number));
+  });
+
+  it('does nothing for a terminal operation (a duplicate message)', async () => {
+    const { store, kube, deps } = setup(operation({ status: 'SUCCEEDED' }), cluster());
+    expect(await advance(msg(), deps)).toBe('ignored');
+    expect(kube.apply).not.toHaveBeenCalled();
+    expect(store.startOperation).not.toHaveBeenCalled();
+  });
+
+  it('stops when another delivery claimed the operation first', async () => {
+    const { store, kube, deps } = setup(operation(), cluster());
+    store.startOperation.mockRejectedValueOnce(new StaleStateError('lost'));
+    expect(await advance(msg(), deps)).toBe('ignored');
+    expect(kube.apply).not.toHaveBeenCalled();
+  });
+
+  it('completes with the endpoint once the workload is ready', async () => {
+    const sts = { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'qdrant', generation: 1 }, spec: { replicas: 1 }, status: { readyReplicas: 1, observedGeneration: 1, replicas: 1, availableReplicas: 1 } };
+    const { store, deps } = setup(operation({ status: 'RUNNING', step: 'WAIT_READY' }), cluster({ placement: 'eks-a' }), [sts as KubeObject]);
+    expect(await advance(msg({ reason: 'poll' }), deps)).toBe('succeeded');
+    expect(store.completeOperation).toHaveBeenCalledWith(
+      expect.objectContaining({ operationId: 'op-1' }),
+      expect.objectContaining({ endpoint: expect.stringMatching(/:6333$/), port: 6333 }),
+      NOW.toISOString(),
+    );
+  });
+
+  it('polls again, with a growing attempt, while the workload is not ready', async () => {
+    const { requeue, deps } = setup(operation({ status: 'RUNNING', step: 'WAIT_READY' }), cluster({ placement: 'eks-a' }), [undefined]);
+    expect(await advance(msg({ reason: 'poll', attempt: 2 }), deps)).toBe('polling');
+    expect(requeue).toHaveBeenCalledWith(expect.objectContaining({ reason: 'poll', attempt: 3 }), expect.any(Number));
+  });
+
+  it('fails the operation with DEADLINE_EXCEEDED past its deadline', async () => {
+    const { store, kube, deps } = setup(operation({ deadline: new Date(NOW.getTime() - 1).toISOString() }), cluster());
+    expect(await advance(msg(), deps)).toBe('failed');
+    expect(store.failOperation).toHaveBeenCalledWith(expect.anything(), expect.objectContaining({ code: 'DEADLINE_EXCEEDED' }), NOW.toISOString());
+    expect(kube.apply).not.toHaveBeenCalled();
+  });
+
+  it('retries a transient Kubernetes failure with backoff, then gives up with KUBERNETES_UNAVAILABLE', async () => {
+    const transient = new FakeKubeError({ retryable: true, unauthorized: false, message: '503' });
+    const first = setup(operation(), cluster());
+    vi.mocked(first.kube.apply).mockRejectedValue(transient);
+    expect(await advance(msg(), first.deps)).toBe('retrying');
+    expect(first.requeue).toHaveBeenCalledWith(expect.objectContaining({ reason: 'retry', attempt: 1 }), expect.any(Number));
+
+    const last = setup(operation({ status: 'RUNNING' }), cluster({ placement: 'eks-a' }));
+    vi.mocked(last.kube.apply).mockRejectedValue(transient);
+    expect(await advance(msg({ reason: 'retry', attempt: 3 }), last.deps)).toBe('failed');
+    expect(last.store.failOperation).toHaveBeenCalledWith(expect.anything(), expect.objectContaining({ code: 'KUBERNETES_UNAVAILABLE' }), expect.any(String));
+  });
+
+  it('fails at once on a permanent Kubernetes rejection', async () => {
+    const { store, kube, deps, requeue } = setup(operation(), cluster());
+    vi.mocked(kube.apply).mockRejectedValue(new FakeKubeError({ retryable: false, unauthorized: false, message: '422 invalid' }));
+    expect(await advance(msg(), deps)).toBe('failed');
+    expect(store.failOperation).toHaveBeenCalledWith(expect.anything(), { code: 'KUBERNETES_REJECTED', message: '422 invalid' }, expect.any(String));
+    expect(requeue).not.toHaveBeenCalled();
+  });
+
+  it('drops cached credentials on a 401 and retries', async () => {
+    const { kube, deps } = setup(operation(), cluster());
+    vi.mocked(kube.apply).mockRejectedValue(new FakeKubeError({ retryable: false, unauthorized: true, message: '401' }));
+    expect(await advance(msg(), deps)).toBe('retrying');
+    expect(deps.invalidateKube).toHaveBeenCalledWith('eks-a');
+  });
+
+  it('rethrows an unclassified error so the message is redelivered and, in the end, dead-lettered', async () => {
+    const { store, deps } = setup(operation(), cluster());
+    store.setStep.mockRejectedValue(new Error('DynamoDB unavailable'));
+    await expect(advance(msg(), deps)).rejects.toThrow('DynamoDB unavailable');
+  });
+
+  it('keeps generated credentials across retries instead of rotating them', async () => {
+    const { kube, deps, applied } = setup(operation(), cluster());
+    vi.mocked(kube.get).mockImplementation(async (ref) =>
+      ref.kind === 'Secret'
+        ? ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: ref.metadata.name }, data: { 'api-key': Buffer.from('kept-secret').toString('base64') } } as KubeObject)
+        : undefined,
+    );
+    await advance(msg(), deps);
+    const secret = applied[0]?.find((o) => o.kind === 'Secret') as { stringData?: Record<string, string>; data?: Record<string, string> };
+    const values = Object.values({ ...secret.stringData, ...secret.data });
+    expect(values.some((v) => v === 'kept-secret' || Buffer.from(v, 'base64').toString() === 'kept-secret')).toBe(true);
+  });
+});
