@@ -19,7 +19,10 @@ export const RegionConfigSchema = z.strictObject({
 
 export const StratusConfigSchema = z.strictObject({
   /** Prefix of every resource name, so two installations can share an account. */
-  stage: z.string().regex(/^[a-z][a-z0-9-]{1,20}$/).default('prod'),
+  stage: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{1,20}$/)
+    .default('prod'),
   regions: z
     .array(RegionConfigSchema)
     .min(1)
@@ -32,7 +35,9 @@ export type RegionConfig = z.infer<typeof RegionConfigSchema>;
 export function parseConfig(raw: unknown): StratusConfig {
   const parsed = StratusConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new Error(`Invalid Stratus configuration (cdk.json context "stratus"): ${z.prettifyError(parsed.error)}`);
+    throw new Error(
+      `Invalid Stratus configuration (cdk.json context "stratus"): ${z.prettifyError(parsed.error)}`,
+    );
   }
   return parsed.data;
 }

@@ -12,7 +12,8 @@ export interface ApiResponse {
 /** Case-insensitive header lookup (API Gateway keeps the client's casing). */
 export function header(event: APIGatewayProxyEvent, name: string): string | undefined {
   const wanted = name.toLowerCase();
-  for (const [k, v] of Object.entries(event.headers ?? {})) if (k.toLowerCase() === wanted) return v ?? undefined;
+  for (const [k, v] of Object.entries(event.headers ?? {}))
+    if (k.toLowerCase() === wanted) return v ?? undefined;
   return undefined;
 }
 
@@ -27,12 +28,18 @@ export function jsonBody(event: APIGatewayProxyEvent): unknown {
   if (!contentType || !/^application\/([a-z.+-]*\+)?json\s*(;.*)?$/i.test(contentType.trim())) {
     throw new ProblemError('UNSUPPORTED_MEDIA_TYPE', 'Send the body with content-type: application/json');
   }
-  if (text.trim() === '') throw new ProblemError('MALFORMED_JSON', 'The request body is empty; a JSON object is expected');
+  if (text.trim() === '')
+    throw new ProblemError('MALFORMED_JSON', 'The request body is empty; a JSON object is expected');
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (e) {
-    throw new ProblemError('MALFORMED_JSON', `The request body is not valid JSON: ${(e as Error).message}`, {}, { cause: e });
+    throw new ProblemError(
+      'MALFORMED_JSON',
+      `The request body is not valid JSON: ${(e as Error).message}`,
+      {},
+      { cause: e },
+    );
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new ProblemError('MALFORMED_JSON', 'The request body must be a JSON object');
@@ -59,12 +66,17 @@ export function toResult(res: ApiResponse, correlationId: string): APIGatewayPro
 }
 
 /** RFC 9457 problem document for any error; unknown errors become an opaque 500. */
-export function problemResult(error: unknown, instance: string, correlationId: string): APIGatewayProxyResult {
+export function problemResult(
+  error: unknown,
+  instance: string,
+  correlationId: string,
+): APIGatewayProxyResult {
   const p =
     error instanceof ProblemError
       ? error
       : new ProblemError('INTERNAL', `Internal error; quote correlation id ${correlationId} to support`);
-  const extra: Record<string, string> = p.status === 401 ? { 'www-authenticate': 'Bearer realm="stratus"' } : {};
+  const extra: Record<string, string> =
+    p.status === 401 ? { 'www-authenticate': 'Bearer realm="stratus"' } : {};
   return {
     statusCode: p.status,
     headers: {

@@ -20,7 +20,12 @@ export interface RequestContext {
 
 export type RouteHandler = (ctx: RequestContext) => Promise<ApiResponse>;
 
-function pathParam(ctx: RequestContext, name: string, prefix: string, notFound: 'CLUSTER_NOT_FOUND' | 'OPERATION_NOT_FOUND'): string {
+function pathParam(
+  ctx: RequestContext,
+  name: string,
+  prefix: string,
+  notFound: 'CLUSTER_NOT_FOUND' | 'OPERATION_NOT_FOUND',
+): string {
   const value = ctx.event.pathParameters?.[name];
   // A malformed id cannot name anything: answer as for an unknown id, without I/O.
   if (!value || !isId(prefix, value)) throw new ProblemError(notFound);

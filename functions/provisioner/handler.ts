@@ -6,7 +6,11 @@ import * as z from 'zod';
 import { documentClient, sqsClient } from '../shared/aws.js';
 import { createKubeClient } from '../shared/kube/client.js';
 import { classifyKubeError } from '../shared/kube/errors.js';
-import { eksKubeConfigProvider, fileKubeConfigProvider, type KubeConfigProvider } from '../shared/kube/provider.js';
+import {
+  eksKubeConfigProvider,
+  fileKubeConfigProvider,
+  type KubeConfigProvider,
+} from '../shared/kube/provider.js';
 import { createLogger } from '../shared/logger.js';
 import { ProvisioningMessageSchema } from '../shared/schemas/messages.js';
 import { Store } from '../shared/store/store.js';
@@ -49,7 +53,11 @@ const deps: WorkflowDeps = {
   classify: (e) => classifyKubeError(e),
   requeue: async (message, delaySeconds) => {
     await sqs.send(
-      new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(message), DelaySeconds: delaySeconds }),
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: JSON.stringify(message),
+        DelaySeconds: delaySeconds,
+      }),
     );
   },
   eksClusters,

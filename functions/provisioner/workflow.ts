@@ -13,9 +13,9 @@ import { StaleStateError, type Store } from '../shared/store/store.js';
 /** What the workflow needs of Kubernetes (an adapter over functions/shared/kube). */
 export interface KubePort {
   apply(objects: KubeObject[]): Promise<void>;
-  get(ref: Pick<KubeObject, 'apiVersion' | 'kind'> & { metadata: { name: string; namespace?: string } }): Promise<
-    KubeObject | undefined
-  >;
+  get(
+    ref: Pick<KubeObject, 'apiVersion' | 'kind'> & { metadata: { name: string; namespace?: string } },
+  ): Promise<KubeObject | undefined>;
 }
 
 /** Classification of a Kubernetes failure, from the Kubernetes layer. */
@@ -79,14 +79,23 @@ export async function advance(msg: ProvisioningMessage, deps: WorkflowDeps): Pro
   const cluster = await store.getCluster(op.tenantId, op.clusterId);
   const now = deps.now();
   if (!cluster || cluster.activeOperationId !== op.operationId) {
-    return fail(deps, op, { code: 'CLUSTER_STATE_MISMATCH', message: 'The cluster is not held by this operation' });
+    return fail(deps, op, {
+      code: 'CLUSTER_STATE_MISMATCH',
+      message: 'The cluster is not held by this operation',
+    });
   }
   if (now.getTime() > Date.parse(op.deadline)) {
-    return fail(deps, op, { code: 'DEADLINE_EXCEEDED', message: `The operation did not finish by ${op.deadline}` });
+    return fail(deps, op, {
+      code: 'DEADLINE_EXCEEDED',
+      message: `The operation did not finish by ${op.deadline}`,
+    });
   }
   const blueprint = getBlueprint(cluster.engine);
   if (!blueprint) {
-    return fail(deps, op, { code: 'UNSUPPORTED_ENGINE', message: `No blueprint for engine ${cluster.engine}` });
+    return fail(deps, op, {
+      code: 'UNSUPPORTED_ENGINE',
+      message: `No blueprint for engine ${cluster.engine}`,
+    });
   }
 
   const placement = cluster.placement ?? place(cluster.clusterId, deps.eksClusters);
@@ -116,7 +125,11 @@ export async function advance(msg: ProvisioningMessage, deps: WorkflowDeps): Pro
         });
       }
       const delay = backoffSeconds(msg.attempt, deps.pollBaseSeconds, MAX_DELAY_SECONDS);
-      logger.warn('transient Kubernetes failure, retrying', { operationId: op.operationId, delay, error: failure.message });
+      logger.warn('transient Kubernetes failure, retrying', {
+        operationId: op.operationId,
+        delay,
+        error: failure.message,
+      });
       await deps.requeue({ ...msg, reason: 'retry', attempt: msg.attempt + 1 }, delay);
       return 'retrying';
     }
@@ -135,18 +148,29 @@ async function runStep(
   const kube = await deps.kube(placement);
   if (op.step === 'APPLY') {
     const secrets = await ensureSecrets(kube, blueprint, spec);
-    const objects = blueprint.render(spec, { secrets, operationId: op.operationId, correlationId: op.correlationId });
+    const objects = blueprint.render(spec, {
+      secrets,
+      operationId: op.operationId,
+      correlationId: op.correlationId,
+    });
     await kube.apply(objects);
     await deps.store.setStep(op, 'WAIT_READY', deps.now().toISOString());
     deps.logger.info('applied', { operationId: op.operationId, objects: objects.length, placement });
-    await deps.requeue({ ...msg, reason: 'poll', attempt: 0 }, backoffSeconds(0, deps.pollBaseSeconds, POLL_CAP_SECONDS));
+    await deps.requeue(
+      { ...msg, reason: 'poll', attempt: 0 },
+      backoffSeconds(0, deps.pollBaseSeconds, POLL_CAP_SECONDS),
+    );
     return 'polling';
   }
   const live = await Promise.all(blueprint.readinessRefs(spec).map((ref) => kube.get(ref)));
   const readiness = blueprint.readiness(spec, live);
   if (readiness.ready) {
     const conn = blueprint.connection(spec);
-    await deps.store.completeOperation(op, { endpoint: conn.endpoint, port: conn.port }, deps.now().toISOString());
+    await deps.store.completeOperation(
+      op,
+      { endpoint: conn.endpoint, port: conn.port },
+      deps.now().toISOString(),
+    );
     deps.logger.info('ready', { operationId: op.operationId, clusterId: spec.clusterId });
     return 'succeeded';
   }
@@ -163,17 +187,27 @@ async function runStep(
  * Generated credentials are created once and kept only in Kubernetes: a retry reads them back
  * instead of rotating them. Values never reach logs, DynamoDB or events.
  */
-async function ensureSecrets(kube: KubePort, blueprint: Blueprint, spec: ClusterSpec): Promise<Record<string, string>> {
+async function ensureSecrets(
+  kube: KubePort,
+  blueprint: Blueprint,
+  spec: ClusterSpec,
+): Promise<Record<string, string>> {
   if (blueprint.secretNames.length === 0) return {};
   const ref = blueprint.connection(spec).credentialRef;
   const existing = ref
-    ? await kube.get({ apiVersion: 'v1', kind: 'Secret', metadata: { name: ref.name, namespace: ref.namespace } })
+    ? await kube.get({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: ref.name, namespace: ref.namespace },
+      })
     : undefined;
   const data = (existing?.data ?? {}) as Record<string, string>;
   const secrets: Record<string, string> = {};
   for (const name of blueprint.secretNames) {
     const stored = data[secretKey(name)];
-    secrets[name] = stored ? Buffer.from(stored, 'base64').toString('utf8') : randomBytes(32).toString('base64url');
+    secrets[name] = stored
+      ? Buffer.from(stored, 'base64').toString('utf8')
+      : randomBytes(32).toString('base64url');
   }
   return secrets;
 }

@@ -29,7 +29,12 @@ export class ProblemError extends Error {
   /** Extra members of the problem document (e.g. `errors` for validation). */
   readonly extensions: Readonly<Record<string, unknown>>;
 
-  constructor(code: ErrorCode, detail?: string, extensions: Record<string, unknown> = {}, options?: ErrorOptions) {
+  constructor(
+    code: ErrorCode,
+    detail?: string,
+    extensions: Record<string, unknown> = {},
+    options?: ErrorOptions,
+  ) {
     super(detail ?? ERROR_CODES[code].title, options);
     this.name = 'ProblemError';
     this.code = code;
@@ -46,9 +51,13 @@ export interface FieldIssue {
 
 export class ValidationError extends ProblemError {
   constructor(issues: readonly FieldIssue[], detail?: string) {
-    super('VALIDATION_FAILED', detail ?? issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '), {
-      errors: issues,
-    });
+    super(
+      'VALIDATION_FAILED',
+      detail ?? issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '),
+      {
+        errors: issues,
+      },
+    );
     this.name = 'ValidationError';
   }
 }

@@ -13,6 +13,11 @@ export async function createTenant(
   const keyId = newId('key', now.getTime());
   const apiKey = newApiKeySecret();
   const createdAt = now.toISOString();
-  await store.putTenantWithKey({ tenantId, name, createdAt }, hashApiKey(apiKey), { keyId, tenantId, role, createdAt });
+  await store.putTenantWithKey({ tenantId, name, createdAt }, hashApiKey(apiKey), {
+    keyId,
+    tenantId,
+    role,
+    createdAt,
+  });
   return { tenantId, keyId, apiKey };
 }

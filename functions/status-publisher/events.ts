@@ -32,7 +32,7 @@ export function statusEventOf(oldImage: Image, newImage: Image): StatusEvent | u
       tenantId: c.tenantId,
       region: c.region,
       clusterId: c.clusterId,
-      ...(c.activeOperationId ?? oldImage?.activeOperationId
+      ...((c.activeOperationId ?? oldImage?.activeOperationId)
         ? { operationId: (c.activeOperationId ?? oldImage?.activeOperationId) as string }
         : {}),
       previousStatus: previousStatus as ClusterStatusChanged['previousStatus'],
@@ -48,7 +48,10 @@ export function statusEventOf(oldImage: Image, newImage: Image): StatusEvent | u
         ...(c.endpoint ? { endpoint: c.endpoint } : {}),
       },
     };
-    return { detailType: 'Cluster Status Changed', detail: EVENT_CATALOG['Cluster Status Changed'].schema.parse(detail) };
+    return {
+      detailType: 'Cluster Status Changed',
+      detail: EVENT_CATALOG['Cluster Status Changed'].schema.parse(detail),
+    };
   }
   if (newImage.entity === ENTITY.operation) {
     const o = newImage as unknown as OperationRecord;

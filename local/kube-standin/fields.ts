@@ -94,8 +94,12 @@ export function toFieldsV1(paths: readonly FieldPath[]): JsonObject {
   for (const path of paths) {
     let node = root;
     for (const key of path) {
-      const next = node[`f:${key}`];
-      node = isObject(next) ? next : (node[`f:${key}`] = {});
+      let next = node[`f:${key}`];
+      if (!isObject(next)) {
+        next = {};
+        node[`f:${key}`] = next;
+      }
+      node = next;
     }
   }
   return root;
@@ -118,8 +122,8 @@ export class SelectorParseError extends Error {
   override name = 'SelectorParseError';
 }
 
-const KEY = String.raw`[A-Za-z0-9][-A-Za-z0-9_./]*`;
-const VALUE = String.raw`[-A-Za-z0-9_.]*`;
+const KEY = '[A-Za-z0-9][-A-Za-z0-9_./]*';
+const VALUE = '[-A-Za-z0-9_.]*';
 
 export function parseLabelSelector(selector: string): Requirement[] {
   const terms: string[] = [];
@@ -146,7 +150,8 @@ export function parseLabelSelector(selector: string): Requirement[] {
         return { key: m[1], op: m[2] === 'in' ? 'in' : 'notin', values };
       }
       m = new RegExp(`^(${KEY})\\s*(==|=|!=)\\s*(${VALUE})$`).exec(term);
-      if (m?.[1] && m[3] !== undefined) return { key: m[1], op: m[2] === '!=' ? 'notin' : 'in', values: [m[3]] };
+      if (m?.[1] && m[3] !== undefined)
+        return { key: m[1], op: m[2] === '!=' ? 'notin' : 'in', values: [m[3]] };
       m = new RegExp(`^(${KEY})$`).exec(term);
       if (m?.[1]) return { key: m[1], op: 'exists' };
       throw new SelectorParseError(`unable to parse requirement: ${JSON.stringify(term)}`);
@@ -165,6 +170,8 @@ export function matchesSelector(labels: Record<string, string>, requirements: Re
         return has && r.values.includes(labels[r.key] ?? '');
       case 'notin':
         return !has || !r.values.includes(labels[r.key] ?? '');
+      default:
+        return false;
     }
   });
 }

@@ -48,7 +48,9 @@ export const BUILTIN_KINDS: readonly KindInfo[] = [
 ];
 
 /** Operator kinds served by default (the CRDs Stratus engines rely on). */
-export const DEFAULT_EXTRA_KINDS: readonly ExtraKind[] = [{ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster' }];
+export const DEFAULT_EXTRA_KINDS: readonly ExtraKind[] = [
+  { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster' },
+];
 
 /** `Cluster` -> `clusters`, `Policy` -> `policies`, `Ingress` -> `ingresses`. */
 export function pluralOf(kind: string): string {

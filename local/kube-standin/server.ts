@@ -121,7 +121,11 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
     }
     const discovery = isDiscovery(segments);
     if (!discovery && errorRate > 0 && Math.random() < errorRate) {
-      throw new ApiError(errorStatus, REASONS[errorStatus] ?? 'InternalError', 'injected fault (kube stand-in)');
+      throw new ApiError(
+        errorStatus,
+        REASONS[errorStatus] ?? 'InternalError',
+        'injected fault (kube stand-in)',
+      );
     }
     if (discovery) return send(res, 200, discoveryDocument(segments, kinds));
     if (url.searchParams.has('dryRun')) {
@@ -149,8 +153,13 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
         }
         return send(res, 200, list);
       }
-      if (method === 'POST') return send(res, 201, store.create(kind, namespace, await readJson(req), fieldManager));
-      throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+      if (method === 'POST')
+        return send(res, 201, store.create(kind, namespace, await readJson(req), fieldManager));
+      throw new ApiError(
+        405,
+        'MethodNotAllowed',
+        `the server does not allow this method on the requested resource`,
+      );
     }
     switch (method) {
       case 'GET':
@@ -173,19 +182,31 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
           const { obj, created } = store.apply(kind, namespace, name, parsed, fieldManager, force);
           return send(res, created ? 201 : 200, obj);
         }
-        if (contentType === 'application/merge-patch+json' || contentType === 'application/strategic-merge-patch+json') {
+        if (
+          contentType === 'application/merge-patch+json' ||
+          contentType === 'application/strategic-merge-patch+json'
+        ) {
           return send(res, 200, store.mergePatch(kind, namespace, name, await readJson(req), fieldManager));
         }
-        throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format: ${contentType}`);
+        throw new ApiError(
+          415,
+          'UnsupportedMediaType',
+          `the body of the request was in an unknown format: ${contentType}`,
+        );
       }
       default:
-        throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+        throw new ApiError(
+          405,
+          'MethodNotAllowed',
+          `the server does not allow this method on the requested resource`,
+        );
     }
   };
 
   const server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
-      const err = e instanceof ApiError ? e : new ApiError(500, 'InternalError', (e as Error).message ?? String(e));
+      const err =
+        e instanceof ApiError ? e : new ApiError(500, 'InternalError', (e as Error).message ?? String(e));
       send(res, err.code, {
         kind: 'Status',
         apiVersion: 'v1',
@@ -214,6 +235,8 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
       `- name: ${KUBECONFIG_CONTEXT}`,
       '  cluster:',
       `    server: ${url}`,
+      // Plain HTTP: client-node only accepts it with TLS verification explicitly skipped.
+      '    insecure-skip-tls-verify: true',
       'users:',
       `- name: ${KUBECONFIG_CONTEXT}`,
       '  user:',
@@ -302,8 +325,10 @@ function discoveryDocument(segments: string[], kinds: readonly KindInfo[]): unkn
     const list = [...versions].map((v) => ({ groupVersion: `${name}/${v}`, version: v }));
     return { name, versions: list, preferredVersion: list[0] };
   };
-  if (root === 'version') return { major: '1', minor: '31', gitVersion: 'v1.31.0-stratus-standin', platform: 'linux/amd64' };
-  if (root === 'api' && a === undefined) return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] };
+  if (root === 'version')
+    return { major: '1', minor: '31', gitVersion: 'v1.31.0-stratus-standin', platform: 'linux/amd64' };
+  if (root === 'api' && a === undefined)
+    return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] };
   if (root === 'apis' && a === undefined) {
     return {
       kind: 'APIGroupList',
@@ -357,7 +382,8 @@ function parseResourcePath(
   return { kind, ...(namespace !== undefined ? { namespace } : {}), ...(name !== undefined ? { name } : {}) };
 }
 
-const notFoundResource = () => new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+const notFoundResource = () =>
+  new ApiError(404, 'NotFound', 'the server could not find the requested resource');
 
 // --- persistence ---
 

@@ -73,7 +73,8 @@ const PROTECTED_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', '
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
 
-const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? (apiVersion.split('/')[0] ?? '') : '');
+const groupOf = (apiVersion: string): string =>
+  apiVersion.includes('/') ? (apiVersion.split('/')[0] ?? '') : '';
 const resourceName = (k: KindInfo): string => {
   const group = groupOf(k.apiVersion);
   return group ? `${k.plural}.${group}` : k.plural;
@@ -156,7 +157,9 @@ export class ObjectStore {
       .filter((o) => namespace === undefined || meta(o).namespace === namespace)
       .filter((o) => matchesSelector((meta(o).labels as Record<string, string>) ?? {}, requirements))
       .sort((a, b) =>
-        `${meta(a).namespace ?? ''}/${meta(a).name}`.localeCompare(`${meta(b).namespace ?? ''}/${meta(b).name}`),
+        `${meta(a).namespace ?? ''}/${meta(a).name}`.localeCompare(
+          `${meta(b).namespace ?? ''}/${meta(b).name}`,
+        ),
       );
     return {
       apiVersion: kind.apiVersion,
@@ -252,8 +255,11 @@ export class ObjectStore {
     }
     // Forced: the other managers lose the fields they conflicted on.
     const lost = new Set(conflicts.map((c) => `${c.manager}\u0001${pathKey(c.path)}`));
-    const others = managed.filter((m) => !(m.entry.manager === fieldManager && m.entry.operation === 'Apply'));
-    for (const m of others) m.paths = m.paths.filter((p) => !lost.has(`${m.entry.manager}\u0001${pathKey(p)}`));
+    const others = managed.filter(
+      (m) => !(m.entry.manager === fieldManager && m.entry.operation === 'Apply'),
+    );
+    for (const m of others)
+      m.paths = m.paths.filter((p) => !lost.has(`${m.entry.manager}\u0001${pathKey(p)}`));
     const ownedByOthers = new Set(others.flatMap((m) => m.paths.map(pathKey)));
     // Fields this manager applied before but no longer applies are removed unless someone else owns them.
     const previous = managed.find((m) => m.entry.manager === fieldManager && m.entry.operation === 'Apply');
@@ -269,7 +275,13 @@ export class ObjectStore {
     return { obj: this.commit(existing, next), created: false };
   }
 
-  mergePatch(kind: KindInfo, namespace: string | undefined, name: string, body: unknown, fieldManager?: string) {
+  mergePatch(
+    kind: KindInfo,
+    namespace: string | undefined,
+    name: string,
+    body: unknown,
+    fieldManager?: string,
+  ) {
     const existing = this.require(kind, namespace, name);
     if (!isObject(body)) throw new ApiError(400, 'BadRequest', 'the patch must be a JSON object');
     const next = mergePatch(structuredClone(existing.obj), body);
@@ -282,10 +294,19 @@ export class ObjectStore {
   delete(kind: KindInfo, namespace: string | undefined, name: string): JsonObject {
     const key = this.keyFor(kind, namespace, name);
     const entry = this.require(kind, namespace, name);
-    const details = { name, group: groupOf(kind.apiVersion), kind: kind.plural, uid: meta(entry.obj).uid ?? '' };
+    const details = {
+      name,
+      group: groupOf(kind.apiVersion),
+      kind: kind.plural,
+      uid: meta(entry.obj).uid ?? '',
+    };
     if (kind.kind === 'Namespace' && kind.apiVersion === 'v1') {
       if (PROTECTED_NAMESPACES.has(name)) {
-        throw new ApiError(403, 'Forbidden', `namespaces "${name}" is forbidden: this namespace may not be deleted`);
+        throw new ApiError(
+          403,
+          'Forbidden',
+          `namespaces "${name}" is forbidden: this namespace may not be deleted`,
+        );
       }
       if (entry.deletedAt !== undefined) {
         throw new ApiError(
@@ -369,7 +390,8 @@ export class ObjectStore {
       );
     }
     const obj = structuredClone(body);
-    const m = isObject(obj.metadata) ? obj.metadata : (obj.metadata = {});
+    if (!isObject(obj.metadata)) obj.metadata = {};
+    const m = obj.metadata as JsonObject;
     const name = typeof m.name === 'string' ? m.name : '';
     if (urlName !== undefined && name !== urlName) {
       throw new ApiError(
@@ -379,14 +401,33 @@ export class ObjectStore {
       );
     }
     const causes: JsonObject[] = [];
-    if (!name) causes.push({ reason: 'FieldValueRequired', message: 'Required value: name is required', field: 'metadata.name' });
+    if (!name)
+      causes.push({
+        reason: 'FieldValueRequired',
+        message: 'Required value: name is required',
+        field: 'metadata.name',
+      });
     else if (name.length > 253 || !DNS_SUBDOMAIN.test(name)) {
-      causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: "${name}"`, field: 'metadata.name' });
+      causes.push({
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: "${name}"`,
+        field: 'metadata.name',
+      });
     }
     for (const [k, v] of Object.entries(isObject(m.labels) ? m.labels : {})) {
       const labelName = k.split('/').pop() ?? '';
-      if (typeof v !== 'string' || v.length > 63 || !LABEL_NAME.test(v) || !labelName || !LABEL_NAME.test(labelName)) {
-        causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: "${String(v)}"`, field: `metadata.labels.${k}` });
+      if (
+        typeof v !== 'string' ||
+        v.length > 63 ||
+        !LABEL_NAME.test(v) ||
+        !labelName ||
+        !LABEL_NAME.test(labelName)
+      ) {
+        causes.push({
+          reason: 'FieldValueInvalid',
+          message: `Invalid value: "${String(v)}"`,
+          field: `metadata.labels.${k}`,
+        });
       }
     }
     if (causes.length > 0) {
@@ -452,7 +493,8 @@ export class ObjectStore {
   private normalize(kind: KindInfo, obj: JsonObject): void {
     if (kind.apiVersion === 'v1' && kind.kind === 'Secret' && isObject(obj.stringData)) {
       const data = isObject(obj.data) ? obj.data : {};
-      for (const [k, v] of Object.entries(obj.stringData)) data[k] = Buffer.from(String(v)).toString('base64');
+      for (const [k, v] of Object.entries(obj.stringData))
+        data[k] = Buffer.from(String(v)).toString('base64');
       obj.data = data;
       delete obj.stringData;
     }
@@ -467,7 +509,10 @@ export class ObjectStore {
 /** Fields a writer owns: everything it sent except identity and server-managed metadata. */
 function ownedPaths(obj: JsonObject): FieldPath[] {
   return leafPaths(stripForMerge(obj)).filter(
-    (p) => !(p[0] === 'metadata' && (p[1] === 'name' || p[1] === 'namespace')) && p[0] !== 'apiVersion' && p[0] !== 'kind',
+    (p) =>
+      !(p[0] === 'metadata' && (p[1] === 'name' || p[1] === 'namespace')) &&
+      p[0] !== 'apiVersion' &&
+      p[0] !== 'kind',
   );
 }
 

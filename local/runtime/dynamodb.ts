@@ -48,7 +48,8 @@ export async function startDynamoLocal(opts: { port: number; dataDir?: string })
       break;
     } catch (e) {
       if ((e as Error).name === 'ResourceNotFoundException') break;
-      if (Date.now() - started > 30_000) throw new Error(`DynamoDB Local did not start in 30 s: ${stderr}`, { cause: e });
+      if (Date.now() - started > 30_000)
+        throw new Error(`DynamoDB Local did not start in 30 s: ${stderr}`, { cause: e });
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -66,7 +67,11 @@ export async function startDynamoLocal(opts: { port: number; dataDir?: string })
 
 /** Creates the single table from the topology's definition (the same one CDK deploys), if absent. */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<{ streamArn: string }> {
-  const keyAttrs = [TABLE.partitionKey, TABLE.sortKey, ...TABLE.indexes.flatMap((i) => [i.partitionKey, i.sortKey])];
+  const keyAttrs = [
+    TABLE.partitionKey,
+    TABLE.sortKey,
+    ...TABLE.indexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+  ];
   try {
     await client.send(
       new CreateTableCommand({

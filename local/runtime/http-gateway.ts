@@ -63,7 +63,11 @@ export async function startHttpGateway(opts: {
     })();
   });
 
-  async function dispatch(req: IncomingMessage, url: URL, body: Buffer | undefined): Promise<APIGatewayProxyResult> {
+  async function dispatch(
+    req: IncomingMessage,
+    url: URL,
+    body: Buffer | undefined,
+  ): Promise<APIGatewayProxyResult> {
     const path = decodeURIComponentSafe(url.pathname);
     const method = (req.method ?? 'GET').toUpperCase();
     let matched: { c: CompiledRoute; m: RegExpExecArray } | undefined;
@@ -100,7 +104,10 @@ export async function startHttpGateway(opts: {
         apiId: 'local',
         authorizer: null,
         httpMethod: method,
-        identity: { sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? null } as never,
+        identity: {
+          sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+          userAgent: headers['user-agent'] ?? null,
+        } as never,
         path: `/${opts.stage ?? 'live'}${path}`,
         protocol: 'HTTP/1.1',
         requestId: randomUUID(),

@@ -36,7 +36,8 @@ export function lambdaInvoker<E, R>(
       return (await handler(event, context)) as R;
     } finally {
       const ms = Date.now() - started;
-      if (ms > timeoutSeconds * 1000) log(`[${functionName}] ran ${ms} ms, over its ${timeoutSeconds} s timeout`);
+      if (ms > timeoutSeconds * 1000)
+        log(`[${functionName}] ran ${ms} ms, over its ${timeoutSeconds} s timeout`);
     }
   };
 }

@@ -95,7 +95,9 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     ? opts.config.regions.find((r) => r.region === opts.region)
     : opts.config.regions[0];
   if (!regionConfig) {
-    throw new Error(`region ${opts.region} is not configured; configured: ${opts.config.regions.map((r) => r.region).join(', ')}`);
+    throw new Error(
+      `region ${opts.region} is not configured; configured: ${opts.config.regions.map((r) => r.region).join(', ')}`,
+    );
   }
   const region = regionConfig.region;
   const stage = opts.config.stage;
@@ -112,7 +114,10 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
 
   try {
     // Stand-ins.
-    const dynamo = await startDynamoLocal({ port: await freePort(host), ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}) });
+    const dynamo = await startDynamoLocal({
+      port: await freePort(host),
+      ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}),
+    });
     stops.push(() => dynamo.stop());
     const fauxqs = await startFauxqs({ port: 0, host, logger: false, defaultRegion: region });
     stops.push(() => fauxqs.stop());
@@ -164,7 +169,10 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
         attributes: {
           VisibilityTimeout: String(opts.visibilityTimeoutSeconds ?? 10),
           MessageRetentionPeriod: String(def.retentionDays * 86400),
-          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.queueArn, maxReceiveCount: def.maxReceiveCount }),
+          RedrivePolicy: JSON.stringify({
+            deadLetterTargetArn: dlq.queueArn,
+            maxReceiveCount: def.maxReceiveCount,
+          }),
         },
       });
       queueUrls[id] = q.queueUrl;
@@ -174,7 +182,9 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     const functions = Object.entries(FUNCTIONS) as Array<[FunctionId, FunctionDef]>;
     for (const [fn, def] of functions) {
       if (def.triggers.some((t) => t.type === 'stream')) {
-        queueUrls[`${fn}-stream-failures`] = fauxqs.createQueue(`stratus-${stage}-${fn}-stream-failures`, { region }).queueUrl;
+        queueUrls[`${fn}-stream-failures`] = fauxqs.createQueue(`stratus-${stage}-${fn}-stream-failures`, {
+          region,
+        }).queueUrl;
       }
     }
 
@@ -213,11 +223,22 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     const store = new Store(documentClient(), names.table);
     const { apiKey, tenantId } = await bootstrapKey(store, dataDir);
 
-    const sqs = new SQSClient({ endpoint: fauxqs.address, region, credentials: LOCAL_CREDENTIALS, useQueueUrlAsEndpoint: false });
+    const sqs = new SQSClient({
+      endpoint: fauxqs.address,
+      region,
+      credentials: LOCAL_CREDENTIALS,
+      useQueueUrlAsEndpoint: false,
+    });
     stops.push(async () => sqs.destroy());
-    const streams = new DynamoDBStreamsClient({ endpoint: dynamo.endpoint, region, credentials: LOCAL_CREDENTIALS });
+    const streams = new DynamoDBStreamsClient({
+      endpoint: dynamo.endpoint,
+      region,
+      credentials: LOCAL_CREDENTIALS,
+    });
     stops.push(async () => streams.destroy());
-    const checkpoints = await Checkpoints.open(dataDir ? join(dataDir, 'stream-checkpoints.json') : undefined);
+    const checkpoints = await Checkpoints.open(
+      dataDir ? join(dataDir, 'stream-checkpoints.json') : undefined,
+    );
 
     const streamTriggers: StreamTrigger[] = [];
     const queueTriggers: QueueTrigger[] = [];
@@ -235,12 +256,20 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
             filters: trigger.filters(region),
             batchSize: trigger.batchSize,
             retryAttempts: trigger.retryAttempts,
-            invoke: lambdaInvoker<DynamoDBStreamEvent, DynamoDBBatchResponse | undefined>(fn, handler, def.timeoutSeconds, print),
+            invoke: lambdaInvoker<DynamoDBStreamEvent, DynamoDBBatchResponse | undefined>(
+              fn,
+              handler,
+              def.timeoutSeconds,
+              print,
+            ),
             onFailure: async (records, reason) => {
               await sqs.send(
                 new SendMessageCommand({
                   QueueUrl: failures,
-                  MessageBody: JSON.stringify({ reason, sequenceNumbers: records.map((r) => r.dynamodb?.SequenceNumber) }),
+                  MessageBody: JSON.stringify({
+                    reason,
+                    sequenceNumbers: records.map((r) => r.dynamodb?.SequenceNumber),
+                  }),
                 }),
               );
             },
@@ -258,7 +287,12 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
               region,
               batchSize: trigger.batchSize,
               concurrency: 2,
-              invoke: lambdaInvoker<SQSEvent, SQSBatchResponse | undefined>(fn, handler, def.timeoutSeconds, print),
+              invoke: lambdaInvoker<SQSEvent, SQSBatchResponse | undefined>(
+                fn,
+                handler,
+                def.timeoutSeconds,
+                print,
+              ),
               log: print,
             }),
           );
@@ -281,9 +315,13 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     }
 
     if (dataDir) {
-      await writeFile(join(dataDir, 'local.json'), `${JSON.stringify({ apiUrl: api.url, apiKey, region }, null, 2)}\n`, {
-        mode: 0o600,
-      });
+      await writeFile(
+        join(dataDir, 'local.json'),
+        `${JSON.stringify({ apiUrl: api.url, apiKey, region }, null, 2)}\n`,
+        {
+          mode: 0o600,
+        },
+      );
     }
 
     return {
@@ -307,7 +345,10 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
 }
 
 /** Reuses the key of `.stratus/local.json` while it is valid, else creates the local tenant and key. */
-async function bootstrapKey(store: Store, dataDir: string | undefined): Promise<{ apiKey: string; tenantId: string }> {
+async function bootstrapKey(
+  store: Store,
+  dataDir: string | undefined,
+): Promise<{ apiKey: string; tenantId: string }> {
   if (dataDir) {
     try {
       const saved = JSON.parse(await readFile(join(dataDir, 'local.json'), 'utf8')) as { apiKey?: string };

@@ -82,7 +82,10 @@ export class StreamTrigger {
       );
       for (const shard of res.StreamDescription?.Shards ?? []) {
         if (!shard.ShardId || this.shards.has(shard.ShardId)) continue;
-        this.shards.set(shard.ShardId, { done: false, ...(shard.ParentShardId ? { parent: shard.ParentShardId } : {}) });
+        this.shards.set(shard.ShardId, {
+          done: false,
+          ...(shard.ParentShardId ? { parent: shard.ParentShardId } : {}),
+        });
       }
       start = res.StreamDescription?.LastEvaluatedShardId;
     } while (start);
@@ -106,7 +109,11 @@ export class StreamTrigger {
           // A checkpoint past the stream's retention (or from another database): start over.
           if (!after) throw e;
           return this.o.client.send(
-            new GetShardIteratorCommand({ StreamArn: this.o.streamArn, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }),
+            new GetShardIteratorCommand({
+              StreamArn: this.o.streamArn,
+              ShardId: shardId,
+              ShardIteratorType: 'TRIM_HORIZON',
+            }),
           );
         });
       state.iterator = res.ShardIterator;
@@ -115,7 +122,9 @@ export class StreamTrigger {
         return false;
       }
     }
-    const res = await this.o.client.send(new GetRecordsCommand({ ShardIterator: state.iterator, Limit: this.o.batchSize }));
+    const res = await this.o.client.send(
+      new GetRecordsCommand({ ShardIterator: state.iterator, Limit: this.o.batchSize }),
+    );
     const records = (res.Records ?? []).map((r) => this.toLambdaRecord(r));
     if (records.length > 0) {
       await this.deliver(records);
@@ -152,7 +161,9 @@ export class StreamTrigger {
       records = records.slice(failedFrom);
       attempt++;
       if (attempt > this.o.retryAttempts) {
-        this.o.log(`[${this.o.name}] ${records.length} record(s) exhausted ${this.o.retryAttempts} retries: ${reason}`);
+        this.o.log(
+          `[${this.o.name}] ${records.length} record(s) exhausted ${this.o.retryAttempts} retries: ${reason}`,
+        );
         await this.o.onFailure(records, reason);
         return;
       }

@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { parseConfig, type StratusConfig } from '../../lib/config.js';
-import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '../../local/runtime/runtime.js';
+import {
+  type LocalRuntime,
+  type LocalRuntimeOptions,
+  startLocalRuntime,
+} from '../../local/runtime/runtime.js';
 
 /** The deployment config of cdk.json: tests run the topology that ships. */
 export function shippedConfig(): StratusConfig {
@@ -16,12 +20,18 @@ export function startTestRuntime(over: Partial<LocalRuntimeOptions> = {}): Promi
 export interface HttpResult {
   readonly status: number;
   readonly headers: Headers;
+  // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field in tests
   readonly body: any;
 }
 
 /** A tiny API client over fetch, as a user's script would call the API. */
 export function apiClient(baseUrl: string, apiKey: string) {
-  return async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResult> {
+  return async function call(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<HttpResult> {
     const res = await fetch(`${baseUrl}${path}`, {
       method,
       headers: {
@@ -43,11 +53,16 @@ export function apiClient(baseUrl: string, apiKey: string) {
 }
 
 /** Polls until `check` returns a value, or fails with the last value seen. */
-export async function eventually<T>(fn: () => Promise<T>, check: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T>,
+  check: (v: T) => boolean,
+  timeoutMs = 20_000,
+): Promise<T> {
   const started = Date.now();
   let last: T = await fn();
   while (!check(last)) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
+    if (Date.now() - started > timeoutMs)
+      throw new Error(`timed out after ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
     await new Promise((r) => setTimeout(r, 100));
     last = await fn();
   }

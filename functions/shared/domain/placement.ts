@@ -5,7 +5,10 @@ import { createHash } from 'node:crypto';
  * cluster id over the region's EKS clusters, weighted by capacity. Deterministic, so a retried
  * placement lands on the same place, and adding an EKS cluster moves no existing database.
  */
-export function place(clusterId: string, eksClusters: ReadonlyArray<{ name: string; capacityNodes: number }>): string {
+export function place(
+  clusterId: string,
+  eksClusters: ReadonlyArray<{ name: string; capacityNodes: number }>,
+): string {
   let best: { name: string; score: number } | undefined;
   for (const eks of eksClusters) {
     const h = createHash('sha256').update(`${eks.name}/${clusterId}`).digest();
@@ -19,7 +22,12 @@ export function place(clusterId: string, eksClusters: ReadonlyArray<{ name: stri
 }
 
 /** Delay before the next readiness poll or retry: exponential with full jitter, capped. */
-export function backoffSeconds(attempt: number, baseSeconds: number, capSeconds: number, random = Math.random): number {
+export function backoffSeconds(
+  attempt: number,
+  baseSeconds: number,
+  capSeconds: number,
+  random = Math.random,
+): number {
   const ceiling = Math.min(capSeconds, baseSeconds * 2 ** Math.min(attempt, 20));
   return Math.max(1, Math.round(ceiling / 2 + (random() * ceiling) / 2));
 }

@@ -1,4 +1,4 @@
-import { getBlueprint, engineNames } from '../engines/registry.js';
+import { engineNames, getBlueprint } from '../engines/registry.js';
 import { ProblemError, ValidationError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { CreateClusterRequest } from '../schemas/api.js';
@@ -23,7 +23,10 @@ export interface PlanContext {
  * Turns a validated create request into the cluster and operation to store. Pure: checks the
  * engine, version, settings and region against the registries and the deployment, no I/O.
  */
-export function planCreate(req: CreateClusterRequest, ctx: PlanContext): { cluster: ClusterRecord; operation: OperationRecord } {
+export function planCreate(
+  req: CreateClusterRequest,
+  ctx: PlanContext,
+): { cluster: ClusterRecord; operation: OperationRecord } {
   if (!ctx.regions.includes(req.region)) {
     throw new ProblemError('INVALID_REGION', `region must be one of: ${ctx.regions.join(', ')}`, {
       regions: ctx.regions,
@@ -55,7 +58,10 @@ export function planCreate(req: CreateClusterRequest, ctx: PlanContext): { clust
   const settings = blueprint.settingsSchema.safeParse(req.settings);
   if (!settings.success) {
     throw new ValidationError(
-      fieldIssues(settings.error).map((i) => ({ path: i.path ? `settings.${i.path}` : 'settings', message: i.message })),
+      fieldIssues(settings.error).map((i) => ({
+        path: i.path ? `settings.${i.path}` : 'settings',
+        message: i.message,
+      })),
     );
   }
 

@@ -44,7 +44,9 @@ export interface Blueprint {
   /** All objects for the cluster, in apply order (namespace first). */
   render(spec: ClusterSpec, ctx: RenderContext): KubeObject[];
   /** References of the objects whose live state decides readiness. */
-  readinessRefs(spec: ClusterSpec): Array<Pick<KubeObject, 'apiVersion' | 'kind'> & { metadata: { name: string; namespace: string } }>;
+  readinessRefs(
+    spec: ClusterSpec,
+  ): Array<Pick<KubeObject, 'apiVersion' | 'kind'> & { metadata: { name: string; namespace: string } }>;
   /** Readiness from the live objects (same order as readinessRefs; undefined = not found). */
   readiness(spec: ClusterSpec, live: ReadonlyArray<KubeObject | undefined>): Readiness;
   connection(spec: ClusterSpec): ConnectionInfo;

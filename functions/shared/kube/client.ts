@@ -1,8 +1,8 @@
 import {
   createConfiguration,
   type KubeConfig,
-  KubernetesObjectApi,
   type KubernetesObject,
+  KubernetesObjectApi,
   PatchStrategy,
   ServerConfiguration,
 } from '@kubernetes/client-node';

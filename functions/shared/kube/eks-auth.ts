@@ -43,7 +43,10 @@ export async function createEksToken(opts: EksTokenOptions): Promise<string> {
       query: { Action: 'GetCallerIdentity', Version: '2011-06-15' },
       headers: { host: hostname, 'x-k8s-aws-id': opts.clusterName },
     },
-    { expiresIn: EKS_TOKEN_PRESIGN_EXPIRES_SECONDS, ...(opts.signingDate ? { signingDate: opts.signingDate } : {}) },
+    {
+      expiresIn: EKS_TOKEN_PRESIGN_EXPIRES_SECONDS,
+      ...(opts.signingDate ? { signingDate: opts.signingDate } : {}),
+    },
   );
   const query = new URLSearchParams();
   for (const [key, value] of Object.entries(presigned.query ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {

@@ -67,7 +67,11 @@ export function eksKubeConfigProvider(opts: EksKubeConfigProviderOptions): KubeC
     } catch (e) {
       const err = e as { name?: string; $retryable?: unknown; $fault?: string; message?: string };
       if (err.name === 'ResourceNotFoundException') {
-        throw new KubeApiError(`EKS cluster ${name} not found`, { reason: 'EksClusterNotFound', retryable: false, cause: e });
+        throw new KubeApiError(`EKS cluster ${name} not found`, {
+          reason: 'EksClusterNotFound',
+          retryable: false,
+          cause: e,
+        });
       }
       if (err.$retryable || err.$fault === 'server') {
         throw new KubeApiError(`DescribeCluster ${name} failed: ${err.message}`, {
@@ -113,7 +117,9 @@ export function eksKubeConfigProvider(opts: EksKubeConfigProviderOptions): KubeC
  * KubeConfigs from a kubeconfig file (local runs and tests against the stand-in or any real
  * cluster). Uses the context named like the EKS cluster when there is one, else the current one.
  */
-export function fileKubeConfigProvider(path: string | undefined = process.env.KUBECONFIG): KubeConfigProvider {
+export function fileKubeConfigProvider(
+  path: string | undefined = process.env.KUBECONFIG,
+): KubeConfigProvider {
   let base: KubeConfig | undefined;
   const configs = new Map<string, KubeConfig>();
   return {

@@ -87,7 +87,12 @@ export class Store {
     await this.db.send(
       new TransactWriteCommand({
         TransactItems: [
-          { Put: { TableName: this.tableName, Item: { ...keys.tenant(tenant.tenantId), entity: 'Tenant', ...tenant } } },
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: { ...keys.tenant(tenant.tenantId), entity: 'Tenant', ...tenant },
+            },
+          },
           { Put: { TableName: this.tableName, Item: { ...keys.apiKey(keyHash), entity: 'ApiKey', ...key } } },
         ],
       }),
@@ -101,14 +106,22 @@ export class Store {
 
   async getCluster(tenantId: string, clusterId: string): Promise<ClusterRecord | undefined> {
     const res = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.cluster(tenantId, clusterId), ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.cluster(tenantId, clusterId),
+        ConsistentRead: true,
+      }),
     );
     return strip<ClusterRecord>(res.Item);
   }
 
   async getOperation(tenantId: string, operationId: string): Promise<OperationRecord | undefined> {
     const res = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.operation(tenantId, operationId), ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.operation(tenantId, operationId),
+        ConsistentRead: true,
+      }),
     );
     return strip<OperationRecord>(res.Item);
   }
@@ -125,7 +138,11 @@ export class Store {
             {
               Put: {
                 TableName: this.tableName,
-                Item: { ...keys.clusterName(cluster.tenantId, cluster.name), entity: 'ClusterName', clusterId: cluster.clusterId },
+                Item: {
+                  ...keys.clusterName(cluster.tenantId, cluster.name),
+                  entity: 'ClusterName',
+                  clusterId: cluster.clusterId,
+                },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
@@ -148,9 +165,13 @@ export class Store {
       );
     } catch (e) {
       if (isConditionFailure(e, 0)) {
-        throw new ProblemError('CLUSTER_NAME_TAKEN', `A cluster named "${cluster.name}" already exists in this tenant`, {
-          name: cluster.name,
-        });
+        throw new ProblemError(
+          'CLUSTER_NAME_TAKEN',
+          `A cluster named "${cluster.name}" already exists in this tenant`,
+          {
+            name: cluster.name,
+          },
+        );
       }
       throw e;
     }
@@ -164,7 +185,11 @@ export class Store {
     now: string,
   ): Promise<void> {
     await this.transition('start', [
-      this.updateOperation(op, { status: 'RUNNING', step: 'APPLY', startedAt: now, updatedAt: now }, 'QUEUED'),
+      this.updateOperation(
+        op,
+        { status: 'RUNNING', step: 'APPLY', startedAt: now, updatedAt: now },
+        'QUEUED',
+      ),
       this.updateCluster(op, { status: clusterStatus, updatedAt: now }, { placement }),
     ]);
   }
@@ -192,7 +217,11 @@ export class Store {
     now: string,
   ): Promise<void> {
     await this.transition('complete', [
-      this.updateOperation(op, { status: 'SUCCEEDED', step: 'DONE', finishedAt: now, updatedAt: now }, 'RUNNING'),
+      this.updateOperation(
+        op,
+        { status: 'SUCCEEDED', step: 'DONE', finishedAt: now, updatedAt: now },
+        'RUNNING',
+      ),
       this.updateCluster(
         op,
         {
@@ -238,7 +267,8 @@ export class Store {
     try {
       await this.db.send(new TransactWriteCommand({ TransactItems: items }));
     } catch (e) {
-      if (isConditionFailure(e)) throw new StaleStateError(`state transition "${what}" no longer applies`, { cause: e });
+      if (isConditionFailure(e))
+        throw new StaleStateError(`state transition "${what}" no longer applies`, { cause: e });
       throw e;
     }
   }

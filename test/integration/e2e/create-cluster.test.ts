@@ -20,7 +20,12 @@ describe('End to end: create a cluster', () => {
   it('goes from an HTTPS request to a READY cluster in Kubernetes, with its events on the bus', async () => {
     // Act
     const started = Date.now();
-    const created = await api('POST', '/v1/clusters', { name: 'vectors', engine: 'qdrant', region: rt.region, nodes: 1 });
+    const created = await api('POST', '/v1/clusters', {
+      name: 'vectors',
+      engine: 'qdrant',
+      region: rt.region,
+      nodes: 1,
+    });
 
     // Assess
     expect(created.status).toBe(202);
@@ -43,8 +48,19 @@ describe('End to end: create a cluster', () => {
     // Kubernetes holds the cluster's namespace and workload, labelled for Stratus.
     const objects = rt.kube?.list() ?? [];
     const ns = `stratus-${cluster.id}`;
-    const kinds = objects.filter((o) => o.metadata.namespace === ns || o.metadata.name === ns).map((o) => o.kind);
-    expect(kinds).toEqual(expect.arrayContaining(['Namespace', 'ResourceQuota', 'NetworkPolicy', 'Secret', 'Service', 'StatefulSet']));
+    const kinds = objects
+      .filter((o) => o.metadata.namespace === ns || o.metadata.name === ns)
+      .map((o) => o.kind);
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        'Namespace',
+        'ResourceQuota',
+        'NetworkPolicy',
+        'Secret',
+        'Service',
+        'StatefulSet',
+      ]),
+    );
     for (const o of objects.filter((x) => x.metadata.namespace === ns)) {
       expect(o.metadata.labels?.['app.kubernetes.io/managed-by']).toBe('stratus');
       expect(o.metadata.labels?.['stratus.dev/cluster']).toBe(cluster.id);
@@ -67,8 +83,12 @@ describe('End to end: create a cluster', () => {
     expect(opEvents.map((e) => e.detail.status)).toEqual(['QUEUED', 'RUNNING', 'SUCCEEDED']);
     expect(opEvents.every((e) => e.detail.correlationId === operation.correlationId)).toBe(true);
     // No secret material on the bus.
-    const secret = objects.find((o) => o.kind === 'Secret' && o.metadata.namespace === ns) as { data?: Record<string, string> };
-    const secretValues = Object.values(secret?.data ?? {}).map((v) => Buffer.from(v, 'base64').toString('utf8'));
+    const secret = objects.find((o) => o.kind === 'Secret' && o.metadata.namespace === ns) as {
+      data?: Record<string, string>;
+    };
+    const secretValues = Object.values(secret?.data ?? {}).map((v) =>
+      Buffer.from(v, 'base64').toString('utf8'),
+    );
     expect(secretValues.length).toBeGreaterThan(0);
     const busText = JSON.stringify(rt.bus.events());
     for (const v of secretValues) expect(busText).not.toContain(v);
@@ -95,14 +115,21 @@ describe('End to end: create a cluster', () => {
     const o = await theirs('GET', `/v1/operations/${mine.body.operation.id}`);
     expect(o.status).toBe(404);
     // The same name is free in the other tenant.
-    expect((await theirs('POST', '/v1/clusters', { name: 'private', engine: 'qdrant', region: rt.region })).status).toBe(202);
+    expect(
+      (await theirs('POST', '/v1/clusters', { name: 'private', engine: 'qdrant', region: rt.region })).status,
+    ).toBe(202);
   });
 
   it('answers unknown routes and bad input over HTTP with problem+json, never 5xx', async () => {
     const cases = [
       await api('GET', '/v1/nothing-here'),
       await api('POST', '/v1/clusters', '{not json'),
-      await api('POST', '/v1/clusters', { name: 'ok-name', engine: 'qdrant', region: rt.region, extra: true }),
+      await api('POST', '/v1/clusters', {
+        name: 'ok-name',
+        engine: 'qdrant',
+        region: rt.region,
+        extra: true,
+      }),
       await api('GET', '/v1/clusters/..%2F..%2Fetc'),
       await apiClient(rt.apiUrl, 'wrong-key-wrong-key-wrong-key')('GET', '/v1/clusters/cl-x'),
     ];

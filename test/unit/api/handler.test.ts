@@ -18,9 +18,9 @@ const KEY = 'stratus_abcdefghijklmnopqrstuvwxyz0123456789ABCD';
 const TENANT = 'tn-01jd8w0000000000000000000a';
 
 function authorized(): void {
-  ddb
-    .on(GetCommand, { Key: { pk: `APIKEY#${hashApiKey(KEY)}`, sk: 'APIKEY' } })
-    .resolves({ Item: { keyId: 'key-1', tenantId: TENANT, role: 'admin', createdAt: '2026-01-01T00:00:00Z' } });
+  ddb.on(GetCommand, { Key: { pk: `APIKEY#${hashApiKey(KEY)}`, sk: 'APIKEY' } }).resolves({
+    Item: { keyId: 'key-1', tenantId: TENANT, role: 'admin', createdAt: '2026-01-01T00:00:00Z' },
+  });
 }
 
 const auth = { authorization: `Bearer ${KEY}` };
@@ -107,10 +107,17 @@ describe('Function: api', () => {
     });
 
     it('refuses bodies that are not JSON, not declared as JSON, or too large', async () => {
-      const bad = await route(apiEvent({ method: 'POST', resource: '/v1/clusters', rawBody: '{"name":', headers: auth }));
+      const bad = await route(
+        apiEvent({ method: 'POST', resource: '/v1/clusters', rawBody: '{"name":', headers: auth }),
+      );
       expect(problem(bad).code).toBe('MALFORMED_JSON');
       const type = await route(
-        apiEvent({ method: 'POST', resource: '/v1/clusters', body: validBody, headers: { ...auth, 'content-type': 'text/plain' } }),
+        apiEvent({
+          method: 'POST',
+          resource: '/v1/clusters',
+          body: validBody,
+          headers: { ...auth, 'content-type': 'text/plain' },
+        }),
       );
       expect(type.statusCode).toBe(415);
       const large = await create({ ...validBody, settings: { big: 'x'.repeat(70_000) } });
@@ -130,7 +137,13 @@ describe('Function: api', () => {
 
     it('refuses an expired or revoked key', async () => {
       ddb.on(GetCommand, { Key: { pk: `APIKEY#${hashApiKey(KEY)}`, sk: 'APIKEY' } }).resolves({
-        Item: { keyId: 'k', tenantId: TENANT, role: 'admin', createdAt: 'x', expiresAt: '2000-01-01T00:00:00Z' },
+        Item: {
+          keyId: 'k',
+          tenantId: TENANT,
+          role: 'admin',
+          createdAt: 'x',
+          expiresAt: '2000-01-01T00:00:00Z',
+        },
       });
       expect((await create(validBody)).statusCode).toBe(401);
     });
@@ -149,11 +162,18 @@ describe('Function: api', () => {
     const id = 'cl-01jd8w0000000000000000000b';
     it('reads only within the caller tenant, so another tenant id is 404', async () => {
       const res = await route(
-        apiEvent({ method: 'GET', resource: '/v1/clusters/{clusterId}', pathParameters: { clusterId: id }, headers: auth }),
+        apiEvent({
+          method: 'GET',
+          resource: '/v1/clusters/{clusterId}',
+          pathParameters: { clusterId: id },
+          headers: auth,
+        }),
       );
       expect(res.statusCode).toBe(404);
       expect(problem(res).code).toBe('CLUSTER_NOT_FOUND');
-      expect(ddb).toHaveReceivedCommandWith(GetCommand, { Key: { pk: `TENANT#${TENANT}`, sk: `CLUSTER#${id}` } });
+      expect(ddb).toHaveReceivedCommandWith(GetCommand, {
+        Key: { pk: `TENANT#${TENANT}`, sk: `CLUSTER#${id}` },
+      });
     });
 
     it('answers 404 for a malformed id without reading the table', async () => {
@@ -166,7 +186,9 @@ describe('Function: api', () => {
         }),
       );
       expect(res.statusCode).toBe(404);
-      expect(ddb).not.toHaveReceivedCommandWith(GetCommand, { Key: expect.objectContaining({ sk: expect.stringMatching(/^CLUSTER#/) }) });
+      expect(ddb).not.toHaveReceivedCommandWith(GetCommand, {
+        Key: expect.objectContaining({ sk: expect.stringMatching(/^CLUSTER#/) }),
+      });
     });
   });
 

@@ -40,7 +40,14 @@ describe('Function: dispatcher', () => {
     expect(res.batchItemFailures).toEqual([]);
     expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
     const body = JSON.parse(sqs.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageBody ?? '{}');
-    expect(body).toEqual({ v: 1, tenantId: 'tn-1', operationId: 'op-1', clusterId: 'cl-1', reason: 'dispatch', attempt: 0 });
+    expect(body).toEqual({
+      v: 1,
+      tenantId: 'tn-1',
+      operationId: 'op-1',
+      clusterId: 'cl-1',
+      reason: 'dispatch',
+      attempt: 0,
+    });
   });
 
   it('reports the records whose message could not be sent, and only those', async () => {

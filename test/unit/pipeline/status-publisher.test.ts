@@ -38,7 +38,12 @@ describe('Function: status-publisher', () => {
     it('makes one event per status change, with a stable id from the status version', () => {
       const ev = statusEventOf(cluster('PENDING', 1), cluster('PROVISIONING', 2));
       expect(ev?.detailType).toBe('Cluster Status Changed');
-      expect(ev?.detail).toMatchObject({ eventId: 'cl-1/2', previousStatus: 'PENDING', status: 'PROVISIONING', operationId: 'op-1' });
+      expect(ev?.detail).toMatchObject({
+        eventId: 'cl-1/2',
+        previousStatus: 'PENDING',
+        status: 'PROVISIONING',
+        operationId: 'op-1',
+      });
       expect(statusEventOf(cluster('PENDING', 1), cluster('PROVISIONING', 2))).toEqual(ev);
       expect(EVENT_CATALOG['Cluster Status Changed'].schema.safeParse(ev?.detail).success).toBe(true);
     });
@@ -54,18 +59,33 @@ describe('Function: status-publisher', () => {
 
   describe('Method: handler', () => {
     it('publishes status changes of its region in chunks of ten and skips the rest', async () => {
-      eb.on(PutEventsCommand).callsFake((input) => ({ FailedEntryCount: 0, Entries: input.Entries.map(() => ({ EventId: 'e' })) }));
+      eb.on(PutEventsCommand).callsFake((input) => ({
+        FailedEntryCount: 0,
+        Entries: input.Entries.map(() => ({ EventId: 'e' })),
+      }));
       const records = Array.from({ length: 12 }, (_, i) =>
-        streamRecord({ eventName: 'MODIFY', oldImage: cluster('PENDING', i), newImage: cluster('PROVISIONING', i + 1) }),
+        streamRecord({
+          eventName: 'MODIFY',
+          oldImage: cluster('PENDING', i),
+          newImage: cluster('PROVISIONING', i + 1),
+        }),
       );
-      records.push(streamRecord({ eventName: 'MODIFY', oldImage: cluster('READY', 1), newImage: cluster('READY', 1) }));
-      records.push(streamRecord({ eventName: 'INSERT', newImage: cluster('PENDING', 1, { region: 'us-east-1' }) }));
+      records.push(
+        streamRecord({ eventName: 'MODIFY', oldImage: cluster('READY', 1), newImage: cluster('READY', 1) }),
+      );
+      records.push(
+        streamRecord({ eventName: 'INSERT', newImage: cluster('PENDING', 1, { region: 'us-east-1' }) }),
+      );
       const res = await handler({ Records: records });
       expect(res.batchItemFailures).toEqual([]);
       expect(eb).toHaveReceivedCommandTimes(PutEventsCommand, 2);
       const entries = eb.commandCalls(PutEventsCommand).flatMap((c) => c.args[0].input.Entries ?? []);
       expect(entries).toHaveLength(12);
-      expect(entries[0]).toMatchObject({ Source: EVENT_SOURCE, DetailType: 'Cluster Status Changed', EventBusName: 'stratus-test' });
+      expect(entries[0]).toMatchObject({
+        Source: EVENT_SOURCE,
+        DetailType: 'Cluster Status Changed',
+        EventBusName: 'stratus-test',
+      });
     });
 
     it('reports exactly the records whose entries the bus rejected', async () => {
@@ -76,7 +96,11 @@ describe('Function: status-publisher', () => {
       const res = await handler({
         Records: [
           streamRecord({ eventName: 'INSERT', newImage: cluster('PENDING', 1), sequenceNumber: '10' }),
-          streamRecord({ eventName: 'INSERT', newImage: cluster('PENDING', 1, { clusterId: 'cl-2' }), sequenceNumber: '11' }),
+          streamRecord({
+            eventName: 'INSERT',
+            newImage: cluster('PENDING', 1, { clusterId: 'cl-2' }),
+            sequenceNumber: '11',
+          }),
         ],
       });
       expect(res.batchItemFailures).toEqual([{ itemIdentifier: '11' }]);
@@ -85,7 +109,9 @@ describe('Function: status-publisher', () => {
     it('reports the whole chunk when PutEvents throws', async () => {
       eb.on(PutEventsCommand).rejects(new Error('throttled'));
       const res = await handler({
-        Records: [streamRecord({ eventName: 'INSERT', newImage: cluster('PENDING', 1), sequenceNumber: '20' })],
+        Records: [
+          streamRecord({ eventName: 'INSERT', newImage: cluster('PENDING', 1), sequenceNumber: '20' }),
+        ],
       });
       expect(res.batchItemFailures).toEqual([{ itemIdentifier: '20' }]);
     });

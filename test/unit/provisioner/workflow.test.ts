@@ -1,11 +1,16 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  advance,
+  type KubeFailure,
+  type KubePort,
+  type WorkflowDeps,
+} from '../../../functions/provisioner/workflow.js';
 import type { ClusterRecord, OperationRecord } from '../../../functions/shared/domain/records.js';
 import { SIZES } from '../../../functions/shared/domain/sizes.js';
 import type { KubeObject } from '../../../functions/shared/engines/types.js';
 import type { ProvisioningMessage } from '../../../functions/shared/schemas/messages.js';
 import { StaleStateError, type Store } from '../../../functions/shared/store/store.js';
-import { advance, type KubeFailure, type KubePort, type WorkflowDeps } from '../../../functions/provisioner/workflow.js';
 
 const NOW = new Date('2026-11-22T10:00:00.000Z');
 
@@ -102,11 +107,19 @@ describe('Function: advance', () => {
   it('claims a queued operation, applies the rendered objects and schedules a readiness poll', async () => {
     const { store, requeue, deps, applied } = setup(operation(), cluster());
     expect(await advance(msg(), deps)).toBe('polling');
-    expect(store.startOperation).toHaveBeenCalledWith(expect.objectContaining({ operationId: 'op-1' }), 'PROVISIONING', 'eks-a', NOW.toISOString());
+    expect(store.startOperation).toHaveBeenCalledWith(
+      expect.objectContaining({ operationId: 'op-1' }),
+      'PROVISIONING',
+      'eks-a',
+      NOW.toISOString(),
+    );
     expect(applied[0]?.[0]?.kind).toBe('Namespace');
     expect(applied[0]?.map((o) => o.kind)).toContain('StatefulSet');
     expect(store.setStep).toHaveBeenCalledWith(expect.anything(), 'WAIT_READY', NOW.toISOString());
-    expect(requeue).toHaveBeenCalledWith(expect.objectContaining({ reason: 'poll', attempt: 0 }), expect.any(Number));
+    expect(requeue).toHaveBeenCalledWith(
+      expect.objectContaining({ reason: 'poll', attempt: 0 }),
+      expect.any(Number),
+    );
   });
 
   it('does nothing for a terminal operation (a duplicate message)', async () => {
@@ -124,8 +137,18 @@ describe('Function: advance', () => {
   });
 
   it('completes with the endpoint once the workload is ready', async () => {
-    const sts = { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'qdrant', generation: 1 }, spec: { replicas: 1 }, status: { readyReplicas: 1, observedGeneration: 1, replicas: 1, availableReplicas: 1 } };
-    const { store, deps } = setup(operation({ status: 'RUNNING', step: 'WAIT_READY' }), cluster({ placement: 'eks-a' }), [sts as KubeObject]);
+    const sts = {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'qdrant', generation: 1 },
+      spec: { replicas: 1 },
+      status: { readyReplicas: 1, observedGeneration: 1, replicas: 1, availableReplicas: 1 },
+    };
+    const { store, deps } = setup(
+      operation({ status: 'RUNNING', step: 'WAIT_READY' }),
+      cluster({ placement: 'eks-a' }),
+      [sts as KubeObject],
+    );
     expect(await advance(msg({ reason: 'poll' }), deps)).toBe('succeeded');
     expect(store.completeOperation).toHaveBeenCalledWith(
       expect.objectContaining({ operationId: 'op-1' }),
@@ -135,15 +158,29 @@ describe('Function: advance', () => {
   });
 
   it('polls again, with a growing attempt, while the workload is not ready', async () => {
-    const { requeue, deps } = setup(operation({ status: 'RUNNING', step: 'WAIT_READY' }), cluster({ placement: 'eks-a' }), [undefined]);
+    const { requeue, deps } = setup(
+      operation({ status: 'RUNNING', step: 'WAIT_READY' }),
+      cluster({ placement: 'eks-a' }),
+      [undefined],
+    );
     expect(await advance(msg({ reason: 'poll', attempt: 2 }), deps)).toBe('polling');
-    expect(requeue).toHaveBeenCalledWith(expect.objectContaining({ reason: 'poll', attempt: 3 }), expect.any(Number));
+    expect(requeue).toHaveBeenCalledWith(
+      expect.objectContaining({ reason: 'poll', attempt: 3 }),
+      expect.any(Number),
+    );
   });
 
   it('fails the operation with DEADLINE_EXCEEDED past its deadline', async () => {
-    const { store, kube, deps } = setup(operation({ deadline: new Date(NOW.getTime() - 1).toISOString() }), cluster());
+    const { store, kube, deps } = setup(
+      operation({ deadline: new Date(NOW.getTime() - 1).toISOString() }),
+      cluster(),
+    );
     expect(await advance(msg(), deps)).toBe('failed');
-    expect(store.failOperation).toHaveBeenCalledWith(expect.anything(), expect.objectContaining({ code: 'DEADLINE_EXCEEDED' }), NOW.toISOString());
+    expect(store.failOperation).toHaveBeenCalledWith(
+      expect.anything(),
+      expect.objectContaining({ code: 'DEADLINE_EXCEEDED' }),
+      NOW.toISOString(),
+    );
     expect(kube.apply).not.toHaveBeenCalled();
   });
 
@@ -152,25 +189,40 @@ describe('Function: advance', () => {
     const first = setup(operation(), cluster());
     vi.mocked(first.kube.apply).mockRejectedValue(transient);
     expect(await advance(msg(), first.deps)).toBe('retrying');
-    expect(first.requeue).toHaveBeenCalledWith(expect.objectContaining({ reason: 'retry', attempt: 1 }), expect.any(Number));
+    expect(first.requeue).toHaveBeenCalledWith(
+      expect.objectContaining({ reason: 'retry', attempt: 1 }),
+      expect.any(Number),
+    );
 
     const last = setup(operation({ status: 'RUNNING' }), cluster({ placement: 'eks-a' }));
     vi.mocked(last.kube.apply).mockRejectedValue(transient);
     expect(await advance(msg({ reason: 'retry', attempt: 3 }), last.deps)).toBe('failed');
-    expect(last.store.failOperation).toHaveBeenCalledWith(expect.anything(), expect.objectContaining({ code: 'KUBERNETES_UNAVAILABLE' }), expect.any(String));
+    expect(last.store.failOperation).toHaveBeenCalledWith(
+      expect.anything(),
+      expect.objectContaining({ code: 'KUBERNETES_UNAVAILABLE' }),
+      expect.any(String),
+    );
   });
 
   it('fails at once on a permanent Kubernetes rejection', async () => {
     const { store, kube, deps, requeue } = setup(operation(), cluster());
-    vi.mocked(kube.apply).mockRejectedValue(new FakeKubeError({ retryable: false, unauthorized: false, message: '422 invalid' }));
+    vi.mocked(kube.apply).mockRejectedValue(
+      new FakeKubeError({ retryable: false, unauthorized: false, message: '422 invalid' }),
+    );
     expect(await advance(msg(), deps)).toBe('failed');
-    expect(store.failOperation).toHaveBeenCalledWith(expect.anything(), { code: 'KUBERNETES_REJECTED', message: '422 invalid' }, expect.any(String));
+    expect(store.failOperation).toHaveBeenCalledWith(
+      expect.anything(),
+      { code: 'KUBERNETES_REJECTED', message: '422 invalid' },
+      expect.any(String),
+    );
     expect(requeue).not.toHaveBeenCalled();
   });
 
   it('drops cached credentials on a 401 and retries', async () => {
     const { kube, deps } = setup(operation(), cluster());
-    vi.mocked(kube.apply).mockRejectedValue(new FakeKubeError({ retryable: false, unauthorized: true, message: '401' }));
+    vi.mocked(kube.apply).mockRejectedValue(
+      new FakeKubeError({ retryable: false, unauthorized: true, message: '401' }),
+    );
     expect(await advance(msg(), deps)).toBe('retrying');
     expect(deps.invalidateKube).toHaveBeenCalledWith('eks-a');
   });
@@ -185,12 +237,22 @@ describe('Function: advance', () => {
     const { kube, deps, applied } = setup(operation(), cluster());
     vi.mocked(kube.get).mockImplementation(async (ref) =>
       ref.kind === 'Secret'
-        ? ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: ref.metadata.name }, data: { 'api-key': Buffer.from('kept-secret').toString('base64') } } as KubeObject)
+        ? ({
+            apiVersion: 'v1',
+            kind: 'Secret',
+            metadata: { name: ref.metadata.name },
+            data: { 'api-key': Buffer.from('kept-secret').toString('base64') },
+          } as KubeObject)
         : undefined,
     );
     await advance(msg(), deps);
-    const secret = applied[0]?.find((o) => o.kind === 'Secret') as { stringData?: Record<string, string>; data?: Record<string, string> };
+    const secret = applied[0]?.find((o) => o.kind === 'Secret') as {
+      stringData?: Record<string, string>;
+      data?: Record<string, string>;
+    };
     const values = Object.values({ ...secret.stringData, ...secret.data });
-    expect(values.some((v) => v === 'kept-secret' || Buffer.from(v, 'base64').toString() === 'kept-secret')).toBe(true);
+    expect(
+      values.some((v) => v === 'kept-secret' || Buffer.from(v, 'base64').toString() === 'kept-secret'),
+    ).toBe(true);
   });
 });

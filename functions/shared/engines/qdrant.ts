@@ -1,0 +1,255 @@
+/**
+ * Qdrant as a plain StatefulSet: a Secret with the API key, a headless Service for peer
+ * discovery (P2P on 6335), a client Service (HTTP 6333, gRPC 6334) and the StatefulSet.
+ */
+import * as z from 'zod';
+import type { ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
+import { namespaceOf, objectMeta, renderTenancy, stratusLabels } from './tenancy.js';
+import type { Blueprint, KubeObject, Readiness, RenderContext } from './types.js';
+
+const NAME = 'qdrant';
+const HEADLESS = 'qdrant-headless';
+const SECRET = 'qdrant-credentials';
+const API_KEY = 'api-key';
+const HTTP_PORT = 6333;
+const GRPC_PORT = 6334;
+const P2P_PORT = 6335;
+const UID = 1000;
+
+export const qdrantSettingsSchema = z.strictObject({
+  /** Default replication factor of new collections (capped at the node count). */
+  replicationFactor: z.int().min(1).max(9).default(1),
+  /** Keep payloads on disk instead of in RAM. */
+  onDiskPayload: z.boolean().default(true),
+});
+export type QdrantSettings = z.infer<typeof qdrantSettingsSchema>;
+
+const selectorLabels = (spec: ClusterSpec) => ({
+  'app.kubernetes.io/name': NAME,
+  'app.kubernetes.io/instance': spec.clusterId,
+});
+
+/**
+ * Pod 0 bootstraps the Raft cluster; the others join it through the headless Service. The
+ * API key is read by Qdrant from its environment and never appears in the command line.
+ */
+function startScript(namespace: string, clustered: boolean): string {
+  const peer = (host: string) => `http://${host}.${HEADLESS}.${namespace}.svc.cluster.local:${P2P_PORT}`;
+  if (!clustered) return 'exec ./entrypoint.sh';
+  return [
+    'set -e',
+    `if [ "$(hostname)" = "${NAME}-0" ]; then`,
+    `  exec ./entrypoint.sh --uri "${peer('$(hostname)')}"`,
+    'fi',
+    `exec ./entrypoint.sh --bootstrap "${peer(`${NAME}-0`)}" --uri "${peer('$(hostname)')}"`,
+  ].join('\n');
+}
+
+function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
+  const apiKey = ctx.secrets.apiKey;
+  if (!apiKey) throw new Error('qdrant: ctx.secrets.apiKey is required');
+  const settings = qdrantSettingsSchema.parse(spec.settings);
+  const namespace = namespaceOf(spec.clusterId);
+  const clustered = spec.nodes > 1;
+  const selector = selectorLabels(spec);
+  const resources = {
+    requests: { cpu: spec.size.cpu, memory: spec.size.memory },
+    limits: { cpu: spec.size.cpu, memory: spec.size.memory },
+  };
+  const podSecurityContext = {
+    runAsNonRoot: true,
+    runAsUser: UID,
+    runAsGroup: UID,
+    fsGroup: UID,
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+  const containerSecurityContext = {
+    runAsNonRoot: true,
+    runAsUser: UID,
+    runAsGroup: UID,
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ['ALL'] },
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+
+  const objects: KubeObject[] = [
+    ...renderTenancy(spec, ctx, { clientPorts: [HTTP_PORT, GRPC_PORT] }),
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: objectMeta(spec, ctx, SECRET),
+      type: 'Opaque',
+      stringData: { [API_KEY]: apiKey },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: objectMeta(spec, ctx, HEADLESS),
+      spec: {
+        clusterIP: 'None',
+        // Peers must find each other before they are ready, or the Raft cluster never forms.
+        publishNotReadyAddresses: true,
+        selector,
+        ports: [
+          { name: 'http', port: HTTP_PORT, targetPort: 'http', protocol: 'TCP' },
+          { name: 'grpc', port: GRPC_PORT, targetPort: 'grpc', protocol: 'TCP' },
+          { name: 'p2p', port: P2P_PORT, targetPort: 'p2p', protocol: 'TCP' },
+        ],
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: objectMeta(spec, ctx, NAME),
+      spec: {
+        type: 'ClusterIP',
+        selector,
+        ports: [
+          { name: 'http', port: HTTP_PORT, targetPort: 'http', protocol: 'TCP' },
+          { name: 'grpc', port: GRPC_PORT, targetPort: 'grpc', protocol: 'TCP' },
+        ],
+      },
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: objectMeta(spec, ctx, NAME),
+      spec: {
+        serviceName: HEADLESS,
+        replicas: spec.nodes,
+        podManagementPolicy: 'OrderedReady',
+        selector: { matchLabels: selector },
+        template: {
+          metadata: { labels: { ...stratusLabels(spec), ...selector } },
+          spec: {
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            securityContext: podSecurityContext,
+            terminationGracePeriodSeconds: 30,
+            containers: [
+              {
+                name: NAME,
+                image: `qdrant/qdrant:v${spec.version}`,
+                command: ['/bin/bash', '-c', startScript(namespace, clustered)],
+                ports: [
+                  { name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' },
+                  { name: 'grpc', containerPort: GRPC_PORT, protocol: 'TCP' },
+                  { name: 'p2p', containerPort: P2P_PORT, protocol: 'TCP' },
+                ],
+                env: [
+                  {
+                    name: 'QDRANT__SERVICE__API_KEY',
+                    valueFrom: { secretKeyRef: { name: SECRET, key: API_KEY } },
+                  },
+                  { name: 'QDRANT__CLUSTER__ENABLED', value: String(clustered) },
+                  { name: 'QDRANT__CLUSTER__P2P__PORT', value: String(P2P_PORT) },
+                  { name: 'QDRANT__STORAGE__ON_DISK_PAYLOAD', value: String(settings.onDiskPayload) },
+                  {
+                    name: 'QDRANT__STORAGE__COLLECTION__REPLICATION_FACTOR',
+                    value: String(Math.min(settings.replicationFactor, spec.nodes)),
+                  },
+                ],
+                resources,
+                securityContext: containerSecurityContext,
+                readinessProbe: {
+                  httpGet: { path: '/readyz', port: HTTP_PORT, scheme: 'HTTP' },
+                  periodSeconds: 5,
+                  failureThreshold: 3,
+                },
+                livenessProbe: {
+                  httpGet: { path: '/livez', port: HTTP_PORT, scheme: 'HTTP' },
+                  initialDelaySeconds: 10,
+                  periodSeconds: 10,
+                  failureThreshold: 6,
+                },
+                volumeMounts: [
+                  { name: 'storage', mountPath: '/qdrant/storage' },
+                  // The image's snapshot directory belongs to root; give the non-root user its own.
+                  { name: 'snapshots', mountPath: '/qdrant/snapshots' },
+                ],
+              },
+            ],
+            volumes: [{ name: 'snapshots', emptyDir: {} }],
+          },
+        },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'storage', labels: stratusLabels(spec) },
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              resources: { requests: { storage: `${spec.size.storageGiB}Gi` } },
+            },
+          },
+        ],
+      },
+    },
+  ];
+  if (clustered) {
+    objects.push({
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: objectMeta(spec, ctx, NAME),
+      spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
+    });
+  }
+  return objects;
+}
+
+function readinessRefs(spec: ClusterSpec) {
+  return [
+    {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: NAME, namespace: namespaceOf(spec.clusterId) },
+    },
+  ];
+}
+
+const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
+
+/**
+ * Ready when the controller has seen the latest spec and every replica runs it: observedGeneration
+ * catches up first, and updatedReplicas keeps a rolling upgrade from counting as ready early.
+ */
+function readiness(spec: ClusterSpec, live: ReadonlyArray<KubeObject | undefined>): Readiness {
+  const sts = live[0];
+  if (!sts) return { ready: false, reason: 'StatefulSet qdrant not found' };
+  const status = (sts.status ?? {}) as Record<string, unknown>;
+  const generation = num(sts.metadata.generation);
+  const replicas = spec.nodes;
+  if (num(status.observedGeneration) < generation) {
+    return {
+      ready: false,
+      reason: `waiting for the StatefulSet controller to observe generation ${generation}`,
+    };
+  }
+  const ready = num(status.readyReplicas);
+  if (ready < replicas) return { ready: false, reason: `${ready}/${replicas} replicas ready` };
+  if (status.updatedReplicas !== undefined && num(status.updatedReplicas) < replicas) {
+    return { ready: false, reason: `${num(status.updatedReplicas)}/${replicas} replicas updated` };
+  }
+  return { ready: true };
+}
+
+function connection(spec: ClusterSpec): ConnectionInfo {
+  const namespace = namespaceOf(spec.clusterId);
+  const host = `${NAME}.${namespace}.svc.cluster.local`;
+  return {
+    host,
+    port: HTTP_PORT,
+    endpoint: `http://${host}:${HTTP_PORT}`,
+    credentialRef: { namespace, name: SECRET, key: API_KEY },
+  };
+}
+
+export const qdrantBlueprint: Blueprint = {
+  engine: 'qdrant',
+  displayName: 'Qdrant',
+  versions: ['1.13.6', '1.14.1', '1.15.5'],
+  settingsSchema: qdrantSettingsSchema,
+  secretNames: ['apiKey'],
+  render,
+  readinessRefs,
+  readiness,
+  connection,
+};

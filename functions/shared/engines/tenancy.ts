@@ -1,0 +1,183 @@
+/**
+ * Objects every engine shares for one cluster: its namespace (restricted pod security), a
+ * ResourceQuota and LimitRange sized from the spec, and default-deny network policies with the
+ * few allowances a database needs.
+ */
+import type { ClusterSpec } from '../domain/cluster.js';
+import type { KubeObject, RenderContext } from './types.js';
+
+export const MANAGED_BY = 'stratus';
+export const LABELS = {
+  managedBy: 'app.kubernetes.io/managed-by',
+  tenant: 'stratus.dev/tenant',
+  cluster: 'stratus.dev/cluster',
+  engine: 'stratus.dev/engine',
+} as const;
+export const ANNOTATIONS = {
+  operationId: 'stratus.dev/operation-id',
+  correlationId: 'stratus.dev/correlation-id',
+  generation: 'stratus.dev/generation',
+} as const;
+/** Namespaces whose pods may reach database ports (the data-plane ingress, proxies). */
+export const DATA_PLANE_INGRESS_LABEL = 'stratus.dev/data-plane-ingress';
+
+export function namespaceOf(clusterId: string): string {
+  return `stratus-${clusterId}`;
+}
+
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/** Label values come from our own ids; an invalid one is a bug, so fail before Kubernetes does. */
+function labelValue(key: string, value: string): string {
+  if (value.length > 63 || !LABEL_VALUE.test(value)) {
+    throw new Error(`Invalid Kubernetes label value for ${key}: ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/** The labels every Stratus object carries; the reconciler lists what Stratus owns with them. */
+export function stratusLabels(spec: ClusterSpec): Record<string, string> {
+  return {
+    [LABELS.managedBy]: MANAGED_BY,
+    [LABELS.tenant]: labelValue(LABELS.tenant, spec.tenantId),
+    [LABELS.cluster]: labelValue(LABELS.cluster, spec.clusterId),
+    [LABELS.engine]: labelValue(LABELS.engine, spec.engine),
+  };
+}
+
+/** Selects everything Stratus manages for one cluster. */
+export function clusterSelector(clusterId: string): string {
+  return `${LABELS.managedBy}=${MANAGED_BY},${LABELS.cluster}=${clusterId}`;
+}
+
+/**
+ * Put on object metadata only, never on pod templates: a new operation id there would restart
+ * every pod on each operation.
+ */
+export function stratusAnnotations(spec: ClusterSpec, ctx: RenderContext): Record<string, string> {
+  return {
+    [ANNOTATIONS.operationId]: ctx.operationId,
+    [ANNOTATIONS.correlationId]: ctx.correlationId,
+    [ANNOTATIONS.generation]: String(spec.generation),
+  };
+}
+
+/** Metadata for a namespaced object of the cluster. */
+export function objectMeta(spec: ClusterSpec, ctx: RenderContext, name: string, extraLabels = {}) {
+  return {
+    name,
+    namespace: namespaceOf(spec.clusterId),
+    labels: { ...stratusLabels(spec), ...extraLabels },
+    annotations: stratusAnnotations(spec, ctx),
+  };
+}
+
+/** Multiplies a Kubernetes quantity by an integer, keeping its suffix: `500m` x 3 = `1500m`. */
+export function scaleQuantity(quantity: string, factor: number): string {
+  const m = /^(\d+(?:\.\d+)?)([A-Za-z]*)$/.exec(quantity);
+  if (!m?.[1]) throw new Error(`Unsupported Kubernetes quantity: ${JSON.stringify(quantity)}`);
+  const scaled = Number((Number(m[1]) * factor).toFixed(6));
+  return `${scaled}${m[2] ?? ''}`;
+}
+
+export interface TenancyOptions {
+  /** TCP ports of the engine that data-plane namespaces may reach. */
+  readonly clientPorts: readonly number[];
+}
+
+export function renderTenancy(spec: ClusterSpec, ctx: RenderContext, opts: TenancyOptions): KubeObject[] {
+  const namespace = namespaceOf(spec.clusterId);
+  const meta = (name: string) => objectMeta(spec, ctx, name);
+  const { cpu, memory, storageGiB } = spec.size;
+  const n = spec.nodes;
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name: namespace,
+        labels: {
+          ...stratusLabels(spec),
+          'pod-security.kubernetes.io/enforce': 'restricted',
+          'pod-security.kubernetes.io/enforce-version': 'latest',
+          'pod-security.kubernetes.io/warn': 'restricted',
+          'pod-security.kubernetes.io/audit': 'restricted',
+        },
+        annotations: stratusAnnotations(spec, ctx),
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      metadata: meta('stratus-quota'),
+      spec: {
+        // A StatefulSet replaces pods one at a time, so the quota never needs room for a surge.
+        hard: {
+          pods: String(n),
+          'requests.cpu': scaleQuantity(cpu, n),
+          'limits.cpu': scaleQuantity(cpu, n),
+          'requests.memory': scaleQuantity(memory, n),
+          'limits.memory': scaleQuantity(memory, n),
+          'requests.storage': `${storageGiB * n}Gi`,
+          persistentvolumeclaims: String(n),
+          'services.loadbalancers': '0',
+          'services.nodeports': '0',
+        },
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'LimitRange',
+      metadata: meta('stratus-limits'),
+      spec: {
+        limits: [
+          {
+            type: 'Container',
+            max: { cpu, memory },
+            default: { cpu, memory },
+            defaultRequest: { cpu, memory },
+          },
+          { type: 'PersistentVolumeClaim', max: { storage: `${storageGiB}Gi` } },
+        ],
+      },
+    },
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: meta('default-deny'),
+      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+    },
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: meta('allow-cluster-traffic'),
+      spec: {
+        podSelector: {},
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [
+          // Replication and peer traffic between the cluster's own pods.
+          { from: [{ podSelector: {} }] },
+          {
+            from: [{ namespaceSelector: { matchLabels: { [DATA_PLANE_INGRESS_LABEL]: 'true' } } }],
+            ports: opts.clientPorts.map((port) => ({ protocol: 'TCP', port })),
+          },
+        ],
+        egress: [
+          { to: [{ podSelector: {} }] },
+          {
+            to: [
+              {
+                namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+                podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+              },
+            ],
+            ports: [
+              { protocol: 'UDP', port: 53 },
+              { protocol: 'TCP', port: 53 },
+            ],
+          },
+        ],
+      },
+    },
+  ];
+}

@@ -1,0 +1,75 @@
+import { CfnOutput, Stack, type StackProps, Token } from 'aws-cdk-lib';
+import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Construct } from 'constructs';
+import { StratusApi } from './api.js';
+import { StratusEventBus } from './bus.js';
+import type { RegionConfig, StratusConfig } from './config.js';
+import { type EksAccessPolicyName, StratusFunctions } from './functions.js';
+import { StratusQueues } from './queues.js';
+import { StratusTable } from './table.js';
+
+export interface StratusRegionStackProps extends StackProps {
+  /** The whole deployment configuration (parsed by `parseConfig`); this stack serves `env.region`. */
+  readonly config: StratusConfig;
+  /**
+   * Actions of the dead-letter alarms.
+   *
+   * @default - no action: the alarms are visible in CloudWatch only
+   */
+  readonly alarmActions?: readonly IAlarmAction[];
+  /**
+   * EKS access policy of the provisioner's access entries (see `StratusFunctionsProps`).
+   *
+   * @default 'AmazonEKSAdminPolicy'
+   */
+  readonly eksAccessPolicy?: EksAccessPolicyName;
+}
+
+/**
+ * Everything Stratus runs in one region: the table (the global table itself in the first region,
+ * its local replica elsewhere), queues, bus, functions generated from functions/topology.ts, and
+ * the API. Construct IDs below are part of the deployed contract: renaming one replaces resources.
+ */
+export class StratusRegionStack extends Stack {
+  public readonly regionConfig: RegionConfig;
+  public readonly table: StratusTable;
+  public readonly queues: StratusQueues;
+  public readonly bus: StratusEventBus;
+  public readonly functions: StratusFunctions;
+  public readonly api: StratusApi;
+
+  constructor(scope: Construct, id: string, props: StratusRegionStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    if (props.env?.region === undefined || Token.isUnresolved(props.env.region)) {
+      throw new Error(
+        `${id}: set env.region to one of the configured regions; a Stratus stack is region-specific.`,
+      );
+    }
+    const regionConfig = config.regions.find((r) => r.region === this.region);
+    if (regionConfig === undefined) {
+      throw new Error(
+        `${id}: region ${this.region} is not configured; add it to "stratus.regions" in cdk.json (configured: ${config.regions.map((r) => r.region).join(', ')}).`,
+      );
+    }
+    this.regionConfig = regionConfig;
+    const regions = config.regions.map((r) => r.region);
+
+    this.table = new StratusTable(this, 'Table', { stage: config.stage, regions });
+    this.queues = new StratusQueues(this, 'Queues', { alarmActions: props.alarmActions });
+    this.bus = new StratusEventBus(this, 'EventBus', { stage: config.stage });
+    this.functions = new StratusFunctions(this, 'Functions', {
+      regions,
+      eksClusters: regionConfig.eksClusters,
+      table: this.table.table,
+      queues: this.queues,
+      bus: this.bus,
+      eksAccessPolicy: props.eksAccessPolicy,
+    });
+    this.api = new StratusApi(this, 'Api', { stage: config.stage, functions: this.functions });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL; routes start with /v1' });
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'EventBusName', { value: this.bus.bus.eventBusName });
+  }
+}

@@ -1,0 +1,30 @@
+import type { ClusterSpec } from '../../functions/shared/domain/cluster.js';
+import type { RenderContext } from '../../functions/shared/engines/types.js';
+
+/** A valid cluster spec, shaped like the ids and sizes the API produces. */
+export function clusterSpec(overrides: Partial<ClusterSpec> = {}): ClusterSpec {
+  return {
+    tenantId: 'tn-01jd8w3k5m7n9p1q3r5s7t9v1w',
+    clusterId: 'cl-01jd8w3k5m7n9p1q3r5s7t9v2x',
+    name: 'vectors',
+    engine: 'qdrant',
+    version: '1.15.5',
+    region: 'eu-west-1',
+    nodes: 1,
+    size: { cpu: '500m', memory: '1Gi', storageGiB: 10 },
+    settings: {},
+    generation: 1,
+    ...overrides,
+  };
+}
+
+export const TEST_API_KEY = 'test-api-key-0123456789abcdef-SECRET';
+
+export function renderContext(overrides: Partial<RenderContext> = {}): RenderContext {
+  return {
+    secrets: { apiKey: TEST_API_KEY },
+    operationId: 'op-01jd8w3k5m7n9p1q3r5s7t9v3y',
+    correlationId: 'corr-01jd8w3k5m7n9p1q3r5s7t9v4z',
+    ...overrides,
+  };
+}

@@ -1,0 +1,482 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { CfnFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  type EnvSource,
+  FUNCTIONS,
+  type FunctionDef,
+  type FunctionId,
+  httpRoutes,
+  QUEUES,
+  TABLE,
+} from '../../functions/topology.js';
+import { parseConfig } from '../../lib/config.js';
+import { StratusRegionStack } from '../../lib/region-stack.js';
+import { buildApp, TWO_REGIONS } from './synth.js';
+
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown>; [k: string]: unknown }>;
+
+const functionEntries = Object.entries(FUNCTIONS) as Array<[FunctionId, FunctionDef]>;
+const streamFunctions = functionEntries.flatMap(([id, def]) =>
+  def.triggers.flatMap((t) => (t.type === 'stream' ? [{ id, trigger: t }] : [])),
+);
+const queueFunctions = functionEntries.flatMap(([id, def]) =>
+  def.triggers.flatMap((t) => (t.type === 'queue' ? [{ id, trigger: t }] : [])),
+);
+
+let stacks: StratusRegionStack[];
+let primary: StratusRegionStack;
+let secondary: StratusRegionStack;
+const templates = new Map<StratusRegionStack, Template>();
+
+beforeAll(() => {
+  ({ stacks } = buildApp());
+  [primary, secondary] = stacks as [StratusRegionStack, StratusRegionStack];
+  for (const stack of stacks) templates.set(stack, Template.fromStack(stack));
+});
+
+function template(stack: StratusRegionStack): Template {
+  const t = templates.get(stack);
+  if (t === undefined) throw new Error(`no template for ${stack.stackName}`);
+  return t;
+}
+
+function logicalIdOf(stack: StratusRegionStack, fnId: FunctionId): string {
+  const fn = stack.functions.get(fnId) as LambdaFunction;
+  return stack.getLogicalId(fn.node.defaultChild as CfnFunction);
+}
+
+function must<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`missing: ${what}`);
+  return value;
+}
+
+function primaryTable(): never {
+  return primary.table.table.node.defaultChild as never;
+}
+
+function logicalIdOfConstruct(stack: Stack, construct: { node: { defaultChild?: unknown } }): string {
+  return stack.getLogicalId(construct.node.defaultChild as never);
+}
+
+describe('Class: StratusTable', () => {
+  it('makes the primary region own a global table replicated to every configured region', () => {
+    // Assess
+    const tables = template(primary).findResources('AWS::DynamoDB::GlobalTable') as Resources;
+    expect(Object.keys(tables)).toHaveLength(1);
+    const [table] = Object.values(tables);
+    const replicas = table?.Properties.Replicas as Array<Record<string, unknown>>;
+    expect(replicas.map((r) => r.Region).sort()).toEqual(TWO_REGIONS.regions.map((r) => r.region).sort());
+  });
+
+  it('declares the single-table keys, gsi1, TTL, on-demand billing and the NEW_AND_OLD_IMAGES stream', () => {
+    const index = TABLE.indexes[0];
+    template(primary).hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      TableName: 'stratus-test',
+      KeySchema: [
+        { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
+        { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: index?.name,
+          KeySchema: [
+            { AttributeName: index?.partitionKey, KeyType: 'HASH' },
+            { AttributeName: index?.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+      TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
+      BillingMode: 'PAY_PER_REQUEST',
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    });
+    expect(TABLE.streamViewType).toBe('NEW_AND_OLD_IMAGES');
+  });
+
+  it('turns on point-in-time recovery and deletion protection in every replica', () => {
+    const [table] = Object.values(template(primary).findResources('AWS::DynamoDB::GlobalTable') as Resources);
+    const replicas = table?.Properties.Replicas as Array<Record<string, unknown>>;
+    for (const replica of replicas) {
+      expect(replica.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+      expect(replica.DeletionProtectionEnabled).toBe(true);
+    }
+  });
+
+  it('retains the table on stack deletion and on replacement', () => {
+    template(primary).hasResource('AWS::DynamoDB::GlobalTable', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+
+  it('encrypts the table at rest with KMS', () => {
+    template(primary).hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+    });
+  });
+
+  it('makes a secondary region reference its replica and look up the replica stream ARN at deploy time', () => {
+    // Assess
+    const t = template(secondary);
+    t.resourceCountIs('AWS::DynamoDB::GlobalTable', 0);
+    t.resourceCountIs('AWS::DynamoDB::Table', 0);
+    const lookups = t.findResources('Custom::AWS') as Resources;
+    expect(Object.keys(lookups)).toHaveLength(1);
+    const [lookupId, lookup] = Object.entries(lookups)[0] ?? [];
+    const call = JSON.parse(String(lookup?.Properties.Create));
+    expect(call).toMatchObject({
+      service: 'DynamoDB',
+      action: 'describeTable',
+      parameters: { TableName: 'stratus-test' },
+      region: secondary.region,
+    });
+    // Every stream consumer of the secondary region reads the replica's stream.
+    const mappings = t.findResources('AWS::Lambda::EventSourceMapping', {
+      Properties: { StartingPosition: 'TRIM_HORIZON' },
+    }) as Resources;
+    expect(Object.keys(mappings)).toHaveLength(streamFunctions.length);
+    for (const mapping of Object.values(mappings)) {
+      expect(mapping.Properties.EventSourceArn).toEqual({
+        'Fn::GetAtt': [lookupId, 'Table.LatestStreamArn'],
+      });
+    }
+  });
+
+  it('deploys secondary regions after the primary region, whose stack creates their replica', () => {
+    expect(secondary.dependencies).toContain(primary);
+    expect(primary.dependencies).toHaveLength(0);
+  });
+
+  it('makes a single-region installation a global table with one replica and no lookup', () => {
+    // Prepare
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const config = parseConfig({
+      stage: 'solo',
+      regions: [{ region: 'eu-west-1', eksClusters: [{ name: 'a' }] }],
+    });
+    // Act
+    const stack = new StratusRegionStack(app, 'Solo', { env: { region: 'eu-west-1' }, config });
+    // Assess
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      Replicas: [Match.objectLike({ Region: 'eu-west-1' })],
+    });
+    t.resourceCountIs('Custom::AWS', 0);
+  });
+});
+
+describe('Class: StratusQueues', () => {
+  it('gives every topology queue a DLQ with the topology maxReceiveCount, SSE, retention and visibility', () => {
+    for (const stack of stacks) {
+      for (const [queueId, def] of Object.entries(QUEUES)) {
+        const queue = stack.queues.queue(queueId as keyof typeof QUEUES);
+        const queueLogicalId = logicalIdOfConstruct(stack, queue);
+        const [resource] = Object.entries(
+          template(stack).findResources('AWS::SQS::Queue') as Resources,
+        ).filter(([id]) => id === queueLogicalId);
+        expect(resource, `${queueId} queue in ${stack.stackName}`).toBeDefined();
+        const props = resource?.[1].Properties ?? {};
+        expect(props.RedrivePolicy).toEqual({
+          deadLetterTargetArn: { 'Fn::GetAtt': [expect.any(String), 'Arn'] },
+          maxReceiveCount: def.maxReceiveCount,
+        });
+        expect(props.VisibilityTimeout).toBe(def.visibilityTimeoutSeconds);
+        expect(props.MessageRetentionPeriod).toBe(def.retentionDays * 24 * 3600);
+        expect(props.SqsManagedSseEnabled).toBe(true);
+      }
+    }
+  });
+
+  it('denies non-TLS access to every queue', () => {
+    const t = template(primary);
+    const queueCount = Object.keys(t.findResources('AWS::SQS::Queue')).length;
+    const policies = t.findResources('AWS::SQS::QueuePolicy', {
+      Properties: {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      },
+    });
+    expect(Object.keys(policies)).toHaveLength(queueCount);
+  });
+
+  it('alarms on any visible message in every DLQ and stream failure queue', () => {
+    const t = template(primary);
+    const alarms = t.findResources('AWS::CloudWatch::Alarm', {
+      Properties: {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Namespace: 'AWS/SQS',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+      },
+    });
+    expect(Object.keys(alarms)).toHaveLength(Object.keys(QUEUES).length + streamFunctions.length);
+  });
+});
+
+describe('Class: StratusFunctions', () => {
+  it('creates one arm64 nodejs22.x function per topology entry, traced, with JSON logs to its own log group', () => {
+    for (const stack of stacks) {
+      for (const [fnId, def] of functionEntries) {
+        template(stack).hasResourceProperties('AWS::Lambda::Function', {
+          Description: def.description,
+          Runtime: 'nodejs22.x',
+          Architectures: ['arm64'],
+          MemorySize: def.memoryMb,
+          Timeout: def.timeoutSeconds,
+          TracingConfig: { Mode: 'Active' },
+          LoggingConfig: Match.objectLike({ LogFormat: 'JSON', LogGroup: { Ref: Match.anyValue() } }),
+          Environment: {
+            Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: Match.stringLikeRegexp('^stratus-') }),
+          },
+        });
+        expect(logicalIdOf(stack, fnId)).toBeTruthy();
+      }
+    }
+  });
+
+  it('wires every environment variable from its topology source', () => {
+    for (const stack of stacks) {
+      const regionConfig = TWO_REGIONS.regions.find((r) => r.region === stack.region);
+      const expected = (source: EnvSource): unknown => {
+        if ('value' in source) return source.value;
+        switch (source.ref) {
+          case 'table':
+            // The global table itself in the primary region; the replica, by its shared name, elsewhere.
+            return stack === primary ? { Ref: stack.getLogicalId(primaryTable()) } : 'stratus-test';
+          case 'queueUrl':
+            return stack.resolve(stack.queues.queue(source.queue).queueUrl);
+          case 'bus':
+            return stack.resolve(stack.bus.bus.eventBusName);
+          case 'region':
+            return stack.region;
+          case 'regions':
+            return TWO_REGIONS.regions.map((r) => r.region).join(',');
+          case 'eksClusters':
+            return JSON.stringify(regionConfig?.eksClusters);
+          case 'kubeAuth':
+            return 'eks';
+        }
+      };
+      const fns = template(stack).findResources('AWS::Lambda::Function') as Resources;
+      for (const [fnId, def] of functionEntries) {
+        const fn = must(fns[logicalIdOf(stack, fnId)], `${fnId} in ${stack.stackName}`);
+        const env = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+        for (const [key, source] of Object.entries(def.environment)) {
+          expect(env[key], `${fnId}.${key} in ${stack.stackName}`).toEqual(expected(source));
+        }
+      }
+    }
+  });
+
+  it('filters every stream event source mapping with the topology filters of its own region', () => {
+    for (const stack of stacks) {
+      const t = template(stack);
+      for (const { id, trigger } of streamFunctions) {
+        const failureQueue = logicalIdOfConstruct(stack, stack.queues.streamFailureQueue(id));
+        t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+          FunctionName: { Ref: logicalIdOf(stack, id) },
+          FilterCriteria: {
+            Filters: trigger.filters(stack.region).map((pattern) => ({ Pattern: JSON.stringify(pattern) })),
+          },
+          FunctionResponseTypes: ['ReportBatchItemFailures'],
+          StartingPosition: 'TRIM_HORIZON',
+          BatchSize: trigger.batchSize,
+          MaximumRetryAttempts: trigger.retryAttempts,
+          BisectBatchOnFunctionError: trigger.bisectBatchOnError,
+          MaximumBatchingWindowInSeconds:
+            trigger.maxBatchingWindowSeconds > 0 ? trigger.maxBatchingWindowSeconds : Match.absent(),
+          DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [failureQueue, 'Arn'] } } },
+        });
+      }
+    }
+  });
+
+  it('reports partial batch failures on every event source mapping', () => {
+    for (const stack of stacks) {
+      const mappings = template(stack).findResources('AWS::Lambda::EventSourceMapping') as Resources;
+      expect(Object.keys(mappings)).toHaveLength(streamFunctions.length + queueFunctions.length);
+      for (const mapping of Object.values(mappings)) {
+        expect(mapping.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+      }
+    }
+  });
+
+  it('consumes each topology queue with its batch size and maximum concurrency', () => {
+    for (const { id, trigger } of queueFunctions) {
+      const queue = logicalIdOfConstruct(primary, primary.queues.queue(trigger.queue));
+      template(primary).hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: logicalIdOf(primary, id) },
+        EventSourceArn: { 'Fn::GetAtt': [queue, 'Arn'] },
+        BatchSize: trigger.batchSize,
+        ScalingConfig: { MaximumConcurrency: trigger.maxConcurrency },
+      });
+    }
+  });
+
+  it('allows eks:DescribeCluster only on the configured clusters of the region, only to eks:describe functions', () => {
+    for (const stack of stacks) {
+      const clusters = TWO_REGIONS.regions.find((r) => r.region === stack.region)?.eksClusters ?? [];
+      const expectedArns = clusters.map((c) =>
+        stack.resolve(
+          Stack.of(stack).formatArn({ service: 'eks', resource: 'cluster', resourceName: c.name }),
+        ),
+      );
+      const describers = functionEntries.filter(([, def]) => def.permissions.includes('eks:describe'));
+      const policies = template(stack).findResources('AWS::IAM::Policy') as Resources;
+      const grantees: string[] = [];
+      for (const policy of Object.values(policies)) {
+        const statements = (policy.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> })
+          .Statement;
+        for (const statement of statements) {
+          const actions = [statement.Action].flat() as string[];
+          expect(actions.some((a) => a.startsWith('eks:') && a.includes('*'))).toBe(false);
+          if (!actions.includes('eks:DescribeCluster')) continue;
+          expect([statement.Resource].flat()).toEqual(expectedArns);
+          grantees.push(...((policy.Properties.Roles as Array<{ Ref: string }>) ?? []).map((r) => r.Ref));
+        }
+      }
+      const expectedRoles = describers.map(([fnId]) =>
+        stack.getLogicalId((stack.functions.get(fnId) as LambdaFunction).role?.node.defaultChild as never),
+      );
+      expect(grantees.sort()).toEqual(expectedRoles.sort());
+    }
+  });
+
+  it('maps the role of eks:access functions into every EKS cluster of the region at cluster scope', () => {
+    for (const stack of stacks) {
+      const clusters = TWO_REGIONS.regions.find((r) => r.region === stack.region)?.eksClusters ?? [];
+      const t = template(stack);
+      const accessors = functionEntries.filter(([, def]) => def.permissions.includes('eks:access'));
+      t.resourceCountIs('AWS::EKS::AccessEntry', clusters.length * accessors.length);
+      for (const [fnId] of accessors) {
+        const role = (stack.functions.get(fnId) as LambdaFunction).role;
+        for (const cluster of clusters) {
+          t.hasResourceProperties('AWS::EKS::AccessEntry', {
+            ClusterName: cluster.name,
+            PrincipalArn: { 'Fn::GetAtt': [stack.getLogicalId(role?.node.defaultChild as never), 'Arn'] },
+            Type: 'STANDARD',
+            AccessPolicies: [
+              {
+                AccessScope: { Type: 'cluster' },
+                PolicyArn: {
+                  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, Match.stringLikeRegexp('AmazonEKS')]],
+                },
+              },
+            ],
+          });
+        }
+      }
+    }
+  });
+});
+
+describe('Class: StratusApi', () => {
+  it('has exactly one method per topology route, proxied to the function that declares it', () => {
+    for (const stack of stacks) {
+      // Assess: the construct tree (paths) ...
+      const methods = stack.api.restApi.methods.map((m) => `${m.httpMethod} ${m.resource.path}`);
+      expect(methods.sort()).toEqual(
+        httpRoutes()
+          .map((r) => `${r.method} ${r.path}`)
+          .sort(),
+      );
+      // ... and the template (integrations).
+      const t = template(stack);
+      t.resourceCountIs('AWS::ApiGateway::Method', httpRoutes().length);
+      for (const route of httpRoutes()) {
+        t.hasResourceProperties('AWS::ApiGateway::Method', {
+          HttpMethod: route.method,
+          Integration: {
+            Type: 'AWS_PROXY',
+            Uri: Match.objectLike({
+              'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [logicalIdOf(stack, route.fn), 'Arn'] }])],
+            }),
+          },
+        });
+      }
+    }
+  });
+
+  it('serves the stage `live` with X-Ray, throttling, JSON access logs and execution logging', () => {
+    template(primary).hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'live',
+      TracingEnabled: true,
+      AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('"requestId":') },
+      MethodSettings: [
+        Match.objectLike({ ThrottlingRateLimit: Match.anyValue(), ThrottlingBurstLimit: Match.anyValue() }),
+      ],
+    });
+    template(primary).hasResourceProperties('AWS::ApiGateway::RestApi', {
+      EndpointConfiguration: { Types: ['REGIONAL'] },
+    });
+  });
+
+  it('answers unknown routes with a 404 ROUTE_NOT_FOUND problem document', () => {
+    const responses = template(primary).findResources('AWS::ApiGateway::GatewayResponse', {
+      Properties: { ResponseType: 'MISSING_AUTHENTICATION_TOKEN', StatusCode: '404' },
+    }) as Resources;
+    const response = must(Object.values(responses)[0], 'MISSING_AUTHENTICATION_TOKEN response');
+    const body = (response.Properties.ResponseTemplates as Record<string, string>)['application/json'] ?? '';
+    expect(JSON.parse(body)).toMatchObject({ type: 'about:blank', status: 404, code: 'ROUTE_NOT_FOUND' });
+    expect(response.Properties.ResponseParameters).toEqual({
+      'gatewayresponse.header.Content-Type': "'application/problem+json'",
+    });
+  });
+
+  it('renders every gateway response as a problem document whose status matches the HTTP status', () => {
+    const responses = template(primary).findResources('AWS::ApiGateway::GatewayResponse') as Resources;
+    const types = Object.values(responses).map((r) => r.Properties.ResponseType);
+    expect(types).toEqual(
+      expect.arrayContaining(['DEFAULT_4XX', 'DEFAULT_5XX', 'MISSING_AUTHENTICATION_TOKEN']),
+    );
+    for (const response of Object.values(responses)) {
+      const raw = (response.Properties.ResponseTemplates as Record<string, string>)['application/json'] ?? '';
+      // What API Gateway substitutes for $context.error.messageString: a quoted JSON string.
+      const body = JSON.parse(raw.replace('$context.error.messageString', '"Some message"'));
+      expect(body).toMatchObject({ type: 'about:blank', status: Number(response.Properties.StatusCode) });
+      expect(body.code).toMatch(/^[A-Z_]+$/);
+    }
+  });
+
+  it('associates a regional WAF web ACL (common rule set + rate limit) with the stage', () => {
+    const t = template(primary);
+    t.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Scope: 'REGIONAL',
+      Rules: Match.arrayWith([
+        Match.objectLike({ Statement: { RateBasedStatement: Match.objectLike({ AggregateKeyType: 'IP' }) } }),
+        Match.objectLike({
+          Statement: {
+            ManagedRuleGroupStatement: { VendorName: 'AWS', Name: 'AWSManagedRulesCommonRuleSet' },
+          },
+        }),
+      ]),
+    });
+    t.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
+  });
+});
+
+describe('Class: StratusEventBus', () => {
+  it('creates the stratus-<stage> bus with a 30-day archive', () => {
+    template(primary).hasResourceProperties('AWS::Events::EventBus', { Name: 'stratus-test' });
+    template(primary).hasResourceProperties('AWS::Events::Archive', { RetentionDays: 30 });
+  });
+});
+
+describe('Class: StratusRegionStack', () => {
+  it('refuses a region that is not configured, saying where to add it', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    expect(
+      () => new StratusRegionStack(app, 'Nowhere', { env: { region: 'ap-south-1' }, config: TWO_REGIONS }),
+    ).toThrow(/ap-south-1 is not configured; add it to "stratus.regions"/);
+  });
+
+  it('refuses a region-agnostic stack', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    expect(() => new StratusRegionStack(app, 'Anywhere', { config: TWO_REGIONS })).toThrow(/set env.region/);
+  });
+});

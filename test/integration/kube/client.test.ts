@@ -1,0 +1,147 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createKubeClient, type KubeClient } from '../../../functions/shared/kube/client.js';
+import { KubeApiError } from '../../../functions/shared/kube/errors.js';
+import type { KubeStandin } from '../../../local/kube-standin/server.js';
+import { kubeConfigFor, startTestStandin } from '../../helpers/kube.js';
+
+const cm = (namespace: string, name: string, labels: Record<string, string> = {}) => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace, labels },
+  data: { k: name },
+});
+
+async function failure(p: Promise<unknown>): Promise<KubeApiError> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(KubeApiError);
+  return e as KubeApiError;
+}
+
+describe('Function: createKubeClient (against the stand-in)', () => {
+  let standin: KubeStandin;
+  let kube: KubeClient;
+
+  beforeAll(async () => {
+    standin = await startTestStandin();
+    kube = createKubeClient(kubeConfigFor(standin), { fieldManager: 'stratus-test' });
+  });
+  afterAll(async () => standin.stop());
+  afterEach(() => standin.setFaults({}));
+
+  describe('Method: apply', () => {
+    it('applies in order with one field manager, idempotently, without touching the input', async () => {
+      // Prepare
+      const objects = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'app' } }, cm('app', 'one')];
+      const input = structuredClone(objects);
+
+      // Act
+      await kube.apply(objects);
+      const first = await kube.get(cm('app', 'one'));
+      await kube.apply(objects);
+      const second = await kube.get(cm('app', 'one'));
+
+      // Assess
+      expect(objects).toEqual(input);
+      expect(second?.metadata.resourceVersion).toBe(first?.metadata.resourceVersion);
+      expect(second?.metadata.managedFields).toEqual([
+        expect.objectContaining({ manager: 'stratus-test', operation: 'Apply' }),
+      ]);
+    });
+
+    it('fails with a permanent error when the namespace does not exist', async () => {
+      const err = await failure(kube.apply([cm('missing', 'x')]));
+      expect(err).toMatchObject({ status: 404, reason: 'NotFound', retryable: false });
+      expect(err.message).toContain('ConfigMap missing/x');
+    });
+
+    it('fails with a permanent 422 on an invalid object', async () => {
+      const err = await failure(kube.apply([cm('app', 'bad', { x: 'not valid!' })]));
+      expect(err).toMatchObject({ status: 422, reason: 'Invalid', retryable: false });
+    });
+
+    it('fails permanently for a kind the cluster does not serve', async () => {
+      const err = await failure(
+        kube.apply([
+          { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'app' } },
+        ]),
+      );
+      expect(err).toMatchObject({ reason: 'UnknownKind', retryable: false });
+    });
+  });
+
+  describe('Method: get', () => {
+    it('returns plain JSON, and undefined for a missing object', async () => {
+      await kube.apply([cm('app', 'plain')]);
+      const got = await kube.get(cm('app', 'plain'));
+      expect(typeof got?.metadata.creationTimestamp).toBe('string');
+      expect(await kube.get(cm('app', 'nope'))).toBeUndefined();
+    });
+
+    it('reads cluster-scoped objects', async () => {
+      const ns = await kube.get({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'app' } });
+      expect(ns?.status).toEqual({ phase: 'Active' });
+    });
+  });
+
+  describe('Method: list', () => {
+    it('lists by label selector, with apiVersion and kind on every item', async () => {
+      // Prepare
+      await kube.apply([cm('app', 'l1', { team: 'a' }), cm('app', 'l2', { team: 'b' })]);
+
+      // Act
+      const items = await kube.list('v1', 'ConfigMap', { namespace: 'app', labelSelector: 'team=a' });
+      const everywhere = await kube.list('v1', 'ConfigMap', { labelSelector: 'team' });
+
+      // Assess
+      expect(items.map((i) => [i.apiVersion, i.kind, i.metadata.name])).toEqual([['v1', 'ConfigMap', 'l1']]);
+      expect(everywhere.map((i) => i.metadata.name)).toEqual(['l1', 'l2']);
+    });
+  });
+
+  describe('Method: deleteNamespace', () => {
+    it('answers deleted while terminating and gone once removed', async () => {
+      await kube.apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'short-lived' } }]);
+      expect(await kube.deleteNamespace('short-lived')).toBe('deleted');
+      expect(await kube.deleteNamespace('short-lived')).toBe('deleted');
+      await new Promise((r) => setTimeout(r, 80));
+      expect(await kube.deleteNamespace('short-lived')).toBe('gone');
+    });
+  });
+
+  describe('error classification', () => {
+    it('classifies an injected 503 and a 429 as retryable', async () => {
+      standin.setFaults({ errorRate: 1, errorStatus: 503 });
+      expect(await failure(kube.get(cm('app', 'one')))).toMatchObject({ status: 503, retryable: true });
+      standin.setFaults({ errorRate: 1, errorStatus: 429 });
+      expect(await failure(kube.list('v1', 'ConfigMap'))).toMatchObject({ status: 429, retryable: true });
+    });
+
+    it('times out a slow API server with a retryable error', async () => {
+      // Prepare
+      const impatient = createKubeClient(kubeConfigFor(standin), { requestTimeoutMs: 50 });
+      standin.setFaults({ latencyMs: 300 });
+
+      // Act
+      const err = await failure(impatient.get(cm('app', 'one')));
+
+      // Assess
+      expect(err).toMatchObject({ reason: 'Timeout', retryable: true });
+    });
+
+    it('reports an unreachable API server as retryable', async () => {
+      // Prepare
+      const gone = await startTestStandin();
+      const client = createKubeClient(kubeConfigFor(gone));
+      await gone.stop();
+
+      // Act
+      const err = await failure(client.get(cm('app', 'one')));
+
+      // Assess
+      expect(err).toMatchObject({ status: undefined, reason: 'ECONNREFUSED', retryable: true });
+    });
+  });
+});

@@ -1,0 +1,543 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  ApiException,
+  KubeConfig,
+  type KubernetesObject,
+  KubernetesObjectApi,
+  PatchStrategy,
+} from '@kubernetes/client-node';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type KubeStandin, startKubeStandin } from '../../../local/kube-standin/server.js';
+import { kubeConfigFor, startTestStandin, waitFor } from '../../helpers/kube.js';
+
+type Obj = KubernetesObject & Record<string, unknown>;
+
+/** The Kubernetes Status body of a failed call (client-node 1.4 keeps it as a string). */
+async function statusOf(p: Promise<unknown>): Promise<{
+  code: number;
+  reason: string;
+  message: string;
+  details?: { causes?: Array<Record<string, string>> } & Record<string, unknown>;
+}> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof ApiException) {
+      const body = JSON.parse(e.body as string);
+      expect(body).toMatchObject({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: e.code });
+      return body;
+    }
+    throw e;
+  }
+  throw new Error('expected the call to fail');
+}
+
+const ns = (name: string, labels: Record<string, string> = {}): Obj => ({
+  apiVersion: 'v1',
+  kind: 'Namespace',
+  metadata: { name, labels },
+});
+const configMap = (namespace: string, name: string, data: Record<string, string>, labels = {}): Obj => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace, labels },
+  data,
+});
+const statefulSet = (namespace: string, replicas: number, image = 'nginx:1'): Obj => ({
+  apiVersion: 'apps/v1',
+  kind: 'StatefulSet',
+  metadata: { name: 'db', namespace },
+  spec: {
+    replicas,
+    serviceName: 'db',
+    selector: { matchLabels: { app: 'db' } },
+    template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image }] } },
+  },
+});
+
+describe('Kubernetes stand-in (through @kubernetes/client-node)', () => {
+  let standin: KubeStandin;
+  let api: KubernetesObjectApi;
+  const apply = (obj: Obj, manager = 'test', force = false) =>
+    api.patch(
+      structuredClone(obj),
+      undefined,
+      undefined,
+      manager,
+      force,
+      PatchStrategy.ServerSideApply,
+    ) as Promise<Obj>;
+
+  beforeAll(async () => {
+    standin = await startTestStandin({ readinessDelayMs: 150 });
+    api = KubernetesObjectApi.makeApiClient(kubeConfigFor(standin));
+  });
+  afterAll(async () => standin.stop());
+  afterEach(() => standin.setFaults({}));
+
+  describe('discovery and authentication', () => {
+    it('serves APIResourceLists for built-in groups and configured custom kinds', async () => {
+      // Act
+      const res = await fetch(`${standin.url}/apis/postgresql.cnpg.io/v1`, {
+        headers: { authorization: `Bearer ${standin.token}` },
+      });
+      const core = await fetch(`${standin.url}/api/v1`, {
+        headers: { authorization: `Bearer ${standin.token}` },
+      });
+
+      // Assess
+      expect(await res.json()).toMatchObject({
+        kind: 'APIResourceList',
+        groupVersion: 'postgresql.cnpg.io/v1',
+        resources: [{ name: 'clusters', kind: 'Cluster', namespaced: true }],
+      });
+      const coreList = (await core.json()) as {
+        resources: Array<{ kind: string; name: string; namespaced: boolean }>;
+      };
+      expect(coreList.resources).toContainEqual(
+        expect.objectContaining({ kind: 'Namespace', namespaced: false }),
+      );
+      expect(coreList.resources).toContainEqual(
+        expect.objectContaining({ kind: 'PersistentVolumeClaim', name: 'persistentvolumeclaims' }),
+      );
+    });
+
+    it('answers 404 for an API group it does not serve', async () => {
+      const res = await fetch(`${standin.url}/apis/unknown.example.com/v1`, {
+        headers: { authorization: `Bearer ${standin.token}` },
+      });
+      expect(res.status).toBe(404);
+    });
+
+    it('rejects a missing or wrong bearer token with a 401 Status', async () => {
+      // Prepare
+      const wrong = KubernetesObjectApi.makeApiClient(kubeConfigFor(standin, 'wrong'));
+
+      // Act
+      const status = await statusOf(
+        wrong.read({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } }),
+      );
+      const anonymous = await fetch(`${standin.url}/api/v1/namespaces`);
+
+      // Assess
+      expect(status).toMatchObject({ code: 401, reason: 'Unauthorized' });
+      expect(anonymous.status).toBe(401);
+    });
+
+    it('writes a kubeconfig that client-node loads from a file', async () => {
+      // Prepare
+      const dir = await mkdtemp(join(tmpdir(), 'standin-'));
+      const path = join(dir, 'config');
+      await standin.writeKubeconfig(path);
+      const kc = new KubeConfig();
+      kc.loadFromFile(path);
+
+      // Act
+      const got = await KubernetesObjectApi.makeApiClient(kc).read({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: 'kube-system' },
+      });
+
+      // Assess
+      expect(kc.getCurrentContext()).toBe('stratus-local');
+      expect(got.metadata?.name).toBe('kube-system');
+      await rm(dir, { recursive: true });
+    });
+  });
+
+  describe('create, read, replace, delete', () => {
+    beforeAll(async () => {
+      await api.create(ns('crud'));
+    });
+
+    it('creates with server fields set and refuses a duplicate with 409 AlreadyExists', async () => {
+      // Act
+      const created = (await api.create(configMap('crud', 'one', { a: '1' }))) as Obj;
+      const duplicate = await statusOf(api.create(configMap('crud', 'one', { a: '1' })));
+
+      // Assess
+      expect(created.metadata?.uid).toMatch(/^[0-9a-f-]{36}$/);
+      expect(Number(created.metadata?.resourceVersion)).toBeGreaterThan(0);
+      expect(created.metadata?.creationTimestamp).toBeInstanceOf(Date);
+      expect(duplicate).toMatchObject({
+        code: 409,
+        reason: 'AlreadyExists',
+        message: 'configmaps "one" already exists',
+        details: { name: 'one', kind: 'configmaps' },
+      });
+    });
+
+    it('answers 404 NotFound for a missing object and for a missing namespace', async () => {
+      const missing = await statusOf(
+        api.read({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'x', namespace: 'crud' } }),
+      );
+      const noNamespace = await statusOf(api.create(configMap('nowhere', 'one', {})));
+
+      expect(missing).toMatchObject({
+        code: 404,
+        reason: 'NotFound',
+        message: 'statefulsets.apps "x" not found',
+      });
+      expect(noNamespace).toMatchObject({
+        code: 404,
+        reason: 'NotFound',
+        message: 'namespaces "nowhere" not found',
+        details: { name: 'nowhere', kind: 'namespaces' },
+      });
+    });
+
+    it('refuses invalid names and label values with 422 Invalid', async () => {
+      const badName = await statusOf(api.create(configMap('crud', 'Not_Valid', {})));
+      const badLabel = await statusOf(api.create(configMap('crud', 'ok', {}, { team: 'has space' })));
+
+      expect(badName).toMatchObject({ code: 422, reason: 'Invalid' });
+      expect(badLabel).toMatchObject({ code: 422, reason: 'Invalid' });
+      expect(badLabel.details?.causes?.[0]?.field).toBe('metadata.labels.team');
+    });
+
+    it('replaces with optimistic concurrency: a stale resourceVersion is a 409 Conflict', async () => {
+      // Prepare
+      const created = (await api.create(statefulSet('crud', 1))) as Obj;
+      const rv = created.metadata?.resourceVersion as string;
+      const labelled = {
+        ...statefulSet('crud', 1),
+        metadata: { name: 'db', namespace: 'crud', labels: { a: 'b' }, resourceVersion: rv },
+      };
+
+      // Act
+      const relabelled = (await api.replace(labelled)) as Obj;
+      const stale = await statusOf(
+        api.replace({ ...statefulSet('crud', 2), metadata: { ...labelled.metadata, resourceVersion: rv } }),
+      );
+      const scaled = (await api.replace({
+        ...statefulSet('crud', 2),
+        metadata: { ...labelled.metadata, resourceVersion: relabelled.metadata?.resourceVersion },
+      })) as Obj;
+
+      // Assess
+      expect(relabelled.metadata?.generation).toBe(1); // metadata only: no generation bump
+      expect(stale).toMatchObject({ code: 409, reason: 'Conflict' });
+      expect(stale.message).toContain('the object has been modified');
+      expect(scaled.metadata?.generation).toBe(2);
+      expect(scaled.metadata?.uid).toBe(created.metadata?.uid);
+    });
+
+    it('merge-patches, and deletes with a Success Status', async () => {
+      // Prepare
+      await api.create(configMap('crud', 'patched', { a: '1', b: '2' }));
+
+      // Act
+      const patched = (await api.patch(
+        {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'patched', namespace: 'crud' },
+          data: { a: null, c: '3' },
+        } as never,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        PatchStrategy.MergePatch,
+      )) as Obj;
+      const deleted = await api.delete(configMap('crud', 'patched', {}));
+      const again = await statusOf(api.delete(configMap('crud', 'patched', {})));
+
+      // Assess
+      expect(patched.data).toEqual({ b: '2', c: '3' });
+      expect(deleted).toMatchObject({
+        kind: 'Status',
+        status: 'Success',
+        details: { name: 'patched', kind: 'configmaps' },
+      });
+      expect(again.code).toBe(404);
+    });
+
+    it('stores Secret stringData as base64 data', async () => {
+      await api.create({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 's', namespace: 'crud' },
+        stringData: { k: 'v' },
+      } as Obj);
+      const secret = (await api.read({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 's', namespace: 'crud' },
+      })) as Obj;
+      expect(secret.data).toEqual({ k: Buffer.from('v').toString('base64') });
+      expect(secret.stringData).toBeUndefined();
+    });
+  });
+
+  describe('server-side apply', () => {
+    beforeAll(async () => {
+      await apply(ns('ssa'));
+    });
+
+    it('creates, then updates, and a repeated apply is a no-op', async () => {
+      // Act
+      const first = await apply(configMap('ssa', 'cfg', { a: '1' }));
+      const again = await apply(configMap('ssa', 'cfg', { a: '1' }));
+      const changed = await apply(configMap('ssa', 'cfg', { a: '2' }));
+
+      // Assess
+      expect(again.metadata?.resourceVersion).toBe(first.metadata?.resourceVersion);
+      expect(Number(changed.metadata?.resourceVersion)).toBeGreaterThan(
+        Number(first.metadata?.resourceVersion),
+      );
+      expect(changed.data).toEqual({ a: '2' });
+      expect(changed.metadata?.managedFields).toEqual([
+        expect.objectContaining({
+          manager: 'test',
+          operation: 'Apply',
+          fieldsV1: expect.objectContaining({ 'f:data': { 'f:a': {} } }),
+        }),
+      ]);
+    });
+
+    it('requires a fieldManager', async () => {
+      const status = await statusOf(
+        api.patch(
+          configMap('ssa', 'cfg', {}),
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          PatchStrategy.ServerSideApply,
+        ),
+      );
+      expect(status).toMatchObject({ code: 400, reason: 'BadRequest' });
+    });
+
+    it('reports conflicts between managers unless forced, and removes fields a manager stops applying', async () => {
+      // Prepare
+      await apply(configMap('ssa', 'shared', { owned: 'x', dropped: 'y' }), 'alice');
+
+      // Act
+      const conflict = await statusOf(apply(configMap('ssa', 'shared', { owned: 'z' }), 'bob'));
+      const forced = await apply(configMap('ssa', 'shared', { owned: 'z' }), 'bob', true);
+      const trimmed = await apply(configMap('ssa', 'shared', {}, { keep: 'me' }), 'alice');
+
+      // Assess
+      expect(conflict).toMatchObject({ code: 409, reason: 'Conflict' });
+      expect(conflict.details?.causes).toEqual([
+        { reason: 'FieldManagerConflict', message: 'conflict with "alice"', field: '.data.owned' },
+      ]);
+      expect(forced.data).toEqual({ owned: 'z', dropped: 'y' });
+      // alice lost `owned` to bob and no longer applies `dropped`: only bob's field remains.
+      expect(trimmed.data).toEqual({ owned: 'z' });
+      expect(trimmed.metadata?.labels).toEqual({ keep: 'me' });
+    });
+
+    it('creates into a missing namespace with 404, like the API server', async () => {
+      const status = await statusOf(apply(configMap('absent', 'cfg', {})));
+      expect(status).toMatchObject({ code: 404, message: 'namespaces "absent" not found' });
+    });
+  });
+
+  describe('lists and label selectors', () => {
+    beforeAll(async () => {
+      await apply(ns('sel'));
+      await apply(configMap('sel', 'a', {}, { tier: 'db', env: 'prod' }));
+      await apply(configMap('sel', 'b', {}, { tier: 'web', env: 'prod' }));
+      await apply(configMap('sel', 'c', {}, { tier: 'cache' }));
+    });
+    const names = async (selector?: string) =>
+      (
+        await api.list('v1', 'ConfigMap', 'sel', undefined, undefined, undefined, undefined, selector)
+      ).items.map((i) => i.metadata?.name);
+
+    it.each([
+      [undefined, ['a', 'b', 'c']],
+      ['tier=db', ['a']],
+      ['tier==db', ['a']],
+      ['tier!=db', ['b', 'c']],
+      ['tier in (db, cache)', ['a', 'c']],
+      ['tier notin (db)', ['b', 'c']],
+      ['env', ['a', 'b']],
+      ['!env', ['c']],
+      ['env=prod,tier in (web)', ['b']],
+    ])('selects %s', async (selector, expected) => {
+      expect(await names(selector)).toEqual(expected);
+    });
+
+    it('refuses a selector it cannot parse with 400', async () => {
+      const status = await statusOf(
+        api.list('v1', 'ConfigMap', 'sel', undefined, undefined, undefined, undefined, 'a in b'),
+      );
+      expect(status.code).toBe(400);
+    });
+
+    it('lists across namespaces and, like the API server, leaves apiVersion/kind off built-in items', async () => {
+      const res = await fetch(`${standin.url}/api/v1/configmaps?labelSelector=tier%3Ddb`, {
+        headers: { authorization: `Bearer ${standin.token}` },
+      });
+      const body = (await res.json()) as { kind: string; items: Array<Record<string, unknown>> };
+      expect(body.kind).toBe('ConfigMapList');
+      expect(body.items).toHaveLength(1);
+      expect(body.items[0]?.kind).toBeUndefined();
+    });
+  });
+
+  describe('simulated controllers', () => {
+    beforeAll(async () => {
+      await apply(ns('ctl'));
+    });
+
+    it('reports a StatefulSet ready readinessDelayMs after each spec change', async () => {
+      // Act
+      const created = await apply(statefulSet('ctl', 3));
+      const read = () =>
+        api.read({
+          apiVersion: 'apps/v1',
+          kind: 'StatefulSet',
+          metadata: { name: 'db', namespace: 'ctl' },
+        }) as Promise<Obj>;
+      const early = await read();
+      const ready = await waitFor(async () => {
+        const sts = await read();
+        return (sts.status as { readyReplicas?: number } | undefined)?.readyReplicas === 3 ? sts : undefined;
+      });
+      const updated = await apply(statefulSet('ctl', 3, 'nginx:2'));
+      const lagging = await read();
+
+      // Assess
+      expect(created.metadata?.generation).toBe(1);
+      expect(early.status).toBeUndefined();
+      expect(ready.status).toMatchObject({
+        observedGeneration: 1,
+        replicas: 3,
+        availableReplicas: 3,
+        currentReplicas: 3,
+      });
+      expect(updated.metadata?.generation).toBe(2);
+      expect(lagging.status).toMatchObject({ observedGeneration: 1 });
+    });
+
+    it('binds PVCs and reports operator kinds (CNPG Cluster) healthy', async () => {
+      // Act
+      await apply({
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: { name: 'data', namespace: 'ctl' },
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+      });
+      await apply({
+        apiVersion: 'postgresql.cnpg.io/v1',
+        kind: 'Cluster',
+        metadata: { name: 'pg', namespace: 'ctl' },
+        spec: { instances: 3 },
+      });
+
+      // Assess
+      const pvc = await waitFor(async () => {
+        const o = (await api.read({
+          apiVersion: 'v1',
+          kind: 'PersistentVolumeClaim',
+          metadata: { name: 'data', namespace: 'ctl' },
+        })) as Obj;
+        return o.status ? o : undefined;
+      });
+      const pg = await waitFor(async () => {
+        const o = (await api.read({
+          apiVersion: 'postgresql.cnpg.io/v1',
+          kind: 'Cluster',
+          metadata: { name: 'pg', namespace: 'ctl' },
+        })) as Obj;
+        return o.status ? o : undefined;
+      });
+      expect(pvc.status).toMatchObject({ phase: 'Bound', capacity: { storage: '1Gi' } });
+      expect(pg.status).toMatchObject({ readyInstances: 3, phase: 'Cluster in healthy state' });
+    });
+  });
+
+  describe('namespace deletion', () => {
+    it('goes through Terminating, refuses new content, then removes the namespace and everything in it', async () => {
+      // Prepare
+      await apply(ns('doomed'));
+      await apply(configMap('doomed', 'cfg', { a: '1' }));
+
+      // Act
+      await api.delete(ns('doomed'));
+      const terminating = (await api.read({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: 'doomed' },
+      })) as Obj;
+      const refused = await statusOf(apply(configMap('doomed', 'late', {})));
+      const again = await statusOf(api.delete(ns('doomed')));
+
+      // Assess
+      expect(terminating.status).toMatchObject({ phase: 'Terminating' });
+      expect(refused).toMatchObject({ code: 403, reason: 'Forbidden' });
+      expect(again).toMatchObject({ code: 409, reason: 'Conflict' });
+      await waitFor(async () =>
+        standin.list().some((o) => o.metadata.name === 'doomed') ? undefined : true,
+      );
+      expect(standin.list().filter((o) => o.metadata.namespace === 'doomed')).toEqual([]);
+    });
+
+    it('refuses to delete system namespaces', async () => {
+      expect(await statusOf(api.delete(ns('kube-system')))).toMatchObject({ code: 403 });
+    });
+  });
+
+  describe('fault injection', () => {
+    it('answers the configured error status on API calls but not on discovery', async () => {
+      // Prepare
+      standin.setFaults({ errorRate: 1, errorStatus: 503 });
+
+      // Act
+      const status = await statusOf(
+        api.read({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } }),
+      );
+      const discovery = await fetch(`${standin.url}/apis/apps/v1`, {
+        headers: { authorization: `Bearer ${standin.token}` },
+      });
+
+      // Assess
+      expect(status).toMatchObject({ code: 503, reason: 'ServiceUnavailable' });
+      expect(discovery.status).toBe(200);
+    });
+
+    it('adds latency', async () => {
+      standin.setFaults({ latencyMs: 120 });
+      const started = Date.now();
+      await api.read({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(110);
+    });
+  });
+});
+
+describe('Kubernetes stand-in persistence', () => {
+  it('keeps objects and the resourceVersion counter across a restart', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'standin-data-'));
+    const dataFile = join(dir, 'kube.json');
+    const first = await startKubeStandin({ dataFile, token: 't', readinessDelayMs: 0 });
+    const api1 = KubernetesObjectApi.makeApiClient(kubeConfigFor(first));
+    await api1.create(ns('kept'));
+    const created = await api1.create(configMap('kept', 'cfg', { a: '1' }));
+    await first.stop();
+
+    // Act
+    const second = await startKubeStandin({ dataFile, token: 't' });
+    const api2 = KubernetesObjectApi.makeApiClient(kubeConfigFor(second));
+    const read = await api2.read({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'cfg', namespace: 'kept' },
+    });
+    const next = await api2.create(configMap('kept', 'other', {}));
+
+    // Assess
+    expect(read.metadata?.uid).toBe(created.metadata?.uid);
+    expect(Number(next.metadata?.resourceVersion)).toBeGreaterThan(Number(created.metadata?.resourceVersion));
+    await second.stop();
+    await rm(dir, { recursive: true });
+  });
+});

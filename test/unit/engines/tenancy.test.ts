@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import {
+  clusterSelector,
+  DATA_PLANE_INGRESS_LABEL,
+  namespaceOf,
+  renderTenancy,
+  scaleQuantity,
+  stratusLabels,
+} from '../../../functions/shared/engines/tenancy.js';
+import type { KubeObject } from '../../../functions/shared/engines/types.js';
+import { clusterSpec, renderContext } from '../../helpers/kube-fixtures.js';
+import { validateKubeObject } from '../../helpers/kube-models.js';
+
+const byName = (objects: KubeObject[], kind: string, name: string) => {
+  const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
+  if (!found) throw new Error(`${kind} ${name} not rendered`);
+  return found as KubeObject & {
+    spec: Record<string, unknown> & { hard?: unknown; ingress?: unknown[]; egress?: unknown[] };
+  };
+};
+
+describe('Function: renderTenancy', () => {
+  const spec = clusterSpec({ nodes: 3 });
+  const objects = renderTenancy(spec, renderContext(), { clientPorts: [6333, 6334] });
+
+  it('renders schema-valid objects, namespace first, all in stratus-<clusterId>', () => {
+    for (const obj of objects) validateKubeObject(obj);
+    expect(objects[0]).toMatchObject({ kind: 'Namespace', metadata: { name: namespaceOf(spec.clusterId) } });
+    for (const obj of objects.slice(1)) expect(obj.metadata.namespace).toBe(`stratus-${spec.clusterId}`);
+  });
+
+  it('enforces the restricted pod security standard on the namespace', () => {
+    expect(objects[0]?.metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted' });
+  });
+
+  it('sizes the ResourceQuota from nodes x size', () => {
+    expect(byName(objects, 'ResourceQuota', 'stratus-quota').spec.hard).toMatchObject({
+      pods: '3',
+      'requests.cpu': '1500m',
+      'requests.memory': '3Gi',
+      'requests.storage': '30Gi',
+      persistentvolumeclaims: '3',
+    });
+  });
+
+  it('denies all traffic by default and allows only intra-namespace, DNS and data-plane ingress', () => {
+    // Act
+    const deny = byName(objects, 'NetworkPolicy', 'default-deny').spec;
+    const allow = byName(objects, 'NetworkPolicy', 'allow-cluster-traffic').spec;
+
+    // Assess
+    expect(deny).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+    expect(allow.ingress).toContainEqual({
+      from: [{ namespaceSelector: { matchLabels: { [DATA_PLANE_INGRESS_LABEL]: 'true' } } }],
+      ports: [
+        { protocol: 'TCP', port: 6333 },
+        { protocol: 'TCP', port: 6334 },
+      ],
+    });
+    expect(allow.ingress).toContainEqual({ from: [{ podSelector: {} }] });
+    expect(allow.egress).toContainEqual(
+      expect.objectContaining({
+        ports: [
+          { protocol: 'UDP', port: 53 },
+          { protocol: 'TCP', port: 53 },
+        ],
+      }),
+    );
+  });
+
+  it('refuses an id that is not a valid label value instead of sending it to Kubernetes', () => {
+    expect(() => stratusLabels(clusterSpec({ tenantId: 'tn_bad value' }))).toThrow(/label value/);
+  });
+
+  it('selects a cluster by manager and cluster labels', () => {
+    expect(clusterSelector('cl-1')).toBe('app.kubernetes.io/managed-by=stratus,stratus.dev/cluster=cl-1');
+  });
+});
+
+describe('Function: scaleQuantity', () => {
+  it.each([
+    ['500m', 3, '1500m'],
+    ['1', 3, '3'],
+    ['0.5', 3, '1.5'],
+    ['1.5Gi', 2, '3Gi'],
+    ['0.1', 3, '0.3'],
+  ])('%s x %i = %s', (q, n, expected) => {
+    expect(scaleQuantity(q, n)).toBe(expected);
+  });
+
+  it('refuses what it cannot scale', () => {
+    expect(() => scaleQuantity('1e3', 2)).toThrow();
+  });
+});

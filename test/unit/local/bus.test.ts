@@ -1,0 +1,462 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { type BusEvent, formatEventLine, type LocalBus, startLocalBus } from '../../../local/events/bus.js';
+import { InvalidEventPatternError } from '../../../local/events/pattern.js';
+
+const started: LocalBus[] = [];
+const tempDirs: string[] = [];
+
+async function startBus(options: Parameters<typeof startLocalBus>[0] = {}) {
+  const bus = await startLocalBus(options);
+  started.push(bus);
+  const client = new EventBridgeClient({
+    endpoint: bus.url,
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    maxAttempts: 1,
+  });
+  return { bus, client };
+}
+
+function entry(overrides: Partial<PutEventsRequestEntry> = {}): PutEventsRequestEntry {
+  return {
+    Source: 'stratus.clusters',
+    DetailType: 'Cluster Status Changed',
+    Detail: JSON.stringify({ clusterId: 'c-1', previousStatus: 'PENDING', status: 'PROVISIONING' }),
+    ...overrides,
+  };
+}
+
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((bus) => bus.stop()));
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('Function: startLocalBus', () => {
+  describe('Method: PutEvents (over HTTP, real EventBridgeClient)', () => {
+    it('accepts events and stores them in the EventBridge envelope', async () => {
+      // Prepare
+      const { bus, client } = await startBus({ account: '123456789012' });
+
+      // Act
+      const result = await client.send(
+        new PutEventsCommand({
+          Entries: [entry({ Time: new Date('2024-05-06T07:08:09.123Z'), Resources: ['arn:x'] }), entry()],
+        }),
+      );
+
+      // Assess
+      expect(result.FailedEntryCount).toBe(0);
+      expect(result.Entries).toHaveLength(2);
+      const events = bus.events();
+      expect(events.map((event) => event.id)).toEqual(result.Entries?.map((item) => item.EventId));
+      expect(events[0]).toEqual({
+        version: '0',
+        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        'detail-type': 'Cluster Status Changed',
+        source: 'stratus.clusters',
+        account: '123456789012',
+        time: '2024-05-06T07:08:09Z',
+        region: 'eu-west-1',
+        resources: ['arn:x'],
+        detail: { clusterId: 'c-1', previousStatus: 'PENDING', status: 'PROVISIONING' },
+      });
+      expect(events[1]?.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      expect(events[1]?.resources).toEqual([]);
+    });
+
+    it('takes the region from the SigV4 credential scope', async () => {
+      // Prepare
+      const { bus } = await startBus();
+      const client = new EventBridgeClient({
+        endpoint: bus.url,
+        region: 'ap-southeast-2',
+        credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+      });
+
+      // Act
+      await client.send(new PutEventsCommand({ Entries: [entry()] }));
+
+      // Assess
+      expect(bus.events()[0]?.region).toBe('ap-southeast-2');
+    });
+
+    it('reports per-entry failures and accepts the valid entries', async () => {
+      // Prepare
+      const { bus, client } = await startBus();
+
+      // Act
+      const result = await client.send(
+        new PutEventsCommand({
+          Entries: [
+            entry({ Source: undefined }),
+            entry({ DetailType: undefined }),
+            entry({ Detail: undefined }),
+            entry({ Detail: '{not json' }),
+            entry({ Detail: '["an", "array"]' }),
+            entry({ Detail: JSON.stringify({ blob: 'x'.repeat(256 * 1024) }) }),
+            entry({ Source: 'aws.ec2' }),
+            entry(),
+          ],
+        }),
+      );
+
+      // Assess
+      expect(result.FailedEntryCount).toBe(7);
+      expect(result.Entries?.map((item) => item.ErrorCode ?? 'OK')).toEqual([
+        'InvalidArgument',
+        'InvalidArgument',
+        'InvalidArgument',
+        'MalformedDetail',
+        'MalformedDetail',
+        'InvalidArgument',
+        'NotAuthorizedForSourceException',
+        'OK',
+      ]);
+      expect(result.Entries?.[0]?.ErrorMessage).toContain('Source is a required argument');
+      expect(result.Entries?.[1]?.ErrorMessage).toContain('DetailType is a required argument');
+      expect(result.Entries?.[2]?.ErrorMessage).toContain('Detail is a required argument');
+      expect(result.Entries?.[5]?.ErrorMessage).toContain('over the 256 KB limit');
+      expect(result.Entries?.[7]?.EventId).toBeDefined();
+      expect(bus.events()).toHaveLength(1);
+    });
+
+    it('rejects a request of 11 entries with a ValidationException and accepts none', async () => {
+      // Prepare
+      const { bus, client } = await startBus();
+
+      // Act
+      const sending = client.send(
+        new PutEventsCommand({ Entries: Array.from({ length: 11 }, () => entry()) }),
+      );
+
+      // Assess
+      await expect(sending).rejects.toMatchObject({
+        name: 'ValidationException',
+        message: expect.stringContaining('less than or equal to 10'),
+        $metadata: { httpStatusCode: 400 },
+      });
+      expect(bus.events()).toHaveLength(0);
+    });
+
+    it('fails entries for an unknown bus, by name or ARN, and routes known buses', async () => {
+      // Prepare
+      const { bus, client } = await startBus({ busNames: ['default', 'stratus'] });
+
+      // Act
+      const result = await client.send(
+        new PutEventsCommand({
+          Entries: [
+            entry({ EventBusName: 'nope' }),
+            entry({ EventBusName: 'arn:aws:events:eu-west-1:000000000000:event-bus/nope' }),
+            entry({ EventBusName: 'arn:aws:events:eu-west-1:000000000000:event-bus/stratus' }),
+            entry({ EventBusName: 'stratus' }),
+            entry(),
+          ],
+        }),
+      );
+
+      // Assess
+      expect(result.FailedEntryCount).toBe(2);
+      expect(result.Entries?.[0]).toMatchObject({
+        ErrorCode: 'InvalidArgument',
+        ErrorMessage: expect.stringContaining('Event bus nope does not exist'),
+      });
+      expect(bus.events('stratus')).toHaveLength(2);
+      expect(bus.events('default')).toHaveLength(1);
+      expect(bus.events()).toHaveLength(3);
+    });
+
+    it('answers other operations with UnknownOperationException like AWS', async () => {
+      // Prepare
+      const { bus } = await startBus();
+
+      // Act
+      const response = await fetch(bus.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSEvents.PutRule' },
+        body: '{}',
+      });
+
+      // Assess
+      expect(response.status).toBe(400);
+      expect(response.headers.get('content-type')).toBe('application/x-amz-json-1.1');
+      expect(await response.json()).toMatchObject({ __type: 'UnknownOperationException' });
+    });
+
+    it('answers a body that is not JSON with SerializationException', async () => {
+      // Prepare
+      const { bus } = await startBus();
+
+      // Act
+      const response = await fetch(bus.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSEvents.PutEvents' },
+        body: '{oops',
+      });
+
+      // Assess
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ __type: 'SerializationException' });
+    });
+  });
+
+  describe('Method: subscribe', () => {
+    it('delivers matching events to the target, in order, on its bus only', async () => {
+      // Prepare
+      const { bus, client } = await startBus({ busNames: ['default', 'other'] });
+      const received: BusEvent[] = [];
+      bus.subscribe({
+        pattern: { source: ['stratus.clusters'], detail: { status: [{ 'anything-but': 'DELETED' }] } },
+        target: (event) => {
+          received.push(event);
+        },
+      });
+
+      // Act
+      await client.send(
+        new PutEventsCommand({
+          Entries: [
+            entry({ Detail: JSON.stringify({ clusterId: 'c-1', status: 'PENDING' }) }),
+            entry({ Detail: JSON.stringify({ clusterId: 'c-2', status: 'DELETED' }) }),
+            entry({ Source: 'stratus.other' }),
+            entry({ EventBusName: 'other' }),
+            entry({ Detail: JSON.stringify({ clusterId: 'c-3', status: 'READY' }) }),
+          ],
+        }),
+      );
+      await bus.waitFor({ detail: { clusterId: ['c-3'] } });
+      await vi.waitFor(() => expect(received).toHaveLength(2));
+
+      // Assess
+      expect(received.map((event) => event.detail.clusterId)).toEqual(['c-1', 'c-3']);
+    });
+
+    it('stops delivering after unsubscribing', async () => {
+      // Prepare
+      const { bus, client } = await startBus();
+      const target = vi.fn();
+      const unsubscribe = bus.subscribe({ pattern: {}, target });
+      await client.send(new PutEventsCommand({ Entries: [entry()] }));
+      await vi.waitFor(() => expect(target).toHaveBeenCalledTimes(1));
+
+      // Act
+      unsubscribe();
+      await client.send(new PutEventsCommand({ Entries: [entry()] }));
+      await bus.stop();
+
+      // Assess
+      expect(target).toHaveBeenCalledTimes(1);
+    });
+
+    it('catches target errors, reports them and keeps serving', async () => {
+      // Prepare
+      const onTargetError = vi.fn();
+      const { bus, client } = await startBus({ onTargetError });
+      bus.subscribe({
+        pattern: {},
+        target: async () => {
+          throw new Error('target down');
+        },
+      });
+      const healthy = vi.fn();
+      bus.subscribe({ pattern: {}, target: healthy });
+
+      // Act
+      await client.send(new PutEventsCommand({ Entries: [entry()] }));
+      const second = await client.send(new PutEventsCommand({ Entries: [entry()] }));
+      await vi.waitFor(() => expect(bus.targetErrors()).toHaveLength(2));
+
+      // Assess
+      expect(second.FailedEntryCount).toBe(0);
+      expect(onTargetError).toHaveBeenCalledWith(
+        expect.objectContaining({
+          busName: 'default',
+          error: expect.objectContaining({ message: 'target down' }),
+        }),
+      );
+      await vi.waitFor(() => expect(healthy).toHaveBeenCalledTimes(2));
+    });
+
+    it('gives each target its own copy of the event', async () => {
+      // Prepare
+      const { bus, client } = await startBus();
+      bus.subscribe({
+        pattern: {},
+        target: (event) => {
+          event.detail.clusterId = 'mutated';
+        },
+      });
+      const seen = vi.fn();
+      bus.subscribe({ pattern: {}, target: (event) => seen(event.detail.clusterId) });
+
+      // Act
+      await client.send(new PutEventsCommand({ Entries: [entry()] }));
+      await bus.stop();
+
+      // Assess
+      expect(seen).toHaveBeenCalledWith('c-1');
+      expect(bus.events()[0]?.detail.clusterId).toBe('c-1');
+    });
+
+    it('rejects an invalid pattern and an unknown bus', async () => {
+      // Prepare
+      const { bus } = await startBus();
+
+      // Act & Assess
+      expect(() => bus.subscribe({ pattern: { source: 'x' }, target: () => {} })).toThrow(
+        InvalidEventPatternError,
+      );
+      expect(() => bus.subscribe({ busName: 'nope', pattern: {}, target: () => {} })).toThrow(
+        'Event bus "nope" does not exist',
+      );
+    });
+  });
+
+  describe('Method: waitFor', () => {
+    it('counts events that arrived before the call and resolves when enough arrive', async () => {
+      // Prepare
+      const { bus, client } = await startBus();
+      await client.send(new PutEventsCommand({ Entries: [entry()] }));
+
+      // Act
+      const waiting = bus.waitFor({ detail: { status: ['PROVISIONING'] } }, { count: 3 });
+      await client.send(
+        new PutEventsCommand({
+          Entries: [entry(), entry({ Detail: JSON.stringify({ status: 'READY' }) }), entry()],
+        }),
+      );
+
+      // Assess
+      const events = await waiting;
+      expect(events).toHaveLength(3);
+      expect(events.map((event) => event.id)).toEqual(
+        bus
+          .events()
+          .filter((event) => event.detail.status === 'PROVISIONING')
+          .map((event) => event.id),
+      );
+    });
+
+    it('rejects on timeout with a message saying what was seen', async () => {
+      // Prepare
+      const { bus, client } = await startBus();
+      await client.send(new PutEventsCommand({ Entries: [entry()] }));
+
+      // Act
+      const waiting = bus.waitFor({ detail: { status: ['READY'] } }, { timeoutMs: 50, count: 2 });
+
+      // Assess
+      await expect(waiting).rejects.toThrow(
+        /^waitFor timed out after 50 ms: 0 of 2 event\(s\) matching \{"detail":\{"status":\["READY"\]\}\} on any bus; 1 event\(s\) accepted there, the last ones:\n {2}\S+ default stratus\.clusters Cluster Status Changed clusterId=c-1 PENDING -> PROVISIONING$/,
+      );
+    });
+
+    it('rejects pending waits when the bus stops', async () => {
+      // Prepare
+      const { bus } = await startBus();
+      const waiting = bus.waitFor({}, { timeoutMs: 10_000 });
+
+      // Act
+      await bus.stop();
+
+      // Assess
+      await expect(waiting).rejects.toThrow('stopped');
+    });
+  });
+
+  describe('Option: logFile', () => {
+    it('appends each accepted event as one JSON line, creating folders', async () => {
+      // Prepare
+      const dir = mkdtempSync(join(tmpdir(), 'stratus-bus-'));
+      tempDirs.push(dir);
+      const logFile = join(dir, 'nested', 'deeper', 'events.jsonl');
+      const { bus, client } = await startBus({ logFile });
+
+      // Act
+      await client.send(new PutEventsCommand({ Entries: [entry(), entry({ Source: undefined }), entry()] }));
+
+      // Assess
+      const lines = readFileSync(logFile, 'utf8').trimEnd().split('\n');
+      expect(lines).toHaveLength(2);
+      expect(lines.map((line) => JSON.parse(line))).toEqual(bus.events());
+    });
+  });
+
+  describe('Option: print', () => {
+    it('prints one line per accepted event', async () => {
+      // Prepare
+      const print = vi.fn();
+      const { client } = await startBus({ print });
+
+      // Act
+      await client.send(
+        new PutEventsCommand({
+          Entries: [entry({ Time: new Date('2024-05-06T07:08:09Z') }), entry({ Detail: '[]' })],
+        }),
+      );
+
+      // Assess
+      expect(print).toHaveBeenCalledTimes(1);
+      expect(print).toHaveBeenCalledWith(
+        '2024-05-06T07:08:09Z default stratus.clusters Cluster Status Changed clusterId=c-1 PENDING -> PROVISIONING',
+      );
+    });
+  });
+});
+
+describe('Function: formatEventLine', () => {
+  const base: BusEvent = {
+    version: '0',
+    id: 'id-1',
+    'detail-type': 'Operation Status Changed',
+    source: 'stratus.operations',
+    account: '000000000000',
+    time: '2024-01-01T00:00:00Z',
+    region: 'eu-west-1',
+    resources: [],
+    detail: {},
+  };
+
+  it('shows ids, the status transition, then the rest of the detail as compact JSON', () => {
+    // Act
+    const line = formatEventLine(
+      {
+        ...base,
+        detail: {
+          operationId: 'op-1',
+          clusterId: 'c-1',
+          status: 'SUCCEEDED',
+          previousStatus: 'RUNNING',
+          step: 3,
+        },
+      },
+      'stratus',
+    );
+
+    // Assess
+    expect(line).toBe(
+      '2024-01-01T00:00:00Z stratus stratus.operations Operation Status Changed clusterId=c-1 operationId=op-1 RUNNING -> SUCCEEDED {"step":3}',
+    );
+  });
+
+  it('shows a status without a previous one, and omits an empty rest', () => {
+    expect(formatEventLine({ ...base, detail: { status: 'PENDING' } }, 'default')).toBe(
+      '2024-01-01T00:00:00Z default stratus.operations Operation Status Changed status=PENDING',
+    );
+  });
+
+  it('truncates the rest of the detail to about 200 characters', () => {
+    // Act
+    const line = formatEventLine({ ...base, detail: { clusterId: 'c-1', blob: 'x'.repeat(500) } }, 'default');
+
+    // Assess
+    const rest = line.split(' clusterId=c-1 ')[1] ?? '';
+    expect(rest).toHaveLength(200);
+    expect(rest.endsWith('…')).toBe(true);
+    expect(line).not.toContain('\n');
+  });
+});
