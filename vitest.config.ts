@@ -7,6 +7,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
     env: {
       CDK_VALIDATION: 'false',
       AWS_REGION: 'eu-west-1',
