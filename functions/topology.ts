@@ -89,7 +89,12 @@ export type QueueId = keyof typeof QUEUES;
 export const TABLE = {
   partitionKey: 'pk',
   sortKey: 'sk',
-  indexes: [{ name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }],
+  indexes: [
+    // Clusters of a region (reconciler); operations of a cluster, newest first; API keys of a tenant.
+    { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+    // Sparse: only non-terminal operations, by region and deadline (the reconciler's sweep).
+    { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+  ],
   ttlAttribute: 'ttl',
   streamViewType: 'NEW_AND_OLD_IMAGES',
 } as const;
@@ -117,8 +122,19 @@ export const FUNCTIONS = {
         type: 'http',
         routes: [
           { method: 'POST', path: '/v1/clusters' },
+          { method: 'GET', path: '/v1/clusters' },
           { method: 'GET', path: '/v1/clusters/{clusterId}' },
+          { method: 'PATCH', path: '/v1/clusters/{clusterId}' },
+          { method: 'DELETE', path: '/v1/clusters/{clusterId}' },
+          { method: 'GET', path: '/v1/clusters/{clusterId}/operations' },
+          { method: 'GET', path: '/v1/clusters/{clusterId}/connection' },
+          { method: 'POST', path: '/v1/clusters/{clusterId}/connection/reveal' },
           { method: 'GET', path: '/v1/operations/{operationId}' },
+          { method: 'POST', path: '/v1/operations/{operationId}/cancel' },
+          { method: 'POST', path: '/v1/api-keys' },
+          { method: 'GET', path: '/v1/api-keys' },
+          { method: 'DELETE', path: '/v1/api-keys/{keyId}' },
+          { method: 'GET', path: '/v1/openapi.json' },
         ],
       },
     ],
