@@ -18,6 +18,11 @@ import { ProblemError } from '../errors.js';
  *   TENANT#<t>   CLUSTERNAME#<name>   name guard (uniqueness per tenant)
  *   TENANT#<t>   OPERATION#<o>        operation        gsi1: CLUSTER#<c> / OPERATION#<created>#<o>
  */
+/** Sparse index of non-terminal operations by region and deadline: removed when one ends. */
+export function activeIndex(o: Pick<OperationRecord, 'region' | 'deadline' | 'operationId'>) {
+  return { gsi2pk: `ACTIVE#${o.region}`, gsi2sk: `${o.deadline}#${o.operationId}` };
+}
+
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 export const keys = {
@@ -43,7 +48,7 @@ export interface TenantRecord {
   readonly createdAt: string;
 }
 
-const KEY_ATTRIBUTES = ['pk', 'sk', 'entity', 'gsi1pk', 'gsi1sk', 'ttl'];
+const KEY_ATTRIBUTES = ['pk', 'sk', 'entity', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'ttl'];
 
 function strip<T>(item: Record<string, unknown> | undefined): T | undefined {
   if (!item) return undefined;
@@ -245,7 +250,7 @@ export class Store {
           TableName: this.tableName,
           Key: keys.operation(op.tenantId, op.operationId),
           UpdateExpression:
-            'SET #status = :failed, #step = :done, #error = :error, finishedAt = :now, updatedAt = :now ADD statusVersion :one',
+            'SET #status = :failed, #step = :done, #error = :error, finishedAt = :now, updatedAt = :now REMOVE gsi2pk, gsi2sk ADD statusVersion :one',
           ConditionExpression: '#status IN (:queued, :running)',
           ExpressionAttributeNames: { '#status': 'status', '#step': 'step', '#error': 'error' },
           ExpressionAttributeValues: {
@@ -278,6 +283,7 @@ export class Store {
     set: Record<string, unknown>,
     expectedStatus: OperationRecord['status'],
   ): TransactItem {
+    const terminal = ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(String(set.status));
     const names: Record<string, string> = { '#status': 'status' };
     const values: Record<string, unknown> = { ':expected': expectedStatus, ':one': 1 };
     const parts = Object.entries(set).map(([k, v], i) => {
@@ -289,7 +295,7 @@ export class Store {
       Update: {
         TableName: this.tableName,
         Key: keys.operation(op.tenantId, op.operationId),
-        UpdateExpression: `SET ${parts.join(', ')} ADD statusVersion :one`,
+        UpdateExpression: `SET ${parts.join(', ')}${terminal ? ' REMOVE gsi2pk, gsi2sk' : ''} ADD statusVersion :one`,
         ConditionExpression: '#status = :expected',
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
@@ -345,6 +351,7 @@ export class Store {
       entity: ENTITY.operation,
       gsi1pk: `CLUSTER#${o.clusterId}`,
       gsi1sk: `OPERATION#${o.createdAt}#${o.operationId}`,
+      ...activeIndex(o),
       ...o,
     };
   }
