@@ -6,11 +6,11 @@ import { documentClient } from '../shared/aws.js';
 import { ProblemError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { createLogger } from '../shared/logger.js';
-import { Store } from '../shared/store/store.js';
-import { httpRoutes } from '../topology.js';
-import { authenticate } from './auth.js';
-import { header, problemResult, toResult } from './http.js';
-import { ROUTE_HANDLERS } from './routes.js';
+import { IdempotencyConflictError, Store } from '../shared/store/store.js';
+import { authenticate, type Principal } from './auth.js';
+import { header, jsonBody, problemResult, toResult } from './http.js';
+import { Idempotency, idempotencyKey, replay, requestHash } from './idempotency.js';
+import { allows, parseBody, parseQuery, ROUTES, type RouteDef } from './routes.js';
 
 const tableName = getStringFromEnv({ key: 'TABLE_NAME' });
 const homeRegion = getStringFromEnv({ key: 'STRATUS_REGION' });
@@ -22,26 +22,32 @@ const regions = getStringFromEnv({ key: 'STRATUS_REGIONS' })
 const logger = createLogger('stratus-api');
 const store = new Store(documentClient(), tableName);
 
-const ROUTED_PATHS = new Set(httpRoutes().map((r) => r.path));
+const BY_KEY = new Map(ROUTES.map((r) => [`${r.method} ${r.path}`, r]));
+const ROUTED_PATHS = new Set(ROUTES.map((r) => r.path));
 const CORRELATION_ID = /^[A-Za-z0-9._-]{8,100}$/;
 
-/** API Gateway (REST, proxy integration) -> route handler; every error becomes problem+json. */
+/** API Gateway (REST, proxy integration) -> route; every error becomes problem+json. */
 export async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const given = header(event, 'x-correlation-id');
   const correlationId = given && CORRELATION_ID.test(given) ? given : newId('corr');
   const instance = event.path ?? event.resource;
+  let principal: Principal | undefined;
   try {
-    const routeHandler = ROUTE_HANDLERS[`${event.httpMethod} ${event.resource}`];
-    if (!routeHandler) {
+    const def = BY_KEY.get(`${event.httpMethod} ${event.resource}`);
+    if (!def) {
       throw ROUTED_PATHS.has(event.resource)
         ? new ProblemError('METHOD_NOT_ALLOWED', `${event.httpMethod} is not allowed on ${event.resource}`)
         : new ProblemError('ROUTE_NOT_FOUND', `No route for ${event.httpMethod} ${instance}`);
     }
     const now = new Date();
-    const principal = await authenticate(store, header(event, 'authorization'), now);
-    logger.appendKeys({ tenantId: principal.tenantId, correlationId });
-    const res = await routeHandler({ event, principal, store, correlationId, regions, homeRegion, now });
-    return toResult(res, correlationId);
+    if (def.role !== 'public') {
+      principal = await authenticate(store, header(event, 'authorization'), now);
+      logger.appendKeys({ tenantId: principal.tenantId, correlationId });
+      if (!allows(principal.role, def.role)) {
+        throw new ProblemError('FORBIDDEN_ROLE', `This needs the ${def.role} role; the key has ${principal.role}`);
+      }
+    }
+    return toResult(await dispatch(def, event, principal, correlationId, now), correlationId);
   } catch (error) {
     if (!(error instanceof ProblemError) || error.status >= 500) {
       logger.error('request failed', { error: error as Error, correlationId });
@@ -49,6 +55,33 @@ export async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProx
     return problemResult(error, instance, correlationId);
   } finally {
     logger.removeKeys(['tenantId', 'correlationId']);
+  }
+}
+
+async function dispatch(
+  def: RouteDef,
+  event: APIGatewayProxyEvent,
+  principal: Principal | undefined,
+  correlationId: string,
+  now: Date,
+) {
+  const query = parseQuery(def.query, event);
+  const rawBody = def.body ? jsonBody(event) : undefined;
+  const body = def.body ? parseBody(def.body, rawBody) : undefined;
+  const dryRun = (query as { dryRun?: string }).dryRun === 'true';
+  const key = def.mutation && !dryRun ? idempotencyKey(event) : undefined;
+  const idempotency = new Idempotency(key, requestHash(event, rawBody), now);
+  const caller = principal ?? { tenantId: '', keyId: '', role: 'viewer' as const };
+  if (key) {
+    const previous = await store.getIdempotency(caller.tenantId, key);
+    if (previous) return replay(previous, idempotency.hash);
+  }
+  const handle = await def.load();
+  try {
+    return await handle({ event, principal: caller, store, correlationId, regions, homeRegion, now, body, query, dryRun, idempotency });
+  } catch (e) {
+    if (e instanceof IdempotencyConflictError) return idempotency.resolveConflict(store, caller.tenantId);
+    throw e;
   }
 }
 

@@ -1,14 +1,41 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { planCreate } from '../shared/domain/plan.js';
+import type { ZodType } from 'zod';
+import * as z from 'zod';
 import { ProblemError, ValidationError } from '../shared/errors.js';
 import { isId } from '../shared/ids.js';
-import { CreateClusterRequestSchema, fieldIssues } from '../shared/schemas/api.js';
+import {
+  ApiKeyListSchema,
+  ApiKeySchema,
+  ClusterListSchema,
+  ClusterSchema,
+  ConnectionSchema,
+  CreateApiKeyRequestSchema,
+  CreateClusterRequestSchema,
+  CreateClusterResponseSchema,
+  DryRunQuerySchema,
+  DryRunResponseSchema,
+  fieldIssues,
+  ListClustersQuerySchema,
+  OperationListSchema,
+  OperationSchema,
+  PageQuerySchema,
+  RevealedConnectionSchema,
+  UpdateClusterRequestSchema,
+} from '../shared/schemas/api.js';
 import type { Store } from '../shared/store/store.js';
+import type { HttpMethod } from '../topology.js';
 import type { Principal } from './auth.js';
-import { type ApiResponse, jsonBody } from './http.js';
-import { clusterDto, operationDto } from './representations.js';
+import type { ApiResponse } from './http.js';
+import type { Idempotency } from './idempotency.js';
 
-export interface RequestContext {
+export type Role = 'viewer' | 'editor' | 'admin';
+const RANK: Record<Role, number> = { viewer: 0, editor: 1, admin: 2 };
+
+export function allows(have: Role, need: Role): boolean {
+  return RANK[have] >= RANK[need];
+}
+
+export interface RequestContext<Body = unknown, Query = unknown> {
   readonly event: APIGatewayProxyEvent;
   readonly principal: Principal;
   readonly store: Store;
@@ -16,58 +43,237 @@ export interface RequestContext {
   readonly regions: readonly string[];
   readonly homeRegion: string;
   readonly now: Date;
+  readonly body: Body;
+  readonly query: Query;
+  readonly dryRun: boolean;
+  readonly idempotency: Idempotency;
 }
 
-export type RouteHandler = (ctx: RequestContext) => Promise<ApiResponse>;
+export interface RouteDef {
+  readonly method: HttpMethod;
+  readonly path: string;
+  readonly summary: string;
+  /** `public` needs no key (the OpenAPI document only). */
+  readonly role: Role | 'public';
+  /** Mutations accept Idempotency-Key and ?dryRun=true. */
+  readonly mutation: boolean;
+  readonly body?: ZodType;
+  readonly query?: ZodType;
+  readonly responses: Readonly<Record<number, { readonly description: string; readonly schema?: ZodType }>>;
+  /** Problem codes this route may answer besides the common ones. */
+  readonly errors: readonly string[];
+  /** Loaded on first use, so a cold start pays only for the routes it serves. */
+  readonly load: () => Promise<(ctx: RequestContext) => Promise<ApiResponse>>;
+}
 
-function pathParam(
-  ctx: RequestContext,
-  name: string,
-  prefix: string,
-  notFound: 'CLUSTER_NOT_FOUND' | 'OPERATION_NOT_FOUND',
-): string {
+const clusters = () => import('./routes/clusters.js');
+const operations = () => import('./routes/operations.js');
+const apiKeys = () => import('./routes/api-keys.js');
+const connection = () => import('./routes/connection.js');
+
+const accepted = (what: string) => ({ description: `${what} accepted; poll the operation`, schema: CreateClusterResponseSchema });
+const dryRun = { description: 'dryRun=true: what would happen, nothing written', schema: DryRunResponseSchema };
+
+/**
+ * Every route of the API, with what it needs and answers. The router, the role checks and the
+ * OpenAPI document are all built from this table, and a test checks it against topology.ts.
+ */
+export const ROUTES: readonly RouteDef[] = [
+  {
+    method: 'POST',
+    path: '/v1/clusters',
+    summary: 'Create a cluster',
+    role: 'editor',
+    mutation: true,
+    body: CreateClusterRequestSchema,
+    query: DryRunQuerySchema,
+    responses: { 200: dryRun, 202: accepted('Creation') },
+    errors: ['CLUSTER_NAME_TAKEN', 'QUOTA_EXCEEDED', 'INVALID_REGION', 'WRONG_REGION', 'UNSUPPORTED_ENGINE', 'UNSUPPORTED_VERSION'],
+    load: async () => (await clusters()).createCluster,
+  },
+  {
+    method: 'GET',
+    path: '/v1/clusters',
+    summary: 'List clusters (cursor pagination, filters)',
+    role: 'viewer',
+    mutation: false,
+    query: ListClustersQuerySchema,
+    responses: { 200: { description: 'A page of clusters, oldest first', schema: ClusterListSchema } },
+    errors: ['INVALID_PAGE_TOKEN', 'INVALID_QUERY'],
+    load: async () => (await clusters()).listClusters,
+  },
+  {
+    method: 'GET',
+    path: '/v1/clusters/{clusterId}',
+    summary: 'Read a cluster',
+    role: 'viewer',
+    mutation: false,
+    responses: { 200: { description: 'The cluster', schema: ClusterSchema } },
+    errors: ['CLUSTER_NOT_FOUND'],
+    load: async () => (await clusters()).getCluster,
+  },
+  {
+    method: 'PATCH',
+    path: '/v1/clusters/{clusterId}',
+    summary: 'Scale, resize, upgrade, change settings or deletion protection',
+    role: 'editor',
+    mutation: true,
+    body: UpdateClusterRequestSchema,
+    query: DryRunQuerySchema,
+    responses: {
+      200: { description: 'Deletion protection changed (no operation), or a dry run', schema: z.union([ClusterSchema, DryRunResponseSchema]) },
+      202: accepted('Update'),
+    },
+    errors: [
+      'CLUSTER_NOT_FOUND',
+      'CLUSTER_BUSY',
+      'CLUSTER_NOT_READY',
+      'NO_CHANGES',
+      'STORAGE_SHRINK_NOT_ALLOWED',
+      'UPGRADE_NOT_ALLOWED',
+      'UNSUPPORTED_VERSION',
+      'QUOTA_EXCEEDED',
+      'WRONG_REGION',
+      'CONCURRENT_MODIFICATION',
+    ],
+    load: async () => (await clusters()).updateCluster,
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/clusters/{clusterId}',
+    summary: 'Delete a cluster',
+    role: 'editor',
+    mutation: true,
+    query: DryRunQuerySchema,
+    responses: { 200: dryRun, 202: accepted('Deletion') },
+    errors: ['CLUSTER_NOT_FOUND', 'CLUSTER_BUSY', 'CLUSTER_NOT_READY', 'DELETION_PROTECTED', 'WRONG_REGION', 'CONCURRENT_MODIFICATION'],
+    load: async () => (await clusters()).deleteCluster,
+  },
+  {
+    method: 'GET',
+    path: '/v1/clusters/{clusterId}/operations',
+    summary: "A cluster's operations, newest first",
+    role: 'viewer',
+    mutation: false,
+    query: PageQuerySchema,
+    responses: { 200: { description: 'A page of operations', schema: OperationListSchema } },
+    errors: ['CLUSTER_NOT_FOUND', 'INVALID_PAGE_TOKEN', 'INVALID_QUERY'],
+    load: async () => (await operations()).listClusterOperations,
+  },
+  {
+    method: 'GET',
+    path: '/v1/clusters/{clusterId}/connection',
+    summary: 'Endpoint, port and credential reference',
+    role: 'viewer',
+    mutation: false,
+    responses: { 200: { description: 'Connection details (no secret value)', schema: ConnectionSchema } },
+    errors: ['CLUSTER_NOT_FOUND', 'CLUSTER_NOT_READY'],
+    load: async () => (await connection()).getConnection,
+  },
+  {
+    method: 'POST',
+    path: '/v1/clusters/{clusterId}/connection/reveal',
+    summary: 'Reveal the credential value (admin, audited)',
+    role: 'admin',
+    mutation: false,
+    responses: { 200: { description: 'Connection details with the secret', schema: RevealedConnectionSchema } },
+    errors: ['CLUSTER_NOT_FOUND', 'CLUSTER_NOT_READY', 'KUBERNETES_UNAVAILABLE'],
+    load: async () => (await connection()).revealConnection,
+  },
+  {
+    method: 'GET',
+    path: '/v1/operations/{operationId}',
+    summary: 'Read an operation',
+    role: 'viewer',
+    mutation: false,
+    responses: { 200: { description: 'The operation', schema: OperationSchema } },
+    errors: ['OPERATION_NOT_FOUND'],
+    load: async () => (await operations()).getOperation,
+  },
+  {
+    method: 'POST',
+    path: '/v1/operations/{operationId}/cancel',
+    summary: 'Cancel an operation that has not started applying',
+    role: 'editor',
+    mutation: true,
+    query: DryRunQuerySchema,
+    responses: { 200: { description: 'The cancelled operation, or a dry run', schema: z.union([OperationSchema, DryRunResponseSchema]) } },
+    errors: ['OPERATION_NOT_FOUND', 'OPERATION_NOT_CANCELLABLE', 'WRONG_REGION'],
+    load: async () => (await operations()).cancelOperation,
+  },
+  {
+    method: 'POST',
+    path: '/v1/api-keys',
+    summary: 'Create an API key (the secret is shown once)',
+    role: 'admin',
+    mutation: true,
+    body: CreateApiKeyRequestSchema,
+    query: DryRunQuerySchema,
+    responses: { 200: dryRun, 201: { description: 'The key, with its secret (never shown again)', schema: ApiKeySchema } },
+    errors: [],
+    load: async () => (await apiKeys()).createApiKey,
+  },
+  {
+    method: 'GET',
+    path: '/v1/api-keys',
+    summary: "The tenant's API keys (never their secrets)",
+    role: 'admin',
+    mutation: false,
+    query: PageQuerySchema,
+    responses: { 200: { description: 'A page of keys', schema: ApiKeyListSchema } },
+    errors: ['INVALID_PAGE_TOKEN', 'INVALID_QUERY'],
+    load: async () => (await apiKeys()).listApiKeys,
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/api-keys/{keyId}',
+    summary: 'Revoke an API key (effective on the next request)',
+    role: 'admin',
+    mutation: true,
+    query: DryRunQuerySchema,
+    responses: { 200: { description: 'The revoked key, or a dry run', schema: z.union([ApiKeySchema, DryRunResponseSchema]) } },
+    errors: ['API_KEY_NOT_FOUND'],
+    load: async () => (await apiKeys()).revokeApiKey,
+  },
+  {
+    method: 'GET',
+    path: '/v1/openapi.json',
+    summary: 'This API, as an OpenAPI 3.1 document',
+    role: 'public',
+    mutation: false,
+    responses: { 200: { description: 'OpenAPI 3.1 document' } },
+    errors: [],
+    load: async () => (await import('./routes/openapi.js')).getOpenApi,
+  },
+];
+
+/** Path parameters are checked before any I/O: a malformed id cannot name anything. */
+export function pathId(ctx: RequestContext, name: string, prefix: string, notFound: ProblemError['code']): string {
   const value = ctx.event.pathParameters?.[name];
-  // A malformed id cannot name anything: answer as for an unknown id, without I/O.
   if (!value || !isId(prefix, value)) throw new ProblemError(notFound);
   return value;
 }
 
-async function createCluster(ctx: RequestContext): Promise<ApiResponse> {
-  const parsed = CreateClusterRequestSchema.safeParse(jsonBody(ctx.event));
+/** Parses query parameters with a route's schema (absent parameters take their defaults). */
+export function parseQuery(schema: ZodType | undefined, event: APIGatewayProxyEvent): unknown {
+  const raw = event.queryStringParameters ?? {};
+  if (!schema) {
+    if (Object.keys(raw).length > 0) {
+      throw new ProblemError('INVALID_QUERY', `This route takes no query parameters (got: ${Object.keys(raw).join(', ')})`);
+    }
+    return {};
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ProblemError('INVALID_QUERY', fieldIssues(parsed.error).map((i) => `${i.path || 'query'}: ${i.message}`).join('; '), {
+      errors: fieldIssues(parsed.error),
+    });
+  }
+  return parsed.data;
+}
+
+export function parseBody(schema: ZodType, raw: unknown): unknown {
+  const parsed = schema.safeParse(raw);
   if (!parsed.success) throw new ValidationError(fieldIssues(parsed.error));
-  const { cluster, operation } = planCreate(parsed.data, {
-    tenantId: ctx.principal.tenantId,
-    regions: ctx.regions,
-    homeRegion: ctx.homeRegion,
-    correlationId: ctx.correlationId,
-    now: ctx.now,
-  });
-  await ctx.store.createCluster(cluster, operation);
-  return {
-    status: 202,
-    headers: { location: `/v1/operations/${operation.operationId}` },
-    body: { cluster: clusterDto(cluster), operation: operationDto(operation) },
-  };
+  return parsed.data;
 }
-
-async function getCluster(ctx: RequestContext): Promise<ApiResponse> {
-  const id = pathParam(ctx, 'clusterId', 'cl', 'CLUSTER_NOT_FOUND');
-  // The tenant is part of the key: another tenant's id is simply not found.
-  const cluster = await ctx.store.getCluster(ctx.principal.tenantId, id);
-  if (!cluster) throw new ProblemError('CLUSTER_NOT_FOUND');
-  return { status: 200, body: clusterDto(cluster) };
-}
-
-async function getOperation(ctx: RequestContext): Promise<ApiResponse> {
-  const id = pathParam(ctx, 'operationId', 'op', 'OPERATION_NOT_FOUND');
-  const operation = await ctx.store.getOperation(ctx.principal.tenantId, id);
-  if (!operation) throw new ProblemError('OPERATION_NOT_FOUND');
-  return { status: 200, body: operationDto(operation) };
-}
-
-/** Keyed by `METHOD path-template`, exactly as declared in functions/topology.ts. */
-export const ROUTE_HANDLERS: Readonly<Record<string, RouteHandler>> = {
-  'POST /v1/clusters': createCluster,
-  'GET /v1/clusters/{clusterId}': getCluster,
-  'GET /v1/operations/{operationId}': getOperation,
-};

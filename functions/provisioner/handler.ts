@@ -4,17 +4,13 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
 import { documentClient, sqsClient } from '../shared/aws.js';
-import { createKubeClient } from '../shared/kube/client.js';
+import { kubeAccess } from '../shared/kube/access.js';
 import { classifyKubeError } from '../shared/kube/errors.js';
-import {
-  eksKubeConfigProvider,
-  fileKubeConfigProvider,
-  type KubeConfigProvider,
-} from '../shared/kube/provider.js';
 import { createLogger } from '../shared/logger.js';
-import { ProvisioningMessageSchema } from '../shared/schemas/messages.js';
+import { type ProvisioningMessage, ProvisioningMessageSchema } from '../shared/schemas/messages.js';
+import { QUEUES } from '../topology.js';
 import { Store } from '../shared/store/store.js';
-import { advance, type KubePort, type WorkflowDeps } from './workflow.js';
+import { advance, type WorkflowDeps } from './workflow.js';
 
 const tableName = getStringFromEnv({ key: 'TABLE_NAME' });
 const region = getStringFromEnv({ key: 'STRATUS_REGION' });
@@ -28,28 +24,18 @@ const eksClusters = z
   .parse(JSON.parse(getStringFromEnv({ key: 'EKS_CLUSTERS' })));
 const pollBaseSeconds = getNumberFromEnv({ key: 'POLL_BASE_SECONDS', defaultValue: 2 });
 
+const maxReceiveCount = QUEUES.provisioning.maxReceiveCount;
+
 const logger = createLogger('stratus-provisioner');
 const sqs = sqsClient();
 const store = new Store(documentClient(), tableName);
-const kubeConfigs: KubeConfigProvider =
-  kubeAuth === 'eks' ? eksKubeConfigProvider({ region }) : fileKubeConfigProvider(process.env.KUBECONFIG);
+const kube = kubeAccess({ auth: kubeAuth, region, ...(process.env.KUBECONFIG ? { kubeconfig: process.env.KUBECONFIG } : {}) });
 const processor = new BatchProcessor(EventType.SQS);
-
-// One client per EKS cluster and credential, so discovery results are reused across invocations.
-const kubeClients = new Map<string, { config: unknown; client: KubePort }>();
-async function kubeFor(eksCluster: string): Promise<KubePort> {
-  const config = await kubeConfigs.get(eksCluster);
-  const cached = kubeClients.get(eksCluster);
-  if (cached && cached.config === config) return cached.client;
-  const client = createKubeClient(config);
-  kubeClients.set(eksCluster, { config, client });
-  return client;
-}
 
 const deps: WorkflowDeps = {
   store,
-  kube: kubeFor,
-  invalidateKube: (eksCluster) => kubeConfigs.invalidate(eksCluster),
+  kube: (eksCluster) => kube.client(eksCluster),
+  invalidateKube: (eksCluster) => kube.invalidate(eksCluster),
   classify: (e) => classifyKubeError(e),
   requeue: async (message, delaySeconds) => {
     await sqs.send(
@@ -74,9 +60,28 @@ async function recordHandler(record: SQSRecord): Promise<void> {
   try {
     const outcome = await advance(message, deps);
     logger.debug('advanced', { outcome });
+  } catch (error) {
+    // On the last receive before the DLQ, the operation is failed so that the user learns now,
+    // not at its deadline. The message still goes to the DLQ, for inspection and redrive.
+    if (Number(record.attributes.ApproximateReceiveCount) >= maxReceiveCount) {
+      await failDelivery(message, error).catch((e: unknown) =>
+        logger.error('could not mark the operation DELIVERY_FAILED', { error: e as Error }),
+      );
+    }
+    throw error;
   } finally {
     logger.removeKeys(['operationId', 'clusterId']);
   }
+}
+
+async function failDelivery(message: ProvisioningMessage, error: unknown): Promise<void> {
+  const op = await store.getOperation(message.tenantId, message.operationId);
+  if (!op || op.status === 'SUCCEEDED' || op.status === 'FAILED' || op.status === 'CANCELLED') return;
+  await store.failOperation(
+    op,
+    { code: 'DELIVERY_FAILED', message: `The provisioner failed ${maxReceiveCount} times: ${(error as Error).message}`.slice(0, 500) },
+    new Date().toISOString(),
+  );
 }
 
 export const handler = async (event: SQSEvent, context: Context) =>

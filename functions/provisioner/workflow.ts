@@ -3,8 +3,10 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ClusterSpec } from '../shared/domain/cluster.js';
 import { TERMINAL_OPERATION_STATUSES } from '../shared/domain/cluster.js';
 import { backoffSeconds, place } from '../shared/domain/placement.js';
+import { specOf } from '../shared/domain/spec.js';
 import type { ClusterRecord, OperationError, OperationRecord } from '../shared/domain/records.js';
 import { getBlueprint } from '../shared/engines/registry.js';
+import { namespaceOf } from '../shared/engines/tenancy.js';
 import type { Blueprint, KubeObject } from '../shared/engines/types.js';
 import { PermanentFailureError } from '../shared/errors.js';
 import type { ProvisioningMessage } from '../shared/schemas/messages.js';
@@ -13,6 +15,7 @@ import { StaleStateError, type Store } from '../shared/store/store.js';
 /** What the workflow needs of Kubernetes (an adapter over functions/shared/kube). */
 export interface KubePort {
   apply(objects: KubeObject[]): Promise<void>;
+  deleteNamespace(name: string): Promise<'deleted' | 'gone'>;
   get(
     ref: Pick<KubeObject, 'apiVersion' | 'kind'> & { metadata: { name: string; namespace?: string } },
   ): Promise<KubeObject | undefined>;
@@ -47,20 +50,6 @@ export type Outcome = 'ignored' | 'succeeded' | 'failed' | 'polling' | 'retrying
 const MAX_DELAY_SECONDS = 900; // SQS DelaySeconds limit
 const POLL_CAP_SECONDS = 60;
 
-export function specOf(c: ClusterRecord): ClusterSpec {
-  return {
-    tenantId: c.tenantId,
-    clusterId: c.clusterId,
-    name: c.name,
-    engine: c.engine,
-    version: c.version,
-    region: c.region,
-    nodes: c.nodes,
-    size: c.size,
-    settings: c.settings,
-    generation: c.generation,
-  };
-}
 
 /**
  * Advances one operation by at most one step: claim (QUEUED -> RUNNING), apply, then poll
@@ -91,7 +80,7 @@ export async function advance(msg: ProvisioningMessage, deps: WorkflowDeps): Pro
     });
   }
   const blueprint = getBlueprint(cluster.engine);
-  if (!blueprint) {
+  if (!blueprint && op.type !== 'DELETE') {
     return fail(deps, op, {
       code: 'UNSUPPORTED_ENGINE',
       message: `No blueprint for engine ${cluster.engine}`,
@@ -101,7 +90,7 @@ export async function advance(msg: ProvisioningMessage, deps: WorkflowDeps): Pro
   const placement = cluster.placement ?? place(cluster.clusterId, deps.eksClusters);
   if (op.status === 'QUEUED') {
     try {
-      await store.startOperation(op, 'PROVISIONING', placement, now.toISOString());
+      await store.startOperation(op, WORKING_STATUS[op.type], placement, now.toISOString());
     } catch (e) {
       if (e instanceof StaleStateError) return 'ignored'; // another delivery claimed it
       throw e;
@@ -111,6 +100,8 @@ export async function advance(msg: ProvisioningMessage, deps: WorkflowDeps): Pro
 
   const spec = specOf(cluster);
   try {
+    if (op.type === 'DELETE') return await runDeleteStep(deps, op, cluster, placement, msg);
+    if (!blueprint) throw new PermanentFailureError('UNSUPPORTED_ENGINE', `No blueprint for engine ${cluster.engine}`);
     return await runStep(deps, blueprint, op, spec, placement, msg);
   } catch (e) {
     const failure = deps.classify(e);
@@ -135,6 +126,38 @@ export async function advance(msg: ProvisioningMessage, deps: WorkflowDeps): Pro
     }
     return fail(deps, op, { code: 'KUBERNETES_REJECTED', message: failure.message });
   }
+}
+
+const WORKING_STATUS = { CREATE: 'PROVISIONING', UPDATE: 'UPDATING', DELETE: 'DELETING' } as const;
+
+/**
+ * DELETE: delete the cluster's namespace (Kubernetes removes everything in it), confirm it is
+ * gone, then forget the cluster. Nothing Stratus created lives outside that namespace.
+ */
+async function runDeleteStep(
+  deps: WorkflowDeps,
+  op: OperationRecord,
+  cluster: ClusterRecord,
+  placement: string,
+  msg: ProvisioningMessage,
+): Promise<Outcome> {
+  const kube = await deps.kube(placement);
+  const namespace = namespaceOf(cluster.clusterId);
+  if (op.step === 'APPLY') {
+    await kube.deleteNamespace(namespace);
+    await deps.store.setStep(op, 'WAIT_READY', deps.now().toISOString());
+    await deps.requeue({ ...msg, reason: 'poll', attempt: 0 }, backoffSeconds(0, deps.pollBaseSeconds, POLL_CAP_SECONDS));
+    return 'polling';
+  }
+  const live = await kube.get({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+  if (!live) {
+    await deps.store.completeDeletion(op, cluster, deps.now().toISOString());
+    deps.logger.info('deleted', { operationId: op.operationId, clusterId: cluster.clusterId });
+    return 'succeeded';
+  }
+  const attempt = msg.reason === 'poll' ? msg.attempt + 1 : 0;
+  await deps.requeue({ ...msg, reason: 'poll', attempt }, backoffSeconds(attempt, deps.pollBaseSeconds, POLL_CAP_SECONDS));
+  return 'polling';
 }
 
 async function runStep(

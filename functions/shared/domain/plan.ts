@@ -1,7 +1,7 @@
 import { engineNames, getBlueprint } from '../engines/registry.js';
 import { ProblemError, ValidationError } from '../errors.js';
 import { newId } from '../ids.js';
-import type { CreateClusterRequest } from '../schemas/api.js';
+import type { CreateClusterRequest, UpdateClusterRequest } from '../schemas/api.js';
 import { fieldIssues } from '../schemas/api.js';
 import type { ClusterRecord, OperationRecord } from './records.js';
 import { SIZES } from './sizes.js';
@@ -25,7 +25,7 @@ export interface PlanContext {
  */
 export function planCreate(
   req: CreateClusterRequest,
-  ctx: PlanContext,
+  ctx: PlanContext & { requestedBy?: string },
 ): { cluster: ClusterRecord; operation: OperationRecord } {
   if (!ctx.regions.includes(req.region)) {
     throw new ProblemError('INVALID_REGION', `region must be one of: ${ctx.regions.join(', ')}`, {
@@ -102,6 +102,183 @@ export function planCreate(
     createdAt: now,
     updatedAt: now,
     deadline: new Date(ctx.now.getTime() + CREATE_DEADLINE_MS).toISOString(),
+    nodeDelta: req.nodes,
+    ...(ctx.requestedBy ? { requestedBy: ctx.requestedBy } : {}),
   };
   return { cluster, operation };
+}
+
+/** How long UPDATE and DELETE may take. */
+export const UPDATE_DEADLINE_MS = 30 * 60 * 1000;
+export const DELETE_DEADLINE_MS = 20 * 60 * 1000;
+
+/** Mutations are only accepted by the cluster's home region (docs/decisions.md D8). */
+export function assertHomeRegion(cluster: Pick<ClusterRecord, 'region'>, homeRegion: string): void {
+  if (cluster.region !== homeRegion) {
+    throw new ProblemError(
+      'WRONG_REGION',
+      `This cluster lives in ${cluster.region}; send changes to the ${cluster.region} API (this is ${homeRegion})`,
+      { region: cluster.region },
+    );
+  }
+}
+
+/** At most one operation per cluster: name the one in progress. */
+export function assertIdle(cluster: ClusterRecord): void {
+  if (cluster.activeOperationId) {
+    throw new ProblemError(
+      'CLUSTER_BUSY',
+      `Operation ${cluster.activeOperationId} is in progress on this cluster; wait for it or cancel it`,
+      { operationId: cluster.activeOperationId },
+    );
+  }
+  if (cluster.status === 'DELETED' || cluster.status === 'DELETING') {
+    throw new ProblemError('CLUSTER_NOT_READY', `The cluster is ${cluster.status}`);
+  }
+}
+
+export type UpdatePlan =
+  | { readonly kind: 'metadata'; readonly cluster: ClusterRecord }
+  | { readonly kind: 'operation'; readonly cluster: ClusterRecord; readonly operation: OperationRecord };
+
+function newOperation(
+  cluster: ClusterRecord,
+  type: OperationRecord['type'],
+  ctx: PlanContext & { requestedBy: string },
+  deadlineMs: number,
+  targetGeneration: number,
+): OperationRecord {
+  const now = ctx.now.toISOString();
+  return {
+    tenantId: cluster.tenantId,
+    operationId: newId('op', ctx.now.getTime()),
+    clusterId: cluster.clusterId,
+    region: cluster.region,
+    type,
+    status: 'QUEUED',
+    step: 'APPLY',
+    statusVersion: 1,
+    targetGeneration,
+    correlationId: ctx.correlationId,
+    createdAt: now,
+    updatedAt: now,
+    deadline: new Date(ctx.now.getTime() + deadlineMs).toISOString(),
+    requestedBy: ctx.requestedBy,
+    previous: {
+      nodes: cluster.nodes,
+      sizeName: cluster.sizeName,
+      size: cluster.size,
+      version: cluster.version,
+      settings: cluster.settings,
+      generation: cluster.generation,
+      status: cluster.status,
+    },
+  };
+}
+
+/**
+ * A PATCH: scale, resize, upgrade, engine settings (an UPDATE operation, a new generation), or
+ * only deletion protection (applied at once, no operation). Refuses storage shrink, forbidden
+ * version changes, invalid settings and requests that change nothing.
+ */
+export function planUpdate(
+  cluster: ClusterRecord,
+  req: UpdateClusterRequest,
+  ctx: PlanContext & { requestedBy: string },
+): UpdatePlan {
+  assertHomeRegion(cluster, ctx.homeRegion);
+  const blueprint = getBlueprint(cluster.engine);
+  if (!blueprint) throw new ProblemError('UNSUPPORTED_ENGINE', `engine ${cluster.engine} is no longer supported`);
+
+  const nodes = req.nodes ?? cluster.nodes;
+  const sizeName = req.size ?? cluster.sizeName;
+  const size = SIZES[sizeName];
+  if (size.storageGiB < cluster.size.storageGiB) {
+    throw new ProblemError(
+      'STORAGE_SHRINK_NOT_ALLOWED',
+      `size ${sizeName} has ${size.storageGiB} GiB of storage per node, less than the ${cluster.size.storageGiB} GiB of ${cluster.sizeName}; storage can only grow`,
+    );
+  }
+  const version = req.version ?? cluster.version;
+  if (version !== cluster.version) {
+    if (!blueprint.versions.includes(version)) {
+      throw new ProblemError('UNSUPPORTED_VERSION', `${cluster.engine} version must be one of: ${blueprint.versions.join(', ')}`, {
+        versions: blueprint.versions,
+      });
+    }
+    const refusal = blueprint.checkUpgrade(cluster.version, version);
+    if (refusal) throw new ProblemError('UPGRADE_NOT_ALLOWED', refusal);
+  }
+  let settings = cluster.settings;
+  if (req.settings) {
+    const parsed = blueprint.settingsSchema.safeParse({ ...cluster.settings, ...req.settings });
+    if (!parsed.success) {
+      throw new ValidationError(
+        fieldIssues(parsed.error).map((i) => ({ path: i.path ? `settings.${i.path}` : 'settings', message: i.message })),
+      );
+    }
+    settings = parsed.data;
+  }
+
+  const specChanged =
+    nodes !== cluster.nodes ||
+    sizeName !== cluster.sizeName ||
+    version !== cluster.version ||
+    JSON.stringify(settings) !== JSON.stringify(cluster.settings);
+  const protectionChanged =
+    req.deletionProtection !== undefined && req.deletionProtection !== cluster.deletionProtection;
+  if (!specChanged && !protectionChanged) {
+    throw new ProblemError('NO_CHANGES', 'Every field sent already has that value');
+  }
+  const now = ctx.now.toISOString();
+  const deletionProtection = req.deletionProtection ?? cluster.deletionProtection;
+  if (!specChanged) {
+    return { kind: 'metadata', cluster: { ...cluster, deletionProtection, updatedAt: now } };
+  }
+  assertIdle(cluster);
+  if (cluster.status !== 'READY' && cluster.status !== 'FAILED') {
+    throw new ProblemError('CLUSTER_NOT_READY', `The cluster is ${cluster.status}; it can change once READY`);
+  }
+  const operation = {
+    ...newOperation(cluster, 'UPDATE', ctx, UPDATE_DEADLINE_MS, cluster.generation + 1),
+    nodeDelta: nodes - cluster.nodes,
+  };
+  return {
+    kind: 'operation',
+    operation,
+    cluster: {
+      ...cluster,
+      nodes,
+      sizeName,
+      size,
+      version,
+      settings,
+      deletionProtection,
+      generation: cluster.generation + 1,
+      status: 'UPDATING',
+      statusVersion: cluster.statusVersion + 1,
+      activeOperationId: operation.operationId,
+      updatedAt: now,
+    },
+  };
+}
+
+/** A DELETE: refused while another operation runs or deletion protection is on. */
+export function planDelete(
+  cluster: ClusterRecord,
+  ctx: PlanContext & { requestedBy: string },
+): { cluster: ClusterRecord; operation: OperationRecord } {
+  assertHomeRegion(cluster, ctx.homeRegion);
+  assertIdle(cluster);
+  if (cluster.deletionProtection) {
+    throw new ProblemError(
+      'DELETION_PROTECTED',
+      'Deletion protection is on: PATCH {"deletionProtection": false} first',
+    );
+  }
+  const operation = newOperation(cluster, 'DELETE', ctx, DELETE_DEADLINE_MS, cluster.generation);
+  return {
+    operation,
+    cluster: { ...cluster, status: 'DELETING', activeOperationId: operation.operationId, updatedAt: ctx.now.toISOString() },
+  };
 }

@@ -31,6 +31,17 @@ export interface ClusterRecord {
   readonly updatedAt: string;
 }
 
+/** The spec fields an UPDATE changes, kept on the operation so a cancel can restore them. */
+export interface SpecSnapshot {
+  readonly nodes: number;
+  readonly sizeName: SizeName;
+  readonly size: NodeSize;
+  readonly version: string;
+  readonly settings: Record<string, unknown>;
+  readonly generation: number;
+  readonly status: ClusterStatus;
+}
+
 export interface OperationError {
   readonly code: string;
   readonly message: string;
@@ -55,4 +66,10 @@ export interface OperationRecord {
   readonly finishedAt?: string;
   readonly deadline: string;
   readonly error?: OperationError;
+  /** The key that asked for it (audit). */
+  readonly requestedBy?: string;
+  /** UPDATE and DELETE: the cluster as it was, for cancel. */
+  readonly previous?: SpecSnapshot;
+  /** Node count change this operation reserved in the tenant's quota. */
+  readonly nodeDelta?: number;
 }

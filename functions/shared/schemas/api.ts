@@ -29,6 +29,69 @@ export const CreateClusterRequestSchema = z.strictObject({
 });
 export type CreateClusterRequest = z.infer<typeof CreateClusterRequestSchema>;
 
+/** PATCH: every field optional, at least one; unknown fields refused. */
+export const UpdateClusterRequestSchema = z
+  .strictObject({
+    nodes: z.int().min(1).max(MAX_NODES).optional(),
+    size: z.enum(SIZE_NAMES).optional(),
+    version: z.string().min(1).max(40).optional(),
+    settings: z.record(z.string().max(100), z.unknown()).optional(),
+    deletionProtection: z.boolean().optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, { message: 'send at least one of: nodes, size, version, settings, deletionProtection' });
+export type UpdateClusterRequest = z.infer<typeof UpdateClusterRequestSchema>;
+
+const limitParam = z.coerce.number().int().min(1).max(100).default(20);
+
+export const ListClustersQuerySchema = z.strictObject({
+  limit: limitParam,
+  nextToken: z.string().max(2048).optional(),
+  region: z.string().max(40).optional(),
+  engine: z.string().max(40).optional(),
+  status: z.enum(CLUSTER_STATUSES).optional(),
+});
+export type ListClustersQuery = z.infer<typeof ListClustersQuerySchema>;
+
+export const PageQuerySchema = z.strictObject({
+  limit: limitParam,
+  nextToken: z.string().max(2048).optional(),
+});
+
+export const DryRunQuerySchema = z.strictObject({
+  dryRun: z.enum(['true', 'false']).optional(),
+});
+
+export const API_KEY_ROLES = ['admin', 'editor', 'viewer'] as const;
+export const CreateApiKeyRequestSchema = z.strictObject({
+  name: z.string().min(1).max(100),
+  role: z.enum(API_KEY_ROLES),
+  /** When the key stops working; at most a year ahead. */
+  expiresAt: z.iso.datetime().optional(),
+});
+export type CreateApiKeyRequest = z.infer<typeof CreateApiKeyRequestSchema>;
+
+export const ApiKeySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: z.enum(API_KEY_ROLES),
+  createdAt: z.iso.datetime(),
+  expiresAt: z.iso.datetime().optional(),
+  revokedAt: z.iso.datetime().optional(),
+  /** Only in the response that creates the key: it is never shown again. */
+  secret: z.string().optional(),
+});
+
+export const ConnectionSchema = z.object({
+  clusterId: z.string(),
+  endpoint: z.string(),
+  host: z.string(),
+  port: z.int(),
+  /** Where the credential lives; its value is revealed only to admins, and audited. */
+  credential: z.object({ secretName: z.string(), key: z.string() }).optional(),
+});
+
+export const RevealedConnectionSchema = ConnectionSchema.extend({ secret: z.string() });
+
 export const ClusterSchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -66,6 +129,17 @@ export const OperationSchema = z.object({
 });
 export type Operation = z.infer<typeof OperationSchema>;
 
+export const CreateClusterResponseSchema = z.object({ cluster: ClusterSchema, operation: OperationSchema });
+export const ClusterListSchema = z.object({ items: z.array(ClusterSchema), nextToken: z.string().optional() });
+export const OperationListSchema = z.object({ items: z.array(OperationSchema), nextToken: z.string().optional() });
+export const ApiKeyListSchema = z.object({ items: z.array(ApiKeySchema), nextToken: z.string().optional() });
+export const DryRunResponseSchema = z.object({
+  dryRun: z.literal(true),
+  /** What would happen: the operation type that would be queued, or the change applied at once. */
+  outcome: z.enum(['CREATE', 'UPDATE', 'DELETE', 'METADATA_UPDATE', 'CANCEL']),
+  cluster: ClusterSchema.optional(),
+});
+
 export const ProblemSchema = z.object({
   type: z.string(),
   title: z.string(),
@@ -74,6 +148,7 @@ export const ProblemSchema = z.object({
   detail: z.string().optional(),
   instance: z.string().optional(),
   errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  operationId: z.string().optional(),
 });
 export type Problem = z.infer<typeof ProblemSchema>;
 

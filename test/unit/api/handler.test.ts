@@ -54,13 +54,19 @@ describe('Function: api', () => {
       expect(res.headers?.location).toBe(`/v1/operations/${body.operation.id}`);
       expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
       const tx = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-      expect(tx.map((i) => i.Put?.Item?.sk)).toEqual([
+      const puts = tx.filter((i) => i.Put);
+      expect(puts.map((i) => i.Put?.Item?.sk)).toEqual([
         'CLUSTERNAME#vectors',
         `CLUSTER#${body.cluster.id}`,
         `OPERATION#${body.operation.id}`,
       ]);
-      expect(tx.every((i) => i.Put?.ConditionExpression === 'attribute_not_exists(pk)')).toBe(true);
-      expect(tx.every((i) => i.Put?.Item?.pk === `TENANT#${TENANT}`)).toBe(true);
+      expect(puts.every((i) => i.Put?.ConditionExpression === 'attribute_not_exists(pk)')).toBe(true);
+      expect(puts.every((i) => i.Put?.Item?.pk === `TENANT#${TENANT}`)).toBe(true);
+      // The tenant's quota is reserved in the same transaction, conditionally.
+      const quota = tx.find((i) => i.Update)?.Update;
+      expect(quota?.Key).toEqual({ pk: `TENANT#${TENANT}`, sk: '#TENANT' });
+      expect(quota?.ConditionExpression).toContain('nodeHeadroom >= :needN');
+      expect(quota?.ExpressionAttributeValues).toMatchObject({ ':needC': 1, ':needN': 1 });
     });
 
     it('answers 409 CLUSTER_NAME_TAKEN when the name guard exists', async () => {
@@ -68,7 +74,7 @@ describe('Function: api', () => {
         new TransactionCanceledException({
           message: 'cancelled',
           $metadata: {},
-          CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }, { Code: 'None' }],
+          CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }, { Code: 'None' }, { Code: 'None' }],
         }),
       );
       const res = await create(validBody);

@@ -84,6 +84,7 @@ function setup(op: OperationRecord, c: ClusterRecord | undefined, live: Array<Ku
       applied.push(objects);
     }),
     get: vi.fn(async (ref) => (ref.kind === 'Secret' ? undefined : live.shift())),
+    deleteNamespace: vi.fn(async () => 'deleted' as const),
   };
   const requeue = vi.fn(async () => undefined);
   const deps: WorkflowDeps = {

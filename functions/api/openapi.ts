@@ -1,0 +1,98 @@
+import * as z from 'zod';
+import { ERROR_CODES } from '../shared/errors.js';
+import { ProblemSchema } from '../shared/schemas/api.js';
+import { ROUTES, type RouteDef } from './routes.js';
+
+type Json = Record<string, unknown>;
+
+function schema(s: z.ZodType, io: 'input' | 'output'): Json {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(s, { io, unrepresentable: 'any' }) as Json;
+  return rest;
+}
+
+/** Query parameters of a route, one OpenAPI parameter per property of its (object) schema. */
+function queryParameters(def: RouteDef): Json[] {
+  if (!def.query) return [];
+  const js = schema(def.query, 'input') as { properties?: Record<string, Json>; required?: string[] };
+  return Object.entries(js.properties ?? {}).map(([name, s]) => ({
+    name,
+    in: 'query',
+    required: js.required?.includes(name) ?? false,
+    schema: s,
+  }));
+}
+
+function pathParameters(path: string): Json[] {
+  return [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+}
+
+const COMMON_ERRORS = ['VALIDATION_FAILED', 'MALFORMED_JSON', 'UNAUTHENTICATED', 'FORBIDDEN_ROLE', 'INTERNAL'];
+
+/**
+ * The OpenAPI 3.1 document, generated from the same route table and zod schemas that validate
+ * requests, so the document and the behaviour cannot drift.
+ */
+export function openApiDocument(serverUrl = '/'): Json {
+  const paths: Record<string, Record<string, Json>> = {};
+  for (const def of ROUTES) {
+    const codes = def.role === 'public' ? [] : [...COMMON_ERRORS, ...def.errors];
+    const errorStatuses = [...new Set(codes.map((c) => ERROR_CODES[c as keyof typeof ERROR_CODES]?.status).filter(Boolean))];
+    const responses: Record<string, Json> = {};
+    for (const [status, r] of Object.entries(def.responses)) {
+      responses[status] = {
+        description: r.description,
+        ...(r.schema ? { content: { 'application/json': { schema: schema(r.schema, 'output') } } } : {}),
+      };
+    }
+    for (const status of errorStatuses) {
+      responses[String(status)] = {
+        description: codes.filter((c) => ERROR_CODES[c as keyof typeof ERROR_CODES]?.status === status).join(', '),
+        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+      };
+    }
+    const parameters = [
+      ...pathParameters(def.path),
+      ...queryParameters(def),
+      ...(def.mutation
+        ? [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,255}$' } }]
+        : []),
+      { name: 'X-Correlation-Id', in: 'header', required: false, schema: { type: 'string' } },
+    ];
+    paths[def.path] ??= {};
+    (paths[def.path] as Record<string, Json>)[def.method.toLowerCase()] = {
+      operationId: `${def.method.toLowerCase()}${def.path.replace(/[{}]/g, '').replace(/[/.-](\w)/g, (_, c: string) => c.toUpperCase())}`,
+      summary: def.summary,
+      description: def.role === 'public' ? 'No authentication.' : `Requires the ${def.role} role (or higher).`,
+      ...(def.role === 'public' ? { security: [] } : {}),
+      parameters,
+      ...(def.body
+        ? { requestBody: { required: true, content: { 'application/json': { schema: schema(def.body, 'input') } } } }
+        : {}),
+      responses,
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Stratus API',
+      version: '1.0.0',
+      description:
+        'Database clusters on Amazon EKS. Mutations answer 202 with an operation to poll. Errors are RFC 9457 problem documents with a stable `code`.',
+    },
+    servers: [{ url: serverUrl }],
+    security: [{ bearer: [] }],
+    paths,
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key: Authorization: Bearer <key>' } },
+      schemas: {
+        Problem: {
+          ...schema(ProblemSchema, 'output'),
+          properties: {
+            ...(schema(ProblemSchema, 'output').properties as Json),
+            code: { type: 'string', enum: Object.keys(ERROR_CODES) },
+          },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,71 @@
+import { hashApiKey, newApiKeySecret } from '../../shared/domain/apikeys.js';
+import { ProblemError, ValidationError } from '../../shared/errors.js';
+import { newId } from '../../shared/ids.js';
+import type { CreateApiKeyRequest } from '../../shared/schemas/api.js';
+import type { ApiKeyRecord } from '../../shared/store/store.js';
+import type { ApiResponse } from '../http.js';
+import { decodePageToken, encodePageToken } from '../page-token.js';
+import { pathId, type RequestContext } from '../routes.js';
+
+const MAX_KEY_LIFETIME_MS = 366 * 24 * 3600 * 1000;
+
+function keyDto(k: ApiKeyRecord) {
+  return {
+    id: k.keyId,
+    name: k.name ?? '',
+    role: k.role,
+    createdAt: k.createdAt,
+    ...(k.expiresAt ? { expiresAt: k.expiresAt } : {}),
+    ...(k.revokedAt ? { revokedAt: k.revokedAt } : {}),
+  };
+}
+
+export async function createApiKey(ctx: RequestContext): Promise<ApiResponse> {
+  const req = ctx.body as CreateApiKeyRequest;
+  if (req.expiresAt) {
+    const at = Date.parse(req.expiresAt);
+    if (at <= ctx.now.getTime() || at > ctx.now.getTime() + MAX_KEY_LIFETIME_MS) {
+      throw new ValidationError([{ path: 'expiresAt', message: 'must be in the future and at most a year ahead' }]);
+    }
+  }
+  const key: ApiKeyRecord = {
+    keyId: newId('key', ctx.now.getTime()),
+    tenantId: ctx.principal.tenantId,
+    name: req.name,
+    role: req.role,
+    createdAt: ctx.now.toISOString(),
+    ...(req.expiresAt ? { expiresAt: new Date(req.expiresAt).toISOString() } : {}),
+  };
+  if (ctx.dryRun) return { status: 200, body: { dryRun: true, outcome: 'CREATE' } };
+  const secret = newApiKeySecret();
+  const response: ApiResponse = { status: 201, body: { ...keyDto(key), secret } };
+  // A replay must not hand the secret out again, and the table never holds it: store it redacted.
+  const record = ctx.idempotency.record(response, (body) => ({ ...(body as object), secret: undefined }));
+  await ctx.store.createApiKey(hashApiKey(secret), key, record);
+  return response;
+}
+
+export async function listApiKeys(ctx: RequestContext): Promise<ApiResponse> {
+  const q = ctx.query as { limit: number; nextToken?: string };
+  const scope = JSON.stringify(['api-keys', ctx.principal.tenantId]);
+  const start = q.nextToken ? await decodePageToken(q.nextToken, scope) : undefined;
+  const page = await ctx.store.listApiKeys(ctx.principal.tenantId, q.limit, start);
+  return {
+    status: 200,
+    body: {
+      items: page.items.map(keyDto),
+      ...(page.lastKey ? { nextToken: await encodePageToken(page.lastKey, scope) } : {}),
+    },
+  };
+}
+
+export async function revokeApiKey(ctx: RequestContext): Promise<ApiResponse> {
+  const keyId = pathId(ctx, 'keyId', 'key', 'API_KEY_NOT_FOUND');
+  const key = await ctx.store.findApiKey(ctx.principal.tenantId, keyId);
+  if (!key) throw new ProblemError('API_KEY_NOT_FOUND');
+  if (ctx.dryRun) return { status: 200, body: { dryRun: true, outcome: 'DELETE' } };
+  const now = ctx.now.toISOString();
+  const response: ApiResponse = { status: 200, body: keyDto({ ...key, revokedAt: key.revokedAt ?? now }) };
+  await ctx.store.revokeApiKey(key, now, ctx.idempotency.record(response));
+  return response;
+}

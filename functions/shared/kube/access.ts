@@ -1,0 +1,31 @@
+import { type KubeClient, createKubeClient } from './client.js';
+import { eksKubeConfigProvider, fileKubeConfigProvider, type KubeConfigProvider } from './provider.js';
+
+/** Kubernetes access for a function: one client per EKS cluster and credential. */
+export interface KubeAccess {
+  client(eksCluster: string): Promise<KubeClient>;
+  /** Drops cached credentials after a 401, so the next call builds a fresh token. */
+  invalidate(eksCluster: string): void;
+}
+
+/**
+ * `eks`: endpoint and CA from DescribeCluster and an IAM token (in AWS); `kubeconfig`: a
+ * kubeconfig file (the local runtime's stand-in, or a real cluster). Clients are reused while
+ * the provider returns the same config object, so discovery results survive across invocations.
+ */
+export function kubeAccess(opts: { auth: 'eks' | 'kubeconfig'; region: string; kubeconfig?: string }): KubeAccess {
+  const provider: KubeConfigProvider =
+    opts.auth === 'eks' ? eksKubeConfigProvider({ region: opts.region }) : fileKubeConfigProvider(opts.kubeconfig);
+  const clients = new Map<string, { config: unknown; client: KubeClient }>();
+  return {
+    async client(eksCluster) {
+      const config = await provider.get(eksCluster);
+      const cached = clients.get(eksCluster);
+      if (cached && cached.config === config) return cached.client;
+      const client = createKubeClient(config);
+      clients.set(eksCluster, { config, client });
+      return client;
+    },
+    invalidate: (eksCluster) => provider.invalidate(eksCluster),
+  };
+}
