@@ -35,8 +35,10 @@ export class QueueTrigger {
 
   constructor(private readonly o: QueueTriggerOptions) {}
 
+  /** Starts polling; after `stop()`, starts again (tests pause a consumer this way). */
   start(): void {
-    for (let i = 0; i < this.o.concurrency; i++) this.loops.push(this.run());
+    this.stopped = false;
+    this.loops = Array.from({ length: this.o.concurrency }, () => this.run());
   }
 
   async stop(): Promise<void> {
