@@ -39,4 +39,4 @@ async function recordHandler(record: DynamoDBRecord): Promise<void> {
 }
 
 export const handler = async (event: DynamoDBStreamEvent, context: Context) =>
-  processPartialResponse(event, recordHandler, processor, { context });
+  processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false });

@@ -8,8 +8,8 @@ import { kubeAccess } from '../shared/kube/access.js';
 import { classifyKubeError } from '../shared/kube/errors.js';
 import { createLogger } from '../shared/logger.js';
 import { type ProvisioningMessage, ProvisioningMessageSchema } from '../shared/schemas/messages.js';
-import { QUEUES } from '../topology.js';
 import { Store } from '../shared/store/store.js';
+import { QUEUES } from '../topology.js';
 import { advance, type WorkflowDeps } from './workflow.js';
 
 const tableName = getStringFromEnv({ key: 'TABLE_NAME' });
@@ -29,7 +29,11 @@ const maxReceiveCount = QUEUES.provisioning.maxReceiveCount;
 const logger = createLogger('stratus-provisioner');
 const sqs = sqsClient();
 const store = new Store(documentClient(), tableName);
-const kube = kubeAccess({ auth: kubeAuth, region, ...(process.env.KUBECONFIG ? { kubeconfig: process.env.KUBECONFIG } : {}) });
+const kube = kubeAccess({
+  auth: kubeAuth,
+  region,
+  ...(process.env.KUBECONFIG ? { kubeconfig: process.env.KUBECONFIG } : {}),
+});
 const processor = new BatchProcessor(EventType.SQS);
 
 const deps: WorkflowDeps = {
@@ -79,10 +83,13 @@ async function failDelivery(message: ProvisioningMessage, error: unknown): Promi
   if (!op || op.status === 'SUCCEEDED' || op.status === 'FAILED' || op.status === 'CANCELLED') return;
   await store.failOperation(
     op,
-    { code: 'DELIVERY_FAILED', message: `The provisioner failed ${maxReceiveCount} times: ${(error as Error).message}`.slice(0, 500) },
+    {
+      code: 'DELIVERY_FAILED',
+      message: `The provisioner failed ${maxReceiveCount} times: ${(error as Error).message}`.slice(0, 500),
+    },
     new Date().toISOString(),
   );
 }
 
 export const handler = async (event: SQSEvent, context: Context) =>
-  processPartialResponse(event, recordHandler, processor, { context });
+  processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false });
