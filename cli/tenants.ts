@@ -18,8 +18,12 @@ function storeFor(local: boolean, region: string | undefined): Store {
   const config = parseConfig(cdk.context.stratus);
   let client: DynamoDBClient;
   if (local) {
-    const state = JSON.parse(readFileSync('.stratus/local.json', 'utf8')) as { dynamodbEndpoint?: string; region: string };
-    if (!state.dynamodbEndpoint) throw new Error('.stratus/local.json has no dynamodbEndpoint: is `npm start` running?');
+    const state = JSON.parse(readFileSync('.stratus/local.json', 'utf8')) as {
+      dynamodbEndpoint?: string;
+      region: string;
+    };
+    if (!state.dynamodbEndpoint)
+      throw new Error('.stratus/local.json has no dynamodbEndpoint: is `npm start` running?');
     client = new DynamoDBClient({
       endpoint: state.dynamodbEndpoint,
       region: state.region,
@@ -33,7 +37,8 @@ function storeFor(local: boolean, region: string | undefined): Store {
 
 const positive = (name: string, v: string | undefined, fallback?: number): number => {
   const n = v === undefined ? fallback : Number(v);
-  if (n === undefined || !Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer`);
+  if (n === undefined || !Number.isInteger(n) || n < 0)
+    throw new Error(`--${name} must be a non-negative integer`);
   return n;
 };
 
@@ -52,12 +57,15 @@ export async function run(args: string[]): Promise<void> {
   });
   const store = storeFor(values.local ?? false, values.region);
   if (command === 'create') {
-    if (!values.name || values.name.length > 100) throw new Error('--name is required (at most 100 characters)');
+    if (!values.name || values.name.length > 100)
+      throw new Error('--name is required (at most 100 characters)');
     const t = await createTenant(store, values.name, {
       maxClusters: positive('max-clusters', values['max-clusters'], DEFAULT_QUOTAS.maxClusters),
       maxNodes: positive('max-nodes', values['max-nodes'], DEFAULT_QUOTAS.maxNodes),
     });
-    console.log(JSON.stringify({ tenantId: t.tenantId, keyId: t.keyId, role: 'admin', apiKey: t.apiKey }, null, 2));
+    console.log(
+      JSON.stringify({ tenantId: t.tenantId, keyId: t.keyId, role: 'admin', apiKey: t.apiKey }, null, 2),
+    );
     console.error('The API key is shown once: store it now.');
     return;
   }

@@ -20,6 +20,8 @@ export type EnvSource =
   | { readonly ref: 'regions' }
   | { readonly ref: 'eksClusters' }
   | { readonly ref: 'kubeAuth' }
+  /** The secret that signs pagination tokens (its ARN in AWS; the local runtime sets the key itself). */
+  | { readonly ref: 'pageTokenSecret' }
   | { readonly value: string };
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -48,6 +50,14 @@ export type Trigger =
       readonly batchSize: number;
       readonly maxBatchingWindowSeconds: number;
       readonly maxConcurrency: number;
+    }
+  | {
+      readonly type: 'schedule';
+      /**
+       * Runs every `everyMinutes` minutes: an EventBridge schedule rule in AWS, a timer locally.
+       * Runs may overlap if one outlasts the interval, so the function must be idempotent.
+       */
+      readonly everyMinutes: number;
     };
 
 export interface FunctionDef {
@@ -70,7 +80,10 @@ export type Permission =
   | 'queue:send'
   | 'bus:put'
   | 'eks:describe'
-  | 'eks:access';
+  | 'eks:access'
+  /** Read Secrets in Stratus namespaces (connection reveal): a Kubernetes group, no EKS policy. */
+  | 'eks:read-secrets'
+  | 'secret:page-token';
 
 export interface QueueDef {
   /** Visibility timeout: at least 6x the consumer's timeout, as AWS recommends. */
@@ -138,8 +151,14 @@ export const FUNCTIONS = {
         ],
       },
     ],
-    environment: { ...commonEnv, STRATUS_REGIONS: { ref: 'regions' } },
-    permissions: ['table:read', 'table:write'],
+    environment: {
+      ...commonEnv,
+      STRATUS_REGIONS: { ref: 'regions' },
+      PAGE_TOKEN_SECRET_ARN: { ref: 'pageTokenSecret' },
+      EKS_CLUSTERS: { ref: 'eksClusters' },
+      KUBE_AUTH: { ref: 'kubeAuth' },
+    },
+    permissions: ['table:read', 'table:write', 'secret:page-token', 'eks:describe', 'eks:read-secrets'],
   },
   dispatcher: {
     entry: 'functions/dispatcher/handler.ts',
@@ -213,6 +232,18 @@ export const FUNCTIONS = {
     ],
     environment: { ...commonEnv, EVENT_BUS_NAME: { ref: 'bus' } },
     permissions: ['bus:put'],
+  },
+  reconciler: {
+    entry: 'functions/reconciler/handler.ts',
+    handler: 'handler',
+    description:
+      'Scheduled: fails operations of this region that ran past their deadline (DEADLINE_EXCEEDED)',
+    memoryMb: 256,
+    // Shorter than the schedule interval, so runs rarely overlap (they may: every write is conditional).
+    timeoutSeconds: 50,
+    triggers: [{ type: 'schedule', everyMinutes: 1 }],
+    environment: { ...commonEnv },
+    permissions: ['table:read', 'table:write'],
   },
 } as const satisfies Record<string, FunctionDef>;
 

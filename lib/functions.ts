@@ -1,8 +1,16 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
+import {
+  type Alarm,
+  ComparisonOperator,
+  type IAlarmAction,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { CfnAccessEntry } from 'aws-cdk-lib/aws-eks';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
   ApplicationLogLevel,
@@ -18,6 +26,7 @@ import {
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import {
   type EnvSource,
@@ -81,6 +90,13 @@ export interface StratusFunctionsProps {
    * @default RetentionDays.ONE_MONTH
    */
   readonly logRetention?: RetentionDays;
+  /**
+   * Actions of the alarms on scheduled functions' errors (a reconciler that fails no longer
+   * enforces operation deadlines).
+   *
+   * @default - no action: the alarms are visible in CloudWatch only
+   */
+  readonly alarmActions?: readonly IAlarmAction[];
 }
 
 /**
@@ -90,6 +106,8 @@ export interface StratusFunctionsProps {
  */
 export class StratusFunctions extends Construct {
   private readonly functions = new Map<FunctionId, NodejsFunction>();
+  /** Alarms on the errors of scheduled functions, for dashboards or extra actions. */
+  public readonly alarms: Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: StratusFunctionsProps) {
     super(scope, id);
@@ -114,6 +132,24 @@ export class StratusFunctions extends Construct {
       this.grantPermissions(fnId, def, fn, props);
       for (const trigger of def.triggers) this.addTrigger(fnId, def, trigger, fn, props);
     }
+  }
+
+  private pageTokenKey?: Secret;
+
+  /** The HMAC key of pagination tokens: generated, never in the template or the environment. */
+  private pageTokenSecret(): Secret {
+    if (!this.pageTokenKey) {
+      this.pageTokenKey = new Secret(this, 'PageTokenKey', {
+        description: 'Stratus API: HMAC key of pagination tokens',
+        generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      });
+      Validations.of(this.pageTokenKey).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'An HMAC key for pagination tokens: rotating it only invalidates outstanding nextTokens (clients restart the listing); rotation is a manual runbook step, not automated.',
+      });
+    }
+    return this.pageTokenKey;
   }
 
   /** The function declared as `fnId` in topology.ts. */
@@ -212,6 +248,8 @@ export class StratusFunctions extends Construct {
         );
       case 'kubeAuth':
         return 'eks';
+      case 'pageTokenSecret':
+        return this.pageTokenSecret().secretArn;
     }
   }
 
@@ -262,6 +300,14 @@ export class StratusFunctions extends Construct {
         case 'eks:access':
           this.addAccessEntries(fnId, fn, props);
           break;
+        case 'eks:read-secrets':
+          // No EKS access policy: only the Kubernetes group, which the platform binds to a Role
+          // that reads Secrets in Stratus namespaces (docs/eks.md).
+          this.addAccessEntries(fnId, fn, props, { groups: ['stratus-secret-reader'], policy: false });
+          break;
+        case 'secret:page-token':
+          this.pageTokenSecret().grantRead(fn);
+          break;
       }
     }
   }
@@ -271,9 +317,14 @@ export class StratusFunctions extends Construct {
    * presigned-STS token authenticates (DESIGN.md section 4). Cluster scope because the
    * provisioner creates a namespace per database cluster: namespaces are not known in advance.
    */
-  private addAccessEntries(fnId: FunctionId, fn: NodejsFunction, props: StratusFunctionsProps): void {
+  private addAccessEntries(
+    fnId: FunctionId,
+    fn: NodejsFunction,
+    props: StratusFunctionsProps,
+    only?: { groups: string[]; policy: false },
+  ): void {
     const policyName = props.eksAccessPolicy ?? 'AmazonEKSAdminPolicy';
-    const kubernetesGroups = [...(props.eksKubernetesGroups ?? ['stratus-provisioner'])];
+    const kubernetesGroups = only?.groups ?? [...(props.eksKubernetesGroups ?? ['stratus-provisioner'])];
     const role = fn.role;
     if (role === undefined) throw new Error(`StratusFunctions: ${fnId} has no role to map into EKS.`);
     for (const cluster of props.eksClusters) {
@@ -282,12 +333,16 @@ export class StratusFunctions extends Construct {
         principalArn: role.roleArn,
         type: 'STANDARD',
         kubernetesGroups,
-        accessPolicies: [
-          {
-            policyArn: `arn:${Aws.PARTITION}:eks::aws:cluster-access-policy/${policyName}`,
-            accessScope: { type: 'cluster' },
-          },
-        ],
+        ...(only
+          ? {}
+          : {
+              accessPolicies: [
+                {
+                  policyArn: `arn:${Aws.PARTITION}:eks::aws:cluster-access-policy/${policyName}`,
+                  accessScope: { type: 'cluster' },
+                },
+              ],
+            }),
       });
     }
   }
@@ -333,6 +388,42 @@ export class StratusFunctions extends Construct {
             reportBatchItemFailures: true,
           }),
         );
+        return;
+      }
+      case 'schedule': {
+        if (!Number.isInteger(trigger.everyMinutes) || trigger.everyMinutes < 1) {
+          throw new Error(
+            `FUNCTIONS.${fnId}: a schedule trigger's everyMinutes must be a whole number of minutes, at least 1 (functions/topology.ts).`,
+          );
+        }
+        if (def.timeoutSeconds >= trigger.everyMinutes * 60) {
+          throw new Error(
+            `FUNCTIONS.${fnId}.timeoutSeconds (${def.timeoutSeconds}) must be shorter than its schedule (${trigger.everyMinutes} min), so runs do not pile up (functions/topology.ts).`,
+          );
+        }
+        const name = pascalCase(fnId);
+        // Schedule rules live on the default bus. No retries: a missed tick is covered by the next.
+        new Rule(this, `${name}Schedule`, {
+          description: `Runs ${fnId} every ${trigger.everyMinutes} minute(s) (functions/topology.ts)`,
+          schedule: Schedule.rate(Duration.minutes(trigger.everyMinutes)),
+          targets: [
+            new LambdaFunction(fn, { retryAttempts: 0, maxEventAge: Duration.minutes(trigger.everyMinutes) }),
+          ],
+        });
+        // Lambda retries failed asynchronous invocations twice by default; the next tick does that job.
+        fn.configureAsyncInvoke({ retryAttempts: 0 });
+        const alarm = fn
+          .metricErrors({ period: Duration.minutes(5), statistic: 'Sum' })
+          .createAlarm(this, `${name}ErrorsAlarm`, {
+            alarmDescription: `${fnId} runs failed (scheduled every ${trigger.everyMinutes} min): read its logs; see docs/operations.md.`,
+            threshold: 0,
+            comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluationPeriods: 3,
+            datapointsToAlarm: 2,
+            treatMissingData: TreatMissingData.NOT_BREACHING,
+          });
+        alarm.addAlarmAction(...(props.alarmActions ?? []));
+        this.alarms.push(alarm);
         return;
       }
     }

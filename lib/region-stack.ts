@@ -56,7 +56,7 @@ export class StratusRegionStack extends Stack {
     const regions = config.regions.map((r) => r.region);
 
     this.table = new StratusTable(this, 'Table', { stage: config.stage, regions });
-    this.queues = new StratusQueues(this, 'Queues', { alarmActions: props.alarmActions });
+    this.queues = new StratusQueues(this, 'Queues', { stage: config.stage, alarmActions: props.alarmActions });
     this.bus = new StratusEventBus(this, 'EventBus', { stage: config.stage });
     this.functions = new StratusFunctions(this, 'Functions', {
       regions,
@@ -65,6 +65,7 @@ export class StratusRegionStack extends Stack {
       queues: this.queues,
       bus: this.bus,
       eksAccessPolicy: props.eksAccessPolicy,
+      alarmActions: props.alarmActions,
     });
     this.api = new StratusApi(this, 'Api', { stage: config.stage, functions: this.functions });
 

@@ -44,7 +44,10 @@ export async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProx
       principal = await authenticate(store, header(event, 'authorization'), now);
       logger.appendKeys({ tenantId: principal.tenantId, correlationId });
       if (!allows(principal.role, def.role)) {
-        throw new ProblemError('FORBIDDEN_ROLE', `This needs the ${def.role} role; the key has ${principal.role}`);
+        throw new ProblemError(
+          'FORBIDDEN_ROLE',
+          `This needs the ${def.role} role; the key has ${principal.role}`,
+        );
       }
     }
     return toResult(await dispatch(def, event, principal, correlationId, now), correlationId);
@@ -78,7 +81,19 @@ async function dispatch(
   }
   const handle = await def.load();
   try {
-    return await handle({ event, principal: caller, store, correlationId, regions, homeRegion, now, body, query, dryRun, idempotency });
+    return await handle({
+      event,
+      principal: caller,
+      store,
+      correlationId,
+      regions,
+      homeRegion,
+      now,
+      body,
+      query,
+      dryRun,
+      idempotency,
+    });
   } catch (e) {
     if (e instanceof IdempotencyConflictError) return idempotency.resolveConflict(store, caller.tenantId);
     throw e;

@@ -9,7 +9,15 @@ const KEY = /^[A-Za-z0-9_.:-]{1,255}$/;
 /** The request's fingerprint: same key + same fingerprint = the same request. */
 export function requestHash(event: APIGatewayProxyEvent, body: unknown): string {
   return createHash('sha256')
-    .update(JSON.stringify([event.httpMethod, event.resource, event.pathParameters ?? {}, event.queryStringParameters ?? {}, canonical(body)]))
+    .update(
+      JSON.stringify([
+        event.httpMethod,
+        event.resource,
+        event.pathParameters ?? {},
+        event.queryStringParameters ?? {},
+        canonical(body),
+      ]),
+    )
     .digest('hex');
 }
 
@@ -17,7 +25,11 @@ export function requestHash(event: APIGatewayProxyEvent, body: unknown): string 
 function canonical(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(canonical);
   if (v && typeof v === 'object') {
-    return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, canonical(x)]));
+    return Object.fromEntries(
+      Object.entries(v as Record<string, unknown>)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, x]) => [k, canonical(x)]),
+    );
   }
   return v;
 }
@@ -26,7 +38,10 @@ export function idempotencyKey(event: APIGatewayProxyEvent): string | undefined 
   const key = header(event, 'idempotency-key');
   if (key === undefined) return undefined;
   if (!KEY.test(key)) {
-    throw new ProblemError('INVALID_HEADER', 'Idempotency-Key must be 1-255 characters: letters, digits, _ . : -');
+    throw new ProblemError(
+      'INVALID_HEADER',
+      'Idempotency-Key must be 1-255 characters: letters, digits, _ . : -',
+    );
   }
   return key;
 }
@@ -55,7 +70,10 @@ export class Idempotency {
   ) {}
 
   /** The record to commit with the mutation, or undefined without a key. `redact` removes what must not be stored. */
-  record(response: ApiResponse, redact: (body: unknown) => unknown = (b) => b): IdempotencyRecord | undefined {
+  record(
+    response: ApiResponse,
+    redact: (body: unknown) => unknown = (b) => b,
+  ): IdempotencyRecord | undefined {
     if (!this.key) return undefined;
     return {
       key: this.key,
@@ -72,7 +90,11 @@ export class Idempotency {
   /** After a lost race on the key: the winner's response (same request) or 422. */
   async resolveConflict(store: Store, tenantId: string): Promise<ApiResponse> {
     const winner = this.key ? await store.getIdempotency(tenantId, this.key) : undefined;
-    if (!winner) throw new ProblemError('CONCURRENT_MODIFICATION', 'A concurrent request with the same Idempotency-Key is in progress; retry');
+    if (!winner)
+      throw new ProblemError(
+        'CONCURRENT_MODIFICATION',
+        'A concurrent request with the same Idempotency-Key is in progress; retry',
+      );
     return replay(winner, this.hash);
   }
 }

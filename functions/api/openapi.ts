@@ -23,10 +23,21 @@ function queryParameters(def: RouteDef): Json[] {
 }
 
 function pathParameters(path: string): Json[] {
-  return [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+  return [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+    name: m[1],
+    in: 'path',
+    required: true,
+    schema: { type: 'string' },
+  }));
 }
 
-const COMMON_ERRORS = ['VALIDATION_FAILED', 'MALFORMED_JSON', 'UNAUTHENTICATED', 'FORBIDDEN_ROLE', 'INTERNAL'];
+const COMMON_ERRORS = [
+  'VALIDATION_FAILED',
+  'MALFORMED_JSON',
+  'UNAUTHENTICATED',
+  'FORBIDDEN_ROLE',
+  'INTERNAL',
+];
 
 /**
  * The OpenAPI 3.1 document, generated from the same route table and zod schemas that validate
@@ -36,7 +47,9 @@ export function openApiDocument(serverUrl = '/'): Json {
   const paths: Record<string, Record<string, Json>> = {};
   for (const def of ROUTES) {
     const codes = def.role === 'public' ? [] : [...COMMON_ERRORS, ...def.errors];
-    const errorStatuses = [...new Set(codes.map((c) => ERROR_CODES[c as keyof typeof ERROR_CODES]?.status).filter(Boolean))];
+    const errorStatuses = [
+      ...new Set(codes.map((c) => ERROR_CODES[c as keyof typeof ERROR_CODES]?.status).filter(Boolean)),
+    ];
     const responses: Record<string, Json> = {};
     for (const [status, r] of Object.entries(def.responses)) {
       responses[status] = {
@@ -46,7 +59,9 @@ export function openApiDocument(serverUrl = '/'): Json {
     }
     for (const status of errorStatuses) {
       responses[String(status)] = {
-        description: codes.filter((c) => ERROR_CODES[c as keyof typeof ERROR_CODES]?.status === status).join(', '),
+        description: codes
+          .filter((c) => ERROR_CODES[c as keyof typeof ERROR_CODES]?.status === status)
+          .join(', '),
         content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
       };
     }
@@ -54,7 +69,14 @@ export function openApiDocument(serverUrl = '/'): Json {
       ...pathParameters(def.path),
       ...queryParameters(def),
       ...(def.mutation
-        ? [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,255}$' } }]
+        ? [
+            {
+              name: 'Idempotency-Key',
+              in: 'header',
+              required: false,
+              schema: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,255}$' },
+            },
+          ]
         : []),
       { name: 'X-Correlation-Id', in: 'header', required: false, schema: { type: 'string' } },
     ];
@@ -62,11 +84,17 @@ export function openApiDocument(serverUrl = '/'): Json {
     (paths[def.path] as Record<string, Json>)[def.method.toLowerCase()] = {
       operationId: `${def.method.toLowerCase()}${def.path.replace(/[{}]/g, '').replace(/[/.-](\w)/g, (_, c: string) => c.toUpperCase())}`,
       summary: def.summary,
-      description: def.role === 'public' ? 'No authentication.' : `Requires the ${def.role} role (or higher).`,
+      description:
+        def.role === 'public' ? 'No authentication.' : `Requires the ${def.role} role (or higher).`,
       ...(def.role === 'public' ? { security: [] } : {}),
       parameters,
       ...(def.body
-        ? { requestBody: { required: true, content: { 'application/json': { schema: schema(def.body, 'input') } } } }
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: schema(def.body, 'input') } },
+            },
+          }
         : {}),
       responses,
     };
@@ -83,7 +111,9 @@ export function openApiDocument(serverUrl = '/'): Json {
     security: [{ bearer: [] }],
     paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key: Authorization: Bearer <key>' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'An API key: Authorization: Bearer <key>' },
+      },
       schemas: {
         Problem: {
           ...schema(ProblemSchema, 'output'),

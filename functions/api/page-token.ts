@@ -38,7 +38,8 @@ export async function encodePageToken(cursor: Record<string, unknown>, scope: st
 }
 
 export async function decodePageToken(token: string, scope: string): Promise<Record<string, unknown>> {
-  const invalid = () => new ProblemError('INVALID_PAGE_TOKEN', 'nextToken is not a token this list returned for this query');
+  const invalid = () =>
+    new ProblemError('INVALID_PAGE_TOKEN', 'nextToken is not a token this list returned for this query');
   const [payload, sig, extra] = token.split('.');
   if (!payload || !sig || extra !== undefined) throw invalid();
   const expected = mac(await signingKey(), payload, scope);

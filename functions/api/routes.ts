@@ -71,8 +71,14 @@ const operations = () => import('./routes/operations.js');
 const apiKeys = () => import('./routes/api-keys.js');
 const connection = () => import('./routes/connection.js');
 
-const accepted = (what: string) => ({ description: `${what} accepted; poll the operation`, schema: CreateClusterResponseSchema });
-const dryRun = { description: 'dryRun=true: what would happen, nothing written', schema: DryRunResponseSchema };
+const accepted = (what: string) => ({
+  description: `${what} accepted; poll the operation`,
+  schema: CreateClusterResponseSchema,
+});
+const dryRun = {
+  description: 'dryRun=true: what would happen, nothing written',
+  schema: DryRunResponseSchema,
+};
 
 /**
  * Every route of the API, with what it needs and answers. The router, the role checks and the
@@ -88,7 +94,14 @@ export const ROUTES: readonly RouteDef[] = [
     body: CreateClusterRequestSchema,
     query: DryRunQuerySchema,
     responses: { 200: dryRun, 202: accepted('Creation') },
-    errors: ['CLUSTER_NAME_TAKEN', 'QUOTA_EXCEEDED', 'INVALID_REGION', 'WRONG_REGION', 'UNSUPPORTED_ENGINE', 'UNSUPPORTED_VERSION'],
+    errors: [
+      'CLUSTER_NAME_TAKEN',
+      'QUOTA_EXCEEDED',
+      'INVALID_REGION',
+      'WRONG_REGION',
+      'UNSUPPORTED_ENGINE',
+      'UNSUPPORTED_VERSION',
+    ],
     load: async () => (await clusters()).createCluster,
   },
   {
@@ -121,7 +134,10 @@ export const ROUTES: readonly RouteDef[] = [
     body: UpdateClusterRequestSchema,
     query: DryRunQuerySchema,
     responses: {
-      200: { description: 'Deletion protection changed (no operation), or a dry run', schema: z.union([ClusterSchema, DryRunResponseSchema]) },
+      200: {
+        description: 'Deletion protection changed (no operation), or a dry run',
+        schema: z.union([ClusterSchema, DryRunResponseSchema]),
+      },
       202: accepted('Update'),
     },
     errors: [
@@ -146,7 +162,14 @@ export const ROUTES: readonly RouteDef[] = [
     mutation: true,
     query: DryRunQuerySchema,
     responses: { 200: dryRun, 202: accepted('Deletion') },
-    errors: ['CLUSTER_NOT_FOUND', 'CLUSTER_BUSY', 'CLUSTER_NOT_READY', 'DELETION_PROTECTED', 'WRONG_REGION', 'CONCURRENT_MODIFICATION'],
+    errors: [
+      'CLUSTER_NOT_FOUND',
+      'CLUSTER_BUSY',
+      'CLUSTER_NOT_READY',
+      'DELETION_PROTECTED',
+      'WRONG_REGION',
+      'CONCURRENT_MODIFICATION',
+    ],
     load: async () => (await clusters()).deleteCluster,
   },
   {
@@ -176,7 +199,9 @@ export const ROUTES: readonly RouteDef[] = [
     summary: 'Reveal the credential value (admin, audited)',
     role: 'admin',
     mutation: false,
-    responses: { 200: { description: 'Connection details with the secret', schema: RevealedConnectionSchema } },
+    responses: {
+      200: { description: 'Connection details with the secret', schema: RevealedConnectionSchema },
+    },
     errors: ['CLUSTER_NOT_FOUND', 'CLUSTER_NOT_READY', 'KUBERNETES_UNAVAILABLE'],
     load: async () => (await connection()).revealConnection,
   },
@@ -197,7 +222,12 @@ export const ROUTES: readonly RouteDef[] = [
     role: 'editor',
     mutation: true,
     query: DryRunQuerySchema,
-    responses: { 200: { description: 'The cancelled operation, or a dry run', schema: z.union([OperationSchema, DryRunResponseSchema]) } },
+    responses: {
+      200: {
+        description: 'The cancelled operation, or a dry run',
+        schema: z.union([OperationSchema, DryRunResponseSchema]),
+      },
+    },
     errors: ['OPERATION_NOT_FOUND', 'OPERATION_NOT_CANCELLABLE', 'WRONG_REGION'],
     load: async () => (await operations()).cancelOperation,
   },
@@ -209,7 +239,10 @@ export const ROUTES: readonly RouteDef[] = [
     mutation: true,
     body: CreateApiKeyRequestSchema,
     query: DryRunQuerySchema,
-    responses: { 200: dryRun, 201: { description: 'The key, with its secret (never shown again)', schema: ApiKeySchema } },
+    responses: {
+      200: dryRun,
+      201: { description: 'The key, with its secret (never shown again)', schema: ApiKeySchema },
+    },
     errors: [],
     load: async () => (await apiKeys()).createApiKey,
   },
@@ -231,7 +264,12 @@ export const ROUTES: readonly RouteDef[] = [
     role: 'admin',
     mutation: true,
     query: DryRunQuerySchema,
-    responses: { 200: { description: 'The revoked key, or a dry run', schema: z.union([ApiKeySchema, DryRunResponseSchema]) } },
+    responses: {
+      200: {
+        description: 'The revoked key, or a dry run',
+        schema: z.union([ApiKeySchema, DryRunResponseSchema]),
+      },
+    },
     errors: ['API_KEY_NOT_FOUND'],
     load: async () => (await apiKeys()).revokeApiKey,
   },
@@ -248,7 +286,12 @@ export const ROUTES: readonly RouteDef[] = [
 ];
 
 /** Path parameters are checked before any I/O: a malformed id cannot name anything. */
-export function pathId(ctx: RequestContext, name: string, prefix: string, notFound: ProblemError['code']): string {
+export function pathId(
+  ctx: RequestContext,
+  name: string,
+  prefix: string,
+  notFound: ProblemError['code'],
+): string {
   const value = ctx.event.pathParameters?.[name];
   if (!value || !isId(prefix, value)) throw new ProblemError(notFound);
   return value;
@@ -259,15 +302,24 @@ export function parseQuery(schema: ZodType | undefined, event: APIGatewayProxyEv
   const raw = event.queryStringParameters ?? {};
   if (!schema) {
     if (Object.keys(raw).length > 0) {
-      throw new ProblemError('INVALID_QUERY', `This route takes no query parameters (got: ${Object.keys(raw).join(', ')})`);
+      throw new ProblemError(
+        'INVALID_QUERY',
+        `This route takes no query parameters (got: ${Object.keys(raw).join(', ')})`,
+      );
     }
     return {};
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    throw new ProblemError('INVALID_QUERY', fieldIssues(parsed.error).map((i) => `${i.path || 'query'}: ${i.message}`).join('; '), {
-      errors: fieldIssues(parsed.error),
-    });
+    throw new ProblemError(
+      'INVALID_QUERY',
+      fieldIssues(parsed.error)
+        .map((i) => `${i.path || 'query'}: ${i.message}`)
+        .join('; '),
+      {
+        errors: fieldIssues(parsed.error),
+      },
+    );
   }
   return parsed.data;
 }

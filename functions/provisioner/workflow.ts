@@ -3,8 +3,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ClusterSpec } from '../shared/domain/cluster.js';
 import { TERMINAL_OPERATION_STATUSES } from '../shared/domain/cluster.js';
 import { backoffSeconds, place } from '../shared/domain/placement.js';
-import { specOf } from '../shared/domain/spec.js';
 import type { ClusterRecord, OperationError, OperationRecord } from '../shared/domain/records.js';
+import { specOf } from '../shared/domain/spec.js';
 import { getBlueprint } from '../shared/engines/registry.js';
 import { namespaceOf } from '../shared/engines/tenancy.js';
 import type { Blueprint, KubeObject } from '../shared/engines/types.js';
@@ -45,11 +45,10 @@ export interface WorkflowDeps {
   readonly maxTransientRetries: number;
 }
 
-export type Outcome = 'ignored' | 'succeeded' | 'failed' | 'polling' | 'retrying';
+export type Outcome = 'ignored' | 'succeeded' | 'failed' | 'polling' | 'retrying' | 'rolling-back';
 
 const MAX_DELAY_SECONDS = 900; // SQS DelaySeconds limit
 const POLL_CAP_SECONDS = 60;
-
 
 /**
  * Advances one operation by at most one step: claim (QUEUED -> RUNNING), apply, then poll
@@ -73,18 +72,36 @@ export async function advance(msg: ProvisioningMessage, deps: WorkflowDeps): Pro
       message: 'The cluster is not held by this operation',
     });
   }
+  const failWith = async (error: OperationError): Promise<Outcome> => {
+    if (!op) return 'ignored';
+    if (op.type === 'UPDATE' && op.previous && !op.rollback) {
+      // A failed UPDATE goes back to the last good spec rather than leaving the cluster half-changed.
+      try {
+        const deadline = new Date(deps.now().getTime() + ROLLBACK_DEADLINE_MS).toISOString();
+        op = await store.beginRollback(op, cluster, error, deps.now().toISOString(), deadline);
+      } catch (e) {
+        if (e instanceof StaleStateError) return 'ignored';
+        throw e;
+      }
+      logger.warn('update failed, rolling back', { operationId: op.operationId, code: error.code });
+      await deps.requeue({ ...msg, reason: 'retry', attempt: 0 }, 1);
+      return 'rolling-back';
+    }
+    if (op.rollback) {
+      return fail(deps, op, {
+        code: op.rollback.cause.code,
+        message: `${op.rollback.cause.message}; rolling back to the previous spec failed too: ${error.message}`,
+      });
+    }
+    return fail(deps, op, error);
+  };
+
   if (now.getTime() > Date.parse(op.deadline)) {
-    return fail(deps, op, {
-      code: 'DEADLINE_EXCEEDED',
-      message: `The operation did not finish by ${op.deadline}`,
-    });
+    return failWith({ code: 'DEADLINE_EXCEEDED', message: `The operation did not finish by ${op.deadline}` });
   }
   const blueprint = getBlueprint(cluster.engine);
   if (!blueprint && op.type !== 'DELETE') {
-    return fail(deps, op, {
-      code: 'UNSUPPORTED_ENGINE',
-      message: `No blueprint for engine ${cluster.engine}`,
-    });
+    return failWith({ code: 'UNSUPPORTED_ENGINE', message: `No blueprint for engine ${cluster.engine}` });
   }
 
   const placement = cluster.placement ?? place(cluster.clusterId, deps.eksClusters);
@@ -101,16 +118,17 @@ export async function advance(msg: ProvisioningMessage, deps: WorkflowDeps): Pro
   const spec = specOf(cluster);
   try {
     if (op.type === 'DELETE') return await runDeleteStep(deps, op, cluster, placement, msg);
-    if (!blueprint) throw new PermanentFailureError('UNSUPPORTED_ENGINE', `No blueprint for engine ${cluster.engine}`);
-    return await runStep(deps, blueprint, op, spec, placement, msg);
+    if (!blueprint)
+      throw new PermanentFailureError('UNSUPPORTED_ENGINE', `No blueprint for engine ${cluster.engine}`);
+    return await runStep(deps, blueprint, op, spec, placement, msg, failWith);
   } catch (e) {
     const failure = deps.classify(e);
-    if (e instanceof PermanentFailureError) return fail(deps, op, { code: e.code, message: e.message });
+    if (e instanceof PermanentFailureError) return failWith({ code: e.code, message: e.message });
     if (!failure) throw e;
     if (failure.unauthorized) deps.invalidateKube(placement);
     if (failure.retryable || failure.unauthorized) {
       if (msg.attempt >= deps.maxTransientRetries) {
-        return fail(deps, op, {
+        return failWith({
           code: 'KUBERNETES_UNAVAILABLE',
           message: `Kubernetes kept failing after ${msg.attempt} retries: ${failure.message}`,
         });
@@ -124,11 +142,13 @@ export async function advance(msg: ProvisioningMessage, deps: WorkflowDeps): Pro
       await deps.requeue({ ...msg, reason: 'retry', attempt: msg.attempt + 1 }, delay);
       return 'retrying';
     }
-    return fail(deps, op, { code: 'KUBERNETES_REJECTED', message: failure.message });
+    return failWith({ code: 'KUBERNETES_REJECTED', message: failure.message });
   }
 }
 
 const WORKING_STATUS = { CREATE: 'PROVISIONING', UPDATE: 'UPDATING', DELETE: 'DELETING' } as const;
+/** A rollback gets its own time budget: the update's deadline may be what failed it. */
+const ROLLBACK_DEADLINE_MS = 15 * 60 * 1000;
 
 /**
  * DELETE: delete the cluster's namespace (Kubernetes removes everything in it), confirm it is
@@ -146,7 +166,10 @@ async function runDeleteStep(
   if (op.step === 'APPLY') {
     await kube.deleteNamespace(namespace);
     await deps.store.setStep(op, 'WAIT_READY', deps.now().toISOString());
-    await deps.requeue({ ...msg, reason: 'poll', attempt: 0 }, backoffSeconds(0, deps.pollBaseSeconds, POLL_CAP_SECONDS));
+    await deps.requeue(
+      { ...msg, reason: 'poll', attempt: 0 },
+      backoffSeconds(0, deps.pollBaseSeconds, POLL_CAP_SECONDS),
+    );
     return 'polling';
   }
   const live = await kube.get({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
@@ -156,7 +179,10 @@ async function runDeleteStep(
     return 'succeeded';
   }
   const attempt = msg.reason === 'poll' ? msg.attempt + 1 : 0;
-  await deps.requeue({ ...msg, reason: 'poll', attempt }, backoffSeconds(attempt, deps.pollBaseSeconds, POLL_CAP_SECONDS));
+  await deps.requeue(
+    { ...msg, reason: 'poll', attempt },
+    backoffSeconds(attempt, deps.pollBaseSeconds, POLL_CAP_SECONDS),
+  );
   return 'polling';
 }
 
@@ -167,9 +193,11 @@ async function runStep(
   spec: ClusterSpec,
   placement: string,
   msg: ProvisioningMessage,
+  failWith: (error: OperationError) => Promise<Outcome>,
 ): Promise<Outcome> {
   const kube = await deps.kube(placement);
-  if (op.step === 'APPLY') {
+  const rollingBack = op.step === 'ROLLBACK_APPLY' || op.step === 'ROLLBACK_WAIT';
+  if (op.step === 'APPLY' || op.step === 'ROLLBACK_APPLY') {
     const secrets = await ensureSecrets(kube, blueprint, spec);
     const objects = blueprint.render(spec, {
       secrets,
@@ -177,7 +205,7 @@ async function runStep(
       correlationId: op.correlationId,
     });
     await kube.apply(objects);
-    await deps.store.setStep(op, 'WAIT_READY', deps.now().toISOString());
+    await deps.store.setStep(op, rollingBack ? 'ROLLBACK_WAIT' : 'WAIT_READY', deps.now().toISOString());
     deps.logger.info('applied', { operationId: op.operationId, objects: objects.length, placement });
     await deps.requeue(
       { ...msg, reason: 'poll', attempt: 0 },
@@ -189,15 +217,13 @@ async function runStep(
   const readiness = blueprint.readiness(spec, live);
   if (readiness.ready) {
     const conn = blueprint.connection(spec);
-    await deps.store.completeOperation(
-      op,
-      { endpoint: conn.endpoint, port: conn.port },
-      deps.now().toISOString(),
-    );
+    const observed = { endpoint: conn.endpoint, port: conn.port };
+    if (rollingBack) await deps.store.finishRollback(op, observed, deps.now().toISOString());
+    else await deps.store.completeOperation(op, observed, deps.now().toISOString());
     deps.logger.info('ready', { operationId: op.operationId, clusterId: spec.clusterId });
     return 'succeeded';
   }
-  if (readiness.permanent) return fail(deps, op, { code: 'NOT_READY', message: readiness.reason });
+  if (readiness.permanent) return failWith({ code: 'NOT_READY', message: readiness.reason });
   const attempt = msg.reason === 'poll' ? msg.attempt + 1 : 0;
   await deps.requeue(
     { ...msg, reason: 'poll', attempt },

@@ -26,8 +26,14 @@ export const ERROR_CODES = {
   CLUSTER_BUSY: { status: 409, title: 'The cluster has an operation in progress' },
   CLUSTER_NOT_READY: { status: 409, title: 'The cluster is not in a state that allows this' },
   DELETION_PROTECTED: { status: 409, title: 'The cluster has deletion protection on' },
-  OPERATION_NOT_CANCELLABLE: { status: 409, title: 'The operation has started applying and cannot be cancelled' },
-  CONCURRENT_MODIFICATION: { status: 409, title: 'The resource changed while the request was processed; retry' },
+  OPERATION_NOT_CANCELLABLE: {
+    status: 409,
+    title: 'The operation has started applying and cannot be cancelled',
+  },
+  CONCURRENT_MODIFICATION: {
+    status: 409,
+    title: 'The resource changed while the request was processed; retry',
+  },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'The request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The request body must be application/json' },
   WRONG_REGION: { status: 421, title: "The request must be sent to the cluster's home region" },

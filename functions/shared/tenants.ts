@@ -20,7 +20,15 @@ export async function createTenant(
   const apiKey = newApiKeySecret();
   const createdAt = now.toISOString();
   await store.putTenantWithKey(
-    { tenantId, name, createdAt, maxClusters, maxNodes, clusterHeadroom: maxClusters, nodeHeadroom: maxNodes },
+    {
+      tenantId,
+      name,
+      createdAt,
+      maxClusters,
+      maxNodes,
+      clusterHeadroom: maxClusters,
+      nodeHeadroom: maxNodes,
+    },
     hashApiKey(apiKey),
     { keyId, tenantId, role, name: 'bootstrap admin key', createdAt },
   );

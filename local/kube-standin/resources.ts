@@ -45,11 +45,14 @@ export const BUILTIN_KINDS: readonly KindInfo[] = [
   ns('apps/v1', 'Deployment', 'deployments'),
   ns('networking.k8s.io/v1', 'NetworkPolicy', 'networkpolicies'),
   ns('policy/v1', 'PodDisruptionBudget', 'poddisruptionbudgets'),
+  ns('rbac.authorization.k8s.io/v1', 'Role', 'roles'),
+  ns('rbac.authorization.k8s.io/v1', 'RoleBinding', 'rolebindings'),
 ];
 
 /** Operator kinds served by default (the CRDs Stratus engines rely on). */
 export const DEFAULT_EXTRA_KINDS: readonly ExtraKind[] = [
   { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster' },
+  { apiVersion: 'dragonflydb.io/v1alpha1', kind: 'Dragonfly', plural: 'dragonflies' },
 ];
 
 /** `Cluster` -> `clusters`, `Policy` -> `policies`, `Ingress` -> `ingresses`. */
@@ -108,13 +111,23 @@ export const DEFAULT_STATUS_RULES: Readonly<Record<string, StatusRule>> = {
     accessModes: spec(o).accessModes,
     capacity: { storage: record(record(spec(o).resources).requests).storage },
   }),
+  // What CloudNativePG reports once every instance runs and streams (status fields of its CRD).
   'postgresql.cnpg.io/v1/Cluster': (o) => {
     const instances = typeof spec(o).instances === 'number' ? (spec(o).instances as number) : 1;
+    const name = o.metadata.name;
     return {
       instances,
       readyInstances: instances,
-      currentPrimary: `${o.metadata.name}-1`,
+      instanceNames: Array.from({ length: instances }, (_, i) => `${name}-${i + 1}`),
+      currentPrimary: `${name}-1`,
+      targetPrimary: `${name}-1`,
+      writeService: `${name}-rw`,
+      readService: `${name}-r`,
+      ...(typeof spec(o).imageName === 'string' ? { image: spec(o).imageName } : {}),
       phase: 'Cluster in healthy state',
+      phaseReason: '',
     };
   },
+  // The Dragonfly operator's status once a master is elected and every replica replicates.
+  'dragonflydb.io/v1alpha1/Dragonfly': () => ({ phase: 'Ready', isRollingUpdate: false }),
 };

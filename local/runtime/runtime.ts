@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -29,6 +30,7 @@ import { ensureTable, LOCAL_CREDENTIALS, startDynamoLocal } from './dynamodb.js'
 import { type HttpGateway, startHttpGateway } from './http-gateway.js';
 import { lambdaInvoker } from './lambda.js';
 import { QueueTrigger } from './queue-trigger.js';
+import { ScheduleTrigger } from './schedule-trigger.js';
 import { StreamTrigger } from './stream-trigger.js';
 
 export interface LocalRuntimeOptions {
@@ -51,6 +53,8 @@ export interface LocalRuntimeOptions {
    * locally a shorter one makes failed messages come back in seconds. @default 10
    */
   readonly visibilityTimeoutSeconds?: number;
+  /** Interval of schedule triggers (the reconciler); tests make it shorter. @default the topology's rate */
+  readonly scheduleIntervalMs?: number;
   readonly print?: (line: string) => void;
 }
 
@@ -65,7 +69,11 @@ export interface LocalRuntime {
   readonly sqs: SQSClient;
   readonly queueUrls: Readonly<Record<string, string>>;
   readonly names: { readonly table: string; readonly bus: string };
-  readonly triggers: { readonly streams: StreamTrigger[]; readonly queues: QueueTrigger[] };
+  readonly triggers: {
+    readonly streams: StreamTrigger[];
+    readonly queues: QueueTrigger[];
+    readonly schedules: ScheduleTrigger[];
+  };
   stop(): Promise<void>;
 }
 
@@ -153,6 +161,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       KUBECONFIG: kubeconfig,
       POLL_BASE_SECONDS: String(opts.pollBaseSeconds ?? 1),
+      PAGE_TOKEN_KEY: await pageTokenKey(dataDir),
     });
 
     const ddb = new DynamoDBClient({ endpoint: dynamo.endpoint, region, credentials: LOCAL_CREDENTIALS });
@@ -205,6 +214,9 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
           return JSON.stringify(regionConfig.eksClusters);
         case 'kubeAuth':
           return 'kubeconfig';
+        case 'pageTokenSecret':
+          // No Secrets Manager locally: the key itself is set as PAGE_TOKEN_KEY below.
+          return '';
       }
     };
     for (const [, def] of functions) {
@@ -242,6 +254,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
 
     const streamTriggers: StreamTrigger[] = [];
     const queueTriggers: QueueTrigger[] = [];
+    const scheduleTriggers: ScheduleTrigger[] = [];
     let gateway: HttpGateway | undefined;
     for (const [fn, def] of functions) {
       const handler = handlers[fn];
@@ -296,6 +309,16 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
               log: print,
             }),
           );
+        } else if (trigger.type === 'schedule') {
+          scheduleTriggers.push(
+            new ScheduleTrigger({
+              name: fn,
+              region,
+              intervalMs: opts.scheduleIntervalMs ?? trigger.everyMinutes * 60_000,
+              invoke: lambdaInvoker(fn, handler, def.timeoutSeconds, print),
+              log: print,
+            }),
+          );
         } else {
           gateway = await startHttpGateway({
             host,
@@ -309,7 +332,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     if (!gateway) throw new Error('the topology declares no HTTP function');
     const api = gateway;
     stops.push(() => api.stop());
-    for (const t of [...streamTriggers, ...queueTriggers]) {
+    for (const t of [...streamTriggers, ...queueTriggers, ...scheduleTriggers]) {
       t.start();
       stops.push(() => t.stop());
     }
@@ -317,7 +340,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     if (dataDir) {
       await writeFile(
         join(dataDir, 'local.json'),
-        `${JSON.stringify({ apiUrl: api.url, apiKey, region }, null, 2)}\n`,
+        `${JSON.stringify({ apiUrl: api.url, apiKey, region, dynamodbEndpoint: dynamo.endpoint, sqsEndpoint: fauxqs.address }, null, 2)}\n`,
         {
           mode: 0o600,
         },
@@ -335,12 +358,25 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       sqs,
       queueUrls,
       names,
-      triggers: { streams: streamTriggers, queues: queueTriggers },
+      triggers: { streams: streamTriggers, queues: queueTriggers, schedules: scheduleTriggers },
       stop: stopAll,
     };
   } catch (e) {
     await stopAll();
     throw e;
+  }
+}
+
+/** The pagination-token HMAC key, kept in the data folder so tokens survive a restart. */
+async function pageTokenKey(dataDir: string | undefined): Promise<string> {
+  if (!dataDir) return randomBytes(32).toString('base64url');
+  const file = join(dataDir, 'page-token.key');
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch {
+    const key = randomBytes(32).toString('base64url');
+    await writeFile(file, key, { mode: 0o600 });
+    return key;
   }
 }
 

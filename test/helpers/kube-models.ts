@@ -2,6 +2,8 @@ import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
+import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { LimitRange } from 'kubernetes-models/v1/LimitRange';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
@@ -28,6 +30,8 @@ export const KUBE_MODELS: Readonly<Record<string, Model>> = {
   'apps/v1/Deployment': Deployment as unknown as Model,
   'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy as unknown as Model,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget as unknown as Model,
+  'rbac.authorization.k8s.io/v1/Role': Role as unknown as Model,
+  'rbac.authorization.k8s.io/v1/RoleBinding': RoleBinding as unknown as Model,
 };
 
 /** Validates an object against the Kubernetes OpenAPI schema of its kind; throws when invalid or unknown. */

@@ -1,3 +1,5 @@
+import { Agent, createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import {
   type KubeStandin,
@@ -38,4 +40,71 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/** An HTTP proxy in front of the stand-in that counts Kubernetes API requests. */
+export interface CountingProxy {
+  readonly url: string;
+  /** Requests since the last reset, e.g. `{ 'GET discovery': 4, 'PATCH': 12 }`. */
+  counts(): Record<string, number>;
+  total(): number;
+  reset(): void;
+  /** A kubeconfig for the stand-in that goes through the proxy. */
+  kubeconfigYaml(standin: Pick<KubeStandin, 'url' | 'kubeconfigYaml'>): string;
+  stop(): Promise<void>;
+}
+
+const isDiscoveryPath = (path: string): boolean => {
+  const segments = path.split('/').filter(Boolean);
+  const [root] = segments;
+  return (
+    (root === 'api' && segments.length <= 2) ||
+    (root === 'apis' && segments.length <= 3) ||
+    (root === 'version' && segments.length === 1)
+  );
+};
+
+/** Forwards every request to `target` unchanged; counts them by verb (discovery apart). */
+export async function startCountingProxy(target: Pick<KubeStandin, 'url'>): Promise<CountingProxy> {
+  const upstream = new URL(target.url);
+  const agent = new Agent({ keepAlive: true });
+  let counts: Record<string, number> = {};
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const key = isDiscoveryPath(path) ? `${req.method} discovery` : `${req.method}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+    const forward = request(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: upstream.host },
+        agent,
+      },
+      (upstreamRes) => {
+        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+        upstreamRes.pipe(res);
+      },
+    );
+    forward.on('error', (e) => res.destroy(e));
+    req.pipe(forward);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    counts: () => ({ ...counts }),
+    total: () => Object.values(counts).reduce((a, b) => a + b, 0),
+    reset: () => {
+      counts = {};
+    },
+    kubeconfigYaml: (standin) => standin.kubeconfigYaml().replace(`server: ${standin.url}`, `server: ${url}`),
+    async stop() {
+      server.closeAllConnections();
+      agent.destroy();
+      await new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve())));
+    },
+  };
 }

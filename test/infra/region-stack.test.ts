@@ -70,24 +70,21 @@ describe('Class: StratusTable', () => {
     expect(replicas.map((r) => r.Region).sort()).toEqual(TWO_REGIONS.regions.map((r) => r.region).sort());
   });
 
-  it('declares the single-table keys, gsi1, TTL, on-demand billing and the NEW_AND_OLD_IMAGES stream', () => {
-    const index = TABLE.indexes[0];
+  it('declares the single-table keys, the indexes, TTL, on-demand billing and the NEW_AND_OLD_IMAGES stream', () => {
     template(primary).hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       TableName: 'stratus-test',
       KeySchema: [
         { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
         { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
       ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: index?.name,
-          KeySchema: [
-            { AttributeName: index?.partitionKey, KeyType: 'HASH' },
-            { AttributeName: index?.sortKey, KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
+      GlobalSecondaryIndexes: TABLE.indexes.map((index) => ({
+        IndexName: index.name,
+        KeySchema: [
+          { AttributeName: index.partitionKey, KeyType: 'HASH' },
+          { AttributeName: index.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      })),
       TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
       BillingMode: 'PAY_PER_REQUEST',
       StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
@@ -260,6 +257,8 @@ describe('Class: StratusFunctions', () => {
             return JSON.stringify(regionConfig?.eksClusters);
           case 'kubeAuth':
             return 'eks';
+          case 'pageTokenSecret':
+            return { Ref: Match.stringLikeRegexp('PageTokenKey') };
         }
       };
       const fns = template(stack).findResources('AWS::Lambda::Function') as Resources;
@@ -267,7 +266,12 @@ describe('Class: StratusFunctions', () => {
         const fn = must(fns[logicalIdOf(stack, fnId)], `${fnId} in ${stack.stackName}`);
         const env = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
         for (const [key, source] of Object.entries(def.environment)) {
-          expect(env[key], `${fnId}.${key} in ${stack.stackName}`).toEqual(expected(source));
+          const want = expected(source);
+          if ('ref' in source && source.ref === 'pageTokenSecret') {
+            expect(JSON.stringify(env[key]), `${fnId}.${key}`).toMatch(/"Ref":"FunctionsPageTokenKey/);
+          } else {
+            expect(env[key], `${fnId}.${key} in ${stack.stackName}`).toEqual(want);
+          }
         }
       }
     }
@@ -352,7 +356,20 @@ describe('Class: StratusFunctions', () => {
       const clusters = TWO_REGIONS.regions.find((r) => r.region === stack.region)?.eksClusters ?? [];
       const t = template(stack);
       const accessors = functionEntries.filter(([, def]) => def.permissions.includes('eks:access'));
-      t.resourceCountIs('AWS::EKS::AccessEntry', clusters.length * accessors.length);
+      const readers = functionEntries.filter(([, def]) => def.permissions.includes('eks:read-secrets'));
+      t.resourceCountIs('AWS::EKS::AccessEntry', clusters.length * (accessors.length + readers.length));
+      for (const [fnId] of readers) {
+        const role = (stack.functions.get(fnId) as LambdaFunction).role;
+        for (const cluster of clusters) {
+          // Only a Kubernetes group: no EKS access policy, so nothing beyond what RBAC binds.
+          t.hasResourceProperties('AWS::EKS::AccessEntry', {
+            ClusterName: cluster.name,
+            PrincipalArn: { 'Fn::GetAtt': [stack.getLogicalId(role?.node.defaultChild as never), 'Arn'] },
+            KubernetesGroups: ['stratus-secret-reader'],
+            AccessPolicies: Match.absent(),
+          });
+        }
+      }
       for (const [fnId] of accessors) {
         const role = (stack.functions.get(fnId) as LambdaFunction).role;
         for (const cluster of clusters) {

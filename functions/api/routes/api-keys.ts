@@ -25,7 +25,9 @@ export async function createApiKey(ctx: RequestContext): Promise<ApiResponse> {
   if (req.expiresAt) {
     const at = Date.parse(req.expiresAt);
     if (at <= ctx.now.getTime() || at > ctx.now.getTime() + MAX_KEY_LIFETIME_MS) {
-      throw new ValidationError([{ path: 'expiresAt', message: 'must be in the future and at most a year ahead' }]);
+      throw new ValidationError([
+        { path: 'expiresAt', message: 'must be in the future and at most a year ahead' },
+      ]);
     }
   }
   const key: ApiKeyRecord = {

@@ -1,6 +1,10 @@
 import { planCreate, planDelete, planUpdate } from '../../shared/domain/plan.js';
 import { ProblemError } from '../../shared/errors.js';
-import type { CreateClusterRequest, ListClustersQuery, UpdateClusterRequest } from '../../shared/schemas/api.js';
+import type {
+  CreateClusterRequest,
+  ListClustersQuery,
+  UpdateClusterRequest,
+} from '../../shared/schemas/api.js';
 import type { ApiResponse } from '../http.js';
 import { decodePageToken, encodePageToken } from '../page-token.js';
 import { clusterDto, operationDto } from '../representations.js';
@@ -39,7 +43,11 @@ export async function createCluster(ctx: RequestContext): Promise<ApiResponse> {
   if (ctx.dryRun) {
     await assertQuota(ctx, 1, cluster.nodes);
     const taken = await ctx.store.getClusterName(cluster.tenantId, cluster.name);
-    if (taken) throw new ProblemError('CLUSTER_NAME_TAKEN', `A cluster named "${cluster.name}" already exists in this tenant`);
+    if (taken)
+      throw new ProblemError(
+        'CLUSTER_NAME_TAKEN',
+        `A cluster named "${cluster.name}" already exists in this tenant`,
+      );
     return { status: 200, body: { dryRun: true, outcome: 'CREATE', cluster: clusterDto(cluster) } };
   }
   const response: ApiResponse = {
@@ -79,7 +87,11 @@ export async function updateCluster(ctx: RequestContext): Promise<ApiResponse> {
   const current = await loadCluster(ctx);
   const plan = planUpdate(current, ctx.body as UpdateClusterRequest, planContext(ctx));
   if (plan.kind === 'metadata') {
-    if (ctx.dryRun) return { status: 200, body: { dryRun: true, outcome: 'METADATA_UPDATE', cluster: clusterDto(plan.cluster) } };
+    if (ctx.dryRun)
+      return {
+        status: 200,
+        body: { dryRun: true, outcome: 'METADATA_UPDATE', cluster: clusterDto(plan.cluster) },
+      };
     const response: ApiResponse = { status: 200, body: clusterDto(plan.cluster) };
     await ctx.store.updateClusterMetadata(current, plan.cluster, ctx.idempotency.record(response));
     return response;
@@ -101,7 +113,8 @@ export async function updateCluster(ctx: RequestContext): Promise<ApiResponse> {
 export async function deleteCluster(ctx: RequestContext): Promise<ApiResponse> {
   const current = await loadCluster(ctx);
   const { cluster, operation } = planDelete(current, planContext(ctx));
-  if (ctx.dryRun) return { status: 200, body: { dryRun: true, outcome: 'DELETE', cluster: clusterDto(cluster) } };
+  if (ctx.dryRun)
+    return { status: 200, body: { dryRun: true, outcome: 'DELETE', cluster: clusterDto(cluster) } };
   const response: ApiResponse = {
     status: 202,
     headers: { location: `/v1/operations/${operation.operationId}` },
@@ -110,4 +123,3 @@ export async function deleteCluster(ctx: RequestContext): Promise<ApiResponse> {
   await ctx.store.requestDelete(cluster, operation, ctx.idempotency.record(response));
   return response;
 }
-

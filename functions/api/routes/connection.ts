@@ -13,7 +13,10 @@ async function readyCluster(ctx: RequestContext) {
   if (!cluster) throw new ProblemError('CLUSTER_NOT_FOUND');
   const blueprint = getBlueprint(cluster.engine);
   if (!cluster.endpoint || !blueprint || cluster.status === 'DELETING' || cluster.status === 'DELETED') {
-    throw new ProblemError('CLUSTER_NOT_READY', `The cluster is ${cluster.status}; connection details exist once it is READY`);
+    throw new ProblemError(
+      'CLUSTER_NOT_READY',
+      `The cluster is ${cluster.status}; connection details exist once it is READY`,
+    );
   }
   return { cluster, conn: blueprint.connection(specOf(cluster)) };
 }
@@ -24,7 +27,9 @@ function connectionDto(clusterId: string, conn: ConnectionInfo) {
     endpoint: conn.endpoint,
     host: conn.host,
     port: conn.port,
-    ...(conn.credentialRef ? { credential: { secretName: conn.credentialRef.name, key: conn.credentialRef.key } } : {}),
+    ...(conn.credentialRef
+      ? { credential: { secretName: conn.credentialRef.name, key: conn.credentialRef.key } }
+      : {}),
   };
 }
 
@@ -38,7 +43,8 @@ let kube: Promise<KubeAccess> | undefined;
 function kubeAccessFromEnv(): Promise<KubeAccess> {
   kube ??= import('../../shared/kube/access.js').then(({ kubeAccess }) =>
     kubeAccess({
-      auth: getStringFromEnv({ key: 'KUBE_AUTH', defaultValue: 'eks' }) === 'kubeconfig' ? 'kubeconfig' : 'eks',
+      auth:
+        getStringFromEnv({ key: 'KUBE_AUTH', defaultValue: 'eks' }) === 'kubeconfig' ? 'kubeconfig' : 'eks',
       region: getStringFromEnv({ key: 'STRATUS_REGION' }),
       ...(process.env.KUBECONFIG ? { kubeconfig: process.env.KUBECONFIG } : {}),
     }),
@@ -53,17 +59,28 @@ function kubeAccessFromEnv(): Promise<KubeAccess> {
 export async function revealConnection(ctx: RequestContext): Promise<ApiResponse> {
   const { cluster, conn } = await readyCluster(ctx);
   const ref = conn.credentialRef;
-  if (!ref || !cluster.placement) throw new ProblemError('CLUSTER_NOT_READY', 'This cluster has no credential to reveal');
+  if (!ref || !cluster.placement)
+    throw new ProblemError('CLUSTER_NOT_READY', 'This cluster has no credential to reveal');
   let value: string | undefined;
   try {
     const client = await (await kubeAccessFromEnv()).client(cluster.placement);
-    const secret = await client.get({ apiVersion: 'v1', kind: 'Secret', metadata: { name: ref.name, namespace: ref.namespace } });
+    const secret = await client.get({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: ref.name, namespace: ref.namespace },
+    });
     const data = (secret?.data ?? {}) as Record<string, string>;
     value = data[ref.key] ? Buffer.from(data[ref.key] as string, 'base64').toString('utf8') : undefined;
   } catch (e) {
-    throw new ProblemError('KUBERNETES_UNAVAILABLE', 'The credential could not be read from Kubernetes; retry later', {}, { cause: e });
+    throw new ProblemError(
+      'KUBERNETES_UNAVAILABLE',
+      'The credential could not be read from Kubernetes; retry later',
+      {},
+      { cause: e },
+    );
   }
-  if (value === undefined) throw new ProblemError('CLUSTER_NOT_READY', 'The credential does not exist (yet) in Kubernetes');
+  if (value === undefined)
+    throw new ProblemError('CLUSTER_NOT_READY', 'The credential does not exist (yet) in Kubernetes');
   await ctx.store.audit(ctx.principal.tenantId, {
     action: 'connection.reveal',
     keyId: ctx.principal.keyId,

@@ -19,7 +19,8 @@ export async function getOperation(ctx: RequestContext): Promise<ApiResponse> {
 export async function listClusterOperations(ctx: RequestContext): Promise<ApiResponse> {
   const clusterId = pathId(ctx, 'clusterId', 'cl', 'CLUSTER_NOT_FOUND');
   // The index is keyed by cluster only: check the cluster is the caller's before listing.
-  if (!(await ctx.store.getCluster(ctx.principal.tenantId, clusterId))) throw new ProblemError('CLUSTER_NOT_FOUND');
+  if (!(await ctx.store.getCluster(ctx.principal.tenantId, clusterId)))
+    throw new ProblemError('CLUSTER_NOT_FOUND');
   const q = ctx.query as { limit: number; nextToken?: string };
   const scope = JSON.stringify(['operations', ctx.principal.tenantId, clusterId]);
   const start = q.nextToken ? await decodePageToken(q.nextToken, scope) : undefined;

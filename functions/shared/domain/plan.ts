@@ -188,7 +188,8 @@ export function planUpdate(
 ): UpdatePlan {
   assertHomeRegion(cluster, ctx.homeRegion);
   const blueprint = getBlueprint(cluster.engine);
-  if (!blueprint) throw new ProblemError('UNSUPPORTED_ENGINE', `engine ${cluster.engine} is no longer supported`);
+  if (!blueprint)
+    throw new ProblemError('UNSUPPORTED_ENGINE', `engine ${cluster.engine} is no longer supported`);
 
   const nodes = req.nodes ?? cluster.nodes;
   const sizeName = req.size ?? cluster.sizeName;
@@ -202,9 +203,13 @@ export function planUpdate(
   const version = req.version ?? cluster.version;
   if (version !== cluster.version) {
     if (!blueprint.versions.includes(version)) {
-      throw new ProblemError('UNSUPPORTED_VERSION', `${cluster.engine} version must be one of: ${blueprint.versions.join(', ')}`, {
-        versions: blueprint.versions,
-      });
+      throw new ProblemError(
+        'UNSUPPORTED_VERSION',
+        `${cluster.engine} version must be one of: ${blueprint.versions.join(', ')}`,
+        {
+          versions: blueprint.versions,
+        },
+      );
     }
     const refusal = blueprint.checkUpgrade(cluster.version, version);
     if (refusal) throw new ProblemError('UPGRADE_NOT_ALLOWED', refusal);
@@ -214,7 +219,10 @@ export function planUpdate(
     const parsed = blueprint.settingsSchema.safeParse({ ...cluster.settings, ...req.settings });
     if (!parsed.success) {
       throw new ValidationError(
-        fieldIssues(parsed.error).map((i) => ({ path: i.path ? `settings.${i.path}` : 'settings', message: i.message })),
+        fieldIssues(parsed.error).map((i) => ({
+          path: i.path ? `settings.${i.path}` : 'settings',
+          message: i.message,
+        })),
       );
     }
     settings = parsed.data;
@@ -279,6 +287,11 @@ export function planDelete(
   const operation = newOperation(cluster, 'DELETE', ctx, DELETE_DEADLINE_MS, cluster.generation);
   return {
     operation,
-    cluster: { ...cluster, status: 'DELETING', activeOperationId: operation.operationId, updatedAt: ctx.now.toISOString() },
+    cluster: {
+      ...cluster,
+      status: 'DELETING',
+      activeOperationId: operation.operationId,
+      updatedAt: ctx.now.toISOString(),
+    },
   };
 }

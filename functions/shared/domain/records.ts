@@ -55,7 +55,7 @@ export interface OperationRecord {
   readonly type: OperationType;
   readonly status: OperationStatus;
   /** The workflow step reached, so a redelivered message resumes instead of redoing. */
-  readonly step: 'APPLY' | 'WAIT_READY' | 'DONE';
+  readonly step: 'APPLY' | 'WAIT_READY' | 'ROLLBACK_APPLY' | 'ROLLBACK_WAIT' | 'DONE';
   readonly statusVersion: number;
   /** The cluster generation this operation brings to life. */
   readonly targetGeneration: number;
@@ -72,4 +72,6 @@ export interface OperationRecord {
   readonly previous?: SpecSnapshot;
   /** Node count change this operation reserved in the tenant's quota. */
   readonly nodeDelta?: number;
+  /** A failed UPDATE being rolled back: why it failed, and the generation that restores the previous spec. */
+  readonly rollback?: { readonly cause: OperationError; readonly generation: number };
 }

@@ -6,6 +6,13 @@ import * as z from 'zod';
 import type { ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
 import { namespaceOf, objectMeta, renderTenancy, stratusLabels } from './tenancy.js';
 import type { Blueprint, KubeObject, Readiness, RenderContext } from './types.js';
+import { newestWhere, upgradeChecker } from './versions.js';
+import {
+  containerSecurityContext,
+  nodeResources,
+  podSecurityContext,
+  statefulSetReadiness,
+} from './workload.js';
 
 const NAME = 'qdrant';
 const HEADLESS = 'qdrant-headless';
@@ -15,6 +22,7 @@ const HTTP_PORT = 6333;
 const GRPC_PORT = 6334;
 const P2P_PORT = 6335;
 const UID = 1000;
+const VERSIONS = ['1.13.6', '1.14.1', '1.15.5'] as const;
 
 export const qdrantSettingsSchema = z.strictObject({
   /** Default replication factor of new collections (capped at the node count). */
@@ -52,28 +60,9 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
   const namespace = namespaceOf(spec.clusterId);
   const clustered = spec.nodes > 1;
   const selector = selectorLabels(spec);
-  const resources = {
-    requests: { cpu: spec.size.cpu, memory: spec.size.memory },
-    limits: { cpu: spec.size.cpu, memory: spec.size.memory },
-  };
-  const podSecurityContext = {
-    runAsNonRoot: true,
-    runAsUser: UID,
-    runAsGroup: UID,
-    fsGroup: UID,
-    seccompProfile: { type: 'RuntimeDefault' },
-  };
-  const containerSecurityContext = {
-    runAsNonRoot: true,
-    runAsUser: UID,
-    runAsGroup: UID,
-    allowPrivilegeEscalation: false,
-    capabilities: { drop: ['ALL'] },
-    seccompProfile: { type: 'RuntimeDefault' },
-  };
 
   const objects: KubeObject[] = [
-    ...renderTenancy(spec, ctx, { clientPorts: [HTTP_PORT, GRPC_PORT] }),
+    ...renderTenancy(spec, ctx, { clientPorts: [HTTP_PORT, GRPC_PORT], credentialSecret: SECRET }),
     {
       apiVersion: 'v1',
       kind: 'Secret',
@@ -124,7 +113,7 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
           spec: {
             automountServiceAccountToken: false,
             enableServiceLinks: false,
-            securityContext: podSecurityContext,
+            securityContext: podSecurityContext(UID),
             terminationGracePeriodSeconds: 30,
             containers: [
               {
@@ -149,8 +138,8 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
                     value: String(Math.min(settings.replicationFactor, spec.nodes)),
                   },
                 ],
-                resources,
-                securityContext: containerSecurityContext,
+                resources: nodeResources(spec),
+                securityContext: containerSecurityContext(UID),
                 readinessProbe: {
                   httpGet: { path: '/readyz', port: HTTP_PORT, scheme: 'HTTP' },
                   periodSeconds: 5,
@@ -205,30 +194,8 @@ function readinessRefs(spec: ClusterSpec) {
   ];
 }
 
-const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
-
-/**
- * Ready when the controller has seen the latest spec and every replica runs it: observedGeneration
- * catches up first, and updatedReplicas keeps a rolling upgrade from counting as ready early.
- */
 function readiness(spec: ClusterSpec, live: ReadonlyArray<KubeObject | undefined>): Readiness {
-  const sts = live[0];
-  if (!sts) return { ready: false, reason: 'StatefulSet qdrant not found' };
-  const status = (sts.status ?? {}) as Record<string, unknown>;
-  const generation = num(sts.metadata.generation);
-  const replicas = spec.nodes;
-  if (num(status.observedGeneration) < generation) {
-    return {
-      ready: false,
-      reason: `waiting for the StatefulSet controller to observe generation ${generation}`,
-    };
-  }
-  const ready = num(status.readyReplicas);
-  if (ready < replicas) return { ready: false, reason: `${ready}/${replicas} replicas ready` };
-  if (status.updatedReplicas !== undefined && num(status.updatedReplicas) < replicas) {
-    return { ready: false, reason: `${num(status.updatedReplicas)}/${replicas} replicas updated` };
-  }
-  return { ready: true };
+  return statefulSetReadiness(NAME, spec.nodes, live[0]);
 }
 
 function connection(spec: ClusterSpec): ConnectionInfo {
@@ -242,14 +209,30 @@ function connection(spec: ClusterSpec): ConnectionInfo {
   };
 }
 
+/**
+ * Qdrant supports upgrading one minor version at a time (its storage migrations run minor to
+ * minor), so 1.13.x -> 1.15.x goes through 1.14.x. Patch upgrades are free; majors are refused.
+ */
+const checkUpgrade = upgradeChecker('Qdrant', VERSIONS, (from, to) => {
+  if (to.major !== from.major)
+    return `Qdrant cannot upgrade across major versions (${from.major} -> ${to.major})`;
+  if (to.minor > from.minor + 1) {
+    const next = newestWhere(VERSIONS, (v) => v.major === from.major && v.minor === from.minor + 1);
+    const step = next ?? `${from.major}.${from.minor + 1}.x`;
+    return `Qdrant upgrades one minor version at a time: upgrade to ${step} first`;
+  }
+  return undefined;
+});
+
 export const qdrantBlueprint: Blueprint = {
   engine: 'qdrant',
   displayName: 'Qdrant',
-  versions: ['1.13.6', '1.14.1', '1.15.5'],
+  versions: VERSIONS,
   settingsSchema: qdrantSettingsSchema,
   secretNames: ['apiKey'],
   render,
   readinessRefs,
   readiness,
   connection,
+  checkUpgrade,
 };

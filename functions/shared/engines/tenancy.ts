@@ -1,7 +1,8 @@
 /**
  * Objects every engine shares for one cluster: its namespace (restricted pod security), a
- * ResourceQuota and LimitRange sized from the spec, and default-deny network policies with the
- * few allowances a database needs.
+ * ResourceQuota and LimitRange sized from the spec, default-deny network policies with the few
+ * allowances a database (and its operator) needs, and read access to the credential Secret for
+ * the API's connection reveal.
  */
 import type { ClusterSpec } from '../domain/cluster.js';
 import type { KubeObject, RenderContext } from './types.js';
@@ -20,6 +21,11 @@ export const ANNOTATIONS = {
 } as const;
 /** Namespaces whose pods may reach database ports (the data-plane ingress, proxies). */
 export const DATA_PLANE_INGRESS_LABEL = 'stratus.dev/data-plane-ingress';
+/**
+ * Kubernetes group of the API's connection reveal: bound in each cluster namespace to a Role that
+ * may only `get` that cluster's credential Secret (RBAC cannot select namespaces by label).
+ */
+export const SECRET_READER_GROUP = 'stratus-secret-reader';
 
 export function namespaceOf(clusterId: string): string {
   return `stratus-${clusterId}`;
@@ -83,6 +89,18 @@ export function scaleQuantity(quantity: string, factor: number): string {
 export interface TenancyOptions {
   /** TCP ports of the engine that data-plane namespaces may reach. */
   readonly clientPorts: readonly number[];
+  /**
+   * The operator that reconciles the engine's custom resource and connects to its pods (status,
+   * replication set-up): its namespace may reach these ports.
+   */
+  readonly operator?: { readonly namespace: string; readonly ports: readonly number[] };
+  /**
+   * The engine's pods call the Kubernetes API (CloudNativePG's instance manager does): allow egress
+   * to TCP 443. The destination is not narrowed: the API endpoint's addresses are per EKS cluster.
+   */
+  readonly kubeApiEgress?: boolean;
+  /** Name of the credential Secret that the {@link SECRET_READER_GROUP} may `get`. */
+  readonly credentialSecret?: string;
 }
 
 export function renderTenancy(spec: ClusterSpec, ctx: RenderContext, opts: TenancyOptions): KubeObject[] {
@@ -178,6 +196,65 @@ export function renderTenancy(spec: ClusterSpec, ctx: RenderContext, opts: Tenan
           },
         ],
       },
+    },
+    ...(opts.operator
+      ? [
+          {
+            apiVersion: 'networking.k8s.io/v1',
+            kind: 'NetworkPolicy',
+            metadata: meta('allow-operator'),
+            spec: {
+              podSelector: {},
+              policyTypes: ['Ingress'],
+              ingress: [
+                {
+                  from: [
+                    {
+                      namespaceSelector: {
+                        matchLabels: { 'kubernetes.io/metadata.name': opts.operator.namespace },
+                      },
+                    },
+                  ],
+                  ports: opts.operator.ports.map((port) => ({ protocol: 'TCP', port })),
+                },
+              ],
+            },
+          },
+        ]
+      : []),
+    ...(opts.kubeApiEgress
+      ? [
+          {
+            apiVersion: 'networking.k8s.io/v1',
+            kind: 'NetworkPolicy',
+            metadata: meta('allow-kube-api'),
+            spec: {
+              podSelector: {},
+              policyTypes: ['Egress'],
+              egress: [{ ports: [{ protocol: 'TCP', port: 443 }] }],
+            },
+          },
+        ]
+      : []),
+    ...(opts.credentialSecret ? renderSecretReader(spec, ctx, opts.credentialSecret) : []),
+  ];
+}
+
+function renderSecretReader(spec: ClusterSpec, ctx: RenderContext, secretName: string): KubeObject[] {
+  const name = SECRET_READER_GROUP;
+  return [
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: objectMeta(spec, ctx, name),
+      rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: [secretName], verbs: ['get'] }],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: objectMeta(spec, ctx, name),
+      subjects: [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: SECRET_READER_GROUP }],
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
     },
   ];
 }

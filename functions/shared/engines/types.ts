@@ -50,4 +50,10 @@ export interface Blueprint {
   /** Readiness from the live objects (same order as readinessRefs; undefined = not found). */
   readiness(spec: ClusterSpec, live: ReadonlyArray<KubeObject | undefined>): Readiness;
   connection(spec: ClusterSpec): ConnectionInfo;
+  /**
+   * Whether a running cluster may move from `fromVersion` to `toVersion`: undefined when it may,
+   * else a message for the API user saying why not (and what to do instead). The same version is
+   * always allowed (a no-op).
+   */
+  checkUpgrade(fromVersion: string, toVersion: string): string | undefined;
 }

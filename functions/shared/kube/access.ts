@@ -1,4 +1,4 @@
-import { type KubeClient, createKubeClient } from './client.js';
+import { createKubeClient, type KubeClient } from './client.js';
 import { eksKubeConfigProvider, fileKubeConfigProvider, type KubeConfigProvider } from './provider.js';
 
 /** Kubernetes access for a function: one client per EKS cluster and credential. */
@@ -13,9 +13,15 @@ export interface KubeAccess {
  * kubeconfig file (the local runtime's stand-in, or a real cluster). Clients are reused while
  * the provider returns the same config object, so discovery results survive across invocations.
  */
-export function kubeAccess(opts: { auth: 'eks' | 'kubeconfig'; region: string; kubeconfig?: string }): KubeAccess {
+export function kubeAccess(opts: {
+  auth: 'eks' | 'kubeconfig';
+  region: string;
+  kubeconfig?: string;
+}): KubeAccess {
   const provider: KubeConfigProvider =
-    opts.auth === 'eks' ? eksKubeConfigProvider({ region: opts.region }) : fileKubeConfigProvider(opts.kubeconfig);
+    opts.auth === 'eks'
+      ? eksKubeConfigProvider({ region: opts.region })
+      : fileKubeConfigProvider(opts.kubeconfig);
   const clients = new Map<string, { config: unknown; client: KubeClient }>();
   return {
     async client(eksCluster) {

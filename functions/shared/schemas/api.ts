@@ -38,7 +38,9 @@ export const UpdateClusterRequestSchema = z
     settings: z.record(z.string().max(100), z.unknown()).optional(),
     deletionProtection: z.boolean().optional(),
   })
-  .refine((b) => Object.keys(b).length > 0, { message: 'send at least one of: nodes, size, version, settings, deletionProtection' });
+  .refine((b) => Object.keys(b).length > 0, {
+    message: 'send at least one of: nodes, size, version, settings, deletionProtection',
+  });
 export type UpdateClusterRequest = z.infer<typeof UpdateClusterRequestSchema>;
 
 const limitParam = z.coerce.number().int().min(1).max(100).default(20);
@@ -130,8 +132,14 @@ export const OperationSchema = z.object({
 export type Operation = z.infer<typeof OperationSchema>;
 
 export const CreateClusterResponseSchema = z.object({ cluster: ClusterSchema, operation: OperationSchema });
-export const ClusterListSchema = z.object({ items: z.array(ClusterSchema), nextToken: z.string().optional() });
-export const OperationListSchema = z.object({ items: z.array(OperationSchema), nextToken: z.string().optional() });
+export const ClusterListSchema = z.object({
+  items: z.array(ClusterSchema),
+  nextToken: z.string().optional(),
+});
+export const OperationListSchema = z.object({
+  items: z.array(OperationSchema),
+  nextToken: z.string().optional(),
+});
 export const ApiKeyListSchema = z.object({ items: z.array(ApiKeySchema), nextToken: z.string().optional() });
 export const DryRunResponseSchema = z.object({
   dryRun: z.literal(true),

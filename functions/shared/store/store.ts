@@ -88,7 +88,8 @@ function strip<T>(item: Record<string, unknown> | undefined): T | undefined {
 }
 
 function cancellationCodes(e: unknown): string[] | undefined {
-  if (e instanceof TransactionCanceledException) return (e.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
+  if (e instanceof TransactionCanceledException)
+    return (e.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
   return undefined;
 }
 
@@ -136,21 +137,33 @@ export class Store {
 
   async getCluster(tenantId: string, clusterId: string): Promise<ClusterRecord | undefined> {
     const res = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.cluster(tenantId, clusterId), ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.cluster(tenantId, clusterId),
+        ConsistentRead: true,
+      }),
     );
     return strip<ClusterRecord>(res.Item);
   }
 
   async getOperation(tenantId: string, operationId: string): Promise<OperationRecord | undefined> {
     const res = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.operation(tenantId, operationId), ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.operation(tenantId, operationId),
+        ConsistentRead: true,
+      }),
     );
     return strip<OperationRecord>(res.Item);
   }
 
   async getIdempotency(tenantId: string, key: string): Promise<IdempotencyRecord | undefined> {
     const res = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.idempotency(tenantId, key), ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.idempotency(tenantId, key),
+        ConsistentRead: true,
+      }),
     );
     const item = strip<IdempotencyRecord & { expiresAt?: number }>(res.Item);
     return item;
@@ -185,7 +198,9 @@ export class Store {
       {
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ...(conditions.length ? { FilterExpression: conditions.join(' AND '), ExpressionAttributeNames: names } : {}),
+        ...(conditions.length
+          ? { FilterExpression: conditions.join(' AND '), ExpressionAttributeNames: names }
+          : {}),
         ExpressionAttributeValues: values,
       },
       limit,
@@ -194,7 +209,11 @@ export class Store {
   }
 
   /** Operations of a cluster, newest first (gsi1). The caller has checked the cluster is the tenant's. */
-  async listOperations(clusterId: string, limit: number, startKey?: Record<string, unknown>): Promise<Page<OperationRecord>> {
+  async listOperations(
+    clusterId: string,
+    limit: number,
+    startKey?: Record<string, unknown>,
+  ): Promise<Page<OperationRecord>> {
     return this.queryPage<OperationRecord>(
       {
         TableName: this.tableName,
@@ -208,7 +227,11 @@ export class Store {
     );
   }
 
-  async listApiKeys(tenantId: string, limit: number, startKey?: Record<string, unknown>): Promise<Page<ApiKeyRecord>> {
+  async listApiKeys(
+    tenantId: string,
+    limit: number,
+    startKey?: Record<string, unknown>,
+  ): Promise<Page<ApiKeyRecord>> {
     return this.queryPage<ApiKeyRecord>(
       {
         TableName: this.tableName,
@@ -269,7 +292,8 @@ export class Store {
             Update: {
               TableName: this.tableName,
               Key: keys.tenant(tenantId),
-              UpdateExpression: 'SET maxClusters = :mc, maxNodes = :mn ADD clusterHeadroom :dc, nodeHeadroom :dn',
+              UpdateExpression:
+                'SET maxClusters = :mc, maxNodes = :mn ADD clusterHeadroom :dc, nodeHeadroom :dn',
               ConditionExpression: 'maxClusters = :oldMc AND maxNodes = :oldMn',
               ExpressionAttributeValues: {
                 ':mc': quotas.maxClusters,
@@ -291,7 +315,10 @@ export class Store {
   }
 
   /** A tenant's key by id (gsi1), with its table key. */
-  async findApiKey(tenantId: string, keyId: string): Promise<(ApiKeyRecord & { readonly ref: { pk: string; sk: string } }) | undefined> {
+  async findApiKey(
+    tenantId: string,
+    keyId: string,
+  ): Promise<(ApiKeyRecord & { readonly ref: { pk: string; sk: string } }) | undefined> {
     const res = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -302,11 +329,18 @@ export class Store {
     );
     const item = res.Items?.[0];
     if (!item) return undefined;
-    return { ...(strip<ApiKeyRecord>(item) as ApiKeyRecord), ref: { pk: String(item.pk), sk: String(item.sk) } };
+    return {
+      ...(strip<ApiKeyRecord>(item) as ApiKeyRecord),
+      ref: { pk: String(item.pk), sk: String(item.sk) },
+    };
   }
 
   /** Marks a key revoked; authentication reads keys consistently, so the next request with it fails. */
-  async revokeApiKey(key: ApiKeyRecord & { ref: { pk: string; sk: string } }, now: string, idem?: IdempotencyRecord): Promise<void> {
+  async revokeApiKey(
+    key: ApiKeyRecord & { ref: { pk: string; sk: string } },
+    now: string,
+    idem?: IdempotencyRecord,
+  ): Promise<void> {
     await this.commit(
       'revoke API key',
       [
@@ -328,7 +362,11 @@ export class Store {
 
   async getClusterName(tenantId: string, name: string): Promise<{ clusterId: string } | undefined> {
     const res = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.clusterName(tenantId, name), ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.clusterName(tenantId, name),
+        ConsistentRead: true,
+      }),
     );
     return strip<{ clusterId: string }>(res.Item);
   }
@@ -354,30 +392,52 @@ export class Store {
    * reservation on the tenant, cluster, operation (and the idempotency record). The stream
    * carries the operation to the dispatcher.
    */
-  async createCluster(cluster: ClusterRecord, operation: OperationRecord, idem?: IdempotencyRecord): Promise<void> {
+  async createCluster(
+    cluster: ClusterRecord,
+    operation: OperationRecord,
+    idem?: IdempotencyRecord,
+  ): Promise<void> {
     await this.commit(
       'create cluster',
       [
         {
           Put: {
             TableName: this.tableName,
-            Item: { ...keys.clusterName(cluster.tenantId, cluster.name), entity: 'ClusterName', clusterId: cluster.clusterId },
+            Item: {
+              ...keys.clusterName(cluster.tenantId, cluster.name),
+              entity: 'ClusterName',
+              clusterId: cluster.clusterId,
+            },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
         this.reserveQuota(cluster.tenantId, 1, cluster.nodes),
-        { Put: { TableName: this.tableName, Item: this.clusterItem(cluster), ConditionExpression: 'attribute_not_exists(pk)' } },
         {
-          Put: { TableName: this.tableName, Item: this.operationItem(operation), ConditionExpression: 'attribute_not_exists(pk)' },
+          Put: {
+            TableName: this.tableName,
+            Item: this.clusterItem(cluster),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: this.operationItem(operation),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
         },
       ],
       cluster.tenantId,
       idem,
       (codes) => {
         if (codes[0] === 'ConditionalCheckFailed') {
-          return new ProblemError('CLUSTER_NAME_TAKEN', `A cluster named "${cluster.name}" already exists in this tenant`, {
-            name: cluster.name,
-          });
+          return new ProblemError(
+            'CLUSTER_NAME_TAKEN',
+            `A cluster named "${cluster.name}" already exists in this tenant`,
+            {
+              name: cluster.name,
+            },
+          );
         }
         if (codes[1] === 'ConditionalCheckFailed') return this.quotaProblem(1, cluster.nodes);
         return undefined;
@@ -401,12 +461,17 @@ export class Store {
             TableName: this.tableName,
             Item: this.clusterItem(next),
             // Nothing changed the cluster since it was read, and no operation holds it.
-            ConditionExpression: 'attribute_not_exists(activeOperationId) AND statusVersion = :sv AND generation = :g',
+            ConditionExpression:
+              'attribute_not_exists(activeOperationId) AND statusVersion = :sv AND generation = :g',
             ExpressionAttributeValues: { ':sv': current.statusVersion, ':g': current.generation },
           },
         },
         {
-          Put: { TableName: this.tableName, Item: this.operationItem(operation), ConditionExpression: 'attribute_not_exists(pk)' },
+          Put: {
+            TableName: this.tableName,
+            Item: this.operationItem(operation),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
         },
         ...(delta > 0 ? [this.reserveQuota(current.tenantId, 0, delta)] : []),
         ...(delta < 0 ? [this.releaseQuota(current.tenantId, 0, -delta)] : []),
@@ -415,7 +480,10 @@ export class Store {
       idem,
       (codes) => {
         if (codes[0] === 'ConditionalCheckFailed') {
-          return new ProblemError('CONCURRENT_MODIFICATION', 'The cluster changed while this request was processed; read it again and retry');
+          return new ProblemError(
+            'CONCURRENT_MODIFICATION',
+            'The cluster changed while this request was processed; read it again and retry',
+          );
         }
         if (delta > 0 && codes[2] === 'ConditionalCheckFailed') return this.quotaProblem(0, delta);
         return undefined;
@@ -424,7 +492,11 @@ export class Store {
   }
 
   /** PATCH of metadata only (deletion protection): applied at once, no operation, no event. */
-  async updateClusterMetadata(current: ClusterRecord, next: ClusterRecord, idem?: IdempotencyRecord): Promise<void> {
+  async updateClusterMetadata(
+    current: ClusterRecord,
+    next: ClusterRecord,
+    idem?: IdempotencyRecord,
+  ): Promise<void> {
     await this.commit(
       'update cluster metadata',
       [
@@ -452,7 +524,11 @@ export class Store {
   }
 
   /** DELETE: the cluster enters DELETING and a DELETE operation is queued. */
-  async requestDelete(next: ClusterRecord, operation: OperationRecord, idem?: IdempotencyRecord): Promise<void> {
+  async requestDelete(
+    next: ClusterRecord,
+    operation: OperationRecord,
+    idem?: IdempotencyRecord,
+  ): Promise<void> {
     await this.commit(
       'delete cluster',
       [
@@ -460,7 +536,8 @@ export class Store {
           Update: {
             TableName: this.tableName,
             Key: keys.cluster(next.tenantId, next.clusterId),
-            UpdateExpression: 'SET #status = :deleting, activeOperationId = :op, updatedAt = :now ADD statusVersion :one',
+            UpdateExpression:
+              'SET #status = :deleting, activeOperationId = :op, updatedAt = :now ADD statusVersion :one',
             ConditionExpression:
               'attribute_exists(pk) AND attribute_not_exists(activeOperationId) AND deletionProtection = :false',
             ExpressionAttributeNames: { '#status': 'status' },
@@ -474,14 +551,21 @@ export class Store {
           },
         },
         {
-          Put: { TableName: this.tableName, Item: this.operationItem(operation), ConditionExpression: 'attribute_not_exists(pk)' },
+          Put: {
+            TableName: this.tableName,
+            Item: this.operationItem(operation),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
         },
       ],
       next.tenantId,
       idem,
       (codes) =>
         codes[0] === 'ConditionalCheckFailed'
-          ? new ProblemError('CONCURRENT_MODIFICATION', 'The cluster changed while this request was processed; read it again and retry')
+          ? new ProblemError(
+              'CONCURRENT_MODIFICATION',
+              'The cluster changed while this request was processed; read it again and retry',
+            )
           : undefined,
     );
   }
@@ -491,7 +575,12 @@ export class Store {
    * nothing (the cluster is DELETED and its name and quota are freed), a cancelled UPDATE
    * restores the previous spec, a cancelled DELETE the previous status.
    */
-  async cancelOperation(op: OperationRecord, cluster: ClusterRecord, now: string, idem?: IdempotencyRecord): Promise<void> {
+  async cancelOperation(
+    op: OperationRecord,
+    cluster: ClusterRecord,
+    now: string,
+    idem?: IdempotencyRecord,
+  ): Promise<void> {
     const items: TransactItem[] = [
       {
         Update: {
@@ -501,25 +590,40 @@ export class Store {
             'SET #status = :cancelled, #step = :done, finishedAt = :now, updatedAt = :now REMOVE gsi2pk, gsi2sk ADD statusVersion :one',
           ConditionExpression: '#status = :queued',
           ExpressionAttributeNames: { '#status': 'status', '#step': 'step' },
-          ExpressionAttributeValues: { ':cancelled': 'CANCELLED', ':done': 'DONE', ':now': now, ':one': 1, ':queued': 'QUEUED' },
+          ExpressionAttributeValues: {
+            ':cancelled': 'CANCELLED',
+            ':done': 'DONE',
+            ':now': now,
+            ':one': 1,
+            ':queued': 'QUEUED',
+          },
         },
       },
     ];
     const prev = op.previous;
     if (op.type === 'CREATE') {
-      items.push(this.clusterGone(op, now), this.deleteNameGuard(cluster), this.releaseQuota(op.tenantId, 1, cluster.nodes));
+      items.push(
+        this.clusterGone(op, now),
+        this.deleteNameGuard(cluster),
+        this.releaseQuota(op.tenantId, 1, cluster.nodes),
+      );
     } else if (op.type === 'UPDATE' && prev) {
       items.push(
-        this.updateCluster(op, {
-          status: prev.status,
-          nodes: prev.nodes,
-          sizeName: prev.sizeName,
-          size: prev.size,
-          version: prev.version,
-          settings: prev.settings,
-          generation: prev.generation,
-          updatedAt: now,
-        }, {}, true),
+        this.updateCluster(
+          op,
+          {
+            status: prev.status,
+            nodes: prev.nodes,
+            sizeName: prev.sizeName,
+            size: prev.size,
+            version: prev.version,
+            settings: prev.settings,
+            generation: prev.generation,
+            updatedAt: now,
+          },
+          {},
+          true,
+        ),
       );
       const delta = op.nodeDelta ?? 0;
       if (delta > 0) items.push(this.releaseQuota(op.tenantId, 0, delta));
@@ -529,12 +633,18 @@ export class Store {
     }
     await this.commit('cancel operation', items, op.tenantId, idem, (codes) =>
       codes[0] === 'ConditionalCheckFailed'
-        ? new ProblemError('OPERATION_NOT_CANCELLABLE', 'The operation has already started applying or has finished')
+        ? new ProblemError(
+            'OPERATION_NOT_CANCELLABLE',
+            'The operation has already started applying or has finished',
+          )
         : undefined,
     );
   }
 
-  async audit(tenantId: string, record: { action: string; keyId: string; clusterId: string; correlationId: string; at: string }): Promise<void> {
+  async audit(
+    tenantId: string,
+    record: { action: string; keyId: string; clusterId: string; correlationId: string; at: string },
+  ): Promise<void> {
     await this.db.send(
       new PutCommand({
         TableName: this.tableName,
@@ -552,9 +662,18 @@ export class Store {
   // ---- workflow transitions (provisioner) --------------------------------------------------
 
   /** QUEUED -> RUNNING for the operation, and the cluster enters its working status. */
-  async startOperation(op: OperationRecord, clusterStatus: ClusterStatus, placement: string, now: string): Promise<void> {
+  async startOperation(
+    op: OperationRecord,
+    clusterStatus: ClusterStatus,
+    placement: string,
+    now: string,
+  ): Promise<void> {
     await this.transition('start', [
-      this.updateOperation(op, { status: 'RUNNING', step: 'APPLY', startedAt: now, updatedAt: now }, 'QUEUED'),
+      this.updateOperation(
+        op,
+        { status: 'RUNNING', step: 'APPLY', startedAt: now, updatedAt: now },
+        'QUEUED',
+      ),
       this.updateCluster(op, { status: clusterStatus, updatedAt: now }, { placement }),
     ]);
   }
@@ -576,9 +695,17 @@ export class Store {
   }
 
   /** RUNNING -> SUCCEEDED; the cluster becomes READY at the operation's generation. */
-  async completeOperation(op: OperationRecord, observed: { endpoint: string; port: number }, now: string): Promise<void> {
+  async completeOperation(
+    op: OperationRecord,
+    observed: { endpoint: string; port: number },
+    now: string,
+  ): Promise<void> {
     await this.transition('complete', [
-      this.updateOperation(op, { status: 'SUCCEEDED', step: 'DONE', finishedAt: now, updatedAt: now }, 'RUNNING'),
+      this.updateOperation(
+        op,
+        { status: 'SUCCEEDED', step: 'DONE', finishedAt: now, updatedAt: now },
+        'RUNNING',
+      ),
       this.updateCluster(
         op,
         {
@@ -598,10 +725,123 @@ export class Store {
   /** RUNNING -> SUCCEEDED for a DELETE: the cluster is DELETED (readable until its TTL), its name and quota freed. */
   async completeDeletion(op: OperationRecord, cluster: ClusterRecord, now: string): Promise<void> {
     await this.transition('complete deletion', [
-      this.updateOperation(op, { status: 'SUCCEEDED', step: 'DONE', finishedAt: now, updatedAt: now }, 'RUNNING'),
+      this.updateOperation(
+        op,
+        { status: 'SUCCEEDED', step: 'DONE', finishedAt: now, updatedAt: now },
+        'RUNNING',
+      ),
       this.clusterGone(op, now),
       this.deleteNameGuard(cluster),
       this.releaseQuota(op.tenantId, 1, cluster.nodes),
+    ]);
+  }
+
+  /**
+   * A failed UPDATE starts rolling back: the cluster's desired spec returns to the previous one
+   * (a new generation), the operation stays RUNNING in step ROLLBACK_APPLY with a fresh deadline,
+   * and the node quota the update reserved is released.
+   */
+  async beginRollback(
+    op: OperationRecord,
+    cluster: ClusterRecord,
+    cause: OperationError,
+    now: string,
+    deadline: string,
+  ): Promise<OperationRecord> {
+    const prev = op.previous;
+    if (!prev) throw new Error('beginRollback: the operation has no previous spec');
+    const generation = cluster.generation + 1;
+    const rollback = { cause, generation };
+    const delta = op.nodeDelta ?? 0;
+    await this.transition('begin rollback', [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.operation(op.tenantId, op.operationId),
+          UpdateExpression:
+            'SET #step = :step, #rb = :rb, #deadline = :deadline, updatedAt = :now, gsi2sk = :gsi2sk',
+          ConditionExpression: '#status = :running AND attribute_not_exists(#rb)',
+          ExpressionAttributeNames: {
+            '#step': 'step',
+            '#status': 'status',
+            '#rb': 'rollback',
+            '#deadline': 'deadline',
+          },
+          ExpressionAttributeValues: {
+            ':step': 'ROLLBACK_APPLY',
+            ':rb': rollback,
+            ':deadline': deadline,
+            ':now': now,
+            ':gsi2sk': activeIndex({ ...op, deadline }).gsi2sk,
+            ':running': 'RUNNING',
+          },
+        },
+      },
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.cluster(op.tenantId, op.clusterId),
+          // Names as placeholders: `size` and others are DynamoDB reserved words.
+          UpdateExpression:
+            'SET #nodes = :nodes, #sizeName = :sizeName, #size = :size, #version = :version, #settings = :settings, #gen = :gen, updatedAt = :now',
+          ConditionExpression: 'activeOperationId = :op',
+          ExpressionAttributeNames: {
+            '#nodes': 'nodes',
+            '#sizeName': 'sizeName',
+            '#size': 'size',
+            '#version': 'version',
+            '#settings': 'settings',
+            '#gen': 'generation',
+          },
+          ExpressionAttributeValues: {
+            ':nodes': prev.nodes,
+            ':sizeName': prev.sizeName,
+            ':size': prev.size,
+            ':version': prev.version,
+            ':settings': prev.settings,
+            ':gen': generation,
+            ':now': now,
+            ':op': op.operationId,
+          },
+        },
+      },
+      ...(delta > 0 ? [this.releaseQuota(op.tenantId, 0, delta)] : []),
+      ...(delta < 0 ? [this.reserveQuota(op.tenantId, 0, -delta, false)] : []),
+    ]);
+    return { ...op, step: 'ROLLBACK_APPLY', rollback, deadline };
+  }
+
+  /** The rollback is live: the operation FAILED (saying it was rolled back), the cluster READY on its previous spec. */
+  async finishRollback(
+    op: OperationRecord,
+    observed: { endpoint: string; port: number },
+    now: string,
+  ): Promise<void> {
+    const rb = op.rollback;
+    if (!rb) throw new Error('finishRollback: the operation is not rolling back');
+    const error: OperationError = {
+      code: rb.cause.code,
+      message: `${rb.cause.message} (rolled back: the cluster runs its previous spec, generation ${rb.generation})`,
+    };
+    await this.transition('finish rollback', [
+      this.updateOperation(
+        op,
+        { status: 'FAILED', step: 'DONE', error, finishedAt: now, updatedAt: now },
+        'RUNNING',
+      ),
+      this.updateCluster(
+        op,
+        {
+          status: 'READY',
+          statusReason: 'UPDATE_ROLLED_BACK',
+          updatedAt: now,
+          endpoint: observed.endpoint,
+          port: observed.port,
+          observedGeneration: rb.generation,
+        },
+        {},
+        true,
+      ),
     ]);
   }
 
@@ -651,9 +891,15 @@ export class Store {
     } catch (e) {
       const codes = cancellationCodes(e);
       if (!codes) throw e;
-      if (idem && codes[all.length - 1] === 'ConditionalCheckFailed') throw new IdempotencyConflictError({ cause: e });
+      if (idem && codes[all.length - 1] === 'ConditionalCheckFailed')
+        throw new IdempotencyConflictError({ cause: e });
       if (codes.includes('TransactionConflict')) {
-        throw new ProblemError('CONCURRENT_MODIFICATION', `Another request changed the same data (${what}); retry`, {}, { cause: e });
+        throw new ProblemError(
+          'CONCURRENT_MODIFICATION',
+          `Another request changed the same data (${what}); retry`,
+          {},
+          { cause: e },
+        );
       }
       const mapped = explain(codes);
       if (mapped) throw mapped;
@@ -665,7 +911,12 @@ export class Store {
     return {
       Put: {
         TableName: this.tableName,
-        Item: { ...keys.idempotency(tenantId, idem.key), entity: 'Idempotency', ttl: epoch(idem.createdAt, IDEMPOTENCY_TTL_SECONDS), ...idem },
+        Item: {
+          ...keys.idempotency(tenantId, idem.key),
+          entity: 'Idempotency',
+          ttl: epoch(idem.createdAt, IDEMPOTENCY_TTL_SECONDS),
+          ...idem,
+        },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     };
@@ -752,7 +1003,11 @@ export class Store {
     }
   }
 
-  private updateOperation(op: OperationRecord, set: Record<string, unknown>, expectedStatus: OperationRecord['status']): TransactItem {
+  private updateOperation(
+    op: OperationRecord,
+    set: Record<string, unknown>,
+    expectedStatus: OperationRecord['status'],
+  ): TransactItem {
     const terminal = ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(String(set.status));
     const names: Record<string, string> = { '#status': 'status' };
     const values: Record<string, unknown> = { ':expected': expectedStatus, ':one': 1 };

@@ -185,4 +185,47 @@ describe('End to end: cluster lifecycle', () => {
       (await api('POST', '/v1/clusters', { name: 'dry', engine: 'qdrant', region: rt.region })).status,
     ).toBe(202);
   });
+
+  it('rolls a failed update back to the last good spec and says so', async () => {
+    const created = await api('POST', '/v1/clusters', {
+      name: 'rollback',
+      engine: 'qdrant',
+      region: rt.region,
+    });
+    const id = created.body.cluster.id as string;
+    await settle(created.body.operation.id);
+    const headroomBefore = (await rt.store.getTenant(rt.tenantId))?.nodeHeadroom ?? 0;
+
+    // Kubernetes rejects everything (422) while the update applies...
+    rt.kube?.setFaults({ errorRate: 1, errorStatus: 422 });
+    const update = await api('PATCH', `/v1/clusters/${id}`, { nodes: 3 });
+    expect(update.status).toBe(202);
+    const opId = update.body.operation.id as string;
+    await eventually(
+      () => rt.store.getOperation(rt.tenantId, opId),
+      (o) => o?.rollback !== undefined,
+    );
+    // ...and recovers for the rollback.
+    rt.kube?.setFaults({});
+
+    const op = await settle(opId);
+    expect(op.body.status).toBe('FAILED');
+    expect(op.body.error.code).toBe('KUBERNETES_REJECTED');
+    expect(op.body.error.message).toContain('rolled back');
+    const c = await api('GET', `/v1/clusters/${id}`);
+    expect(c.body).toMatchObject({
+      status: 'READY',
+      statusReason: 'UPDATE_ROLLED_BACK',
+      nodes: 1,
+      generation: 3,
+      observedGeneration: 3,
+    });
+    const sts = rt.kube
+      ?.list()
+      .find((o) => o.kind === 'StatefulSet' && o.metadata.namespace === `stratus-${id}`) as
+      | { spec?: { replicas?: number } }
+      | undefined;
+    expect(sts?.spec?.replicas).toBe(1);
+    expect((await rt.store.getTenant(rt.tenantId))?.nodeHeadroom).toBe(headroomBefore);
+  }, 60_000);
 });

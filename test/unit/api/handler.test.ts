@@ -74,7 +74,12 @@ describe('Function: api', () => {
         new TransactionCanceledException({
           message: 'cancelled',
           $metadata: {},
-          CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }, { Code: 'None' }, { Code: 'None' }],
+          CancellationReasons: [
+            { Code: 'ConditionalCheckFailed' },
+            { Code: 'None' },
+            { Code: 'None' },
+            { Code: 'None' },
+          ],
         }),
       );
       const res = await create(validBody);

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { qdrantBlueprint } from '../../../functions/shared/engines/qdrant.js';
-import { blueprints, engineNames, getBlueprint } from '../../../functions/shared/engines/registry.js';
 import { ANNOTATIONS, LABELS } from '../../../functions/shared/engines/tenancy.js';
 import type { KubeObject } from '../../../functions/shared/engines/types.js';
 import { clusterSpec, renderContext, TEST_API_KEY } from '../../helpers/kube-fixtures.js';
@@ -208,6 +207,26 @@ describe('Blueprint: qdrant', () => {
     });
   });
 
+  describe('Method: checkUpgrade', () => {
+    it.each([
+      ['1.13.6', '1.14.1'],
+      ['1.14.1', '1.15.5'],
+      ['1.15.1', '1.15.5'],
+      ['1.15.5', '1.15.5'],
+    ])('allows %s -> %s', (from, to) => {
+      expect(qdrantBlueprint.checkUpgrade(from, to)).toBeUndefined();
+    });
+
+    it.each([
+      ['1.13.6', '1.15.5', /one minor version at a time: upgrade to 1\.14\.1 first/],
+      ['1.15.5', '1.14.1', /downgraded/],
+      ['1.15.5', '2.0.0', /not supported/],
+      ['latest', '1.15.5', /unrecognised version latest/],
+    ])('refuses %s -> %s', (from, to, message) => {
+      expect(qdrantBlueprint.checkUpgrade(from, to)).toMatch(message);
+    });
+  });
+
   describe('Method: connection', () => {
     it('points at the client Service and the credential in the Secret', () => {
       const host = `qdrant.stratus-${spec.clusterId}.svc.cluster.local`;
@@ -218,18 +237,5 @@ describe('Blueprint: qdrant', () => {
         credentialRef: { namespace: `stratus-${spec.clusterId}`, name: 'qdrant-credentials', key: 'api-key' },
       });
     });
-  });
-});
-
-describe('Module: registry', () => {
-  it('offers qdrant, with its newest version as the default', () => {
-    expect(engineNames()).toEqual(['qdrant']);
-    expect(getBlueprint('qdrant')).toBe(qdrantBlueprint);
-    expect(qdrantBlueprint.versions.at(-1)).toBe('1.15.5');
-    expect(Object.isFrozen(blueprints)).toBe(true);
-  });
-
-  it.each(['postgres', 'toString', '__proto__'])('has no blueprint for %s', (engine) => {
-    expect(getBlueprint(engine)).toBeUndefined();
   });
 });

@@ -4,6 +4,7 @@ import {
   DATA_PLANE_INGRESS_LABEL,
   namespaceOf,
   renderTenancy,
+  SECRET_READER_GROUP,
   scaleQuantity,
   stratusLabels,
 } from '../../../functions/shared/engines/tenancy.js';
@@ -66,6 +67,51 @@ describe('Function: renderTenancy', () => {
         ],
       }),
     );
+  });
+
+  it('renders nothing for operators, the Kubernetes API or secret readers unless asked', () => {
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      `Namespace/stratus-${spec.clusterId}`,
+      'ResourceQuota/stratus-quota',
+      'LimitRange/stratus-limits',
+      'NetworkPolicy/default-deny',
+      'NetworkPolicy/allow-cluster-traffic',
+    ]);
+  });
+
+  it('opens ports to an operator namespace, egress to the Kubernetes API, and a Secret to the reader group', () => {
+    // Act
+    const all = renderTenancy(spec, renderContext(), {
+      clientPorts: [5432],
+      operator: { namespace: 'cnpg-system', ports: [8000] },
+      kubeApiEgress: true,
+      credentialSecret: 'db-credentials',
+    });
+
+    // Assess
+    for (const obj of all) validateKubeObject(obj);
+    expect(byName(all, 'NetworkPolicy', 'allow-operator').spec).toEqual({
+      podSelector: {},
+      policyTypes: ['Ingress'],
+      ingress: [
+        {
+          from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'cnpg-system' } } }],
+          ports: [{ protocol: 'TCP', port: 8000 }],
+        },
+      ],
+    });
+    expect(byName(all, 'NetworkPolicy', 'allow-kube-api').spec).toEqual({
+      podSelector: {},
+      policyTypes: ['Egress'],
+      egress: [{ ports: [{ protocol: 'TCP', port: 443 }] }],
+    });
+    expect(byName(all, 'Role', SECRET_READER_GROUP)).toMatchObject({
+      rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: ['db-credentials'], verbs: ['get'] }],
+    });
+    expect(byName(all, 'RoleBinding', SECRET_READER_GROUP)).toMatchObject({
+      subjects: [{ kind: 'Group', name: 'stratus-secret-reader' }],
+      roleRef: { kind: 'Role', name: SECRET_READER_GROUP },
+    });
   });
 
   it('refuses an id that is not a valid label value instead of sending it to Kubernetes', () => {

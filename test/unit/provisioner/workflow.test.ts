@@ -77,6 +77,8 @@ function setup(op: OperationRecord, c: ClusterRecord | undefined, live: Array<Ku
     setStep: vi.fn(async () => undefined),
     completeOperation: vi.fn(async () => undefined),
     failOperation: vi.fn(async () => undefined),
+    beginRollback: vi.fn(async (o: OperationRecord) => ({ ...o, step: 'ROLLBACK_APPLY' })),
+    finishRollback: vi.fn(async () => undefined),
   };
   const applied: KubeObject[][] = [];
   const kube: KubePort = {
@@ -255,5 +257,100 @@ describe('Function: advance', () => {
     expect(
       values.some((v) => v === 'kept-secret' || Buffer.from(v, 'base64').toString() === 'kept-secret'),
     ).toBe(true);
+  });
+
+  describe('UPDATE rollback', () => {
+    const previous = {
+      nodes: 1,
+      sizeName: 'small' as const,
+      size: SIZES.small,
+      version: '1.15.5',
+      settings: {},
+      generation: 1,
+      status: 'READY' as const,
+    };
+    const update = (over: Partial<OperationRecord> = {}) =>
+      operation({ type: 'UPDATE', status: 'RUNNING', targetGeneration: 2, previous, nodeDelta: 2, ...over });
+
+    it('starts rolling back to the previous spec when an update is rejected', async () => {
+      const { store, kube, deps, requeue } = setup(
+        update(),
+        cluster({ nodes: 3, generation: 2, status: 'UPDATING', placement: 'eks-a' }),
+      );
+      vi.mocked(kube.apply).mockRejectedValue(
+        new FakeKubeError({ retryable: false, unauthorized: false, message: '422 invalid' }),
+      );
+      expect(await advance(msg(), deps)).toBe('rolling-back');
+      expect(store.beginRollback).toHaveBeenCalledWith(
+        expect.objectContaining({ operationId: 'op-1' }),
+        expect.objectContaining({ nodes: 3 }),
+        { code: 'KUBERNETES_REJECTED', message: '422 invalid' },
+        NOW.toISOString(),
+        expect.any(String),
+      );
+      expect(store.failOperation).not.toHaveBeenCalled();
+      expect(requeue).toHaveBeenCalledWith(expect.objectContaining({ reason: 'retry' }), 1);
+    });
+
+    it('re-applies the previous spec and finishes as FAILED with the cluster READY once it is live', async () => {
+      const rollback = { cause: { code: 'KUBERNETES_REJECTED', message: '422 invalid' }, generation: 3 };
+      const applying = setup(
+        update({ step: 'ROLLBACK_APPLY', rollback }),
+        cluster({ nodes: 1, generation: 3, status: 'UPDATING', placement: 'eks-a' }),
+      );
+      expect(await advance(msg({ reason: 'retry' }), applying.deps)).toBe('polling');
+      expect(applying.store.setStep).toHaveBeenCalledWith(
+        expect.anything(),
+        'ROLLBACK_WAIT',
+        NOW.toISOString(),
+      );
+      const sts = applying.applied[0]?.find((o) => o.kind === 'StatefulSet') as {
+        spec?: { replicas?: number };
+      };
+      expect(sts.spec?.replicas).toBe(1);
+
+      const ready = {
+        apiVersion: 'apps/v1',
+        kind: 'StatefulSet',
+        metadata: { name: 'qdrant', generation: 3 },
+        spec: { replicas: 1 },
+        status: {
+          readyReplicas: 1,
+          observedGeneration: 3,
+          replicas: 1,
+          updatedReplicas: 1,
+          availableReplicas: 1,
+        },
+      };
+      const waiting = setup(
+        update({ step: 'ROLLBACK_WAIT', rollback }),
+        cluster({ nodes: 1, generation: 3, status: 'UPDATING', placement: 'eks-a' }),
+        [ready as KubeObject],
+      );
+      expect(await advance(msg({ reason: 'poll' }), waiting.deps)).toBe('succeeded');
+      expect(waiting.store.finishRollback).toHaveBeenCalled();
+      expect(waiting.store.completeOperation).not.toHaveBeenCalled();
+    });
+
+    it('fails for good, naming both failures, when the rollback fails too', async () => {
+      const rollback = { cause: { code: 'KUBERNETES_REJECTED', message: '422 invalid' }, generation: 3 };
+      const { store, kube, deps } = setup(
+        update({ step: 'ROLLBACK_APPLY', rollback }),
+        cluster({ placement: 'eks-a', status: 'UPDATING' }),
+      );
+      vi.mocked(kube.apply).mockRejectedValue(
+        new FakeKubeError({ retryable: false, unauthorized: false, message: 'forbidden' }),
+      );
+      expect(await advance(msg(), deps)).toBe('failed');
+      expect(store.beginRollback).not.toHaveBeenCalled();
+      expect(store.failOperation).toHaveBeenCalledWith(
+        expect.anything(),
+        expect.objectContaining({
+          code: 'KUBERNETES_REJECTED',
+          message: expect.stringContaining('rolling back to the previous spec failed too'),
+        }),
+        expect.any(String),
+      );
+    });
   });
 });

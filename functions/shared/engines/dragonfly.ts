@@ -1,0 +1,164 @@
+/**
+ * Dragonfly (Redis/Valkey-compatible, multi-threaded) through the Dragonfly operator: one
+ * `dragonflydb.io/v1alpha1` Dragonfly (replicas = nodes: one master, the rest replicas, with
+ * failover by the operator), the Secret with its password and a ServiceAccount without an API
+ * token for its pods. The operator creates the StatefulSet, the `dragonfly` Service (master only)
+ * and, with several nodes, a PDB.
+ */
+import * as z from 'zod';
+import type { ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
+import { LABELS, namespaceOf, objectMeta, renderTenancy } from './tenancy.js';
+import type { Blueprint, KubeObject, Readiness, RenderContext } from './types.js';
+import { upgradeChecker } from './versions.js';
+import {
+  containerSecurityContext,
+  inheritedLabels,
+  nodeResources,
+  podSecurityContext,
+  record,
+  spreadOverNodes,
+} from './workload.js';
+
+const NAME = 'dragonfly';
+const SECRET = 'dragonfly-credentials';
+const PASSWORD_KEY = 'password';
+const PORT = 6379;
+/** The operator configures replication through each pod's admin port (no password, never exposed). */
+const ADMIN_PORT = 9999;
+/** The `dfly` user of the official image. */
+const UID = 999;
+/** Where the Dragonfly operator runs (its manifests' and Helm chart's default). */
+export const DRAGONFLY_OPERATOR_NAMESPACE = 'dragonfly-operator-system';
+const VERSIONS = ['1.35.1', '1.37.0', '1.39.0'] as const;
+/** Current operators write `Ready`; older ones wrote `ready` (which current ones still accept). */
+const READY_PHASES = new Set(['Ready', 'ready']);
+
+/** Five cron fields of digits, `*`, `/`, `,` and `-` (what Dragonfly's `--snapshot_cron` accepts). */
+const CRON = /^[\d*/,-]+( [\d*/,-]+){4}$/;
+
+export const dragonflySettingsSchema = z.strictObject({
+  /** Evict least recently used keys near `maxmemory` instead of refusing writes. */
+  cacheMode: z.boolean().default(false),
+  /** When each instance writes a snapshot to its volume (5-field cron, UTC). */
+  snapshotCron: z
+    .string()
+    .regex(CRON, 'snapshotCron must be a 5-field cron expression, e.g. "*/30 * * * *"')
+    .default('*/30 * * * *'),
+});
+export type DragonflySettings = z.infer<typeof dragonflySettingsSchema>;
+
+function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
+  const password = ctx.secrets.password;
+  if (!password) throw new Error('dragonfly: ctx.secrets.password is required');
+  const settings = dragonflySettingsSchema.parse(spec.settings);
+  const podLabels = inheritedLabels(spec);
+  return [
+    ...renderTenancy(spec, ctx, {
+      clientPorts: [PORT],
+      operator: { namespace: DRAGONFLY_OPERATOR_NAMESPACE, ports: [ADMIN_PORT] },
+      credentialSecret: SECRET,
+    }),
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: objectMeta(spec, ctx, SECRET),
+      type: 'Opaque',
+      stringData: { [PASSWORD_KEY]: password },
+    },
+    {
+      // The operator cannot switch off token automounting on its pods; their ServiceAccount can.
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: objectMeta(spec, ctx, NAME),
+      automountServiceAccountToken: false,
+    },
+    {
+      apiVersion: 'dragonflydb.io/v1alpha1',
+      kind: 'Dragonfly',
+      metadata: objectMeta(spec, ctx, NAME),
+      spec: {
+        replicas: spec.nodes,
+        image: `docker.dragonflydb.io/dragonflydb/dragonfly:v${spec.version}`,
+        imagePullPolicy: 'IfNotPresent',
+        ...(settings.cacheMode ? { args: ['--cache_mode=true'] } : {}),
+        resources: nodeResources(spec),
+        authentication: { passwordFromSecret: { name: SECRET, key: PASSWORD_KEY } },
+        serviceAccountName: NAME,
+        podSecurityContext: podSecurityContext(UID),
+        containerSecurityContext: containerSecurityContext(UID),
+        snapshot: {
+          cron: settings.snapshotCron,
+          persistentVolumeClaimSpec: {
+            accessModes: ['ReadWriteOnce'],
+            resources: { requests: { storage: `${spec.size.storageGiB}Gi` } },
+          },
+        },
+        // Stratus renders the namespace's policies itself (tenancy.ts).
+        networkPolicyEnabled: false,
+        podMetadata: { labels: podLabels },
+        ownedObjectsMetadata: { labels: podLabels },
+        affinity: spreadOverNodes({ [LABELS.cluster]: spec.clusterId }),
+      },
+    },
+  ];
+}
+
+function readinessRefs(spec: ClusterSpec) {
+  return [
+    {
+      apiVersion: 'dragonflydb.io/v1alpha1',
+      kind: 'Dragonfly',
+      metadata: { name: NAME, namespace: namespaceOf(spec.clusterId) },
+    },
+  ];
+}
+
+/**
+ * Ready when the operator reports the ready phase (set once a master is elected and every replica
+ * replicates from it) and no rolling update is under way. The operator has no failure phase:
+ * problems show as a phase that never becomes ready, and the operation's deadline ends the wait.
+ */
+function readiness(_spec: ClusterSpec, live: ReadonlyArray<KubeObject | undefined>): Readiness {
+  const df = live[0];
+  if (!df) return { ready: false, reason: `Dragonfly ${NAME} not found` };
+  const status = record(df.status);
+  const phase = typeof status.phase === 'string' ? status.phase : '';
+  if (status.isRollingUpdate === true || phase === 'RollingUpdate') {
+    return { ready: false, reason: 'Dragonfly operator: rolling update in progress' };
+  }
+  if (!READY_PHASES.has(phase)) {
+    return { ready: false, reason: `Dragonfly operator: ${phase || 'no phase reported yet'}` };
+  }
+  return { ready: true };
+}
+
+function connection(spec: ClusterSpec): ConnectionInfo {
+  const namespace = namespaceOf(spec.clusterId);
+  const host = `${NAME}.${namespace}.svc.cluster.local`;
+  return {
+    host,
+    port: PORT,
+    endpoint: `redis://${host}:${PORT}`,
+    credentialRef: { namespace, name: SECRET, key: PASSWORD_KEY },
+  };
+}
+
+/** Any newer 1.x release: Dragonfly 1.x reads the snapshots of earlier 1.x releases. */
+const checkUpgrade = upgradeChecker('Dragonfly', VERSIONS, (from, to) =>
+  to.major === from.major
+    ? undefined
+    : `Dragonfly cannot upgrade across major versions (${from.major} -> ${to.major})`,
+);
+
+export const dragonflyBlueprint: Blueprint = {
+  engine: 'dragonfly',
+  displayName: 'Dragonfly',
+  versions: VERSIONS,
+  settingsSchema: dragonflySettingsSchema,
+  secretNames: ['password'],
+  render,
+  readinessRefs,
+  readiness,
+  connection,
+  checkUpgrade,
+};

@@ -1,0 +1,179 @@
+/**
+ * PostgreSQL through CloudNativePG: one `postgresql.cnpg.io/v1` Cluster (instances = nodes) and
+ * the `kubernetes.io/basic-auth` Secret of its application owner. The operator creates the pods,
+ * PVCs, PDBs and the `-rw`/`-ro`/`-r` Services; the superuser is disabled.
+ */
+import * as z from 'zod';
+import type { ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
+import { namespaceOf, objectMeta, renderTenancy } from './tenancy.js';
+import type { Blueprint, KubeObject, Readiness, RenderContext } from './types.js';
+import { upgradeChecker } from './versions.js';
+import { inheritedLabels, nodeResources, num, quantityToBytes, record } from './workload.js';
+
+const NAME = 'postgresql';
+const SECRET = 'postgresql-credentials';
+const PASSWORD_KEY = 'password';
+const PORT = 5432;
+/** CloudNativePG's instance manager: the operator reads each instance's status on this port. */
+const INSTANCE_MANAGER_PORT = 8000;
+/** Where the CloudNativePG operator runs (its manifests' and Helm chart's default). */
+export const CNPG_OPERATOR_NAMESPACE = 'cnpg-system';
+const VERSIONS = ['15.13', '16.9', '17.5'] as const;
+export const CNPG_HEALTHY_PHASE = 'Cluster in healthy state';
+/**
+ * Phases CloudNativePG cannot leave without a person: `Cluster is unrecoverable...`, `...cannot
+ * proceed...`, `Unable to create required cluster objects`, `...invalid image catalog`, `Waiting
+ * for user action`. `Failing over` is transient and does not match (`failing` is not a word here).
+ */
+const FAILURE_PHASE = /\b(unrecoverable|cannot|unable|invalid|error|failed|failure)\b|waiting for user/i;
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+const RESERVED = new Set(['postgres', 'streaming_replica', 'template0', 'template1', 'public']);
+const identifier = (what: string) =>
+  z
+    .string()
+    .regex(IDENTIFIER, `${what} must be a lowercase PostgreSQL identifier (a-z, 0-9, _; at most 63)`)
+    .refine((v) => !RESERVED.has(v) && !v.startsWith('pg_'), `${what} is reserved by PostgreSQL`);
+
+export const postgresqlSettingsSchema = z.strictObject({
+  /** The application database, created at bootstrap (later changes are ignored by CloudNativePG). */
+  database: identifier('database').default('app'),
+  /** Owner of the database and the user whose password Stratus generates (bootstrap only). */
+  owner: identifier('owner').default('app'),
+  maxConnections: z.int().min(20).max(5000).default(100),
+});
+export type PostgresqlSettings = z.infer<typeof postgresqlSettingsSchema>;
+
+const imageOf = (version: string) => `ghcr.io/cloudnative-pg/postgresql:${version}`;
+
+function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
+  const password = ctx.secrets.password;
+  if (!password) throw new Error('postgresql: ctx.secrets.password is required');
+  const settings = postgresqlSettingsSchema.parse(spec.settings);
+  const sharedBuffersMiB = Math.max(16, Math.floor(quantityToBytes(spec.size.memory) / 4 / 2 ** 20));
+  return [
+    ...renderTenancy(spec, ctx, {
+      clientPorts: [PORT],
+      operator: { namespace: CNPG_OPERATOR_NAMESPACE, ports: [INSTANCE_MANAGER_PORT] },
+      // The instance manager in every pod watches its Cluster and reports status through the API.
+      kubeApiEgress: true,
+      credentialSecret: SECRET,
+    }),
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: objectMeta(spec, ctx, SECRET),
+      type: 'kubernetes.io/basic-auth',
+      stringData: { username: settings.owner, [PASSWORD_KEY]: password },
+    },
+    {
+      apiVersion: 'postgresql.cnpg.io/v1',
+      kind: 'Cluster',
+      metadata: objectMeta(spec, ctx, NAME),
+      spec: {
+        instances: spec.nodes,
+        imageName: imageOf(spec.version),
+        imagePullPolicy: 'IfNotPresent',
+        enableSuperuserAccess: false,
+        // A single instance with a PDB blocks every node drain; with replicas CNPG's PDBs are right.
+        enablePDB: spec.nodes > 1,
+        primaryUpdateStrategy: 'unsupervised',
+        primaryUpdateMethod: 'switchover',
+        postgresql: {
+          parameters: {
+            max_connections: String(settings.maxConnections),
+            shared_buffers: `${sharedBuffersMiB}MB`,
+          },
+        },
+        bootstrap: {
+          initdb: {
+            database: settings.database,
+            owner: settings.owner,
+            secret: { name: SECRET },
+            dataChecksums: true,
+          },
+        },
+        storage: { size: `${spec.size.storageGiB}Gi` },
+        resources: nodeResources(spec),
+        affinity: {
+          enablePodAntiAffinity: true,
+          podAntiAffinityType: 'preferred',
+          topologyKey: 'kubernetes.io/hostname',
+        },
+        seccompProfile: { type: 'RuntimeDefault' },
+        inheritedMetadata: { labels: inheritedLabels(spec) },
+      },
+    },
+  ];
+}
+
+function readinessRefs(spec: ClusterSpec) {
+  return [
+    {
+      apiVersion: 'postgresql.cnpg.io/v1',
+      kind: 'Cluster',
+      metadata: { name: NAME, namespace: namespaceOf(spec.clusterId) },
+    },
+  ];
+}
+
+/**
+ * Ready when the operator reports the healthy phase with every instance ready (and, when it says
+ * which image it runs, the requested one). A failure phase is permanent: CloudNativePG will not
+ * leave it by itself.
+ */
+function readiness(spec: ClusterSpec, live: ReadonlyArray<KubeObject | undefined>): Readiness {
+  const cluster = live[0];
+  if (!cluster) return { ready: false, reason: `Cluster ${NAME} not found` };
+  const status = record(cluster.status);
+  const phase = typeof status.phase === 'string' ? status.phase : '';
+  const why = typeof status.phaseReason === 'string' && status.phaseReason ? ` (${status.phaseReason})` : '';
+  if (FAILURE_PHASE.test(phase)) {
+    return { ready: false, permanent: true, reason: `CloudNativePG: ${phase}${why}` };
+  }
+  const image = imageOf(spec.version);
+  if (typeof status.image === 'string' && status.image !== '' && status.image !== image) {
+    return { ready: false, reason: `CloudNativePG still runs ${status.image}, not ${image}` };
+  }
+  const ready = num(status.readyInstances);
+  if (ready < spec.nodes) return { ready: false, reason: `${ready}/${spec.nodes} instances ready` };
+  if (phase !== CNPG_HEALTHY_PHASE) {
+    return { ready: false, reason: `CloudNativePG: ${phase || 'no phase reported yet'}${why}` };
+  }
+  return { ready: true };
+}
+
+function connection(spec: ClusterSpec): ConnectionInfo {
+  const namespace = namespaceOf(spec.clusterId);
+  const host = `${NAME}-rw.${namespace}.svc.cluster.local`;
+  return {
+    host,
+    port: PORT,
+    endpoint: `postgresql://${host}:${PORT}`,
+    credentialRef: { namespace, name: SECRET, key: PASSWORD_KEY },
+  };
+}
+
+/**
+ * Minor releases (17.4 -> 17.5) only: CloudNativePG rolls them out replica by replica, then
+ * switches over. A major upgrade changes the data directory format and needs a different
+ * procedure (pg_upgrade or an import into a new cluster), so it is refused here.
+ */
+const checkUpgrade = upgradeChecker('PostgreSQL', VERSIONS, (from, to) =>
+  to.major === from.major
+    ? undefined
+    : `PostgreSQL major upgrades (${from.major} -> ${to.major}) are not supported in place; create a new ${to.major} cluster and migrate the data`,
+);
+
+export const postgresqlBlueprint: Blueprint = {
+  engine: 'postgresql',
+  displayName: 'PostgreSQL',
+  versions: VERSIONS,
+  settingsSchema: postgresqlSettingsSchema,
+  secretNames: ['password'],
+  render,
+  readinessRefs,
+  readiness,
+  connection,
+  checkUpgrade,
+};

@@ -1,0 +1,272 @@
+/**
+ * Valkey as a plain StatefulSet: pod 0 is the primary, the other pods replicate from it
+ * (`replicaof`). A Secret holds the password; a headless Service gives the pods stable names; the
+ * client Service `valkey` selects the primary only, `valkey-read` (several nodes) every pod.
+ * There is no automatic failover (no Sentinel): if pod 0 is lost, Kubernetes restarts it with its
+ * volume and the replicas resync.
+ */
+import * as z from 'zod';
+import type { ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
+import { namespaceOf, objectMeta, renderTenancy, stratusLabels } from './tenancy.js';
+import type { Blueprint, KubeObject, Readiness, RenderContext } from './types.js';
+import { newestWhere, parseVersion, upgradeChecker } from './versions.js';
+import {
+  containerSecurityContext,
+  nodeResources,
+  podSecurityContext,
+  quantityToBytes,
+  spreadOverNodes,
+  statefulSetReadiness,
+} from './workload.js';
+
+const NAME = 'valkey';
+const HEADLESS = 'valkey-headless';
+const READ = 'valkey-read';
+const SECRET = 'valkey-credentials';
+const PASSWORD_KEY = 'password';
+const PORT = 6379;
+/** The `valkey` user of the official image. */
+const UID = 999;
+const VERSIONS = ['7.2.8', '8.0.3', '8.1.1'] as const;
+/** Set by the StatefulSet controller on every pod. */
+const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
+
+export const MAXMEMORY_POLICIES = [
+  'noeviction',
+  'allkeys-lru',
+  'allkeys-lfu',
+  'allkeys-random',
+  'volatile-lru',
+  'volatile-lfu',
+  'volatile-random',
+  'volatile-ttl',
+] as const;
+
+export const valkeySettingsSchema = z.strictObject({
+  /** What Valkey does when `maxmemory` is reached; `noeviction` refuses writes (a database, not a cache). */
+  maxmemoryPolicy: z.enum(MAXMEMORY_POLICIES).default('noeviction'),
+  /** `maxmemory` as a share of the node's memory; the rest is for replication buffers and fork copies. */
+  maxmemoryPercent: z.int().min(10).max(90).default(75),
+  /** Append-only file persistence (every second) in addition to RDB snapshots. */
+  appendOnly: z.boolean().default(true),
+});
+export type ValkeySettings = z.infer<typeof valkeySettingsSchema>;
+
+const selectorLabels = (spec: ClusterSpec) => ({
+  'app.kubernetes.io/name': NAME,
+  'app.kubernetes.io/instance': spec.clusterId,
+});
+
+/**
+ * The password reaches Valkey through a config file written to a memory-backed volume at start,
+ * so it is neither in the object nor on the server's command line. Pods other than `valkey-0`
+ * replicate from it.
+ */
+function startScript(namespace: string, settings: ValkeySettings, maxmemoryBytes: number): string {
+  const primary = `${NAME}-0.${HEADLESS}.${namespace}.svc.cluster.local`;
+  return [
+    'set -eu',
+    'umask 077',
+    `printf 'requirepass "%s"\\nmasterauth "%s"\\n' "$VALKEY_PASSWORD" "$VALKEY_PASSWORD" > /run/valkey/auth.conf`,
+    'unset VALKEY_PASSWORD',
+    'set --',
+    `if [ "$(hostname)" != "${NAME}-0" ]; then set -- --replicaof ${primary} ${PORT}; fi`,
+    [
+      'exec valkey-server /run/valkey/auth.conf',
+      `--port ${PORT}`,
+      '--dir /data',
+      `--appendonly ${settings.appendOnly ? 'yes' : 'no'}`,
+      `--maxmemory ${maxmemoryBytes}`,
+      `--maxmemory-policy ${settings.maxmemoryPolicy}`,
+      '"$@"',
+    ].join(' '),
+  ].join('\n');
+}
+
+/** valkey-cli reads the password from the environment (VALKEYCLI_AUTH; 7.2 knows REDISCLI_AUTH). */
+const PING = `VALKEYCLI_AUTH="$VALKEY_PASSWORD" REDISCLI_AUTH="$VALKEY_PASSWORD" valkey-cli -h 127.0.0.1 -p ${PORT} ping | grep -q PONG`;
+
+function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
+  const password = ctx.secrets.password;
+  if (!password) throw new Error('valkey: ctx.secrets.password is required');
+  const settings = valkeySettingsSchema.parse(spec.settings);
+  const namespace = namespaceOf(spec.clusterId);
+  const replicated = spec.nodes > 1;
+  const selector = selectorLabels(spec);
+  const maxmemory = Math.floor((quantityToBytes(spec.size.memory) * settings.maxmemoryPercent) / 100);
+  const servicePort = { name: 'valkey', port: PORT, targetPort: 'valkey', protocol: 'TCP' };
+
+  const objects: KubeObject[] = [
+    ...renderTenancy(spec, ctx, { clientPorts: [PORT], credentialSecret: SECRET }),
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: objectMeta(spec, ctx, SECRET),
+      type: 'Opaque',
+      stringData: { [PASSWORD_KEY]: password },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: objectMeta(spec, ctx, HEADLESS),
+      spec: {
+        clusterIP: 'None',
+        // Replicas must reach the primary by name before it is ready, or they never sync.
+        publishNotReadyAddresses: true,
+        selector,
+        ports: [servicePort],
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: objectMeta(spec, ctx, NAME),
+      spec: {
+        type: 'ClusterIP',
+        selector: { ...selector, [POD_NAME_LABEL]: `${NAME}-0` },
+        ports: [servicePort],
+      },
+    },
+    ...(replicated
+      ? [
+          {
+            apiVersion: 'v1',
+            kind: 'Service',
+            metadata: objectMeta(spec, ctx, READ),
+            spec: { type: 'ClusterIP', selector, ports: [servicePort] },
+          },
+        ]
+      : []),
+    {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: objectMeta(spec, ctx, NAME),
+      spec: {
+        serviceName: HEADLESS,
+        replicas: spec.nodes,
+        podManagementPolicy: 'OrderedReady',
+        selector: { matchLabels: selector },
+        template: {
+          metadata: { labels: { ...stratusLabels(spec), ...selector } },
+          spec: {
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            securityContext: podSecurityContext(UID),
+            terminationGracePeriodSeconds: 30,
+            affinity: spreadOverNodes(selector),
+            containers: [
+              {
+                name: NAME,
+                image: `valkey/valkey:${spec.version}`,
+                command: ['/bin/sh', '-c', startScript(namespace, settings, maxmemory)],
+                ports: [{ name: 'valkey', containerPort: PORT, protocol: 'TCP' }],
+                env: [
+                  {
+                    name: 'VALKEY_PASSWORD',
+                    valueFrom: { secretKeyRef: { name: SECRET, key: PASSWORD_KEY } },
+                  },
+                ],
+                resources: nodeResources(spec),
+                securityContext: containerSecurityContext(UID, { readOnlyRootFilesystem: true }),
+                readinessProbe: {
+                  exec: { command: ['/bin/sh', '-c', PING] },
+                  periodSeconds: 5,
+                  timeoutSeconds: 3,
+                  failureThreshold: 3,
+                },
+                livenessProbe: {
+                  tcpSocket: { port: PORT },
+                  initialDelaySeconds: 10,
+                  periodSeconds: 10,
+                  failureThreshold: 6,
+                },
+                volumeMounts: [
+                  { name: 'data', mountPath: '/data' },
+                  { name: 'run', mountPath: '/run/valkey' },
+                ],
+              },
+            ],
+            // Memory-backed: the generated auth file never touches a disk.
+            volumes: [{ name: 'run', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } }],
+          },
+        },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'data', labels: stratusLabels(spec) },
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              resources: { requests: { storage: `${spec.size.storageGiB}Gi` } },
+            },
+          },
+        ],
+      },
+    },
+  ];
+  if (replicated) {
+    objects.push({
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: objectMeta(spec, ctx, NAME),
+      spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
+    });
+  }
+  return objects;
+}
+
+function readinessRefs(spec: ClusterSpec) {
+  return [
+    {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: NAME, namespace: namespaceOf(spec.clusterId) },
+    },
+  ];
+}
+
+function readiness(spec: ClusterSpec, live: ReadonlyArray<KubeObject | undefined>): Readiness {
+  return statefulSetReadiness(NAME, spec.nodes, live[0]);
+}
+
+function connection(spec: ClusterSpec): ConnectionInfo {
+  const namespace = namespaceOf(spec.clusterId);
+  const host = `${NAME}.${namespace}.svc.cluster.local`;
+  return {
+    host,
+    port: PORT,
+    endpoint: `redis://${host}:${PORT}`,
+    credentialRef: { namespace, name: SECRET, key: PASSWORD_KEY },
+  };
+}
+
+/**
+ * Within a major, any newer minor or patch. To the next major only from the last minor of the
+ * current major that Stratus offers (7.2 -> 8.x), so the data files were written by the release
+ * the next major is tested against; never two majors at once.
+ */
+export function valkeyUpgradeChecker(versions: readonly string[]) {
+  return upgradeChecker('Valkey', versions, (from, to) => {
+    if (to.major === from.major) return undefined;
+    if (to.major > from.major + 1) {
+      return `Valkey upgrades one major version at a time: go to ${from.major + 1}.x first`;
+    }
+    const last = newestWhere(versions, (v) => v.major === from.major);
+    const lastMinor = (last ? parseVersion(last)?.minor : undefined) ?? from.minor;
+    if (from.minor < lastMinor) {
+      return `Valkey upgrades to ${to.major}.x only from ${from.major}.${lastMinor}: upgrade to ${last} first`;
+    }
+    return undefined;
+  });
+}
+
+export const valkeyBlueprint: Blueprint = {
+  engine: 'valkey',
+  displayName: 'Valkey',
+  versions: VERSIONS,
+  settingsSchema: valkeySettingsSchema,
+  secretNames: ['password'],
+  render,
+  readinessRefs,
+  readiness,
+  connection,
+  checkUpgrade: valkeyUpgradeChecker(VERSIONS),
+};

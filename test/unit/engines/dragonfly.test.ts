@@ -1,0 +1,200 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DRAGONFLY_OPERATOR_NAMESPACE,
+  dragonflyBlueprint,
+} from '../../../functions/shared/engines/dragonfly.js';
+import { LABELS } from '../../../functions/shared/engines/tenancy.js';
+import type { KubeObject } from '../../../functions/shared/engines/types.js';
+import { validateCustomResource } from '../../helpers/kube-crds.js';
+import { clusterSpec, renderContext } from '../../helpers/kube-fixtures.js';
+import { validateKubeObject } from '../../helpers/kube-models.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: rendered objects are navigated freely in assertions
+type Any = any;
+const PASSWORD = 'df-password-0123456789-SECRET';
+const find = (objects: KubeObject[], kind: string, name: string): Any => {
+  const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
+  if (!found) throw new Error(`${kind} ${name} not rendered`);
+  return found;
+};
+const liveDragonfly = (status: Record<string, unknown> | undefined): KubeObject => ({
+  apiVersion: 'dragonflydb.io/v1alpha1',
+  kind: 'Dragonfly',
+  metadata: { name: 'dragonfly', namespace: 'ns', generation: 1 },
+  ...(status ? { status } : {}),
+});
+
+describe('Blueprint: dragonfly', () => {
+  const spec = clusterSpec({
+    engine: 'dragonfly',
+    version: '1.39.0',
+    nodes: 2,
+    settings: dragonflyBlueprint.settingsSchema.parse({}),
+  });
+  const ctx = renderContext({ secrets: { password: PASSWORD } });
+  const objects = dragonflyBlueprint.render(spec, ctx);
+  const df = find(objects, 'Dragonfly', 'dragonfly');
+
+  describe('Method: render', () => {
+    it('renders built-ins valid for Kubernetes and a Dragonfly valid for the operator CRD', () => {
+      for (const obj of objects) {
+        if (obj.kind === 'Dragonfly') validateCustomResource(obj);
+        else validateKubeObject(obj);
+      }
+    });
+
+    it('sizes the Dragonfly from the spec: replicas, image, resources, snapshot volume', () => {
+      expect(df.spec).toMatchObject({
+        replicas: 2,
+        image: 'docker.dragonflydb.io/dragonflydb/dragonfly:v1.39.0',
+        resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '500m', memory: '1Gi' } },
+        snapshot: {
+          cron: '*/30 * * * *',
+          persistentVolumeClaimSpec: {
+            accessModes: ['ReadWriteOnce'],
+            resources: { requests: { storage: '10Gi' } },
+          },
+        },
+        networkPolicyEnabled: false,
+      });
+      expect(df.spec.args).toBeUndefined();
+    });
+
+    it('authenticates with the password from the Secret only', () => {
+      // Act
+      const secret = find(objects, 'Secret', 'dragonfly-credentials');
+
+      // Assess
+      expect(secret.stringData).toEqual({ password: PASSWORD });
+      expect(df.spec.authentication).toEqual({
+        passwordFromSecret: { name: 'dragonfly-credentials', key: 'password' },
+      });
+      for (const obj of objects.filter((o) => o !== secret))
+        expect(JSON.stringify(obj)).not.toContain(PASSWORD);
+    });
+
+    it('runs pods under the restricted standard with a ServiceAccount that mounts no token', () => {
+      expect(find(objects, 'ServiceAccount', 'dragonfly').automountServiceAccountToken).toBe(false);
+      expect(df.spec.serviceAccountName).toBe('dragonfly');
+      expect(df.spec.podSecurityContext).toMatchObject({
+        runAsNonRoot: true,
+        runAsUser: 999,
+        fsGroup: 999,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      expect(df.spec.containerSecurityContext).toMatchObject({
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] },
+        runAsNonRoot: true,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+    });
+
+    it('lets only the operator reach the admin port; clients get 6379', () => {
+      expect(find(objects, 'NetworkPolicy', 'allow-operator').spec.ingress).toEqual([
+        {
+          from: [
+            {
+              namespaceSelector: {
+                matchLabels: { 'kubernetes.io/metadata.name': DRAGONFLY_OPERATOR_NAMESPACE },
+              },
+            },
+          ],
+          ports: [{ protocol: 'TCP', port: 9999 }],
+        },
+      ]);
+      const clients = find(objects, 'NetworkPolicy', 'allow-cluster-traffic').spec.ingress[1];
+      expect(clients.ports).toEqual([{ protocol: 'TCP', port: 6379 }]);
+      expect(objects.some((o) => o.metadata.name === 'allow-kube-api')).toBe(false);
+    });
+
+    it('labels what the operator creates with the tenant and cluster, not managed-by', () => {
+      const labels = {
+        [LABELS.tenant]: spec.tenantId,
+        [LABELS.cluster]: spec.clusterId,
+        [LABELS.engine]: 'dragonfly',
+      };
+      expect(df.spec.podMetadata).toEqual({ labels });
+      expect(df.spec.ownedObjectsMetadata).toEqual({ labels });
+    });
+
+    it('applies the settings', () => {
+      const custom = dragonflyBlueprint.render(
+        clusterSpec({ engine: 'dragonfly', settings: { cacheMode: true, snapshotCron: '0 * * * *' } }),
+        ctx,
+      );
+      const customDf = find(custom, 'Dragonfly', 'dragonfly');
+      expect(customDf.spec.args).toEqual(['--cache_mode=true']);
+      expect(customDf.spec.snapshot.cron).toBe('0 * * * *');
+    });
+  });
+
+  describe('Property: settingsSchema', () => {
+    it('fills defaults', () => {
+      expect(dragonflyBlueprint.settingsSchema.parse({})).toEqual({
+        cacheMode: false,
+        snapshotCron: '*/30 * * * *',
+      });
+    });
+
+    it.each([
+      [{ snapshotCron: 'hourly' }],
+      [{ snapshotCron: '* * * *' }],
+      [{ snapshotCron: '* * * * * ; rm' }],
+      [{ cacheMode: 1 }],
+    ])('refuses %j', (settings) => {
+      expect(dragonflyBlueprint.settingsSchema.safeParse(settings).success).toBe(false);
+    });
+  });
+
+  describe('Method: readiness', () => {
+    it.each([
+      ['the Dragonfly is missing', undefined, /not found/],
+      ['there is no status yet', liveDragonfly(undefined), /no phase reported yet/],
+      ['resources were just created', liveDragonfly({ phase: 'ResourcesCreated' }), /ResourcesCreated/],
+      ['replication is being configured', liveDragonfly({ phase: 'Configuring' }), /Configuring/],
+      ['a rolling update runs', liveDragonfly({ phase: 'Ready', isRollingUpdate: true }), /rolling update/],
+      ['the phase says so', liveDragonfly({ phase: 'RollingUpdate' }), /rolling update/],
+    ])('is not ready when %s', (_case, live, reason) => {
+      const result = dragonflyBlueprint.readiness(spec, [live]);
+      expect(result).toMatchObject({ ready: false });
+      expect(result.ready === false && result.reason).toMatch(reason);
+      expect(result.ready === false && result.permanent).toBeFalsy();
+    });
+
+    it.each(['Ready', 'ready'])('is ready in the phase %s without a rolling update', (phase) => {
+      expect(dragonflyBlueprint.readiness(spec, [liveDragonfly({ phase, isRollingUpdate: false })])).toEqual({
+        ready: true,
+      });
+    });
+  });
+
+  describe('Method: connection', () => {
+    it('points at the master Service the operator creates and the password in the Secret', () => {
+      const host = `dragonfly.stratus-${spec.clusterId}.svc.cluster.local`;
+      expect(dragonflyBlueprint.connection(spec)).toEqual({
+        host,
+        port: 6379,
+        endpoint: `redis://${host}:6379`,
+        credentialRef: {
+          namespace: `stratus-${spec.clusterId}`,
+          name: 'dragonfly-credentials',
+          key: 'password',
+        },
+      });
+    });
+  });
+
+  describe('Method: checkUpgrade', () => {
+    it.each([
+      ['1.35.1', '1.39.0', undefined],
+      ['1.37.0', '1.39.0', undefined],
+      ['1.39.0', '1.37.0', /downgraded/],
+      ['1.39.0', '2.0.0', /not supported/],
+    ])('%s -> %s', (from, to, expected) => {
+      const result = dragonflyBlueprint.checkUpgrade(from, to);
+      if (expected) expect(result).toMatch(expected);
+      else expect(result).toBeUndefined();
+    });
+  });
+});

@@ -1,0 +1,244 @@
+import { describe, expect, it } from 'vitest';
+import {
+  CNPG_OPERATOR_NAMESPACE,
+  postgresqlBlueprint,
+} from '../../../functions/shared/engines/postgresql.js';
+import { LABELS } from '../../../functions/shared/engines/tenancy.js';
+import type { KubeObject } from '../../../functions/shared/engines/types.js';
+import { validateCustomResource } from '../../helpers/kube-crds.js';
+import { clusterSpec, renderContext } from '../../helpers/kube-fixtures.js';
+import { validateKubeObject } from '../../helpers/kube-models.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: rendered objects are navigated freely in assertions
+type Any = any;
+const PASSWORD = 'pg-password-0123456789-SECRET';
+const find = (objects: KubeObject[], kind: string, name: string): Any => {
+  const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
+  if (!found) throw new Error(`${kind} ${name} not rendered`);
+  return found;
+};
+const liveCluster = (status: Record<string, unknown> | undefined): KubeObject => ({
+  apiVersion: 'postgresql.cnpg.io/v1',
+  kind: 'Cluster',
+  metadata: { name: 'postgresql', namespace: 'ns', generation: 1 },
+  spec: { instances: 3 },
+  ...(status ? { status } : {}),
+});
+const HEALTHY = 'Cluster in healthy state';
+
+describe('Blueprint: postgresql', () => {
+  const spec = clusterSpec({
+    engine: 'postgresql',
+    version: '17.5',
+    nodes: 3,
+    size: { cpu: '1', memory: '4Gi', storageGiB: 50 },
+    settings: postgresqlBlueprint.settingsSchema.parse({}),
+  });
+  const ctx = renderContext({ secrets: { password: PASSWORD } });
+  const objects = postgresqlBlueprint.render(spec, ctx);
+  const cluster = find(objects, 'Cluster', 'postgresql');
+
+  describe('Method: render', () => {
+    it('renders built-ins valid for Kubernetes and a Cluster valid for the CloudNativePG CRD', () => {
+      for (const obj of objects) {
+        if (obj.kind === 'Cluster') validateCustomResource(obj);
+        else validateKubeObject(obj);
+      }
+    });
+
+    it('sizes the Cluster from the spec: instances, image, storage, resources', () => {
+      expect(cluster.spec).toMatchObject({
+        instances: 3,
+        imageName: 'ghcr.io/cloudnative-pg/postgresql:17.5',
+        storage: { size: '50Gi' },
+        resources: { requests: { cpu: '1', memory: '4Gi' }, limits: { cpu: '1', memory: '4Gi' } },
+        postgresql: { parameters: { max_connections: '100', shared_buffers: '1024MB' } },
+        enablePDB: true,
+        primaryUpdateStrategy: 'unsupervised',
+      });
+    });
+
+    it('bootstraps the database for its owner from a basic-auth Secret, with the superuser disabled', () => {
+      // Act
+      const secret = find(objects, 'Secret', 'postgresql-credentials');
+
+      // Assess
+      expect(secret.type).toBe('kubernetes.io/basic-auth');
+      expect(secret.stringData).toEqual({ username: 'app', password: PASSWORD });
+      expect(cluster.spec.bootstrap.initdb).toEqual({
+        database: 'app',
+        owner: 'app',
+        secret: { name: 'postgresql-credentials' },
+        dataChecksums: true,
+      });
+      expect(cluster.spec.enableSuperuserAccess).toBe(false);
+      for (const obj of objects.filter((o) => o !== secret))
+        expect(JSON.stringify(obj)).not.toContain(PASSWORD);
+    });
+
+    it('passes Stratus labels, not managed-by, to what the operator creates', () => {
+      expect(cluster.spec.inheritedMetadata.labels).toEqual({
+        [LABELS.tenant]: spec.tenantId,
+        [LABELS.cluster]: spec.clusterId,
+        [LABELS.engine]: 'postgresql',
+      });
+    });
+
+    it('lets the operator reach the instance manager and the pods reach the Kubernetes API', () => {
+      const operator = find(objects, 'NetworkPolicy', 'allow-operator').spec;
+      expect(operator.ingress).toEqual([
+        {
+          from: [
+            {
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': CNPG_OPERATOR_NAMESPACE } },
+            },
+          ],
+          ports: [{ protocol: 'TCP', port: 8000 }],
+        },
+      ]);
+      expect(find(objects, 'NetworkPolicy', 'allow-kube-api').spec.egress).toEqual([
+        { ports: [{ protocol: 'TCP', port: 443 }] },
+      ]);
+    });
+
+    it('keeps a single instance drainable (no PDB)', () => {
+      const single = postgresqlBlueprint.render(
+        clusterSpec({ engine: 'postgresql', version: '17.5', nodes: 1 }),
+        ctx,
+      );
+      expect(find(single, 'Cluster', 'postgresql').spec.enablePDB).toBe(false);
+    });
+
+    it('uses the database and owner settings', () => {
+      const custom = postgresqlBlueprint.render(
+        clusterSpec({
+          engine: 'postgresql',
+          version: '16.9',
+          settings: { database: 'orders', owner: 'shop' },
+        }),
+        ctx,
+      );
+      expect(find(custom, 'Cluster', 'postgresql').spec.bootstrap.initdb).toMatchObject({
+        database: 'orders',
+        owner: 'shop',
+      });
+      expect(find(custom, 'Secret', 'postgresql-credentials').stringData.username).toBe('shop');
+    });
+  });
+
+  describe('Property: settingsSchema', () => {
+    it('fills defaults', () => {
+      expect(postgresqlBlueprint.settingsSchema.parse({})).toEqual({
+        database: 'app',
+        owner: 'app',
+        maxConnections: 100,
+      });
+    });
+
+    it.each([
+      [{ owner: 'postgres' }],
+      [{ owner: 'pg_monitor' }],
+      [{ database: 'template1' }],
+      [{ database: 'Orders' }],
+      [{ database: 'a-b' }],
+      [{ maxConnections: 10 }],
+      [{ superuser: true }],
+    ])('refuses %j', (settings) => {
+      expect(postgresqlBlueprint.settingsSchema.safeParse(settings).success).toBe(false);
+    });
+  });
+
+  describe('Method: readiness', () => {
+    it.each([
+      ['the Cluster is missing', undefined, /not found/],
+      ['there is no status yet', liveCluster(undefined), /0\/3 instances ready/],
+      [
+        'instances are not ready',
+        liveCluster({ phase: 'Creating a new replica', readyInstances: 2 }),
+        /2\/3/,
+      ],
+      [
+        'the operator has not rolled out the requested image',
+        liveCluster({ phase: HEALTHY, readyInstances: 3, image: 'ghcr.io/cloudnative-pg/postgresql:17.4' }),
+        /still runs .*17\.4/,
+      ],
+      ['it is failing over', liveCluster({ phase: 'Failing over', readyInstances: 3 }), /Failing over/],
+      [
+        'an upgrade is under way',
+        liveCluster({ phase: 'Upgrading cluster', readyInstances: 3, phaseReason: 'rolling' }),
+        /Upgrading cluster \(rolling\)/,
+      ],
+    ])('is not ready, and may become ready, when %s', (_case, live, reason) => {
+      const result = postgresqlBlueprint.readiness(spec, [live]);
+      expect(result).toMatchObject({ ready: false });
+      expect(result.ready === false && result.reason).toMatch(reason);
+      expect(result.ready === false && result.permanent).toBeFalsy();
+    });
+
+    it.each([
+      'Cluster is unrecoverable and needs manual intervention',
+      'Unable to create required cluster objects',
+      'Cluster cannot proceed to reconciliation due to an unknown plugin being required',
+      'Cluster has incomplete or invalid image catalog',
+      'Waiting for user action',
+    ])('fails permanently in the phase "%s"', (phase) => {
+      expect(postgresqlBlueprint.readiness(spec, [liveCluster({ phase, readyInstances: 0 })])).toMatchObject({
+        ready: false,
+        permanent: true,
+        reason: `CloudNativePG: ${phase}`,
+      });
+    });
+
+    it('is ready when healthy with every instance ready', () => {
+      const live = liveCluster({
+        phase: HEALTHY,
+        readyInstances: 3,
+        image: 'ghcr.io/cloudnative-pg/postgresql:17.5',
+      });
+      expect(postgresqlBlueprint.readiness(spec, [live])).toEqual({ ready: true });
+    });
+
+    it('reads the Cluster', () => {
+      expect(postgresqlBlueprint.readinessRefs(spec)).toEqual([
+        {
+          apiVersion: 'postgresql.cnpg.io/v1',
+          kind: 'Cluster',
+          metadata: { name: 'postgresql', namespace: `stratus-${spec.clusterId}` },
+        },
+      ]);
+    });
+  });
+
+  describe('Method: connection', () => {
+    it('points at the read-write Service and the password in the Secret', () => {
+      const host = `postgresql-rw.stratus-${spec.clusterId}.svc.cluster.local`;
+      expect(postgresqlBlueprint.connection(spec)).toEqual({
+        host,
+        port: 5432,
+        endpoint: `postgresql://${host}:5432`,
+        credentialRef: {
+          namespace: `stratus-${spec.clusterId}`,
+          name: 'postgresql-credentials',
+          key: 'password',
+        },
+      });
+    });
+  });
+
+  describe('Method: checkUpgrade', () => {
+    it('allows minor releases of the same major', () => {
+      expect(postgresqlBlueprint.checkUpgrade('17.4', '17.5')).toBeUndefined();
+      expect(postgresqlBlueprint.checkUpgrade('17.5', '17.5')).toBeUndefined();
+    });
+
+    it.each([
+      ['16.9', '17.5', /major upgrades \(16 -> 17\) are not supported/],
+      ['15.13', '17.5', /major upgrades/],
+      ['17.5', '16.9', /downgraded/],
+      ['17.6', '17.5', /downgraded/],
+      ['17.5', '18.0', /not supported/],
+    ])('refuses %s -> %s', (from, to, message) => {
+      expect(postgresqlBlueprint.checkUpgrade(from, to)).toMatch(message);
+    });
+  });
+});

@@ -1,0 +1,237 @@
+import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { sweepDeadlines } from '../../../functions/reconciler/deadlines.js';
+import type { OperationRecord } from '../../../functions/shared/domain/records.js';
+import { createLogger } from '../../../functions/shared/logger.js';
+import { activeIndex, keys, Store } from '../../../functions/shared/store/store.js';
+import { Sweeps } from '../../../functions/shared/store/sweeps.js';
+import { lambdaContext } from '../../helpers/events.js';
+
+vi.hoisted(() => {
+  process.env.TABLE_NAME = 'stratus-test';
+  process.env.STRATUS_REGION = 'eu-west-1';
+});
+const { handler } = await import('../../../functions/reconciler/handler.js');
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const scheduled = {
+  version: '0',
+  id: 'e-1',
+  'detail-type': 'Scheduled Event' as const,
+  source: 'aws.events' as const,
+  account: '123456789012',
+  time: '2026-11-22T06:00:00Z',
+  region: 'eu-west-1',
+  resources: [],
+  detail: {},
+};
+
+function operation(n: number, over: Partial<OperationRecord> = {}): Record<string, unknown> {
+  const op = {
+    tenantId: 'tn-1',
+    operationId: `op-${n}`,
+    clusterId: `cl-${n}`,
+    region: 'eu-west-1',
+    type: 'CREATE',
+    status: 'RUNNING',
+    step: 'WAIT_READY',
+    statusVersion: 2,
+    targetGeneration: 1,
+    correlationId: `corr-${n}`,
+    createdAt: '2026-11-22T04:00:00.000Z',
+    updatedAt: '2026-11-22T04:00:01.000Z',
+    deadline: '2026-11-22T05:00:00.000Z',
+    ...over,
+  } as OperationRecord;
+  return { ...keys.operation(op.tenantId, op.operationId), entity: 'Operation', ...activeIndex(op), ...op };
+}
+
+function conditionFailed(): TransactionCanceledException {
+  return new TransactionCanceledException({
+    message: 'Transaction cancelled',
+    $metadata: {},
+    CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
+  });
+}
+
+const transactedOperationIds = () =>
+  ddb
+    .commandCalls(TransactWriteCommand)
+    .map((c) => String(c.args[0].input.TransactItems?.[0]?.Update?.Key?.sk).replace('OPERATION#', ''));
+
+describe('Function: reconciler', () => {
+  afterEach(() => {
+    ddb.reset();
+    vi.useRealTimers();
+  });
+
+  describe('Method: handler', () => {
+    it('queries the sparse index of its region for deadlines before now, and fails each with DEADLINE_EXCEEDED', async () => {
+      // Prepare
+      vi.useFakeTimers({ now: new Date('2026-11-22T06:00:00.000Z'), toFake: ['Date'] });
+      ddb
+        .on(QueryCommand)
+        .resolves({ Items: [operation(1), operation(2, { status: 'QUEUED', step: 'APPLY' })] });
+      ddb.on(TransactWriteCommand).resolves({});
+
+      // Act
+      const res = await handler(scheduled, lambdaContext);
+
+      // Assess
+      expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
+        TableName: 'stratus-test',
+        IndexName: 'gsi2',
+        KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk < :now',
+        ExpressionAttributeValues: { ':pk': 'ACTIVE#eu-west-1', ':now': '2026-11-22T06:00:00.000Z' },
+        ScanIndexForward: true,
+      });
+      expect(transactedOperationIds().sort()).toEqual(['op-1', 'op-2']);
+      const update = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Update;
+      expect(update?.ConditionExpression).toBe('#status IN (:queued, :running)');
+      expect(update?.ExpressionAttributeValues?.[':error']).toEqual({
+        code: 'DEADLINE_EXCEEDED',
+        message: expect.stringContaining('did not finish by 2026-11-22T05:00:00.000Z'),
+      });
+      expect(res.deadlines).toEqual({
+        scanned: 2,
+        failed: 2,
+        failedWithoutCluster: 0,
+        alreadyFinished: 0,
+        errors: 0,
+        pages: 1,
+        more: false,
+      });
+    });
+
+    it('follows LastEvaluatedKey page by page', async () => {
+      // Prepare
+      ddb
+        .on(QueryCommand)
+        .resolvesOnce({ Items: [operation(1)], LastEvaluatedKey: { pk: 'p1' } })
+        .resolvesOnce({ Items: [operation(2)], LastEvaluatedKey: { pk: 'p2' } })
+        .resolvesOnce({ Items: [operation(3)] });
+      ddb.on(TransactWriteCommand).resolves({});
+
+      // Act
+      const res = await handler(scheduled, lambdaContext);
+
+      // Assess
+      const starts = ddb.commandCalls(QueryCommand).map((c) => c.args[0].input.ExclusiveStartKey);
+      expect(starts).toEqual([undefined, { pk: 'p1' }, { pk: 'p2' }]);
+      expect(res.deadlines).toMatchObject({ scanned: 3, failed: 3, pages: 3, more: false });
+    });
+
+    it('counts a lost race with the provisioner as already finished, not as an error', async () => {
+      // Prepare
+      ddb.on(QueryCommand).resolves({ Items: [operation(1)] });
+      ddb.on(TransactWriteCommand).rejects(conditionFailed());
+      ddb.on(GetCommand).resolves({ Item: operation(1, { status: 'SUCCEEDED', step: 'DONE' }) });
+
+      // Act
+      const res = await handler(scheduled, lambdaContext);
+
+      // Assess
+      expect(res.deadlines).toMatchObject({ scanned: 1, failed: 0, alreadyFinished: 1, errors: 0 });
+      expect(ddb).toHaveReceivedCommandWith(GetCommand, {
+        Key: keys.operation('tn-1', 'op-1'),
+        ConsistentRead: true,
+      });
+      expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
+    });
+
+    it('fails the operation on its own when it is still active but its cluster is not held by it', async () => {
+      // Prepare
+      ddb.on(QueryCommand).resolves({ Items: [operation(1)] });
+      ddb.on(TransactWriteCommand).rejects(conditionFailed());
+      ddb.on(GetCommand).resolves({ Item: operation(1) });
+      ddb.on(UpdateCommand).resolves({});
+
+      // Act
+      const res = await handler(scheduled, lambdaContext);
+
+      // Assess
+      expect(res.deadlines).toMatchObject({ failed: 0, failedWithoutCluster: 1, errors: 0 });
+      expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+        Key: keys.operation('tn-1', 'op-1'),
+        ConditionExpression: 'attribute_exists(pk) AND #status IN (:queued, :running)',
+        UpdateExpression: expect.stringContaining('REMOVE gsi2pk, gsi2sk ADD statusVersion :one'),
+      });
+    });
+
+    it('handles the other operations, then fails the run, when one cannot be written', async () => {
+      // Prepare
+      ddb.on(QueryCommand).resolves({ Items: [operation(1), operation(2)] });
+      ddb
+        .on(TransactWriteCommand)
+        .rejectsOnce(
+          Object.assign(new Error('Throughput exceeds the current capacity'), {
+            name: 'ThrottlingException',
+          }),
+        )
+        .resolves({});
+
+      // Act + Assess
+      await expect(handler(scheduled, lambdaContext)).rejects.toThrow(
+        /1 overdue operation\(s\) could not be marked FAILED/,
+      );
+      expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 2);
+    });
+
+    it('does nothing when no operation is overdue', async () => {
+      ddb.on(QueryCommand).resolves({ Items: [] });
+      const res = await handler(scheduled, lambdaContext);
+      expect(res.deadlines).toMatchObject({ scanned: 0, failed: 0, pages: 1, more: false });
+      expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
+    });
+  });
+
+  describe('Method: sweepDeadlines', () => {
+    const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+    const deps = (over: { maxPages?: number; hasTime?: () => boolean } = {}) => ({
+      store: new Store(db, 'stratus-test'),
+      sweeps: new Sweeps(db, 'stratus-test'),
+      region: 'eu-west-1',
+      now: () => new Date('2026-11-22T06:00:00.000Z'),
+      logger: createLogger('test'),
+      pageSize: 1,
+      maxPages: over.maxPages ?? 10,
+      hasTime: over.hasTime ?? (() => true),
+    });
+
+    it('stops at its page budget and says there is more', async () => {
+      // Prepare
+      ddb.on(QueryCommand).callsFake((input) => ({
+        Items: [operation(Number(input.ExclusiveStartKey?.n ?? 0))],
+        LastEvaluatedKey: { n: Number(input.ExclusiveStartKey?.n ?? 0) + 1 },
+      }));
+      ddb.on(TransactWriteCommand).resolves({});
+
+      // Act
+      const res = await sweepDeadlines(deps({ maxPages: 3 }));
+
+      // Assess
+      expect(res).toMatchObject({ scanned: 3, failed: 3, pages: 3, more: true });
+      expect(ddb).toHaveReceivedCommandWith(QueryCommand, { Limit: 1 });
+    });
+
+    it('stops paging when the invocation runs out of time', async () => {
+      // Prepare
+      ddb.on(QueryCommand).resolves({ Items: [operation(1)], LastEvaluatedKey: { n: 1 } });
+      ddb.on(TransactWriteCommand).resolves({});
+
+      // Act
+      const res = await sweepDeadlines(deps({ hasTime: () => false }));
+
+      // Assess
+      expect(res).toMatchObject({ pages: 1, more: true });
+    });
+  });
+});
