@@ -226,6 +226,14 @@ export function planUpdate(
       );
     }
     settings = parsed.data;
+    const fixed = (blueprint.immutableSettings ?? []).filter(
+      (k) => JSON.stringify(settings[k]) !== JSON.stringify(cluster.settings[k]),
+    );
+    if (fixed.length > 0) {
+      throw new ValidationError(
+        fixed.map((k) => ({ path: `settings.${k}`, message: `${k} is set at creation and cannot change` })),
+      );
+    }
   }
 
   const specChanged =

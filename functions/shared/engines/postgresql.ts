@@ -170,6 +170,8 @@ export const postgresqlBlueprint: Blueprint = {
   displayName: 'PostgreSQL',
   versions: VERSIONS,
   settingsSchema: postgresqlSettingsSchema,
+  // CloudNativePG reads these at bootstrap only; the credential Secret's username follows `owner`.
+  immutableSettings: ['database', 'owner'],
   secretNames: ['password'],
   render,
   readinessRefs,

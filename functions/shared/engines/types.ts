@@ -56,4 +56,6 @@ export interface Blueprint {
    * always allowed (a no-op).
    */
   checkUpgrade(fromVersion: string, toVersion: string): string | undefined;
+  /** Settings fixed at creation (e.g. the bootstrap database); a PATCH that changes one is refused. */
+  readonly immutableSettings?: readonly string[];
 }

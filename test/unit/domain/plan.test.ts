@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import { planCreate, planDelete, planUpdate } from '../../../functions/shared/domain/plan.js';
+import type { ClusterRecord } from '../../../functions/shared/domain/records.js';
+import { SIZES } from '../../../functions/shared/domain/sizes.js';
+
+const NOW = new Date('2026-11-22T10:00:00.000Z');
+const ctx = {
+  tenantId: 'tn-1',
+  regions: ['eu-west-1', 'us-east-1'],
+  homeRegion: 'eu-west-1',
+  correlationId: 'corr-1',
+  now: NOW,
+  requestedBy: 'key-1',
+};
+
+const cluster = (over: Partial<ClusterRecord> = {}): ClusterRecord => ({
+  tenantId: 'tn-1',
+  clusterId: 'cl-01jd8w0000000000000000000a',
+  name: 'pg',
+  engine: 'postgresql',
+  version: '16.9',
+  region: 'eu-west-1',
+  nodes: 1,
+  sizeName: 'medium',
+  size: SIZES.medium,
+  settings: { database: 'app', owner: 'app', maxConnections: 100 },
+  deletionProtection: false,
+  status: 'READY',
+  generation: 1,
+  observedGeneration: 1,
+  statusVersion: 3,
+  createdAt: NOW.toISOString(),
+  updatedAt: NOW.toISOString(),
+  ...over,
+});
+
+const code = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (e) {
+    return (e as { code?: string }).code;
+  }
+  return 'no error';
+};
+
+describe('Function: planCreate', () => {
+  const req = {
+    name: 'vectors',
+    engine: 'qdrant',
+    region: 'eu-west-1',
+    nodes: 1,
+    size: 'small' as const,
+    settings: {},
+    deletionProtection: false,
+  };
+
+  it('plans a PENDING cluster held by a QUEUED CREATE with a deadline, the newest version by default', () => {
+    const { cluster: c, operation: o } = planCreate(req, ctx);
+    expect(c).toMatchObject({
+      status: 'PENDING',
+      generation: 1,
+      observedGeneration: 0,
+      activeOperationId: o.operationId,
+      version: '1.15.5',
+    });
+    expect(o).toMatchObject({
+      type: 'CREATE',
+      status: 'QUEUED',
+      targetGeneration: 1,
+      nodeDelta: 1,
+      requestedBy: 'key-1',
+    });
+    expect(Date.parse(o.deadline)).toBeGreaterThan(NOW.getTime());
+  });
+
+  it.each([
+    [{ region: 'mars-1' }, 'INVALID_REGION'],
+    [{ region: 'us-east-1' }, 'WRONG_REGION'],
+    [{ engine: 'oracle' }, 'UNSUPPORTED_ENGINE'],
+    [{ version: '0.1' }, 'UNSUPPORTED_VERSION'],
+    [{ settings: { unknown: 1 } }, 'VALIDATION_FAILED'],
+  ])('refuses %o with %s', (over, expected) => {
+    expect(code(() => planCreate({ ...req, ...over }, ctx))).toBe(expected);
+  });
+});
+
+describe('Function: planUpdate', () => {
+  it('plans an UPDATE at a new generation, keeping the previous spec for cancel and rollback', () => {
+    const plan = planUpdate(cluster(), { nodes: 3 }, ctx);
+    expect(plan.kind).toBe('operation');
+    if (plan.kind !== 'operation') return;
+    expect(plan.cluster).toMatchObject({ nodes: 3, generation: 2, status: 'UPDATING', statusVersion: 4 });
+    expect(plan.operation).toMatchObject({
+      type: 'UPDATE',
+      targetGeneration: 2,
+      nodeDelta: 2,
+      previous: { nodes: 1, generation: 1 },
+    });
+  });
+
+  it('applies deletion protection alone as metadata, with no operation', () => {
+    const plan = planUpdate(cluster(), { deletionProtection: true }, ctx);
+    expect(plan).toMatchObject({ kind: 'metadata', cluster: { deletionProtection: true, generation: 1 } });
+  });
+
+  it.each([
+    ['a storage shrink', { size: 'small' as const }, 'STORAGE_SHRINK_NOT_ALLOWED'],
+    ['a major upgrade of PostgreSQL', { version: '17.5' }, 'UPGRADE_NOT_ALLOWED'],
+    ['a downgrade', { version: '15.13' }, 'UPGRADE_NOT_ALLOWED'],
+    ['a change of a setting fixed at creation', { settings: { database: 'other' } }, 'VALIDATION_FAILED'],
+    ['an invalid setting', { settings: { maxConnections: 'many' } }, 'VALIDATION_FAILED'],
+    ['nothing', { nodes: 1 }, 'NO_CHANGES'],
+  ])('refuses %s', (_name, req, expected) => {
+    expect(code(() => planUpdate(cluster(), req, ctx))).toBe(expected);
+  });
+
+  it('refuses a spec change while another operation holds the cluster, naming it', () => {
+    expect(
+      code(() =>
+        planUpdate(cluster({ activeOperationId: 'op-x', status: 'PROVISIONING' }), { nodes: 2 }, ctx),
+      ),
+    ).toBe('CLUSTER_BUSY');
+  });
+
+  it('refuses Qdrant skipping a minor version', () => {
+    const q = cluster({
+      engine: 'qdrant',
+      version: '1.13.6',
+      settings: { replicationFactor: 1, onDiskPayload: true },
+    });
+    expect(code(() => planUpdate(q, { version: '1.15.5' }, ctx))).toBe('UPGRADE_NOT_ALLOWED');
+    expect(planUpdate(q, { version: '1.14.1' }, ctx).kind).toBe('operation');
+  });
+
+  it('refuses changes sent to another region than the home region', () => {
+    expect(code(() => planUpdate(cluster({ region: 'us-east-1' }), { nodes: 2 }, ctx))).toBe('WRONG_REGION');
+  });
+});
+
+describe('Function: planDelete', () => {
+  it('plans a DELETE and marks the cluster DELETING', () => {
+    const { cluster: c, operation: o } = planDelete(cluster(), ctx);
+    expect(c).toMatchObject({ status: 'DELETING', activeOperationId: o.operationId });
+    expect(o.type).toBe('DELETE');
+  });
+
+  it('refuses while deletion protection is on, or another operation runs', () => {
+    expect(code(() => planDelete(cluster({ deletionProtection: true }), ctx))).toBe('DELETION_PROTECTED');
+    expect(code(() => planDelete(cluster({ activeOperationId: 'op-x' }), ctx))).toBe('CLUSTER_BUSY');
+    expect(code(() => planDelete(cluster({ status: 'DELETED' }), ctx))).toBe('CLUSTER_NOT_READY');
+  });
+});
