@@ -31,13 +31,22 @@ function pathParameters(path: string): Json[] {
   }));
 }
 
-const COMMON_ERRORS = [
-  'VALIDATION_FAILED',
-  'MALFORMED_JSON',
-  'UNAUTHENTICATED',
-  'FORBIDDEN_ROLE',
-  'INTERNAL',
-];
+const COMMON_ERRORS = ['INVALID_QUERY', 'UNAUTHENTICATED', 'FORBIDDEN_ROLE', 'INTERNAL'];
+/** What every route with a JSON body may also answer (functions/api/http.ts). */
+const BODY_ERRORS = ['VALIDATION_FAILED', 'MALFORMED_JSON', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'];
+/** What every mutation may also answer (Idempotency-Key handling, transaction races). */
+const MUTATION_ERRORS = ['INVALID_HEADER', 'IDEMPOTENCY_KEY_REUSED', 'CONCURRENT_MODIFICATION'];
+
+/** Every problem code a route may answer: the common ones plus its own. */
+export function routeErrorCodes(def: RouteDef): string[] {
+  const codes = [
+    ...(def.role === 'public' ? ['INVALID_QUERY'] : COMMON_ERRORS),
+    ...(def.body ? BODY_ERRORS : []),
+    ...(def.mutation ? MUTATION_ERRORS : []),
+    ...def.errors,
+  ];
+  return [...new Set(codes)];
+}
 
 /**
  * The OpenAPI 3.1 document, generated from the same route table and zod schemas that validate
@@ -46,7 +55,7 @@ const COMMON_ERRORS = [
 export function openApiDocument(serverUrl = '/'): Json {
   const paths: Record<string, Record<string, Json>> = {};
   for (const def of ROUTES) {
-    const codes = def.role === 'public' ? [] : [...COMMON_ERRORS, ...def.errors];
+    const codes = routeErrorCodes(def);
     const errorStatuses = [
       ...new Set(codes.map((c) => ERROR_CODES[c as keyof typeof ERROR_CODES]?.status).filter(Boolean)),
     ];

@@ -42,8 +42,10 @@ export async function decodePageToken(token: string, scope: string): Promise<Rec
     new ProblemError('INVALID_PAGE_TOKEN', 'nextToken is not a token this list returned for this query');
   const [payload, sig, extra] = token.split('.');
   if (!payload || !sig || extra !== undefined) throw invalid();
-  const expected = mac(await signingKey(), payload, scope);
-  const given = Buffer.from(sig, 'base64url');
+  // Compare the canonical text: decoding first would accept other spellings of the same bytes
+  // (padding bits of the last character, '=', '+' or '/'), i.e. an edited token.
+  const expected = Buffer.from(mac(await signingKey(), payload, scope).toString('base64url'), 'utf8');
+  const given = Buffer.from(sig, 'utf8');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid();
   try {
     const cursor = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));

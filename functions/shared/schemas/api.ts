@@ -148,7 +148,8 @@ export const DryRunResponseSchema = z.object({
   cluster: ClusterSchema.optional(),
 });
 
-export const ProblemSchema = z.object({
+/** RFC 9457: extension members (e.g. `operationId`, `regions`) are allowed beyond these. */
+export const ProblemSchema = z.looseObject({
   type: z.string(),
   title: z.string(),
   status: z.int(),
@@ -156,7 +157,16 @@ export const ProblemSchema = z.object({
   detail: z.string().optional(),
   instance: z.string().optional(),
   errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  /** CLUSTER_BUSY: the operation in progress. */
   operationId: z.string().optional(),
+  /** INVALID_REGION, UNSUPPORTED_ENGINE, UNSUPPORTED_VERSION: what is valid. */
+  regions: z.array(z.string()).optional(),
+  engines: z.array(z.string()).optional(),
+  versions: z.array(z.string()).optional(),
+  /** WRONG_REGION: the cluster's home region. */
+  region: z.string().optional(),
+  /** CLUSTER_NAME_TAKEN: the name. */
+  name: z.string().optional(),
 });
 export type Problem = z.infer<typeof ProblemSchema>;
 
