@@ -56,7 +56,10 @@ export class StratusRegionStack extends Stack {
     const regions = config.regions.map((r) => r.region);
 
     this.table = new StratusTable(this, 'Table', { stage: config.stage, regions });
-    this.queues = new StratusQueues(this, 'Queues', { stage: config.stage, alarmActions: props.alarmActions });
+    this.queues = new StratusQueues(this, 'Queues', {
+      stage: config.stage,
+      alarmActions: props.alarmActions,
+    });
     this.bus = new StratusEventBus(this, 'EventBus', { stage: config.stage });
     this.functions = new StratusFunctions(this, 'Functions', {
       regions,
