@@ -83,6 +83,11 @@ export type Permission =
   | 'eks:access'
   /** Read Secrets in Stratus namespaces (connection reveal): a Kubernetes group, no EKS policy. */
   | 'eks:read-secrets'
+  /**
+   * Read what Stratus owns in Kubernetes (the reconciler's drift and orphan sweep): the EKS
+   * `AmazonEKSViewPolicy` plus the Kubernetes group `stratus-reconciler` for what it lacks.
+   */
+  | 'eks:view'
   | 'secret:page-token';
 
 export interface QueueDef {
@@ -237,13 +242,20 @@ export const FUNCTIONS = {
     entry: 'functions/reconciler/handler.ts',
     handler: 'handler',
     description:
-      'Scheduled: fails operations of this region that ran past their deadline (DEADLINE_EXCEEDED)',
+      'Scheduled: fails operations past their deadline; repairs or reports drift and orphans in Kubernetes',
     memoryMb: 256,
     // Shorter than the schedule interval, so runs rarely overlap (they may: every write is conditional).
     timeoutSeconds: 50,
     triggers: [{ type: 'schedule', everyMinutes: 1 }],
-    environment: { ...commonEnv },
-    permissions: ['table:read', 'table:write'],
+    environment: {
+      ...commonEnv,
+      EVENT_BUS_NAME: { ref: 'bus' },
+      EKS_CLUSTERS: { ref: 'eksClusters' },
+      KUBE_AUTH: { ref: 'kubeAuth' },
+      // 'true' deletes orphan namespaces; that needs namespace delete in RBAC (docs/eks.md).
+      RECONCILER_DELETE_ORPHANS: { value: 'false' },
+    },
+    permissions: ['table:read', 'table:write', 'bus:put', 'eks:describe', 'eks:view'],
   },
 } as const satisfies Record<string, FunctionDef>;
 

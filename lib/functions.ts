@@ -305,6 +305,14 @@ export class StratusFunctions extends Construct {
           // that reads Secrets in Stratus namespaces (docs/eks.md).
           this.addAccessEntries(fnId, fn, props, { groups: ['stratus-secret-reader'], policy: false });
           break;
+        case 'eks:view':
+          // Read-only: AmazonEKSViewPolicy covers namespaces and most namespaced kinds; the group
+          // adds what it lacks (Secrets by existence, Roles, operator resources; docs/eks.md).
+          this.addAccessEntries(fnId, fn, props, {
+            groups: ['stratus-reconciler'],
+            policy: 'AmazonEKSViewPolicy',
+          });
+          break;
         case 'secret:page-token':
           this.pageTokenSecret().grantRead(fn);
           break;
@@ -321,9 +329,9 @@ export class StratusFunctions extends Construct {
     fnId: FunctionId,
     fn: NodejsFunction,
     props: StratusFunctionsProps,
-    only?: { groups: string[]; policy: false },
+    only?: { groups: string[]; policy: false | 'AmazonEKSViewPolicy' },
   ): void {
-    const policyName = props.eksAccessPolicy ?? 'AmazonEKSAdminPolicy';
+    const policyName = only?.policy || props.eksAccessPolicy || 'AmazonEKSAdminPolicy';
     const kubernetesGroups = only?.groups ?? [...(props.eksKubernetesGroups ?? ['stratus-provisioner'])];
     const role = fn.role;
     if (role === undefined) throw new Error(`StratusFunctions: ${fnId} has no role to map into EKS.`);
@@ -333,7 +341,7 @@ export class StratusFunctions extends Construct {
         principalArn: role.roleArn,
         type: 'STANDARD',
         kubernetesGroups,
-        ...(only
+        ...(only?.policy === false
           ? {}
           : {
               accessPolicies: [

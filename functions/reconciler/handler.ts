@@ -1,27 +1,58 @@
 import { getStringFromEnv } from '@aws-lambda-powertools/commons/utils/env';
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { documentClient } from '../shared/aws.js';
+import * as z from 'zod';
+import { documentClient, eventBridgeClient } from '../shared/aws.js';
+import { kubeAccess } from '../shared/kube/access.js';
 import { createLogger } from '../shared/logger.js';
 import { Store } from '../shared/store/store.js';
 import { Sweeps } from '../shared/store/sweeps.js';
 import { type DeadlineSweepResult, sweepDeadlines } from './deadlines.js';
+import { type DriftSweepResult, sweepDrift } from './drift.js';
+import { eventBridgePublisher } from './events.js';
 import { embeddedMetrics } from './metrics.js';
 
 const tableName = getStringFromEnv({ key: 'TABLE_NAME' });
 const region = getStringFromEnv({ key: 'STRATUS_REGION' });
+const busName = getStringFromEnv({ key: 'EVENT_BUS_NAME' });
+const kubeAuth = z
+  .enum(['eks', 'kubeconfig'])
+  .parse(getStringFromEnv({ key: 'KUBE_AUTH', defaultValue: 'eks' }));
+const eksClusters = z
+  .array(z.object({ name: z.string() }))
+  .min(1)
+  .parse(JSON.parse(getStringFromEnv({ key: 'EKS_CLUSTERS' })))
+  .map((c) => c.name);
+const deleteOrphans =
+  z
+    .enum(['true', 'false'])
+    .parse(getStringFromEnv({ key: 'RECONCILER_DELETE_ORPHANS', defaultValue: 'false' })) === 'true';
 
 const logger = createLogger('stratus-reconciler');
 const db = documentClient();
 const store = new Store(db, tableName);
 const sweeps = new Sweeps(db, tableName);
+const publish = eventBridgePublisher(eventBridgeClient(), busName);
+const kube = kubeAccess({
+  auth: kubeAuth,
+  region,
+  ...(process.env.KUBECONFIG ? { kubeconfig: process.env.KUBECONFIG } : {}),
+});
 
-/** Work per run: 20 pages of 100 operations, and never closer than 10 s to the timeout. */
+/** Deadlines per run: 20 pages of 100 operations, and never closer than 10 s to the timeout. */
 const PAGE_SIZE = 100;
 const MAX_PAGES = 20;
 const SAFETY_MS = 10_000;
+/**
+ * Drift per run: 20 pages of 50 clusters, 5 at a time, and never closer than 20 s to the timeout:
+ * a chunk of clusters may wait up to one Kubernetes request timeout (10 s) before the next check.
+ */
+const DRIFT_PAGE_SIZE = 50;
+const DRIFT_MAX_PAGES = 20;
+const DRIFT_SAFETY_MS = 20_000;
 
 export interface ReconcileResult {
   readonly deadlines: DeadlineSweepResult;
+  readonly drift: DriftSweepResult;
 }
 
 /** Thrown after a run in which some operations could not be handled, so the run counts as an error (alarm). */
@@ -34,7 +65,8 @@ export class ReconcileError extends Error {
 
 /**
  * Scheduled (every minute, per region): fails the region's operations that ran past their
- * deadline. Each run is idempotent and bounded; what it leaves, the next run picks up.
+ * deadline, then compares clusters with Kubernetes (drift, orphans). Each run is idempotent and
+ * bounded; what it leaves, the next run picks up.
  */
 export async function handler(_event: ScheduledEvent, context: Context): Promise<ReconcileResult> {
   const deadlines = await sweepDeadlines({
@@ -63,10 +95,43 @@ export async function handler(_event: ScheduledEvent, context: Context): Promise
   );
   if (deadlines.more)
     logger.warn('deadline sweep stopped at its budget; the next run continues', { ...deadlines });
-  if (deadlines.errors > 0) {
+
+  const drift = await sweepDrift({
+    store,
+    sweeps,
+    kube: (eksCluster) => kube.client(eksCluster),
+    invalidateKube: (eksCluster) => kube.invalidate(eksCluster),
+    publish,
+    region,
+    eksClusters,
+    deleteOrphans,
+    now: () => new Date(),
+    logger,
+    pageSize: DRIFT_PAGE_SIZE,
+    maxPages: DRIFT_MAX_PAGES,
+    hasTime: () => context.getRemainingTimeInMillis() > DRIFT_SAFETY_MS,
+  });
+  logger.info(
+    'drift sweep done',
+    embeddedMetrics(
+      'Stratus/Reconciler',
+      { region },
+      {
+        DriftClustersChecked: drift.checked,
+        DriftRepairsQueued: drift.repaired,
+        DriftReported: drift.reported,
+        OrphansFound: drift.orphans,
+        OrphansDeleted: drift.orphansDeleted,
+        DriftErrors: drift.errors,
+      },
+    ),
+  );
+
+  const errors = deadlines.errors + drift.errors;
+  if (errors > 0) {
     throw new ReconcileError(
-      `${deadlines.errors} overdue operation(s) could not be marked FAILED (see the logs)`,
+      `${deadlines.errors} overdue operation(s) could not be marked FAILED, ${drift.errors} cluster(s) or namespace(s) could not be checked for drift (see the logs)`,
     );
   }
-  return { deadlines };
+  return { deadlines, drift };
 }

@@ -8,7 +8,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
-import { loadYaml } from '@kubernetes/client-node';
+import { parse as parseYaml } from 'yaml';
 import type { KubeObject } from '../../functions/shared/engines/types.js';
 import { isObject, type JsonObject } from './fields.js';
 import {
@@ -32,6 +32,26 @@ export interface KubeStandinFaults {
   readonly errorStatus?: number;
   /** Delay added to every request. */
   readonly latencyMs?: number;
+  /**
+   * Fraction (0..1) of non-discovery requests that time out: the server holds the request for
+   * `timeoutMs`, does nothing, and drops the connection (as a load balancer's idle timeout does).
+   */
+  readonly timeoutRate?: number;
+  /** How long a timed-out request hangs before its connection is dropped. @default 1000 */
+  readonly timeoutMs?: number;
+  /**
+   * Fraction (0..1) of non-discovery requests whose response is lost: the server carries the
+   * request out (a write is applied), then drops the connection instead of answering.
+   */
+  readonly dropRate?: number;
+}
+
+/** Requests served and faults injected since the stand-in started (or since `resetStats`). */
+export interface KubeStandinStats {
+  readonly requests: number;
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly drops: number;
 }
 
 export interface KubeStandinOptions {
@@ -65,11 +85,15 @@ export interface KubeStandin {
   list(): KubeObject[];
   /** Replaces the active faults; `setFaults({})` clears them. */
   setFaults(faults: KubeStandinFaults): void;
+  /** Requests and injected faults so far. */
+  stats(): KubeStandinStats;
   stop(): Promise<void>;
 }
 
 export const KUBECONFIG_CONTEXT = 'stratus-local';
 const MAX_BODY_BYTES = 3 * 1024 * 1024;
+/** Responses to drop instead of sending (the `dropRate` fault). */
+const dropped = new WeakSet<ServerResponse>();
 const PERSIST_DEBOUNCE_MS = 50;
 const REASONS: Record<number, string> = {
   429: 'TooManyRequests',
@@ -82,6 +106,7 @@ const REASONS: Record<number, string> = {
 export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<KubeStandin> {
   const token = opts.token ?? randomBytes(24).toString('hex');
   let faults: KubeStandinFaults = { ...opts.faults };
+  const counts = { requests: 0, errors: 0, timeouts: 0, drops: 0 };
   const kinds = [...BUILTIN_KINDS, ...[...DEFAULT_EXTRA_KINDS, ...(opts.extraKinds ?? [])].map(toKindInfo)];
   const builtins = new Set(BUILTIN_KINDS.map((k) => `${k.apiVersion}/${k.kind}`));
   const findKind = (apiVersion: string, plural: string) =>
@@ -120,7 +145,22 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
       throw new ApiError(401, 'Unauthorized', 'Unauthorized');
     }
     const discovery = isDiscovery(segments);
-    if (!discovery && errorRate > 0 && Math.random() < errorRate) {
+    if (!discovery) counts.requests++;
+    const { timeoutRate = 0, timeoutMs = 1000, dropRate = 0 } = faults;
+    if (!discovery && timeoutRate > 0 && Math.random() < timeoutRate) {
+      counts.timeouts++;
+      await new Promise((r) => setTimeout(r, timeoutMs));
+      req.socket.destroy();
+      return;
+    }
+    // At most one fault per request: a dropped response is not also an error answer.
+    const drop = !discovery && dropRate > 0 && Math.random() < dropRate;
+    if (drop) {
+      counts.drops++;
+      dropped.add(res);
+    }
+    if (!discovery && !drop && errorRate > 0 && Math.random() < errorRate) {
+      counts.errors++;
       throw new ApiError(
         errorStatus,
         REASONS[errorStatus] ?? 'InternalError',
@@ -174,7 +214,9 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
           const body = await readBody(req);
           let parsed: unknown;
           try {
-            parsed = loadYaml(body);
+            // A plain YAML parser: client-node's loadYaml maps kinds to its typed models, which
+            // renames fields (`from` -> `_from`) and so would corrupt what is stored.
+            parsed = parseYaml(body);
           } catch (e) {
             throw new ApiError(400, 'BadRequest', `error decoding YAML: ${(e as Error).message}`);
           }
@@ -267,6 +309,9 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
     setFaults(next) {
       faults = { ...next };
     },
+    stats() {
+      return { ...counts };
+    },
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve())));
@@ -278,6 +323,10 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
 // --- HTTP helpers ---
 
 function send(res: ServerResponse, code: number, body: unknown): void {
+  if (dropped.has(res)) {
+    res.socket?.destroy();
+    return;
+  }
   const text = JSON.stringify(body);
   res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);

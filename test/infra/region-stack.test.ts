@@ -351,13 +351,52 @@ describe('Class: StratusFunctions', () => {
     }
   });
 
+  it('maps the role of eks:view functions (the reconciler) read-only: AmazonEKSViewPolicy and the stratus-reconciler group', () => {
+    for (const stack of stacks) {
+      const clusters = TWO_REGIONS.regions.find((r) => r.region === stack.region)?.eksClusters ?? [];
+      const t = template(stack);
+      const viewers = functionEntries.filter(([, def]) => def.permissions.includes('eks:view'));
+      expect(viewers.map(([id]) => id)).toEqual(['reconciler']);
+      for (const [fnId] of viewers) {
+        const role = (stack.functions.get(fnId) as LambdaFunction).role;
+        for (const cluster of clusters) {
+          t.hasResourceProperties('AWS::EKS::AccessEntry', {
+            ClusterName: cluster.name,
+            PrincipalArn: { 'Fn::GetAtt': [stack.getLogicalId(role?.node.defaultChild as never), 'Arn'] },
+            Type: 'STANDARD',
+            KubernetesGroups: ['stratus-reconciler'],
+            AccessPolicies: [
+              {
+                AccessScope: { Type: 'cluster' },
+                PolicyArn: {
+                  'Fn::Join': [
+                    '',
+                    [
+                      'arn:',
+                      { Ref: 'AWS::Partition' },
+                      ':eks::aws:cluster-access-policy/AmazonEKSViewPolicy',
+                    ],
+                  ],
+                },
+              },
+            ],
+          });
+        }
+      }
+    }
+  });
+
   it('maps the role of eks:access functions into every EKS cluster of the region at cluster scope', () => {
     for (const stack of stacks) {
       const clusters = TWO_REGIONS.regions.find((r) => r.region === stack.region)?.eksClusters ?? [];
       const t = template(stack);
       const accessors = functionEntries.filter(([, def]) => def.permissions.includes('eks:access'));
       const readers = functionEntries.filter(([, def]) => def.permissions.includes('eks:read-secrets'));
-      t.resourceCountIs('AWS::EKS::AccessEntry', clusters.length * (accessors.length + readers.length));
+      const viewers = functionEntries.filter(([, def]) => def.permissions.includes('eks:view'));
+      t.resourceCountIs(
+        'AWS::EKS::AccessEntry',
+        clusters.length * (accessors.length + readers.length + viewers.length),
+      );
       for (const [fnId] of readers) {
         const role = (stack.functions.get(fnId) as LambdaFunction).role;
         for (const cluster of clusters) {

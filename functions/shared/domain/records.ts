@@ -27,6 +27,11 @@ export interface ClusterRecord {
   readonly endpoint?: string;
   readonly port?: number;
   readonly statusReason?: string;
+  /**
+   * Set by an operator on the item while they work on the cluster by hand: the reconciler then
+   * reports drift (`Cluster Drift Detected`, action `reported`) instead of re-applying it.
+   */
+  readonly maintenance?: boolean;
   readonly createdAt: string;
   readonly updatedAt: string;
 }

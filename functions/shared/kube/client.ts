@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   createConfiguration,
   type KubeConfig,
@@ -6,6 +7,8 @@ import {
   PatchStrategy,
   ServerConfiguration,
 } from '@kubernetes/client-node';
+import { ObjectSerializer } from '@kubernetes/client-node/dist/serializer.js';
+import { getSerializationType } from '@kubernetes/client-node/dist/util.js';
 import type { KubeObject } from '../engines/types.js';
 import { classifyKubeError, KubeApiError } from './errors.js';
 
@@ -35,9 +38,18 @@ export interface KubeClientOptions {
   readonly requestTimeoutMs?: number;
 }
 
-/** Kubernetes returns RFC 3339 strings; client-node turns some into Dates. Give callers plain JSON back. */
-function toPlain(obj: KubernetesObject): KubeObject {
-  return JSON.parse(JSON.stringify(obj)) as KubeObject;
+/*
+ * client-node's typed models rename some fields (`from` -> `_from`, `default` -> `_default`),
+ * and the body `patch` sends loses them: NetworkPolicy `from` (which turns "allow from this
+ * namespace" into "allow from anywhere") and LimitRange `default`. So an apply sends the object's
+ * own JSON, swapped in by the request middleware, and reads convert models back to plain JSON
+ * under the real field names (timestamps as strings, as Kubernetes returns them).
+ */
+const exactBody = new AsyncLocalStorage<string>();
+
+function toPlain(obj: KubernetesObject, apiVersion?: string, kind?: string): KubeObject {
+  const type = getSerializationType(apiVersion ?? obj.apiVersion, kind ?? obj.kind);
+  return JSON.parse(JSON.stringify(ObjectSerializer.serialize(obj, type))) as KubeObject;
 }
 
 async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -84,6 +96,8 @@ export function createKubeClient(kc: KubeConfig, opts: KubeClientOptions = {}): 
         {
           pre: async (ctx) => {
             ctx.setSignal(AbortSignal.timeout(timeoutMs));
+            const body = exactBody.getStore();
+            if (body !== undefined) ctx.setBody(body);
             return ctx;
           },
           post: async (res) => res,
@@ -118,10 +132,12 @@ export function createKubeClient(kc: KubeConfig, opts: KubeClientOptions = {}): 
     async apply(objects) {
       for (const obj of objects) {
         await ensureKind(obj.apiVersion, obj.kind);
-        // client-node fills in defaults on the object it is given: hand it a copy.
+        // client-node also fills in defaults on the object it is given: hand it a copy.
         const body = structuredClone(obj) as KubernetesObject;
         await call(`apply ${describe(obj)}`, () =>
-          api.patch(body, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply),
+          exactBody.run(JSON.stringify(obj), () =>
+            api.patch(body, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply),
+          ),
         );
       }
     },
@@ -152,7 +168,7 @@ export function createKubeClient(kc: KubeConfig, opts: KubeClientOptions = {}): 
         ),
       );
       // The API server leaves apiVersion/kind off the items of built-in lists.
-      return result.items.map((item) => ({ ...toPlain(item), apiVersion, kind }));
+      return result.items.map((item) => ({ ...toPlain(item, apiVersion, kind), apiVersion, kind }));
     },
 
     async deleteNamespace(name) {

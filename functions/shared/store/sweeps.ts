@@ -1,11 +1,27 @@
-import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { OperationError, OperationRecord } from '../domain/records.js';
-import { keys, StaleStateError } from './store.js';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { ENTITY } from '../../topology.js';
+import type { ClusterRecord, OperationError, OperationRecord } from '../domain/records.js';
+import { activeIndex, keys, StaleStateError } from './store.js';
 
 /*
- * The reconciler's queries. They read the sparse index gsi2 (`ACTIVE#<region>` /
- * `<deadline>#<operationId>`, see `activeIndex` in store.ts), which holds only non-terminal
- * operations: a terminal transition removes the keys, so the index shrinks as work finishes.
+ * The reconciler's queries and writes.
+ *
+ * Deadlines read the sparse index gsi2 (`ACTIVE#<region>` / `<deadline>#<operationId>`, see
+ * `activeIndex` in store.ts), which holds only non-terminal operations: a terminal transition
+ * removes the keys, so the index shrinks as work finishes.
+ *
+ * Drift reads the clusters of a region from gsi1 (`REGION#<region>` / `CLUSTER#<clusterId>`;
+ * DELETED clusters have no gsi1 keys) and keeps its own small items:
+ *   RECONCILER#<region>   CURSOR              where the drift sweep continues (one per region)
+ *   RECONCILER#<region>   DRIFT#<clusterId>   the last drift reported for a cluster (TTL)
  */
 
 /** Where the next page starts; opaque to callers. */
@@ -16,12 +32,61 @@ export interface OverduePage {
   readonly next?: PageKey;
 }
 
+export interface ClusterPage {
+  readonly clusters: ClusterRecord[];
+  readonly next?: PageKey;
+}
+
+/**
+ * Where the drift sweep of a region continues: the last cluster it checked (gsi1 order), then,
+ * once every cluster was checked, the orphan pass over the EKS clusters' namespaces.
+ */
+export type DriftCursor =
+  | {
+      readonly phase: 'clusters';
+      /** The index key to continue after (absent: from the first cluster). */
+      readonly startKey?: PageKey;
+      readonly cycleStartedAt: string;
+    }
+  | {
+      readonly phase: 'orphans';
+      /** The EKS cluster being scanned, and the last namespace checked in it (names sort). */
+      readonly eksCluster: string;
+      readonly afterNamespace?: string;
+      readonly cycleStartedAt: string;
+    };
+
+/** The last drift reported for a cluster, so that a drift left in place is not reported every minute. */
+export interface DriftReport {
+  readonly findingsHash: string;
+  readonly reportedAt: string;
+  /** Epoch seconds after which the report is forgotten (and the drift reported again). */
+  readonly ttl: number;
+}
+
 const KEY_ATTRIBUTES = new Set(['pk', 'sk', 'entity', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'ttl']);
 
-function strip(item: Record<string, unknown>): OperationRecord {
+function strip<T = OperationRecord>(item: Record<string, unknown>): T {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(item)) if (!KEY_ATTRIBUTES.has(k)) out[k] = v;
-  return out as unknown as OperationRecord;
+  return out as unknown as T;
+}
+
+const reconcilerKeys = {
+  cursor: (region: string) => ({ pk: `RECONCILER#${region}`, sk: 'CURSOR' }),
+  driftReport: (region: string, clusterId: string) => ({
+    pk: `RECONCILER#${region}`,
+    sk: `DRIFT#${clusterId}`,
+  }),
+};
+
+/** The gsi1 key of a cluster, usable as ExclusiveStartKey of a region query. */
+export function clusterIndexKey(region: string, c: { tenantId: string; clusterId: string }): PageKey {
+  return {
+    ...keys.cluster(c.tenantId, c.clusterId),
+    gsi1pk: `REGION#${region}`,
+    gsi1sk: `CLUSTER#${c.clusterId}`,
+  };
 }
 
 export class Sweeps {
@@ -90,6 +155,142 @@ export class Sweeps {
     } catch (e) {
       if ((e as { name?: string }).name === 'ConditionalCheckFailedException') {
         throw new StaleStateError('operation is no longer active', { cause: e });
+      }
+      throw e;
+    }
+  }
+
+  // ---- drift -------------------------------------------------------------------------------
+
+  /**
+   * One page of the region's READY clusters, in id order (gsi1). The filter runs after the key
+   * condition, so a page may hold fewer than `limit` clusters (or none) and still have a `next`.
+   * The index is eventually consistent: callers re-read a cluster before acting on it.
+   */
+  async readyClusters(
+    region: string,
+    opts: { readonly limit: number; readonly startKey?: PageKey },
+  ): Promise<ClusterPage> {
+    const res = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
+        FilterExpression: '#status = :ready',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':pk': `REGION#${region}`, ':prefix': 'CLUSTER#', ':ready': 'READY' },
+        Limit: opts.limit,
+        ...(opts.startKey ? { ExclusiveStartKey: opts.startKey } : {}),
+      }),
+    );
+    return {
+      clusters: (res.Items ?? []).map((i) => strip<ClusterRecord>(i)),
+      ...(res.LastEvaluatedKey ? { next: res.LastEvaluatedKey } : {}),
+    };
+  }
+
+  async driftCursor(region: string): Promise<DriftCursor | undefined> {
+    const res = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: reconcilerKeys.cursor(region), ConsistentRead: true }),
+    );
+    return (res.Item?.cursor as DriftCursor | undefined) ?? undefined;
+  }
+
+  /** Last writer wins: overlapping runs at worst check some clusters twice. */
+  async saveDriftCursor(region: string, cursor: DriftCursor, now: string): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...reconcilerKeys.cursor(region), entity: 'ReconcilerCursor', cursor, updatedAt: now },
+      }),
+    );
+  }
+
+  async driftReport(region: string, clusterId: string): Promise<DriftReport | undefined> {
+    const res = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: reconcilerKeys.driftReport(region, clusterId),
+        ConsistentRead: true,
+      }),
+    );
+    if (!res.Item) return undefined;
+    const { findingsHash, reportedAt, ttl } = res.Item as DriftReport;
+    return { findingsHash, reportedAt, ttl };
+  }
+
+  async saveDriftReport(region: string, clusterId: string, report: DriftReport): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...reconcilerKeys.driftReport(region, clusterId),
+          entity: 'DriftReport',
+          clusterId,
+          ...report,
+        },
+      }),
+    );
+  }
+
+  /**
+   * Queues a repair: stores `operation` (an UPDATE that re-applies the current spec) and marks the
+   * cluster UPDATING, held by it, in one transaction. The cluster must still be READY, idle, and
+   * at the generation and status version it was read with: an operation a user started meanwhile
+   * wins. The stream then carries the operation to the dispatcher like any other.
+   *
+   * @throws StaleStateError when the cluster changed or is held by another operation.
+   */
+  async requestRepair(cluster: ClusterRecord, operation: OperationRecord): Promise<void> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.cluster(cluster.tenantId, cluster.clusterId),
+                UpdateExpression:
+                  'SET #status = :updating, activeOperationId = :op, updatedAt = :now ADD statusVersion :one',
+                ConditionExpression:
+                  'attribute_not_exists(activeOperationId) AND #status = :ready AND generation = :g AND statusVersion = :sv',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: {
+                  ':updating': 'UPDATING',
+                  ':ready': 'READY',
+                  ':op': operation.operationId,
+                  ':now': operation.createdAt,
+                  ':one': 1,
+                  ':g': cluster.generation,
+                  ':sv': cluster.statusVersion,
+                },
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...keys.operation(operation.tenantId, operation.operationId),
+                  entity: ENTITY.operation,
+                  gsi1pk: `CLUSTER#${operation.clusterId}`,
+                  gsi1sk: `OPERATION#${operation.createdAt}#${operation.operationId}`,
+                  ...activeIndex(operation),
+                  ...operation,
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+          ],
+        }),
+      );
+    } catch (e) {
+      if (
+        e instanceof TransactionCanceledException &&
+        (e.CancellationReasons ?? []).some(
+          (r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict',
+        )
+      ) {
+        throw new StaleStateError('the cluster changed or is held by an operation', { cause: e });
       }
       throw e;
     }

@@ -2,23 +2,33 @@ import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dy
 import {
   DynamoDBDocumentClient,
   GetCommand,
+  PutCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { sweepDeadlines } from '../../../functions/reconciler/deadlines.js';
-import type { OperationRecord } from '../../../functions/shared/domain/records.js';
+import type { ClusterRecord, OperationRecord } from '../../../functions/shared/domain/records.js';
 import { createLogger } from '../../../functions/shared/logger.js';
-import { activeIndex, keys, Store } from '../../../functions/shared/store/store.js';
+import { activeIndex, keys, StaleStateError, Store } from '../../../functions/shared/store/store.js';
 import { Sweeps } from '../../../functions/shared/store/sweeps.js';
 import { lambdaContext } from '../../helpers/events.js';
 
 vi.hoisted(() => {
   process.env.TABLE_NAME = 'stratus-test';
   process.env.STRATUS_REGION = 'eu-west-1';
+  process.env.EVENT_BUS_NAME = 'stratus-test';
+  process.env.EKS_CLUSTERS = JSON.stringify([{ name: 'stratus-euw1-a', capacityNodes: 10 }]);
 });
+// No Kubernetes in unit tests: the drift sweep sees EKS clusters without Stratus namespaces.
+vi.mock('../../../functions/shared/kube/access.js', () => ({
+  kubeAccess: () => ({
+    client: async () => ({ list: async () => [], deleteNamespace: async () => 'gone' }),
+    invalidate: () => undefined,
+  }),
+}));
 const { handler } = await import('../../../functions/reconciler/handler.js');
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -68,6 +78,11 @@ const transactedOperationIds = () =>
     .map((c) => String(c.args[0].input.TransactItems?.[0]?.Update?.Key?.sk).replace('OPERATION#', ''));
 
 describe('Function: reconciler', () => {
+  beforeEach(() => {
+    // The drift sweep, after deadlines: no cluster in the region, no cursor yet.
+    ddb.on(QueryCommand, { IndexName: 'gsi1' }).resolves({ Items: [] });
+    ddb.on(GetCommand, { Key: { pk: 'RECONCILER#eu-west-1', sk: 'CURSOR' } }).resolves({});
+  });
   afterEach(() => {
     ddb.reset();
     vi.useRealTimers();
@@ -78,7 +93,7 @@ describe('Function: reconciler', () => {
       // Prepare
       vi.useFakeTimers({ now: new Date('2026-11-22T06:00:00.000Z'), toFake: ['Date'] });
       ddb
-        .on(QueryCommand)
+        .on(QueryCommand, { IndexName: 'gsi2' })
         .resolves({ Items: [operation(1), operation(2, { status: 'QUEUED', step: 'APPLY' })] });
       ddb.on(TransactWriteCommand).resolves({});
 
@@ -114,7 +129,7 @@ describe('Function: reconciler', () => {
     it('follows LastEvaluatedKey page by page', async () => {
       // Prepare
       ddb
-        .on(QueryCommand)
+        .on(QueryCommand, { IndexName: 'gsi2' })
         .resolvesOnce({ Items: [operation(1)], LastEvaluatedKey: { pk: 'p1' } })
         .resolvesOnce({ Items: [operation(2)], LastEvaluatedKey: { pk: 'p2' } })
         .resolvesOnce({ Items: [operation(3)] });
@@ -124,14 +139,17 @@ describe('Function: reconciler', () => {
       const res = await handler(scheduled, lambdaContext);
 
       // Assess
-      const starts = ddb.commandCalls(QueryCommand).map((c) => c.args[0].input.ExclusiveStartKey);
+      const starts = ddb
+        .commandCalls(QueryCommand)
+        .filter((c) => c.args[0].input.IndexName === 'gsi2')
+        .map((c) => c.args[0].input.ExclusiveStartKey);
       expect(starts).toEqual([undefined, { pk: 'p1' }, { pk: 'p2' }]);
       expect(res.deadlines).toMatchObject({ scanned: 3, failed: 3, pages: 3, more: false });
     });
 
     it('counts a lost race with the provisioner as already finished, not as an error', async () => {
       // Prepare
-      ddb.on(QueryCommand).resolves({ Items: [operation(1)] });
+      ddb.on(QueryCommand, { IndexName: 'gsi2' }).resolves({ Items: [operation(1)] });
       ddb.on(TransactWriteCommand).rejects(conditionFailed());
       ddb.on(GetCommand).resolves({ Item: operation(1, { status: 'SUCCEEDED', step: 'DONE' }) });
 
@@ -149,7 +167,7 @@ describe('Function: reconciler', () => {
 
     it('fails the operation on its own when it is still active but its cluster is not held by it', async () => {
       // Prepare
-      ddb.on(QueryCommand).resolves({ Items: [operation(1)] });
+      ddb.on(QueryCommand, { IndexName: 'gsi2' }).resolves({ Items: [operation(1)] });
       ddb.on(TransactWriteCommand).rejects(conditionFailed());
       ddb.on(GetCommand).resolves({ Item: operation(1) });
       ddb.on(UpdateCommand).resolves({});
@@ -168,7 +186,7 @@ describe('Function: reconciler', () => {
 
     it('handles the other operations, then fails the run, when one cannot be written', async () => {
       // Prepare
-      ddb.on(QueryCommand).resolves({ Items: [operation(1), operation(2)] });
+      ddb.on(QueryCommand, { IndexName: 'gsi2' }).resolves({ Items: [operation(1), operation(2)] });
       ddb
         .on(TransactWriteCommand)
         .rejectsOnce(
@@ -186,7 +204,7 @@ describe('Function: reconciler', () => {
     });
 
     it('does nothing when no operation is overdue', async () => {
-      ddb.on(QueryCommand).resolves({ Items: [] });
+      ddb.on(QueryCommand, { IndexName: 'gsi2' }).resolves({ Items: [] });
       const res = await handler(scheduled, lambdaContext);
       expect(res.deadlines).toMatchObject({ scanned: 0, failed: 0, pages: 1, more: false });
       expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
@@ -224,7 +242,9 @@ describe('Function: reconciler', () => {
 
     it('stops paging when the invocation runs out of time', async () => {
       // Prepare
-      ddb.on(QueryCommand).resolves({ Items: [operation(1)], LastEvaluatedKey: { n: 1 } });
+      ddb
+        .on(QueryCommand, { IndexName: 'gsi2' })
+        .resolves({ Items: [operation(1)], LastEvaluatedKey: { n: 1 } });
       ddb.on(TransactWriteCommand).resolves({});
 
       // Act
@@ -232,6 +252,92 @@ describe('Function: reconciler', () => {
 
       // Assess
       expect(res).toMatchObject({ pages: 1, more: true });
+    });
+  });
+
+  describe('Method: handler (drift)', () => {
+    it("sweeps drift after deadlines: the region's READY clusters from gsi1, and its cursor", async () => {
+      // Prepare
+      ddb.on(QueryCommand).resolves({ Items: [] });
+
+      // Act
+      const res = await handler(scheduled, lambdaContext);
+
+      // Assess
+      expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
+        FilterExpression: '#status = :ready',
+        ExpressionAttributeValues: { ':pk': 'REGION#eu-west-1', ':prefix': 'CLUSTER#', ':ready': 'READY' },
+      });
+      expect(ddb).toHaveReceivedCommandWith(GetCommand, {
+        Key: { pk: 'RECONCILER#eu-west-1', sk: 'CURSOR' },
+        ConsistentRead: true,
+      });
+      expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+        Item: expect.objectContaining({
+          pk: 'RECONCILER#eu-west-1',
+          sk: 'CURSOR',
+          cursor: expect.objectContaining({ phase: 'clusters' }),
+        }),
+      });
+      expect(res.drift).toMatchObject({ checked: 0, errors: 0, more: false, cycleCompleted: true });
+    });
+  });
+
+  describe('Class: Sweeps (drift)', () => {
+    const sweeps = new Sweeps(DynamoDBDocumentClient.from(new DynamoDBClient({})), 'stratus-test');
+    const cluster = {
+      tenantId: 'tn-1',
+      clusterId: 'cl-1',
+      region: 'eu-west-1',
+      generation: 3,
+      statusVersion: 7,
+    } as ClusterRecord;
+    const repair = operation(9, {
+      clusterId: 'cl-1',
+      type: 'UPDATE',
+      status: 'QUEUED',
+      step: 'APPLY',
+      targetGeneration: 3,
+      requestedBy: 'reconciler',
+    }) as unknown as OperationRecord;
+
+    it('queues a repair in one transaction: the cluster held only if idle, READY and unchanged', async () => {
+      // Prepare
+      ddb.on(TransactWriteCommand).resolves({});
+
+      // Act
+      await sweeps.requestRepair(cluster, repair);
+
+      // Assess
+      const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+      expect(items[0]?.Update).toMatchObject({
+        Key: keys.cluster('tn-1', 'cl-1'),
+        ConditionExpression:
+          'attribute_not_exists(activeOperationId) AND #status = :ready AND generation = :g AND statusVersion = :sv',
+        ExpressionAttributeValues: expect.objectContaining({
+          ':op': 'op-9',
+          ':g': 3,
+          ':sv': 7,
+          ':updating': 'UPDATING',
+        }),
+      });
+      expect(items[1]?.Put).toMatchObject({
+        ConditionExpression: 'attribute_not_exists(pk)',
+        Item: expect.objectContaining({
+          ...keys.operation('tn-1', 'op-9'),
+          entity: 'Operation',
+          gsi1pk: 'CLUSTER#cl-1',
+          gsi2pk: 'ACTIVE#eu-west-1',
+          requestedBy: 'reconciler',
+        }),
+      });
+    });
+
+    it('says StaleStateError when a user operation holds the cluster', async () => {
+      ddb.on(TransactWriteCommand).rejects(conditionFailed());
+      await expect(sweeps.requestRepair(cluster, repair)).rejects.toBeInstanceOf(StaleStateError);
     });
   });
 });

@@ -1,0 +1,530 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { UPDATE_DEADLINE_MS } from '../shared/domain/plan.js';
+import type { ClusterRecord, OperationRecord } from '../shared/domain/records.js';
+import { specOf } from '../shared/domain/spec.js';
+import { getBlueprint } from '../shared/engines/registry.js';
+import { clusterSelector, LABELS, MANAGED_BY, namespaceOf } from '../shared/engines/tenancy.js';
+import type { Blueprint, KubeObject } from '../shared/engines/types.js';
+import type { ClusterDriftDetected, DriftFinding } from '../shared/events/catalog.js';
+import { newId } from '../shared/ids.js';
+import type { KubeClient } from '../shared/kube/client.js';
+import { StaleStateError, type Store } from '../shared/store/store.js';
+import { clusterIndexKey, type DriftCursor, type PageKey, type Sweeps } from '../shared/store/sweeps.js';
+import { compareObjects, type ObjectDrift } from './compare.js';
+import { driftEvent, findingsHash } from './events.js';
+
+/** Who asks for repairs: the `requestedBy` of the UPDATE operations the reconciler queues. */
+export const RECONCILER_PRINCIPAL = 'reconciler';
+/** What blueprints get for generated secrets: Secrets are compared by existence only. */
+const SECRET_PLACEHOLDER = 'not-compared';
+/** A drift left in place (maintenance, orphans not deleted) is reported again after this long. */
+const DEFAULT_REPORT_QUIET_SECONDS = 24 * 3600;
+
+/** What the drift sweep needs of Kubernetes (functions/shared/kube/client.ts). */
+export type DriftKube = Pick<KubeClient, 'list' | 'deleteNamespace'>;
+
+export interface DriftSweepDeps {
+  readonly store: Pick<Store, 'getCluster'>;
+  readonly sweeps: Pick<
+    Sweeps,
+    'readyClusters' | 'driftCursor' | 'saveDriftCursor' | 'driftReport' | 'saveDriftReport' | 'requestRepair'
+  >;
+  /** Kubernetes access for an EKS cluster name (cached by the caller). */
+  readonly kube: (eksCluster: string) => Promise<DriftKube>;
+  /** Drops cached credentials for an EKS cluster, after a 401. */
+  readonly invalidateKube: (eksCluster: string) => void;
+  /** Puts one event on the region's bus; throws when the bus did not accept it. */
+  readonly publish: (detail: ClusterDriftDetected) => Promise<void>;
+  readonly region: string;
+  /** The EKS clusters of the region, scanned for orphan namespaces. */
+  readonly eksClusters: readonly string[];
+  /** Delete orphan namespaces instead of only reporting them (RECONCILER_DELETE_ORPHANS). */
+  readonly deleteOrphans: boolean;
+  readonly now: () => Date;
+  readonly logger: Logger;
+  /** Clusters per index page. */
+  readonly pageSize: number;
+  /** Index pages per run. */
+  readonly maxPages: number;
+  /** False when the run must stop (the invocation is running out of time). */
+  readonly hasTime: () => boolean;
+  /** Clusters (or namespaces) checked concurrently. @default 5 */
+  readonly concurrency?: number;
+  /** @default 86400 (a day) */
+  readonly reportQuietSeconds?: number;
+}
+
+export interface DriftSweepResult {
+  /** READY clusters read from the index and compared with Kubernetes. */
+  readonly checked: number;
+  readonly clean: number;
+  /** Drift found and a repair (an UPDATE by the reconciler) queued. */
+  readonly repaired: number;
+  /** Drift found on a cluster under maintenance: reported, not repaired. */
+  readonly reported: number;
+  /** Drift already reported and unchanged: no new event. */
+  readonly alreadyReported: number;
+  /** Not compared or not repaired: busy, changed meanwhile, no blueprint, namespace terminating. */
+  readonly skipped: number;
+  /** Namespaces labelled as Stratus's whose cluster is gone (reported or deleted). */
+  readonly orphans: number;
+  readonly orphansDeleted: number;
+  /** Clusters or namespaces that could not be checked (Kubernetes, DynamoDB or the bus failed). */
+  readonly errors: number;
+  readonly pages: number;
+  /** The run stopped at its budget; the next run continues from the stored cursor. */
+  readonly more: boolean;
+  /** This run finished a sweep of every cluster and every EKS cluster's namespaces. */
+  readonly cycleCompleted: boolean;
+}
+
+type ClusterOutcome = 'clean' | 'repaired' | 'reported' | 'alreadyReported' | 'skipped' | 'error';
+type NamespaceOutcome = 'owned' | 'orphan' | 'orphanDeleted' | 'orphanAlreadyReported' | 'skipped' | 'error';
+
+interface Counts {
+  checked: number;
+  clean: number;
+  repaired: number;
+  reported: number;
+  alreadyReported: number;
+  skipped: number;
+  orphans: number;
+  orphansDeleted: number;
+  errors: number;
+}
+
+/**
+ * The UPDATE that repairs drift: the current spec again (no new generation, no node change), so
+ * the normal pipeline re-applies every object with server-side apply and waits until it is ready.
+ */
+export function planRepair(cluster: ClusterRecord, now: Date): OperationRecord {
+  const at = now.toISOString();
+  return {
+    tenantId: cluster.tenantId,
+    operationId: newId('op', now.getTime()),
+    clusterId: cluster.clusterId,
+    region: cluster.region,
+    type: 'UPDATE',
+    status: 'QUEUED',
+    step: 'APPLY',
+    statusVersion: 1,
+    targetGeneration: cluster.generation,
+    correlationId: newId('corr', now.getTime()),
+    createdAt: at,
+    updatedAt: at,
+    deadline: new Date(now.getTime() + UPDATE_DEADLINE_MS).toISOString(),
+    requestedBy: RECONCILER_PRINCIPAL,
+    nodeDelta: 0,
+    previous: {
+      nodes: cluster.nodes,
+      sizeName: cluster.sizeName,
+      size: cluster.size,
+      version: cluster.version,
+      settings: cluster.settings,
+      generation: cluster.generation,
+      status: cluster.status,
+    },
+  };
+}
+
+/**
+ * Issue #5 (drift): compares each READY cluster homed in the region with what runs in
+ * Kubernetes, repairs what differs through the normal pipeline (or reports it, for a cluster under
+ * maintenance), then reports namespaces labelled as Stratus's that no cluster wants (orphans).
+ *
+ * Work is bounded per run (index pages, time) and resumes from a cursor kept in the table, so a
+ * sweep of the whole region may span runs; each run ends its cycle at most once. Cost per cycle:
+ * one index read per page, one `list` per kind per cluster namespace, one namespace `list` per
+ * EKS cluster and one item read per namespace: linear in the number of clusters.
+ */
+export async function sweepDrift(deps: DriftSweepDeps): Promise<DriftSweepResult> {
+  const { region } = deps;
+  const concurrency = deps.concurrency ?? 5;
+  const counts: Counts = {
+    checked: 0,
+    clean: 0,
+    repaired: 0,
+    reported: 0,
+    alreadyReported: 0,
+    skipped: 0,
+    orphans: 0,
+    orphansDeleted: 0,
+    errors: 0,
+  };
+  let pages = 0;
+  const stored = await deps.sweeps.driftCursor(region);
+  let cursor: DriftCursor = stored ?? { phase: 'clusters', cycleStartedAt: deps.now().toISOString() };
+  const result = (more: boolean, cycleCompleted: boolean): DriftSweepResult => ({
+    ...counts,
+    pages,
+    more,
+    cycleCompleted,
+  });
+  const stop = async (): Promise<DriftSweepResult> => {
+    await deps.sweeps.saveDriftCursor(region, cursor, deps.now().toISOString());
+    return result(true, false);
+  };
+
+  if (cursor.phase === 'clusters') {
+    let startKey: PageKey | undefined = cursor.startKey;
+    for (;;) {
+      if (pages >= deps.maxPages || !deps.hasTime()) return stop();
+      const page = await deps.sweeps.readyClusters(region, {
+        limit: deps.pageSize,
+        ...(startKey ? { startKey } : {}),
+      });
+      pages++;
+      for (let i = 0; i < page.clusters.length; i += concurrency) {
+        const chunk = page.clusters.slice(i, i + concurrency);
+        const outcomes = await Promise.all(chunk.map((c) => checkCluster(deps, c)));
+        counts.checked += chunk.length;
+        for (const o of outcomes) tally(counts, o);
+        const last = chunk[chunk.length - 1] as ClusterRecord;
+        const rest = i + concurrency < page.clusters.length;
+        // Mid-page, continue after the last cluster checked; at the end of a page, where it ends.
+        const next = rest ? clusterIndexKey(region, last) : page.next;
+        cursor = {
+          phase: 'clusters',
+          cycleStartedAt: cursor.cycleStartedAt,
+          ...(next ? { startKey: next } : {}),
+        };
+        if (!deps.hasTime() && (rest || page.next)) return stop();
+      }
+      if (!page.next) break;
+      startKey = page.next;
+      cursor = { phase: 'clusters', cycleStartedAt: cursor.cycleStartedAt, startKey };
+    }
+    const first = deps.eksClusters[0];
+    if (first === undefined) return finish(deps, cursor.cycleStartedAt, result);
+    cursor = { phase: 'orphans', eksCluster: first, cycleStartedAt: cursor.cycleStartedAt };
+  }
+
+  // Orphans: each EKS cluster of the region in turn, from where the last run stopped.
+  let index = deps.eksClusters.indexOf(cursor.eksCluster);
+  let after = cursor.afterNamespace;
+  if (index < 0) {
+    index = 0;
+    after = undefined;
+  }
+  for (; index < deps.eksClusters.length; index++) {
+    const eksCluster = deps.eksClusters[index] as string;
+    if (!deps.hasTime()) {
+      cursor = {
+        phase: 'orphans',
+        eksCluster,
+        cycleStartedAt: cursor.cycleStartedAt,
+        ...(after ? { afterNamespace: after } : {}),
+      };
+      return stop();
+    }
+    const scan = await scanNamespaces(deps, eksCluster, after, counts, concurrency);
+    if (scan.stoppedAfter !== undefined) {
+      cursor = {
+        phase: 'orphans',
+        eksCluster,
+        afterNamespace: scan.stoppedAfter,
+        cycleStartedAt: cursor.cycleStartedAt,
+      };
+      return stop();
+    }
+    after = undefined;
+  }
+  return finish(deps, cursor.cycleStartedAt, result);
+}
+
+async function finish(
+  deps: DriftSweepDeps,
+  cycleStartedAt: string,
+  result: (more: boolean, cycleCompleted: boolean) => DriftSweepResult,
+): Promise<DriftSweepResult> {
+  const now = deps.now().toISOString();
+  // The next run starts a new cycle from the first cluster.
+  await deps.sweeps.saveDriftCursor(deps.region, { phase: 'clusters', cycleStartedAt: now }, now);
+  deps.logger.debug('drift cycle completed', { cycleStartedAt });
+  return result(false, true);
+}
+
+function tally(counts: Counts, o: ClusterOutcome | NamespaceOutcome): void {
+  switch (o) {
+    case 'clean':
+    case 'repaired':
+    case 'reported':
+    case 'alreadyReported':
+    case 'skipped':
+      counts[o]++;
+      return;
+    case 'orphan':
+      counts.orphans++;
+      return;
+    case 'orphanDeleted':
+      counts.orphans++;
+      counts.orphansDeleted++;
+      return;
+    case 'orphanAlreadyReported':
+      counts.orphans++;
+      counts.alreadyReported++;
+      return;
+    case 'error':
+      counts.errors++;
+      return;
+    case 'owned':
+      return;
+  }
+}
+
+// ---- clusters ---------------------------------------------------------------------------------
+
+async function checkCluster(deps: DriftSweepDeps, listed: ClusterRecord): Promise<ClusterOutcome> {
+  const { logger } = deps;
+  const keys = { clusterId: listed.clusterId, tenantId: listed.tenantId };
+  // Only idle READY clusters: during an operation the objects are meant to differ.
+  if (listed.status !== 'READY' || listed.activeOperationId || !listed.placement) return 'skipped';
+  const blueprint = getBlueprint(listed.engine);
+  if (!blueprint) {
+    logger.warn('no blueprint for the engine of a cluster; drift not checked', {
+      ...keys,
+      engine: listed.engine,
+    });
+    return 'skipped';
+  }
+  const placement = listed.placement;
+  try {
+    const drift = await findDrift(deps, blueprint, listed, placement);
+    if (drift === 'terminating') {
+      logger.warn('the namespace of a READY cluster is being deleted; repair once it is gone', keys);
+      return 'skipped';
+    }
+    if (drift.length === 0) return 'clean';
+    // The index may lag: act on the item as it is now, and only if it is what was compared.
+    const cluster = await deps.store.getCluster(listed.tenantId, listed.clusterId);
+    if (
+      cluster?.status !== 'READY' ||
+      cluster.activeOperationId ||
+      cluster.generation !== listed.generation ||
+      cluster.statusVersion !== listed.statusVersion
+    ) {
+      return 'skipped';
+    }
+    const findings = drift.map((d) => d.finding);
+    const changed = drift.map((d) => ({ ...d.finding, paths: d.paths }));
+    if (cluster.maintenance) {
+      logger.warn('drift on a cluster under maintenance: reported, not repaired', {
+        ...keys,
+        drift: changed,
+      });
+      return (await report(deps, cluster, findings)) ? 'reported' : 'alreadyReported';
+    }
+    const operation = planRepair(cluster, deps.now());
+    try {
+      await deps.sweeps.requestRepair(cluster, operation);
+    } catch (e) {
+      if (e instanceof StaleStateError) return 'skipped'; // a user's operation came first
+      throw e;
+    }
+    logger.warn('drift found: repair queued', {
+      ...keys,
+      operationId: operation.operationId,
+      correlationId: operation.correlationId,
+      drift: changed,
+    });
+    await deps.publish(
+      driftEvent({
+        eventId: `${cluster.clusterId}/drift/${operation.operationId}`,
+        occurredAt: operation.createdAt,
+        tenantId: cluster.tenantId,
+        region: cluster.region,
+        clusterId: cluster.clusterId,
+        correlationId: operation.correlationId,
+        findings,
+        action: 'repaired',
+      }),
+    );
+    return 'repaired';
+  } catch (e) {
+    if ((e as { unauthorized?: boolean }).unauthorized) deps.invalidateKube(placement);
+    logger.error('could not check a cluster for drift', { ...keys, placement, error: e as Error });
+    return 'error';
+  }
+}
+
+/**
+ * Renders what Stratus wants and lists what runs: the namespace, then one `list` per kind in it
+ * (by the cluster's labels), not one read per object.
+ */
+async function findDrift(
+  deps: DriftSweepDeps,
+  blueprint: Blueprint,
+  cluster: ClusterRecord,
+  placement: string,
+): Promise<ObjectDrift[] | 'terminating'> {
+  const secrets = Object.fromEntries(blueprint.secretNames.map((n) => [n, SECRET_PLACEHOLDER]));
+  const desired = blueprint.render(specOf(cluster), {
+    secrets,
+    operationId: RECONCILER_PRINCIPAL,
+    correlationId: RECONCILER_PRINCIPAL,
+  });
+  const kube = await deps.kube(placement);
+  const selector = clusterSelector(cluster.clusterId);
+  const namespace = namespaceOf(cluster.clusterId);
+  const live: KubeObject[] = await kube.list('v1', 'Namespace', { labelSelector: selector });
+  const ns = live.find((o) => o.metadata.name === namespace);
+  if (ns && isTerminating(ns)) return 'terminating';
+  if (ns) {
+    const kinds = new Map<string, { apiVersion: string; kind: string }>();
+    for (const o of desired) {
+      if (o.metadata.namespace === namespace) kinds.set(`${o.apiVersion}|${o.kind}`, o);
+    }
+    const lists = await Promise.all(
+      [...kinds.values()].map((k) => kube.list(k.apiVersion, k.kind, { namespace, labelSelector: selector })),
+    );
+    for (const list of lists) live.push(...list);
+  }
+  // The Kubernetes client sends rendered objects as they are and reads them back under their real
+  // field names, so both sides compare directly.
+  return compareObjects(desired, live);
+}
+
+const isTerminating = (o: KubeObject): boolean =>
+  o.metadata.deletionTimestamp !== undefined ||
+  (o.status as { phase?: string } | undefined)?.phase === 'Terminating';
+
+/**
+ * Publishes a `reported` drift unless the same findings were reported within the quiet period;
+ * returns whether it published. The event goes first and the memo after, so a failure in between
+ * reports again (at least once); the event id (findings digest + UTC day) lets subscribers
+ * deduplicate that.
+ */
+async function report(
+  deps: DriftSweepDeps,
+  owner: { tenantId: string; clusterId: string },
+  findings: DriftFinding[],
+): Promise<boolean> {
+  const now = deps.now();
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  const hash = findingsHash(findings);
+  const last = await deps.sweeps.driftReport(deps.region, owner.clusterId);
+  if (last && last.findingsHash === hash && last.ttl > nowSeconds) return false;
+  const occurredAt = now.toISOString();
+  await deps.publish(
+    driftEvent({
+      eventId: `${owner.clusterId}/drift/${hash}/${occurredAt.slice(0, 10)}`,
+      occurredAt,
+      tenantId: owner.tenantId,
+      region: deps.region,
+      clusterId: owner.clusterId,
+      findings,
+      action: 'reported',
+    }),
+  );
+  await deps.sweeps.saveDriftReport(deps.region, owner.clusterId, {
+    findingsHash: hash,
+    reportedAt: occurredAt,
+    ttl: nowSeconds + (deps.reportQuietSeconds ?? DEFAULT_REPORT_QUIET_SECONDS),
+  });
+  return true;
+}
+
+// ---- orphans ----------------------------------------------------------------------------------
+
+/**
+ * Lists the namespaces labelled `app.kubernetes.io/managed-by=stratus` of one EKS cluster and
+ * checks those after `after` (by name), within the time budget. The Kubernetes client has no
+ * `limit`/`continue` yet, so this is one list per EKS cluster per cycle (namespaces only: one
+ * small object per database cluster); the checkpoint by name bounds the DynamoDB reads per run.
+ */
+async function scanNamespaces(
+  deps: DriftSweepDeps,
+  eksCluster: string,
+  after: string | undefined,
+  counts: Counts,
+  concurrency: number,
+): Promise<{ stoppedAfter?: string }> {
+  let namespaces: KubeObject[];
+  try {
+    const kube = await deps.kube(eksCluster);
+    namespaces = await kube.list('v1', 'Namespace', {
+      labelSelector: `${LABELS.managedBy}=${MANAGED_BY}`,
+    });
+  } catch (e) {
+    if ((e as { unauthorized?: boolean }).unauthorized) deps.invalidateKube(eksCluster);
+    deps.logger.error('could not list Stratus namespaces for orphans', { eksCluster, error: e as Error });
+    counts.errors++;
+    return {};
+  }
+  const todo = namespaces
+    .map((n) => n.metadata.name)
+    .sort()
+    .filter((name) => after === undefined || name > after);
+  const byName = new Map(namespaces.map((n) => [n.metadata.name, n]));
+  for (let i = 0; i < todo.length; i += concurrency) {
+    const chunk = todo.slice(i, i + concurrency);
+    const outcomes = await Promise.all(
+      chunk.map((name) => checkNamespace(deps, eksCluster, byName.get(name) as KubeObject)),
+    );
+    for (const o of outcomes) tally(counts, o);
+    if (i + concurrency < todo.length && !deps.hasTime())
+      return { stoppedAfter: chunk[chunk.length - 1] as string };
+  }
+  return {};
+}
+
+async function checkNamespace(
+  deps: DriftSweepDeps,
+  eksCluster: string,
+  ns: KubeObject,
+): Promise<NamespaceOutcome> {
+  const { logger } = deps;
+  const name = ns.metadata.name;
+  if (isTerminating(ns)) return 'skipped';
+  const labels = ns.metadata.labels ?? {};
+  const clusterId = labels[LABELS.cluster];
+  const tenantId = labels[LABELS.tenant];
+  try {
+    if (clusterId && tenantId) {
+      const cluster = await deps.store.getCluster(tenantId, clusterId);
+      // A cluster being created has its item before its namespace; a deleted one keeps its item
+      // (DELETED) until its namespace is gone, then for its retention.
+      const wanted =
+        cluster !== undefined &&
+        cluster.status !== 'DELETED' &&
+        (cluster.placement === undefined || cluster.placement === eksCluster);
+      if (wanted) return 'owned';
+    }
+    const findings: DriftFinding[] = [{ kind: 'Namespace', apiVersion: 'v1', name, issue: 'orphan' }];
+    const owner = { tenantId: tenantId ?? 'unknown', clusterId: clusterId ?? name };
+    // Only a namespace Stratus itself would have made for that cluster is ever deleted.
+    const deletable = deps.deleteOrphans && clusterId && tenantId && name === namespaceOf(clusterId);
+    if (deletable) {
+      const kube = await deps.kube(eksCluster);
+      await kube.deleteNamespace(name);
+      logger.warn('orphan namespace deleted', { eksCluster, namespace: name, ...owner });
+      const occurredAt = deps.now().toISOString();
+      await deps.publish(
+        driftEvent({
+          eventId: `${owner.clusterId}/drift/${findingsHash(findings)}/deleted`,
+          occurredAt,
+          tenantId: owner.tenantId,
+          region: deps.region,
+          clusterId: owner.clusterId,
+          findings,
+          action: 'repaired',
+        }),
+      );
+      return 'orphanDeleted';
+    }
+    logger.warn('orphan namespace: labelled as Stratus-managed, no cluster wants it', {
+      eksCluster,
+      namespace: name,
+      ...owner,
+    });
+    return (await report(deps, owner, findings)) ? 'orphan' : 'orphanAlreadyReported';
+  } catch (e) {
+    if ((e as { unauthorized?: boolean }).unauthorized) deps.invalidateKube(eksCluster);
+    logger.error('could not check a namespace for orphans', {
+      eksCluster,
+      namespace: name,
+      error: e as Error,
+    });
+    return 'error';
+  }
+}

@@ -1,0 +1,566 @@
+import { describe, expect, it, vi } from 'vitest';
+import { compareObjects, quantity } from '../../../functions/reconciler/compare.js';
+import { type DriftKube, type DriftSweepDeps, sweepDrift } from '../../../functions/reconciler/drift.js';
+import type { ClusterRecord, OperationRecord } from '../../../functions/shared/domain/records.js';
+import { SIZES } from '../../../functions/shared/domain/sizes.js';
+import { specOf } from '../../../functions/shared/domain/spec.js';
+import { getBlueprint } from '../../../functions/shared/engines/registry.js';
+import { LABELS, namespaceOf } from '../../../functions/shared/engines/tenancy.js';
+import type { KubeObject } from '../../../functions/shared/engines/types.js';
+import type { ClusterDriftDetected } from '../../../functions/shared/events/catalog.js';
+import { EVENT_CATALOG } from '../../../functions/shared/events/catalog.js';
+import { createLogger } from '../../../functions/shared/logger.js';
+import { StaleStateError } from '../../../functions/shared/store/store.js';
+import {
+  clusterIndexKey,
+  type DriftCursor,
+  type DriftReport,
+  type PageKey,
+} from '../../../functions/shared/store/sweeps.js';
+
+const NOW = new Date('2026-11-22T10:00:00.000Z');
+const REGION = 'eu-west-1';
+const EKS = 'stratus-euw1-a';
+
+const cluster = (n: number, over: Partial<ClusterRecord> = {}): ClusterRecord => ({
+  tenantId: 'tn-1',
+  clusterId: `cl-01jd8w00000000000000000${String(n).padStart(3, '0')}`,
+  name: `c${n}`,
+  engine: 'valkey',
+  version: '8.1.1',
+  region: REGION,
+  nodes: 3,
+  sizeName: 'small',
+  size: SIZES.small,
+  settings: { maxmemoryPolicy: 'noeviction', maxmemoryPercent: 75, appendOnly: true },
+  deletionProtection: false,
+  status: 'READY',
+  generation: 2,
+  observedGeneration: 2,
+  statusVersion: 5,
+  placement: EKS,
+  createdAt: NOW.toISOString(),
+  updatedAt: NOW.toISOString(),
+  ...over,
+});
+
+/** What the API server returns for what Stratus applied: server fields, status, normalised values. */
+function asLive(objects: KubeObject[]): KubeObject[] {
+  return objects.map((o, i) => {
+    const live = structuredClone(o) as KubeObject;
+    live.metadata = { ...live.metadata, uid: `uid-${i}`, resourceVersion: String(i + 1), generation: 1 };
+    if (live.kind === 'Secret') {
+      live.data = Object.fromEntries(
+        Object.entries((live.stringData ?? {}) as Record<string, string>).map(([k, v]) => [
+          k,
+          Buffer.from(v).toString('base64'),
+        ]),
+      );
+      delete live.stringData;
+    }
+    if (live.kind === 'StatefulSet') live.status = { readyReplicas: 3, observedGeneration: 1 };
+    if (live.kind === 'Namespace') live.status = { phase: 'Active' };
+    return live;
+  });
+}
+
+/** The live objects of a cluster as the provisioner left them (with its real generated secrets). */
+function liveObjectsOf(c: ClusterRecord): KubeObject[] {
+  const blueprint = getBlueprint(c.engine);
+  if (!blueprint) throw new Error('no blueprint');
+  const secrets = Object.fromEntries(blueprint.secretNames.map((n) => [n, `real-${n}`]));
+  return asLive(blueprint.render(specOf(c), { secrets, operationId: 'op-x', correlationId: 'corr-x' }));
+}
+
+const matches = (o: KubeObject, selector?: string): boolean =>
+  (selector ?? '')
+    .split(',')
+    .filter(Boolean)
+    .every((term) => {
+      const [k, v] = term.split('=');
+      return o.metadata.labels?.[k as string] === v;
+    });
+
+/** A Kubernetes stand-in in memory: list by kind, namespace and label selector; namespace deletion. */
+class FakeKube implements DriftKube {
+  objects: KubeObject[] = [];
+  lists: string[] = [];
+  deleted: string[] = [];
+  failFor?: string;
+
+  async list(
+    apiVersion: string,
+    kind: string,
+    opts: { namespace?: string; labelSelector?: string } = {},
+  ): Promise<KubeObject[]> {
+    this.lists.push(`${kind}${opts.namespace ? ` ${opts.namespace}` : ''}`);
+    if (this.failFor && opts.labelSelector?.includes(this.failFor)) {
+      throw Object.assign(new Error('connect ECONNREFUSED'), { retryable: true });
+    }
+    return structuredClone(
+      this.objects.filter(
+        (o) =>
+          o.apiVersion === apiVersion &&
+          o.kind === kind &&
+          (opts.namespace === undefined || o.metadata.namespace === opts.namespace) &&
+          matches(o, opts.labelSelector),
+      ),
+    );
+  }
+
+  async deleteNamespace(name: string): Promise<'deleted' | 'gone'> {
+    this.deleted.push(name);
+    return 'deleted';
+  }
+
+  remove(kind: string, name: string): void {
+    this.objects = this.objects.filter((o) => !(o.kind === kind && o.metadata.name === name));
+  }
+
+  find(kind: string, name: string): KubeObject {
+    const o = this.objects.find((x) => x.kind === kind && x.metadata.name === name);
+    if (!o) throw new Error(`no ${kind} ${name}`);
+    return o;
+  }
+}
+
+/** The table as the drift sweep sees it: the region's clusters by id, its cursor and its reports. */
+class FakeTable {
+  clusters: ClusterRecord[] = [];
+  cursor?: DriftCursor;
+  reports = new Map<string, DriftReport>();
+  repairs: Array<{ cluster: ClusterRecord; operation: OperationRecord }> = [];
+  queries: Array<PageKey | undefined> = [];
+  /** Overrides what a consistent read returns (a change the index has not seen yet). */
+  current = new Map<string, ClusterRecord | undefined>();
+  repairFails?: Error;
+
+  readonly store: DriftSweepDeps['store'] = {
+    getCluster: async (tenantId: string, clusterId: string) => {
+      if (this.current.has(clusterId)) return this.current.get(clusterId);
+      return this.clusters.find((c) => c.tenantId === tenantId && c.clusterId === clusterId);
+    },
+  };
+
+  readonly sweeps: DriftSweepDeps['sweeps'] = {
+    readyClusters: async (region, opts) => {
+      this.queries.push(opts.startKey);
+      const after = opts.startKey ? String(opts.startKey.gsi1sk) : '';
+      const ordered = this.clusters
+        .filter((c) => c.region === region)
+        .sort((a, b) => a.clusterId.localeCompare(b.clusterId))
+        .filter((c) => `CLUSTER#${c.clusterId}` > after);
+      const page = ordered.slice(0, opts.limit);
+      const last = page[page.length - 1];
+      return {
+        clusters: page.filter((c) => c.status === 'READY'),
+        ...(last && ordered.length > opts.limit ? { next: clusterIndexKey(region, last) } : {}),
+      };
+    },
+    driftCursor: async () => this.cursor,
+    saveDriftCursor: async (_region, cursor) => {
+      this.cursor = cursor;
+    },
+    driftReport: async (_region, clusterId) => this.reports.get(clusterId),
+    saveDriftReport: async (_region, clusterId, report) => {
+      this.reports.set(clusterId, report);
+    },
+    requestRepair: async (c, operation) => {
+      if (this.repairFails) throw this.repairFails;
+      this.repairs.push({ cluster: c, operation });
+    },
+  };
+}
+
+function setup(over: Partial<DriftSweepDeps> = {}) {
+  const kube = new FakeKube();
+  const table = new FakeTable();
+  const events: ClusterDriftDetected[] = [];
+  const invalidated: string[] = [];
+  const deps = (more: Partial<DriftSweepDeps> = {}): DriftSweepDeps => ({
+    store: table.store,
+    sweeps: table.sweeps,
+    kube: async () => kube,
+    invalidateKube: (name) => invalidated.push(name),
+    publish: async (detail) => {
+      // What the bus gets must be valid against the published catalog.
+      EVENT_CATALOG['Cluster Drift Detected'].schema.parse(detail);
+      events.push(detail);
+    },
+    region: REGION,
+    eksClusters: [EKS],
+    deleteOrphans: false,
+    now: () => NOW,
+    logger: createLogger('test'),
+    pageSize: 10,
+    maxPages: 10,
+    hasTime: () => true,
+    ...over,
+    ...more,
+  });
+  /** A READY cluster whose objects run as the provisioner applied them. */
+  const add = (c: ClusterRecord): ClusterRecord => {
+    table.clusters.push(c);
+    kube.objects.push(...liveObjectsOf(c));
+    return c;
+  };
+  return { kube, table, events, invalidated, deps, add };
+}
+
+describe('Function: reconciler (drift)', () => {
+  describe('Method: compareObjects', () => {
+    const c = cluster(1);
+    const blueprint = getBlueprint('valkey');
+    const desired = () =>
+      blueprint?.render(specOf(c), {
+        secrets: { password: 'placeholder' },
+        operationId: 'reconciler',
+        correlationId: 'reconciler',
+      }) ?? [];
+
+    it('finds nothing when Kubernetes runs what Stratus applied (server fields, status, secret values aside)', () => {
+      expect(compareObjects(desired(), liveObjectsOf(c))).toEqual([]);
+    });
+
+    it('treats normalised quantities and omitted zero values as equal', () => {
+      // Prepare
+      const live = liveObjectsOf(c);
+      const quota = live.find((o) => o.kind === 'ResourceQuota') as KubeObject;
+      const hard = (quota.spec as { hard: Record<string, string> }).hard;
+      hard['requests.cpu'] = String(quantity(hard['requests.cpu'] as string));
+      const want = desired();
+      const sts = want.find((o) => o.kind === 'StatefulSet') as KubeObject;
+      (sts.spec as Record<string, unknown>).paused = false;
+
+      // Act + Assess
+      expect(compareObjects(want, live)).toEqual([]);
+      expect(quantity('1500m')).toBe(1.5);
+      expect(quantity('1Gi')).toBe(2 ** 30);
+      expect(quantity('8.1.1')).toBeUndefined();
+    });
+
+    it('reports a missing object and a changed field, with the paths that differ', () => {
+      // Prepare
+      const live = liveObjectsOf(c).filter((o) => o.kind !== 'PodDisruptionBudget');
+      const sts = live.find((o) => o.kind === 'StatefulSet') as KubeObject;
+      (sts.spec as { replicas: number }).replicas = 1;
+
+      // Act
+      const drift = compareObjects(desired(), live);
+
+      // Assess
+      expect(drift).toEqual([
+        {
+          finding: expect.objectContaining({ kind: 'StatefulSet', name: 'valkey', issue: 'changed' }),
+          paths: ['spec.replicas'],
+        },
+        {
+          finding: {
+            kind: 'PodDisruptionBudget',
+            apiVersion: 'policy/v1',
+            name: 'valkey',
+            namespace: namespaceOf(c.clusterId),
+            issue: 'missing',
+          },
+          paths: [],
+        },
+      ]);
+    });
+  });
+
+  describe('Method: sweepDrift', () => {
+    it('queues a repair (an UPDATE by the reconciler with no spec change) for a StatefulSet deleted by hand', async () => {
+      // Prepare
+      const { kube, table, events, deps, add } = setup();
+      const c = add(cluster(1));
+      add(cluster(2));
+      kube.remove('StatefulSet', 'valkey'); // both clusters' StatefulSets share a name: remove c1's
+      kube.objects.push(...liveObjectsOf(cluster(2)).filter((o) => o.kind === 'StatefulSet'));
+
+      // Act
+      const res = await sweepDrift(deps());
+
+      // Assess
+      expect(res).toMatchObject({
+        checked: 2,
+        clean: 1,
+        repaired: 1,
+        errors: 0,
+        more: false,
+        cycleCompleted: true,
+      });
+      expect(table.repairs).toHaveLength(1);
+      const { operation } = table.repairs[0] as { operation: OperationRecord };
+      expect(operation).toMatchObject({
+        clusterId: c.clusterId,
+        type: 'UPDATE',
+        status: 'QUEUED',
+        step: 'APPLY',
+        targetGeneration: c.generation,
+        nodeDelta: 0,
+        requestedBy: 'reconciler',
+        previous: { nodes: 3, version: '8.1.1', generation: 2, status: 'READY' },
+      });
+      expect(events).toEqual([
+        expect.objectContaining({
+          eventId: `${c.clusterId}/drift/${operation.operationId}`,
+          clusterId: c.clusterId,
+          tenantId: 'tn-1',
+          correlationId: operation.correlationId,
+          action: 'repaired',
+          findings: [
+            {
+              kind: 'StatefulSet',
+              apiVersion: 'apps/v1',
+              name: 'valkey',
+              namespace: namespaceOf(c.clusterId),
+              issue: 'missing',
+            },
+          ],
+        }),
+      ]);
+    });
+
+    it('lists each kind once per cluster namespace, by label, rather than reading object by object', async () => {
+      // Prepare
+      const { kube, deps, add } = setup();
+      const c = add(cluster(1));
+
+      // Act
+      await sweepDrift(deps());
+
+      // Assess: the namespace, then one list per namespaced kind, then the orphan namespace list.
+      const ns = namespaceOf(c.clusterId);
+      const kinds = new Set(
+        liveObjectsOf(c)
+          .filter((o) => o.metadata.namespace)
+          .map((o) => o.kind),
+      );
+      expect(kube.lists.filter((l) => l.endsWith(ns)).sort()).toEqual(
+        [...kinds].map((k) => `${k} ${ns}`).sort(),
+      );
+      expect(kube.lists.filter((l) => l === 'Namespace')).toHaveLength(2);
+      expect(kube.lists).toHaveLength(kinds.size + 2);
+    });
+
+    it('repairs a field changed by hand (replicas scaled down)', async () => {
+      // Prepare
+      const { kube, table, events, deps, add } = setup();
+      add(cluster(1));
+      (kube.find('StatefulSet', 'valkey').spec as { replicas: number }).replicas = 1;
+
+      // Act
+      const res = await sweepDrift(deps());
+
+      // Assess
+      expect(res).toMatchObject({ repaired: 1 });
+      expect(table.repairs).toHaveLength(1);
+      expect(events[0]?.findings).toEqual([
+        expect.objectContaining({ kind: 'StatefulSet', issue: 'changed' }),
+      ]);
+    });
+
+    it('only reports drift of a cluster under maintenance, once while it stays the same', async () => {
+      // Prepare
+      const { kube, table, events, deps, add } = setup();
+      const c = add(cluster(1, { maintenance: true }));
+      kube.remove('Service', 'valkey-read');
+
+      // Act
+      const first = await sweepDrift(deps());
+      const second = await sweepDrift(deps());
+
+      // Assess
+      expect(first).toMatchObject({ reported: 1, repaired: 0 });
+      expect(second).toMatchObject({ reported: 0, alreadyReported: 1 });
+      expect(table.repairs).toHaveLength(0);
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({
+        clusterId: c.clusterId,
+        action: 'reported',
+        findings: [{ kind: 'Service', name: 'valkey-read', issue: 'missing' }],
+        eventId: expect.stringMatching(new RegExp(`^${c.clusterId}/drift/[0-9a-f]{16}/2026-11-22$`)),
+      });
+      expect(table.reports.get(c.clusterId)).toMatchObject({ reportedAt: NOW.toISOString() });
+
+      // Different drift is reported at once.
+      kube.remove('Service', 'valkey');
+      expect(await sweepDrift(deps())).toMatchObject({ reported: 1 });
+      expect(events).toHaveLength(2);
+    });
+
+    it('skips a cluster when a user operation came first (the conditional write fails), without an event', async () => {
+      // Prepare
+      const { kube, table, events, deps, add } = setup();
+      add(cluster(1));
+      kube.remove('StatefulSet', 'valkey');
+      table.repairFails = new StaleStateError('held');
+
+      // Act
+      const res = await sweepDrift(deps());
+
+      // Assess
+      expect(res).toMatchObject({ repaired: 0, skipped: 1, errors: 0 });
+      expect(events).toEqual([]);
+    });
+
+    it('does not act on a cluster the index shows idle when the item is held by an operation', async () => {
+      // Prepare
+      const { kube, table, events, deps, add } = setup();
+      const c = add(cluster(1));
+      kube.remove('StatefulSet', 'valkey');
+      table.current.set(c.clusterId, { ...c, status: 'UPDATING', activeOperationId: 'op-user' });
+
+      // Act
+      const res = await sweepDrift(deps());
+
+      // Assess
+      expect(res).toMatchObject({ skipped: 1, repaired: 0 });
+      expect(table.repairs).toEqual([]);
+      expect(events).toEqual([]);
+    });
+
+    it('reports a Stratus-labelled namespace with no cluster behind it, and deletes it only when configured to', async () => {
+      // Prepare: the objects of a cluster whose item is gone (or DELETED).
+      const { kube, table, events, deps, add } = setup();
+      add(cluster(1));
+      const gone = cluster(2);
+      kube.objects.push(...liveObjectsOf(gone));
+      const deleted = cluster(3, { status: 'DELETED' });
+      table.clusters.push(deleted);
+      kube.objects.push(...liveObjectsOf(deleted));
+      // Labelled by hand, without the tenant label: reported, never deleted.
+      kube.objects.push({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: 'scratch', labels: { [LABELS.managedBy]: 'stratus', [LABELS.cluster]: 'cl-x' } },
+      });
+
+      // Act
+      const reported = await sweepDrift(deps());
+
+      // Assess
+      expect(reported).toMatchObject({ checked: 1, clean: 1, orphans: 3, orphansDeleted: 0 });
+      expect(kube.deleted).toEqual([]);
+      const summary = (list: ClusterDriftDetected[]) =>
+        list.map((e) => [e.clusterId, e.action, e.findings[0]?.name]).sort();
+      expect(summary(events)).toEqual(
+        [
+          [gone.clusterId, 'reported', namespaceOf(gone.clusterId)],
+          [deleted.clusterId, 'reported', namespaceOf(deleted.clusterId)],
+          ['cl-x', 'reported', 'scratch'],
+        ].sort(),
+      );
+      expect(events.find((e) => e.clusterId === gone.clusterId)?.findings).toEqual([
+        { kind: 'Namespace', apiVersion: 'v1', name: namespaceOf(gone.clusterId), issue: 'orphan' },
+      ]);
+
+      // Act: configured to delete
+      const res = await sweepDrift(deps({ deleteOrphans: true }));
+
+      // Assess
+      expect(res).toMatchObject({ orphans: 3, orphansDeleted: 2, alreadyReported: 1 });
+      expect(kube.deleted.sort()).toEqual(
+        [namespaceOf(gone.clusterId), namespaceOf(deleted.clusterId)].sort(),
+      );
+      expect(summary(events.slice(3))).toEqual(
+        [
+          [gone.clusterId, 'repaired', namespaceOf(gone.clusterId)],
+          [deleted.clusterId, 'repaired', namespaceOf(deleted.clusterId)],
+        ].sort(),
+      );
+    });
+
+    it('does not report a namespace being deleted', async () => {
+      const { kube, events, deps } = setup();
+      const gone = liveObjectsOf(cluster(2)).filter((o) => o.kind === 'Namespace');
+      for (const ns of gone) ns.status = { phase: 'Terminating' };
+      kube.objects.push(...gone);
+      expect(await sweepDrift(deps())).toMatchObject({ orphans: 0, skipped: 1 });
+      expect(events).toEqual([]);
+    });
+
+    it('pages through the index within its time budget and continues from its cursor in the next run', async () => {
+      // Prepare: 7 clusters, pages of 3, checked 2 at a time; time runs out after the 2nd chunk.
+      const { table, deps, add } = setup();
+      const all = [1, 2, 3, 4, 5, 6, 7].map((n) => add(cluster(n)));
+      let calls = 0;
+      const budget = (n: number) => () => calls++ < n;
+      const base = { pageSize: 3, concurrency: 2 };
+
+      // Act: run 1 stops mid-page 2, after cluster 5.
+      const run1 = await sweepDrift(deps({ ...base, hasTime: budget(4) }));
+
+      // Assess
+      expect(run1).toMatchObject({ checked: 5, more: true, cycleCompleted: false, pages: 2 });
+      expect(table.cursor).toMatchObject({
+        phase: 'clusters',
+        startKey: clusterIndexKey(REGION, all[4] as ClusterRecord),
+      });
+      expect(table.queries).toEqual([undefined, clusterIndexKey(REGION, all[2] as ClusterRecord)]);
+
+      // Act: run 2 resumes after cluster 5 and finishes the cycle (clusters, then orphans).
+      const run2 = await sweepDrift(deps({ ...base, hasTime: () => true }));
+
+      // Assess
+      expect(run2).toMatchObject({ checked: 2, clean: 2, more: false, cycleCompleted: true });
+      expect(table.queries[2]).toEqual(clusterIndexKey(REGION, all[4] as ClusterRecord));
+      expect(table.cursor).toEqual({ phase: 'clusters', cycleStartedAt: NOW.toISOString() });
+
+      // Act: run 3 starts a new cycle from the first cluster, and stops at its page budget.
+      const run3 = await sweepDrift(deps({ ...base, maxPages: 1 }));
+
+      // Assess
+      expect(run3).toMatchObject({ checked: 3, pages: 1, more: true });
+      expect(table.queries[3]).toBeUndefined();
+      expect(table.cursor).toMatchObject({ startKey: clusterIndexKey(REGION, all[2] as ClusterRecord) });
+    });
+
+    it('keeps the orphan pass position across runs', async () => {
+      // Prepare: 5 orphan namespaces, checked 2 at a time; time runs out after the first chunk.
+      const { kube, table, events, deps } = setup();
+      for (const n of [1, 2, 3, 4, 5])
+        kube.objects.push(...liveObjectsOf(cluster(n)).filter((o) => o.kind === 'Namespace'));
+      let calls = 0;
+
+      // Act
+      const run1 = await sweepDrift(deps({ concurrency: 2, hasTime: () => calls++ < 2 }));
+      const cursor1 = table.cursor;
+      const run2 = await sweepDrift(deps({ concurrency: 2 }));
+
+      // Assess
+      expect(run1).toMatchObject({ orphans: 2, more: true });
+      expect(cursor1).toMatchObject({
+        phase: 'orphans',
+        eksCluster: EKS,
+        afterNamespace: expect.any(String),
+      });
+      expect(table.cursor).toEqual({ phase: 'clusters', cycleStartedAt: NOW.toISOString() });
+      expect(run2).toMatchObject({ orphans: 3, more: false, cycleCompleted: true });
+      expect(new Set(events.map((e) => e.clusterId)).size).toBe(5);
+    });
+
+    it('counts a cluster it cannot read from Kubernetes as an error and checks the others', async () => {
+      // Prepare
+      const { kube, deps, add } = setup();
+      const bad = add(cluster(1));
+      add(cluster(2));
+      kube.failFor = bad.clusterId;
+
+      // Act
+      const res = await sweepDrift(deps());
+
+      // Assess
+      expect(res).toMatchObject({ checked: 2, clean: 1, errors: 1 });
+    });
+
+    it('skips clusters without a blueprint, busy or not yet placed', async () => {
+      const { table, deps } = setup();
+      table.clusters.push(cluster(1, { engine: 'mystery' }), cluster(2, { placement: undefined }));
+      const spy = vi.fn();
+      const res = await sweepDrift(deps({ publish: spy }));
+      expect(res).toMatchObject({ checked: 2, skipped: 2 });
+      expect(spy).not.toHaveBeenCalled();
+    });
+  });
+});
