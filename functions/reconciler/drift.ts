@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { UPDATE_DEADLINE_MS } from '../shared/domain/plan.js';
+import { newOperation, UPDATE_DEADLINE_MS } from '../shared/domain/plan.js';
 import type { ClusterRecord, OperationRecord } from '../shared/domain/records.js';
 import { specOf } from '../shared/domain/spec.js';
 import { getBlueprint } from '../shared/engines/registry.js';
@@ -98,33 +98,13 @@ interface Counts {
  * the normal pipeline re-applies every object with server-side apply and waits until it is ready.
  */
 export function planRepair(cluster: ClusterRecord, now: Date): OperationRecord {
-  const at = now.toISOString();
-  return {
-    tenantId: cluster.tenantId,
-    operationId: newId('op', now.getTime()),
-    clusterId: cluster.clusterId,
-    region: cluster.region,
-    type: 'UPDATE',
-    status: 'QUEUED',
-    step: 'APPLY',
-    statusVersion: 1,
-    targetGeneration: cluster.generation,
-    correlationId: newId('corr', now.getTime()),
-    createdAt: at,
-    updatedAt: at,
-    deadline: new Date(now.getTime() + UPDATE_DEADLINE_MS).toISOString(),
-    requestedBy: RECONCILER_PRINCIPAL,
-    nodeDelta: 0,
-    previous: {
-      nodes: cluster.nodes,
-      sizeName: cluster.sizeName,
-      size: cluster.size,
-      version: cluster.version,
-      settings: cluster.settings,
-      generation: cluster.generation,
-      status: cluster.status,
-    },
-  };
+  return newOperation(
+    cluster,
+    'UPDATE',
+    { correlationId: newId('corr', now.getTime()), now, requestedBy: RECONCILER_PRINCIPAL },
+    UPDATE_DEADLINE_MS,
+    cluster.generation,
+  );
 }
 
 /**

@@ -141,10 +141,11 @@ export type UpdatePlan =
   | { readonly kind: 'metadata'; readonly cluster: ClusterRecord }
   | { readonly kind: 'operation'; readonly cluster: ClusterRecord; readonly operation: OperationRecord };
 
-function newOperation(
+/** A QUEUED operation on an existing cluster, remembering its current spec (for cancel and rollback). */
+export function newOperation(
   cluster: ClusterRecord,
   type: OperationRecord['type'],
-  ctx: PlanContext & { requestedBy: string },
+  ctx: Pick<PlanContext, 'correlationId' | 'now'> & { requestedBy: string },
   deadlineMs: number,
   targetGeneration: number,
 ): OperationRecord {
@@ -164,6 +165,7 @@ function newOperation(
     updatedAt: now,
     deadline: new Date(ctx.now.getTime() + deadlineMs).toISOString(),
     requestedBy: ctx.requestedBy,
+    nodeDelta: 0,
     previous: {
       nodes: cluster.nodes,
       sizeName: cluster.sizeName,

@@ -39,6 +39,29 @@ export function activeIndex(o: Pick<OperationRecord, 'region' | 'deadline' | 'op
   return { gsi2pk: `ACTIVE#${o.region}`, gsi2sk: `${o.deadline}#${o.operationId}` };
 }
 
+/** The stored shape of a cluster: its keys, entity and index attributes. */
+export function clusterItem(c: ClusterRecord): Record<string, unknown> {
+  return {
+    ...keys.cluster(c.tenantId, c.clusterId),
+    entity: ENTITY.cluster,
+    gsi1pk: `REGION#${c.region}`,
+    gsi1sk: `CLUSTER#${c.clusterId}`,
+    ...c,
+  };
+}
+
+/** The stored shape of an operation (active ones also in gsi2). */
+export function operationItem(o: OperationRecord): Record<string, unknown> {
+  return {
+    ...keys.operation(o.tenantId, o.operationId),
+    entity: ENTITY.operation,
+    gsi1pk: `CLUSTER#${o.clusterId}`,
+    gsi1sk: `OPERATION#${o.createdAt}#${o.operationId}`,
+    ...activeIndex(o),
+    ...o,
+  };
+}
+
 /** How long a deleted cluster stays readable. */
 export const DELETED_RETENTION_SECONDS = 30 * 24 * 3600;
 const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
@@ -415,14 +438,14 @@ export class Store {
         {
           Put: {
             TableName: this.tableName,
-            Item: this.clusterItem(cluster),
+            Item: clusterItem(cluster),
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
         {
           Put: {
             TableName: this.tableName,
-            Item: this.operationItem(operation),
+            Item: operationItem(operation),
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
@@ -459,7 +482,7 @@ export class Store {
         {
           Put: {
             TableName: this.tableName,
-            Item: this.clusterItem(next),
+            Item: clusterItem(next),
             // Nothing changed the cluster since it was read, and no operation holds it.
             ConditionExpression:
               'attribute_not_exists(activeOperationId) AND statusVersion = :sv AND generation = :g',
@@ -469,7 +492,7 @@ export class Store {
         {
           Put: {
             TableName: this.tableName,
-            Item: this.operationItem(operation),
+            Item: operationItem(operation),
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
@@ -553,7 +576,7 @@ export class Store {
         {
           Put: {
             TableName: this.tableName,
-            Item: this.operationItem(operation),
+            Item: operationItem(operation),
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
@@ -1059,27 +1082,6 @@ export class Store {
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
       },
-    };
-  }
-
-  private clusterItem(c: ClusterRecord): Record<string, unknown> {
-    return {
-      ...keys.cluster(c.tenantId, c.clusterId),
-      entity: ENTITY.cluster,
-      gsi1pk: `REGION#${c.region}`,
-      gsi1sk: `CLUSTER#${c.clusterId}`,
-      ...c,
-    };
-  }
-
-  private operationItem(o: OperationRecord): Record<string, unknown> {
-    return {
-      ...keys.operation(o.tenantId, o.operationId),
-      entity: ENTITY.operation,
-      gsi1pk: `CLUSTER#${o.clusterId}`,
-      gsi1sk: `OPERATION#${o.createdAt}#${o.operationId}`,
-      ...activeIndex(o),
-      ...o,
     };
   }
 }

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ENTITY } from '../../topology.js';
 import type { ClusterRecord, OperationError, OperationRecord } from '../domain/records.js';
-import { activeIndex, keys, StaleStateError } from './store.js';
+import { activeIndex, keys, operationItem, StaleStateError } from './store.js';
 
 /*
  * The reconciler's queries and writes.
@@ -269,14 +269,7 @@ export class Sweeps {
             {
               Put: {
                 TableName: this.tableName,
-                Item: {
-                  ...keys.operation(operation.tenantId, operation.operationId),
-                  entity: ENTITY.operation,
-                  gsi1pk: `CLUSTER#${operation.clusterId}`,
-                  gsi1sk: `OPERATION#${operation.createdAt}#${operation.operationId}`,
-                  ...activeIndex(operation),
-                  ...operation,
-                },
+                Item: operationItem(operation),
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
