@@ -7,9 +7,8 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { ENTITY } from '../../topology.js';
 import type { ClusterRecord, OperationError, OperationRecord } from '../domain/records.js';
-import { activeIndex, keys, operationItem, StaleStateError } from './store.js';
+import { keys, operationItem, StaleStateError } from './store.js';
 
 /*
  * The reconciler's queries and writes.
