@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { ROUTES } from '../../functions/api/routes.js';
 import { parseConfig, type StratusConfig } from '../../lib/config.js';
 import {
   type LocalRuntime,
   type LocalRuntimeOptions,
   startLocalRuntime,
 } from '../../local/runtime/runtime.js';
+import { assertMatchesOpenApi, assertProblem } from './openapi.js';
 
 /** The deployment config of cdk.json: tests run the topology that ships. */
 export function shippedConfig(): StratusConfig {
@@ -24,7 +26,23 @@ export interface HttpResult {
   readonly body: any;
 }
 
-/** A tiny API client over fetch, as a user's script would call the API. */
+const TEMPLATES = ROUTES.map((r) => ({
+  method: r.method,
+  path: r.path,
+  regex: new RegExp(`^${r.path.replace(/\{\w+\}/g, '[^/]+')}$`),
+}));
+
+/** The route template a request hits, if any (unknown routes have no OpenAPI entry to check). */
+function templateOf(method: string, path: string): string | undefined {
+  const bare = path.split('?')[0] ?? path;
+  return TEMPLATES.find((t) => t.method === method && t.regex.test(bare))?.path;
+}
+
+/**
+ * A tiny API client over fetch, as a user's script would call the API. Every answer of a known
+ * route is checked against the OpenAPI document (status, content type, schema), and every error
+ * against the problem+json rules, so each integration test also proves the document right.
+ */
 export function apiClient(baseUrl: string, apiKey: string) {
   return async function call(
     method: string,
@@ -48,6 +66,10 @@ export function apiClient(baseUrl: string, apiKey: string) {
     } catch {
       // not JSON: keep the text
     }
+    const template = templateOf(method, path);
+    const contentType = res.headers.get('content-type');
+    if (res.status >= 400) assertProblem(res.status, contentType, parsed);
+    if (template) assertMatchesOpenApi(method, template, res.status, contentType, parsed);
     return { status: res.status, headers: res.headers, body: parsed };
   };
 }
