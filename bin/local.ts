@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../lib/config.js';
+import { startLocalControlPlane } from '../local/runtime/control-plane.js';
 import { startLocalRuntime } from '../local/runtime/runtime.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -14,6 +15,7 @@ const { values } = parseArgs({
   options: {
     port: { type: 'string', default: process.env.STRATUS_API_PORT ?? '4000' },
     region: { type: 'string' },
+    regions: { type: 'string' },
     data: { type: 'string', default: '.stratus' },
     kubeconfig: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -22,10 +24,15 @@ const { values } = parseArgs({
 
 if (values.help) {
   console.log(`Usage: npm start -- [--port 4000] [--region eu-west-1] [--data .stratus] [--kubeconfig ~/.kube/config]
+       npm start -- --regions eu-west-1,us-east-1 [--port 4000] [--data .stratus]
 
 Starts DynamoDB Local, an SQS emulator (fauxqs), the local EventBridge bus, a Kubernetes API
 stand-in (or uses --kubeconfig / $STRATUS_KUBECONFIG for a real cluster) and the HTTP API, all wired
-from functions/topology.ts. State is kept in --data so a restart keeps your clusters.`);
+from functions/topology.ts. State is kept in --data so a restart keeps your clusters.
+
+--regions runs several regions side by side (one table, as a global table; per region its own
+queues, bus, Kubernetes stand-in, API on consecutive ports from --port, and functions in worker
+threads with that region's environment).`);
   process.exit(0);
 }
 
@@ -34,19 +41,53 @@ const config = parseConfig(cdkJson.context?.stratus);
 const started = Date.now();
 const kubeconfig = values.kubeconfig ?? process.env.STRATUS_KUBECONFIG;
 
-const runtime = await startLocalRuntime({
-  config,
-  dataDir: values.data,
-  apiPort: Number(values.port),
-  ...(values.region ? { region: values.region } : {}),
-  ...(kubeconfig ? { kubeconfig } : {}),
-  print: (line) => console.log(line),
-}).catch((e: Error) => {
-  console.error(`stratus: could not start: ${e.message}`);
-  process.exit(1);
-});
+const regions = values.regions
+  ?.split(',')
+  .map((r) => r.trim())
+  .filter(Boolean);
+const runtime = regions && regions.length > 0 ? await startRegions(regions) : await startOneRegion();
 
-console.log(`
+async function startRegions(names: string[]) {
+  if (kubeconfig) {
+    console.error('stratus: --kubeconfig applies to one region; with --regions every region uses a stand-in');
+    process.exit(2);
+  }
+  const plane = await startLocalControlPlane({
+    config,
+    regions: names,
+    dataDir: values.data,
+    apiPort: Number(values.port),
+    print: (line) => console.log(line),
+  }).catch((e: Error) => {
+    console.error(`stratus: could not start: ${e.message}`);
+    process.exit(1);
+  });
+  console.log(`
+Stratus control plane (local, regions ${names.join(', ')}) ready in ${Date.now() - started} ms
+${plane.regions.map((r) => `  API ${r.region.padEnd(14)} ${r.apiUrl}   (Kube stand-in ${r.kube?.url})`).join('\n')}
+  API key  ${plane.apiKey}
+  State    ${values.data}/ (local.json has the API URLs and key)
+
+  export API=${plane.regions[0]?.apiUrl} KEY=$(node -p "require('./${values.data}/local.json').apiKey")
+Events on every region's bus are printed below. Ctrl-C stops everything.
+`);
+  return plane;
+}
+
+async function startOneRegion() {
+  const runtime = await startLocalRuntime({
+    config,
+    dataDir: values.data,
+    apiPort: Number(values.port),
+    ...(values.region ? { region: values.region } : {}),
+    ...(kubeconfig ? { kubeconfig } : {}),
+    print: (line) => console.log(line),
+  }).catch((e: Error) => {
+    console.error(`stratus: could not start: ${e.message}`);
+    process.exit(1);
+  });
+
+  console.log(`
 Stratus control plane (local, region ${runtime.region}) ready in ${Date.now() - started} ms
   API      ${runtime.apiUrl}
   API key  ${runtime.apiKey}
@@ -56,6 +97,8 @@ Stratus control plane (local, region ${runtime.region}) ready in ${Date.now() - 
   export API=${runtime.apiUrl} KEY=$(node -p "require('./${values.data}/local.json').apiKey")
 Events on the bus are printed below. Ctrl-C stops everything.
 `);
+  return runtime;
+}
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -41,3 +41,17 @@ export function lambdaInvoker<E, R>(
     }
   };
 }
+
+/**
+ * One invocation at a time, as one Lambda execution environment runs them: the in-process runtime
+ * has a single instance of each handler module, whose module-scope state (Powertools'
+ * BatchProcessor, for one) belongs to the invocation in progress. Later calls wait their turn.
+ */
+export function oneAtATime<E, R>(invoke: Invoke<E, R>): Invoke<E, R> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return (event: E) => {
+    const run = tail.then(() => invoke(event));
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}

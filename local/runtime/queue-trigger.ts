@@ -2,6 +2,7 @@ import {
   DeleteMessageBatchCommand,
   type Message,
   ReceiveMessageCommand,
+  SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -32,6 +33,19 @@ export class QueueTrigger {
   /** Messages handled successfully, for figures and tests. */
   succeeded = 0;
   failed = 0;
+  /** Invocations, and those that threw (or were killed): every message of the batch came back. */
+  invocations = 0;
+  failedInvocations = 0;
+  /**
+   * Chaos: the fraction (0..1) of received messages of which a copy is put back on the queue at
+   * once, so the function sees the message twice, possibly concurrently (SQS standard queues
+   * deliver at least once; a producer's retried SendMessage has the same effect).
+   */
+  duplicateRate = 0;
+  /** Copies sent because of `duplicateRate`. */
+  duplicated = 0;
+  /** Sees every batch before the function does (figures and tests; must not throw). */
+  observe?: (records: readonly SQSRecord[]) => void;
 
   constructor(private readonly o: QueueTriggerOptions) {}
 
@@ -70,12 +84,16 @@ export class QueueTrigger {
   }
 
   private async handle(messages: Message[]): Promise<void> {
+    if (this.duplicateRate > 0) await this.duplicate(messages);
     const records = messages.map((m) => this.toRecord(m));
+    this.observe?.(records);
     let failedIds: Set<string>;
+    this.invocations++;
     try {
       const res = await this.o.invoke({ Records: records });
       failedIds = new Set((res?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
     } catch (e) {
+      this.failedInvocations++;
       this.o.log(`[${this.o.name}] invocation failed: ${(e as Error).message}`);
       failedIds = new Set(records.map((r) => r.messageId));
     }
@@ -89,6 +107,16 @@ export class QueueTrigger {
         Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
       }),
     );
+  }
+
+  private async duplicate(messages: Message[]): Promise<void> {
+    for (const m of messages) {
+      if (Math.random() >= this.duplicateRate) continue;
+      await this.o.client.send(
+        new SendMessageCommand({ QueueUrl: this.o.queueUrl, MessageBody: m.Body ?? '' }),
+      );
+      this.duplicated++;
+    }
   }
 
   private toRecord(m: Message): SQSRecord {

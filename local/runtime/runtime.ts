@@ -6,32 +6,23 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { DynamoDBBatchResponse, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
 import { documentClient } from '../../functions/shared/aws.js';
 import { hashApiKey } from '../../functions/shared/domain/apikeys.js';
 import { Store } from '../../functions/shared/store/store.js';
 import { createTenant } from '../../functions/shared/tenants.js';
-import {
-  type EnvSource,
-  FUNCTIONS,
-  type FunctionDef,
-  type FunctionId,
-  httpRoutes,
-  QUEUES,
-  type QueueId,
-} from '../../functions/topology.js';
+import type { FunctionId } from '../../functions/topology.js';
 import type { RegionConfig, StratusConfig } from '../../lib/config.js';
 import { type LocalBus, startLocalBus } from '../events/bus.js';
 import { type KubeStandin, startKubeStandin } from '../kube-standin/server.js';
 import { Checkpoints } from './checkpoints.js';
 import { ensureTable, LOCAL_CREDENTIALS, startDynamoLocal } from './dynamodb.js';
-import { type HttpGateway, startHttpGateway } from './http-gateway.js';
-import { lambdaInvoker } from './lambda.js';
-import { QueueTrigger } from './queue-trigger.js';
-import { ScheduleTrigger } from './schedule-trigger.js';
-import { StreamTrigger } from './stream-trigger.js';
+import { lambdaInvoker, oneAtATime } from './lambda.js';
+import type { QueueTrigger } from './queue-trigger.js';
+import { createRegionQueues, functionEntries, functionEnvironment, wireTriggers } from './region.js';
+import type { ScheduleTrigger } from './schedule-trigger.js';
+import type { StreamTrigger } from './stream-trigger.js';
 
 export interface LocalRuntimeOptions {
   readonly config: StratusConfig;
@@ -168,60 +159,15 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     stops.push(async () => ddb.destroy());
     const { streamArn } = await ensureTable(ddb, names.table);
 
-    // Queues with their DLQs, from the topology; one failure queue per stream consumer.
-    const queueUrls: Record<string, string> = {};
-    const queueArns: Record<string, string> = {};
-    for (const [id, def] of Object.entries(QUEUES) as Array<[QueueId, (typeof QUEUES)[QueueId]]>) {
-      const dlq = fauxqs.createQueue(`stratus-${stage}-${id}-dlq`, { region });
-      const q = fauxqs.createQueue(`stratus-${stage}-${id}`, {
-        region,
-        attributes: {
-          VisibilityTimeout: String(opts.visibilityTimeoutSeconds ?? 10),
-          MessageRetentionPeriod: String(def.retentionDays * 86400),
-          RedrivePolicy: JSON.stringify({
-            deadLetterTargetArn: dlq.queueArn,
-            maxReceiveCount: def.maxReceiveCount,
-          }),
-        },
-      });
-      queueUrls[id] = q.queueUrl;
-      queueUrls[`${id}-dlq`] = dlq.queueUrl;
-      queueArns[id] = q.queueArn;
-    }
-    const functions = Object.entries(FUNCTIONS) as Array<[FunctionId, FunctionDef]>;
-    for (const [fn, def] of functions) {
-      if (def.triggers.some((t) => t.type === 'stream')) {
-        queueUrls[`${fn}-stream-failures`] = fauxqs.createQueue(`stratus-${stage}-${fn}-stream-failures`, {
-          region,
-        }).queueUrl;
-      }
-    }
-
-    const resolveEnv = (source: EnvSource): string => {
-      if ('value' in source) return source.value;
-      switch (source.ref) {
-        case 'table':
-          return names.table;
-        case 'queueUrl':
-          return queueUrls[source.queue] ?? '';
-        case 'bus':
-          return names.bus;
-        case 'region':
-          return region;
-        case 'regions':
-          return opts.config.regions.map((r) => r.region).join(',');
-        case 'eksClusters':
-          return JSON.stringify(regionConfig.eksClusters);
-        case 'kubeAuth':
-          return 'kubeconfig';
-        case 'pageTokenSecret':
-          // No Secrets Manager locally: the key itself is set as PAGE_TOKEN_KEY below.
-          return '';
-      }
-    };
-    for (const [, def] of functions) {
-      for (const [key, source] of Object.entries(def.environment)) process.env[key] = resolveEnv(source);
-    }
+    const queues = createRegionQueues(fauxqs, {
+      stage,
+      region,
+      visibilityTimeoutSeconds: opts.visibilityTimeoutSeconds ?? 10,
+    });
+    const queueUrls = queues.urls;
+    const functions = functionEntries();
+    const envContext = { config: opts.config, region: regionConfig, names, queueUrls };
+    for (const [, def] of functions) Object.assign(process.env, functionEnvironment(def, envContext));
 
     // Handlers are loaded after the environment is set: they read it at module scope, as in Lambda.
     const handlers = {} as Record<FunctionId, Handler>;
@@ -252,90 +198,28 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       dataDir ? join(dataDir, 'stream-checkpoints.json') : undefined,
     );
 
-    const streamTriggers: StreamTrigger[] = [];
-    const queueTriggers: QueueTrigger[] = [];
-    const scheduleTriggers: ScheduleTrigger[] = [];
-    let gateway: HttpGateway | undefined;
-    for (const [fn, def] of functions) {
-      const handler = handlers[fn];
-      for (const trigger of def.triggers) {
-        if (trigger.type === 'stream') {
-          const failures = queueUrls[`${fn}-stream-failures`] ?? '';
-          const t = new StreamTrigger({
-            name: fn,
-            client: streams,
-            streamArn,
-            region,
-            filters: trigger.filters(region),
-            batchSize: trigger.batchSize,
-            retryAttempts: trigger.retryAttempts,
-            invoke: lambdaInvoker<DynamoDBStreamEvent, DynamoDBBatchResponse | undefined>(
-              fn,
-              handler,
-              def.timeoutSeconds,
-              print,
-            ),
-            onFailure: async (records, reason) => {
-              await sqs.send(
-                new SendMessageCommand({
-                  QueueUrl: failures,
-                  MessageBody: JSON.stringify({
-                    reason,
-                    sequenceNumbers: records.map((r) => r.dynamodb?.SequenceNumber),
-                  }),
-                }),
-              );
-            },
-            checkpoints,
-            log: print,
-          });
-          streamTriggers.push(t);
-        } else if (trigger.type === 'queue') {
-          queueTriggers.push(
-            new QueueTrigger({
-              name: fn,
-              client: sqs,
-              queueUrl: queueUrls[trigger.queue] ?? '',
-              queueArn: queueArns[trigger.queue] ?? '',
-              region,
-              batchSize: trigger.batchSize,
-              concurrency: 2,
-              invoke: lambdaInvoker<SQSEvent, SQSBatchResponse | undefined>(
-                fn,
-                handler,
-                def.timeoutSeconds,
-                print,
-              ),
-              log: print,
-            }),
-          );
-        } else if (trigger.type === 'schedule') {
-          scheduleTriggers.push(
-            new ScheduleTrigger({
-              name: fn,
-              region,
-              intervalMs: opts.scheduleIntervalMs ?? trigger.everyMinutes * 60_000,
-              invoke: lambdaInvoker(fn, handler, def.timeoutSeconds, print),
-              log: print,
-            }),
-          );
-        } else {
-          gateway = await startHttpGateway({
-            host,
-            port: opts.apiPort ?? 0,
-            routes: httpRoutes().filter((r) => r.fn === fn),
-            invoke: lambdaInvoker(fn, handler, def.timeoutSeconds, print),
-          });
-        }
-      }
-    }
-    if (!gateway) throw new Error('the topology declares no HTTP function');
-    const api = gateway;
-    stops.push(() => api.stop());
-    for (const t of [...streamTriggers, ...queueTriggers, ...scheduleTriggers]) {
-      t.start();
-      stops.push(() => t.stop());
-    }
+    const triggers = await wireTriggers({
+      region,
+      consumerPrefix: '',
+      streamArn,
+      streams,
+      sqs,
+      queues,
+      checkpoints,
+      host,
+      apiPort: opts.apiPort ?? 0,
+      ...(opts.scheduleIntervalMs !== undefined ? { scheduleIntervalMs: opts.scheduleIntervalMs } : {}),
+      // Batch consumers share one module instance here: they run one invocation at a time, as in a
+      // Lambda sandbox. The API stays concurrent (its handler keeps no per-request module state).
+      invoker: (fn, def) => {
+        const invoke = lambdaInvoker(fn, handlers[fn], def.timeoutSeconds, print);
+        return def.triggers.some((t) => t.type === 'http') ? invoke : oneAtATime(invoke);
+      },
+      log: print,
+    });
+    const api = triggers.gateway;
+    triggers.start();
+    stops.push(() => triggers.stop());
 
     if (dataDir) {
       await writeFile(
@@ -358,7 +242,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       sqs,
       queueUrls,
       names,
-      triggers: { streams: streamTriggers, queues: queueTriggers, schedules: scheduleTriggers },
+      triggers: { streams: triggers.streams, queues: triggers.queues, schedules: triggers.schedules },
       stop: stopAll,
     };
   } catch (e) {
@@ -368,7 +252,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
 }
 
 /** The pagination-token HMAC key, kept in the data folder so tokens survive a restart. */
-async function pageTokenKey(dataDir: string | undefined): Promise<string> {
+export async function pageTokenKey(dataDir: string | undefined): Promise<string> {
   if (!dataDir) return randomBytes(32).toString('base64url');
   const file = join(dataDir, 'page-token.key');
   try {
@@ -381,7 +265,7 @@ async function pageTokenKey(dataDir: string | undefined): Promise<string> {
 }
 
 /** Reuses the key of `.stratus/local.json` while it is valid, else creates the local tenant and key. */
-async function bootstrapKey(
+export async function bootstrapKey(
   store: Store,
   dataDir: string | undefined,
 ): Promise<{ apiKey: string; tenantId: string }> {

@@ -41,6 +41,13 @@ export class StreamTrigger {
   private lastDescribe = 0;
   /** Records delivered to the handler (after filtering), for figures and tests. */
   delivered = 0;
+  /**
+   * Chaos: the fraction (0..1) of batches delivered a second time, as Lambda does when a batch
+   * succeeded but its checkpoint was lost. At-least-once delivery made visible.
+   */
+  duplicateRate = 0;
+  /** Batches delivered twice because of `duplicateRate`. */
+  duplicated = 0;
 
   constructor(private readonly o: StreamTriggerOptions) {
     this.match = o.filters.map((f) => compilePattern(f));
@@ -128,6 +135,10 @@ export class StreamTrigger {
     const records = (res.Records ?? []).map((r) => this.toLambdaRecord(r));
     if (records.length > 0) {
       await this.deliver(records);
+      if (this.duplicateRate > 0 && Math.random() < this.duplicateRate) {
+        this.duplicated++;
+        await this.deliver(records);
+      }
       const last = records[records.length - 1]?.dynamodb?.SequenceNumber;
       if (last) await this.o.checkpoints.set(this.o.name, shardId, last);
     }

@@ -52,22 +52,39 @@ function toPlain(obj: KubernetesObject, apiVersion?: string, kind?: string): Kub
   return JSON.parse(JSON.stringify(ObjectSerializer.serialize(obj, type))) as KubeObject;
 }
 
+/**
+ * Every request the client makes is idempotent (server-side apply, GET, LIST, DELETE), so a
+ * transient failure (429, 5xx, timeout, reset) is retried here a few times with jittered backoff
+ * before the caller sees it: one flaky request should not cost the whole workflow step.
+ */
+const REQUEST_ATTEMPTS = 3;
+
 async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    const classified = classifyKubeError(e);
-    if (!classified) throw e;
-    if (classified === e) throw e;
-    throw new KubeApiError(`${what}: ${classified.message}`, {
-      ...(classified.status !== undefined ? { status: classified.status } : {}),
-      reason: classified.reason,
-      retryable: classified.retryable,
-      unauthorized: classified.unauthorized,
-      details: classified.details,
-      cause: e,
-    });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      const classified = classifyKubeError(e);
+      if (attempt < REQUEST_ATTEMPTS && classified?.retryable && !classified.unauthorized) {
+        await new Promise((r) => setTimeout(r, 50 * 2 ** attempt * (0.5 + Math.random())));
+        continue;
+      }
+      throw wrap(what, e, classified);
+    }
   }
+}
+
+/** Names the request in the error, keeping its classification. */
+function wrap(what: string, e: unknown, classified: KubeApiError | undefined): unknown {
+  if (!classified || classified === e) return e;
+  return new KubeApiError(`${what}: ${classified.message}`, {
+    ...(classified.status !== undefined ? { status: classified.status } : {}),
+    reason: classified.reason,
+    retryable: classified.retryable,
+    unauthorized: classified.unauthorized,
+    details: classified.details,
+    cause: e,
+  });
 }
 
 const describe = (ref: KubeObjectRef): string =>

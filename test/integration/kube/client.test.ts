@@ -119,6 +119,32 @@ describe('Function: createKubeClient (against the stand-in)', () => {
       expect(await failure(kube.list('v1', 'ConfigMap'))).toMatchObject({ status: 429, retryable: true });
     });
 
+    it('retries a transient failure a bounded number of times before reporting it', async () => {
+      await kube.get(cm('app', 'one')); // discovery cached: only the GET itself counts below
+      standin.setFaults({ errorRate: 1, errorStatus: 503 });
+      const before = standin.stats().errors;
+      await failure(kube.get(cm('app', 'one')));
+      expect(standin.stats().errors - before).toBe(3);
+
+      standin.setFaults({ errorRate: 1, errorStatus: 422 });
+      const permanent = standin.stats().errors;
+      await failure(kube.get(cm('app', 'one')));
+      expect(standin.stats().errors - permanent).toBe(1);
+    });
+
+    it('rides out a flaky API server: 30% of requests fail, every apply still lands', async () => {
+      standin.setFaults({ errorRate: 0.3, errorStatus: 503 });
+      let failed = 0;
+      for (let i = 0; i < 20; i++) {
+        await kube.apply([cm('app', `flaky-${i}`)]).catch(() => {
+          failed++;
+        });
+      }
+      standin.setFaults({});
+      // 0.3^3 per request: an occasional failure is possible, most must land.
+      expect(failed).toBeLessThanOrEqual(3);
+    });
+
     it('times out a slow API server with a retryable error', async () => {
       // Prepare
       const impatient = createKubeClient(kubeConfigFor(standin), { requestTimeoutMs: 50 });

@@ -1,0 +1,352 @@
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { startFauxqs } from 'fauxqs';
+import { Store } from '../../functions/shared/store/store.js';
+import type { FunctionDef, FunctionId } from '../../functions/topology.js';
+import type { RegionConfig, StratusConfig } from '../../lib/config.js';
+import { type LocalBus, startLocalBus } from '../events/bus.js';
+import { type KubeStandin, startKubeStandin } from '../kube-standin/server.js';
+import { Checkpoints } from './checkpoints.js';
+import { ensureTable, LOCAL_CREDENTIALS, startDynamoLocal } from './dynamodb.js';
+import { FunctionHost } from './function-host.js';
+import type { QueueTrigger } from './queue-trigger.js';
+import {
+  createRegionQueues,
+  functionEntries,
+  functionEnvironment,
+  type RegionQueues,
+  wireTriggers,
+} from './region.js';
+import { bootstrapKey, freePort, pageTokenKey } from './runtime.js';
+import type { ScheduleTrigger } from './schedule-trigger.js';
+import type { StreamTrigger } from './stream-trigger.js';
+
+export interface LocalControlPlaneOptions {
+  readonly config: StratusConfig;
+  /** Regions to run, each with its own API, queues, bus, Kubernetes stand-in and functions. @default every configured region */
+  readonly regions?: readonly string[];
+  /** Where state is kept across restarts. @default in memory */
+  readonly dataDir?: string;
+  readonly host?: string;
+  /** API port of the first region; the next regions take the following ports. @default 0 (random) */
+  readonly apiPort?: number;
+  /** Real clusters' kubeconfigs by region, instead of the stand-ins. */
+  readonly kubeconfigs?: Readonly<Record<string, string>>;
+  /** Stand-ins: time until applied workloads report ready. @default 1500 */
+  readonly readinessDelayMs?: number;
+  /** First readiness poll delay (seconds; exponential backoff after). @default 1 */
+  readonly pollBaseSeconds?: number;
+  /** Visibility timeout of local queues (see LocalRuntimeOptions). @default 10 */
+  readonly visibilityTimeoutSeconds?: number;
+  /** Interval of schedule triggers (the reconciler). @default the topology's rate */
+  readonly scheduleIntervalMs?: number;
+  /** Pollers per queue mapping. @default 2 */
+  readonly queueConcurrency?: number;
+  readonly print?: (line: string) => void;
+}
+
+/** One region of the local control plane, seen from the thread that started it. */
+export interface LocalRegion {
+  readonly region: string;
+  readonly apiUrl: string;
+  readonly bus: LocalBus;
+  readonly kube?: KubeStandin;
+  /** An SQS client signed for this region (fauxqs keeps regions apart, as SQS does). */
+  readonly sqs: SQSClient;
+  readonly queueUrls: Readonly<Record<string, string>>;
+  readonly triggers: {
+    readonly streams: StreamTrigger[];
+    readonly queues: QueueTrigger[];
+    readonly schedules: ScheduleTrigger[];
+  };
+  /** Each function's execution environment (a worker thread). */
+  readonly functions: Readonly<Record<FunctionId, FunctionHost>>;
+  /** Stops the region's queue consumers (messages wait on the queue); `resumeQueues` restarts them. */
+  pauseQueues(): Promise<void>;
+  resumeQueues(): void;
+  /** Chaos: at-least-once delivery made visible (see QueueTrigger and StreamTrigger `duplicateRate`). */
+  setDuplicates(rates: { readonly queue?: number; readonly stream?: number }): void;
+  /** Chaos: kills the provisioner's environment while it handles a batch (see FunctionHost). */
+  killProvisioner(opts?: { readonly withinMs?: number; readonly waitMs?: number }): Promise<boolean>;
+}
+
+export interface LocalControlPlane {
+  readonly apiKey: string;
+  readonly tenantId: string;
+  /** The table seen from this thread (every region reads and writes the same one). */
+  readonly store: Store;
+  readonly names: { readonly table: string; readonly bus: string };
+  readonly regions: readonly LocalRegion[];
+  region(name: string): LocalRegion;
+  readonly endpoints: { readonly dynamodb: string; readonly sqs: string };
+  stop(): Promise<void>;
+}
+
+/**
+ * Several regions of the control plane on this machine. Shared, as in AWS: the table (DynamoDB
+ * Local with `sharedDb`, standing in for a global table without replication lag) and the SQS
+ * endpoint (one fauxqs; queues are per region, same names, as SQS keeps them). Per region: the
+ * queues, the bus, a Kubernetes stand-in, the API, the triggers, and one worker thread per
+ * function (its Lambda execution environment) whose `process.env` is that region's, so each
+ * region's handlers load with their own configuration. Triggers (the stream and queue pollers,
+ * the schedules, the API gateway) run in this thread, as AWS runs them outside the function.
+ */
+export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Promise<LocalControlPlane> {
+  const print = opts.print ?? (() => undefined);
+  const host = opts.host ?? '127.0.0.1';
+  const wanted = opts.regions ?? opts.config.regions.map((r) => r.region);
+  const regionConfigs: RegionConfig[] = wanted.map((name) => {
+    const rc = opts.config.regions.find((r) => r.region === name);
+    if (!rc) {
+      throw new Error(
+        `region ${name} is not configured; configured: ${opts.config.regions.map((r) => r.region).join(', ')}`,
+      );
+    }
+    return rc;
+  });
+  if (regionConfigs.length === 0) throw new Error('no region to run');
+  const stage = opts.config.stage;
+  const names = { table: `stratus-${stage}`, bus: `stratus-${stage}` };
+  const dataDir = opts.dataDir ? resolve(opts.dataDir) : undefined;
+  const scratch = dataDir ?? (await mkdtemp(join(tmpdir(), 'stratus-')));
+  if (dataDir) await mkdir(dataDir, { recursive: true });
+
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    stops.length = 0;
+  };
+
+  try {
+    const first = regionConfigs[0]?.region ?? '';
+    // DynamoDB Local (a JVM) starts while the rest, worker threads included, gets ready.
+    const dynamoPort = await freePort(host);
+    const dynamoEndpoint = `http://127.0.0.1:${dynamoPort}`;
+    const dynamoStarting = startDynamoLocal({
+      port: dynamoPort,
+      ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}),
+    });
+    dynamoStarting.catch(() => undefined); // awaited below; a failure surfaces there
+    stops.push(async () => (await dynamoStarting).stop());
+    const fauxqs = await startFauxqs({ port: 0, host, logger: false, defaultRegion: first });
+    stops.push(() => fauxqs.stop());
+    const pageKey = await pageTokenKey(dataDir);
+    const checkpoints = await Checkpoints.open(
+      dataDir ? join(dataDir, 'stream-checkpoints.json') : undefined,
+    );
+
+    const prepared: Array<{
+      index: number;
+      region: string;
+      bus: LocalBus;
+      kube: KubeStandin | undefined;
+      sqs: SQSClient;
+      streams: DynamoDBStreamsClient;
+      queues: RegionQueues;
+      functions: Record<FunctionId, FunctionHost>;
+    }> = [];
+    for (const [index, regionConfig] of regionConfigs.entries()) {
+      const region = regionConfig.region;
+      const regionDir = dataDir ? join(dataDir, 'regions', region) : undefined;
+      const bus = await startLocalBus({
+        host,
+        busNames: [names.bus],
+        defaultRegion: region,
+        print,
+        ...(regionDir ? { logFile: join(regionDir, 'events.jsonl') } : {}),
+      });
+      stops.push(() => bus.stop());
+      let kube: KubeStandin | undefined;
+      let kubeconfig = opts.kubeconfigs?.[region];
+      if (!kubeconfig) {
+        const standin = await startKubeStandin({
+          host,
+          readinessDelayMs: opts.readinessDelayMs ?? 1500,
+          ...(regionDir ? { dataFile: join(regionDir, 'kube-standin.json') } : {}),
+        });
+        kube = standin;
+        stops.push(() => standin.stop());
+        kubeconfig = join(scratch, 'regions', region, 'kubeconfig');
+        await standin.writeKubeconfig(kubeconfig);
+      }
+
+      const queues = createRegionQueues(fauxqs, {
+        stage,
+        region,
+        visibilityTimeoutSeconds: opts.visibilityTimeoutSeconds ?? 10,
+      });
+      const sqs = new SQSClient({
+        endpoint: fauxqs.address,
+        region,
+        credentials: LOCAL_CREDENTIALS,
+        useQueueUrlAsEndpoint: false,
+      });
+      stops.push(async () => sqs.destroy());
+      const streams = new DynamoDBStreamsClient({
+        endpoint: dynamoEndpoint,
+        region,
+        credentials: LOCAL_CREDENTIALS,
+      });
+      stops.push(async () => streams.destroy());
+
+      // What the Lambda service gives every function of the region, plus the local endpoints.
+      const baseEnv: Record<string, string> = {
+        ...definedEnv(process.env),
+        AWS_REGION: region,
+        AWS_DEFAULT_REGION: region,
+        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+        AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
+        AWS_ENDPOINT_URL_SQS: fauxqs.address,
+        AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        KUBECONFIG: kubeconfig,
+        POLL_BASE_SECONDS: String(opts.pollBaseSeconds ?? 1),
+        PAGE_TOKEN_KEY: pageKey,
+      };
+      const envContext = { config: opts.config, region: regionConfig, names, queueUrls: queues.urls };
+      const functions = {} as Record<FunctionId, FunctionHost>;
+      for (const [fn, def] of functionEntries()) {
+        const hostFn = new FunctionHost({
+          name: `${fn}@${region}`,
+          functionName: `stratus-${stage}-${fn}`,
+          entryUrl: new URL(`../../${def.entry}`, import.meta.url).href,
+          handler: def.handler,
+          timeoutSeconds: def.timeoutSeconds,
+          env: { ...baseEnv, ...functionEnvironment(def, envContext) },
+          maxEnvironments: environmentsFor(def, opts.queueConcurrency ?? 2),
+          log: print,
+        });
+        functions[fn] = hostFn;
+        stops.push(() => hostFn.stop());
+      }
+      prepared.push({ index, region, bus, kube, sqs, streams, queues, functions });
+    }
+
+    // Cold starts up front, all at once and while DynamoDB Local starts, so the first requests
+    // are not slowed by module loading; then the table, the local tenant and its key.
+    const [dynamo] = await Promise.all([
+      dynamoStarting,
+      ...prepared.flatMap((p) => Object.values(p.functions).map((f) => f.warm())),
+    ]);
+    const ddb = new DynamoDBClient({
+      endpoint: dynamo.endpoint,
+      region: first,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    stops.push(async () => ddb.destroy());
+    const { streamArn } = await ensureTable(ddb, names.table);
+    const store = new Store(
+      DynamoDBDocumentClient.from(ddb, {
+        marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+      }),
+      names.table,
+    );
+    const { apiKey, tenantId } = await bootstrapKey(store, dataDir);
+
+    const regions: LocalRegion[] = [];
+    for (const { index, region, bus, kube, sqs, streams, queues, functions } of prepared) {
+      const triggers = await wireTriggers({
+        region,
+        consumerPrefix: `${region}/`,
+        streamArn,
+        streams,
+        sqs,
+        queues,
+        checkpoints,
+        host,
+        apiPort: opts.apiPort ? opts.apiPort + index : 0,
+        ...(opts.scheduleIntervalMs !== undefined ? { scheduleIntervalMs: opts.scheduleIntervalMs } : {}),
+        ...(opts.queueConcurrency !== undefined ? { queueConcurrency: opts.queueConcurrency } : {}),
+        invoker: (fn) => functions[fn].invoke,
+        log: print,
+      });
+      triggers.start();
+      stops.push(() => triggers.stop());
+
+      regions.push({
+        region,
+        apiUrl: triggers.gateway.url,
+        bus,
+        ...(kube ? { kube } : {}),
+        sqs,
+        queueUrls: queues.urls,
+        triggers: { streams: triggers.streams, queues: triggers.queues, schedules: triggers.schedules },
+        functions,
+        pauseQueues: async () => {
+          await Promise.all(triggers.queues.map((q) => q.stop()));
+        },
+        resumeQueues: () => {
+          for (const q of triggers.queues) q.start();
+        },
+        setDuplicates: (rates) => {
+          for (const q of triggers.queues) q.duplicateRate = rates.queue ?? 0;
+          for (const s of triggers.streams) s.duplicateRate = rates.stream ?? 0;
+        },
+        killProvisioner: (kill = {}) =>
+          functions.provisioner.killDuringInvocation({
+            withinMs: kill.withinMs ?? 200,
+            ...(kill.waitMs !== undefined ? { waitMs: kill.waitMs } : {}),
+          }),
+      });
+    }
+
+    if (dataDir) {
+      await writeFile(
+        join(dataDir, 'local.json'),
+        `${JSON.stringify(
+          {
+            apiUrl: regions[0]?.apiUrl,
+            apiKey,
+            region: first,
+            regions: Object.fromEntries(regions.map((r) => [r.region, { apiUrl: r.apiUrl }])),
+            dynamodbEndpoint: dynamoEndpoint,
+            sqsEndpoint: fauxqs.address,
+          },
+          null,
+          2,
+        )}\n`,
+        { mode: 0o600 },
+      );
+    }
+
+    return {
+      apiKey,
+      tenantId,
+      store,
+      names,
+      regions,
+      region: (name) => {
+        const r = regions.find((x) => x.region === name);
+        if (!r) throw new Error(`region ${name} is not running`);
+        return r;
+      },
+      endpoints: { dynamodb: dynamoEndpoint, sqs: fauxqs.address },
+      stop: stopAll,
+    };
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+}
+
+/**
+ * Environments a function may use at once: as many as the pollers of its queue mapping, a few for
+ * the API (concurrent requests), one for stream and schedule consumers (one batch at a time).
+ */
+function environmentsFor(def: FunctionDef, queueConcurrency: number): number {
+  if (def.triggers.some((t) => t.type === 'http')) return 4;
+  if (def.triggers.some((t) => t.type === 'queue')) return queueConcurrency;
+  return 1;
+}
+
+function definedEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+  return out;
+}

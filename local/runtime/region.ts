@@ -1,0 +1,236 @@
+import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type {
+  APIGatewayProxyEvent,
+  APIGatewayProxyResult,
+  DynamoDBBatchResponse,
+  DynamoDBStreamEvent,
+  ScheduledEvent,
+  SQSBatchResponse,
+  SQSEvent,
+} from 'aws-lambda';
+import type { FauxqsServer } from 'fauxqs';
+import {
+  type EnvSource,
+  FUNCTIONS,
+  type FunctionDef,
+  type FunctionId,
+  httpRoutes,
+  QUEUES,
+  type QueueId,
+} from '../../functions/topology.js';
+import type { RegionConfig, StratusConfig } from '../../lib/config.js';
+import type { Checkpoints } from './checkpoints.js';
+import { type HttpGateway, startHttpGateway } from './http-gateway.js';
+import type { Invoke } from './lambda.js';
+import { QueueTrigger } from './queue-trigger.js';
+import { ScheduleTrigger } from './schedule-trigger.js';
+import { StreamTrigger } from './stream-trigger.js';
+
+/*
+ * What one region's control plane is made of, from functions/topology.ts: its queues, the
+ * environment of each function, and the triggers that call the functions. Shared by the
+ * single-region runtime (handlers in this thread) and the multi-region control plane (each
+ * function in its own worker thread), so the wiring is written once.
+ */
+
+export const functionEntries = (): Array<[FunctionId, FunctionDef]> =>
+  Object.entries(FUNCTIONS) as Array<[FunctionId, FunctionDef]>;
+
+export interface RegionQueues {
+  /** By queue id (`provisioning`), `<id>-dlq`, and `<function>-stream-failures`. */
+  readonly urls: Record<string, string>;
+  readonly arns: Record<string, string>;
+}
+
+/** The topology's queues (with their DLQs) and one failure queue per stream consumer, in `region`. */
+export function createRegionQueues(
+  fauxqs: FauxqsServer,
+  opts: { readonly stage: string; readonly region: string; readonly visibilityTimeoutSeconds: number },
+): RegionQueues {
+  const { stage, region } = opts;
+  const urls: Record<string, string> = {};
+  const arns: Record<string, string> = {};
+  for (const [id, def] of Object.entries(QUEUES) as Array<[QueueId, (typeof QUEUES)[QueueId]]>) {
+    const dlq = fauxqs.createQueue(`stratus-${stage}-${id}-dlq`, { region });
+    const q = fauxqs.createQueue(`stratus-${stage}-${id}`, {
+      region,
+      attributes: {
+        VisibilityTimeout: String(opts.visibilityTimeoutSeconds),
+        MessageRetentionPeriod: String(def.retentionDays * 86400),
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: dlq.queueArn,
+          maxReceiveCount: def.maxReceiveCount,
+        }),
+      },
+    });
+    urls[id] = q.queueUrl;
+    urls[`${id}-dlq`] = dlq.queueUrl;
+    arns[id] = q.queueArn;
+  }
+  for (const [fn, def] of functionEntries()) {
+    if (def.triggers.some((t) => t.type === 'stream')) {
+      urls[`${fn}-stream-failures`] = fauxqs.createQueue(`stratus-${stage}-${fn}-stream-failures`, {
+        region,
+      }).queueUrl;
+    }
+  }
+  return { urls, arns };
+}
+
+export interface EnvContext {
+  readonly config: StratusConfig;
+  readonly region: RegionConfig;
+  readonly names: { readonly table: string; readonly bus: string };
+  readonly queueUrls: Readonly<Record<string, string>>;
+}
+
+/** Resolves an environment source the way the CDK resolves it, for one region. */
+export function resolveEnvSource(source: EnvSource, ctx: EnvContext): string {
+  if ('value' in source) return source.value;
+  switch (source.ref) {
+    case 'table':
+      return ctx.names.table;
+    case 'queueUrl':
+      return ctx.queueUrls[source.queue] ?? '';
+    case 'bus':
+      return ctx.names.bus;
+    case 'region':
+      return ctx.region.region;
+    case 'regions':
+      return ctx.config.regions.map((r) => r.region).join(',');
+    case 'eksClusters':
+      return JSON.stringify(ctx.region.eksClusters);
+    case 'kubeAuth':
+      return 'kubeconfig';
+    case 'pageTokenSecret':
+      // No Secrets Manager locally: the key itself is set as PAGE_TOKEN_KEY.
+      return '';
+  }
+}
+
+/** The environment a function declares in the topology, resolved for one region. */
+export function functionEnvironment(def: FunctionDef, ctx: EnvContext): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(def.environment).map(([key, source]) => [key, resolveEnvSource(source, ctx)]),
+  );
+}
+
+/** An invoker of any function; each trigger narrows it to its event and response types. */
+export type AnyInvoke = (event: never) => Promise<unknown>;
+
+export interface RegionTriggers {
+  readonly streams: StreamTrigger[];
+  readonly queues: QueueTrigger[];
+  readonly schedules: ScheduleTrigger[];
+  readonly gateway: HttpGateway;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export interface WireOptions {
+  readonly region: string;
+  /** Prefix of stream consumer names (checkpoint keys, logs); '' for the single-region runtime. */
+  readonly consumerPrefix: string;
+  readonly streamArn: string;
+  readonly streams: DynamoDBStreamsClient;
+  readonly sqs: SQSClient;
+  readonly queues: RegionQueues;
+  readonly checkpoints: Checkpoints;
+  readonly host: string;
+  readonly apiPort: number;
+  readonly scheduleIntervalMs?: number;
+  /** Queue pollers per queue mapping. @default 2 */
+  readonly queueConcurrency?: number;
+  /** How a trigger invokes a function (in this thread, or in the function's worker). */
+  readonly invoker: (fn: FunctionId, def: FunctionDef) => AnyInvoke;
+  readonly log: (line: string) => void;
+}
+
+/** Creates every trigger of the topology for one region; `start()` starts polling. */
+export async function wireTriggers(o: WireOptions): Promise<RegionTriggers> {
+  const streams: StreamTrigger[] = [];
+  const queues: QueueTrigger[] = [];
+  const schedules: ScheduleTrigger[] = [];
+  let gateway: HttpGateway | undefined;
+  for (const [fn, def] of functionEntries()) {
+    const invoke = o.invoker(fn, def);
+    for (const trigger of def.triggers) {
+      if (trigger.type === 'stream') {
+        const failures = o.queues.urls[`${fn}-stream-failures`] ?? '';
+        streams.push(
+          new StreamTrigger({
+            name: `${o.consumerPrefix}${fn}`,
+            client: o.streams,
+            streamArn: o.streamArn,
+            region: o.region,
+            filters: trigger.filters(o.region),
+            batchSize: trigger.batchSize,
+            retryAttempts: trigger.retryAttempts,
+            invoke: invoke as Invoke<DynamoDBStreamEvent, DynamoDBBatchResponse | undefined>,
+            onFailure: async (records, reason) => {
+              await o.sqs.send(
+                new SendMessageCommand({
+                  QueueUrl: failures,
+                  MessageBody: JSON.stringify({
+                    reason,
+                    sequenceNumbers: records.map((r) => r.dynamodb?.SequenceNumber),
+                  }),
+                }),
+              );
+            },
+            checkpoints: o.checkpoints,
+            log: o.log,
+          }),
+        );
+      } else if (trigger.type === 'queue') {
+        queues.push(
+          new QueueTrigger({
+            name: `${o.consumerPrefix}${fn}`,
+            client: o.sqs,
+            queueUrl: o.queues.urls[trigger.queue] ?? '',
+            queueArn: o.queues.arns[trigger.queue] ?? '',
+            region: o.region,
+            batchSize: trigger.batchSize,
+            concurrency: o.queueConcurrency ?? 2,
+            invoke: invoke as Invoke<SQSEvent, SQSBatchResponse | undefined>,
+            log: o.log,
+          }),
+        );
+      } else if (trigger.type === 'schedule') {
+        schedules.push(
+          new ScheduleTrigger({
+            name: `${o.consumerPrefix}${fn}`,
+            region: o.region,
+            intervalMs: o.scheduleIntervalMs ?? trigger.everyMinutes * 60_000,
+            invoke: invoke as Invoke<ScheduledEvent, unknown>,
+            log: o.log,
+          }),
+        );
+      } else {
+        gateway = await startHttpGateway({
+          host: o.host,
+          port: o.apiPort,
+          routes: httpRoutes().filter((r) => r.fn === fn),
+          invoke: invoke as Invoke<APIGatewayProxyEvent, APIGatewayProxyResult>,
+        });
+      }
+    }
+  }
+  if (!gateway) throw new Error('the topology declares no HTTP function');
+  const api = gateway;
+  const all = [...streams, ...queues, ...schedules];
+  return {
+    streams,
+    queues,
+    schedules,
+    gateway: api,
+    start: () => {
+      for (const t of all) t.start();
+    },
+    stop: async () => {
+      await Promise.all(all.map((t) => t.stop()));
+      await api.stop();
+    },
+  };
+}

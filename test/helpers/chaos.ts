@@ -1,0 +1,598 @@
+/**
+ * The chaos run (test/integration/chaos, docs/chaos.md): a workload of cluster lifecycles over
+ * several engines and regions, faults injected meanwhile, then the invariants of DESIGN.md
+ * section 2 checked against what the table, the buses, the queues and the Kubernetes stand-ins
+ * hold. Pure test tooling: it reads state, it never repairs it.
+ */
+import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { ClusterRecord, OperationRecord } from '../../functions/shared/domain/records.js';
+import { specOf } from '../../functions/shared/domain/spec.js';
+import { engineNames, getBlueprint } from '../../functions/shared/engines/registry.js';
+import { namespaceOf } from '../../functions/shared/engines/tenancy.js';
+import type { BusEvent } from '../../local/events/bus.js';
+import type { KubeStandinFaults, KubeStandinStats } from '../../local/kube-standin/server.js';
+import type { LocalControlPlane, LocalRegion } from '../../local/runtime/control-plane.js';
+import { apiClient } from './local.js';
+
+export interface ChaosKnobs {
+  /** Seed of the workload's choices (engines, which clusters scale and delete, poison bodies). */
+  readonly seed: number;
+  readonly clustersPerRegion: number;
+  /** Lifecycles start spread over this time, so requests keep arriving during the chaos. */
+  readonly rampMs: number;
+  /** Faults, duplicates and kills are active for this long from the start, then cleared. */
+  readonly chaosWindowMs: number;
+  readonly faults: KubeStandinFaults;
+  readonly duplicates: { readonly queue: number; readonly stream: number };
+  /** Provisioner kills, spread over the chaos window, alternating regions. */
+  readonly kills: number;
+  /** Unparseable messages put on each region's provisioning queue: they, and only they, must end in its DLQ. */
+  readonly poisonPerRegion: number;
+  /** Bound on the whole run after the window (lifecycles finishing, then the system settling). */
+  readonly settleTimeoutMs: number;
+}
+
+const envNumber = (name: string, fallback: number): number => {
+  const v = process.env[name];
+  return v === undefined || v === '' ? fallback : Number(v);
+};
+
+/** The CI defaults; `CHAOS_*` environment variables override the main ones (docs/chaos.md). */
+export function chaosKnobs(): ChaosKnobs {
+  return {
+    seed: envNumber('CHAOS_SEED', 20260305),
+    clustersPerRegion: envNumber('CHAOS_CLUSTERS_PER_REGION', 50),
+    rampMs: envNumber('CHAOS_RAMP_MS', 10_000),
+    chaosWindowMs: envNumber('CHAOS_WINDOW_MS', 60_000),
+    faults: {
+      errorRate: envNumber('CHAOS_ERROR_RATE', 0.2),
+      errorStatus: 503,
+      timeoutRate: envNumber('CHAOS_TIMEOUT_RATE', 0.05),
+      timeoutMs: 300,
+      dropRate: envNumber('CHAOS_DROP_RATE', 0.02),
+      latencyMs: 15,
+    },
+    duplicates: { queue: envNumber('CHAOS_DUP_QUEUE', 0.1), stream: envNumber('CHAOS_DUP_STREAM', 0.1) },
+    kills: envNumber('CHAOS_KILLS', 6),
+    poisonPerRegion: 2,
+    settleTimeoutMs: envNumber('CHAOS_SETTLE_MS', 120_000),
+  };
+}
+
+/** mulberry32: a small seeded PRNG, so a run's workload can be replayed. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const TERMINAL = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
+/** Failure codes a chaos run may legitimately end with (docs/operations.md). */
+export const EXPECTED_FAILURE_CODES = ['KUBERNETES_UNAVAILABLE', 'DEADLINE_EXCEEDED', 'DELIVERY_FAILED'];
+
+export interface AcceptedOp {
+  readonly region: string;
+  readonly clusterId: string;
+  readonly operationId: string;
+  readonly type: 'CREATE' | 'UPDATE' | 'DELETE';
+  final?: OperationRecord;
+}
+
+export interface ChaosRun {
+  readonly knobs: ChaosKnobs;
+  readonly accepted: AcceptedOp[];
+  /** API answers other than 202 to the workload's mutations, by `<status> <code>`. */
+  readonly refused: Record<string, number>;
+  readonly clusters: Map<string, { region: string; name: string; engine: string }>;
+  readonly poison: Record<string, string[]>;
+  kills: number;
+  retryMessages: Set<string>;
+  /** Lifecycles that had not finished when the settle bound ran out. */
+  unfinished: number;
+  /** Operations accepted while the chaos was on. */
+  acceptedDuringWindow: number;
+  readonly timings: { start: number; windowEnd?: number; lifecyclesDone?: number; settled?: number };
+}
+
+/** Runs the workload under chaos; resolves once every lifecycle finished and the system settled (or the bound ran out). */
+export async function runChaos(cp: LocalControlPlane, knobs: ChaosKnobs): Promise<ChaosRun> {
+  const rng = seeded(knobs.seed);
+  const engines = engineNames();
+  const run: ChaosRun = {
+    knobs,
+    accepted: [],
+    refused: {},
+    clusters: new Map(),
+    poison: {},
+    kills: 0,
+    retryMessages: new Set(),
+    unfinished: 0,
+    acceptedDuringWindow: 0,
+    timings: { start: Date.now() },
+  };
+  for (const r of cp.regions) {
+    for (const q of r.triggers.queues) {
+      q.observe = (records) => {
+        for (const rec of records) {
+          if (rec.body.includes('"reason":"retry"')) run.retryMessages.add(rec.messageId);
+        }
+      };
+    }
+  }
+
+  // Chaos on.
+  for (const r of cp.regions) {
+    r.kube?.setFaults(knobs.faults);
+    r.setDuplicates(knobs.duplicates);
+  }
+  const chaos = (async () => {
+    await sleep(1000);
+    for (const r of cp.regions) {
+      const bodies = Array.from(
+        { length: knobs.poisonPerRegion },
+        (_, i) => `{"poison":${i},"region":"${r.region}","seed":${knobs.seed}}`,
+      );
+      run.poison[r.region] = bodies;
+      for (const body of bodies) {
+        await r.sqs.send(new SendMessageCommand({ QueueUrl: r.queueUrls.provisioning, MessageBody: body }));
+      }
+    }
+    const every = knobs.chaosWindowMs / (knobs.kills + 1);
+    for (let k = 0; k < knobs.kills; k++) {
+      await sleep(every * (0.5 + rng()));
+      const region = cp.regions[k % cp.regions.length];
+      if (region && (await region.killProvisioner({ withinMs: 150, waitMs: 3000 }))) run.kills++;
+    }
+    const left = run.timings.start + knobs.chaosWindowMs - Date.now();
+    if (left > 0) await sleep(left);
+    for (const r of cp.regions) {
+      r.kube?.setFaults({});
+      r.setDuplicates({});
+    }
+    run.timings.windowEnd = Date.now();
+    run.acceptedDuringWindow = run.accepted.length;
+  })();
+
+  // The workload: per cluster, create -> scale (-> scale) (-> delete), each step after the previous ended.
+  const plans = cp.regions.flatMap((r) =>
+    Array.from({ length: knobs.clustersPerRegion }, (_, i) => ({
+      region: r,
+      i,
+      engine: engines[(i + (r.region === cp.regions[0]?.region ? 0 : 1)) % engines.length] ?? 'qdrant',
+      delay: rng() * knobs.rampMs,
+      scaleTwice: rng() < 0.5,
+      remove: rng() < 0.7,
+    })),
+  );
+  const lifecycles = Promise.all(plans.map((p) => lifecycle(cp, run, p)));
+  const bounded = await Promise.race([
+    lifecycles.then(() => true),
+    sleep(knobs.chaosWindowMs + knobs.settleTimeoutMs).then(() => false),
+  ]);
+  await chaos;
+  run.timings.lifecyclesDone = Date.now();
+  if (!bounded) run.unfinished = plans.length - new Set(run.accepted.map((o) => o.clusterId)).size;
+  await settle(
+    cp,
+    run,
+    Math.max(10_000, run.timings.start + knobs.chaosWindowMs + knobs.settleTimeoutMs - Date.now()),
+  );
+  run.timings.settled = Date.now();
+  return run;
+}
+
+async function lifecycle(
+  cp: LocalControlPlane,
+  run: ChaosRun,
+  p: { region: LocalRegion; i: number; engine: string; delay: number; scaleTwice: boolean; remove: boolean },
+): Promise<void> {
+  await sleep(p.delay);
+  const api = apiClient(p.region.apiUrl, cp.apiKey);
+  const region = p.region.region;
+  const name = `chaos-${region}-${p.i}`;
+  const mutate = async (
+    type: AcceptedOp['type'],
+    call: () => ReturnType<typeof api>,
+  ): Promise<AcceptedOp | undefined> => {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const res = await call();
+      if (res.status === 202) {
+        const op: AcceptedOp = {
+          region,
+          clusterId: res.body.cluster.id,
+          operationId: res.body.operation.id,
+          type,
+        };
+        run.accepted.push(op);
+        op.final = await waitTerminal(cp, op);
+        return op;
+      }
+      const key = `${type} ${res.status} ${res.body?.code ?? ''}`;
+      run.refused[key] = (run.refused[key] ?? 0) + 1;
+      // A concurrent change (a rollback finishing, say) is worth a retry; anything else is not.
+      if (res.body?.code !== 'CONCURRENT_MODIFICATION') return undefined;
+      await sleep(200);
+    }
+    return undefined;
+  };
+
+  const created = await mutate('CREATE', () =>
+    api('POST', '/v1/clusters', { name, engine: p.engine, region, nodes: 1 }),
+  );
+  if (!created) return;
+  run.clusters.set(created.clusterId, { region, name, engine: p.engine });
+  const id = created.clusterId;
+  const status = async () => (await cp.store.getCluster(cp.tenantId, id))?.status;
+  if ((await status()) === 'READY') {
+    await mutate('UPDATE', () => api('PATCH', `/v1/clusters/${id}`, { nodes: 2 }));
+    if (p.scaleTwice && (await status()) === 'READY')
+      await mutate('UPDATE', () => api('PATCH', `/v1/clusters/${id}`, { nodes: 3 }));
+  }
+  const now = await status();
+  if (p.remove || now === 'FAILED') {
+    if (now === 'READY' || now === 'FAILED')
+      await mutate('DELETE', () => api('DELETE', `/v1/clusters/${id}`));
+  }
+}
+
+async function waitTerminal(cp: LocalControlPlane, op: AcceptedOp): Promise<OperationRecord | undefined> {
+  for (;;) {
+    const rec = await cp.store.getOperation(cp.tenantId, op.operationId);
+    if (rec && TERMINAL.includes(rec.status)) return rec;
+    await sleep(750);
+  }
+}
+
+/** Every operation of the workload's clusters: the accepted ones and any the reconciler queued (drift repairs). */
+async function allOperations(cp: LocalControlPlane, run: ChaosRun): Promise<OperationRecord[]> {
+  const out: OperationRecord[] = [];
+  for (const id of run.clusters.keys()) {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await cp.store.listOperations(id, 100, start);
+      out.push(...page.items);
+      start = page.lastKey;
+    } while (start);
+  }
+  return out;
+}
+
+/** Waits until every operation is terminal and the buses are quiet, within `boundMs`. */
+async function settle(cp: LocalControlPlane, run: ChaosRun, boundMs: number): Promise<void> {
+  const until = Date.now() + boundMs;
+  let lastEvents = -1;
+  while (Date.now() < until) {
+    const ops = await allOperations(cp, run);
+    const events = cp.regions.reduce((n, r) => n + r.bus.events().length, 0);
+    const allTerminal = ops.every((o) => TERMINAL.includes(o.status));
+    if (allTerminal && events === lastEvents) return;
+    lastEvents = events;
+    await sleep(2000);
+  }
+}
+
+// ---- invariants --------------------------------------------------------------------------------
+
+const CLUSTER_TRANSITIONS = new Set([
+  'null>PENDING',
+  'PENDING>PROVISIONING',
+  'PENDING>FAILED',
+  'PENDING>DELETED',
+  'PROVISIONING>READY',
+  'PROVISIONING>FAILED',
+  'READY>UPDATING',
+  'FAILED>UPDATING',
+  'UPDATING>READY',
+  'UPDATING>FAILED',
+  'READY>DELETING',
+  'FAILED>DELETING',
+  'DELETING>DELETED',
+  'DELETING>FAILED',
+]);
+const OPERATION_TRANSITIONS = new Set([
+  'null>QUEUED',
+  'QUEUED>RUNNING',
+  'QUEUED>FAILED',
+  'QUEUED>CANCELLED',
+  'RUNNING>SUCCEEDED',
+  'RUNNING>FAILED',
+]);
+
+export interface ChaosReport {
+  readonly problems: string[];
+  readonly figures: Record<string, unknown>;
+}
+
+/** Checks the invariants; every violation is one line in `problems`, with the ids to look at. */
+export async function checkInvariants(cp: LocalControlPlane, run: ChaosRun): Promise<ChaosReport> {
+  const problems: string[] = [];
+  const clusters = new Map<string, ClusterRecord>();
+  for (const id of run.clusters.keys()) {
+    const c = await cp.store.getCluster(cp.tenantId, id);
+    if (c) clusters.set(id, c);
+    else problems.push(`cluster ${id} accepted (202) but not in the table`);
+  }
+
+  // 1. Nothing accepted is lost: every 202 has an operation, in a terminal state.
+  const outcomes: Record<string, number> = {};
+  const failures: Record<string, number> = {};
+  for (const op of run.accepted) {
+    const rec = await cp.store.getOperation(cp.tenantId, op.operationId);
+    if (!rec) {
+      problems.push(`operation ${op.operationId} (${op.type}) answered 202 but does not exist`);
+      continue;
+    }
+    op.final = rec;
+    const key = `${op.type} ${rec.status}${rec.error ? ` ${rec.error.code}` : ''}`;
+    outcomes[key] = (outcomes[key] ?? 0) + 1;
+    if (rec.error) {
+      const reason = `${rec.error.code}: ${rec.error.message.replace(/(cl|op|tn)-[0-9a-z]+/g, '<id>').slice(0, 160)}`;
+      failures[reason] = (failures[reason] ?? 0) + 1;
+    }
+    if (!TERMINAL.includes(rec.status))
+      problems.push(`operation ${op.operationId} (${op.type}) is still ${rec.status}`);
+    if (rec.status === 'FAILED' && !EXPECTED_FAILURE_CODES.includes(rec.error?.code ?? '')) {
+      problems.push(
+        `operation ${op.operationId} (${op.type}) FAILED with unexpected ${rec.error?.code}: ${rec.error?.message}`,
+      );
+    }
+  }
+
+  // Operations nobody accepted through the API: the reconciler's drift repairs. They must end too.
+  const acceptedIds = new Set(run.accepted.map((o) => o.operationId));
+  const others = (await allOperations(cp, run)).filter((o) => !acceptedIds.has(o.operationId));
+  for (const rec of others) {
+    const key = `${rec.type} by ${rec.requestedBy ?? '?'} ${rec.status}${rec.error ? ` ${rec.error.code}` : ''}`;
+    outcomes[key] = (outcomes[key] ?? 0) + 1;
+    if (!TERMINAL.includes(rec.status))
+      problems.push(
+        `operation ${rec.operationId} (${rec.type} by ${rec.requestedBy}) is still ${rec.status}`,
+      );
+  }
+
+  // 2. What runs matches what the table says, in the cluster's home region only; nothing extra.
+  let orphans = 0;
+  for (const [id, c] of clusters) {
+    const ns = namespaceOf(id);
+    for (const r of cp.regions) {
+      const objects = r.kube?.list() ?? [];
+      const namespace = objects.find((o) => o.kind === 'Namespace' && o.metadata.name === ns);
+      if (r.region !== c.region) {
+        if (namespace) problems.push(`cluster ${id} (home ${c.region}) has a namespace in ${r.region}`);
+        continue;
+      }
+      if (c.status === 'READY') {
+        if (!namespace) problems.push(`cluster ${id} is READY but its namespace is missing`);
+        const bp = getBlueprint(c.engine);
+        const ref = bp?.readinessRefs(specOf(c))[0];
+        const workload = ref
+          ? objects.find(
+              (o) =>
+                o.kind === ref.kind && o.metadata.namespace === ns && o.metadata.name === ref.metadata.name,
+            )
+          : undefined;
+        const generation = workload?.metadata.annotations?.['stratus.dev/generation'];
+        if (!workload) problems.push(`cluster ${id} is READY but its ${ref?.kind ?? 'workload'} is missing`);
+        else if (generation !== String(c.generation))
+          problems.push(
+            `cluster ${id} is READY at generation ${c.generation} but runs generation ${generation}`,
+          );
+        if (c.observedGeneration !== c.generation)
+          problems.push(
+            `cluster ${id} is READY with observedGeneration ${c.observedGeneration} != ${c.generation}`,
+          );
+        // Exactly the objects the blueprint renders: none missing, none extra (a duplicate under another name, say).
+        if (bp) {
+          const key = (o: { kind: string; metadata: { name: string } }) => `${o.kind}/${o.metadata.name}`;
+          const secrets = Object.fromEntries(bp.secretNames.map((n) => [n, 'x']));
+          const want = new Set(
+            bp
+              .render(specOf(c), { secrets, operationId: 'chaos', correlationId: 'chaos' })
+              .filter((o) => o.metadata.namespace === ns)
+              .map(key),
+          );
+          const have = new Set(objects.filter((o) => o.metadata.namespace === ns).map(key));
+          for (const k of have) if (!want.has(k)) problems.push(`cluster ${id}: unexpected object ${k}`);
+          for (const k of want) if (!have.has(k)) problems.push(`cluster ${id}: missing object ${k}`);
+        }
+        const replicas = (workload as { spec?: { replicas?: number } } | undefined)?.spec?.replicas;
+        if (workload?.kind === 'StatefulSet' && replicas !== c.nodes)
+          problems.push(`cluster ${id} wants ${c.nodes} node(s), its StatefulSet has ${replicas}`);
+      } else if (c.status === 'DELETED') {
+        if (namespace) problems.push(`cluster ${id} is DELETED but its namespace still exists`);
+      } else if (c.status !== 'FAILED') {
+        problems.push(`cluster ${id} is still ${c.status} after the run settled`);
+      }
+    }
+  }
+  for (const r of cp.regions) {
+    for (const o of r.kube?.list() ?? []) {
+      const ns = o.kind === 'Namespace' ? o.metadata.name : o.metadata.namespace;
+      if (!ns?.startsWith('stratus-cl-')) continue;
+      const id = ns.slice('stratus-'.length);
+      const c = clusters.get(id);
+      if (!c || c.region !== r.region || c.status === 'DELETED') {
+        orphans++;
+        if (o.kind === 'Namespace')
+          problems.push(`namespace ${ns} in ${r.region} belongs to no live cluster of that region`);
+      }
+    }
+  }
+
+  // No duplicate clusters: every listed cluster is one the workload created, names unique per tenant.
+  const listed: ClusterRecord[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await cp.store.listClusters(cp.tenantId, {}, 100, start);
+    listed.push(...page.items);
+    start = page.lastKey;
+  } while (start);
+  const names = new Map<string, string[]>();
+  for (const c of listed) {
+    if (!run.clusters.has(c.clusterId))
+      problems.push(`cluster ${c.clusterId} (${c.name}) exists but was never accepted`);
+    names.set(c.name, [...(names.get(c.name) ?? []), c.clusterId]);
+  }
+  for (const [name, ids] of names)
+    if (ids.length > 1) problems.push(`name ${name} is used by ${ids.join(', ')}`);
+  const createsPerName = new Map<string, number>();
+  for (const { name } of run.clusters.values()) createsPerName.set(name, (createsPerName.get(name) ?? 0) + 1);
+  for (const [name, n] of createsPerName) if (n > 1) problems.push(`name ${name} was accepted ${n} times`);
+
+  // 6. Exactly one logical event per status change, on the home region's bus; identical copies.
+  let wireEvents = 0;
+  let logicalEvents = 0;
+  const drift: string[] = [];
+  const driftClusters = new Set<string>();
+  const byEntity = new Map<string, Array<{ version: number; previous: string | null; status: string }>>();
+  for (const r of cp.regions) {
+    const copies = new Map<string, BusEvent[]>();
+    for (const e of r.bus.events(cp.names.bus)) {
+      wireEvents++;
+      if (e['detail-type'] === 'Cluster Drift Detected') {
+        const d = e.detail as {
+          clusterId?: string;
+          action?: string;
+          findings?: Array<Record<string, string>>;
+        };
+        for (const f of d.findings ?? []) drift.push(`${d.action} ${f.kind}/${f.name} ${f.issue}`);
+        driftClusters.add(String(d.clusterId));
+        continue;
+      }
+      const eventId = String(e.detail.eventId);
+      copies.set(eventId, [...(copies.get(eventId) ?? []), e]);
+      if (e.detail.region !== r.region)
+        problems.push(
+          `event ${eventId} of region ${String(e.detail.region)} published on the ${r.region} bus`,
+        );
+    }
+    for (const [eventId, list] of copies) {
+      logicalEvents++;
+      const payloads = new Set(list.map((e) => JSON.stringify([e['detail-type'], e.detail])));
+      if (payloads.size > 1) problems.push(`event ${eventId} has ${payloads.size} different payloads`);
+      const first = list[0];
+      if (!first) continue;
+      const [entityId, version] = eventId.split('/');
+      const key = `${first['detail-type']}|${entityId}`;
+      byEntity.set(key, [
+        ...(byEntity.get(key) ?? []),
+        {
+          version: Number(version),
+          previous: (first.detail.previousStatus as string | null) ?? null,
+          status: String(first.detail.status),
+        },
+      ]);
+    }
+  }
+  const finalStatus = new Map<string, string>();
+  for (const [id, c] of clusters) finalStatus.set(`Cluster Status Changed|${id}`, c.status);
+  for (const op of run.accepted)
+    if (op.final) finalStatus.set(`Operation Status Changed|${op.operationId}`, op.final.status);
+  for (const [key, expected] of finalStatus) {
+    const chain = (byEntity.get(key) ?? []).sort((a, b) => a.version - b.version);
+    const allowed = key.startsWith('Cluster') ? CLUSTER_TRANSITIONS : OPERATION_TRANSITIONS;
+    let prev: string | null = null;
+    for (const step of chain) {
+      if (step.previous !== prev) {
+        problems.push(
+          `${key}: event v${step.version} says ${step.previous} -> ${step.status}, the one before ended at ${prev}`,
+        );
+      }
+      if (!allowed.has(`${step.previous}>${step.status}`))
+        problems.push(`${key}: unexpected transition ${step.previous} -> ${step.status}`);
+      prev = step.status;
+    }
+    if (prev !== expected) problems.push(`${key}: last event says ${prev}, the table says ${expected}`);
+  }
+  for (const key of byEntity.keys()) {
+    if (!finalStatus.has(key)) problems.push(`${key}: events for something the workload did not create`);
+  }
+
+  // 3. The DLQs hold the poisoned messages and nothing else; no stream record gave up.
+  const dlq: Record<string, number> = {};
+  for (const r of cp.regions) {
+    const bodies = await drain(r, r.queueUrls['provisioning-dlq'] ?? '');
+    dlq[r.region] = bodies.length;
+    const expected = new Set(run.poison[r.region] ?? []);
+    for (const b of bodies)
+      if (!expected.has(b))
+        problems.push(`DLQ of ${r.region} holds an unexpected message: ${b.slice(0, 200)}`);
+    for (const b of expected)
+      if (!bodies.includes(b)) problems.push(`poison message not in the DLQ of ${r.region}: ${b}`);
+    for (const [name, url] of Object.entries(r.queueUrls)) {
+      if (!name.endsWith('-stream-failures')) continue;
+      const failed = await drain(r, url);
+      if (failed.length > 0)
+        problems.push(`${r.region} ${name} holds ${failed.length} record batch(es) that gave up`);
+    }
+  }
+
+  const kube: Record<string, KubeStandinStats | undefined> = {};
+  for (const r of cp.regions) kube[r.region] = r.kube?.stats();
+  const sum = <T>(f: (r: LocalRegion) => T[]) => cp.regions.flatMap(f);
+  const figures = {
+    seed: run.knobs.seed,
+    operations: run.accepted.length,
+    operationsAcceptedDuringChaos: run.acceptedDuringWindow,
+    outcomes,
+    failures,
+    refused: run.refused,
+    clusters: {
+      accepted: run.clusters.size,
+      byStatus: count([...clusters.values()].map((c) => `${c.region} ${c.status}`)),
+      byEngine: count([...run.clusters.values()].map((c) => c.engine)),
+    },
+    kubeFaults: kube,
+    duplicates: {
+      queueCopies: sum((r) => r.triggers.queues.map((q) => q.duplicated)).reduce((a, b) => a + b, 0),
+      streamBatches: sum((r) => r.triggers.streams.map((s) => s.duplicated)).reduce((a, b) => a + b, 0),
+      eventsOnTheWire: wireEvents,
+      logicalEvents,
+    },
+    kills: run.kills,
+    failedInvocations: sum((r) => r.triggers.queues.map((q) => q.failedInvocations)).reduce(
+      (a, b) => a + b,
+      0,
+    ),
+    retryMessages: run.retryMessages.size,
+    drift: { clusters: driftClusters.size, findings: count(drift) },
+    dlq,
+    orphanObjects: orphans,
+    unfinishedLifecycles: run.unfinished,
+    wallMs: {
+      total: (run.timings.settled ?? Date.now()) - run.timings.start,
+      window: (run.timings.windowEnd ?? 0) - run.timings.start,
+      lifecycles: (run.timings.lifecyclesDone ?? 0) - run.timings.start,
+    },
+  };
+  return { problems, figures };
+}
+
+function count(keys: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of keys.sort()) out[k] = (out[k] ?? 0) + 1;
+  return out;
+}
+
+async function drain(r: LocalRegion, queueUrl: string): Promise<string[]> {
+  const bodies: string[] = [];
+  for (;;) {
+    const res = await r.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: 300,
+        WaitTimeSeconds: 0,
+      }),
+    );
+    const messages = res.Messages ?? [];
+    if (messages.length === 0) return bodies;
+    bodies.push(...messages.map((m) => m.Body ?? ''));
+  }
+}
