@@ -10,8 +10,11 @@ import { newestWhere, upgradeChecker } from './versions.js';
 import {
   containerSecurityContext,
   nodeResources,
+  podDisruptionBudget,
   podSecurityContext,
   statefulSetReadiness,
+  statefulSetRef,
+  volumeClaim,
 } from './workload.js';
 
 const NAME = 'qdrant';
@@ -161,37 +164,18 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
             volumes: [{ name: 'snapshots', emptyDir: {} }],
           },
         },
-        volumeClaimTemplates: [
-          {
-            metadata: { name: 'storage', labels: stratusLabels(spec) },
-            spec: {
-              accessModes: ['ReadWriteOnce'],
-              resources: { requests: { storage: `${spec.size.storageGiB}Gi` } },
-            },
-          },
-        ],
+        volumeClaimTemplates: [volumeClaim(spec, 'storage')],
       },
     },
   ];
   if (clustered) {
-    objects.push({
-      apiVersion: 'policy/v1',
-      kind: 'PodDisruptionBudget',
-      metadata: objectMeta(spec, ctx, NAME),
-      spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
-    });
+    objects.push(podDisruptionBudget(spec, ctx, NAME, selector));
   }
   return objects;
 }
 
 function readinessRefs(spec: ClusterSpec) {
-  return [
-    {
-      apiVersion: 'apps/v1',
-      kind: 'StatefulSet',
-      metadata: { name: NAME, namespace: namespaceOf(spec.clusterId) },
-    },
-  ];
+  return [statefulSetRef(spec, NAME)];
 }
 
 function readiness(spec: ClusterSpec, live: ReadonlyArray<KubeObject | undefined>): Readiness {

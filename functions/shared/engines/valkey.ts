@@ -13,10 +13,13 @@ import { newestWhere, parseVersion, upgradeChecker } from './versions.js';
 import {
   containerSecurityContext,
   nodeResources,
+  podDisruptionBudget,
   podSecurityContext,
   quantityToBytes,
   spreadOverNodes,
   statefulSetReadiness,
+  statefulSetRef,
+  volumeClaim,
 } from './workload.js';
 
 const NAME = 'valkey';
@@ -190,37 +193,18 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
             volumes: [{ name: 'run', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } }],
           },
         },
-        volumeClaimTemplates: [
-          {
-            metadata: { name: 'data', labels: stratusLabels(spec) },
-            spec: {
-              accessModes: ['ReadWriteOnce'],
-              resources: { requests: { storage: `${spec.size.storageGiB}Gi` } },
-            },
-          },
-        ],
+        volumeClaimTemplates: [volumeClaim(spec, 'data')],
       },
     },
   ];
   if (replicated) {
-    objects.push({
-      apiVersion: 'policy/v1',
-      kind: 'PodDisruptionBudget',
-      metadata: objectMeta(spec, ctx, NAME),
-      spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
-    });
+    objects.push(podDisruptionBudget(spec, ctx, NAME, selector));
   }
   return objects;
 }
 
 function readinessRefs(spec: ClusterSpec) {
-  return [
-    {
-      apiVersion: 'apps/v1',
-      kind: 'StatefulSet',
-      metadata: { name: NAME, namespace: namespaceOf(spec.clusterId) },
-    },
-  ];
+  return [statefulSetRef(spec, NAME)];
 }
 
 function readiness(spec: ClusterSpec, live: ReadonlyArray<KubeObject | undefined>): Readiness {

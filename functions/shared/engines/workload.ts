@@ -3,8 +3,8 @@
  * pod security standard, labels for objects an operator creates, and StatefulSet readiness.
  */
 import type { ClusterSpec } from '../domain/cluster.js';
-import { LABELS, stratusLabels } from './tenancy.js';
-import type { KubeObject, Readiness } from './types.js';
+import { LABELS, namespaceOf, objectMeta, stratusLabels } from './tenancy.js';
+import type { KubeObject, Readiness, RenderContext } from './types.js';
 
 /** Requests equal to limits: Guaranteed QoS, so a database is the last thing the kubelet evicts. */
 export function nodeResources(spec: ClusterSpec) {
@@ -103,5 +103,40 @@ export function spreadOverNodes(selector: Record<string, string>) {
         },
       ],
     },
+  };
+}
+
+/** The persistent volume of each StatefulSet pod, sized from the plan. */
+export function volumeClaim(spec: ClusterSpec, name: string) {
+  return {
+    metadata: { name, labels: stratusLabels(spec) },
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      resources: { requests: { storage: `${spec.size.storageGiB}Gi` } },
+    },
+  };
+}
+
+/** At most one pod of a multi-node workload down at a time during voluntary disruptions. */
+export function podDisruptionBudget(
+  spec: ClusterSpec,
+  ctx: RenderContext,
+  name: string,
+  selector: Record<string, string>,
+): KubeObject {
+  return {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: objectMeta(spec, ctx, name),
+    spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
+  };
+}
+
+/** The StatefulSet whose status decides readiness of a plain workload engine. */
+export function statefulSetRef(spec: ClusterSpec, name: string) {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name, namespace: namespaceOf(spec.clusterId) },
   };
 }
