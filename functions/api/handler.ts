@@ -26,6 +26,14 @@ const BY_KEY = new Map(ROUTES.map((r) => [`${r.method} ${r.path}`, r]));
 const ROUTED_PATHS = new Set(ROUTES.map((r) => r.path));
 const CORRELATION_ID = /^[A-Za-z0-9._-]{8,100}$/;
 
+/** Route modules, loaded once per warm Lambda on first use (a dynamic import is not free). */
+const loaded = new Map<RouteDef, Awaited<ReturnType<RouteDef['load']>>>();
+async function loadRoute(def: RouteDef) {
+  const handle = await def.load();
+  loaded.set(def, handle);
+  return handle;
+}
+
 /** API Gateway (REST, proxy integration) -> route; every error becomes problem+json. */
 export async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const given = header(event, 'x-correlation-id');
@@ -79,7 +87,7 @@ async function dispatch(
     const previous = await store.getIdempotency(caller.tenantId, key);
     if (previous) return replay(previous, idempotency.hash);
   }
-  const handle = await def.load();
+  const handle = loaded.get(def) ?? (await loadRoute(def));
   try {
     return await handle({
       event,
