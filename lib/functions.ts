@@ -432,6 +432,21 @@ export class StratusFunctions extends Construct {
           });
         alarm.addAlarmAction(...(props.alarmActions ?? []));
         this.alarms.push(alarm);
+        // A schedule that stopped firing fails silently otherwise: no runs is an alarm too.
+        const silent = fn
+          .metricInvocations({
+            period: Duration.minutes(Math.max(5, trigger.everyMinutes * 3)),
+            statistic: 'Sum',
+          })
+          .createAlarm(this, `${name}NotRunningAlarm`, {
+            alarmDescription: `${fnId} has not run (scheduled every ${trigger.everyMinutes} min): check its EventBridge rule is enabled; see docs/operations.md.`,
+            threshold: 1,
+            comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+            evaluationPeriods: 2,
+            treatMissingData: TreatMissingData.BREACHING,
+          });
+        silent.addAlarmAction(...(props.alarmActions ?? []));
+        this.alarms.push(silent);
         return;
       }
     }

@@ -58,7 +58,7 @@ describe('Class: StratusFunctions (schedule triggers)', () => {
     }
   });
 
-  it('alarms on the errors of every scheduled function', () => {
+  it('alarms on the errors of every scheduled function, and when it stops running', () => {
     for (const stack of stacks) {
       const t = templates.get(stack) as Template;
       for (const { id } of scheduled) {
@@ -70,8 +70,17 @@ describe('Class: StratusFunctions (schedule triggers)', () => {
           ComparisonOperator: 'GreaterThanThreshold',
           TreatMissingData: 'notBreaching',
         });
+        // And when it stops running at all (no data is itself the alarm).
+        t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'AWS/Lambda',
+          MetricName: 'Invocations',
+          Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnLogicalId(stack, id) } }],
+          Threshold: 1,
+          ComparisonOperator: 'LessThanThreshold',
+          TreatMissingData: 'breaching',
+        });
       }
-      expect(stack.functions.alarms).toHaveLength(scheduled.length);
+      expect(stack.functions.alarms).toHaveLength(scheduled.length * 2);
     }
   });
 
