@@ -166,11 +166,7 @@ async function runDeleteStep(
   if (op.step === 'APPLY') {
     await kube.deleteNamespace(namespace);
     await deps.store.setStep(op, 'WAIT_READY', deps.now().toISOString());
-    await deps.requeue(
-      { ...msg, reason: 'poll', attempt: 0 },
-      backoffSeconds(0, deps.pollBaseSeconds, POLL_CAP_SECONDS),
-    );
-    return 'polling';
+    return schedulePoll(deps, msg, 0);
   }
   const live = await kube.get({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
   if (!live) {
@@ -178,11 +174,12 @@ async function runDeleteStep(
     deps.logger.info('deleted', { operationId: op.operationId, clusterId: cluster.clusterId });
     return 'succeeded';
   }
-  const attempt = msg.reason === 'poll' ? msg.attempt + 1 : 0;
-  await deps.requeue(
-    { ...msg, reason: 'poll', attempt },
-    backoffSeconds(attempt, deps.pollBaseSeconds, POLL_CAP_SECONDS),
-  );
+  return schedulePoll(deps, msg, msg.reason === 'poll' ? msg.attempt + 1 : 0);
+}
+
+/** The durable timer: the same message again, delayed by backoff, `attempt` polls in. */
+async function schedulePoll(deps: WorkflowDeps, msg: ProvisioningMessage, attempt: number): Promise<Outcome> {
+  await deps.requeue({ ...msg, reason: 'poll', attempt }, backoffSeconds(attempt, deps.pollBaseSeconds, POLL_CAP_SECONDS));
   return 'polling';
 }
 
@@ -207,11 +204,7 @@ async function runStep(
     await kube.apply(objects);
     await deps.store.setStep(op, rollingBack ? 'ROLLBACK_WAIT' : 'WAIT_READY', deps.now().toISOString());
     deps.logger.info('applied', { operationId: op.operationId, objects: objects.length, placement });
-    await deps.requeue(
-      { ...msg, reason: 'poll', attempt: 0 },
-      backoffSeconds(0, deps.pollBaseSeconds, POLL_CAP_SECONDS),
-    );
-    return 'polling';
+    return schedulePoll(deps, msg, 0);
   }
   const live = await Promise.all(blueprint.readinessRefs(spec).map((ref) => kube.get(ref)));
   const readiness = blueprint.readiness(spec, live);
@@ -224,12 +217,7 @@ async function runStep(
     return 'succeeded';
   }
   if (readiness.permanent) return failWith({ code: 'NOT_READY', message: readiness.reason });
-  const attempt = msg.reason === 'poll' ? msg.attempt + 1 : 0;
-  await deps.requeue(
-    { ...msg, reason: 'poll', attempt },
-    backoffSeconds(attempt, deps.pollBaseSeconds, POLL_CAP_SECONDS),
-  );
-  return 'polling';
+  return schedulePoll(deps, msg, msg.reason === 'poll' ? msg.attempt + 1 : 0);
 }
 
 /**

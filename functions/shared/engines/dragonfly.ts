@@ -7,15 +7,17 @@
  */
 import * as z from 'zod';
 import type { ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
-import { LABELS, namespaceOf, objectMeta, renderTenancy } from './tenancy.js';
+import { LABELS, objectMeta, renderTenancy } from './tenancy.js';
 import type { Blueprint, KubeObject, Readiness, RenderContext } from './types.js';
 import { upgradeChecker } from './versions.js';
 import {
   containerSecurityContext,
   inheritedLabels,
   nodeResources,
+  objectRef,
   podSecurityContext,
   record,
+  serviceConnection,
   spreadOverNodes,
 } from './workload.js';
 
@@ -104,13 +106,7 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
 }
 
 function readinessRefs(spec: ClusterSpec) {
-  return [
-    {
-      apiVersion: 'dragonflydb.io/v1alpha1',
-      kind: 'Dragonfly',
-      metadata: { name: NAME, namespace: namespaceOf(spec.clusterId) },
-    },
-  ];
+  return [objectRef(spec, 'dragonflydb.io/v1alpha1', 'Dragonfly', NAME)];
 }
 
 /**
@@ -133,14 +129,13 @@ function readiness(_spec: ClusterSpec, live: ReadonlyArray<KubeObject | undefine
 }
 
 function connection(spec: ClusterSpec): ConnectionInfo {
-  const namespace = namespaceOf(spec.clusterId);
-  const host = `${NAME}.${namespace}.svc.cluster.local`;
-  return {
-    host,
+  return serviceConnection(spec, {
+    service: NAME,
+    scheme: 'redis',
     port: PORT,
-    endpoint: `redis://${host}:${PORT}`,
-    credentialRef: { namespace, name: SECRET, key: PASSWORD_KEY },
-  };
+    secret: SECRET,
+    key: PASSWORD_KEY,
+  });
 }
 
 /** Any newer 1.x release: Dragonfly 1.x reads the snapshots of earlier 1.x releases. */

@@ -5,10 +5,18 @@
  */
 import * as z from 'zod';
 import type { ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
-import { namespaceOf, objectMeta, renderTenancy } from './tenancy.js';
+import { objectMeta, renderTenancy } from './tenancy.js';
 import type { Blueprint, KubeObject, Readiness, RenderContext } from './types.js';
 import { upgradeChecker } from './versions.js';
-import { inheritedLabels, nodeResources, num, quantityToBytes, record } from './workload.js';
+import {
+  inheritedLabels,
+  nodeResources,
+  num,
+  objectRef,
+  quantityToBytes,
+  record,
+  serviceConnection,
+} from './workload.js';
 
 const NAME = 'postgresql';
 const SECRET = 'postgresql-credentials';
@@ -108,13 +116,7 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
 }
 
 function readinessRefs(spec: ClusterSpec) {
-  return [
-    {
-      apiVersion: 'postgresql.cnpg.io/v1',
-      kind: 'Cluster',
-      metadata: { name: NAME, namespace: namespaceOf(spec.clusterId) },
-    },
-  ];
+  return [objectRef(spec, 'postgresql.cnpg.io/v1', 'Cluster', NAME)];
 }
 
 /**
@@ -144,14 +146,13 @@ function readiness(spec: ClusterSpec, live: ReadonlyArray<KubeObject | undefined
 }
 
 function connection(spec: ClusterSpec): ConnectionInfo {
-  const namespace = namespaceOf(spec.clusterId);
-  const host = `${NAME}-rw.${namespace}.svc.cluster.local`;
-  return {
-    host,
+  return serviceConnection(spec, {
+    service: `${NAME}-rw`,
+    scheme: 'postgresql',
     port: PORT,
-    endpoint: `postgresql://${host}:${PORT}`,
-    credentialRef: { namespace, name: SECRET, key: PASSWORD_KEY },
-  };
+    secret: SECRET,
+    key: PASSWORD_KEY,
+  });
 }
 
 /**

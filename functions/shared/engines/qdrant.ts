@@ -10,10 +10,11 @@ import { newestWhere, upgradeChecker } from './versions.js';
 import {
   containerSecurityContext,
   nodeResources,
+  objectRef,
   podDisruptionBudget,
   podSecurityContext,
+  serviceConnection,
   statefulSetReadiness,
-  statefulSetRef,
   volumeClaim,
 } from './workload.js';
 
@@ -175,7 +176,7 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
 }
 
 function readinessRefs(spec: ClusterSpec) {
-  return [statefulSetRef(spec, NAME)];
+  return [objectRef(spec, 'apps/v1', 'StatefulSet', NAME)];
 }
 
 function readiness(spec: ClusterSpec, live: ReadonlyArray<KubeObject | undefined>): Readiness {
@@ -183,14 +184,13 @@ function readiness(spec: ClusterSpec, live: ReadonlyArray<KubeObject | undefined
 }
 
 function connection(spec: ClusterSpec): ConnectionInfo {
-  const namespace = namespaceOf(spec.clusterId);
-  const host = `${NAME}.${namespace}.svc.cluster.local`;
-  return {
-    host,
+  return serviceConnection(spec, {
+    service: NAME,
+    scheme: 'http',
     port: HTTP_PORT,
-    endpoint: `http://${host}:${HTTP_PORT}`,
-    credentialRef: { namespace, name: SECRET, key: API_KEY },
-  };
+    secret: SECRET,
+    key: API_KEY,
+  });
 }
 
 /**

@@ -13,12 +13,13 @@ import { newestWhere, parseVersion, upgradeChecker } from './versions.js';
 import {
   containerSecurityContext,
   nodeResources,
+  objectRef,
   podDisruptionBudget,
   podSecurityContext,
   quantityToBytes,
+  serviceConnection,
   spreadOverNodes,
   statefulSetReadiness,
-  statefulSetRef,
   volumeClaim,
 } from './workload.js';
 
@@ -204,7 +205,7 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
 }
 
 function readinessRefs(spec: ClusterSpec) {
-  return [statefulSetRef(spec, NAME)];
+  return [objectRef(spec, 'apps/v1', 'StatefulSet', NAME)];
 }
 
 function readiness(spec: ClusterSpec, live: ReadonlyArray<KubeObject | undefined>): Readiness {
@@ -212,14 +213,13 @@ function readiness(spec: ClusterSpec, live: ReadonlyArray<KubeObject | undefined
 }
 
 function connection(spec: ClusterSpec): ConnectionInfo {
-  const namespace = namespaceOf(spec.clusterId);
-  const host = `${NAME}.${namespace}.svc.cluster.local`;
-  return {
-    host,
+  return serviceConnection(spec, {
+    service: NAME,
+    scheme: 'redis',
     port: PORT,
-    endpoint: `redis://${host}:${PORT}`,
-    credentialRef: { namespace, name: SECRET, key: PASSWORD_KEY },
-  };
+    secret: SECRET,
+    key: PASSWORD_KEY,
+  });
 }
 
 /**

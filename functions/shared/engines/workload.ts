@@ -2,7 +2,7 @@
  * Pieces the engines share: per-node resources, security contexts that satisfy the restricted
  * pod security standard, labels for objects an operator creates, and StatefulSet readiness.
  */
-import type { ClusterSpec } from '../domain/cluster.js';
+import type { ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
 import { LABELS, namespaceOf, objectMeta, stratusLabels } from './tenancy.js';
 import type { KubeObject, Readiness, RenderContext } from './types.js';
 
@@ -132,11 +132,22 @@ export function podDisruptionBudget(
   };
 }
 
-/** The StatefulSet whose status decides readiness of a plain workload engine. */
-export function statefulSetRef(spec: ClusterSpec, name: string) {
+/** The object in the cluster's namespace whose status decides readiness (a StatefulSet or an operator resource). */
+export function objectRef(spec: ClusterSpec, apiVersion: string, kind: string, name: string) {
+  return { apiVersion, kind, metadata: { name, namespace: namespaceOf(spec.clusterId) } };
+}
+
+/** Connection details of a Service in the cluster's namespace, with where its credential lives. */
+export function serviceConnection(
+  spec: ClusterSpec,
+  o: { service: string; scheme: string; port: number; secret: string; key: string },
+): ConnectionInfo {
+  const namespace = namespaceOf(spec.clusterId);
+  const host = `${o.service}.${namespace}.svc.cluster.local`;
   return {
-    apiVersion: 'apps/v1',
-    kind: 'StatefulSet',
-    metadata: { name, namespace: namespaceOf(spec.clusterId) },
+    host,
+    port: o.port,
+    endpoint: `${o.scheme}://${host}:${o.port}`,
+    credentialRef: { namespace, name: o.secret, key: o.key },
   };
 }

@@ -62,6 +62,32 @@ export function operationItem(o: OperationRecord): Record<string, unknown> {
   };
 }
 
+/** QUEUED or RUNNING -> FAILED with a reason, out of the active index (a missing item fails the condition too). */
+export function failOperationUpdate(
+  tableName: string,
+  op: OperationRecord,
+  error: OperationError,
+  now: string,
+) {
+  return {
+    TableName: tableName,
+    Key: keys.operation(op.tenantId, op.operationId),
+    UpdateExpression:
+      'SET #status = :failed, #step = :done, #error = :error, finishedAt = :now, updatedAt = :now REMOVE gsi2pk, gsi2sk ADD statusVersion :one',
+    ConditionExpression: '#status IN (:queued, :running)',
+    ExpressionAttributeNames: { '#status': 'status', '#step': 'step', '#error': 'error' },
+    ExpressionAttributeValues: {
+      ':failed': 'FAILED',
+      ':done': 'DONE',
+      ':error': error,
+      ':now': now,
+      ':one': 1,
+      ':queued': 'QUEUED',
+      ':running': 'RUNNING',
+    },
+  };
+}
+
 /** How long a deleted cluster stays readable. */
 export const DELETED_RETENTION_SECONDS = 30 * 24 * 3600;
 const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
@@ -871,25 +897,7 @@ export class Store {
   /** Any non-terminal -> FAILED with a reason; the cluster is marked FAILED and released. */
   async failOperation(op: OperationRecord, error: OperationError, now: string): Promise<void> {
     await this.transition('fail', [
-      {
-        Update: {
-          TableName: this.tableName,
-          Key: keys.operation(op.tenantId, op.operationId),
-          UpdateExpression:
-            'SET #status = :failed, #step = :done, #error = :error, finishedAt = :now, updatedAt = :now REMOVE gsi2pk, gsi2sk ADD statusVersion :one',
-          ConditionExpression: '#status IN (:queued, :running)',
-          ExpressionAttributeNames: { '#status': 'status', '#step': 'step', '#error': 'error' },
-          ExpressionAttributeValues: {
-            ':failed': 'FAILED',
-            ':done': 'DONE',
-            ':error': error,
-            ':now': now,
-            ':one': 1,
-            ':queued': 'QUEUED',
-            ':running': 'RUNNING',
-          },
-        },
-      },
+      { Update: failOperationUpdate(this.tableName, op, error, now) },
       this.updateCluster(op, { status: 'FAILED', updatedAt: now, statusReason: error.code }, {}, true),
     ]);
   }

@@ -8,7 +8,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { ClusterRecord, OperationError, OperationRecord } from '../domain/records.js';
-import { keys, operationItem, StaleStateError } from './store.js';
+import { failOperationUpdate, keys, operationItem, StaleStateError } from './store.js';
 
 /*
  * The reconciler's queries and writes.
@@ -134,21 +134,9 @@ export class Sweeps {
     try {
       await this.db.send(
         new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.operation(op.tenantId, op.operationId),
-          UpdateExpression:
-            'SET #status = :failed, #step = :done, #error = :error, finishedAt = :now, updatedAt = :now REMOVE gsi2pk, gsi2sk ADD statusVersion :one',
+          ...failOperationUpdate(this.tableName, op, error, now),
+          // Outside a transaction: say explicitly that a vanished item is not to be recreated.
           ConditionExpression: 'attribute_exists(pk) AND #status IN (:queued, :running)',
-          ExpressionAttributeNames: { '#status': 'status', '#step': 'step', '#error': 'error' },
-          ExpressionAttributeValues: {
-            ':failed': 'FAILED',
-            ':done': 'DONE',
-            ':error': error,
-            ':now': now,
-            ':one': 1,
-            ':queued': 'QUEUED',
-            ':running': 'RUNNING',
-          },
         }),
       );
     } catch (e) {
