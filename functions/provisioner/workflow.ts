@@ -179,7 +179,10 @@ async function runDeleteStep(
 
 /** The durable timer: the same message again, delayed by backoff, `attempt` polls in. */
 async function schedulePoll(deps: WorkflowDeps, msg: ProvisioningMessage, attempt: number): Promise<Outcome> {
-  await deps.requeue({ ...msg, reason: 'poll', attempt }, backoffSeconds(attempt, deps.pollBaseSeconds, POLL_CAP_SECONDS));
+  await deps.requeue(
+    { ...msg, reason: 'poll', attempt },
+    backoffSeconds(attempt, deps.pollBaseSeconds, POLL_CAP_SECONDS),
+  );
   return 'polling';
 }
 
