@@ -18,6 +18,8 @@ export type EnvSource =
   | { readonly ref: 'bus' }
   | { readonly ref: 'region' }
   | { readonly ref: 'regions' }
+  /** Each region's public API base URL, as JSON `{"<region>": "<url>"}` (for 421 answers). */
+  | { readonly ref: 'apiUrls' }
   | { readonly ref: 'eksClusters' }
   | { readonly ref: 'kubeAuth' }
   /** The secret that signs pagination tokens (its ARN in AWS; the local runtime sets the key itself). */
@@ -159,6 +161,7 @@ export const FUNCTIONS = {
     environment: {
       ...commonEnv,
       STRATUS_REGIONS: { ref: 'regions' },
+      STRATUS_API_URLS: { ref: 'apiUrls' },
       PAGE_TOKEN_SECRET_ARN: { ref: 'pageTokenSecret' },
       EKS_CLUSTERS: { ref: 'eksClusters' },
       KUBE_AUTH: { ref: 'kubeAuth' },
@@ -177,7 +180,9 @@ export const FUNCTIONS = {
         filters: (region) => [
           {
             eventName: ['INSERT'],
-            dynamodb: { NewImage: { entity: { S: [ENTITY.operation] }, region: { S: [region] } } },
+            // homeRegion: the region that wrote it. Each region's stream also carries the other
+            // regions' writes (global-table replication); only the writer acts on them.
+            dynamodb: { NewImage: { entity: { S: [ENTITY.operation] }, homeRegion: { S: [region] } } },
           },
         ],
         batchSize: 100,
@@ -225,7 +230,7 @@ export const FUNCTIONS = {
           {
             eventName: ['INSERT', 'MODIFY'],
             dynamodb: {
-              NewImage: { entity: { S: [ENTITY.cluster, ENTITY.operation] }, region: { S: [region] } },
+              NewImage: { entity: { S: [ENTITY.cluster, ENTITY.operation] }, homeRegion: { S: [region] } },
             },
           },
         ],

@@ -15,6 +15,17 @@ export const EksClusterRefSchema = z.strictObject({
 export const RegionConfigSchema = z.strictObject({
   region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'an AWS region such as eu-west-1'),
   eksClusters: z.array(EksClusterRefSchema).min(1, 'each region needs at least one EKS cluster'),
+  /**
+   * The region's public API base URL (its custom domain, or the stage URL once deployed), without
+   * `/v1`. Other regions' 421 answers name it (`apiUrl`, `Location`); without it they name only the region.
+   */
+  apiUrl: z
+    .url({
+      protocol: /^https$/,
+      error: 'apiUrl must be an https URL such as https://api.eu-west-1.example.com',
+    })
+    .refine((u) => !/\/v1\/?$/.test(u), 'apiUrl is the base URL, without /v1')
+    .optional(),
 });
 
 export const StratusConfigSchema = z.strictObject({

@@ -58,6 +58,8 @@ export interface EksClusterRef {
 export interface StratusFunctionsProps {
   /** Every configured region, primary first (the `regions` env source). */
   readonly regions: readonly string[];
+  /** Public API base URL by region, where the config gives one (the `apiUrls` env source). */
+  readonly apiUrls: Readonly<Record<string, string>>;
   /** The EKS clusters of this region (the `eksClusters` env source, `eks:*` permissions). */
   readonly eksClusters: readonly EksClusterRef[];
   /** This region's table (replica); stream triggers read `tableStreamArn`. */
@@ -242,6 +244,8 @@ export class StratusFunctions extends Construct {
         return Stack.of(this).region;
       case 'regions':
         return props.regions.join(',');
+      case 'apiUrls':
+        return JSON.stringify(props.apiUrls);
       case 'eksClusters':
         return JSON.stringify(
           props.eksClusters.map((c) => ({ name: c.name, capacityNodes: c.capacityNodes })),

@@ -63,6 +63,7 @@ export class StratusRegionStack extends Stack {
     this.bus = new StratusEventBus(this, 'EventBus', { stage: config.stage });
     this.functions = new StratusFunctions(this, 'Functions', {
       regions,
+      apiUrls: Object.fromEntries(config.regions.flatMap((r) => (r.apiUrl ? [[r.region, r.apiUrl]] : []))),
       eksClusters: regionConfig.eksClusters,
       table: this.table.table,
       queues: this.queues,

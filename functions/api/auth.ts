@@ -23,7 +23,7 @@ export async function authenticate(
   const match = authorization ? BEARER.exec(authorization.trim()) : null;
   if (!match?.[1])
     throw new ProblemError('UNAUTHENTICATED', 'Send an API key as: Authorization: Bearer <key>');
-  const key = await store.getApiKey(hashApiKey(match[1]));
+  const key = await store.apiKeys.get(hashApiKey(match[1]));
   if (!key || key.revokedAt || (key.expiresAt && Date.parse(key.expiresAt) <= now.getTime())) {
     throw new ProblemError('UNAUTHENTICATED', 'The API key is not valid');
   }

@@ -10,17 +10,21 @@ import { IdempotencyConflictError, Store } from '../shared/store/store.js';
 import { authenticate, type Principal } from './auth.js';
 import { header, jsonBody, problemResult, toResult } from './http.js';
 import { Idempotency, idempotencyKey, replay, requestHash } from './idempotency.js';
+import { cachedControllers, parseApiUrls, routeToRegion } from './regions.js';
 import { allows, parseBody, parseQuery, ROUTES, type RouteDef } from './routes.js';
 
 const tableName = getStringFromEnv({ key: 'TABLE_NAME' });
-const homeRegion = getStringFromEnv({ key: 'STRATUS_REGION' });
+const apiRegion = getStringFromEnv({ key: 'STRATUS_REGION' });
 const regions = getStringFromEnv({ key: 'STRATUS_REGIONS' })
   .split(',')
   .map((r) => r.trim())
   .filter(Boolean);
+/** Each region's public API base URL (no trailing slash), for 421 answers; a region may have none. */
+const apiUrls = parseApiUrls(getStringFromEnv({ key: 'STRATUS_API_URLS', defaultValue: '{}' }));
 
 const logger = createLogger('stratus-api');
-const store = new Store(documentClient(), tableName);
+const store = new Store(documentClient(), tableName, apiRegion);
+const controllers = cachedControllers(store);
 
 const BY_KEY = new Map(ROUTES.map((r) => [`${r.method} ${r.path}`, r]));
 const ROUTED_PATHS = new Set(ROUTES.map((r) => r.path));
@@ -59,7 +63,8 @@ export async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProx
       }
     }
     return toResult(await dispatch(def, event, principal, correlationId, now), correlationId);
-  } catch (error) {
+  } catch (thrown) {
+    const error = routeToRegion(thrown, event, apiUrls);
     if (!(error instanceof ProblemError) || error.status >= 500) {
       logger.error('request failed', { error: error as Error, correlationId });
     }
@@ -84,7 +89,7 @@ async function dispatch(
   const idempotency = new Idempotency(key, requestHash(event, rawBody), now);
   const caller = principal ?? { tenantId: '', keyId: '', role: 'viewer' as const };
   if (key) {
-    const previous = await store.getIdempotency(caller.tenantId, key);
+    const previous = await store.idempotency.get(caller.tenantId, key);
     if (previous) return replay(previous, idempotency.hash);
   }
   const handle = loaded.get(def) ?? (await loadRoute(def));
@@ -95,7 +100,8 @@ async function dispatch(
       store,
       correlationId,
       regions,
-      homeRegion,
+      apiRegion,
+      controllers,
       now,
       body,
       query,

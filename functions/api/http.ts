@@ -84,6 +84,7 @@ export function problemResult(
       'content-type': 'application/problem+json',
       'x-correlation-id': correlationId,
       ...extra,
+      ...p.headers,
     },
     body: JSON.stringify({
       type: 'about:blank',

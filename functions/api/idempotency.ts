@@ -89,7 +89,7 @@ export class Idempotency {
 
   /** After a lost race on the key: the winner's response (same request) or 422. */
   async resolveConflict(store: Store, tenantId: string): Promise<ApiResponse> {
-    const winner = this.key ? await store.getIdempotency(tenantId, this.key) : undefined;
+    const winner = this.key ? await store.idempotency.get(tenantId, this.key) : undefined;
     if (!winner)
       throw new ProblemError(
         'CONCURRENT_MODIFICATION',

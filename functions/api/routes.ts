@@ -41,7 +41,10 @@ export interface RequestContext<Body = unknown, Query = unknown> {
   readonly store: Store;
   readonly correlationId: string;
   readonly regions: readonly string[];
-  readonly homeRegion: string;
+  /** The region this API runs in: it writes only what this region owns (docs/data-model.md). */
+  readonly apiRegion: string;
+  /** Regions taken over by another region -> the managing region (cached for a few seconds). */
+  readonly controllers: () => Promise<Readonly<Record<string, string>>>;
   readonly now: Date;
   readonly body: Body;
   readonly query: Query;
@@ -99,6 +102,7 @@ export const ROUTES: readonly RouteDef[] = [
       'QUOTA_EXCEEDED',
       'INVALID_REGION',
       'WRONG_REGION',
+      'CONCURRENT_MODIFICATION',
       'UNSUPPORTED_ENGINE',
       'UNSUPPORTED_VERSION',
     ],
@@ -151,6 +155,7 @@ export const ROUTES: readonly RouteDef[] = [
       'QUOTA_EXCEEDED',
       'WRONG_REGION',
       'UNSUPPORTED_ENGINE',
+      'CONCURRENT_MODIFICATION',
     ],
     load: async () => (await clusters()).updateCluster,
   },
@@ -202,7 +207,7 @@ export const ROUTES: readonly RouteDef[] = [
     responses: {
       200: { description: 'Connection details with the secret', schema: RevealedConnectionSchema },
     },
-    errors: ['CLUSTER_NOT_FOUND', 'CLUSTER_NOT_READY', 'KUBERNETES_UNAVAILABLE'],
+    errors: ['CLUSTER_NOT_FOUND', 'CLUSTER_NOT_READY', 'KUBERNETES_UNAVAILABLE', 'WRONG_REGION'],
     load: async () => (await connection()).revealConnection,
   },
   {
@@ -228,7 +233,7 @@ export const ROUTES: readonly RouteDef[] = [
         schema: z.union([OperationSchema, DryRunResponseSchema]),
       },
     },
-    errors: ['OPERATION_NOT_FOUND', 'OPERATION_NOT_CANCELLABLE', 'WRONG_REGION'],
+    errors: ['OPERATION_NOT_FOUND', 'OPERATION_NOT_CANCELLABLE', 'WRONG_REGION', 'CONCURRENT_MODIFICATION'],
     load: async () => (await operations()).cancelOperation,
   },
   {
@@ -243,7 +248,7 @@ export const ROUTES: readonly RouteDef[] = [
       200: dryRun,
       201: { description: 'The key, with its secret (never shown again)', schema: ApiKeySchema },
     },
-    errors: [],
+    errors: ['WRONG_REGION', 'CONCURRENT_MODIFICATION'],
     load: async () => (await apiKeys()).createApiKey,
   },
   {
@@ -270,7 +275,7 @@ export const ROUTES: readonly RouteDef[] = [
         schema: z.union([ApiKeySchema, DryRunResponseSchema]),
       },
     },
-    errors: ['API_KEY_NOT_FOUND'],
+    errors: ['API_KEY_NOT_FOUND', 'WRONG_REGION', 'CONCURRENT_MODIFICATION'],
     load: async () => (await apiKeys()).revokeApiKey,
   },
   {

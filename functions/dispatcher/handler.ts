@@ -17,7 +17,7 @@ const sqs = sqsClient();
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
 /**
- * A new operation homed in this region -> one provisioning message. Safe to repeat: the
+ * A new operation of a cluster this region manages (`homeRegion`) -> one provisioning message. Safe to repeat: the
  * provisioner's conditional transitions make a duplicate message a no-op.
  */
 async function recordHandler(record: DynamoDBRecord): Promise<void> {
@@ -25,7 +25,7 @@ async function recordHandler(record: DynamoDBRecord): Promise<void> {
   if (record.eventName !== 'INSERT' || !image) return;
   const item = unmarshall(image as Record<string, AttributeValue>);
   // The event source mapping filters on these; checking again keeps a mis-wired filter harmless.
-  if (item.entity !== ENTITY.operation || item.region !== region || item.status !== 'QUEUED') return;
+  if (item.entity !== ENTITY.operation || item.homeRegion !== region || item.status !== 'QUEUED') return;
   const message: ProvisioningMessage = ProvisioningMessageSchema.parse({
     v: 1,
     tenantId: item.tenantId,

@@ -28,7 +28,7 @@ const maxReceiveCount = QUEUES.provisioning.maxReceiveCount;
 
 const logger = createLogger('stratus-provisioner');
 const sqs = sqsClient();
-const store = new Store(documentClient(), tableName);
+const store = new Store(documentClient(), tableName, region);
 const kube = kubeAccess({
   auth: kubeAuth,
   region,
@@ -79,9 +79,9 @@ async function recordHandler(record: SQSRecord): Promise<void> {
 }
 
 async function failDelivery(message: ProvisioningMessage, error: unknown): Promise<void> {
-  const op = await store.getOperation(message.tenantId, message.operationId);
+  const op = await store.operations.get(message.tenantId, message.operationId);
   if (!op || op.status === 'SUCCEEDED' || op.status === 'FAILED' || op.status === 'CANCELLED') return;
-  await store.failOperation(
+  await store.operations.fail(
     op,
     {
       code: 'DELIVERY_FAILED',

@@ -59,12 +59,18 @@ const POLL_CAP_SECONDS = 60;
  */
 export async function advance(msg: ProvisioningMessage, deps: WorkflowDeps): Promise<Outcome> {
   const { store, logger } = deps;
-  let op = await store.getOperation(msg.tenantId, msg.operationId);
+  let op = await store.operations.get(msg.tenantId, msg.operationId);
   if (!op || TERMINAL_OPERATION_STATUSES.includes(op.status)) {
     logger.info('nothing to do', { operationId: msg.operationId, status: op?.status ?? 'missing' });
     return 'ignored';
   }
-  const cluster = await store.getCluster(op.tenantId, op.clusterId);
+  // Another region manages it now (a takeover or handback): a message left on this region's
+  // queue must not act. Every transition also checks `homeRegion`, so a stale read loses anyway.
+  if (op.homeRegion !== store.region) {
+    logger.info('managed by another region', { operationId: op.operationId, homeRegion: op.homeRegion });
+    return 'ignored';
+  }
+  const cluster = await store.clusters.get(op.tenantId, op.clusterId);
   const now = deps.now();
   if (!cluster || cluster.activeOperationId !== op.operationId) {
     return fail(deps, op, {
@@ -78,7 +84,7 @@ export async function advance(msg: ProvisioningMessage, deps: WorkflowDeps): Pro
       // A failed UPDATE goes back to the last good spec rather than leaving the cluster half-changed.
       try {
         const deadline = new Date(deps.now().getTime() + ROLLBACK_DEADLINE_MS).toISOString();
-        op = await store.beginRollback(op, cluster, error, deps.now().toISOString(), deadline);
+        op = await store.operations.beginRollback(op, cluster, error, deps.now().toISOString(), deadline);
       } catch (e) {
         if (e instanceof StaleStateError) return 'ignored';
         throw e;
@@ -107,7 +113,7 @@ export async function advance(msg: ProvisioningMessage, deps: WorkflowDeps): Pro
   const placement = cluster.placement ?? place(cluster.clusterId, deps.eksClusters);
   if (op.status === 'QUEUED') {
     try {
-      await store.startOperation(op, WORKING_STATUS[op.type], placement, now.toISOString());
+      await store.operations.start(op, WORKING_STATUS[op.type], placement, now.toISOString());
     } catch (e) {
       if (e instanceof StaleStateError) return 'ignored'; // another delivery claimed it
       throw e;
@@ -165,12 +171,12 @@ async function runDeleteStep(
   const namespace = namespaceOf(cluster.clusterId);
   if (op.step === 'APPLY') {
     await kube.deleteNamespace(namespace);
-    await deps.store.setStep(op, 'WAIT_READY', deps.now().toISOString());
+    await deps.store.operations.setStep(op, 'WAIT_READY', deps.now().toISOString());
     return schedulePoll(deps, msg, 0);
   }
   const live = await kube.get({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
   if (!live) {
-    await deps.store.completeDeletion(op, cluster, deps.now().toISOString());
+    await deps.store.operations.completeDeletion(op, cluster, deps.now().toISOString());
     deps.logger.info('deleted', { operationId: op.operationId, clusterId: cluster.clusterId });
     return 'succeeded';
   }
@@ -205,7 +211,11 @@ async function runStep(
       correlationId: op.correlationId,
     });
     await kube.apply(objects);
-    await deps.store.setStep(op, rollingBack ? 'ROLLBACK_WAIT' : 'WAIT_READY', deps.now().toISOString());
+    await deps.store.operations.setStep(
+      op,
+      rollingBack ? 'ROLLBACK_WAIT' : 'WAIT_READY',
+      deps.now().toISOString(),
+    );
     deps.logger.info('applied', { operationId: op.operationId, objects: objects.length, placement });
     return schedulePoll(deps, msg, 0);
   }
@@ -214,8 +224,8 @@ async function runStep(
   if (readiness.ready) {
     const conn = blueprint.connection(spec);
     const observed = { endpoint: conn.endpoint, port: conn.port };
-    if (rollingBack) await deps.store.finishRollback(op, observed, deps.now().toISOString());
-    else await deps.store.completeOperation(op, observed, deps.now().toISOString());
+    if (rollingBack) await deps.store.operations.finishRollback(op, observed, deps.now().toISOString());
+    else await deps.store.operations.complete(op, observed, deps.now().toISOString());
     deps.logger.info('ready', { operationId: op.operationId, clusterId: spec.clusterId });
     return 'succeeded';
   }
@@ -259,7 +269,7 @@ export function secretKey(name: string): string {
 
 async function fail(deps: WorkflowDeps, op: OperationRecord, error: OperationError): Promise<Outcome> {
   try {
-    await deps.store.failOperation(op, error, deps.now().toISOString());
+    await deps.store.operations.fail(op, error, deps.now().toISOString());
   } catch (e) {
     if (e instanceof StaleStateError) return 'ignored';
     throw e;

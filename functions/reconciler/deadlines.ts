@@ -5,7 +5,7 @@ import { StaleStateError, type Store } from '../shared/store/store.js';
 import type { PageKey, Sweeps } from '../shared/store/sweeps.js';
 
 export interface DeadlineSweepDeps {
-  readonly store: Pick<Store, 'failOperation' | 'getOperation'>;
+  readonly store: Pick<Store, 'operations'>;
   readonly sweeps: Pick<Sweeps, 'overdueOperations' | 'failOperationOnly'>;
   readonly region: string;
   readonly now: () => Date;
@@ -92,7 +92,7 @@ async function expire(deps: DeadlineSweepDeps, op: OperationRecord, now: string)
   const keys = { operationId: op.operationId, clusterId: op.clusterId, correlationId: op.correlationId };
   try {
     try {
-      await deps.store.failOperation(op, error, now);
+      await deps.store.operations.fail(op, error, now);
       logger.warn('operation past its deadline marked FAILED', { ...keys, deadline: op.deadline });
       return 'failed';
     } catch (e) {
@@ -100,7 +100,7 @@ async function expire(deps: DeadlineSweepDeps, op: OperationRecord, now: string)
     }
     // The transaction's conditions failed: either the operation finished meanwhile, or it is
     // still active but its cluster is not held by it.
-    const current = await deps.store.getOperation(op.tenantId, op.operationId);
+    const current = await deps.store.operations.get(op.tenantId, op.operationId);
     if (!current || TERMINAL_OPERATION_STATUSES.includes(current.status)) return 'alreadyFinished';
     try {
       await deps.sweeps.failOperationOnly(current, error, now);

@@ -24,7 +24,7 @@ const DEFAULT_REPORT_QUIET_SECONDS = 24 * 3600;
 export type DriftKube = Pick<KubeClient, 'list' | 'deleteNamespace'>;
 
 export interface DriftSweepDeps {
-  readonly store: Pick<Store, 'getCluster'>;
+  readonly store: Pick<Store, 'clusters'>;
   readonly sweeps: Pick<
     Sweeps,
     'readyClusters' | 'driftCursor' | 'saveDriftCursor' | 'driftReport' | 'saveDriftReport' | 'requestRepair'
@@ -276,7 +276,7 @@ async function checkCluster(deps: DriftSweepDeps, listed: ClusterRecord): Promis
     }
     if (drift.length === 0) return 'clean';
     // The index may lag: act on the item as it is now, and only if it is what was compared.
-    const cluster = await deps.store.getCluster(listed.tenantId, listed.clusterId);
+    const cluster = await deps.store.clusters.get(listed.tenantId, listed.clusterId);
     if (
       cluster?.status !== 'READY' ||
       cluster.activeOperationId ||
@@ -461,7 +461,7 @@ async function checkNamespace(
   const tenantId = labels[LABELS.tenant];
   try {
     if (clusterId && tenantId) {
-      const cluster = await deps.store.getCluster(tenantId, clusterId);
+      const cluster = await deps.store.clusters.get(tenantId, clusterId);
       // A cluster being created has its item before its namespace; a deleted one keeps its item
       // (DELETED) until its namespace is gone, then for its retention.
       const wanted =

@@ -29,8 +29,8 @@ const deleteOrphans =
 
 const logger = createLogger('stratus-reconciler');
 const db = documentClient();
-const store = new Store(db, tableName);
-const sweeps = new Sweeps(db, tableName);
+const store = new Store(db, tableName, region);
+const sweeps = new Sweeps(store.table);
 const publish = eventBridgePublisher(eventBridgeClient(), busName);
 const kube = kubeAccess({
   auth: kubeAuth,

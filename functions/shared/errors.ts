@@ -36,7 +36,7 @@ export const ERROR_CODES = {
   },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'The request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The request body must be application/json' },
-  WRONG_REGION: { status: 421, title: "The request must be sent to the cluster's home region" },
+  WRONG_REGION: { status: 421, title: 'The request must be sent to the region that manages this resource' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'The Idempotency-Key was used with a different request' },
   KUBERNETES_UNAVAILABLE: { status: 503, title: 'The Kubernetes cluster could not be reached; retry later' },
   INTERNAL: { status: 500, title: 'Internal error' },
@@ -50,18 +50,21 @@ export class ProblemError extends Error {
   readonly status: number;
   /** Extra members of the problem document (e.g. `errors` for validation). */
   readonly extensions: Readonly<Record<string, unknown>>;
+  /** Response headers that go with it (e.g. `location` of a 421). */
+  readonly headers: Readonly<Record<string, string>>;
 
   constructor(
     code: ErrorCode,
     detail?: string,
     extensions: Record<string, unknown> = {},
-    options?: ErrorOptions,
+    options?: ErrorOptions & { headers?: Record<string, string> },
   ) {
     super(detail ?? ERROR_CODES[code].title, options);
     this.name = 'ProblemError';
     this.code = code;
     this.status = ERROR_CODES[code].status;
     this.extensions = extensions;
+    this.headers = options?.headers ?? {};
   }
 }
 

@@ -2,10 +2,13 @@ import { hashApiKey, newApiKeySecret } from './domain/apikeys.js';
 import { newId } from './ids.js';
 import type { ApiKeyRecord, Store } from './store/store.js';
 
-/** Creates a tenant and its first API key; returns the key's secret (the only time it exists in clear). */
-/** Quotas a tenant gets unless the operator says otherwise. */
+/** Per-region quotas a tenant gets unless the operator says otherwise. */
 export const DEFAULT_QUOTAS = { maxClusters: 10, maxNodes: 30 } as const;
 
+/**
+ * Creates a tenant and its first API key in the store's region, which becomes the tenant's home
+ * region; returns the key's secret (the only time it exists in clear).
+ */
 export async function createTenant(
   store: Store,
   name: string,
@@ -19,18 +22,9 @@ export async function createTenant(
   const keyId = newId('key', now.getTime());
   const apiKey = newApiKeySecret();
   const createdAt = now.toISOString();
-  await store.putTenantWithKey(
-    {
-      tenantId,
-      name,
-      createdAt,
-      maxClusters,
-      maxNodes,
-      clusterHeadroom: maxClusters,
-      nodeHeadroom: maxNodes,
-    },
-    hashApiKey(apiKey),
-    { keyId, tenantId, role, name: 'bootstrap admin key', createdAt },
+  await store.tenants.create(
+    { tenantId, name, createdAt, homeRegion: store.region, maxClusters, maxNodes },
+    store.apiKeys.put(hashApiKey(apiKey), { keyId, tenantId, role, name: 'bootstrap admin key', createdAt }),
   );
   return { tenantId, keyId, apiKey };
 }

@@ -30,7 +30,7 @@ export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatch
     const seq = record.dynamodb?.SequenceNumber ?? '';
     try {
       const newImage = image(record.dynamodb?.NewImage);
-      if (!newImage || newImage.region !== region) continue;
+      if (!newImage || newImage.homeRegion !== region) continue;
       const ev = statusEventOf(image(record.dynamodb?.OldImage), newImage);
       if (!ev) continue;
       pending.push({

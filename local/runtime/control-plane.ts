@@ -246,6 +246,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
         marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
       }),
       names.table,
+      first,
     );
     const { apiKey, tenantId } = await bootstrapKey(store, dataDir);
 

@@ -83,6 +83,8 @@ export interface EnvContext {
   readonly region: RegionConfig;
   readonly names: { readonly table: string; readonly bus: string };
   readonly queueUrls: Readonly<Record<string, string>>;
+  /** Each running region's local API URL. */
+  readonly apiUrls?: Readonly<Record<string, string>>;
 }
 
 /** Resolves an environment source the way the CDK resolves it, for one region. */
@@ -99,6 +101,8 @@ export function resolveEnvSource(source: EnvSource, ctx: EnvContext): string {
       return ctx.region.region;
     case 'regions':
       return ctx.config.regions.map((r) => r.region).join(',');
+    case 'apiUrls':
+      return JSON.stringify(ctx.apiUrls ?? {});
     case 'eksClusters':
       return JSON.stringify(ctx.region.eksClusters);
     case 'kubeAuth':

@@ -178,7 +178,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       handlers[fn] = h;
     }
 
-    const store = new Store(documentClient(), names.table);
+    const store = new Store(documentClient(), names.table, region);
     const { apiKey, tenantId } = await bootstrapKey(store, dataDir);
 
     const sqs = new SQSClient({
@@ -273,7 +273,7 @@ export async function bootstrapKey(
     try {
       const saved = JSON.parse(await readFile(join(dataDir, 'local.json'), 'utf8')) as { apiKey?: string };
       if (saved.apiKey) {
-        const key = await store.getApiKey(hashApiKey(saved.apiKey));
+        const key = await store.apiKeys.get(hashApiKey(saved.apiKey));
         if (key && !key.revokedAt) return { apiKey: saved.apiKey, tenantId: key.tenantId };
       }
     } catch {

@@ -228,7 +228,7 @@ async function lifecycle(
   if (!created) return;
   run.clusters.set(created.clusterId, { region, name, engine: p.engine });
   const id = created.clusterId;
-  const status = async () => (await cp.store.getCluster(cp.tenantId, id))?.status;
+  const status = async () => (await cp.store.clusters.get(cp.tenantId, id))?.status;
   if ((await status()) === 'READY') {
     await mutate('UPDATE', () => api('PATCH', `/v1/clusters/${id}`, { nodes: 2 }));
     if (p.scaleTwice && (await status()) === 'READY')
@@ -243,7 +243,7 @@ async function lifecycle(
 
 async function waitTerminal(cp: LocalControlPlane, op: AcceptedOp): Promise<OperationRecord | undefined> {
   for (;;) {
-    const rec = await cp.store.getOperation(cp.tenantId, op.operationId);
+    const rec = await cp.store.operations.get(cp.tenantId, op.operationId);
     if (rec && TERMINAL.includes(rec.status)) return rec;
     await sleep(750);
   }
@@ -255,7 +255,7 @@ async function allOperations(cp: LocalControlPlane, run: ChaosRun): Promise<Oper
   for (const id of run.clusters.keys()) {
     let start: Record<string, unknown> | undefined;
     do {
-      const page = await cp.store.listOperations(id, 100, start);
+      const page = await cp.store.operations.list(id, 100, start);
       out.push(...page.items);
       start = page.lastKey;
     } while (start);
@@ -314,7 +314,7 @@ export async function checkInvariants(cp: LocalControlPlane, run: ChaosRun): Pro
   const problems: string[] = [];
   const clusters = new Map<string, ClusterRecord>();
   for (const id of run.clusters.keys()) {
-    const c = await cp.store.getCluster(cp.tenantId, id);
+    const c = await cp.store.clusters.get(cp.tenantId, id);
     if (c) clusters.set(id, c);
     else problems.push(`cluster ${id} accepted (202) but not in the table`);
   }
@@ -323,7 +323,7 @@ export async function checkInvariants(cp: LocalControlPlane, run: ChaosRun): Pro
   const outcomes: Record<string, number> = {};
   const failures: Record<string, number> = {};
   for (const op of run.accepted) {
-    const rec = await cp.store.getOperation(cp.tenantId, op.operationId);
+    const rec = await cp.store.operations.get(cp.tenantId, op.operationId);
     if (!rec) {
       problems.push(`operation ${op.operationId} (${op.type}) answered 202 but does not exist`);
       continue;
@@ -429,7 +429,7 @@ export async function checkInvariants(cp: LocalControlPlane, run: ChaosRun): Pro
   const listed: ClusterRecord[] = [];
   let start: Record<string, unknown> | undefined;
   do {
-    const page = await cp.store.listClusters(cp.tenantId, {}, 100, start);
+    const page = await cp.store.clusters.list(cp.tenantId, {}, 100, start);
     listed.push(...page.items);
     start = page.lastKey;
   } while (start);

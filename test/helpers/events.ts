@@ -9,6 +9,7 @@ export function apiEvent(p: {
   resource: string;
   path?: string;
   pathParameters?: Record<string, string>;
+  query?: Record<string, string>;
   headers?: Record<string, string>;
   body?: unknown;
   rawBody?: string;
@@ -20,7 +21,7 @@ export function apiEvent(p: {
     httpMethod: p.method,
     headers: { 'content-type': 'application/json', ...p.headers },
     multiValueHeaders: {},
-    queryStringParameters: null,
+    queryStringParameters: p.query ?? null,
     multiValueQueryStringParameters: null,
     pathParameters: p.pathParameters ?? null,
     stageVariables: null,

@@ -1,11 +1,28 @@
 import { hashApiKey, newApiKeySecret } from '../../shared/domain/apikeys.js';
+import { wrongRegion } from '../../shared/domain/plan.js';
 import { ProblemError, ValidationError } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import type { CreateApiKeyRequest } from '../../shared/schemas/api.js';
+import { API_KEY_ITEMS } from '../../shared/store/api-keys.js';
 import type { ApiKeyRecord } from '../../shared/store/store.js';
 import type { ApiResponse } from '../http.js';
 import { decodePageToken, encodePageToken } from '../page-token.js';
 import { pathId, type RequestContext } from '../routes.js';
+import { committing } from '../store-errors.js';
+
+/**
+ * API keys are written only by the tenant's home region (docs/data-model.md): elsewhere the
+ * answer is 421 naming it, so a key's revocation can never be lost to a replication conflict.
+ */
+async function assertTenantHome(ctx: RequestContext): Promise<void> {
+  const tenant = await ctx.store.tenants.get(ctx.principal.tenantId);
+  if (!tenant)
+    throw new ProblemError('CONCURRENT_MODIFICATION', 'The tenant is not known in this region yet; retry');
+  if (tenant.homeRegion !== ctx.apiRegion) throw notHome(tenant.homeRegion, ctx.apiRegion);
+}
+
+const notHome = (home: string, here: string) =>
+  wrongRegion(home, `API keys of this tenant are managed by the ${home} API (this is ${here})`);
 
 const MAX_KEY_LIFETIME_MS = 366 * 24 * 3600 * 1000;
 
@@ -38,12 +55,16 @@ export async function createApiKey(ctx: RequestContext): Promise<ApiResponse> {
     createdAt: ctx.now.toISOString(),
     ...(req.expiresAt ? { expiresAt: new Date(req.expiresAt).toISOString() } : {}),
   };
+  await assertTenantHome(ctx);
   if (ctx.dryRun) return { status: 200, body: { dryRun: true, outcome: 'CREATE' } };
   const secret = newApiKeySecret();
   const response: ApiResponse = { status: 201, body: { ...keyDto(key), secret } };
   // A replay must not hand the secret out again, and the table never holds it: store it redacted.
   const record = ctx.idempotency.record(response, (body) => ({ ...(body as object), secret: undefined }));
-  await ctx.store.createApiKey(hashApiKey(secret), key, record);
+  await committing(ctx.store.apiKeys.create(hashApiKey(secret), key, record), {
+    [API_KEY_ITEMS.tenantHome]: () =>
+      new ProblemError('CONCURRENT_MODIFICATION', 'The tenant moved region; retry'),
+  });
   return response;
 }
 
@@ -51,7 +72,7 @@ export async function listApiKeys(ctx: RequestContext): Promise<ApiResponse> {
   const q = ctx.query as { limit: number; nextToken?: string };
   const scope = JSON.stringify(['api-keys', ctx.principal.tenantId]);
   const start = q.nextToken ? await decodePageToken(q.nextToken, scope) : undefined;
-  const page = await ctx.store.listApiKeys(ctx.principal.tenantId, q.limit, start);
+  const page = await ctx.store.apiKeys.list(ctx.principal.tenantId, q.limit, start);
   return {
     status: 200,
     body: {
@@ -63,11 +84,16 @@ export async function listApiKeys(ctx: RequestContext): Promise<ApiResponse> {
 
 export async function revokeApiKey(ctx: RequestContext): Promise<ApiResponse> {
   const keyId = pathId(ctx, 'keyId', 'key', 'API_KEY_NOT_FOUND');
-  const key = await ctx.store.findApiKey(ctx.principal.tenantId, keyId);
+  const key = await ctx.store.apiKeys.find(ctx.principal.tenantId, keyId);
   if (!key) throw new ProblemError('API_KEY_NOT_FOUND');
+  await assertTenantHome(ctx);
   if (ctx.dryRun) return { status: 200, body: { dryRun: true, outcome: 'DELETE' } };
   const now = ctx.now.toISOString();
   const response: ApiResponse = { status: 200, body: keyDto({ ...key, revokedAt: key.revokedAt ?? now }) };
-  await ctx.store.revokeApiKey(key, now, ctx.idempotency.record(response));
+  await committing(ctx.store.apiKeys.revoke(key, now, ctx.idempotency.record(response)), {
+    [API_KEY_ITEMS.tenantHome]: () =>
+      new ProblemError('CONCURRENT_MODIFICATION', 'The tenant moved region; retry'),
+    [API_KEY_ITEMS.key]: () => new ProblemError('API_KEY_NOT_FOUND'),
+  });
   return response;
 }

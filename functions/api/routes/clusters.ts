@@ -1,53 +1,89 @@
-import { planCreate, planDelete, planUpdate } from '../../shared/domain/plan.js';
+import { planCreate, planDelete, planUpdate, wrongRegion } from '../../shared/domain/plan.js';
 import { ProblemError } from '../../shared/errors.js';
 import type {
   CreateClusterRequest,
   ListClustersQuery,
   UpdateClusterRequest,
 } from '../../shared/schemas/api.js';
+import { CLUSTER_ITEMS } from '../../shared/store/clusters.js';
+import type { TenantRecord } from '../../shared/store/store.js';
 import type { ApiResponse } from '../http.js';
 import { decodePageToken, encodePageToken } from '../page-token.js';
 import { clusterDto, operationDto } from '../representations.js';
 import { pathId, type RequestContext } from '../routes.js';
+import { committing } from '../store-errors.js';
 
 async function loadCluster(ctx: RequestContext) {
   const id = pathId(ctx, 'clusterId', 'cl', 'CLUSTER_NOT_FOUND');
   // The tenant is part of the key: another tenant's id is simply not found.
-  const cluster = await ctx.store.getCluster(ctx.principal.tenantId, id);
+  const cluster = await ctx.store.clusters.get(ctx.principal.tenantId, id);
   if (!cluster) throw new ProblemError('CLUSTER_NOT_FOUND');
   return cluster;
 }
 
-const planContext = (ctx: RequestContext) => ({
+async function loadTenant(ctx: RequestContext): Promise<TenantRecord> {
+  const tenant = await ctx.store.tenants.get(ctx.principal.tenantId);
+  // A key whose tenant item has not replicated here yet: nothing can be checked against its quota.
+  if (!tenant)
+    throw new ProblemError('CONCURRENT_MODIFICATION', 'The tenant is not known in this region yet; retry');
+  return tenant;
+}
+
+const planContext = async (ctx: RequestContext) => ({
   tenantId: ctx.principal.tenantId,
   regions: ctx.regions,
-  homeRegion: ctx.homeRegion,
+  apiRegion: ctx.apiRegion,
+  controllers: await ctx.controllers(),
   correlationId: ctx.correlationId,
   now: ctx.now,
   requestedBy: ctx.principal.keyId,
 });
 
+const quotaExceeded = (tenant: TenantRecord, region: string) => () =>
+  new ProblemError(
+    'QUOTA_EXCEEDED',
+    `The tenant's quota allows ${tenant.maxClusters} clusters and ${tenant.maxNodes} nodes in each region; ${region} has no room for this`,
+    { region },
+  );
+
+const quotaChanged = () =>
+  new ProblemError(
+    'CONCURRENT_MODIFICATION',
+    "The tenant's quota changed while this request was processed; retry",
+  );
+
+const busyOrChanged = () =>
+  new ProblemError(
+    'CONCURRENT_MODIFICATION',
+    'The cluster changed while this request was processed; read it again and retry',
+  );
+
 /** Quota, checked ahead of the write for dry runs (the write itself enforces it atomically). */
-async function assertQuota(ctx: RequestContext, clusters: number, nodes: number): Promise<void> {
-  const tenant = await ctx.store.getTenant(ctx.principal.tenantId);
-  if (!tenant || tenant.clusterHeadroom < clusters || tenant.nodeHeadroom < nodes) {
-    throw new ProblemError(
-      'QUOTA_EXCEEDED',
-      `The tenant's quota allows ${tenant?.maxClusters ?? 0} clusters and ${tenant?.maxNodes ?? 0} nodes`,
-    );
+async function assertQuota(
+  ctx: RequestContext,
+  tenant: TenantRecord,
+  region: string,
+  clusters: number,
+  nodes: number,
+) {
+  const used = await ctx.store.tenants.usage(tenant.tenantId, region);
+  if (used.clusters + clusters > tenant.maxClusters || used.nodes + nodes > tenant.maxNodes) {
+    throw quotaExceeded(tenant, region)();
   }
 }
 
 export async function createCluster(ctx: RequestContext): Promise<ApiResponse> {
-  const { cluster, operation } = planCreate(ctx.body as CreateClusterRequest, planContext(ctx));
+  const { cluster, operation } = planCreate(ctx.body as CreateClusterRequest, await planContext(ctx));
+  const tenant = await loadTenant(ctx);
+  const nameTaken = () =>
+    new ProblemError(
+      'CLUSTER_NAME_TAKEN',
+      `A cluster named "${cluster.name}" already exists in ${cluster.region} in this tenant`,
+      { name: cluster.name, region: cluster.region },
+    );
   if (ctx.dryRun) {
-    await assertQuota(ctx, 1, cluster.nodes);
-    const taken = await ctx.store.getClusterName(cluster.tenantId, cluster.name);
-    if (taken)
-      throw new ProblemError(
-        'CLUSTER_NAME_TAKEN',
-        `A cluster named "${cluster.name}" already exists in this tenant`,
-      );
+    await assertQuota(ctx, tenant, cluster.region, 1, cluster.nodes);
+    if (await ctx.store.clusters.getByName(cluster.tenantId, cluster.region, cluster.name)) throw nameTaken();
     return { status: 200, body: { dryRun: true, outcome: 'CREATE', cluster: clusterDto(cluster) } };
   }
   const response: ApiResponse = {
@@ -55,7 +91,19 @@ export async function createCluster(ctx: RequestContext): Promise<ApiResponse> {
     headers: { location: `/v1/operations/${operation.operationId}` },
     body: { cluster: clusterDto(cluster), operation: operationDto(operation) },
   };
-  await ctx.store.createCluster(cluster, operation, ctx.idempotency.record(response));
+  await committing(ctx.store.clusters.create(tenant, cluster, operation, ctx.idempotency.record(response)), {
+    // Its copy of the controllers was stale: read them afresh to name the managing region.
+    [CLUSTER_ITEMS.control]: async () => {
+      const manager = (await ctx.store.regions.controllers())[cluster.region] ?? cluster.region;
+      return wrongRegion(
+        manager,
+        `${cluster.region} clusters are managed by the ${manager} API (this is ${ctx.apiRegion})`,
+      );
+    },
+    [CLUSTER_ITEMS.nameGuard]: nameTaken,
+    [CLUSTER_ITEMS.quota]: quotaExceeded(tenant, cluster.region),
+    [CLUSTER_ITEMS.tenantQuota]: quotaChanged,
+  });
   return response;
 }
 
@@ -73,7 +121,7 @@ export async function listClusters(ctx: RequestContext): Promise<ApiResponse> {
   // A token is valid only for the tenant and the filters it was issued for.
   const scope = JSON.stringify(['clusters', ctx.principal.tenantId, filters]);
   const start = q.nextToken ? await decodePageToken(q.nextToken, scope) : undefined;
-  const page = await ctx.store.listClusters(ctx.principal.tenantId, filters, q.limit, start);
+  const page = await ctx.store.clusters.list(ctx.principal.tenantId, filters, q.limit, start);
   return {
     status: 200,
     body: {
@@ -85,7 +133,7 @@ export async function listClusters(ctx: RequestContext): Promise<ApiResponse> {
 
 export async function updateCluster(ctx: RequestContext): Promise<ApiResponse> {
   const current = await loadCluster(ctx);
-  const plan = planUpdate(current, ctx.body as UpdateClusterRequest, planContext(ctx));
+  const plan = planUpdate(current, ctx.body as UpdateClusterRequest, await planContext(ctx));
   if (plan.kind === 'metadata') {
     if (ctx.dryRun)
       return {
@@ -93,12 +141,18 @@ export async function updateCluster(ctx: RequestContext): Promise<ApiResponse> {
         body: { dryRun: true, outcome: 'METADATA_UPDATE', cluster: clusterDto(plan.cluster) },
       };
     const response: ApiResponse = { status: 200, body: clusterDto(plan.cluster) };
-    await ctx.store.updateClusterMetadata(current, plan.cluster, ctx.idempotency.record(response));
+    await committing(
+      ctx.store.clusters.updateMetadata(current, plan.cluster, ctx.idempotency.record(response)),
+      {
+        [CLUSTER_ITEMS.cluster]: () => new ProblemError('CLUSTER_NOT_READY', 'The cluster is being deleted'),
+      },
+    );
     return response;
   }
   const delta = plan.operation.nodeDelta ?? 0;
+  const tenant = delta > 0 ? await loadTenant(ctx) : undefined;
   if (ctx.dryRun) {
-    if (delta > 0) await assertQuota(ctx, 0, delta);
+    if (tenant) await assertQuota(ctx, tenant, current.region, 0, delta);
     return { status: 200, body: { dryRun: true, outcome: 'UPDATE', cluster: clusterDto(plan.cluster) } };
   }
   const response: ApiResponse = {
@@ -106,13 +160,26 @@ export async function updateCluster(ctx: RequestContext): Promise<ApiResponse> {
     headers: { location: `/v1/operations/${plan.operation.operationId}` },
     body: { cluster: clusterDto(plan.cluster), operation: operationDto(plan.operation) },
   };
-  await ctx.store.updateClusterSpec(current, plan.cluster, plan.operation, ctx.idempotency.record(response));
+  await committing(
+    ctx.store.clusters.updateSpec(
+      tenant,
+      current,
+      plan.cluster,
+      plan.operation,
+      ctx.idempotency.record(response),
+    ),
+    {
+      [CLUSTER_ITEMS.cluster]: busyOrChanged,
+      ...(tenant ? { [CLUSTER_ITEMS.quota]: quotaExceeded(tenant, current.region) } : {}),
+      [CLUSTER_ITEMS.tenantQuota]: quotaChanged,
+    },
+  );
   return response;
 }
 
 export async function deleteCluster(ctx: RequestContext): Promise<ApiResponse> {
   const current = await loadCluster(ctx);
-  const { cluster, operation } = planDelete(current, planContext(ctx));
+  const { cluster, operation } = planDelete(current, await planContext(ctx));
   if (ctx.dryRun)
     return { status: 200, body: { dryRun: true, outcome: 'DELETE', cluster: clusterDto(cluster) } };
   const response: ApiResponse = {
@@ -120,6 +187,8 @@ export async function deleteCluster(ctx: RequestContext): Promise<ApiResponse> {
     headers: { location: `/v1/operations/${operation.operationId}` },
     body: { cluster: clusterDto(cluster), operation: operationDto(operation) },
   };
-  await ctx.store.requestDelete(cluster, operation, ctx.idempotency.record(response));
+  await committing(ctx.store.clusters.requestDelete(cluster, operation, ctx.idempotency.record(response)), {
+    [CLUSTER_ITEMS.cluster]: busyOrChanged,
+  });
   return response;
 }

@@ -1,5 +1,6 @@
 import { getStringFromEnv } from '@aws-lambda-powertools/commons/utils/env';
 import type { ConnectionInfo } from '../../shared/domain/cluster.js';
+import { assertHomeRegion } from '../../shared/domain/plan.js';
 import { specOf } from '../../shared/domain/spec.js';
 import { getBlueprint } from '../../shared/engines/registry.js';
 import { ProblemError } from '../../shared/errors.js';
@@ -9,7 +10,7 @@ import { pathId, type RequestContext } from '../routes.js';
 
 async function readyCluster(ctx: RequestContext) {
   const id = pathId(ctx, 'clusterId', 'cl', 'CLUSTER_NOT_FOUND');
-  const cluster = await ctx.store.getCluster(ctx.principal.tenantId, id);
+  const cluster = await ctx.store.clusters.get(ctx.principal.tenantId, id);
   if (!cluster) throw new ProblemError('CLUSTER_NOT_FOUND');
   const blueprint = getBlueprint(cluster.engine);
   if (!cluster.endpoint || !blueprint || cluster.status === 'DELETING' || cluster.status === 'DELETED') {
@@ -58,6 +59,8 @@ function kubeAccessFromEnv(): Promise<KubeAccess> {
  */
 export async function revealConnection(ctx: RequestContext): Promise<ApiResponse> {
   const { cluster, conn } = await readyCluster(ctx);
+  // Only the managing region reaches the cluster's Kubernetes and writes its audit trail.
+  assertHomeRegion(cluster, ctx.apiRegion);
   const ref = conn.credentialRef;
   if (!ref || !cluster.placement)
     throw new ProblemError('CLUSTER_NOT_READY', 'This cluster has no credential to reveal');

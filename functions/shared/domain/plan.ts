@@ -14,7 +14,12 @@ export interface PlanContext {
   /** Regions Stratus serves. */
   readonly regions: readonly string[];
   /** The region whose API received the request. */
-  readonly homeRegion: string;
+  readonly apiRegion: string;
+  /**
+   * Regions whose clusters another region manages after a takeover, by region -> managing region
+   * (usually empty). The create transaction re-checks it, so a stale copy cannot let a write through.
+   */
+  readonly controllers: Readonly<Record<string, string>>;
   readonly correlationId: string;
   readonly now: Date;
 }
@@ -32,13 +37,13 @@ export function planCreate(
       regions: ctx.regions,
     });
   }
-  // Mutations are accepted only by the home region's API, so conditional writes on a cluster never
-  // race across global-table replicas (docs/decisions.md).
-  if (req.region !== ctx.homeRegion) {
-    throw new ProblemError(
-      'WRONG_REGION',
-      `This is the ${ctx.homeRegion} API; send requests for ${req.region} clusters to the ${req.region} API`,
-      { region: req.region },
+  // Mutations are accepted only by the API of the region that manages the cluster's region, so
+  // conditional writes on a cluster never race across global-table replicas (docs/decisions.md).
+  const manager = ctx.controllers[req.region] ?? req.region;
+  if (manager !== ctx.apiRegion) {
+    throw wrongRegion(
+      manager,
+      `${req.region} clusters are managed by the ${manager} API (this is ${ctx.apiRegion})`,
     );
   }
   const blueprint = getBlueprint(req.engine);
@@ -75,6 +80,7 @@ export function planCreate(
     engine: req.engine,
     version,
     region: req.region,
+    homeRegion: ctx.apiRegion,
     nodes: req.nodes,
     sizeName: req.size,
     size: SIZES[req.size],
@@ -93,6 +99,7 @@ export function planCreate(
     operationId,
     clusterId,
     region: req.region,
+    homeRegion: ctx.apiRegion,
     type: 'CREATE',
     status: 'QUEUED',
     step: 'APPLY',
@@ -112,13 +119,17 @@ export function planCreate(
 export const UPDATE_DEADLINE_MS = 30 * 60 * 1000;
 export const DELETE_DEADLINE_MS = 20 * 60 * 1000;
 
-/** Mutations are only accepted by the cluster's home region (docs/decisions.md D8). */
-export function assertHomeRegion(cluster: Pick<ClusterRecord, 'region'>, homeRegion: string): void {
-  if (cluster.region !== homeRegion) {
-    throw new ProblemError(
-      'WRONG_REGION',
-      `This cluster lives in ${cluster.region}; send changes to the ${cluster.region} API (this is ${homeRegion})`,
-      { region: cluster.region },
+/** 421: the request belongs to another region's API; the API handler adds that API's URL. */
+export function wrongRegion(region: string, detail: string): ProblemError {
+  return new ProblemError('WRONG_REGION', detail, { region });
+}
+
+/** Mutations are only accepted by the region that manages the cluster (docs/decisions.md D8, D18). */
+export function assertHomeRegion(cluster: Pick<ClusterRecord, 'homeRegion'>, apiRegion: string): void {
+  if (cluster.homeRegion !== apiRegion) {
+    throw wrongRegion(
+      cluster.homeRegion,
+      `This cluster is managed by the ${cluster.homeRegion} API; send changes there (this is ${apiRegion})`,
     );
   }
 }
@@ -155,6 +166,7 @@ export function newOperation(
     operationId: newId('op', ctx.now.getTime()),
     clusterId: cluster.clusterId,
     region: cluster.region,
+    homeRegion: cluster.homeRegion,
     type,
     status: 'QUEUED',
     step: 'APPLY',
@@ -188,7 +200,7 @@ export function planUpdate(
   req: UpdateClusterRequest,
   ctx: PlanContext & { requestedBy: string },
 ): UpdatePlan {
-  assertHomeRegion(cluster, ctx.homeRegion);
+  assertHomeRegion(cluster, ctx.apiRegion);
   const blueprint = getBlueprint(cluster.engine);
   if (!blueprint)
     throw new ProblemError('UNSUPPORTED_ENGINE', `engine ${cluster.engine} is no longer supported`);
@@ -286,7 +298,7 @@ export function planDelete(
   cluster: ClusterRecord,
   ctx: PlanContext & { requestedBy: string },
 ): { cluster: ClusterRecord; operation: OperationRecord } {
-  assertHomeRegion(cluster, ctx.homeRegion);
+  assertHomeRegion(cluster, ctx.apiRegion);
   assertIdle(cluster);
   if (cluster.deletionProtection) {
     throw new ProblemError(

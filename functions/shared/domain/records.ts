@@ -8,7 +8,13 @@ export interface ClusterRecord {
   readonly name: string;
   readonly engine: string;
   readonly version: string;
+  /** Where the database runs (its EKS clusters' region); fixed at creation. */
   readonly region: string;
+  /**
+   * The region whose control plane manages the cluster and alone writes its items: `region`,
+   * unless a takeover moved its control elsewhere (docs/data-model.md, docs/operations.md).
+   */
+  readonly homeRegion: string;
   readonly nodes: number;
   readonly sizeName: SizeName;
   readonly size: NodeSize;
@@ -57,6 +63,8 @@ export interface OperationRecord {
   readonly operationId: string;
   readonly clusterId: string;
   readonly region: string;
+  /** The region that runs the operation: its cluster's `homeRegion` (dispatcher and publisher filter on it). */
+  readonly homeRegion: string;
   readonly type: OperationType;
   readonly status: OperationStatus;
   /** The workflow step reached, so a redelivered message resumes instead of redoing. */

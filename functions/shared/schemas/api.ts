@@ -163,8 +163,13 @@ export const ProblemSchema = z.looseObject({
   regions: z.array(z.string()).optional(),
   engines: z.array(z.string()).optional(),
   versions: z.array(z.string()).optional(),
-  /** WRONG_REGION: the cluster's home region. */
+  /**
+   * WRONG_REGION: the region whose API takes the request (the `Location` header names the same
+   * resource there); QUOTA_EXCEEDED and CLUSTER_NAME_TAKEN: the region the quota or name is in.
+   */
   region: z.string().optional(),
+  /** WRONG_REGION: the base URL of that region's API, when the deployment knows it. */
+  apiUrl: z.string().optional(),
   /** CLUSTER_NAME_TAKEN: the name. */
   name: z.string().optional(),
 });

@@ -1,14 +1,8 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ClusterRecord, OperationError, OperationRecord } from '../domain/records.js';
-import { failOperationUpdate, keys, operationItem, StaleStateError } from './store.js';
+import { clusterIndex } from './clusters.js';
+import { keys, StaleStateError, strip, type Table, TransactionConflictError } from './core.js';
+import { failOperationUpdate, operationItem } from './operations.js';
 
 /*
  * The reconciler's queries and writes.
@@ -63,14 +57,6 @@ export interface DriftReport {
   readonly ttl: number;
 }
 
-const KEY_ATTRIBUTES = new Set(['pk', 'sk', 'entity', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'ttl']);
-
-function strip<T = OperationRecord>(item: Record<string, unknown>): T {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(item)) if (!KEY_ATTRIBUTES.has(k)) out[k] = v;
-  return out as unknown as T;
-}
-
 const reconcilerKeys = {
   cursor: (region: string) => ({ pk: `RECONCILER#${region}`, sk: 'CURSOR' }),
   driftReport: (region: string, clusterId: string) => ({
@@ -83,16 +69,18 @@ const reconcilerKeys = {
 export function clusterIndexKey(region: string, c: { tenantId: string; clusterId: string }): PageKey {
   return {
     ...keys.cluster(c.tenantId, c.clusterId),
-    gsi1pk: `REGION#${region}`,
-    gsi1sk: `CLUSTER#${c.clusterId}`,
+    ...clusterIndex({ homeRegion: region, clusterId: c.clusterId }),
   };
 }
 
+/** The reconciler's reads and writes, in the region it runs in (the writer of everything it touches). */
 export class Sweeps {
-  constructor(
-    private readonly db: DynamoDBDocumentClient,
-    private readonly tableName: string,
-  ) {}
+  private readonly db;
+  private readonly tableName;
+  constructor(private readonly table: Table) {
+    this.db = table.db;
+    this.tableName = table.name;
+  }
 
   /**
    * One page of the region's non-terminal operations whose deadline is before `now`, oldest
@@ -117,7 +105,7 @@ export class Sweeps {
       }),
     );
     return {
-      operations: (res.Items ?? []).map(strip),
+      operations: (res.Items ?? []).map((i) => strip<OperationRecord>(i)),
       ...(res.LastEvaluatedKey ? { next: res.LastEvaluatedKey } : {}),
     };
   }
@@ -165,7 +153,11 @@ export class Sweeps {
         KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
         FilterExpression: '#status = :ready',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':pk': `REGION#${region}`, ':prefix': 'CLUSTER#', ':ready': 'READY' },
+        ExpressionAttributeValues: {
+          ':pk': clusterIndex({ homeRegion: region, clusterId: '' }).gsi1pk,
+          ':prefix': 'CLUSTER#',
+          ':ready': 'READY',
+        },
         Limit: opts.limit,
         ...(opts.startKey ? { ExclusiveStartKey: opts.startKey } : {}),
       }),
@@ -230,46 +222,38 @@ export class Sweeps {
    */
   async requestRepair(cluster: ClusterRecord, operation: OperationRecord): Promise<void> {
     try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: keys.cluster(cluster.tenantId, cluster.clusterId),
-                UpdateExpression:
-                  'SET #status = :updating, activeOperationId = :op, updatedAt = :now ADD statusVersion :one',
-                ConditionExpression:
-                  'attribute_not_exists(activeOperationId) AND #status = :ready AND generation = :g AND statusVersion = :sv',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: {
-                  ':updating': 'UPDATING',
-                  ':ready': 'READY',
-                  ':op': operation.operationId,
-                  ':now': operation.createdAt,
-                  ':one': 1,
-                  ':g': cluster.generation,
-                  ':sv': cluster.statusVersion,
-                },
-              },
+      await this.table.transact('request repair', {
+        cluster: {
+          Update: {
+            TableName: this.tableName,
+            Key: keys.cluster(cluster.tenantId, cluster.clusterId),
+            UpdateExpression:
+              'SET #status = :updating, activeOperationId = :op, updatedAt = :now ADD statusVersion :one',
+            ConditionExpression:
+              'attribute_not_exists(activeOperationId) AND #status = :ready AND generation = :g AND statusVersion = :sv AND homeRegion = :me',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':updating': 'UPDATING',
+              ':ready': 'READY',
+              ':op': operation.operationId,
+              ':now': operation.createdAt,
+              ':one': 1,
+              ':g': cluster.generation,
+              ':sv': cluster.statusVersion,
+              ':me': this.table.region,
             },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: operationItem(operation),
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-          ],
-        }),
-      );
+          },
+        },
+        operation: {
+          Put: {
+            TableName: this.tableName,
+            Item: operationItem(operation),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+      });
     } catch (e) {
-      if (
-        e instanceof TransactionCanceledException &&
-        (e.CancellationReasons ?? []).some(
-          (r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict',
-        )
-      ) {
+      if (e instanceof TransactionConflictError) {
         throw new StaleStateError('the cluster changed or is held by an operation', { cause: e });
       }
       throw e;

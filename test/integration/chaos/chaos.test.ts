@@ -24,7 +24,7 @@ describe('Chaos: two regions under faults, duplicates and kills', () => {
       scheduleIntervalMs: 5000,
       queueConcurrency: 3,
     });
-    await cp.store.setQuotas(cp.tenantId, { maxClusters: 10_000, maxNodes: 100_000 });
+    await cp.store.tenants.setQuotas(cp.tenantId, { maxClusters: 10_000, maxNodes: 100_000 });
   }, 120_000);
   afterAll(async () => cp?.stop(), 60_000);
 

@@ -194,7 +194,7 @@ describe('End to end: cluster lifecycle', () => {
     });
     const id = created.body.cluster.id as string;
     await settle(created.body.operation.id);
-    const headroomBefore = (await rt.store.getTenant(rt.tenantId))?.nodeHeadroom ?? 0;
+    const usageBefore = await rt.store.tenants.usage(rt.tenantId, rt.region);
 
     // Kubernetes rejects everything (422) while the update applies...
     rt.kube?.setFaults({ errorRate: 1, errorStatus: 422 });
@@ -202,7 +202,7 @@ describe('End to end: cluster lifecycle', () => {
     expect(update.status).toBe(202);
     const opId = update.body.operation.id as string;
     await eventually(
-      () => rt.store.getOperation(rt.tenantId, opId),
+      () => rt.store.operations.get(rt.tenantId, opId),
       (o) => o?.rollback !== undefined,
     );
     // ...and recovers for the rollback.
@@ -226,6 +226,6 @@ describe('End to end: cluster lifecycle', () => {
       | { spec?: { replicas?: number } }
       | undefined;
     expect(sts?.spec?.replicas).toBe(1);
-    expect((await rt.store.getTenant(rt.tenantId))?.nodeHeadroom).toBe(headroomBefore);
+    expect(await rt.store.tenants.usage(rt.tenantId, rt.region)).toEqual(usageBefore);
   }, 60_000);
 });

@@ -25,7 +25,7 @@ describe('Reconciler: deadline sweep', () => {
 
   /** Moves an operation's deadline (and its index key) into the past, as if time had passed. */
   async function expireDeadline(operationId: string): Promise<void> {
-    const op = await rt.store.getOperation(rt.tenantId, operationId);
+    const op = await rt.store.operations.get(rt.tenantId, operationId);
     if (!op) throw new Error(`no operation ${operationId}`);
     const deadline = new Date(Date.now() - 60_000).toISOString();
     await documentClient().send(

@@ -114,7 +114,7 @@ describe('Reconciler: drift and orphans', () => {
       20_000,
     );
     expect(done.body).toMatchObject({ type: 'UPDATE', status: 'SUCCEEDED', clusterId });
-    expect(await rt.store.getOperation(rt.tenantId, operationId)).toMatchObject({
+    expect(await rt.store.operations.get(rt.tenantId, operationId)).toMatchObject({
       requestedBy: 'reconciler',
       nodeDelta: 0,
     });

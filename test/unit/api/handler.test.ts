@@ -1,5 +1,10 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { hashApiKey } from '../../../functions/shared/domain/apikeys.js';
@@ -9,6 +14,7 @@ vi.hoisted(() => {
   process.env.TABLE_NAME = 'stratus-test';
   process.env.STRATUS_REGION = 'eu-west-1';
   process.env.STRATUS_REGIONS = 'eu-west-1,us-east-1';
+  process.env.STRATUS_API_URLS = JSON.stringify({ 'us-east-1': 'https://api.use1.example.com' });
 });
 
 const { route } = await import('../../../functions/api/handler.js');
@@ -21,6 +27,11 @@ function authorized(): void {
   ddb.on(GetCommand, { Key: { pk: `APIKEY#${hashApiKey(KEY)}`, sk: 'APIKEY' } }).resolves({
     Item: { keyId: 'key-1', tenantId: TENANT, role: 'admin', createdAt: '2026-01-01T00:00:00Z' },
   });
+  ddb.on(GetCommand, { Key: { pk: `TENANT#${TENANT}`, sk: '#TENANT' } }).resolves({
+    Item: { tenantId: TENANT, name: 't', homeRegion: 'eu-west-1', maxClusters: 10, maxNodes: 30 },
+  });
+  // No region has been taken over.
+  ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'CONTROL' } }).resolves({ Items: [] });
 }
 
 const auth = { authorization: `Bearer ${KEY}` };
@@ -56,17 +67,24 @@ describe('Function: api', () => {
       const tx = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
       const puts = tx.filter((i) => i.Put);
       expect(puts.map((i) => i.Put?.Item?.sk)).toEqual([
-        'CLUSTERNAME#vectors',
+        'CLUSTERNAME#eu-west-1#vectors',
         `CLUSTER#${body.cluster.id}`,
         `OPERATION#${body.operation.id}`,
       ]);
       expect(puts.every((i) => i.Put?.ConditionExpression === 'attribute_not_exists(pk)')).toBe(true);
       expect(puts.every((i) => i.Put?.Item?.pk === `TENANT#${TENANT}`)).toBe(true);
-      // The tenant's quota is reserved in the same transaction, conditionally.
+      // The region's usage is counted in the same transaction, within the tenant's limits as read.
       const quota = tx.find((i) => i.Update)?.Update;
-      expect(quota?.Key).toEqual({ pk: `TENANT#${TENANT}`, sk: '#TENANT' });
-      expect(quota?.ConditionExpression).toContain('nodeHeadroom >= :needN');
-      expect(quota?.ExpressionAttributeValues).toMatchObject({ ':needC': 1, ':needN': 1 });
+      expect(quota?.Key).toEqual({ pk: `TENANT#${TENANT}`, sk: 'USAGE#eu-west-1' });
+      expect(quota?.ConditionExpression).toContain('#n <= :maxN');
+      expect(quota?.ExpressionAttributeValues).toMatchObject({ ':c': 1, ':n': 1, ':maxC': 9, ':maxN': 29 });
+      // ...fenced by the limits it was checked against and by this region's control of eu-west-1.
+      const checks = tx.flatMap((i) => (i.ConditionCheck ? [i.ConditionCheck] : []));
+      expect(checks.map((c) => c.Key)).toEqual([
+        { pk: 'CONTROL', sk: 'REGION#eu-west-1' },
+        { pk: `TENANT#${TENANT}`, sk: '#TENANT' },
+      ]);
+      expect(checks[1]?.ExpressionAttributeValues).toEqual({ ':mc': 10, ':mn': 30 });
     });
 
     it('answers 409 CLUSTER_NAME_TAKEN when the name guard exists', async () => {
@@ -75,6 +93,7 @@ describe('Function: api', () => {
           message: 'cancelled',
           $metadata: {},
           CancellationReasons: [
+            { Code: 'None' },
             { Code: 'ConditionalCheckFailed' },
             { Code: 'None' },
             { Code: 'None' },
@@ -96,7 +115,7 @@ describe('Function: api', () => {
       ['bad engine', { ...validBody, engine: 'oracle' }, 400, 'UNSUPPORTED_ENGINE'],
       ['bad version', { ...validBody, version: '0.0.1' }, 400, 'UNSUPPORTED_VERSION'],
       ['unknown region', { ...validBody, region: 'mars-north-1' }, 400, 'INVALID_REGION'],
-      ['another home region', { ...validBody, region: 'us-east-1' }, 421, 'WRONG_REGION'],
+      ['another region', { ...validBody, region: 'us-east-1' }, 421, 'WRONG_REGION'],
       ['bad engine settings', { ...validBody, settings: { nope: true } }, 400, 'VALIDATION_FAILED'],
       ['array body', [validBody], 400, 'MALFORMED_JSON'],
     ])('refuses %s with %i %s and writes nothing', async (_case, body, status, code) => {
@@ -104,6 +123,72 @@ describe('Function: api', () => {
       expect(res.statusCode).toBe(status);
       expect(problem(res).code).toBe(code);
       expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
+    });
+
+    it('answers 421 with the region, its API URL and a Location to follow', async () => {
+      // Act
+      const res = await route(
+        apiEvent({
+          method: 'POST',
+          resource: '/v1/clusters',
+          path: '/v1/clusters',
+          query: { dryRun: 'true' },
+          body: { ...validBody, region: 'us-east-1' },
+          headers: auth,
+        }),
+      );
+
+      // Assess
+      expect(res.statusCode).toBe(421);
+      expect(problem(res)).toMatchObject({
+        code: 'WRONG_REGION',
+        region: 'us-east-1',
+        apiUrl: 'https://api.use1.example.com',
+      });
+      expect(res.headers?.location).toBe('https://api.use1.example.com/v1/clusters?dryRun=true');
+    });
+
+    it('answers 421 naming the managing region when the control fence fails (a takeover it had not seen)', async () => {
+      // Prepare: us-east-1 took eu-west-1 over; this API's cached copy does not know yet.
+      ddb.on(TransactWriteCommand).rejects(
+        new TransactionCanceledException({
+          message: 'cancelled',
+          $metadata: {},
+          CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, ...Array(5).fill({ Code: 'None' })],
+        }),
+      );
+      await create(validBody); // the API caches "no takeover" from here
+      ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'CONTROL' } }).resolves({
+        Items: [{ pk: 'CONTROL', sk: 'REGION#eu-west-1', region: 'eu-west-1', controller: 'us-east-1' }],
+      });
+
+      // Act
+      const res = await create(validBody);
+
+      // Assess
+      expect(res.statusCode).toBe(421);
+      expect(problem(res)).toMatchObject({ code: 'WRONG_REGION', region: 'us-east-1' });
+      expect(res.headers?.location).toBe('https://api.use1.example.com/v1/clusters');
+    });
+
+    it('answers 403 QUOTA_EXCEEDED naming the region when its usage is at the limit', async () => {
+      ddb.on(TransactWriteCommand).rejects(
+        new TransactionCanceledException({
+          message: 'cancelled',
+          $metadata: {},
+          CancellationReasons: [
+            { Code: 'None' },
+            { Code: 'None' },
+            { Code: 'None' },
+            { Code: 'ConditionalCheckFailed' },
+            { Code: 'None' },
+            { Code: 'None' },
+          ],
+        }),
+      );
+      const res = await create(validBody);
+      expect(res.statusCode).toBe(403);
+      expect(problem(res)).toMatchObject({ code: 'QUOTA_EXCEEDED', region: 'eu-west-1' });
     });
 
     it('names every offending field of a validation error', async () => {

@@ -7,7 +7,8 @@ const NOW = new Date('2026-11-22T10:00:00.000Z');
 const ctx = {
   tenantId: 'tn-1',
   regions: ['eu-west-1', 'us-east-1'],
-  homeRegion: 'eu-west-1',
+  apiRegion: 'eu-west-1',
+  controllers: {},
   correlationId: 'corr-1',
   now: NOW,
   requestedBy: 'key-1',
@@ -20,6 +21,7 @@ const cluster = (over: Partial<ClusterRecord> = {}): ClusterRecord => ({
   engine: 'postgresql',
   version: '16.9',
   region: 'eu-west-1',
+  homeRegion: 'eu-west-1',
   nodes: 1,
   sizeName: 'medium',
   size: SIZES.medium,
@@ -132,8 +134,33 @@ describe('Function: planUpdate', () => {
     expect(planUpdate(q, { version: '1.14.1' }, ctx).kind).toBe('operation');
   });
 
-  it('refuses changes sent to another region than the home region', () => {
-    expect(code(() => planUpdate(cluster({ region: 'us-east-1' }), { nodes: 2 }, ctx))).toBe('WRONG_REGION');
+  it('refuses changes sent to another region than the one that manages the cluster', () => {
+    expect(
+      code(() => planUpdate(cluster({ region: 'us-east-1', homeRegion: 'us-east-1' }), { nodes: 2 }, ctx)),
+    ).toBe('WRONG_REGION');
+    // eu-west-1 took us-east-1 over: it manages that cluster now.
+    expect(
+      code(() => planUpdate(cluster({ region: 'us-east-1', homeRegion: 'eu-west-1' }), { nodes: 2 }, ctx)),
+    ).toBe('no error');
+  });
+
+  it('sends creates for a region taken over to the region that manages it', () => {
+    const req = {
+      name: 'x',
+      engine: 'qdrant',
+      region: 'us-east-1',
+      nodes: 1,
+      size: 'small' as const,
+      settings: {},
+      deletionProtection: false,
+    };
+    expect(code(() => planCreate(req, ctx))).toBe('WRONG_REGION');
+    const { cluster: c, operation: o } = planCreate(req, {
+      ...ctx,
+      controllers: { 'us-east-1': 'eu-west-1' },
+    });
+    expect(c).toMatchObject({ region: 'us-east-1', homeRegion: 'eu-west-1' });
+    expect(o).toMatchObject({ region: 'us-east-1', homeRegion: 'eu-west-1' });
   });
 });
 

@@ -17,6 +17,7 @@ const op = (over: Record<string, unknown> = {}) => ({
   operationId: 'op-1',
   clusterId: 'cl-1',
   region: 'eu-west-1',
+  homeRegion: 'eu-west-1',
   status: 'QUEUED',
   ...over,
 });
@@ -30,7 +31,16 @@ describe('Function: dispatcher', () => {
       {
         Records: [
           streamRecord({ eventName: 'INSERT', newImage: op() }),
-          streamRecord({ eventName: 'INSERT', newImage: op({ operationId: 'op-2', region: 'us-east-1' }) }),
+          // Written by us-east-1 and replicated here: us-east-1 dispatches it.
+          streamRecord({
+            eventName: 'INSERT',
+            newImage: op({ operationId: 'op-2', region: 'us-east-1', homeRegion: 'us-east-1' }),
+          }),
+          // A us-east-1 cluster this region manages after a takeover: dispatched here.
+          streamRecord({
+            eventName: 'INSERT',
+            newImage: op({ operationId: 'op-3', region: 'us-east-1', homeRegion: 'eu-west-1' }),
+          }),
           streamRecord({ eventName: 'MODIFY', newImage: op({ status: 'RUNNING' }), oldImage: op() }),
           streamRecord({ eventName: 'INSERT', newImage: { entity: 'Cluster', region: 'eu-west-1' } }),
         ],
@@ -38,8 +48,12 @@ describe('Function: dispatcher', () => {
       lambdaContext,
     );
     expect(res.batchItemFailures).toEqual([]);
-    expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
-    const body = JSON.parse(sqs.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageBody ?? '{}');
+    expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 2);
+    const bodies = sqs
+      .commandCalls(SendMessageCommand)
+      .map((c) => JSON.parse(c.args[0].input.MessageBody ?? '{}'));
+    expect(bodies.map((b) => b.operationId)).toEqual(['op-1', 'op-3']);
+    const body = bodies[0];
     expect(body).toEqual({
       v: 1,
       tenantId: 'tn-1',

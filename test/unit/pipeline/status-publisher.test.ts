@@ -21,6 +21,7 @@ const cluster = (status: string, statusVersion: number, over: Record<string, unk
   engine: 'qdrant',
   version: '1.15.5',
   region: 'eu-west-1',
+  homeRegion: 'eu-west-1',
   nodes: 1,
   generation: 1,
   observedGeneration: 0,
@@ -74,7 +75,11 @@ describe('Function: status-publisher', () => {
         streamRecord({ eventName: 'MODIFY', oldImage: cluster('READY', 1), newImage: cluster('READY', 1) }),
       );
       records.push(
-        streamRecord({ eventName: 'INSERT', newImage: cluster('PENDING', 1, { region: 'us-east-1' }) }),
+        // Written by us-east-1 (replicated here): its own publisher publishes it, once.
+        streamRecord({
+          eventName: 'INSERT',
+          newImage: cluster('PENDING', 1, { region: 'us-east-1', homeRegion: 'us-east-1' }),
+        }),
       );
       const res = await handler({ Records: records });
       expect(res.batchItemFailures).toEqual([]);

@@ -29,6 +29,7 @@ const operation = {
   operationId: 'op-1',
   clusterId: 'cl-1',
   region: 'eu-west-1',
+  homeRegion: 'eu-west-1',
   type: 'CREATE',
   status: 'RUNNING',
   step: 'APPLY',

@@ -21,6 +21,7 @@ const cluster = (over: Partial<ClusterRecord> = {}): ClusterRecord => ({
   engine: 'qdrant',
   version: '1.15.5',
   region: 'eu-west-1',
+  homeRegion: 'eu-west-1',
   nodes: 1,
   sizeName: 'small',
   size: SIZES.small,
@@ -41,6 +42,7 @@ const operation = (over: Partial<OperationRecord> = {}): OperationRecord => ({
   operationId: 'op-1',
   clusterId: 'cl-01jd8w0000000000000000000a',
   region: 'eu-west-1',
+  homeRegion: 'eu-west-1',
   type: 'CREATE',
   status: 'QUEUED',
   step: 'APPLY',
@@ -70,7 +72,8 @@ class FakeKubeError extends Error {
 }
 
 function setup(op: OperationRecord, c: ClusterRecord | undefined, live: Array<KubeObject | undefined> = []) {
-  const store = {
+  // The flat mocks are what the tests assert on; the store's aggregates delegate to them.
+  const fns = {
     getOperation: vi.fn(async () => op),
     getCluster: vi.fn(async () => c),
     startOperation: vi.fn(async () => undefined),
@@ -79,6 +82,20 @@ function setup(op: OperationRecord, c: ClusterRecord | undefined, live: Array<Ku
     failOperation: vi.fn(async () => undefined),
     beginRollback: vi.fn(async (o: OperationRecord) => ({ ...o, step: 'ROLLBACK_APPLY' })),
     finishRollback: vi.fn(async () => undefined),
+  };
+  const store = {
+    ...fns,
+    region: 'eu-west-1',
+    clusters: { get: fns.getCluster },
+    operations: {
+      get: fns.getOperation,
+      start: fns.startOperation,
+      setStep: fns.setStep,
+      complete: fns.completeOperation,
+      fail: fns.failOperation,
+      beginRollback: fns.beginRollback,
+      finishRollback: fns.finishRollback,
+    },
   };
   const applied: KubeObject[][] = [];
   const kube: KubePort = {

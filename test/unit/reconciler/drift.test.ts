@@ -29,6 +29,7 @@ const cluster = (n: number, over: Partial<ClusterRecord> = {}): ClusterRecord =>
   engine: 'valkey',
   version: '8.1.1',
   region: REGION,
+  homeRegion: REGION,
   nodes: 3,
   sizeName: 'small',
   size: SIZES.small,
@@ -135,12 +136,14 @@ class FakeTable {
   current = new Map<string, ClusterRecord | undefined>();
   repairFails?: Error;
 
-  readonly store: DriftSweepDeps['store'] = {
-    getCluster: async (tenantId: string, clusterId: string) => {
-      if (this.current.has(clusterId)) return this.current.get(clusterId);
-      return this.clusters.find((c) => c.tenantId === tenantId && c.clusterId === clusterId);
+  readonly store = {
+    clusters: {
+      get: async (tenantId: string, clusterId: string) => {
+        if (this.current.has(clusterId)) return this.current.get(clusterId);
+        return this.clusters.find((c) => c.tenantId === tenantId && c.clusterId === clusterId);
+      },
     },
-  };
+  } as unknown as DriftSweepDeps['store'];
 
   readonly sweeps: DriftSweepDeps['sweeps'] = {
     readyClusters: async (region, opts) => {

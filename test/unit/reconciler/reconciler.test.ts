@@ -50,6 +50,7 @@ function operation(n: number, over: Partial<OperationRecord> = {}): Record<strin
     operationId: `op-${n}`,
     clusterId: `cl-${n}`,
     region: 'eu-west-1',
+    homeRegion: 'eu-west-1',
     type: 'CREATE',
     status: 'RUNNING',
     step: 'WAIT_READY',
@@ -214,8 +215,8 @@ describe('Function: reconciler', () => {
   describe('Method: sweepDeadlines', () => {
     const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
     const deps = (over: { maxPages?: number; hasTime?: () => boolean } = {}) => ({
-      store: new Store(db, 'stratus-test'),
-      sweeps: new Sweeps(db, 'stratus-test'),
+      store: new Store(db, 'stratus-test', 'eu-west-1'),
+      sweeps: new Sweeps(new Store(db, 'stratus-test', 'eu-west-1').table),
       region: 'eu-west-1',
       now: () => new Date('2026-11-22T06:00:00.000Z'),
       logger: createLogger('test'),
@@ -268,7 +269,7 @@ describe('Function: reconciler', () => {
         IndexName: 'gsi1',
         KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
         FilterExpression: '#status = :ready',
-        ExpressionAttributeValues: { ':pk': 'REGION#eu-west-1', ':prefix': 'CLUSTER#', ':ready': 'READY' },
+        ExpressionAttributeValues: { ':pk': 'HOME#eu-west-1', ':prefix': 'CLUSTER#', ':ready': 'READY' },
       });
       expect(ddb).toHaveReceivedCommandWith(GetCommand, {
         Key: { pk: 'RECONCILER#eu-west-1', sk: 'CURSOR' },
@@ -286,7 +287,9 @@ describe('Function: reconciler', () => {
   });
 
   describe('Class: Sweeps (drift)', () => {
-    const sweeps = new Sweeps(DynamoDBDocumentClient.from(new DynamoDBClient({})), 'stratus-test');
+    const sweeps = new Sweeps(
+      new Store(DynamoDBDocumentClient.from(new DynamoDBClient({})), 'stratus-test', 'eu-west-1').table,
+    );
     const cluster = {
       tenantId: 'tn-1',
       clusterId: 'cl-1',
@@ -315,8 +318,9 @@ describe('Function: reconciler', () => {
       expect(items[0]?.Update).toMatchObject({
         Key: keys.cluster('tn-1', 'cl-1'),
         ConditionExpression:
-          'attribute_not_exists(activeOperationId) AND #status = :ready AND generation = :g AND statusVersion = :sv',
+          'attribute_not_exists(activeOperationId) AND #status = :ready AND generation = :g AND statusVersion = :sv AND homeRegion = :me',
         ExpressionAttributeValues: expect.objectContaining({
+          ':me': 'eu-west-1',
           ':op': 'op-9',
           ':g': 3,
           ':sv': 7,

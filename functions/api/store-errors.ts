@@ -1,0 +1,36 @@
+import { ProblemError } from '../shared/errors.js';
+import { StaleStateError, TransactionConflictError } from '../shared/store/store.js';
+
+/** What a route answers when a named transaction item's condition failed. */
+export type FailureAnswers = Readonly<Record<string, () => ProblemError | Promise<ProblemError>>>;
+
+const concurrent = () =>
+  new ProblemError(
+    'CONCURRENT_MODIFICATION',
+    'The resource changed while this request was processed; read it again and retry',
+  );
+
+/**
+ * Runs a store write and maps its named failures to the route's answers: the first failed item
+ * that has an answer decides. A failure without an answer, or a concurrent transaction, is
+ * CONCURRENT_MODIFICATION (409: read again and retry), never a 500.
+ */
+export async function committing<T>(write: Promise<T>, answers: FailureAnswers): Promise<T> {
+  try {
+    return await write;
+  } catch (e) {
+    if (e instanceof StaleStateError) {
+      for (const name of e.failed) {
+        const answer = answers[name];
+        if (answer) throw withCause(await answer(), e);
+      }
+      throw withCause(concurrent(), e);
+    }
+    if (e instanceof TransactionConflictError) throw withCause(concurrent(), e);
+    throw e;
+  }
+}
+
+function withCause(p: ProblemError, cause: unknown): ProblemError {
+  return new ProblemError(p.code, p.message, { ...p.extensions }, { cause, headers: { ...p.headers } });
+}

@@ -1,0 +1,118 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { keys, type Page, strip, type Table, type TransactItem } from './core.js';
+import type { IdempotencyRecord, IdempotencyStore } from './idempotency.js';
+import type { TenantStore } from './tenants.js';
+
+/**
+ * API keys, by SHA-256 of the secret. Owner: the tenant's home region. Keys are created and
+ * revoked only there (other regions answer 421), each write fenced by the tenant's `homeRegion`;
+ * every region reads them, so a revocation reaches a region within the replication lag.
+ */
+export interface ApiKeyRecord {
+  readonly keyId: string;
+  readonly tenantId: string;
+  readonly name?: string;
+  readonly role: 'admin' | 'editor' | 'viewer';
+  readonly createdAt: string;
+  readonly expiresAt?: string;
+  readonly revokedAt?: string;
+}
+
+export type StoredApiKey = ApiKeyRecord & { readonly ref: { pk: string; sk: string } };
+
+/** Transaction item names that callers map to answers. */
+export const API_KEY_ITEMS = { tenantHome: 'tenantHome', key: 'key' } as const;
+
+export class ApiKeyStore {
+  constructor(
+    private readonly table: Table,
+    private readonly tenants: TenantStore,
+    private readonly idempotency: IdempotencyStore,
+  ) {}
+
+  /** @throws StaleStateError naming `tenantHome` when the tenant is not homed in this region. */
+  async create(keyHash: string, key: ApiKeyRecord, idem?: IdempotencyRecord): Promise<void> {
+    await this.table.transact(
+      'create API key',
+      {
+        [API_KEY_ITEMS.tenantHome]: this.tenants.homeCheck(key.tenantId),
+        [API_KEY_ITEMS.key]: this.put(keyHash, key),
+      },
+      idem ? this.idempotency.put(key.tenantId, idem) : undefined,
+    );
+  }
+
+  /** @throws StaleStateError naming `tenantHome`, or `key` when the key is gone. */
+  async revoke(key: StoredApiKey, now: string, idem?: IdempotencyRecord): Promise<void> {
+    await this.table.transact(
+      'revoke API key',
+      {
+        [API_KEY_ITEMS.tenantHome]: this.tenants.homeCheck(key.tenantId),
+        [API_KEY_ITEMS.key]: this.revokeItem(key, now),
+      },
+      idem ? this.idempotency.put(key.tenantId, idem) : undefined,
+    );
+  }
+
+  /** Consistent in this region's replica: a revoked key stops working on the next request once the revocation is here. */
+  get(hash: string): Promise<ApiKeyRecord | undefined> {
+    return this.table.get<ApiKeyRecord>(keys.apiKey(hash));
+  }
+
+  /** A tenant's key by id (gsi1), with its table key. */
+  async find(tenantId: string, keyId: string): Promise<StoredApiKey | undefined> {
+    const res = await this.table.db.send(
+      new QueryCommand({
+        TableName: this.table.name,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk = :id',
+        ExpressionAttributeValues: { ':pk': `TENANT#${tenantId}#APIKEYS`, ':id': keyId },
+      }),
+    );
+    const item = res.Items?.[0];
+    if (!item) return undefined;
+    return { ...strip<ApiKeyRecord>(item), ref: { pk: String(item.pk), sk: String(item.sk) } };
+  }
+
+  list(tenantId: string, limit: number, startKey?: Record<string, unknown>): Promise<Page<ApiKeyRecord>> {
+    return this.table.queryPage<ApiKeyRecord>(
+      {
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': `TENANT#${tenantId}#APIKEYS` },
+      },
+      limit,
+      startKey,
+    );
+  }
+
+  /** A new key item. */
+  put(keyHash: string, key: ApiKeyRecord): TransactItem {
+    return {
+      Put: {
+        TableName: this.table.name,
+        Item: {
+          ...keys.apiKey(keyHash),
+          entity: 'ApiKey',
+          gsi1pk: `TENANT#${key.tenantId}#APIKEYS`,
+          gsi1sk: key.keyId,
+          ...key,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+  }
+
+  /** Marks a key revoked (the first revocation time stays). */
+  private revokeItem(key: StoredApiKey, now: string): TransactItem {
+    return {
+      Update: {
+        TableName: this.table.name,
+        Key: key.ref,
+        UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :now)',
+        ConditionExpression: 'attribute_exists(pk) AND tenantId = :t',
+        ExpressionAttributeValues: { ':now': now, ':t': key.tenantId },
+      },
+    };
+  }
+}

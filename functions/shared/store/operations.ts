@@ -1,0 +1,456 @@
+import type { ClusterStatus } from '../domain/cluster.js';
+import type { ClusterRecord, OperationError, OperationRecord } from '../domain/records.js';
+import type { ClusterStore } from './clusters.js';
+import { epoch, keys, type Page, type Table, type TransactItem } from './core.js';
+import type { IdempotencyRecord, IdempotencyStore } from './idempotency.js';
+import type { TenantStore } from './tenants.js';
+
+/**
+ * Operations and the workflow's transitions. Owner: the `homeRegion` of the operation, the same
+ * as its cluster's. Every transition is one conditional transaction on the operation (its
+ * expected status) and the cluster it holds (`activeOperationId`, and `homeRegion` = this
+ * region), so a duplicate delivery, a stale reader or another region loses the race and does
+ * nothing.
+ */
+
+/** How long a deleted cluster stays readable. */
+export const DELETED_RETENTION_SECONDS = 30 * 24 * 3600;
+
+/** Sparse index of non-terminal operations by managing region and deadline: removed when one ends. */
+export function activeIndex(o: Pick<OperationRecord, 'homeRegion' | 'deadline' | 'operationId'>) {
+  return { gsi2pk: `ACTIVE#${o.homeRegion}`, gsi2sk: `${o.deadline}#${o.operationId}` };
+}
+
+/** The stored shape of an operation (active ones also in gsi2). */
+export function operationItem(o: OperationRecord): Record<string, unknown> {
+  return {
+    ...keys.operation(o.tenantId, o.operationId),
+    entity: 'Operation',
+    gsi1pk: `CLUSTER#${o.clusterId}`,
+    gsi1sk: `OPERATION#${o.createdAt}#${o.operationId}`,
+    ...activeIndex(o),
+    ...o,
+  };
+}
+
+/** QUEUED or RUNNING -> FAILED with a reason, out of the active index (a missing item fails the condition too). */
+export function failOperationUpdate(
+  tableName: string,
+  op: OperationRecord,
+  error: OperationError,
+  now: string,
+) {
+  return {
+    TableName: tableName,
+    Key: keys.operation(op.tenantId, op.operationId),
+    UpdateExpression:
+      'SET #status = :failed, #step = :done, #error = :error, finishedAt = :now, updatedAt = :now REMOVE gsi2pk, gsi2sk ADD statusVersion :one',
+    ConditionExpression: '#status IN (:queued, :running)',
+    ExpressionAttributeNames: { '#status': 'status', '#step': 'step', '#error': 'error' },
+    ExpressionAttributeValues: {
+      ':failed': 'FAILED',
+      ':done': 'DONE',
+      ':error': error,
+      ':now': now,
+      ':one': 1,
+      ':queued': 'QUEUED',
+      ':running': 'RUNNING',
+    },
+  };
+}
+
+export const OPERATION_ITEMS = { operation: 'operation', cluster: 'cluster' } as const;
+
+export class OperationStore {
+  constructor(
+    private readonly table: Table,
+    private readonly clusters: ClusterStore,
+    private readonly tenants: TenantStore,
+    private readonly idempotency: IdempotencyStore,
+  ) {}
+
+  get(tenantId: string, operationId: string): Promise<OperationRecord | undefined> {
+    return this.table.get<OperationRecord>(keys.operation(tenantId, operationId));
+  }
+
+  /** Operations of a cluster, newest first (gsi1). The caller has checked the cluster is the tenant's. */
+  list(clusterId: string, limit: number, startKey?: Record<string, unknown>): Promise<Page<OperationRecord>> {
+    return this.table.queryPage<OperationRecord>(
+      {
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': `CLUSTER#${clusterId}`, ':prefix': 'OPERATION#' },
+        ScanIndexForward: false,
+      },
+      limit,
+      startKey,
+    );
+  }
+
+  /**
+   * Cancels a QUEUED operation and puts the cluster back as it was: a cancelled CREATE leaves
+   * nothing (the cluster is DELETED and its name and quota are freed), a cancelled UPDATE
+   * restores the previous spec, a cancelled DELETE the previous status.
+   *
+   * @throws StaleStateError naming `operation` (it has started or finished) or `cluster`.
+   */
+  async cancel(
+    op: OperationRecord,
+    cluster: ClusterRecord,
+    now: string,
+    idem?: IdempotencyRecord,
+  ): Promise<void> {
+    const prev = op.previous;
+    const delta = op.nodeDelta ?? 0;
+    const operation: TransactItem = {
+      Update: {
+        TableName: this.table.name,
+        Key: keys.operation(op.tenantId, op.operationId),
+        UpdateExpression:
+          'SET #status = :cancelled, #step = :done, finishedAt = :now, updatedAt = :now REMOVE gsi2pk, gsi2sk ADD statusVersion :one',
+        ConditionExpression: '#status = :queued',
+        ExpressionAttributeNames: { '#status': 'status', '#step': 'step' },
+        ExpressionAttributeValues: {
+          ':cancelled': 'CANCELLED',
+          ':done': 'DONE',
+          ':now': now,
+          ':one': 1,
+          ':queued': 'QUEUED',
+        },
+      },
+    };
+    let rest: Record<string, TransactItem | undefined>;
+    if (op.type === 'CREATE') {
+      rest = {
+        cluster: this.clusterGone(op, now),
+        nameGuard: this.clusters.deleteNameGuard(cluster),
+        quota: this.tenants.release(op.tenantId, cluster.region, { clusters: 1, nodes: cluster.nodes }),
+      };
+    } else if (op.type === 'UPDATE' && prev) {
+      rest = {
+        cluster: this.updateCluster(
+          op,
+          {
+            nodes: prev.nodes,
+            sizeName: prev.sizeName,
+            size: prev.size,
+            version: prev.version,
+            settings: prev.settings,
+            status: prev.status,
+            generation: prev.generation,
+            updatedAt: now,
+          },
+          {},
+          true,
+        ),
+        quota:
+          delta > 0
+            ? this.tenants.release(op.tenantId, cluster.region, { clusters: 0, nodes: delta })
+            : delta < 0
+              ? this.tenants.reserve(op.tenantId, cluster.region, { clusters: 0, nodes: -delta })
+              : undefined,
+      };
+    } else {
+      rest = {
+        cluster: this.updateCluster(op, { status: prev?.status ?? 'READY', updatedAt: now }, {}, true),
+      };
+    }
+    await this.table.transact(
+      'cancel operation',
+      { [OPERATION_ITEMS.operation]: operation, ...rest },
+      idem ? this.idempotency.put(op.tenantId, idem) : undefined,
+    );
+  }
+
+  // ---- workflow transitions (provisioner) --------------------------------------------------
+
+  /** QUEUED -> RUNNING for the operation, and the cluster enters its working status. */
+  async start(
+    op: OperationRecord,
+    clusterStatus: ClusterStatus,
+    placement: string,
+    now: string,
+  ): Promise<void> {
+    await this.table.transact('start', {
+      operation: this.updateOperation(
+        op,
+        { status: 'RUNNING', step: 'APPLY', startedAt: now, updatedAt: now },
+        'QUEUED',
+      ),
+      cluster: this.updateCluster(op, { status: clusterStatus, updatedAt: now }, { placement }),
+    });
+  }
+
+  /** Records the workflow step reached; no status change, so no event. */
+  async setStep(op: OperationRecord, step: OperationRecord['step'], now: string): Promise<void> {
+    await this.table.transact('step', {
+      operation: {
+        Update: {
+          TableName: this.table.name,
+          Key: keys.operation(op.tenantId, op.operationId),
+          UpdateExpression: 'SET #step = :step, updatedAt = :now',
+          ConditionExpression: '#status = :running AND homeRegion = :me',
+          ExpressionAttributeNames: { '#step': 'step', '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':step': step,
+            ':now': now,
+            ':running': 'RUNNING',
+            ':me': this.table.region,
+          },
+        },
+      },
+    });
+  }
+
+  /** RUNNING -> SUCCEEDED; the cluster becomes READY at the operation's generation. */
+  async complete(
+    op: OperationRecord,
+    observed: { endpoint: string; port: number },
+    now: string,
+  ): Promise<void> {
+    await this.table.transact('complete', {
+      operation: this.updateOperation(
+        op,
+        { status: 'SUCCEEDED', step: 'DONE', finishedAt: now, updatedAt: now },
+        'RUNNING',
+      ),
+      cluster: this.updateCluster(
+        op,
+        {
+          status: 'READY',
+          updatedAt: now,
+          endpoint: observed.endpoint,
+          port: observed.port,
+          observedGeneration: op.targetGeneration,
+        },
+        {},
+        true,
+        ['statusReason'],
+      ),
+    });
+  }
+
+  /**
+   * RUNNING -> SUCCEEDED for a DELETE: the cluster is DELETED (readable until its TTL), its name
+   * and quota freed. The name guard is deleted only if it still names this cluster: a guard lost
+   * to a replication conflict must not keep the deletion from finishing.
+   */
+  async completeDeletion(op: OperationRecord, cluster: ClusterRecord, now: string): Promise<void> {
+    const guard = await this.clusters.getByName(cluster.tenantId, cluster.region, cluster.name);
+    await this.table.transact('complete deletion', {
+      operation: this.updateOperation(
+        op,
+        { status: 'SUCCEEDED', step: 'DONE', finishedAt: now, updatedAt: now },
+        'RUNNING',
+      ),
+      cluster: this.clusterGone(op, now),
+      nameGuard: guard?.clusterId === cluster.clusterId ? this.clusters.deleteNameGuard(cluster) : undefined,
+      quota: this.tenants.release(op.tenantId, cluster.region, { clusters: 1, nodes: cluster.nodes }),
+    });
+  }
+
+  /**
+   * A failed UPDATE starts rolling back: the cluster's desired spec returns to the previous one
+   * (a new generation), the operation stays RUNNING in step ROLLBACK_APPLY with a fresh deadline,
+   * and the node quota the update reserved is released.
+   */
+  async beginRollback(
+    op: OperationRecord,
+    cluster: ClusterRecord,
+    cause: OperationError,
+    now: string,
+    deadline: string,
+  ): Promise<OperationRecord> {
+    const prev = op.previous;
+    if (!prev) throw new Error('beginRollback: the operation has no previous spec');
+    const generation = cluster.generation + 1;
+    const rollback = { cause, generation };
+    const delta = op.nodeDelta ?? 0;
+    await this.table.transact('begin rollback', {
+      operation: {
+        Update: {
+          TableName: this.table.name,
+          Key: keys.operation(op.tenantId, op.operationId),
+          UpdateExpression:
+            'SET #step = :step, #rb = :rb, #deadline = :deadline, updatedAt = :now, gsi2sk = :gsi2sk',
+          ConditionExpression: '#status = :running AND attribute_not_exists(#rb)',
+          ExpressionAttributeNames: {
+            '#step': 'step',
+            '#status': 'status',
+            '#rb': 'rollback',
+            '#deadline': 'deadline',
+          },
+          ExpressionAttributeValues: {
+            ':step': 'ROLLBACK_APPLY',
+            ':rb': rollback,
+            ':deadline': deadline,
+            ':now': now,
+            ':gsi2sk': activeIndex({ ...op, deadline }).gsi2sk,
+            ':running': 'RUNNING',
+          },
+        },
+      },
+      cluster: this.updateCluster(
+        op,
+        {
+          nodes: prev.nodes,
+          sizeName: prev.sizeName,
+          size: prev.size,
+          version: prev.version,
+          settings: prev.settings,
+          generation,
+          updatedAt: now,
+        },
+        {},
+        false,
+        [],
+        false,
+      ),
+      quota:
+        delta > 0
+          ? this.tenants.release(op.tenantId, cluster.region, { clusters: 0, nodes: delta })
+          : delta < 0
+            ? this.tenants.reserve(op.tenantId, cluster.region, { clusters: 0, nodes: -delta })
+            : undefined,
+    });
+    return { ...op, step: 'ROLLBACK_APPLY', rollback, deadline };
+  }
+
+  /** The rollback is live: the operation FAILED (saying it was rolled back), the cluster READY on its previous spec. */
+  async finishRollback(
+    op: OperationRecord,
+    observed: { endpoint: string; port: number },
+    now: string,
+  ): Promise<void> {
+    const rb = op.rollback;
+    if (!rb) throw new Error('finishRollback: the operation is not rolling back');
+    const error: OperationError = {
+      code: rb.cause.code,
+      message: `${rb.cause.message} (rolled back: the cluster runs its previous spec, generation ${rb.generation})`,
+    };
+    await this.table.transact('finish rollback', {
+      operation: this.updateOperation(
+        op,
+        { status: 'FAILED', step: 'DONE', error, finishedAt: now, updatedAt: now },
+        'RUNNING',
+      ),
+      cluster: this.updateCluster(
+        op,
+        {
+          status: 'READY',
+          statusReason: 'UPDATE_ROLLED_BACK',
+          updatedAt: now,
+          endpoint: observed.endpoint,
+          port: observed.port,
+          observedGeneration: rb.generation,
+        },
+        {},
+        true,
+      ),
+    });
+  }
+
+  /** Any non-terminal -> FAILED with a reason; the cluster is marked FAILED and released. */
+  async fail(op: OperationRecord, error: OperationError, now: string): Promise<void> {
+    await this.table.transact('fail', {
+      operation: { Update: failOperationUpdate(this.table.name, op, error, now) },
+      cluster: this.updateCluster(
+        op,
+        { status: 'FAILED', updatedAt: now, statusReason: error.code },
+        {},
+        true,
+      ),
+    });
+  }
+
+  // ---- building blocks ---------------------------------------------------------------------
+
+  private updateOperation(
+    op: OperationRecord,
+    set: Record<string, unknown>,
+    expectedStatus: OperationRecord['status'],
+  ): TransactItem {
+    const terminal = ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(String(set.status));
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Record<string, unknown> = { ':expected': expectedStatus, ':one': 1 };
+    const parts = Object.entries(set).map(([k, v], i) => {
+      names[`#s${i}`] = k;
+      values[`:s${i}`] = v;
+      return `#s${i} = :s${i}`;
+    });
+    return {
+      Update: {
+        TableName: this.table.name,
+        Key: keys.operation(op.tenantId, op.operationId),
+        UpdateExpression: `SET ${parts.join(', ')}${terminal ? ' REMOVE gsi2pk, gsi2sk' : ''} ADD statusVersion :one`,
+        ConditionExpression: '#status = :expected',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      },
+    };
+  }
+
+  /**
+   * Updates the cluster that `op` holds, only in the region that manages it; `release` clears
+   * the hold. Status changes bump statusVersion (`bump`).
+   */
+  private updateCluster(
+    op: OperationRecord,
+    set: Record<string, unknown>,
+    setIfAbsent: Record<string, unknown>,
+    release = false,
+    remove: string[] = [],
+    bump = true,
+  ): TransactItem {
+    const names: Record<string, string> = { '#active': 'activeOperationId', '#home': 'homeRegion' };
+    const values: Record<string, unknown> = {
+      ':op': op.operationId,
+      ':me': this.table.region,
+      ...(bump ? { ':one': 1 } : {}),
+    };
+    const parts: string[] = [];
+    for (const [i, [k, v]] of Object.entries(set).entries()) {
+      names[`#s${i}`] = k;
+      values[`:s${i}`] = v;
+      parts.push(`#s${i} = :s${i}`);
+    }
+    for (const [i, [k, v]] of Object.entries(setIfAbsent).entries()) {
+      names[`#n${i}`] = k;
+      values[`:n${i}`] = v;
+      parts.push(`#n${i} = if_not_exists(#n${i}, :n${i})`);
+    }
+    const removals = [...(release ? ['#active'] : []), ...remove];
+    return {
+      Update: {
+        TableName: this.table.name,
+        Key: keys.cluster(op.tenantId, op.clusterId),
+        UpdateExpression: `SET ${parts.join(', ')}${removals.length ? ` REMOVE ${removals.join(', ')}` : ''}${bump ? ' ADD statusVersion :one' : ''}`,
+        ConditionExpression: '#active = :op AND #home = :me',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      },
+    };
+  }
+
+  /** The cluster is DELETED: no longer held, readable until its TTL, out of the managing region's index. */
+  private clusterGone(op: OperationRecord, now: string): TransactItem {
+    return {
+      Update: {
+        TableName: this.table.name,
+        Key: keys.cluster(op.tenantId, op.clusterId),
+        UpdateExpression:
+          'SET #status = :deleted, updatedAt = :now, #ttl = :ttl REMOVE activeOperationId, endpoint, port, gsi1pk, gsi1sk ADD statusVersion :one',
+        ConditionExpression: 'activeOperationId = :op AND homeRegion = :me',
+        ExpressionAttributeNames: { '#status': 'status', '#ttl': 'ttl' },
+        ExpressionAttributeValues: {
+          ':deleted': 'DELETED',
+          ':now': now,
+          ':ttl': epoch(now, DELETED_RETENTION_SECONDS),
+          ':one': 1,
+          ':op': op.operationId,
+          ':me': this.table.region,
+        },
+      },
+    };
+  }
+}
