@@ -6,6 +6,7 @@
 const groups: Record<string, () => Promise<{ run(args: string[]): Promise<void>; usage: string }>> = {
   tenants: () => import('../cli/tenants.js'),
   dlq: () => import('../cli/dlq.js'),
+  regions: () => import('../cli/regions.js'),
 };
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';

@@ -1,5 +1,7 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, type QueryCommandOutput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { ClusterRecord, OperationRecord } from '../domain/records.js';
 import { keys, strip, type Table, type TransactItem } from './core.js';
+import type { TenantRecord } from './tenants.js';
 
 /**
  * Which region's control plane manages a region's clusters. Absent: the region itself. A
@@ -88,4 +90,125 @@ export class RegionStore {
       },
     };
   }
+}
+
+/** What a takeover or handback moved. */
+export interface RehomeResult {
+  readonly tenants: number;
+  readonly clusters: number;
+  /** Non-terminal operations re-homed: each must be sent to the new home's provisioning queue. */
+  readonly operations: OperationRecord[];
+  /** Items that changed meanwhile (their condition failed): none are lost, a rerun picks them up. */
+  readonly skipped: number;
+}
+
+/**
+ * Moves what `from` manages to `to`, writing through this table's region (which must be the
+ * region that is, or is becoming, the controller). Every write is conditional on
+ * `homeRegion = from`, so running it again moves only what is left. `select` narrows the
+ * clusters and tenants (a handback moves only the clusters of the returning region).
+ */
+export async function rehome(
+  table: Table,
+  from: string,
+  to: string,
+  now: string,
+  select: {
+    readonly cluster: (c: ClusterRecord) => boolean;
+    readonly tenant: (t: TenantRecord & { originalHomeRegion?: string }) => boolean;
+  },
+): Promise<RehomeResult> {
+  let tenants = 0;
+  let clusters = 0;
+  let skipped = 0;
+  const operations: OperationRecord[] = [];
+  const conditional = async (write: Promise<unknown>): Promise<boolean> => {
+    try {
+      await write;
+      return true;
+    } catch (e) {
+      if ((e as { name?: string }).name === 'ConditionalCheckFailedException') {
+        skipped++;
+        return false;
+      }
+      throw e;
+    }
+  };
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const res: QueryCommandOutput = await table.db.send(
+      new QueryCommand({
+        TableName: table.name,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': `HOME#${from}` },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of res.Items ?? []) {
+      const isTenant = item.entity === 'Tenant';
+      const rec = strip<ClusterRecord & TenantRecord & { originalHomeRegion?: string }>(item);
+      if (isTenant ? !select.tenant(rec) : !select.cluster(rec)) continue;
+      const moved = await conditional(
+        table.db.send(
+          new UpdateCommand({
+            TableName: table.name,
+            Key: { pk: item.pk, sk: item.sk },
+            UpdateExpression: isTenant
+              ? rec.originalHomeRegion === to
+                ? 'SET homeRegion = :to, gsi1pk = :pk, updatedAt = :now REMOVE originalHomeRegion'
+                : 'SET homeRegion = :to, gsi1pk = :pk, updatedAt = :now, originalHomeRegion = if_not_exists(originalHomeRegion, :from)'
+              : 'SET homeRegion = :to, gsi1pk = :pk, updatedAt = :now',
+            ConditionExpression: 'homeRegion = :from',
+            ExpressionAttributeValues: { ':to': to, ':from': from, ':pk': `HOME#${to}`, ':now': now },
+          }),
+        ),
+      );
+      if (moved && isTenant) tenants++;
+      if (moved && !isTenant) clusters++;
+    }
+    startKey = res.LastEvaluatedKey;
+  } while (startKey);
+
+  // Active operations follow their cluster (the index holds only non-terminal ones).
+  startKey = undefined;
+  do {
+    const res: QueryCommandOutput = await table.db.send(
+      new QueryCommand({
+        TableName: table.name,
+        IndexName: 'gsi2',
+        KeyConditionExpression: 'gsi2pk = :pk',
+        ExpressionAttributeValues: { ':pk': `ACTIVE#${from}` },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of res.Items ?? []) {
+      const op = strip<OperationRecord>(item);
+      const cluster = await table.get<ClusterRecord>(keys.cluster(op.tenantId, op.clusterId));
+      // The cluster decides: an operation moves only with a cluster that moved (or had moved).
+      if (!cluster || cluster.homeRegion !== to) continue;
+      const moved = await conditional(
+        table.db.send(
+          new UpdateCommand({
+            TableName: table.name,
+            Key: { pk: item.pk, sk: item.sk },
+            UpdateExpression: 'SET homeRegion = :to, gsi2pk = :pk, updatedAt = :now',
+            ConditionExpression: 'homeRegion = :from AND #status IN (:queued, :running)',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':to': to,
+              ':from': from,
+              ':pk': `ACTIVE#${to}`,
+              ':now': now,
+              ':queued': 'QUEUED',
+              ':running': 'RUNNING',
+            },
+          }),
+        ),
+      );
+      if (moved) operations.push({ ...op, homeRegion: to });
+    }
+    startKey = res.LastEvaluatedKey;
+  } while (startKey);
+  return { tenants, clusters, operations, skipped };
 }
