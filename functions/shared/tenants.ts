@@ -2,10 +2,10 @@ import { hashApiKey, newApiKeySecret } from './domain/apikeys.js';
 import { newId } from './ids.js';
 import type { ApiKeyRecord, Store } from './store/store.js';
 
-/** Creates a tenant and its first API key; returns the key's secret (the only time it exists in clear). */
 /** Quotas a tenant gets unless the operator says otherwise. */
 export const DEFAULT_QUOTAS = { maxClusters: 10, maxNodes: 30 } as const;
 
+/** Creates a tenant and its first API key; returns the key's secret (the only time it exists in clear). */
 export async function createTenant(
   store: Store,
   name: string,
