@@ -4,7 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Store } from '../functions/shared/store/store.js';
-import { type StratusConfig, parseConfig } from '../lib/config.js';
+import { parseConfig, type StratusConfig } from '../lib/config.js';
 
 /** What `npm start` writes to `<data>/local.json` that operator commands need. */
 export interface LocalState {
@@ -39,7 +39,8 @@ export class RegionAccess {
       const file = join(opts.dataDir ?? '.stratus', 'local.json');
       if (!existsSync(file)) throw new Error(`${file} does not exist: is \`npm start\` running?`);
       const state = JSON.parse(readFileSync(file, 'utf8')) as LocalState;
-      if (!state.dynamodbEndpoint) throw new Error(`${file} has no dynamodbEndpoint: is \`npm start\` running?`);
+      if (!state.dynamodbEndpoint)
+        throw new Error(`${file} has no dynamodbEndpoint: is \`npm start\` running?`);
       this.local = state;
     }
   }
@@ -60,7 +61,11 @@ export class RegionAccess {
     let store = this.stores.get(region);
     if (!store) {
       const client = this.local
-        ? new DynamoDBClient({ endpoint: this.local.dynamodbEndpoint, region, credentials: LOCAL_CREDENTIALS })
+        ? new DynamoDBClient({
+            endpoint: this.local.dynamodbEndpoint,
+            region,
+            credentials: LOCAL_CREDENTIALS,
+          })
         : new DynamoDBClient({ region });
       const table = this.local?.tables?.[region] ?? `stratus-${this.config.stage}`;
       store = new Store(DynamoDBDocumentClient.from(client), table, region);

@@ -1,7 +1,7 @@
-import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { parseArgs } from 'node:util';
+import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { ProvisioningMessage } from '../functions/shared/schemas/messages.js';
-import { rehome, type RehomeResult } from '../functions/shared/store/regions.js';
+import { type RehomeResult, rehome } from '../functions/shared/store/regions.js';
 import { RegionAccess } from './access.js';
 
 export const usage = `npm run admin -- regions status [--local]
@@ -87,7 +87,12 @@ export async function takeover(
   }
   if (current === from) {
     await store.table.transact('take over', {
-      control: store.regions.setController(from, from, now().toISOString(), opts.reason ?? `takeover of ${from}`),
+      control: store.regions.setController(
+        from,
+        from,
+        now().toISOString(),
+        opts.reason ?? `takeover of ${from}`,
+      ),
     });
     log(`${to} now manages ${from} (control written in ${to})`);
   } else {
@@ -98,7 +103,9 @@ export async function takeover(
     cluster: () => true,
     tenant: () => true,
   });
-  log(`re-homed ${moved.tenants} tenant(s), ${moved.clusters} cluster(s), ${moved.operations.length} unfinished operation(s)`);
+  log(
+    `re-homed ${moved.tenants} tenant(s), ${moved.clusters} cluster(s), ${moved.operations.length} unfinished operation(s)`,
+  );
   await sendToQueue(access, to, moved.operations);
   if (moved.operations.length) log(`queued ${moved.operations.length} operation(s) in ${to}`);
   if (moved.skipped) log(`${moved.skipped} item(s) changed meanwhile: run the command again`);
@@ -124,7 +131,9 @@ export async function handback(
   const store = access.store(manager);
   const seenByManager = (await store.regions.controllers())[region];
   if (seenByManager !== manager) {
-    throw new Error(`${manager}'s replica says ${region} is managed by ${seenByManager ?? region}: check replication`);
+    throw new Error(
+      `${manager}'s replica says ${region} is managed by ${seenByManager ?? region}: check replication`,
+    );
   }
   await store.table.transact('hand back', {
     control: store.regions.handBack(region, region, now().toISOString(), `handback of ${region}`),
@@ -135,13 +144,17 @@ export async function handback(
     cluster: (c) => c.region === region,
     tenant: (t) => t.originalHomeRegion === region,
   });
-  log(`re-homed ${moved.tenants} tenant(s), ${moved.clusters} cluster(s), ${moved.operations.length} unfinished operation(s)`);
+  log(
+    `re-homed ${moved.tenants} tenant(s), ${moved.clusters} cluster(s), ${moved.operations.length} unfinished operation(s)`,
+  );
 
   // Wait for the returning region's replica to show the moves before its provisioner gets them.
   const target = access.store(region);
   const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
   for (;;) {
-    const ops = await Promise.all(moved.operations.map((o) => target.operations.get(o.tenantId, o.operationId)));
+    const ops = await Promise.all(
+      moved.operations.map((o) => target.operations.get(o.tenantId, o.operationId)),
+    );
     const control = (await target.regions.controllers())[region];
     const waiting = ops.filter((o) => o && o.homeRegion !== region && o.status !== 'SUCCEEDED').length;
     if (!control && waiting === 0) break;
@@ -171,7 +184,10 @@ export async function run(args: string[]): Promise<void> {
       local: { type: 'boolean', default: false },
     },
   });
-  const access = new RegionAccess({ local: values.local ?? false, ...(values.data ? { dataDir: values.data } : {}) });
+  const access = new RegionAccess({
+    local: values.local ?? false,
+    ...(values.data ? { dataDir: values.data } : {}),
+  });
   const started = Date.now();
   const log: Log = (line) => console.error(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${line}`);
   try {
@@ -187,7 +203,10 @@ export async function run(args: string[]): Promise<void> {
     if (command === 'takeover') {
       const from = access.assertRegion(values.from, '--from');
       const to = access.assertRegion(values.to, '--to');
-      const report = await takeover(access, from, to, { log, ...(values.reason ? { reason: values.reason } : {}) });
+      const report = await takeover(access, from, to, {
+        log,
+        ...(values.reason ? { reason: values.reason } : {}),
+      });
       console.log(JSON.stringify(report, null, 2));
       return;
     }

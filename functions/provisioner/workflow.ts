@@ -237,7 +237,7 @@ async function runStep(
  * Generated credentials are created once and kept only in Kubernetes: a retry reads them back
  * instead of rotating them. Values never reach logs, DynamoDB or events.
  */
-async function ensureSecrets(
+export async function ensureSecrets(
   kube: KubePort,
   blueprint: Blueprint,
   spec: ClusterSpec,

@@ -1,1 +1,2 @@
 import 'aws-sdk-client-mock-vitest/extend';
+import './cdk-matchers.js';

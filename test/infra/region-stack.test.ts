@@ -52,6 +52,14 @@ function must<T>(value: T | undefined, what: string): T {
   return value;
 }
 
+/** The configured region of a stack: its EKS clusters (never none; the config requires one). */
+function regionConfigOf(stack: StratusRegionStack) {
+  return must(
+    TWO_REGIONS.regions.find((r) => r.region === stack.region),
+    `${stack.region} in TWO_REGIONS`,
+  );
+}
+
 function primaryTable(): never {
   return primary.table.table.node.defaultChild as never;
 }
@@ -71,7 +79,7 @@ describe('Class: StratusTable', () => {
   });
 
   it('declares the single-table keys, the indexes, TTL, on-demand billing and the NEW_AND_OLD_IMAGES stream', () => {
-    template(primary).hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+    expect(template(primary)).toHaveResourceProperties('AWS::DynamoDB::GlobalTable', {
       TableName: 'stratus-test',
       KeySchema: [
         { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
@@ -102,14 +110,14 @@ describe('Class: StratusTable', () => {
   });
 
   it('retains the table on stack deletion and on replacement', () => {
-    template(primary).hasResource('AWS::DynamoDB::GlobalTable', {
+    expect(template(primary)).toHaveResource('AWS::DynamoDB::GlobalTable', {
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
     });
   });
 
   it('encrypts the table at rest with KMS', () => {
-    template(primary).hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+    expect(template(primary)).toHaveResourceProperties('AWS::DynamoDB::GlobalTable', {
       SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
     });
   });
@@ -117,8 +125,8 @@ describe('Class: StratusTable', () => {
   it('makes a secondary region reference its replica and look up the replica stream ARN at deploy time', () => {
     // Assess
     const t = template(secondary);
-    t.resourceCountIs('AWS::DynamoDB::GlobalTable', 0);
-    t.resourceCountIs('AWS::DynamoDB::Table', 0);
+    expect(t).toHaveResourceCount('AWS::DynamoDB::GlobalTable', 0);
+    expect(t).toHaveResourceCount('AWS::DynamoDB::Table', 0);
     const lookups = t.findResources('Custom::AWS') as Resources;
     expect(Object.keys(lookups)).toHaveLength(1);
     const [lookupId, lookup] = Object.entries(lookups)[0] ?? [];
@@ -157,10 +165,10 @@ describe('Class: StratusTable', () => {
     const stack = new StratusRegionStack(app, 'Solo', { env: { region: 'eu-west-1' }, config });
     // Assess
     const t = Template.fromStack(stack);
-    t.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+    expect(t).toHaveResourceProperties('AWS::DynamoDB::GlobalTable', {
       Replicas: [Match.objectLike({ Region: 'eu-west-1' })],
     });
-    t.resourceCountIs('Custom::AWS', 0);
+    expect(t).toHaveResourceCount('Custom::AWS', 0);
   });
 });
 
@@ -219,7 +227,7 @@ describe('Class: StratusFunctions', () => {
   it('creates one arm64 nodejs22.x function per topology entry, traced, with JSON logs to its own log group', () => {
     for (const stack of stacks) {
       for (const [fnId, def] of functionEntries) {
-        template(stack).hasResourceProperties('AWS::Lambda::Function', {
+        expect(template(stack)).toHaveResourceProperties('AWS::Lambda::Function', {
           Description: def.description,
           Runtime: 'nodejs22.x',
           Architectures: ['arm64'],
@@ -238,7 +246,7 @@ describe('Class: StratusFunctions', () => {
 
   it('wires every environment variable from its topology source', () => {
     for (const stack of stacks) {
-      const regionConfig = TWO_REGIONS.regions.find((r) => r.region === stack.region);
+      const regionConfig = regionConfigOf(stack);
       const expected = (source: EnvSource): unknown => {
         if ('value' in source) return source.value;
         switch (source.ref) {
@@ -254,7 +262,7 @@ describe('Class: StratusFunctions', () => {
           case 'regions':
             return TWO_REGIONS.regions.map((r) => r.region).join(',');
           case 'eksClusters':
-            return JSON.stringify(regionConfig?.eksClusters);
+            return JSON.stringify(regionConfig.eksClusters);
           case 'kubeAuth':
             return 'eks';
           case 'pageTokenSecret':
@@ -282,7 +290,7 @@ describe('Class: StratusFunctions', () => {
       const t = template(stack);
       for (const { id, trigger } of streamFunctions) {
         const failureQueue = logicalIdOfConstruct(stack, stack.queues.streamFailureQueue(id));
-        t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        expect(t).toHaveResourceProperties('AWS::Lambda::EventSourceMapping', {
           FunctionName: { Ref: logicalIdOf(stack, id) },
           FilterCriteria: {
             Filters: trigger.filters(stack.region).map((pattern) => ({ Pattern: JSON.stringify(pattern) })),
@@ -313,7 +321,7 @@ describe('Class: StratusFunctions', () => {
   it('consumes each topology queue with its batch size and maximum concurrency', () => {
     for (const { id, trigger } of queueFunctions) {
       const queue = logicalIdOfConstruct(primary, primary.queues.queue(trigger.queue));
-      template(primary).hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      expect(template(primary)).toHaveResourceProperties('AWS::Lambda::EventSourceMapping', {
         FunctionName: { Ref: logicalIdOf(primary, id) },
         EventSourceArn: { 'Fn::GetAtt': [queue, 'Arn'] },
         BatchSize: trigger.batchSize,
@@ -324,7 +332,7 @@ describe('Class: StratusFunctions', () => {
 
   it('allows eks:DescribeCluster only on the configured clusters of the region, only to eks:describe functions', () => {
     for (const stack of stacks) {
-      const clusters = TWO_REGIONS.regions.find((r) => r.region === stack.region)?.eksClusters ?? [];
+      const { eksClusters: clusters } = regionConfigOf(stack);
       const expectedArns = clusters.map((c) =>
         stack.resolve(
           Stack.of(stack).formatArn({ service: 'eks', resource: 'cluster', resourceName: c.name }),
@@ -353,14 +361,14 @@ describe('Class: StratusFunctions', () => {
 
   it('maps the role of eks:view functions (the reconciler) read-only: AmazonEKSViewPolicy and the stratus-reconciler group', () => {
     for (const stack of stacks) {
-      const clusters = TWO_REGIONS.regions.find((r) => r.region === stack.region)?.eksClusters ?? [];
+      const { eksClusters: clusters } = regionConfigOf(stack);
       const t = template(stack);
       const viewers = functionEntries.filter(([, def]) => def.permissions.includes('eks:view'));
       expect(viewers.map(([id]) => id)).toEqual(['reconciler']);
       for (const [fnId] of viewers) {
         const role = (stack.functions.get(fnId) as LambdaFunction).role;
         for (const cluster of clusters) {
-          t.hasResourceProperties('AWS::EKS::AccessEntry', {
+          expect(t).toHaveResourceProperties('AWS::EKS::AccessEntry', {
             ClusterName: cluster.name,
             PrincipalArn: { 'Fn::GetAtt': [stack.getLogicalId(role?.node.defaultChild as never), 'Arn'] },
             Type: 'STANDARD',
@@ -388,12 +396,12 @@ describe('Class: StratusFunctions', () => {
 
   it('maps the role of eks:access functions into every EKS cluster of the region at cluster scope', () => {
     for (const stack of stacks) {
-      const clusters = TWO_REGIONS.regions.find((r) => r.region === stack.region)?.eksClusters ?? [];
+      const { eksClusters: clusters } = regionConfigOf(stack);
       const t = template(stack);
       const accessors = functionEntries.filter(([, def]) => def.permissions.includes('eks:access'));
       const readers = functionEntries.filter(([, def]) => def.permissions.includes('eks:read-secrets'));
       const viewers = functionEntries.filter(([, def]) => def.permissions.includes('eks:view'));
-      t.resourceCountIs(
+      expect(t).toHaveResourceCount(
         'AWS::EKS::AccessEntry',
         clusters.length * (accessors.length + readers.length + viewers.length),
       );
@@ -401,7 +409,7 @@ describe('Class: StratusFunctions', () => {
         const role = (stack.functions.get(fnId) as LambdaFunction).role;
         for (const cluster of clusters) {
           // Only a Kubernetes group: no EKS access policy, so nothing beyond what RBAC binds.
-          t.hasResourceProperties('AWS::EKS::AccessEntry', {
+          expect(t).toHaveResourceProperties('AWS::EKS::AccessEntry', {
             ClusterName: cluster.name,
             PrincipalArn: { 'Fn::GetAtt': [stack.getLogicalId(role?.node.defaultChild as never), 'Arn'] },
             KubernetesGroups: ['stratus-secret-reader'],
@@ -412,7 +420,7 @@ describe('Class: StratusFunctions', () => {
       for (const [fnId] of accessors) {
         const role = (stack.functions.get(fnId) as LambdaFunction).role;
         for (const cluster of clusters) {
-          t.hasResourceProperties('AWS::EKS::AccessEntry', {
+          expect(t).toHaveResourceProperties('AWS::EKS::AccessEntry', {
             ClusterName: cluster.name,
             PrincipalArn: { 'Fn::GetAtt': [stack.getLogicalId(role?.node.defaultChild as never), 'Arn'] },
             Type: 'STANDARD',
@@ -443,9 +451,9 @@ describe('Class: StratusApi', () => {
       );
       // ... and the template (integrations).
       const t = template(stack);
-      t.resourceCountIs('AWS::ApiGateway::Method', httpRoutes().length);
+      expect(t).toHaveResourceCount('AWS::ApiGateway::Method', httpRoutes().length);
       for (const route of httpRoutes()) {
-        t.hasResourceProperties('AWS::ApiGateway::Method', {
+        expect(t).toHaveResourceProperties('AWS::ApiGateway::Method', {
           HttpMethod: route.method,
           Integration: {
             Type: 'AWS_PROXY',
@@ -459,7 +467,7 @@ describe('Class: StratusApi', () => {
   });
 
   it('serves the stage `live` with X-Ray, throttling, JSON access logs and execution logging', () => {
-    template(primary).hasResourceProperties('AWS::ApiGateway::Stage', {
+    expect(template(primary)).toHaveResourceProperties('AWS::ApiGateway::Stage', {
       StageName: 'live',
       TracingEnabled: true,
       AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('"requestId":') },
@@ -467,7 +475,7 @@ describe('Class: StratusApi', () => {
         Match.objectLike({ ThrottlingRateLimit: Match.anyValue(), ThrottlingBurstLimit: Match.anyValue() }),
       ],
     });
-    template(primary).hasResourceProperties('AWS::ApiGateway::RestApi', {
+    expect(template(primary)).toHaveResourceProperties('AWS::ApiGateway::RestApi', {
       EndpointConfiguration: { Types: ['REGIONAL'] },
     });
   });
@@ -501,7 +509,7 @@ describe('Class: StratusApi', () => {
 
   it('associates a regional WAF web ACL (common rule set + rate limit) with the stage', () => {
     const t = template(primary);
-    t.hasResourceProperties('AWS::WAFv2::WebACL', {
+    expect(t).toHaveResourceProperties('AWS::WAFv2::WebACL', {
       Scope: 'REGIONAL',
       Rules: Match.arrayWith([
         Match.objectLike({ Statement: { RateBasedStatement: Match.objectLike({ AggregateKeyType: 'IP' }) } }),
@@ -512,14 +520,14 @@ describe('Class: StratusApi', () => {
         }),
       ]),
     });
-    t.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
+    expect(t).toHaveResourceCount('AWS::WAFv2::WebACLAssociation', 1);
   });
 });
 
 describe('Class: StratusEventBus', () => {
   it('creates the stratus-<stage> bus with a 30-day archive', () => {
-    template(primary).hasResourceProperties('AWS::Events::EventBus', { Name: 'stratus-test' });
-    template(primary).hasResourceProperties('AWS::Events::Archive', { RetentionDays: 30 });
+    expect(template(primary)).toHaveResourceProperties('AWS::Events::EventBus', { Name: 'stratus-test' });
+    expect(template(primary)).toHaveResourceProperties('AWS::Events::Archive', { RetentionDays: 30 });
   });
 });
 

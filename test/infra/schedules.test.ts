@@ -34,7 +34,7 @@ describe('Class: StratusFunctions (schedule triggers)', () => {
       const t = templates.get(stack) as Template;
       for (const { id, everyMinutes } of scheduled) {
         const fn = fnLogicalId(stack, id);
-        t.hasResourceProperties('AWS::Events::Rule', {
+        expect(t).toHaveResourceProperties('AWS::Events::Rule', {
           ScheduleExpression: everyMinutes === 1 ? 'rate(1 minute)' : `rate(${everyMinutes} minutes)`,
           State: 'ENABLED',
           EventBusName: Match.absent(),
@@ -45,12 +45,12 @@ describe('Class: StratusFunctions (schedule triggers)', () => {
             }),
           ],
         });
-        t.hasResourceProperties('AWS::Lambda::Permission', {
+        expect(t).toHaveResourceProperties('AWS::Lambda::Permission', {
           Action: 'lambda:InvokeFunction',
           FunctionName: { 'Fn::GetAtt': [fn, 'Arn'] },
           Principal: 'events.amazonaws.com',
         });
-        t.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        expect(t).toHaveResourceProperties('AWS::Lambda::EventInvokeConfig', {
           FunctionName: { Ref: fn },
           MaximumRetryAttempts: 0,
         });
@@ -62,7 +62,7 @@ describe('Class: StratusFunctions (schedule triggers)', () => {
     for (const stack of stacks) {
       const t = templates.get(stack) as Template;
       for (const { id } of scheduled) {
-        t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        expect(t).toHaveResourceProperties('AWS::CloudWatch::Alarm', {
           Namespace: 'AWS/Lambda',
           MetricName: 'Errors',
           Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnLogicalId(stack, id) } }],
@@ -71,7 +71,7 @@ describe('Class: StratusFunctions (schedule triggers)', () => {
           TreatMissingData: 'notBreaching',
         });
         // And when it stops running at all (no data is itself the alarm).
-        t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        expect(t).toHaveResourceProperties('AWS::CloudWatch::Alarm', {
           Namespace: 'AWS/Lambda',
           MetricName: 'Invocations',
           Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnLogicalId(stack, id) } }],
@@ -98,9 +98,11 @@ describe('Class: StratusQueues (names)', () => {
     // Assess
     const t = Template.fromStack(stack);
     for (const queueId of Object.keys(QUEUES)) {
-      t.hasResourceProperties('AWS::SQS::Queue', { QueueName: `stratus-test-${queueId}` });
-      t.hasResourceProperties('AWS::SQS::Queue', { QueueName: `stratus-test-${queueId}-dlq` });
+      expect(t).toHaveResourceProperties('AWS::SQS::Queue', { QueueName: `stratus-test-${queueId}` });
+      expect(t).toHaveResourceProperties('AWS::SQS::Queue', { QueueName: `stratus-test-${queueId}-dlq` });
     }
-    t.hasResourceProperties('AWS::SQS::Queue', { QueueName: 'stratus-test-statusPublisher-stream-failures' });
+    expect(t).toHaveResourceProperties('AWS::SQS::Queue', {
+      QueueName: 'stratus-test-statusPublisher-stream-failures',
+    });
   });
 });

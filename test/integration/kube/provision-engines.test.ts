@@ -1,13 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { secretKey } from '../../../functions/provisioner/workflow.js';
+import { ensureSecrets } from '../../../functions/provisioner/workflow.js';
 import { engineNames, getBlueprint } from '../../../functions/shared/engines/registry.js';
 import { namespaceOf } from '../../../functions/shared/engines/tenancy.js';
-import type { Blueprint } from '../../../functions/shared/engines/types.js';
-import { createKubeClient, type KubeClient } from '../../../functions/shared/kube/client.js';
+import { createKubeClient } from '../../../functions/shared/kube/client.js';
 import { fileKubeConfigProvider, type KubeConfigProvider } from '../../../functions/shared/kube/provider.js';
 import type { KubeStandin } from '../../../local/kube-standin/server.js';
 import { type CountingProxy, startCountingProxy, startTestStandin, waitFor } from '../../helpers/kube.js';
@@ -69,28 +67,6 @@ describe('Integration: provision every engine on the Kubernetes stand-in', () =>
     await standin?.stop();
     if (dir) await rm(dir, { recursive: true });
   });
-
-  /** What workflow.ts's ensureSecrets does: read back the stored values, generate the missing ones. */
-  async function ensureSecrets(kube: KubeClient, bp: Blueprint, spec: ReturnType<typeof clusterSpec>) {
-    const ref = bp.connection(spec).credentialRef;
-    const existing = ref
-      ? await kube.get({
-          apiVersion: 'v1',
-          kind: 'Secret',
-          metadata: { name: ref.name, namespace: ref.namespace },
-        })
-      : undefined;
-    const data = (existing?.data ?? {}) as Record<string, string>;
-    return Object.fromEntries(
-      bp.secretNames.map((name) => {
-        const stored = data[secretKey(name)];
-        return [
-          name,
-          stored ? Buffer.from(stored, 'base64').toString('utf8') : randomBytes(32).toString('base64url'),
-        ];
-      }),
-    );
-  }
 
   it.each(engineNames())('%s: renders, applies, becomes ready, connects, and is deleted', async (engine) => {
     const bp = getBlueprint(engine);

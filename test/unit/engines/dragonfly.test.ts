@@ -37,9 +37,10 @@ describe('Blueprint: dragonfly', () => {
 
   describe('Method: render', () => {
     it('renders built-ins valid for Kubernetes and a Dragonfly valid for the operator CRD', () => {
+      expect(objects.map((o) => o.kind)).toContain('Dragonfly');
       for (const obj of objects) {
-        if (obj.kind === 'Dragonfly') validateCustomResource(obj);
-        else validateKubeObject(obj);
+        const validate = obj.kind === 'Dragonfly' ? validateCustomResource : validateKubeObject;
+        expect(() => validate(obj), `${obj.kind} ${obj.metadata.name}`).not.toThrow();
       }
     });
 

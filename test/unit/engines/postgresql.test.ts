@@ -40,9 +40,10 @@ describe('Blueprint: postgresql', () => {
 
   describe('Method: render', () => {
     it('renders built-ins valid for Kubernetes and a Cluster valid for the CloudNativePG CRD', () => {
+      expect(objects.map((o) => o.kind)).toContain('Cluster');
       for (const obj of objects) {
-        if (obj.kind === 'Cluster') validateCustomResource(obj);
-        else validateKubeObject(obj);
+        const validate = obj.kind === 'Cluster' ? validateCustomResource : validateKubeObject;
+        expect(() => validate(obj), `${obj.kind} ${obj.metadata.name}`).not.toThrow();
       }
     });
 
