@@ -92,7 +92,9 @@ describe('CLI: tenants', () => {
     );
 
     // Assess: one more cluster fits (2 of 3 clusters), then the nodes are used up (2 of 2).
-    expect(lines).toEqual([`quotas of ${tenant.tenantId} updated: 3 clusters, 2 nodes`]);
+    expect(lines).toEqual([
+      `quotas of ${tenant.tenantId} updated in ${rt.region}: 3 clusters, 2 nodes per region`,
+    ]);
     expect((await create('second')).status).toBe(202);
     const full = await create('third');
     expect(full.status).toBe(403);
