@@ -149,6 +149,21 @@ describe('Function: advance', () => {
     expect(store.startOperation).not.toHaveBeenCalled();
   });
 
+  it('leaves an operation another region manages alone (a message left on its old home after a takeover)', async () => {
+    // Prepare: this provisioner is eu-west-1's; us-east-1 took the cluster over.
+    const { store, kube, deps } = setup(
+      operation({ status: 'RUNNING', step: 'WAIT_READY', homeRegion: 'us-east-1' }),
+      cluster({ homeRegion: 'us-east-1', status: 'PROVISIONING' }),
+    );
+
+    // Act & Assess: no Kubernetes call, no write, not even a failure.
+    expect(await advance(msg({ reason: 'poll' }), deps)).toBe('ignored');
+    expect(kube.apply).not.toHaveBeenCalled();
+    expect(kube.get).not.toHaveBeenCalled();
+    expect(store.failOperation).not.toHaveBeenCalled();
+    expect(store.setStep).not.toHaveBeenCalled();
+  });
+
   it('stops when another delivery claimed the operation first', async () => {
     const { store, kube, deps } = setup(operation(), cluster());
     store.startOperation.mockRejectedValueOnce(new StaleStateError('lost'));
