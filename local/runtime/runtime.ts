@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -70,19 +69,6 @@ export interface LocalRuntime {
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
-/** A free TCP port (for DynamoDB Local, which cannot pick its own). */
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, host, () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => res(port));
-    });
-  });
-}
-
 /**
  * The whole control plane of one region on this machine: the stand-ins, then the very handlers
  * that run in Lambda, wired from functions/topology.ts exactly as lib/ wires them in AWS.
@@ -113,10 +99,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
 
   try {
     // Stand-ins.
-    const dynamo = await startDynamoLocal({
-      port: await freePort(host),
-      ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}),
-    });
+    const dynamo = await startDynamoLocal(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {});
     stops.push(() => dynamo.stop());
     const fauxqs = await startFauxqs({ port: 0, host, logger: false, defaultRegion: region });
     stops.push(() => fauxqs.stop());

@@ -12,6 +12,26 @@ export function startTestStandin(opts: KubeStandinOptions = {}): Promise<KubeSta
   return startKubeStandin({ readinessDelayMs: 100, namespaceTerminationMs: 50, ...opts });
 }
 
+/**
+ * A clock that moves only when told. Given to the stand-in (`now`), it makes simulated readiness
+ * and namespace termination happen at a step of the test rather than after a wall-clock delay,
+ * which a busy machine stretches: "not ready yet" holds however long a request takes.
+ */
+export interface ManualClock {
+  readonly now: () => number;
+  advance(ms: number): void;
+}
+
+export function manualClock(start = Date.now()): ManualClock {
+  let time = start;
+  return {
+    now: () => time,
+    advance(ms) {
+      time += ms;
+    },
+  };
+}
+
 /** A KubeConfig for the stand-in built with loadFromOptions (no file, no real cluster). */
 export function kubeConfigFor(
   standin: Pick<KubeStandin, 'url' | 'token'>,

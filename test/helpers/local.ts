@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ROUTES } from '../../functions/api/routes.js';
 import { parseConfig, type StratusConfig } from '../../lib/config.js';
+import { dynamoStartTimeoutMs } from '../../local/runtime/dynamodb.js';
 import {
   type LocalRuntime,
   type LocalRuntimeOptions,
@@ -13,6 +14,13 @@ export function shippedConfig(): StratusConfig {
   const cdk = JSON.parse(readFileSync('cdk.json', 'utf8')) as { context: { stratus: unknown } };
   return parseConfig(cdk.context.stratus);
 }
+
+/**
+ * Bound of a beforeAll that starts a runtime: DynamoDB Local's own start bound
+ * (STRATUS_DYNAMODB_START_TIMEOUT_MS, 120 s by default) plus a minute for the rest, so that a
+ * loaded machine gets the start's own message (or a runtime) rather than a bare hook timeout.
+ */
+export const RUNTIME_START_TIMEOUT_MS = dynamoStartTimeoutMs() + 60_000;
 
 /** A local control plane in memory, with fast stand-in timings. */
 export function startTestRuntime(over: Partial<LocalRuntimeOptions> = {}): Promise<LocalRuntime> {

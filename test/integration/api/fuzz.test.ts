@@ -5,7 +5,7 @@ import { ROUTES, type RouteDef } from '../../../functions/api/routes.js';
 import { ERROR_CODES } from '../../../functions/shared/errors.js';
 import type { LocalRuntime } from '../../../local/runtime/runtime.js';
 import { apiEvent } from '../../helpers/events.js';
-import { startTestRuntime } from '../../helpers/local.js';
+import { RUNTIME_START_TIMEOUT_MS, startTestRuntime } from '../../helpers/local.js';
 import { assertMatchesOpenApi, assertProblem, documentedProblemCodes } from '../../helpers/openapi.js';
 import { fillPath, routeClient } from './client.js';
 
@@ -531,7 +531,7 @@ describe('API fuzzing: bad input never breaks the API', () => {
       ids: { clusterId: created.body.cluster.id, operationId: created.body.operation.id, keyId: spare.id },
       tokens,
     };
-  }, 60_000);
+  }, RUNTIME_START_TIMEOUT_MS);
 
   afterAll(async () => {
     await rt?.stop();

@@ -3,7 +3,7 @@ import { ROUTES } from '../../../functions/api/routes.js';
 import { createTenant } from '../../../functions/shared/tenants.js';
 import type { LocalRuntime } from '../../../local/runtime/runtime.js';
 import { CALLERS, type Caller, MATRIX, type MatrixFixture, routeKey } from '../../helpers/api-matrix.js';
-import { eventually, startTestRuntime } from '../../helpers/local.js';
+import { eventually, RUNTIME_START_TIMEOUT_MS, startTestRuntime } from '../../helpers/local.js';
 import { fillPath, type RouteResult, routeClient } from './client.js';
 
 /**
@@ -57,7 +57,7 @@ describe('API access matrix', () => {
       spareKeyId: spare.id,
       keyIds: (allKeys.body.items as Array<{ id: string }>).map((k) => k.id),
     };
-  }, 60_000);
+  }, RUNTIME_START_TIMEOUT_MS);
   afterAll(async () => rt?.stop());
 
   const send = (

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTenant } from '../../../functions/shared/tenants.js';
 import type { LocalRuntime } from '../../../local/runtime/runtime.js';
-import { eventually, startTestRuntime } from '../../helpers/local.js';
+import { eventually, RUNTIME_START_TIMEOUT_MS, startTestRuntime } from '../../helpers/local.js';
 import { routeClient } from './client.js';
 
 /**
@@ -73,7 +73,7 @@ describe('Pagination: GET /v1/clusters', () => {
       (r) => r.body.status === 'DELETED',
       45_000,
     );
-  }, 150_000);
+  }, RUNTIME_START_TIMEOUT_MS + 90_000);
   afterAll(async () => rt?.stop());
 
   it('returns every cluster exactly once, oldest first, in pages of at most `limit`', async () => {

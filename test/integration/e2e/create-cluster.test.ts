@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTenant } from '../../../functions/shared/tenants.js';
 import type { LocalRuntime } from '../../../local/runtime/runtime.js';
-import { apiClient, eventually, startTestRuntime } from '../../helpers/local.js';
+import { apiClient, eventually, RUNTIME_START_TIMEOUT_MS, startTestRuntime } from '../../helpers/local.js';
 
 /**
  * End to end, in process: the real handlers behind the local gateway, DynamoDB Local (streams),
@@ -14,7 +14,7 @@ describe('End to end: create a cluster', () => {
   beforeAll(async () => {
     rt = await startTestRuntime();
     api = apiClient(rt.apiUrl, rt.apiKey);
-  }, 60_000);
+  }, RUNTIME_START_TIMEOUT_MS);
   afterAll(async () => rt?.stop());
 
   it('goes from an HTTPS request to a READY cluster in Kubernetes, with its events on the bus', async () => {

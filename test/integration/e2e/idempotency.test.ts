@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTenant } from '../../../functions/shared/tenants.js';
 import type { LocalRuntime } from '../../../local/runtime/runtime.js';
-import { apiClient, eventually, startTestRuntime } from '../../helpers/local.js';
+import { apiClient, eventually, RUNTIME_START_TIMEOUT_MS, startTestRuntime } from '../../helpers/local.js';
 
 /**
  * Client retries, cancellation and quotas, with the provisioner paused so that operations stay
@@ -15,7 +15,7 @@ describe('End to end: retries, cancel and quotas', () => {
     rt = await startTestRuntime();
     api = apiClient(rt.apiUrl, rt.apiKey);
     await Promise.all(rt.triggers.queues.map((q) => q.stop()));
-  }, 60_000);
+  }, RUNTIME_START_TIMEOUT_MS);
   afterAll(async () => rt?.stop());
 
   it('answers a repeated Idempotency-Key with the original response and no second operation', async () => {

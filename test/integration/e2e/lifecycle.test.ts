@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../../local/runtime/runtime.js';
-import { apiClient, eventually, startTestRuntime } from '../../helpers/local.js';
+import { apiClient, eventually, RUNTIME_START_TIMEOUT_MS, startTestRuntime } from '../../helpers/local.js';
 
 /** The whole cluster lifecycle over HTTP: create, scale, resize, protect, delete. */
 describe('End to end: cluster lifecycle', () => {
@@ -16,7 +16,7 @@ describe('End to end: cluster lifecycle', () => {
   beforeAll(async () => {
     rt = await startTestRuntime();
     api = apiClient(rt.apiUrl, rt.apiKey);
-  }, 60_000);
+  }, RUNTIME_START_TIMEOUT_MS);
   afterAll(async () => rt?.stop());
 
   it('scales, refuses a storage shrink and a busy mutation, protects, deletes, and frees the name', async () => {

@@ -2,7 +2,7 @@ import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUES } from '../../../functions/topology.js';
 import type { LocalRuntime } from '../../../local/runtime/runtime.js';
-import { eventually, startTestRuntime } from '../../helpers/local.js';
+import { eventually, RUNTIME_START_TIMEOUT_MS, startTestRuntime } from '../../helpers/local.js';
 
 /** The real provisioner behind the local queue mapping, fauxqs doing the redrive. */
 describe('Queue: provisioning', () => {
@@ -10,7 +10,7 @@ describe('Queue: provisioning', () => {
 
   beforeAll(async () => {
     rt = await startTestRuntime({ visibilityTimeoutSeconds: 1 });
-  }, 60_000);
+  }, RUNTIME_START_TIMEOUT_MS);
   afterAll(async () => rt?.stop());
 
   it('moves a poison message to the DLQ after maxReceiveCount receives, never looping', async () => {

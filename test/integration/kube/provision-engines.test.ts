@@ -8,7 +8,7 @@ import { namespaceOf } from '../../../functions/shared/engines/tenancy.js';
 import { createKubeClient } from '../../../functions/shared/kube/client.js';
 import { fileKubeConfigProvider, type KubeConfigProvider } from '../../../functions/shared/kube/provider.js';
 import type { KubeStandin } from '../../../local/kube-standin/server.js';
-import { type CountingProxy, startCountingProxy, startTestStandin, waitFor } from '../../helpers/kube.js';
+import { type CountingProxy, manualClock, startCountingProxy, startTestStandin } from '../../helpers/kube.js';
 import { clusterSpec, renderContext } from '../../helpers/kube-fixtures.js';
 
 interface Figures {
@@ -32,9 +32,18 @@ describe('Integration: provision every engine on the Kubernetes stand-in', () =>
   let dir: string;
   let provider: KubeConfigProvider;
   const figures: Figures[] = [];
+  /** The stand-in's clock, moved by the provisioner's poll interval between polls. */
+  const clock = manualClock();
+  const READINESS_DELAY_MS = 300;
+  const POLL_INTERVAL_MS = 100;
+  const NAMESPACE_TERMINATION_MS = 50;
 
   beforeAll(async () => {
-    standin = await startTestStandin({ readinessDelayMs: 300 });
+    standin = await startTestStandin({
+      readinessDelayMs: READINESS_DELAY_MS,
+      namespaceTerminationMs: NAMESPACE_TERMINATION_MS,
+      now: clock.now,
+    });
     proxy = await startCountingProxy(standin);
     dir = await mkdtemp(join(tmpdir(), 'stratus-engines-'));
     const kubeconfig = join(dir, 'kubeconfig');
@@ -98,21 +107,22 @@ describe('Integration: provision every engine on the Kubernetes stand-in', () =>
     const first = bp.readiness(spec, await live());
     let polls = 0;
     let perPoll = 0;
-    await waitFor(
-      async () => {
-        proxy.reset();
-        const readiness = bp.readiness(spec, await live());
-        polls += 1;
-        perPoll = proxy.total();
-        if (!readiness.ready && readiness.permanent) throw new Error(readiness.reason);
-        return readiness.ready ? true : undefined;
-      },
-      { timeoutMs: 5_000, intervalMs: 100, what: `${engine} readiness` },
-    );
+    for (;;) {
+      proxy.reset();
+      const readiness = bp.readiness(spec, await live());
+      polls += 1;
+      perPoll = proxy.total();
+      if (!readiness.ready && readiness.permanent) throw new Error(readiness.reason);
+      if (readiness.ready) break;
+      if (polls > READINESS_DELAY_MS / POLL_INTERVAL_MS)
+        throw new Error(`${engine}: not ready after ${polls} polls`);
+      clock.advance(POLL_INTERVAL_MS);
+    }
 
     // Assess: not ready until the simulated controller or operator converged, then ready.
     expect(first).toMatchObject({ ready: false });
-    expect(polls).toBeGreaterThan(0);
+    // Ready on the poll at which the clock reached the delay: neither sooner nor later.
+    expect(polls).toBe(READINESS_DELAY_MS / POLL_INTERVAL_MS + 1);
 
     // Assess: everything rendered is stored; the credentials read back unchanged (no rotation on retry).
     const stored = standin
@@ -149,9 +159,8 @@ describe('Integration: provision every engine on the Kubernetes stand-in', () =>
 
     // Act: delete, then confirm gone.
     expect(await kube.deleteNamespace(namespace)).toBe('deleted');
-    await waitFor(async () => ((await kube.deleteNamespace(namespace)) === 'gone' ? true : undefined), {
-      what: `${engine} namespace deletion`,
-    });
+    clock.advance(NAMESPACE_TERMINATION_MS);
+    expect(await kube.deleteNamespace(namespace)).toBe('gone');
 
     // Assess
     expect(standin.list().filter((o) => o.metadata.namespace === namespace)).toEqual([]);

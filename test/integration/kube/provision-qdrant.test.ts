@@ -9,7 +9,7 @@ import { createKubeClient, type KubeClient } from '../../../functions/shared/kub
 import { KubeApiError } from '../../../functions/shared/kube/errors.js';
 import { fileKubeConfigProvider } from '../../../functions/shared/kube/provider.js';
 import type { KubeStandin } from '../../../local/kube-standin/server.js';
-import { kubeConfigFor, startTestStandin, waitFor } from '../../helpers/kube.js';
+import { kubeConfigFor, manualClock, startTestStandin } from '../../helpers/kube.js';
 import { clusterSpec, renderContext, TEST_API_KEY } from '../../helpers/kube-fixtures.js';
 
 /** The provisioner's path end to end against the stand-in, through a kubeconfig file. */
@@ -20,9 +20,17 @@ describe('Integration: provision a Qdrant cluster on the Kubernetes stand-in', (
   const blueprint = getBlueprint('qdrant') ?? qdrantBlueprint;
   const spec = clusterSpec({ nodes: 3, settings: blueprint.settingsSchema.parse({}) });
   const namespace = namespaceOf(spec.clusterId);
+  /** The stand-in's clock: readiness and namespace termination happen when a test moves it. */
+  const clock = manualClock();
+  const READINESS_DELAY_MS = 300;
+  const NAMESPACE_TERMINATION_MS = 50;
 
   beforeAll(async () => {
-    standin = await startTestStandin({ readinessDelayMs: 300 });
+    standin = await startTestStandin({
+      readinessDelayMs: READINESS_DELAY_MS,
+      namespaceTerminationMs: NAMESPACE_TERMINATION_MS,
+      now: clock.now,
+    });
     dir = await mkdtemp(join(tmpdir(), 'stratus-kube-'));
     const kubeconfig = join(dir, 'kubeconfig');
     await standin.writeKubeconfig(kubeconfig);
@@ -35,25 +43,22 @@ describe('Integration: provision a Qdrant cluster on the Kubernetes stand-in', (
   });
 
   it('applies, becomes ready, is labelled for the reconciler, and is deleted with its namespace', async () => {
-    // Act: apply, then poll readiness as the provisioner does.
+    // Act: apply, then poll readiness as the provisioner does, the simulated controller's clock
+    // standing still between polls however long each takes.
     const objects = blueprint.render(spec, renderContext());
     await kube.apply(objects);
-    const notYet = blueprint.readiness(
-      spec,
-      await Promise.all(blueprint.readinessRefs(spec).map((r) => kube.get(r))),
-    );
-    const started = Date.now();
-    await waitFor(
-      async () => {
-        const live = await Promise.all(blueprint.readinessRefs(spec).map((r) => kube.get(r)));
-        return blueprint.readiness(spec, live).ready ? true : undefined;
-      },
-      { timeoutMs: 5_000, intervalMs: 50, what: 'qdrant readiness' },
-    );
+    const poll = async () =>
+      blueprint.readiness(spec, await Promise.all(blueprint.readinessRefs(spec).map((r) => kube.get(r))));
+    const notYet = await poll();
+    clock.advance(READINESS_DELAY_MS - 1);
+    const almost = await poll();
+    clock.advance(1);
+    const ready = await poll();
 
-    // Assess: readiness came from the simulated controller, after its delay.
+    // Assess: readiness came from the simulated controller, after its delay and not before.
     expect(notYet).toMatchObject({ ready: false });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+    expect(almost).toMatchObject({ ready: false });
+    expect(ready).toMatchObject({ ready: true });
 
     // Assess: everything Stratus rendered is stored and findable by its labels.
     const stored = standin
@@ -87,9 +92,9 @@ describe('Integration: provision a Qdrant cluster on the Kubernetes stand-in', (
 
     // Act: delete, then confirm gone.
     expect(await kube.deleteNamespace(namespace)).toBe('deleted');
-    await waitFor(async () => ((await kube.deleteNamespace(namespace)) === 'gone' ? true : undefined), {
-      what: 'namespace deletion',
-    });
+    expect(await kube.deleteNamespace(namespace)).toBe('deleted'); // still terminating
+    clock.advance(NAMESPACE_TERMINATION_MS);
+    expect(await kube.deleteNamespace(namespace)).toBe('gone');
 
     // Assess
     expect(

@@ -10,7 +10,7 @@ import {
 } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type KubeStandin, startKubeStandin } from '../../../local/kube-standin/server.js';
-import { kubeConfigFor, startTestStandin, waitFor } from '../../helpers/kube.js';
+import { kubeConfigFor, type ManualClock, manualClock, startTestStandin } from '../../helpers/kube.js';
 
 type Obj = KubernetesObject & Record<string, unknown>;
 
@@ -60,6 +60,10 @@ const statefulSet = (namespace: string, replicas: number, image = 'nginx:1'): Ob
 describe('Kubernetes stand-in (through @kubernetes/client-node)', () => {
   let standin: KubeStandin;
   let api: KubernetesObjectApi;
+  /** The stand-in's clock: simulated controllers converge when a test moves it, not on a timer. */
+  let clock: ManualClock;
+  const READINESS_DELAY_MS = 150;
+  const NAMESPACE_TERMINATION_MS = 50;
   const apply = (obj: Obj, manager = 'test', force = false) =>
     api.patch(
       structuredClone(obj),
@@ -71,7 +75,12 @@ describe('Kubernetes stand-in (through @kubernetes/client-node)', () => {
     ) as Promise<Obj>;
 
   beforeAll(async () => {
-    standin = await startTestStandin({ readinessDelayMs: 150 });
+    clock = manualClock();
+    standin = await startTestStandin({
+      readinessDelayMs: READINESS_DELAY_MS,
+      namespaceTerminationMs: NAMESPACE_TERMINATION_MS,
+      now: clock.now,
+    });
     api = KubernetesObjectApi.makeApiClient(kubeConfigFor(standin));
   });
   afterAll(async () => standin.stop());
@@ -388,26 +397,32 @@ describe('Kubernetes stand-in (through @kubernetes/client-node)', () => {
       await apply(ns('ctl'));
     });
 
-    it('reports a StatefulSet ready readinessDelayMs after each spec change', async () => {
-      // Act
-      const created = await apply(statefulSet('ctl', 3));
+    it('reports a StatefulSet ready readinessDelayMs after each spec change, not before', async () => {
+      // Prepare
       const read = () =>
         api.read({
           apiVersion: 'apps/v1',
           kind: 'StatefulSet',
           metadata: { name: 'db', namespace: 'ctl' },
         }) as Promise<Obj>;
+
+      // Act: the clock stands still between steps, however slow the requests are.
+      const created = await apply(statefulSet('ctl', 3));
       const early = await read();
-      const ready = await waitFor(async () => {
-        const sts = await read();
-        return (sts.status as { readyReplicas?: number } | undefined)?.readyReplicas === 3 ? sts : undefined;
-      });
+      clock.advance(READINESS_DELAY_MS - 1);
+      const almost = await read();
+      clock.advance(1);
+      const ready = await read();
       const updated = await apply(statefulSet('ctl', 3, 'nginx:2'));
+      clock.advance(READINESS_DELAY_MS - 1);
       const lagging = await read();
+      clock.advance(1);
+      const converged = await read();
 
       // Assess
       expect(created.metadata?.generation).toBe(1);
       expect(early.status).toBeUndefined();
+      expect(almost.status).toBeUndefined();
       expect(ready.status).toMatchObject({
         observedGeneration: 1,
         replicas: 3,
@@ -416,42 +431,36 @@ describe('Kubernetes stand-in (through @kubernetes/client-node)', () => {
       });
       expect(updated.metadata?.generation).toBe(2);
       expect(lagging.status).toMatchObject({ observedGeneration: 1 });
+      expect(converged.status).toMatchObject({ observedGeneration: 2, readyReplicas: 3 });
     });
 
-    it('binds PVCs and reports operator kinds (CNPG Cluster) healthy', async () => {
-      // Act
-      await apply({
+    it('binds PVCs and reports operator kinds (CNPG Cluster) healthy after the delay', async () => {
+      // Prepare
+      const pvcRef = {
         apiVersion: 'v1',
         kind: 'PersistentVolumeClaim',
         metadata: { name: 'data', namespace: 'ctl' },
-        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
-      });
-      await apply({
+      };
+      const pgRef = {
         apiVersion: 'postgresql.cnpg.io/v1',
         kind: 'Cluster',
         metadata: { name: 'pg', namespace: 'ctl' },
-        spec: { instances: 3 },
+      };
+
+      // Act
+      await apply({
+        ...pvcRef,
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
       });
+      await apply({ ...pgRef, spec: { instances: 3 } });
+      const pending = await Promise.all([api.read(pvcRef), api.read(pgRef)]);
+      clock.advance(READINESS_DELAY_MS);
+      const [pvc, pg] = (await Promise.all([api.read(pvcRef), api.read(pgRef)])) as Obj[];
 
       // Assess
-      const pvc = await waitFor(async () => {
-        const o = (await api.read({
-          apiVersion: 'v1',
-          kind: 'PersistentVolumeClaim',
-          metadata: { name: 'data', namespace: 'ctl' },
-        })) as Obj;
-        return o.status ? o : undefined;
-      });
-      const pg = await waitFor(async () => {
-        const o = (await api.read({
-          apiVersion: 'postgresql.cnpg.io/v1',
-          kind: 'Cluster',
-          metadata: { name: 'pg', namespace: 'ctl' },
-        })) as Obj;
-        return o.status ? o : undefined;
-      });
-      expect(pvc.status).toMatchObject({ phase: 'Bound', capacity: { storage: '1Gi' } });
-      expect(pg.status).toMatchObject({ readyInstances: 3, phase: 'Cluster in healthy state' });
+      expect(pending.map((o) => (o as Obj).status)).toEqual([undefined, undefined]);
+      expect(pvc?.status).toMatchObject({ phase: 'Bound', capacity: { storage: '1Gi' } });
+      expect(pg?.status).toMatchObject({ readyInstances: 3, phase: 'Cluster in healthy state' });
     });
   });
 
@@ -461,7 +470,7 @@ describe('Kubernetes stand-in (through @kubernetes/client-node)', () => {
       await apply(ns('doomed'));
       await apply(configMap('doomed', 'cfg', { a: '1' }));
 
-      // Act
+      // Act: the clock stands still until the termination period is over.
       await api.delete(ns('doomed'));
       const terminating = (await api.read({
         apiVersion: 'v1',
@@ -470,15 +479,21 @@ describe('Kubernetes stand-in (through @kubernetes/client-node)', () => {
       })) as Obj;
       const refused = await statusOf(apply(configMap('doomed', 'late', {})));
       const again = await statusOf(api.delete(ns('doomed')));
+      clock.advance(NAMESPACE_TERMINATION_MS - 1);
+      const stillThere = standin
+        .list()
+        .filter((o) => o.metadata.name === 'doomed' || o.metadata.namespace === 'doomed');
+      clock.advance(1);
+      const left = standin
+        .list()
+        .filter((o) => o.metadata.name === 'doomed' || o.metadata.namespace === 'doomed');
 
       // Assess
       expect(terminating.status).toMatchObject({ phase: 'Terminating' });
       expect(refused).toMatchObject({ code: 403, reason: 'Forbidden' });
       expect(again).toMatchObject({ code: 409, reason: 'Conflict' });
-      await waitFor(async () =>
-        standin.list().some((o) => o.metadata.name === 'doomed') ? undefined : true,
-      );
-      expect(standin.list().filter((o) => o.metadata.namespace === 'doomed')).toEqual([]);
+      expect(stillThere.map((o) => o.kind).sort()).toEqual(['ConfigMap', 'Namespace']);
+      expect(left).toEqual([]);
     });
 
     it('refuses to delete system namespaces', async () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '../../../functions/shared/aws.js';
 import { activeIndex, keys } from '../../../functions/shared/store/store.js';
 import type { LocalRuntime } from '../../../local/runtime/runtime.js';
-import { apiClient, eventually, startTestRuntime } from '../../helpers/local.js';
+import { apiClient, eventually, RUNTIME_START_TIMEOUT_MS, startTestRuntime } from '../../helpers/local.js';
 import { eventValidator } from '../../unit/events/validator.js';
 
 /**
@@ -20,7 +20,7 @@ describe('Reconciler: deadline sweep', () => {
     api = apiClient(rt.apiUrl, rt.apiKey);
     // The provisioner never runs in this suite.
     await Promise.all(rt.triggers.queues.map((q) => q.stop()));
-  }, 60_000);
+  }, RUNTIME_START_TIMEOUT_MS);
   afterAll(async () => rt?.stop());
 
   /** Moves an operation's deadline (and its index key) into the past, as if time had passed. */

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DlqReport, run } from '../../../cli/dlq.js';
 import { QUEUES } from '../../../functions/topology.js';
 import type { LocalRuntime } from '../../../local/runtime/runtime.js';
-import { eventually, startTestRuntime } from '../../helpers/local.js';
+import { eventually, RUNTIME_START_TIMEOUT_MS, startTestRuntime } from '../../helpers/local.js';
 
 /**
  * `npm run admin -- dlq ...` against the local runtime's fauxqs, found through the runtime's
@@ -19,7 +19,7 @@ describe('CLI: dlq', () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'stratus-dlq-'));
     rt = await startTestRuntime({ visibilityTimeoutSeconds: 1, dataDir });
-  }, 60_000);
+  }, RUNTIME_START_TIMEOUT_MS);
   afterAll(async () => {
     await rt?.stop();
     await rm(dataDir, { recursive: true, force: true });

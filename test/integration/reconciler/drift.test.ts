@@ -5,7 +5,7 @@ import { engineNames } from '../../../functions/shared/engines/registry.js';
 import { LABELS, namespaceOf } from '../../../functions/shared/engines/tenancy.js';
 import type { LocalRuntime } from '../../../local/runtime/runtime.js';
 import { kubeConfigFor } from '../../helpers/kube.js';
-import { apiClient, eventually, startTestRuntime } from '../../helpers/local.js';
+import { apiClient, eventually, RUNTIME_START_TIMEOUT_MS, startTestRuntime } from '../../helpers/local.js';
 import { eventValidator } from '../../unit/events/validator.js';
 
 /**
@@ -23,7 +23,7 @@ describe('Reconciler: drift and orphans', () => {
     api = apiClient(rt.apiUrl, rt.apiKey);
     if (!rt.kube) throw new Error('the test runtime has no Kubernetes stand-in');
     objects = KubernetesObjectApi.makeApiClient(kubeConfigFor(rt.kube));
-  }, 60_000);
+  }, RUNTIME_START_TIMEOUT_MS);
   afterAll(async () => rt?.stop());
 
   const schedule = () => {

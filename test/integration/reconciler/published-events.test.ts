@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../../local/runtime/runtime.js';
-import { apiClient, eventually, startTestRuntime } from '../../helpers/local.js';
+import { apiClient, eventually, RUNTIME_START_TIMEOUT_MS, startTestRuntime } from '../../helpers/local.js';
 import { eventValidator } from '../../unit/events/validator.js';
 
 /**
@@ -12,7 +12,7 @@ describe('Events: published schemas', () => {
 
   beforeAll(async () => {
     rt = await startTestRuntime();
-  }, 60_000);
+  }, RUNTIME_START_TIMEOUT_MS);
   afterAll(async () => rt?.stop());
 
   it('validates every event the bus received while a cluster went to READY', async () => {

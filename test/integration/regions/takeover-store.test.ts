@@ -19,7 +19,6 @@ import {
   startDynamoLocal,
 } from '../../../local/runtime/dynamodb.js';
 import { createRegionQueues } from '../../../local/runtime/region.js';
-import { freePort } from '../../../local/runtime/runtime.js';
 import { shippedConfig } from '../../helpers/local.js';
 
 /**
@@ -89,7 +88,7 @@ describe('Command: regions takeover / handback', () => {
   }
 
   beforeAll(async () => {
-    dynamo = await startDynamoLocal({ port: await freePort() });
+    dynamo = await startDynamoLocal({});
     const ddb = new DynamoDBClient({ endpoint: dynamo.endpoint, region: A, credentials: LOCAL_CREDENTIALS });
     await ensureTable(ddb, 'stratus-prod');
     ddb.destroy();
@@ -160,7 +159,9 @@ describe('Command: regions takeover / handback', () => {
 
     // Assess: running it again moves nothing more; a chain or a self-takeover is refused.
     expect(await takeover(access, A, B)).toMatchObject({ tenants: 0, clusters: 0, operations: 0 });
-    await expect(takeover(access, B, A)).rejects.toThrow(`${A} is itself managed by ${B}: hand it back first`);
+    await expect(takeover(access, B, A)).rejects.toThrow(
+      `${A} is itself managed by ${B}: hand it back first`,
+    );
     await expect(takeover(access, A, A)).rejects.toThrow('--from and --to must differ');
 
     // Act: A is back; B hands it back.

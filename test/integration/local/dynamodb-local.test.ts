@@ -1,0 +1,238 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
+import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  DynamoLocalStartError,
+  freePort,
+  LOCAL_CREDENTIALS,
+  type LocalDynamo,
+  startDynamoLocal,
+} from '../../../local/runtime/dynamodb.js';
+
+const run = promisify(execFile);
+/** Each case starts one JVM or more: seconds each on a loaded machine, so no tight test bound. */
+const JVM_TEST_TIMEOUT_MS = 300_000;
+
+/** DynamoDB Local JVMs that are children of this process (the test worker). */
+async function ourJvms(): Promise<number[]> {
+  try {
+    const { stdout } = await run('pgrep', ['-P', String(process.pid), '-f', 'DynamoDBLocal.jar']);
+    return stdout.split('\n').filter(Boolean).map(Number);
+  } catch (e) {
+    if ((e as { code?: number }).code === 1) return []; // pgrep: nothing matched
+    throw e;
+  }
+}
+
+const clientOf = (endpoint: string) =>
+  new DynamoDBClient({ endpoint, region: 'eu-west-1', credentials: LOCAL_CREDENTIALS });
+
+async function tables(endpoint: string): Promise<string[]> {
+  const client = clientOf(endpoint);
+  try {
+    return (await client.send(new ListTablesCommand({}))).TableNames ?? [];
+  } finally {
+    client.destroy();
+  }
+}
+
+async function createTable(endpoint: string, name: string): Promise<void> {
+  const client = clientOf(endpoint);
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: name,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      }),
+    );
+  } finally {
+    client.destroy();
+  }
+}
+
+/** A server that answers every request as DynamoDB does for a missing table (what a probe expects). */
+async function startImpostor(): Promise<{ port: number; requests: () => number; server: Server }> {
+  let requests = 0;
+  const server = createServer((req, res) => {
+    requests++;
+    req.resume();
+    const body = JSON.stringify({
+      __type: 'com.amazonaws.dynamodb.v20120810#ResourceNotFoundException',
+      message: 'Cannot do operations on a non-existent table',
+    });
+    res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' }).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as AddressInfo).port, requests: () => requests, server };
+}
+
+describe('Function: startDynamoLocal', () => {
+  const started: LocalDynamo[] = [];
+  const servers: Server[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((d) => d.stop()));
+    await Promise.all(servers.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  });
+
+  it(
+    'does not take another server on the chosen port for its JVM, and starts on a new port',
+    async () => {
+      // Prepare: the port the JVM is handed is already served by something else.
+      const impostor = await startImpostor();
+      servers.push(impostor.server);
+      const ports = [impostor.port];
+      const choosePort = async () => ports.shift() ?? freePort();
+
+      // Act
+      const dynamo = await startDynamoLocal({ choosePort });
+      started.push(dynamo);
+
+      // Assess: a real DynamoDB answers on the endpoint, not the impostor.
+      expect(dynamo.port).not.toBe(impostor.port);
+      expect(impostor.requests()).toBeGreaterThan(0);
+      await createTable(dynamo.endpoint, 'mine');
+      expect(await tables(dynamo.endpoint)).toEqual(['mine']);
+    },
+    JVM_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'starts two JVMs handed the same port (parallel test files) on two ports, each its own database',
+    async () => {
+      // Prepare: both starts are handed the same free port first, as two files racing would be.
+      const shared = await freePort();
+      const handedOnce = () => {
+        let first = true;
+        return async () => {
+          if (first) {
+            first = false;
+            return shared;
+          }
+          return freePort();
+        };
+      };
+
+      // Act
+      const results = await Promise.allSettled([
+        startDynamoLocal({ choosePort: handedOnce() }),
+        startDynamoLocal({ choosePort: handedOnce() }),
+      ]);
+      for (const r of results) if (r.status === 'fulfilled') started.push(r.value);
+
+      // Assess
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
+      const [a, b] = started as [LocalDynamo, LocalDynamo];
+      expect(a.port).not.toBe(b.port);
+      expect(a.pid).not.toBe(b.pid);
+      await createTable(a.endpoint, 'only-in-a');
+      expect(await tables(a.endpoint)).toEqual(['only-in-a']);
+      expect(await tables(b.endpoint)).toEqual([]);
+    },
+    JVM_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'fails as soon as the JVM exits during start, with its output, and leaves no JVM',
+    async () => {
+      // Act: DynamoDB Local refuses port 0 and exits.
+      const failure = startDynamoLocal({ choosePort: async () => 0, startTimeoutMs: 3_600_000 });
+
+      // Assess: the exit ends the start (an hour-long bound would fail the test by its timeout).
+      await expect(failure).rejects.toThrow(DynamoLocalStartError);
+      await expect(failure).rejects.toThrow(
+        /exited during start \(code \d+\); it needs Java 17\+\. Its output: .*Invalid Port/s,
+      );
+      expect(await ourJvms()).toEqual([]);
+    },
+    JVM_TEST_TIMEOUT_MS,
+  );
+
+  it('fails at once, saying what it needs, when Java cannot be run', async () => {
+    await expect(startDynamoLocal({ java: '/nonexistent/bin/java' })).rejects.toThrow(
+      /could not be run \(spawn \/nonexistent\/bin\/java ENOENT\)\. It needs Java 17\+ on the PATH/,
+    );
+  });
+
+  it(
+    'stops the JVM when the start bound passes, and names the setting that raises it',
+    async () => {
+      // Act
+      const failure = startDynamoLocal({ startTimeoutMs: 1 });
+
+      // Assess
+      await expect(failure).rejects.toThrow(
+        /did not answer on port \d+ within 1 ms; on a loaded machine, raise STRATUS_DYNAMODB_START_TIMEOUT_MS/,
+      );
+      expect(await ourJvms()).toEqual([]);
+    },
+    JVM_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'abandons the start when aborted, and stops the JVM',
+    async () => {
+      // Prepare: abort once the JVM has been launched on the chosen port.
+      const abandon = new AbortController();
+      const choosePort = async () => {
+        setImmediate(() => abandon.abort());
+        return freePort();
+      };
+
+      // Act
+      const failure = startDynamoLocal({ choosePort, signal: abandon.signal });
+
+      // Assess
+      await expect(failure).rejects.toMatchObject({ name: 'AbortError' });
+      expect(await ourJvms()).toEqual([]);
+    },
+    JVM_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'kills its JVM when this process exits without stopping it',
+    async () => {
+      // Prepare: a process that starts DynamoDB Local, prints the JVM's pid and exits at once.
+      const script = [
+        `import { startDynamoLocal } from ${JSON.stringify(new URL('../../../local/runtime/dynamodb.ts', import.meta.url).href)};`,
+        'const dynamo = await startDynamoLocal();',
+        'console.log(dynamo.pid);',
+        'process.exit(0);',
+      ].join('\n');
+
+      // Act
+      const { stdout } = await run(process.execPath, [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        script,
+      ]);
+
+      // Assess: the JVM is gone (the kill is sent before the process ends; the JVM dies right after).
+      const pid = Number(stdout.trim());
+      expect(pid).toBeGreaterThan(0);
+      await expect.poll(() => isAlive(pid), { timeout: 30_000 }).toBe(false);
+    },
+    JVM_TEST_TIMEOUT_MS,
+  );
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  // Killed after its parent exited, it is a zombie until PID 1 reaps it: dead all the same.
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true; // no /proc (macOS): the signal check is all there is
+  }
+}
