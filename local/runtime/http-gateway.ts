@@ -32,6 +32,8 @@ function compile(route: HttpRoute): CompiledRoute {
 
 export interface HttpGateway {
   readonly url: string;
+  /** Starts serving `routes` through `invoke`; until then every request is answered 503. */
+  attach(routes: readonly HttpRoute[], invoke: Invoke<APIGatewayProxyEvent, APIGatewayProxyResult>): void;
   stop(): Promise<void>;
 }
 
@@ -43,15 +45,24 @@ export interface HttpGateway {
 export async function startHttpGateway(opts: {
   host: string;
   port: number;
-  routes: readonly HttpRoute[];
-  invoke: Invoke<APIGatewayProxyEvent, APIGatewayProxyResult>;
+  /** Served from the start; without them the gateway answers 503 until `attach`. */
+  routes?: readonly HttpRoute[];
+  invoke?: Invoke<APIGatewayProxyEvent, APIGatewayProxyResult>;
   stage?: string;
 }): Promise<HttpGateway> {
-  const routes = opts.routes.map(compile);
+  // Bound before the functions start, so that every region's URL is known to every region's
+  // environment (the 421 answers name them); requests wait for `attach` behind a 503.
+  let routes: CompiledRoute[] = (opts.routes ?? []).map(compile);
+  let invoke = opts.invoke;
   const server: Server = createServer((req, res) => {
     void (async () => {
       let result: APIGatewayProxyResult;
       const url = new URL(req.url ?? '/', 'http://local');
+      if (!invoke) {
+        res.writeHead(503, { 'content-type': 'application/problem+json', 'retry-after': '1' });
+        res.end(JSON.stringify({ type: 'about:blank', title: 'Starting', status: 503, code: 'STARTING' }));
+        return;
+      }
       try {
         const body = await readBody(req);
         result = await dispatch(req, url, body);
@@ -117,7 +128,8 @@ export async function startHttpGateway(opts: {
         stage: opts.stage ?? 'live',
       },
     };
-    return opts.invoke(event);
+    if (!invoke) throw new Error('the gateway is not attached');
+    return invoke(event);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -127,6 +139,10 @@ export async function startHttpGateway(opts: {
   const addr = server.address() as AddressInfo;
   return {
     url: `http://${opts.host}:${addr.port}`,
+    attach(r, i) {
+      routes = r.map(compile);
+      invoke = i;
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -143,6 +143,8 @@ export interface WireOptions {
   readonly checkpoints: Checkpoints;
   readonly host: string;
   readonly apiPort: number;
+  /** A gateway bound earlier (its URL already given to the functions); `apiPort` is then unused. */
+  readonly gateway?: HttpGateway;
   readonly scheduleIntervalMs?: number;
   /** Queue pollers per queue mapping. @default 2 */
   readonly queueConcurrency?: number;
@@ -220,12 +222,15 @@ export async function wireTriggers(o: WireOptions): Promise<RegionTriggers> {
   if (!http) throw new Error('the topology declares no HTTP function');
   const api = http;
   // Last, as the one part that listens once created: nothing is left running if anything above throws.
-  const gateway = await startHttpGateway({
-    host: o.host,
-    port: o.apiPort,
-    routes: httpRoutes().filter((r) => r.fn === api.fn),
-    invoke: api.invoke as Invoke<APIGatewayProxyEvent, APIGatewayProxyResult>,
-  });
+  const routes = httpRoutes().filter((r) => r.fn === api.fn);
+  const invoke = api.invoke as Invoke<APIGatewayProxyEvent, APIGatewayProxyResult>;
+  let gateway: HttpGateway;
+  if (o.gateway) {
+    gateway = o.gateway;
+    gateway.attach(routes, invoke);
+  } else {
+    gateway = await startHttpGateway({ host: o.host, port: o.apiPort, routes, invoke });
+  }
   const all = [...streams, ...queues, ...schedules];
   return {
     streams,
