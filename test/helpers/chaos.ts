@@ -11,6 +11,7 @@ import { engineNames, getBlueprint } from '../../functions/shared/engines/regist
 import { namespaceOf } from '../../functions/shared/engines/tenancy.js';
 import type { BusEvent } from '../../local/events/bus.js';
 import type { KubeStandinFaults, KubeStandinStats } from '../../local/kube-standin/server.js';
+import { seeded } from '../../local/random.js';
 import type { LocalControlPlane, LocalRegion } from '../../local/runtime/control-plane.js';
 import { apiClient } from './local.js';
 
@@ -56,18 +57,6 @@ export function chaosKnobs(): ChaosKnobs {
     kills: envNumber('CHAOS_KILLS', 6),
     poisonPerRegion: 2,
     settleTimeoutMs: envNumber('CHAOS_SETTLE_MS', 120_000),
-  };
-}
-
-/** mulberry32: a small seeded PRNG, so a run's workload can be replayed. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
