@@ -193,14 +193,15 @@ export async function runChaos(cp: LocalControlPlane, knobs: ChaosKnobs): Promis
       remove: rng() < 0.7,
     })),
   );
-  const lifecycles = Promise.all(plans.map((p) => lifecycle(cp, run, p)));
+  let finished = 0;
+  const lifecycles = Promise.all(plans.map((p) => lifecycle(cp, run, p).finally(() => finished++)));
   const bounded = await Promise.race([
     lifecycles.then(() => true),
     sleep(knobs.chaosWindowMs + knobs.settleTimeoutMs).then(() => false),
   ]);
   await chaos;
   run.timings.lifecyclesDone = Date.now();
-  if (!bounded) run.unfinished = plans.length - new Set(run.accepted.map((o) => o.clusterId)).size;
+  if (!bounded) run.unfinished = plans.length - finished;
   await settle(
     cp,
     run,
