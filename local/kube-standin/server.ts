@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { KubeObject } from '../../functions/shared/engines/types.js';
+import type { Random } from '../random.js';
 import { isObject, type JsonObject } from './fields.js';
 import {
   BUILTIN_KINDS,
@@ -25,6 +26,13 @@ import { ApiError, ObjectStore, type Snapshot } from './store.js';
 export type { ExtraKind, KindInfo, StatusRule } from './resources.js';
 export { DEFAULT_STATUS_RULES, pluralOf } from './resources.js';
 
+/**
+ * Faults injected per non-discovery request. Each such request, while any rate is set, takes one
+ * draw `u` from the stand-in's random source and gets at most one fault: a timeout when
+ * `u < timeoutRate`, else a lost response when `u < timeoutRate + dropRate`, else an error answer
+ * when `u < timeoutRate + dropRate + errorRate` (so the rates are exact fractions and must add
+ * up to at most 1). With a seeded source the n-th request gets the same fate on every run.
+ */
 export interface KubeStandinFaults {
   /** Fraction (0..1) of non-discovery requests answered with `errorStatus`. */
   readonly errorRate?: number;
@@ -70,6 +78,8 @@ export interface KubeStandinOptions {
   /** JSON snapshot loaded at start and written (debounced) on change. @default - in memory only */
   readonly dataFile?: string;
   readonly faults?: KubeStandinFaults;
+  /** Where fault draws come from; a seeded source replays a run's faults (local/random.ts). @default Math.random */
+  readonly random?: Random;
   /** Custom kinds served in addition to the built-ins and {@link DEFAULT_EXTRA_KINDS}. */
   readonly extraKinds?: readonly ExtraKind[];
   /** Extra or replacement status rules, keyed by `<apiVersion>/<kind>`. */
@@ -85,7 +95,7 @@ export interface KubeStandin {
   writeKubeconfig(path: string): Promise<void>;
   /** Every stored object (copies), after simulated controllers have run. */
   list(): KubeObject[];
-  /** Replaces the active faults; `setFaults({})` clears them. */
+  /** Replaces the active faults; `setFaults({})` clears them. Throws when the rates add up to more than 1. */
   setFaults(faults: KubeStandinFaults): void;
   /** Requests and injected faults so far. */
   stats(): KubeStandinStats;
@@ -107,7 +117,8 @@ const REASONS: Record<number, string> = {
 
 export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<KubeStandin> {
   const token = opts.token ?? randomBytes(24).toString('hex');
-  let faults: KubeStandinFaults = { ...opts.faults };
+  let faults: KubeStandinFaults = checkFaults({ ...opts.faults });
+  const random = opts.random ?? Math.random;
   const counts = { requests: 0, errors: 0, timeouts: 0, drops: 0 };
   const kinds = [...BUILTIN_KINDS, ...[...DEFAULT_EXTRA_KINDS, ...(opts.extraKinds ?? [])].map(toKindInfo)];
   const builtins = new Set(BUILTIN_KINDS.map((k) => `${k.apiVersion}/${k.kind}`));
@@ -142,27 +153,26 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://standin');
     const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
-    const { latencyMs = 0, errorRate = 0, errorStatus = 500 } = faults;
+    const { latencyMs = 0 } = faults;
     if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
     if (req.headers.authorization !== `Bearer ${token}`) {
       throw new ApiError(401, 'Unauthorized', 'Unauthorized');
     }
     const discovery = isDiscovery(segments);
     if (!discovery) counts.requests++;
-    const { timeoutRate = 0, timeoutMs = 1000, dropRate = 0 } = faults;
-    if (!discovery && timeoutRate > 0 && Math.random() < timeoutRate) {
+    const { errorRate = 0, errorStatus = 500, timeoutRate = 0, timeoutMs = 1000, dropRate = 0 } = faults;
+    // One draw per request while faults are set, and at most one fault per request.
+    const u = !discovery && timeoutRate + dropRate + errorRate > 0 ? random() : 1;
+    if (u < timeoutRate) {
       counts.timeouts++;
       await new Promise((r) => setTimeout(r, timeoutMs));
       req.socket.destroy();
       return;
     }
-    // At most one fault per request: a dropped response is not also an error answer.
-    const drop = !discovery && dropRate > 0 && Math.random() < dropRate;
-    if (drop) {
+    if (u < timeoutRate + dropRate) {
       counts.drops++;
       dropped.add(res);
-    }
-    if (!discovery && !drop && errorRate > 0 && Math.random() < errorRate) {
+    } else if (u < timeoutRate + dropRate + errorRate) {
       counts.errors++;
       throw new ApiError(
         errorStatus,
@@ -310,7 +320,7 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
       return store.all() as KubeObject[];
     },
     setFaults(next) {
-      faults = { ...next };
+      faults = checkFaults({ ...next });
     },
     stats() {
       return { ...counts };
@@ -321,6 +331,21 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
       await persistence?.flush(() => store.snapshot());
     },
   };
+}
+
+function checkFaults(faults: KubeStandinFaults): KubeStandinFaults {
+  const { errorRate = 0, timeoutRate = 0, dropRate = 0 } = faults;
+  const rates = { errorRate, timeoutRate, dropRate };
+  for (const [name, rate] of Object.entries(rates)) {
+    if (!(rate >= 0 && rate <= 1))
+      throw new Error(`kube stand-in: ${name} must be within 0..1 (got ${rate})`);
+  }
+  if (errorRate + timeoutRate + dropRate > 1) {
+    throw new Error(
+      `kube stand-in: errorRate + timeoutRate + dropRate must not exceed 1 (one fault per request at most); got ${errorRate} + ${timeoutRate} + ${dropRate}`,
+    );
+  }
+  return faults;
 }
 
 // --- HTTP helpers ---

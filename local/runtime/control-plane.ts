@@ -10,7 +10,8 @@ import { Store } from '../../functions/shared/store/store.js';
 import type { FunctionDef, FunctionId } from '../../functions/topology.js';
 import type { RegionConfig, StratusConfig } from '../../lib/config.js';
 import { type LocalBus, startLocalBus } from '../events/bus.js';
-import { type KubeStandin, startKubeStandin } from '../kube-standin/server.js';
+import { type KubeStandin, type KubeStandinStats, startKubeStandin } from '../kube-standin/server.js';
+import { randomSource } from '../random.js';
 import { Checkpoints } from './checkpoints.js';
 import { ensureTable, LOCAL_CREDENTIALS, startDynamoLocal } from './dynamodb.js';
 import { FunctionHost } from './function-host.js';
@@ -47,6 +48,14 @@ export interface LocalControlPlaneOptions {
   readonly scheduleIntervalMs?: number;
   /** Pollers per queue mapping. @default 2 */
   readonly queueConcurrency?: number;
+  /**
+   * Seed of every chaos draw: each Kubernetes stand-in's faults (`kube:<region>`), each queue's
+   * and stream consumer's duplicate deliveries (`queue:<region>/<queue>`,
+   * `stream:<region>/<function>`) and each function's kill timing (`kill:<function>@<region>`)
+   * draw from their own stream of this seed (local/random.ts), so a seeded run replays its faults.
+   * @default - unseeded (Math.random)
+   */
+  readonly seed?: number;
   readonly print?: (line: string) => void;
 }
 
@@ -73,6 +82,20 @@ export interface LocalRegion {
   setDuplicates(rates: { readonly queue?: number; readonly stream?: number }): void;
   /** Chaos: kills the provisioner's environment while it handles a batch (see FunctionHost). */
   killProvisioner(opts?: { readonly withinMs?: number; readonly waitMs?: number }): Promise<boolean>;
+  /** Chaos: what was injected in this region so far. */
+  injected(): RegionInjections;
+}
+
+/** Faults injected in one region since it started. */
+export interface RegionInjections {
+  /** The Kubernetes stand-in's requests and faults (none with a real cluster). */
+  readonly kube?: KubeStandinStats;
+  /** Copies of received messages put back on the region's queues (`setDuplicates({ queue })`). */
+  readonly queueCopies: number;
+  /** Stream batches delivered to a function a second time (`setDuplicates({ stream })`). */
+  readonly streamBatches: number;
+  /** Provisioner invocations killed mid-batch (`killProvisioner`). */
+  readonly kills: number;
 }
 
 export interface LocalControlPlane {
@@ -171,6 +194,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
         const standin = await startKubeStandin({
           host,
           readinessDelayMs: opts.readinessDelayMs ?? 1500,
+          random: randomSource(opts.seed, `kube:${region}`),
           ...(regionDir ? { dataFile: join(regionDir, 'kube-standin.json') } : {}),
         });
         kube = standin;
@@ -243,6 +267,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
           timeoutSeconds: def.timeoutSeconds,
           env: { ...baseEnv, ...functionEnvironment(def, envContext) },
           maxEnvironments: environmentsFor(def, opts.queueConcurrency ?? 2),
+          random: randomSource(opts.seed, `kill:${fn}@${region}`),
           log: print,
         });
         functions[fn] = hostFn;
@@ -286,6 +311,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
         apiPort: opts.apiPort ? opts.apiPort + index : 0,
         ...(opts.scheduleIntervalMs !== undefined ? { scheduleIntervalMs: opts.scheduleIntervalMs } : {}),
         ...(opts.queueConcurrency !== undefined ? { queueConcurrency: opts.queueConcurrency } : {}),
+        ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
         invoker: (fn) => functions[fn].invoke,
         log: print,
       });
@@ -316,6 +342,12 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
             withinMs: kill.withinMs ?? 200,
             ...(kill.waitMs !== undefined ? { waitMs: kill.waitMs } : {}),
           }),
+        injected: () => ({
+          ...(kube ? { kube: kube.stats() } : {}),
+          queueCopies: triggers.queues.reduce((n, q) => n + q.duplicated, 0),
+          streamBatches: triggers.streams.reduce((n, t) => n + t.duplicated, 0),
+          kills: functions.provisioner.kills,
+        }),
       });
     }
 

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { Random } from '../random.js';
 import type { FromWorker, FunctionWorkerData, ToWorker } from './function-worker.js';
 
 /** An invocation cut short because its execution environment was killed (chaos) or stopped. */
@@ -24,6 +25,8 @@ export interface FunctionHostOptions {
   readonly env: Readonly<Record<string, string>>;
   /** Execution environments that may run at once (Lambda's concurrency); more invocations wait. @default 1 */
   readonly maxEnvironments?: number;
+  /** Draws for the kill timing of `killDuringInvocation` (local/random.ts). @default Math.random */
+  readonly random?: Random;
   readonly log: (line: string) => void;
 }
 
@@ -142,9 +145,11 @@ export class FunctionHost {
   /**
    * Chaos: waits (up to `waitMs`) for an invocation to be in progress, lets it run for a random
    * part of `withinMs`, then kills its environment if that invocation is still running.
-   * Resolves true when an invocation was cut short.
+   * Resolves true when an invocation was cut short. Every call takes one draw, found or not, so the
+   * n-th kill of a seeded run always waits the same part of `withinMs`.
    */
   async killDuringInvocation(opts: { withinMs: number; waitMs?: number }): Promise<boolean> {
+    const delayMs = (this.o.random ?? Math.random)() * opts.withinMs;
     const until = Date.now() + (opts.waitMs ?? 10_000);
     let target: Environment | undefined;
     while (!target) {
@@ -153,7 +158,7 @@ export class FunctionHost {
       if (!target) await new Promise((r) => setTimeout(r, 5));
     }
     const invocation = target.current;
-    await new Promise((r) => setTimeout(r, Math.random() * opts.withinMs));
+    await new Promise((r) => setTimeout(r, delayMs));
     if (target.dead || !invocation || target.current !== invocation) return false;
     this.kills++;
     await target.terminate(

@@ -6,6 +6,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Random } from '../random.js';
 import type { Invoke } from './lambda.js';
 import { sleep } from './stream-trigger.js';
 
@@ -19,6 +20,8 @@ export interface QueueTriggerOptions {
   /** Concurrent pollers, like the mapping's concurrency. */
   readonly concurrency: number;
   readonly invoke: Invoke<SQSEvent, SQSBatchResponse | undefined>;
+  /** Draws for `duplicateRate` (local/random.ts). @default Math.random */
+  readonly random?: Random;
   readonly log: (line: string) => void;
 }
 
@@ -39,15 +42,20 @@ export class QueueTrigger {
   /**
    * Chaos: the fraction (0..1) of received messages of which a copy is put back on the queue at
    * once, so the function sees the message twice, possibly concurrently (SQS standard queues
-   * deliver at least once; a producer's retried SendMessage has the same effect).
+   * deliver at least once; a producer's retried SendMessage has the same effect). One draw per
+   * received message while the rate is above 0.
    */
   duplicateRate = 0;
-  /** Copies sent because of `duplicateRate`. */
+  /** Copies sent because of `duplicateRate` (each is then received and delivered like any message). */
   duplicated = 0;
   /** Sees every batch before the function does (figures and tests; must not throw). */
   observe?: (records: readonly SQSRecord[]) => void;
 
-  constructor(private readonly o: QueueTriggerOptions) {}
+  private readonly random: Random;
+
+  constructor(private readonly o: QueueTriggerOptions) {
+    this.random = o.random ?? Math.random;
+  }
 
   /** Starts polling; after `stop()`, starts again (tests pause a consumer this way). */
   start(): void {
@@ -111,7 +119,7 @@ export class QueueTrigger {
 
   private async duplicate(messages: Message[]): Promise<void> {
     for (const m of messages) {
-      if (Math.random() >= this.duplicateRate) continue;
+      if (this.random() >= this.duplicateRate) continue;
       await this.o.client.send(
         new SendMessageCommand({ QueueUrl: this.o.queueUrl, MessageBody: m.Body ?? '' }),
       );

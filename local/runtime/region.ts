@@ -20,6 +20,7 @@ import {
   type QueueId,
 } from '../../functions/topology.js';
 import type { RegionConfig, StratusConfig } from '../../lib/config.js';
+import { randomSource } from '../random.js';
 import type { Checkpoints } from './checkpoints.js';
 import { type HttpGateway, startHttpGateway } from './http-gateway.js';
 import type { Invoke } from './lambda.js';
@@ -148,6 +149,11 @@ export interface WireOptions {
   readonly scheduleIntervalMs?: number;
   /** Queue pollers per queue mapping. @default 2 */
   readonly queueConcurrency?: number;
+  /**
+   * Seed of the run's random sources: each trigger's duplicate draws come from its own stream
+   * (`queue:<region>/<queue>`, `stream:<region>/<function>`; local/random.ts). @default Math.random
+   */
+  readonly seed?: number;
   /** How a trigger invokes a function (in this thread, or in the function's worker). */
   readonly invoker: (fn: FunctionId, def: FunctionDef) => AnyInvoke;
   readonly log: (line: string) => void;
@@ -186,6 +192,7 @@ export async function wireTriggers(o: WireOptions): Promise<RegionTriggers> {
               );
             },
             checkpoints: o.checkpoints,
+            random: randomSource(o.seed, `stream:${o.region}/${fn}`),
             log: o.log,
           }),
         );
@@ -200,6 +207,7 @@ export async function wireTriggers(o: WireOptions): Promise<RegionTriggers> {
             batchSize: trigger.batchSize,
             concurrency: o.queueConcurrency ?? 2,
             invoke: invoke as Invoke<SQSEvent, SQSBatchResponse | undefined>,
+            random: randomSource(o.seed, `queue:${o.region}/${trigger.queue}`),
             log: o.log,
           }),
         );

@@ -15,6 +15,7 @@ import type { FunctionId } from '../../functions/topology.js';
 import type { RegionConfig, StratusConfig } from '../../lib/config.js';
 import { type LocalBus, startLocalBus } from '../events/bus.js';
 import { type KubeStandin, startKubeStandin } from '../kube-standin/server.js';
+import { randomSource } from '../random.js';
 import { Checkpoints } from './checkpoints.js';
 import { ensureTable, LOCAL_CREDENTIALS, startDynamoLocal } from './dynamodb.js';
 import { lambdaInvoker, oneAtATime } from './lambda.js';
@@ -45,6 +46,8 @@ export interface LocalRuntimeOptions {
   readonly visibilityTimeoutSeconds?: number;
   /** Interval of schedule triggers (the reconciler); tests make it shorter. @default the topology's rate */
   readonly scheduleIntervalMs?: number;
+  /** Seed of the stand-in's fault draws and the triggers' duplicate draws (see LocalControlPlaneOptions). @default - unseeded */
+  readonly seed?: number;
   readonly print?: (line: string) => void;
 }
 
@@ -117,6 +120,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       kube = await startKubeStandin({
         host,
         readinessDelayMs: opts.readinessDelayMs ?? 1500,
+        random: randomSource(opts.seed, `kube:${region}`),
         ...(dataDir ? { dataFile: join(dataDir, 'kube-standin.json') } : {}),
       });
       stops.push(() => kube?.stop() ?? Promise.resolve());
@@ -192,6 +196,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       host,
       apiPort: opts.apiPort ?? 0,
       ...(opts.scheduleIntervalMs !== undefined ? { scheduleIntervalMs: opts.scheduleIntervalMs } : {}),
+      ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
       // Batch consumers share one module instance here: they run one invocation at a time, as in a
       // Lambda sandbox. The API stays concurrent (its handler keeps no per-request module state).
       invoker: (fn, def) => {

@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { compilePattern } from '../events/pattern.js';
+import type { Random } from '../random.js';
 import type { Checkpoints } from './checkpoints.js';
 import type { Invoke } from './lambda.js';
 
@@ -23,6 +24,8 @@ export interface StreamTriggerOptions {
   readonly onFailure: (records: DynamoDBRecord[], reason: string) => Promise<void>;
   readonly checkpoints: Checkpoints;
   readonly pollIntervalMs?: number;
+  /** Draws for `duplicateRate` (local/random.ts). @default Math.random */
+  readonly random?: Random;
   readonly log: (line: string) => void;
 }
 
@@ -43,14 +46,20 @@ export class StreamTrigger {
   delivered = 0;
   /**
    * Chaos: the fraction (0..1) of batches delivered a second time, as Lambda does when a batch
-   * succeeded but its checkpoint was lost. At-least-once delivery made visible.
+   * succeeded but its checkpoint was lost. At-least-once delivery made visible. One draw per batch
+   * read from the stream while the rate is above 0.
    */
   duplicateRate = 0;
-  /** Batches delivered twice because of `duplicateRate`. */
+  /**
+   * Batches delivered to the function a second time because of `duplicateRate` (a batch none of
+   * whose records passes the filters reaches the function neither time and is not counted).
+   */
   duplicated = 0;
+  private readonly random: Random;
 
   constructor(private readonly o: StreamTriggerOptions) {
     this.match = o.filters.map((f) => compilePattern(f));
+    this.random = o.random ?? Math.random;
   }
 
   start(): void {
@@ -135,9 +144,8 @@ export class StreamTrigger {
     const records = (res.Records ?? []).map((r) => this.toLambdaRecord(r));
     if (records.length > 0) {
       await this.deliver(records);
-      if (this.duplicateRate > 0 && Math.random() < this.duplicateRate) {
-        this.duplicated++;
-        await this.deliver(records);
+      if (this.duplicateRate > 0 && this.random() < this.duplicateRate) {
+        if ((await this.deliver(records)) > 0) this.duplicated++;
       }
       const last = records[records.length - 1]?.dynamodb?.SequenceNumber;
       if (last) await this.o.checkpoints.set(this.o.name, shardId, last);
@@ -147,9 +155,13 @@ export class StreamTrigger {
     return records.length > 0;
   }
 
-  /** Filters, then invokes with retries from the first failed record, as Lambda does. */
-  private async deliver(all: DynamoDBRecord[]): Promise<void> {
+  /**
+   * Filters, then invokes with retries from the first failed record, as Lambda does. Returns how
+   * many records passed the filters (0: the function was not invoked).
+   */
+  private async deliver(all: DynamoDBRecord[]): Promise<number> {
     let records = all.filter((r) => this.match.some((m) => m(r)));
+    const matched = records.length;
     let attempt = 0;
     while (records.length > 0 && !this.stopped) {
       let failedFrom = -1;
@@ -168,7 +180,7 @@ export class StreamTrigger {
         reason = (e as Error).message;
       }
       this.delivered += failedFrom < 0 ? records.length : failedFrom;
-      if (failedFrom < 0) return;
+      if (failedFrom < 0) return matched;
       records = records.slice(failedFrom);
       attempt++;
       if (attempt > this.o.retryAttempts) {
@@ -176,10 +188,11 @@ export class StreamTrigger {
           `[${this.o.name}] ${records.length} record(s) exhausted ${this.o.retryAttempts} retries: ${reason}`,
         );
         await this.o.onFailure(records, reason);
-        return;
+        return matched;
       }
       await sleep(Math.min(100 * 2 ** attempt, 5000));
     }
+    return matched;
   }
 
   private toLambdaRecord(r: StreamRecord): DynamoDBRecord {

@@ -10,12 +10,16 @@ import { specOf } from '../../functions/shared/domain/spec.js';
 import { engineNames, getBlueprint } from '../../functions/shared/engines/registry.js';
 import { namespaceOf } from '../../functions/shared/engines/tenancy.js';
 import type { BusEvent } from '../../local/events/bus.js';
-import type { KubeStandinFaults, KubeStandinStats } from '../../local/kube-standin/server.js';
-import type { LocalControlPlane, LocalRegion } from '../../local/runtime/control-plane.js';
-import { apiClient } from './local.js';
+import type { KubeStandinFaults } from '../../local/kube-standin/server.js';
+import { newSeed, parseSeed, randomSource } from '../../local/random.js';
+import type { LocalControlPlane, LocalRegion, RegionInjections } from '../../local/runtime/control-plane.js';
+import { apiClient, type HttpResult } from './local.js';
 
 export interface ChaosKnobs {
-  /** Seed of the workload's choices (engines, which clusters scale and delete, poison bodies). */
+  /**
+   * Seed of the run: the workload's choices (start times, which clusters scale and delete), the
+   * kill spacing, and, given to the control plane, every fault, duplicate and kill draw.
+   */
   readonly seed: number;
   readonly clustersPerRegion: number;
   /** Lifecycles start spread over this time, so requests keep arriving during the chaos. */
@@ -37,10 +41,20 @@ const envNumber = (name: string, fallback: number): number => {
   return v === undefined || v === '' ? fallback : Number(v);
 };
 
+/** The CI seed; `CHAOS_SEED=<n>` replays a run, `CHAOS_SEED=random` picks a new one (printed). */
+export const DEFAULT_CHAOS_SEED = 20260305;
+
+function chaosSeed(): number {
+  const v = process.env.CHAOS_SEED;
+  if (v === undefined || v === '') return DEFAULT_CHAOS_SEED;
+  if (v === 'random') return newSeed();
+  return parseSeed(v, 'CHAOS_SEED');
+}
+
 /** The CI defaults; `CHAOS_*` environment variables override the main ones (docs/chaos.md). */
 export function chaosKnobs(): ChaosKnobs {
   return {
-    seed: envNumber('CHAOS_SEED', 20260305),
+    seed: chaosSeed(),
     clustersPerRegion: envNumber('CHAOS_CLUSTERS_PER_REGION', 50),
     rampMs: envNumber('CHAOS_RAMP_MS', 10_000),
     chaosWindowMs: envNumber('CHAOS_WINDOW_MS', 60_000),
@@ -59,18 +73,6 @@ export function chaosKnobs(): ChaosKnobs {
   };
 }
 
-/** mulberry32: a small seeded PRNG, so a run's workload can be replayed. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const TERMINAL = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 /** Failure codes a chaos run may legitimately end with (docs/operations.md). */
@@ -84,15 +86,32 @@ export interface AcceptedOp {
   final?: OperationRecord;
 }
 
+/** A request of the workload that the API failed: a 5xx, or no valid answer at all. */
+export interface ApiFailure {
+  readonly region: string;
+  /** e.g. `PATCH /v1/clusters/cl-... (UPDATE chaos-eu-west-1-7)`. */
+  readonly request: string;
+  readonly status?: number;
+  readonly code?: string;
+  /** The answer's body (or, without an answer, what went wrong), cut at 500 characters. */
+  readonly body: string;
+}
+
 export interface ChaosRun {
   readonly knobs: ChaosKnobs;
   readonly accepted: AcceptedOp[];
-  /** API answers other than 202 to the workload's mutations, by `<status> <code>`. */
+  /** Answers other than 202 and 5xx to the workload's mutations (a 409 CLUSTER_BUSY, say), by `<type> <status> <code>`. */
   readonly refused: Record<string, number>;
+  /** Every 5xx answered to the workload, and every request that got no valid answer: each one fails the run. */
+  readonly apiFailures: ApiFailure[];
   readonly clusters: Map<string, { region: string; name: string; engine: string }>;
   readonly poison: Record<string, string[]>;
+  /** Kill attempts that cut an invocation short. */
   kills: number;
+  /** Distinct `reason: "retry"` messages the provisioning queues delivered (the workflow's own retries). */
   retryMessages: Set<string>;
+  /** What each region injected, read once the run settled. */
+  injected: Record<string, RegionInjections>;
   /** Lifecycles that had not finished when the settle bound ran out. */
   unfinished: number;
   /** Operations accepted while the chaos was on. */
@@ -102,16 +121,20 @@ export interface ChaosRun {
 
 /** Runs the workload under chaos; resolves once every lifecycle finished and the system settled (or the bound ran out). */
 export async function runChaos(cp: LocalControlPlane, knobs: ChaosKnobs): Promise<ChaosRun> {
-  const rng = seeded(knobs.seed);
+  // Two streams of the seed, so that the workload's draws and the kill spacing do not shift each other.
+  const rng = randomSource(knobs.seed, 'chaos:workload');
+  const killSpacing = randomSource(knobs.seed, 'chaos:kill-spacing');
   const engines = engineNames();
   const run: ChaosRun = {
     knobs,
     accepted: [],
     refused: {},
+    apiFailures: [],
     clusters: new Map(),
     poison: {},
     kills: 0,
     retryMessages: new Set(),
+    injected: {},
     unfinished: 0,
     acceptedDuringWindow: 0,
     timings: { start: Date.now() },
@@ -145,7 +168,7 @@ export async function runChaos(cp: LocalControlPlane, knobs: ChaosKnobs): Promis
     }
     const every = knobs.chaosWindowMs / (knobs.kills + 1);
     for (let k = 0; k < knobs.kills; k++) {
-      await sleep(every * (0.5 + rng()));
+      await sleep(every * (0.5 + killSpacing()));
       const region = cp.regions[k % cp.regions.length];
       if (region && (await region.killProvisioner({ withinMs: 150, waitMs: 3000 }))) run.kills++;
     }
@@ -170,21 +193,55 @@ export async function runChaos(cp: LocalControlPlane, knobs: ChaosKnobs): Promis
       remove: rng() < 0.7,
     })),
   );
-  const lifecycles = Promise.all(plans.map((p) => lifecycle(cp, run, p)));
+  let finished = 0;
+  const lifecycles = Promise.all(plans.map((p) => lifecycle(cp, run, p).finally(() => finished++)));
   const bounded = await Promise.race([
     lifecycles.then(() => true),
     sleep(knobs.chaosWindowMs + knobs.settleTimeoutMs).then(() => false),
   ]);
   await chaos;
   run.timings.lifecyclesDone = Date.now();
-  if (!bounded) run.unfinished = plans.length - new Set(run.accepted.map((o) => o.clusterId)).size;
+  if (!bounded) run.unfinished = plans.length - finished;
   await settle(
     cp,
     run,
     Math.max(10_000, run.timings.start + knobs.chaosWindowMs + knobs.settleTimeoutMs - Date.now()),
   );
   run.timings.settled = Date.now();
+  for (const r of cp.regions) run.injected[r.region] = r.injected();
   return run;
+}
+
+/** One line: what each region injected, the kills and the workflow's retries. */
+export function injectedLine(run: ChaosRun): string {
+  const regions = Object.entries(run.injected).map(
+    ([region, i]) =>
+      `${region} Kubernetes ${i.kube?.requests ?? 0} requests / ${i.kube?.errors ?? 0} errors, ${i.kube?.timeouts ?? 0} timeouts, ${i.kube?.drops ?? 0} lost responses; ${i.queueCopies} queue copies, ${i.streamBatches} stream batches twice, ${i.kills} kills`,
+  );
+  return `${regions.join(' | ')} | kills ${run.kills}, workflow retries ${run.retryMessages.size}`;
+}
+
+/**
+ * The chaos the knobs asked for that did not happen: one line per region and kind of fault whose
+ * knob is on but whose count stayed at 0 (a broken knob would otherwise turn the run into a plain
+ * end-to-end test). Empty when every fault was injected at least once.
+ */
+export function missingChaos(run: ChaosRun): string[] {
+  const { faults, duplicates, kills } = run.knobs;
+  const missing: string[] = [];
+  const want = (on: boolean | undefined, count: number | undefined, what: string) => {
+    if (on && !(count !== undefined && count > 0)) missing.push(`${what}: none (knob on, count ${count})`);
+  };
+  for (const [region, got] of Object.entries(run.injected)) {
+    want((faults.errorRate ?? 0) > 0, got.kube?.errors, `${region} Kubernetes errors`);
+    want((faults.timeoutRate ?? 0) > 0, got.kube?.timeouts, `${region} Kubernetes timeouts`);
+    want((faults.dropRate ?? 0) > 0, got.kube?.drops, `${region} Kubernetes lost responses`);
+    want(duplicates.queue > 0, got.queueCopies, `${region} queue duplicates`);
+    want(duplicates.stream > 0, got.streamBatches, `${region} stream duplicates`);
+  }
+  want(kills > 0, run.kills, 'provisioner kills');
+  want((faults.errorRate ?? 0) + (faults.timeoutRate ?? 0) > 0, run.retryMessages.size, 'workflow retries');
+  return missing;
 }
 
 async function lifecycle(
@@ -198,10 +255,30 @@ async function lifecycle(
   const name = `chaos-${region}-${p.i}`;
   const mutate = async (
     type: AcceptedOp['type'],
-    call: () => ReturnType<typeof api>,
+    method: string,
+    path: string,
+    body?: unknown,
   ): Promise<AcceptedOp | undefined> => {
+    const request = `${method} ${path} (${type} ${name})`;
     for (let attempt = 0; attempt < 5; attempt++) {
-      const res = await call();
+      let res: HttpResult;
+      try {
+        res = await api(method, path, body);
+      } catch (e) {
+        // No answer, or one that breaks the API contract (apiClient checks it): a failure too.
+        run.apiFailures.push({ region, request, body: String((e as Error).message).slice(0, 500) });
+        return undefined;
+      }
+      if (res.status >= 500) {
+        run.apiFailures.push({
+          region,
+          request,
+          status: res.status,
+          ...(typeof res.body?.code === 'string' ? { code: res.body.code } : {}),
+          body: (typeof res.body === 'string' ? res.body : JSON.stringify(res.body)).slice(0, 500),
+        });
+        return undefined;
+      }
       if (res.status === 202) {
         const op: AcceptedOp = {
           region,
@@ -222,22 +299,24 @@ async function lifecycle(
     return undefined;
   };
 
-  const created = await mutate('CREATE', () =>
-    api('POST', '/v1/clusters', { name, engine: p.engine, region, nodes: 1 }),
-  );
+  const created = await mutate('CREATE', 'POST', '/v1/clusters', {
+    name,
+    engine: p.engine,
+    region,
+    nodes: 1,
+  });
   if (!created) return;
   run.clusters.set(created.clusterId, { region, name, engine: p.engine });
   const id = created.clusterId;
   const status = async () => (await cp.store.clusters.get(cp.tenantId, id))?.status;
   if ((await status()) === 'READY') {
-    await mutate('UPDATE', () => api('PATCH', `/v1/clusters/${id}`, { nodes: 2 }));
+    await mutate('UPDATE', 'PATCH', `/v1/clusters/${id}`, { nodes: 2 });
     if (p.scaleTwice && (await status()) === 'READY')
-      await mutate('UPDATE', () => api('PATCH', `/v1/clusters/${id}`, { nodes: 3 }));
+      await mutate('UPDATE', 'PATCH', `/v1/clusters/${id}`, { nodes: 3 });
   }
   const now = await status();
   if (p.remove || now === 'FAILED') {
-    if (now === 'READY' || now === 'FAILED')
-      await mutate('DELETE', () => api('DELETE', `/v1/clusters/${id}`));
+    if (now === 'READY' || now === 'FAILED') await mutate('DELETE', 'DELETE', `/v1/clusters/${id}`);
   }
 }
 
@@ -533,9 +612,8 @@ export async function checkInvariants(cp: LocalControlPlane, run: ChaosRun): Pro
     }
   }
 
-  const kube: Record<string, KubeStandinStats | undefined> = {};
-  for (const r of cp.regions) kube[r.region] = r.kube?.stats();
   const sum = <T>(f: (r: LocalRegion) => T[]) => cp.regions.flatMap(f);
+  const injected = Object.values(run.injected);
   const figures = {
     seed: run.knobs.seed,
     operations: run.accepted.length,
@@ -543,15 +621,16 @@ export async function checkInvariants(cp: LocalControlPlane, run: ChaosRun): Pro
     outcomes,
     failures,
     refused: run.refused,
+    apiFailures: run.apiFailures.length,
     clusters: {
       accepted: run.clusters.size,
       byStatus: count([...clusters.values()].map((c) => `${c.region} ${c.status}`)),
       byEngine: count([...run.clusters.values()].map((c) => c.engine)),
     },
-    kubeFaults: kube,
+    injected: run.injected,
     duplicates: {
-      queueCopies: sum((r) => r.triggers.queues.map((q) => q.duplicated)).reduce((a, b) => a + b, 0),
-      streamBatches: sum((r) => r.triggers.streams.map((s) => s.duplicated)).reduce((a, b) => a + b, 0),
+      queueCopies: injected.reduce((n, i) => n + i.queueCopies, 0),
+      streamBatches: injected.reduce((n, i) => n + i.streamBatches, 0),
       eventsOnTheWire: wireEvents,
       logicalEvents,
     },

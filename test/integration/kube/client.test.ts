@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createKubeClient, type KubeClient } from '../../../functions/shared/kube/client.js';
 import { KubeApiError } from '../../../functions/shared/kube/errors.js';
 import type { KubeStandin } from '../../../local/kube-standin/server.js';
+import { randomSource } from '../../../local/random.js';
 import { kubeConfigFor, startTestStandin } from '../../helpers/kube.js';
 
 const cm = (namespace: string, name: string, labels: Record<string, string> = {}) => ({
@@ -132,18 +133,51 @@ describe('Function: createKubeClient (against the stand-in)', () => {
       expect(standin.stats().errors - permanent).toBe(1);
     });
 
-    it('rides out a flaky API server: 20% of requests fail, applies still land', async () => {
-      standin.setFaults({ errorRate: 0.2, errorStatus: 503 });
-      let failed = 0;
-      for (let i = 0; i < 20; i++) {
-        await kube.apply([cm('app', `flaky-${i}`)]).catch(() => {
-          failed++;
+    it('rides out a flaky API server: 20% of requests fail, an apply fails only if all 3 attempts do', async () => {
+      // Prepare: a seeded stand-in of its own, so that the n-th request made under faults meets
+      // the n-th draw of the seed (requests are sequential; the client's retry jitter changes
+      // timing only). The same draws then say what must happen.
+      const seed = 5;
+      const flaky = await startTestStandin({ random: randomSource(seed, 'kube:client-test') });
+      try {
+        const client = createKubeClient(kubeConfigFor(flaky), { fieldManager: 'stratus-test' });
+        await client.apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'app' } }]);
+        const draws = randomSource(seed, 'kube:client-test');
+        // Attempts each apply (one PATCH, retried while it fails, 3 attempts) makes; 0 when all fail.
+        const expected = Array.from({ length: 20 }, () => {
+          for (let attempt = 1; attempt <= 3; attempt++) if (draws() >= 0.2) return attempt;
+          return 0;
         });
+        const attempts = expected.reduce((n, a) => n + (a === 0 ? 3 : a), 0);
+        const requestsBefore = flaky.stats().requests;
+        flaky.setFaults({ errorRate: 0.2, errorStatus: 503 });
+
+        // Act
+        const landed: boolean[] = [];
+        for (let i = 0; i < 20; i++) {
+          landed.push(
+            await client.apply([cm('app', `flaky-${i}`)]).then(
+              () => true,
+              () => false,
+            ),
+          );
+        }
+        flaky.setFaults({});
+
+        // Assess
+        expect(landed).toEqual(expected.map((a) => a > 0));
+        expect(flaky.stats().requests - requestsBefore).toBe(attempts);
+        expect(flaky.stats().errors).toBe(attempts - landed.filter(Boolean).length);
+        // The seed exercises the retry: some applies landed only at their last attempt.
+        expect(expected).toContain(3);
+        for (const [i, ok] of landed.entries()) {
+          expect(await client.get(cm('app', `flaky-${i}`)), `flaky-${i}`).toEqual(
+            ok ? expect.objectContaining({ data: { k: `flaky-${i}` } }) : undefined,
+          );
+        }
+      } finally {
+        await flaky.stop();
       }
-      standin.setFaults({});
-      // Without the retry about 4 of 20 would fail; with it each request fails only at 0.2^3 (0.8 %),
-      // so more than 3 failures happens about once in 10,000 runs.
-      expect(failed).toBeLessThanOrEqual(3);
     });
 
     it('times out a slow API server with a retryable error', async () => {
