@@ -3,7 +3,7 @@ import { createKubeClient, type KubeClient } from '../../../functions/shared/kub
 import { KubeApiError } from '../../../functions/shared/kube/errors.js';
 import type { KubeStandin } from '../../../local/kube-standin/server.js';
 import { randomSource } from '../../../local/random.js';
-import { kubeConfigFor, startTestStandin } from '../../helpers/kube.js';
+import { kubeConfigFor, manualClock, startTestStandin } from '../../helpers/kube.js';
 
 const cm = (namespace: string, name: string, labels: Record<string, string> = {}) => ({
   apiVersion: 'v1',
@@ -23,10 +23,12 @@ async function failure(p: Promise<unknown>): Promise<KubeApiError> {
 
 describe('Function: createKubeClient (against the stand-in)', () => {
   let standin: KubeStandin;
+  // The stand-in's clock: namespace termination is timed by it, not by the wall clock.
+  const clock = manualClock();
   let kube: KubeClient;
 
   beforeAll(async () => {
-    standin = await startTestStandin();
+    standin = await startTestStandin({ now: clock.now });
     kube = createKubeClient(kubeConfigFor(standin), { fieldManager: 'stratus-test' });
   });
   afterAll(async () => standin.stop());
@@ -106,8 +108,7 @@ describe('Function: createKubeClient (against the stand-in)', () => {
     it('answers deleted while terminating and gone once removed', async () => {
       await kube.apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'short-lived' } }]);
       expect(await kube.deleteNamespace('short-lived')).toBe('deleted');
-      expect(await kube.deleteNamespace('short-lived')).toBe('deleted');
-      await new Promise((r) => setTimeout(r, 80));
+      clock.advance(50); // the stand-in's namespaceTerminationMs (test default)
       expect(await kube.deleteNamespace('short-lived')).toBe('gone');
     });
   });
