@@ -12,9 +12,11 @@ import type { RegionConfig, StratusConfig } from '../../lib/config.js';
 import { type LocalBus, startLocalBus } from '../events/bus.js';
 import { type KubeStandin, type KubeStandinStats, startKubeStandin } from '../kube-standin/server.js';
 import { randomSource } from '../random.js';
+import { bootstrapKey, pageTokenKey } from './bootstrap.js';
 import { Checkpoints } from './checkpoints.js';
 import { ensureTable, LOCAL_CREDENTIALS, startDynamoLocal } from './dynamodb.js';
 import { FunctionHost } from './function-host.js';
+import { type HttpGateway, startHttpGateway } from './http-gateway.js';
 import type { QueueTrigger } from './queue-trigger.js';
 import {
   createRegionQueues,
@@ -23,7 +25,6 @@ import {
   type RegionQueues,
   wireTriggers,
 } from './region.js';
-import { bootstrapKey, pageTokenKey } from './runtime.js';
 import type { ScheduleTrigger } from './schedule-trigger.js';
 import type { StreamTrigger } from './stream-trigger.js';
 
@@ -65,6 +66,8 @@ export interface LocalRegion {
   readonly apiUrl: string;
   readonly bus: LocalBus;
   readonly kube?: KubeStandin;
+  /** This region's view of the table, writing as this region (docs/data-model.md, "Ownership"). */
+  readonly store: Store;
   /** An SQS client signed for this region (fauxqs keeps regions apart, as SQS does). */
   readonly sqs: SQSClient;
   readonly queueUrls: Readonly<Record<string, string>>;
@@ -101,7 +104,7 @@ export interface RegionInjections {
 export interface LocalControlPlane {
   readonly apiKey: string;
   readonly tenantId: string;
-  /** The table seen from this thread (every region reads and writes the same one). */
+  /** The first region's view of the table (the local tenant is homed there); each region has its own (`LocalRegion.store`). */
   readonly store: Store;
   readonly names: { readonly table: string; readonly bus: string };
   readonly regions: readonly LocalRegion[];
@@ -176,6 +179,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
       kubeconfig: string;
       sqs: SQSClient;
       queues: RegionQueues;
+      gateway: HttpGateway;
     }> = [];
     for (const [index, regionConfig] of regionConfigs.entries()) {
       const region = regionConfig.region;
@@ -215,8 +219,13 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
         useQueueUrlAsEndpoint: false,
       });
       stops.push(async () => sqs.destroy());
-      standins.push({ index, regionConfig, bus, kube, kubeconfig, sqs, queues });
+      // The API binds now, answering 503 until its function is wired, so that every region's
+      // environment can name every region's API (421 answers).
+      const gateway = await startHttpGateway({ host, port: opts.apiPort ? opts.apiPort + index : 0 });
+      stops.push(() => gateway.stop());
+      standins.push({ index, regionConfig, bus, kube, kubeconfig, sqs, queues, gateway });
     }
+    const apiUrls = Object.fromEntries(standins.map((x) => [x.regionConfig.region, x.gateway.url]));
 
     // The functions read the table's endpoint at load, and its port is known once the JVM serves
     // it (a port taken by another process in between is replaced): so they start after it.
@@ -230,9 +239,10 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
       sqs: SQSClient;
       streams: DynamoDBStreamsClient;
       queues: RegionQueues;
+      gateway: HttpGateway;
       functions: Record<FunctionId, FunctionHost>;
     }> = [];
-    for (const { index, regionConfig, bus, kube, kubeconfig, sqs, queues } of standins) {
+    for (const { index, regionConfig, bus, kube, kubeconfig, sqs, queues, gateway } of standins) {
       const region = regionConfig.region;
       const streams = new DynamoDBStreamsClient({
         endpoint: dynamoEndpoint,
@@ -256,7 +266,13 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
         POLL_BASE_SECONDS: String(opts.pollBaseSeconds ?? 1),
         PAGE_TOKEN_KEY: pageKey,
       };
-      const envContext = { config: opts.config, region: regionConfig, names, queueUrls: queues.urls };
+      const envContext = {
+        config: opts.config,
+        region: regionConfig,
+        names,
+        queueUrls: queues.urls,
+        apiUrls,
+      };
       const functions = {} as Record<FunctionId, FunctionHost>;
       for (const [fn, def] of functionEntries()) {
         const hostFn = new FunctionHost({
@@ -273,42 +289,48 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
         functions[fn] = hostFn;
         stops.push(() => hostFn.stop());
       }
-      prepared.push({ index, region, bus, kube, sqs, streams, queues, functions });
+      prepared.push({ index, region, bus, kube, sqs, streams, queues, gateway, functions });
     }
 
     // Cold starts up front, all at once, so the first requests are not slowed by module loading;
     // meanwhile the table, the local tenant and its key.
     const warming = Promise.all(prepared.flatMap((p) => Object.values(p.functions).map((f) => f.warm())));
     warming.catch(() => undefined); // awaited below; a failure surfaces there
-    const ddb = new DynamoDBClient({
-      endpoint: dynamo.endpoint,
-      region: first,
-      credentials: LOCAL_CREDENTIALS,
-    });
-    stops.push(async () => ddb.destroy());
-    const { streamArn } = await ensureTable(ddb, names.table);
-    const store = new Store(
-      DynamoDBDocumentClient.from(ddb, {
+    // Each region's view of the table: a client signed for the region, the table's stream there,
+    // and a store that writes as that region.
+    const replicas = new Map<string, { store: Store; streamArn: string }>();
+    for (const { region } of prepared) {
+      const ddb = new DynamoDBClient({ endpoint: dynamo.endpoint, region, credentials: LOCAL_CREDENTIALS });
+      stops.push(async () => ddb.destroy());
+      const { streamArn } = await ensureTable(ddb, names.table);
+      const doc = DynamoDBDocumentClient.from(ddb, {
         marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-      }),
-      names.table,
-      first,
-    );
+      });
+      replicas.set(region, { store: new Store(doc, names.table, region), streamArn });
+    }
+    const replica = (region: string) => {
+      const r = replicas.get(region);
+      if (!r) throw new Error(`no replica for ${region}`);
+      return r;
+    };
+    // The local tenant is homed in the first region, which alone writes it.
+    const store = replica(first).store;
     const { apiKey, tenantId } = await bootstrapKey(store, dataDir);
     await warming;
 
     const regions: LocalRegion[] = [];
-    for (const { index, region, bus, kube, sqs, streams, queues, functions } of prepared) {
+    for (const { index, region, bus, kube, sqs, streams, queues, gateway, functions } of prepared) {
       const triggers = await wireTriggers({
         region,
         consumerPrefix: `${region}/`,
-        streamArn,
+        streamArn: replica(region).streamArn,
         streams,
         sqs,
         queues,
         checkpoints,
         host,
         apiPort: opts.apiPort ? opts.apiPort + index : 0,
+        gateway,
         ...(opts.scheduleIntervalMs !== undefined ? { scheduleIntervalMs: opts.scheduleIntervalMs } : {}),
         ...(opts.queueConcurrency !== undefined ? { queueConcurrency: opts.queueConcurrency } : {}),
         ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
@@ -322,6 +344,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
         region,
         apiUrl: triggers.gateway.url,
         bus,
+        store: replica(region).store,
         ...(kube ? { kube } : {}),
         sqs,
         queueUrls: queues.urls,

@@ -1,6 +1,5 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { documentClient } from '../../../functions/shared/aws.js';
 import { activeIndex, keys } from '../../../functions/shared/store/store.js';
 import type { LocalRuntime } from '../../../local/runtime/runtime.js';
 import { apiClient, eventually, RUNTIME_START_TIMEOUT_MS, startTestRuntime } from '../../helpers/local.js';
@@ -28,7 +27,7 @@ describe('Reconciler: deadline sweep', () => {
     const op = await rt.store.operations.get(rt.tenantId, operationId);
     if (!op) throw new Error(`no operation ${operationId}`);
     const deadline = new Date(Date.now() - 60_000).toISOString();
-    await documentClient().send(
+    await rt.store.table.db.send(
       new UpdateCommand({
         TableName: rt.names.table,
         Key: keys.operation(rt.tenantId, operationId),
