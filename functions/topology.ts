@@ -20,9 +20,23 @@ export type EnvSource =
   | { readonly ref: 'regions' }
   /** Each region's public API base URL, as JSON `{"<region>": "<url>"}` (for 421 answers). */
   | { readonly ref: 'apiUrls' }
-  | { readonly ref: 'eksClusters' }
   | { readonly ref: 'kubeAuth' }
-  /** The secret that signs pagination tokens (its ARN in AWS; the local runtime sets the key itself). */
+  /**
+   * Every configured region's EKS clusters, as JSON `[{"name", "capacityNodes", "region"}]`: a
+   * region that took over another manages that region's databases on that region's clusters.
+   */
+  | { readonly ref: 'eksClusters' }
+  /**
+   * For each other region, the role this function assumes there to reach that region's EKS
+   * clusters after a takeover, as JSON `{"<region>": "<role ARN>"}` (`{}` locally, where the
+   * kubeconfig decides). Declaring it gives the function a takeover role in every other region
+   * (lib/functions.ts; docs/eks.md, "Takeover access").
+   */
+  | { readonly ref: 'takeoverRoles' }
+  /**
+   * The secret that signs pagination tokens: its name in AWS, one secret replicated to every
+   * region (the local runtime sets the key itself).
+   */
   | { readonly ref: 'pageTokenSecret' }
   | { readonly value: string };
 
@@ -162,8 +176,9 @@ export const FUNCTIONS = {
       ...commonEnv,
       STRATUS_REGIONS: { ref: 'regions' },
       STRATUS_API_URLS: { ref: 'apiUrls' },
-      PAGE_TOKEN_SECRET_ARN: { ref: 'pageTokenSecret' },
+      PAGE_TOKEN_SECRET_ID: { ref: 'pageTokenSecret' },
       EKS_CLUSTERS: { ref: 'eksClusters' },
+      TAKEOVER_ROLE_ARNS: { ref: 'takeoverRoles' },
       KUBE_AUTH: { ref: 'kubeAuth' },
     },
     permissions: ['table:read', 'table:write', 'secret:page-token', 'eks:describe', 'eks:read-secrets'],
@@ -213,6 +228,7 @@ export const FUNCTIONS = {
       ...commonEnv,
       PROVISIONING_QUEUE_URL: { ref: 'queueUrl', queue: 'provisioning' },
       EKS_CLUSTERS: { ref: 'eksClusters' },
+      TAKEOVER_ROLE_ARNS: { ref: 'takeoverRoles' },
       KUBE_AUTH: { ref: 'kubeAuth' },
     },
     permissions: ['table:read', 'table:write', 'queue:send', 'eks:describe', 'eks:access'],
@@ -256,6 +272,7 @@ export const FUNCTIONS = {
       ...commonEnv,
       EVENT_BUS_NAME: { ref: 'bus' },
       EKS_CLUSTERS: { ref: 'eksClusters' },
+      TAKEOVER_ROLE_ARNS: { ref: 'takeoverRoles' },
       KUBE_AUTH: { ref: 'kubeAuth' },
       // 'true' deletes orphan namespaces; that needs namespace delete in RBAC (docs/eks.md).
       RECONCILER_DELETE_ORPHANS: { value: 'false' },
@@ -270,5 +287,15 @@ export type FunctionId = keyof typeof FUNCTIONS;
 export function httpRoutes(): Array<HttpRoute & { fn: FunctionId }> {
   return (Object.entries(FUNCTIONS) as Array<[FunctionId, FunctionDef]>).flatMap(([fn, def]) =>
     def.triggers.flatMap((t) => (t.type === 'http' ? t.routes.map((r) => ({ ...r, fn })) : [])),
+  );
+}
+
+/**
+ * The functions that reach other regions' EKS clusters after a takeover: those that declare
+ * `{ ref: 'takeoverRoles' }`. Each has a takeover role in every other region.
+ */
+export function takeoverFunctions(): FunctionId[] {
+  return (Object.entries(FUNCTIONS) as Array<[FunctionId, FunctionDef]>).flatMap(([fn, def]) =>
+    Object.values(def.environment).some((s) => 'ref' in s && s.ref === 'takeoverRoles') ? [fn] : [],
   );
 }

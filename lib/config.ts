@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { FUNCTIONS, type FunctionId, takeoverFunctions } from '../functions/topology.js';
 
 /**
  * Deployment configuration: the regions Stratus runs in and the EKS clusters each may place
@@ -26,19 +27,84 @@ export const RegionConfigSchema = z.strictObject({
     })
     .refine((u) => !/\/v1\/?$/.test(u), 'apiUrl is the base URL, without /v1')
     .optional(),
+  /**
+   * Whether a region that takes this one over (`npm run admin -- regions takeover`) may manage its
+   * databases on this region's EKS clusters: this region's stack creates a takeover role per
+   * Kubernetes-facing function, assumable by the same function of the other regions, with the
+   * same access entries as its own (docs/eks.md, "Takeover access"; docs/decisions.md D19).
+   */
+  takeoverAccess: z.boolean().default(true),
 });
 
-export const StratusConfigSchema = z.strictObject({
-  /** Prefix of every resource name, so two installations can share an account. */
-  stage: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]{1,20}$/)
-    .default('prod'),
-  regions: z
-    .array(RegionConfigSchema)
-    .min(1)
-    .refine((rs) => new Set(rs.map((r) => r.region)).size === rs.length, 'regions must be unique'),
-});
+const IAM_ROLE_NAME_MAX = 64;
+
+function kebabCase(value: string): string {
+  return value.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/**
+ * The IAM role of a function, `stratus-<stage>-<region>-<function>` (e.g.
+ * `stratus-prod-eu-west-1-provisioner`): fixed, so that another region's takeover role can trust
+ * it by ARN before it exists. At most 61 characters with the longest stage (21) and today's
+ * longest region names (14, e.g. `ap-southeast-1`); `parseConfig` checks the 64-character limit.
+ */
+export function functionRoleName(stage: string, region: string, fnId: FunctionId): string {
+  return `stratus-${stage}-${region}-${kebabCase(fnId)}`;
+}
+
+/**
+ * The role in `region` that `fnId` of the other regions assumes to reach `region`'s EKS clusters
+ * after a takeover: `stratus-<stage>-<region>-<function>-takeover`. At most 64 characters for the
+ * functions that have one (`provisioner` is the longest) with a 20-character stage and a
+ * 14-character region; `parseConfig` says which stage length fits when it does not.
+ */
+export function takeoverRoleName(stage: string, region: string, fnId: FunctionId): string {
+  return `${functionRoleName(stage, region, fnId)}-takeover`;
+}
+
+export const StratusConfigSchema = z
+  .strictObject({
+    /** Prefix of every resource name, so two installations can share an account. */
+    stage: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{1,20}$/)
+      .default('prod'),
+    regions: z
+      .array(RegionConfigSchema)
+      .min(1)
+      .refine((rs) => new Set(rs.map((r) => r.region)).size === rs.length, 'regions must be unique')
+      .superRefine((rs, ctx) => {
+        // Every region's functions know every region's EKS clusters, and a database's placement is
+        // the EKS cluster's name alone: one name must mean one cluster.
+        const seen = new Map<string, string>();
+        for (const { region, eksClusters } of rs) {
+          for (const { name } of eksClusters) {
+            const first = seen.get(name);
+            if (first !== undefined) {
+              ctx.addIssue({
+                code: 'custom',
+                message: `EKS cluster names must be unique across all regions: "${name}" is listed in ${first === region ? `${region} twice` : `${first} and ${region}`}`,
+              });
+            }
+            seen.set(name, region);
+          }
+        }
+      }),
+  })
+  .superRefine((config, ctx) => {
+    const names = config.regions.flatMap(({ region }) => [
+      ...(Object.keys(FUNCTIONS) as FunctionId[]).map((fnId) => functionRoleName(config.stage, region, fnId)),
+      ...takeoverFunctions().map((fnId) => takeoverRoleName(config.stage, region, fnId)),
+    ]);
+    const longest = names.reduce((a, b) => (b.length > a.length ? b : a), '');
+    if (longest.length > IAM_ROLE_NAME_MAX) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['stage'],
+        message: `the IAM role name ${longest} has ${longest.length} characters (IAM allows ${IAM_ROLE_NAME_MAX}); use a stage of at most ${config.stage.length - (longest.length - IAM_ROLE_NAME_MAX)} characters`,
+      });
+    }
+  });
 export type StratusConfig = z.infer<typeof StratusConfigSchema>;
 export type RegionConfig = z.infer<typeof RegionConfigSchema>;
 

@@ -11,7 +11,13 @@ import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { CfnAccessEntry } from 'aws-cdk-lib/aws-eks';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import {
+  AccountRootPrincipal,
+  type IRole,
+  PolicyStatement,
+  Role,
+  ServicePrincipal,
+} from 'aws-cdk-lib/aws-iam';
 import {
   ApplicationLogLevel,
   Architecture,
@@ -26,7 +32,7 @@ import {
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import {
   type EnvSource,
@@ -36,8 +42,10 @@ import {
   QUEUES,
   type QueueId,
   type Trigger,
+  takeoverFunctions,
 } from '../functions/topology.js';
 import type { StratusEventBus } from './bus.js';
+import { functionRoleName, takeoverRoleName } from './config.js';
 import { acknowledgeWildcardResource, pascalCase } from './nag.js';
 import type { StratusQueues } from './queues.js';
 
@@ -55,20 +63,53 @@ export interface EksClusterRef {
   readonly capacityNodes: number;
 }
 
+/** An EKS cluster of any configured region (the `eksClusters` env source). */
+export interface EksPoolRef extends EksClusterRef {
+  readonly region: string;
+}
+
 export interface StratusFunctionsProps {
-  /** Every configured region, primary first (the `regions` env source). */
+  /** Prefix of the fixed IAM role names (`stratus-<stage>-<region>-<function>[-takeover]`) and of the page-token secret. */
+  readonly stage: string;
+  /**
+   * Every configured region, primary first (the `regions` env source). The primary's stack owns
+   * the page-token secret; the others read its replica.
+   */
   readonly regions: readonly string[];
   /** Public API base URL by region, where the config gives one (the `apiUrls` env source). */
   readonly apiUrls: Readonly<Record<string, string>>;
-  /** The EKS clusters of this region (the `eksClusters` env source, `eks:*` permissions). */
+  /** The EKS clusters of this region (`eks:*` permissions, access entries). */
   readonly eksClusters: readonly EksClusterRef[];
+  /**
+   * Every configured region's EKS clusters, this region's included (the `eksClusters` env source):
+   * a region that took over another manages that region's databases on that region's clusters.
+   *
+   * @default - this region's `eksClusters` only
+   */
+  readonly eksPool?: readonly EksPoolRef[];
+  /**
+   * Other regions whose functions may reach this region's EKS clusters after a takeover: for each
+   * function of `takeoverFunctions()` (topology), a takeover role here trusts that function's role
+   * in these regions, with the same EKS access as the function has here. Empty: no takeover role.
+   *
+   * @default - every other region of `regions`
+   */
+  readonly takeoverFrom?: readonly string[];
+  /**
+   * Other regions whose takeover roles this region's functions may assume (the `takeoverRoles`
+   * env source and `sts:AssumeRole`): the regions that allow takeover access.
+   *
+   * @default - every other region of `regions`
+   */
+  readonly takeoverInto?: readonly string[];
   /** This region's table (replica); stream triggers read `tableStreamArn`. */
   readonly table: ITableV2;
   readonly queues: StratusQueues;
   readonly bus: StratusEventBus;
   /**
    * EKS access policy associated, at cluster scope, with the access entry of every function that
-   * has the `eks:access` permission.
+   * has the `eks:access` permission, and of its takeover role (the same code path, so a change
+   * here applies to both).
    *
    * `AmazonEKSAdminPolicy` mirrors Kubernetes' `admin` role: it covers the namespaced workload
    * objects (StatefulSets, Services, Secrets, NetworkPolicies, PodDisruptionBudgets) in every
@@ -108,6 +149,13 @@ export interface StratusFunctionsProps {
  */
 export class StratusFunctions extends Construct {
   private readonly functions = new Map<FunctionId, NodejsFunction>();
+  private readonly stage: string;
+  /** Other regions whose functions may assume this region's takeover roles. */
+  private readonly takeoverFrom: readonly string[];
+  /** Other regions whose takeover roles this region's functions may assume. */
+  private readonly takeoverInto: readonly string[];
+  /** By function: the role that function of the other regions assumes to reach this region's EKS clusters. */
+  private readonly takeoverRoles = new Map<FunctionId, Role>();
   /** Alarms on the errors of scheduled functions, for dashboards or extra actions. */
   public readonly alarms: Alarm[] = [];
 
@@ -128,30 +176,63 @@ export class StratusFunctions extends Construct {
       throw new Error('StratusFunctions: the table has no stream; stream triggers need tableStreamArn.');
     }
 
+    const region = Stack.of(this).region;
+    const others = props.regions.filter((r) => r !== region);
+    this.stage = props.stage;
+    this.takeoverFrom = props.takeoverFrom ?? others;
+    this.takeoverInto = props.takeoverInto ?? others;
+    for (const r of [...this.takeoverFrom, ...this.takeoverInto]) {
+      if (r === region || !props.regions.includes(r)) {
+        throw new Error(
+          `StratusFunctions: takeover regions must be other configured regions (${others.join(', ') || 'none'}); got ${r}.`,
+        );
+      }
+    }
+
     for (const [fnId, def] of Object.entries(FUNCTIONS) as Array<[FunctionId, FunctionDef]>) {
       const fn = this.createFunction(fnId, def, props);
       this.functions.set(fnId, fn);
       this.grantPermissions(fnId, def, fn, props);
       for (const trigger of def.triggers) this.addTrigger(fnId, def, trigger, fn, props);
     }
+    for (const fnId of takeoverFunctions()) this.addTakeoverAccess(fnId, props);
   }
 
-  private pageTokenKey?: Secret;
+  private pageTokenKey?: ISecret;
 
-  /** The HMAC key of pagination tokens: generated, never in the template or the environment. */
-  private pageTokenSecret(): Secret {
+  /**
+   * The HMAC key of pagination tokens: generated, never in the template or the environment. One
+   * key for every region, so that a nextToken from one region's API works in another's: the
+   * first region's stack creates the secret with a replica in each other region, under one fixed
+   * name; the other stacks refer to their replica by that name (deploy the first region first).
+   */
+  private pageTokenSecret(props: StratusFunctionsProps): ISecret {
     if (!this.pageTokenKey) {
-      this.pageTokenKey = new Secret(this, 'PageTokenKey', {
-        description: 'Stratus API: HMAC key of pagination tokens',
-        generateSecretString: { passwordLength: 48, excludePunctuation: true },
-      });
-      Validations.of(this.pageTokenKey).acknowledge({
-        id: 'AwsSolutions-SMG4',
-        reason:
-          'An HMAC key for pagination tokens: rotating it only invalidates outstanding nextTokens (clients restart the listing); rotation is a manual runbook step, not automated.',
-      });
+      const secretName = pageTokenSecretName(this.stage);
+      const [primary, ...replicas] = props.regions;
+      if (Stack.of(this).region === primary) {
+        const secret = new Secret(this, 'PageTokenKey', {
+          secretName,
+          description: 'Stratus API: HMAC key of pagination tokens (replicated to every Stratus region)',
+          generateSecretString: { passwordLength: 48, excludePunctuation: true },
+          replicaRegions: replicas.map((region) => ({ region })),
+        });
+        Validations.of(secret).acknowledge({
+          id: 'AwsSolutions-SMG4',
+          reason:
+            'An HMAC key for pagination tokens: rotating it only invalidates outstanding nextTokens (clients restart the listing); rotation is a manual runbook step, not automated.',
+        });
+        this.pageTokenKey = secret;
+      } else {
+        this.pageTokenKey = Secret.fromSecretNameV2(this, 'PageTokenKey', secretName);
+      }
     }
     return this.pageTokenKey;
+  }
+
+  /** The takeover role this region has for `fnId` of the other regions, if any. */
+  public takeoverRole(fnId: FunctionId): IRole | undefined {
+    return this.takeoverRoles.get(fnId);
   }
 
   /** The function declared as `fnId` in topology.ts. */
@@ -169,6 +250,8 @@ export class StratusFunctions extends Construct {
     // Our own role, writing only to its own log group, instead of AWSLambdaBasicExecutionRole
     // (logs:* on every log group of the account).
     const role = new Role(this, `${name}Role`, {
+      // Fixed, so that the other regions' takeover roles can trust it by ARN (D19).
+      roleName: functionRoleName(props.stage, Stack.of(this).region, fnId),
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `Stratus ${fnId} function`,
     });
@@ -180,7 +263,7 @@ export class StratusFunctions extends Construct {
       NODE_OPTIONS: '--enable-source-maps',
     };
     for (const [key, source] of Object.entries(def.environment)) {
-      environment[key] = this.resolveEnv(source, props);
+      environment[key] = this.resolveEnv(fnId, source, props);
     }
 
     const fn = new NodejsFunction(this, name, {
@@ -231,7 +314,7 @@ export class StratusFunctions extends Construct {
     return fn;
   }
 
-  private resolveEnv(source: EnvSource, props: StratusFunctionsProps): string {
+  private resolveEnv(fnId: FunctionId, source: EnvSource, props: StratusFunctionsProps): string {
     if ('value' in source) return source.value;
     switch (source.ref) {
       case 'table':
@@ -246,14 +329,25 @@ export class StratusFunctions extends Construct {
         return props.regions.join(',');
       case 'apiUrls':
         return JSON.stringify(props.apiUrls);
-      case 'eksClusters':
+      case 'eksClusters': {
+        const region = Stack.of(this).region;
+        const pool = props.eksPool ?? props.eksClusters.map((c) => ({ ...c, region }));
         return JSON.stringify(
-          props.eksClusters.map((c) => ({ name: c.name, capacityNodes: c.capacityNodes })),
+          pool.map((c) => ({ name: c.name, capacityNodes: c.capacityNodes, region: c.region })),
+        );
+      }
+      case 'takeoverRoles':
+        return Stack.of(this).toJsonString(
+          Object.fromEntries(
+            this.takeoverInto.map((r) => [r, this.roleArn(takeoverRoleName(this.stage, r, fnId))]),
+          ),
         );
       case 'kubeAuth':
         return 'eks';
       case 'pageTokenSecret':
-        return this.pageTokenSecret().secretArn;
+        // The name, not the ARN: each region's replica has the name of the primary's secret, and
+        // a different ARN (Secrets Manager finds it by name in the Lambda's own region).
+        return pageTokenSecretName(this.stage);
     }
   }
 
@@ -302,61 +396,107 @@ export class StratusFunctions extends Construct {
           );
           break;
         case 'eks:access':
-          this.addAccessEntries(fnId, fn, props);
-          break;
         case 'eks:read-secrets':
-          // No EKS access policy: only the Kubernetes group, which the platform binds to a Role
-          // that reads Secrets in Stratus namespaces (docs/eks.md).
-          this.addAccessEntries(fnId, fn, props, { groups: ['stratus-secret-reader'], policy: false });
-          break;
         case 'eks:view':
-          // Read-only: AmazonEKSViewPolicy covers namespaces and most namespaced kinds; the group
-          // adds what it lacks (Secrets by existence, Roles, operator resources; docs/eks.md).
-          this.addAccessEntries(fnId, fn, props, {
-            groups: ['stratus-reconciler'],
-            policy: 'AmazonEKSViewPolicy',
-          });
-          break;
+          break; // One access entry per cluster for all of them, below.
         case 'secret:page-token':
-          this.pageTokenSecret().grantRead(fn);
+          this.pageTokenSecret(props).grantRead(fn);
           break;
       }
+    }
+    const access = eksAccess(def, props);
+    if (access) this.addAccessEntries(pascalCase(fnId), role, access, props);
+  }
+
+  /**
+   * Maps a role into each EKS cluster of the region (API authentication mode), so its
+   * presigned-STS token authenticates (DESIGN.md section 4). Cluster scope because the
+   * provisioner creates a namespace per database cluster: namespaces are not known in advance.
+   * EKS allows one access entry per principal and cluster, so `access` is the union of the
+   * function's `eks:*` permissions. The functions' roles and their takeover roles both come here,
+   * so that a takeover role never has more, or less, than the function it stands in for.
+   */
+  private addAccessEntries(
+    idPrefix: string,
+    role: IRole,
+    access: EksAccess,
+    props: StratusFunctionsProps,
+  ): void {
+    for (const cluster of props.eksClusters) {
+      new CfnAccessEntry(this, `${idPrefix}AccessEntry${pascalCase(cluster.name)}`, {
+        clusterName: cluster.name,
+        principalArn: role.roleArn,
+        type: 'STANDARD',
+        kubernetesGroups: [...access.groups],
+        ...(access.policies.length === 0
+          ? {}
+          : {
+              accessPolicies: access.policies.map((policy) => ({
+                policyArn: `arn:${Aws.PARTITION}:eks::aws:cluster-access-policy/${policy}`,
+                accessScope: { type: 'cluster' },
+              })),
+            }),
+      });
     }
   }
 
   /**
-   * Maps the function's role into each EKS cluster of the region (API authentication mode), so its
-   * presigned-STS token authenticates (DESIGN.md section 4). Cluster scope because the
-   * provisioner creates a namespace per database cluster: namespaces are not known in advance.
+   * Takeover access for `fnId` (docs/eks.md, "Takeover access"; D19). Here, for the other regions'
+   * `fnId`: a role with a fixed name that only their function roles may assume (trusted by ARN
+   * through `aws:PrincipalArn`, since they may not exist yet), with `eks:DescribeCluster` and the
+   * same access entries as this region's own `fnId` on this region's EKS clusters. And this
+   * region's `fnId` may assume the other regions' takeover roles, by name.
    */
-  private addAccessEntries(
-    fnId: FunctionId,
-    fn: NodejsFunction,
-    props: StratusFunctionsProps,
-    only?: { groups: string[]; policy: false | 'AmazonEKSViewPolicy' },
-  ): void {
-    const policyName = only?.policy || props.eksAccessPolicy || 'AmazonEKSAdminPolicy';
-    const kubernetesGroups = only?.groups ?? [...(props.eksKubernetesGroups ?? ['stratus-provisioner'])];
-    const role = fn.role;
-    if (role === undefined) throw new Error(`StratusFunctions: ${fnId} has no role to map into EKS.`);
-    for (const cluster of props.eksClusters) {
-      new CfnAccessEntry(this, `${pascalCase(fnId)}AccessEntry${pascalCase(cluster.name)}`, {
-        clusterName: cluster.name,
-        principalArn: role.roleArn,
-        type: 'STANDARD',
-        kubernetesGroups,
-        ...(only?.policy === false
-          ? {}
-          : {
-              accessPolicies: [
-                {
-                  policyArn: `arn:${Aws.PARTITION}:eks::aws:cluster-access-policy/${policyName}`,
-                  accessScope: { type: 'cluster' },
-                },
-              ],
-            }),
-      });
+  private addTakeoverAccess(fnId: FunctionId, props: StratusFunctionsProps): void {
+    const def: FunctionDef = FUNCTIONS[fnId];
+    const access = eksAccess(def, props);
+    if (!access) {
+      throw new Error(
+        `FUNCTIONS.${fnId} declares { ref: 'takeoverRoles' } but no eks:access, eks:view or eks:read-secrets permission: its takeover roles would reach nothing (functions/topology.ts).`,
+      );
     }
+    const region = Stack.of(this).region;
+    const name = pascalCase(fnId);
+
+    if (this.takeoverInto.length > 0) {
+      this.get(fnId).addToRolePolicy(
+        new PolicyStatement({
+          actions: ['sts:AssumeRole'],
+          resources: this.takeoverInto.map((r) => this.roleArn(takeoverRoleName(this.stage, r, fnId))),
+        }),
+      );
+    }
+
+    if (this.takeoverFrom.length === 0) return;
+    const role = new Role(this, `${name}TakeoverRole`, {
+      roleName: takeoverRoleName(this.stage, region, fnId),
+      description: `Stratus ${fnId} of ${this.takeoverFrom.join(', ')}: manages ${region}'s databases on its EKS clusters after a takeover`,
+      // The account, narrowed to the other regions' function roles by ARN: a role principal must
+      // exist when the trust policy is written, a condition on aws:PrincipalArn need not.
+      assumedBy: new AccountRootPrincipal().withConditions({
+        ArnLike: {
+          'aws:PrincipalArn': this.takeoverFrom.map((r) =>
+            this.roleArn(functionRoleName(this.stage, r, fnId)),
+          ),
+        },
+      }),
+      maxSessionDuration: Duration.hours(1),
+    });
+    role.addToPolicy(
+      new PolicyStatement({
+        actions: ['eks:DescribeCluster'],
+        resources: props.eksClusters.map((c) =>
+          Stack.of(this).formatArn({ service: 'eks', resource: 'cluster', resourceName: c.name }),
+        ),
+      }),
+    );
+    this.addAccessEntries(`${name}Takeover`, role, access, props);
+    this.takeoverRoles.set(fnId, role);
+  }
+
+  /** The ARN of a role of this account by name: no reference, so it may live in another stack or not exist yet. */
+  private roleArn(roleName: string): string {
+    return Stack.of(this).formatArn({ service: 'iam', region: '', resource: 'role', resourceName: roleName });
   }
 
   private addTrigger(
@@ -455,6 +595,46 @@ export class StratusFunctions extends Construct {
       }
     }
   }
+}
+
+/** What a role gets in each EKS cluster: Kubernetes groups and EKS access policies (cluster scope). */
+interface EksAccess {
+  readonly groups: readonly string[];
+  readonly policies: readonly string[];
+}
+
+/**
+ * The union of a function's `eks:*` permissions as one access entry (EKS allows one per
+ * principal and cluster), or undefined when it needs none.
+ */
+function eksAccess(def: FunctionDef, props: StratusFunctionsProps): EksAccess | undefined {
+  const groups = new Set<string>();
+  const policies = new Set<string>();
+  for (const permission of def.permissions) {
+    switch (permission) {
+      case 'eks:access':
+        for (const g of props.eksKubernetesGroups ?? ['stratus-provisioner']) groups.add(g);
+        policies.add(props.eksAccessPolicy ?? 'AmazonEKSAdminPolicy');
+        break;
+      case 'eks:read-secrets':
+        // No EKS access policy: only the Kubernetes group, which the platform binds to a Role
+        // that reads Secrets in Stratus namespaces (docs/eks.md).
+        groups.add('stratus-secret-reader');
+        break;
+      case 'eks:view':
+        // Read-only: AmazonEKSViewPolicy covers namespaces and most namespaced kinds; the group
+        // adds what it lacks (Secrets by existence, Roles, operator resources; docs/eks.md).
+        groups.add('stratus-reconciler');
+        policies.add('AmazonEKSViewPolicy');
+        break;
+    }
+  }
+  return groups.size + policies.size === 0 ? undefined : { groups: [...groups], policies: [...policies] };
+}
+
+/** The page-token secret's name, the same in every region (the replicas keep the primary's name). */
+export function pageTokenSecretName(stage: string): string {
+  return `stratus/${stage}/page-token-key`;
 }
 
 const INDEX_REASON =

@@ -61,10 +61,17 @@ export class StratusRegionStack extends Stack {
       alarmActions: props.alarmActions,
     });
     this.bus = new StratusEventBus(this, 'EventBus', { stage: config.stage });
+    const others = config.regions.filter((r) => r.region !== this.region);
     this.functions = new StratusFunctions(this, 'Functions', {
+      stage: config.stage,
       regions,
       apiUrls: Object.fromEntries(config.regions.flatMap((r) => (r.apiUrl ? [[r.region, r.apiUrl]] : []))),
       eksClusters: regionConfig.eksClusters,
+      eksPool: config.regions.flatMap((r) => r.eksClusters.map((c) => ({ ...c, region: r.region }))),
+      // Takeover access (D19): roles here for the other regions' functions, unless this region opts
+      // out; grants to assume the takeover roles of the regions that allow it.
+      takeoverFrom: regionConfig.takeoverAccess ? others.map((r) => r.region) : [],
+      takeoverInto: others.filter((r) => r.takeoverAccess).map((r) => r.region),
       table: this.table.table,
       queues: this.queues,
       bus: this.bus,

@@ -8,7 +8,10 @@ import { ProblemError } from '../shared/errors.js';
  * or an edited one is refused with 400 INVALID_PAGE_TOKEN.
  *
  * The key comes from `PAGE_TOKEN_KEY` (local runtime, tests) or, in AWS, from the Secrets
- * Manager secret named by `PAGE_TOKEN_SECRET_ARN`, read once per warm Lambda, on first use.
+ * Manager secret `PAGE_TOKEN_SECRET_ID`, read once per warm Lambda, on first use. That is the
+ * secret's name (an ARN works too): one secret, replicated to every region under the same name,
+ * so a token signed by one region's API is accepted by every other's, and the name finds the
+ * replica of the Lambda's own region.
  */
 let keyPromise: Promise<Buffer> | undefined;
 
@@ -16,9 +19,9 @@ function signingKey(): Promise<Buffer> {
   keyPromise ??= (async () => {
     const direct = process.env.PAGE_TOKEN_KEY;
     if (direct) return Buffer.from(direct, 'utf8');
-    const arn = process.env.PAGE_TOKEN_SECRET_ARN;
-    if (!arn) throw new Error('PAGE_TOKEN_KEY or PAGE_TOKEN_SECRET_ARN must be set');
-    const res = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: arn }));
+    const secretId = process.env.PAGE_TOKEN_SECRET_ID;
+    if (!secretId) throw new Error('PAGE_TOKEN_KEY or PAGE_TOKEN_SECRET_ID must be set');
+    const res = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: secretId }));
     if (!res.SecretString) throw new Error('the page token secret is empty');
     return Buffer.from(res.SecretString, 'utf8');
   })().catch((e) => {

@@ -6,6 +6,7 @@ import * as z from 'zod';
 import { documentClient, sqsClient } from '../shared/aws.js';
 import { kubeAccess } from '../shared/kube/access.js';
 import { classifyKubeError } from '../shared/kube/errors.js';
+import { parseEksPool, parseTakeoverRoleArns } from '../shared/kube/pool.js';
 import { createLogger } from '../shared/logger.js';
 import { type ProvisioningMessage, ProvisioningMessageSchema } from '../shared/schemas/messages.js';
 import { Store } from '../shared/store/store.js';
@@ -18,10 +19,11 @@ const queueUrl = getStringFromEnv({ key: 'PROVISIONING_QUEUE_URL' });
 const kubeAuth = z
   .enum(['eks', 'kubeconfig'])
   .parse(getStringFromEnv({ key: 'KUBE_AUTH', defaultValue: 'eks' }));
-const eksClusters = z
-  .array(z.object({ name: z.string(), capacityNodes: z.number().int().positive() }))
-  .min(1)
-  .parse(JSON.parse(getStringFromEnv({ key: 'EKS_CLUSTERS' })));
+/** Every region's EKS clusters: placement picks one of the database's region (issue #9, takeover). */
+const eksClusters = parseEksPool(getStringFromEnv({ key: 'EKS_CLUSTERS' }), region);
+const takeoverRoleArns = parseTakeoverRoleArns(
+  getStringFromEnv({ key: 'TAKEOVER_ROLE_ARNS', defaultValue: '{}' }),
+);
 const pollBaseSeconds = getNumberFromEnv({ key: 'POLL_BASE_SECONDS', defaultValue: 2 });
 
 const maxReceiveCount = QUEUES.provisioning.maxReceiveCount;
@@ -32,6 +34,8 @@ const store = new Store(documentClient(), tableName, region);
 const kube = kubeAccess({
   auth: kubeAuth,
   region,
+  eksClusters,
+  takeoverRoleArns,
   ...(process.env.KUBECONFIG ? { kubeconfig: process.env.KUBECONFIG } : {}),
 });
 const processor = new BatchProcessor(EventType.SQS);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ClusterSpec } from '../shared/domain/cluster.js';
 import { TERMINAL_OPERATION_STATUSES } from '../shared/domain/cluster.js';
-import { backoffSeconds, place } from '../shared/domain/placement.js';
+import { backoffSeconds, NoEksClusterError, place } from '../shared/domain/placement.js';
 import type { ClusterRecord, OperationError, OperationRecord } from '../shared/domain/records.js';
 import { specOf } from '../shared/domain/spec.js';
 import { getBlueprint } from '../shared/engines/registry.js';
@@ -38,7 +38,8 @@ export interface WorkflowDeps {
   readonly classify: (error: unknown) => KubeFailure | undefined;
   /** Sends the message again after a delay: the durable timer of polls and retries. */
   readonly requeue: (message: ProvisioningMessage, delaySeconds: number) => Promise<void>;
-  readonly eksClusters: ReadonlyArray<{ name: string; capacityNodes: number }>;
+  /** Every region's EKS clusters; a database is placed on one of its own region's. */
+  readonly eksClusters: ReadonlyArray<{ name: string; capacityNodes: number; region: string }>;
   readonly now: () => Date;
   readonly logger: Logger;
   readonly pollBaseSeconds: number;
@@ -110,7 +111,15 @@ export async function advance(msg: ProvisioningMessage, deps: WorkflowDeps): Pro
     return failWith({ code: 'UNSUPPORTED_ENGINE', message: `No blueprint for engine ${cluster.engine}` });
   }
 
-  const placement = cluster.placement ?? place(cluster.clusterId, deps.eksClusters);
+  let placement = cluster.placement;
+  if (placement === undefined) {
+    try {
+      placement = place(cluster.clusterId, cluster.region, deps.eksClusters);
+    } catch (e) {
+      if (e instanceof NoEksClusterError) return failWith({ code: 'NO_EKS_CLUSTER', message: e.message });
+      throw e;
+    }
+  }
   if (op.status === 'QUEUED') {
     try {
       await store.operations.start(op, WORKING_STATUS[op.type], placement, now.toISOString());

@@ -3,6 +3,7 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import * as z from 'zod';
 import { documentClient, eventBridgeClient } from '../shared/aws.js';
 import { kubeAccess } from '../shared/kube/access.js';
+import { eksClustersManagedBy, parseEksPool, parseTakeoverRoleArns } from '../shared/kube/pool.js';
 import { createLogger } from '../shared/logger.js';
 import { Store } from '../shared/store/store.js';
 import { Sweeps } from '../shared/store/sweeps.js';
@@ -17,11 +18,11 @@ const busName = getStringFromEnv({ key: 'EVENT_BUS_NAME' });
 const kubeAuth = z
   .enum(['eks', 'kubeconfig'])
   .parse(getStringFromEnv({ key: 'KUBE_AUTH', defaultValue: 'eks' }));
-const eksClusters = z
-  .array(z.object({ name: z.string() }))
-  .min(1)
-  .parse(JSON.parse(getStringFromEnv({ key: 'EKS_CLUSTERS' })))
-  .map((c) => c.name);
+/** Every region's EKS clusters; each run scans those of the regions this one manages. */
+const eksPool = parseEksPool(getStringFromEnv({ key: 'EKS_CLUSTERS' }), region);
+const takeoverRoleArns = parseTakeoverRoleArns(
+  getStringFromEnv({ key: 'TAKEOVER_ROLE_ARNS', defaultValue: '{}' }),
+);
 const deleteOrphans =
   z
     .enum(['true', 'false'])
@@ -35,6 +36,8 @@ const publish = eventBridgePublisher(eventBridgeClient(), busName);
 const kube = kubeAccess({
   auth: kubeAuth,
   region,
+  eksClusters: eksPool,
+  takeoverRoleArns,
   ...(process.env.KUBECONFIG ? { kubeconfig: process.env.KUBECONFIG } : {}),
 });
 
@@ -96,6 +99,10 @@ export async function handler(_event: ScheduledEvent, context: Context): Promise
   if (deadlines.more)
     logger.warn('deadline sweep stopped at its budget; the next run continues', { ...deadlines });
 
+  // Its own region's EKS clusters (unless another region took it over) and those of the regions it
+  // took over: read once per run, so a takeover or handback applies from the next run on.
+  const controllers = await store.regions.controllers();
+  const eksClusters = eksClustersManagedBy(eksPool, region, controllers).map((c) => c.name);
   const drift = await sweepDrift({
     store,
     sweeps,

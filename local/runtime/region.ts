@@ -105,7 +105,15 @@ export function resolveEnvSource(source: EnvSource, ctx: EnvContext): string {
     case 'apiUrls':
       return JSON.stringify(ctx.apiUrls ?? {});
     case 'eksClusters':
-      return JSON.stringify(ctx.region.eksClusters);
+      // Every region's, as in AWS: a region that took over another places on that region's clusters.
+      return JSON.stringify(
+        ctx.config.regions.flatMap((r) =>
+          r.eksClusters.map((c) => ({ name: c.name, capacityNodes: c.capacityNodes, region: r.region })),
+        ),
+      );
+    case 'takeoverRoles':
+      // No IAM locally: the kubeconfig reaches every region's clusters.
+      return '{}';
     case 'kubeAuth':
       return 'kubeconfig';
     case 'pageTokenSecret':

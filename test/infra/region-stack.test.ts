@@ -10,6 +10,7 @@ import {
   httpRoutes,
   QUEUES,
   TABLE,
+  takeoverFunctions,
 } from '../../functions/topology.js';
 import { parseConfig } from '../../lib/config.js';
 import { StratusRegionStack } from '../../lib/region-stack.js';
@@ -246,7 +247,6 @@ describe('Class: StratusFunctions', () => {
 
   it('wires every environment variable from its topology source', () => {
     for (const stack of stacks) {
-      const regionConfig = regionConfigOf(stack);
       const expected = (source: EnvSource): unknown => {
         if ('value' in source) return source.value;
         switch (source.ref) {
@@ -261,12 +261,26 @@ describe('Class: StratusFunctions', () => {
             return stack.region;
           case 'regions':
             return TWO_REGIONS.regions.map((r) => r.region).join(',');
+          case 'apiUrls':
+            return '{}'; // TWO_REGIONS gives no apiUrl
           case 'eksClusters':
-            return JSON.stringify(regionConfig.eksClusters);
+            // Every region's, each with its region (issue #9, takeover).
+            return JSON.stringify(
+              TWO_REGIONS.regions.flatMap((r) =>
+                r.eksClusters.map((c) => ({
+                  name: c.name,
+                  capacityNodes: c.capacityNodes,
+                  region: r.region,
+                })),
+              ),
+            );
+          case 'takeoverRoles':
+            return undefined; // test/infra/takeover.test.ts
           case 'kubeAuth':
             return 'eks';
           case 'pageTokenSecret':
-            return { Ref: Match.stringLikeRegexp('PageTokenKey') };
+            // One secret for all regions, found by name in each (test/infra/takeover.test.ts).
+            return 'stratus/test/page-token-key';
         }
       };
       const fns = template(stack).findResources('AWS::Lambda::Function') as Resources;
@@ -274,12 +288,8 @@ describe('Class: StratusFunctions', () => {
         const fn = must(fns[logicalIdOf(stack, fnId)], `${fnId} in ${stack.stackName}`);
         const env = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
         for (const [key, source] of Object.entries(def.environment)) {
-          const want = expected(source);
-          if ('ref' in source && source.ref === 'pageTokenSecret') {
-            expect(JSON.stringify(env[key]), `${fnId}.${key}`).toMatch(/"Ref":"FunctionsPageTokenKey/);
-          } else {
-            expect(env[key], `${fnId}.${key} in ${stack.stackName}`).toEqual(want);
-          }
+          if ('ref' in source && source.ref === 'takeoverRoles') continue;
+          expect(env[key], `${fnId}.${key} in ${stack.stackName}`).toEqual(expected(source));
         }
       }
     }
@@ -352,9 +362,15 @@ describe('Class: StratusFunctions', () => {
           grantees.push(...((policy.Properties.Roles as Array<{ Ref: string }>) ?? []).map((r) => r.Ref));
         }
       }
-      const expectedRoles = describers.map(([fnId]) =>
-        stack.getLogicalId((stack.functions.get(fnId) as LambdaFunction).role?.node.defaultChild as never),
-      );
+      const expectedRoles = [
+        ...describers.map(([fnId]) =>
+          stack.getLogicalId((stack.functions.get(fnId) as LambdaFunction).role?.node.defaultChild as never),
+        ),
+        // The other regions' functions, through their takeover roles here (test/infra/takeover.test.ts).
+        ...takeoverFunctions().map((fnId) =>
+          stack.getLogicalId(stack.functions.takeoverRole(fnId)?.node.defaultChild as never),
+        ),
+      ];
       expect(grantees.sort()).toEqual(expectedRoles.sort());
     }
   });
@@ -401,9 +417,10 @@ describe('Class: StratusFunctions', () => {
       const accessors = functionEntries.filter(([, def]) => def.permissions.includes('eks:access'));
       const readers = functionEntries.filter(([, def]) => def.permissions.includes('eks:read-secrets'));
       const viewers = functionEntries.filter(([, def]) => def.permissions.includes('eks:view'));
+      // Plus one per takeover role (test/infra/takeover.test.ts).
       expect(t).toHaveResourceCount(
         'AWS::EKS::AccessEntry',
-        clusters.length * (accessors.length + readers.length + viewers.length),
+        clusters.length * (accessors.length + readers.length + viewers.length + takeoverFunctions().length),
       );
       for (const [fnId] of readers) {
         const role = (stack.functions.get(fnId) as LambdaFunction).role;

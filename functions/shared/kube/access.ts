@@ -1,4 +1,5 @@
 import { createKubeClient, type KubeClient } from './client.js';
+import { parseEksPool, parseTakeoverRoleArns } from './pool.js';
 import { eksKubeConfigProvider, fileKubeConfigProvider, type KubeConfigProvider } from './provider.js';
 
 /** Kubernetes access for a function: one client per EKS cluster and credential. */
@@ -9,19 +10,28 @@ export interface KubeAccess {
 }
 
 /**
- * `eks`: endpoint and CA from DescribeCluster and an IAM token (in AWS); `kubeconfig`: a
- * kubeconfig file (the local runtime's stand-in, or a real cluster). Clients are reused while
- * the provider returns the same config object, so discovery results survive across invocations.
+ * `eks`: endpoint and CA from DescribeCluster and an IAM token (in AWS), in each EKS cluster's
+ * own region, through that region's takeover role when it is not the function's region;
+ * `kubeconfig`: a kubeconfig file (the local runtime's stand-in, or a real cluster). Clients are
+ * reused while the provider returns the same config object, so discovery results survive
+ * across invocations.
  */
 export function kubeAccess(opts: {
   auth: 'eks' | 'kubeconfig';
   region: string;
   kubeconfig?: string;
+  /**
+   * Every region's EKS clusters, for their regions.
+   *
+   * @default - parsed from `EKS_CLUSTERS` when set (so every function that declares it in the
+   * topology reaches every region's clusters without wiring it), else only `region`'s clusters
+   */
+  eksClusters?: ReadonlyArray<{ name: string; region: string }>;
+  /** Region -> takeover role ARN. @default - parsed from `TAKEOVER_ROLE_ARNS` when set, else none */
+  takeoverRoleArns?: Readonly<Record<string, string>>;
 }): KubeAccess {
   const provider: KubeConfigProvider =
-    opts.auth === 'eks'
-      ? eksKubeConfigProvider({ region: opts.region })
-      : fileKubeConfigProvider(opts.kubeconfig);
+    opts.auth === 'eks' ? eksProvider(opts) : fileKubeConfigProvider(opts.kubeconfig);
   const clients = new Map<string, { config: unknown; client: KubeClient }>();
   return {
     async client(eksCluster) {
@@ -34,4 +44,15 @@ export function kubeAccess(opts: {
     },
     invalidate: (eksCluster) => provider.invalidate(eksCluster),
   };
+}
+
+function eksProvider(opts: Parameters<typeof kubeAccess>[0]): KubeConfigProvider {
+  const env = process.env;
+  const pool = opts.eksClusters ?? (env.EKS_CLUSTERS ? parseEksPool(env.EKS_CLUSTERS, opts.region) : []);
+  return eksKubeConfigProvider({
+    region: opts.region,
+    clusterRegions: Object.fromEntries(pool.map((c) => [c.name, c.region])),
+    takeoverRoleArns:
+      opts.takeoverRoleArns ?? (env.TAKEOVER_ROLE_ARNS ? parseTakeoverRoleArns(env.TAKEOVER_ROLE_ARNS) : {}),
+  });
 }

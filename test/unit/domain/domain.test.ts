@@ -1,23 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { hashApiKey, newApiKeySecret } from '../../../functions/shared/domain/apikeys.js';
-import { backoffSeconds, place } from '../../../functions/shared/domain/placement.js';
+import { backoffSeconds, NoEksClusterError, place } from '../../../functions/shared/domain/placement.js';
 import { isId, newId } from '../../../functions/shared/ids.js';
 
 describe('Function: place', () => {
+  const R = 'eu-west-1';
   const pools = [
-    { name: 'a', capacityNodes: 100 },
-    { name: 'b', capacityNodes: 100 },
-    { name: 'c', capacityNodes: 200 },
+    { name: 'a', capacityNodes: 100, region: R },
+    { name: 'b', capacityNodes: 100, region: R },
+    { name: 'c', capacityNodes: 200, region: R },
   ];
 
   it('is deterministic for a cluster id', () => {
-    expect(place('cl-x', pools)).toBe(place('cl-x', [...pools].reverse()));
+    expect(place('cl-x', R, pools)).toBe(place('cl-x', R, [...pools].reverse()));
   });
 
   it('spreads clusters in proportion to capacity', () => {
     const counts = new Map<string, number>();
     for (let i = 0; i < 4000; i++) {
-      const p = place(`cl-${i}`, pools);
+      const p = place(`cl-${i}`, R, pools);
       counts.set(p, (counts.get(p) ?? 0) + 1);
     }
     const share = (name: string) => (counts.get(name) ?? 0) / 4000;
@@ -28,16 +29,37 @@ describe('Function: place', () => {
   });
 
   it('moves no existing cluster to an old pool when a pool is added', () => {
-    const before = Array.from({ length: 500 }, (_, i) => place(`cl-${i}`, pools));
+    const before = Array.from({ length: 500 }, (_, i) => place(`cl-${i}`, R, pools));
     const after = Array.from({ length: 500 }, (_, i) =>
-      place(`cl-${i}`, [...pools, { name: 'd', capacityNodes: 100 }]),
+      place(`cl-${i}`, R, [...pools, { name: 'd', capacityNodes: 100, region: R }]),
     );
     const moved = after.filter((p, i) => p !== before[i]);
     expect(moved.every((p) => p === 'd')).toBe(true);
   });
 
   it('refuses an empty pool list', () => {
-    expect(() => place('cl-x', [])).toThrow(/no EKS cluster/);
+    expect(() => place('cl-x', R, [])).toThrow(NoEksClusterError);
+  });
+
+  it("chooses only among the EKS clusters of the database's region, however large another region's are", () => {
+    // Prepare: every region's pool, as EKS_CLUSTERS carries it since issue #9
+    const all = [...pools, { name: 'use1-a', capacityNodes: 100_000, region: 'us-east-1' }];
+
+    // Act
+    const placed = new Set(Array.from({ length: 500 }, (_, i) => place(`cl-${i}`, R, all)));
+    const elsewhere = new Set(Array.from({ length: 50 }, (_, i) => place(`cl-${i}`, 'us-east-1', all)));
+
+    // Assess
+    expect([...placed].sort()).toEqual(['a', 'b', 'c']);
+    expect([...elsewhere]).toEqual(['use1-a']);
+    // The same choice as with the region's clusters alone: adding other regions moves nothing.
+    expect(Array.from({ length: 500 }, (_, i) => place(`cl-${i}`, R, all))).toEqual(
+      Array.from({ length: 500 }, (_, i) => place(`cl-${i}`, R, pools)),
+    );
+  });
+
+  it('refuses a region that has no EKS cluster in the pool, naming the region', () => {
+    expect(() => place('cl-x', 'ap-south-1', pools)).toThrow(/region ap-south-1/);
   });
 });
 

@@ -112,7 +112,7 @@ function setup(op: OperationRecord, c: ClusterRecord | undefined, live: Array<Ku
     invalidateKube: vi.fn(),
     classify: (e) => (e instanceof FakeKubeError ? e.failure : undefined),
     requeue,
-    eksClusters: [{ name: 'eks-a', capacityNodes: 10 }],
+    eksClusters: [{ name: 'eks-a', capacityNodes: 10, region: 'eu-west-1' }],
     now: () => NOW,
     logger: { info: vi.fn(), warn: vi.fn(), debug: vi.fn(), error: vi.fn() } as unknown as Logger,
     pollBaseSeconds: 2,
@@ -384,5 +384,59 @@ describe('Function: advance', () => {
         expect.any(String),
       );
     });
+  });
+});
+
+describe('Function: advance (placement across regions, issue #9)', () => {
+  const pool = [
+    { name: 'eks-a', capacityNodes: 10, region: 'eu-west-1' },
+    { name: 'use1-a', capacityNodes: 10, region: 'us-east-1' },
+    { name: 'use1-b', capacityNodes: 10, region: 'us-east-1' },
+  ];
+
+  it("places a taken-over region's database on an EKS cluster of its own region, not the managing region's", async () => {
+    // Prepare: this region (eu-west-1) manages a us-east-1 database after a takeover
+    const { store, deps } = setup(
+      operation({ region: 'us-east-1' }),
+      cluster({ region: 'us-east-1', homeRegion: 'eu-west-1' }),
+    );
+    const kube = vi.spyOn(deps, 'kube');
+
+    // Act
+    const outcome = await advance(msg(), { ...deps, eksClusters: pool, kube });
+
+    // Assess
+    expect(outcome).toBe('polling');
+    const placement = (vi.mocked(store.startOperation).mock.calls[0] as unknown[] | undefined)?.[2];
+    expect(['use1-a', 'use1-b']).toContain(placement);
+    expect(kube).toHaveBeenCalledWith(placement);
+  });
+
+  it('fails the operation with NO_EKS_CLUSTER when the pool has no EKS cluster of its region', async () => {
+    // Prepare
+    const { store, deps } = setup(operation({ region: 'ap-south-1' }), cluster({ region: 'ap-south-1' }));
+
+    // Act
+    const outcome = await advance(msg(), { ...deps, eksClusters: pool });
+
+    // Assess
+    expect(outcome).toBe('failed');
+    expect(store.startOperation).not.toHaveBeenCalled();
+    expect(store.failOperation).toHaveBeenCalledWith(
+      expect.objectContaining({ operationId: 'op-1' }),
+      { code: 'NO_EKS_CLUSTER', message: expect.stringContaining('region ap-south-1') },
+      NOW.toISOString(),
+    );
+  });
+
+  it('keeps a recorded placement without looking at the pool', async () => {
+    // Prepare
+    const { store, deps } = setup(operation(), cluster({ placement: 'eks-old', region: 'eu-west-1' }));
+
+    // Act
+    await advance(msg(), { ...deps, eksClusters: [] });
+
+    // Assess
+    expect((vi.mocked(store.startOperation).mock.calls[0] as unknown[] | undefined)?.[2]).toBe('eks-old');
   });
 });

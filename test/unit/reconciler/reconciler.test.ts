@@ -83,6 +83,8 @@ describe('Function: reconciler', () => {
     // The drift sweep, after deadlines: no cluster in the region, no cursor yet.
     ddb.on(QueryCommand, { IndexName: 'gsi1' }).resolves({ Items: [] });
     ddb.on(GetCommand, { Key: { pk: 'RECONCILER#eu-west-1', sk: 'CURSOR' } }).resolves({});
+    // No takeover: the region manages only itself (store.regions.controllers()).
+    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'CONTROL' } }).resolves({ Items: [] });
   });
   afterEach(() => {
     ddb.reset();

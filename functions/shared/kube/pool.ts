@@ -1,0 +1,67 @@
+import * as z from 'zod';
+
+/**
+ * The EKS pool: every configured region's EKS clusters, as `EKS_CLUSTERS` carries them to every
+ * function of every region (functions/topology.ts, `eksClusters`). Each region's functions know
+ * the whole pool so that a region that took over another (docs/operations.md) can manage the
+ * databases that run on the other region's EKS clusters; placement and the orphan scan still
+ * choose only among the clusters of one region.
+ */
+export interface EksPoolEntry {
+  /** The EKS cluster name, unique across all regions (lib/config.ts checks it). */
+  readonly name: string;
+  /** Maximum number of database nodes Stratus places on it. */
+  readonly capacityNodes: number;
+  /** The EKS cluster's region: where DescribeCluster and its tokens go. */
+  readonly region: string;
+}
+
+const EntrySchema = z.object({
+  name: z.string().min(1),
+  capacityNodes: z.number().int().positive(),
+  region: z.string().min(1).optional(),
+});
+
+/**
+ * Parses `EKS_CLUSTERS`. An entry without `region` (the format before issue #9, or a pool set by
+ * hand) is one of `ownRegion`'s clusters. Names must be unique: an EKS cluster name alone
+ * identifies a database's placement.
+ */
+export function parseEksPool(json: string, ownRegion: string): EksPoolEntry[] {
+  const entries = z
+    .array(EntrySchema)
+    .min(1, 'EKS_CLUSTERS lists no EKS cluster')
+    .refine((es) => new Set(es.map((e) => e.name)).size === es.length, 'EKS cluster names must be unique')
+    .parse(JSON.parse(json));
+  return entries.map((e) => ({
+    name: e.name,
+    capacityNodes: e.capacityNodes,
+    region: e.region ?? ownRegion,
+  }));
+}
+
+/**
+ * `TAKEOVER_ROLE_ARNS`: for each other region, the role this function assumes to reach that
+ * region's EKS clusters (lib/functions.ts creates them; docs/eks.md, "Takeover access").
+ */
+export function parseTakeoverRoleArns(json: string): Record<string, string> {
+  return z
+    .record(
+      z.string().min(1),
+      z.string().regex(/^arn:[a-z-]+:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'an IAM role ARN'),
+    )
+    .parse(JSON.parse(json));
+}
+
+/**
+ * The EKS clusters whose databases `region`'s control plane manages: those of `region` itself,
+ * unless another region took it over, plus those of every region it took over. `controllers` is
+ * `store.regions.controllers()`: region -> managing region, for taken-over regions only.
+ */
+export function eksClustersManagedBy(
+  pool: readonly EksPoolEntry[],
+  region: string,
+  controllers: Readonly<Record<string, string>>,
+): EksPoolEntry[] {
+  return pool.filter((c) => (controllers[c.region] ?? c.region) === region);
+}
