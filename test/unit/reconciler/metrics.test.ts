@@ -1,3 +1,5 @@
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
 import type { MockInstance } from 'vitest';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DeadlineSweepResult } from '../../../functions/reconciler/deadlines.js';
@@ -21,6 +23,8 @@ vi.mock('../../../functions/shared/kube/access.js', () => ({
   kubeAccess: () => ({ client: async () => ({}), invalidate: () => undefined }),
 }));
 const { handler } = await import('../../../functions/reconciler/handler.js');
+// The run reads which regions it manages (no takeover here).
+mockClient(DynamoDBDocumentClient).on(QueryCommand).resolves({ Items: [] });
 
 const NOW = new Date('2026-11-22T06:00:00.000Z');
 const scheduled = {
