@@ -56,6 +56,8 @@ export interface DynamoLocalOptions {
   readonly signal?: AbortSignal;
   /** The Java launcher. @default 'java' (from the PATH) */
   readonly java?: string;
+  /** One database for every client (`-sharedDb`); false: one per access key and region. @default true */
+  readonly sharedDb?: boolean;
 }
 
 /** DynamoDB Local could not be started; the JVM is stopped by the time this is thrown. */
@@ -90,7 +92,9 @@ export function dynamoStartTimeoutMs(env: NodeJS.ProcessEnv = process.env): numb
 /**
  * DynamoDB Local (Amazon's emulator, a jar run with the machine's Java). `sharedDb` gives every
  * region the same database, which is how the local runtime stands in for a global table
- * (strongly consistent, unlike real cross-region replication: see README).
+ * (strongly consistent, unlike real cross-region replication: see README). Without it
+ * (`sharedDb: false`), each access key and region of the client has its own database: one replica
+ * per region, which `startReplicator` (replicator.ts) keeps in sync as a global table does.
  *
  * The port cannot be reserved for the JVM, so two starts (parallel test files) may be handed the
  * same one. The JVM that loses exits with "Address already in use", and a probe on that port
@@ -109,7 +113,7 @@ export async function startDynamoLocal(opts: DynamoLocalOptions = {}): Promise<L
   for (;;) {
     opts.signal?.throwIfAborted();
     const port = await choosePort();
-    const jvm = launch({ port, dataDir, java: opts.java ?? 'java' });
+    const jvm = launch({ port, dataDir, java: opts.java ?? 'java', sharedDb: opts.sharedDb ?? true });
     try {
       await untilServing(jvm, { deadline, timeoutMs, signal: opts.signal });
       return {
@@ -154,7 +158,7 @@ interface JvmEnd {
   readonly error?: Error;
 }
 
-function launch(o: { port: number; dataDir: string | undefined; java: string }): Jvm {
+function launch(o: { port: number; dataDir: string | undefined; java: string; sharedDb: boolean }): Jvm {
   const { jar, libraryPath } = locateJar();
   // Only this process knows the origin: a JVM that echoes it in Access-Control-Allow-Origin is ours.
   const origin = `https://${randomBytes(12).toString('hex')}.stratus.invalid`;
@@ -164,7 +168,7 @@ function launch(o: { port: number; dataDir: string | undefined; java: string }):
     jar,
     '-port',
     String(o.port),
-    '-sharedDb',
+    ...(o.sharedDb ? ['-sharedDb'] : []),
     ...(o.dataDir ? ['-dbPath', o.dataDir] : ['-inMemory']),
     '-cors',
     origin,
