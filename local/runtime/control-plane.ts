@@ -25,6 +25,7 @@ import {
   type RegionQueues,
   wireTriggers,
 } from './region.js';
+import { type Replicator, startReplicator } from './replicator.js';
 import type { ScheduleTrigger } from './schedule-trigger.js';
 import type { StreamTrigger } from './stream-trigger.js';
 
@@ -57,6 +58,12 @@ export interface LocalControlPlaneOptions {
    * @default - unseeded (Math.random)
    */
   readonly seed?: number;
+  /**
+   * Replication between the regions' replicas (local/runtime/replicator.ts, README "Replication"):
+   * the lag of every write plus a uniform jitter. Each region always has its own replica.
+   * @default { lagMs: 300, jitterMs: 200 }
+   */
+  readonly replication?: { readonly lagMs?: number; readonly jitterMs?: number };
   readonly print?: (line: string) => void;
 }
 
@@ -110,6 +117,8 @@ export interface LocalControlPlane {
   readonly regions: readonly LocalRegion[];
   region(name: string): LocalRegion;
   readonly endpoints: { readonly dynamodb: string; readonly sqs: string };
+  /** Replication between the regions' replicas (absent with one region): pause, resume, flush, stats. */
+  readonly replication?: Replicator;
   stop(): Promise<void>;
 }
 
@@ -155,6 +164,8 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
     const abandon = new AbortController();
     const dynamoStarting = startDynamoLocal({
       signal: abandon.signal,
+      // One database per region (DynamoDB Local keys them by the client's region): a replica each.
+      sharedDb: false,
       ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}),
     });
     dynamoStarting.catch(() => undefined); // awaited below; a failure surfaces there
@@ -313,9 +324,27 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
       if (!r) throw new Error(`no replica for ${region}`);
       return r;
     };
+    // Replicas are kept in step like a global table's, before anything writes.
+    let replication: Replicator | undefined;
+    if (prepared.length > 1) {
+      const started = await startReplicator({
+        endpoint: dynamo.endpoint,
+        tableName: names.table,
+        regions: prepared.map((p) => p.region),
+        lagMs: opts.replication?.lagMs ?? 300,
+        jitterMs: opts.replication?.jitterMs ?? 200,
+        ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+        log: print,
+      });
+      replication = started;
+      // Stops run in reverse: after the functions and triggers, before DynamoDB Local.
+      stops.push(() => started.stop({ settle: true }));
+    }
     // The local tenant is homed in the first region, which alone writes it.
     const store = replica(first).store;
     const { apiKey, tenantId } = await bootstrapKey(store, dataDir);
+    // Every region knows the local tenant and its key before the APIs are announced.
+    await replication?.flush();
     await warming;
 
     const regions: LocalRegion[] = [];
@@ -405,6 +434,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
         return r;
       },
       endpoints: { dynamodb: dynamoEndpoint, sqs: fauxqs.address },
+      ...(replication ? { replication } : {}),
       stop: stopAll,
     };
   } catch (e) {
