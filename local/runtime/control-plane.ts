@@ -85,6 +85,13 @@ export interface LocalRegion {
   };
   /** Each function's execution environment (a worker thread). */
   readonly functions: Readonly<Record<FunctionId, FunctionHost>>;
+  /**
+   * The region's control plane goes down (its API answers 503; its stream, queue and schedule
+   * triggers stop, so none of its functions run) or comes back: a region failure, for takeover
+   * tests. Its replica and stand-ins stay, as a region's data plane would.
+   */
+  suspend(): Promise<void>;
+  resume(): void;
   /** Stops the region's queue consumers (messages wait on the queue); `resumeQueues` restarts them. */
   pauseQueues(): Promise<void>;
   resumeQueues(): void;
@@ -379,6 +386,16 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
         queueUrls: queues.urls,
         triggers: { streams: triggers.streams, queues: triggers.queues, schedules: triggers.schedules },
         functions,
+        suspend: async () => {
+          gateway.detach();
+          await Promise.all(
+            [...triggers.streams, ...triggers.queues, ...triggers.schedules].map((t) => t.stop()),
+          );
+        },
+        resume: () => {
+          triggers.start();
+          triggers.attachApi();
+        },
         pauseQueues: async () => {
           await Promise.all(triggers.queues.map((q) => q.stop()));
         },

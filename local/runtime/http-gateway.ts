@@ -34,6 +34,8 @@ export interface HttpGateway {
   readonly url: string;
   /** Starts serving `routes` through `invoke`; until then every request is answered 503. */
   attach(routes: readonly HttpRoute[], invoke: Invoke<APIGatewayProxyEvent, APIGatewayProxyResult>): void;
+  /** Answers 503 again until the next `attach` (a region whose control plane is down). */
+  detach(): void;
   stop(): Promise<void>;
 }
 
@@ -142,6 +144,9 @@ export async function startHttpGateway(opts: {
     attach(r, i) {
       routes = r.map(compile);
       invoke = i;
+    },
+    detach() {
+      invoke = undefined;
     },
     stop: () =>
       new Promise<void>((resolve) => {

@@ -137,6 +137,8 @@ export interface RegionTriggers {
   readonly queues: QueueTrigger[];
   readonly schedules: ScheduleTrigger[];
   readonly gateway: HttpGateway;
+  /** Routes and function of the API, to re-attach the gateway after a `detach`. */
+  attachApi(): void;
   start(): void;
   stop(): Promise<void>;
 }
@@ -253,6 +255,7 @@ export async function wireTriggers(o: WireOptions): Promise<RegionTriggers> {
     queues,
     schedules,
     gateway,
+    attachApi: () => gateway.attach(routes, invoke),
     start: () => {
       for (const t of all) t.start();
     },

@@ -63,6 +63,7 @@ export class StreamTrigger {
   }
 
   start(): void {
+    this.stopped = false;
     this.loop = this.run();
   }
 

@@ -308,7 +308,8 @@ async function lifecycle(
   if (!created) return;
   run.clusters.set(created.clusterId, { region, name, engine: p.engine });
   const id = created.clusterId;
-  const status = async () => (await cp.store.clusters.get(cp.tenantId, id))?.status;
+  // Read where the cluster is managed: that replica is the one the API's conditions see.
+  const status = async () => (await p.region.store.clusters.get(cp.tenantId, id))?.status;
   if ((await status()) === 'READY') {
     await mutate('UPDATE', 'PATCH', `/v1/clusters/${id}`, { nodes: 2 });
     if (p.scaleTwice && (await status()) === 'READY')
@@ -322,7 +323,7 @@ async function lifecycle(
 
 async function waitTerminal(cp: LocalControlPlane, op: AcceptedOp): Promise<OperationRecord | undefined> {
   for (;;) {
-    const rec = await cp.store.operations.get(cp.tenantId, op.operationId);
+    const rec = await cp.region(op.region).store.operations.get(cp.tenantId, op.operationId);
     if (rec && TERMINAL.includes(rec.status)) return rec;
     await sleep(750);
   }
@@ -391,6 +392,15 @@ export interface ChaosReport {
 /** Checks the invariants; every violation is one line in `problems`, with the ids to look at. */
 export async function checkInvariants(cp: LocalControlPlane, run: ChaosRun): Promise<ChaosReport> {
   const problems: string[] = [];
+  // 0. The replicas agree (last writer wins converged, no item left overwritten by an older copy).
+  if (cp.replication) {
+    await cp.replication.flush();
+    for (const d of await cp.replication.compare()) {
+      problems.push(
+        `replicas disagree on ${JSON.stringify(d.keys)}: ${JSON.stringify(d.items).slice(0, 300)}`,
+      );
+    }
+  }
   const clusters = new Map<string, ClusterRecord>();
   for (const id of run.clusters.keys()) {
     const c = await cp.store.clusters.get(cp.tenantId, id);

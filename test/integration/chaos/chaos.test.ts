@@ -29,6 +29,9 @@ describe('Chaos: two regions under faults, duplicates and kills', () => {
       seed: knobs.seed,
     });
     await cp.store.tenants.setQuotas(cp.tenantId, { maxClusters: 10_000, maxNodes: 100_000 });
+    // Both regions enforce the raised quota before the workload starts (the tenant is homed in
+    // the first region; the second sees the change after the replication lag).
+    await cp.replication?.flush();
   }, 120_000);
   afterAll(async () => cp?.stop(), 60_000);
 
