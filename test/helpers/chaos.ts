@@ -174,12 +174,25 @@ export async function runChaos(cp: LocalControlPlane, knobs: ChaosKnobs): Promis
     }
     const left = run.timings.start + knobs.chaosWindowMs - Date.now();
     if (left > 0) await sleep(left);
+    // On a slow (busy) machine little may flow through the regions during the window: the chaos
+    // then stays on until every fault asked for was injected in every region and the workflow
+    // retried at least once, for at most one more window, so that `missingChaos` tests the knobs
+    // rather than the machine's speed.
+    const extendUntil = run.timings.start + 2 * knobs.chaosWindowMs;
+    const injectedNow = () => Object.fromEntries(cp.regions.map((r) => [r.region, r.injected()]));
+    while (
+      Date.now() < extendUntil &&
+      missingFaults(knobs, injectedNow(), run.retryMessages.size).length > 0
+    ) {
+      await sleep(250);
+    }
     for (const r of cp.regions) {
       r.kube?.setFaults({});
       r.setDuplicates({});
     }
     run.timings.windowEnd = Date.now();
     run.acceptedDuringWindow = run.accepted.length;
+    return run.timings.windowEnd;
   })();
 
   // The workload: per cluster, create -> scale (-> scale) (-> delete), each step after the previous ended.
@@ -195,18 +208,15 @@ export async function runChaos(cp: LocalControlPlane, knobs: ChaosKnobs): Promis
   );
   let finished = 0;
   const lifecycles = Promise.all(plans.map((p) => lifecycle(cp, run, p).finally(() => finished++)));
+  // The settle bound counts from the end of the window (extended or not).
   const bounded = await Promise.race([
     lifecycles.then(() => true),
-    sleep(knobs.chaosWindowMs + knobs.settleTimeoutMs).then(() => false),
+    chaos.then((windowEnd) => sleep(windowEnd + knobs.settleTimeoutMs - Date.now())).then(() => false),
   ]);
-  await chaos;
+  const windowEnd = await chaos;
   run.timings.lifecyclesDone = Date.now();
   if (!bounded) run.unfinished = plans.length - finished;
-  await settle(
-    cp,
-    run,
-    Math.max(10_000, run.timings.start + knobs.chaosWindowMs + knobs.settleTimeoutMs - Date.now()),
-  );
+  await settle(cp, run, Math.max(10_000, windowEnd + knobs.settleTimeoutMs - Date.now()));
   run.timings.settled = Date.now();
   for (const r of cp.regions) run.injected[r.region] = r.injected();
   return run;
@@ -227,20 +237,30 @@ export function injectedLine(run: ChaosRun): string {
  * end-to-end test). Empty when every fault was injected at least once.
  */
 export function missingChaos(run: ChaosRun): string[] {
-  const { faults, duplicates, kills } = run.knobs;
+  const missing = missingFaults(run.knobs, run.injected, run.retryMessages.size);
+  if (run.knobs.kills > 0 && run.kills === 0) missing.push('provisioner kills: none (knob on, count 0)');
+  return missing;
+}
+
+/** The faults that depend on traffic (all but the kills) not injected yet; see `missingChaos`. */
+function missingFaults(
+  knobs: ChaosKnobs,
+  injected: Readonly<Record<string, RegionInjections>>,
+  retries: number,
+): string[] {
+  const { faults, duplicates } = knobs;
   const missing: string[] = [];
-  const want = (on: boolean | undefined, count: number | undefined, what: string) => {
+  const want = (on: boolean, count: number | undefined, what: string) => {
     if (on && !(count !== undefined && count > 0)) missing.push(`${what}: none (knob on, count ${count})`);
   };
-  for (const [region, got] of Object.entries(run.injected)) {
+  for (const [region, got] of Object.entries(injected)) {
     want((faults.errorRate ?? 0) > 0, got.kube?.errors, `${region} Kubernetes errors`);
     want((faults.timeoutRate ?? 0) > 0, got.kube?.timeouts, `${region} Kubernetes timeouts`);
     want((faults.dropRate ?? 0) > 0, got.kube?.drops, `${region} Kubernetes lost responses`);
     want(duplicates.queue > 0, got.queueCopies, `${region} queue duplicates`);
     want(duplicates.stream > 0, got.streamBatches, `${region} stream duplicates`);
   }
-  want(kills > 0, run.kills, 'provisioner kills');
-  want((faults.errorRate ?? 0) + (faults.timeoutRate ?? 0) > 0, run.retryMessages.size, 'workflow retries');
+  want((faults.errorRate ?? 0) + (faults.timeoutRate ?? 0) > 0, retries, 'workflow retries');
   return missing;
 }
 
