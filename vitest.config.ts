@@ -9,6 +9,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Two files at a time even on 2 cores (vitest's default would be 1 there): most of an
+    // integration file's time is spent waiting on timers, polls and replication lag, not CPU.
+    maxWorkers: 2,
     reporters: ['default', './test/helpers/summary-reporter.ts'],
     env: {
       CDK_VALIDATION: 'false',

@@ -244,6 +244,17 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
       standins.push({ index, regionConfig, bus, kube, kubeconfig, sqs, queues, gateway });
     }
     const apiUrls = Object.fromEntries(standins.map((x) => [x.regionConfig.region, x.gateway.url]));
+    // Every region's kubeconfig names every region's EKS clusters (a context per EKS cluster name,
+    // pointing at that region's stand-in), as every region's functions may reach every region's
+    // EKS clusters in AWS (takeover, docs/eks.md): a region that took another over then applies to
+    // the other region's stand-in, not its own.
+    const contexts = standins.flatMap((x) =>
+      x.kube ? x.regionConfig.eksClusters.map((c) => ({ name: c.name, url: x.kube?.url ?? '', token: x.kube?.token ?? '' })) : [],
+    );
+    for (const x of standins) {
+      const current = x.regionConfig.eksClusters[0]?.name;
+      if (x.kube && current) await writeFile(x.kubeconfig, kubeconfigFor(contexts, current), { mode: 0o600 });
+    }
 
     // The functions read the table's endpoint at load, and its port is known once the JVM serves
     // it (a port taken by another process in between is replaced): so they start after it.
@@ -474,4 +485,21 @@ function definedEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
   return out;
+}
+
+/** A kubeconfig with one context per EKS cluster name, each pointing at its region's stand-in. */
+function kubeconfigFor(contexts: ReadonlyArray<{ name: string; url: string; token: string }>, current: string): string {
+  const lines = ['apiVersion: v1', 'kind: Config', 'clusters:'];
+  for (const c of contexts) {
+    // Plain HTTP: client-node only accepts it with TLS verification explicitly skipped.
+    lines.push(`- name: ${c.name}`, '  cluster:', `    server: ${c.url}`, '    insecure-skip-tls-verify: true');
+  }
+  lines.push('users:');
+  for (const c of contexts) lines.push(`- name: ${c.name}`, '  user:', `    token: ${c.token}`);
+  lines.push('contexts:');
+  for (const c of contexts) {
+    lines.push(`- name: ${c.name}`, '  context:', `    cluster: ${c.name}`, `    user: ${c.name}`, '    namespace: default');
+  }
+  lines.push(`current-context: ${current}`, 'preferences: {}', '');
+  return lines.join('\n');
 }

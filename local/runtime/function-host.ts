@@ -119,6 +119,11 @@ export class FunctionHost {
 
   constructor(private readonly o: FunctionHostOptions) {}
 
+  /** The environment the function's workers get: what Lambda sets plus what the function declares. */
+  get env(): Readonly<Record<string, string>> {
+    return this.o.env;
+  }
+
   /** Invocations in progress. */
   get inFlight(): number {
     return [...this.envs].filter((e) => e.current).length;

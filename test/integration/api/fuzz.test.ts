@@ -502,7 +502,9 @@ describe('API fuzzing: bad input never breaks the API', () => {
 
   beforeAll(async () => {
     rt = await startTestRuntime();
-    // Loaded after the runtime set the environment, as the Lambda runtime loads it.
+    // The API handler in this thread too (10,000 requests in-process), loaded with the API
+    // function's own environment, as the Lambda runtime loads it.
+    Object.assign(process.env, rt.plane.region(rt.region).functions.api.env);
     ({ route } = await import('../../../functions/api/handler.js'));
     const call = routeClient(rt.apiUrl);
     const key = async (role: string) =>
