@@ -249,7 +249,13 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
     // EKS clusters in AWS (takeover, docs/eks.md): a region that took another over then applies to
     // the other region's stand-in, not its own.
     const contexts = standins.flatMap((x) =>
-      x.kube ? x.regionConfig.eksClusters.map((c) => ({ name: c.name, url: x.kube?.url ?? '', token: x.kube?.token ?? '' })) : [],
+      x.kube
+        ? x.regionConfig.eksClusters.map((c) => ({
+            name: c.name,
+            url: x.kube?.url ?? '',
+            token: x.kube?.token ?? '',
+          }))
+        : [],
     );
     for (const x of standins) {
       const current = x.regionConfig.eksClusters[0]?.name;
@@ -488,17 +494,31 @@ function definedEnv(env: NodeJS.ProcessEnv): Record<string, string> {
 }
 
 /** A kubeconfig with one context per EKS cluster name, each pointing at its region's stand-in. */
-function kubeconfigFor(contexts: ReadonlyArray<{ name: string; url: string; token: string }>, current: string): string {
+function kubeconfigFor(
+  contexts: ReadonlyArray<{ name: string; url: string; token: string }>,
+  current: string,
+): string {
   const lines = ['apiVersion: v1', 'kind: Config', 'clusters:'];
   for (const c of contexts) {
     // Plain HTTP: client-node only accepts it with TLS verification explicitly skipped.
-    lines.push(`- name: ${c.name}`, '  cluster:', `    server: ${c.url}`, '    insecure-skip-tls-verify: true');
+    lines.push(
+      `- name: ${c.name}`,
+      '  cluster:',
+      `    server: ${c.url}`,
+      '    insecure-skip-tls-verify: true',
+    );
   }
   lines.push('users:');
   for (const c of contexts) lines.push(`- name: ${c.name}`, '  user:', `    token: ${c.token}`);
   lines.push('contexts:');
   for (const c of contexts) {
-    lines.push(`- name: ${c.name}`, '  context:', `    cluster: ${c.name}`, `    user: ${c.name}`, '    namespace: default');
+    lines.push(
+      `- name: ${c.name}`,
+      '  context:',
+      `    cluster: ${c.name}`,
+      `    user: ${c.name}`,
+      '    namespace: default',
+    );
   }
   lines.push(`current-context: ${current}`, 'preferences: {}', '');
   return lines.join('\n');

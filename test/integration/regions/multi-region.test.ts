@@ -282,7 +282,9 @@ describe('Multi-region: one writer per item, on replicas that lag', () => {
     // B ran them on A's EKS clusters (A's stand-in), not on its own.
     for (const r of inFlight) {
       const ns = `stratus-${r.body.cluster.id}`;
-      expect(a.kube?.list().filter((o) => o.kind === 'StatefulSet' && o.metadata.namespace === ns)).toHaveLength(1);
+      expect(
+        a.kube?.list().filter((o) => o.kind === 'StatefulSet' && o.metadata.namespace === ns),
+      ).toHaveLength(1);
       expect(b.kube?.list().filter((o) => o.metadata.namespace === ns)).toEqual([]);
     }
     // Creates for A go to B while it manages A.
