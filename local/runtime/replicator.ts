@@ -70,6 +70,7 @@ import {
   GetShardIteratorCommand,
   type _Record as StreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
+import { type Random, randomSource } from '../random.js';
 import { LOCAL_CREDENTIALS } from './dynamodb.js';
 
 export type Item = Record<string, AttributeValue>;
@@ -237,26 +238,9 @@ export function isNewer(a: WriteVersion, b: WriteVersion | undefined): boolean {
   return a.time !== b.time ? a.time > b.time : a.seq > b.seq;
 }
 
-/** mulberry32: a small seeded PRNG in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The PRNG of one link: independent of how the regions' loops interleave. */
-export function linkRandom(seed: number, from: string, to: string): () => number {
-  let h = 0x811c9dc5; // FNV-1a
-  for (const ch of `${seed}:${from}>${to}`) {
-    h ^= ch.charCodeAt(0);
-    h = Math.imul(h, 0x01000193);
-  }
-  return mulberry32(h);
+export function linkRandom(seed: number, from: string, to: string): Random {
+  return randomSource(seed, `replication:${from}>${to}`);
 }
 
 /** A write read in its origin's stream, waiting to be applied to one destination. */

@@ -1,5 +1,5 @@
 import type { ClusterStatus } from '../domain/cluster.js';
-import type { ClusterRecord, OperationError, OperationRecord } from '../domain/records.js';
+import type { ClusterRecord, OperationError, OperationRecord, SpecSnapshot } from '../domain/records.js';
 import type { ClusterStore } from './clusters.js';
 import { epoch, keys, type Page, type Table, type TransactItem } from './core.js';
 import type { IdempotencyRecord, IdempotencyStore } from './idempotency.js';
@@ -59,6 +59,17 @@ export function failOperationUpdate(
   };
 }
 
+/** The spec fields an UPDATE changed, as they were before it (cancel and rollback restore them). */
+function previousSpec(prev: SpecSnapshot) {
+  return {
+    nodes: prev.nodes,
+    sizeName: prev.sizeName,
+    size: prev.size,
+    version: prev.version,
+    settings: prev.settings,
+  };
+}
+
 export const OPERATION_ITEMS = { operation: 'operation', cluster: 'cluster' } as const;
 
 export class OperationStore {
@@ -101,7 +112,6 @@ export class OperationStore {
     idem?: IdempotencyRecord,
   ): Promise<void> {
     const prev = op.previous;
-    const delta = op.nodeDelta ?? 0;
     const operation: TransactItem = {
       Update: {
         TableName: this.table.name,
@@ -131,11 +141,7 @@ export class OperationStore {
         cluster: this.updateCluster(
           op,
           {
-            nodes: prev.nodes,
-            sizeName: prev.sizeName,
-            size: prev.size,
-            version: prev.version,
-            settings: prev.settings,
+            ...previousSpec(prev),
             status: prev.status,
             generation: prev.generation,
             updatedAt: now,
@@ -143,12 +149,7 @@ export class OperationStore {
           {},
           true,
         ),
-        quota:
-          delta > 0
-            ? this.tenants.release(op.tenantId, cluster.region, { clusters: 0, nodes: delta })
-            : delta < 0
-              ? this.tenants.reserve(op.tenantId, cluster.region, { clusters: 0, nodes: -delta })
-              : undefined,
+        quota: this.undoNodeDelta(op, cluster.region),
       };
     } else {
       rest = {
@@ -265,7 +266,6 @@ export class OperationStore {
     if (!prev) throw new Error('beginRollback: the operation has no previous spec');
     const generation = cluster.generation + 1;
     const rollback = { cause, generation };
-    const delta = op.nodeDelta ?? 0;
     await this.table.transact('begin rollback', {
       operation: {
         Update: {
@@ -293,11 +293,7 @@ export class OperationStore {
       cluster: this.updateCluster(
         op,
         {
-          nodes: prev.nodes,
-          sizeName: prev.sizeName,
-          size: prev.size,
-          version: prev.version,
-          settings: prev.settings,
+          ...previousSpec(prev),
           generation,
           updatedAt: now,
         },
@@ -306,12 +302,7 @@ export class OperationStore {
         [],
         false,
       ),
-      quota:
-        delta > 0
-          ? this.tenants.release(op.tenantId, cluster.region, { clusters: 0, nodes: delta })
-          : delta < 0
-            ? this.tenants.reserve(op.tenantId, cluster.region, { clusters: 0, nodes: -delta })
-            : undefined,
+      quota: this.undoNodeDelta(op, cluster.region),
     });
     return { ...op, step: 'ROLLBACK_APPLY', rollback, deadline };
   }
@@ -364,6 +355,14 @@ export class OperationStore {
   }
 
   // ---- building blocks ---------------------------------------------------------------------
+
+  /** Gives back the node count an UPDATE changed in its region's usage (a cancel or a rollback). */
+  private undoNodeDelta(op: OperationRecord, region: string): TransactItem | undefined {
+    const delta = op.nodeDelta ?? 0;
+    if (delta > 0) return this.tenants.release(op.tenantId, region, { clusters: 0, nodes: delta });
+    if (delta < 0) return this.tenants.reserve(op.tenantId, region, { clusters: 0, nodes: -delta });
+    return undefined;
+  }
 
   private updateOperation(
     op: OperationRecord,

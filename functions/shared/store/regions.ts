@@ -134,81 +134,75 @@ export async function rehome(
       throw e;
     }
   };
+  for await (const item of indexItems(table, 'gsi1', `HOME#${from}`)) {
+    const isTenant = item.entity === 'Tenant';
+    const rec = strip<ClusterRecord & TenantRecord & { originalHomeRegion?: string }>(item);
+    if (isTenant ? !select.tenant(rec) : !select.cluster(rec)) continue;
+    const moved = await conditional(
+      table.db.send(
+        new UpdateCommand({
+          TableName: table.name,
+          Key: { pk: item.pk, sk: item.sk },
+          UpdateExpression: isTenant
+            ? rec.originalHomeRegion === to
+              ? 'SET homeRegion = :to, gsi1pk = :pk, updatedAt = :now REMOVE originalHomeRegion'
+              : 'SET homeRegion = :to, gsi1pk = :pk, updatedAt = :now, originalHomeRegion = if_not_exists(originalHomeRegion, :from)'
+            : 'SET homeRegion = :to, gsi1pk = :pk, updatedAt = :now',
+          ConditionExpression: 'homeRegion = :from',
+          ExpressionAttributeValues: { ':to': to, ':from': from, ':pk': `HOME#${to}`, ':now': now },
+        }),
+      ),
+    );
+    if (moved && isTenant) tenants++;
+    if (moved && !isTenant) clusters++;
+  }
+  for await (const item of indexItems(table, 'gsi2', `ACTIVE#${from}`)) {
+    const op = strip<OperationRecord>(item);
+    const cluster = await table.get<ClusterRecord>(keys.cluster(op.tenantId, op.clusterId));
+    // The cluster decides: an operation moves only with a cluster that moved (or had moved).
+    if (!cluster || cluster.homeRegion !== to) continue;
+    const moved = await conditional(
+      table.db.send(
+        new UpdateCommand({
+          TableName: table.name,
+          Key: { pk: item.pk, sk: item.sk },
+          UpdateExpression: 'SET homeRegion = :to, gsi2pk = :pk, updatedAt = :now',
+          ConditionExpression: 'homeRegion = :from AND #status IN (:queued, :running)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':to': to,
+            ':from': from,
+            ':pk': `ACTIVE#${to}`,
+            ':now': now,
+            ':queued': 'QUEUED',
+            ':running': 'RUNNING',
+          },
+        }),
+      ),
+    );
+    if (moved) operations.push({ ...op, homeRegion: to });
+  }
+  return { tenants, clusters, operations, skipped };
+}
+
+/** Every item of one partition of an index, page after page. */
+async function* indexItems(
+  table: Table,
+  index: 'gsi1' | 'gsi2',
+  pk: string,
+): AsyncGenerator<Record<string, unknown>> {
   let startKey: Record<string, unknown> | undefined;
   do {
     const res: QueryCommandOutput = await table.db.send(
       new QueryCommand({
         TableName: table.name,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': `HOME#${from}` },
+        IndexName: index,
+        KeyConditionExpression: `${index}pk = :pk`,
+        ExpressionAttributeValues: { ':pk': pk },
         ExclusiveStartKey: startKey,
       }),
     );
-    for (const item of res.Items ?? []) {
-      const isTenant = item.entity === 'Tenant';
-      const rec = strip<ClusterRecord & TenantRecord & { originalHomeRegion?: string }>(item);
-      if (isTenant ? !select.tenant(rec) : !select.cluster(rec)) continue;
-      const moved = await conditional(
-        table.db.send(
-          new UpdateCommand({
-            TableName: table.name,
-            Key: { pk: item.pk, sk: item.sk },
-            UpdateExpression: isTenant
-              ? rec.originalHomeRegion === to
-                ? 'SET homeRegion = :to, gsi1pk = :pk, updatedAt = :now REMOVE originalHomeRegion'
-                : 'SET homeRegion = :to, gsi1pk = :pk, updatedAt = :now, originalHomeRegion = if_not_exists(originalHomeRegion, :from)'
-              : 'SET homeRegion = :to, gsi1pk = :pk, updatedAt = :now',
-            ConditionExpression: 'homeRegion = :from',
-            ExpressionAttributeValues: { ':to': to, ':from': from, ':pk': `HOME#${to}`, ':now': now },
-          }),
-        ),
-      );
-      if (moved && isTenant) tenants++;
-      if (moved && !isTenant) clusters++;
-    }
+    yield* res.Items ?? [];
     startKey = res.LastEvaluatedKey;
   } while (startKey);
-
-  // Active operations follow their cluster (the index holds only non-terminal ones).
-  startKey = undefined;
-  do {
-    const res: QueryCommandOutput = await table.db.send(
-      new QueryCommand({
-        TableName: table.name,
-        IndexName: 'gsi2',
-        KeyConditionExpression: 'gsi2pk = :pk',
-        ExpressionAttributeValues: { ':pk': `ACTIVE#${from}` },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of res.Items ?? []) {
-      const op = strip<OperationRecord>(item);
-      const cluster = await table.get<ClusterRecord>(keys.cluster(op.tenantId, op.clusterId));
-      // The cluster decides: an operation moves only with a cluster that moved (or had moved).
-      if (!cluster || cluster.homeRegion !== to) continue;
-      const moved = await conditional(
-        table.db.send(
-          new UpdateCommand({
-            TableName: table.name,
-            Key: { pk: item.pk, sk: item.sk },
-            UpdateExpression: 'SET homeRegion = :to, gsi2pk = :pk, updatedAt = :now',
-            ConditionExpression: 'homeRegion = :from AND #status IN (:queued, :running)',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: {
-              ':to': to,
-              ':from': from,
-              ':pk': `ACTIVE#${to}`,
-              ':now': now,
-              ':queued': 'QUEUED',
-              ':running': 'RUNNING',
-            },
-          }),
-        ),
-      );
-      if (moved) operations.push({ ...op, homeRegion: to });
-    }
-    startKey = res.LastEvaluatedKey;
-  } while (startKey);
-  return { tenants, clusters, operations, skipped };
 }
