@@ -5,7 +5,7 @@ import { hashApiKey } from '../../functions/shared/domain/apikeys.js';
 import type { Store } from '../../functions/shared/store/store.js';
 import { createTenant } from '../../functions/shared/tenants.js';
 
-/** The pagination-token HMAC key, kept in the data folder so tokens survive a restart. */
+/** The pagination-token secret (the API derives its encryption key from it), kept in the data folder so tokens survive a restart. */
 export async function pageTokenKey(dataDir: string | undefined): Promise<string> {
   if (!dataDir) return randomBytes(32).toString('base64url');
   const file = join(dataDir, 'page-token.key');
