@@ -1,13 +1,19 @@
 import { parseArgs } from 'node:util';
 
-import { createTenant, DEFAULT_QUOTAS } from '../functions/shared/tenants.js';
+import { BOOTSTRAP_KEY_LIFETIME_HOURS, MAX_KEY_LIFETIME_DAYS } from '../functions/shared/domain/apikeys.js';
+import { createTenant, DEFAULT_QUOTAS, issueAdminKey } from '../functions/shared/tenants.js';
 import { RegionAccess } from './access.js';
 
-export const usage = `npm run admin -- tenants create --name <name> [--home-region <r>] [--max-clusters ${DEFAULT_QUOTAS.maxClusters}] [--max-nodes ${DEFAULT_QUOTAS.maxNodes}] [--local [--data .stratus]]
+export const usage = `npm run admin -- tenants create --name <name> [--home-region <r>] [--max-clusters ${DEFAULT_QUOTAS.maxClusters}] [--max-nodes ${DEFAULT_QUOTAS.maxNodes}] [--key-hours ${BOOTSTRAP_KEY_LIFETIME_HOURS}] [--local [--data .stratus]]
 npm run admin -- tenants quotas --tenant <tenantId> --max-clusters <n> --max-nodes <n> [--local [--data .stratus]]
+npm run admin -- tenants issue-key --tenant <tenantId> [--key-hours ${BOOTSTRAP_KEY_LIFETIME_HOURS}] [--local [--data .stratus]]
 
 Creates a tenant and its first admin API key (printed once), or changes a tenant's quotas (what
-it uses is kept: a quota lowered below its usage blocks new clusters and nodes, removes none).
+it uses is kept: a quota lowered below its usage blocks new clusters and nodes, removes none), or
+issues a new admin key for a tenant that has none left (break-glass; printed once). Keys made here
+are bootstrap keys: they expire after --key-hours (default ${BOOTSTRAP_KEY_LIFETIME_HOURS}); create the tenant's own keys
+with them (POST /v1/api-keys), then let them expire. Every key made here is audited with the
+actor "operator".
 Quotas are per region: the tenant may run up to --max-clusters clusters and --max-nodes nodes in
 each region. A tenant's items are written only in its home region (--home-region, default the
 first region of cdk.json); \`quotas\` finds the tenant and writes there.
@@ -15,6 +21,15 @@ first region of cdk.json); \`quotas\` finds the tenant and writes there.
 table stratus-<stage> in each region with your AWS credentials.`;
 
 const NAME_MAX = 100;
+const KEY_HOURS_MAX = MAX_KEY_LIFETIME_DAYS * 24;
+
+/** --key-hours: a whole number of hours, 1 to KEY_HOURS_MAX. */
+function keyHours(value: string | undefined): number {
+  if (value === undefined) return BOOTSTRAP_KEY_LIFETIME_HOURS;
+  if (!/^\d{1,5}$/.test(value) || Number(value) < 1 || Number(value) > KEY_HOURS_MAX)
+    throw new Error(`--key-hours must be a whole number of hours, 1 to ${KEY_HOURS_MAX} (got "${value}")`);
+  return Number(value);
+}
 
 /** A quota as typed: digits only, so that `''`, `-1`, `1.5`, `0x10` or `1e3` are refused, not read as numbers. */
 function quota(name: string, value: string | undefined, fallback?: number): number {
@@ -27,8 +42,11 @@ function quota(name: string, value: string | undefined, fallback?: number): numb
   return Number(value);
 }
 
+const KEY_REMINDER =
+  'The API key is shown once: store it now. It is a bootstrap key: create your own keys with it (POST /v1/api-keys) before it expires.';
+
 /**
- * `tenants create` prints the new tenant as JSON (the API key in it is shown this once) and a
+ * `tenants create` and `tenants issue-key` print the new tenant as JSON (the API key in it is shown this once) and a
  * reminder on `warn`; `tenants quotas` prints one line. Bad input throws before anything is written.
  */
 export async function run(
@@ -45,6 +63,7 @@ export async function run(
       'max-clusters': { type: 'string' },
       'max-nodes': { type: 'string' },
       'home-region': { type: 'string' },
+      'key-hours': { type: 'string' },
       local: { type: 'boolean', default: false },
       data: { type: 'string' },
     },
@@ -58,9 +77,10 @@ export async function run(
       maxClusters: quota('max-clusters', values['max-clusters'], DEFAULT_QUOTAS.maxClusters),
       maxNodes: quota('max-nodes', values['max-nodes'], DEFAULT_QUOTAS.maxNodes),
     };
+    const keyLifetimeHours = keyHours(values['key-hours']);
     write = async (access) => {
       const home = access.assertRegion(values['home-region'] ?? access.regions[0], '--home-region');
-      const t = await createTenant(access.store(home), name, quotas);
+      const t = await createTenant(access.store(home), name, { ...quotas, keyLifetimeHours });
       print(
         JSON.stringify(
           {
@@ -69,18 +89,46 @@ export async function run(
             keyId: t.keyId,
             role: 'admin',
             apiKey: t.apiKey,
+            expiresAt: t.expiresAt,
             ...quotas,
           },
           null,
           2,
         ),
       );
-      warn('The API key is shown once: store it now.');
+      warn(KEY_REMINDER);
+    };
+  } else if (command === 'issue-key') {
+    const tenantId = values.tenant;
+    if (!tenantId) throw new Error('--tenant is required');
+    for (const option of ['home-region', 'max-clusters', 'max-nodes'] as const)
+      if (values[option] !== undefined) throw new Error(`--${option} does not go with issue-key`);
+    const keyLifetimeHours = keyHours(values['key-hours']);
+    write = async (access) => {
+      const tenant = await access.store(access.regions[0] as string).tenants.get(tenantId);
+      if (!tenant) throw new Error(`tenant ${tenantId} does not exist`);
+      const k = await issueAdminKey(access.store(tenant.homeRegion), tenantId, { keyLifetimeHours });
+      print(
+        JSON.stringify(
+          {
+            tenantId,
+            homeRegion: tenant.homeRegion,
+            keyId: k.keyId,
+            role: 'admin',
+            apiKey: k.apiKey,
+            expiresAt: k.expiresAt,
+          },
+          null,
+          2,
+        ),
+      );
+      warn(KEY_REMINDER);
     };
   } else if (command === 'quotas') {
     const tenantId = values.tenant;
     if (!tenantId) throw new Error('--tenant is required');
     if (values['home-region'] !== undefined) throw new Error('--home-region goes with create');
+    if (values['key-hours'] !== undefined) throw new Error('--key-hours does not go with quotas');
     const quotas = {
       maxClusters: quota('max-clusters', values['max-clusters']),
       maxNodes: quota('max-nodes', values['max-nodes']),

@@ -31,7 +31,7 @@ function pathParameters(path: string): Json[] {
   }));
 }
 
-const COMMON_ERRORS = ['INVALID_QUERY', 'UNAUTHENTICATED', 'FORBIDDEN_ROLE', 'INTERNAL'];
+const COMMON_ERRORS = ['INVALID_QUERY', 'UNAUTHENTICATED', 'API_KEY_EXPIRED', 'FORBIDDEN_ROLE', 'INTERNAL'];
 /** What every route with a JSON body may also answer (functions/api/http.ts). */
 const BODY_ERRORS = ['VALIDATION_FAILED', 'MALFORMED_JSON', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'];
 /** What every mutation may also answer (Idempotency-Key handling, transaction races). */

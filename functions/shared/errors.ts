@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   STORAGE_SHRINK_NOT_ALLOWED: { status: 400, title: 'Storage can grow but not shrink' },
   UPGRADE_NOT_ALLOWED: { status: 400, title: 'This version change is not allowed' },
   UNAUTHENTICATED: { status: 401, title: 'A valid API key is required' },
+  API_KEY_EXPIRED: { status: 401, title: 'The API key has expired; use another key' },
   FORBIDDEN_ROLE: { status: 403, title: "The API key's role does not allow this" },
   QUOTA_EXCEEDED: { status: 403, title: "The tenant's quota does not allow this" },
   API_KEY_NOT_FOUND: { status: 404, title: 'API key not found' },

@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hashApiKey } from '../../functions/shared/domain/apikeys.js';
 import type { Store } from '../../functions/shared/store/store.js';
-import { createTenant } from '../../functions/shared/tenants.js';
+import { createTenant, issueAdminKey } from '../../functions/shared/tenants.js';
 
 /** The pagination-token secret (the API derives its encryption key from it), kept in the data folder so tokens survive a restart. */
 export async function pageTokenKey(dataDir: string | undefined): Promise<string> {
@@ -18,22 +18,40 @@ export async function pageTokenKey(dataDir: string | undefined): Promise<string>
   }
 }
 
-/** Reuses the key of `.stratus/local.json` while it is valid, else creates the local tenant and key. */
+/** A saved key is reused while it has at least this long to live; else a new one is issued. */
+const MIN_REMAINING_MS = 3600 * 1000;
+
+/**
+ * The local tenant's admin key. Reuses the key of `.stratus/local.json` while it is valid for at
+ * least another hour; when it is expired (the bootstrap key lives 24 hours), revoked or about
+ * to expire, issues a new bootstrap key for the same tenant, so its clusters stay visible. With
+ * no saved key (or no data folder), creates the local tenant and its first key.
+ */
 export async function bootstrapKey(
   store: Store,
   dataDir: string | undefined,
-): Promise<{ apiKey: string; tenantId: string }> {
+  now: Date = new Date(),
+): Promise<{ apiKey: string; tenantId: string; expiresAt: string }> {
+  let tenantId: string | undefined;
   if (dataDir) {
     try {
       const saved = JSON.parse(await readFile(join(dataDir, 'local.json'), 'utf8')) as { apiKey?: string };
-      if (saved.apiKey) {
-        const key = await store.apiKeys.get(hashApiKey(saved.apiKey));
-        if (key && !key.revokedAt) return { apiKey: saved.apiKey, tenantId: key.tenantId };
+      const key = saved.apiKey ? await store.apiKeys.get(hashApiKey(saved.apiKey)) : undefined;
+      if (saved.apiKey && key) {
+        tenantId = key.tenantId;
+        const remaining = key.expiresAt ? Date.parse(key.expiresAt) - now.getTime() : 0;
+        if (!key.revokedAt && remaining >= MIN_REMAINING_MS) {
+          return { apiKey: saved.apiKey, tenantId, expiresAt: key.expiresAt as string };
+        }
       }
     } catch {
       // no saved key yet
     }
   }
-  const { apiKey, tenantId } = await createTenant(store, 'local');
-  return { apiKey, tenantId };
+  if (tenantId && (await store.tenants.get(tenantId))) {
+    const { apiKey, expiresAt } = await issueAdminKey(store, tenantId, { now });
+    return { apiKey, tenantId, expiresAt };
+  }
+  const { apiKey, tenantId: created, expiresAt } = await createTenant(store, 'local', { now });
+  return { apiKey, tenantId: created, expiresAt };
 }

@@ -46,8 +46,11 @@ export class TenantStore {
     return { clusters: u?.clusters ?? 0, nodes: u?.nodes ?? 0 };
   }
 
-  /** A new tenant with its first API key (`firstKey`, from ApiKeyStore.put), in its home region. */
-  async create(tenant: TenantRecord, firstKey: TransactItem): Promise<void> {
+  /**
+   * A new tenant with its first API key (`firstKey`, from ApiKeyStore.put) and that key's audit
+   * record (`audit`, from ApiKeyStore.auditItem), in its home region.
+   */
+  async create(tenant: TenantRecord, firstKey: TransactItem, audit: TransactItem): Promise<void> {
     if (tenant.homeRegion !== this.table.region) {
       throw new Error(`tenant ${tenant.tenantId} is homed in ${tenant.homeRegion}: create it there`);
     }
@@ -60,6 +63,7 @@ export class TenantStore {
         },
       },
       key: firstKey,
+      audit,
     });
   }
 

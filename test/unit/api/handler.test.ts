@@ -231,17 +231,19 @@ describe('Function: api', () => {
       expect(res.headers?.['www-authenticate']).toContain('Bearer');
     });
 
-    it('refuses an expired or revoked key', async () => {
+    it.each([
+      ['an expired key', { expiresAt: '2000-01-01T00:00:00Z' }, 'API_KEY_EXPIRED'],
+      ['a revoked key', { revokedAt: '2026-01-02T00:00:00Z' }, 'UNAUTHENTICATED'],
+      ['a revoked, expired key', { revokedAt: 'x', expiresAt: '2000-01-01T00:00:00Z' }, 'UNAUTHENTICATED'],
+    ])('refuses %s with 401 %s', async (_case, fields, code) => {
       ddb.on(GetCommand, { Key: { pk: `APIKEY#${hashApiKey(KEY)}`, sk: 'APIKEY' } }).resolves({
-        Item: {
-          keyId: 'k',
-          tenantId: TENANT,
-          role: 'admin',
-          createdAt: 'x',
-          expiresAt: '2000-01-01T00:00:00Z',
-        },
+        Item: { keyId: 'k', tenantId: TENANT, role: 'admin', createdAt: 'x', ...fields },
       });
-      expect((await create(validBody)).statusCode).toBe(401);
+      const res = await create(validBody);
+      expect(res.statusCode).toBe(401);
+      expect(problem(res).code).toBe(code);
+      expect(res.headers?.['www-authenticate']).toContain('Bearer');
+      expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
     });
 
     it('answers an opaque 500 problem when DynamoDB fails, without leaking the error', async () => {
