@@ -1,12 +1,14 @@
 import { parseArgs } from 'node:util';
 
 import { BOOTSTRAP_KEY_LIFETIME_HOURS, MAX_KEY_LIFETIME_DAYS } from '../functions/shared/domain/apikeys.js';
+import { DEFAULT_RATE_LIMITS, rateLimitsProblem } from '../functions/shared/domain/rate-limit.js';
 import { createTenant, DEFAULT_QUOTAS, issueAdminKey } from '../functions/shared/tenants.js';
 import { RegionAccess } from './access.js';
 
 export const usage = `npm run admin -- tenants create --name <name> [--home-region <r>] [--max-clusters ${DEFAULT_QUOTAS.maxClusters}] [--max-nodes ${DEFAULT_QUOTAS.maxNodes}] [--key-hours ${BOOTSTRAP_KEY_LIFETIME_HOURS}] [--local [--data .stratus]]
 npm run admin -- tenants quotas --tenant <tenantId> --max-clusters <n> --max-nodes <n> [--local [--data .stratus]]
 npm run admin -- tenants issue-key --tenant <tenantId> [--key-hours ${BOOTSTRAP_KEY_LIFETIME_HOURS}] [--local [--data .stratus]]
+npm run admin -- tenants rate-limit --tenant <tenantId> --rate <n> --burst <n> [--local [--data .stratus]]
 
 Creates a tenant and its first admin API key (printed once), or changes a tenant's quotas (what
 it uses is kept: a quota lowered below its usage blocks new clusters and nodes, removes none), or
@@ -18,7 +20,10 @@ Quotas are per region: the tenant may run up to --max-clusters clusters and --ma
 each region. A tenant's items are written only in its home region (--home-region, default the
 first region of cdk.json); \`quotas\` finds the tenant and writes there.
 --local talks to the DynamoDB of a running \`npm start\` (<--data>/local.json); otherwise the
-table stratus-<stage> in each region with your AWS credentials.`;
+table stratus-<stage> in each region with your AWS credentials.
+rate-limit sets the tenant's API rate limit per region: each region's API admits --burst requests
+per window of burst/rate seconds (default ${DEFAULT_RATE_LIMITS.rate}/s, burst ${DEFAULT_RATE_LIMITS.burst}); more answer 429 RATE_LIMITED
+with Retry-After. It applies within 30 s (each API caches it) plus the replication lag.`;
 
 const NAME_MAX = 100;
 const KEY_HOURS_MAX = MAX_KEY_LIFETIME_DAYS * 24;
@@ -64,6 +69,8 @@ export async function run(
       'max-nodes': { type: 'string' },
       'home-region': { type: 'string' },
       'key-hours': { type: 'string' },
+      rate: { type: 'string' },
+      burst: { type: 'string' },
       local: { type: 'boolean', default: false },
       data: { type: 'string' },
     },
@@ -73,6 +80,8 @@ export async function run(
     const name = values.name?.trim();
     if (!name || name.length > NAME_MAX)
       throw new Error(`--name is required (at most ${NAME_MAX} characters)`);
+    if (values.rate !== undefined || values.burst !== undefined)
+      throw new Error('--rate and --burst go with rate-limit (a new tenant gets the default rate limit)');
     const quotas = {
       maxClusters: quota('max-clusters', values['max-clusters'], DEFAULT_QUOTAS.maxClusters),
       maxNodes: quota('max-nodes', values['max-nodes'], DEFAULT_QUOTAS.maxNodes),
@@ -101,7 +110,7 @@ export async function run(
   } else if (command === 'issue-key') {
     const tenantId = values.tenant;
     if (!tenantId) throw new Error('--tenant is required');
-    for (const option of ['home-region', 'max-clusters', 'max-nodes'] as const)
+    for (const option of ['home-region', 'max-clusters', 'max-nodes', 'rate', 'burst'] as const)
       if (values[option] !== undefined) throw new Error(`--${option} does not go with issue-key`);
     const keyLifetimeHours = keyHours(values['key-hours']);
     write = async (access) => {
@@ -124,11 +133,28 @@ export async function run(
       );
       warn(KEY_REMINDER);
     };
+  } else if (command === 'rate-limit') {
+    const tenantId = values.tenant;
+    if (!tenantId) throw new Error('--tenant is required');
+    for (const option of ['home-region', 'max-clusters', 'max-nodes', 'key-hours'] as const)
+      if (values[option] !== undefined) throw new Error(`--${option} does not go with rate-limit`);
+    const limits = { rate: quota('rate', values.rate), burst: quota('burst', values.burst) };
+    const problem = rateLimitsProblem(limits);
+    if (problem) throw new Error(`--${problem}`);
+    write = async (access) => {
+      const tenant = await access.store(access.regions[0] as string).tenants.get(tenantId);
+      if (!tenant) throw new Error(`tenant ${tenantId} does not exist`);
+      await access.store(tenant.homeRegion).tenants.setRateLimits(tenantId, limits);
+      print(
+        `rate limit of ${tenantId} updated in ${tenant.homeRegion}: ${limits.burst} requests per ${limits.burst / limits.rate} s (${limits.rate}/s) per region`,
+      );
+    };
   } else if (command === 'quotas') {
     const tenantId = values.tenant;
     if (!tenantId) throw new Error('--tenant is required');
     if (values['home-region'] !== undefined) throw new Error('--home-region goes with create');
-    if (values['key-hours'] !== undefined) throw new Error('--key-hours does not go with quotas');
+    for (const option of ['key-hours', 'rate', 'burst'] as const)
+      if (values[option] !== undefined) throw new Error(`--${option} does not go with quotas`);
     const quotas = {
       maxClusters: quota('max-clusters', values['max-clusters']),
       maxNodes: quota('max-nodes', values['max-nodes']),

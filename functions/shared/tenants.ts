@@ -1,4 +1,5 @@
 import { BOOTSTRAP_KEY_LIFETIME_HOURS, hashApiKey, newApiKeySecret } from './domain/apikeys.js';
+import type { RateLimits } from './domain/rate-limit.js';
 import { newId } from './ids.js';
 import { type ApiKeyRecord, OPERATOR_ACTOR, type Store } from './store/store.js';
 
@@ -35,7 +36,14 @@ function bootstrapKey(tenantId: string, now: Date, lifetimeHours: number) {
 export async function createTenant(
   store: Store,
   name: string,
-  opts: { maxClusters?: number; maxNodes?: number; keyLifetimeHours?: number; now?: Date } = {},
+  opts: {
+    maxClusters?: number;
+    maxNodes?: number;
+    /** The tenant's API rate limit per region; absent, the defaults (domain/rate-limit.ts). */
+    rateLimits?: RateLimits;
+    keyLifetimeHours?: number;
+    now?: Date;
+  } = {},
 ): Promise<{ tenantId: string } & IssuedKey> {
   const now = opts.now ?? new Date();
   const maxClusters = opts.maxClusters ?? DEFAULT_QUOTAS.maxClusters;
@@ -47,7 +55,15 @@ export async function createTenant(
     opts.keyLifetimeHours ?? BOOTSTRAP_KEY_LIFETIME_HOURS,
   );
   await store.tenants.create(
-    { tenantId, name, createdAt: key.createdAt, homeRegion: store.region, maxClusters, maxNodes },
+    {
+      tenantId,
+      name,
+      createdAt: key.createdAt,
+      homeRegion: store.region,
+      maxClusters,
+      maxNodes,
+      ...(opts.rateLimits ? { apiRate: opts.rateLimits.rate, apiBurst: opts.rateLimits.burst } : {}),
+    },
     store.apiKeys.put(hashApiKey(apiKey), key),
     store.apiKeys.auditItem('apiKey.create', key, key.createdAt, who),
   );

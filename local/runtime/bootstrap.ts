@@ -18,6 +18,13 @@ export async function pageTokenKey(dataDir: string | undefined): Promise<string>
   }
 }
 
+/**
+ * The local tenant's API rate limit: one developer and the test suites (the fuzz test sends
+ * thousands of requests at once) share it, so it is far above the default a deployed tenant gets.
+ * Set when the local tenant has no limit of its own; `tenants rate-limit --local` changes it.
+ */
+export const LOCAL_RATE_LIMITS = { rate: 1000, burst: 2000 } as const;
+
 /** A saved key is reused while it has at least this long to live; else a new one is issued. */
 const MIN_REMAINING_MS = 3600 * 1000;
 
@@ -31,6 +38,18 @@ export async function bootstrapKey(
   store: Store,
   dataDir: string | undefined,
   now: Date = new Date(),
+): Promise<{ apiKey: string; tenantId: string; expiresAt: string }> {
+  const issued = await issueLocalKey(store, dataDir, now);
+  const tenant = await store.tenants.get(issued.tenantId);
+  if (tenant && tenant.apiRate === undefined)
+    await store.tenants.setRateLimits(issued.tenantId, LOCAL_RATE_LIMITS);
+  return issued;
+}
+
+async function issueLocalKey(
+  store: Store,
+  dataDir: string | undefined,
+  now: Date,
 ): Promise<{ apiKey: string; tenantId: string; expiresAt: string }> {
   let tenantId: string | undefined;
   if (dataDir) {
@@ -52,6 +71,13 @@ export async function bootstrapKey(
     const { apiKey, expiresAt } = await issueAdminKey(store, tenantId, { now });
     return { apiKey, tenantId, expiresAt };
   }
-  const { apiKey, tenantId: created, expiresAt } = await createTenant(store, 'local', { now });
+  const {
+    apiKey,
+    tenantId: created,
+    expiresAt,
+  } = await createTenant(store, 'local', {
+    now,
+    rateLimits: LOCAL_RATE_LIMITS,
+  });
   return { apiKey, tenantId: created, expiresAt };
 }

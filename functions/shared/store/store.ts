@@ -5,6 +5,7 @@ import { ClusterStore } from './clusters.js';
 import { Table } from './core.js';
 import { IdempotencyStore } from './idempotency.js';
 import { OperationStore } from './operations.js';
+import { RateLimitStore } from './rate-limits.js';
 import { RegionStore } from './regions.js';
 import { TenantStore } from './tenants.js';
 
@@ -19,6 +20,7 @@ import { TenantStore } from './tenants.js';
  *   TENANT#<t>   IDEMPOTENCY#<region>#<key>    stored response of a mutation, 24 h (TTL)
  *   TENANT#<t>   AUDIT#<time>#<auditId>        audit record (API-key actions, secret reveals), 400 days (TTL)
  *   CONTROL      REGION#<region>               which region manages a region's clusters (takeover)
+ *   RATE#<t>#<region>  WINDOW#<len>#<index>     the tenant's API requests in a region's rate-limit window (TTL)
  */
 
 export type { ApiKeyRecord, StoredApiKey } from './api-keys.js';
@@ -51,6 +53,8 @@ export class Store {
   readonly operations: OperationStore;
   /** Insert-only audit records (API-key actions, secret reveals). */
   readonly audit: AuditStore;
+  /** Per-tenant request counters of this region's API. */
+  readonly rateLimits: RateLimitStore;
 
   constructor(db: DynamoDBDocumentClient, tableName: string, region: string) {
     this.table = new Table(db, tableName, region);
@@ -58,6 +62,7 @@ export class Store {
     this.regions = new RegionStore(this.table);
     this.idempotency = new IdempotencyStore(this.table);
     this.audit = new AuditStore(this.table);
+    this.rateLimits = new RateLimitStore(this.table);
     this.apiKeys = new ApiKeyStore(this.table, this.tenants, this.idempotency, this.audit);
     this.clusters = new ClusterStore(this.table, this.tenants, this.regions, this.idempotency);
     this.operations = new OperationStore(this.table, this.clusters, this.tenants, this.idempotency);

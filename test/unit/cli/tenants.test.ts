@@ -202,6 +202,38 @@ describe('CLI: tenants', () => {
     });
   });
 
+  describe('Command: rate-limit', () => {
+    it("sets the tenant's API rate limit in its home region, only if it is still homed there", async () => {
+      // Prepare
+      ddb.on(GetCommand).resolves({
+        Item: { pk: 'TENANT#tn-1', sk: '#TENANT', tenantId: 'tn-1', name: 'acme', homeRegion: 'us-east-1' },
+      });
+      ddb.on(UpdateCommand).resolves({});
+
+      // Act
+      const { out } = await admin('rate-limit', '--tenant', 'tn-1', '--rate', '5', '--burst', '50');
+
+      // Assess
+      expect(out).toEqual(['rate limit of tn-1 updated in us-east-1: 50 requests per 10 s (5/s) per region']);
+      expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+        TableName: 'stratus-prod',
+        Key: { pk: 'TENANT#tn-1', sk: '#TENANT' },
+        UpdateExpression: 'SET apiRate = :r, apiBurst = :b',
+        ConditionExpression: 'attribute_exists(pk) AND homeRegion = :me',
+        ExpressionAttributeValues: { ':r': 5, ':b': 50, ':me': 'us-east-1' },
+      });
+      expect(await ddb.commandCalls(UpdateCommand)[0]?.thisValue.config.region()).toBe('us-east-1');
+    });
+
+    it('refuses a tenant that does not exist, writing nothing', async () => {
+      ddb.on(GetCommand).resolves({});
+      await expect(admin('rate-limit', '--tenant', 'tn-x', '--rate', '1', '--burst', '1')).rejects.toThrow(
+        'tenant tn-x does not exist',
+      );
+      expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
+    });
+  });
+
   describe('Command: quotas', () => {
     it("sets the per-region quotas in the tenant's home region, only if it is still homed there", async () => {
       // Prepare: a tenant homed in us-east-1 (usage lives in per-region items, untouched here).
@@ -324,6 +356,36 @@ describe('CLI: tenants', () => {
         error: '--key-hours must be a whole number',
       },
       { what: 'issue-key without --tenant', args: ['issue-key'], error: '--tenant is required' },
+      {
+        what: 'rate-limit without --burst',
+        args: ['rate-limit', '--tenant', 'tn-1', '--rate', '5'],
+        error: '--burst is required',
+      },
+      {
+        what: 'a rate of 0',
+        args: ['rate-limit', '--tenant', 'tn-1', '--rate', '0', '--burst', '5'],
+        error: '--rate must be a whole number, 1 to 10000',
+      },
+      {
+        what: 'a burst below the rate',
+        args: ['rate-limit', '--tenant', 'tn-1', '--rate', '10', '--burst', '5'],
+        error: '--burst must be a whole number, at least the rate',
+      },
+      {
+        what: 'a window over a minute',
+        args: ['rate-limit', '--tenant', 'tn-1', '--rate', '1', '--burst', '61'],
+        error: '--burst must be at most 60 times the rate',
+      },
+      {
+        what: 'a fractional rate',
+        args: ['rate-limit', '--tenant', 'tn-1', '--rate', '2.5', '--burst', '5'],
+        error: '--rate must be a whole number',
+      },
+      {
+        what: 'a rate limit on create',
+        args: ['create', '--name', 'a', '--rate', '5'],
+        error: '--rate and --burst go with rate-limit',
+      },
       {
         what: 'issue-key with a quota',
         args: ['issue-key', '--tenant', 'tn-1', '--max-nodes', '3'],

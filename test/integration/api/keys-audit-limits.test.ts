@@ -7,11 +7,12 @@ import { routeClient } from './client.js';
 const DAY_MS = 24 * 3600 * 1000;
 
 /**
- * Issue #10 over the wire, against DynamoDB Local: every API-key action and every secret reveal
- * leaves an audit record (actor, tenant, target, time, correlation id) that nothing overwrites
- * (item 10); keys expire by default and an expired key is refused (item 11).
+ * Issue #10 over the wire, against DynamoDB Local: per-tenant rate limits (item 8); every API-key
+ * action and every secret reveal leaves an audit record (actor, tenant, target, time, correlation
+ * id) that nothing overwrites (item 10); keys expire by default and an expired key is refused
+ * (item 11).
  */
-describe('API keys: audit trail and expiry', () => {
+describe('Tenant safeguards: rate limits, audit trail, key expiry', () => {
   let rt: LocalRuntime;
   let call: ReturnType<typeof routeClient>;
 
@@ -195,5 +196,36 @@ describe('API keys: audit trail and expiry', () => {
       expect(Date.parse(rt.apiKeyExpiresAt) - Date.now()).toBeGreaterThan(23 * 3600 * 1000);
       expect(Date.parse(rt.apiKeyExpiresAt) - Date.now()).toBeLessThanOrEqual(24 * 3600 * 1000);
     });
+  });
+
+  describe('Per-tenant rate limit', () => {
+    it('answers 429 RATE_LIMITED with a truthful Retry-After to a tenant over its limit, while another tenant is served', async () => {
+      // Prepare: a tenant allowed 20 requests per 20 s (leases of one: exact), another with the defaults.
+      const noisy = await createTenant(rt.store, 'noisy');
+      await rt.store.tenants.setRateLimits(noisy.tenantId, { rate: 1, burst: 20 });
+      const quiet = await createTenant(rt.store, 'quiet');
+      // Start at the beginning of a 20 s window, so that the 21 requests fall in one window.
+      const windowMs = 20_000;
+      const intoWindow = Date.now() % windowMs;
+      if (intoWindow > 2_000) await new Promise((r) => setTimeout(r, windowMs - intoWindow + 50));
+
+      // Act
+      const statuses: number[] = [];
+      for (let i = 0; i < 20; i++) statuses.push((await call(noisy.apiKey, 'GET', '/v1/clusters')).status);
+      const limited = await call(noisy.apiKey, 'GET', '/v1/clusters');
+      const other = await call(quiet.apiKey, 'GET', '/v1/clusters');
+
+      // Assess
+      expect(statuses).toEqual(Array(20).fill(200));
+      expect(limited.status).toBe(429);
+      expect(limited.body.code).toBe('RATE_LIMITED');
+      const retryAfter = Number(limited.headers.get('retry-after'));
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(20);
+      expect(other.status).toBe(200);
+      // Assess: after Retry-After seconds, the tenant is served again.
+      await new Promise((r) => setTimeout(r, retryAfter * 1000));
+      expect((await call(noisy.apiKey, 'GET', '/v1/clusters')).status).toBe(200);
+    }, 60_000);
   });
 });
