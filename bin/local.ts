@@ -72,7 +72,7 @@ async function startRegions(names: string[]) {
   console.log(`
 Stratus control plane (local, regions ${names.join(', ')}) ready in ${Date.now() - started} ms
 ${plane.regions.map((r) => `  API ${r.region.padEnd(14)} ${r.apiUrl}   (Kube stand-in ${r.kube?.url})`).join('\n')}
-  API key  ${plane.apiKey}
+  API key  ${plane.apiKey}  (admin, expires ${plane.apiKeyExpiresAt}; create your own keys with it)
   State    ${values.data}/ (local.json has the API URLs and key)
 
   export API=${plane.regions[0]?.apiUrl} KEY=$(node -p "require('./${values.data}/local.json').apiKey")
@@ -97,7 +97,7 @@ async function startOneRegion() {
   console.log(`
 Stratus control plane (local, region ${runtime.region}) ready in ${Date.now() - started} ms
   API      ${runtime.apiUrl}
-  API key  ${runtime.apiKey}
+  API key  ${runtime.apiKey}  (admin, expires ${runtime.apiKeyExpiresAt}; create your own keys with it)
   Kube     ${runtime.kube ? `stand-in at ${runtime.kube.url}` : `kubeconfig ${kubeconfig}`}
   State    ${values.data}/ (local.json has the API URL and key)
 

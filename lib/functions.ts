@@ -201,7 +201,8 @@ export class StratusFunctions extends Construct {
   private pageTokenKey?: ISecret;
 
   /**
-   * The HMAC key of pagination tokens: generated, never in the template or the environment. One
+   * The secret pagination tokens are encrypted with (the API derives an AES-256-GCM key from it
+   * with HKDF): generated, never in the template or the environment. One
    * key for every region, so that a nextToken from one region's API works in another's: the
    * first region's stack creates the secret with a replica in each other region, under one fixed
    * name; the other stacks refer to their replica by that name (deploy the first region first).
@@ -213,14 +214,14 @@ export class StratusFunctions extends Construct {
       if (Stack.of(this).region === primary) {
         const secret = new Secret(this, 'PageTokenKey', {
           secretName,
-          description: 'Stratus API: HMAC key of pagination tokens (replicated to every Stratus region)',
+          description: 'Stratus API: key of pagination tokens (replicated to every Stratus region)',
           generateSecretString: { passwordLength: 48, excludePunctuation: true },
           replicaRegions: replicas.map((region) => ({ region })),
         });
         Validations.of(secret).acknowledge({
           id: 'AwsSolutions-SMG4',
           reason:
-            'An HMAC key for pagination tokens: rotating it only invalidates outstanding nextTokens (clients restart the listing); rotation is a manual runbook step, not automated.',
+            'The key of pagination tokens: rotating it only invalidates outstanding nextTokens (clients restart the listing); rotation is a manual runbook step, not automated.',
         });
         this.pageTokenKey = secret;
       } else {

@@ -10,6 +10,7 @@ import { IdempotencyConflictError, Store } from '../shared/store/store.js';
 import { authenticate, type Principal } from './auth.js';
 import { header, jsonBody, problemResult, toResult } from './http.js';
 import { Idempotency, idempotencyKey, replay, requestHash } from './idempotency.js';
+import { RateLimiter } from './rate-limit.js';
 import { cachedControllers, parseApiUrls, routeToRegion } from './regions.js';
 import { allows, parseBody, parseQuery, ROUTES, type RouteDef } from './routes.js';
 
@@ -25,6 +26,7 @@ const apiUrls = parseApiUrls(getStringFromEnv({ key: 'STRATUS_API_URLS', default
 const logger = createLogger('stratus-api');
 const store = new Store(documentClient(), tableName, apiRegion);
 const controllers = cachedControllers(store);
+const limiter = new RateLimiter(store);
 
 const BY_KEY = new Map(ROUTES.map((r) => [`${r.method} ${r.path}`, r]));
 const ROUTED_PATHS = new Set(ROUTES.map((r) => r.path));
@@ -55,6 +57,8 @@ export async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProx
     if (def.role !== 'public') {
       principal = await authenticate(store, header(event, 'authorization'), now);
       logger.appendKeys({ tenantId: principal.tenantId, correlationId });
+      // Per-tenant limit, before any other work: 429 RATE_LIMITED with Retry-After.
+      await limiter.admit(principal.tenantId, now);
       if (!allows(principal.role, def.role)) {
         throw new ProblemError(
           'FORBIDDEN_ROLE',

@@ -31,7 +31,14 @@ function pathParameters(path: string): Json[] {
   }));
 }
 
-const COMMON_ERRORS = ['INVALID_QUERY', 'UNAUTHENTICATED', 'FORBIDDEN_ROLE', 'INTERNAL'];
+const COMMON_ERRORS = [
+  'INVALID_QUERY',
+  'UNAUTHENTICATED',
+  'API_KEY_EXPIRED',
+  'FORBIDDEN_ROLE',
+  'RATE_LIMITED',
+  'INTERNAL',
+];
 /** What every route with a JSON body may also answer (functions/api/http.ts). */
 const BODY_ERRORS = ['VALIDATION_FAILED', 'MALFORMED_JSON', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'];
 /** What every mutation may also answer (Idempotency-Key handling, transaction races). */
@@ -72,6 +79,17 @@ export function openApiDocument(serverUrl = '/'): Json {
           .filter((c) => ERROR_CODES[c as keyof typeof ERROR_CODES]?.status === status)
           .join(', '),
         content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+        ...(status === 429
+          ? {
+              headers: {
+                'Retry-After': {
+                  description:
+                    'Seconds until the tenant may send requests again (its rate-limit window ends)',
+                  schema: { type: 'integer', minimum: 1 },
+                },
+              },
+            }
+          : {}),
       };
     }
     const parameters = [

@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   STORAGE_SHRINK_NOT_ALLOWED: { status: 400, title: 'Storage can grow but not shrink' },
   UPGRADE_NOT_ALLOWED: { status: 400, title: 'This version change is not allowed' },
   UNAUTHENTICATED: { status: 401, title: 'A valid API key is required' },
+  API_KEY_EXPIRED: { status: 401, title: 'The API key has expired; use another key' },
   FORBIDDEN_ROLE: { status: 403, title: "The API key's role does not allow this" },
   QUOTA_EXCEEDED: { status: 403, title: "The tenant's quota does not allow this" },
   API_KEY_NOT_FOUND: { status: 404, title: 'API key not found' },
@@ -38,6 +39,10 @@ export const ERROR_CODES = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The request body must be application/json' },
   WRONG_REGION: { status: 421, title: 'The request must be sent to the region that manages this resource' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'The Idempotency-Key was used with a different request' },
+  RATE_LIMITED: {
+    status: 429,
+    title: "The tenant's API rate limit is used up; retry after Retry-After seconds",
+  },
   KUBERNETES_UNAVAILABLE: { status: 503, title: 'The Kubernetes cluster could not be reached; retry later' },
   INTERNAL: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;

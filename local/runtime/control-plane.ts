@@ -117,6 +117,8 @@ export interface RegionInjections {
 
 export interface LocalControlPlane {
   readonly apiKey: string;
+  /** When the bootstrap admin key expires (a start after that, or within its last hour, issues a new one). */
+  readonly apiKeyExpiresAt: string;
   readonly tenantId: string;
   /** The first region's view of the table (the local tenant is homed there); each region has its own (`LocalRegion.store`). */
   readonly store: Store;
@@ -366,7 +368,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
     }
     // The local tenant is homed in the first region, which alone writes it.
     const store = replica(first).store;
-    const { apiKey, tenantId } = await bootstrapKey(store, dataDir);
+    const { apiKey, tenantId, expiresAt: apiKeyExpiresAt } = await bootstrapKey(store, dataDir);
     // Every region knows the local tenant and its key before the APIs are announced.
     await replication?.flush();
     await warming;
@@ -444,6 +446,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
           {
             apiUrl: regions[0]?.apiUrl,
             apiKey,
+            apiKeyExpiresAt,
             region: first,
             regions: Object.fromEntries(regions.map((r) => [r.region, { apiUrl: r.apiUrl }])),
             dynamodbEndpoint: dynamoEndpoint,
@@ -458,6 +461,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
 
     return {
       apiKey,
+      apiKeyExpiresAt,
       tenantId,
       store,
       names,

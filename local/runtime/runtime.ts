@@ -38,6 +38,8 @@ export interface LocalRuntimeOptions {
 export interface LocalRuntime {
   readonly apiUrl: string;
   readonly apiKey: string;
+  /** When the bootstrap admin key expires. */
+  readonly apiKeyExpiresAt: string;
   readonly tenantId: string;
   readonly region: string;
   readonly bus: LocalBus;
@@ -85,6 +87,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
   return {
     apiUrl: r.apiUrl,
     apiKey: plane.apiKey,
+    apiKeyExpiresAt: plane.apiKeyExpiresAt,
     tenantId: plane.tenantId,
     region,
     bus: r.bus,

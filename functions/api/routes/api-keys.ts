@@ -1,4 +1,11 @@
-import { hashApiKey, newApiKeySecret } from '../../shared/domain/apikeys.js';
+import {
+  DEFAULT_KEY_LIFETIME_DAYS,
+  defaultExpiry,
+  hashApiKey,
+  isAllowedExpiry,
+  MAX_KEY_LIFETIME_DAYS,
+  newApiKeySecret,
+} from '../../shared/domain/apikeys.js';
 import { wrongRegion } from '../../shared/domain/plan.js';
 import { ProblemError, ValidationError } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
@@ -24,7 +31,8 @@ async function assertTenantHome(ctx: RequestContext): Promise<void> {
 const notHome = (home: string, here: string) =>
   wrongRegion(home, `API keys of this tenant are managed by the ${home} API (this is ${here})`);
 
-const MAX_KEY_LIFETIME_MS = 366 * 24 * 3600 * 1000;
+/** Who acts, for the audit record: the caller's key, and the request's correlation id. */
+const actorOf = (ctx: RequestContext) => ({ actor: ctx.principal.keyId, correlationId: ctx.correlationId });
 
 function keyDto(k: ApiKeyRecord) {
   return {
@@ -39,13 +47,14 @@ function keyDto(k: ApiKeyRecord) {
 
 export async function createApiKey(ctx: RequestContext): Promise<ApiResponse> {
   const req = ctx.body as CreateApiKeyRequest;
-  if (req.expiresAt) {
-    const at = Date.parse(req.expiresAt);
-    if (at <= ctx.now.getTime() || at > ctx.now.getTime() + MAX_KEY_LIFETIME_MS) {
-      throw new ValidationError([
-        { path: 'expiresAt', message: 'must be in the future and at most a year ahead' },
-      ]);
-    }
+  // Every key expires: in DEFAULT_KEY_LIFETIME_DAYS unless the caller chooses (at most a year).
+  if (req.expiresAt && !isAllowedExpiry(req.expiresAt, ctx.now)) {
+    throw new ValidationError([
+      {
+        path: 'expiresAt',
+        message: `must be in the future and at most ${MAX_KEY_LIFETIME_DAYS} days ahead (default: ${DEFAULT_KEY_LIFETIME_DAYS} days)`,
+      },
+    ]);
   }
   const key: ApiKeyRecord = {
     keyId: newId('key', ctx.now.getTime()),
@@ -53,7 +62,7 @@ export async function createApiKey(ctx: RequestContext): Promise<ApiResponse> {
     name: req.name,
     role: req.role,
     createdAt: ctx.now.toISOString(),
-    ...(req.expiresAt ? { expiresAt: new Date(req.expiresAt).toISOString() } : {}),
+    expiresAt: req.expiresAt ? new Date(req.expiresAt).toISOString() : defaultExpiry(ctx.now),
   };
   await assertTenantHome(ctx);
   if (ctx.dryRun) return { status: 200, body: { dryRun: true, outcome: 'CREATE' } };
@@ -61,7 +70,7 @@ export async function createApiKey(ctx: RequestContext): Promise<ApiResponse> {
   const response: ApiResponse = { status: 201, body: { ...keyDto(key), secret } };
   // A replay must not hand the secret out again, and the table never holds it: store it redacted.
   const record = ctx.idempotency.record(response, (body) => ({ ...(body as object), secret: undefined }));
-  await committing(ctx.store.apiKeys.create(hashApiKey(secret), key, record), {
+  await committing(ctx.store.apiKeys.create(hashApiKey(secret), key, actorOf(ctx), record), {
     [API_KEY_ITEMS.tenantHome]: () =>
       new ProblemError('CONCURRENT_MODIFICATION', 'The tenant moved region; retry'),
   });
@@ -90,7 +99,7 @@ export async function revokeApiKey(ctx: RequestContext): Promise<ApiResponse> {
   if (ctx.dryRun) return { status: 200, body: { dryRun: true, outcome: 'DELETE' } };
   const now = ctx.now.toISOString();
   const response: ApiResponse = { status: 200, body: keyDto({ ...key, revokedAt: key.revokedAt ?? now }) };
-  await committing(ctx.store.apiKeys.revoke(key, now, ctx.idempotency.record(response)), {
+  await committing(ctx.store.apiKeys.revoke(key, now, actorOf(ctx), ctx.idempotency.record(response)), {
     [API_KEY_ITEMS.tenantHome]: () =>
       new ProblemError('CONCURRENT_MODIFICATION', 'The tenant moved region; retry'),
     [API_KEY_ITEMS.key]: () => new ProblemError('API_KEY_NOT_FOUND'),

@@ -84,10 +84,11 @@ export async function revealConnection(ctx: RequestContext): Promise<ApiResponse
   }
   if (value === undefined)
     throw new ProblemError('CLUSTER_NOT_READY', 'The credential does not exist (yet) in Kubernetes');
-  await ctx.store.audit(ctx.principal.tenantId, {
+  await ctx.store.audit.record({
     action: 'connection.reveal',
-    keyId: ctx.principal.keyId,
-    clusterId: cluster.clusterId,
+    tenantId: ctx.principal.tenantId,
+    actor: ctx.principal.keyId,
+    target: cluster.clusterId,
     correlationId: ctx.correlationId,
     at: ctx.now.toISOString(),
   });

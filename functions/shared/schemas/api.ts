@@ -67,7 +67,7 @@ export const API_KEY_ROLES = ['admin', 'editor', 'viewer'] as const;
 export const CreateApiKeyRequestSchema = z.strictObject({
   name: z.string().min(1).max(100),
   role: z.enum(API_KEY_ROLES),
-  /** When the key stops working; at most a year ahead. */
+  /** When the key stops working: at most 366 days ahead; default 90 days after creation. */
   expiresAt: z.iso.datetime().optional(),
 });
 export type CreateApiKeyRequest = z.infer<typeof CreateApiKeyRequestSchema>;
@@ -77,6 +77,7 @@ export const ApiKeySchema = z.object({
   name: z.string(),
   role: z.enum(API_KEY_ROLES),
   createdAt: z.iso.datetime(),
+  /** When the key stops working (401 API_KEY_EXPIRED). Absent only on keys created before keys expired by default. */
   expiresAt: z.iso.datetime().optional(),
   revokedAt: z.iso.datetime().optional(),
   /** Only in the response that creates the key: it is never shown again. */

@@ -1,12 +1,14 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { AuditEntry, AuditStore } from './audit.js';
 import { keys, type Page, strip, type Table, type TransactItem } from './core.js';
 import type { IdempotencyRecord, IdempotencyStore } from './idempotency.js';
 import type { TenantStore } from './tenants.js';
 
 /**
  * API keys, by SHA-256 of the secret. Owner: the tenant's home region. Keys are created and
- * revoked only there (other regions answer 421), each write fenced by the tenant's `homeRegion`;
- * every region reads them, so a revocation reaches a region within the replication lag.
+ * revoked only there (other regions answer 421), each write fenced by the tenant's `homeRegion`
+ * and committed with its audit record; every region reads them, so a revocation reaches a
+ * region within the replication lag.
  */
 export interface ApiKeyRecord {
   readonly keyId: string;
@@ -21,34 +23,53 @@ export interface ApiKeyRecord {
 export type StoredApiKey = ApiKeyRecord & { readonly ref: { pk: string; sk: string } };
 
 /** Transaction item names that callers map to answers. */
-export const API_KEY_ITEMS = { tenantHome: 'tenantHome', key: 'key' } as const;
+export const API_KEY_ITEMS = { tenantHome: 'tenantHome', key: 'key', audit: 'audit' } as const;
 
 export class ApiKeyStore {
   constructor(
     private readonly table: Table,
     private readonly tenants: TenantStore,
     private readonly idempotency: IdempotencyStore,
+    private readonly audit: AuditStore,
   ) {}
 
-  /** @throws StaleStateError naming `tenantHome` when the tenant is not homed in this region. */
-  async create(keyHash: string, key: ApiKeyRecord, idem?: IdempotencyRecord): Promise<void> {
+  /**
+   * The key and its `apiKey.create` audit record (by `actor`), in one transaction.
+   * @throws StaleStateError naming `tenantHome` when the tenant is not homed in this region.
+   */
+  async create(
+    keyHash: string,
+    key: ApiKeyRecord,
+    who: Pick<AuditEntry, 'actor' | 'correlationId'>,
+    idem?: IdempotencyRecord,
+  ): Promise<void> {
     await this.table.transact(
       'create API key',
       {
         [API_KEY_ITEMS.tenantHome]: this.tenants.homeCheck(key.tenantId),
         [API_KEY_ITEMS.key]: this.put(keyHash, key),
+        [API_KEY_ITEMS.audit]: this.auditItem('apiKey.create', key, key.createdAt, who),
       },
       idem ? this.idempotency.put(key.tenantId, idem) : undefined,
     );
   }
 
-  /** @throws StaleStateError naming `tenantHome`, or `key` when the key is gone. */
-  async revoke(key: StoredApiKey, now: string, idem?: IdempotencyRecord): Promise<void> {
+  /**
+   * Marks the key revoked, with its `apiKey.revoke` audit record, in one transaction.
+   * @throws StaleStateError naming `tenantHome`, or `key` when the key is gone.
+   */
+  async revoke(
+    key: StoredApiKey,
+    now: string,
+    who: Pick<AuditEntry, 'actor' | 'correlationId'>,
+    idem?: IdempotencyRecord,
+  ): Promise<void> {
     await this.table.transact(
       'revoke API key',
       {
         [API_KEY_ITEMS.tenantHome]: this.tenants.homeCheck(key.tenantId),
         [API_KEY_ITEMS.key]: this.revokeItem(key, now),
+        [API_KEY_ITEMS.audit]: this.auditItem('apiKey.revoke', key, now, who),
       },
       idem ? this.idempotency.put(key.tenantId, idem) : undefined,
     );
@@ -101,6 +122,16 @@ export class ApiKeyStore {
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     };
+  }
+
+  /** The audit record of an action on `key`. */
+  auditItem(
+    action: 'apiKey.create' | 'apiKey.revoke',
+    key: Pick<ApiKeyRecord, 'tenantId' | 'keyId'>,
+    at: string,
+    who: Pick<AuditEntry, 'actor' | 'correlationId'>,
+  ): TransactItem {
+    return this.audit.item({ action, tenantId: key.tenantId, target: key.keyId, at, ...who });
   }
 
   /** Marks a key revoked (the first revocation time stays). */

@@ -39,6 +39,11 @@ export const keys = {
     pk: `TENANT#${t}`,
     sk: `IDEMPOTENCY#${region}#${key}`,
   }),
+  /** A tenant's API requests in one region and rate-limit window: written only by that region's API. */
+  rateWindow: (t: string, region: string, window: string) => ({
+    pk: `RATE#${t}#${region}`,
+    sk: `WINDOW#${window}`,
+  }),
   /** Which region's control plane manages a region's clusters (absent: the region itself). */
   regionControl: (region: string) => ({ pk: 'CONTROL', sk: `REGION#${region}` }),
 };

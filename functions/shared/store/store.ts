@@ -1,9 +1,11 @@
-import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ApiKeyStore } from './api-keys.js';
+import { AuditStore } from './audit.js';
 import { ClusterStore } from './clusters.js';
-import { epoch, Table } from './core.js';
+import { Table } from './core.js';
 import { IdempotencyStore } from './idempotency.js';
 import { OperationStore } from './operations.js';
+import { RateLimitStore } from './rate-limits.js';
 import { RegionStore } from './regions.js';
 import { TenantStore } from './tenants.js';
 
@@ -16,11 +18,13 @@ import { TenantStore } from './tenants.js';
  *   TENANT#<t>   CLUSTERNAME#<region>#<name>   name guard (unique per tenant and region)
  *   TENANT#<t>   OPERATION#<o>                 operation   gsi1: CLUSTER#<c> / OPERATION#<created>#<o>   gsi2 (active only)
  *   TENANT#<t>   IDEMPOTENCY#<region>#<key>    stored response of a mutation, 24 h (TTL)
- *   TENANT#<t>   AUDIT#<time>#<id>             audit record (secret reveals), 400 days (TTL)
+ *   TENANT#<t>   AUDIT#<time>#<auditId>        audit record (API-key actions, secret reveals), 400 days (TTL)
  *   CONTROL      REGION#<region>               which region manages a region's clusters (takeover)
+ *   RATE#<t>#<region>  WINDOW#<len>#<index>     the tenant's API requests in a region's rate-limit window (TTL)
  */
 
 export type { ApiKeyRecord, StoredApiKey } from './api-keys.js';
+export { type AuditAction, type AuditEntry, type AuditRecord, OPERATOR_ACTOR } from './audit.js';
 export { clusterIndex, clusterItem } from './clusters.js';
 export {
   IdempotencyConflictError,
@@ -33,8 +37,6 @@ export {
 export type { IdempotencyRecord } from './idempotency.js';
 export { activeIndex, DELETED_RETENTION_SECONDS, failOperationUpdate, operationItem } from './operations.js';
 export type { TenantRecord, UsageRecord } from './tenants.js';
-
-const AUDIT_TTL_SECONDS = 400 * 24 * 3600;
 
 /**
  * DynamoDB access for every function, one aggregate per concern over a shared core. `region` is
@@ -49,39 +51,24 @@ export class Store {
   readonly apiKeys: ApiKeyStore;
   readonly clusters: ClusterStore;
   readonly operations: OperationStore;
+  /** Insert-only audit records (API-key actions, secret reveals). */
+  readonly audit: AuditStore;
+  /** Per-tenant request counters of this region's API. */
+  readonly rateLimits: RateLimitStore;
 
   constructor(db: DynamoDBDocumentClient, tableName: string, region: string) {
     this.table = new Table(db, tableName, region);
     this.tenants = new TenantStore(this.table);
     this.regions = new RegionStore(this.table);
     this.idempotency = new IdempotencyStore(this.table);
-    this.apiKeys = new ApiKeyStore(this.table, this.tenants, this.idempotency);
+    this.audit = new AuditStore(this.table);
+    this.rateLimits = new RateLimitStore(this.table);
+    this.apiKeys = new ApiKeyStore(this.table, this.tenants, this.idempotency, this.audit);
     this.clusters = new ClusterStore(this.table, this.tenants, this.regions, this.idempotency);
     this.operations = new OperationStore(this.table, this.clusters, this.tenants, this.idempotency);
   }
 
   get region(): string {
     return this.table.region;
-  }
-
-  /** An audit record: insert-only with a unique key, written by the region that served the request. */
-  async audit(
-    tenantId: string,
-    record: { action: string; keyId: string; clusterId: string; correlationId: string; at: string },
-  ): Promise<void> {
-    await this.table.db.send(
-      new PutCommand({
-        TableName: this.table.name,
-        Item: {
-          pk: `TENANT#${tenantId}`,
-          sk: `AUDIT#${record.at}#${record.correlationId}`,
-          entity: 'Audit',
-          region: this.table.region,
-          ttl: epoch(record.at, AUDIT_TTL_SECONDS),
-          ...record,
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
   }
 }

@@ -16,6 +16,9 @@ export interface TenantRecord {
   /** Per-region limits. */
   readonly maxClusters: number;
   readonly maxNodes: number;
+  /** Per-region API rate limit (requests per second, and per window): absent, the defaults (domain/rate-limit.ts). */
+  readonly apiRate?: number;
+  readonly apiBurst?: number;
 }
 
 /** A tenant's clusters and nodes in one region, counted by the same transactions that create and delete. */
@@ -46,8 +49,11 @@ export class TenantStore {
     return { clusters: u?.clusters ?? 0, nodes: u?.nodes ?? 0 };
   }
 
-  /** A new tenant with its first API key (`firstKey`, from ApiKeyStore.put), in its home region. */
-  async create(tenant: TenantRecord, firstKey: TransactItem): Promise<void> {
+  /**
+   * A new tenant with its first API key (`firstKey`, from ApiKeyStore.put) and that key's audit
+   * record (`audit`, from ApiKeyStore.auditItem), in its home region.
+   */
+  async create(tenant: TenantRecord, firstKey: TransactItem, audit: TransactItem): Promise<void> {
     if (tenant.homeRegion !== this.table.region) {
       throw new Error(`tenant ${tenant.tenantId} is homed in ${tenant.homeRegion}: create it there`);
     }
@@ -60,6 +66,7 @@ export class TenantStore {
         },
       },
       key: firstKey,
+      audit,
     });
   }
 
@@ -88,6 +95,31 @@ export class TenantStore {
       if (!tenant) throw new Error(`tenant ${tenantId} does not exist`);
       throw new Error(
         `tenant ${tenantId} is homed in ${tenant.homeRegion}: change its quotas there (this is ${this.table.region})`,
+      );
+    }
+  }
+
+  /**
+   * Sets a tenant's per-region API rate limit, in its home region only (as `setQuotas`); each
+   * region's API applies it once it has replicated there and the API's cache of it expired.
+   */
+  async setRateLimits(tenantId: string, limits: { rate: number; burst: number }): Promise<void> {
+    try {
+      await this.table.db.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: keys.tenant(tenantId),
+          UpdateExpression: 'SET apiRate = :r, apiBurst = :b',
+          ConditionExpression: 'attribute_exists(pk) AND homeRegion = :me',
+          ExpressionAttributeValues: { ':r': limits.rate, ':b': limits.burst, ':me': this.table.region },
+        }),
+      );
+    } catch (e) {
+      if ((e as { name?: string }).name !== 'ConditionalCheckFailedException') throw e;
+      const tenant = await this.get(tenantId);
+      if (!tenant) throw new Error(`tenant ${tenantId} does not exist`);
+      throw new Error(
+        `tenant ${tenantId} is homed in ${tenant.homeRegion}: change its rate limit there (this is ${this.table.region})`,
       );
     }
   }

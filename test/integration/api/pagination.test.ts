@@ -148,10 +148,14 @@ describe('Pagination: GET /v1/clusters', () => {
     };
     const INVALID = { status: 400, code: 'INVALID_PAGE_TOKEN' };
 
-    it('is opaque: it does not show the tenant, the table key or the filters', () => {
-      expect(token).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
-      expect(token).not.toContain(rt.tenantId);
-      expect(token).not.toContain('TENANT');
+    it('is opaque: it does not show the tenant, the table key or the filters, even decoded', () => {
+      expect(token).toMatch(/^[A-Za-z0-9_-]+$/);
+      const decoded = Buffer.from(token, 'base64url').toString('latin1');
+      for (const shown of [token, decoded]) {
+        expect(shown).not.toContain(rt.tenantId);
+        expect(shown).not.toContain('TENANT');
+        expect(shown).not.toContain('CLUSTER');
+      }
     });
 
     it('may be used with another page size (limit is not part of the query it is bound to)', async () => {
@@ -216,14 +220,13 @@ describe('Pagination: GET /v1/clusters', () => {
     });
 
     it.each([
-      ['empty signature', () => `${token.split('.')[0]}.`],
-      ['no signature', () => token.split('.')[0] ?? ''],
-      ['three parts', () => `${token}.x`],
+      ['truncated', () => token.slice(0, -4)],
       [
-        'a forged cursor',
-        () =>
-          `${Buffer.from('{"pk":"TENANT#x","sk":"CLUSTER#"}').toString('base64url')}.${token.split('.')[1]}`,
+        'without its authentication tag',
+        () => Buffer.from(token, 'base64url').subarray(0, -16).toString('base64url'),
       ],
+      ['with a suffix', () => `${token}.x`],
+      ['a cursor in clear', () => Buffer.from('{"pk":"TENANT#x","sk":"CLUSTER#"}').toString('base64url')],
       ['garbage', () => 'not-a-token'],
       ['only a dot', () => '.'],
     ])('refuses %s', async (_case, make) => {

@@ -1,9 +1,10 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -231,17 +232,19 @@ describe('Function: api', () => {
       expect(res.headers?.['www-authenticate']).toContain('Bearer');
     });
 
-    it('refuses an expired or revoked key', async () => {
+    it.each([
+      ['an expired key', { expiresAt: '2000-01-01T00:00:00Z' }, 'API_KEY_EXPIRED'],
+      ['a revoked key', { revokedAt: '2026-01-02T00:00:00Z' }, 'UNAUTHENTICATED'],
+      ['a revoked, expired key', { revokedAt: 'x', expiresAt: '2000-01-01T00:00:00Z' }, 'UNAUTHENTICATED'],
+    ])('refuses %s with 401 %s', async (_case, fields, code) => {
       ddb.on(GetCommand, { Key: { pk: `APIKEY#${hashApiKey(KEY)}`, sk: 'APIKEY' } }).resolves({
-        Item: {
-          keyId: 'k',
-          tenantId: TENANT,
-          role: 'admin',
-          createdAt: 'x',
-          expiresAt: '2000-01-01T00:00:00Z',
-        },
+        Item: { keyId: 'k', tenantId: TENANT, role: 'admin', createdAt: 'x', ...fields },
       });
-      expect((await create(validBody)).statusCode).toBe(401);
+      const res = await create(validBody);
+      expect(res.statusCode).toBe(401);
+      expect(problem(res).code).toBe(code);
+      expect(res.headers?.['www-authenticate']).toContain('Bearer');
+      expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
     });
 
     it('answers an opaque 500 problem when DynamoDB fails, without leaking the error', async () => {
@@ -285,6 +288,48 @@ describe('Function: api', () => {
       expect(ddb).not.toHaveReceivedCommandWith(GetCommand, {
         Key: expect.objectContaining({ sk: expect.stringMatching(/^CLUSTER#/) }),
       });
+    });
+  });
+
+  describe('Per-tenant rate limit', () => {
+    it("answers 429 RATE_LIMITED with Retry-After when the tenant's window count refuses, and serves other tenants", async () => {
+      // Prepare: a second tenant whose count for this region's window is full.
+      const NOISY_KEY = 'stratus_noisynoisynoisynoisynoisynoisynoisy';
+      const NOISY = 'tn-01jd8w0000000000000000000n';
+      ddb.on(GetCommand, { Key: { pk: `APIKEY#${hashApiKey(NOISY_KEY)}`, sk: 'APIKEY' } }).resolves({
+        Item: { keyId: 'key-n', tenantId: NOISY, role: 'admin', createdAt: '2026-01-01T00:00:00Z' },
+      });
+      ddb.on(GetCommand, { Key: { pk: `TENANT#${NOISY}`, sk: '#TENANT' } }).resolves({
+        Item: {
+          tenantId: NOISY,
+          homeRegion: 'eu-west-1',
+          maxClusters: 1,
+          maxNodes: 1,
+          apiRate: 5,
+          apiBurst: 10,
+        },
+      });
+      ddb
+        .on(UpdateCommand, { Key: { pk: `RATE#${NOISY}#eu-west-1` } })
+        .rejects(
+          new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }),
+        );
+
+      // Act
+      const noisy = await create(validBody, { authorization: `Bearer ${NOISY_KEY}` });
+      const other = await create(validBody);
+
+      // Assess: refused before any other work, with when to come back.
+      expect(noisy.statusCode).toBe(429);
+      expect(problem(noisy).code).toBe('RATE_LIMITED');
+      expect(Number(noisy.headers?.['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(Number(noisy.headers?.['retry-after'])).toBeLessThanOrEqual(2);
+      expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+        Key: { pk: `RATE#${NOISY}#eu-west-1`, sk: expect.stringMatching(/^WINDOW#2000#\d+$/) },
+        ConditionExpression: 'attribute_not_exists(#n) OR #n <= :max',
+      });
+      expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1); // the other tenant's create only
+      expect(other.statusCode).toBe(202);
     });
   });
 

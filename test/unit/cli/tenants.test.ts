@@ -46,18 +46,35 @@ describe('CLI: tenants', () => {
         keyId: expect.stringMatching(/^key-/),
         role: 'admin',
         apiKey: expect.stringMatching(/^stratus_/),
+        expiresAt: expect.any(String),
         maxClusters: 10,
         maxNodes: 30,
       });
-      expect(err).toEqual(['The API key is shown once: store it now.']);
-      // Assess: both items in one transaction, each only if new; the key stored by its hash only.
+      expect(err).toEqual([
+        expect.stringMatching(/^The API key is shown once: store it now\. It is a bootstrap key/),
+      ]);
+      // Assess: the bootstrap key lives 24 hours.
+      const lifetime = Date.parse(printed.expiresAt) - Date.now();
+      expect(lifetime).toBeGreaterThan(23.9 * 3600 * 1000);
+      expect(lifetime).toBeLessThanOrEqual(24 * 3600 * 1000);
+      // Assess: tenant, key and the key's audit record in one transaction, each only if new; the
+      // key stored by its hash only.
       expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
       const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-      expect(items.map((i) => i.Put?.TableName)).toEqual(['stratus-prod', 'stratus-prod']);
+      expect(items.map((i) => i.Put?.TableName)).toEqual(['stratus-prod', 'stratus-prod', 'stratus-prod']);
       expect(items.map((i) => i.Put?.ConditionExpression)).toEqual([
         'attribute_not_exists(pk)',
         'attribute_not_exists(pk)',
+        'attribute_not_exists(pk)',
       ]);
+      expect(items[2]?.Put?.Item).toMatchObject({
+        pk: `TENANT#${printed.tenantId}`,
+        sk: expect.stringMatching(/^AUDIT#/),
+        entity: 'Audit',
+        action: 'apiKey.create',
+        actor: 'operator',
+        target: printed.keyId,
+      });
       expect(items[0]?.Put?.Item).toMatchObject({
         pk: `TENANT#${printed.tenantId}`,
         entity: 'Tenant',
@@ -73,8 +90,23 @@ describe('CLI: tenants', () => {
         tenantId: printed.tenantId,
         keyId: printed.keyId,
         role: 'admin',
+        expiresAt: printed.expiresAt,
       });
       expect(JSON.stringify(items)).not.toContain(printed.apiKey);
+    });
+
+    it('gives the bootstrap key the lifetime asked for with --key-hours', async () => {
+      // Prepare
+      ddb.on(TransactWriteCommand).resolves({});
+
+      // Act
+      const { out } = await admin('create', '--name', 'acme', '--key-hours', '2');
+
+      // Assess
+      const printed = JSON.parse(out.join('\n'));
+      const lifetime = Date.parse(printed.expiresAt) - Date.now();
+      expect(lifetime).toBeGreaterThan(1.9 * 3600 * 1000);
+      expect(lifetime).toBeLessThanOrEqual(2 * 3600 * 1000);
     });
 
     it('gives the tenant the quotas asked for, and the home region asked for', async () => {
@@ -114,6 +146,91 @@ describe('CLI: tenants', () => {
       // Act & Assess
       await expect(admin('create', '--name', 'acme')).rejects.toThrow(/Transaction cancelled/);
       expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+    });
+  });
+
+  describe('Command: issue-key', () => {
+    it("writes a new 24-hour admin key and its audit record in the tenant's home region, fenced by it", async () => {
+      // Prepare: a tenant homed in us-east-1.
+      ddb.on(GetCommand).resolves({
+        Item: { pk: 'TENANT#tn-1', sk: '#TENANT', tenantId: 'tn-1', name: 'acme', homeRegion: 'us-east-1' },
+      });
+      ddb.on(TransactWriteCommand).resolves({});
+
+      // Act
+      const { out, err } = await admin('issue-key', '--tenant', 'tn-1');
+
+      // Assess
+      const printed = JSON.parse(out.join('\n'));
+      expect(printed).toEqual({
+        tenantId: 'tn-1',
+        homeRegion: 'us-east-1',
+        keyId: expect.stringMatching(/^key-/),
+        role: 'admin',
+        apiKey: expect.stringMatching(/^stratus_/),
+        expiresAt: expect.any(String),
+      });
+      expect(err[0]).toContain('shown once');
+      const tx = ddb.commandCalls(TransactWriteCommand)[0];
+      expect(await tx?.thisValue.config.region()).toBe('us-east-1');
+      const items = tx?.args[0].input.TransactItems ?? [];
+      expect(items[0]?.ConditionCheck).toMatchObject({
+        Key: { pk: 'TENANT#tn-1', sk: '#TENANT' },
+        ConditionExpression: 'homeRegion = :me',
+        ExpressionAttributeValues: { ':me': 'us-east-1' },
+      });
+      expect(items[1]?.Put?.Item).toMatchObject({
+        pk: `APIKEY#${hashApiKey(printed.apiKey)}`,
+        keyId: printed.keyId,
+        tenantId: 'tn-1',
+        role: 'admin',
+        expiresAt: printed.expiresAt,
+      });
+      expect(items[2]?.Put?.Item).toMatchObject({
+        action: 'apiKey.create',
+        actor: 'operator',
+        target: printed.keyId,
+      });
+    });
+
+    it('refuses a tenant that does not exist, writing nothing', async () => {
+      ddb.on(GetCommand).resolves({});
+      await expect(admin('issue-key', '--tenant', 'tn-nope')).rejects.toThrow(
+        'tenant tn-nope does not exist',
+      );
+      expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
+    });
+  });
+
+  describe('Command: rate-limit', () => {
+    it("sets the tenant's API rate limit in its home region, only if it is still homed there", async () => {
+      // Prepare
+      ddb.on(GetCommand).resolves({
+        Item: { pk: 'TENANT#tn-1', sk: '#TENANT', tenantId: 'tn-1', name: 'acme', homeRegion: 'us-east-1' },
+      });
+      ddb.on(UpdateCommand).resolves({});
+
+      // Act
+      const { out } = await admin('rate-limit', '--tenant', 'tn-1', '--rate', '5', '--burst', '50');
+
+      // Assess
+      expect(out).toEqual(['rate limit of tn-1 updated in us-east-1: 50 requests per 10 s (5/s) per region']);
+      expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+        TableName: 'stratus-prod',
+        Key: { pk: 'TENANT#tn-1', sk: '#TENANT' },
+        UpdateExpression: 'SET apiRate = :r, apiBurst = :b',
+        ConditionExpression: 'attribute_exists(pk) AND homeRegion = :me',
+        ExpressionAttributeValues: { ':r': 5, ':b': 50, ':me': 'us-east-1' },
+      });
+      expect(await ddb.commandCalls(UpdateCommand)[0]?.thisValue.config.region()).toBe('us-east-1');
+    });
+
+    it('refuses a tenant that does not exist, writing nothing', async () => {
+      ddb.on(GetCommand).resolves({});
+      await expect(admin('rate-limit', '--tenant', 'tn-x', '--rate', '1', '--burst', '1')).rejects.toThrow(
+        'tenant tn-x does not exist',
+      );
+      expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
     });
   });
 
@@ -222,6 +339,57 @@ describe('CLI: tenants', () => {
         what: '--local with no npm start running',
         args: ['create', '--name', 'a', '--local', '--data', '/nonexistent-stratus'],
         error: '/nonexistent-stratus/local.json does not exist: is `npm start` running?',
+      },
+      {
+        what: 'a --key-hours of 0',
+        args: ['create', '--name', 'a', '--key-hours', '0'],
+        error: '--key-hours must be a whole number of hours, 1 to 8784',
+      },
+      {
+        what: 'a --key-hours over a year',
+        args: ['create', '--name', 'a', '--key-hours', '8785'],
+        error: '--key-hours must be a whole number of hours, 1 to 8784',
+      },
+      {
+        what: 'a fractional --key-hours',
+        args: ['issue-key', '--tenant', 'tn-1', '--key-hours', '1.5'],
+        error: '--key-hours must be a whole number',
+      },
+      { what: 'issue-key without --tenant', args: ['issue-key'], error: '--tenant is required' },
+      {
+        what: 'rate-limit without --burst',
+        args: ['rate-limit', '--tenant', 'tn-1', '--rate', '5'],
+        error: '--burst is required',
+      },
+      {
+        what: 'a rate of 0',
+        args: ['rate-limit', '--tenant', 'tn-1', '--rate', '0', '--burst', '5'],
+        error: '--rate must be a whole number, 1 to 10000',
+      },
+      {
+        what: 'a burst below the rate',
+        args: ['rate-limit', '--tenant', 'tn-1', '--rate', '10', '--burst', '5'],
+        error: '--burst must be a whole number, at least the rate',
+      },
+      {
+        what: 'a window over a minute',
+        args: ['rate-limit', '--tenant', 'tn-1', '--rate', '1', '--burst', '61'],
+        error: '--burst must be at most 60 times the rate',
+      },
+      {
+        what: 'a fractional rate',
+        args: ['rate-limit', '--tenant', 'tn-1', '--rate', '2.5', '--burst', '5'],
+        error: '--rate must be a whole number',
+      },
+      {
+        what: 'a rate limit on create',
+        args: ['create', '--name', 'a', '--rate', '5'],
+        error: '--rate and --burst go with rate-limit',
+      },
+      {
+        what: 'issue-key with a quota',
+        args: ['issue-key', '--tenant', 'tn-1', '--max-nodes', '3'],
+        error: '--max-nodes does not go with issue-key',
       },
       {
         what: 'quotas without --tenant',
