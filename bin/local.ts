@@ -46,13 +46,13 @@ const regions = values.regions
   .map((r) => r.trim())
   .filter(Boolean);
 // Until it is up, a signal ends the process at once, through process.exit: its 'exit' listener
-// kills DynamoDB Local's JVM, which a signal's default action would leave running.
+// kills DynamoDB Local's JVM (its own process group, so Ctrl-C in the terminal does not reach it),
+// which a signal's default action would leave running. SIGHUP: the terminal was closed.
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const exitNow = () => process.exit(130);
-process.once('SIGINT', exitNow);
-process.once('SIGTERM', exitNow);
+for (const signal of SIGNALS) process.once(signal, exitNow);
 const runtime = regions && regions.length > 0 ? await startRegions(regions) : await startOneRegion();
-process.off('SIGINT', exitNow);
-process.off('SIGTERM', exitNow);
+for (const signal of SIGNALS) process.off(signal, exitNow);
 
 async function startRegions(names: string[]) {
   if (kubeconfig) {
@@ -108,7 +108,7 @@ Events on the bus are printed below. Ctrl-C stops everything.
 }
 
 let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+for (const signal of SIGNALS) {
   process.on(signal, () => {
     if (stopping) process.exit(1);
     stopping = true;

@@ -55,6 +55,17 @@ const DOCS: Record<
       },
     },
   },
+  'Cluster Drift Repair Suspended': {
+    eventId:
+      '`<clusterId>/drift-suspended/<digest>/<first repair time>`: the digest covers the findings and the time names the series of repairs that failed to hold, so a retried publish is one logical event.',
+    rule: {
+      purpose: 'Drift the reconciler gave up repairing (something rewrites the objects)',
+      pattern: {
+        source: [EVENT_SOURCE],
+        'detail-type': ['Cluster Drift Repair Suspended'],
+      },
+    },
+  },
 };
 
 /** `Cluster Status Changed` -> `cluster-status-changed`. */

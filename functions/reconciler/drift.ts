@@ -1,17 +1,22 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { newOperation, UPDATE_DEADLINE_MS } from '../shared/domain/plan.js';
-import type { ClusterRecord, OperationRecord } from '../shared/domain/records.js';
+import type {
+  ClusterRecord,
+  DriftRepairSeries,
+  DriftRepairSuspension,
+  OperationRecord,
+} from '../shared/domain/records.js';
 import { specOf } from '../shared/domain/spec.js';
 import { getBlueprint } from '../shared/engines/registry.js';
 import { clusterSelector, LABELS, MANAGED_BY, namespaceOf } from '../shared/engines/tenancy.js';
 import type { Blueprint, KubeObject } from '../shared/engines/types.js';
-import type { ClusterDriftDetected, DriftFinding } from '../shared/events/catalog.js';
+import type { DriftFinding } from '../shared/events/catalog.js';
 import { newId } from '../shared/ids.js';
 import type { KubeClient } from '../shared/kube/client.js';
 import { StaleStateError, type Store } from '../shared/store/store.js';
 import { clusterIndexKey, type DriftCursor, type PageKey, type Sweeps } from '../shared/store/sweeps.js';
 import { compareObjects, type ObjectDrift } from './compare.js';
-import { driftEvent, findingsHash } from './events.js';
+import { driftEvent, findingsHash, type ReconcilerEvent, suspendedEvent } from './events.js';
 
 /** Who asks for repairs: the `requestedBy` of the UPDATE operations the reconciler queues. */
 export const RECONCILER_PRINCIPAL = 'reconciler';
@@ -20,11 +25,36 @@ const SECRET_PLACEHOLDER = 'not-compared';
 /** A drift left in place (maintenance, orphans not deleted) is reported again after this long. */
 const DEFAULT_REPORT_QUIET_SECONDS = 24 * 3600;
 
+/**
+ * The circuit breaker of repairs (issue #10): a drift that comes back after every repair (a
+ * mutating webhook, another controller) is repaired at most `maxRepairs` times within
+ * `windowSeconds` of its first repair, with a growing wait between repairs
+ * (`backoffSeconds * 2^(n-1)` after the n-th); then the reconciler stops repairing it for
+ * `suspendSeconds`, marks the cluster (`driftRepairSuspended`) and publishes
+ * `Cluster Drift Repair Suspended`. The suspension ends early when the drift clears or the spec
+ * changes (a new generation).
+ */
+export interface DriftRepairPolicy {
+  readonly maxRepairs: number;
+  readonly windowSeconds: number;
+  readonly backoffSeconds: number;
+  readonly suspendSeconds: number;
+}
+
+export const DEFAULT_REPAIR_POLICY: DriftRepairPolicy = {
+  maxRepairs: 3,
+  windowSeconds: 3600,
+  backoffSeconds: 300,
+  suspendSeconds: 24 * 3600,
+};
+
 /** What the drift sweep needs of Kubernetes (functions/shared/kube/client.ts). */
 export type DriftKube = Pick<KubeClient, 'list' | 'deleteNamespace'>;
 
 export interface DriftSweepDeps {
-  readonly store: Pick<Store, 'clusters'>;
+  readonly store: {
+    readonly clusters: Pick<Store['clusters'], 'get' | 'suspendDriftRepair' | 'clearDriftRepair'>;
+  };
   readonly sweeps: Pick<
     Sweeps,
     'readyClusters' | 'driftCursor' | 'saveDriftCursor' | 'driftReport' | 'saveDriftReport' | 'requestRepair'
@@ -34,7 +64,7 @@ export interface DriftSweepDeps {
   /** Drops cached credentials for an EKS cluster, after a 401. */
   readonly invalidateKube: (eksCluster: string) => void;
   /** Puts one event on the region's bus; throws when the bus did not accept it. */
-  readonly publish: (detail: ClusterDriftDetected) => Promise<void>;
+  readonly publish: (event: ReconcilerEvent) => Promise<void>;
   readonly region: string;
   /** The EKS clusters of the region, scanned for orphan namespaces. */
   readonly eksClusters: readonly string[];
@@ -52,6 +82,8 @@ export interface DriftSweepDeps {
   readonly concurrency?: number;
   /** @default 86400 (a day) */
   readonly reportQuietSeconds?: number;
+  /** @default DEFAULT_REPAIR_POLICY */
+  readonly repairPolicy?: Partial<DriftRepairPolicy>;
 }
 
 export interface DriftSweepResult {
@@ -62,7 +94,11 @@ export interface DriftSweepResult {
   readonly repaired: number;
   /** Drift found on a cluster under maintenance: reported, not repaired. */
   readonly reported: number;
-  /** Drift already reported and unchanged: no new event. */
+  /** Drift that came back after a recent repair: not repaired again before its back-off ends. */
+  readonly backingOff: number;
+  /** Drift that came back after every repair: repairs stopped, `Cluster Drift Repair Suspended` sent. */
+  readonly suspended: number;
+  /** Drift already reported (or its repairs already suspended) and unchanged: no new event. */
   readonly alreadyReported: number;
   /** Not compared or not repaired: busy, changed meanwhile, no blueprint, namespace terminating. */
   readonly skipped: number;
@@ -78,7 +114,15 @@ export interface DriftSweepResult {
   readonly cycleCompleted: boolean;
 }
 
-type ClusterOutcome = 'clean' | 'repaired' | 'reported' | 'alreadyReported' | 'skipped' | 'error';
+type ClusterOutcome =
+  | 'clean'
+  | 'repaired'
+  | 'reported'
+  | 'backingOff'
+  | 'suspended'
+  | 'alreadyReported'
+  | 'skipped'
+  | 'error';
 type NamespaceOutcome = 'owned' | 'orphan' | 'orphanDeleted' | 'orphanAlreadyReported' | 'skipped' | 'error';
 
 interface Counts {
@@ -86,6 +130,8 @@ interface Counts {
   clean: number;
   repaired: number;
   reported: number;
+  backingOff: number;
+  suspended: number;
   alreadyReported: number;
   skipped: number;
   orphans: number;
@@ -107,6 +153,64 @@ export function planRepair(cluster: ClusterRecord, now: Date): OperationRecord {
   );
 }
 
+/** What the circuit breaker says about a drift found on an idle READY cluster. */
+export type RepairDecision =
+  /** Queue a repair, recording `series` with it; first forget a void suspension (`clearStale`). */
+  | { readonly action: 'repair'; readonly series: DriftRepairSeries; readonly clearStale: boolean }
+  /** Repaired recently: wait until `until` before repairing again. */
+  | { readonly action: 'wait'; readonly until: string }
+  /** Repaired `maxRepairs` times within the window and back again: stop and report. */
+  | { readonly action: 'suspend'; readonly series: DriftRepairSeries; readonly until: string }
+  /** Already suspended, and the suspension holds. */
+  | { readonly action: 'suspended' };
+
+/**
+ * The circuit breaker (DriftRepairPolicy), pure. A series counts the repairs of the same findings
+ * (`findingsHash`) at the same generation within the window from the first; a suspension holds
+ * for the same generation until its end.
+ */
+export function decideRepair(
+  cluster: Pick<ClusterRecord, 'generation' | 'driftRepairs' | 'driftRepairSuspended'>,
+  hash: string,
+  now: Date,
+  policy: DriftRepairPolicy,
+): RepairDecision {
+  const at = now.getTime();
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const marker = cluster.driftRepairSuspended;
+  if (marker && marker.generation === cluster.generation && Date.parse(marker.until) > at) {
+    return { action: 'suspended' };
+  }
+  const clearStale = marker !== undefined;
+  const s = cluster.driftRepairs;
+  const inSeries =
+    !clearStale &&
+    s !== undefined &&
+    s.findingsHash === hash &&
+    s.generation === cluster.generation &&
+    at - Date.parse(s.firstAt) < policy.windowSeconds * 1000;
+  if (!inSeries) {
+    const first = iso(at);
+    return {
+      action: 'repair',
+      series: {
+        findingsHash: hash,
+        generation: cluster.generation,
+        repairs: 1,
+        firstAt: first,
+        lastAt: first,
+      },
+      clearStale,
+    };
+  }
+  if (s.repairs >= policy.maxRepairs) {
+    return { action: 'suspend', series: s, until: iso(at + policy.suspendSeconds * 1000) };
+  }
+  const next = Date.parse(s.lastAt) + policy.backoffSeconds * 1000 * 2 ** (s.repairs - 1);
+  if (at < next) return { action: 'wait', until: iso(next) };
+  return { action: 'repair', series: { ...s, repairs: s.repairs + 1, lastAt: iso(at) }, clearStale: false };
+}
+
 /**
  * Issue #5 (drift): compares each READY cluster homed in the region with what runs in
  * Kubernetes, repairs what differs through the normal pipeline (or reports it, for a cluster under
@@ -125,6 +229,8 @@ export async function sweepDrift(deps: DriftSweepDeps): Promise<DriftSweepResult
     clean: 0,
     repaired: 0,
     reported: 0,
+    backingOff: 0,
+    suspended: 0,
     alreadyReported: 0,
     skipped: 0,
     orphans: 0,
@@ -229,6 +335,8 @@ function tally(counts: Counts, o: ClusterOutcome | NamespaceOutcome): void {
     case 'clean':
     case 'repaired':
     case 'reported':
+    case 'backingOff':
+    case 'suspended':
     case 'alreadyReported':
     case 'skipped':
       counts[o]++;
@@ -274,7 +382,11 @@ async function checkCluster(deps: DriftSweepDeps, listed: ClusterRecord): Promis
       logger.warn('the namespace of a READY cluster is being deleted; repair once it is gone', keys);
       return 'skipped';
     }
-    if (drift.length === 0) return 'clean';
+    if (drift.length === 0) {
+      // The drift cleared (fixed by hand, the webhook removed): a suspension ends with it.
+      if (listed.driftRepairSuspended) await forgetRepairs(deps, listed);
+      return 'clean';
+    }
     // The index may lag: act on the item as it is now, and only if it is what was compared.
     const cluster = await deps.store.clusters.get(listed.tenantId, listed.clusterId);
     if (
@@ -294,9 +406,26 @@ async function checkCluster(deps: DriftSweepDeps, listed: ClusterRecord): Promis
       });
       return (await report(deps, cluster, findings)) ? 'reported' : 'alreadyReported';
     }
-    const operation = planRepair(cluster, deps.now());
+    const now = deps.now();
+    const hash = findingsHash(findings);
+    const decision = decideRepair(cluster, hash, now, { ...DEFAULT_REPAIR_POLICY, ...deps.repairPolicy });
+    if (decision.action === 'suspended') return 'alreadyReported';
+    if (decision.action === 'wait') {
+      logger.info('drift back after a recent repair: waiting before repairing again', {
+        ...keys,
+        until: decision.until,
+        repairs: cluster.driftRepairs?.repairs,
+        drift: changed,
+      });
+      return 'backingOff';
+    }
+    if (decision.action === 'suspend') {
+      return (await suspendRepairs(deps, cluster, decision, findings, changed)) ? 'suspended' : 'skipped';
+    }
+    if (decision.clearStale && !(await forgetRepairs(deps, cluster))) return 'skipped';
+    const operation = planRepair(cluster, now);
     try {
-      await deps.sweeps.requestRepair(cluster, operation);
+      await deps.sweeps.requestRepair(cluster, operation, decision.series);
     } catch (e) {
       if (e instanceof StaleStateError) return 'skipped'; // a user's operation came first
       throw e;
@@ -305,10 +434,12 @@ async function checkCluster(deps: DriftSweepDeps, listed: ClusterRecord): Promis
       ...keys,
       operationId: operation.operationId,
       correlationId: operation.correlationId,
+      repairs: decision.series.repairs,
       drift: changed,
     });
-    await deps.publish(
-      driftEvent({
+    await deps.publish({
+      detailType: 'Cluster Drift Detected',
+      detail: driftEvent({
         eventId: `${cluster.clusterId}/drift/${operation.operationId}`,
         occurredAt: operation.createdAt,
         tenantId: cluster.tenantId,
@@ -318,12 +449,82 @@ async function checkCluster(deps: DriftSweepDeps, listed: ClusterRecord): Promis
         findings,
         action: 'repaired',
       }),
-    );
+    });
     return 'repaired';
   } catch (e) {
     if ((e as { unauthorized?: boolean }).unauthorized) deps.invalidateKube(placement);
     logger.error('could not check a cluster for drift', { ...keys, placement, error: e as Error });
     return 'error';
+  }
+}
+
+/**
+ * Stops repairing a drift: publishes `Cluster Drift Repair Suspended`, then marks the cluster
+ * (a conditional write: READY, idle, as read, managed here). The event goes first, so a failure in
+ * between publishes it again at the next run under the same id (the series names it), and
+ * subscribers deduplicate. Returns false when the cluster changed meanwhile.
+ */
+async function suspendRepairs(
+  deps: DriftSweepDeps,
+  cluster: ClusterRecord,
+  decision: Extract<RepairDecision, { action: 'suspend' }>,
+  findings: DriftFinding[],
+  changed: Array<DriftFinding & { paths: readonly string[] }>,
+): Promise<boolean> {
+  const since = deps.now().toISOString();
+  const { series } = decision;
+  const marker: DriftRepairSuspension = {
+    findingsHash: series.findingsHash,
+    generation: cluster.generation,
+    repairs: series.repairs,
+    objects: changed.map((c) => ({
+      kind: c.kind,
+      apiVersion: c.apiVersion,
+      name: c.name,
+      ...(c.namespace ? { namespace: c.namespace } : {}),
+      issue: c.issue,
+      paths: c.paths,
+    })),
+    since,
+    until: decision.until,
+  };
+  await deps.publish({
+    detailType: 'Cluster Drift Repair Suspended',
+    detail: suspendedEvent({
+      eventId: `${cluster.clusterId}/drift-suspended/${series.findingsHash}/${series.firstAt}`,
+      occurredAt: since,
+      tenantId: cluster.tenantId,
+      region: cluster.region,
+      clusterId: cluster.clusterId,
+      findings,
+      repairs: series.repairs,
+      suspendedUntil: decision.until,
+    }),
+  });
+  try {
+    await deps.store.clusters.suspendDriftRepair(cluster, marker);
+  } catch (e) {
+    if (e instanceof StaleStateError) return false;
+    throw e;
+  }
+  deps.logger.warn('drift back after every repair: repairs suspended, reported instead', {
+    clusterId: cluster.clusterId,
+    tenantId: cluster.tenantId,
+    repairs: series.repairs,
+    until: decision.until,
+    drift: changed,
+  });
+  return true;
+}
+
+/** Removes the repair count and suspension from the cluster; false when the item changed meanwhile. */
+async function forgetRepairs(deps: DriftSweepDeps, cluster: ClusterRecord): Promise<boolean> {
+  try {
+    await deps.store.clusters.clearDriftRepair(cluster);
+    return true;
+  } catch (e) {
+    if (e instanceof StaleStateError) return false;
+    throw e;
   }
 }
 
@@ -385,8 +586,9 @@ async function report(
   const last = await deps.sweeps.driftReport(deps.region, owner.clusterId);
   if (last && last.findingsHash === hash && last.ttl > nowSeconds) return false;
   const occurredAt = now.toISOString();
-  await deps.publish(
-    driftEvent({
+  await deps.publish({
+    detailType: 'Cluster Drift Detected',
+    detail: driftEvent({
       eventId: `${owner.clusterId}/drift/${hash}/${occurredAt.slice(0, 10)}`,
       occurredAt,
       tenantId: owner.tenantId,
@@ -395,7 +597,7 @@ async function report(
       findings,
       action: 'reported',
     }),
-  );
+  });
   await deps.sweeps.saveDriftReport(deps.region, owner.clusterId, {
     findingsHash: hash,
     reportedAt: occurredAt,
@@ -479,8 +681,9 @@ async function checkNamespace(
       await kube.deleteNamespace(name);
       logger.warn('orphan namespace deleted', { eksCluster, namespace: name, ...owner });
       const occurredAt = deps.now().toISOString();
-      await deps.publish(
-        driftEvent({
+      await deps.publish({
+        detailType: 'Cluster Drift Detected',
+        detail: driftEvent({
           eventId: `${owner.clusterId}/drift/${findingsHash(findings)}/deleted`,
           occurredAt,
           tenantId: owner.tenantId,
@@ -489,7 +692,7 @@ async function checkNamespace(
           findings,
           action: 'repaired',
         }),
-      );
+      });
       return 'orphanDeleted';
     }
     logger.warn('orphan namespace: labelled as Stratus-managed, no cluster wants it', {

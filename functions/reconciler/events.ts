@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import {
   type ClusterDriftDetected,
+  type ClusterDriftRepairSuspended,
   type DriftFinding,
   EVENT_CATALOG,
   EVENT_SOURCE,
@@ -44,6 +45,37 @@ export function driftEvent(input: {
   return EVENT_CATALOG['Cluster Drift Detected'].schema.parse(detail);
 }
 
+/** A `Cluster Drift Repair Suspended` detail, validated against the catalog. */
+export function suspendedEvent(input: {
+  readonly eventId: string;
+  readonly occurredAt: string;
+  readonly tenantId: string;
+  readonly region: string;
+  readonly clusterId: string;
+  readonly findings: readonly DriftFinding[];
+  readonly repairs: number;
+  readonly suspendedUntil: string;
+}): ClusterDriftRepairSuspended {
+  const detail: ClusterDriftRepairSuspended = {
+    schemaVersion: '1',
+    eventId: input.eventId,
+    occurredAt: input.occurredAt,
+    tenantId: input.tenantId,
+    region: input.region,
+    clusterId: input.clusterId,
+    findings: input.findings.slice(0, MAX_FINDINGS),
+    repairs: input.repairs,
+    suspendedAt: input.occurredAt,
+    suspendedUntil: input.suspendedUntil,
+  };
+  return EVENT_CATALOG['Cluster Drift Repair Suspended'].schema.parse(detail);
+}
+
+/** What the reconciler publishes: a drift it found, or a drift it stopped repairing. */
+export type ReconcilerEvent =
+  | { readonly detailType: 'Cluster Drift Detected'; readonly detail: ClusterDriftDetected }
+  | { readonly detailType: 'Cluster Drift Repair Suspended'; readonly detail: ClusterDriftRepairSuspended };
+
 /** Thrown when the bus did not accept an event. */
 export class PublishError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -52,19 +84,19 @@ export class PublishError extends Error {
   }
 }
 
-/** Puts one `Cluster Drift Detected` event on the region's bus; throws when it was not accepted. */
+/** Puts one reconciler event on the region's bus; throws when it was not accepted. */
 export function eventBridgePublisher(
   client: EventBridgeClient,
   busName: string,
-): (detail: ClusterDriftDetected) => Promise<void> {
-  return async (detail) => {
+): (event: ReconcilerEvent) => Promise<void> {
+  return async ({ detailType, detail }) => {
     const res = await client.send(
       new PutEventsCommand({
         Entries: [
           {
             EventBusName: busName,
             Source: EVENT_SOURCE,
-            DetailType: 'Cluster Drift Detected',
+            DetailType: detailType,
             Detail: JSON.stringify(detail),
             Resources: [],
             Time: new Date(detail.occurredAt),
@@ -75,7 +107,7 @@ export function eventBridgePublisher(
     const entry = res.Entries?.[0];
     if ((res.FailedEntryCount ?? 0) > 0 || entry?.ErrorCode) {
       throw new PublishError(
-        `the bus rejected the drift event ${detail.eventId}: ${entry?.ErrorCode ?? 'unknown'} ${entry?.ErrorMessage ?? ''}`.trim(),
+        `the bus rejected the ${detailType} event ${detail.eventId}: ${entry?.ErrorCode ?? 'unknown'} ${entry?.ErrorMessage ?? ''}`.trim(),
       );
     }
   };

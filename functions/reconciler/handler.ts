@@ -127,6 +127,8 @@ export async function handler(_event: ScheduledEvent, context: Context): Promise
         DriftClustersChecked: drift.checked,
         DriftRepairsQueued: drift.repaired,
         DriftReported: drift.reported,
+        DriftRepairsBackingOff: drift.backingOff,
+        DriftRepairsSuspended: drift.suspended,
         OrphansFound: drift.orphans,
         OrphansDeleted: drift.orphansDeleted,
         DriftErrors: drift.errors,

@@ -5,7 +5,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { startFauxqs } from 'fauxqs';
 import { Store } from '../../functions/shared/store/store.js';
 import type { FunctionDef, FunctionId } from '../../functions/topology.js';
 import type { RegionConfig, StratusConfig } from '../../lib/config.js';
@@ -27,6 +26,7 @@ import {
 } from './region.js';
 import { type Replicator, startReplicator } from './replicator.js';
 import type { ScheduleTrigger } from './schedule-trigger.js';
+import { startLocalSqs } from './sqs.js';
 import type { StreamTrigger } from './stream-trigger.js';
 
 export interface LocalControlPlaneOptions {
@@ -183,8 +183,8 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
       // A start that failed or was abandoned has stopped its JVM already.
       await (await dynamoStarting.catch(() => undefined))?.stop();
     });
-    const fauxqs = await startFauxqs({ port: 0, host, logger: false, defaultRegion: first });
-    stops.push(() => fauxqs.stop());
+    const localSqs = await startLocalSqs({ host, defaultRegion: first });
+    stops.push(() => localSqs.stop());
     const pageKey = await pageTokenKey(dataDir);
     const checkpoints = await Checkpoints.open(
       dataDir ? join(dataDir, 'stream-checkpoints.json') : undefined,
@@ -227,18 +227,17 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
         await standin.writeKubeconfig(kubeconfig);
       }
 
-      const queues = createRegionQueues(fauxqs, {
-        stage,
-        region,
-        visibilityTimeoutSeconds: opts.visibilityTimeoutSeconds ?? 10,
-      });
       const sqs = new SQSClient({
-        endpoint: fauxqs.address,
+        endpoint: localSqs.address,
         region,
         credentials: LOCAL_CREDENTIALS,
         useQueueUrlAsEndpoint: false,
       });
       stops.push(async () => sqs.destroy());
+      const queues = await createRegionQueues(sqs, {
+        stage,
+        visibilityTimeoutSeconds: opts.visibilityTimeoutSeconds ?? 10,
+      });
       // The API binds now, answering 503 until its function is wired, so that every region's
       // environment can name every region's API (421 answers).
       const gateway = await startHttpGateway({ host, port: opts.apiPort ? opts.apiPort + index : 0 });
@@ -296,7 +295,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
         AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
         AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
         AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
-        AWS_ENDPOINT_URL_SQS: fauxqs.address,
+        AWS_ENDPOINT_URL_SQS: localSqs.address,
         AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url,
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         KUBECONFIG: kubeconfig,
@@ -450,7 +449,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
             region: first,
             regions: Object.fromEntries(regions.map((r) => [r.region, { apiUrl: r.apiUrl }])),
             dynamodbEndpoint: dynamoEndpoint,
-            sqsEndpoint: fauxqs.address,
+            sqsEndpoint: localSqs.address,
           },
           null,
           2,
@@ -471,7 +470,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
         if (!r) throw new Error(`region ${name} is not running`);
         return r;
       },
-      endpoints: { dynamodb: dynamoEndpoint, sqs: fauxqs.address },
+      endpoints: { dynamodb: dynamoEndpoint, sqs: localSqs.address },
       ...(replication ? { replication } : {}),
       stop: stopAll,
     };

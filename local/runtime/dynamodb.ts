@@ -5,7 +5,8 @@ import { mkdir } from 'node:fs/promises';
 import { request } from 'node:http';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -14,7 +15,7 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { TABLE } from '../../functions/topology.js';
-import { killWithThisProcess } from './children.js';
+import { killWithThisProcess, signalGroup } from './children.js';
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
@@ -158,14 +159,27 @@ interface JvmEnd {
   readonly error?: Error;
 }
 
+/**
+ * DynamoDB Local listens on this address only. DynamoDBLocal.jar has no host option (it listens on
+ * every interface, and accepts any credentials): it is run through a small launcher,
+ * java/LoopbackDynamoDBLocal.java, that binds its server to this address (Java's source-file mode
+ * compiles it at start, hence a JDK).
+ */
+export const DYNAMODB_HOST = '127.0.0.1';
+const LAUNCHER = fileURLToPath(new URL('./java/LoopbackDynamoDBLocal.java', import.meta.url));
+
 function launch(o: { port: number; dataDir: string | undefined; java: string; sharedDb: boolean }): Jvm {
   const { jar, libraryPath } = locateJar();
   // Only this process knows the origin: a JVM that echoes it in Access-Control-Allow-Origin is ours.
   const origin = `https://${randomBytes(12).toString('hex')}.stratus.invalid`;
   const args = [
     `-Djava.library.path=${libraryPath}`,
-    '-jar',
-    jar,
+    // An IPv4 socket on 127.0.0.1 (not an IPv6 one on ::ffff:127.0.0.1): what it is, plainly.
+    '-Djava.net.preferIPv4Stack=true',
+    `-Dstratus.dynamodb.host=${DYNAMODB_HOST}`,
+    '-cp',
+    [jar, join(libraryPath, '*')].join(delimiter),
+    LAUNCHER,
     '-port',
     String(o.port),
     ...(o.sharedDb ? ['-sharedDb'] : []),
@@ -174,7 +188,8 @@ function launch(o: { port: number; dataDir: string | undefined; java: string; sh
     origin,
     '-disableTelemetry',
   ];
-  const child = spawn(o.java, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, so that a stop reaches whatever `java` started (see children.ts).
+  const child = spawn(o.java, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   killWithThisProcess(child);
   let output = '';
   const keep = (d: Buffer) => {
@@ -191,7 +206,7 @@ function launch(o: { port: number; dataDir: string | undefined; java: string; sh
   });
   let stopping: Promise<void> | undefined;
   return {
-    endpoint: `http://127.0.0.1:${o.port}`,
+    endpoint: `http://${DYNAMODB_HOST}:${o.port}`,
     port: o.port,
     pid: child.pid ?? -1,
     origin,
@@ -199,13 +214,14 @@ function launch(o: { port: number; dataDir: string | undefined; java: string; sh
     output: () => output,
     stop() {
       stopping ??= (async () => {
-        if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
-          await ended;
+        if (child.pid === undefined) {
+          await ended; // never ran
           return;
         }
-        child.kill('SIGTERM');
+        // To the group even if `java` itself has exited: what it started may still run.
+        signalGroup(child, 'SIGTERM');
         if ((await within(ended, STOP_GRACE_MS)) === undefined) {
-          child.kill('SIGKILL');
+          signalGroup(child, 'SIGKILL');
           await ended;
         }
       })();
@@ -254,7 +270,7 @@ function exitError(jvm: Jvm, end: JvmEnd): Error {
   const output = jvm.output();
   if (end.error) {
     return new DynamoLocalStartError(
-      `DynamoDB Local could not be run (${end.error.message}). It needs Java 17+ on the PATH.`,
+      `DynamoDB Local could not be run (${end.error.message}). It needs a Java 17+ JDK on the PATH.`,
       { cause: end.error },
     );
   }
@@ -263,7 +279,7 @@ function exitError(jvm: Jvm, end: JvmEnd): Error {
   }
   const how = end.signal ? `signal ${end.signal}` : `code ${end.code}`;
   return new DynamoLocalStartError(
-    `DynamoDB Local exited during start (${how}); it needs Java 17+. Its output: ${output || '(none)'}`,
+    `DynamoDB Local exited during start (${how}); it needs a Java 17+ JDK. Its output: ${output || '(none)'}`,
   );
 }
 

@@ -1,5 +1,10 @@
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import type {
   APIGatewayProxyEvent,
   APIGatewayProxyResult,
@@ -9,7 +14,6 @@ import type {
   SQSBatchResponse,
   SQSEvent,
 } from 'aws-lambda';
-import type { FauxqsServer } from 'fauxqs';
 import {
   type EnvSource,
   FUNCTIONS,
@@ -44,26 +48,36 @@ export interface RegionQueues {
   readonly arns: Record<string, string>;
 }
 
-/** The topology's queues (with their DLQs) and one failure queue per stream consumer, in `region`. */
-export function createRegionQueues(
-  fauxqs: FauxqsServer,
-  opts: { readonly stage: string; readonly region: string; readonly visibilityTimeoutSeconds: number },
-): RegionQueues {
-  const { stage, region } = opts;
+/**
+ * The topology's queues (with their DLQs) and one failure queue per stream consumer, in the region
+ * `sqs` is signed for, created over the SQS API (idempotent: the same attributes return the same queue).
+ */
+export async function createRegionQueues(
+  sqs: SQSClient,
+  opts: { readonly stage: string; readonly visibilityTimeoutSeconds: number },
+): Promise<RegionQueues> {
+  const { stage } = opts;
   const urls: Record<string, string> = {};
   const arns: Record<string, string> = {};
+  const create = async (name: string, attributes?: Record<string, string>) => {
+    const { QueueUrl } = await sqs.send(
+      new CreateQueueCommand({ QueueName: name, ...(attributes ? { Attributes: attributes } : {}) }),
+    );
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    if (!QueueUrl || !Attributes?.QueueArn) throw new Error(`SQS created queue ${name} without a URL or ARN`);
+    return { queueUrl: QueueUrl, queueArn: Attributes.QueueArn };
+  };
   for (const [id, def] of Object.entries(QUEUES) as Array<[QueueId, (typeof QUEUES)[QueueId]]>) {
-    const dlq = fauxqs.createQueue(`stratus-${stage}-${id}-dlq`, { region });
-    const q = fauxqs.createQueue(`stratus-${stage}-${id}`, {
-      region,
-      attributes: {
-        VisibilityTimeout: String(opts.visibilityTimeoutSeconds),
-        MessageRetentionPeriod: String(def.retentionDays * 86400),
-        RedrivePolicy: JSON.stringify({
-          deadLetterTargetArn: dlq.queueArn,
-          maxReceiveCount: def.maxReceiveCount,
-        }),
-      },
+    const dlq = await create(`stratus-${stage}-${id}-dlq`);
+    const q = await create(`stratus-${stage}-${id}`, {
+      VisibilityTimeout: String(opts.visibilityTimeoutSeconds),
+      MessageRetentionPeriod: String(def.retentionDays * 86400),
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: dlq.queueArn,
+        maxReceiveCount: def.maxReceiveCount,
+      }),
     });
     urls[id] = q.queueUrl;
     urls[`${id}-dlq`] = dlq.queueUrl;
@@ -71,9 +85,7 @@ export function createRegionQueues(
   }
   for (const [fn, def] of functionEntries()) {
     if (def.triggers.some((t) => t.type === 'stream')) {
-      urls[`${fn}-stream-failures`] = fauxqs.createQueue(`stratus-${stage}-${fn}-stream-failures`, {
-        region,
-      }).queueUrl;
+      urls[`${fn}-stream-failures`] = (await create(`stratus-${stage}-${fn}-stream-failures`)).queueUrl;
     }
   }
   return { urls, arns };

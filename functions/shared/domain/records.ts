@@ -38,8 +38,51 @@ export interface ClusterRecord {
    * reports drift (`Cluster Drift Detected`, action `reported`) instead of re-applying it.
    */
   readonly maintenance?: boolean;
+  /** The reconciler's repairs of one drift, counted to stop a fight (functions/reconciler/drift.ts). */
+  readonly driftRepairs?: DriftRepairSeries;
+  /** Set by the reconciler when it stopped repairing a drift that comes back after every repair. */
+  readonly driftRepairSuspended?: DriftRepairSuspension;
   readonly createdAt: string;
   readonly updatedAt: string;
+}
+
+/**
+ * Repairs the reconciler queued for the same drift (same findings) at the same generation, since
+ * `firstAt`. Written with each repair, in the same transaction.
+ */
+export interface DriftRepairSeries {
+  /** Digest of the findings (functions/reconciler/events.ts `findingsHash`). */
+  readonly findingsHash: string;
+  readonly generation: number;
+  readonly repairs: number;
+  readonly firstAt: string;
+  readonly lastAt: string;
+}
+
+/** One object that kept drifting, and the fields that differed. */
+export interface DriftedObject {
+  readonly kind: string;
+  readonly apiVersion: string;
+  readonly name: string;
+  readonly namespace?: string;
+  readonly issue: 'missing' | 'changed' | 'orphan';
+  /** Dotted paths of the fields that differed (empty for a missing object). */
+  readonly paths: readonly string[];
+}
+
+/**
+ * The reconciler no longer repairs this drift (something rewrites it after every repair, e.g. a
+ * mutating webhook): it reported it instead (`Cluster Drift Repair Suspended`). Void once `until`
+ * passes, the generation changes (a spec change), or the drift clears.
+ */
+export interface DriftRepairSuspension {
+  readonly findingsHash: string;
+  readonly generation: number;
+  /** Repairs queued within the window before giving up. */
+  readonly repairs: number;
+  readonly objects: readonly DriftedObject[];
+  readonly since: string;
+  readonly until: string;
 }
 
 /** The spec fields an UPDATE changes, kept on the operation so a cancel can restore them. */

@@ -69,10 +69,26 @@ export const ClusterDriftDetectedSchema = z.object({
   action: z.enum(DRIFT_ACTIONS),
 });
 
+export const ClusterDriftRepairSuspendedSchema = z.object({
+  ...common,
+  /** The drift that came back after every repair. */
+  findings: z.array(DriftFindingSchema).min(1),
+  /** Repairs of this same drift the reconciler queued before it stopped. */
+  repairs: z.int().min(1),
+  /** When it stopped repairing. */
+  suspendedAt: z.iso.datetime(),
+  /**
+   * Until when it does not repair this drift (it may report it). It tries again after, or sooner
+   * when the drift clears or the cluster's spec changes.
+   */
+  suspendedUntil: z.iso.datetime(),
+});
+
 export type ClusterStatusChanged = z.infer<typeof ClusterStatusChangedSchema>;
 export type OperationStatusChanged = z.infer<typeof OperationStatusChangedSchema>;
 export type ClusterDriftDetected = z.infer<typeof ClusterDriftDetectedSchema>;
 export type DriftFinding = z.infer<typeof DriftFindingSchema>;
+export type ClusterDriftRepairSuspended = z.infer<typeof ClusterDriftRepairSuspendedSchema>;
 
 /**
  * Every event, by `detail-type`, with its detail schema, a description for the catalog page
@@ -147,6 +163,31 @@ export const EVENT_CATALOG = {
       ],
       action: 'reported',
     } satisfies ClusterDriftDetected,
+  },
+  'Cluster Drift Repair Suspended': {
+    schema: ClusterDriftRepairSuspendedSchema,
+    description:
+      'The reconciler stopped repairing a drift that came back after each of its repairs (something, such as a mutating webhook, rewrites the objects): a human has to look.',
+    example: {
+      schemaVersion: '1',
+      eventId: 'cl-01m80t0740zk6gkkx8d95khqxj/drift-suspended/5c1e0a9b7d3f2e41/2026-11-22T06:00:00.000Z',
+      occurredAt: '2026-11-22T06:16:00.000Z',
+      tenantId: 'tn-01m7y7kg401gkf4gg94d8dv4yk',
+      region: 'eu-west-1',
+      clusterId: 'cl-01m80t0740zk6gkkx8d95khqxj',
+      findings: [
+        {
+          kind: 'StatefulSet',
+          apiVersion: 'apps/v1',
+          name: 'qdrant',
+          namespace: 'stratus-cl-01m80t0740zk6gkkx8d95khqxj',
+          issue: 'changed',
+        },
+      ],
+      repairs: 3,
+      suspendedAt: '2026-11-22T06:16:00.000Z',
+      suspendedUntil: '2026-11-23T06:16:00.000Z',
+    } satisfies ClusterDriftRepairSuspended,
   },
 } as const;
 

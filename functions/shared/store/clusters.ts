@@ -1,5 +1,5 @@
 import type { ClusterStatus } from '../domain/cluster.js';
-import type { ClusterRecord, OperationRecord } from '../domain/records.js';
+import type { ClusterRecord, DriftRepairSuspension, OperationRecord } from '../domain/records.js';
 import { keys, type Page, StaleStateError, type Table, type TransactItem } from './core.js';
 import type { IdempotencyRecord, IdempotencyStore } from './idempotency.js';
 import { operationItem } from './operations.js';
@@ -190,6 +190,58 @@ export class ClusterStore {
       },
       this.idem(current.tenantId, idem),
     );
+  }
+
+  /**
+   * The reconciler stops repairing a drift (`driftRepairSuspended`), only while the cluster is as
+   * it was read: READY, idle, same generation and status version, managed here. No status change,
+   * so no status event and no new status version.
+   *
+   * @throws StaleStateError naming `cluster` when it changed meanwhile.
+   */
+  async suspendDriftRepair(current: ClusterRecord, marker: DriftRepairSuspension): Promise<void> {
+    await this.table.transact('suspend drift repair', {
+      [CLUSTER_ITEMS.cluster]: {
+        Update: {
+          TableName: this.table.name,
+          Key: keys.cluster(current.tenantId, current.clusterId),
+          UpdateExpression: 'SET driftRepairSuspended = :marker',
+          ConditionExpression:
+            'attribute_not_exists(activeOperationId) AND #status = :ready AND generation = :g AND statusVersion = :sv AND homeRegion = :me',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':marker': marker,
+            ':ready': 'READY',
+            ':g': current.generation,
+            ':sv': current.statusVersion,
+            ':me': this.table.region,
+          },
+        },
+      },
+    });
+  }
+
+  /**
+   * Forgets the reconciler's repair count and suspension of a drift (it cleared, or the marker is
+   * void), if the item still holds the marker that was read.
+   *
+   * @throws StaleStateError naming `cluster` when the item changed meanwhile.
+   */
+  async clearDriftRepair(current: ClusterRecord): Promise<void> {
+    const since = current.driftRepairSuspended?.since;
+    await this.table.transact('clear drift repair', {
+      [CLUSTER_ITEMS.cluster]: {
+        Update: {
+          TableName: this.table.name,
+          Key: keys.cluster(current.tenantId, current.clusterId),
+          UpdateExpression: 'REMOVE driftRepairSuspended, driftRepairs',
+          ConditionExpression: since
+            ? 'driftRepairSuspended.since = :since AND homeRegion = :me'
+            : 'attribute_not_exists(driftRepairSuspended) AND homeRegion = :me',
+          ExpressionAttributeValues: { ':me': this.table.region, ...(since ? { ':since': since } : {}) },
+        },
+      },
+    });
   }
 
   /**

@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { ClusterRecord, OperationError, OperationRecord } from '../domain/records.js';
+import type { ClusterRecord, DriftRepairSeries, OperationError, OperationRecord } from '../domain/records.js';
 import { clusterIndex } from './clusters.js';
 import { keys, StaleStateError, strip, type Table, TransactionConflictError } from './core.js';
 import { failOperationUpdate, operationItem } from './operations.js';
@@ -218,17 +218,23 @@ export class Sweeps {
    * at the generation and status version it was read with: an operation a user started meanwhile
    * wins. The stream then carries the operation to the dispatcher like any other.
    *
+   * `series` (the repairs of this drift so far, this one included) is stored on the cluster in
+   * the same write, so the count the reconciler's circuit breaker reads is never behind.
+   *
    * @throws StaleStateError when the cluster changed or is held by another operation.
    */
-  async requestRepair(cluster: ClusterRecord, operation: OperationRecord): Promise<void> {
+  async requestRepair(
+    cluster: ClusterRecord,
+    operation: OperationRecord,
+    series?: DriftRepairSeries,
+  ): Promise<void> {
     try {
       await this.table.transact('request repair', {
         cluster: {
           Update: {
             TableName: this.tableName,
             Key: keys.cluster(cluster.tenantId, cluster.clusterId),
-            UpdateExpression:
-              'SET #status = :updating, activeOperationId = :op, updatedAt = :now ADD statusVersion :one',
+            UpdateExpression: `SET #status = :updating, activeOperationId = :op, updatedAt = :now${series ? ', driftRepairs = :series' : ''} ADD statusVersion :one`,
             ConditionExpression:
               'attribute_not_exists(activeOperationId) AND #status = :ready AND generation = :g AND statusVersion = :sv AND homeRegion = :me',
             ExpressionAttributeNames: { '#status': 'status' },
@@ -241,6 +247,7 @@ export class Sweeps {
               ':g': cluster.generation,
               ':sv': cluster.statusVersion,
               ':me': this.table.region,
+              ...(series ? { ':series': series } : {}),
             },
           },
         },

@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,21 +14,14 @@ import {
   type LocalDynamo,
   startDynamoLocal,
 } from '../../../local/runtime/dynamodb.js';
+import { childPids, isAlive } from '../../helpers/processes.js';
 
 const run = promisify(execFile);
 /** Each case starts one JVM or more: seconds each on a loaded machine, so no tight test bound. */
 const JVM_TEST_TIMEOUT_MS = 300_000;
 
 /** DynamoDB Local JVMs that are children of this process (the test worker). */
-async function ourJvms(): Promise<number[]> {
-  try {
-    const { stdout } = await run('pgrep', ['-P', String(process.pid), '-f', 'DynamoDBLocal.jar']);
-    return stdout.split('\n').filter(Boolean).map(Number);
-  } catch (e) {
-    if ((e as { code?: number }).code === 1) return []; // pgrep: nothing matched
-    throw e;
-  }
-}
+const ourJvms = () => childPids(process.pid);
 
 const clientOf = (endpoint: string) =>
   new DynamoDBClient({ endpoint, region: 'eu-west-1', credentials: LOCAL_CREDENTIALS });
@@ -75,7 +70,12 @@ async function startImpostor(): Promise<{ port: number; requests: () => number; 
 describe('Function: startDynamoLocal', () => {
   const started: LocalDynamo[] = [];
   const servers: Server[] = [];
+  const dirs: string[] = [];
+  const fakeJvms: number[] = [];
   afterEach(async () => {
+    // A fake JVM left by a failed case, so that it does not outlive the run.
+    for (const pid of fakeJvms.splice(0)) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
     await Promise.all(started.splice(0).map((d) => d.stop()));
     await Promise.all(servers.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
   });
@@ -146,7 +146,7 @@ describe('Function: startDynamoLocal', () => {
       // Assess: the exit ends the start (an hour-long bound would fail the test by its timeout).
       await expect(failure).rejects.toThrow(DynamoLocalStartError);
       await expect(failure).rejects.toThrow(
-        /exited during start \(code \d+\); it needs Java 17\+\. Its output: .*Invalid Port/s,
+        /exited during start \(code \d+\); it needs a Java 17\+ JDK\. Its output: .*Invalid Port/s,
       );
       expect(await ourJvms()).toEqual([]);
     },
@@ -155,7 +155,7 @@ describe('Function: startDynamoLocal', () => {
 
   it('fails at once, saying what it needs, when Java cannot be run', async () => {
     await expect(startDynamoLocal({ java: '/nonexistent/bin/java' })).rejects.toThrow(
-      /could not be run \(spawn \/nonexistent\/bin\/java ENOENT\)\. It needs Java 17\+ on the PATH/,
+      /could not be run \(spawn \/nonexistent\/bin\/java ENOENT\)\. It needs a Java 17\+ JDK on the PATH/,
     );
   });
 
@@ -173,6 +173,26 @@ describe('Function: startDynamoLocal', () => {
     },
     JVM_TEST_TIMEOUT_MS,
   );
+
+  it('stops what a wrapper `java` started when the start bound passes (no grandchild survives)', async () => {
+    // Prepare: a `java` that is a wrapper script (as version managers install), whose "JVM" is
+    // its child rather than itself, and never listens.
+    const dir = await mkdtemp(join(tmpdir(), 'stratus-fake-java-'));
+    dirs.push(dir);
+    const pidFile = join(dir, 'jvm.pid');
+    const java = join(dir, 'java');
+    await writeFile(java, `#!/bin/sh\nsleep 600 &\necho $! > '${pidFile}'\nwait\n`, { mode: 0o755 });
+
+    // Act
+    const failure = startDynamoLocal({ java, startTimeoutMs: 2_000 });
+
+    // Assess: the start fails on its bound, and the wrapper's child is gone too.
+    await expect(failure).rejects.toThrow(/did not answer on port \d+ within 2000 ms/);
+    const jvm = Number((await readFile(pidFile, 'utf8')).trim());
+    fakeJvms.push(jvm);
+    expect(jvm).toBeGreaterThan(0);
+    await expect.poll(() => isAlive(jvm), { timeout: 10_000 }).toBe(false);
+  }, 60_000);
 
   it(
     'abandons the start when aborted, and stops the JVM',
@@ -222,17 +242,3 @@ describe('Function: startDynamoLocal', () => {
     JVM_TEST_TIMEOUT_MS,
   );
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  // Killed after its parent exited, it is a zombie until PID 1 reaps it: dead all the same.
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return true; // no /proc (macOS): the signal check is all there is
-  }
-}

@@ -2,9 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegionAccess } from '../../../cli/access.js';
 import { handback, takeover } from '../../../cli/regions.js';
@@ -19,6 +18,7 @@ import {
   startDynamoLocal,
 } from '../../../local/runtime/dynamodb.js';
 import { createRegionQueues } from '../../../local/runtime/region.js';
+import { type LocalSqs, startLocalSqs } from '../../../local/runtime/sqs.js';
 import { shippedConfig } from '../../helpers/local.js';
 
 /**
@@ -32,7 +32,7 @@ const NOW = '2026-12-01T10:00:00.000Z';
 
 describe('Command: regions takeover / handback', () => {
   let dynamo: LocalDynamo;
-  let fauxqs: FauxqsServer;
+  let fauxqs: LocalSqs;
   let dataDir: string;
   let access: RegionAccess;
   let tenantId: string;
@@ -92,9 +92,12 @@ describe('Command: regions takeover / handback', () => {
     const ddb = new DynamoDBClient({ endpoint: dynamo.endpoint, region: A, credentials: LOCAL_CREDENTIALS });
     await ensureTable(ddb, 'stratus-prod');
     ddb.destroy();
-    fauxqs = await startFauxqs({ port: 0, host: '127.0.0.1', logger: false, defaultRegion: A });
-    for (const region of [A, B])
-      createRegionQueues(fauxqs, { stage: 'prod', region, visibilityTimeoutSeconds: 30 });
+    fauxqs = await startLocalSqs({ host: '127.0.0.1', defaultRegion: A });
+    for (const region of [A, B]) {
+      const sqs = new SQSClient({ endpoint: fauxqs.address, region, credentials: LOCAL_CREDENTIALS });
+      await createRegionQueues(sqs, { stage: 'prod', visibilityTimeoutSeconds: 30 });
+      sqs.destroy();
+    }
     dataDir = await mkdtemp(join(tmpdir(), 'stratus-takeover-'));
     await writeFile(
       join(dataDir, 'local.json'),

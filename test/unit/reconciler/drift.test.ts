@@ -1,13 +1,20 @@
 import { describe, expect, it, vi } from 'vitest';
 import { compareObjects, quantity } from '../../../functions/reconciler/compare.js';
 import { type DriftKube, type DriftSweepDeps, sweepDrift } from '../../../functions/reconciler/drift.js';
-import type { ClusterRecord, OperationRecord } from '../../../functions/shared/domain/records.js';
+import type {
+  ClusterRecord,
+  DriftRepairSuspension,
+  OperationRecord,
+} from '../../../functions/shared/domain/records.js';
 import { SIZES } from '../../../functions/shared/domain/sizes.js';
 import { specOf } from '../../../functions/shared/domain/spec.js';
 import { getBlueprint } from '../../../functions/shared/engines/registry.js';
 import { LABELS, namespaceOf } from '../../../functions/shared/engines/tenancy.js';
 import type { KubeObject } from '../../../functions/shared/engines/types.js';
-import type { ClusterDriftDetected } from '../../../functions/shared/events/catalog.js';
+import type {
+  ClusterDriftDetected,
+  ClusterDriftRepairSuspended,
+} from '../../../functions/shared/events/catalog.js';
 import { EVENT_CATALOG } from '../../../functions/shared/events/catalog.js';
 import { createLogger } from '../../../functions/shared/logger.js';
 import { StaleStateError } from '../../../functions/shared/store/store.js';
@@ -125,6 +132,13 @@ class FakeKube implements DriftKube {
   }
 }
 
+/** The pipeline finished every queued repair: the clusters are READY and idle again. */
+function finishRepairs(table: FakeTable): void {
+  table.clusters = table.clusters.map(({ activeOperationId: _op, ...c }) =>
+    c.status === 'UPDATING' ? { ...c, status: 'READY', statusVersion: c.statusVersion + 1 } : c,
+  );
+}
+
 /** The table as the drift sweep sees it: the region's clusters by id, its cursor and its reports. */
 class FakeTable {
   clusters: ClusterRecord[] = [];
@@ -136,14 +150,31 @@ class FakeTable {
   current = new Map<string, ClusterRecord | undefined>();
   repairFails?: Error;
 
-  readonly store = {
+  /** Suspension markers written (`suspendDriftRepair`) and clears (`clearDriftRepair`), by cluster id. */
+  suspensions: Array<{ clusterId: string; marker: DriftRepairSuspension }> = [];
+  clears: string[] = [];
+
+  /** Replaces the stored cluster `clusterId` (a write the table took). */
+  private write(clusterId: string, change: (c: ClusterRecord) => ClusterRecord): void {
+    this.clusters = this.clusters.map((c) => (c.clusterId === clusterId ? change(c) : c));
+  }
+
+  readonly store: DriftSweepDeps['store'] = {
     clusters: {
       get: async (tenantId: string, clusterId: string) => {
         if (this.current.has(clusterId)) return this.current.get(clusterId);
         return this.clusters.find((c) => c.tenantId === tenantId && c.clusterId === clusterId);
       },
+      suspendDriftRepair: async (c, marker) => {
+        this.suspensions.push({ clusterId: c.clusterId, marker });
+        this.write(c.clusterId, (x) => ({ ...x, driftRepairSuspended: marker }));
+      },
+      clearDriftRepair: async (c) => {
+        this.clears.push(c.clusterId);
+        this.write(c.clusterId, ({ driftRepairSuspended: _m, driftRepairs: _s, ...x }) => x);
+      },
     },
-  } as unknown as DriftSweepDeps['store'];
+  };
 
   readonly sweeps: DriftSweepDeps['sweeps'] = {
     readyClusters: async (region, opts) => {
@@ -168,9 +199,17 @@ class FakeTable {
     saveDriftReport: async (_region, clusterId, report) => {
       this.reports.set(clusterId, report);
     },
-    requestRepair: async (c, operation) => {
+    requestRepair: async (c, operation, series) => {
       if (this.repairFails) throw this.repairFails;
       this.repairs.push({ cluster: c, operation });
+      // The repair holds the cluster; `finishRepairs` plays the pipeline bringing it back to READY.
+      this.write(c.clusterId, (x) => ({
+        ...x,
+        status: 'UPDATING',
+        activeOperationId: operation.operationId,
+        statusVersion: x.statusVersion + 1,
+        ...(series ? { driftRepairs: series } : {}),
+      }));
     },
   };
 }
@@ -179,16 +218,20 @@ function setup(over: Partial<DriftSweepDeps> = {}) {
   const kube = new FakeKube();
   const table = new FakeTable();
   const events: ClusterDriftDetected[] = [];
+  const suspended: ClusterDriftRepairSuspended[] = [];
   const invalidated: string[] = [];
   const deps = (more: Partial<DriftSweepDeps> = {}): DriftSweepDeps => ({
     store: table.store,
     sweeps: table.sweeps,
     kube: async () => kube,
     invalidateKube: (name) => invalidated.push(name),
-    publish: async (detail) => {
+    publish: async (event) => {
       // What the bus gets must be valid against the published catalog.
-      EVENT_CATALOG['Cluster Drift Detected'].schema.parse(detail);
-      events.push(detail);
+      if (event.detailType === 'Cluster Drift Detected') {
+        events.push(EVENT_CATALOG[event.detailType].schema.parse(event.detail));
+      } else {
+        suspended.push(EVENT_CATALOG[event.detailType].schema.parse(event.detail));
+      }
     },
     region: REGION,
     eksClusters: [EKS],
@@ -207,7 +250,7 @@ function setup(over: Partial<DriftSweepDeps> = {}) {
     kube.objects.push(...liveObjectsOf(c));
     return c;
   };
-  return { kube, table, events, invalidated, deps, add };
+  return { kube, table, events, suspended, invalidated, deps, add };
 }
 
 describe('Function: reconciler (drift)', () => {
@@ -390,6 +433,167 @@ describe('Function: reconciler (drift)', () => {
       kube.remove('Service', 'valkey');
       expect(await sweepDrift(deps())).toMatchObject({ reported: 1 });
       expect(events).toHaveLength(2);
+    });
+
+    describe('circuit breaker', () => {
+      /** A mutating webhook: rewrites the StatefulSet's replicas whenever Stratus applies them. */
+      const webhook = (kube: FakeKube) => {
+        (kube.find('StatefulSet', 'valkey').spec as { replicas: number }).replicas = 1;
+      };
+
+      /** The reconciler every minute for `minutes`, the webhook winning after every repair. */
+      async function fight(s: ReturnType<typeof setup>, minutes: number, start = NOW.getTime()) {
+        for (let m = 0; m < minutes; m++) {
+          const at = new Date(start + m * 60_000);
+          await sweepDrift(s.deps({ now: () => at }));
+          finishRepairs(s.table); // the UPDATE re-applied the objects...
+          webhook(s.kube); // ...and the webhook rewrote them at once
+        }
+      }
+
+      it('stops repairing a field rewritten after every repair: at most 3 repairs, then one event and a marker', async () => {
+        // Prepare
+        const s = setup();
+        const c = s.add(cluster(1));
+        webhook(s.kube);
+
+        // Act: two hours of runs.
+        await fight(s, 120);
+
+        // Assess: 3 repairs (not one per run), one suspension event, the marker on the cluster.
+        expect(s.table.repairs).toHaveLength(3);
+        const times = s.table.repairs.map((r) => r.operation.createdAt);
+        // Back-off: 5 min after the first repair, 10 min after the second.
+        expect(times).toEqual([
+          '2026-11-22T10:00:00.000Z',
+          '2026-11-22T10:05:00.000Z',
+          '2026-11-22T10:15:00.000Z',
+        ]);
+        expect(s.suspended).toEqual([
+          {
+            schemaVersion: '1',
+            eventId: expect.stringMatching(
+              new RegExp(`^${c.clusterId}/drift-suspended/[0-9a-f]{16}/2026-11-22T10:00:00.000Z$`),
+            ),
+            occurredAt: '2026-11-22T10:16:00.000Z',
+            tenantId: 'tn-1',
+            region: REGION,
+            clusterId: c.clusterId,
+            findings: [expect.objectContaining({ kind: 'StatefulSet', name: 'valkey', issue: 'changed' })],
+            repairs: 3,
+            suspendedAt: '2026-11-22T10:16:00.000Z',
+            suspendedUntil: '2026-11-23T10:16:00.000Z',
+          },
+        ]);
+        expect(s.table.clusters[0]?.driftRepairSuspended).toMatchObject({
+          generation: c.generation,
+          repairs: 3,
+          since: '2026-11-22T10:16:00.000Z',
+          until: '2026-11-23T10:16:00.000Z',
+          objects: [
+            expect.objectContaining({ kind: 'StatefulSet', name: 'valkey', paths: ['spec.replicas'] }),
+          ],
+        });
+        // One 'repaired' drift event per repair, nothing per suspended run.
+        expect(s.events.map((e) => e.action)).toEqual(['repaired', 'repaired', 'repaired']);
+      });
+
+      it('tries again once the suspension ends, and suspends again if the fight goes on', async () => {
+        // Prepare: suspended at 10:16, until 10:16 the next day.
+        const s = setup();
+        s.add(cluster(1));
+        webhook(s.kube);
+        await fight(s, 20);
+        expect(s.table.repairs).toHaveLength(3);
+
+        // Act: the next day, past the end of the suspension.
+        await fight(s, 30, Date.parse('2026-11-23T10:20:00.000Z'));
+
+        // Assess
+        expect(s.table.repairs).toHaveLength(6);
+        expect(s.suspended).toHaveLength(2);
+      });
+
+      it('counts what a run did: backing off between repairs, then already suspended', async () => {
+        // Prepare
+        const s = setup();
+        s.add(cluster(1));
+        webhook(s.kube);
+        const run = async (iso: string) => {
+          const res = await sweepDrift(s.deps({ now: () => new Date(iso) }));
+          finishRepairs(s.table);
+          webhook(s.kube);
+          return res;
+        };
+
+        // Act + Assess
+        expect(await run('2026-11-22T10:00:00.000Z')).toMatchObject({ repaired: 1 });
+        expect(await run('2026-11-22T10:01:00.000Z')).toMatchObject({ repaired: 0, backingOff: 1 });
+        expect(await run('2026-11-22T10:05:00.000Z')).toMatchObject({ repaired: 1 });
+        expect(await run('2026-11-22T10:15:00.000Z')).toMatchObject({ repaired: 1 });
+        expect(await run('2026-11-22T10:16:00.000Z')).toMatchObject({ repaired: 0, suspended: 1 });
+        expect(await run('2026-11-22T10:17:00.000Z')).toMatchObject({ repaired: 0, alreadyReported: 1 });
+      });
+
+      it('ends the suspension when the drift clears, and counts afresh', async () => {
+        // Prepare: suspended.
+        const s = setup();
+        const c = s.add(cluster(1));
+        webhook(s.kube);
+        await fight(s, 20);
+        expect(s.table.clusters[0]?.driftRepairSuspended).toBeDefined();
+
+        // Act: someone removed the webhook and put the replicas back.
+        (s.kube.find('StatefulSet', 'valkey').spec as { replicas: number }).replicas = 3;
+        const clean = await sweepDrift(s.deps({ now: () => new Date('2026-11-22T10:30:00.000Z') }));
+        webhook(s.kube); // it comes back later
+        const again = await sweepDrift(s.deps({ now: () => new Date('2026-11-22T10:31:00.000Z') }));
+
+        // Assess
+        expect(clean).toMatchObject({ clean: 1 });
+        expect(s.table.clears).toEqual([c.clusterId]);
+        expect(again).toMatchObject({ repaired: 1 });
+        expect(s.table.clusters[0]?.driftRepairs).toMatchObject({
+          repairs: 1,
+          firstAt: '2026-11-22T10:31:00.000Z',
+        });
+      });
+
+      it('ends the suspension when the spec changes (a new generation), and repairs at once', async () => {
+        // Prepare: suspended.
+        const s = setup();
+        s.add(cluster(1));
+        webhook(s.kube);
+        await fight(s, 20);
+
+        // Act: a user's UPDATE brought generation 3 to READY; the webhook still rewrites.
+        s.table.clusters = s.table.clusters.map((x) => ({ ...x, generation: 3, observedGeneration: 3 }));
+        const res = await sweepDrift(s.deps({ now: () => new Date('2026-11-22T10:40:00.000Z') }));
+
+        // Assess: the void marker is removed first, then a new series starts.
+        expect(res).toMatchObject({ repaired: 1 });
+        expect(s.table.clears).toHaveLength(1);
+        expect(s.table.clusters[0]?.driftRepairSuspended).toBeUndefined();
+        expect(s.table.clusters[0]?.driftRepairs).toMatchObject({ generation: 3, repairs: 1 });
+      });
+
+      it('does not suspend a cluster that changed since it was read (the conditional write fails)', async () => {
+        // Prepare: three repairs done; the marker write then finds the cluster changed.
+        const s = setup();
+        s.add(cluster(1));
+        webhook(s.kube);
+        await fight(s, 16);
+        s.table.store.clusters.suspendDriftRepair = async () => {
+          throw new StaleStateError('changed');
+        };
+
+        // Act
+        const res = await sweepDrift(s.deps({ now: () => new Date('2026-11-22T10:16:00.000Z') }));
+
+        // Assess: no repair either; the event (published first) is sent again next time, same id.
+        expect(res).toMatchObject({ suspended: 0, skipped: 1, repaired: 0 });
+        expect(s.table.repairs).toHaveLength(3);
+      });
     });
 
     it('skips a cluster when a user operation came first (the conditional write fails), without an event', async () => {

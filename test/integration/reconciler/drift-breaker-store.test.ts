@@ -1,0 +1,153 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planRepair } from '../../../functions/reconciler/drift.js';
+import type {
+  ClusterRecord,
+  DriftRepairSeries,
+  DriftRepairSuspension,
+} from '../../../functions/shared/domain/records.js';
+import { SIZES } from '../../../functions/shared/domain/sizes.js';
+import { clusterItem, StaleStateError, Store } from '../../../functions/shared/store/store.js';
+import { Sweeps } from '../../../functions/shared/store/sweeps.js';
+import {
+  ensureTable,
+  LOCAL_CREDENTIALS,
+  type LocalDynamo,
+  startDynamoLocal,
+} from '../../../local/runtime/dynamodb.js';
+
+/**
+ * The drift circuit breaker's writes against DynamoDB Local: the repair count goes with the repair,
+ * and the suspension marker is written only by the cluster's home region, only on the cluster as
+ * it was read, and removed only while it is the marker that was read.
+ */
+const HOME = 'eu-west-1';
+const OTHER = 'us-east-1';
+const TABLE = 'stratus-test';
+const NOW = '2026-11-22T10:00:00.000Z';
+
+describe('Store: drift repair circuit breaker', () => {
+  let dynamo: LocalDynamo;
+  let ddb: DynamoDBClient;
+  let home: Store;
+  let other: Store;
+
+  const cluster = (n: number, over: Partial<ClusterRecord> = {}): ClusterRecord => ({
+    tenantId: 'tn-1',
+    clusterId: `cl-01jd8w00000000000000000${String(n).padStart(3, '0')}`,
+    name: `c${n}`,
+    engine: 'valkey',
+    version: '8.1.1',
+    region: HOME,
+    homeRegion: HOME,
+    nodes: 1,
+    sizeName: 'small',
+    size: SIZES.small,
+    settings: {},
+    deletionProtection: false,
+    status: 'READY',
+    generation: 2,
+    observedGeneration: 2,
+    statusVersion: 5,
+    placement: 'stratus-euw1-a',
+    createdAt: NOW,
+    updatedAt: NOW,
+    ...over,
+  });
+  const marker = (c: ClusterRecord, since = '2026-11-22T10:16:00.000Z'): DriftRepairSuspension => ({
+    findingsHash: '5c1e0a9b7d3f2e41',
+    generation: c.generation,
+    repairs: 3,
+    objects: [
+      {
+        kind: 'StatefulSet',
+        apiVersion: 'apps/v1',
+        name: 'valkey',
+        namespace: `stratus-${c.clusterId}`,
+        issue: 'changed',
+        paths: ['spec.replicas'],
+      },
+    ],
+    since,
+    until: '2026-11-23T10:16:00.000Z',
+  });
+  const put = (c: ClusterRecord) =>
+    home.table.db.send(new PutCommand({ TableName: TABLE, Item: clusterItem(c) }));
+
+  beforeAll(async () => {
+    dynamo = await startDynamoLocal();
+    ddb = new DynamoDBClient({ endpoint: dynamo.endpoint, region: HOME, credentials: LOCAL_CREDENTIALS });
+    await ensureTable(ddb, TABLE);
+    const doc = DynamoDBDocumentClient.from(ddb, { marshallOptions: { removeUndefinedValues: true } });
+    // One replica seen by two regions' stores: the fence, not replication, is under test.
+    home = new Store(doc, TABLE, HOME);
+    other = new Store(doc, TABLE, OTHER);
+  }, 180_000);
+  afterAll(async () => {
+    ddb?.destroy();
+    await dynamo?.stop();
+  });
+
+  it('stores the repair count in the transaction that queues the repair', async () => {
+    // Prepare
+    const c = cluster(1);
+    await put(c);
+    const series: DriftRepairSeries = {
+      findingsHash: '5c1e0a9b7d3f2e41',
+      generation: 2,
+      repairs: 2,
+      firstAt: NOW,
+      lastAt: '2026-11-22T10:05:00.000Z',
+    };
+
+    // Act
+    await new Sweeps(home.table).requestRepair(c, planRepair(c, new Date(NOW)), series);
+
+    // Assess
+    expect(await home.clusters.get(c.tenantId, c.clusterId)).toMatchObject({
+      status: 'UPDATING',
+      statusVersion: 6,
+      driftRepairs: series,
+    });
+  });
+
+  it('writes the suspension marker only from the home region, on the cluster as read', async () => {
+    // Prepare
+    const c = cluster(2);
+    await put(c);
+
+    // Act + Assess: another region is fenced off; a stale read (status version) too.
+    await expect(other.clusters.suspendDriftRepair(c, marker(c))).rejects.toThrow(StaleStateError);
+    await expect(home.clusters.suspendDriftRepair({ ...c, statusVersion: 4 }, marker(c))).rejects.toThrow(
+      StaleStateError,
+    );
+    expect((await home.clusters.get(c.tenantId, c.clusterId))?.driftRepairSuspended).toBeUndefined();
+
+    await home.clusters.suspendDriftRepair(c, marker(c));
+    const stored = await home.clusters.get(c.tenantId, c.clusterId);
+    expect(stored?.driftRepairSuspended).toEqual(marker(c));
+    expect(stored?.statusVersion).toBe(5); // no status change, no status event
+  });
+
+  it('removes the marker and the count only while it is the marker that was read, from the home region', async () => {
+    // Prepare
+    const c = cluster(3, {
+      driftRepairs: { findingsHash: 'x', generation: 2, repairs: 3, firstAt: NOW, lastAt: NOW },
+    });
+    const read = { ...c, driftRepairSuspended: marker(c) };
+    await put(read);
+
+    // Act + Assess: a newer marker (another suspension) is not removed by a stale read...
+    await expect(
+      home.clusters.clearDriftRepair({ ...c, driftRepairSuspended: marker(c, '2026-11-20T00:00:00.000Z') }),
+    ).rejects.toThrow(StaleStateError);
+    // ...nor by another region.
+    await expect(other.clusters.clearDriftRepair(read)).rejects.toThrow(StaleStateError);
+
+    await home.clusters.clearDriftRepair(read);
+    const stored = await home.clusters.get(c.tenantId, c.clusterId);
+    expect(stored?.driftRepairSuspended).toBeUndefined();
+    expect(stored?.driftRepairs).toBeUndefined();
+  });
+});
