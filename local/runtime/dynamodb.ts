@@ -1,10 +1,11 @@
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { readdirSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -114,7 +115,14 @@ export async function startDynamoLocal(opts: DynamoLocalOptions = {}): Promise<L
   for (;;) {
     opts.signal?.throwIfAborted();
     const port = await choosePort();
-    const jvm = launch({ port, dataDir, java: opts.java ?? 'java', sharedDb: opts.sharedDb ?? true });
+    const launcher = await compiledLauncher();
+    const jvm = launch({
+      port,
+      dataDir,
+      java: opts.java ?? 'java',
+      sharedDb: opts.sharedDb ?? true,
+      launcher,
+    });
     try {
       await untilServing(jvm, { deadline, timeoutMs, signal: opts.signal });
       return {
@@ -162,13 +170,53 @@ interface JvmEnd {
 /**
  * DynamoDB Local listens on this address only. DynamoDBLocal.jar has no host option (it listens on
  * every interface, and accepts any credentials): it is run through a small launcher,
- * java/LoopbackDynamoDBLocal.java, that binds its server to this address (Java's source-file mode
- * compiles it at start, hence a JDK).
+ * java/LoopbackDynamoDBLocal.java, that binds its server to this address. It is compiled once with
+ * `javac` into a cache folder (see {@link compiledLauncher}); without `javac`, Java's source-file
+ * mode compiles it at every start (a JDK either way).
  */
 export const DYNAMODB_HOST = '127.0.0.1';
 const LAUNCHER = fileURLToPath(new URL('./java/LoopbackDynamoDBLocal.java', import.meta.url));
 
-function launch(o: { port: number; dataDir: string | undefined; java: string; sharedDb: boolean }): Jvm {
+/**
+ * Where the launcher runs from: a folder holding the compiled class (found in, or compiled into,
+ * `<tmpdir>/stratus-dynamodb-launcher/<hash of the source and the jar>`), or undefined for Java's
+ * source-file mode. Compiling costs about 2.5 s of CPU, once per machine instead of once per
+ * start. Concurrent compiles (parallel test files) each write a fresh folder and rename it into
+ * place: the first rename wins, the others use its class.
+ */
+let launcherDir: Promise<string | undefined> | undefined;
+export function compiledLauncher(): Promise<string | undefined> {
+  launcherDir ??= (async () => {
+    const { jar, libraryPath } = locateJar();
+    const classPath = [jar, join(libraryPath, '*')].join(delimiter);
+    const hash = createHash('sha256').update(readFileSync(LAUNCHER)).update(jar).digest('hex').slice(0, 16);
+    const root = join(tmpdir(), 'stratus-dynamodb-launcher');
+    const dir = join(root, hash);
+    if (existsSync(join(dir, 'LoopbackDynamoDBLocal.class'))) return dir;
+    await mkdir(root, { recursive: true });
+    const work = await mkdtemp(join(root, `${hash}-`));
+    try {
+      await new Promise<void>((ok, fail) =>
+        execFile('javac', ['-cp', classPath, '-d', work, LAUNCHER], (e) => (e ? fail(e) : ok())),
+      );
+      await rename(work, dir).catch(() => undefined); // another process won: its class is the same
+      return existsSync(join(dir, 'LoopbackDynamoDBLocal.class')) ? dir : undefined;
+    } catch {
+      return undefined; // no javac: source-file mode
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  })();
+  return launcherDir;
+}
+
+function launch(o: {
+  port: number;
+  dataDir: string | undefined;
+  java: string;
+  sharedDb: boolean;
+  launcher: string | undefined;
+}): Jvm {
   const { jar, libraryPath } = locateJar();
   // Only this process knows the origin: a JVM that echoes it in Access-Control-Allow-Origin is ours.
   const origin = `https://${randomBytes(12).toString('hex')}.stratus.invalid`;
@@ -178,8 +226,8 @@ function launch(o: { port: number; dataDir: string | undefined; java: string; sh
     '-Djava.net.preferIPv4Stack=true',
     `-Dstratus.dynamodb.host=${DYNAMODB_HOST}`,
     '-cp',
-    [jar, join(libraryPath, '*')].join(delimiter),
-    LAUNCHER,
+    [jar, join(libraryPath, '*'), ...(o.launcher ? [o.launcher] : [])].join(delimiter),
+    o.launcher ? 'LoopbackDynamoDBLocal' : LAUNCHER,
     '-port',
     String(o.port),
     ...(o.sharedDb ? ['-sharedDb'] : []),

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  compiledLauncher,
   DynamoLocalStartError,
   freePort,
   LOCAL_CREDENTIALS,
@@ -238,6 +239,24 @@ describe('Function: startDynamoLocal', () => {
       const pid = Number(stdout.trim());
       expect(pid).toBeGreaterThan(0);
       await expect.poll(() => isAlive(pid), { timeout: 30_000 }).toBe(false);
+    },
+    JVM_TEST_TIMEOUT_MS,
+  );
+  it(
+    'runs its loopback launcher from a class compiled once per machine, not from source at every start',
+    async () => {
+      const dir = await compiledLauncher();
+      expect(dir, 'javac is on this machine (a JDK), so the launcher is compiled').toBeDefined();
+      const compiled = await stat(join(dir as string, 'LoopbackDynamoDBLocal.class'));
+      expect(await compiledLauncher()).toBe(dir);
+      // A start uses it: the class is not rewritten, and the JVM serves.
+      const db = await startDynamoLocal();
+      try {
+        expect(await tables(db.endpoint)).toEqual([]);
+      } finally {
+        await db.stop();
+      }
+      expect((await stat(join(dir as string, 'LoopbackDynamoDBLocal.class'))).mtimeMs).toBe(compiled.mtimeMs);
     },
     JVM_TEST_TIMEOUT_MS,
   );
