@@ -328,6 +328,9 @@ export async function startLocalBus(options: LocalBusOptions = {}): Promise<Loca
   const server = createServer((request, response) => {
     void handle(request, response);
   });
+  // Idle keep-alive connections stay open longer than clients keep them (undici: 4 s), so a client
+  // never reuses a socket this server is closing (an ECONNRESET on a loaded machine).
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => {

@@ -274,6 +274,9 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
       });
     });
   });
+  // Idle keep-alive connections stay open longer than clients keep them (undici: 4 s), so a client
+  // never reuses a socket this server is closing (an ECONNRESET on a loaded machine).
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
