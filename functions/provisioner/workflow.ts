@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ClusterSpec } from '../shared/domain/cluster.js';
 import { TERMINAL_OPERATION_STATUSES } from '../shared/domain/cluster.js';
+import { operationErrors } from '../shared/domain/operation-errors.js';
 import { backoffSeconds, NoEksClusterError, place } from '../shared/domain/placement.js';
 import type { ClusterRecord, OperationError, OperationRecord } from '../shared/domain/records.js';
 import { specOf } from '../shared/domain/spec.js';
@@ -104,7 +105,7 @@ export async function advance(msg: ProvisioningMessage, deps: WorkflowDeps): Pro
   };
 
   if (now.getTime() > Date.parse(op.deadline)) {
-    return failWith({ code: 'DEADLINE_EXCEEDED', message: `The operation did not finish by ${op.deadline}` });
+    return failWith(operationErrors.deadlineExceeded(op.deadline));
   }
   const blueprint = getBlueprint(cluster.engine);
   if (!blueprint && op.type !== 'DELETE') {
@@ -116,7 +117,13 @@ export async function advance(msg: ProvisioningMessage, deps: WorkflowDeps): Pro
     try {
       placement = place(cluster.clusterId, cluster.region, deps.eksClusters);
     } catch (e) {
-      if (e instanceof NoEksClusterError) return failWith({ code: 'NO_EKS_CLUSTER', message: e.message });
+      if (e instanceof NoEksClusterError) {
+        logger.error('no EKS cluster for the database region', {
+          operationId: op.operationId,
+          detail: e.message,
+        });
+        return failWith(operationErrors.noCapacity(e.region));
+      }
       throw e;
     }
   }
@@ -140,24 +147,22 @@ export async function advance(msg: ProvisioningMessage, deps: WorkflowDeps): Pro
     const failure = deps.classify(e);
     if (e instanceof PermanentFailureError) return failWith({ code: e.code, message: e.message });
     if (!failure) throw e;
+    // The raw text names the provisioner's role, the account and the API server: it goes to the
+    // log, with the correlation id the tenant sees; the operation gets a code and a message.
+    const logged = { operationId: op.operationId, correlationId: op.correlationId, detail: failure.message };
     if (failure.unauthorized) deps.invalidateKube(placement);
     if (failure.retryable || failure.unauthorized) {
       if (msg.attempt >= deps.maxTransientRetries) {
-        return failWith({
-          code: 'KUBERNETES_UNAVAILABLE',
-          message: `Kubernetes kept failing after ${msg.attempt} retries: ${failure.message}`,
-        });
+        logger.warn('Kubernetes kept failing, retries ran out', { ...logged, attempts: msg.attempt });
+        return failWith(operationErrors.kubernetesUnavailable());
       }
       const delay = backoffSeconds(msg.attempt, deps.pollBaseSeconds, MAX_DELAY_SECONDS);
-      logger.warn('transient Kubernetes failure, retrying', {
-        operationId: op.operationId,
-        delay,
-        error: failure.message,
-      });
+      logger.warn('transient Kubernetes failure, retrying', { ...logged, delay });
       await deps.requeue({ ...msg, reason: 'retry', attempt: msg.attempt + 1 }, delay);
       return 'retrying';
     }
-    return failWith({ code: 'KUBERNETES_REJECTED', message: failure.message });
+    logger.warn('Kubernetes rejected a request', logged);
+    return failWith(operationErrors.kubernetesRejected());
   }
 }
 
@@ -238,7 +243,14 @@ async function runStep(
     deps.logger.info('ready', { operationId: op.operationId, clusterId: spec.clusterId });
     return 'succeeded';
   }
-  if (readiness.permanent) return failWith({ code: 'NOT_READY', message: readiness.reason });
+  if (readiness.permanent) {
+    deps.logger.warn('the database reported a permanent failure', {
+      operationId: op.operationId,
+      correlationId: op.correlationId,
+      detail: readiness.reason,
+    });
+    return failWith(operationErrors.notReady());
+  }
   return schedulePoll(deps, msg, msg.reason === 'poll' ? msg.attempt + 1 : 0);
 }
 

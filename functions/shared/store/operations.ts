@@ -1,4 +1,5 @@
 import type { ClusterStatus } from '../domain/cluster.js';
+import { publicOperationError } from '../domain/operation-errors.js';
 import type { ClusterRecord, OperationError, OperationRecord, SpecSnapshot } from '../domain/records.js';
 import type { ClusterStore } from './clusters.js';
 import { epoch, keys, type Page, type Table, type TransactItem } from './core.js';
@@ -33,7 +34,10 @@ export function operationItem(o: OperationRecord): Record<string, unknown> {
   };
 }
 
-/** QUEUED or RUNNING -> FAILED with a reason, out of the active index (a missing item fails the condition too). */
+/**
+ * QUEUED or RUNNING -> FAILED with a reason, out of the active index (a missing item fails the
+ * condition too). The error is stored redacted (functions/shared/domain/operation-errors.ts).
+ */
 export function failOperationUpdate(
   tableName: string,
   op: OperationRecord,
@@ -50,7 +54,7 @@ export function failOperationUpdate(
     ExpressionAttributeValues: {
       ':failed': 'FAILED',
       ':done': 'DONE',
-      ':error': error,
+      ':error': publicOperationError(error),
       ':now': now,
       ':one': 1,
       ':queued': 'QUEUED',
@@ -265,7 +269,7 @@ export class OperationStore {
     const prev = op.previous;
     if (!prev) throw new Error('beginRollback: the operation has no previous spec');
     const generation = cluster.generation + 1;
-    const rollback = { cause, generation };
+    const rollback = { cause: publicOperationError(cause), generation };
     await this.table.transact('begin rollback', {
       operation: {
         Update: {
@@ -315,10 +319,10 @@ export class OperationStore {
   ): Promise<void> {
     const rb = op.rollback;
     if (!rb) throw new Error('finishRollback: the operation is not rolling back');
-    const error: OperationError = {
+    const error = publicOperationError({
       code: rb.cause.code,
       message: `${rb.cause.message} (rolled back: the cluster runs its previous spec, generation ${rb.generation})`,
-    };
+    });
     await this.table.transact('finish rollback', {
       operation: this.updateOperation(
         op,

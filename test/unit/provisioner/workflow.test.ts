@@ -247,10 +247,50 @@ describe('Function: advance', () => {
     expect(await advance(msg(), deps)).toBe('failed');
     expect(store.failOperation).toHaveBeenCalledWith(
       expect.anything(),
-      { code: 'KUBERNETES_REJECTED', message: '422 invalid' },
+      { code: 'KUBERNETES_REJECTED', message: expect.stringContaining('refused a change') },
       expect.any(String),
     );
     expect(requeue).not.toHaveBeenCalled();
+  });
+
+  it('never records raw Kubernetes or AWS text in the operation error: a stable code and a message for the tenant', async () => {
+    // Prepare: EKS answers 403 naming the provisioner's role and the account.
+    const raw =
+      'statefulsets.apps "qdrant" is forbidden: User "arn:aws:sts::123456789012:assumed-role/stratus-prod-Provisioner/x" cannot patch resource';
+    const { store, kube, deps } = setup(operation(), cluster());
+    vi.mocked(kube.apply).mockRejectedValue(
+      new FakeKubeError({ retryable: false, unauthorized: false, message: raw }),
+    );
+
+    // Act
+    expect(await advance(msg(), deps)).toBe('failed');
+
+    // Assess: the code is stable, the message names nothing internal, the raw text is logged.
+    const error = (vi.mocked(store.failOperation).mock.calls[0] as unknown[] | undefined)?.[1] as {
+      code: string;
+      message: string;
+    };
+    expect(error.code).toBe('KUBERNETES_REJECTED');
+    expect(error.message).not.toMatch(/arn:aws|123456789012|assumed-role|forbidden/);
+    expect(deps.logger.warn).toHaveBeenCalledWith(
+      expect.any(String),
+      expect.objectContaining({ correlationId: 'corr-1', detail: raw }),
+    );
+  });
+
+  it('never records raw text when Kubernetes stays unavailable either', async () => {
+    const raw = 'connect ECONNREFUSED 10.0.12.7:443 (https://ABCDEF.gr7.eu-west-1.eks.amazonaws.com)';
+    const { store, kube, deps } = setup(operation({ status: 'RUNNING' }), cluster({ placement: 'eks-a' }));
+    vi.mocked(kube.apply).mockRejectedValue(
+      new FakeKubeError({ retryable: true, unauthorized: false, message: raw }),
+    );
+    expect(await advance(msg({ reason: 'retry', attempt: 3 }), deps)).toBe('failed');
+    const error = (vi.mocked(store.failOperation).mock.calls[0] as unknown[] | undefined)?.[1] as {
+      code: string;
+      message: string;
+    };
+    expect(error.code).toBe('KUBERNETES_UNAVAILABLE');
+    expect(error.message).not.toMatch(/10\.0\.12\.7|amazonaws|ECONNREFUSED/);
   });
 
   it('drops cached credentials on a 401 and retries', async () => {
@@ -316,7 +356,7 @@ describe('Function: advance', () => {
       expect(store.beginRollback).toHaveBeenCalledWith(
         expect.objectContaining({ operationId: 'op-1' }),
         expect.objectContaining({ nodes: 3 }),
-        { code: 'KUBERNETES_REJECTED', message: '422 invalid' },
+        { code: 'KUBERNETES_REJECTED', message: expect.stringContaining('refused a change') },
         NOW.toISOString(),
         expect.any(String),
       );
@@ -424,7 +464,7 @@ describe('Function: advance (placement across regions, issue #9)', () => {
     expect(store.startOperation).not.toHaveBeenCalled();
     expect(store.failOperation).toHaveBeenCalledWith(
       expect.objectContaining({ operationId: 'op-1' }),
-      { code: 'NO_EKS_CLUSTER', message: expect.stringContaining('region ap-south-1') },
+      { code: 'NO_EKS_CLUSTER', message: 'Stratus has no capacity to run databases in ap-south-1' },
       NOW.toISOString(),
     );
   });
