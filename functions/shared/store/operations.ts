@@ -1,8 +1,10 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ClusterStatus } from '../domain/cluster.js';
 import { publicOperationError } from '../domain/operation-errors.js';
 import type { ClusterRecord, OperationError, OperationRecord, SpecSnapshot } from '../domain/records.js';
 import type { ClusterStore } from './clusters.js';
-import { epoch, keys, type Page, type Table, type TransactItem } from './core.js';
+import { epoch, keys, type Page, StaleStateError, type Table, type TransactItem } from './core.js';
 import type { IdempotencyRecord, IdempotencyStore } from './idempotency.js';
 import type { TenantStore } from './tenants.js';
 
@@ -169,6 +171,83 @@ export class OperationStore {
 
   // ---- workflow transitions (provisioner) --------------------------------------------------
 
+  /**
+   * Claims the step that the provisioning message `seq` stands for, for this region, until
+   * `until`. It succeeds when the operation has no claim of this region (a new operation, or one
+   * another region ran before a takeover or handback), when `seq` follows the last claim (the
+   * successor its sender sent), or when the last claim is this `seq`'s and was left unfinished
+   * past its lease (the delivery that held it died: SQS delivers the message again after its
+   * visibility timeout, which is longer than the lease). Anything else is a duplicate delivery.
+   *
+   * @throws StaleStateError when another delivery owns the step.
+   */
+  async claimStep(op: OperationRecord, seq: number, now: string, until: string): Promise<void> {
+    try {
+      await this.table.db.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: keys.operation(op.tenantId, op.operationId),
+          UpdateExpression: 'SET #claim = :claim',
+          ConditionExpression:
+            'homeRegion = :me AND #status IN (:queued, :running) AND (attribute_not_exists(#claim) OR #claim.#region <> :me OR #claim.#seq = :prev OR (#claim.#seq = :seq AND #claim.#done = :false AND #claim.#until < :now))',
+          ExpressionAttributeNames: {
+            '#claim': 'claim',
+            '#status': 'status',
+            '#region': 'region',
+            '#seq': 'seq',
+            '#done': 'done',
+            '#until': 'until',
+          },
+          ExpressionAttributeValues: {
+            ':claim': { seq, region: this.table.region, until, done: false },
+            ':me': this.table.region,
+            ':queued': 'QUEUED',
+            ':running': 'RUNNING',
+            ':prev': seq - 1,
+            ':seq': seq,
+            ':false': false,
+            ':now': now,
+          },
+        }),
+      );
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) {
+        throw new StaleStateError(`claim step ${seq}: another delivery owns it`, {
+          cause: e,
+          failed: ['operation'],
+        });
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Marks the claimed step finished once its successor message was sent, so a late duplicate of
+   * the message does not take it over. A successor that already claimed its own step wins: then
+   * nothing is written.
+   */
+  async finishStep(op: OperationRecord, seq: number): Promise<void> {
+    try {
+      await this.table.db.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: keys.operation(op.tenantId, op.operationId),
+          UpdateExpression: 'SET #claim.#done = :true',
+          ConditionExpression: '#claim.#seq = :seq AND #claim.#region = :me',
+          ExpressionAttributeNames: {
+            '#claim': 'claim',
+            '#seq': 'seq',
+            '#region': 'region',
+            '#done': 'done',
+          },
+          ExpressionAttributeValues: { ':true': true, ':seq': seq, ':me': this.table.region },
+        }),
+      );
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+    }
+  }
+
   /** QUEUED -> RUNNING for the operation, and the cluster enters its working status. */
   async start(
     op: OperationRecord,
@@ -309,6 +388,50 @@ export class OperationStore {
       quota: this.undoNodeDelta(op, cluster.region),
     });
     return { ...op, step: 'ROLLBACK_APPLY', rollback, deadline };
+  }
+
+  /**
+   * A failed CREATE starts cleaning up: the operation stays RUNNING, in step CLEANUP with a
+   * fresh deadline, until the provisioner has deleted the namespace it started; then `fail`
+   * records `cause`. The cluster keeps its status (PROVISIONING) and its hold meanwhile.
+   */
+  async beginCleanup(
+    op: OperationRecord,
+    cause: OperationError,
+    now: string,
+    deadline: string,
+  ): Promise<OperationRecord> {
+    const cleanup = { cause: publicOperationError(cause) };
+    await this.table.transact('begin cleanup', {
+      operation: {
+        Update: {
+          TableName: this.table.name,
+          Key: keys.operation(op.tenantId, op.operationId),
+          UpdateExpression:
+            'SET #step = :step, #cleanup = :cleanup, #deadline = :deadline, updatedAt = :now, gsi2sk = :gsi2sk',
+          ConditionExpression:
+            '#status = :running AND #type = :create AND homeRegion = :me AND attribute_not_exists(#cleanup)',
+          ExpressionAttributeNames: {
+            '#step': 'step',
+            '#status': 'status',
+            '#type': 'type',
+            '#cleanup': 'cleanup',
+            '#deadline': 'deadline',
+          },
+          ExpressionAttributeValues: {
+            ':step': 'CLEANUP',
+            ':cleanup': cleanup,
+            ':deadline': deadline,
+            ':now': now,
+            ':gsi2sk': activeIndex({ ...op, deadline }).gsi2sk,
+            ':running': 'RUNNING',
+            ':create': 'CREATE',
+            ':me': this.table.region,
+          },
+        },
+      },
+    });
+    return { ...op, step: 'CLEANUP', cleanup, deadline };
   }
 
   /** The rollback is live: the operation FAILED (saying it was rolled back), the cluster READY on its previous spec. */
