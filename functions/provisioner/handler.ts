@@ -67,7 +67,10 @@ async function recordHandler(record: SQSRecord): Promise<void> {
   const message = ProvisioningMessageSchema.parse(JSON.parse(record.body));
   logger.appendKeys({ operationId: message.operationId, clusterId: message.clusterId });
   try {
-    const outcome = await advance(message, deps);
+    const outcome = await advance(message, deps, {
+      messageId: record.messageId,
+      receiveCount: Number(record.attributes.ApproximateReceiveCount),
+    });
     logger.debug('advanced', { outcome });
   } catch (error) {
     // On the last receive before the DLQ, the operation is failed so that the user learns now,

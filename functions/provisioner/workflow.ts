@@ -69,9 +69,10 @@ export type Outcome =
   | 'cleaning-up';
 
 /**
- * A delivery's claim on a step lasts twice the provisioner's timeout: a concurrent duplicate
- * never finds it expired while its holder runs, and a delivery that died is taken over by the
- * message's redelivery, which SQS makes only after the visibility timeout (6x the function's).
+ * A delivery's claim on a step lasts twice the provisioner's timeout, so a concurrent duplicate
+ * never finds it expired while its holder runs. A delivery that died is taken over at once by
+ * the same queue message's redelivery (the claim names its message id), else by any delivery
+ * of the step once the lease ran out.
  */
 export const STEP_LEASE_SECONDS = 2 * FUNCTIONS.provisioner.timeoutSeconds;
 
@@ -85,10 +86,14 @@ const POLL_CAP_SECONDS = 60;
  * the same message, concurrent or late, finds it claimed and does nothing, so every message has
  * at most one successor and there is one poll chain per operation. Every state change is a
  * conditional write. Errors that are not classified rethrow: the message goes back to the queue
- * (its redelivery takes the step over once the claim's lease ran out) and, after
+ * (its redelivery, same `messageId` and a higher receive count, takes the step over) and, after
  * maxReceiveCount, to the DLQ.
  */
-export async function advance(msg: ProvisioningMessage, deps: WorkflowDeps): Promise<Outcome> {
+export async function advance(
+  msg: ProvisioningMessage,
+  deps: WorkflowDeps,
+  delivery: { readonly messageId?: string; readonly receiveCount?: number } = {},
+): Promise<Outcome> {
   const { store, logger } = deps;
   const op = await store.operations.get(msg.tenantId, msg.operationId);
   if (!op || TERMINAL_OPERATION_STATUSES.includes(op.status)) {
@@ -119,6 +124,9 @@ export async function advance(msg: ProvisioningMessage, deps: WorkflowDeps): Pro
       seq,
       now.toISOString(),
       new Date(now.getTime() + leaseMs).toISOString(),
+      delivery.messageId
+        ? { messageId: delivery.messageId, receiveCount: delivery.receiveCount ?? 1 }
+        : undefined,
     );
   } catch (e) {
     if (!(e instanceof StaleStateError)) throw e;

@@ -102,12 +102,16 @@ export interface OperationRecord {
 
 /**
  * A provisioning message's claim on its operation's next step: `seq` is the message's, `region`
- * the provisioner's that claimed it, `until` when the lease ends if its delivery dies without
- * finishing, `done` once the step sent its successor.
+ * the provisioner's that claimed it, `by` the queue message id (its redelivery may take the step
+ * over), `until` when any delivery may take it over if its holder died, `done` once the step
+ * sent its successor.
  */
 export interface StepClaim {
   readonly seq: number;
   readonly region: string;
+  readonly by?: string;
+  /** The SQS receive count of the delivery that claimed it. */
+  readonly receive?: number;
   readonly until: string;
   readonly done: boolean;
 }

@@ -175,13 +175,20 @@ export class OperationStore {
    * Claims the step that the provisioning message `seq` stands for, for this region, until
    * `until`. It succeeds when the operation has no claim of this region (a new operation, or one
    * another region ran before a takeover or handback), when `seq` follows the last claim (the
-   * successor its sender sent), or when the last claim is this `seq`'s and was left unfinished
-   * past its lease (the delivery that held it died: SQS delivers the message again after its
-   * visibility timeout, which is longer than the lease). Anything else is a duplicate delivery.
+   * successor its sender sent), or when the last claim is this `seq`'s, unfinished, and either
+   * made by an earlier receive of this very queue message (same `by`, lower `receive`: that
+   * receive died or timed out, and SQS delivered the message again) or past its lease. Anything
+   * else is a duplicate delivery, including a copy of the same message received alongside.
    *
    * @throws StaleStateError when another delivery owns the step.
    */
-  async claimStep(op: OperationRecord, seq: number, now: string, until: string): Promise<void> {
+  async claimStep(
+    op: OperationRecord,
+    seq: number,
+    now: string,
+    until: string,
+    by?: { readonly messageId: string; readonly receiveCount: number },
+  ): Promise<void> {
     try {
       await this.table.db.send(
         new UpdateCommand({
@@ -189,7 +196,7 @@ export class OperationStore {
           Key: keys.operation(op.tenantId, op.operationId),
           UpdateExpression: 'SET #claim = :claim',
           ConditionExpression:
-            'homeRegion = :me AND #status IN (:queued, :running) AND (attribute_not_exists(#claim) OR #claim.#region <> :me OR #claim.#seq = :prev OR (#claim.#seq = :seq AND #claim.#done = :false AND #claim.#until < :now))',
+            'homeRegion = :me AND #status IN (:queued, :running) AND (attribute_not_exists(#claim) OR #claim.#region <> :me OR #claim.#seq = :prev OR (#claim.#seq = :seq AND #claim.#done = :false AND (#claim.#until < :now OR (#claim.#by = :by AND #claim.#receive < :receive))))',
           ExpressionAttributeNames: {
             '#claim': 'claim',
             '#status': 'status',
@@ -197,9 +204,20 @@ export class OperationStore {
             '#seq': 'seq',
             '#done': 'done',
             '#until': 'until',
+            '#by': 'by',
+            '#receive': 'receive',
           },
           ExpressionAttributeValues: {
-            ':claim': { seq, region: this.table.region, until, done: false },
+            ':claim': {
+              seq,
+              region: this.table.region,
+              until,
+              done: false,
+              ...(by ? { by: by.messageId, receive: by.receiveCount } : {}),
+            },
+            // No message id: matches no claim (only the lease can hand the step over).
+            ':by': by?.messageId ?? '',
+            ':receive': by?.receiveCount ?? 0,
             ':me': this.table.region,
             ':queued': 'QUEUED',
             ':running': 'RUNNING',

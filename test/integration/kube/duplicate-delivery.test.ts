@@ -288,4 +288,42 @@ describe('Integration: duplicate deliveries of one provisioning message', () => 
     expect(rendered(a)).toBe(stored);
     expect(rendered(b)).toBe(stored);
   });
+
+  it('a redelivery of the same queue message takes over the step its dead delivery claimed; a copy does not', async () => {
+    // Prepare: the delivery of message m-1 claimed the dispatch step, then died.
+    const { op } = await seed();
+    const stored = await store.operations.get(op.tenantId, op.operationId);
+    if (!stored) throw new Error('not seeded');
+    const now = new Date();
+    await store.operations.claimStep(
+      stored,
+      0,
+      now.toISOString(),
+      new Date(now.getTime() + 240_000).toISOString(),
+      {
+        messageId: 'm-1',
+        receiveCount: 1,
+      },
+    );
+    const { deps, sent } = harness();
+    const dispatch: ProvisioningMessage = {
+      v: 1,
+      tenantId: op.tenantId,
+      operationId: op.operationId,
+      clusterId: op.clusterId,
+      reason: 'dispatch',
+      attempt: 0,
+    };
+
+    // Act: a copy (another message id), a copy of m-1 received alongside, then m-1 redelivered.
+    const copy = await advance(dispatch, deps, { messageId: 'm-2', receiveCount: 1 });
+    const alongside = await advance(dispatch, deps, { messageId: 'm-1', receiveCount: 1 });
+    const redelivery = await advance(dispatch, deps, { messageId: 'm-1', receiveCount: 2 });
+
+    // Assess
+    expect(copy).toBe('ignored');
+    expect(alongside).toBe('ignored');
+    expect(redelivery).toBe('polling');
+    expect(polls(sent)).toHaveLength(1);
+  });
 });

@@ -421,12 +421,13 @@ describe('Function: advance', () => {
 
     it('claims the step of its seq, sends its successor with seq + 1, then marks the step done', async () => {
       const { store, deps, requeue } = setup(operation(), cluster());
-      expect(await advance(msg({ seq: 4 }), deps)).toBe('polling');
+      expect(await advance(msg({ seq: 4 }), deps, { messageId: 'm-1', receiveCount: 2 })).toBe('polling');
       expect(store.claimStep).toHaveBeenCalledWith(
         expect.objectContaining({ operationId: 'op-1' }),
         4,
         NOW.toISOString(),
         new Date(NOW.getTime() + STEP_LEASE_SECONDS * 1000).toISOString(),
+        { messageId: 'm-1', receiveCount: 2 },
       );
       expect(requeue).toHaveBeenCalledWith(
         expect.objectContaining({ reason: 'poll', seq: 5 }),
