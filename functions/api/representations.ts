@@ -1,3 +1,4 @@
+import { publicOperationError } from '../shared/domain/operation-errors.js';
 import type { ClusterRecord, OperationRecord } from '../shared/domain/records.js';
 import type { Cluster, Operation } from '../shared/schemas/api.js';
 
@@ -37,6 +38,7 @@ export function operationDto(o: OperationRecord): Operation {
     ...(o.startedAt ? { startedAt: o.startedAt } : {}),
     ...(o.finishedAt ? { finishedAt: o.finishedAt } : {}),
     deadline: o.deadline,
-    ...(o.error ? { error: o.error } : {}),
+    // Redacted again: items written before errors were redacted on write may hold raw text.
+    ...(o.error ? { error: publicOperationError(o.error) } : {}),
   };
 }

@@ -4,6 +4,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
 import { documentClient, sqsClient } from '../shared/aws.js';
+import { operationErrors } from '../shared/domain/operation-errors.js';
 import { kubeAccess } from '../shared/kube/access.js';
 import { classifyKubeError } from '../shared/kube/errors.js';
 import { parseEksPool, parseTakeoverRoleArns } from '../shared/kube/pool.js';
@@ -66,7 +67,10 @@ async function recordHandler(record: SQSRecord): Promise<void> {
   const message = ProvisioningMessageSchema.parse(JSON.parse(record.body));
   logger.appendKeys({ operationId: message.operationId, clusterId: message.clusterId });
   try {
-    const outcome = await advance(message, deps);
+    const outcome = await advance(message, deps, {
+      messageId: record.messageId,
+      receiveCount: Number(record.attributes.ApproximateReceiveCount),
+    });
     logger.debug('advanced', { outcome });
   } catch (error) {
     // On the last receive before the DLQ, the operation is failed so that the user learns now,
@@ -85,14 +89,12 @@ async function recordHandler(record: SQSRecord): Promise<void> {
 async function failDelivery(message: ProvisioningMessage, error: unknown): Promise<void> {
   const op = await store.operations.get(message.tenantId, message.operationId);
   if (!op || op.status === 'SUCCEEDED' || op.status === 'FAILED' || op.status === 'CANCELLED') return;
-  await store.operations.fail(
-    op,
-    {
-      code: 'DELIVERY_FAILED',
-      message: `The provisioner failed ${maxReceiveCount} times: ${(error as Error).message}`.slice(0, 500),
-    },
-    new Date().toISOString(),
-  );
+  // The error's text stays in the log (with the correlation id); the tenant gets a message.
+  logger.error('operation failed on every receive', {
+    correlationId: op.correlationId,
+    error: error as Error,
+  });
+  await store.operations.fail(op, operationErrors.deliveryFailed(), new Date().toISOString());
 }
 
 export const handler = async (event: SQSEvent, context: Context) =>

@@ -2,23 +2,34 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ClusterSpec } from '../shared/domain/cluster.js';
 import { TERMINAL_OPERATION_STATUSES } from '../shared/domain/cluster.js';
+import { operationErrors } from '../shared/domain/operation-errors.js';
 import { backoffSeconds, NoEksClusterError, place } from '../shared/domain/placement.js';
 import type { ClusterRecord, OperationError, OperationRecord } from '../shared/domain/records.js';
 import { specOf } from '../shared/domain/spec.js';
 import { getBlueprint } from '../shared/engines/registry.js';
-import { namespaceOf } from '../shared/engines/tenancy.js';
-import type { Blueprint, KubeObject } from '../shared/engines/types.js';
+import { clusterSelector, namespaceOf } from '../shared/engines/tenancy.js';
+import type { Blueprint, KubeObject, RenderContext } from '../shared/engines/types.js';
 import { PermanentFailureError } from '../shared/errors.js';
 import type { ProvisioningMessage } from '../shared/schemas/messages.js';
 import { StaleStateError, type Store } from '../shared/store/store.js';
+import { FUNCTIONS } from '../topology.js';
+
+type KubeRef = Pick<KubeObject, 'apiVersion' | 'kind'> & { metadata: { name: string; namespace?: string } };
 
 /** What the workflow needs of Kubernetes (an adapter over functions/shared/kube). */
 export interface KubePort {
+  /** Server-side apply, forced, in order. */
   apply(objects: KubeObject[]): Promise<void>;
+  /** Create only if absent; `exists` leaves the live object untouched. */
+  create(obj: KubeObject): Promise<'created' | 'exists'>;
+  get(ref: KubeRef): Promise<KubeObject | undefined>;
+  list(
+    apiVersion: string,
+    kind: string,
+    opts: { readonly namespace: string; readonly labelSelector: string },
+  ): Promise<KubeObject[]>;
+  delete(ref: KubeRef): Promise<'deleted' | 'gone'>;
   deleteNamespace(name: string): Promise<'deleted' | 'gone'>;
-  get(
-    ref: Pick<KubeObject, 'apiVersion' | 'kind'> & { metadata: { name: string; namespace?: string } },
-  ): Promise<KubeObject | undefined>;
 }
 
 /** Classification of a Kubernetes failure, from the Kubernetes layer. */
@@ -44,23 +55,47 @@ export interface WorkflowDeps {
   readonly logger: Logger;
   readonly pollBaseSeconds: number;
   readonly maxTransientRetries: number;
+  /** How long a delivery owns a step if it dies without finishing it. @default STEP_LEASE_SECONDS */
+  readonly stepLeaseSeconds?: number;
 }
 
-export type Outcome = 'ignored' | 'succeeded' | 'failed' | 'polling' | 'retrying' | 'rolling-back';
+export type Outcome =
+  | 'ignored'
+  | 'succeeded'
+  | 'failed'
+  | 'polling'
+  | 'retrying'
+  | 'rolling-back'
+  | 'cleaning-up';
+
+/**
+ * A delivery's claim on a step lasts twice the provisioner's timeout, so a concurrent duplicate
+ * never finds it expired while its holder runs. A delivery that died is taken over at once by
+ * the same queue message's redelivery (the claim names its message id), else by any delivery
+ * of the step once the lease ran out.
+ */
+export const STEP_LEASE_SECONDS = 2 * FUNCTIONS.provisioner.timeoutSeconds;
 
 const MAX_DELAY_SECONDS = 900; // SQS DelaySeconds limit
 const POLL_CAP_SECONDS = 60;
 
 /**
- * Advances one operation by at most one step: claim (QUEUED -> RUNNING), apply, then poll
- * readiness through delayed messages until READY, the deadline, or a permanent failure.
- * Every step is idempotent and every state change is a conditional write, so a duplicate or
- * redelivered message is harmless. Errors that are not classified rethrow: the message goes
- * back to the queue and, after maxReceiveCount, to the DLQ.
+ * Advances one operation by at most one step: apply, then poll readiness through delayed
+ * messages until READY, the deadline, or a permanent failure. A delivery first claims the step
+ * its message stands for (`seq`, a conditional write on the operation): a duplicate delivery of
+ * the same message, concurrent or late, finds it claimed and does nothing, so every message has
+ * at most one successor and there is one poll chain per operation. Every state change is a
+ * conditional write. Errors that are not classified rethrow: the message goes back to the queue
+ * (its redelivery, same `messageId` and a higher receive count, takes the step over) and, after
+ * maxReceiveCount, to the DLQ.
  */
-export async function advance(msg: ProvisioningMessage, deps: WorkflowDeps): Promise<Outcome> {
+export async function advance(
+  msg: ProvisioningMessage,
+  deps: WorkflowDeps,
+  delivery: { readonly messageId?: string; readonly receiveCount?: number } = {},
+): Promise<Outcome> {
   const { store, logger } = deps;
-  let op = await store.operations.get(msg.tenantId, msg.operationId);
+  const op = await store.operations.get(msg.tenantId, msg.operationId);
   if (!op || TERMINAL_OPERATION_STATUSES.includes(op.status)) {
     logger.info('nothing to do', { operationId: msg.operationId, status: op?.status ?? 'missing' });
     return 'ignored';
@@ -79,8 +114,53 @@ export async function advance(msg: ProvisioningMessage, deps: WorkflowDeps): Pro
       message: 'The cluster is not held by this operation',
     });
   }
+
+  // One delivery owns a step: claim it before any side effect (Kubernetes or a message sent).
+  const seq = msg.seq ?? 0;
+  const leaseMs = (deps.stepLeaseSeconds ?? STEP_LEASE_SECONDS) * 1000;
+  try {
+    await store.operations.claimStep(
+      op,
+      seq,
+      now.toISOString(),
+      new Date(now.getTime() + leaseMs).toISOString(),
+      delivery.messageId
+        ? { messageId: delivery.messageId, receiveCount: delivery.receiveCount ?? 1 }
+        : undefined,
+    );
+  } catch (e) {
+    if (!(e instanceof StaleStateError)) throw e;
+    logger.info('another delivery owns this step', { operationId: op.operationId, seq, reason: msg.reason });
+    return 'ignored';
+  }
+  // Every message the step sends is its successor (`seq + 1`); once it is sent, the step is done.
+  const stepDeps: WorkflowDeps = {
+    ...deps,
+    requeue: (next, delaySeconds) => deps.requeue({ ...next, seq: seq + 1 }, delaySeconds),
+  };
+  const outcome = await runClaimed(msg, stepDeps, op, cluster, now);
+  if (
+    outcome === 'polling' ||
+    outcome === 'retrying' ||
+    outcome === 'rolling-back' ||
+    outcome === 'cleaning-up'
+  ) {
+    await store.operations.finishStep(op, seq);
+  }
+  return outcome;
+}
+
+/** The claimed step of `op`: `deps.requeue` sends its successor. */
+async function runClaimed(
+  msg: ProvisioningMessage,
+  deps: WorkflowDeps,
+  claimed: OperationRecord,
+  cluster: ClusterRecord,
+  now: Date,
+): Promise<Outcome> {
+  const { store, logger } = deps;
+  let op = claimed;
   const failWith = async (error: OperationError): Promise<Outcome> => {
-    if (!op) return 'ignored';
     if (op.type === 'UPDATE' && op.previous && !op.rollback) {
       // A failed UPDATE goes back to the last good spec rather than leaving the cluster half-changed.
       try {
@@ -100,11 +180,34 @@ export async function advance(msg: ProvisioningMessage, deps: WorkflowDeps): Pro
         message: `${op.rollback.cause.message}; rolling back to the previous spec failed too: ${error.message}`,
       });
     }
+    if (op.type === 'CREATE' && op.status === 'RUNNING' && !op.cleanup) {
+      // A failed CREATE may have applied part of the cluster: delete its namespace before the
+      // operation ends, so a FAILED cluster holds nothing in Kubernetes.
+      try {
+        const deadline = new Date(deps.now().getTime() + CLEANUP_DEADLINE_MS).toISOString();
+        op = await store.operations.beginCleanup(op, error, deps.now().toISOString(), deadline);
+      } catch (e) {
+        if (e instanceof StaleStateError) return 'ignored';
+        throw e;
+      }
+      logger.warn('create failed, removing what it applied', {
+        operationId: op.operationId,
+        code: error.code,
+      });
+      await deps.requeue({ ...msg, reason: 'retry', attempt: 0 }, 1);
+      return 'cleaning-up';
+    }
+    if (op.cleanup) {
+      return fail(deps, op, {
+        code: op.cleanup.cause.code,
+        message: `${op.cleanup.cause.message} Removing what it had created failed too (${error.code}); deleting the cluster removes it.`,
+      });
+    }
     return fail(deps, op, error);
   };
 
   if (now.getTime() > Date.parse(op.deadline)) {
-    return failWith({ code: 'DEADLINE_EXCEEDED', message: `The operation did not finish by ${op.deadline}` });
+    return failWith(operationErrors.deadlineExceeded(op.deadline));
   }
   const blueprint = getBlueprint(cluster.engine);
   if (!blueprint && op.type !== 'DELETE') {
@@ -116,7 +219,13 @@ export async function advance(msg: ProvisioningMessage, deps: WorkflowDeps): Pro
     try {
       placement = place(cluster.clusterId, cluster.region, deps.eksClusters);
     } catch (e) {
-      if (e instanceof NoEksClusterError) return failWith({ code: 'NO_EKS_CLUSTER', message: e.message });
+      if (e instanceof NoEksClusterError) {
+        logger.error('no EKS cluster for the database region', {
+          operationId: op.operationId,
+          detail: e.message,
+        });
+        return failWith(operationErrors.noCapacity(e.region));
+      }
       throw e;
     }
   }
@@ -124,7 +233,7 @@ export async function advance(msg: ProvisioningMessage, deps: WorkflowDeps): Pro
     try {
       await store.operations.start(op, WORKING_STATUS[op.type], placement, now.toISOString());
     } catch (e) {
-      if (e instanceof StaleStateError) return 'ignored'; // another delivery claimed it
+      if (e instanceof StaleStateError) return 'ignored'; // cancelled, or no longer this region's
       throw e;
     }
     op = { ...op, status: 'RUNNING', step: 'APPLY' };
@@ -133,6 +242,9 @@ export async function advance(msg: ProvisioningMessage, deps: WorkflowDeps): Pro
   const spec = specOf(cluster);
   try {
     if (op.type === 'DELETE') return await runDeleteStep(deps, op, cluster, placement, msg);
+    if (op.step === 'CLEANUP' || op.step === 'CLEANUP_WAIT') {
+      return await runCleanupStep(deps, op, cluster, placement, msg);
+    }
     if (!blueprint)
       throw new PermanentFailureError('UNSUPPORTED_ENGINE', `No blueprint for engine ${cluster.engine}`);
     return await runStep(deps, blueprint, op, spec, placement, msg, failWith);
@@ -140,30 +252,30 @@ export async function advance(msg: ProvisioningMessage, deps: WorkflowDeps): Pro
     const failure = deps.classify(e);
     if (e instanceof PermanentFailureError) return failWith({ code: e.code, message: e.message });
     if (!failure) throw e;
+    // The raw text names the provisioner's role, the account and the API server: it goes to the
+    // log, with the correlation id the tenant sees; the operation gets a code and a message.
+    const logged = { operationId: op.operationId, correlationId: op.correlationId, detail: failure.message };
     if (failure.unauthorized) deps.invalidateKube(placement);
     if (failure.retryable || failure.unauthorized) {
       if (msg.attempt >= deps.maxTransientRetries) {
-        return failWith({
-          code: 'KUBERNETES_UNAVAILABLE',
-          message: `Kubernetes kept failing after ${msg.attempt} retries: ${failure.message}`,
-        });
+        logger.warn('Kubernetes kept failing, retries ran out', { ...logged, attempts: msg.attempt });
+        return failWith(operationErrors.kubernetesUnavailable());
       }
       const delay = backoffSeconds(msg.attempt, deps.pollBaseSeconds, MAX_DELAY_SECONDS);
-      logger.warn('transient Kubernetes failure, retrying', {
-        operationId: op.operationId,
-        delay,
-        error: failure.message,
-      });
+      logger.warn('transient Kubernetes failure, retrying', { ...logged, delay });
       await deps.requeue({ ...msg, reason: 'retry', attempt: msg.attempt + 1 }, delay);
       return 'retrying';
     }
-    return failWith({ code: 'KUBERNETES_REJECTED', message: failure.message });
+    logger.warn('Kubernetes rejected a request', logged);
+    return failWith(operationErrors.kubernetesRejected());
   }
 }
 
 const WORKING_STATUS = { CREATE: 'PROVISIONING', UPDATE: 'UPDATING', DELETE: 'DELETING' } as const;
 /** A rollback gets its own time budget: the update's deadline may be what failed it. */
 const ROLLBACK_DEADLINE_MS = 15 * 60 * 1000;
+/** So does the clean-up of a failed CREATE: deleting a namespace takes seconds to minutes. */
+const CLEANUP_DEADLINE_MS = 10 * 60 * 1000;
 
 /**
  * DELETE: delete the cluster's namespace (Kubernetes removes everything in it), confirm it is
@@ -192,6 +304,37 @@ async function runDeleteStep(
   return schedulePoll(deps, msg, msg.reason === 'poll' ? msg.attempt + 1 : 0);
 }
 
+/**
+ * A failed CREATE's clean-up: delete the namespace it started, confirm it is gone, then fail
+ * the operation with the error that stopped it (the cluster FAILED, still deletable).
+ */
+async function runCleanupStep(
+  deps: WorkflowDeps,
+  op: OperationRecord,
+  cluster: ClusterRecord,
+  placement: string,
+  msg: ProvisioningMessage,
+): Promise<Outcome> {
+  const cause = op.cleanup?.cause;
+  if (!cause) throw new Error('runCleanupStep: the operation is not cleaning up');
+  const kube = await deps.kube(placement);
+  const namespace = namespaceOf(cluster.clusterId);
+  if (op.step === 'CLEANUP') {
+    await kube.deleteNamespace(namespace);
+    await deps.store.operations.setStep(op, 'CLEANUP_WAIT', deps.now().toISOString());
+    return schedulePoll(deps, msg, 0);
+  }
+  const live = await kube.get({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+  if (!live) {
+    deps.logger.info('failed create cleaned up', {
+      operationId: op.operationId,
+      clusterId: cluster.clusterId,
+    });
+    return fail(deps, op, cause);
+  }
+  return schedulePoll(deps, msg, msg.reason === 'poll' ? msg.attempt + 1 : 0);
+}
+
 /** The durable timer: the same message again, delayed by backoff, `attempt` polls in. */
 async function schedulePoll(deps: WorkflowDeps, msg: ProvisioningMessage, attempt: number): Promise<Outcome> {
   await deps.requeue(
@@ -213,19 +356,22 @@ async function runStep(
   const kube = await deps.kube(placement);
   const rollingBack = op.step === 'ROLLBACK_APPLY' || op.step === 'ROLLBACK_WAIT';
   if (op.step === 'APPLY' || op.step === 'ROLLBACK_APPLY') {
-    const secrets = await ensureSecrets(kube, blueprint, spec);
-    const objects = blueprint.render(spec, {
-      secrets,
+    const objects = await applyRendered(kube, blueprint, spec, {
       operationId: op.operationId,
       correlationId: op.correlationId,
     });
-    await kube.apply(objects);
+    const pruned = await prune(kube, blueprint, spec, objects);
     await deps.store.operations.setStep(
       op,
       rollingBack ? 'ROLLBACK_WAIT' : 'WAIT_READY',
       deps.now().toISOString(),
     );
-    deps.logger.info('applied', { operationId: op.operationId, objects: objects.length, placement });
+    deps.logger.info('applied', {
+      operationId: op.operationId,
+      objects: objects.length,
+      pruned: pruned.length,
+      placement,
+    });
     return schedulePoll(deps, msg, 0);
   }
   const live = await Promise.all(blueprint.readinessRefs(spec).map((ref) => kube.get(ref)));
@@ -238,42 +384,129 @@ async function runStep(
     deps.logger.info('ready', { operationId: op.operationId, clusterId: spec.clusterId });
     return 'succeeded';
   }
-  if (readiness.permanent) return failWith({ code: 'NOT_READY', message: readiness.reason });
+  if (readiness.permanent) {
+    deps.logger.warn('the database reported a permanent failure', {
+      operationId: op.operationId,
+      correlationId: op.correlationId,
+      detail: readiness.reason,
+    });
+    return failWith(operationErrors.notReady());
+  }
   return schedulePoll(deps, msg, msg.reason === 'poll' ? msg.attempt + 1 : 0);
 }
 
 /**
- * Generated credentials are created once and kept only in Kubernetes: a retry reads them back
- * instead of rotating them. Values never reach logs, DynamoDB or events.
+ * Renders the cluster and applies it in order. Secrets are never applied: a Secret is created
+ * only if absent (POST; 409 keeps the live one), because it holds generated credentials that
+ * must never change once the database started with them. When the Secret already exists, its
+ * values are read back and the objects rendered with them; when another delivery created it
+ * between our read and our create, its values win and the rest is rendered again with them.
+ * Returns the objects applied (as last rendered).
  */
-export async function ensureSecrets(
+export async function applyRendered(
   kube: KubePort,
   blueprint: Blueprint,
   spec: ClusterSpec,
-): Promise<Record<string, string>> {
+  ids: Pick<RenderContext, 'operationId' | 'correlationId'>,
+): Promise<KubeObject[]> {
+  const stored = await readSecrets(kube, blueprint, spec);
+  let objects = blueprint.render(spec, { ...ids, secrets: stored ?? generateSecrets(blueprint) });
+  let batch: KubeObject[] = [];
+  for (let i = 0; i < objects.length; i++) {
+    const obj = objects[i] as KubeObject;
+    if (obj.kind !== 'Secret') {
+      batch.push(obj);
+      continue;
+    }
+    if (batch.length) await kube.apply(batch);
+    batch = [];
+    if (stored) continue; // exists: never written again
+    if ((await kube.create(obj)) === 'exists') {
+      const kept = await readSecrets(kube, blueprint, spec);
+      if (!kept) throw new Error(`Secret ${obj.metadata.name} existed a moment ago and is gone; retry`);
+      objects = blueprint.render(spec, { ...ids, secrets: kept });
+    }
+  }
+  if (batch.length) await kube.apply(batch);
+  return objects;
+}
+
+/**
+ * The generated credentials kept in the cluster's credential Secret, or undefined when there is
+ * no such Secret yet. Values never reach logs, DynamoDB or events.
+ */
+async function readSecrets(
+  kube: KubePort,
+  blueprint: Blueprint,
+  spec: ClusterSpec,
+): Promise<Record<string, string> | undefined> {
   if (blueprint.secretNames.length === 0) return {};
   const ref = blueprint.connection(spec).credentialRef;
-  const existing = ref
-    ? await kube.get({
-        apiVersion: 'v1',
-        kind: 'Secret',
-        metadata: { name: ref.name, namespace: ref.namespace },
-      })
-    : undefined;
-  const data = (existing?.data ?? {}) as Record<string, string>;
+  if (!ref) return undefined;
+  const existing = await kube.get({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: ref.name, namespace: ref.namespace },
+  });
+  if (!existing) return undefined;
+  const data = (existing.data ?? {}) as Record<string, string>;
   const secrets: Record<string, string> = {};
   for (const name of blueprint.secretNames) {
-    const stored = data[secretKey(name)];
-    secrets[name] = stored
-      ? Buffer.from(stored, 'base64').toString('utf8')
-      : randomBytes(32).toString('base64url');
+    const value = data[secretKey(name)];
+    if (!value) {
+      // Never rotate a value the database may use: stop, and let an operator look.
+      const e = operationErrors.credentialsIncomplete();
+      throw new PermanentFailureError(e.code, e.message);
+    }
+    secrets[name] = Buffer.from(value, 'base64').toString('utf8');
   }
   return secrets;
+}
+
+function generateSecrets(blueprint: Blueprint): Record<string, string> {
+  return Object.fromEntries(
+    blueprint.secretNames.map((name) => [name, randomBytes(32).toString('base64url')]),
+  );
 }
 
 /** `apiKey` -> `api-key`: the key under which a blueprint stores a generated secret. */
 export function secretKey(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+const refKey = (o: { apiVersion: string; kind: string; metadata: { name: string } }) =>
+  `${o.apiVersion}/${o.kind}/${o.metadata.name}`;
+
+/**
+ * Deletes what Stratus applied to the cluster's namespace before and no longer renders (a
+ * Valkey scaled to one node has no `valkey-read` Service and no disruption budget): one `list`
+ * per kind the blueprint may render, by the cluster's labels, then one `delete` per object not
+ * rendered now. Never touched: Secrets (credentials), objects with an owner (a controller or an
+ * operator made them), objects without Stratus's labels, and kinds the blueprint never renders.
+ */
+export async function prune(
+  kube: KubePort,
+  blueprint: Blueprint,
+  spec: ClusterSpec,
+  rendered: readonly KubeObject[],
+): Promise<KubeObject[]> {
+  const namespace = namespaceOf(spec.clusterId);
+  const wanted = new Set(rendered.map(refKey));
+  const pruned: KubeObject[] = [];
+  for (const { apiVersion, kind } of blueprint.kinds) {
+    if (kind === 'Secret') continue;
+    const live = await kube.list(apiVersion, kind, {
+      namespace,
+      labelSelector: clusterSelector(spec.clusterId),
+    });
+    for (const obj of live) {
+      const owners = obj.metadata.ownerReferences as unknown[] | undefined;
+      if (wanted.has(refKey({ ...obj, apiVersion, kind })) || (owners && owners.length > 0)) continue;
+      await kube.delete({ apiVersion, kind, metadata: { name: obj.metadata.name, namespace } });
+      pruned.push(obj);
+    }
+  }
+  return pruned;
 }
 
 async function fail(deps: WorkflowDeps, op: OperationRecord, error: OperationError): Promise<Outcome> {

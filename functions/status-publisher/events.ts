@@ -1,3 +1,4 @@
+import { publicOperationError } from '../shared/domain/operation-errors.js';
 import type { ClusterRecord, OperationRecord } from '../shared/domain/records.js';
 import {
   type ClusterStatusChanged,
@@ -67,7 +68,7 @@ export function statusEventOf(oldImage: Image, newImage: Image): StatusEvent | u
       operationType: o.type,
       previousStatus: previousStatus as OperationStatusChanged['previousStatus'],
       status: o.status,
-      ...(o.error ? { error: o.error } : {}),
+      ...(o.error ? { error: publicOperationError(o.error) } : {}),
     };
     return {
       detailType: 'Operation Status Changed',

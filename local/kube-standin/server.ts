@@ -52,6 +52,23 @@ export interface KubeStandinFaults {
    * request out (a write is applied), then drops the connection instead of answering.
    */
   readonly dropRate?: number;
+  /**
+   * Requests answered with an error every time, whatever the draw: the first rule whose `method`
+   * and `kind` match (each optional) answers `status` with `message` (e.g. a 403 naming the
+   * caller's IAM role, as EKS does). Discovery requests are never rejected.
+   */
+  readonly rejections?: readonly KubeStandinRejection[];
+}
+
+export interface KubeStandinRejection {
+  /** HTTP method (`PATCH` is an apply, `POST` a create). @default - any */
+  readonly method?: string;
+  /** Kind, e.g. `StatefulSet`. @default - any */
+  readonly kind?: string;
+  readonly status: number;
+  /** The `Status.reason`. @default - the usual one for `status` */
+  readonly reason?: string;
+  readonly message: string;
 }
 
 /** Requests served and faults injected since the stand-in started (or since `resetStats`). */
@@ -108,6 +125,8 @@ const MAX_BODY_BYTES = 3 * 1024 * 1024;
 const dropped = new WeakSet<ServerResponse>();
 const PERSIST_DEBOUNCE_MS = 50;
 const REASONS: Record<number, string> = {
+  403: 'Forbidden',
+  422: 'Invalid',
   429: 'TooManyRequests',
   500: 'InternalError',
   502: 'InternalError',
@@ -193,6 +212,18 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
     const { kind, namespace, name } = target;
     const fieldManager = url.searchParams.get('fieldManager') ?? undefined;
     const method = req.method ?? 'GET';
+    const rejection = faults.rejections?.find(
+      (r) =>
+        (r.method === undefined || r.method === method) && (r.kind === undefined || r.kind === kind.kind),
+    );
+    if (rejection) {
+      counts.errors++;
+      throw new ApiError(
+        rejection.status,
+        rejection.reason ?? REASONS[rejection.status] ?? 'BadRequest',
+        rejection.message,
+      );
+    }
 
     if (name === undefined) {
       if (method === 'GET') {

@@ -111,7 +111,14 @@ export interface OperationRecord {
   readonly type: OperationType;
   readonly status: OperationStatus;
   /** The workflow step reached, so a redelivered message resumes instead of redoing. */
-  readonly step: 'APPLY' | 'WAIT_READY' | 'ROLLBACK_APPLY' | 'ROLLBACK_WAIT' | 'DONE';
+  readonly step:
+    | 'APPLY'
+    | 'WAIT_READY'
+    | 'ROLLBACK_APPLY'
+    | 'ROLLBACK_WAIT'
+    | 'CLEANUP'
+    | 'CLEANUP_WAIT'
+    | 'DONE';
   readonly statusVersion: number;
   /** The cluster generation this operation brings to life. */
   readonly targetGeneration: number;
@@ -130,4 +137,24 @@ export interface OperationRecord {
   readonly nodeDelta?: number;
   /** A failed UPDATE being rolled back: why it failed, and the generation that restores the previous spec. */
   readonly rollback?: { readonly cause: OperationError; readonly generation: number };
+  /** A failed CREATE removing what it applied before it ends FAILED with `cause`. */
+  readonly cleanup?: { readonly cause: OperationError };
+  /** The provisioner delivery that owns the current workflow step (docs/operations.md, "One delivery owns a step"). */
+  readonly claim?: StepClaim;
+}
+
+/**
+ * A provisioning message's claim on its operation's next step: `seq` is the message's, `region`
+ * the provisioner's that claimed it, `by` the queue message id (its redelivery may take the step
+ * over), `until` when any delivery may take it over if its holder died, `done` once the step
+ * sent its successor.
+ */
+export interface StepClaim {
+  readonly seq: number;
+  readonly region: string;
+  readonly by?: string;
+  /** The SQS receive count of the delivery that claimed it. */
+  readonly receive?: number;
+  readonly until: string;
+  readonly done: boolean;
 }

@@ -7,7 +7,7 @@
  */
 import * as z from 'zod';
 import type { ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
-import { LABELS, objectMeta, renderTenancy } from './tenancy.js';
+import { LABELS, objectMeta, renderTenancy, TENANCY_KINDS } from './tenancy.js';
 import type { Blueprint, KubeObject, Readiness, RenderContext } from './types.js';
 import { upgradeChecker } from './versions.js';
 import {
@@ -151,6 +151,12 @@ export const dragonflyBlueprint: Blueprint = {
   versions: VERSIONS,
   settingsSchema: dragonflySettingsSchema,
   secretNames: ['password'],
+  kinds: [
+    ...TENANCY_KINDS,
+    { apiVersion: 'v1', kind: 'Secret' },
+    { apiVersion: 'v1', kind: 'ServiceAccount' },
+    { apiVersion: 'dragonflydb.io/v1alpha1', kind: 'Dragonfly' },
+  ],
   render,
   readinessRefs,
   readiness,

@@ -5,7 +5,7 @@
  */
 import * as z from 'zod';
 import type { ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
-import { objectMeta, renderTenancy } from './tenancy.js';
+import { objectMeta, renderTenancy, TENANCY_KINDS } from './tenancy.js';
 import type { Blueprint, KubeObject, Readiness, RenderContext } from './types.js';
 import { upgradeChecker } from './versions.js';
 import {
@@ -174,6 +174,11 @@ export const postgresqlBlueprint: Blueprint = {
   // CloudNativePG reads these at bootstrap only; the credential Secret's username follows `owner`.
   immutableSettings: ['database', 'owner'],
   secretNames: ['password'],
+  kinds: [
+    ...TENANCY_KINDS,
+    { apiVersion: 'v1', kind: 'Secret' },
+    { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster' },
+  ],
   render,
   readinessRefs,
   readiness,

@@ -5,7 +5,7 @@
  * the API's connection reveal.
  */
 import type { ClusterSpec } from '../domain/cluster.js';
-import type { KubeObject, RenderContext } from './types.js';
+import type { KubeKind, KubeObject, RenderContext } from './types.js';
 
 export const MANAGED_BY = 'stratus';
 export const LABELS = {
@@ -102,6 +102,15 @@ export interface TenancyOptions {
   /** Name of the credential Secret that the {@link SECRET_READER_GROUP} may `get`. */
   readonly credentialSecret?: string;
 }
+
+/** The namespaced kinds {@link renderTenancy} renders (the Namespace itself is cluster-scoped). */
+export const TENANCY_KINDS: readonly KubeKind[] = [
+  { apiVersion: 'v1', kind: 'ResourceQuota' },
+  { apiVersion: 'v1', kind: 'LimitRange' },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' },
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role' },
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding' },
+];
 
 export function renderTenancy(spec: ClusterSpec, ctx: RenderContext, opts: TenancyOptions): KubeObject[] {
   const namespace = namespaceOf(spec.clusterId);

@@ -15,6 +15,12 @@ export interface KubeObject {
   [key: string]: unknown;
 }
 
+/** A Kubernetes kind, as the API serves it. */
+export interface KubeKind {
+  readonly apiVersion: string;
+  readonly kind: string;
+}
+
 /** Result of a readiness check over the live objects read back from Kubernetes. */
 export type Readiness =
   | { readonly ready: true }
@@ -41,6 +47,11 @@ export interface Blueprint {
   readonly settingsSchema: ZodType<Record<string, unknown>>;
   /** Names of the generated secrets the engine needs (e.g. `apiKey`). */
   readonly secretNames: readonly string[];
+  /**
+   * Every namespaced kind `render` may return, for any spec (the tenancy kinds included): the
+   * provisioner lists these in the cluster's namespace to prune what is no longer rendered.
+   */
+  readonly kinds: readonly KubeKind[];
   /** All objects for the cluster, in apply order (namespace first). */
   render(spec: ClusterSpec, ctx: RenderContext): KubeObject[];
   /** References of the objects whose live state decides readiness. */

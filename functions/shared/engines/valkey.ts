@@ -7,7 +7,7 @@
  */
 import * as z from 'zod';
 import type { ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
-import { namespaceOf, objectMeta, renderTenancy, stratusLabels } from './tenancy.js';
+import { namespaceOf, objectMeta, renderTenancy, stratusLabels, TENANCY_KINDS } from './tenancy.js';
 import type { Blueprint, KubeObject, Readiness, RenderContext } from './types.js';
 import { newestWhere, parseVersion, upgradeChecker } from './versions.js';
 import {
@@ -248,6 +248,13 @@ export const valkeyBlueprint: Blueprint = {
   versions: VERSIONS,
   settingsSchema: valkeySettingsSchema,
   secretNames: ['password'],
+  kinds: [
+    ...TENANCY_KINDS,
+    { apiVersion: 'v1', kind: 'Secret' },
+    { apiVersion: 'v1', kind: 'Service' },
+    { apiVersion: 'apps/v1', kind: 'StatefulSet' },
+    { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' },
+  ],
   render,
   readinessRefs,
   readiness,

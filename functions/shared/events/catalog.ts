@@ -42,7 +42,12 @@ export const OperationStatusChangedSchema = z.object({
   operationType: z.enum(OPERATION_TYPES),
   previousStatus: z.enum(OPERATION_STATUSES).nullable(),
   status: z.enum(OPERATION_STATUSES),
-  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  error: z
+    .object({ code: z.string(), message: z.string() })
+    .describe(
+      "Why the operation failed: a stable code and a message written for the tenant. Never raw Kubernetes or AWS text: the details are in Stratus's logs under the operation's correlationId.",
+    )
+    .optional(),
 });
 
 export const DRIFT_ISSUES = ['missing', 'changed', 'orphan'] as const;

@@ -20,6 +20,14 @@ export type KubeObjectRef = Pick<KubeObject, 'apiVersion' | 'kind'> & {
 export interface KubeClient {
   /** Server-side apply (forced, one field manager), one object at a time in the given order. */
   apply(objects: readonly KubeObject[]): Promise<void>;
+  /**
+   * Creates the object only if it does not exist (POST): `exists` when it already did (409
+   * AlreadyExists), and then the live object is left exactly as it was. For generated Secrets,
+   * which must never be overwritten.
+   */
+  create(obj: KubeObject): Promise<'created' | 'exists'>;
+  /** Deletes one object (background propagation); `gone` when it did not exist. */
+  delete(ref: KubeObjectRef): Promise<'deleted' | 'gone'>;
   /** The live object, or undefined when it does not exist. */
   get(ref: KubeObjectRef): Promise<KubeObject | undefined>;
   list(
@@ -156,6 +164,33 @@ export function createKubeClient(kc: KubeConfig, opts: KubeClientOptions = {}): 
             api.patch(body, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply),
           ),
         );
+      }
+    },
+
+    async create(obj) {
+      await ensureKind(obj.apiVersion, obj.kind);
+      const body = structuredClone(obj) as KubernetesObject;
+      try {
+        await call(`create ${describe(obj)}`, () =>
+          exactBody.run(JSON.stringify(obj), () => api.create(body, undefined, undefined, fieldManager)),
+        );
+        return 'created';
+      } catch (e) {
+        if (e instanceof KubeApiError && e.status === 409) return 'exists';
+        throw e;
+      }
+    },
+
+    async delete(ref) {
+      await ensureKind(ref.apiVersion, ref.kind);
+      try {
+        await call(`delete ${describe(ref)}`, () =>
+          api.delete(structuredClone(ref), undefined, undefined, undefined, undefined, 'Background'),
+        );
+        return 'deleted';
+      } catch (e) {
+        if (e instanceof KubeApiError && e.status === 404) return 'gone';
+        throw e;
       }
     },
 

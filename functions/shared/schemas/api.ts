@@ -128,7 +128,12 @@ export const OperationSchema = z.object({
   startedAt: z.iso.datetime().optional(),
   finishedAt: z.iso.datetime().optional(),
   deadline: z.iso.datetime(),
-  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  error: z
+    .object({ code: z.string(), message: z.string() })
+    .describe(
+      "Why the operation failed: a stable code and a message written for the tenant. Never raw Kubernetes or AWS text: the details are in Stratus's logs under the operation's correlationId.",
+    )
+    .optional(),
 });
 export type Operation = z.infer<typeof OperationSchema>;
 

@@ -10,5 +10,11 @@ export const ProvisioningMessageSchema = z.strictObject({
   reason: z.enum(['dispatch', 'poll', 'retry']),
   /** Polls or retries so far, for backoff. */
   attempt: z.int().min(0).max(10_000),
+  /**
+   * The workflow step this message may claim on its operation (docs/operations.md, "One delivery
+   * owns a step"): absent (0) on a dispatch, one more than its sender's on every message the
+   * provisioner sends itself. Optional, so messages of version 1 without it still parse.
+   */
+  seq: z.int().min(0).max(1_000_000).optional(),
 });
 export type ProvisioningMessage = z.infer<typeof ProvisioningMessageSchema>;

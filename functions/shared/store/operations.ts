@@ -1,7 +1,10 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ClusterStatus } from '../domain/cluster.js';
+import { publicOperationError } from '../domain/operation-errors.js';
 import type { ClusterRecord, OperationError, OperationRecord, SpecSnapshot } from '../domain/records.js';
 import type { ClusterStore } from './clusters.js';
-import { epoch, keys, type Page, type Table, type TransactItem } from './core.js';
+import { epoch, keys, type Page, StaleStateError, type Table, type TransactItem } from './core.js';
 import type { IdempotencyRecord, IdempotencyStore } from './idempotency.js';
 import type { TenantStore } from './tenants.js';
 
@@ -33,7 +36,10 @@ export function operationItem(o: OperationRecord): Record<string, unknown> {
   };
 }
 
-/** QUEUED or RUNNING -> FAILED with a reason, out of the active index (a missing item fails the condition too). */
+/**
+ * QUEUED or RUNNING -> FAILED with a reason, out of the active index (a missing item fails the
+ * condition too). The error is stored redacted (functions/shared/domain/operation-errors.ts).
+ */
 export function failOperationUpdate(
   tableName: string,
   op: OperationRecord,
@@ -50,7 +56,7 @@ export function failOperationUpdate(
     ExpressionAttributeValues: {
       ':failed': 'FAILED',
       ':done': 'DONE',
-      ':error': error,
+      ':error': publicOperationError(error),
       ':now': now,
       ':one': 1,
       ':queued': 'QUEUED',
@@ -165,6 +171,101 @@ export class OperationStore {
 
   // ---- workflow transitions (provisioner) --------------------------------------------------
 
+  /**
+   * Claims the step that the provisioning message `seq` stands for, for this region, until
+   * `until`. It succeeds when the operation has no claim of this region (a new operation, or one
+   * another region ran before a takeover or handback), when `seq` follows the last claim (the
+   * successor its sender sent), or when the last claim is this `seq`'s, unfinished, and either
+   * made by an earlier receive of this very queue message (same `by`, lower `receive`: that
+   * receive died or timed out, and SQS delivered the message again) or past its lease. Anything
+   * else is a duplicate delivery, including a copy of the same message received alongside.
+   *
+   * @throws StaleStateError when another delivery owns the step.
+   */
+  async claimStep(
+    op: OperationRecord,
+    seq: number,
+    now: string,
+    until: string,
+    by?: { readonly messageId: string; readonly receiveCount: number },
+  ): Promise<void> {
+    try {
+      await this.table.db.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: keys.operation(op.tenantId, op.operationId),
+          UpdateExpression: 'SET #claim = :claim',
+          ConditionExpression:
+            'homeRegion = :me AND #status IN (:queued, :running) AND (attribute_not_exists(#claim) OR #claim.#region <> :me OR #claim.#seq = :prev OR (#claim.#seq = :seq AND #claim.#done = :false AND (#claim.#until < :now OR (#claim.#by = :by AND #claim.#receive < :receive))))',
+          ExpressionAttributeNames: {
+            '#claim': 'claim',
+            '#status': 'status',
+            '#region': 'region',
+            '#seq': 'seq',
+            '#done': 'done',
+            '#until': 'until',
+            '#by': 'by',
+            '#receive': 'receive',
+          },
+          ExpressionAttributeValues: {
+            ':claim': {
+              seq,
+              region: this.table.region,
+              until,
+              done: false,
+              ...(by ? { by: by.messageId, receive: by.receiveCount } : {}),
+            },
+            // No message id: matches no claim (only the lease can hand the step over).
+            ':by': by?.messageId ?? '',
+            ':receive': by?.receiveCount ?? 0,
+            ':me': this.table.region,
+            ':queued': 'QUEUED',
+            ':running': 'RUNNING',
+            ':prev': seq - 1,
+            ':seq': seq,
+            ':false': false,
+            ':now': now,
+          },
+        }),
+      );
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) {
+        throw new StaleStateError(`claim step ${seq}: another delivery owns it`, {
+          cause: e,
+          failed: ['operation'],
+        });
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Marks the claimed step finished once its successor message was sent, so a late duplicate of
+   * the message does not take it over. A successor that already claimed its own step wins: then
+   * nothing is written.
+   */
+  async finishStep(op: OperationRecord, seq: number): Promise<void> {
+    try {
+      await this.table.db.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: keys.operation(op.tenantId, op.operationId),
+          UpdateExpression: 'SET #claim.#done = :true',
+          ConditionExpression: '#claim.#seq = :seq AND #claim.#region = :me',
+          ExpressionAttributeNames: {
+            '#claim': 'claim',
+            '#seq': 'seq',
+            '#region': 'region',
+            '#done': 'done',
+          },
+          ExpressionAttributeValues: { ':true': true, ':seq': seq, ':me': this.table.region },
+        }),
+      );
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+    }
+  }
+
   /** QUEUED -> RUNNING for the operation, and the cluster enters its working status. */
   async start(
     op: OperationRecord,
@@ -265,7 +366,7 @@ export class OperationStore {
     const prev = op.previous;
     if (!prev) throw new Error('beginRollback: the operation has no previous spec');
     const generation = cluster.generation + 1;
-    const rollback = { cause, generation };
+    const rollback = { cause: publicOperationError(cause), generation };
     await this.table.transact('begin rollback', {
       operation: {
         Update: {
@@ -307,6 +408,50 @@ export class OperationStore {
     return { ...op, step: 'ROLLBACK_APPLY', rollback, deadline };
   }
 
+  /**
+   * A failed CREATE starts cleaning up: the operation stays RUNNING, in step CLEANUP with a
+   * fresh deadline, until the provisioner has deleted the namespace it started; then `fail`
+   * records `cause`. The cluster keeps its status (PROVISIONING) and its hold meanwhile.
+   */
+  async beginCleanup(
+    op: OperationRecord,
+    cause: OperationError,
+    now: string,
+    deadline: string,
+  ): Promise<OperationRecord> {
+    const cleanup = { cause: publicOperationError(cause) };
+    await this.table.transact('begin cleanup', {
+      operation: {
+        Update: {
+          TableName: this.table.name,
+          Key: keys.operation(op.tenantId, op.operationId),
+          UpdateExpression:
+            'SET #step = :step, #cleanup = :cleanup, #deadline = :deadline, updatedAt = :now, gsi2sk = :gsi2sk',
+          ConditionExpression:
+            '#status = :running AND #type = :create AND homeRegion = :me AND attribute_not_exists(#cleanup)',
+          ExpressionAttributeNames: {
+            '#step': 'step',
+            '#status': 'status',
+            '#type': 'type',
+            '#cleanup': 'cleanup',
+            '#deadline': 'deadline',
+          },
+          ExpressionAttributeValues: {
+            ':step': 'CLEANUP',
+            ':cleanup': cleanup,
+            ':deadline': deadline,
+            ':now': now,
+            ':gsi2sk': activeIndex({ ...op, deadline }).gsi2sk,
+            ':running': 'RUNNING',
+            ':create': 'CREATE',
+            ':me': this.table.region,
+          },
+        },
+      },
+    });
+    return { ...op, step: 'CLEANUP', cleanup, deadline };
+  }
+
   /** The rollback is live: the operation FAILED (saying it was rolled back), the cluster READY on its previous spec. */
   async finishRollback(
     op: OperationRecord,
@@ -315,10 +460,10 @@ export class OperationStore {
   ): Promise<void> {
     const rb = op.rollback;
     if (!rb) throw new Error('finishRollback: the operation is not rolling back');
-    const error: OperationError = {
+    const error = publicOperationError({
       code: rb.cause.code,
       message: `${rb.cause.message} (rolled back: the cluster runs its previous spec, generation ${rb.generation})`,
-    };
+    });
     await this.table.transact('finish rollback', {
       operation: this.updateOperation(
         op,

@@ -57,6 +57,19 @@ describe.each(Object.values(blueprints).map((bp) => [bp.engine, bp] as const))(
       });
     });
 
+    describe('Property: kinds', () => {
+      it('lists every namespaced kind render returns, for one node and for several (what pruning lists)', () => {
+        const listed = new Set(bp.kinds.map((k) => `${k.apiVersion}/${k.kind}`));
+        for (const nodes of [1, 3]) {
+          const objects = bp.render(specFor(bp, nodes), renderContext({ secrets: secretsFor(bp) }));
+          for (const o of objects.filter((x) => x.kind !== 'Namespace')) {
+            expect(listed, `${o.kind} ${o.metadata.name}`).toContain(`${o.apiVersion}/${o.kind}`);
+          }
+        }
+        expect(bp.kinds.map((k) => k.kind)).not.toContain('Namespace');
+      });
+    });
+
     describe('Property: settingsSchema', () => {
       it('accepts an empty object (every setting has a default) and refuses unknown keys', () => {
         expect(bp.settingsSchema.safeParse({}).success).toBe(true);

@@ -84,3 +84,34 @@ describe('Function: startKubeStandin (seeded faults)', () => {
     expect(() => s.setFaults({ dropRate: -0.1 })).toThrow('dropRate must be within 0..1');
   });
 });
+
+describe('Function: startKubeStandin (rejections)', () => {
+  it('answers matching requests with the given status and message, every time, and lets others through', async () => {
+    // Prepare
+    const s = await startKubeStandin({
+      faults: {
+        rejections: [
+          { method: 'GET', kind: 'Namespace', status: 403, message: 'User "arn:aws:sts::1:x" no' },
+        ],
+      },
+    });
+    started.push(s);
+
+    // Act
+    const rejected = await fetch(`${s.url}/api/v1/namespaces/default`, {
+      headers: { authorization: `Bearer ${s.token}` },
+    });
+    const other = await get(s, '/api/v1/namespaces/default/configmaps');
+    const discovery = await get(s, '/api/v1');
+
+    // Assess
+    expect(rejected.status).toBe(403);
+    expect(await rejected.json()).toMatchObject({
+      reason: 'Forbidden',
+      message: 'User "arn:aws:sts::1:x" no',
+    });
+    expect(other).not.toBe(403);
+    expect(discovery).toBe(200);
+    expect(s.stats().errors).toBe(1);
+  });
+});

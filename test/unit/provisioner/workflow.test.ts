@@ -4,6 +4,7 @@ import {
   advance,
   type KubeFailure,
   type KubePort,
+  STEP_LEASE_SECONDS,
   type WorkflowDeps,
 } from '../../../functions/provisioner/workflow.js';
 import type { ClusterRecord, OperationRecord } from '../../../functions/shared/domain/records.js';
@@ -11,6 +12,7 @@ import { SIZES } from '../../../functions/shared/domain/sizes.js';
 import type { KubeObject } from '../../../functions/shared/engines/types.js';
 import type { ProvisioningMessage } from '../../../functions/shared/schemas/messages.js';
 import { StaleStateError, type Store } from '../../../functions/shared/store/store.js';
+import { FUNCTIONS, QUEUES } from '../../../functions/topology.js';
 
 const NOW = new Date('2026-11-22T10:00:00.000Z');
 
@@ -82,6 +84,13 @@ function setup(op: OperationRecord, c: ClusterRecord | undefined, live: Array<Ku
     failOperation: vi.fn(async () => undefined),
     beginRollback: vi.fn(async (o: OperationRecord) => ({ ...o, step: 'ROLLBACK_APPLY' })),
     finishRollback: vi.fn(async () => undefined),
+    beginCleanup: vi.fn(async (o: OperationRecord, cause: { code: string; message: string }) => ({
+      ...o,
+      step: 'CLEANUP',
+      cleanup: { cause },
+    })),
+    claimStep: vi.fn(async () => undefined),
+    finishStep: vi.fn(async () => undefined),
   };
   const store = {
     ...fns,
@@ -95,6 +104,9 @@ function setup(op: OperationRecord, c: ClusterRecord | undefined, live: Array<Ku
       fail: fns.failOperation,
       beginRollback: fns.beginRollback,
       finishRollback: fns.finishRollback,
+      beginCleanup: fns.beginCleanup,
+      claimStep: fns.claimStep,
+      finishStep: fns.finishStep,
     },
   };
   const applied: KubeObject[][] = [];
@@ -102,7 +114,10 @@ function setup(op: OperationRecord, c: ClusterRecord | undefined, live: Array<Ku
     apply: vi.fn(async (objects: KubeObject[]) => {
       applied.push(objects);
     }),
+    create: vi.fn(async () => 'created' as const),
     get: vi.fn(async (ref) => (ref.kind === 'Secret' ? undefined : live.shift())),
+    list: vi.fn(async () => [] as KubeObject[]),
+    delete: vi.fn(async () => 'deleted' as const),
     deleteNamespace: vi.fn(async () => 'deleted' as const),
   };
   const requeue = vi.fn(async () => undefined);
@@ -121,6 +136,14 @@ function setup(op: OperationRecord, c: ClusterRecord | undefined, live: Array<Ku
   return { store, kube, requeue, deps, applied };
 }
 
+/** The error the workflow recorded: the operation's, or the cause a failed CREATE cleans up after. */
+function recordedError(store: ReturnType<typeof setup>['store']) {
+  const call = (store.failOperation.mock.calls[0] ?? store.beginCleanup.mock.calls[0]) as
+    | unknown[]
+    | undefined;
+  return call?.[1] as { code: string; message: string } | undefined;
+}
+
 describe('Function: advance', () => {
   beforeEach(() => vi.restoreAllMocks());
 
@@ -134,7 +157,7 @@ describe('Function: advance', () => {
       NOW.toISOString(),
     );
     expect(applied[0]?.[0]?.kind).toBe('Namespace');
-    expect(applied[0]?.map((o) => o.kind)).toContain('StatefulSet');
+    expect(applied.flat().map((o) => o.kind)).toContain('StatefulSet');
     expect(store.setStep).toHaveBeenCalledWith(expect.anything(), 'WAIT_READY', NOW.toISOString());
     expect(requeue).toHaveBeenCalledWith(
       expect.objectContaining({ reason: 'poll', attempt: 0 }),
@@ -231,12 +254,8 @@ describe('Function: advance', () => {
 
     const last = setup(operation({ status: 'RUNNING' }), cluster({ placement: 'eks-a' }));
     vi.mocked(last.kube.apply).mockRejectedValue(transient);
-    expect(await advance(msg({ reason: 'retry', attempt: 3 }), last.deps)).toBe('failed');
-    expect(last.store.failOperation).toHaveBeenCalledWith(
-      expect.anything(),
-      expect.objectContaining({ code: 'KUBERNETES_UNAVAILABLE' }),
-      expect.any(String),
-    );
+    expect(await advance(msg({ reason: 'retry', attempt: 3 }), last.deps)).toBe('cleaning-up');
+    expect(recordedError(last.store)).toMatchObject({ code: 'KUBERNETES_UNAVAILABLE' });
   });
 
   it('fails at once on a permanent Kubernetes rejection', async () => {
@@ -244,13 +263,47 @@ describe('Function: advance', () => {
     vi.mocked(kube.apply).mockRejectedValue(
       new FakeKubeError({ retryable: false, unauthorized: false, message: '422 invalid' }),
     );
-    expect(await advance(msg(), deps)).toBe('failed');
-    expect(store.failOperation).toHaveBeenCalledWith(
-      expect.anything(),
-      { code: 'KUBERNETES_REJECTED', message: '422 invalid' },
-      expect.any(String),
+    expect(await advance(msg(), deps)).toBe('cleaning-up');
+    expect(recordedError(store)).toEqual({
+      code: 'KUBERNETES_REJECTED',
+      message: expect.stringContaining('refused a change'),
+    });
+    expect(requeue).toHaveBeenCalledTimes(1);
+    expect(requeue).toHaveBeenCalledWith(expect.objectContaining({ reason: 'retry' }), 1);
+  });
+
+  it('never records raw Kubernetes or AWS text in the operation error: a stable code and a message for the tenant', async () => {
+    // Prepare: EKS answers 403 naming the provisioner's role and the account.
+    const raw =
+      'statefulsets.apps "qdrant" is forbidden: User "arn:aws:sts::123456789012:assumed-role/stratus-prod-Provisioner/x" cannot patch resource';
+    const { store, kube, deps } = setup(operation(), cluster());
+    vi.mocked(kube.apply).mockRejectedValue(
+      new FakeKubeError({ retryable: false, unauthorized: false, message: raw }),
     );
-    expect(requeue).not.toHaveBeenCalled();
+
+    // Act
+    expect(await advance(msg(), deps)).toBe('cleaning-up');
+
+    // Assess: the code is stable, the message names nothing internal, the raw text is logged.
+    const error = recordedError(store) as { code: string; message: string };
+    expect(error.code).toBe('KUBERNETES_REJECTED');
+    expect(error.message).not.toMatch(/arn:aws|123456789012|assumed-role|forbidden/);
+    expect(deps.logger.warn).toHaveBeenCalledWith(
+      expect.any(String),
+      expect.objectContaining({ correlationId: 'corr-1', detail: raw }),
+    );
+  });
+
+  it('never records raw text when Kubernetes stays unavailable either', async () => {
+    const raw = 'connect ECONNREFUSED 10.0.12.7:443 (https://ABCDEF.gr7.eu-west-1.eks.amazonaws.com)';
+    const { store, kube, deps } = setup(operation({ status: 'RUNNING' }), cluster({ placement: 'eks-a' }));
+    vi.mocked(kube.apply).mockRejectedValue(
+      new FakeKubeError({ retryable: true, unauthorized: false, message: raw }),
+    );
+    expect(await advance(msg({ reason: 'retry', attempt: 3 }), deps)).toBe('cleaning-up');
+    const error = recordedError(store) as { code: string; message: string };
+    expect(error.code).toBe('KUBERNETES_UNAVAILABLE');
+    expect(error.message).not.toMatch(/10\.0\.12\.7|amazonaws|ECONNREFUSED/);
   });
 
   it('drops cached credentials on a 401 and retries', async () => {
@@ -268,7 +321,8 @@ describe('Function: advance', () => {
     await expect(advance(msg(), deps)).rejects.toThrow('DynamoDB unavailable');
   });
 
-  it('keeps generated credentials across retries instead of rotating them', async () => {
+  it('never writes an existing credential Secret again: no apply, no create, its value rendered', async () => {
+    // Prepare
     const { kube, deps, applied } = setup(operation(), cluster());
     vi.mocked(kube.get).mockImplementation(async (ref) =>
       ref.kind === 'Secret'
@@ -280,15 +334,186 @@ describe('Function: advance', () => {
           } as KubeObject)
         : undefined,
     );
-    await advance(msg(), deps);
-    const secret = applied[0]?.find((o) => o.kind === 'Secret') as {
-      stringData?: Record<string, string>;
-      data?: Record<string, string>;
-    };
-    const values = Object.values({ ...secret.stringData, ...secret.data });
+
+    // Act
+    expect(await advance(msg(), deps)).toBe('polling');
+
+    // Assess
+    expect(applied.flat().map((o) => o.kind)).not.toContain('Secret');
+    expect(kube.create).not.toHaveBeenCalled();
+    expect(applied.flat().map((o) => o.kind)).toContain('StatefulSet');
+  });
+
+  it('creates a missing credential Secret only if absent, and keeps the one another delivery created first', async () => {
+    // Prepare: our read finds no Secret; our create meets the one a concurrent delivery made.
+    const { kube, deps } = setup(operation(), cluster());
+    const theirs = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'qdrant-api-key' },
+      data: { 'api-key': Buffer.from('their-key').toString('base64') },
+    } as KubeObject;
+    vi.mocked(kube.get).mockResolvedValueOnce(undefined).mockResolvedValueOnce(theirs);
+    vi.mocked(kube.create).mockResolvedValue('exists');
+    const rendered: string[] = [];
+    const realRender = (await import('../../../functions/shared/engines/qdrant.js')).qdrantBlueprint.render;
+    const spy = vi
+      .spyOn((await import('../../../functions/shared/engines/qdrant.js')).qdrantBlueprint, 'render')
+      .mockImplementation((spec, ctx) => {
+        rendered.push(ctx.secrets.apiKey ?? '');
+        return realRender(spec, ctx);
+      });
+
+    // Act
+    expect(await advance(msg(), deps)).toBe('polling');
+
+    // Assess: created with POST (never applied), and rendered again with their key.
+    expect(kube.create).toHaveBeenCalledWith(expect.objectContaining({ kind: 'Secret' }));
     expect(
-      values.some((v) => v === 'kept-secret' || Buffer.from(v, 'base64').toString() === 'kept-secret'),
-    ).toBe(true);
+      vi
+        .mocked(kube.apply)
+        .mock.calls.flat(2)
+        .map((o) => (o as KubeObject).kind),
+    ).not.toContain('Secret');
+    expect(rendered.at(-1)).toBe('their-key');
+    spy.mockRestore();
+  });
+
+  it('prunes labelled objects it no longer renders, never Secrets nor objects with an owner', async () => {
+    // Prepare
+    const { kube, deps } = setup(operation(), cluster());
+    const stale = (kind: string, name: string, extra = {}) =>
+      ({ apiVersion: 'v1', kind, metadata: { name, ...extra } }) as KubeObject;
+    vi.mocked(kube.list).mockImplementation(async (_apiVersion, kind) => {
+      if (kind === 'Service') return [stale('Service', 'qdrant'), stale('Service', 'qdrant-old')];
+      if (kind === 'PodDisruptionBudget')
+        return [stale('PodDisruptionBudget', 'by-operator', { ownerReferences: [{ kind: 'X' }] })];
+      if (kind === 'Secret') return [stale('Secret', 'old-credentials')];
+      return [];
+    });
+
+    // Act
+    await advance(msg(), deps);
+
+    // Assess: only the unowned, unrendered Service goes; Secrets are not even listed.
+    expect(kube.delete).toHaveBeenCalledTimes(1);
+    expect(kube.delete).toHaveBeenCalledWith({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'qdrant-old', namespace: 'stratus-cl-01jd8w0000000000000000000a' },
+    });
+    expect(vi.mocked(kube.list).mock.calls.map((c) => c[1])).not.toContain('Secret');
+    expect(vi.mocked(kube.list).mock.calls[0]?.[2]).toEqual({
+      namespace: 'stratus-cl-01jd8w0000000000000000000a',
+      labelSelector: 'app.kubernetes.io/managed-by=stratus,stratus.dev/cluster=cl-01jd8w0000000000000000000a',
+    });
+  });
+
+  describe('one delivery owns a step', () => {
+    it('does nothing when another delivery claimed the step', async () => {
+      const { store, kube, deps, requeue } = setup(operation({ status: 'RUNNING' }), cluster());
+      store.claimStep.mockRejectedValueOnce(new StaleStateError('claimed'));
+      expect(await advance(msg({ reason: 'retry', attempt: 1, seq: 4 }), deps)).toBe('ignored');
+      expect(kube.apply).not.toHaveBeenCalled();
+      expect(requeue).not.toHaveBeenCalled();
+      expect(store.finishStep).not.toHaveBeenCalled();
+    });
+
+    it('claims the step of its seq, sends its successor with seq + 1, then marks the step done', async () => {
+      const { store, deps, requeue } = setup(operation(), cluster());
+      expect(await advance(msg({ seq: 4 }), deps, { messageId: 'm-1', receiveCount: 2 })).toBe('polling');
+      expect(store.claimStep).toHaveBeenCalledWith(
+        expect.objectContaining({ operationId: 'op-1' }),
+        4,
+        NOW.toISOString(),
+        new Date(NOW.getTime() + STEP_LEASE_SECONDS * 1000).toISOString(),
+        { messageId: 'm-1', receiveCount: 2 },
+      );
+      expect(requeue).toHaveBeenCalledWith(
+        expect.objectContaining({ reason: 'poll', seq: 5 }),
+        expect.any(Number),
+      );
+      expect(store.finishStep).toHaveBeenCalledWith(expect.objectContaining({ operationId: 'op-1' }), 4);
+    });
+
+    it('treats a message without seq (a dispatch) as seq 0', async () => {
+      const { store, deps, requeue } = setup(operation(), cluster());
+      await advance(msg(), deps);
+      expect((store.claimStep.mock.calls[0] as unknown[] | undefined)?.[1]).toBe(0);
+      expect(requeue).toHaveBeenCalledWith(expect.objectContaining({ seq: 1 }), expect.any(Number));
+    });
+
+    it('leases a step for less than the visibility timeout and more than the function may run', () => {
+      expect(STEP_LEASE_SECONDS).toBeGreaterThan(FUNCTIONS.provisioner.timeoutSeconds);
+      expect(STEP_LEASE_SECONDS).toBeLessThan(QUEUES.provisioning.visibilityTimeoutSeconds);
+    });
+  });
+
+  describe('failed CREATE clean-up', () => {
+    it('a rejected CREATE starts cleaning up instead of failing at once', async () => {
+      const { store, kube, deps, requeue } = setup(operation(), cluster());
+      vi.mocked(kube.apply).mockRejectedValue(
+        new FakeKubeError({ retryable: false, unauthorized: false, message: 'forbidden' }),
+      );
+      expect(await advance(msg(), deps)).toBe('cleaning-up');
+      expect(store.beginCleanup).toHaveBeenCalledWith(
+        expect.objectContaining({ operationId: 'op-1', status: 'RUNNING' }),
+        expect.objectContaining({ code: 'KUBERNETES_REJECTED' }),
+        NOW.toISOString(),
+        expect.any(String),
+      );
+      expect(store.failOperation).not.toHaveBeenCalled();
+      expect(requeue).toHaveBeenCalledWith(expect.objectContaining({ reason: 'retry', seq: 1 }), 1);
+    });
+
+    it('a CREATE that never started fails at once: it applied nothing', async () => {
+      const { store, deps } = setup(
+        operation({ deadline: new Date(NOW.getTime() - 1).toISOString() }),
+        cluster(),
+      );
+      expect(await advance(msg(), deps)).toBe('failed');
+      expect(store.beginCleanup).not.toHaveBeenCalled();
+    });
+
+    it('deletes the namespace, waits until it is gone, then fails with the original error', async () => {
+      const cause = { code: 'KUBERNETES_REJECTED', message: 'refused' };
+      const deleting = setup(
+        operation({ status: 'RUNNING', step: 'CLEANUP', cleanup: { cause } }),
+        cluster({ placement: 'eks-a', status: 'PROVISIONING' }),
+      );
+      expect(await advance(msg({ reason: 'retry' }), deleting.deps)).toBe('polling');
+      expect(deleting.kube.deleteNamespace).toHaveBeenCalledWith('stratus-cl-01jd8w0000000000000000000a');
+      expect(deleting.store.setStep).toHaveBeenCalledWith(
+        expect.anything(),
+        'CLEANUP_WAIT',
+        NOW.toISOString(),
+      );
+
+      const waiting = setup(
+        operation({ status: 'RUNNING', step: 'CLEANUP_WAIT', cleanup: { cause } }),
+        cluster({ placement: 'eks-a', status: 'PROVISIONING' }),
+        [undefined],
+      );
+      expect(await advance(msg({ reason: 'poll' }), waiting.deps)).toBe('failed');
+      expect(waiting.store.failOperation).toHaveBeenCalledWith(expect.anything(), cause, NOW.toISOString());
+    });
+
+    it('fails with the original error, saying the rest stays until a delete, when the clean-up fails too', async () => {
+      const cause = { code: 'KUBERNETES_REJECTED', message: 'refused.' };
+      const { store, kube, deps } = setup(
+        operation({ status: 'RUNNING', step: 'CLEANUP', cleanup: { cause } }),
+        cluster({ placement: 'eks-a', status: 'PROVISIONING' }),
+      );
+      vi.mocked(kube.deleteNamespace).mockRejectedValue(
+        new FakeKubeError({ retryable: false, unauthorized: false, message: 'forbidden' }),
+      );
+      expect(await advance(msg({ reason: 'retry' }), deps)).toBe('failed');
+      expect(store.failOperation).toHaveBeenCalledWith(
+        expect.anything(),
+        { code: 'KUBERNETES_REJECTED', message: expect.stringContaining('deleting the cluster removes it') },
+        NOW.toISOString(),
+      );
+    });
   });
 
   describe('UPDATE rollback', () => {
@@ -316,7 +541,7 @@ describe('Function: advance', () => {
       expect(store.beginRollback).toHaveBeenCalledWith(
         expect.objectContaining({ operationId: 'op-1' }),
         expect.objectContaining({ nodes: 3 }),
-        { code: 'KUBERNETES_REJECTED', message: '422 invalid' },
+        { code: 'KUBERNETES_REJECTED', message: expect.stringContaining('refused a change') },
         NOW.toISOString(),
         expect.any(String),
       );
@@ -336,7 +561,7 @@ describe('Function: advance', () => {
         'ROLLBACK_WAIT',
         NOW.toISOString(),
       );
-      const sts = applying.applied[0]?.find((o) => o.kind === 'StatefulSet') as {
+      const sts = applying.applied.flat().find((o) => o.kind === 'StatefulSet') as {
         spec?: { replicas?: number };
       };
       expect(sts.spec?.replicas).toBe(1);
@@ -424,7 +649,7 @@ describe('Function: advance (placement across regions, issue #9)', () => {
     expect(store.startOperation).not.toHaveBeenCalled();
     expect(store.failOperation).toHaveBeenCalledWith(
       expect.objectContaining({ operationId: 'op-1' }),
-      { code: 'NO_EKS_CLUSTER', message: expect.stringContaining('region ap-south-1') },
+      { code: 'NO_EKS_CLUSTER', message: 'Stratus has no capacity to run databases in ap-south-1' },
       NOW.toISOString(),
     );
   });
