@@ -1,9 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sweepDeadlines } from '../../../functions/reconciler/deadlines.js';
 import type { ClusterRecord, OperationRecord } from '../../../functions/shared/domain/records.js';
 import { SIZES } from '../../../functions/shared/domain/sizes.js';
-import { clusterItem, StaleStateError, Store } from '../../../functions/shared/store/store.js';
+import { createLogger } from '../../../functions/shared/logger.js';
+import { clusterItem, operationItem, StaleStateError, Store } from '../../../functions/shared/store/store.js';
+import { Sweeps } from '../../../functions/shared/store/sweeps.js';
 import {
   ensureTable,
   LOCAL_CREDENTIALS,
@@ -24,6 +27,7 @@ describe('Store: races that must not lose a change', () => {
   let dynamo: LocalDynamo;
   let ddb: DynamoDBClient;
   let store: Store;
+  let sweeps: Sweeps;
   let n = 0;
 
   const cluster = (over: Partial<ClusterRecord> = {}): ClusterRecord => {
@@ -77,6 +81,7 @@ describe('Store: races that must not lose a change', () => {
     await ensureTable(ddb, TABLE);
     const doc = DynamoDBDocumentClient.from(ddb, { marshallOptions: { removeUndefinedValues: true } });
     store = new Store(doc, TABLE, REGION);
+    sweeps = new Sweeps(store.table);
   }, 180_000);
 
   afterAll(async () => {
@@ -151,6 +156,107 @@ describe('Store: races that must not lose a change', () => {
         generation: 2,
         settings: { note: 'y' },
         activeOperationId: update.operationId,
+      });
+    });
+  });
+
+  describe('deadline sweep vs a rollback that just started', () => {
+    it('does not fail an operation whose deadline moved after the sweep read it', async () => {
+      // Prepare: an UPDATE past its deadline, RUNNING, holding its cluster.
+      const past = '2026-12-01T09:00:00.000Z';
+      const now = new Date('2026-12-01T10:30:00.000Z');
+      const base = cluster();
+      const op = operation(base, {
+        status: 'RUNNING',
+        step: 'WAIT_READY',
+        deadline: past,
+        previous: { ...base, generation: base.generation, status: base.status },
+      });
+      const held: ClusterRecord = {
+        ...base,
+        settings: { note: 'bad' },
+        generation: 2,
+        status: 'UPDATING',
+        statusVersion: base.statusVersion + 1,
+        activeOperationId: op.operationId,
+      };
+      await put(clusterItem(held));
+      await put(operationItem(op));
+      const newDeadline = '2026-12-01T11:00:00.000Z';
+
+      // Act: the sweep reads the overdue operation; before it writes, the provisioner begins the rollback.
+      let rolledBack = false;
+      const result = await sweepDeadlines({
+        store,
+        sweeps: {
+          overdueOperations: async (region, at, opts) => {
+            const page = await sweeps.overdueOperations(region, at, opts);
+            if (!rolledBack && page.operations.some((o) => o.operationId === op.operationId)) {
+              rolledBack = true;
+              await store.operations.beginRollback(
+                op,
+                held,
+                { code: 'NOT_READY', message: 'pods never became ready' },
+                now.toISOString(),
+                newDeadline,
+              );
+            }
+            return page;
+          },
+          failOperationOnly: (o, e, at) => sweeps.failOperationOnly(o, e, at),
+        },
+        region: REGION,
+        now: () => now,
+        logger: createLogger('test'),
+        pageSize: 25,
+        maxPages: 1,
+        hasTime: () => true,
+      });
+
+      // Assess: the rollback runs on; nothing was failed.
+      expect(rolledBack).toBe(true);
+      expect(result).toMatchObject({ scanned: 1, failed: 0, failedWithoutCluster: 0, errors: 0 });
+      expect(await store.operations.get(op.tenantId, op.operationId)).toMatchObject({
+        status: 'RUNNING',
+        step: 'ROLLBACK_APPLY',
+        deadline: newDeadline,
+      });
+      expect(await store.clusters.get(base.tenantId, base.clusterId)).toMatchObject({
+        status: 'UPDATING',
+        activeOperationId: op.operationId,
+        generation: 3,
+        settings: {},
+      });
+    });
+
+    it('still fails an overdue operation whose deadline did not move', async () => {
+      // Prepare
+      const base = cluster();
+      const op = operation(base, {
+        status: 'RUNNING',
+        step: 'WAIT_READY',
+        deadline: '2026-12-01T09:00:00.000Z',
+      });
+      await put(clusterItem({ ...base, status: 'UPDATING', activeOperationId: op.operationId }));
+      await put(operationItem(op));
+
+      // Act
+      const result = await sweepDeadlines({
+        store,
+        sweeps,
+        region: REGION,
+        now: () => new Date('2026-12-01T10:30:00.000Z'),
+        logger: createLogger('test'),
+        pageSize: 25,
+        maxPages: 1,
+        hasTime: () => true,
+      });
+
+      // Assess
+      expect(result).toMatchObject({ failed: 1, errors: 0 });
+      expect(await store.operations.get(op.tenantId, op.operationId)).toMatchObject({
+        status: 'FAILED',
+        error: { code: 'DEADLINE_EXCEEDED' },
       });
     });
   });
