@@ -31,7 +31,16 @@ function pathParameters(path: string): Json[] {
   }));
 }
 
-const COMMON_ERRORS = ['INVALID_QUERY', 'UNAUTHENTICATED', 'FORBIDDEN_ROLE', 'INTERNAL'];
+/** What every authenticated route may answer; each reads DynamoDB, which may throttle (503). */
+const COMMON_ERRORS = [
+  'INVALID_QUERY',
+  'UNAUTHENTICATED',
+  'FORBIDDEN_ROLE',
+  'TEMPORARILY_UNAVAILABLE',
+  'INTERNAL',
+];
+/** Problem codes answered with a `Retry-After` header (seconds), functions/api/store-errors.ts. */
+const RETRY_AFTER_CODES = ['TEMPORARILY_UNAVAILABLE'];
 /** What every route with a JSON body may also answer (functions/api/http.ts). */
 const BODY_ERRORS = ['VALIDATION_FAILED', 'MALFORMED_JSON', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'];
 /** What every mutation may also answer (Idempotency-Key handling, transaction races). */
@@ -67,10 +76,20 @@ export function openApiDocument(serverUrl = '/'): Json {
       };
     }
     for (const status of errorStatuses) {
+      const here = codes.filter((c) => ERROR_CODES[c as keyof typeof ERROR_CODES]?.status === status);
+      const retryAfter = here.filter((c) => RETRY_AFTER_CODES.includes(c));
       responses[String(status)] = {
-        description: codes
-          .filter((c) => ERROR_CODES[c as keyof typeof ERROR_CODES]?.status === status)
-          .join(', '),
+        description: here.join(', '),
+        ...(retryAfter.length
+          ? {
+              headers: {
+                'Retry-After': {
+                  description: `With ${retryAfter.join(', ')}: seconds to wait before retrying (a mutation with the same Idempotency-Key).`,
+                  schema: { type: 'integer', minimum: 1 },
+                },
+              },
+            }
+          : {}),
         content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
       };
     }

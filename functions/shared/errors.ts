@@ -39,6 +39,7 @@ export const ERROR_CODES = {
   WRONG_REGION: { status: 421, title: 'The request must be sent to the region that manages this resource' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'The Idempotency-Key was used with a different request' },
   KUBERNETES_UNAVAILABLE: { status: 503, title: 'The Kubernetes cluster could not be reached; retry later' },
+  TEMPORARILY_UNAVAILABLE: { status: 503, title: 'The service is busy; retry after the Retry-After delay' },
   INTERNAL: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

@@ -33,6 +33,7 @@ export {
 export type { IdempotencyRecord } from './idempotency.js';
 export { activeIndex, DELETED_RETENTION_SECONDS, failOperationUpdate, operationItem } from './operations.js';
 export type { TenantRecord, UsageRecord } from './tenants.js';
+export { isTransientStoreError } from './transient.js';
 
 const AUDIT_TTL_SECONDS = 400 * 24 * 3600;
 

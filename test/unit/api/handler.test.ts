@@ -1,4 +1,10 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  InternalServerError,
+  ProvisionedThroughputExceededException,
+  RequestLimitExceeded,
+  ThrottlingException,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
   GetCommand,
@@ -242,6 +248,58 @@ describe('Function: api', () => {
         },
       });
       expect((await create(validBody)).statusCode).toBe(401);
+    });
+
+    it('answers 503 TEMPORARILY_UNAVAILABLE with Retry-After when the transaction is throttled, and the same Idempotency-Key then goes through', async () => {
+      // Prepare: DynamoDB cancels the transaction for throughput, once.
+      ddb
+        .on(TransactWriteCommand)
+        .rejectsOnce(
+          new TransactionCanceledException({
+            message: 'cancelled',
+            $metadata: {},
+            CancellationReasons: [{ Code: 'None' }, { Code: 'ThrottlingError' }, { Code: 'None' }],
+          }),
+        )
+        .resolves({});
+      const headers = { ...auth, 'idempotency-key': 'create-vectors-1' };
+
+      // Act
+      const first = await create(validBody, headers);
+      const retry = await create(validBody, headers);
+
+      // Assess: a clear, retryable answer, never a 500; nothing was recorded, so the retry runs.
+      expect(first.statusCode).toBe(503);
+      expect(problem(first)).toMatchObject({ code: 'TEMPORARILY_UNAVAILABLE', status: 503 });
+      expect(Number(first.headers?.['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(first.body).not.toContain('ThrottlingError');
+      expect(retry.statusCode).toBe(202);
+      expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 2);
+      const stored = ddb.commandCalls(TransactWriteCommand)[1]?.args[0].input.TransactItems ?? [];
+      expect(stored.map((i) => i.Put?.Item?.sk).filter(Boolean)).toContain(
+        'IDEMPOTENCY#eu-west-1#create-vectors-1',
+      );
+    });
+
+    it.each([
+      ['ThrottlingException', new ThrottlingException({ message: 'slow down', $metadata: {} })],
+      [
+        'ProvisionedThroughputExceededException',
+        new ProvisionedThroughputExceededException({ message: 'too much', $metadata: {} }),
+      ],
+      ['RequestLimitExceeded', new RequestLimitExceeded({ message: 'account limit', $metadata: {} })],
+      ['InternalServerError', new InternalServerError({ message: 'oops', $metadata: {} })],
+    ])('answers 503 with Retry-After when a read fails with %s', async (_name, error) => {
+      // Prepare: the API key read itself fails.
+      ddb.on(GetCommand, { Key: { pk: `APIKEY#${hashApiKey(KEY)}`, sk: 'APIKEY' } }).rejects(error);
+
+      // Act
+      const res = await create(validBody);
+
+      // Assess
+      expect(res.statusCode).toBe(503);
+      expect(problem(res).code).toBe('TEMPORARILY_UNAVAILABLE');
+      expect(res.headers?.['retry-after']).toMatch(/^[1-9][0-9]*$/);
     });
 
     it('answers an opaque 500 problem when DynamoDB fails, without leaking the error', async () => {
