@@ -13,6 +13,7 @@ import { Idempotency, idempotencyKey, replay, requestHash } from './idempotency.
 import { RateLimiter } from './rate-limit.js';
 import { cachedControllers, parseApiUrls, routeToRegion } from './regions.js';
 import { allows, parseBody, parseQuery, ROUTES, type RouteDef } from './routes.js';
+import { unavailableIfTransient } from './store-errors.js';
 
 const tableName = getStringFromEnv({ key: 'TABLE_NAME' });
 const apiRegion = getStringFromEnv({ key: 'STRATUS_REGION' });
@@ -68,7 +69,7 @@ export async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProx
     }
     return toResult(await dispatch(def, event, principal, correlationId, now), correlationId);
   } catch (thrown) {
-    const error = routeToRegion(thrown, event, apiUrls);
+    const error = routeToRegion(unavailableIfTransient(thrown), event, apiUrls);
     if (!(error instanceof ProblemError) || error.status >= 500) {
       logger.error('request failed', { error: error as Error, correlationId });
     }

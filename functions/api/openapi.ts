@@ -31,14 +31,21 @@ function pathParameters(path: string): Json[] {
   }));
 }
 
+/** What every authenticated route may answer; each reads DynamoDB, which may throttle (503). */
 const COMMON_ERRORS = [
   'INVALID_QUERY',
   'UNAUTHENTICATED',
   'API_KEY_EXPIRED',
   'FORBIDDEN_ROLE',
   'RATE_LIMITED',
+  'TEMPORARILY_UNAVAILABLE',
   'INTERNAL',
 ];
+/** Problem codes answered with a `Retry-After` header (seconds), and what it means with each. */
+const RETRY_AFTER: Readonly<Record<string, string>> = {
+  RATE_LIMITED: 'seconds until the tenant may send requests again (its rate-limit window ends)',
+  TEMPORARILY_UNAVAILABLE: 'seconds to wait before retrying (a mutation with the same Idempotency-Key)',
+};
 /** What every route with a JSON body may also answer (functions/api/http.ts). */
 const BODY_ERRORS = ['VALIDATION_FAILED', 'MALFORMED_JSON', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'];
 /** What every mutation may also answer (Idempotency-Key handling, transaction races). */
@@ -74,22 +81,21 @@ export function openApiDocument(serverUrl = '/'): Json {
       };
     }
     for (const status of errorStatuses) {
+      const here = codes.filter((c) => ERROR_CODES[c as keyof typeof ERROR_CODES]?.status === status);
+      const retryAfter = here.filter((c) => c in RETRY_AFTER);
       responses[String(status)] = {
-        description: codes
-          .filter((c) => ERROR_CODES[c as keyof typeof ERROR_CODES]?.status === status)
-          .join(', '),
-        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
-        ...(status === 429
+        description: here.join(', '),
+        ...(retryAfter.length
           ? {
               headers: {
                 'Retry-After': {
-                  description:
-                    'Seconds until the tenant may send requests again (its rate-limit window ends)',
+                  description: retryAfter.map((c) => `With ${c}: ${RETRY_AFTER[c]}.`).join(' '),
                   schema: { type: 'integer', minimum: 1 },
                 },
               },
             }
           : {}),
+        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
       };
     }
     const parameters = [

@@ -10,7 +10,7 @@ import { classifyKubeError } from '../shared/kube/errors.js';
 import { parseEksPool, parseTakeoverRoleArns } from '../shared/kube/pool.js';
 import { createLogger } from '../shared/logger.js';
 import { type ProvisioningMessage, ProvisioningMessageSchema } from '../shared/schemas/messages.js';
-import { Store } from '../shared/store/store.js';
+import { isTransientStoreError, Store } from '../shared/store/store.js';
 import { QUEUES } from '../topology.js';
 import { advance, type WorkflowDeps } from './workflow.js';
 
@@ -28,6 +28,13 @@ const takeoverRoleArns = parseTakeoverRoleArns(
 const pollBaseSeconds = getNumberFromEnv({ key: 'POLL_BASE_SECONDS', defaultValue: 2 });
 
 const maxReceiveCount = QUEUES.provisioning.maxReceiveCount;
+/**
+ * Consecutive requeues of one message after transient DynamoDB failures (about 2-4 minutes of
+ * backoff in all); past them, the failure takes the ordinary path (visibility timeout, receives, DLQ).
+ */
+export const MAX_TRANSIENT_REQUEUES = 10;
+/** The message attribute that counts them; a message sent by anything else has none (0). */
+const TRANSIENT_RETRIES = 'transientRetries';
 
 const logger = createLogger('stratus-provisioner');
 const sqs = sqsClient();
@@ -73,6 +80,13 @@ async function recordHandler(record: SQSRecord): Promise<void> {
     });
     logger.debug('advanced', { outcome });
   } catch (error) {
+    // A transaction conflict or throttling passes within seconds: rather than wait out the
+    // visibility timeout (12 minutes) and use up one of the receives, a copy of the message comes
+    // back shortly and this one is done with.
+    const retries = transientRetriesOf(record);
+    if (isTransientStoreError(error) && retries < MAX_TRANSIENT_REQUEUES) {
+      if (await requeueTransient(message, retries + 1, error)) return;
+    }
     // On the last receive before the DLQ, the operation is failed so that the user learns now,
     // not at its deadline. The message still goes to the DLQ, for inspection and redrive.
     if (Number(record.attributes.ApproximateReceiveCount) >= maxReceiveCount) {
@@ -84,6 +98,48 @@ async function recordHandler(record: SQSRecord): Promise<void> {
   } finally {
     logger.removeKeys(['operationId', 'clusterId']);
   }
+}
+
+function transientRetriesOf(record: SQSRecord): number {
+  const n = Number(record.messageAttributes?.[TRANSIENT_RETRIES]?.stringValue ?? 0);
+  return Number.isInteger(n) && n > 0 ? n : 0;
+}
+
+/**
+ * The delay before the `retry`-th requeue after a transient failure: up to 2^retry seconds,
+ * capped at 30, drawn from the upper half (jitter, so conflicting messages do not meet again).
+ */
+export function transientDelaySeconds(retry: number, random: () => number = Math.random): number {
+  const upper = Math.min(2 ** retry, 30);
+  return Math.ceil(upper / 2 + (random() * upper) / 2);
+}
+
+/** Sends the message again, delayed; false if that failed too (then the ordinary retry applies). */
+async function requeueTransient(
+  message: ProvisioningMessage,
+  retry: number,
+  error: unknown,
+): Promise<boolean> {
+  const delaySeconds = transientDelaySeconds(retry);
+  try {
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: JSON.stringify(message),
+        DelaySeconds: delaySeconds,
+        MessageAttributes: { [TRANSIENT_RETRIES]: { DataType: 'Number', StringValue: String(retry) } },
+      }),
+    );
+  } catch (e) {
+    logger.error('could not requeue after a transient DynamoDB failure', { error: e as Error });
+    return false;
+  }
+  logger.warn('transient DynamoDB failure, requeued', {
+    error: error as Error,
+    retry,
+    delaySeconds,
+  });
+  return true;
 }
 
 async function failDelivery(message: ProvisioningMessage, error: unknown): Promise<void> {

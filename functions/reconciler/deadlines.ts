@@ -27,7 +27,10 @@ export interface DeadlineSweepResult {
   readonly failed: number;
   /** Failed with DEADLINE_EXCEEDED on their own: their cluster was not held by them. */
   readonly failedWithoutCluster: number;
-  /** Finished meanwhile (the provisioner or a cancel won the race): nothing to do. */
+  /**
+   * No longer overdue when written: finished meanwhile (the provisioner or a cancel won the
+   * race), or given a new deadline (a rollback began): nothing to do.
+   */
   readonly alreadyFinished: number;
   /** Unexpected errors (the operation stays for the next run). */
   readonly errors: number;
@@ -41,8 +44,9 @@ type Outcome = 'failed' | 'failedWithoutCluster' | 'alreadyFinished' | 'error';
 /**
  * Invariant 1 (DESIGN.md): an accepted operation ends, or is marked FAILED with
  * DEADLINE_EXCEEDED. Reads the region's overdue operations from the sparse index, oldest first,
- * page by page within a budget, and fails each with a conditional write. Losing the race to the
- * provisioner is fine: the operation finished. The status publisher turns each change into an
+ * page by page within a budget, and fails each with a write conditional on the deadline it read.
+ * Losing the race to the provisioner is fine: the operation finished, or began a rollback with a
+ * deadline of its own (which a later run enforces). The status publisher turns each change into an
  * `Operation Status Changed` (and `Cluster Status Changed`) event from the stream.
  */
 export async function sweepDeadlines(deps: DeadlineSweepDeps): Promise<DeadlineSweepResult> {
@@ -92,16 +96,18 @@ async function expire(deps: DeadlineSweepDeps, op: OperationRecord, now: string)
   const keys = { operationId: op.operationId, clusterId: op.clusterId, correlationId: op.correlationId };
   try {
     try {
-      await deps.store.operations.fail(op, error, now);
+      await deps.store.operations.fail(op, error, now, { deadline: op.deadline });
       logger.warn('operation past its deadline marked FAILED', { ...keys, deadline: op.deadline });
       return 'failed';
     } catch (e) {
       if (!(e instanceof StaleStateError)) throw e;
     }
-    // The transaction's conditions failed: either the operation finished meanwhile, or it is
-    // still active but its cluster is not held by it.
+    // The transaction's conditions failed: the operation finished meanwhile, or its deadline
+    // moved (a rollback began), or it is still overdue but its cluster is not held by it.
     const current = await deps.store.operations.get(op.tenantId, op.operationId);
     if (!current || TERMINAL_OPERATION_STATUSES.includes(current.status)) return 'alreadyFinished';
+    // A new deadline is a new read's business: the next run fails it with its cluster if it passes.
+    if (current.deadline !== op.deadline) return 'alreadyFinished';
     try {
       await deps.sweeps.failOperationOnly(current, error, now);
     } catch (e) {

@@ -44,6 +44,7 @@ export const ERROR_CODES = {
     title: "The tenant's API rate limit is used up; retry after Retry-After seconds",
   },
   KUBERNETES_UNAVAILABLE: { status: 503, title: 'The Kubernetes cluster could not be reached; retry later' },
+  TEMPORARILY_UNAVAILABLE: { status: 503, title: 'The service is busy; retry after the Retry-After delay' },
   INTERNAL: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

@@ -139,7 +139,18 @@ export class QueueTrigger {
         SenderId: a.SenderId ?? 'local',
         ApproximateFirstReceiveTimestamp: a.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
       },
-      messageAttributes: {},
+      // As Lambda passes them (the provisioner counts its transient requeues in one).
+      messageAttributes: Object.fromEntries(
+        Object.entries(m.MessageAttributes ?? {}).map(([name, v]) => [
+          name,
+          {
+            dataType: v.DataType ?? 'String',
+            ...(v.StringValue === undefined ? {} : { stringValue: v.StringValue }),
+            stringListValues: v.StringListValues ?? [],
+            binaryListValues: [],
+          },
+        ]),
+      ),
       md5OfBody: m.MD5OfBody ?? '',
       eventSource: 'aws:sqs',
       eventSourceARN: this.o.queueArn,

@@ -144,7 +144,13 @@ export async function updateCluster(ctx: RequestContext): Promise<ApiResponse> {
     await committing(
       ctx.store.clusters.updateMetadata(current, plan.cluster, ctx.idempotency.record(response)),
       {
-        [CLUSTER_ITEMS.cluster]: () => new ProblemError('CLUSTER_NOT_READY', 'The cluster is being deleted'),
+        // Deleted meanwhile (nothing to protect any more), or changed since read (retry).
+        [CLUSTER_ITEMS.cluster]: async () => {
+          const now = await ctx.store.clusters.get(current.tenantId, current.clusterId);
+          return now?.status === 'DELETING' || now?.status === 'DELETED'
+            ? new ProblemError('CLUSTER_NOT_READY', 'The cluster is being deleted')
+            : busyOrChanged();
+        },
       },
     );
     return response;

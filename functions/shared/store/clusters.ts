@@ -143,7 +143,9 @@ export class ClusterStore {
 
   /**
    * PATCH with a spec change: the new desired spec, a new generation and an UPDATE operation,
-   * only if nothing changed the cluster since it was read and no operation holds it.
+   * only if nothing changed the cluster since it was read and no operation holds it. The item is
+   * written whole, so the condition also covers what `updateMetadata` changes without a version
+   * (deletion protection): a protection set meanwhile makes this write lose, not be undone.
    *
    * @throws StaleStateError naming `cluster`, `quota` or `tenantQuota`.
    */
@@ -165,10 +167,11 @@ export class ClusterStore {
             TableName: this.table.name,
             Item: clusterItem(next),
             ConditionExpression:
-              'attribute_not_exists(activeOperationId) AND statusVersion = :sv AND generation = :g AND homeRegion = :me',
+              'attribute_not_exists(activeOperationId) AND statusVersion = :sv AND generation = :g AND deletionProtection = :dp AND homeRegion = :me',
             ExpressionAttributeValues: {
               ':sv': current.statusVersion,
               ':g': current.generation,
+              ':dp': current.deletionProtection,
               ':me': this.table.region,
             },
           },
@@ -245,9 +248,12 @@ export class ClusterStore {
   }
 
   /**
-   * PATCH of metadata only (deletion protection): applied at once, no operation, no event.
+   * PATCH of metadata only (deletion protection): applied at once, no operation, no event. It
+   * sets only its own fields, and only on the generation it read: a spec change committed
+   * meanwhile makes it lose (its answer would show a spec that is no longer desired), and
+   * `updateSpec` conditions on the protection it read, so neither write undoes the other.
    *
-   * @throws StaleStateError naming `cluster` (being deleted, or no longer managed here).
+   * @throws StaleStateError naming `cluster` (being deleted, changed since read, or no longer managed here).
    */
   async updateMetadata(current: ClusterRecord, next: ClusterRecord, idem?: IdempotencyRecord): Promise<void> {
     await this.table.transact(
@@ -260,11 +266,12 @@ export class ClusterStore {
             UpdateExpression: 'SET deletionProtection = :dp, updatedAt = :now',
             // A DELETE accepted meanwhile must not lose its protection check.
             ConditionExpression:
-              'attribute_exists(pk) AND #status <> :deleting AND #status <> :deleted AND homeRegion = :me',
+              'attribute_exists(pk) AND #status <> :deleting AND #status <> :deleted AND generation = :g AND homeRegion = :me',
             ExpressionAttributeNames: { '#status': 'status' },
             ExpressionAttributeValues: {
               ':dp': next.deletionProtection,
               ':now': next.updatedAt,
+              ':g': current.generation,
               ':deleting': 'DELETING',
               ':deleted': 'DELETED',
               ':me': this.table.region,

@@ -36,23 +36,40 @@ export function operationItem(o: OperationRecord): Record<string, unknown> {
   };
 }
 
+/** What a failure write must still find on the operation, besides it being active. */
+export interface FailCondition {
+  /**
+   * The deadline the caller read: a deadline sweep fails an operation only if it is still the
+   * one that passed (a rollback that began meanwhile has a fresh one).
+   */
+  readonly deadline?: string;
+}
+
 /**
  * QUEUED or RUNNING -> FAILED with a reason, out of the active index (a missing item fails the
  * condition too). The error is stored redacted (functions/shared/domain/operation-errors.ts).
+ * `ConditionExpression` is built from `FailCondition`; a caller that replaces it
+ * keeps `:deadline` in its own condition when it set one.
  */
 export function failOperationUpdate(
   tableName: string,
   op: OperationRecord,
   error: OperationError,
   now: string,
+  when: FailCondition = {},
 ) {
   return {
     TableName: tableName,
     Key: keys.operation(op.tenantId, op.operationId),
     UpdateExpression:
       'SET #status = :failed, #step = :done, #error = :error, finishedAt = :now, updatedAt = :now REMOVE gsi2pk, gsi2sk ADD statusVersion :one',
-    ConditionExpression: '#status IN (:queued, :running)',
-    ExpressionAttributeNames: { '#status': 'status', '#step': 'step', '#error': 'error' },
+    ConditionExpression: `#status IN (:queued, :running)${when.deadline ? ' AND #deadline = :deadline' : ''}`,
+    ExpressionAttributeNames: {
+      '#status': 'status',
+      '#step': 'step',
+      '#error': 'error',
+      ...(when.deadline ? { '#deadline': 'deadline' } : {}),
+    },
     ExpressionAttributeValues: {
       ':failed': 'FAILED',
       ':done': 'DONE',
@@ -61,6 +78,7 @@ export function failOperationUpdate(
       ':one': 1,
       ':queued': 'QUEUED',
       ':running': 'RUNNING',
+      ...(when.deadline ? { ':deadline': when.deadline } : {}),
     },
   };
 }
@@ -486,10 +504,18 @@ export class OperationStore {
     });
   }
 
-  /** Any non-terminal -> FAILED with a reason; the cluster is marked FAILED and released. */
-  async fail(op: OperationRecord, error: OperationError, now: string): Promise<void> {
+  /**
+   * Any non-terminal -> FAILED with a reason; the cluster is marked FAILED and released. With
+   * `when.deadline`, only if the operation still has that deadline (the deadline sweep).
+   */
+  async fail(
+    op: OperationRecord,
+    error: OperationError,
+    now: string,
+    when: FailCondition = {},
+  ): Promise<void> {
     await this.table.transact('fail', {
-      operation: { Update: failOperationUpdate(this.table.name, op, error, now) },
+      operation: { Update: failOperationUpdate(this.table.name, op, error, now, when) },
       cluster: this.updateCluster(
         op,
         { status: 'FAILED', updatedAt: now, statusReason: error.code },

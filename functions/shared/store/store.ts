@@ -37,6 +37,7 @@ export {
 export type { IdempotencyRecord } from './idempotency.js';
 export { activeIndex, DELETED_RETENTION_SECONDS, failOperationUpdate, operationItem } from './operations.js';
 export type { TenantRecord, UsageRecord } from './tenants.js';
+export { isTransientStoreError } from './transient.js';
 
 /**
  * DynamoDB access for every function, one aggregate per concern over a shared core. `region` is

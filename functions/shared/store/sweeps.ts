@@ -116,15 +116,19 @@ export class Sweeps {
    * this the operation would stay non-terminal, and in the index, for ever. The status change
    * reaches the bus through the stream like any other.
    *
-   * @throws StaleStateError when the operation is already terminal.
+   * Only if the operation still has the deadline it was read with (`op.deadline`): a rollback
+   * that began meanwhile gave it a new one, and is not to be failed for the old one.
+   *
+   * @throws StaleStateError when the operation is already terminal or its deadline moved.
    */
   async failOperationOnly(op: OperationRecord, error: OperationError, now: string): Promise<void> {
     try {
       await this.db.send(
         new UpdateCommand({
-          ...failOperationUpdate(this.tableName, op, error, now),
+          ...failOperationUpdate(this.tableName, op, error, now, { deadline: op.deadline }),
           // Outside a transaction: say explicitly that a vanished item is not to be recreated.
-          ConditionExpression: 'attribute_exists(pk) AND #status IN (:queued, :running)',
+          ConditionExpression:
+            'attribute_exists(pk) AND #status IN (:queued, :running) AND #deadline = :deadline',
         }),
       );
     } catch (e) {

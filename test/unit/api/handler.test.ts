@@ -1,4 +1,11 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  InternalServerError,
+  ProvisionedThroughputExceededException,
+  RequestLimitExceeded,
+  ThrottlingException,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
   GetCommand,
@@ -9,6 +16,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { hashApiKey } from '../../../functions/shared/domain/apikeys.js';
+import { SIZES } from '../../../functions/shared/domain/sizes.js';
 import { apiEvent } from '../../helpers/events.js';
 
 vi.hoisted(() => {
@@ -247,6 +255,58 @@ describe('Function: api', () => {
       expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
     });
 
+    it('answers 503 TEMPORARILY_UNAVAILABLE with Retry-After when the transaction is throttled, and the same Idempotency-Key then goes through', async () => {
+      // Prepare: DynamoDB cancels the transaction for throughput, once.
+      ddb
+        .on(TransactWriteCommand)
+        .rejectsOnce(
+          new TransactionCanceledException({
+            message: 'cancelled',
+            $metadata: {},
+            CancellationReasons: [{ Code: 'None' }, { Code: 'ThrottlingError' }, { Code: 'None' }],
+          }),
+        )
+        .resolves({});
+      const headers = { ...auth, 'idempotency-key': 'create-vectors-1' };
+
+      // Act
+      const first = await create(validBody, headers);
+      const retry = await create(validBody, headers);
+
+      // Assess: a clear, retryable answer, never a 500; nothing was recorded, so the retry runs.
+      expect(first.statusCode).toBe(503);
+      expect(problem(first)).toMatchObject({ code: 'TEMPORARILY_UNAVAILABLE', status: 503 });
+      expect(Number(first.headers?.['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(first.body).not.toContain('ThrottlingError');
+      expect(retry.statusCode).toBe(202);
+      expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 2);
+      const stored = ddb.commandCalls(TransactWriteCommand)[1]?.args[0].input.TransactItems ?? [];
+      expect(stored.map((i) => i.Put?.Item?.sk).filter(Boolean)).toContain(
+        'IDEMPOTENCY#eu-west-1#create-vectors-1',
+      );
+    });
+
+    it.each([
+      ['ThrottlingException', new ThrottlingException({ message: 'slow down', $metadata: {} })],
+      [
+        'ProvisionedThroughputExceededException',
+        new ProvisionedThroughputExceededException({ message: 'too much', $metadata: {} }),
+      ],
+      ['RequestLimitExceeded', new RequestLimitExceeded({ message: 'account limit', $metadata: {} })],
+      ['InternalServerError', new InternalServerError({ message: 'oops', $metadata: {} })],
+    ])('answers 503 with Retry-After when a read fails with %s', async (_name, error) => {
+      // Prepare: the API key read itself fails.
+      ddb.on(GetCommand, { Key: { pk: `APIKEY#${hashApiKey(KEY)}`, sk: 'APIKEY' } }).rejects(error);
+
+      // Act
+      const res = await create(validBody);
+
+      // Assess
+      expect(res.statusCode).toBe(503);
+      expect(problem(res).code).toBe('TEMPORARILY_UNAVAILABLE');
+      expect(res.headers?.['retry-after']).toMatch(/^[1-9][0-9]*$/);
+    });
+
     it('answers an opaque 500 problem when DynamoDB fails, without leaking the error', async () => {
       ddb.on(TransactWriteCommand).rejects(new Error('secret internal detail'));
       const res = await create(validBody);
@@ -254,6 +314,97 @@ describe('Function: api', () => {
       const p = problem(res);
       expect(p.code).toBe('INTERNAL');
       expect(res.body).not.toContain('secret internal detail');
+    });
+  });
+
+  describe('Route: PATCH /v1/clusters/{clusterId}', () => {
+    const id = 'cl-01jd8w0000000000000000000c';
+    const stored = {
+      tenantId: TENANT,
+      clusterId: id,
+      name: 'vectors',
+      engine: 'qdrant',
+      version: '1.15.5',
+      region: 'eu-west-1',
+      homeRegion: 'eu-west-1',
+      nodes: 1,
+      sizeName: 'small',
+      size: SIZES.small,
+      settings: {},
+      deletionProtection: false,
+      status: 'READY',
+      generation: 1,
+      observedGeneration: 1,
+      statusVersion: 3,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
+    };
+    const clusterKey = { pk: `TENANT#${TENANT}`, sk: `CLUSTER#${id}` };
+    const patch = (body: unknown) =>
+      route(
+        apiEvent({
+          method: 'PATCH',
+          resource: '/v1/clusters/{clusterId}',
+          pathParameters: { clusterId: id },
+          headers: auth,
+          body,
+        }),
+      );
+    const clusterConditionFailed = () =>
+      new TransactionCanceledException({
+        message: 'cancelled',
+        $metadata: {},
+        CancellationReasons: [{ Code: 'ConditionalCheckFailed' }],
+      });
+
+    it('sets deletion protection only on the generation it read, and answers 409 CONCURRENT_MODIFICATION when a spec change won', async () => {
+      // Prepare: read at generation 1; a spec change commits before the write.
+      ddb
+        .on(GetCommand, { Key: clusterKey })
+        .resolvesOnce({ Item: stored })
+        .resolves({ Item: { ...stored, generation: 2, status: 'UPDATING', activeOperationId: 'op-x' } });
+      ddb.on(TransactWriteCommand).rejects(clusterConditionFailed());
+
+      // Act
+      const res = await patch({ deletionProtection: true });
+
+      // Assess
+      expect(res.statusCode).toBe(409);
+      expect(problem(res).code).toBe('CONCURRENT_MODIFICATION');
+      const update = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Update;
+      expect(update?.ConditionExpression).toContain('generation = :g');
+      expect(update?.ExpressionAttributeValues).toMatchObject({ ':g': 1, ':dp': true });
+    });
+
+    it('answers 409 CLUSTER_NOT_READY when the cluster is being deleted meanwhile', async () => {
+      // Prepare
+      ddb
+        .on(GetCommand, { Key: clusterKey })
+        .resolvesOnce({ Item: stored })
+        .resolves({ Item: { ...stored, status: 'DELETING', activeOperationId: 'op-d' } });
+      ddb.on(TransactWriteCommand).rejects(clusterConditionFailed());
+
+      // Act
+      const res = await patch({ deletionProtection: true });
+
+      // Assess
+      expect(res.statusCode).toBe(409);
+      expect(problem(res).code).toBe('CLUSTER_NOT_READY');
+    });
+
+    it('writes a spec change only over the deletion protection it read', async () => {
+      // Prepare
+      ddb.on(GetCommand, { Key: clusterKey }).resolves({ Item: stored });
+      ddb.on(TransactWriteCommand).resolves({});
+
+      // Act
+      const res = await patch({ nodes: 2 });
+
+      // Assess
+      expect(res.statusCode).toBe(202);
+      const put = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Put;
+      expect(put?.ConditionExpression).toContain('deletionProtection = :dp');
+      expect(put?.ExpressionAttributeValues).toMatchObject({ ':dp': false, ':g': 1, ':sv': 3 });
     });
   });
 

@@ -74,4 +74,58 @@ describe('Class: QueueTrigger', () => {
       expect(other).not.toEqual(first);
     });
   });
+
+  describe('Method: start', () => {
+    it('hands message attributes to the function as Lambda does', async () => {
+      // Prepare
+      sqsMock
+        .on(ReceiveMessageCommand)
+        .resolvesOnce({
+          Messages: [
+            {
+              MessageId: 'm-a',
+              ReceiptHandle: 'r-a',
+              Body: '{}',
+              MessageAttributes: { transientRetries: { DataType: 'Number', StringValue: '3' } },
+            },
+          ],
+        })
+        .resolves({ Messages: [] });
+      sqsMock.on(DeleteMessageBatchCommand).resolves({});
+      let delivered: (event: SQSEvent) => void = () => undefined;
+      const invoked = new Promise<SQSEvent>((resolve) => {
+        delivered = resolve;
+      });
+      const trigger = new QueueTrigger({
+        name: 'provisioner',
+        client: new SQSClient({ region: 'eu-west-1' }),
+        queueUrl: 'http://sqs.local/q',
+        queueArn: 'arn:aws:sqs:eu-west-1:000000000000:q',
+        region: 'eu-west-1',
+        batchSize: 10,
+        concurrency: 1,
+        invoke: async (event) => {
+          delivered(event);
+          return { batchItemFailures: [] };
+        },
+        random: randomSource(1, 'queue:eu-west-1/provisioning'),
+        log: () => undefined,
+      });
+
+      // Act
+      trigger.start();
+      const event = await invoked;
+      await trigger.stop();
+
+      // Assess
+      expect(event.Records[0]?.messageAttributes).toEqual({
+        transientRetries: {
+          dataType: 'Number',
+          stringValue: '3',
+          stringListValues: [],
+          binaryListValues: [],
+        },
+      });
+    });
+  });
 });

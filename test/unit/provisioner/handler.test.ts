@@ -1,4 +1,8 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ProvisionedThroughputExceededException,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -12,9 +16,9 @@ vi.hoisted(() => {
   process.env.EKS_CLUSTERS = '[{"name":"eks-a","capacityNodes":10}]';
   process.env.KUBE_AUTH = 'kubeconfig';
 });
-const { handler } = await import('../../../functions/provisioner/handler.js');
+const { handler, transientDelaySeconds } = await import('../../../functions/provisioner/handler.js');
 const ddb = mockClient(DynamoDBDocumentClient);
-mockClient(SQSClient);
+const sqs = mockClient(SQSClient);
 
 const message = {
   v: 1,
@@ -49,7 +53,10 @@ describe('Function: provisioner', () => {
       .rejects(new Error('DynamoDB is down'));
     ddb.on(TransactWriteCommand).resolves({});
   });
-  afterEach(() => ddb.reset());
+  afterEach(() => {
+    ddb.reset();
+    sqs.reset();
+  });
 
   it('reports a failing message as a batch item failure, leaving the operation alone before the last receive', async () => {
     const record = withReceiveCount(1);
@@ -71,5 +78,111 @@ describe('Function: provisioner', () => {
     const res = await handler({ Records: [record] }, lambdaContext);
     expect(res.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
     expect(ddb).not.toHaveReceivedCommand(GetCommand);
+  });
+
+  describe('transient DynamoDB errors', () => {
+    const conflict = () =>
+      new TransactionCanceledException({
+        message: 'cancelled',
+        $metadata: {},
+        CancellationReasons: [{ Code: 'TransactionConflict' }, { Code: 'None' }],
+      });
+    /** A QUEUED operation whose claim (QUEUED -> RUNNING) meets a concurrent transaction. */
+    function claimConflicts(): void {
+      ddb
+        .on(GetCommand, { Key: { pk: 'TENANT#tn-1', sk: 'OPERATION#op-1' } })
+        .resolves({ Item: { ...operation, status: 'QUEUED' } });
+      ddb.on(GetCommand, { Key: { pk: 'TENANT#tn-1', sk: 'CLUSTER#cl-1' } }).resolves({
+        Item: {
+          tenantId: 'tn-1',
+          clusterId: 'cl-1',
+          region: 'eu-west-1',
+          homeRegion: 'eu-west-1',
+          engine: 'qdrant',
+          activeOperationId: 'op-1',
+        },
+      });
+      ddb.on(TransactWriteCommand).rejects(conflict());
+    }
+    const retriesOf = (n: number) => ({
+      transientRetries: {
+        dataType: 'Number',
+        stringValue: String(n),
+        stringListValues: [],
+        binaryListValues: [],
+      },
+    });
+
+    it('requeues the message after a few seconds on a transaction conflict, instead of failing it', async () => {
+      // Prepare: even on the last receive, a conflict is not a delivery failure.
+      claimConflicts();
+      sqs.on(SendMessageCommand).resolves({});
+      const record = withReceiveCount(QUEUES.provisioning.maxReceiveCount);
+
+      // Act
+      const res = await handler({ Records: [record] }, lambdaContext);
+
+      // Assess: the message is done with (deleted), a copy comes back in 1-2 s, the operation is untouched.
+      expect(res.batchItemFailures).toEqual([]);
+      expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
+      const sent = sqs.commandCalls(SendMessageCommand)[0]?.args[0].input;
+      expect(sent?.QueueUrl).toBe(process.env.PROVISIONING_QUEUE_URL);
+      expect(JSON.parse(sent?.MessageBody ?? '{}')).toEqual(message);
+      expect(sent?.DelaySeconds).toBeGreaterThanOrEqual(1);
+      expect(sent?.DelaySeconds).toBeLessThanOrEqual(2);
+      expect(sent?.MessageAttributes?.transientRetries).toEqual({ DataType: 'Number', StringValue: '1' });
+      expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+    });
+
+    it('backs off with each consecutive requeue, and throttled reads count as transient too', async () => {
+      // Prepare
+      ddb
+        .on(GetCommand, { Key: { pk: 'TENANT#tn-1', sk: 'CLUSTER#cl-1' } })
+        .rejects(new ProvisionedThroughputExceededException({ message: 'throttled', $metadata: {} }));
+      sqs.on(SendMessageCommand).resolves({});
+      const record = { ...withReceiveCount(1), messageAttributes: retriesOf(4) };
+
+      // Act
+      const res = await handler({ Records: [record] }, lambdaContext);
+
+      // Assess: the fifth retry waits 15-30 s.
+      expect(res.batchItemFailures).toEqual([]);
+      const sent = sqs.commandCalls(SendMessageCommand)[0]?.args[0].input;
+      expect(sent?.DelaySeconds).toBeGreaterThanOrEqual(15);
+      expect(sent?.DelaySeconds).toBeLessThanOrEqual(30);
+      expect(sent?.MessageAttributes?.transientRetries?.StringValue).toBe('5');
+    });
+
+    it('draws each delay from the upper half of 2^retry seconds, capped at 30', () => {
+      expect([transientDelaySeconds(1, () => 0), transientDelaySeconds(1, () => 0.999)]).toEqual([1, 2]);
+      expect([transientDelaySeconds(3, () => 0), transientDelaySeconds(3, () => 0.999)]).toEqual([4, 8]);
+      expect([transientDelaySeconds(9, () => 0), transientDelaySeconds(9, () => 0.999)]).toEqual([15, 30]);
+    });
+
+    it('gives up requeueing after its budget, and the message takes the ordinary path to the DLQ', async () => {
+      // Prepare
+      claimConflicts();
+      const record = { ...withReceiveCount(1), messageAttributes: retriesOf(10) };
+
+      // Act
+      const res = await handler({ Records: [record] }, lambdaContext);
+
+      // Assess
+      expect(res.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
+      expect(sqs).not.toHaveReceivedCommand(SendMessageCommand);
+    });
+
+    it('falls back to the ordinary retry when the requeue itself cannot be sent', async () => {
+      // Prepare
+      claimConflicts();
+      sqs.on(SendMessageCommand).rejects(new Error('SQS is down'));
+      const record = withReceiveCount(1);
+
+      // Act
+      const res = await handler({ Records: [record] }, lambdaContext);
+
+      // Assess
+      expect(res.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
+    });
   });
 });

@@ -113,7 +113,9 @@ describe('Function: reconciler', () => {
       });
       expect(transactedOperationIds().sort()).toEqual(['op-1', 'op-2']);
       const update = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Update;
-      expect(update?.ConditionExpression).toBe('#status IN (:queued, :running)');
+      // Only while the deadline is the one that passed (a rollback that began meanwhile has its own).
+      expect(update?.ConditionExpression).toBe('#status IN (:queued, :running) AND #deadline = :deadline');
+      expect(update?.ExpressionAttributeValues?.[':deadline']).toBe('2026-11-22T05:00:00.000Z');
       expect(update?.ExpressionAttributeValues?.[':error']).toEqual({
         code: 'DEADLINE_EXCEEDED',
         message: expect.stringContaining('did not finish by 2026-11-22T05:00:00.000Z'),
@@ -182,9 +184,32 @@ describe('Function: reconciler', () => {
       expect(res.deadlines).toMatchObject({ failed: 0, failedWithoutCluster: 1, errors: 0 });
       expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
         Key: keys.operation('tn-1', 'op-1'),
-        ConditionExpression: 'attribute_exists(pk) AND #status IN (:queued, :running)',
+        ConditionExpression:
+          'attribute_exists(pk) AND #status IN (:queued, :running) AND #deadline = :deadline',
+        ExpressionAttributeValues: expect.objectContaining({ ':deadline': operation(1).deadline }),
         UpdateExpression: expect.stringContaining('REMOVE gsi2pk, gsi2sk ADD statusVersion :one'),
       });
+    });
+
+    it('leaves an operation alone whose deadline moved since the index was read (a rollback began)', async () => {
+      // Prepare: the transaction lost; the operation is still RUNNING, with a new deadline.
+      ddb.on(QueryCommand, { IndexName: 'gsi2' }).resolves({ Items: [operation(1)] });
+      ddb.on(TransactWriteCommand).rejects(conditionFailed());
+      ddb.on(GetCommand).resolves({
+        Item: { ...operation(1), step: 'ROLLBACK_APPLY', deadline: '2026-11-22T06:15:00.000Z' },
+      });
+
+      // Act
+      const res = await handler(scheduled, lambdaContext);
+
+      // Assess
+      expect(res.deadlines).toMatchObject({
+        failed: 0,
+        failedWithoutCluster: 0,
+        alreadyFinished: 1,
+        errors: 0,
+      });
+      expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
     });
 
     it('handles the other operations, then fails the run, when one cannot be written', async () => {

@@ -1,0 +1,263 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sweepDeadlines } from '../../../functions/reconciler/deadlines.js';
+import type { ClusterRecord, OperationRecord } from '../../../functions/shared/domain/records.js';
+import { SIZES } from '../../../functions/shared/domain/sizes.js';
+import { createLogger } from '../../../functions/shared/logger.js';
+import { clusterItem, operationItem, StaleStateError, Store } from '../../../functions/shared/store/store.js';
+import { Sweeps } from '../../../functions/shared/store/sweeps.js';
+import {
+  ensureTable,
+  LOCAL_CREDENTIALS,
+  type LocalDynamo,
+  startDynamoLocal,
+} from '../../../local/runtime/dynamodb.js';
+
+/**
+ * Races between two writers of the same items, interleaved deterministically at the store level
+ * against DynamoDB Local: both read, one writes, then the other writes with what it read. The
+ * second write must lose (a conditional write) rather than undo the first.
+ */
+const REGION = 'eu-west-1';
+const TABLE = 'stratus-races';
+const T0 = '2026-12-01T10:00:00.000Z';
+
+describe('Store: races that must not lose a change', () => {
+  let dynamo: LocalDynamo;
+  let ddb: DynamoDBClient;
+  let store: Store;
+  let sweeps: Sweeps;
+  let n = 0;
+
+  const cluster = (over: Partial<ClusterRecord> = {}): ClusterRecord => {
+    n++;
+    return {
+      tenantId: 'tn-races',
+      clusterId: `cl-01jd8w00000000000000000${String(n).padStart(3, '0')}`,
+      name: `c${n}`,
+      engine: 'qdrant',
+      version: '1.15.5',
+      region: REGION,
+      homeRegion: REGION,
+      nodes: 1,
+      sizeName: 'small',
+      size: SIZES.small,
+      settings: {},
+      deletionProtection: false,
+      status: 'READY',
+      generation: 1,
+      observedGeneration: 1,
+      statusVersion: 3,
+      createdAt: T0,
+      updatedAt: T0,
+      ...over,
+    };
+  };
+  const operation = (c: ClusterRecord, over: Partial<OperationRecord> = {}): OperationRecord => ({
+    tenantId: c.tenantId,
+    operationId: `op-01jd8w00000000000000000${String(++n).padStart(3, '0')}`,
+    clusterId: c.clusterId,
+    region: c.region,
+    homeRegion: c.homeRegion,
+    type: 'UPDATE',
+    status: 'QUEUED',
+    step: 'APPLY',
+    statusVersion: 1,
+    targetGeneration: c.generation + 1,
+    correlationId: `corr-${n}`,
+    createdAt: T0,
+    updatedAt: T0,
+    deadline: '2999-01-01T00:00:00.000Z',
+    nodeDelta: 0,
+    ...over,
+  });
+  const put = (item: Record<string, unknown>) =>
+    store.table.db.send(new PutCommand({ TableName: TABLE, Item: item }));
+
+  beforeAll(async () => {
+    dynamo = await startDynamoLocal({});
+    ddb = new DynamoDBClient({ endpoint: dynamo.endpoint, region: REGION, credentials: LOCAL_CREDENTIALS });
+    await ensureTable(ddb, TABLE);
+    const doc = DynamoDBDocumentClient.from(ddb, { marshallOptions: { removeUndefinedValues: true } });
+    store = new Store(doc, TABLE, REGION);
+    sweeps = new Sweeps(store.table);
+  }, 180_000);
+
+  afterAll(async () => {
+    ddb?.destroy();
+    await dynamo?.stop();
+  });
+
+  describe('PATCH deletionProtection vs a concurrent spec PATCH', () => {
+    it('the spec write that read the old protection loses, and DELETE stays refused', async () => {
+      // Prepare: a READY cluster without protection; two requests read it.
+      const read = cluster();
+      await put(clusterItem(read));
+      const readBySpec = await store.clusters.get(read.tenantId, read.clusterId);
+      const readByMetadata = await store.clusters.get(read.tenantId, read.clusterId);
+      if (!readBySpec || !readByMetadata) throw new Error('cluster not stored');
+      const protectedCluster = { ...readByMetadata, deletionProtection: true, updatedAt: T0 };
+      const update = operation(readBySpec, {
+        previous: { ...readBySpec, generation: readBySpec.generation, status: readBySpec.status },
+      });
+      const respecced: ClusterRecord = {
+        ...readBySpec,
+        settings: { note: 'x' },
+        generation: readBySpec.generation + 1,
+        status: 'UPDATING',
+        statusVersion: readBySpec.statusVersion + 1,
+        activeOperationId: update.operationId,
+      };
+
+      // Act: the metadata write commits first, then the spec write with what it read.
+      await store.clusters.updateMetadata(readByMetadata, protectedCluster);
+      const spec = store.clusters.updateSpec(undefined, readBySpec, respecced, update);
+
+      // Assess: the spec write lost on the cluster item; the protection stands.
+      await expect(spec).rejects.toBeInstanceOf(StaleStateError);
+      await expect(spec).rejects.toMatchObject({ failed: ['cluster'] });
+      const stored = await store.clusters.get(read.tenantId, read.clusterId);
+      expect(stored).toMatchObject({ deletionProtection: true, generation: 1, status: 'READY' });
+      expect(await store.operations.get(read.tenantId, update.operationId)).toBeUndefined();
+      const del = operation(read, { type: 'DELETE', targetGeneration: read.generation });
+      await expect(
+        store.clusters.requestDelete(
+          { ...read, status: 'DELETING', activeOperationId: del.operationId },
+          del,
+        ),
+      ).rejects.toMatchObject({ failed: ['cluster'] });
+    });
+
+    it('a metadata write that read an older spec loses, so its answer never shows a spec that is not desired', async () => {
+      // Prepare
+      const read = cluster();
+      await put(clusterItem(read));
+      const update = operation(read, {
+        previous: { ...read, generation: read.generation, status: read.status },
+      });
+      const respecced: ClusterRecord = {
+        ...read,
+        settings: { note: 'y' },
+        generation: read.generation + 1,
+        status: 'UPDATING',
+        statusVersion: read.statusVersion + 1,
+        activeOperationId: update.operationId,
+      };
+
+      // Act: the spec write commits first, then the metadata write with the cluster it read before.
+      await store.clusters.updateSpec(undefined, read, respecced, update);
+      const metadata = store.clusters.updateMetadata(read, { ...read, deletionProtection: true });
+
+      // Assess: the spec change stands, and the metadata write asks for a retry.
+      await expect(metadata).rejects.toMatchObject({ failed: ['cluster'] });
+      expect(await store.clusters.get(read.tenantId, read.clusterId)).toMatchObject({
+        deletionProtection: false,
+        generation: 2,
+        settings: { note: 'y' },
+        activeOperationId: update.operationId,
+      });
+    });
+  });
+
+  describe('deadline sweep vs a rollback that just started', () => {
+    it('does not fail an operation whose deadline moved after the sweep read it', async () => {
+      // Prepare: an UPDATE past its deadline, RUNNING, holding its cluster.
+      const past = '2026-12-01T09:00:00.000Z';
+      const now = new Date('2026-12-01T10:30:00.000Z');
+      const base = cluster();
+      const op = operation(base, {
+        status: 'RUNNING',
+        step: 'WAIT_READY',
+        deadline: past,
+        previous: { ...base, generation: base.generation, status: base.status },
+      });
+      const held: ClusterRecord = {
+        ...base,
+        settings: { note: 'bad' },
+        generation: 2,
+        status: 'UPDATING',
+        statusVersion: base.statusVersion + 1,
+        activeOperationId: op.operationId,
+      };
+      await put(clusterItem(held));
+      await put(operationItem(op));
+      const newDeadline = '2026-12-01T11:00:00.000Z';
+
+      // Act: the sweep reads the overdue operation; before it writes, the provisioner begins the rollback.
+      let rolledBack = false;
+      const result = await sweepDeadlines({
+        store,
+        sweeps: {
+          overdueOperations: async (region, at, opts) => {
+            const page = await sweeps.overdueOperations(region, at, opts);
+            if (!rolledBack && page.operations.some((o) => o.operationId === op.operationId)) {
+              rolledBack = true;
+              await store.operations.beginRollback(
+                op,
+                held,
+                { code: 'NOT_READY', message: 'pods never became ready' },
+                now.toISOString(),
+                newDeadline,
+              );
+            }
+            return page;
+          },
+          failOperationOnly: (o, e, at) => sweeps.failOperationOnly(o, e, at),
+        },
+        region: REGION,
+        now: () => now,
+        logger: createLogger('test'),
+        pageSize: 25,
+        maxPages: 1,
+        hasTime: () => true,
+      });
+
+      // Assess: the rollback runs on; nothing was failed.
+      expect(rolledBack).toBe(true);
+      expect(result).toMatchObject({ scanned: 1, failed: 0, failedWithoutCluster: 0, errors: 0 });
+      expect(await store.operations.get(op.tenantId, op.operationId)).toMatchObject({
+        status: 'RUNNING',
+        step: 'ROLLBACK_APPLY',
+        deadline: newDeadline,
+      });
+      expect(await store.clusters.get(base.tenantId, base.clusterId)).toMatchObject({
+        status: 'UPDATING',
+        activeOperationId: op.operationId,
+        generation: 3,
+        settings: {},
+      });
+    });
+
+    it('still fails an overdue operation whose deadline did not move', async () => {
+      // Prepare
+      const base = cluster();
+      const op = operation(base, {
+        status: 'RUNNING',
+        step: 'WAIT_READY',
+        deadline: '2026-12-01T09:00:00.000Z',
+      });
+      await put(clusterItem({ ...base, status: 'UPDATING', activeOperationId: op.operationId }));
+      await put(operationItem(op));
+
+      // Act
+      const result = await sweepDeadlines({
+        store,
+        sweeps,
+        region: REGION,
+        now: () => new Date('2026-12-01T10:30:00.000Z'),
+        logger: createLogger('test'),
+        pageSize: 25,
+        maxPages: 1,
+        hasTime: () => true,
+      });
+
+      // Assess
+      expect(result).toMatchObject({ failed: 1, errors: 0 });
+      expect(await store.operations.get(op.tenantId, op.operationId)).toMatchObject({
+        status: 'FAILED',
+        error: { code: 'DEADLINE_EXCEEDED' },
+      });
+    });
+  });
+});
