@@ -52,6 +52,12 @@ export interface KubeStandinFaults {
    * request out (a write is applied), then drops the connection instead of answering.
    */
   readonly dropRate?: number;
+  /**
+   * RBAC propagation lag: after a RoleBinding is written in a namespace, the next this-many
+   * requests for other objects in that namespace are answered 403 Forbidden, as an API server
+   * whose authorization cache has not seen the binding yet answers. @default 0
+   */
+  readonly rbacLagRequests?: number;
 }
 
 /** Requests served and faults injected since the stand-in started (or since `resetStats`). */
@@ -150,6 +156,8 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
     }
   }
 
+  /** Namespace -> requests still refused after a RoleBinding was written there (rbacLagRequests). */
+  const rbacLag = new Map<string, number>();
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://standin');
     const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
@@ -193,6 +201,15 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
     const { kind, namespace, name } = target;
     const fieldManager = url.searchParams.get('fieldManager') ?? undefined;
     const method = req.method ?? 'GET';
+    if (namespace !== undefined && (faults.rbacLagRequests ?? 0) > 0) {
+      if (kind.kind === 'RoleBinding' && method !== 'GET') {
+        rbacLag.set(namespace, faults.rbacLagRequests ?? 0);
+      } else if ((rbacLag.get(namespace) ?? 0) > 0) {
+        rbacLag.set(namespace, (rbacLag.get(namespace) ?? 0) - 1);
+        counts.errors++;
+        throw new ApiError(403, 'Forbidden', 'injected fault (kube stand-in): RBAC not propagated yet');
+      }
+    }
 
     if (name === undefined) {
       if (method === 'GET') {
