@@ -6,12 +6,50 @@ import { FUNCTIONS, type FunctionId, takeoverFunctions } from '../functions/topo
  * databases on. Read from the `stratus` key of cdk.json's context by the CDK app and by the
  * local runtime, so both run the same topology. Pure zod: no CDK imports.
  */
+/** One CIDR of an API server's addresses: IPv4 or IPv6, never a whole address family. */
+const ApiServerCidrSchema = z
+  .union([z.cidrv4(), z.cidrv6()], {
+    error: (issue) =>
+      `${JSON.stringify(issue.input)} is not a CIDR; write an address with its prefix length, such as 10.0.32.0/20 or 172.20.0.1/32`,
+  })
+  .superRefine((cidr, ctx) => {
+    if (cidr.endsWith('/0')) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${cidr} allows every address: list the API server's own addresses (docs/eks.md, section 5)`,
+      });
+    }
+  });
+
 export const EksClusterRefSchema = z.strictObject({
   /** EKS cluster name, as `DescribeCluster` knows it. */
   name: z.string().regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, 'an EKS cluster name'),
   /** Maximum number of database nodes Stratus places on it. */
   capacityNodes: z.number().int().positive().default(500),
+  /**
+   * Where pods reach this cluster's Kubernetes API server: the `kubernetes` Service's ClusterIP
+   * (/32) and the subnets of the cluster's control-plane network interfaces. The egress of pods
+   * that call the API (PostgreSQL's instance manager) is limited to them; without them, to the
+   * private address ranges (docs/eks.md, section 5; docs/engines.md).
+   */
+  apiServerCidrs: z
+    .array(ApiServerCidrSchema)
+    .min(1, 'apiServerCidrs needs at least one CIDR, or leave it out')
+    .optional(),
 });
+
+/** An EKS cluster as the functions get it in `EKS_CLUSTERS` (functions/shared/kube/pool.ts). */
+export function eksPoolEntry(
+  cluster: { name: string; capacityNodes: number; apiServerCidrs?: readonly string[] | undefined },
+  region: string,
+): { name: string; capacityNodes: number; region: string; apiServerCidrs?: readonly string[] } {
+  return {
+    name: cluster.name,
+    capacityNodes: cluster.capacityNodes,
+    region,
+    ...(cluster.apiServerCidrs ? { apiServerCidrs: cluster.apiServerCidrs } : {}),
+  };
+}
 
 export const RegionConfigSchema = z.strictObject({
   region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'an AWS region such as eu-west-1'),
@@ -69,6 +107,17 @@ export const StratusConfigSchema = z
       .string()
       .regex(/^[a-z][a-z0-9-]{1,20}$/)
       .default('prod'),
+    /**
+     * An EKS access policy for the provisioner (and its takeover roles) on top of its Kubernetes
+     * RBAC, scoped to the `stratus-*` namespaces; none by default (lib/functions.ts
+     * `eksAccessPolicy`, docs/eks.md section 1).
+     */
+    eksAccessPolicy: z
+      .enum(['AmazonEKSEditPolicy', 'AmazonEKSAdminPolicy'], {
+        error:
+          'eksAccessPolicy must be AmazonEKSEditPolicy or AmazonEKSAdminPolicy (namespace-scoped), or left out',
+      })
+      .optional(),
     regions: z
       .array(RegionConfigSchema)
       .min(1)

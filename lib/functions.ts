@@ -45,22 +45,38 @@ import {
   takeoverFunctions,
 } from '../functions/topology.js';
 import type { StratusEventBus } from './bus.js';
-import { functionRoleName, takeoverRoleName } from './config.js';
+import { eksPoolEntry, functionRoleName, takeoverRoleName } from './config.js';
 import { acknowledgeWildcardResource, pascalCase } from './nag.js';
 import type { StratusQueues } from './queues.js';
 
 /** Repository root: topology entries are relative to it, and so is the lockfile esbuild uses. */
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The EKS access policies that fit the provisioner; see `eksAccessPolicy`. */
-export type EksAccessPolicyName =
-  | 'AmazonEKSAdminPolicy'
-  | 'AmazonEKSEditPolicy'
-  | 'AmazonEKSClusterAdminPolicy';
+/**
+ * The EKS access policies that may be added to the provisioner's RBAC; see `eksAccessPolicy`.
+ * Always at namespace scope (`stratus-*`): a cluster-scoped policy would make the provisioner an
+ * administrator of every namespace.
+ */
+export type EksAccessPolicyName = 'AmazonEKSAdminPolicy' | 'AmazonEKSEditPolicy';
+export const EKS_ACCESS_POLICY_NAMES: readonly EksAccessPolicyName[] = [
+  'AmazonEKSEditPolicy',
+  'AmazonEKSAdminPolicy',
+];
+/** The namespaces an `eksAccessPolicy` is scoped to: Stratus's own (tenancy.ts `namespaceOf`). */
+export const STRATUS_NAMESPACES = 'stratus-*';
+/** The Kubernetes group deploy/kubernetes/rbac.yaml binds and the rendered RoleBindings name. */
+const PROVISIONER_GROUP = 'stratus-provisioner';
 
 export interface EksClusterRef {
   readonly name: string;
   readonly capacityNodes: number;
+  /**
+   * The cluster's Kubernetes API server addresses, for the egress of pods that call it
+   * (`apiServerCidrs` in lib/config.ts).
+   *
+   * @default - the private address ranges
+   */
+  readonly apiServerCidrs?: readonly string[];
 }
 
 /** An EKS cluster of any configured region (the `eksClusters` env source). */
@@ -107,22 +123,23 @@ export interface StratusFunctionsProps {
   readonly queues: StratusQueues;
   readonly bus: StratusEventBus;
   /**
-   * EKS access policy associated, at cluster scope, with the access entry of every function that
-   * has the `eks:access` permission, and of its takeover role (the same code path, so a change
-   * here applies to both).
+   * An EKS access policy to associate with the access entry of every function that has the
+   * `eks:access` permission (the provisioner) and of its takeover role (the same code path), at
+   * **namespace** scope, namespaces `stratus-*` (EKS accepts a trailing wildcard there).
    *
-   * `AmazonEKSAdminPolicy` mirrors Kubernetes' `admin` role: it covers the namespaced workload
-   * objects (StatefulSets, Services, Secrets, NetworkPolicies, PodDisruptionBudgets) in every
-   * namespace, but not creating Namespaces, writing ResourceQuotas/LimitRanges, or custom
-   * resources (CloudNativePG). Those come from Kubernetes RBAC bound to `eksKubernetesGroups`
-   * (see lib/README.md), or, bluntly, from `AmazonEKSClusterAdminPolicy`.
+   * Not needed: deploy/kubernetes/rbac.yaml grants the provisioner exactly what it does, and the
+   * access policy cannot grant what it needs most (creating namespaces, ResourceQuotas, operator
+   * resources). An addition for platforms that manage access with EKS policies only; it widens the
+   * provisioner's rights inside Stratus's namespaces (Edit: most namespaced kinds; Admin: also
+   * Roles and RoleBindings).
    *
-   * @default 'AmazonEKSAdminPolicy'
+   * @default - none: the Kubernetes groups alone, and so the RBAC bound to them, decide
    */
   readonly eksAccessPolicy?: EksAccessPolicyName;
   /**
-   * Kubernetes groups of the access entry, for the ClusterRoleBinding a platform team writes to
-   * grant exactly what the access policy lacks.
+   * Kubernetes groups of the provisioner's access entry. Must include `stratus-provisioner`: the
+   * group that deploy/kubernetes binds, that the per-namespace RoleBindings Stratus renders name,
+   * and that the admission policy confines. Extra groups add what their bindings grant.
    *
    * @default ['stratus-provisioner']
    */
@@ -170,6 +187,16 @@ export class StratusFunctions extends Construct {
     if (new Set(names.map(pascalCase)).size !== names.length) {
       throw new Error(
         `StratusFunctions: EKS cluster names of a region must be distinct: ${names.join(', ')}.`,
+      );
+    }
+    if (props.eksKubernetesGroups && !props.eksKubernetesGroups.includes(PROVISIONER_GROUP)) {
+      throw new Error(
+        `StratusFunctions: eksKubernetesGroups must include "${PROVISIONER_GROUP}" (the group deploy/kubernetes/rbac.yaml binds and the admission policy confines); got ${JSON.stringify(props.eksKubernetesGroups)}.`,
+      );
+    }
+    if (props.eksAccessPolicy !== undefined && !EKS_ACCESS_POLICY_NAMES.includes(props.eksAccessPolicy)) {
+      throw new Error(
+        `StratusFunctions: eksAccessPolicy must be one of ${EKS_ACCESS_POLICY_NAMES.join(', ')} (namespace-scoped), or left out; got ${props.eksAccessPolicy}.`,
       );
     }
     if (props.table.tableStreamArn === undefined) {
@@ -333,9 +360,7 @@ export class StratusFunctions extends Construct {
       case 'eksClusters': {
         const region = Stack.of(this).region;
         const pool = props.eksPool ?? props.eksClusters.map((c) => ({ ...c, region }));
-        return JSON.stringify(
-          pool.map((c) => ({ name: c.name, capacityNodes: c.capacityNodes, region: c.region })),
-        );
+        return JSON.stringify(pool.map((c) => eksPoolEntry(c, c.region)));
       }
       case 'takeoverRoles':
         return Stack.of(this).toJsonString(
@@ -411,11 +436,11 @@ export class StratusFunctions extends Construct {
 
   /**
    * Maps a role into each EKS cluster of the region (API authentication mode), so its
-   * presigned-STS token authenticates (DESIGN.md section 4). Cluster scope because the
-   * provisioner creates a namespace per database cluster: namespaces are not known in advance.
-   * EKS allows one access entry per principal and cluster, so `access` is the union of the
-   * function's `eks:*` permissions. The functions' roles and their takeover roles both come here,
-   * so that a takeover role never has more, or less, than the function it stands in for.
+   * presigned-STS token authenticates (DESIGN.md section 4), as members of Kubernetes groups that
+   * deploy/kubernetes binds. EKS allows one access entry per principal and cluster, so `access` is
+   * the union of the function's `eks:*` permissions. The functions' roles and their takeover roles
+   * both come here, so that a takeover role never has more, or less, than the function it stands
+   * in for.
    */
   private addAccessEntries(
     idPrefix: string,
@@ -434,7 +459,7 @@ export class StratusFunctions extends Construct {
           : {
               accessPolicies: access.policies.map((policy) => ({
                 policyArn: `arn:${Aws.PARTITION}:eks::aws:cluster-access-policy/${policy}`,
-                accessScope: { type: 'cluster' },
+                accessScope: { type: 'namespace', namespaces: [STRATUS_NAMESPACES] },
               })),
             }),
       });
@@ -598,7 +623,7 @@ export class StratusFunctions extends Construct {
   }
 }
 
-/** What a role gets in each EKS cluster: Kubernetes groups and EKS access policies (cluster scope). */
+/** What a role gets in each EKS cluster: Kubernetes groups and EKS access policies (namespace scope, `stratus-*`). */
 interface EksAccess {
   readonly groups: readonly string[];
   readonly policies: readonly string[];
@@ -614,19 +639,19 @@ function eksAccess(def: FunctionDef, props: StratusFunctionsProps): EksAccess | 
   for (const permission of def.permissions) {
     switch (permission) {
       case 'eks:access':
-        for (const g of props.eksKubernetesGroups ?? ['stratus-provisioner']) groups.add(g);
-        policies.add(props.eksAccessPolicy ?? 'AmazonEKSAdminPolicy');
+        // Kubernetes RBAC only (deploy/kubernetes/rbac.yaml), unless an access policy is asked for.
+        for (const g of props.eksKubernetesGroups ?? [PROVISIONER_GROUP]) groups.add(g);
+        if (props.eksAccessPolicy) policies.add(props.eksAccessPolicy);
         break;
       case 'eks:read-secrets':
-        // No EKS access policy: only the Kubernetes group, which the platform binds to a Role
-        // that reads Secrets in Stratus namespaces (docs/eks.md).
+        // No EKS access policy: only the Kubernetes group, which Stratus binds in each of its
+        // namespaces to a Role that gets the credential Secret (docs/eks.md, section 3).
         groups.add('stratus-secret-reader');
         break;
       case 'eks:view':
-        // Read-only: AmazonEKSViewPolicy covers namespaces and most namespaced kinds; the group
-        // adds what it lacks (Secrets by existence, Roles, operator resources; docs/eks.md).
+        // No EKS access policy: AmazonEKSViewPolicy would read every namespace. The group's
+        // ClusterRole lists what Stratus renders, and no Secret (deploy/kubernetes/rbac.yaml).
         groups.add('stratus-reconciler');
-        policies.add('AmazonEKSViewPolicy');
         break;
     }
   }

@@ -18,11 +18,18 @@ export interface StratusRegionStackProps extends StackProps {
    */
   readonly alarmActions?: readonly IAlarmAction[];
   /**
-   * EKS access policy of the provisioner's access entries (see `StratusFunctionsProps`).
+   * EKS access policy of the provisioner's access entries, namespace-scoped (see
+   * `StratusFunctionsProps`).
    *
-   * @default 'AmazonEKSAdminPolicy'
+   * @default - `config.eksAccessPolicy`, else none
    */
   readonly eksAccessPolicy?: EksAccessPolicyName;
+  /**
+   * Kubernetes groups of the provisioner's access entries (see `StratusFunctionsProps`).
+   *
+   * @default ['stratus-provisioner']
+   */
+  readonly eksKubernetesGroups?: readonly string[];
 }
 
 /**
@@ -75,7 +82,8 @@ export class StratusRegionStack extends Stack {
       table: this.table.table,
       queues: this.queues,
       bus: this.bus,
-      eksAccessPolicy: props.eksAccessPolicy,
+      eksAccessPolicy: props.eksAccessPolicy ?? config.eksAccessPolicy,
+      ...(props.eksKubernetesGroups ? { eksKubernetesGroups: props.eksKubernetesGroups } : {}),
       alarmActions: props.alarmActions,
     });
     this.api = new StratusApi(this, 'Api', { stage: config.stage, functions: this.functions });

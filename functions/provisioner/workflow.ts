@@ -10,6 +10,7 @@ import { getBlueprint } from '../shared/engines/registry.js';
 import { clusterSelector, namespaceOf } from '../shared/engines/tenancy.js';
 import type { Blueprint, KubeObject, RenderContext } from '../shared/engines/types.js';
 import { PermanentFailureError } from '../shared/errors.js';
+import { type EksPoolEntry, kubeApiCidrsOf } from '../shared/kube/pool.js';
 import type { ProvisioningMessage } from '../shared/schemas/messages.js';
 import { StaleStateError, type Store } from '../shared/store/store.js';
 import { FUNCTIONS } from '../topology.js';
@@ -50,7 +51,7 @@ export interface WorkflowDeps {
   /** Sends the message again after a delay: the durable timer of polls and retries. */
   readonly requeue: (message: ProvisioningMessage, delaySeconds: number) => Promise<void>;
   /** Every region's EKS clusters; a database is placed on one of its own region's. */
-  readonly eksClusters: ReadonlyArray<{ name: string; capacityNodes: number; region: string }>;
+  readonly eksClusters: readonly EksPoolEntry[];
   readonly now: () => Date;
   readonly logger: Logger;
   readonly pollBaseSeconds: number;
@@ -356,9 +357,12 @@ async function runStep(
   const kube = await deps.kube(placement);
   const rollingBack = op.step === 'ROLLBACK_APPLY' || op.step === 'ROLLBACK_WAIT';
   if (op.step === 'APPLY' || op.step === 'ROLLBACK_APPLY') {
+    // The same addresses the reconciler renders with (kubeApiCidrsOf), so a configured egress is no drift.
+    const kubeApiCidrs = kubeApiCidrsOf(deps.eksClusters, placement);
     const objects = await applyRendered(kube, blueprint, spec, {
       operationId: op.operationId,
       correlationId: op.correlationId,
+      ...(kubeApiCidrs ? { kubeApiCidrs } : {}),
     });
     const pruned = await prune(kube, blueprint, spec, objects);
     await deps.store.operations.setStep(
@@ -407,7 +411,7 @@ export async function applyRendered(
   kube: KubePort,
   blueprint: Blueprint,
   spec: ClusterSpec,
-  ids: Pick<RenderContext, 'operationId' | 'correlationId'>,
+  ids: Pick<RenderContext, 'operationId' | 'correlationId' | 'kubeApiCidrs'>,
 ): Promise<KubeObject[]> {
   const stored = await readSecrets(kube, blueprint, spec);
   let objects = blueprint.render(spec, { ...ids, secrets: stored ?? generateSecrets(blueprint) });

@@ -49,7 +49,7 @@ export const DEFAULT_REPAIR_POLICY: DriftRepairPolicy = {
 };
 
 /** What the drift sweep needs of Kubernetes (functions/shared/kube/client.ts). */
-export type DriftKube = Pick<KubeClient, 'list' | 'deleteNamespace'>;
+export type DriftKube = Pick<KubeClient, 'list' | 'get' | 'deleteNamespace'>;
 
 export interface DriftSweepDeps {
   readonly store: {
@@ -78,6 +78,13 @@ export interface DriftSweepDeps {
   readonly maxPages: number;
   /** False when the run must stop (the invocation is running out of time). */
   readonly hasTime: () => boolean;
+  /**
+   * The Kubernetes API server's CIDRs of an EKS cluster, as the provisioner renders them
+   * (`apiServerCidrs` of EKS_CLUSTERS): what the reconciler compares must be what was applied.
+   *
+   * @default - none configured: the blueprints' default
+   */
+  readonly kubeApiCidrs?: (eksCluster: string) => readonly string[] | undefined;
   /** Clusters (or namespaces) checked concurrently. @default 5 */
   readonly concurrency?: number;
   /** @default 86400 (a day) */
@@ -530,7 +537,9 @@ async function forgetRepairs(deps: DriftSweepDeps, cluster: ClusterRecord): Prom
 
 /**
  * Renders what Stratus wants and lists what runs: the namespace, then one `list` per kind in it
- * (by the cluster's labels), not one read per object.
+ * (by the cluster's labels), not one read per object. Secrets are the exception: the reconciler may
+ * not list them (it would read every value); it `get`s each rendered one by name, which the
+ * namespace's `stratus-secret-reader` RoleBinding allows (docs/eks.md, section 7).
  */
 async function findDrift(
   deps: DriftSweepDeps,
@@ -539,10 +548,12 @@ async function findDrift(
   placement: string,
 ): Promise<ObjectDrift[] | 'terminating'> {
   const secrets = Object.fromEntries(blueprint.secretNames.map((n) => [n, SECRET_PLACEHOLDER]));
+  const kubeApiCidrs = deps.kubeApiCidrs?.(placement);
   const desired = blueprint.render(specOf(cluster), {
     secrets,
     operationId: RECONCILER_PRINCIPAL,
     correlationId: RECONCILER_PRINCIPAL,
+    ...(kubeApiCidrs ? { kubeApiCidrs } : {}),
   });
   const kube = await deps.kube(placement);
   const selector = clusterSelector(cluster.clusterId);
@@ -550,19 +561,75 @@ async function findDrift(
   const live: KubeObject[] = await kube.list('v1', 'Namespace', { labelSelector: selector });
   const ns = live.find((o) => o.metadata.name === namespace);
   if (ns && isTerminating(ns)) return 'terminating';
+  const unreadable: KubeObject[] = [];
   if (ns) {
     const kinds = new Map<string, { apiVersion: string; kind: string }>();
+    const secretRefs: KubeObject[] = [];
     for (const o of desired) {
-      if (o.metadata.namespace === namespace) kinds.set(`${o.apiVersion}|${o.kind}`, o);
+      if (o.metadata.namespace !== namespace) continue;
+      if (isSecret(o)) secretRefs.push(o);
+      else kinds.set(`${o.apiVersion}|${o.kind}`, o);
     }
-    const lists = await Promise.all(
-      [...kinds.values()].map((k) => kube.list(k.apiVersion, k.kind, { namespace, labelSelector: selector })),
-    );
+    const [lists, secretsLive] = await Promise.all([
+      Promise.all(
+        [...kinds.values()].map((k) =>
+          kube.list(k.apiVersion, k.kind, { namespace, labelSelector: selector }),
+        ),
+      ),
+      Promise.all(secretRefs.map((ref) => readSecret(kube, ref, cluster.clusterId))),
+    ]);
     for (const list of lists) live.push(...list);
+    secretsLive.forEach((s, i) => {
+      if (s === 'forbidden') unreadable.push(secretRefs[i] as KubeObject);
+      else if (s) live.push(s);
+    });
   }
   // The Kubernetes client sends rendered objects as they are and reads them back under their real
   // field names, so both sides compare directly.
-  return compareObjects(desired, live);
+  const drift = compareObjects(
+    unreadable.length === 0 ? desired : desired.filter((o) => !unreadable.includes(o)),
+    live,
+  );
+  if (unreadable.length > 0 && drift.length === 0) {
+    // Nothing to repair would give the reconciler access: the platform's RBAC lacks it.
+    throw new Error(
+      `Forbidden to read Secret ${unreadable.map((o) => o.metadata.name).join(', ')} in ${namespace}: is the stratus-reconciler group bound (docs/eks.md, section 7)?`,
+    );
+  }
+  // A Secret that cannot be read is not reported missing; with other drift (typically the
+  // stratus-secret-reader RoleBinding of a namespace applied before it named the reconciler) the
+  // repair re-applies everything, after which it can be read.
+  return drift;
+}
+
+const isSecret = (o: Pick<KubeObject, 'apiVersion' | 'kind'>): boolean =>
+  o.apiVersion === 'v1' && o.kind === 'Secret';
+
+/**
+ * The live Secret without its values (only its existence is compared), undefined when it does not
+ * exist or lost the cluster's labels (as a `list` by label would not find it), `forbidden` when
+ * RBAC does not let the reconciler read it.
+ */
+async function readSecret(
+  kube: DriftKube,
+  ref: KubeObject,
+  clusterId: string,
+): Promise<KubeObject | undefined | 'forbidden'> {
+  try {
+    const live = await kube.get({
+      apiVersion: ref.apiVersion,
+      kind: ref.kind,
+      metadata: { name: ref.metadata.name, namespace: ref.metadata.namespace as string },
+    });
+    const labels = live?.metadata.labels ?? {};
+    if (!live || labels[LABELS.managedBy] !== MANAGED_BY || labels[LABELS.cluster] !== clusterId)
+      return undefined;
+    const { data: _data, stringData: _stringData, ...rest } = live;
+    return rest as KubeObject;
+  } catch (e) {
+    if ((e as { status?: number }).status === 403) return 'forbidden';
+    throw e;
+  }
 }
 
 const isTerminating = (o: KubeObject): boolean =>

@@ -3,7 +3,12 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import * as z from 'zod';
 import { documentClient, eventBridgeClient } from '../shared/aws.js';
 import { kubeAccess } from '../shared/kube/access.js';
-import { eksClustersManagedBy, parseEksPool, parseTakeoverRoleArns } from '../shared/kube/pool.js';
+import {
+  eksClustersManagedBy,
+  kubeApiCidrsOf,
+  parseEksPool,
+  parseTakeoverRoleArns,
+} from '../shared/kube/pool.js';
 import { createLogger } from '../shared/logger.js';
 import { Store } from '../shared/store/store.js';
 import { Sweeps } from '../shared/store/sweeps.js';
@@ -111,6 +116,7 @@ export async function handler(_event: ScheduledEvent, context: Context): Promise
     publish,
     region,
     eksClusters,
+    kubeApiCidrs: (eksCluster) => kubeApiCidrsOf(eksPool, eksCluster),
     deleteOrphans,
     now: () => new Date(),
     logger,

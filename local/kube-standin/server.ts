@@ -53,6 +53,12 @@ export interface KubeStandinFaults {
    */
   readonly dropRate?: number;
   /**
+   * RBAC propagation lag: after a RoleBinding is written in a namespace, the next this-many
+   * requests for other objects in that namespace are answered 403 Forbidden, as an API server
+   * whose authorization cache has not seen the binding yet answers. @default 0
+   */
+  readonly rbacLagRequests?: number;
+  /**
    * Requests answered with an error every time, whatever the draw: the first rule whose `method`
    * and `kind` match (each optional) answers `status` with `message` (e.g. a 403 naming the
    * caller's IAM role, as EKS does). Discovery requests are never rejected.
@@ -169,6 +175,8 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
     }
   }
 
+  /** Namespace -> requests still refused after a RoleBinding was written there (rbacLagRequests). */
+  const rbacLag = new Map<string, number>();
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://standin');
     const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
@@ -223,6 +231,15 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
         rejection.reason ?? REASONS[rejection.status] ?? 'BadRequest',
         rejection.message,
       );
+    }
+    if (namespace !== undefined && (faults.rbacLagRequests ?? 0) > 0) {
+      if (kind.kind === 'RoleBinding' && method !== 'GET') {
+        rbacLag.set(namespace, faults.rbacLagRequests ?? 0);
+      } else if ((rbacLag.get(namespace) ?? 0) > 0) {
+        rbacLag.set(namespace, (rbacLag.get(namespace) ?? 0) - 1);
+        counts.errors++;
+        throw new ApiError(403, 'Forbidden', 'injected fault (kube stand-in): RBAC not propagated yet');
+      }
     }
 
     if (name === undefined) {

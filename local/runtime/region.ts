@@ -23,7 +23,7 @@ import {
   QUEUES,
   type QueueId,
 } from '../../functions/topology.js';
-import type { RegionConfig, StratusConfig } from '../../lib/config.js';
+import { eksPoolEntry, type RegionConfig, type StratusConfig } from '../../lib/config.js';
 import { randomSource } from '../random.js';
 import type { Checkpoints } from './checkpoints.js';
 import { type HttpGateway, startHttpGateway } from './http-gateway.js';
@@ -119,9 +119,7 @@ export function resolveEnvSource(source: EnvSource, ctx: EnvContext): string {
     case 'eksClusters':
       // Every region's, as in AWS: a region that took over another places on that region's clusters.
       return JSON.stringify(
-        ctx.config.regions.flatMap((r) =>
-          r.eksClusters.map((c) => ({ name: c.name, capacityNodes: c.capacityNodes, region: r.region })),
-        ),
+        ctx.config.regions.flatMap((r) => r.eksClusters.map((c) => eksPoolEntry(c, r.region))),
       );
     case 'takeoverRoles':
       // No IAM locally: the kubeconfig reaches every region's clusters.

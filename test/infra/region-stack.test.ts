@@ -375,7 +375,7 @@ describe('Class: StratusFunctions', () => {
     }
   });
 
-  it('maps the role of eks:view functions (the reconciler) read-only: AmazonEKSViewPolicy and the stratus-reconciler group', () => {
+  it('maps the role of eks:view functions (the reconciler) to the stratus-reconciler group only, with no EKS access policy', () => {
     for (const stack of stacks) {
       const { eksClusters: clusters } = regionConfigOf(stack);
       const t = template(stack);
@@ -384,33 +384,20 @@ describe('Class: StratusFunctions', () => {
       for (const [fnId] of viewers) {
         const role = (stack.functions.get(fnId) as LambdaFunction).role;
         for (const cluster of clusters) {
+          // What it reads is deploy/kubernetes/rbac.yaml's stratus-reconciler, nothing more.
           expect(t).toHaveResourceProperties('AWS::EKS::AccessEntry', {
             ClusterName: cluster.name,
             PrincipalArn: { 'Fn::GetAtt': [stack.getLogicalId(role?.node.defaultChild as never), 'Arn'] },
             Type: 'STANDARD',
             KubernetesGroups: ['stratus-reconciler'],
-            AccessPolicies: [
-              {
-                AccessScope: { Type: 'cluster' },
-                PolicyArn: {
-                  'Fn::Join': [
-                    '',
-                    [
-                      'arn:',
-                      { Ref: 'AWS::Partition' },
-                      ':eks::aws:cluster-access-policy/AmazonEKSViewPolicy',
-                    ],
-                  ],
-                },
-              },
-            ],
+            AccessPolicies: Match.absent(),
           });
         }
       }
     }
   });
 
-  it('maps the role of eks:access functions into every EKS cluster of the region at cluster scope', () => {
+  it('maps the role of eks:access functions into every EKS cluster of the region, with only their Kubernetes group', () => {
     for (const stack of stacks) {
       const { eksClusters: clusters } = regionConfigOf(stack);
       const t = template(stack);
@@ -441,18 +428,74 @@ describe('Class: StratusFunctions', () => {
             ClusterName: cluster.name,
             PrincipalArn: { 'Fn::GetAtt': [stack.getLogicalId(role?.node.defaultChild as never), 'Arn'] },
             Type: 'STANDARD',
-            AccessPolicies: [
-              {
-                AccessScope: { Type: 'cluster' },
-                PolicyArn: {
-                  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, Match.stringLikeRegexp('AmazonEKS')]],
-                },
-              },
-            ],
+            KubernetesGroups: ['stratus-provisioner'],
+            AccessPolicies: Match.absent(),
           });
         }
       }
     }
+  });
+
+  it('associates no EKS access policy with any role by default, takeover roles included', () => {
+    for (const stack of stacks) {
+      const entries = Object.values(template(stack).findResources('AWS::EKS::AccessEntry') as Resources);
+      expect(entries.length).toBeGreaterThan(0);
+      for (const e of entries) expect(e.Properties.AccessPolicies, stack.stackName).toBeUndefined();
+    }
+  });
+
+  it('scopes an eksAccessPolicy, when configured, to the stratus-* namespaces, for the provisioner and its takeover role only', () => {
+    // Prepare
+    const { stacks: configured } = buildApp(
+      parseConfig({ ...TWO_REGIONS, eksAccessPolicy: 'AmazonEKSEditPolicy' }),
+    );
+    const stack = configured[0] as StratusRegionStack;
+    const t = Template.fromStack(stack);
+    const roleOf = (r: { node: { defaultChild?: unknown } } | undefined) =>
+      ({ 'Fn::GetAtt': [stack.getLogicalId(r?.node.defaultChild as never), 'Arn'] }) as const;
+    const provisionerRoles = [
+      roleOf((stack.functions.get('provisioner') as LambdaFunction).role),
+      roleOf(stack.functions.takeoverRole('provisioner')),
+    ].map((r) => JSON.stringify(r));
+
+    // Act
+    const entries = Object.values(t.findResources('AWS::EKS::AccessEntry') as Resources);
+
+    // Assess
+    const withPolicy = entries.filter((e) => e.Properties.AccessPolicies !== undefined);
+    expect(withPolicy.map((e) => JSON.stringify(e.Properties.PrincipalArn)).sort()).toEqual(
+      regionConfigOf(stack)
+        .eksClusters.flatMap(() => provisionerRoles)
+        .sort(),
+    );
+    for (const e of withPolicy) {
+      expect(e.Properties.AccessPolicies).toEqual([
+        {
+          AccessScope: { Type: 'namespace', Namespaces: ['stratus-*'] },
+          PolicyArn: {
+            'Fn::Join': [
+              '',
+              ['arn:', { Ref: 'AWS::Partition' }, ':eks::aws:cluster-access-policy/AmazonEKSEditPolicy'],
+            ],
+          },
+        },
+      ]);
+    }
+  });
+
+  it('refuses an eksAccessPolicy that is not namespace-scopable edit or admin, and Kubernetes groups without stratus-provisioner', () => {
+    expect(() => parseConfig({ ...TWO_REGIONS, eksAccessPolicy: 'AmazonEKSClusterAdminPolicy' })).toThrow(
+      /eksAccessPolicy/,
+    );
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    expect(
+      () =>
+        new StratusRegionStack(app, 'Groups', {
+          env: { account: '123456789012', region: 'eu-west-1' },
+          config: TWO_REGIONS,
+          eksKubernetesGroups: ['platform-writers'],
+        }),
+    ).toThrow(/stratus-provisioner/);
   });
 });
 
@@ -559,5 +602,51 @@ describe('Class: StratusRegionStack', () => {
   it('refuses a region-agnostic stack', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     expect(() => new StratusRegionStack(app, 'Anywhere', { config: TWO_REGIONS })).toThrow(/set env.region/);
+  });
+});
+
+describe('Function: parseConfig (apiServerCidrs, issue #10 item 7)', () => {
+  const withCidrs = (apiServerCidrs: unknown) => ({
+    stage: 'test',
+    regions: [{ region: 'eu-west-1', eksClusters: [{ name: 'stratus-euw1-a', apiServerCidrs }] }],
+  });
+
+  it('passes each EKS cluster’s API server CIDRs to the functions in EKS_CLUSTERS', () => {
+    // Prepare
+    const config = parseConfig(withCidrs(['10.0.32.0/20', '172.20.0.1/32', 'fd00:ec2::/64']));
+
+    // Act
+    const [stack] = buildApp(config).stacks as [StratusRegionStack];
+    const fns = Template.fromStack(stack).findResources('AWS::Lambda::Function') as Resources;
+    const env = (fnId: FunctionId) =>
+      (
+        must(fns[logicalIdOf(stack, fnId)], fnId).Properties.Environment as {
+          Variables: Record<string, string>;
+        }
+      ).Variables;
+
+    // Assess
+    for (const fnId of ['provisioner', 'reconciler'] as const) {
+      expect(JSON.parse(env(fnId).EKS_CLUSTERS as string)).toEqual([
+        {
+          name: 'stratus-euw1-a',
+          capacityNodes: 500,
+          region: 'eu-west-1',
+          apiServerCidrs: ['10.0.32.0/20', '172.20.0.1/32', 'fd00:ec2::/64'],
+        },
+      ]);
+    }
+  });
+
+  it.each([
+    [['10.0.32.0'], /"10\.0\.32\.0" is not a CIDR; write an address with its prefix length/],
+    [['10.0.300.0/24'], /is not a CIDR/],
+    [['api.example.com'], /is not a CIDR/],
+    [['0.0.0.0/0'], /0\.0\.0\.0\/0 allows every address/],
+    [['::/0'], /::\/0 allows every address/],
+    [[], /apiServerCidrs needs at least one CIDR/],
+  ])('refuses %j with an error that says what to write', (cidrs, message) => {
+    expect(() => parseConfig(withCidrs(cidrs))).toThrow(message);
+    expect(() => parseConfig(withCidrs(cidrs))).toThrow(/eksClusters\[0\]\.apiServerCidrs/);
   });
 });

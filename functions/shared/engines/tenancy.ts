@@ -1,8 +1,8 @@
 /**
  * Objects every engine shares for one cluster: its namespace (restricted pod security), a
  * ResourceQuota and LimitRange sized from the spec, default-deny network policies with the few
- * allowances a database (and its operator) needs, and read access to the credential Secret for
- * the API's connection reveal.
+ * allowances a database (and its operator) needs, the provisioner's RoleBinding for the namespace,
+ * and read access to the credential Secret for the API's connection reveal and the reconciler.
  */
 import type { ClusterSpec } from '../domain/cluster.js';
 import type { KubeKind, KubeObject, RenderContext } from './types.js';
@@ -26,6 +26,32 @@ export const DATA_PLANE_INGRESS_LABEL = 'stratus.dev/data-plane-ingress';
  * may only `get` that cluster's credential Secret (RBAC cannot select namespaces by label).
  */
 export const SECRET_READER_GROUP = 'stratus-secret-reader';
+/**
+ * Kubernetes group of the provisioner (and of its takeover roles): the EKS access entry maps their
+ * IAM roles to it. Cluster-wide it may only write `stratus-*` namespaces and their
+ * `stratus-provisioner` RoleBinding (deploy/kubernetes/rbac.yaml); everything else it writes, it
+ * may write only inside a namespace that carries that RoleBinding.
+ */
+export const PROVISIONER_GROUP = 'stratus-provisioner';
+/** Kubernetes group of the reconciler: reads what Stratus owns, never writes. */
+export const RECONCILER_GROUP = 'stratus-reconciler';
+/**
+ * The ClusterRole that the per-namespace `stratus-provisioner` RoleBinding grants to
+ * {@link PROVISIONER_GROUP}: every verb the provisioner uses on the kinds Stratus renders, in that
+ * namespace only (deploy/kubernetes/rbac.yaml; test/unit/kube/manifests.test.ts keeps them in step).
+ */
+export const PROVISIONER_NAMESPACE_ROLE = 'stratus-provisioner-namespace';
+/**
+ * Egress of pods that call the Kubernetes API when the EKS cluster's `apiServerCidrs` are not
+ * configured: the private address ranges, where EKS puts the API server's in-VPC addresses and the
+ * `kubernetes` Service (RFC 1918 for IPv4 clusters, unique-local for IPv6 ones). Not the internet.
+ */
+export const DEFAULT_KUBE_API_CIDRS: readonly string[] = Object.freeze([
+  '10.0.0.0/8',
+  '172.16.0.0/12',
+  '192.168.0.0/16',
+  'fc00::/7',
+]);
 
 export function namespaceOf(clusterId: string): string {
   return `stratus-${clusterId}`;
@@ -96,7 +122,8 @@ export interface TenancyOptions {
   readonly operator?: { readonly namespace: string; readonly ports: readonly number[] };
   /**
    * The engine's pods call the Kubernetes API (CloudNativePG's instance manager does): allow egress
-   * to TCP 443. The destination is not narrowed: the API endpoint's addresses are per EKS cluster.
+   * to TCP 443 of the API server's addresses, `ctx.kubeApiCidrs` (per EKS cluster), else
+   * {@link DEFAULT_KUBE_API_CIDRS}. Never to any address.
    */
   readonly kubeApiEgress?: boolean;
   /** Name of the credential Secret that the {@link SECRET_READER_GROUP} may `get`. */
@@ -133,6 +160,8 @@ export function renderTenancy(spec: ClusterSpec, ctx: RenderContext, opts: Tenan
         annotations: stratusAnnotations(spec, ctx),
       },
     },
+    // Second, before anything else in the namespace: what lets the provisioner write the rest.
+    renderProvisionerBinding(spec, ctx),
     {
       apiVersion: 'v1',
       kind: 'ResourceQuota',
@@ -240,7 +269,12 @@ export function renderTenancy(spec: ClusterSpec, ctx: RenderContext, opts: Tenan
             spec: {
               podSelector: {},
               policyTypes: ['Egress'],
-              egress: [{ ports: [{ protocol: 'TCP', port: 443 }] }],
+              egress: [
+                {
+                  to: kubeApiCidrs(ctx).map((cidr) => ({ ipBlock: { cidr } })),
+                  ports: [{ protocol: 'TCP', port: 443 }],
+                },
+              ],
             },
           },
         ]
@@ -249,6 +283,34 @@ export function renderTenancy(spec: ClusterSpec, ctx: RenderContext, opts: Tenan
   ];
 }
 
+function kubeApiCidrs(ctx: RenderContext): readonly string[] {
+  const cidrs = ctx.kubeApiCidrs ?? DEFAULT_KUBE_API_CIDRS;
+  // An empty list would render an egress rule without `to`: any destination. Never that.
+  if (cidrs.length === 0)
+    throw new Error('kubeApiCidrs is empty: give the API server addresses, or leave it out');
+  return cidrs;
+}
+
+/**
+ * Binds the provisioner's group, in this namespace only, to the ClusterRole of what it writes
+ * there. The provisioner may create this RoleBinding (by name, cluster-wide) because it holds
+ * `bind` on that one ClusterRole; an admission policy keeps it to `stratus-*` namespaces
+ * (deploy/kubernetes/admission-policy.yaml, docs/eks.md section 2).
+ */
+function renderProvisionerBinding(spec: ClusterSpec, ctx: RenderContext): KubeObject {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: objectMeta(spec, ctx, PROVISIONER_GROUP),
+    subjects: [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: PROVISIONER_GROUP }],
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: PROVISIONER_NAMESPACE_ROLE },
+  };
+}
+
+/**
+ * `get` on the credential Secret, by name, for the API's connection reveal and for the
+ * reconciler, which checks that the Secret exists (it holds no other Secret access anywhere).
+ */
 function renderSecretReader(spec: ClusterSpec, ctx: RenderContext, secretName: string): KubeObject[] {
   const name = SECRET_READER_GROUP;
   return [
@@ -262,7 +324,11 @@ function renderSecretReader(spec: ClusterSpec, ctx: RenderContext, secretName: s
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'RoleBinding',
       metadata: objectMeta(spec, ctx, name),
-      subjects: [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: SECRET_READER_GROUP }],
+      subjects: [SECRET_READER_GROUP, RECONCILER_GROUP].map((group) => ({
+        kind: 'Group',
+        apiGroup: 'rbac.authorization.k8s.io',
+        name: group,
+      })),
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
     },
   ];

@@ -33,6 +33,13 @@ export interface RenderContext {
   /** Operation and correlation ids, put on every object as annotations. */
   readonly operationId: string;
   readonly correlationId: string;
+  /**
+   * The Kubernetes API server's addresses (CIDRs) on the EKS cluster the objects go to, for the
+   * egress of pods that call it (`regions[].eksClusters[].apiServerCidrs`, lib/config.ts).
+   *
+   * @default - DEFAULT_KUBE_API_CIDRS (tenancy.ts): the private address ranges
+   */
+  readonly kubeApiCidrs?: readonly string[];
 }
 
 /**

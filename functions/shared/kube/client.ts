@@ -95,6 +95,15 @@ function wrap(what: string, e: unknown, classified: KubeApiError | undefined): u
   });
 }
 
+/**
+ * RBAC propagation: the API server authorizes from a cache that sees a new RoleBinding a moment
+ * after it is written (on another API server instance, later still). The objects applied right
+ * after the `stratus-provisioner` RoleBinding of a new namespace, which is what allows them, may
+ * be refused with 403 meanwhile. A 403 in a namespace where this same `apply` wrote a RoleBinding
+ * is retried for up to about 6 s; any other 403 is permanent at once.
+ */
+const RBAC_PROPAGATION_DELAYS_MS = [100, 200, 400, 800, 1600, 3000];
+
 const describe = (ref: KubeObjectRef): string =>
   `${ref.kind} ${ref.metadata.namespace ? `${ref.metadata.namespace}/` : ''}${ref.metadata.name}`;
 
@@ -155,15 +164,47 @@ export function createKubeClient(kc: KubeConfig, opts: KubeClientOptions = {}): 
 
   return {
     async apply(objects) {
+      /** Namespaces where this call wrote a RoleBinding (see RBAC_PROPAGATION_DELAYS_MS). */
+      const bound = new Set<string>();
       for (const obj of objects) {
         await ensureKind(obj.apiVersion, obj.kind);
-        // client-node also fills in defaults on the object it is given: hand it a copy.
-        const body = structuredClone(obj) as KubernetesObject;
-        await call(`apply ${describe(obj)}`, () =>
-          exactBody.run(JSON.stringify(obj), () =>
-            api.patch(body, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply),
-          ),
-        );
+        const applyOnce = () =>
+          call(`apply ${describe(obj)}`, () =>
+            exactBody.run(JSON.stringify(obj), () =>
+              // client-node also fills in defaults on the object it is given: hand it a copy.
+              api.patch(
+                structuredClone(obj) as KubernetesObject,
+                undefined,
+                undefined,
+                fieldManager,
+                true,
+                PatchStrategy.ServerSideApply,
+              ),
+            ),
+          );
+        const namespace = obj.metadata.namespace;
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await applyOnce();
+            break;
+          } catch (e) {
+            const delay = RBAC_PROPAGATION_DELAYS_MS[attempt];
+            const propagating =
+              namespace !== undefined &&
+              bound.has(namespace) &&
+              e instanceof KubeApiError &&
+              e.status === 403;
+            if (!propagating || delay === undefined) throw e;
+            await new Promise((r) => setTimeout(r, delay));
+          }
+        }
+        if (
+          namespace !== undefined &&
+          obj.apiVersion === 'rbac.authorization.k8s.io/v1' &&
+          obj.kind === 'RoleBinding'
+        ) {
+          bound.add(namespace);
+        }
       }
     },
 

@@ -14,12 +14,21 @@ export interface EksPoolEntry {
   readonly capacityNodes: number;
   /** The EKS cluster's region: where DescribeCluster and its tokens go. */
   readonly region: string;
+  /**
+   * Its Kubernetes API server's addresses, for the egress of pods that call it (RenderContext
+   * `kubeApiCidrs`); undefined: the blueprints' default (the private ranges).
+   */
+  readonly apiServerCidrs?: readonly string[];
 }
 
 const EntrySchema = z.object({
   name: z.string().min(1),
   capacityNodes: z.number().int().positive(),
   region: z.string().min(1).optional(),
+  apiServerCidrs: z
+    .array(z.union([z.cidrv4(), z.cidrv6()]).refine((c) => !c.endsWith('/0'), 'not a whole address family'))
+    .min(1)
+    .optional(),
 });
 
 /**
@@ -37,7 +46,20 @@ export function parseEksPool(json: string, ownRegion: string): EksPoolEntry[] {
     name: e.name,
     capacityNodes: e.capacityNodes,
     region: e.region ?? ownRegion,
+    ...(e.apiServerCidrs ? { apiServerCidrs: e.apiServerCidrs } : {}),
   }));
+}
+
+/**
+ * The `kubeApiCidrs` to render for objects placed on `eksCluster`: its configured API server
+ * addresses, or undefined (the blueprints' default). The provisioner and the reconciler must pass
+ * the same, or the reconciler would see drift in every `allow-kube-api` NetworkPolicy.
+ */
+export function kubeApiCidrsOf(
+  pool: readonly EksPoolEntry[],
+  eksCluster: string,
+): readonly string[] | undefined {
+  return pool.find((c) => c.name === eksCluster)?.apiServerCidrs;
 }
 
 /**

@@ -54,6 +54,56 @@ describe('Function: createKubeClient (against the stand-in)', () => {
       ]);
     });
 
+    it('rides out RBAC propagation: a 403 just after it applied a RoleBinding in the namespace is retried', async () => {
+      // Prepare: the API server's authorization cache lags the RoleBinding by a few requests, as
+      // with the per-namespace stratus-provisioner binding on a new namespace.
+      standin.setFaults({ rbacLagRequests: 3 });
+      const binding = {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: 'stratus-provisioner', namespace: 'lagging' },
+        subjects: [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: 'stratus-provisioner' }],
+        roleRef: {
+          apiGroup: 'rbac.authorization.k8s.io',
+          kind: 'ClusterRole',
+          name: 'stratus-provisioner-namespace',
+        },
+      };
+
+      // Act
+      await kube.apply([
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'lagging' } },
+        binding,
+        cm('lagging', 'one'),
+      ]);
+
+      // Assess
+      expect(await kube.get(cm('lagging', 'one'))).toBeDefined();
+    });
+
+    it('keeps a 403 permanent when it applied no RoleBinding in that namespace before', async () => {
+      // Prepare: a RoleBinding written earlier (by another call) leaves requests refused.
+      standin.setFaults({ rbacLagRequests: 50 });
+      await kube.apply([
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'denied' } },
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'RoleBinding',
+          metadata: { name: 'b', namespace: 'denied' },
+          subjects: [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: 'g' }],
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'r' },
+        },
+      ]);
+
+      // Act
+      const started = Date.now();
+      const err = await failure(kube.apply([cm('denied', 'x')]));
+
+      // Assess
+      expect(err).toMatchObject({ status: 403, retryable: false });
+      expect(Date.now() - started).toBeLessThan(1000);
+    });
+
     it('fails with a permanent error when the namespace does not exist', async () => {
       const err = await failure(kube.apply([cm('missing', 'x')]));
       expect(err).toMatchObject({ status: 404, reason: 'NotFound', retryable: false });

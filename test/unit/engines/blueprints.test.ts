@@ -5,6 +5,7 @@ import {
   ANNOTATIONS,
   LABELS,
   namespaceOf,
+  RECONCILER_GROUP,
   SECRET_READER_GROUP,
 } from '../../../functions/shared/engines/tenancy.js';
 import type { Blueprint } from '../../../functions/shared/engines/types.js';
@@ -126,9 +127,11 @@ describe.each(Object.values(blueprints).map((bp) => [bp.engine, bp] as const))(
         }
       });
 
-      it('lets the secret-reader group get that Secret, and only it', () => {
+      it('lets the secret-reader group and the reconciler get that Secret, and only it', () => {
         const role = objects.find((o) => o.kind === 'Role') as Any;
-        const binding = objects.find((o) => o.kind === 'RoleBinding') as Any;
+        const binding = objects.find(
+          (o) => o.kind === 'RoleBinding' && o.metadata.name === role.metadata.name,
+        ) as Any;
         expect(role.rules).toEqual([
           {
             apiGroups: [''],
@@ -139,6 +142,7 @@ describe.each(Object.values(blueprints).map((bp) => [bp.engine, bp] as const))(
         ]);
         expect(binding.subjects).toEqual([
           { kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: SECRET_READER_GROUP },
+          { kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: RECONCILER_GROUP },
         ]);
         expect(binding.roleRef).toEqual({
           apiGroup: 'rbac.authorization.k8s.io',

@@ -97,8 +97,13 @@ describe('Blueprint: postgresql', () => {
           ports: [{ protocol: 'TCP', port: 8000 }],
         },
       ]);
-      expect(find(objects, 'NetworkPolicy', 'allow-kube-api').spec.egress).toEqual([
-        { ports: [{ protocol: 'TCP', port: 443 }] },
+      // Never to any address: the API server's, else the private ranges (tenancy.test.ts).
+      const [rule] = find(objects, 'NetworkPolicy', 'allow-kube-api').spec.egress;
+      expect(rule.ports).toEqual([{ protocol: 'TCP', port: 443 }]);
+      expect(rule.to.length).toBeGreaterThan(0);
+      const configured = postgresqlBlueprint.render(spec, { ...ctx, kubeApiCidrs: ['10.1.0.0/24'] });
+      expect(find(configured, 'NetworkPolicy', 'allow-kube-api').spec.egress).toEqual([
+        { to: [{ ipBlock: { cidr: '10.1.0.0/24' } }], ports: [{ protocol: 'TCP', port: 443 }] },
       ]);
     });
 

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import {
   clusterSelector,
   DATA_PLANE_INGRESS_LABEL,
+  DEFAULT_KUBE_API_CIDRS,
   namespaceOf,
+  PROVISIONER_GROUP,
+  PROVISIONER_NAMESPACE_ROLE,
+  RECONCILER_GROUP,
   renderTenancy,
   SECRET_READER_GROUP,
   scaleQuantity,
@@ -72,6 +76,7 @@ describe('Function: renderTenancy', () => {
   it('renders nothing for operators, the Kubernetes API or secret readers unless asked', () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       `Namespace/stratus-${spec.clusterId}`,
+      'RoleBinding/stratus-provisioner',
       'ResourceQuota/stratus-quota',
       'LimitRange/stratus-limits',
       'NetworkPolicy/default-deny',
@@ -103,14 +108,71 @@ describe('Function: renderTenancy', () => {
     expect(byName(all, 'NetworkPolicy', 'allow-kube-api').spec).toEqual({
       podSelector: {},
       policyTypes: ['Egress'],
-      egress: [{ ports: [{ protocol: 'TCP', port: 443 }] }],
+      egress: [
+        {
+          to: DEFAULT_KUBE_API_CIDRS.map((cidr) => ({ ipBlock: { cidr } })),
+          ports: [{ protocol: 'TCP', port: 443 }],
+        },
+      ],
     });
     expect(byName(all, 'Role', SECRET_READER_GROUP)).toMatchObject({
       rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: ['db-credentials'], verbs: ['get'] }],
     });
     expect(byName(all, 'RoleBinding', SECRET_READER_GROUP)).toMatchObject({
-      subjects: [{ kind: 'Group', name: 'stratus-secret-reader' }],
+      subjects: [
+        { kind: 'Group', name: 'stratus-secret-reader' },
+        { kind: 'Group', name: RECONCILER_GROUP },
+      ],
       roleRef: { kind: 'Role', name: SECRET_READER_GROUP },
+    });
+  });
+
+  it('binds the provisioner group to its namespace role in the namespace, right after the namespace', () => {
+    expect(objects[1]).toMatchObject({
+      kind: 'RoleBinding',
+      metadata: { name: PROVISIONER_GROUP, namespace: namespaceOf(spec.clusterId) },
+      subjects: [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: PROVISIONER_GROUP }],
+      roleRef: {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: PROVISIONER_NAMESPACE_ROLE,
+      },
+    });
+  });
+
+  describe('NetworkPolicy: allow-kube-api', () => {
+    const egressOf = (ctx: ReturnType<typeof renderContext>) =>
+      byName(
+        renderTenancy(spec, ctx, { clientPorts: [5432], kubeApiEgress: true }),
+        'NetworkPolicy',
+        'allow-kube-api',
+      ).spec.egress;
+
+    it('allows TCP 443 to the API server addresses of the EKS cluster, and nowhere else', () => {
+      // Act
+      const egress = egressOf(renderContext({ kubeApiCidrs: ['10.0.32.0/20', '172.20.0.1/32'] }));
+
+      // Assess
+      expect(egress).toEqual([
+        {
+          to: [{ ipBlock: { cidr: '10.0.32.0/20' } }, { ipBlock: { cidr: '172.20.0.1/32' } }],
+          ports: [{ protocol: 'TCP', port: 443 }],
+        },
+      ]);
+    });
+
+    it('allows only the private address ranges when the EKS cluster has none configured', () => {
+      expect(DEFAULT_KUBE_API_CIDRS).toEqual(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7']);
+      expect(egressOf(renderContext())).toEqual([
+        {
+          to: DEFAULT_KUBE_API_CIDRS.map((cidr) => ({ ipBlock: { cidr } })),
+          ports: [{ protocol: 'TCP', port: 443 }],
+        },
+      ]);
+    });
+
+    it('never renders an egress rule without destinations (which would allow any)', () => {
+      expect(() => egressOf(renderContext({ kubeApiCidrs: [] }))).toThrow(/kubeApiCidrs is empty/);
     });
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   eksClustersManagedBy,
+  kubeApiCidrsOf,
   parseEksPool,
   parseTakeoverRoleArns,
 } from '../../../functions/shared/kube/pool.js';
@@ -73,5 +74,31 @@ describe('Function: eksClustersManagedBy', () => {
   it('leaves out its own EKS clusters while another region controls it', () => {
     expect(names('us-east-1', { 'us-east-1': 'eu-west-1' })).toEqual([]);
     expect(names('eu-west-1', { 'us-east-1': 'eu-west-1' })).toEqual(['euw1-a', 'use1-a']);
+  });
+});
+
+describe('Function: kubeApiCidrsOf', () => {
+  it('gives the API server CIDRs configured for an EKS cluster, and none for the others', () => {
+    // Prepare
+    const pool = parseEksPool(
+      JSON.stringify([
+        { name: 'a', capacityNodes: 1, region: 'eu-west-1', apiServerCidrs: ['10.0.32.0/20'] },
+        { name: 'b', capacityNodes: 1, region: 'eu-west-1' },
+      ]),
+      'eu-west-1',
+    );
+
+    // Act & Assess
+    expect(kubeApiCidrsOf(pool, 'a')).toEqual(['10.0.32.0/20']);
+    expect(kubeApiCidrsOf(pool, 'b')).toBeUndefined();
+    expect(kubeApiCidrsOf(pool, 'unknown')).toBeUndefined();
+  });
+
+  it('refuses an EKS_CLUSTERS entry whose API server CIDRs are not CIDRs or allow every address', () => {
+    for (const apiServerCidrs of [['10.0.0.1'], ['0.0.0.0/0'], []]) {
+      expect(() =>
+        parseEksPool(JSON.stringify([{ name: 'a', capacityNodes: 1, apiServerCidrs }]), 'eu-west-1'),
+      ).toThrow();
+    }
   });
 });

@@ -147,6 +147,27 @@ function recordedError(store: ReturnType<typeof setup>['store']) {
 describe('Function: advance', () => {
   beforeEach(() => vi.restoreAllMocks());
 
+  it("renders PostgreSQL's API-server egress with the CIDRs of the EKS cluster it is placed on", async () => {
+    // Prepare: the placed EKS cluster names its API server's addresses (config apiServerCidrs).
+    const { deps, applied } = setup(operation(), cluster({ engine: 'postgresql', version: '17.5' }));
+    const pool = [
+      { name: 'eks-a', capacityNodes: 10, region: 'eu-west-1', apiServerCidrs: ['10.100.0.0/28'] },
+    ];
+
+    // Act
+    await advance(msg(), { ...deps, eksClusters: pool });
+
+    // Assess: the same addresses the reconciler renders with, so a configured egress is no drift.
+    const policy = applied
+      .flat()
+      .find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'allow-kube-api') as
+      | { spec: { egress: Array<{ to?: Array<{ ipBlock?: { cidr: string } }> }> } }
+      | undefined;
+    expect(policy?.spec.egress.flatMap((e) => e.to ?? []).map((t) => t.ipBlock?.cidr)).toEqual([
+      '10.100.0.0/28',
+    ]);
+  });
+
   it('claims a queued operation, applies the rendered objects and schedules a readiness poll', async () => {
     const { store, requeue, deps, applied } = setup(operation(), cluster());
     expect(await advance(msg(), deps)).toBe('polling');

@@ -93,8 +93,33 @@ const matches = (o: KubeObject, selector?: string): boolean =>
 class FakeKube implements DriftKube {
   objects: KubeObject[] = [];
   lists: string[] = [];
+  gets: string[] = [];
   deleted: string[] = [];
   failFor?: string;
+  /** Kinds whose reads are forbidden (RBAC), as the API server answers: 403. */
+  forbidden = new Set<string>();
+
+  async get(ref: {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; namespace?: string };
+  }): Promise<KubeObject | undefined> {
+    this.gets.push(`${ref.kind} ${ref.metadata.namespace}/${ref.metadata.name}`);
+    if (this.forbidden.has(ref.kind)) {
+      throw Object.assign(new Error(`get ${ref.kind} ${ref.metadata.name}: Forbidden`), {
+        status: 403,
+        retryable: false,
+      });
+    }
+    const found = this.objects.find(
+      (o) =>
+        o.apiVersion === ref.apiVersion &&
+        o.kind === ref.kind &&
+        o.metadata.namespace === ref.metadata.namespace &&
+        o.metadata.name === ref.metadata.name,
+    );
+    return found ? structuredClone(found) : undefined;
+  }
 
   async list(
     apiVersion: string,
@@ -104,6 +129,9 @@ class FakeKube implements DriftKube {
     this.lists.push(`${kind}${opts.namespace ? ` ${opts.namespace}` : ''}`);
     if (this.failFor && opts.labelSelector?.includes(this.failFor)) {
       throw Object.assign(new Error('connect ECONNREFUSED'), { retryable: true });
+    }
+    if (this.forbidden.has(kind)) {
+      throw Object.assign(new Error(`list ${kind}: Forbidden`), { status: 403, retryable: false });
     }
     return structuredClone(
       this.objects.filter(
@@ -375,11 +403,12 @@ describe('Function: reconciler (drift)', () => {
       // Act
       await sweepDrift(deps());
 
-      // Assess: the namespace, then one list per namespaced kind, then the orphan namespace list.
+      // Assess: the namespace, then one list per namespaced kind but Secrets, then the orphan
+      // namespace list.
       const ns = namespaceOf(c.clusterId);
       const kinds = new Set(
         liveObjectsOf(c)
-          .filter((o) => o.metadata.namespace)
+          .filter((o) => o.metadata.namespace && o.kind !== 'Secret')
           .map((o) => o.kind),
       );
       expect(kube.lists.filter((l) => l.endsWith(ns)).sort()).toEqual(
@@ -387,6 +416,79 @@ describe('Function: reconciler (drift)', () => {
       );
       expect(kube.lists.filter((l) => l === 'Namespace')).toHaveLength(2);
       expect(kube.lists).toHaveLength(kinds.size + 2);
+    });
+
+    it('reads each credential Secret by name and never lists Secrets (it may read no other)', async () => {
+      // Prepare
+      const { kube, deps, add } = setup();
+      const c = add(cluster(1));
+
+      // Act
+      const res = await sweepDrift(deps());
+
+      // Assess
+      expect(res).toMatchObject({ checked: 1, clean: 1, errors: 0 });
+      expect(kube.lists.filter((l) => l.startsWith('Secret'))).toEqual([]);
+      expect(kube.gets).toEqual([`Secret ${namespaceOf(c.clusterId)}/valkey-credentials`]);
+    });
+
+    it('repairs a credential Secret deleted by hand', async () => {
+      // Prepare
+      const { kube, table, events, deps, add } = setup();
+      const c = add(cluster(1));
+      kube.remove('Secret', 'valkey-credentials');
+
+      // Act
+      const res = await sweepDrift(deps());
+
+      // Assess
+      expect(res).toMatchObject({ repaired: 1, errors: 0 });
+      expect(table.repairs.map((r) => r.cluster.clusterId)).toEqual([c.clusterId]);
+      expect(events[0]?.findings).toEqual([
+        {
+          kind: 'Secret',
+          apiVersion: 'v1',
+          name: 'valkey-credentials',
+          namespace: namespaceOf(c.clusterId),
+          issue: 'missing',
+        },
+      ]);
+    });
+
+    it('repairs a namespace whose RoleBindings predate its read access to the Secret, instead of failing on the 403', async () => {
+      // Prepare: a namespace applied before the reconciler was a subject of the secret reader
+      // binding: reading the Secret is forbidden until the repair re-applies the binding.
+      const { kube, table, events, deps, add } = setup();
+      const c = add(cluster(1));
+      const binding = kube.objects.find(
+        (o) => o.kind === 'RoleBinding' && o.metadata.name === 'stratus-secret-reader',
+      ) as KubeObject & { subjects: Array<{ name: string }> };
+      binding.subjects = binding.subjects.filter((s) => s.name === 'stratus-secret-reader');
+      kube.forbidden.add('Secret');
+
+      // Act
+      const res = await sweepDrift(deps());
+
+      // Assess
+      expect(res).toMatchObject({ repaired: 1, errors: 0 });
+      expect(table.repairs.map((r) => r.cluster.clusterId)).toEqual([c.clusterId]);
+      expect(events[0]?.findings).toEqual([
+        expect.objectContaining({ kind: 'RoleBinding', name: 'stratus-secret-reader', issue: 'changed' }),
+      ]);
+    });
+
+    it('counts a cluster whose Secret it may not read, with nothing else to repair, as an error', async () => {
+      // Prepare
+      const { kube, table, deps, add } = setup();
+      add(cluster(1));
+      kube.forbidden.add('Secret');
+
+      // Act
+      const res = await sweepDrift(deps());
+
+      // Assess: no repair would give it access; the platform's RBAC needs fixing (docs/eks.md).
+      expect(res).toMatchObject({ checked: 1, clean: 0, repaired: 0, errors: 1 });
+      expect(table.repairs).toEqual([]);
     });
 
     it('repairs a field changed by hand (replicas scaled down)', async () => {
