@@ -36,15 +36,17 @@ export const IMAGES: Catalog = Object.freeze({
     '1.15.5': 'qdrant/qdrant:v1.15.5@sha256:0fb8897412abc81d1c0430a899b9a81eb8328aa634e7242d1bc804c1fe8fe863',
   }),
   valkey: Object.freeze({
-    // fil-forge (a Go `testutil` package: `defaultValkeyImage`); 7.2.5 is the only 7.2 patch
-    // release with a published digest found, so it stands in for 7.2.8.
+    // A fil-forge Go `testutil` package (`defaultValkeyImage`, next to ghcr.io/fil-forge/minio);
+    // which fil-forge repository was not resolved. 7.2.5 is the only 7.2 patch release with a
+    // published digest found, so it stands in for 7.2.8.
     '7.2.5': 'valkey/valkey:7.2.5@sha256:57361de39073ea1ef5e7bcfd8068871b21c0a197f01d460e15511f27070fc49b',
     // SageSeekerSociety/cheese, deploy/ci-runner/resident-services.sh, pulled through mirror.gcr.io
     // (Google's pull-through cache of Docker Hub, which serves Docker Hub's manifests unchanged).
     // Stands in for 8.0.3, for which no digest was found.
     '8.0.2': 'valkey/valkey:8.0.2@sha256:57bcc49c6ade1813ef25206c571b65b66bb0094235ff7fb767941622892297d9',
-    // A compose end-to-end script (`VALKEY_IMAGE=docker.io/valkey/valkey:8.1.1@...`); the same digest
-    // is immich's pin of `valkey/valkey:8-bookworm`, which 8.1.1 was at the time.
+    // A compose end-to-end script (`VALKEY_IMAGE=docker.io/valkey/valkey:8.1.1@...`, repository not
+    // resolved); a NixOS immich config pins `docker.io/valkey/valkey:8-bookworm` to the same digest,
+    // which 8.1.1 was at the time.
     '8.1.1': 'valkey/valkey:8.1.1@sha256:a19bebed6a91bd5e6e2106fef015f9602a3392deeb7c9ed47548378dcee3dfc2',
   }),
   postgresql: Object.freeze({
@@ -59,11 +61,13 @@ export const IMAGES: Catalog = Object.freeze({
   dragonfly: Object.freeze({
     // docker.dragonflydb.io serves ghcr.io/dragonflydb's manifests: both hosts give v1.39.0 the same
     // digest below.
-    // A homelab image inventory ("Managed Images", registry.arthurvardevanyan.com/homelab).
+    // A homelab README's "Managed Images" table (with registry.arthurvardevanyan.com/homelab images:
+    // ArthurVardevanyan/HomeLab, not confirmed at a stored commit).
     '1.35.1':
       'docker.dragonflydb.io/dragonflydb/dragonfly:v1.35.1@sha256:af7f7f1143269c7ffe4128451dff8f8fc09e157d885abcc9bafeec832d2928e6',
     // A Dockerfile `FROM docker.dragonflydb.io/dragonflydb/dragonfly:v1.39.0@...`, and a nix
-    // dockerTools pin of ghcr.io/dragonflydb/dragonfly v1.39.0 with the same digest.
+    // dockerTools pin of ghcr.io/dragonflydb/dragonfly v1.39.0 with the same digest (repositories
+    // not resolved).
     '1.39.0':
       'docker.dragonflydb.io/dragonflydb/dragonfly:v1.39.0@sha256:0fa01a2b929e704c7a9300d23e7f52002ebd39e90996fb8bb63826aed92fa06f',
   }),
