@@ -7,6 +7,7 @@
  */
 import * as z from 'zod';
 import type { ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
+import { imageFor } from './images.js';
 import { LABELS, objectMeta, renderTenancy, TENANCY_KINDS } from './tenancy.js';
 import type { Blueprint, KubeObject, Readiness, RenderContext } from './types.js';
 import { upgradeChecker } from './versions.js';
@@ -31,7 +32,7 @@ const ADMIN_PORT = 9999;
 const UID = 999;
 /** Where the Dragonfly operator runs (its manifests' and Helm chart's default). */
 export const DRAGONFLY_OPERATOR_NAMESPACE = 'dragonfly-operator-system';
-const VERSIONS = ['1.35.1', '1.37.0', '1.39.0'] as const;
+const VERSIONS = ['1.35.1', '1.39.0'] as const;
 /** Current operators write `Ready`; older ones wrote `ready` (which current ones still accept). */
 const READY_PHASES = new Set(['Ready', 'ready']);
 
@@ -80,7 +81,7 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
       metadata: objectMeta(spec, ctx, NAME),
       spec: {
         replicas: spec.nodes,
-        image: `docker.dragonflydb.io/dragonflydb/dragonfly:v${spec.version}`,
+        image: imageFor('dragonfly', spec.version),
         imagePullPolicy: 'IfNotPresent',
         ...(settings.cacheMode ? { args: ['--cache_mode=true'] } : {}),
         resources: nodeResources(spec),

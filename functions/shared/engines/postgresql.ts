@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 import type { ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
+import { imageFor } from './images.js';
 import { objectMeta, renderTenancy, TENANCY_KINDS } from './tenancy.js';
 import type { Blueprint, KubeObject, Readiness, RenderContext } from './types.js';
 import { upgradeChecker } from './versions.js';
@@ -26,7 +27,7 @@ const PORT = 5432;
 const INSTANCE_MANAGER_PORT = 8000;
 /** Where the CloudNativePG operator runs (its manifests' and Helm chart's default). */
 export const CNPG_OPERATOR_NAMESPACE = 'cnpg-system';
-const VERSIONS = ['15.13', '16.9', '17.5'] as const;
+const VERSIONS = ['16.9', '17.5'] as const;
 export const CNPG_HEALTHY_PHASE = 'Cluster in healthy state';
 /**
  * Phases CloudNativePG cannot leave without a person: `Cluster is unrecoverable...`, `...cannot
@@ -52,7 +53,8 @@ export const postgresqlSettingsSchema = z.strictObject({
 });
 export type PostgresqlSettings = z.infer<typeof postgresqlSettingsSchema>;
 
-const imageOf = (version: string) => `ghcr.io/cloudnative-pg/postgresql:${version}`;
+/** CloudNativePG reports the `imageName` it was given as `status.image`, digest included. */
+const imageOf = (version: string) => imageFor('postgresql', version);
 
 function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
   const password = ctx.secrets.password;

@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import type { ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
+import { imageFor } from './images.js';
 import { namespaceOf, objectMeta, renderTenancy, stratusLabels, TENANCY_KINDS } from './tenancy.js';
 import type { Blueprint, KubeObject, Readiness, RenderContext } from './types.js';
 import { newestWhere, upgradeChecker } from './versions.js';
@@ -122,7 +123,7 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
             containers: [
               {
                 name: NAME,
-                image: `qdrant/qdrant:v${spec.version}`,
+                image: imageFor('qdrant', spec.version),
                 command: ['/bin/bash', '-c', startScript(namespace, clustered)],
                 ports: [
                   { name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' },

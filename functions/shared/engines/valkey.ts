@@ -7,6 +7,7 @@
  */
 import * as z from 'zod';
 import type { ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
+import { imageFor } from './images.js';
 import { namespaceOf, objectMeta, renderTenancy, stratusLabels, TENANCY_KINDS } from './tenancy.js';
 import type { Blueprint, KubeObject, Readiness, RenderContext } from './types.js';
 import { newestWhere, parseVersion, upgradeChecker } from './versions.js';
@@ -31,7 +32,7 @@ const PASSWORD_KEY = 'password';
 const PORT = 6379;
 /** The `valkey` user of the official image. */
 const UID = 999;
-const VERSIONS = ['7.2.8', '8.0.3', '8.1.1'] as const;
+const VERSIONS = ['7.2.5', '8.0.2', '8.1.1'] as const;
 /** Set by the StatefulSet controller on every pod. */
 const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
 
@@ -161,7 +162,7 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
             containers: [
               {
                 name: NAME,
-                image: `valkey/valkey:${spec.version}`,
+                image: imageFor('valkey', spec.version),
                 command: ['/bin/sh', '-c', startScript(namespace, settings, maxmemory)],
                 ports: [{ name: 'valkey', containerPort: PORT, protocol: 'TCP' }],
                 env: [

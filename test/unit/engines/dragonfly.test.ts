@@ -3,6 +3,7 @@ import {
   DRAGONFLY_OPERATOR_NAMESPACE,
   dragonflyBlueprint,
 } from '../../../functions/shared/engines/dragonfly.js';
+import { imageFor } from '../../../functions/shared/engines/images.js';
 import { LABELS } from '../../../functions/shared/engines/tenancy.js';
 import type { KubeObject } from '../../../functions/shared/engines/types.js';
 import { validateCustomResource } from '../../helpers/kube-crds.js';
@@ -47,7 +48,7 @@ describe('Blueprint: dragonfly', () => {
     it('sizes the Dragonfly from the spec: replicas, image, resources, snapshot volume', () => {
       expect(df.spec).toMatchObject({
         replicas: 2,
-        image: 'docker.dragonflydb.io/dragonflydb/dragonfly:v1.39.0',
+        image: imageFor('dragonfly', '1.39.0'),
         resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '500m', memory: '1Gi' } },
         snapshot: {
           cron: '*/30 * * * *',
@@ -121,7 +122,7 @@ describe('Blueprint: dragonfly', () => {
 
     it('applies the settings', () => {
       const custom = dragonflyBlueprint.render(
-        clusterSpec({ engine: 'dragonfly', settings: { cacheMode: true, snapshotCron: '0 * * * *' } }),
+        clusterSpec({ ...spec, settings: { cacheMode: true, snapshotCron: '0 * * * *' } }),
         ctx,
       );
       const customDf = find(custom, 'Dragonfly', 'dragonfly');
@@ -189,8 +190,7 @@ describe('Blueprint: dragonfly', () => {
   describe('Method: checkUpgrade', () => {
     it.each([
       ['1.35.1', '1.39.0', undefined],
-      ['1.37.0', '1.39.0', undefined],
-      ['1.39.0', '1.37.0', /downgraded/],
+      ['1.39.0', '1.35.1', /downgraded/],
       ['1.39.0', '2.0.0', /not supported/],
     ])('%s -> %s', (from, to, expected) => {
       const result = dragonflyBlueprint.checkUpgrade(from, to);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { imageFor } from '../../../functions/shared/engines/images.js';
 import {
   CNPG_OPERATOR_NAMESPACE,
   postgresqlBlueprint,
@@ -50,7 +51,7 @@ describe('Blueprint: postgresql', () => {
     it('sizes the Cluster from the spec: instances, image, storage, resources', () => {
       expect(cluster.spec).toMatchObject({
         instances: 3,
-        imageName: 'ghcr.io/cloudnative-pg/postgresql:17.5',
+        imageName: imageFor('postgresql', '17.5'),
         storage: { size: '50Gi' },
         resources: { requests: { cpu: '1', memory: '4Gi' }, limits: { cpu: '1', memory: '4Gi' } },
         postgresql: { parameters: { max_connections: '100', shared_buffers: '1024MB' } },
@@ -199,7 +200,7 @@ describe('Blueprint: postgresql', () => {
       const live = liveCluster({
         phase: HEALTHY,
         readyInstances: 3,
-        image: 'ghcr.io/cloudnative-pg/postgresql:17.5',
+        image: imageFor('postgresql', '17.5'),
       });
       expect(postgresqlBlueprint.readiness(spec, [live])).toEqual({ ready: true });
     });

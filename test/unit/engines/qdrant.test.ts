@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { imageFor } from '../../../functions/shared/engines/images.js';
 import { qdrantBlueprint } from '../../../functions/shared/engines/qdrant.js';
 import { ANNOTATIONS, LABELS } from '../../../functions/shared/engines/tenancy.js';
 import type { KubeObject } from '../../../functions/shared/engines/types.js';
@@ -94,7 +95,7 @@ describe('Blueprint: qdrant', () => {
 
     it('runs the requested version on one pod per node with per-node resources and storage', () => {
       expect(sts.spec.replicas).toBe(3);
-      expect(container.image).toBe('qdrant/qdrant:v1.15.5');
+      expect(container.image).toBe(imageFor('qdrant', '1.15.5'));
       expect(container.resources).toEqual({
         requests: { cpu: '500m', memory: '1Gi' },
         limits: { cpu: '500m', memory: '1Gi' },

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { imageFor } from '../../../functions/shared/engines/images.js';
 import type { KubeObject } from '../../../functions/shared/engines/types.js';
 import { valkeyBlueprint, valkeyUpgradeChecker } from '../../../functions/shared/engines/valkey.js';
 import { clusterSpec, renderContext } from '../../helpers/kube-fixtures.js';
@@ -42,7 +43,7 @@ describe('Blueprint: valkey', () => {
 
     it('runs the requested image on one pod per node with per-node resources and storage', () => {
       expect(sts.spec.replicas).toBe(3);
-      expect(container.image).toBe('valkey/valkey:8.1.1');
+      expect(container.image).toBe(imageFor('valkey', '8.1.1'));
       expect(container.resources).toEqual({
         requests: { cpu: '500m', memory: '1Gi' },
         limits: { cpu: '500m', memory: '1Gi' },
@@ -79,7 +80,7 @@ describe('Blueprint: valkey', () => {
 
       const other = valkeyBlueprint.render(
         clusterSpec({
-          engine: 'valkey',
+          ...spec,
           settings: { maxmemoryPolicy: 'allkeys-lru', maxmemoryPercent: 50, appendOnly: false },
           size: { cpu: '1', memory: '4Gi', storageGiB: 50 },
         }),
@@ -112,7 +113,7 @@ describe('Blueprint: valkey', () => {
     });
 
     it('renders neither a read Service nor a PodDisruptionBudget for a single node', () => {
-      const single = valkeyBlueprint.render(clusterSpec({ engine: 'valkey', nodes: 1 }), ctx);
+      const single = valkeyBlueprint.render(clusterSpec({ ...spec, nodes: 1 }), ctx);
       expect(single.map((o) => `${o.kind}/${o.metadata.name}`)).not.toEqual(
         expect.arrayContaining(['Service/valkey-read']),
       );
@@ -199,18 +200,22 @@ describe('Blueprint: valkey', () => {
 
   describe('Method: checkUpgrade', () => {
     it.each([
-      ['7.2.8', '8.0.3'],
+      ['7.2.5', '8.0.2'],
+      ['7.2.5', '8.1.1'],
+      ['8.0.2', '8.1.1'],
+      ['8.1.1', '8.1.1'],
+      // Clusters created at a version since replaced by a pinned one can still move up a major.
       ['7.2.8', '8.1.1'],
       ['8.0.3', '8.1.1'],
-      ['8.1.1', '8.1.1'],
     ])('allows %s -> %s', (from, to) => {
       expect(valkeyBlueprint.checkUpgrade(from, to)).toBeUndefined();
     });
 
     it.each([
-      ['8.1.1', '8.0.3', /downgraded/],
-      ['8.0.3', '7.2.8', /downgraded/],
-      ['8.0.3', '9.0.0', /not supported/],
+      ['8.1.1', '8.0.2', /downgraded/],
+      ['8.0.2', '7.2.5', /downgraded/],
+      ['7.2.8', '7.2.5', /downgraded/],
+      ['8.0.2', '9.0.0', /not supported/],
     ])('refuses %s -> %s', (from, to, message) => {
       expect(valkeyBlueprint.checkUpgrade(from, to)).toMatch(message);
     });
