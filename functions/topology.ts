@@ -100,8 +100,9 @@ export type Permission =
   /** Read Secrets in Stratus namespaces (connection reveal): a Kubernetes group, no EKS policy. */
   | 'eks:read-secrets'
   /**
-   * Read what Stratus owns in Kubernetes (the reconciler's drift and orphan sweep): the EKS
-   * `AmazonEKSViewPolicy` plus the Kubernetes group `stratus-reconciler` for what it lacks.
+   * Read what Stratus owns in Kubernetes (the reconciler's drift and orphan sweep): the
+   * Kubernetes group `stratus-reconciler` only, no EKS access policy (deploy/kubernetes/rbac.yaml
+   * grants it the kinds Stratus renders; credential Secrets by name, in their namespace).
    */
   | 'eks:view'
   | 'secret:page-token';

@@ -35,6 +35,14 @@ const maxReceiveCount = QUEUES.provisioning.maxReceiveCount;
 export const MAX_TRANSIENT_REQUEUES = 10;
 /** The message attribute that counts them; a message sent by anything else has none (0). */
 const TRANSIENT_RETRIES = 'transientRetries';
+/**
+ * A transient copy is the same delivery as the message it replaces (workflow.ts: one delivery owns
+ * a step): it claims with that message's id, and a receive count above the one that message
+ * claimed with, so it takes over the claim instead of being refused as a stranger while the
+ * claim's lease runs (which would leave the step undone until the operation's deadline).
+ */
+const CLAIM_BY = 'claimBy';
+const CLAIM_RECEIVE = 'claimReceive';
 
 const logger = createLogger('stratus-provisioner');
 const sqs = sqsClient();
@@ -74,10 +82,7 @@ async function recordHandler(record: SQSRecord): Promise<void> {
   const message = ProvisioningMessageSchema.parse(JSON.parse(record.body));
   logger.appendKeys({ operationId: message.operationId, clusterId: message.clusterId });
   try {
-    const outcome = await advance(message, deps, {
-      messageId: record.messageId,
-      receiveCount: Number(record.attributes.ApproximateReceiveCount),
-    });
+    const outcome = await advance(message, deps, deliveryOf(record));
     logger.debug('advanced', { outcome });
   } catch (error) {
     // A transaction conflict or throttling passes within seconds: rather than wait out the
@@ -85,7 +90,7 @@ async function recordHandler(record: SQSRecord): Promise<void> {
     // back shortly and this one is done with.
     const retries = transientRetriesOf(record);
     if (isTransientStoreError(error) && retries < MAX_TRANSIENT_REQUEUES) {
-      if (await requeueTransient(message, retries + 1, error)) return;
+      if (await requeueTransient(message, retries + 1, deliveryOf(record), error)) return;
     }
     // On the last receive before the DLQ, the operation is failed so that the user learns now,
     // not at its deadline. The message still goes to the DLQ, for inspection and redrive.
@@ -98,6 +103,15 @@ async function recordHandler(record: SQSRecord): Promise<void> {
   } finally {
     logger.removeKeys(['operationId', 'clusterId']);
   }
+}
+
+/** Who this delivery is, for the step's claim: the message, or the message a transient copy replaces. */
+function deliveryOf(record: SQSRecord): { messageId: string; receiveCount: number } {
+  const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
+  const by = record.messageAttributes?.[CLAIM_BY]?.stringValue;
+  const base = Number(record.messageAttributes?.[CLAIM_RECEIVE]?.stringValue);
+  if (by && Number.isInteger(base) && base > 0) return { messageId: by, receiveCount: base + receiveCount };
+  return { messageId: record.messageId, receiveCount };
 }
 
 function transientRetriesOf(record: SQSRecord): number {
@@ -118,6 +132,7 @@ export function transientDelaySeconds(retry: number, random: () => number = Math
 async function requeueTransient(
   message: ProvisioningMessage,
   retry: number,
+  delivery: { messageId: string; receiveCount: number },
   error: unknown,
 ): Promise<boolean> {
   const delaySeconds = transientDelaySeconds(retry);
@@ -127,7 +142,11 @@ async function requeueTransient(
         QueueUrl: queueUrl,
         MessageBody: JSON.stringify(message),
         DelaySeconds: delaySeconds,
-        MessageAttributes: { [TRANSIENT_RETRIES]: { DataType: 'Number', StringValue: String(retry) } },
+        MessageAttributes: {
+          [TRANSIENT_RETRIES]: { DataType: 'Number', StringValue: String(retry) },
+          [CLAIM_BY]: { DataType: 'String', StringValue: delivery.messageId },
+          [CLAIM_RECEIVE]: { DataType: 'Number', StringValue: String(delivery.receiveCount) },
+        },
       }),
     );
   } catch (e) {

@@ -1,6 +1,6 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { newId } from '../ids.js';
-import { epoch, type Page, type Table, type TransactItem } from './core.js';
+import { epoch, keys, type Page, type Table, type TransactItem } from './core.js';
 
 /** What was done. Every API-key action and every secret reveal is audited. */
 export type AuditAction = 'apiKey.create' | 'apiKey.revoke' | 'connection.reveal';
@@ -64,8 +64,7 @@ export class AuditStore {
     return {
       TableName: this.table.name,
       Item: {
-        pk: `TENANT#${entry.tenantId}`,
-        sk: `AUDIT#${entry.at}#${auditId}`,
+        ...keys.audit(entry.tenantId, entry.at, auditId),
         entity: 'Audit',
         ttl: epoch(entry.at, AUDIT_TTL_SECONDS),
         auditId,

@@ -46,6 +46,15 @@ export const keys = {
   }),
   /** Which region's control plane manages a region's clusters (absent: the region itself). */
   regionControl: (region: string) => ({ pk: 'CONTROL', sk: `REGION#${region}` }),
+  /** One audit record; the id holds random bits, so two records never share a key. */
+  audit: (t: string, at: string, auditId: string) => ({ pk: `TENANT#${t}`, sk: `AUDIT#${at}#${auditId}` }),
+  /** Where a region's drift sweep continues. */
+  reconcilerCursor: (region: string) => ({ pk: `RECONCILER#${region}`, sk: 'CURSOR' }),
+  /** The last drift a region's reconciler reported for a cluster. */
+  driftReport: (region: string, clusterId: string) => ({
+    pk: `RECONCILER#${region}`,
+    sk: `DRIFT#${clusterId}`,
+  }),
 };
 
 const KEY_ATTRIBUTES = new Set(['pk', 'sk', 'entity', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'ttl']);

@@ -10,17 +10,9 @@ import { RegionStore } from './regions.js';
 import { TenantStore } from './tenants.js';
 
 /*
- * Single-table layout (docs/data-model.md has the full table and each item's writer region):
- *   TENANT#<t>   #TENANT                       tenant: home region, per-region quota limits   gsi1: HOME#<home> / TENANT#<t>
- *   TENANT#<t>   USAGE#<region>                the tenant's clusters and nodes in a region
- *   APIKEY#<h>   APIKEY                        API key, by SHA-256 of the secret              gsi1: TENANT#<t>#APIKEYS / <keyId>
- *   TENANT#<t>   CLUSTER#<c>                   cluster                                        gsi1: HOME#<home> / CLUSTER#<c>
- *   TENANT#<t>   CLUSTERNAME#<region>#<name>   name guard (unique per tenant and region)
- *   TENANT#<t>   OPERATION#<o>                 operation   gsi1: CLUSTER#<c> / OPERATION#<created>#<o>   gsi2 (active only)
- *   TENANT#<t>   IDEMPOTENCY#<region>#<key>    stored response of a mutation, 24 h (TTL)
- *   TENANT#<t>   AUDIT#<time>#<auditId>        audit record (API-key actions, secret reveals), 400 days (TTL)
- *   CONTROL      REGION#<region>               which region manages a region's clusters (takeover)
- *   RATE#<t>#<region>  WINDOW#<len>#<index>     the tenant's API requests in a region's rate-limit window (TTL)
+ * The single-table layout (every item's keys, indexes and writer region) is described in one
+ * place, docs/data-model.md; `keys` in core.ts builds every key, and test/unit/docs/data-model.test.ts
+ * checks that the two agree.
  */
 
 export type { ApiKeyRecord, StoredApiKey } from './api-keys.js';

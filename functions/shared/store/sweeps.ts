@@ -11,10 +11,9 @@ import { failOperationUpdate, operationItem } from './operations.js';
  * `activeIndex` in store.ts), which holds only non-terminal operations: a terminal transition
  * removes the keys, so the index shrinks as work finishes.
  *
- * Drift reads the clusters of a region from gsi1 (`REGION#<region>` / `CLUSTER#<clusterId>`;
- * DELETED clusters have no gsi1 keys) and keeps its own small items:
- *   RECONCILER#<region>   CURSOR              where the drift sweep continues (one per region)
- *   RECONCILER#<region>   DRIFT#<clusterId>   the last drift reported for a cluster (TTL)
+ * Drift reads the clusters a region manages from gsi1 (`HOME#<region>` / `CLUSTER#<clusterId>`;
+ * DELETED clusters have no gsi1 keys) and keeps its own small items, the sweep's cursor and its
+ * last reports (`keys.reconcilerCursor`, `keys.driftReport`; docs/data-model.md).
  */
 
 /** Where the next page starts; opaque to callers. */
@@ -56,14 +55,6 @@ export interface DriftReport {
   /** Epoch seconds after which the report is forgotten (and the drift reported again). */
   readonly ttl: number;
 }
-
-const reconcilerKeys = {
-  cursor: (region: string) => ({ pk: `RECONCILER#${region}`, sk: 'CURSOR' }),
-  driftReport: (region: string, clusterId: string) => ({
-    pk: `RECONCILER#${region}`,
-    sk: `DRIFT#${clusterId}`,
-  }),
-};
 
 /** The gsi1 key of a cluster, usable as ExclusiveStartKey of a region query. */
 export function clusterIndexKey(region: string, c: { tenantId: string; clusterId: string }): PageKey {
@@ -174,7 +165,7 @@ export class Sweeps {
 
   async driftCursor(region: string): Promise<DriftCursor | undefined> {
     const res = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: reconcilerKeys.cursor(region), ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: keys.reconcilerCursor(region), ConsistentRead: true }),
     );
     return (res.Item?.cursor as DriftCursor | undefined) ?? undefined;
   }
@@ -184,7 +175,7 @@ export class Sweeps {
     await this.db.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...reconcilerKeys.cursor(region), entity: 'ReconcilerCursor', cursor, updatedAt: now },
+        Item: { ...keys.reconcilerCursor(region), entity: 'ReconcilerCursor', cursor, updatedAt: now },
       }),
     );
   }
@@ -193,7 +184,7 @@ export class Sweeps {
     const res = await this.db.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: reconcilerKeys.driftReport(region, clusterId),
+        Key: keys.driftReport(region, clusterId),
         ConsistentRead: true,
       }),
     );
@@ -207,7 +198,7 @@ export class Sweeps {
       new PutCommand({
         TableName: this.tableName,
         Item: {
-          ...reconcilerKeys.driftReport(region, clusterId),
+          ...keys.driftReport(region, clusterId),
           entity: 'DriftReport',
           clusterId,
           ...report,

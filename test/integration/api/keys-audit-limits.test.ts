@@ -200,19 +200,26 @@ describe('Tenant safeguards: rate limits, audit trail, key expiry', () => {
 
   describe('Per-tenant rate limit', () => {
     it('answers 429 RATE_LIMITED with a truthful Retry-After to a tenant over its limit, while another tenant is served', async () => {
-      // Prepare: a tenant allowed 20 requests per 20 s (leases of one: exact), another with the defaults.
-      const noisy = await createTenant(rt.store, 'noisy');
-      await rt.store.tenants.setRateLimits(noisy.tenantId, { rate: 1, burst: 20 });
+      // Prepare: a tenant allowed 20 requests per 4 s window (leases of one: exact), another with
+      // the defaults. The 21 requests must fall in one window: an attempt that crossed a window
+      // boundary (a slow, loaded machine) is run again with a fresh tenant.
+      const windowMs = 4_000;
+      const windowOf = () => Math.floor(Date.now() / windowMs);
       const quiet = await createTenant(rt.store, 'quiet');
-      // Start at the beginning of a 20 s window, so that the 21 requests fall in one window.
-      const windowMs = 20_000;
-      const intoWindow = Date.now() % windowMs;
-      if (intoWindow > 2_000) await new Promise((r) => setTimeout(r, windowMs - intoWindow + 50));
-
-      // Act
-      const statuses: number[] = [];
-      for (let i = 0; i < 20; i++) statuses.push((await call(noisy.apiKey, 'GET', '/v1/clusters')).status);
-      const limited = await call(noisy.apiKey, 'GET', '/v1/clusters');
+      let statuses: number[] = [];
+      let limited: Awaited<ReturnType<typeof call>> | undefined;
+      let noisy: Awaited<ReturnType<typeof createTenant>> | undefined;
+      for (let attempt = 0; attempt < 5; attempt++) {
+        noisy = await createTenant(rt.store, `noisy-${attempt}`);
+        await rt.store.tenants.setRateLimits(noisy.tenantId, { rate: 5, burst: 20 });
+        // Act
+        const started = windowOf();
+        statuses = [];
+        for (let i = 0; i < 20; i++) statuses.push((await call(noisy.apiKey, 'GET', '/v1/clusters')).status);
+        limited = await call(noisy.apiKey, 'GET', '/v1/clusters');
+        if (windowOf() === started) break;
+      }
+      if (!noisy || !limited) throw new Error('unreachable: at least one attempt ran');
       const other = await call(quiet.apiKey, 'GET', '/v1/clusters');
 
       // Assess
@@ -221,7 +228,7 @@ describe('Tenant safeguards: rate limits, audit trail, key expiry', () => {
       expect(limited.body.code).toBe('RATE_LIMITED');
       const retryAfter = Number(limited.headers.get('retry-after'));
       expect(retryAfter).toBeGreaterThanOrEqual(1);
-      expect(retryAfter).toBeLessThanOrEqual(20);
+      expect(retryAfter).toBeLessThanOrEqual(windowMs / 1000);
       expect(other.status).toBe(200);
       // Assess: after Retry-After seconds, the tenant is served again.
       await new Promise((r) => setTimeout(r, retryAfter * 1000));

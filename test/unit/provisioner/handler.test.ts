@@ -3,7 +3,12 @@ import {
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { QUEUES } from '../../../functions/topology.js';
@@ -132,6 +137,42 @@ describe('Function: provisioner', () => {
       expect(sent?.DelaySeconds).toBeLessThanOrEqual(2);
       expect(sent?.MessageAttributes?.transientRetries).toEqual({ DataType: 'Number', StringValue: '1' });
       expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+    });
+
+    it("makes the copy the same delivery as the message it replaces, so it may take over that delivery's claim of the step", async () => {
+      // Prepare: the first delivery (receive 2) claimed the step, then a conflict hit it.
+      claimConflicts();
+      sqs.on(SendMessageCommand).resolves({});
+      const first = withReceiveCount(2);
+
+      // Act: the conflict requeues a copy (a new SQS message, with a new id) ...
+      await handler({ Records: [first] }, lambdaContext);
+      const sent = sqs.commandCalls(SendMessageCommand)[0]?.args[0].input;
+      // ... which is delivered (receive 1 of the copy), and claims the step.
+      ddb.resetHistory();
+      const attrs = Object.fromEntries(
+        Object.entries(sent?.MessageAttributes ?? {}).map(([k, v]) => [
+          k,
+          {
+            dataType: v.DataType ?? 'String',
+            stringValue: v.StringValue,
+            stringListValues: [],
+            binaryListValues: [],
+          },
+        ]),
+      );
+      const copy = { ...withReceiveCount(1), messageId: 'copy-of-first', messageAttributes: attrs };
+      await handler({ Records: [copy] }, lambdaContext);
+
+      // Assess: the copy claims as the first delivery, one receive later (not as a stranger, whom
+      // the claim would refuse while the first delivery's lease runs, leaving the step undone).
+      expect(sent?.MessageAttributes?.claimBy?.StringValue).toBe(first.messageId);
+      const claim = ddb
+        .commandCalls(UpdateCommand)
+        .map((c) => c.args[0].input)
+        .find((i) => i.UpdateExpression === 'SET #claim = :claim');
+      expect(claim?.ExpressionAttributeValues?.[':by']).toBe(first.messageId);
+      expect(claim?.ExpressionAttributeValues?.[':receive']).toBe(3);
     });
 
     it('backs off with each consecutive requeue, and throttled reads count as transient too', async () => {
