@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { LongestFirstSequencer } from './test/helpers/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -12,6 +13,7 @@ export default defineConfig({
     // Two files at a time even on 2 cores (vitest's default would be 1 there): most of an
     // integration file's time is spent waiting on timers, polls and replication lag, not CPU.
     maxWorkers: 2,
+    sequence: { sequencer: LongestFirstSequencer },
     reporters: ['default', './test/helpers/summary-reporter.ts'],
     env: {
       CDK_VALIDATION: 'false',
