@@ -34,25 +34,54 @@ export class RateLimiter {
 
   constructor(private readonly store: Pick<Store, 'rateLimits' | 'tenants'>) {}
 
+  /** A lease being claimed, per tenant: concurrent requests wait for it rather than each claim one. */
+  private readonly claims = new Map<string, Promise<void>>();
+
   /** Admits one request of the tenant, or throws 429 RATE_LIMITED with Retry-After. */
   async admit(tenantId: string, now: Date): Promise<void> {
     const nowMs = now.getTime();
     const limits = await this.limitsOf(tenantId, nowMs);
     const window = windowOf(limits, nowMs);
-    const lease = this.leases.get(tenantId);
-    if (lease?.window === window.id) {
-      if (lease.left > 0) {
-        lease.left--;
-        return;
+    // A request that arrives while a lease is being claimed waits for it, then takes from it. Each
+    // claim of this window either leases requests or finds the count exhausted, so waiting ends;
+    // a lease of another window (requests on both sides of a boundary) may replace ours a few
+    // times at most before this one is counted alone.
+    for (let foreign = 0; foreign < 3; ) {
+      const lease = this.leases.get(tenantId);
+      if (lease && lease.window !== window.id) foreign++;
+      if (lease?.window === window.id) {
+        if (lease.left > 0) {
+          lease.left--;
+          return;
+        }
+        if (lease.exhausted) throw rateLimited(limits, window, nowMs);
       }
-      if (lease.exhausted) throw rateLimited(limits, window, nowMs);
+      const pending = this.claims.get(tenantId);
+      if (pending) {
+        await pending;
+        continue;
+      }
+      const claim = this.claim(tenantId, limits, window);
+      this.claims.set(tenantId, claim);
+      try {
+        await claim;
+      } finally {
+        this.claims.delete(tenantId);
+      }
     }
+    // Still nothing to take from (leases of other windows kept replacing ours): count this one alone.
+    if (!(await this.store.rateLimits.take(tenantId, window, 1, limits.burst))) {
+      throw rateLimited(limits, window, nowMs);
+    }
+  }
+
+  /** Claims a lease of the window's shared count for this instance (a whole one, or a last single request). */
+  private async claim(tenantId: string, limits: RateLimits, window: RateWindow): Promise<void> {
     const want = leaseSize(limits);
     let got = 0;
     if (await this.store.rateLimits.take(tenantId, window, want, limits.burst)) got = want;
     else if (want > 1 && (await this.store.rateLimits.take(tenantId, window, 1, limits.burst))) got = 1;
-    this.leases.set(tenantId, { window: window.id, left: Math.max(0, got - 1), exhausted: got === 0 });
-    if (got === 0) throw rateLimited(limits, window, nowMs);
+    this.leases.set(tenantId, { window: window.id, left: got, exhausted: got === 0 });
   }
 
   private async limitsOf(tenantId: string, nowMs: number): Promise<RateLimits> {

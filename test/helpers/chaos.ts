@@ -55,9 +55,9 @@ function chaosSeed(): number {
 export function chaosKnobs(): ChaosKnobs {
   return {
     seed: chaosSeed(),
-    clustersPerRegion: envNumber('CHAOS_CLUSTERS_PER_REGION', 50),
+    clustersPerRegion: envNumber('CHAOS_CLUSTERS_PER_REGION', 30),
     rampMs: envNumber('CHAOS_RAMP_MS', 10_000),
-    chaosWindowMs: envNumber('CHAOS_WINDOW_MS', 60_000),
+    chaosWindowMs: envNumber('CHAOS_WINDOW_MS', 40_000),
     faults: {
       errorRate: envNumber('CHAOS_ERROR_RATE', 0.2),
       errorStatus: 503,

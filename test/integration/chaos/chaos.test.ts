@@ -49,7 +49,7 @@ describe('Chaos: two regions under faults, duplicates and kills', () => {
       expect.soft(missingChaos(run), `chaos that did not happen (${replay})`).toEqual([]);
       // The API never failed the workload: any 5xx (or request without a valid answer) is a bug.
       expect.soft(run.apiFailures, `5xx answers to the workload (${replay})`).toEqual([]);
-      // ~3.2 operations per cluster: 300 or more with the default 50 clusters per region.
+      // ~3.2 operations per cluster: 180 or more with the default 30 clusters per region.
       expect
         .soft(run.accepted.length, `operations accepted (${replay})`)
         .toBeGreaterThanOrEqual(Math.min(300, knobs.clustersPerRegion * 2 * 3));

@@ -1,6 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   advance,
@@ -17,16 +16,11 @@ import { valkeyBlueprint } from '../../../functions/shared/engines/valkey.js';
 import { createKubeClient, type KubeClient } from '../../../functions/shared/kube/client.js';
 import { classifyKubeError } from '../../../functions/shared/kube/errors.js';
 import type { ProvisioningMessage } from '../../../functions/shared/schemas/messages.js';
-import { clusterItem, operationItem, Store } from '../../../functions/shared/store/store.js';
+import { clusterItem, operationItem, type Store } from '../../../functions/shared/store/store.js';
 import type { KubeStandin } from '../../../local/kube-standin/server.js';
-import {
-  ensureTable,
-  LOCAL_CREDENTIALS,
-  type LocalDynamo,
-  startDynamoLocal,
-} from '../../../local/runtime/dynamodb.js';
 import { kubeConfigFor, startTestStandin } from '../../helpers/kube.js';
 import { RUNTIME_START_TIMEOUT_MS } from '../../helpers/local.js';
+import { startTestTable, type TestTable } from '../../helpers/table.js';
 
 /**
  * Issue #10, item 4: the same provisioning message delivered twice (stream retries re-send
@@ -38,7 +32,7 @@ const TABLE = 'stratus-dup';
 const NOW = new Date().toISOString();
 
 describe('Integration: duplicate deliveries of one provisioning message', () => {
-  let dynamo: LocalDynamo;
+  let table: TestTable;
   let ddb: DynamoDBDocumentClient;
   let store: Store;
   let standin: KubeStandin;
@@ -48,22 +42,15 @@ describe('Integration: duplicate deliveries of one provisioning message', () => 
   const silent = { info() {}, warn() {}, debug() {}, error() {} } as unknown as Logger;
 
   beforeAll(async () => {
-    dynamo = await startDynamoLocal({});
-    const raw = new DynamoDBClient({
-      endpoint: dynamo.endpoint,
-      region: REGION,
-      credentials: LOCAL_CREDENTIALS,
-    });
-    await ensureTable(raw, TABLE);
-    ddb = DynamoDBDocumentClient.from(raw);
-    store = new Store(ddb, TABLE, REGION);
+    table = await startTestTable(TABLE);
+    ddb = table.doc;
+    store = table.store(REGION);
     standin = await startTestStandin({ readinessDelayMs: 60_000 });
     kube = createKubeClient(kubeConfigFor(standin));
   }, RUNTIME_START_TIMEOUT_MS);
   afterAll(async () => {
     await standin?.stop();
-    ddb?.destroy();
-    await dynamo?.stop();
+    await table?.stop();
   });
 
   /** A Valkey CREATE, queued, with its cluster: what the API writes. */

@@ -1,5 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planRepair } from '../../../functions/reconciler/drift.js';
 import type {
@@ -8,14 +7,9 @@ import type {
   DriftRepairSuspension,
 } from '../../../functions/shared/domain/records.js';
 import { SIZES } from '../../../functions/shared/domain/sizes.js';
-import { clusterItem, StaleStateError, Store } from '../../../functions/shared/store/store.js';
+import { clusterItem, StaleStateError, type Store } from '../../../functions/shared/store/store.js';
 import { Sweeps } from '../../../functions/shared/store/sweeps.js';
-import {
-  ensureTable,
-  LOCAL_CREDENTIALS,
-  type LocalDynamo,
-  startDynamoLocal,
-} from '../../../local/runtime/dynamodb.js';
+import { startTestTable, TABLE_START_TIMEOUT_MS, type TestTable } from '../../helpers/table.js';
 
 /**
  * The drift circuit breaker's writes against DynamoDB Local: the repair count goes with the repair,
@@ -28,8 +22,7 @@ const TABLE = 'stratus-test';
 const NOW = '2026-11-22T10:00:00.000Z';
 
 describe('Store: drift repair circuit breaker', () => {
-  let dynamo: LocalDynamo;
-  let ddb: DynamoDBClient;
+  let table: TestTable;
   let home: Store;
   let other: Store;
 
@@ -76,18 +69,12 @@ describe('Store: drift repair circuit breaker', () => {
     home.table.db.send(new PutCommand({ TableName: TABLE, Item: clusterItem(c) }));
 
   beforeAll(async () => {
-    dynamo = await startDynamoLocal();
-    ddb = new DynamoDBClient({ endpoint: dynamo.endpoint, region: HOME, credentials: LOCAL_CREDENTIALS });
-    await ensureTable(ddb, TABLE);
-    const doc = DynamoDBDocumentClient.from(ddb, { marshallOptions: { removeUndefinedValues: true } });
+    table = await startTestTable(TABLE);
     // One replica seen by two regions' stores: the fence, not replication, is under test.
-    home = new Store(doc, TABLE, HOME);
-    other = new Store(doc, TABLE, OTHER);
-  }, 180_000);
-  afterAll(async () => {
-    ddb?.destroy();
-    await dynamo?.stop();
-  });
+    home = table.store(HOME);
+    other = table.store(OTHER);
+  }, TABLE_START_TIMEOUT_MS);
+  afterAll(async () => table?.stop());
 
   it('stores the repair count in the transaction that queues the repair', async () => {
     // Prepare

@@ -1,18 +1,17 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sweepDeadlines } from '../../../functions/reconciler/deadlines.js';
 import type { ClusterRecord, OperationRecord } from '../../../functions/shared/domain/records.js';
 import { SIZES } from '../../../functions/shared/domain/sizes.js';
 import { createLogger } from '../../../functions/shared/logger.js';
-import { clusterItem, operationItem, StaleStateError, Store } from '../../../functions/shared/store/store.js';
-import { Sweeps } from '../../../functions/shared/store/sweeps.js';
 import {
-  ensureTable,
-  LOCAL_CREDENTIALS,
-  type LocalDynamo,
-  startDynamoLocal,
-} from '../../../local/runtime/dynamodb.js';
+  clusterItem,
+  operationItem,
+  StaleStateError,
+  type Store,
+} from '../../../functions/shared/store/store.js';
+import { Sweeps } from '../../../functions/shared/store/sweeps.js';
+import { startTestTable, TABLE_START_TIMEOUT_MS, type TestTable } from '../../helpers/table.js';
 
 /**
  * Races between two writers of the same items, interleaved deterministically at the store level
@@ -24,8 +23,7 @@ const TABLE = 'stratus-races';
 const T0 = '2026-12-01T10:00:00.000Z';
 
 describe('Store: races that must not lose a change', () => {
-  let dynamo: LocalDynamo;
-  let ddb: DynamoDBClient;
+  let table: TestTable;
   let store: Store;
   let sweeps: Sweeps;
   let n = 0;
@@ -76,18 +74,12 @@ describe('Store: races that must not lose a change', () => {
     store.table.db.send(new PutCommand({ TableName: TABLE, Item: item }));
 
   beforeAll(async () => {
-    dynamo = await startDynamoLocal({});
-    ddb = new DynamoDBClient({ endpoint: dynamo.endpoint, region: REGION, credentials: LOCAL_CREDENTIALS });
-    await ensureTable(ddb, TABLE);
-    const doc = DynamoDBDocumentClient.from(ddb, { marshallOptions: { removeUndefinedValues: true } });
-    store = new Store(doc, TABLE, REGION);
+    table = await startTestTable(TABLE);
+    store = table.store(REGION);
     sweeps = new Sweeps(store.table);
-  }, 180_000);
+  }, TABLE_START_TIMEOUT_MS);
 
-  afterAll(async () => {
-    ddb?.destroy();
-    await dynamo?.stop();
-  });
+  afterAll(async () => table?.stop());
 
   describe('PATCH deletionProtection vs a concurrent spec PATCH', () => {
     it('the spec write that read the old protection loses, and DELETE stays refused', async () => {

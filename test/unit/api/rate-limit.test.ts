@@ -121,6 +121,21 @@ describe('Class: RateLimiter', () => {
     expect(await outcome(one, 'a', at(10_000))).toBe('ok');
   });
 
+  it('admits concurrent requests of one instance from one lease at a time, losing none of the budget', async () => {
+    // Prepare: 100 per 10 s, leases of 5; one instance (the local gateway, an in-process caller)
+    // receives 25 requests of a tenant at once, before any lease is held.
+    const { store, takes } = sharedCounters({ a: { rate: 10, burst: 100 } });
+    const limiter = new RateLimiter(store);
+
+    // Act
+    const results = await Promise.all(Array.from({ length: 25 }, () => outcome(limiter, 'a', at(0))));
+
+    // Assess: all 25 are within the budget and admitted, from 5 leases: concurrent requests wait
+    // for the lease being claimed instead of each claiming (and overwriting) its own.
+    expect(results.filter((r) => r !== 'ok')).toEqual([]);
+    expect(takes.filter((t) => t.n === 5)).toHaveLength(5);
+  });
+
   it('writes once per lease when far under the limit, and not at all while refusing', async () => {
     // Prepare
     const { store, takes } = sharedCounters({ a: { rate: 10, burst: 100 } });
