@@ -55,9 +55,9 @@ function chaosSeed(): number {
 export function chaosKnobs(): ChaosKnobs {
   return {
     seed: chaosSeed(),
-    clustersPerRegion: envNumber('CHAOS_CLUSTERS_PER_REGION', 30),
+    clustersPerRegion: envNumber('CHAOS_CLUSTERS_PER_REGION', 24),
     rampMs: envNumber('CHAOS_RAMP_MS', 10_000),
-    chaosWindowMs: envNumber('CHAOS_WINDOW_MS', 40_000),
+    chaosWindowMs: envNumber('CHAOS_WINDOW_MS', 30_000),
     faults: {
       errorRate: envNumber('CHAOS_ERROR_RATE', 0.2),
       errorStatus: 503,
@@ -626,9 +626,11 @@ export async function checkInvariants(cp: LocalControlPlane, run: ChaosRun): Pro
   // 3. The DLQs hold the poisoned messages and nothing else; no stream record gave up.
   const dlq: Record<string, number> = {};
   for (const r of cp.regions) {
-    const bodies = await drain(r, r.queueUrls['provisioning-dlq'] ?? '');
-    dlq[r.region] = bodies.length;
     const expected = new Set(run.poison[r.region] ?? []);
+    // A poison message reaches the DLQ after maxReceiveCount receives, one visibility timeout
+    // apart: it may still be on its way when the workload has settled.
+    const bodies = await drainUntil(r, r.queueUrls['provisioning-dlq'] ?? '', expected, DLQ_WAIT_MS);
+    dlq[r.region] = bodies.length;
     for (const b of bodies)
       if (!expected.has(b))
         problems.push(`DLQ of ${r.region} holds an unexpected message: ${b.slice(0, 200)}`);
@@ -687,6 +689,25 @@ function count(keys: string[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const k of keys.sort()) out[k] = (out[k] ?? 0) + 1;
   return out;
+}
+
+/** How long the checks wait for the poison messages to reach the DLQ: 5 receives x 10 s, and margin. */
+const DLQ_WAIT_MS = 90_000;
+
+/** Drains `queueUrl` until every body of `expected` was seen, or `waitMs` passed: all it drained. */
+async function drainUntil(
+  r: LocalRegion,
+  queueUrl: string,
+  expected: ReadonlySet<string>,
+  waitMs: number,
+): Promise<string[]> {
+  const deadline = Date.now() + waitMs;
+  const bodies = await drain(r, queueUrl);
+  while ([...expected].some((b) => !bodies.includes(b)) && Date.now() < deadline) {
+    await new Promise((res) => setTimeout(res, 1_000));
+    bodies.push(...(await drain(r, queueUrl)));
+  }
+  return bodies;
 }
 
 async function drain(r: LocalRegion, queueUrl: string): Promise<string[]> {
