@@ -88,7 +88,7 @@ export interface ReplicatorOptions {
   readonly jitterMs?: number;
   /** Seed of the jitter (one PRNG per link, so a run can be replayed). @default - a random seed, in `stats()` */
   readonly seed?: number;
-  /** Interval of stream reads when idle; also the resolution of write times. @default 50 */
+  /** Interval of stream reads when idle; also the resolution of write times. @default 100 */
   readonly pollIntervalMs?: number;
   /** Fill a replica found empty at start from the first replica that has items. @default true */
   readonly backfill?: boolean;
@@ -564,7 +564,7 @@ class LocalReplicator implements Replicator {
     this.regions = regions;
     this.lagMs = nonNegative('lagMs', o.lagMs ?? 300);
     this.jitterMs = nonNegative('jitterMs', o.jitterMs ?? 200);
-    this.pollIntervalMs = nonNegative('pollIntervalMs', o.pollIntervalMs ?? 50) || 1;
+    this.pollIntervalMs = nonNegative('pollIntervalMs', o.pollIntervalMs ?? 100) || 1;
     this.seed = o.seed ?? Math.floor(Math.random() * 2 ** 32);
     this.log = o.log ?? (() => undefined);
     const credentials = o.credentials ?? LOCAL_CREDENTIALS;

@@ -23,6 +23,7 @@ export interface StreamTriggerOptions {
   /** Where records that exhausted their retries go (the mapping's onFailure destination). */
   readonly onFailure: (records: DynamoDBRecord[], reason: string) => Promise<void>;
   readonly checkpoints: Checkpoints;
+  /** Pause between stream reads when no shard had records. @default 200 */
   readonly pollIntervalMs?: number;
   /** Draws for `duplicateRate` (local/random.ts). @default Math.random */
   readonly random?: Random;
@@ -85,7 +86,7 @@ export class StreamTrigger {
       } catch (e) {
         if (!this.stopped) this.o.log(`[${this.o.name}] stream poll error: ${(e as Error).message}`);
       }
-      if (!busy) await sleep(this.o.pollIntervalMs ?? 100);
+      if (!busy) await sleep(this.o.pollIntervalMs ?? 200);
     }
   }
 
