@@ -22,6 +22,15 @@ export interface StratusApiProps {
   /** Targets of the routes: each route of topology.ts goes to the function that declares it. */
   readonly functions: StratusFunctions;
   /**
+   * Whether this stack creates API Gateway's account-level CloudWatch role (`AWS::ApiGateway::Account`,
+   * one setting per account and region, which execution logging needs): `existing` when something
+   * else in the account manages it (another stack, a landing zone), so the two do not overwrite
+   * each other; the account must then already name a role, or the stage's logging fails to deploy.
+   *
+   * @default 'create'
+   */
+  readonly apiGatewayAccount?: 'create' | 'existing';
+  /**
    * Steady-state requests per second of the stage (all clients together).
    *
    * @default 100
@@ -166,7 +175,7 @@ export class StratusApi extends Construct {
         ),
       },
       // Execution logging needs API Gateway's account-level CloudWatch role (one per region).
-      cloudWatchRole: true,
+      cloudWatchRole: (props.apiGatewayAccount ?? 'create') === 'create',
     });
 
     for (const route of httpRoutes()) {

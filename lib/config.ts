@@ -118,6 +118,17 @@ export const StratusConfigSchema = z
           'eksAccessPolicy must be AmazonEKSEditPolicy or AmazonEKSAdminPolicy (namespace-scoped), or left out',
       })
       .optional(),
+    /**
+     * `create`: each region's stack creates API Gateway's account-level CloudWatch role setting
+     * (`AWS::ApiGateway::Account`); `existing`: the account already has one, managed elsewhere
+     * (lib/api.ts `apiGatewayAccount`, docs/deploy.md).
+     */
+    apiGatewayAccount: z
+      .enum(['create', 'existing'], {
+        error:
+          'apiGatewayAccount must be "create" (the default) or "existing" (the account already names a role)',
+      })
+      .default('create'),
     regions: z
       .array(RegionConfigSchema)
       .min(1)

@@ -86,7 +86,11 @@ export class StratusRegionStack extends Stack {
       ...(props.eksKubernetesGroups ? { eksKubernetesGroups: props.eksKubernetesGroups } : {}),
       alarmActions: props.alarmActions,
     });
-    this.api = new StratusApi(this, 'Api', { stage: config.stage, functions: this.functions });
+    this.api = new StratusApi(this, 'Api', {
+      stage: config.stage,
+      functions: this.functions,
+      apiGatewayAccount: config.apiGatewayAccount,
+    });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL; routes start with /v1' });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });

@@ -86,8 +86,10 @@ export class StratusTable extends Construct {
         // Replicas inherit PITR and deletion protection from these table-level settings.
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
         deletionProtection: true,
-        // The data is what was asked of Stratus: never deleted with the stack (STYLE.md).
-        removalPolicy: RemovalPolicy.RETAIN,
+        // The data is what was asked of Stratus: never deleted with the stack (STYLE.md). But a
+        // first deploy that rolls back deletes the table it just created (RetainExceptOnCreate):
+        // it holds nothing yet, and a retained one would make the retry collide on its fixed name.
+        removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
         replicas: replicaRegions.map((replicaRegion) => ({ region: replicaRegion })),
       });
       if (table.tableStreamArn === undefined)

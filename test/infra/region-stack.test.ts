@@ -110,9 +110,11 @@ describe('Class: StratusTable', () => {
     }
   });
 
-  it('retains the table on stack deletion and on replacement', () => {
+  it('retains the table on stack deletion and on replacement, but not when its first create rolls back', () => {
+    // RetainExceptOnCreate: a failed first deploy deletes the (empty) table it created, so a retry
+    // does not collide with a retained table of the same fixed name (issue #11).
     expect(template(primary)).toHaveResource('AWS::DynamoDB::GlobalTable', {
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
       UpdateReplacePolicy: 'Retain',
     });
   });
@@ -565,6 +567,26 @@ describe('Class: StratusApi', () => {
       expect(body).toMatchObject({ type: 'about:blank', status: Number(response.Properties.StatusCode) });
       expect(body.code).toMatch(/^[A-Z_]+$/);
     }
+  });
+
+  it("creates API Gateway's account-level CloudWatch role by default, and none when the account already has one", () => {
+    // Prepare: an installation whose account manages AWS::ApiGateway::Account elsewhere.
+    const { stacks: own } = buildApp(parseConfig({ ...TWO_REGIONS, apiGatewayAccount: 'existing' }));
+
+    // Assess: one account setting per region by default (execution logging needs it); none when
+    // the account has it, and the stage still logs.
+    expect(template(primary)).toHaveResourceCount('AWS::ApiGateway::Account', 1);
+    for (const stack of own) {
+      const t = Template.fromStack(stack);
+      expect(t).toHaveResourceCount('AWS::ApiGateway::Account', 0);
+      expect(t).toHaveResourceProperties('AWS::ApiGateway::Stage', {
+        MethodSettings: Match.arrayWith([Match.objectLike({ LoggingLevel: 'ERROR' })]),
+      });
+    }
+  });
+
+  it('refuses an apiGatewayAccount that is neither create nor existing, saying which are allowed', () => {
+    expect(() => parseConfig({ ...TWO_REGIONS, apiGatewayAccount: 'shared' })).toThrow(/create.*existing/);
   });
 
   it('associates a regional WAF web ACL (common rule set + rate limit) with the stage', () => {
