@@ -100,6 +100,11 @@ export function takeoverRoleName(stage: string, region: string, fnId: FunctionId
   return `${functionRoleName(stage, region, fnId)}-takeover`;
 }
 
+/** The retention periods CloudWatch Logs offers (`RetentionInDays`), in days. */
+export const LOG_RETENTION_DAYS: readonly number[] = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
 export const StratusConfigSchema = z
   .strictObject({
     /** Prefix of every resource name, so two installations can share an account. */
@@ -129,6 +134,16 @@ export const StratusConfigSchema = z
           'apiGatewayAccount must be "create" (the default) or "existing" (the account already names a role)',
       })
       .default('create'),
+    /**
+     * Days every log group of the stacks keeps its events (functions and API access logs); one of
+     * the values CloudWatch Logs offers. @default - 30 for functions, 90 for API access logs
+     */
+    logRetentionDays: z
+      .number()
+      .refine((d) => LOG_RETENTION_DAYS.includes(d), {
+        error: `logRetentionDays must be one of the values CloudWatch Logs offers: ${LOG_RETENTION_DAYS.join(', ')}`,
+      })
+      .optional(),
     regions: z
       .array(RegionConfigSchema)
       .min(1)

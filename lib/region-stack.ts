@@ -1,5 +1,6 @@
 import { CfnOutput, Stack, type StackProps, Token } from 'aws-cdk-lib';
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { StratusApi } from './api.js';
 import { StratusEventBus } from './bus.js';
@@ -85,11 +86,13 @@ export class StratusRegionStack extends Stack {
       eksAccessPolicy: props.eksAccessPolicy ?? config.eksAccessPolicy,
       ...(props.eksKubernetesGroups ? { eksKubernetesGroups: props.eksKubernetesGroups } : {}),
       alarmActions: props.alarmActions,
+      ...(config.logRetentionDays ? { logRetention: config.logRetentionDays as RetentionDays } : {}),
     });
     this.api = new StratusApi(this, 'Api', {
       stage: config.stage,
       functions: this.functions,
       apiGatewayAccount: config.apiGatewayAccount,
+      ...(config.logRetentionDays ? { accessLogRetention: config.logRetentionDays as RetentionDays } : {}),
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL; routes start with /v1' });

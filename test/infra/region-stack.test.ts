@@ -585,6 +585,24 @@ describe('Class: StratusApi', () => {
     }
   });
 
+  it('keeps function logs 30 days and API access logs 90 by default, and both as long as logRetentionDays says', () => {
+    // Prepare: an installation that keeps its logs a year.
+    const { stacks: yearly } = buildApp(parseConfig({ ...TWO_REGIONS, logRetentionDays: 365 }));
+    const t = Template.fromStack(yearly[0] as StratusRegionStack);
+    const days = (tpl: Template) =>
+      Object.values(tpl.findResources('AWS::Logs::LogGroup')).map(
+        (r) => (r as { Properties: { RetentionInDays?: number } }).Properties.RetentionInDays,
+      );
+
+    // Assess: every log group of the stack has a retention, the configured one when configured.
+    expect(new Set(days(template(primary)))).toEqual(new Set([30, 90]));
+    expect(new Set(days(t))).toEqual(new Set([365]));
+  });
+
+  it('refuses a logRetentionDays that CloudWatch Logs does not offer, listing the ones it does', () => {
+    expect(() => parseConfig({ ...TWO_REGIONS, logRetentionDays: 100 })).toThrow(/90, 120/);
+  });
+
   it('refuses an apiGatewayAccount that is neither create nor existing, saying which are allowed', () => {
     expect(() => parseConfig({ ...TWO_REGIONS, apiGatewayAccount: 'shared' })).toThrow(/create.*existing/);
   });
