@@ -66,7 +66,7 @@ export function chaosKnobs(): ChaosKnobs {
       dropRate: envNumber('CHAOS_DROP_RATE', 0.02),
       latencyMs: 15,
     },
-    duplicates: { queue: envNumber('CHAOS_DUP_QUEUE', 0.1), stream: envNumber('CHAOS_DUP_STREAM', 0.1) },
+    duplicates: { queue: envNumber('CHAOS_DUP_QUEUE', 0.2), stream: envNumber('CHAOS_DUP_STREAM', 0.2) },
     kills: envNumber('CHAOS_KILLS', 6),
     poisonPerRegion: 2,
     settleTimeoutMs: envNumber('CHAOS_SETTLE_MS', 120_000),
