@@ -289,20 +289,19 @@ async function runDeleteStep(
   placement: string,
   msg: ProvisioningMessage,
 ): Promise<Outcome> {
-  const kube = await deps.kube(placement);
-  const namespace = namespaceOf(cluster.clusterId);
-  if (op.step === 'APPLY') {
-    await kube.deleteNamespace(namespace);
-    await deps.store.operations.setStep(op, 'WAIT_READY', deps.now().toISOString());
-    return schedulePoll(deps, msg, 0);
-  }
-  const live = await kube.get({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
-  if (!live) {
-    await deps.store.operations.completeDeletion(op, cluster, deps.now().toISOString());
-    deps.logger.info('deleted', { operationId: op.operationId, clusterId: cluster.clusterId });
-    return 'succeeded';
-  }
-  return schedulePoll(deps, msg, msg.reason === 'poll' ? msg.attempt + 1 : 0);
+  return removeNamespace(
+    deps,
+    op,
+    cluster,
+    placement,
+    msg,
+    { start: 'APPLY', wait: 'WAIT_READY' },
+    async () => {
+      await deps.store.operations.completeDeletion(op, cluster, deps.now().toISOString());
+      deps.logger.info('deleted', { operationId: op.operationId, clusterId: cluster.clusterId });
+      return 'succeeded';
+    },
+  );
 }
 
 /**
@@ -318,21 +317,45 @@ async function runCleanupStep(
 ): Promise<Outcome> {
   const cause = op.cleanup?.cause;
   if (!cause) throw new Error('runCleanupStep: the operation is not cleaning up');
+  return removeNamespace(
+    deps,
+    op,
+    cluster,
+    placement,
+    msg,
+    { start: 'CLEANUP', wait: 'CLEANUP_WAIT' },
+    () => {
+      deps.logger.info('failed create cleaned up', {
+        operationId: op.operationId,
+        clusterId: cluster.clusterId,
+      });
+      return fail(deps, op, cause);
+    },
+  );
+}
+
+/**
+ * The cluster's namespace goes: at step `start` it is deleted (the step moves to `wait`); at
+ * `wait`, polls until Kubernetes no longer has it, then `gone()` ends the operation.
+ */
+async function removeNamespace(
+  deps: WorkflowDeps,
+  op: OperationRecord,
+  cluster: ClusterRecord,
+  placement: string,
+  msg: ProvisioningMessage,
+  steps: { readonly start: OperationRecord['step']; readonly wait: OperationRecord['step'] },
+  gone: () => Promise<Outcome>,
+): Promise<Outcome> {
   const kube = await deps.kube(placement);
   const namespace = namespaceOf(cluster.clusterId);
-  if (op.step === 'CLEANUP') {
+  if (op.step === steps.start) {
     await kube.deleteNamespace(namespace);
-    await deps.store.operations.setStep(op, 'CLEANUP_WAIT', deps.now().toISOString());
+    await deps.store.operations.setStep(op, steps.wait, deps.now().toISOString());
     return schedulePoll(deps, msg, 0);
   }
   const live = await kube.get({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
-  if (!live) {
-    deps.logger.info('failed create cleaned up', {
-      operationId: op.operationId,
-      clusterId: cluster.clusterId,
-    });
-    return fail(deps, op, cause);
-  }
+  if (!live) return gone();
   return schedulePoll(deps, msg, msg.reason === 'poll' ? msg.attempt + 1 : 0);
 }
 
