@@ -5,6 +5,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/helpers/setup.ts'],
+    globalSetup: ['test/helpers/global-setup.ts'],
     // A test that asserts nothing fails: it would pass whatever the code does.
     expect: { requireAssertions: true },
     testTimeout: 30_000,

@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -8,6 +9,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Store } from '../../functions/shared/store/store.js';
 import type { FunctionDef, FunctionId } from '../../functions/topology.js';
 import type { RegionConfig, StratusConfig } from '../../lib/config.js';
+import { functionBundles } from '../../lib/function-bundles.js';
 import { type LocalBus, startLocalBus } from '../events/bus.js';
 import { type KubeStandin, type KubeStandinStats, startKubeStandin } from '../kube-standin/server.js';
 import { randomSource } from '../random.js';
@@ -183,6 +185,9 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
       // A start that failed or was abandoned has stopped its JVM already.
       await (await dynamoStarting.catch(() => undefined))?.stop();
     });
+    // The functions' bundles (lib/function-bundles.ts), built only if a source changed since the
+    // last build, while the JVM starts: the execution environments load them, as Lambda does.
+    const bundles = functionBundles();
     const localSqs = await startLocalSqs({ host, defaultRegion: first });
     stops.push(() => localSqs.stop());
     const pageKey = await pageTokenKey(dataDir);
@@ -314,7 +319,8 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
         const hostFn = new FunctionHost({
           name: `${fn}@${region}`,
           functionName: `stratus-${stage}-${fn}`,
-          entryUrl: new URL(`../../${def.entry}`, import.meta.url).href,
+          entryUrl: pathToFileURL(bundles.file(fn)).href,
+          workerFile: bundles.localWorker,
           handler: def.handler,
           timeoutSeconds: def.timeoutSeconds,
           env: { ...baseEnv, ...functionEnvironment(def, envContext) },

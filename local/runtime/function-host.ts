@@ -1,6 +1,3 @@
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Random } from '../random.js';
 import type { FromWorker, FunctionWorkerData, ToWorker } from './function-worker.js';
@@ -17,8 +14,13 @@ export interface FunctionHostOptions {
   /** e.g. `provisioner@eu-west-1`, for logs. */
   readonly name: string;
   readonly functionName: string;
-  /** file: URL of the handler module. */
+  /** file: URL of the handler module (the function's bundle, lib/function-bundles.ts). */
   readonly entryUrl: string;
+  /**
+   * Path of the worker thread's entry: function-worker.ts as bundled JavaScript
+   * (`FunctionBundles.localWorker`), so that a worker loads no TypeScript loader.
+   */
+  readonly workerFile: string;
   readonly handler: string;
   readonly timeoutSeconds: number;
   /** The whole process environment of the function (the worker sees nothing else). */
@@ -224,8 +226,7 @@ export class FunctionHost {
       handler: this.o.handler,
       timeoutSeconds: this.o.timeoutSeconds,
     };
-    const worker = new Worker(bootstrapSource(new URL('./function-worker.ts', import.meta.url).href), {
-      eval: true,
+    const worker = new Worker(this.o.workerFile, {
       env: { ...this.o.env },
       workerData: data,
     });
@@ -236,14 +237,4 @@ export class FunctionHost {
     this.envs.add(env);
     return env;
   }
-}
-
-/**
- * Worker threads do not inherit the TypeScript loader of the thread that starts them (under tsx
- * or vitest): a small ES module registers tsx's loader in the worker, then imports the entry.
- */
-function bootstrapSource(entryUrl: string): string {
-  const require = createRequire(import.meta.url);
-  const tsxApi = pathToFileURL(join(dirname(require.resolve('tsx/esm/api')), 'index.mjs')).href;
-  return `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entryUrl)}); });`;
 }
