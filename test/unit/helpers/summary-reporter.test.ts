@@ -19,7 +19,8 @@ async function innerRun(...filters: string[]): Promise<{ exitCode: number; lines
     const { stdout } = await promisify(execFile)(
       process.execPath,
       [VITEST, 'run', '--root', FIXTURES, `--reporter=${REPORTER}`, ...filters],
-      { env, timeout: 20_000 },
+      // A bound for a hung run only: two vitest starts on a loaded 2-core machine take tens of seconds.
+      { env, timeout: 150_000 },
     );
     return { exitCode: 0, lines: stdout.split('\n').filter(Boolean) };
   } catch (e) {
@@ -52,7 +53,7 @@ describe('Class: SummaryReporter', () => {
       expect(clean.lines.at(-1)).toBe(
         'PASSED: 2 passed, 0 failed, 0 skipped; 0 failed files, 0 suite errors, 0 unhandled errors',
       );
-    }, 30_000);
+    }, 180_000);
 
     it('never prints PASSED when vitest says the run failed, even when nothing it counts failed', () => {
       // Prepare: e.g. a failure none of the counters sees, such as a coverage threshold.
