@@ -163,7 +163,6 @@ export const FUNCTIONS = {
           { method: 'DELETE', path: '/v1/clusters/{clusterId}' },
           { method: 'GET', path: '/v1/clusters/{clusterId}/operations' },
           { method: 'GET', path: '/v1/clusters/{clusterId}/connection' },
-          { method: 'POST', path: '/v1/clusters/{clusterId}/connection/reveal' },
           { method: 'GET', path: '/v1/operations/{operationId}' },
           { method: 'POST', path: '/v1/operations/{operationId}/cancel' },
           { method: 'POST', path: '/v1/api-keys' },
@@ -178,11 +177,29 @@ export const FUNCTIONS = {
       STRATUS_REGIONS: { ref: 'regions' },
       STRATUS_API_URLS: { ref: 'apiUrls' },
       PAGE_TOKEN_SECRET_ID: { ref: 'pageTokenSecret' },
+    },
+    permissions: ['table:read', 'table:write', 'secret:page-token'],
+  },
+  reveal: {
+    entry: 'functions/reveal/handler.ts',
+    handler: 'handler',
+    description:
+      'Stratus HTTPS API, credential reveal (admin, audited): reads the Secret in Kubernetes; the one route that needs EKS access',
+    memoryMb: 512,
+    timeoutSeconds: 29,
+    triggers: [
+      { type: 'http', routes: [{ method: 'POST', path: '/v1/clusters/{clusterId}/connection/reveal' }] },
+    ],
+    environment: {
+      ...commonEnv,
+      STRATUS_REGIONS: { ref: 'regions' },
+      STRATUS_API_URLS: { ref: 'apiUrls' },
       EKS_CLUSTERS: { ref: 'eksClusters' },
       TAKEOVER_ROLE_ARNS: { ref: 'takeoverRoles' },
       KUBE_AUTH: { ref: 'kubeAuth' },
     },
-    permissions: ['table:read', 'table:write', 'secret:page-token', 'eks:describe', 'eks:read-secrets'],
+    // table:write: the audit record of every reveal, and the rate-limit windows.
+    permissions: ['table:read', 'table:write', 'eks:describe', 'eks:read-secrets'],
   },
   dispatcher: {
     entry: 'functions/dispatcher/handler.ts',

@@ -54,6 +54,8 @@ interface Manifest {
   readonly inputs: Readonly<Record<string, readonly [size: number, mtimeMs: number]>>;
   /** Bundle size in bytes, by function. */
   readonly sizes: Readonly<Record<string, number>>;
+  /** By function: bytes each package (or `(own code)`) takes in the bundle. */
+  readonly packages: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }
 
 export interface FunctionBundles {
@@ -69,6 +71,8 @@ export interface FunctionBundles {
   readonly localWorker: string;
   /** Bundle size in bytes, by function. */
   readonly sizes: Readonly<Record<string, number>>;
+  /** By function: bytes each package (or `(own code)`) takes in the bundle. */
+  readonly packages: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }
 
 /**
@@ -87,9 +91,12 @@ function entries(): Record<string, string> {
   };
 }
 
+/** Bumped when the manifest's shape changes, so that an older build is not reused. */
+const MANIFEST_FORMAT = 2;
+
 function recipe(): string {
   return createHash('sha256')
-    .update(JSON.stringify({ esbuildVersion, OPTIONS, entries: entries() }))
+    .update(JSON.stringify({ MANIFEST_FORMAT, esbuildVersion, OPTIONS, entries: entries() }))
     .digest('hex');
 }
 
@@ -124,6 +131,7 @@ function bundlesAt(dir: string, m: Manifest, built: boolean): FunctionBundles {
     file: (fnId) => join(root, fnId, BUNDLE_FILE),
     localWorker: join(root, LOCAL_WORKER, BUNDLE_FILE),
     sizes: m.sizes,
+    packages: m.packages,
   };
 }
 
@@ -157,13 +165,32 @@ export function functionBundles(opts: { dir?: string } = {}): FunctionBundles {
     inputs[path] = [s.size, s.mtimeMs];
   }
   const sizes: Record<string, number> = {};
+  const packages: Record<string, Record<string, number>> = {};
   for (const fnId of Object.keys(FUNCTIONS)) sizes[fnId] = statSync(join(out, fnId, BUNDLE_FILE)).size;
-  const manifest: Manifest = { id, recipe: want, inputs, sizes };
+  for (const [file, output] of Object.entries(result.metafile.outputs)) {
+    const fnId = Object.keys(FUNCTIONS).find((f) => file.endsWith(`/${f}/${BUNDLE_FILE}`));
+    if (!fnId) continue;
+    const byPackage: Record<string, number> = {};
+    for (const [path, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const name = packageOf(path);
+      byPackage[name] = (byPackage[name] ?? 0) + bytesInOutput;
+    }
+    packages[fnId] = byPackage;
+  }
+  const manifest: Manifest = { id, recipe: want, inputs, sizes, packages };
   const tmp = join(dir, `current.json.${id}`);
   writeFileSync(tmp, JSON.stringify(manifest));
   renameSync(tmp, join(dir, 'current.json'));
   removeOldBuilds(dir, id);
   return bundlesAt(dir, manifest, true);
+}
+
+/** `node_modules/@scope/name/...` -> `@scope/name`; a file of this repository -> `(own code)`. */
+function packageOf(path: string): string {
+  const m = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(
+    path.slice(path.lastIndexOf('node_modules/') - 1),
+  );
+  return m?.[1] ?? '(own code)';
 }
 
 function removeOldBuilds(dir: string, keep: string): void {

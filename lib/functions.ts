@@ -1,5 +1,3 @@
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
 import {
   type Alarm,
@@ -21,8 +19,10 @@ import {
 import {
   ApplicationLogLevel,
   Architecture,
+  Code,
   FilterCriteria,
   type IFunction,
+  Function as LambdaFunctionResource,
   LoggingFormat,
   Runtime,
   StartingPosition,
@@ -30,7 +30,6 @@ import {
   Tracing,
 } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -46,11 +45,9 @@ import {
 } from '../functions/topology.js';
 import type { StratusEventBus } from './bus.js';
 import { eksPoolEntry, functionRoleName, takeoverRoleName } from './config.js';
+import { type FunctionBundles, functionBundles } from './function-bundles.js';
 import { acknowledgeWildcardResource, pascalCase } from './nag.js';
 import type { StratusQueues } from './queues.js';
-
-/** Repository root: topology entries are relative to it, and so is the lockfile esbuild uses. */
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
  * The EKS access policies that may be added to the provisioner's RBAC; see `eksAccessPolicy`.
@@ -85,6 +82,12 @@ export interface EksPoolRef extends EksClusterRef {
 }
 
 export interface StratusFunctionsProps {
+  /**
+   * The functions' code: the one esbuild build of every function (lib/function-bundles.ts).
+   *
+   * @default - `functionBundles()`: built now unless an up-to-date build exists
+   */
+  readonly bundles?: FunctionBundles;
   /** Prefix of the fixed IAM role names (`stratus-<stage>-<region>-<function>[-takeover]`) and of the page-token secret. */
   readonly stage: string;
   /**
@@ -160,12 +163,14 @@ export interface StratusFunctionsProps {
 }
 
 /**
- * One `NodejsFunction` per entry of `FUNCTIONS` in functions/topology.ts, with its environment,
+ * One `LambdaFunctionResource` per entry of `FUNCTIONS` in functions/topology.ts, with its environment,
  * permissions and non-HTTP triggers generated from that declaration (DESIGN.md section 5). HTTP
  * routes are wired by `StratusApi`.
  */
 export class StratusFunctions extends Construct {
-  private readonly functions = new Map<FunctionId, NodejsFunction>();
+  private readonly functions = new Map<FunctionId, LambdaFunctionResource>();
+  /** Every function's bundle, built once per process whatever the number of stacks. */
+  private readonly bundles: FunctionBundles;
   private readonly stage: string;
   /** Other regions whose functions may assume this region's takeover roles. */
   private readonly takeoverFrom: readonly string[];
@@ -205,6 +210,7 @@ export class StratusFunctions extends Construct {
 
     const region = Stack.of(this).region;
     const others = props.regions.filter((r) => r !== region);
+    this.bundles = props.bundles ?? functionBundles();
     this.stage = props.stage;
     this.takeoverFrom = props.takeoverFrom ?? others;
     this.takeoverInto = props.takeoverInto ?? others;
@@ -270,7 +276,11 @@ export class StratusFunctions extends Construct {
     return fn;
   }
 
-  private createFunction(fnId: FunctionId, def: FunctionDef, props: StratusFunctionsProps): NodejsFunction {
+  private createFunction(
+    fnId: FunctionId,
+    def: FunctionDef,
+    props: StratusFunctionsProps,
+  ): LambdaFunctionResource {
     const name = pascalCase(fnId);
     const logGroup = new LogGroup(this, `${name}Logs`, {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
@@ -294,9 +304,11 @@ export class StratusFunctions extends Construct {
       environment[key] = this.resolveEnv(fnId, source, props);
     }
 
-    const fn = new NodejsFunction(this, name, {
-      entry: join(REPO_ROOT, def.entry),
-      handler: def.handler,
+    const fn = new LambdaFunctionResource(this, name, {
+      // The function's folder of the one build of every function (lib/function-bundles.ts): an
+      // ES module bundle with the AWS SDK of the lockfile, and its source map.
+      code: Code.fromAsset(this.bundles.folder(fnId)),
+      handler: `index.${def.handler}`,
       description: def.description,
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
@@ -309,25 +321,6 @@ export class StratusFunctions extends Construct {
       systemLogLevelV2: SystemLogLevel.WARN,
       tracing: Tracing.ACTIVE,
       environment,
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
-      bundling: {
-        format: OutputFormat.ESM,
-        // esbuild turns the require() calls of CommonJS dependencies into a shim that needs a real
-        // `require` in an ES module.
-        banner:
-          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        target: 'node22',
-        // Ship the SDK versions of the lockfile, the ones the tests ran against, rather than
-        // whatever the runtime carries this month.
-        bundleAwsSDK: true,
-        // No Docker on the build machines: esbuild from node_modules.
-        forceDockerBundling: false,
-      },
     });
     Validations.of(fn).acknowledge({
       id: 'AwsSolutions-L1',
@@ -380,7 +373,7 @@ export class StratusFunctions extends Construct {
   private grantPermissions(
     fnId: FunctionId,
     def: FunctionDef,
-    fn: NodejsFunction,
+    fn: LambdaFunctionResource,
     props: StratusFunctionsProps,
   ) {
     const role = fn.role;
@@ -529,7 +522,7 @@ export class StratusFunctions extends Construct {
     fnId: FunctionId,
     def: FunctionDef,
     trigger: Trigger,
-    fn: NodejsFunction,
+    fn: LambdaFunctionResource,
     props: StratusFunctionsProps,
   ): void {
     const region = Stack.of(this).region;

@@ -1,122 +1,28 @@
-import { getStringFromEnv } from '@aws-lambda-powertools/commons/utils/env';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { documentClient } from '../shared/aws.js';
-import { ProblemError } from '../shared/errors.js';
-import { newId } from '../shared/ids.js';
-import { createLogger } from '../shared/logger.js';
-import { IdempotencyConflictError, Store } from '../shared/store/store.js';
-import { authenticate, type Principal } from './auth.js';
-import { header, jsonBody, problemResult, toResult } from './http.js';
-import { Idempotency, idempotencyKey, replay, requestHash } from './idempotency.js';
-import { RateLimiter } from './rate-limit.js';
-import { cachedControllers, parseApiUrls, routeToRegion } from './regions.js';
-import { allows, parseBody, parseQuery, ROUTES, type RouteDef } from './routes.js';
-import { unavailableIfTransient } from './store-errors.js';
+import { createRouter, type RouteLoaders } from './router.js';
 
-const tableName = getStringFromEnv({ key: 'TABLE_NAME' });
-const apiRegion = getStringFromEnv({ key: 'STRATUS_REGION' });
-const regions = getStringFromEnv({ key: 'STRATUS_REGIONS' })
-  .split(',')
-  .map((r) => r.trim())
-  .filter(Boolean);
-/** Each region's public API base URL (no trailing slash), for 421 answers; a region may have none. */
-const apiUrls = parseApiUrls(getStringFromEnv({ key: 'STRATUS_API_URLS', defaultValue: '{}' }));
+const clusters = () => import('./routes/clusters.js');
+const operations = () => import('./routes/operations.js');
+const apiKeys = () => import('./routes/api-keys.js');
+const connection = () => import('./routes/connection.js');
 
-const logger = createLogger('stratus-api');
-const store = new Store(documentClient(), tableName, apiRegion);
-const controllers = cachedControllers(store);
-const limiter = new RateLimiter(store);
+/**
+ * The API function: every route of ROUTES but the credential reveal, which the reveal function
+ * serves (functions/reveal/handler.ts), so that this bundle carries no Kubernetes client.
+ */
+const LOADERS: RouteLoaders = {
+  'POST /v1/clusters': async () => (await clusters()).createCluster,
+  'GET /v1/clusters': async () => (await clusters()).listClusters,
+  'GET /v1/clusters/{clusterId}': async () => (await clusters()).getCluster,
+  'PATCH /v1/clusters/{clusterId}': async () => (await clusters()).updateCluster,
+  'DELETE /v1/clusters/{clusterId}': async () => (await clusters()).deleteCluster,
+  'GET /v1/clusters/{clusterId}/operations': async () => (await operations()).listClusterOperations,
+  'GET /v1/clusters/{clusterId}/connection': async () => (await connection()).getConnection,
+  'GET /v1/operations/{operationId}': async () => (await operations()).getOperation,
+  'POST /v1/operations/{operationId}/cancel': async () => (await operations()).cancelOperation,
+  'POST /v1/api-keys': async () => (await apiKeys()).createApiKey,
+  'GET /v1/api-keys': async () => (await apiKeys()).listApiKeys,
+  'DELETE /v1/api-keys/{keyId}': async () => (await apiKeys()).revokeApiKey,
+  'GET /v1/openapi.json': async () => (await import('./routes/openapi.js')).getOpenApi,
+};
 
-const BY_KEY = new Map(ROUTES.map((r) => [`${r.method} ${r.path}`, r]));
-const ROUTED_PATHS = new Set(ROUTES.map((r) => r.path));
-const CORRELATION_ID = /^[A-Za-z0-9._-]{8,100}$/;
-
-/** Route modules, loaded once per warm Lambda on first use (a dynamic import is not free). */
-const loaded = new Map<RouteDef, Awaited<ReturnType<RouteDef['load']>>>();
-async function loadRoute(def: RouteDef) {
-  const handle = await def.load();
-  loaded.set(def, handle);
-  return handle;
-}
-
-/** API Gateway (REST, proxy integration) -> route; every error becomes problem+json. */
-export async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  const given = header(event, 'x-correlation-id');
-  const correlationId = given && CORRELATION_ID.test(given) ? given : newId('corr');
-  const instance = event.path ?? event.resource;
-  let principal: Principal | undefined;
-  try {
-    const def = BY_KEY.get(`${event.httpMethod} ${event.resource}`);
-    if (!def) {
-      throw ROUTED_PATHS.has(event.resource)
-        ? new ProblemError('METHOD_NOT_ALLOWED', `${event.httpMethod} is not allowed on ${event.resource}`)
-        : new ProblemError('ROUTE_NOT_FOUND', `No route for ${event.httpMethod} ${instance}`);
-    }
-    const now = new Date();
-    if (def.role !== 'public') {
-      principal = await authenticate(store, header(event, 'authorization'), now);
-      logger.appendKeys({ tenantId: principal.tenantId, correlationId });
-      // Per-tenant limit, before any other work: 429 RATE_LIMITED with Retry-After.
-      await limiter.admit(principal.tenantId, now);
-      if (!allows(principal.role, def.role)) {
-        throw new ProblemError(
-          'FORBIDDEN_ROLE',
-          `This needs the ${def.role} role; the key has ${principal.role}`,
-        );
-      }
-    }
-    return toResult(await dispatch(def, event, principal, correlationId, now), correlationId);
-  } catch (thrown) {
-    const error = routeToRegion(unavailableIfTransient(thrown), event, apiUrls);
-    if (!(error instanceof ProblemError) || error.status >= 500) {
-      logger.error('request failed', { error: error as Error, correlationId });
-    }
-    return problemResult(error, instance, correlationId);
-  } finally {
-    logger.removeKeys(['tenantId', 'correlationId']);
-  }
-}
-
-async function dispatch(
-  def: RouteDef,
-  event: APIGatewayProxyEvent,
-  principal: Principal | undefined,
-  correlationId: string,
-  now: Date,
-) {
-  const query = parseQuery(def.query, event);
-  const rawBody = def.body ? jsonBody(event) : undefined;
-  const body = def.body ? parseBody(def.body, rawBody) : undefined;
-  const dryRun = (query as { dryRun?: string }).dryRun === 'true';
-  const key = def.mutation && !dryRun ? idempotencyKey(event) : undefined;
-  const idempotency = new Idempotency(key, requestHash(event, rawBody), now);
-  const caller = principal ?? { tenantId: '', keyId: '', role: 'viewer' as const };
-  if (key) {
-    const previous = await store.idempotency.get(caller.tenantId, key);
-    if (previous) return replay(previous, idempotency.hash);
-  }
-  const handle = loaded.get(def) ?? (await loadRoute(def));
-  try {
-    return await handle({
-      event,
-      principal: caller,
-      store,
-      correlationId,
-      regions,
-      apiRegion,
-      controllers,
-      now,
-      body,
-      query,
-      dryRun,
-      idempotency,
-    });
-  } catch (e) {
-    if (e instanceof IdempotencyConflictError) return idempotency.resolveConflict(store, caller.tenantId);
-    throw e;
-  }
-}
-
-export const handler = middy(route).use(injectLambdaContext(logger));
+export const { route, handler } = createRouter('api', LOADERS);

@@ -25,7 +25,6 @@ import {
 import type { Store } from '../shared/store/store.js';
 import type { HttpMethod } from '../topology.js';
 import type { Principal } from './auth.js';
-import type { ApiResponse } from './http.js';
 import type { Idempotency } from './idempotency.js';
 
 export type Role = 'viewer' | 'editor' | 'admin';
@@ -65,14 +64,7 @@ export interface RouteDef {
   readonly responses: Readonly<Record<number, { readonly description: string; readonly schema?: ZodType }>>;
   /** Problem codes this route may answer besides the common ones. */
   readonly errors: readonly string[];
-  /** Loaded on first use, so a cold start pays only for the routes it serves. */
-  readonly load: () => Promise<(ctx: RequestContext) => Promise<ApiResponse>>;
 }
-
-const clusters = () => import('./routes/clusters.js');
-const operations = () => import('./routes/operations.js');
-const apiKeys = () => import('./routes/api-keys.js');
-const connection = () => import('./routes/connection.js');
 
 const accepted = (what: string) => ({
   description: `${what} accepted; poll the operation`,
@@ -85,7 +77,9 @@ const dryRun = {
 
 /**
  * Every route of the API, with what it needs and answers. The router, the role checks and the
- * OpenAPI document are all built from this table, and a test checks it against topology.ts.
+ * OpenAPI document are all built from this table, and a test checks it against topology.ts. The
+ * code of each route is loaded by the function that serves it (functions/api/handler.ts,
+ * functions/reveal/handler.ts).
  */
 export const ROUTES: readonly RouteDef[] = [
   {
@@ -106,7 +100,6 @@ export const ROUTES: readonly RouteDef[] = [
       'UNSUPPORTED_ENGINE',
       'UNSUPPORTED_VERSION',
     ],
-    load: async () => (await clusters()).createCluster,
   },
   {
     method: 'GET',
@@ -117,7 +110,6 @@ export const ROUTES: readonly RouteDef[] = [
     query: ListClustersQuerySchema,
     responses: { 200: { description: 'A page of clusters, oldest first', schema: ClusterListSchema } },
     errors: ['INVALID_PAGE_TOKEN', 'INVALID_QUERY'],
-    load: async () => (await clusters()).listClusters,
   },
   {
     method: 'GET',
@@ -127,7 +119,6 @@ export const ROUTES: readonly RouteDef[] = [
     mutation: false,
     responses: { 200: { description: 'The cluster', schema: ClusterSchema } },
     errors: ['CLUSTER_NOT_FOUND'],
-    load: async () => (await clusters()).getCluster,
   },
   {
     method: 'PATCH',
@@ -157,7 +148,6 @@ export const ROUTES: readonly RouteDef[] = [
       'UNSUPPORTED_ENGINE',
       'CONCURRENT_MODIFICATION',
     ],
-    load: async () => (await clusters()).updateCluster,
   },
   {
     method: 'DELETE',
@@ -175,7 +165,6 @@ export const ROUTES: readonly RouteDef[] = [
       'WRONG_REGION',
       'CONCURRENT_MODIFICATION',
     ],
-    load: async () => (await clusters()).deleteCluster,
   },
   {
     method: 'GET',
@@ -186,7 +175,6 @@ export const ROUTES: readonly RouteDef[] = [
     query: PageQuerySchema,
     responses: { 200: { description: 'A page of operations', schema: OperationListSchema } },
     errors: ['CLUSTER_NOT_FOUND', 'INVALID_PAGE_TOKEN', 'INVALID_QUERY'],
-    load: async () => (await operations()).listClusterOperations,
   },
   {
     method: 'GET',
@@ -196,7 +184,6 @@ export const ROUTES: readonly RouteDef[] = [
     mutation: false,
     responses: { 200: { description: 'Connection details (no secret value)', schema: ConnectionSchema } },
     errors: ['CLUSTER_NOT_FOUND', 'CLUSTER_NOT_READY'],
-    load: async () => (await connection()).getConnection,
   },
   {
     method: 'POST',
@@ -208,7 +195,6 @@ export const ROUTES: readonly RouteDef[] = [
       200: { description: 'Connection details with the secret', schema: RevealedConnectionSchema },
     },
     errors: ['CLUSTER_NOT_FOUND', 'CLUSTER_NOT_READY', 'KUBERNETES_UNAVAILABLE', 'WRONG_REGION'],
-    load: async () => (await connection()).revealConnection,
   },
   {
     method: 'GET',
@@ -218,7 +204,6 @@ export const ROUTES: readonly RouteDef[] = [
     mutation: false,
     responses: { 200: { description: 'The operation', schema: OperationSchema } },
     errors: ['OPERATION_NOT_FOUND'],
-    load: async () => (await operations()).getOperation,
   },
   {
     method: 'POST',
@@ -234,7 +219,6 @@ export const ROUTES: readonly RouteDef[] = [
       },
     },
     errors: ['OPERATION_NOT_FOUND', 'OPERATION_NOT_CANCELLABLE', 'WRONG_REGION', 'CONCURRENT_MODIFICATION'],
-    load: async () => (await operations()).cancelOperation,
   },
   {
     method: 'POST',
@@ -249,7 +233,6 @@ export const ROUTES: readonly RouteDef[] = [
       201: { description: 'The key, with its secret (never shown again)', schema: ApiKeySchema },
     },
     errors: ['WRONG_REGION', 'CONCURRENT_MODIFICATION'],
-    load: async () => (await apiKeys()).createApiKey,
   },
   {
     method: 'GET',
@@ -260,7 +243,6 @@ export const ROUTES: readonly RouteDef[] = [
     query: PageQuerySchema,
     responses: { 200: { description: 'A page of keys', schema: ApiKeyListSchema } },
     errors: ['INVALID_PAGE_TOKEN', 'INVALID_QUERY'],
-    load: async () => (await apiKeys()).listApiKeys,
   },
   {
     method: 'DELETE',
@@ -276,7 +258,6 @@ export const ROUTES: readonly RouteDef[] = [
       },
     },
     errors: ['API_KEY_NOT_FOUND', 'WRONG_REGION', 'CONCURRENT_MODIFICATION'],
-    load: async () => (await apiKeys()).revokeApiKey,
   },
   {
     method: 'GET',
@@ -288,7 +269,6 @@ export const ROUTES: readonly RouteDef[] = [
       200: { description: 'OpenAPI 3.1 document', schema: z.looseObject({ openapi: z.string() }) },
     },
     errors: [],
-    load: async () => (await import('./routes/openapi.js')).getOpenApi,
   },
 ];
 

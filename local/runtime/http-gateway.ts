@@ -10,13 +10,20 @@ import type { Invoke } from './lambda.js';
 /** API Gateway's REST API payload limit. */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 
+/** A route of the topology and the function that serves it (API Gateway's Lambda integration). */
+export interface GatewayRoute {
+  readonly route: HttpRoute;
+  readonly invoke: Invoke<APIGatewayProxyEvent, APIGatewayProxyResult>;
+}
+
 interface CompiledRoute {
   readonly route: HttpRoute;
+  readonly invoke: Invoke<APIGatewayProxyEvent, APIGatewayProxyResult>;
   readonly regex: RegExp;
   readonly params: string[];
 }
 
-function compile(route: HttpRoute): CompiledRoute {
+function compile({ route, invoke }: GatewayRoute): CompiledRoute {
   const params: string[] = [];
   const source = route.path
     .split('/')
@@ -27,13 +34,13 @@ function compile(route: HttpRoute): CompiledRoute {
       return '([^/]+)';
     })
     .join('/');
-  return { route, regex: new RegExp(`^${source}/?$`), params };
+  return { route, invoke, regex: new RegExp(`^${source}/?$`), params };
 }
 
 export interface HttpGateway {
   readonly url: string;
-  /** Starts serving `routes` through `invoke`; until then every request is answered 503. */
-  attach(routes: readonly HttpRoute[], invoke: Invoke<APIGatewayProxyEvent, APIGatewayProxyResult>): void;
+  /** Starts serving `routes`, each through its function; until then every request is answered 503. */
+  attach(routes: readonly GatewayRoute[]): void;
   /** Answers 503 again until the next `attach` (a region whose control plane is down). */
   detach(): void;
   stop(): Promise<void>;
@@ -48,19 +55,18 @@ export async function startHttpGateway(opts: {
   host: string;
   port: number;
   /** Served from the start; without them the gateway answers 503 until `attach`. */
-  routes?: readonly HttpRoute[];
-  invoke?: Invoke<APIGatewayProxyEvent, APIGatewayProxyResult>;
+  routes?: readonly GatewayRoute[];
   stage?: string;
 }): Promise<HttpGateway> {
   // Bound before the functions start, so that every region's URL is known to every region's
   // environment (the 421 answers name them); requests wait for `attach` behind a 503.
   let routes: CompiledRoute[] = (opts.routes ?? []).map(compile);
-  let invoke = opts.invoke;
+  let attached = opts.routes !== undefined;
   const server: Server = createServer((req, res) => {
     void (async () => {
       let result: APIGatewayProxyResult;
       const url = new URL(req.url ?? '/', 'http://local');
-      if (!invoke) {
+      if (!attached) {
         res.writeHead(503, { 'content-type': 'application/problem+json', 'retry-after': '1' });
         res.end(JSON.stringify({ type: 'about:blank', title: 'Starting', status: 503, code: 'STARTING' }));
         return;
@@ -130,8 +136,7 @@ export async function startHttpGateway(opts: {
         stage: opts.stage ?? 'live',
       },
     };
-    if (!invoke) throw new Error('the gateway is not attached');
-    return invoke(event);
+    return matched.c.invoke(event);
   }
 
   // Idle keep-alive connections stay open longer than clients keep them (undici: 4 s), so a client
@@ -144,12 +149,12 @@ export async function startHttpGateway(opts: {
   const addr = server.address() as AddressInfo;
   return {
     url: `http://${opts.host}:${addr.port}`,
-    attach(r, i) {
+    attach(r) {
       routes = r.map(compile);
-      invoke = i;
+      attached = true;
     },
     detach() {
-      invoke = undefined;
+      attached = false;
     },
     stop: () =>
       new Promise<void>((resolve) => {

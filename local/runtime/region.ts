@@ -26,7 +26,7 @@ import {
 import { eksPoolEntry, type RegionConfig, type StratusConfig } from '../../lib/config.js';
 import { randomSource } from '../random.js';
 import type { Checkpoints } from './checkpoints.js';
-import { type HttpGateway, startHttpGateway } from './http-gateway.js';
+import { type GatewayRoute, type HttpGateway, startHttpGateway } from './http-gateway.js';
 import type { Invoke } from './lambda.js';
 import { QueueTrigger } from './queue-trigger.js';
 import { ScheduleTrigger } from './schedule-trigger.js';
@@ -184,7 +184,7 @@ export async function wireTriggers(o: WireOptions): Promise<RegionTriggers> {
   const streams: StreamTrigger[] = [];
   const queues: QueueTrigger[] = [];
   const schedules: ScheduleTrigger[] = [];
-  let http: { fn: FunctionId; invoke: AnyInvoke } | undefined;
+  const http = new Map<FunctionId, Invoke<APIGatewayProxyEvent, APIGatewayProxyResult>>();
   for (const [fn, def] of functionEntries()) {
     const invoke = o.invoker(fn, def);
     for (const trigger of def.triggers) {
@@ -242,22 +242,22 @@ export async function wireTriggers(o: WireOptions): Promise<RegionTriggers> {
           }),
         );
       } else {
-        if (http) throw new Error(`the topology declares two HTTP functions: ${http.fn} and ${fn}`);
-        http = { fn, invoke };
+        http.set(fn, invoke as Invoke<APIGatewayProxyEvent, APIGatewayProxyResult>);
       }
     }
   }
-  if (!http) throw new Error('the topology declares no HTTP function');
-  const api = http;
+  if (http.size === 0) throw new Error('the topology declares no HTTP function');
   // Last, as the one part that listens once created: nothing is left running if anything above throws.
-  const routes = httpRoutes().filter((r) => r.fn === api.fn);
-  const invoke = api.invoke as Invoke<APIGatewayProxyEvent, APIGatewayProxyResult>;
+  const routes: GatewayRoute[] = httpRoutes().flatMap((route) => {
+    const invoke = http.get(route.fn);
+    return invoke ? [{ route, invoke }] : [];
+  });
   let gateway: HttpGateway;
   if (o.gateway) {
     gateway = o.gateway;
-    gateway.attach(routes, invoke);
+    gateway.attach(routes);
   } else {
-    gateway = await startHttpGateway({ host: o.host, port: o.apiPort, routes, invoke });
+    gateway = await startHttpGateway({ host: o.host, port: o.apiPort, routes });
   }
   const all = [...streams, ...queues, ...schedules];
   return {
@@ -265,7 +265,7 @@ export async function wireTriggers(o: WireOptions): Promise<RegionTriggers> {
     queues,
     schedules,
     gateway,
-    attachApi: () => gateway.attach(routes, invoke),
+    attachApi: () => gateway.attach(routes),
     start: () => {
       for (const t of all) t.start();
     },

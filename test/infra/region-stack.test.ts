@@ -438,6 +438,38 @@ describe('Class: StratusFunctions', () => {
     }
   });
 
+  it('gives the API function no EKS access; only the reveal function reads Secrets', () => {
+    for (const stack of stacks) {
+      const t = template(stack);
+      const roleId = (fnId: FunctionId) =>
+        stack.getLogicalId((stack.functions.get(fnId) as LambdaFunction).role?.node.defaultChild as never);
+      const entries = Object.values(t.findResources('AWS::EKS::AccessEntry') as Resources);
+      const principals = entries.map((e) => JSON.stringify(e.Properties.PrincipalArn));
+      expect(principals.some((p) => p.includes(roleId('api')))).toBe(false);
+      expect(principals.filter((p) => p.includes(roleId('reveal')))).toHaveLength(
+        regionConfigOf(stack).eksClusters.length,
+      );
+      const apiActions = Object.values(t.findResources('AWS::IAM::Policy') as Resources)
+        .filter((p) => JSON.stringify(p.Properties.Roles).includes(roleId('api')))
+        .flatMap(
+          (p) =>
+            (p.Properties.PolicyDocument as { Statement: Array<{ Action: string | string[] }> }).Statement,
+        )
+        .flatMap((st) => [st.Action].flat());
+      expect(apiActions.length).toBeGreaterThan(0);
+      expect(apiActions.filter((a) => a.startsWith('eks:') || a.startsWith('sts:'))).toEqual([]);
+      expect(t).toHaveResourceProperties('AWS::ApiGateway::Method', {
+        HttpMethod: 'POST',
+        Integration: {
+          Uri: Match.objectLike({
+            'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [logicalIdOf(stack, 'reveal'), 'Arn'] }])],
+          }),
+        },
+        ResourceId: Match.anyValue(),
+      });
+    }
+  });
+
   it('associates no EKS access policy with any role by default, takeover roles included', () => {
     for (const stack of stacks) {
       const entries = Object.values(template(stack).findResources('AWS::EKS::AccessEntry') as Resources);

@@ -16,11 +16,11 @@ export const TWO_REGIONS: StratusConfig = parseConfig({
 });
 
 /**
- * The app as bin/app.ts builds it, without bundling (no esbuild run, handlers not needed), so
- * infra tests take seconds.
+ * The app as bin/app.ts builds it. Its functions' code is the run's one build of every function
+ * (lib/function-bundles.ts, built by test/helpers/global-setup.ts), so infra tests take seconds.
  */
 export function buildApp(config: StratusConfig = TWO_REGIONS): { app: App; stacks: StratusRegionStack[] } {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App();
   const stacks = addStratusStacks(app, config, { account: '123456789012' });
   return { app, stacks };
 }

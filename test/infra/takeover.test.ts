@@ -126,8 +126,8 @@ describe('Function: role names', () => {
 });
 
 describe('Class: StratusFunctions (takeover roles)', () => {
-  it('gives the Kubernetes-facing functions (provisioner, reconciler, api) takeover roles', () => {
-    expect(takeoverFunctions().sort()).toEqual(['api', 'provisioner', 'reconciler']);
+  it('gives the Kubernetes-facing functions (provisioner, reconciler, reveal) takeover roles', () => {
+    expect(takeoverFunctions().sort()).toEqual(['provisioner', 'reconciler', 'reveal']);
   });
 
   it('creates one role per takeover function with the fixed name stratus-<stage>-<region>-<function>-takeover', () => {
@@ -224,7 +224,7 @@ describe('Class: StratusFunctions (takeover roles)', () => {
         byPrincipal(logicalId(stack, stack.functions.takeoverRole(fnId)))[0]?.Properties.KubernetesGroups;
       expect(groups('provisioner')).toEqual(['stratus-provisioner']);
       expect(groups('reconciler')).toEqual(['stratus-reconciler']);
-      expect(groups('api')).toEqual(['stratus-secret-reader']);
+      expect(groups('reveal')).toEqual(['stratus-secret-reader']);
     }
   });
 

@@ -1,14 +1,11 @@
-import { getStringFromEnv } from '@aws-lambda-powertools/commons/utils/env';
 import type { ConnectionInfo } from '../../shared/domain/cluster.js';
-import { assertHomeRegion } from '../../shared/domain/plan.js';
 import { specOf } from '../../shared/domain/spec.js';
 import { getBlueprint } from '../../shared/engines/registry.js';
 import { ProblemError } from '../../shared/errors.js';
-import type { KubeAccess } from '../../shared/kube/access.js';
 import type { ApiResponse } from '../http.js';
 import { pathId, type RequestContext } from '../routes.js';
 
-async function readyCluster(ctx: RequestContext) {
+export async function readyCluster(ctx: RequestContext) {
   const id = pathId(ctx, 'clusterId', 'cl', 'CLUSTER_NOT_FOUND');
   const cluster = await ctx.store.clusters.get(ctx.principal.tenantId, id);
   if (!cluster) throw new ProblemError('CLUSTER_NOT_FOUND');
@@ -22,7 +19,7 @@ async function readyCluster(ctx: RequestContext) {
   return { cluster, conn: blueprint.connection(specOf(cluster)) };
 }
 
-function connectionDto(clusterId: string, conn: ConnectionInfo) {
+export function connectionDto(clusterId: string, conn: ConnectionInfo) {
   return {
     clusterId,
     endpoint: conn.endpoint,
@@ -37,60 +34,4 @@ function connectionDto(clusterId: string, conn: ConnectionInfo) {
 export async function getConnection(ctx: RequestContext): Promise<ApiResponse> {
   const { cluster, conn } = await readyCluster(ctx);
   return { status: 200, body: connectionDto(cluster.clusterId, conn) };
-}
-
-let kube: Promise<KubeAccess> | undefined;
-/** Built on the first reveal only: most API invocations never load the Kubernetes client. */
-function kubeAccessFromEnv(): Promise<KubeAccess> {
-  kube ??= import('../../shared/kube/access.js').then(({ kubeAccess }) =>
-    kubeAccess({
-      auth:
-        getStringFromEnv({ key: 'KUBE_AUTH', defaultValue: 'eks' }) === 'kubeconfig' ? 'kubeconfig' : 'eks',
-      region: getStringFromEnv({ key: 'STRATUS_REGION' }),
-      ...(process.env.KUBECONFIG ? { kubeconfig: process.env.KUBECONFIG } : {}),
-    }),
-  );
-  return kube;
-}
-
-/**
- * The credential's value, read from the cluster's Secret in Kubernetes (it is stored nowhere
- * else). Admin only; every reveal is written to the audit trail before the value is returned.
- */
-export async function revealConnection(ctx: RequestContext): Promise<ApiResponse> {
-  const { cluster, conn } = await readyCluster(ctx);
-  // Only the managing region reaches the cluster's Kubernetes and writes its audit trail.
-  assertHomeRegion(cluster, ctx.apiRegion);
-  const ref = conn.credentialRef;
-  if (!ref || !cluster.placement)
-    throw new ProblemError('CLUSTER_NOT_READY', 'This cluster has no credential to reveal');
-  let value: string | undefined;
-  try {
-    const client = await (await kubeAccessFromEnv()).client(cluster.placement);
-    const secret = await client.get({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: ref.name, namespace: ref.namespace },
-    });
-    const data = (secret?.data ?? {}) as Record<string, string>;
-    value = data[ref.key] ? Buffer.from(data[ref.key] as string, 'base64').toString('utf8') : undefined;
-  } catch (e) {
-    throw new ProblemError(
-      'KUBERNETES_UNAVAILABLE',
-      'The credential could not be read from Kubernetes; retry later',
-      {},
-      { cause: e },
-    );
-  }
-  if (value === undefined)
-    throw new ProblemError('CLUSTER_NOT_READY', 'The credential does not exist (yet) in Kubernetes');
-  await ctx.store.audit.record({
-    action: 'connection.reveal',
-    tenantId: ctx.principal.tenantId,
-    actor: ctx.principal.keyId,
-    target: cluster.clusterId,
-    correlationId: ctx.correlationId,
-    at: ctx.now.toISOString(),
-  });
-  return { status: 200, body: { ...connectionDto(cluster.clusterId, conn), secret: value } };
 }

@@ -3,6 +3,7 @@ import * as fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES, type RouteDef } from '../../../functions/api/routes.js';
 import { ERROR_CODES } from '../../../functions/shared/errors.js';
+import { httpRoutes } from '../../../functions/topology.js';
 import type { LocalRuntime } from '../../../local/runtime/runtime.js';
 import { apiEvent } from '../../helpers/events.js';
 import { RUNTIME_START_TIMEOUT_MS, startTestRuntime } from '../../helpers/local.js';
@@ -507,10 +508,17 @@ describe('API fuzzing: bad input never breaks the API', () => {
     // rate-limit.test.ts and keys-audit-limits.test.ts): the tenant gets the highest limit, so the
     // in-process burst (thousands of requests a second) reaches the routes instead of a 429.
     await rt.store.tenants.setRateLimits(rt.tenantId, { rate: 10_000, burst: 100_000 });
-    // The API handler in this thread too (thousands of requests in-process), loaded with the API
-    // function's own environment, as the Lambda runtime loads it.
-    Object.assign(process.env, rt.plane.region(rt.region).functions.api.env);
-    ({ route } = await import('../../../functions/api/handler.js'));
+    // The HTTP functions in this thread too (thousands of requests in-process), loaded with their
+    // own environments, as the Lambda runtime loads them; each request goes to the function that
+    // serves its route, as the gateway sends it (an unknown route to the API's answer).
+    const functions = rt.plane.region(rt.region).functions;
+    Object.assign(process.env, functions.api.env);
+    const api = (await import('../../../functions/api/handler.js')).route;
+    Object.assign(process.env, functions.reveal.env);
+    const reveal = (await import('../../../functions/reveal/handler.js')).route;
+    const servedBy = new Map(httpRoutes().map((r) => [`${r.method} ${r.path}`, r.fn]));
+    route = (event) =>
+      servedBy.get(`${event.httpMethod} ${event.resource}`) === 'reveal' ? reveal(event) : api(event);
     const call = routeClient(rt.apiUrl);
     const key = async (role: string) =>
       (await call(rt.apiKey, 'POST', '/v1/api-keys', { body: { name: `fuzz ${role}`, role } })).body as {

@@ -491,6 +491,33 @@ describe('Function: api', () => {
       expect(problem(res).code).toBe('ROUTE_NOT_FOUND');
     });
 
+    it('does not serve the credential reveal, which the reveal function serves, and loads no route code for it', async () => {
+      const res = await route(
+        apiEvent({
+          method: 'POST',
+          resource: '/v1/clusters/{clusterId}/connection/reveal',
+          path: '/v1/clusters/cl-01jd8w0000000000000000000a/connection/reveal',
+          headers: auth,
+        }),
+      );
+      expect(res.statusCode).toBe(404);
+      expect(problem(res).code).toBe('ROUTE_NOT_FOUND');
+    });
+
+    it('refuses, at module scope, a function whose loaders do not match the routes topology.ts gives it', async () => {
+      const { createRouter } = await import('../../../functions/api/router.js');
+      expect(() => createRouter('reveal', {})).toThrow(
+        'reveal serves POST /v1/clusters/{clusterId}/connection/reveal (topology.ts) but has no loader for it',
+      );
+      const reveal = async () => async () => ({ status: 200, body: {} });
+      expect(() =>
+        createRouter('reveal', {
+          'POST /v1/clusters/{clusterId}/connection/reveal': reveal,
+          'GET /v1/clusters': reveal,
+        }),
+      ).toThrow('reveal has a loader for GET /v1/clusters, a route topology.ts does not give it');
+    });
+
     it('echoes a well-formed correlation id and replaces a malformed one', async () => {
       const ok = await create(validBody, { ...auth, 'x-correlation-id': 'corr-test-12345' });
       expect(ok.headers?.['x-correlation-id']).toBe('corr-test-12345');
