@@ -4,9 +4,12 @@
  */
 import { execFileSync } from 'node:child_process';
 
-const benches = ['bench/api-handler.ts', 'bench/local-latency.ts'].filter(
-  (b) => !process.argv[2] || b.includes(process.argv[2]),
-);
+const benches = [
+  'bench/bundles.ts',
+  'bench/synth.ts',
+  'bench/api-handler.ts',
+  'bench/local-latency.ts',
+].filter((b) => !process.argv[2] || b.includes(process.argv[2]));
 console.log(`Stratus benchmarks (node ${process.version}, ${new Date().toISOString()})`);
 for (const b of benches) {
   const out = execFileSync(process.execPath, ['--import', 'tsx', b], {

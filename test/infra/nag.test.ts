@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type App, Validations } from 'aws-cdk-lib';
+import { type App, App as CdkApp, CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -46,6 +46,32 @@ describe('cdk-nag AwsSolutions', () => {
     );
     expect(violations).toEqual([]);
   });
+
+  it("passes CloudFormation's built-in template validation, which cdk synth runs unless --no-validation", () => {
+    // Arrange: the vitest config turns the built-in plugin off for every other test (it takes
+    // seconds per stack); here it runs, as `cdk synth` and `cdk deploy` run it. Its findings are
+    // warnings that do not fail synth, so the test reads the report.
+    const previous = process.env.CDK_VALIDATION;
+    process.env.CDK_VALIDATION = 'true';
+    const findings = (app: App) => {
+      const report = JSON.parse(readFileSync(join(app.synth().directory, 'validation-report.json'), 'utf8'));
+      return (report.pluginReports as Array<{ pluginName: string; violations?: Array<{ ruleName: string }> }>)
+        .filter((r) => /cloudformation/i.test(r.pluginName))
+        .flatMap((r) => r.violations ?? []);
+    };
+    try {
+      // Control: the plugin is on, and reports a property of the wrong type.
+      const control = new CdkApp();
+      const stack = new Stack(control, 'Control', { env: { account: '123456789012', region: 'eu-west-1' } });
+      new CfnResource(stack, 'Queue', { type: 'AWS::SQS::Queue', properties: { VisibilityTimeout: 'soon' } });
+      expect(findings(control).length).toBeGreaterThan(0);
+      // Act + assess: Stratus's stacks, no finding.
+      expect(findings(buildApp().app)).toEqual([]);
+    } finally {
+      if (previous === undefined) delete process.env.CDK_VALIDATION;
+      else process.env.CDK_VALIDATION = previous;
+    }
+  }, 120_000);
 
   it('gives every acknowledgement a specific rule and a reason that explains it', () => {
     const acks = acknowledgements(app);

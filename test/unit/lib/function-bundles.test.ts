@@ -21,6 +21,12 @@ describe('functionBundles', () => {
     expect(first.localWorker).toBe(join(first.dir, LOCAL_WORKER, 'index.mjs'));
     expect(readFileSync(first.localWorker, 'utf8')).not.toContain('tsx');
 
+    // What each bundle carries: the API no Kubernetes client (the reveal function has it, D23);
+    // no bundle the whatwg-url tables that node-fetch never calls (lib/bundle-shims).
+    expect(first.packages.api).not.toHaveProperty('@kubernetes/client-node');
+    expect(first.packages.reveal).toHaveProperty('@kubernetes/client-node');
+    for (const fnId of Object.keys(FUNCTIONS)) expect(first.packages[fnId]).not.toHaveProperty('tr46');
+
     const again = functionBundles({ dir });
     expect(again.built).toBe(false);
     expect(again.dir).toBe(first.dir);

@@ -1,0 +1,165 @@
+/**
+ * Function bundles: size of each function's bundle (lib/function-bundles.ts) and its module load
+ * time (median of fresh processes, each importing the bundle once, as a Lambda cold start does
+ * before the first invocation), next to their floors measured in the same run:
+ *   - the Kubernetes functions against a bundle of `@kubernetes/client-node` alone (the parts
+ *     Stratus imports), the floor of any function that talks to Kubernetes with that client;
+ *   - the API with the AWS SDK left out of the bundle (as if the Lambda runtime's SDK were used),
+ *     and with `--enable-source-maps` (what the deployed functions set), to decide both.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type BuildOptions, buildSync } from 'esbuild';
+import { type EnvSource, FUNCTIONS, type FunctionId } from '../functions/topology.js';
+import { functionBundles, REPO_ROOT } from '../lib/function-bundles.js';
+import { percentile } from './stats.js';
+
+const RUNS = Number(process.env.BENCH_LOAD_RUNS ?? 10);
+
+/** A plausible value for every environment variable a function reads at module scope. */
+function dummyEnv(source: EnvSource): string {
+  if ('value' in source) return source.value;
+  switch (source.ref) {
+    case 'table':
+      return 'stratus-bench';
+    case 'queueUrl':
+      return 'https://sqs.eu-west-1.amazonaws.com/123456789012/stratus-bench-provisioning';
+    case 'bus':
+      return 'stratus-bench';
+    case 'region':
+      return 'eu-west-1';
+    case 'regions':
+      return 'eu-west-1,us-east-1';
+    case 'apiUrls':
+      return '{}';
+    case 'eksClusters':
+      return JSON.stringify([{ name: 'bench', capacityNodes: 10, region: 'eu-west-1' }]);
+    case 'takeoverRoles':
+      return '{}';
+    case 'kubeAuth':
+      return 'eks';
+    case 'pageTokenSecret':
+      return 'stratus/bench/page-token-key';
+  }
+}
+
+/** Median milliseconds to import `file` in a fresh Node process (process start not included). */
+function loadMs(file: string, env: Record<string, string>, nodeArgs: string[] = []): number {
+  const samples: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const out = execFileSync(
+      process.execPath,
+      [
+        ...nodeArgs,
+        '--input-type=module',
+        '-e',
+        `const t = performance.now(); await import(${JSON.stringify(`file://${file}`)}); console.log(performance.now() - t);`,
+      ],
+      {
+        encoding: 'utf8',
+        env: {
+          PATH: process.env.PATH ?? '',
+          AWS_REGION: 'eu-west-1',
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+          POWERTOOLS_LOG_LEVEL: 'SILENT',
+          ...env,
+        },
+      },
+    );
+    samples.push(Number(out.trim().split('\n').at(-1)));
+  }
+  return percentile(
+    samples.sort((a, b) => a - b),
+    50,
+  );
+}
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
+const ms = (v: number) => `${v.toFixed(0)} ms`;
+
+export function benchBundles(): string[] {
+  const t0 = performance.now();
+  const bundles = functionBundles();
+  const buildMs = performance.now() - t0;
+  const lines = [
+    `function bundles (${bundles.built ? `built in ${ms(buildMs)}` : 'up to date, reused'}; load = median of ${RUNS} fresh processes)`,
+  ];
+
+  // Inside the repository, so that a bundle that leaves the SDK out finds it in node_modules.
+  mkdirSync(join(REPO_ROOT, '.build'), { recursive: true });
+  const scratch = mkdtempSync(join(REPO_ROOT, '.build', 'bench-bundles-'));
+  try {
+    // Floor: @kubernetes/client-node alone, the parts Stratus imports.
+    writeFileSync(
+      join(scratch, 'kube.mjs'),
+      "import { ApiException, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';\nexport const used = [ApiException, KubeConfig, KubernetesObjectApi];\n",
+    );
+    const common: BuildOptions = {
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      minify: true,
+      mainFields: ['module', 'main'],
+      banner: {
+        js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      },
+      absWorkingDir: REPO_ROOT,
+      logLevel: 'error',
+    };
+    buildSync({
+      ...common,
+      entryPoints: [join(scratch, 'kube.mjs')],
+      outfile: join(scratch, 'kube.out.mjs'),
+    });
+    const kubeFile = join(scratch, 'kube.out.mjs');
+    const kubeSize = statSync(kubeFile).size;
+    const kubeLoad = loadMs(kubeFile, {});
+    lines.push(`  floor: @kubernetes/client-node alone  ${kb(kubeSize)}  load ${ms(kubeLoad)}`);
+
+    for (const [fnId, def] of Object.entries(FUNCTIONS) as Array<
+      [FunctionId, (typeof FUNCTIONS)[FunctionId]]
+    >) {
+      const env = Object.fromEntries(Object.entries(def.environment).map(([k, s]) => [k, dummyEnv(s)]));
+      const size = bundles.sizes[fnId] ?? 0;
+      const load = loadMs(bundles.file(fnId), env);
+      const kube = def.permissions.some((p) => p.startsWith('eks:'));
+      const top = Object.entries(bundles.packages[fnId] ?? {})
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 4)
+        .map(([name, bytes]) => `${name} ${kb(bytes)}`)
+        .join(', ');
+      lines.push(
+        `  ${fnId.padEnd(16)} ${kb(size).padStart(8)}  load ${ms(load).padStart(6)}${
+          kube
+            ? `  (${(size / kubeSize).toFixed(2)}x size, ${(load / kubeLoad).toFixed(2)}x load of the floor)`
+            : ''
+        }  largest: ${top}`,
+      );
+    }
+
+    // The API's two decisions: the AWS SDK in the bundle or from the runtime; source maps on or off.
+    const apiEnv = Object.fromEntries(
+      Object.entries(FUNCTIONS.api.environment).map(([k, s]) => [k, dummyEnv(s as EnvSource)]),
+    );
+    const external = join(scratch, 'api-sdk-external.mjs');
+    buildSync({
+      ...common,
+      entryPoints: [join(REPO_ROOT, FUNCTIONS.api.entry)],
+      outfile: external,
+      external: ['@aws-sdk/*', '@smithy/*'],
+    });
+    lines.push(
+      `  api, AWS SDK not bundled (loaded from node_modules, as from the runtime)  ${kb(statSync(external).size)}  load ${ms(loadMs(external, apiEnv))}`,
+      `  api, with --enable-source-maps (as deployed)  load ${ms(loadMs(bundles.file('api'), apiEnv, ['--enable-source-maps']))}`,
+    );
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  return lines;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  for (const line of benchBundles()) console.log(`  ${line}`);
+}
