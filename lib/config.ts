@@ -51,28 +51,75 @@ export function eksPoolEntry(
   };
 }
 
-export const RegionConfigSchema = z.strictObject({
-  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'an AWS region such as eu-west-1'),
-  eksClusters: z.array(EksClusterRefSchema).min(1, 'each region needs at least one EKS cluster'),
-  /**
-   * The region's public API base URL (its custom domain, or the stage URL once deployed), without
-   * `/v1`. Other regions' 421 answers name it (`apiUrl`, `Location`); without it they name only the region.
-   */
-  apiUrl: z
-    .url({
-      protocol: /^https$/,
-      error: 'apiUrl must be an https URL such as https://api.eu-west-1.example.com',
-    })
-    .refine((u) => !/\/v1\/?$/.test(u), 'apiUrl is the base URL, without /v1')
-    .optional(),
-  /**
-   * Whether a region that takes this one over (`npm run admin -- regions takeover`) may manage its
-   * databases on this region's EKS clusters: this region's stack creates a takeover role per
-   * Kubernetes-facing function, assumable by the same function of the other regions, with the
-   * same access entries as its own (docs/eks.md, "Takeover access"; docs/decisions.md D19).
-   */
-  takeoverAccess: z.boolean().default(true),
-});
+/** `arn:<partition>:sns:<region>:<account>:<name>`; group 1 is the region. */
+const SNS_TOPIC_ARN = /^arn:aws(?:-[a-z]+)*:sns:([a-z]{2}(?:-gov)?-[a-z]+-\d):\d{12}:[A-Za-z0-9_-]{1,256}$/;
+
+export const RegionConfigSchema = z
+  .strictObject({
+    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'an AWS region such as eu-west-1'),
+    eksClusters: z.array(EksClusterRefSchema).min(1, 'each region needs at least one EKS cluster'),
+    /**
+     * The region's public API base URL (its custom domain, or the stage URL once deployed), without
+     * `/v1`. Other regions' 421 answers name it (`apiUrl`, `Location`); without it they name only the region.
+     */
+    apiUrl: z
+      .url({
+        protocol: /^https$/,
+        error: 'apiUrl must be an https URL such as https://api.eu-west-1.example.com',
+      })
+      .refine((u) => !/\/v1\/?$/.test(u), 'apiUrl is the base URL, without /v1')
+      .optional(),
+    /**
+     * Whether a region that takes this one over (`npm run admin -- regions takeover`) may manage its
+     * databases on this region's EKS clusters: this region's stack creates a takeover role per
+     * Kubernetes-facing function, assumable by the same function of the other regions, with the
+     * same access entries as its own (docs/eks.md, "Takeover access"; docs/decisions.md D19).
+     */
+    takeoverAccess: z.boolean().default(true),
+    /**
+     * An existing SNS topic of this region that every alarm of the region's stack notifies; the
+     * stack then creates none (lib/alarm-topic.ts). CloudWatch alarms notify topics of their own
+     * region only.
+     *
+     * @default - the stack creates an encrypted topic
+     */
+    alarmTopicArn: z
+      .string()
+      .regex(
+        SNS_TOPIC_ARN,
+        'alarmTopicArn must be an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:ops-alarms',
+      )
+      .optional(),
+  })
+  .superRefine((r, ctx) => {
+    const topicRegion = r.alarmTopicArn?.match(SNS_TOPIC_ARN)?.[1];
+    if (topicRegion !== undefined && topicRegion !== r.region) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['alarmTopicArn'],
+        message: `alarmTopicArn is a topic of ${topicRegion}, but the alarms of ${r.region} can notify only a topic of ${r.region}: name a topic there, or leave alarmTopicArn out to have one created`,
+      });
+    }
+  });
+
+/**
+ * Where alarms go (lib/alarm-topic.ts).
+ */
+export const AlarmsConfigSchema = z
+  .strictObject({
+    /**
+     * An e-mail address subscribed to the topic each region's stack creates (AWS sends a
+     * confirmation message first). Regions with an `alarmTopicArn` get no subscription: subscribe
+     * on your own topic.
+     */
+    email: z
+      .email({
+        error: (issue) =>
+          `alarms.email must be an e-mail address such as oncall@example.com; got ${JSON.stringify(issue.input)}`,
+      })
+      .optional(),
+  })
+  .prefault({});
 
 const IAM_ROLE_NAME_MAX = 64;
 
@@ -144,6 +191,8 @@ export const StratusConfigSchema = z
         error: `logRetentionDays must be one of the values CloudWatch Logs offers: ${LOG_RETENTION_DAYS.join(', ')}`,
       })
       .optional(),
+    /** Alarm notifications and thresholds (`AlarmsConfigSchema`). */
+    alarms: AlarmsConfigSchema,
     regions: z
       .array(RegionConfigSchema)
       .min(1)
@@ -167,6 +216,14 @@ export const StratusConfigSchema = z
       }),
   })
   .superRefine((config, ctx) => {
+    if (config.alarms.email !== undefined && config.regions.every((r) => r.alarmTopicArn !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['alarms', 'email'],
+        message:
+          'alarms.email subscribes to the topics the stacks create, but every region names its own alarmTopicArn: subscribe the address to those topics, or leave alarms.email out',
+      });
+    }
     const names = config.regions.flatMap(({ region }) => [
       ...(Object.keys(FUNCTIONS) as FunctionId[]).map((fnId) => functionRoleName(config.stage, region, fnId)),
       ...takeoverFunctions().map((fnId) => takeoverRoleName(config.stage, region, fnId)),

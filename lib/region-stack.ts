@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps, Token } from 'aws-cdk-lib';
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { StratusAlarmTopic } from './alarm-topic.js';
 import { StratusApi } from './api.js';
 import { StratusEventBus } from './bus.js';
 import type { RegionConfig, StratusConfig } from './config.js';
@@ -13,9 +14,10 @@ export interface StratusRegionStackProps extends StackProps {
   /** The whole deployment configuration (parsed by `parseConfig`); this stack serves `env.region`. */
   readonly config: StratusConfig;
   /**
-   * Actions of the dead-letter alarms.
+   * Actions every alarm of the stack takes, on top of notifying the alarm topic of the config
+   * (`alarms`, `regions[].alarmTopicArn`).
    *
-   * @default - no action: the alarms are visible in CloudWatch only
+   * @default - none beyond the alarm topic
    */
   readonly alarmActions?: readonly IAlarmAction[];
   /**
@@ -40,6 +42,7 @@ export interface StratusRegionStackProps extends StackProps {
  */
 export class StratusRegionStack extends Stack {
   public readonly regionConfig: RegionConfig;
+  public readonly alarmTopic: StratusAlarmTopic;
   public readonly table: StratusTable;
   public readonly queues: StratusQueues;
   public readonly bus: StratusEventBus;
@@ -63,11 +66,20 @@ export class StratusRegionStack extends Stack {
     this.regionConfig = regionConfig;
     const regions = config.regions.map((r) => r.region);
 
-    this.table = new StratusTable(this, 'Table', { stage: config.stage, regions });
-    this.queues = new StratusQueues(this, 'Queues', {
+    this.alarmTopic = new StratusAlarmTopic(this, 'AlarmTopic', {
       stage: config.stage,
-      alarmActions: props.alarmActions,
+      ...(regionConfig.alarmTopicArn !== undefined
+        ? { topicArn: regionConfig.alarmTopicArn }
+        : config.alarms.email !== undefined
+          ? { email: config.alarms.email }
+          : {}),
     });
+    // Every alarm of the stack notifies the alarm topic (test/infra/observability.test.ts checks
+    // each alarm of the template).
+    const alarmActions = [this.alarmTopic.action, ...(props.alarmActions ?? [])];
+
+    this.table = new StratusTable(this, 'Table', { stage: config.stage, regions });
+    this.queues = new StratusQueues(this, 'Queues', { stage: config.stage, alarmActions });
     this.bus = new StratusEventBus(this, 'EventBus', { stage: config.stage });
     const others = config.regions.filter((r) => r.region !== this.region);
     this.functions = new StratusFunctions(this, 'Functions', {
@@ -85,7 +97,7 @@ export class StratusRegionStack extends Stack {
       bus: this.bus,
       eksAccessPolicy: props.eksAccessPolicy ?? config.eksAccessPolicy,
       ...(props.eksKubernetesGroups ? { eksKubernetesGroups: props.eksKubernetesGroups } : {}),
-      alarmActions: props.alarmActions,
+      alarmActions,
       ...(config.logRetentionDays ? { logRetention: config.logRetentionDays as RetentionDays } : {}),
     });
     this.api = new StratusApi(this, 'Api', {
@@ -98,5 +110,9 @@ export class StratusRegionStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL; routes start with /v1' });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'EventBusName', { value: this.bus.bus.eventBusName });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.alarmTopic.topic.topicArn,
+      description: 'Every alarm of this region notifies it: subscribe whatever pages you',
+    });
   }
 }
