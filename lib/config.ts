@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { FUNCTIONS, type FunctionId, takeoverFunctions } from '../functions/topology.js';
+import { FUNCTIONS, type FunctionId, QUEUES, takeoverFunctions } from '../functions/topology.js';
 
 /**
  * Deployment configuration: the regions Stratus runs in and the EKS clusters each may place
@@ -102,8 +102,26 @@ export const RegionConfigSchema = z
     }
   });
 
+/** A number of `unit` between `min` and `max`, whole when `integer`, with one message for every mistake. */
+function bounded(field: string, unit: string, min: number, max: number, integer = true) {
+  const message = `${field} must be ${integer ? 'a whole number of' : 'a number of'} ${unit} from ${min} to ${max}`;
+  return z
+    .number({ error: message })
+    .refine((v) => v >= min && v <= max && (!integer || Number.isInteger(v)), { error: message });
+}
+
+/** The alarm thresholds when the config gives none (docs/deploy.md, "Alarms"). */
+export const DEFAULT_ALARM_THRESHOLDS = {
+  api5xxRatePercent: 5,
+  apiP99LatencyMs: 2500,
+  streamIteratorAgeSeconds: 300,
+  provisioningMessageAgeSeconds: 900,
+} as const;
+export type AlarmThresholds = { readonly [K in keyof typeof DEFAULT_ALARM_THRESHOLDS]: number };
+
 /**
- * Where alarms go (lib/alarm-topic.ts).
+ * Where alarms go and when the main ones fire (lib/alarm-topic.ts, lib/observability.ts). Every
+ * threshold has a default that docs/deploy.md explains.
  */
 export const AlarmsConfigSchema = z
   .strictObject({
@@ -118,6 +136,34 @@ export const AlarmsConfigSchema = z
           `alarms.email must be an e-mail address such as oncall@example.com; got ${JSON.stringify(issue.input)}`,
       })
       .optional(),
+    /** Share of API requests answered 5xx, in percent, for 5 minutes in a row. @default 5 */
+    api5xxRatePercent: bounded('alarms.api5xxRatePercent', 'percent', 0.1, 100, false).default(
+      DEFAULT_ALARM_THRESHOLDS.api5xxRatePercent,
+    ),
+    /**
+     * p99 latency of the API stage in milliseconds, for 3 five-minute periods in a row; at most the
+     * 29 s API Gateway waits for the api Lambda. @default 2500
+     */
+    apiP99LatencyMs: bounded('alarms.apiP99LatencyMs', 'milliseconds', 100, 29_000).default(
+      DEFAULT_ALARM_THRESHOLDS.apiP99LatencyMs,
+    ),
+    /**
+     * Age of the oldest stream record a stream-triggered function has yet to process, in seconds;
+     * at most the stream's 24 h retention. @default 300
+     */
+    streamIteratorAgeSeconds: bounded('alarms.streamIteratorAgeSeconds', 'seconds', 60, 86_400).default(
+      DEFAULT_ALARM_THRESHOLDS.streamIteratorAgeSeconds,
+    ),
+    /**
+     * Age of the oldest message of the provisioning queue, in seconds (a message that failed once
+     * comes back after the 12-minute visibility timeout). @default 900
+     */
+    provisioningMessageAgeSeconds: bounded(
+      'alarms.provisioningMessageAgeSeconds',
+      'seconds',
+      60,
+      QUEUES.provisioning.retentionDays * 86_400,
+    ).default(DEFAULT_ALARM_THRESHOLDS.provisioningMessageAgeSeconds),
   })
   .prefault({});
 

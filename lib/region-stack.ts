@@ -7,6 +7,7 @@ import { StratusApi } from './api.js';
 import { StratusEventBus } from './bus.js';
 import type { RegionConfig, StratusConfig } from './config.js';
 import { type EksAccessPolicyName, StratusFunctions } from './functions.js';
+import { StratusAlarms } from './observability.js';
 import { StratusQueues } from './queues.js';
 import { StratusTable } from './table.js';
 
@@ -48,6 +49,7 @@ export class StratusRegionStack extends Stack {
   public readonly bus: StratusEventBus;
   public readonly functions: StratusFunctions;
   public readonly api: StratusApi;
+  public readonly alarms: StratusAlarms;
 
   constructor(scope: Construct, id: string, props: StratusRegionStackProps) {
     super(scope, id, props);
@@ -105,6 +107,14 @@ export class StratusRegionStack extends Stack {
       functions: this.functions,
       apiGatewayAccount: config.apiGatewayAccount,
       ...(config.logRetentionDays ? { accessLogRetention: config.logRetentionDays as RetentionDays } : {}),
+    });
+
+    this.alarms = new StratusAlarms(this, 'Alarms', {
+      api: this.api,
+      functions: this.functions,
+      queues: this.queues,
+      alarmActions,
+      thresholds: config.alarms,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL; routes start with /v1' });

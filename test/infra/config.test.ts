@@ -16,14 +16,48 @@ function withRegion(region: string, patch: Record<string, unknown>) {
 }
 
 describe('Function: parseConfig (alarms)', () => {
-  it('leaves alarms.email out when it is not given', () => {
-    expect(parseConfig({ stage: 'test', regions: TWO_REGIONS.regions }).alarms).toEqual({});
+  it('fills in the documented alarm thresholds when alarms is left out', () => {
+    // Act
+    const config = parseConfig({ stage: 'test', regions: TWO_REGIONS.regions });
+    // Assess
+    expect(config.alarms).toEqual({
+      api5xxRatePercent: 5,
+      apiP99LatencyMs: 2500,
+      streamIteratorAgeSeconds: 300,
+      provisioningMessageAgeSeconds: 900,
+    });
+  });
+
+  it('keeps the thresholds it is given', () => {
+    const alarms = {
+      email: 'oncall@example.com',
+      api5xxRatePercent: 0.5,
+      apiP99LatencyMs: 1000,
+      streamIteratorAgeSeconds: 120,
+      provisioningMessageAgeSeconds: 3600,
+    };
+    expect(parseConfig({ ...TWO_REGIONS, alarms }).alarms).toEqual(alarms);
   });
 
   it.each([
     [
       { email: 'oncall' },
       /alarms\.email must be an e-mail address such as oncall@example\.com; got "oncall"/,
+    ],
+    [{ api5xxRatePercent: 0 }, /alarms\.api5xxRatePercent must be a number of percent from 0\.1 to 100/],
+    [{ api5xxRatePercent: '5' }, /alarms\.api5xxRatePercent must be a number of percent/],
+    [
+      { apiP99LatencyMs: 30_000 },
+      /alarms\.apiP99LatencyMs must be a whole number of milliseconds from 100 to 29000/,
+    ],
+    [{ apiP99LatencyMs: 250.5 }, /alarms\.apiP99LatencyMs must be a whole number/],
+    [
+      { streamIteratorAgeSeconds: 90_000 },
+      /alarms\.streamIteratorAgeSeconds must be a whole number of seconds from 60 to 86400/,
+    ],
+    [
+      { provisioningMessageAgeSeconds: 30 },
+      /alarms\.provisioningMessageAgeSeconds must be a whole number of seconds from 60 to 345600/,
     ],
     [{ emails: ['a@example.com'] }, /Unrecognized key: "emails"/],
   ])('refuses alarms %j, saying what to write', (alarms, message) => {

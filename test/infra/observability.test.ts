@@ -1,8 +1,10 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { CfnFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { FUNCTIONS, type FunctionDef, type FunctionId, QUEUES } from '../../functions/topology.js';
 import { StratusAlarmTopic } from '../../lib/alarm-topic.js';
-import { parseConfig, type StratusConfig } from '../../lib/config.js';
+import { DEFAULT_ALARM_THRESHOLDS, parseConfig, type StratusConfig } from '../../lib/config.js';
 import type { StratusRegionStack } from '../../lib/region-stack.js';
 import { buildApp, TWO_REGIONS } from './synth.js';
 
@@ -12,6 +14,10 @@ import { buildApp, TWO_REGIONS } from './synth.js';
  */
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+
+const functionEntries = Object.entries(FUNCTIONS) as Array<[FunctionId, FunctionDef]>;
+const hasTrigger = (def: FunctionDef, type: string) => def.triggers.some((t) => t.type === type);
+const streamFunctions = functionEntries.filter(([, def]) => hasTrigger(def, 'stream'));
 
 const EXISTING_TOPIC = 'arn:aws:sns:us-east-1:123456789012:ops-alarms';
 
@@ -175,5 +181,181 @@ describe('Class: StratusAlarmTopic', () => {
           email: 'a@example.com',
         }),
     ).toThrow(/subscribe the address to that topic instead/);
+  });
+});
+
+function fnRef(stack: StratusRegionStack, fnId: FunctionId) {
+  return {
+    Ref: stack.getLogicalId((stack.functions.get(fnId) as LambdaFunction).node.defaultChild as CfnFunction),
+  };
+}
+
+/** The alarms of `t` on `metricName` (in `namespace`) whose dimensions are exactly `dimensions`. */
+function alarmsOn(t: Template, namespace: string, metricName: string, dimensions: unknown[]) {
+  return Object.values(alarmsOf(t)).filter(
+    (a) =>
+      a.Properties.Namespace === namespace &&
+      a.Properties.MetricName === metricName &&
+      JSON.stringify(a.Properties.Dimensions) === JSON.stringify(dimensions),
+  );
+}
+
+describe('Class: StratusAlarms', () => {
+  const apiDimensions = (stack: StratusRegionStack) => [
+    { Name: 'ApiName', Value: 'stratus-test' },
+    { Name: 'Stage', Value: stack.resolve(stack.api.restApi.deploymentStage.stageName) },
+  ];
+
+  it('alarms when more than 5% of API requests answer 5xx for 5 minutes in a row', () => {
+    for (const stack of stacks) {
+      const [alarm, ...more] = alarmsOn(template(stack), 'AWS/ApiGateway', '5XXError', apiDimensions(stack));
+      expect(more).toHaveLength(0);
+      // The average of 5XXError (0 or 1 per request) is the share of 5xx answers.
+      expect(alarm?.Properties).toMatchObject({
+        Statistic: 'Average',
+        Period: 60,
+        Threshold: 0.05,
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 5,
+        DatapointsToAlarm: 5,
+        TreatMissingData: 'notBreaching',
+      });
+    }
+  });
+
+  it('alarms when the p99 latency of the API stage stays above 2.5 s for 15 minutes', () => {
+    for (const stack of stacks) {
+      const [alarm, ...more] = alarmsOn(template(stack), 'AWS/ApiGateway', 'Latency', apiDimensions(stack));
+      expect(more).toHaveLength(0);
+      expect(alarm?.Properties).toMatchObject({
+        ExtendedStatistic: 'p99',
+        Period: 300,
+        Threshold: 2500,
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 3,
+        TreatMissingData: 'notBreaching',
+      });
+    }
+  });
+
+  it('alarms on the errors and on the throttles of every function, once each', () => {
+    for (const stack of stacks) {
+      const t = template(stack);
+      for (const [fnId] of functionEntries) {
+        const dimensions = [{ Name: 'FunctionName', Value: fnRef(stack, fnId) }];
+        // Scheduled functions' errors alarm in StratusFunctions (test/infra/schedules.test.ts),
+        // the others' in StratusAlarms: one Errors alarm per function either way.
+        const errors = alarmsOn(t, 'AWS/Lambda', 'Errors', dimensions);
+        expect(errors, `${fnId} Errors in ${stack.region}`).toHaveLength(1);
+        expect(errors[0]?.Properties).toMatchObject({ Statistic: 'Sum', Threshold: 0 });
+        const throttles = alarmsOn(t, 'AWS/Lambda', 'Throttles', dimensions);
+        expect(throttles, `${fnId} Throttles in ${stack.region}`).toHaveLength(1);
+        expect(throttles[0]?.Properties).toMatchObject({
+          Statistic: 'Sum',
+          Period: 300,
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
+          EvaluationPeriods: 1,
+        });
+      }
+    }
+  });
+
+  it('alarms when a stream consumer stays more than 5 minutes behind its stream', () => {
+    expect(streamFunctions.map(([id]) => id).sort()).toEqual(['dispatcher', 'statusPublisher']);
+    for (const stack of stacks) {
+      for (const [fnId] of streamFunctions) {
+        const [alarm, ...more] = alarmsOn(template(stack), 'AWS/Lambda', 'IteratorAge', [
+          { Name: 'FunctionName', Value: fnRef(stack, fnId) },
+        ]);
+        expect(more).toHaveLength(0);
+        expect(alarm?.Properties).toMatchObject({
+          Statistic: 'Maximum',
+          Period: 60,
+          Threshold: 300_000,
+          EvaluationPeriods: 5,
+          DatapointsToAlarm: 5,
+        });
+      }
+      // No iterator age for functions without a stream: the metric would never exist.
+      expect(
+        Object.values(alarmsOf(template(stack))).filter((a) => a.Properties.MetricName === 'IteratorAge'),
+      ).toHaveLength(streamFunctions.length);
+    }
+  });
+
+  it('alarms when the oldest provisioning message is older than 15 minutes', () => {
+    for (const stack of stacks) {
+      const queue = stack.queues.queue('provisioning');
+      const [alarm, ...more] = alarmsOn(template(stack), 'AWS/SQS', 'ApproximateAgeOfOldestMessage', [
+        { Name: 'QueueName', Value: stack.resolve(queue.queueName) },
+      ]);
+      expect(more).toHaveLength(0);
+      expect(alarm?.Properties).toMatchObject({ Statistic: 'Maximum', Period: 300, Threshold: 900 });
+    }
+  });
+
+  it('keeps the dead-letter alarms and the reconciler-not-running alarm (missing data breaches)', () => {
+    for (const stack of stacks) {
+      const t = template(stack);
+      const dlqs = Object.values(alarmsOf(t)).filter(
+        (a) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible',
+      );
+      expect(dlqs).toHaveLength(Object.keys(QUEUES).length + streamFunctions.length);
+      expect(
+        alarmsOn(t, 'AWS/Lambda', 'Invocations', [
+          { Name: 'FunctionName', Value: fnRef(stack, 'reconciler') },
+        ])[0]?.Properties,
+      ).toMatchObject({
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+        TreatMissingData: 'breaching',
+      });
+    }
+  });
+
+  it('uses the thresholds of the config', () => {
+    // Prepare
+    const thresholds = {
+      api5xxRatePercent: 1,
+      apiP99LatencyMs: 1000,
+      streamIteratorAgeSeconds: 120,
+      provisioningMessageAgeSeconds: 1800,
+    };
+    const [{ stack, t }] = synth(parseConfig({ ...TWO_REGIONS, alarms: thresholds })) as [
+      { stack: StratusRegionStack; t: Template },
+    ];
+    const threshold = (namespace: string, metric: string, dimensions: unknown[]) =>
+      alarmsOn(t, namespace, metric, dimensions)[0]?.Properties.Threshold;
+
+    // Assess
+    expect(threshold('AWS/ApiGateway', '5XXError', apiDimensions(stack))).toBe(0.01);
+    expect(threshold('AWS/ApiGateway', 'Latency', apiDimensions(stack))).toBe(1000);
+    expect(
+      threshold('AWS/Lambda', 'IteratorAge', [{ Name: 'FunctionName', Value: fnRef(stack, 'dispatcher') }]),
+    ).toBe(120_000);
+    expect(
+      threshold('AWS/SQS', 'ApproximateAgeOfOldestMessage', [
+        { Name: 'QueueName', Value: stack.resolve(stack.queues.queue('provisioning').queueName) },
+      ]),
+    ).toBe(1800);
+    expect(DEFAULT_ALARM_THRESHOLDS).not.toEqual(thresholds);
+  });
+
+  it('has 19 alarms per region: the count docs/deploy.md prices', () => {
+    const functions = functionEntries.length;
+    const expected =
+      Object.keys(QUEUES).length +
+      streamFunctions.length + // dead-letter and stream-failure queues
+      2 + // API 5xx rate, p99 latency
+      2 * functions + // errors and throttles
+      functionEntries.filter(([, def]) => hasTrigger(def, 'schedule')).length + // not running
+      streamFunctions.length + // iterator age
+      1; // oldest provisioning message
+    for (const stack of stacks) {
+      const count = Object.keys(alarmsOf(template(stack))).length;
+      expect(count).toBe(expected);
+      expect(count).toBe(19);
+    }
   });
 });
