@@ -1,9 +1,16 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import {
   Alarm,
+  AlarmStatusWidget,
   ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IAlarm,
   type IAlarmAction,
   type IMetric,
+  type IWidget,
+  Metric,
+  TextWidget,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
@@ -128,3 +135,296 @@ export class StratusAlarms extends Construct {
     );
   }
 }
+
+/**
+ * The reconciler's own metrics: CloudWatch embedded metric format in its `deadline sweep done`
+ * and `drift sweep done` log lines (functions/reconciler/handler.ts), one data point per run,
+ * dimension `region`. test/infra/observability.test.ts checks the handler still emits each.
+ */
+export const RECONCILER_METRICS = {
+  namespace: 'Stratus/Reconciler',
+  deadlines: [
+    'OverdueOperationsScanned',
+    'OperationsExpired',
+    'OperationsExpiredWithoutCluster',
+    'OverdueOperationsAlreadyFinished',
+    'ReconcileErrors',
+  ],
+  drift: [
+    'DriftClustersChecked',
+    'DriftRepairsQueued',
+    'DriftReported',
+    'DriftRepairsBackingOff',
+    'DriftRepairsSuspended',
+    'OrphansFound',
+    'OrphansDeleted',
+    'DriftErrors',
+  ],
+} as const;
+type ReconcilerMetricName =
+  | (typeof RECONCILER_METRICS.deadlines)[number]
+  | (typeof RECONCILER_METRICS.drift)[number];
+
+export interface StratusDashboardProps {
+  /** Installation stage; the dashboard is `stratus-<stage>-<region>`. */
+  readonly stage: string;
+  readonly api: StratusApi;
+  readonly functions: StratusFunctions;
+  readonly queues: StratusQueues;
+  /** Shown in the alarm status widget: every alarm of the region. */
+  readonly alarms: readonly IAlarm[];
+  /**
+   * Drawn as lines on the graphs they apply to.
+   *
+   * @default DEFAULT_ALARM_THRESHOLDS
+   */
+  readonly thresholds?: Partial<AlarmThresholds>;
+}
+
+/** Full width of a dashboard row, in CloudWatch's grid units. */
+const ROW = 24;
+const HEIGHT = 6;
+
+/**
+ * The region's CloudWatch dashboard, `stratus-<stage>-<region>`, in four sections: the API
+ * (requests, errors, latency, the api function), the pipeline (stream consumers, provisioning
+ * queue, dead letters, every function), Kubernetes (the reconciler's drift sweep) and operations
+ * (provisioning throughput, deadlines, and the state of every alarm).
+ */
+export class StratusDashboard extends Construct {
+  public readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: StratusDashboardProps) {
+    super(scope, id);
+    const region = Stack.of(this).region;
+    const thresholds: AlarmThresholds = { ...DEFAULT_ALARM_THRESHOLDS, ...props.thresholds };
+    const stage = props.api.restApi.deploymentStage;
+    const fnIds = Object.keys(FUNCTIONS) as FunctionId[];
+    const streamFns = fnIds.filter((fnId) =>
+      (FUNCTIONS[fnId] as FunctionDef).triggers.some((t) => t.type === 'stream'),
+    );
+    const api = props.functions.get('api');
+    const reconciler = props.functions.get('reconciler');
+    const provisioning = props.queues.queue('provisioning');
+    const minute = Duration.minutes(1);
+    const fiveMinutes = Duration.minutes(5);
+    const reconcilerMetric = (metricName: ReconcilerMetricName) =>
+      new Metric({
+        namespace: RECONCILER_METRICS.namespace,
+        metricName,
+        dimensionsMap: { region },
+        statistic: 'Sum',
+        period: fiveMinutes,
+        label: metricName,
+      });
+    const graph = (title: string, width: number, left: IMetric[], extra: Partial<GraphWidgetExtras> = {}) =>
+      new GraphWidget({ title, width, height: HEIGHT, left, ...extra });
+    const header = (markdown: string) => new TextWidget({ markdown, width: ROW, height: 2 });
+
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: `stratus-${props.stage}-${region}`,
+      defaultInterval: Duration.hours(3),
+    });
+
+    const sections: IWidget[][] = [
+      [
+        header(
+          `## API\nThe REST API stage \`${stage.stageName}\` and the api function. Red lines: alarm thresholds.`,
+        ),
+      ],
+      [
+        graph('Requests and errors (per minute)', 8, [
+          stage.metricCount({ period: minute, statistic: 'Sum', label: 'Requests' }),
+          stage.metricClientError({ period: minute, statistic: 'Sum', label: '4xx' }),
+          stage.metricServerError({ period: minute, statistic: 'Sum', label: '5xx' }),
+        ]),
+        graph(
+          'Latency (ms)',
+          8,
+          [
+            stage.metricLatency({ period: fiveMinutes, statistic: 'p50', label: 'p50' }),
+            stage.metricLatency({ period: fiveMinutes, statistic: 'p99', label: 'p99' }),
+            stage.metricIntegrationLatency({
+              period: fiveMinutes,
+              statistic: 'p99',
+              label: 'integration p99',
+            }),
+          ],
+          { leftAnnotations: [{ value: thresholds.apiP99LatencyMs, label: 'p99 alarm', color: '#d62728' }] },
+        ),
+        graph(
+          'api function',
+          8,
+          [
+            api.metricErrors({ period: fiveMinutes, statistic: 'Sum', label: 'errors' }),
+            api.metricThrottles({ period: fiveMinutes, statistic: 'Sum', label: 'throttles' }),
+          ],
+          {
+            right: [
+              api.metricDuration({ period: fiveMinutes, statistic: 'p99', label: 'duration p99 (ms)' }),
+            ],
+          },
+        ),
+      ],
+      [
+        header(
+          '## Pipeline\nStream -> dispatcher -> provisioning queue -> provisioner; stream -> status publisher -> bus. Dead letters need a person (docs/operations.md).',
+        ),
+      ],
+      [
+        graph(
+          'Stream iterator age (max, ms)',
+          8,
+          streamFns.map((fnId) =>
+            props.functions
+              .get(fnId)
+              .metric('IteratorAge', { period: minute, statistic: 'Maximum', label: fnId }),
+          ),
+          {
+            leftAnnotations: [
+              { value: thresholds.streamIteratorAgeSeconds * 1000, label: 'alarm', color: '#d62728' },
+            ],
+          },
+        ),
+        graph(
+          'Provisioning queue',
+          8,
+          [
+            provisioning.metricApproximateNumberOfMessagesVisible({
+              period: minute,
+              statistic: 'Maximum',
+              label: 'visible',
+            }),
+            provisioning.metricApproximateNumberOfMessagesNotVisible({
+              period: minute,
+              statistic: 'Maximum',
+              label: 'in flight',
+            }),
+          ],
+          {
+            right: [
+              provisioning.metricApproximateAgeOfOldestMessage({
+                period: minute,
+                statistic: 'Maximum',
+                label: 'oldest message (s)',
+              }),
+            ],
+            rightAnnotations: [
+              { value: thresholds.provisioningMessageAgeSeconds, label: 'age alarm', color: '#d62728' },
+            ],
+          },
+        ),
+        graph(
+          'Dead letters (visible messages)',
+          8,
+          props.queues.deadLetterQueues().map(({ name, queue }) =>
+            queue.metricApproximateNumberOfMessagesVisible({
+              period: minute,
+              statistic: 'Maximum',
+              label: name,
+            }),
+          ),
+        ),
+      ],
+      [
+        graph(
+          'Invocations by function',
+          6,
+          fnIds.map((fnId) =>
+            props.functions
+              .get(fnId)
+              .metricInvocations({ period: fiveMinutes, statistic: 'Sum', label: fnId }),
+          ),
+        ),
+        graph(
+          'Errors by function',
+          6,
+          fnIds.map((fnId) =>
+            props.functions.get(fnId).metricErrors({ period: fiveMinutes, statistic: 'Sum', label: fnId }),
+          ),
+        ),
+        graph(
+          'Throttles by function',
+          6,
+          fnIds.map((fnId) =>
+            props.functions.get(fnId).metricThrottles({ period: fiveMinutes, statistic: 'Sum', label: fnId }),
+          ),
+        ),
+        graph(
+          'Duration p99 by function (ms)',
+          6,
+          fnIds.map((fnId) =>
+            props.functions.get(fnId).metricDuration({ period: fiveMinutes, statistic: 'p99', label: fnId }),
+          ),
+        ),
+      ],
+      [
+        header(
+          `## Kubernetes\nThe reconciler's drift sweep over this region's EKS clusters (namespace \`${RECONCILER_METRICS.namespace}\`, one data point per run).`,
+        ),
+      ],
+      [
+        graph('Drift', 8, [
+          reconcilerMetric('DriftClustersChecked'),
+          reconcilerMetric('DriftReported'),
+          reconcilerMetric('DriftRepairsQueued'),
+        ]),
+        graph('Repairs held back, orphans', 8, [
+          reconcilerMetric('DriftRepairsBackingOff'),
+          reconcilerMetric('DriftRepairsSuspended'),
+          reconcilerMetric('OrphansFound'),
+          reconcilerMetric('OrphansDeleted'),
+        ]),
+        graph(
+          'Reconciler runs',
+          8,
+          [
+            reconciler.metricInvocations({ period: fiveMinutes, statistic: 'Sum', label: 'runs' }),
+            reconciler.metricErrors({ period: fiveMinutes, statistic: 'Sum', label: 'failed runs' }),
+            reconcilerMetric('DriftErrors'),
+          ],
+          {
+            right: [
+              reconciler.metricDuration({
+                period: fiveMinutes,
+                statistic: 'Maximum',
+                label: 'duration max (ms)',
+              }),
+            ],
+          },
+        ),
+      ],
+      [
+        header(
+          '## Operations\nCluster operations moving through the provisioning queue, those failed at their deadline, and every alarm of the region.',
+        ),
+      ],
+      [
+        graph('Provisioning messages', 12, [
+          provisioning.metricNumberOfMessagesSent({
+            period: fiveMinutes,
+            statistic: 'Sum',
+            label: 'sent (operations and polls)',
+          }),
+          provisioning.metricNumberOfMessagesDeleted({
+            period: fiveMinutes,
+            statistic: 'Sum',
+            label: 'done',
+          }),
+        ]),
+        graph(
+          'Operations past their deadline',
+          12,
+          RECONCILER_METRICS.deadlines.map((name) => reconcilerMetric(name)),
+        ),
+      ],
+      [new AlarmStatusWidget({ title: 'Alarms', alarms: [...props.alarms], width: ROW, height: HEIGHT })],
+    ];
+    for (const row of sections) this.dashboard.addWidgets(...row);
+  }
+}
+
+type GraphWidgetExtras = Pick<
+  ConstructorParameters<typeof GraphWidget>[0],
+  'right' | 'leftAnnotations' | 'rightAnnotations'
+>;

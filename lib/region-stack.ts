@@ -7,7 +7,7 @@ import { StratusApi } from './api.js';
 import { StratusEventBus } from './bus.js';
 import type { RegionConfig, StratusConfig } from './config.js';
 import { type EksAccessPolicyName, StratusFunctions } from './functions.js';
-import { StratusAlarms } from './observability.js';
+import { StratusAlarms, StratusDashboard } from './observability.js';
 import { StratusQueues } from './queues.js';
 import { StratusTable } from './table.js';
 
@@ -50,6 +50,7 @@ export class StratusRegionStack extends Stack {
   public readonly functions: StratusFunctions;
   public readonly api: StratusApi;
   public readonly alarms: StratusAlarms;
+  public readonly dashboard: StratusDashboard;
 
   constructor(scope: Construct, id: string, props: StratusRegionStackProps) {
     super(scope, id, props);
@@ -114,6 +115,14 @@ export class StratusRegionStack extends Stack {
       functions: this.functions,
       queues: this.queues,
       alarmActions,
+      thresholds: config.alarms,
+    });
+    this.dashboard = new StratusDashboard(this, 'Dashboard', {
+      stage: config.stage,
+      api: this.api,
+      functions: this.functions,
+      queues: this.queues,
+      alarms: [...this.queues.alarms, ...this.functions.alarms, ...this.alarms.alarms],
       thresholds: config.alarms,
     });
 

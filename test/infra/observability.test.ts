@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
@@ -5,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS, type FunctionDef, type FunctionId, QUEUES } from '../../functions/topology.js';
 import { StratusAlarmTopic } from '../../lib/alarm-topic.js';
 import { DEFAULT_ALARM_THRESHOLDS, parseConfig, type StratusConfig } from '../../lib/config.js';
+import { RECONCILER_METRICS } from '../../lib/observability.js';
 import type { StratusRegionStack } from '../../lib/region-stack.js';
 import { buildApp, TWO_REGIONS } from './synth.js';
 
@@ -356,6 +358,169 @@ describe('Class: StratusAlarms', () => {
       const count = Object.keys(alarmsOf(template(stack))).length;
       expect(count).toBe(expected);
       expect(count).toBe(19);
+    }
+  });
+});
+
+interface Widget {
+  type: string;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  properties: {
+    markdown?: string;
+    title?: string;
+    metrics?: unknown[][];
+    alarms?: string[];
+  };
+}
+
+/** A CloudFormation value as text: `Ref:X`, `GetAtt:X.Arn`, or the string itself. */
+function tokenText(part: unknown): string {
+  if (typeof part === 'string') return part;
+  const p = part as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+  if (p.Ref !== undefined) return `Ref:${p.Ref}`;
+  if (p['Fn::GetAtt'] !== undefined) return `GetAtt:${p['Fn::GetAtt'].join('.')}`;
+  throw new Error(`unexpected token in the dashboard body: ${JSON.stringify(part)}`);
+}
+
+/** The widgets of the one dashboard of `t`, in reading order, with references as `Ref:`/`GetAtt:` text. */
+function dashboardWidgets(t: Template): Widget[] {
+  const dashboards = Object.values(t.findResources('AWS::CloudWatch::Dashboard') as Resources);
+  expect(dashboards).toHaveLength(1);
+  const body = dashboards[0]?.Properties.DashboardBody as string | { 'Fn::Join': [string, unknown[]] };
+  const text = typeof body === 'string' ? body : body['Fn::Join'][1].map(tokenText).join('');
+  const widgets = (JSON.parse(text) as { widgets: Widget[] }).widgets;
+  return widgets.sort((a, b) => a.y - b.y || a.x - b.x);
+}
+
+/** The `[namespace, metricName, ...dimensions]` of each metric line of a widget (options dropped). */
+function metricsOf(widget: Widget): string[][] {
+  return (widget.properties.metrics ?? []).map((line) =>
+    line.filter((v): v is string => typeof v === 'string'),
+  );
+}
+
+describe('Class: StratusDashboard', () => {
+  it('creates one dashboard per region, stratus-<stage>-<region>', () => {
+    for (const stack of stacks) {
+      expect(template(stack)).toHaveResourceCount('AWS::CloudWatch::Dashboard', 1);
+      expect(template(stack)).toHaveResourceProperties('AWS::CloudWatch::Dashboard', {
+        DashboardName: `stratus-test-${stack.region}`,
+      });
+    }
+  });
+
+  it('has the sections API, pipeline, Kubernetes and operations, in that order, each with graphs', () => {
+    for (const stack of stacks) {
+      const widgets = dashboardWidgets(template(stack));
+      const headers = widgets.filter((w) => w.type === 'text');
+      expect(headers.map((w) => w.properties.markdown?.split('\n')[0])).toEqual([
+        '## API',
+        '## Pipeline',
+        '## Kubernetes',
+        '## Operations',
+      ]);
+      // Each header is followed by graphs before the next one.
+      for (const [i, h] of headers.entries()) {
+        const next = headers[i + 1]?.y ?? Number.POSITIVE_INFINITY;
+        expect(widgets.filter((w) => w.type !== 'text' && w.y > h.y && w.y < next).length).toBeGreaterThan(0);
+      }
+      // Rows fill the 24-unit width without overlapping.
+      for (const w of widgets) expect(w.x + w.width).toBeLessThanOrEqual(24);
+    }
+  });
+
+  it('graphs the API stage, the errors and throttles of every function, the iterator ages and the queues', () => {
+    for (const stack of stacks) {
+      const lines = dashboardWidgets(template(stack)).flatMap(metricsOf);
+      const has = (...line: string[]) =>
+        expect(
+          lines.some((l) => line.every((v, i) => l[i] === v)),
+          line.join(' '),
+        ).toBe(true);
+      const stageRef = `Ref:${stack.resolve(stack.api.restApi.deploymentStage.stageName).Ref}`;
+      for (const metric of ['Count', '4XXError', '5XXError', 'Latency', 'IntegrationLatency']) {
+        has('AWS/ApiGateway', metric, 'ApiName', 'stratus-test', 'Stage', stageRef);
+      }
+      for (const [fnId] of functionEntries) {
+        const fn = fnRef(stack, fnId).Ref;
+        for (const metric of ['Invocations', 'Errors', 'Throttles', 'Duration']) {
+          has('AWS/Lambda', metric, 'FunctionName', `Ref:${fn}`);
+        }
+      }
+      for (const [fnId] of streamFunctions) {
+        has('AWS/Lambda', 'IteratorAge', 'FunctionName', `Ref:${fnRef(stack, fnId).Ref}`);
+      }
+      const queueName = (q: { node: { defaultChild?: unknown } }) =>
+        `GetAtt:${stack.getLogicalId(q.node.defaultChild as never)}.QueueName`;
+      const provisioning = queueName(stack.queues.queue('provisioning'));
+      has('AWS/SQS', 'ApproximateAgeOfOldestMessage', 'QueueName', provisioning);
+      has('AWS/SQS', 'NumberOfMessagesSent', 'QueueName', provisioning);
+      for (const { queue } of stack.queues.deadLetterQueues()) {
+        has('AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', queueName(queue));
+      }
+      expect(stack.queues.deadLetterQueues()).toHaveLength(
+        Object.keys(QUEUES).length + streamFunctions.length,
+      );
+    }
+  });
+
+  it('graphs every reconciler metric of the region in the Kubernetes and operations sections', () => {
+    for (const stack of stacks) {
+      const widgets = dashboardWidgets(template(stack));
+      const kubernetesAt = widgets.find((w) => w.properties.markdown?.startsWith('## Kubernetes'))?.y ?? 0;
+      const lines = widgets.filter((w) => w.y > kubernetesAt).flatMap(metricsOf);
+      for (const name of [...RECONCILER_METRICS.drift, ...RECONCILER_METRICS.deadlines]) {
+        expect(lines, name).toContainEqual(['Stratus/Reconciler', name, 'region', stack.region]);
+      }
+    }
+  });
+
+  it('names only metrics the reconciler emits (functions/reconciler/handler.ts)', () => {
+    const handler = readFileSync(new URL('../../functions/reconciler/handler.ts', import.meta.url), 'utf8');
+    expect(handler).toContain(`'${RECONCILER_METRICS.namespace}'`);
+    expect(handler).toMatch(/\{ region \}/);
+    for (const name of [...RECONCILER_METRICS.drift, ...RECONCILER_METRICS.deadlines]) {
+      expect(handler, name).toMatch(new RegExp(`\\b${name}:`));
+    }
+  });
+
+  it('shows the state of every alarm of the region', () => {
+    for (const stack of stacks) {
+      const t = template(stack);
+      const status = dashboardWidgets(t).filter((w) => w.type === 'alarm');
+      expect(status).toHaveLength(1);
+      expect([...(status[0]?.properties.alarms ?? [])].sort()).toEqual(
+        Object.keys(alarmsOf(t))
+          .map((id) => `GetAtt:${id}.Arn`)
+          .sort(),
+      );
+    }
+  });
+
+  it('draws the configured alarm thresholds on the graphs they apply to', () => {
+    // Prepare
+    const [{ t }] = synth(parseConfig({ ...TWO_REGIONS, alarms: { apiP99LatencyMs: 1200 } })) as [
+      { stack: StratusRegionStack; t: Template },
+    ];
+    // Act
+    const latency = dashboardWidgets(t).find((w) => w.properties.title === 'Latency (ms)');
+    // Assess
+    expect(JSON.stringify(latency)).toContain('"value":1200');
+  });
+
+  it('has 20 widgets per region: 4 section headers, 15 graphs and the alarm status', () => {
+    for (const stack of stacks) {
+      const widgets = dashboardWidgets(template(stack));
+      const count = (type: string) => widgets.filter((w) => w.type === type).length;
+      expect({ text: count('text'), metric: count('metric'), alarm: count('alarm') }).toEqual({
+        text: 4,
+        metric: 15,
+        alarm: 1,
+      });
+      expect(widgets).toHaveLength(20);
     }
   });
 });
