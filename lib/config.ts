@@ -54,6 +54,31 @@ export function eksPoolEntry(
 /** `arn:<partition>:sns:<region>:<account>:<name>`; group 1 is the region. */
 const SNS_TOPIC_ARN = /^arn:aws(?:-[a-z]+)*:sns:([a-z]{2}(?:-gov)?-[a-z]+-\d):\d{12}:[A-Za-z0-9_-]{1,256}$/;
 
+/** `arn:<partition>:acm:<region>:<account>:certificate/<uuid>`; group 1 is the region. */
+const ACM_CERTIFICATE_ARN =
+  /^arn:aws(?:-[a-z]+)*:acm:([a-z]{2}(?:-gov)?-[a-z]+-\d):\d{12}:certificate\/[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}$/;
+
+const CERTIFICATE_ARN_MESSAGE =
+  'customDomain.certificateArn must be an ACM certificate ARN such as arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012';
+
+/** A custom domain of a region's API: a regional API Gateway domain name with an ACM certificate of that region. */
+export const CustomDomainSchema = z.strictObject({
+  /** The name clients use, such as `api.eu-west-1.example.com`; its DNS record is yours to create. */
+  domainName: z
+    .hostname({
+      error: (issue) =>
+        `customDomain.domainName must be a host name such as api.eu-west-1.example.com; got ${JSON.stringify(issue.input)}`,
+    })
+    .refine((d) => d.includes('.') && d === d.toLowerCase() && !d.endsWith('.'), {
+      error: (issue) =>
+        `customDomain.domainName must be a lower-case host name with a dot and no trailing dot, such as api.eu-west-1.example.com; got ${JSON.stringify(issue.input)}`,
+    }),
+  /** An ACM certificate for `domainName`, in the region of the API (a regional endpoint's certificate is in its own region). */
+  certificateArn: z
+    .string({ error: CERTIFICATE_ARN_MESSAGE })
+    .regex(ACM_CERTIFICATE_ARN, CERTIFICATE_ARN_MESSAGE),
+});
+
 export const RegionConfigSchema = z
   .strictObject({
     region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'an AWS region such as eu-west-1'),
@@ -61,6 +86,8 @@ export const RegionConfigSchema = z
     /**
      * The region's public API base URL (its custom domain, or the stage URL once deployed), without
      * `/v1`. Other regions' 421 answers name it (`apiUrl`, `Location`); without it they name only the region.
+     *
+     * @default - `https://<customDomain.domainName>` with a custom domain, else none
      */
     apiUrl: z
       .url({
@@ -90,8 +117,21 @@ export const RegionConfigSchema = z
         'alarmTopicArn must be an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:ops-alarms',
       )
       .optional(),
+    /**
+     * A custom domain for the region's API, mapped to its stage (lib/api.ts); clients then call
+     * `https://<domainName>/v1/...`. @default - none: the execute-api URL only
+     */
+    customDomain: CustomDomainSchema.optional(),
   })
   .superRefine((r, ctx) => {
+    const certificateRegion = r.customDomain?.certificateArn.match(ACM_CERTIFICATE_ARN)?.[1];
+    if (certificateRegion !== undefined && certificateRegion !== r.region) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['customDomain', 'certificateArn'],
+        message: `customDomain.certificateArn is a certificate of ${certificateRegion}, but the API of ${r.region} has a regional endpoint, which needs a certificate of ${r.region}: request or import one there`,
+      });
+    }
     const topicRegion = r.alarmTopicArn?.match(SNS_TOPIC_ARN)?.[1];
     if (topicRegion !== undefined && topicRegion !== r.region) {
       ctx.addIssue({
@@ -100,7 +140,13 @@ export const RegionConfigSchema = z
         message: `alarmTopicArn is a topic of ${topicRegion}, but the alarms of ${r.region} can notify only a topic of ${r.region}: name a topic there, or leave alarmTopicArn out to have one created`,
       });
     }
-  });
+  })
+  // 421 WRONG_REGION answers point to the custom domain unless the config names another URL.
+  .transform((r) =>
+    r.apiUrl === undefined && r.customDomain !== undefined
+      ? { ...r, apiUrl: `https://${r.customDomain.domainName}` }
+      : r,
+  );
 
 /** A number of `unit` between `min` and `max`, whole when `integer`, with one message for every mistake. */
 function bounded(field: string, unit: string, min: number, max: number, integer = true) {
@@ -237,6 +283,34 @@ export const StratusConfigSchema = z
         error: `logRetentionDays must be one of the values CloudWatch Logs offers: ${LOG_RETENTION_DAYS.join(', ')}`,
       })
       .optional(),
+    /**
+     * Stage-level throttling of each region's API (all clients together; per-tenant limits are the
+     * API's own, docs/operations.md). API Gateway answers 429 THROTTLED beyond it.
+     */
+    apiThrottling: z
+      .strictObject({
+        /** Steady-state requests per second. @default 100 */
+        rateLimit: z
+          .number({ error: 'apiThrottling.rateLimit must be a number of requests per second above 0' })
+          .refine((v) => v > 0 && Number.isFinite(v), {
+            error: 'apiThrottling.rateLimit must be a number of requests per second above 0',
+          })
+          .default(100),
+        /** Requests API Gateway lets through at once (its token bucket's size). @default 200 */
+        burstLimit: z
+          .number({ error: 'apiThrottling.burstLimit must be a whole number of requests, at least 1' })
+          .refine((v) => Number.isInteger(v) && v >= 1, {
+            error: 'apiThrottling.burstLimit must be a whole number of requests, at least 1',
+          })
+          .default(200),
+      })
+      .prefault({})
+      .refine((t) => t.burstLimit >= t.rateLimit, {
+        error: (issue) => {
+          const t = issue.input as { rateLimit: number; burstLimit: number };
+          return `apiThrottling.burstLimit (${t.burstLimit}) must be at least rateLimit (${t.rateLimit}), so that one second's worth of requests arriving together is not throttled`;
+        },
+      }),
     /** Alarm notifications and thresholds (`AlarmsConfigSchema`). */
     alarms: AlarmsConfigSchema,
     regions: z
@@ -262,6 +336,22 @@ export const StratusConfigSchema = z
       }),
   })
   .superRefine((config, ctx) => {
+    // A 421 WRONG_REGION answer sends the client to the home region's apiUrl: one URL for two
+    // regions (a latency-routed name, say) would send it back where it came from.
+    const byUrl = new Map<string, string>();
+    for (const { region, apiUrl } of config.regions) {
+      if (apiUrl === undefined) continue;
+      const url = apiUrl.replace(/\/+$/, '');
+      const first = byUrl.get(url);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['regions'],
+          message: `${first} and ${region} have the same apiUrl ${url} (given, or from customDomain): 421 WRONG_REGION answers send clients to their home region's URL, so each region needs its own; set apiUrl to a name that reaches only that region`,
+        });
+      }
+      byUrl.set(url, region);
+    }
     if (config.alarms.email !== undefined && config.regions.every((r) => r.alarmTopicArn !== undefined)) {
       ctx.addIssue({
         code: 'custom',

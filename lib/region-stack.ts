@@ -107,6 +107,9 @@ export class StratusRegionStack extends Stack {
       stage: config.stage,
       functions: this.functions,
       apiGatewayAccount: config.apiGatewayAccount,
+      throttlingRateLimit: config.apiThrottling.rateLimit,
+      throttlingBurstLimit: config.apiThrottling.burstLimit,
+      ...(regionConfig.customDomain ? { customDomain: regionConfig.customDomain } : {}),
       ...(config.logRetentionDays ? { accessLogRetention: config.logRetentionDays as RetentionDays } : {}),
     });
 
@@ -127,6 +130,16 @@ export class StratusRegionStack extends Stack {
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL; routes start with /v1' });
+    if (this.api.domainName) {
+      new CfnOutput(this, 'CustomDomainUrl', {
+        value: `https://${this.api.domainName.domainName}`,
+        description: 'Base URL on the custom domain; routes start with /v1',
+      });
+      new CfnOutput(this, 'CustomDomainTarget', {
+        value: this.api.domainName.domainNameAliasDomainName,
+        description: 'Point the custom domain here (Route 53 alias or CNAME)',
+      });
+    }
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'EventBusName', { value: this.bus.bus.eventBusName });
     new CfnOutput(this, 'AlarmTopicArn', {
