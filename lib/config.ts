@@ -244,6 +244,9 @@ export const LOG_RETENTION_DAYS: readonly number[] = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
 
+/** Stage names `removalPolicy: destroy` is refused for: prod, production, and those followed by `-...`. */
+const PRODUCTION_STAGE = /^prod(uction)?(-|$)/;
+
 export const StratusConfigSchema = z
   .strictObject({
     /** Prefix of every resource name, so two installations can share an account. */
@@ -311,6 +314,17 @@ export const StratusConfigSchema = z
           return `apiThrottling.burstLimit (${t.burstLimit}) must be at least rateLimit (${t.rateLimit}), so that one second's worth of requests arriving together is not throttled`;
         },
       }),
+    /**
+     * What happens to the table, log groups, queues and alarm topic when a stack is deleted:
+     * `retain` keeps them (except after a failed first creation); `destroy` deletes them, data
+     * included, for non-production stages (lib/removal-policy.ts).
+     */
+    removalPolicy: z
+      .enum(['retain', 'destroy'], {
+        error: (issue) =>
+          `removalPolicy must be "retain" (the default) or "destroy" (non-production stages); got ${JSON.stringify(issue.input)}`,
+      })
+      .default('retain'),
     /** Alarm notifications and thresholds (`AlarmsConfigSchema`). */
     alarms: AlarmsConfigSchema,
     regions: z
@@ -336,6 +350,13 @@ export const StratusConfigSchema = z
       }),
   })
   .superRefine((config, ctx) => {
+    if (config.removalPolicy === 'destroy' && PRODUCTION_STAGE.test(config.stage)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['removalPolicy'],
+        message: `removalPolicy "destroy" deletes the table and every tenant's data with the stacks, and the stage "${config.stage}" is named as a production one: use "retain", or a stage that does not start with prod or production (such as dev or test-eu)`,
+      });
+    }
     // A 421 WRONG_REGION answer sends the client to the home region's apiUrl: one URL for two
     // regions (a latency-routed name, say) would send it back where it came from.
     const byUrl = new Map<string, string>();

@@ -9,6 +9,7 @@ import type { RegionConfig, StratusConfig } from './config.js';
 import { type EksAccessPolicyName, StratusFunctions } from './functions.js';
 import { StratusAlarms, StratusDashboard } from './observability.js';
 import { StratusQueues } from './queues.js';
+import { applyRemovalPolicy, cdkRemovalPolicy } from './removal-policy.js';
 import { StratusTable } from './table.js';
 
 export interface StratusRegionStackProps extends StackProps {
@@ -81,7 +82,11 @@ export class StratusRegionStack extends Stack {
     // each alarm of the template).
     const alarmActions = [this.alarmTopic.action, ...(props.alarmActions ?? [])];
 
-    this.table = new StratusTable(this, 'Table', { stage: config.stage, regions });
+    this.table = new StratusTable(this, 'Table', {
+      stage: config.stage,
+      regions,
+      removalPolicy: cdkRemovalPolicy(config.removalPolicy),
+    });
     this.queues = new StratusQueues(this, 'Queues', { stage: config.stage, alarmActions });
     this.bus = new StratusEventBus(this, 'EventBus', { stage: config.stage });
     const others = config.regions.filter((r) => r.region !== this.region);
@@ -128,6 +133,9 @@ export class StratusRegionStack extends Stack {
       alarms: [...this.queues.alarms, ...this.functions.alarms, ...this.alarms.alarms],
       thresholds: config.alarms,
     });
+
+    // Log groups, queues, the alarm topic and its key, wherever they are created.
+    applyRemovalPolicy(this, config.removalPolicy);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL; routes start with /v1' });
     if (this.api.domainName) {
