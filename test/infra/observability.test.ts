@@ -344,7 +344,7 @@ describe('Class: StratusAlarms', () => {
     expect(DEFAULT_ALARM_THRESHOLDS).not.toEqual(thresholds);
   });
 
-  it('has 19 alarms per region: the count docs/deploy.md prices', () => {
+  it('has 21 alarms per region: the count docs/deploy.md prices', () => {
     const functions = functionEntries.length;
     const expected =
       Object.keys(QUEUES).length +
@@ -357,7 +357,7 @@ describe('Class: StratusAlarms', () => {
     for (const stack of stacks) {
       const count = Object.keys(alarmsOf(template(stack))).length;
       expect(count).toBe(expected);
-      expect(count).toBe(19);
+      expect(count).toBe(21);
     }
   });
 });
