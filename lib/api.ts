@@ -1,14 +1,18 @@
-import { Validations } from 'aws-cdk-lib';
+import { Stack, Token, Validations } from 'aws-cdk-lib';
 import {
   AccessLogField,
   AccessLogFormat,
+  BasePathMapping,
+  DomainName,
   EndpointType,
   LambdaIntegration,
   LogGroupLogDestination,
   MethodLoggingLevel,
   ResponseType,
   RestApi,
+  SecurityPolicy,
 } from 'aws-cdk-lib/aws-apigateway';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
@@ -54,6 +58,14 @@ export interface StratusApiProps {
    * @default RetentionDays.THREE_MONTHS
    */
   readonly accessLogRetention?: RetentionDays;
+  /**
+   * A custom domain name for the API: a regional API Gateway domain (TLS 1.2) with an ACM
+   * certificate of this stack's region, whose root maps to the stage (`https://<domainName>/v1/...`).
+   * The DNS record (an alias or CNAME to `domainTarget`) is yours to create.
+   *
+   * @default - none: the execute-api URL only
+   */
+  readonly customDomain?: { readonly domainName: string; readonly certificateArn: string };
 }
 
 /**
@@ -118,6 +130,8 @@ export class StratusApi extends Construct {
   public readonly restApi: RestApi;
   /** Base URL of the stage; routes start with `/v1`. */
   public readonly url: string;
+  /** The custom domain, when `customDomain` is given. */
+  public readonly domainName?: DomainName;
 
   constructor(scope: Construct, id: string, props: StratusApiProps) {
     super(scope, id);
@@ -197,6 +211,7 @@ export class StratusApi extends Construct {
     }
 
     this.url = this.restApi.url;
+    if (props.customDomain) this.domainName = this.addCustomDomain(props.customDomain);
     this.addFirewall(wafLimit);
 
     Validations.of(this.restApi).acknowledge(
@@ -224,6 +239,34 @@ export class StratusApi extends Construct {
           "API Gateway's account-level logging role: the AWS managed policy is the documented one and API Gateway writes to log groups it names itself.",
       });
     }
+  }
+
+  private addCustomDomain(domain: { domainName: string; certificateArn: string }): DomainName {
+    const region = Stack.of(this).region;
+    // arn:<partition>:acm:<region>:<account>:certificate/<id>
+    const certificateRegion = domain.certificateArn.split(':')[3];
+    if (
+      !Token.isUnresolved(domain.certificateArn) &&
+      !Token.isUnresolved(region) &&
+      certificateRegion !== region
+    ) {
+      throw new Error(
+        `StratusApi: the certificate of ${domain.domainName} is in ${certificateRegion}; a regional API in ${region} needs a certificate of ${region}.`,
+      );
+    }
+    const domainName = new DomainName(this, 'CustomDomain', {
+      domainName: domain.domainName,
+      certificate: Certificate.fromCertificateArn(this, 'Certificate', domain.certificateArn),
+      endpointType: EndpointType.REGIONAL,
+      securityPolicy: SecurityPolicy.TLS_1_2,
+    });
+    // No base path: the routes carry their version (/v1), as on the execute-api URL.
+    new BasePathMapping(this, 'CustomDomainMapping', {
+      domainName,
+      restApi: this.restApi,
+      stage: this.restApi.deploymentStage,
+    });
+    return domainName;
   }
 
   /** Regional WAF on the stage: AWS common rule set plus a per-IP rate limit. */

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { FUNCTIONS, type FunctionId, takeoverFunctions } from '../functions/topology.js';
+import { FUNCTIONS, type FunctionId, QUEUES, takeoverFunctions } from '../functions/topology.js';
 
 /**
  * Deployment configuration: the regions Stratus runs in and the EKS clusters each may place
@@ -51,28 +51,167 @@ export function eksPoolEntry(
   };
 }
 
-export const RegionConfigSchema = z.strictObject({
-  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'an AWS region such as eu-west-1'),
-  eksClusters: z.array(EksClusterRefSchema).min(1, 'each region needs at least one EKS cluster'),
-  /**
-   * The region's public API base URL (its custom domain, or the stage URL once deployed), without
-   * `/v1`. Other regions' 421 answers name it (`apiUrl`, `Location`); without it they name only the region.
-   */
-  apiUrl: z
-    .url({
-      protocol: /^https$/,
-      error: 'apiUrl must be an https URL such as https://api.eu-west-1.example.com',
+/** `arn:<partition>:sns:<region>:<account>:<name>`; group 1 is the region. */
+const SNS_TOPIC_ARN = /^arn:aws(?:-[a-z]+)*:sns:([a-z]{2}(?:-gov)?-[a-z]+-\d):\d{12}:[A-Za-z0-9_-]{1,256}$/;
+
+/** `arn:<partition>:acm:<region>:<account>:certificate/<uuid>`; group 1 is the region. */
+const ACM_CERTIFICATE_ARN =
+  /^arn:aws(?:-[a-z]+)*:acm:([a-z]{2}(?:-gov)?-[a-z]+-\d):\d{12}:certificate\/[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}$/;
+
+const CERTIFICATE_ARN_MESSAGE =
+  'customDomain.certificateArn must be an ACM certificate ARN such as arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012';
+
+/** A custom domain of a region's API: a regional API Gateway domain name with an ACM certificate of that region. */
+export const CustomDomainSchema = z.strictObject({
+  /** The name clients use, such as `api.eu-west-1.example.com`; its DNS record is yours to create. */
+  domainName: z
+    .hostname({
+      error: (issue) =>
+        `customDomain.domainName must be a host name such as api.eu-west-1.example.com; got ${JSON.stringify(issue.input)}`,
     })
-    .refine((u) => !/\/v1\/?$/.test(u), 'apiUrl is the base URL, without /v1')
-    .optional(),
-  /**
-   * Whether a region that takes this one over (`npm run admin -- regions takeover`) may manage its
-   * databases on this region's EKS clusters: this region's stack creates a takeover role per
-   * Kubernetes-facing function, assumable by the same function of the other regions, with the
-   * same access entries as its own (docs/eks.md, "Takeover access"; docs/decisions.md D19).
-   */
-  takeoverAccess: z.boolean().default(true),
+    .refine((d) => d.includes('.') && d === d.toLowerCase() && !d.endsWith('.'), {
+      error: (issue) =>
+        `customDomain.domainName must be a lower-case host name with a dot and no trailing dot, such as api.eu-west-1.example.com; got ${JSON.stringify(issue.input)}`,
+    }),
+  /** An ACM certificate for `domainName`, in the region of the API (a regional endpoint's certificate is in its own region). */
+  certificateArn: z
+    .string({ error: CERTIFICATE_ARN_MESSAGE })
+    .regex(ACM_CERTIFICATE_ARN, CERTIFICATE_ARN_MESSAGE),
 });
+
+export const RegionConfigSchema = z
+  .strictObject({
+    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'an AWS region such as eu-west-1'),
+    eksClusters: z.array(EksClusterRefSchema).min(1, 'each region needs at least one EKS cluster'),
+    /**
+     * The region's public API base URL (its custom domain, or the stage URL once deployed), without
+     * `/v1`. Other regions' 421 answers name it (`apiUrl`, `Location`); without it they name only the region.
+     *
+     * @default - `https://<customDomain.domainName>` with a custom domain, else none
+     */
+    apiUrl: z
+      .url({
+        protocol: /^https$/,
+        error: 'apiUrl must be an https URL such as https://api.eu-west-1.example.com',
+      })
+      .refine((u) => !/\/v1\/?$/.test(u), 'apiUrl is the base URL, without /v1')
+      .optional(),
+    /**
+     * Whether a region that takes this one over (`npm run admin -- regions takeover`) may manage its
+     * databases on this region's EKS clusters: this region's stack creates a takeover role per
+     * Kubernetes-facing function, assumable by the same function of the other regions, with the
+     * same access entries as its own (docs/eks.md, "Takeover access"; docs/decisions.md D19).
+     */
+    takeoverAccess: z.boolean().default(true),
+    /**
+     * An existing SNS topic of this region that every alarm of the region's stack notifies; the
+     * stack then creates none (lib/alarm-topic.ts). CloudWatch alarms notify topics of their own
+     * region only.
+     *
+     * @default - the stack creates an encrypted topic
+     */
+    alarmTopicArn: z
+      .string()
+      .regex(
+        SNS_TOPIC_ARN,
+        'alarmTopicArn must be an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:ops-alarms',
+      )
+      .optional(),
+    /**
+     * A custom domain for the region's API, mapped to its stage (lib/api.ts); clients then call
+     * `https://<domainName>/v1/...`. @default - none: the execute-api URL only
+     */
+    customDomain: CustomDomainSchema.optional(),
+  })
+  .superRefine((r, ctx) => {
+    const certificateRegion = r.customDomain?.certificateArn.match(ACM_CERTIFICATE_ARN)?.[1];
+    if (certificateRegion !== undefined && certificateRegion !== r.region) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['customDomain', 'certificateArn'],
+        message: `customDomain.certificateArn is a certificate of ${certificateRegion}, but the API of ${r.region} has a regional endpoint, which needs a certificate of ${r.region}: request or import one there`,
+      });
+    }
+    const topicRegion = r.alarmTopicArn?.match(SNS_TOPIC_ARN)?.[1];
+    if (topicRegion !== undefined && topicRegion !== r.region) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['alarmTopicArn'],
+        message: `alarmTopicArn is a topic of ${topicRegion}, but the alarms of ${r.region} can notify only a topic of ${r.region}: name a topic there, or leave alarmTopicArn out to have one created`,
+      });
+    }
+  })
+  // 421 WRONG_REGION answers point to the custom domain unless the config names another URL.
+  .transform((r) =>
+    r.apiUrl === undefined && r.customDomain !== undefined
+      ? { ...r, apiUrl: `https://${r.customDomain.domainName}` }
+      : r,
+  );
+
+/** A number of `unit` between `min` and `max`, whole when `integer`, with one message for every mistake. */
+function bounded(field: string, unit: string, min: number, max: number, integer = true) {
+  const message = `${field} must be ${integer ? 'a whole number of' : 'a number of'} ${unit} from ${min} to ${max}`;
+  return z
+    .number({ error: message })
+    .refine((v) => v >= min && v <= max && (!integer || Number.isInteger(v)), { error: message });
+}
+
+/** The alarm thresholds when the config gives none (docs/deploy.md, "Alarms"). */
+export const DEFAULT_ALARM_THRESHOLDS = {
+  api5xxRatePercent: 5,
+  apiP99LatencyMs: 2500,
+  streamIteratorAgeSeconds: 300,
+  provisioningMessageAgeSeconds: 900,
+} as const;
+export type AlarmThresholds = { readonly [K in keyof typeof DEFAULT_ALARM_THRESHOLDS]: number };
+
+/**
+ * Where alarms go and when the main ones fire (lib/alarm-topic.ts, lib/observability.ts). Every
+ * threshold has a default that docs/deploy.md explains.
+ */
+export const AlarmsConfigSchema = z
+  .strictObject({
+    /**
+     * An e-mail address subscribed to the topic each region's stack creates (AWS sends a
+     * confirmation message first). Regions with an `alarmTopicArn` get no subscription: subscribe
+     * on your own topic.
+     */
+    email: z
+      .email({
+        error: (issue) =>
+          `alarms.email must be an e-mail address such as oncall@example.com; got ${JSON.stringify(issue.input)}`,
+      })
+      .optional(),
+    /** Share of API requests answered 5xx, in percent, for 5 minutes in a row. @default 5 */
+    api5xxRatePercent: bounded('alarms.api5xxRatePercent', 'percent', 0.1, 100, false).default(
+      DEFAULT_ALARM_THRESHOLDS.api5xxRatePercent,
+    ),
+    /**
+     * p99 latency of the API stage in milliseconds, for 3 five-minute periods in a row; at most the
+     * 29 s API Gateway waits for the api Lambda. @default 2500
+     */
+    apiP99LatencyMs: bounded('alarms.apiP99LatencyMs', 'milliseconds', 100, 29_000).default(
+      DEFAULT_ALARM_THRESHOLDS.apiP99LatencyMs,
+    ),
+    /**
+     * Age of the oldest stream record a stream-triggered function has yet to process, in seconds;
+     * at most the stream's 24 h retention. @default 300
+     */
+    streamIteratorAgeSeconds: bounded('alarms.streamIteratorAgeSeconds', 'seconds', 60, 86_400).default(
+      DEFAULT_ALARM_THRESHOLDS.streamIteratorAgeSeconds,
+    ),
+    /**
+     * Age of the oldest message of the provisioning queue, in seconds (a message that failed once
+     * comes back after the 12-minute visibility timeout). @default 900
+     */
+    provisioningMessageAgeSeconds: bounded(
+      'alarms.provisioningMessageAgeSeconds',
+      'seconds',
+      60,
+      QUEUES.provisioning.retentionDays * 86_400,
+    ).default(DEFAULT_ALARM_THRESHOLDS.provisioningMessageAgeSeconds),
+  })
+  .prefault({});
 
 const IAM_ROLE_NAME_MAX = 64;
 
@@ -104,6 +243,9 @@ export function takeoverRoleName(stage: string, region: string, fnId: FunctionId
 export const LOG_RETENTION_DAYS: readonly number[] = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
+
+/** Stage names `removalPolicy: destroy` is refused for: prod, production, and those followed by `-...`. */
+const PRODUCTION_STAGE = /^prod(uction)?(-|$)/;
 
 export const StratusConfigSchema = z
   .strictObject({
@@ -144,6 +286,47 @@ export const StratusConfigSchema = z
         error: `logRetentionDays must be one of the values CloudWatch Logs offers: ${LOG_RETENTION_DAYS.join(', ')}`,
       })
       .optional(),
+    /**
+     * Stage-level throttling of each region's API (all clients together; per-tenant limits are the
+     * API's own, docs/operations.md). API Gateway answers 429 THROTTLED beyond it.
+     */
+    apiThrottling: z
+      .strictObject({
+        /** Steady-state requests per second. @default 100 */
+        rateLimit: z
+          .number({ error: 'apiThrottling.rateLimit must be a number of requests per second above 0' })
+          .refine((v) => v > 0 && Number.isFinite(v), {
+            error: 'apiThrottling.rateLimit must be a number of requests per second above 0',
+          })
+          .default(100),
+        /** Requests API Gateway lets through at once (its token bucket's size). @default 200 */
+        burstLimit: z
+          .number({ error: 'apiThrottling.burstLimit must be a whole number of requests, at least 1' })
+          .refine((v) => Number.isInteger(v) && v >= 1, {
+            error: 'apiThrottling.burstLimit must be a whole number of requests, at least 1',
+          })
+          .default(200),
+      })
+      .prefault({})
+      .refine((t) => t.burstLimit >= t.rateLimit, {
+        error: (issue) => {
+          const t = issue.input as { rateLimit: number; burstLimit: number };
+          return `apiThrottling.burstLimit (${t.burstLimit}) must be at least rateLimit (${t.rateLimit}), so that one second's worth of requests arriving together is not throttled`;
+        },
+      }),
+    /**
+     * What happens to the table, log groups, queues and alarm topic when a stack is deleted:
+     * `retain` keeps them (except after a failed first creation); `destroy` deletes them, data
+     * included, for non-production stages (lib/removal-policy.ts).
+     */
+    removalPolicy: z
+      .enum(['retain', 'destroy'], {
+        error: (issue) =>
+          `removalPolicy must be "retain" (the default) or "destroy" (non-production stages); got ${JSON.stringify(issue.input)}`,
+      })
+      .default('retain'),
+    /** Alarm notifications and thresholds (`AlarmsConfigSchema`). */
+    alarms: AlarmsConfigSchema,
     regions: z
       .array(RegionConfigSchema)
       .min(1)
@@ -167,6 +350,37 @@ export const StratusConfigSchema = z
       }),
   })
   .superRefine((config, ctx) => {
+    if (config.removalPolicy === 'destroy' && PRODUCTION_STAGE.test(config.stage)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['removalPolicy'],
+        message: `removalPolicy "destroy" deletes the table and every tenant's data with the stacks, and the stage "${config.stage}" is named as a production one: use "retain", or a stage that does not start with prod or production (such as dev or test-eu)`,
+      });
+    }
+    // A 421 WRONG_REGION answer sends the client to the home region's apiUrl: one URL for two
+    // regions (a latency-routed name, say) would send it back where it came from.
+    const byUrl = new Map<string, string>();
+    for (const { region, apiUrl } of config.regions) {
+      if (apiUrl === undefined) continue;
+      const url = apiUrl.replace(/\/+$/, '');
+      const first = byUrl.get(url);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['regions'],
+          message: `${first} and ${region} have the same apiUrl ${url} (given, or from customDomain): 421 WRONG_REGION answers send clients to their home region's URL, so each region needs its own; set apiUrl to a name that reaches only that region`,
+        });
+      }
+      byUrl.set(url, region);
+    }
+    if (config.alarms.email !== undefined && config.regions.every((r) => r.alarmTopicArn !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['alarms', 'email'],
+        message:
+          'alarms.email subscribes to the topics the stacks create, but every region names its own alarmTopicArn: subscribe the address to those topics, or leave alarms.email out',
+      });
+    }
     const names = config.regions.flatMap(({ region }) => [
       ...(Object.keys(FUNCTIONS) as FunctionId[]).map((fnId) => functionRoleName(config.stage, region, fnId)),
       ...takeoverFunctions().map((fnId) => takeoverRoleName(config.stage, region, fnId)),

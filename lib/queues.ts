@@ -37,6 +37,7 @@ export interface StratusQueuesProps {
 export class StratusQueues extends Construct {
   private readonly queues = new Map<QueueId, Queue>();
   private readonly streamFailureQueues = new Map<FunctionId, Queue>();
+  private readonly deadLetters: Array<{ readonly name: string; readonly queue: IQueue }> = [];
   /** The alarms on every dead-letter queue, for dashboards or extra actions. */
   public readonly alarms: Alarm[] = [];
 
@@ -65,6 +66,7 @@ export class StratusQueues extends Construct {
         deadLetterQueue: { queue: dlq, maxReceiveCount: def.maxReceiveCount },
       });
       this.queues.set(queueId, queue);
+      this.deadLetters.push({ name: `${queueId} DLQ`, queue: dlq });
       this.alarms.push(this.alarmOnMessages(`${name}DlqAlarm`, dlq, `Poison messages in the ${queueId} DLQ`));
     }
 
@@ -85,6 +87,7 @@ export class StratusQueues extends Construct {
           'This queue is itself a dead-letter destination (onFailure of a DynamoDB stream event source mapping); nothing consumes it automatically.',
       });
       this.streamFailureQueues.set(fnId, failures);
+      this.deadLetters.push({ name: `${fnId} stream failures`, queue: failures });
       this.alarms.push(
         this.alarmOnMessages(
           `${name}Alarm`,
@@ -102,6 +105,11 @@ export class StratusQueues extends Construct {
     const queue = this.queues.get(queueId);
     if (queue === undefined) throw new Error(`No queue "${queueId}" in QUEUES of functions/topology.ts.`);
     return queue;
+  }
+
+  /** Every queue whose messages need a person (DLQs and stream failure queues), named for a dashboard. */
+  public deadLetterQueues(): ReadonlyArray<{ readonly name: string; readonly queue: IQueue }> {
+    return this.deadLetters;
   }
 
   /** The onFailure destination of the stream event source mapping of `fnId`. */

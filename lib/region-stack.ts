@@ -2,20 +2,24 @@ import { CfnOutput, Stack, type StackProps, Token } from 'aws-cdk-lib';
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { StratusAlarmTopic } from './alarm-topic.js';
 import { StratusApi } from './api.js';
 import { StratusEventBus } from './bus.js';
 import type { RegionConfig, StratusConfig } from './config.js';
 import { type EksAccessPolicyName, StratusFunctions } from './functions.js';
+import { StratusAlarms, StratusDashboard } from './observability.js';
 import { StratusQueues } from './queues.js';
+import { applyRemovalPolicy, cdkRemovalPolicy } from './removal-policy.js';
 import { StratusTable } from './table.js';
 
 export interface StratusRegionStackProps extends StackProps {
   /** The whole deployment configuration (parsed by `parseConfig`); this stack serves `env.region`. */
   readonly config: StratusConfig;
   /**
-   * Actions of the dead-letter alarms.
+   * Actions every alarm of the stack takes, on top of notifying the alarm topic of the config
+   * (`alarms`, `regions[].alarmTopicArn`).
    *
-   * @default - no action: the alarms are visible in CloudWatch only
+   * @default - none beyond the alarm topic
    */
   readonly alarmActions?: readonly IAlarmAction[];
   /**
@@ -40,11 +44,14 @@ export interface StratusRegionStackProps extends StackProps {
  */
 export class StratusRegionStack extends Stack {
   public readonly regionConfig: RegionConfig;
+  public readonly alarmTopic: StratusAlarmTopic;
   public readonly table: StratusTable;
   public readonly queues: StratusQueues;
   public readonly bus: StratusEventBus;
   public readonly functions: StratusFunctions;
   public readonly api: StratusApi;
+  public readonly alarms: StratusAlarms;
+  public readonly dashboard: StratusDashboard;
 
   constructor(scope: Construct, id: string, props: StratusRegionStackProps) {
     super(scope, id, props);
@@ -63,11 +70,24 @@ export class StratusRegionStack extends Stack {
     this.regionConfig = regionConfig;
     const regions = config.regions.map((r) => r.region);
 
-    this.table = new StratusTable(this, 'Table', { stage: config.stage, regions });
-    this.queues = new StratusQueues(this, 'Queues', {
+    this.alarmTopic = new StratusAlarmTopic(this, 'AlarmTopic', {
       stage: config.stage,
-      alarmActions: props.alarmActions,
+      ...(regionConfig.alarmTopicArn !== undefined
+        ? { topicArn: regionConfig.alarmTopicArn }
+        : config.alarms.email !== undefined
+          ? { email: config.alarms.email }
+          : {}),
     });
+    // Every alarm of the stack notifies the alarm topic (test/infra/observability.test.ts checks
+    // each alarm of the template).
+    const alarmActions = [this.alarmTopic.action, ...(props.alarmActions ?? [])];
+
+    this.table = new StratusTable(this, 'Table', {
+      stage: config.stage,
+      regions,
+      removalPolicy: cdkRemovalPolicy(config.removalPolicy),
+    });
+    this.queues = new StratusQueues(this, 'Queues', { stage: config.stage, alarmActions });
     this.bus = new StratusEventBus(this, 'EventBus', { stage: config.stage });
     const others = config.regions.filter((r) => r.region !== this.region);
     this.functions = new StratusFunctions(this, 'Functions', {
@@ -85,18 +105,54 @@ export class StratusRegionStack extends Stack {
       bus: this.bus,
       eksAccessPolicy: props.eksAccessPolicy ?? config.eksAccessPolicy,
       ...(props.eksKubernetesGroups ? { eksKubernetesGroups: props.eksKubernetesGroups } : {}),
-      alarmActions: props.alarmActions,
+      alarmActions,
       ...(config.logRetentionDays ? { logRetention: config.logRetentionDays as RetentionDays } : {}),
     });
     this.api = new StratusApi(this, 'Api', {
       stage: config.stage,
       functions: this.functions,
       apiGatewayAccount: config.apiGatewayAccount,
+      throttlingRateLimit: config.apiThrottling.rateLimit,
+      throttlingBurstLimit: config.apiThrottling.burstLimit,
+      ...(regionConfig.customDomain ? { customDomain: regionConfig.customDomain } : {}),
       ...(config.logRetentionDays ? { accessLogRetention: config.logRetentionDays as RetentionDays } : {}),
     });
 
+    this.alarms = new StratusAlarms(this, 'Alarms', {
+      api: this.api,
+      functions: this.functions,
+      queues: this.queues,
+      alarmActions,
+      thresholds: config.alarms,
+    });
+    this.dashboard = new StratusDashboard(this, 'Dashboard', {
+      stage: config.stage,
+      api: this.api,
+      functions: this.functions,
+      queues: this.queues,
+      alarms: [...this.queues.alarms, ...this.functions.alarms, ...this.alarms.alarms],
+      thresholds: config.alarms,
+    });
+
+    // Log groups, queues, the alarm topic and its key, wherever they are created.
+    applyRemovalPolicy(this, config.removalPolicy);
+
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL; routes start with /v1' });
+    if (this.api.domainName) {
+      new CfnOutput(this, 'CustomDomainUrl', {
+        value: `https://${this.api.domainName.domainName}`,
+        description: 'Base URL on the custom domain; routes start with /v1',
+      });
+      new CfnOutput(this, 'CustomDomainTarget', {
+        value: this.api.domainName.domainNameAliasDomainName,
+        description: 'Point the custom domain here (Route 53 alias or CNAME)',
+      });
+    }
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'EventBusName', { value: this.bus.bus.eventBusName });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.alarmTopic.topic.topicArn,
+      description: 'Every alarm of this region notifies it: subscribe whatever pages you',
+    });
   }
 }

@@ -25,6 +25,13 @@ export interface StratusTableProps {
    * and its replicas; the stacks of the other regions reference their local replica.
    */
   readonly regions: readonly string[];
+  /**
+   * What happens to the global table when the stack is deleted or the table replaced. `DESTROY`
+   * also turns deletion protection off (non-production stages: `removalPolicy: destroy`).
+   *
+   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
+   */
+  readonly removalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -64,6 +71,7 @@ export class StratusTable extends Construct {
       );
     }
     this.isPrimary = region === primaryRegion;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
     // A fixed physical name: replicas of a global table share it, and it lets the stacks of the
     // other regions find their replica without a cross-region reference.
     this.tableName = `stratus-${props.stage}`;
@@ -85,11 +93,11 @@ export class StratusTable extends Construct {
         encryption: TableEncryptionV2.awsManagedKey(),
         // Replicas inherit PITR and deletion protection from these table-level settings.
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-        deletionProtection: true,
+        deletionProtection: removalPolicy !== RemovalPolicy.DESTROY,
         // The data is what was asked of Stratus: never deleted with the stack (STYLE.md). But a
         // first deploy that rolls back deletes the table it just created (RetainExceptOnCreate):
         // it holds nothing yet, and a retained one would make the retry collide on its fixed name.
-        removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+        removalPolicy,
         replicas: replicaRegions.map((replicaRegion) => ({ region: replicaRegion })),
       });
       if (table.tableStreamArn === undefined)
