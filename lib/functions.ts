@@ -382,11 +382,15 @@ export class StratusFunctions extends Construct {
     for (const permission of def.permissions) {
       switch (permission) {
         case 'table:read':
-          props.table.grantReadData(fn);
-          acknowledgeWildcardResource(role, indexArn, INDEX_REASON);
-          break;
         case 'table:write':
-          props.table.grantReadWriteData(fn);
+          // Only the actions the store calls (functions/shared/store): no Scan, no batch calls, no
+          // stream reads (the event source mappings get those from DynamoEventSource).
+          fn.addToRolePolicy(
+            new PolicyStatement({
+              actions: [...TABLE_ACTIONS[permission]],
+              resources: [props.table.tableArn, indexArn],
+            }),
+          );
           acknowledgeWildcardResource(role, indexArn, INDEX_REASON);
           break;
         case 'queue:send': {
@@ -655,6 +659,24 @@ function eksAccess(def: FunctionDef, props: StratusFunctionsProps): EksAccess | 
 export function pageTokenSecretName(stage: string): string {
   return `stratus/${stage}/page-token-key`;
 }
+
+/**
+ * The DynamoDB actions behind each table permission: what the store's commands need (Get, Query;
+ * Put, Update, and in transactions Delete and ConditionCheck; a TransactWriteItems call is
+ * authorized item by item with these). `test/unit/store/table-actions.test.ts` checks them against
+ * the commands the functions send.
+ */
+export const TABLE_ACTIONS = {
+  'table:read': ['dynamodb:GetItem', 'dynamodb:Query'],
+  'table:write': [
+    'dynamodb:GetItem',
+    'dynamodb:Query',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:ConditionCheckItem',
+  ],
+} as const;
 
 const INDEX_REASON =
   'Grants include the table GSIs (gsi1: listings by tenant/status); `<table>/index/*` covers only the indexes of this table.';

@@ -13,6 +13,7 @@ import {
   takeoverFunctions,
 } from '../../functions/topology.js';
 import { parseConfig } from '../../lib/config.js';
+import { TABLE_ACTIONS } from '../../lib/functions.js';
 import { StratusRegionStack } from '../../lib/region-stack.js';
 import { buildApp, TWO_REGIONS } from './synth.js';
 
@@ -434,6 +435,43 @@ describe('Class: StratusFunctions', () => {
             AccessPolicies: Match.absent(),
           });
         }
+      }
+    }
+  });
+
+  it('grants each function only the DynamoDB actions of its table permissions, never Scan, batch calls or stream reads', () => {
+    for (const stack of stacks) {
+      const t = template(stack);
+      const policies = Object.values(t.findResources('AWS::IAM::Policy') as Resources);
+      for (const [fnId, def] of functionEntries) {
+        const roleId = stack.getLogicalId(
+          (stack.functions.get(fnId) as LambdaFunction).role?.node.defaultChild as never,
+        );
+        const actions = new Set(
+          policies
+            .filter((p) => JSON.stringify(p.Properties.Roles).includes(roleId))
+            .flatMap(
+              (p) =>
+                (p.Properties.PolicyDocument as { Statement: Array<{ Action: string | string[] }> })
+                  .Statement,
+            )
+            .flatMap((st) => [st.Action].flat())
+            .filter((a) => a.startsWith('dynamodb:')),
+        );
+        const want = def.permissions.includes('table:write')
+          ? TABLE_ACTIONS['table:write']
+          : def.permissions.includes('table:read')
+            ? TABLE_ACTIONS['table:read']
+            : [];
+        const stream = def.triggers.some((tr) => tr.type === 'stream')
+          ? [
+              'dynamodb:DescribeStream',
+              'dynamodb:GetRecords',
+              'dynamodb:GetShardIterator',
+              'dynamodb:ListStreams',
+            ]
+          : [];
+        expect([...actions].sort(), `${fnId} in ${stack.region}`).toEqual([...want, ...stream].sort());
       }
     }
   });
