@@ -79,6 +79,64 @@ export const CustomDomainSchema = z.strictObject({
     .regex(ACM_CERTIFICATE_ARN, CERTIFICATE_ARN_MESSAGE),
 });
 
+/** One private subnet of the functions that reach Kubernetes. */
+export const VpcSubnetSchema = z.strictObject({
+  subnetId: z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'a subnet ID such as subnet-0a1b2c3d4e5f67890'),
+  availabilityZone: z
+    .string()
+    .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, 'an availability zone such as eu-west-1a'),
+  /** Its route table: the DynamoDB gateway endpoint is added to it (`endpoints: "create"`). */
+  routeTableId: z
+    .string()
+    .regex(/^rtb-[0-9a-f]{8,17}$/, 'a route table ID such as rtb-0a1b2c3d4e5f67890')
+    .optional(),
+});
+
+/**
+ * The VPC the Kubernetes-facing functions (those with an `eks:*` permission in
+ * functions/topology.ts: provisioner, reconciler, reveal) run in, to reach EKS API endpoints that
+ * are private (docs/eks.md, section 4; lib/network.ts). Given by ID: synth stays offline (no lookup).
+ */
+export const VpcConfigSchema = z
+  .strictObject({
+    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'a VPC ID such as vpc-0a1b2c3d4e5f67890'),
+    /** Private subnets, in at least two availability zones (Lambda places ENIs in each). */
+    subnets: z
+      .array(VpcSubnetSchema)
+      .min(2, 'vpc.subnets needs at least two private subnets, in two availability zones'),
+    /**
+     * `create`: interface endpoints for the AWS APIs those functions call (EKS, SQS, STS,
+     * EventBridge, X-Ray) and a DynamoDB gateway endpoint on the subnets' route tables. `existing`:
+     * the subnets already reach them (a NAT gateway, or endpoints of your own).
+     */
+    endpoints: z.enum(['create', 'existing']).default('create'),
+  })
+  .superRefine((vpc, ctx) => {
+    const zones = new Set(vpc.subnets.map((s) => s.availabilityZone));
+    if (zones.size < 2) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['subnets'],
+        message: `vpc.subnets are all in ${[...zones].join(', ')}: give subnets in at least two availability zones, so that the functions survive the loss of one`,
+      });
+    }
+    const ids = vpc.subnets.map((s) => s.subnetId);
+    const dup = ids.find((id, i) => ids.indexOf(id) !== i);
+    if (dup) ctx.addIssue({ code: 'custom', path: ['subnets'], message: `vpc.subnets lists ${dup} twice` });
+    if (vpc.endpoints === 'create') {
+      vpc.subnets.forEach((s, i) => {
+        if (s.routeTableId === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['subnets', i, 'routeTableId'],
+            message: `vpc.subnets[${i}] (${s.subnetId}) needs its routeTableId: with endpoints "create" the DynamoDB gateway endpoint is added to each subnet's route table (or set endpoints to "existing" if the subnets reach DynamoDB already)`,
+          });
+        }
+      });
+    }
+  });
+export type VpcConfig = z.infer<typeof VpcConfigSchema>;
+
 export const RegionConfigSchema = z
   .strictObject({
     region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'an AWS region such as eu-west-1'),
@@ -122,6 +180,11 @@ export const RegionConfigSchema = z
      * `https://<domainName>/v1/...`. @default - none: the execute-api URL only
      */
     customDomain: CustomDomainSchema.optional(),
+    /**
+     * The VPC of the Kubernetes-facing functions, to reach private EKS API endpoints.
+     * @default - none: those functions run outside any VPC, and the EKS API endpoints must be public
+     */
+    vpc: VpcConfigSchema.optional(),
   })
   .superRefine((r, ctx) => {
     const certificateRegion = r.customDomain?.certificateArn.match(ACM_CERTIFICATE_ARN)?.[1];
@@ -131,6 +194,15 @@ export const RegionConfigSchema = z
         path: ['customDomain', 'certificateArn'],
         message: `customDomain.certificateArn is a certificate of ${certificateRegion}, but the API of ${r.region} has a regional endpoint, which needs a certificate of ${r.region}: request or import one there`,
       });
+    }
+    for (const [i, subnet] of (r.vpc?.subnets ?? []).entries()) {
+      if (!subnet.availabilityZone.startsWith(r.region)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['vpc', 'subnets', i, 'availabilityZone'],
+          message: `vpc.subnets[${i}] is in ${subnet.availabilityZone}, which is not a zone of ${r.region}: the functions of ${r.region} run in that region's VPC`,
+        });
+      }
     }
     const topicRegion = r.alarmTopicArn?.match(SNS_TOPIC_ARN)?.[1];
     if (topicRegion !== undefined && topicRegion !== r.region) {

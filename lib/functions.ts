@@ -6,6 +6,7 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { ISecurityGroup, ISubnet, IVpc } from 'aws-cdk-lib/aws-ec2';
 import { CfnAccessEntry } from 'aws-cdk-lib/aws-eks';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -160,6 +161,17 @@ export interface StratusFunctionsProps {
    * @default - no action: the alarms are visible in CloudWatch only
    */
   readonly alarmActions?: readonly IAlarmAction[];
+  /**
+   * Where the Kubernetes-facing functions (any `eks:*` permission) run: a VPC's private subnets
+   * and a security group (lib/network.ts). The others stay outside: they call only AWS APIs.
+   *
+   * @default - no VPC: the EKS API endpoints must be public
+   */
+  readonly network?: {
+    readonly vpc: IVpc;
+    readonly subnets: readonly ISubnet[];
+    readonly securityGroup: ISecurityGroup;
+  };
 }
 
 /**
@@ -304,6 +316,7 @@ export class StratusFunctions extends Construct {
       environment[key] = this.resolveEnv(fnId, source, props);
     }
 
+    const inVpc = def.permissions.some((p) => p.startsWith('eks:'));
     const fn = new LambdaFunctionResource(this, name, {
       // The function's folder of the one build of every function (lib/function-bundles.ts): an
       // ES module bundle with the AWS SDK of the lockfile, and its source map.
@@ -321,7 +334,31 @@ export class StratusFunctions extends Construct {
       systemLogLevelV2: SystemLogLevel.WARN,
       tracing: Tracing.ACTIVE,
       environment,
+      ...(inVpc && props.network
+        ? {
+            vpc: props.network.vpc,
+            vpcSubnets: { subnets: [...props.network.subnets] },
+            securityGroups: [props.network.securityGroup],
+          }
+        : {}),
     });
+    if (inVpc && props.network) {
+      // What Lambda needs to attach the function to the subnets (AWSLambdaVPCAccessExecutionRole,
+      // inline: this role is ours).
+      role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DescribeSubnets',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
+          resources: ['*'],
+        }),
+      );
+    }
     Validations.of(fn).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
@@ -330,7 +367,7 @@ export class StratusFunctions extends Construct {
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'X-Ray PutTraceSegments/PutTelemetryRecords and dynamodb:ListStreams (stream triggers) do not support resource-level permissions.',
+        'X-Ray PutTraceSegments/PutTelemetryRecords, dynamodb:ListStreams (stream triggers) and the ENI actions Lambda needs in a VPC (ec2:DescribeNetworkInterfaces and the others of AWSLambdaVPCAccessExecutionRole) do not support resource-level permissions.',
     });
     return fn;
   }

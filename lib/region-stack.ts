@@ -7,6 +7,7 @@ import { StratusApi } from './api.js';
 import { StratusEventBus } from './bus.js';
 import type { RegionConfig, StratusConfig } from './config.js';
 import { type EksAccessPolicyName, StratusFunctions } from './functions.js';
+import { StratusNetwork } from './network.js';
 import { StratusAlarms, StratusDashboard } from './observability.js';
 import { StratusQueues } from './queues.js';
 import { applyRemovalPolicy, cdkRemovalPolicy } from './removal-policy.js';
@@ -49,6 +50,8 @@ export class StratusRegionStack extends Stack {
   public readonly queues: StratusQueues;
   public readonly bus: StratusEventBus;
   public readonly functions: StratusFunctions;
+  /** The VPC, subnets and security group of the Kubernetes-facing functions, when the config has a `vpc`. */
+  public readonly network?: StratusNetwork;
   public readonly api: StratusApi;
   public readonly alarms: StratusAlarms;
   public readonly dashboard: StratusDashboard;
@@ -90,7 +93,11 @@ export class StratusRegionStack extends Stack {
     this.queues = new StratusQueues(this, 'Queues', { stage: config.stage, alarmActions });
     this.bus = new StratusEventBus(this, 'EventBus', { stage: config.stage });
     const others = config.regions.filter((r) => r.region !== this.region);
+    this.network = regionConfig.vpc
+      ? new StratusNetwork(this, 'Network', { stage: config.stage, vpc: regionConfig.vpc })
+      : undefined;
     this.functions = new StratusFunctions(this, 'Functions', {
+      ...(this.network ? { network: this.network } : {}),
       stage: config.stage,
       regions,
       apiUrls: Object.fromEntries(config.regions.flatMap((r) => (r.apiUrl ? [[r.region, r.apiUrl]] : []))),
