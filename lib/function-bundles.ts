@@ -67,7 +67,7 @@ export interface FunctionBundles {
   /** True when this call ran esbuild, false when an up-to-date build was reused. */
   readonly built: boolean;
   /** The folder of one function's bundle (a Lambda asset: `index.mjs` and its source map). */
-  folder(fnId: FunctionId): string;
+  folder(fnId: FunctionId | InfraFunctionId): string;
   /** The bundle file of one function. */
   file(fnId: FunctionId): string;
   /** The local runtime's worker-thread entry (local/runtime/function-worker.ts, bundled). */
@@ -85,17 +85,27 @@ export interface FunctionBundles {
  */
 export const LOCAL_WORKER = 'local-worker';
 
+/**
+ * Functions of the stacks themselves rather than of the control plane (not in functions/topology.ts,
+ * never run locally): the preflight check of the deploy (lib/preflight.ts).
+ */
+export const INFRA_FUNCTIONS = { preflight: 'functions/preflight/handler.ts' } as const;
+export type InfraFunctionId = keyof typeof INFRA_FUNCTIONS;
+
 function entries(): Record<string, string> {
   return {
     ...Object.fromEntries(
       Object.entries(FUNCTIONS).map(([fnId, def]) => [`${fnId}/index`, join(REPO_ROOT, def.entry)]),
     ),
     [`${LOCAL_WORKER}/index`]: join(REPO_ROOT, 'local/runtime/function-worker.ts'),
+    ...Object.fromEntries(
+      Object.entries(INFRA_FUNCTIONS).map(([id, entry]) => [`${id}/index`, join(REPO_ROOT, entry)]),
+    ),
   };
 }
 
 /** Bumped when the manifest's shape changes, so that an older build is not reused. */
-const MANIFEST_FORMAT = 3;
+const MANIFEST_FORMAT = 4;
 
 function recipe(): string {
   return createHash('sha256')

@@ -33,7 +33,7 @@ import {
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { Construct } from 'constructs';
+import { Construct, type IDependable } from 'constructs';
 import {
   type EnvSource,
   FUNCTIONS,
@@ -161,6 +161,13 @@ export interface StratusFunctionsProps {
    * @default - no action: the alarms are visible in CloudWatch only
    */
   readonly alarmActions?: readonly IAlarmAction[];
+  /**
+   * What every EKS access entry waits for: the deploy-time check that the clusters take access
+   * entries (lib/preflight.ts).
+   *
+   * @default - none
+   */
+  readonly preflight?: IDependable;
   /**
    * Where the Kubernetes-facing functions (any `eks:*` permission) run: a VPC's private subnets
    * and a security group (lib/network.ts). The others stay outside: they call only AWS APIs.
@@ -483,7 +490,7 @@ export class StratusFunctions extends Construct {
     props: StratusFunctionsProps,
   ): void {
     for (const cluster of props.eksClusters) {
-      new CfnAccessEntry(this, `${idPrefix}AccessEntry${pascalCase(cluster.name)}`, {
+      const entry = new CfnAccessEntry(this, `${idPrefix}AccessEntry${pascalCase(cluster.name)}`, {
         clusterName: cluster.name,
         principalArn: role.roleArn,
         type: 'STANDARD',
@@ -497,6 +504,7 @@ export class StratusFunctions extends Construct {
               })),
             }),
       });
+      if (props.preflight) entry.node.addDependency(props.preflight);
     }
   }
 

@@ -9,6 +9,7 @@ import type { RegionConfig, StratusConfig } from './config.js';
 import { type EksAccessPolicyName, StratusFunctions } from './functions.js';
 import { StratusNetwork } from './network.js';
 import { StratusAlarms, StratusDashboard } from './observability.js';
+import { StratusPreflight } from './preflight.js';
 import { StratusQueues } from './queues.js';
 import { applyRemovalPolicy, cdkRemovalPolicy } from './removal-policy.js';
 import { StratusTable } from './table.js';
@@ -50,6 +51,8 @@ export class StratusRegionStack extends Stack {
   public readonly queues: StratusQueues;
   public readonly bus: StratusEventBus;
   public readonly functions: StratusFunctions;
+  /** The deploy-time check of the region's EKS clusters, which every access entry waits for. */
+  public readonly preflight: StratusPreflight;
   /** The VPC, subnets and security group of the Kubernetes-facing functions, when the config has a `vpc`. */
   public readonly network?: StratusNetwork;
   public readonly api: StratusApi;
@@ -96,7 +99,14 @@ export class StratusRegionStack extends Stack {
     this.network = regionConfig.vpc
       ? new StratusNetwork(this, 'Network', { stage: config.stage, vpc: regionConfig.vpc })
       : undefined;
+    // Before any access entry: the clusters must take them (lib/preflight.ts).
+    this.preflight = new StratusPreflight(this, 'Preflight', {
+      stage: config.stage,
+      clusterNames: regionConfig.eksClusters.map((c) => c.name),
+      ...(config.logRetentionDays ? { logRetention: config.logRetentionDays as RetentionDays } : {}),
+    });
     this.functions = new StratusFunctions(this, 'Functions', {
+      preflight: this.preflight.check,
       ...(this.network ? { network: this.network } : {}),
       stage: config.stage,
       regions,

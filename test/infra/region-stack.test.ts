@@ -373,6 +373,8 @@ describe('Class: StratusFunctions', () => {
         ...takeoverFunctions().map((fnId) =>
           stack.getLogicalId(stack.functions.takeoverRole(fnId)?.node.defaultChild as never),
         ),
+        // The deploy-time check of the clusters (lib/preflight.ts).
+        stack.getLogicalId(stack.preflight.node.findChild('Role').node.defaultChild as never),
       ];
       expect(grantees.sort()).toEqual(expectedRoles.sort());
     }
@@ -473,6 +475,23 @@ describe('Class: StratusFunctions', () => {
           : [];
         expect([...actions].sort(), `${fnId} in ${stack.region}`).toEqual([...want, ...stream].sort());
       }
+    }
+  });
+
+  it('checks the clusters before any access entry: every AccessEntry depends on the preflight custom resource', () => {
+    for (const stack of stacks) {
+      const t = template(stack);
+      const check = stack.getLogicalId(stack.preflight.check.node.defaultChild as never);
+      expect(t).toHaveResourceProperties('Custom::StratusPreflight', {
+        Clusters: regionConfigOf(stack).eksClusters.map((c) => c.name),
+        Region: stack.region,
+        ServiceToken: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PreflightFunction'), 'Arn'] },
+      });
+      const entries = Object.values(
+        t.findResources('AWS::EKS::AccessEntry') as Record<string, { DependsOn?: string[] }>,
+      );
+      expect(entries.length).toBeGreaterThan(0);
+      for (const entry of entries) expect(entry.DependsOn ?? []).toContain(check);
     }
   });
 
