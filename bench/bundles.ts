@@ -8,8 +8,9 @@
  *     and with `--enable-source-maps` (what the deployed functions set), to decide both.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { type BuildOptions, buildSync } from 'esbuild';
 import { type EnvSource, FUNCTIONS, type FunctionId } from '../functions/topology.js';
 import { functionBundles, REPO_ROOT } from '../lib/function-bundles.js';
@@ -150,6 +151,27 @@ export function benchBundles(): string[] {
       outfile: external,
       external: ['@aws-sdk/*', '@smithy/*'],
     });
+    // The layer question (layers/README.md): the provisioner with @kubernetes/client-node and the
+    // SDK left to a layer (node_modules, unbundled), and what the three Kubernetes functions upload.
+    const provEnv = Object.fromEntries(
+      Object.entries(FUNCTIONS.provisioner.environment).map(([k, s]) => [k, dummyEnv(s as EnvSource)]),
+    );
+    const layered = join(scratch, 'provisioner-layered.mjs');
+    buildSync({
+      ...common,
+      entryPoints: [join(REPO_ROOT, FUNCTIONS.provisioner.entry)],
+      outfile: layered,
+      external: ['@aws-sdk/*', '@smithy/*', '@kubernetes/client-node'],
+    });
+    const kubeFns = (Object.keys(FUNCTIONS) as FunctionId[]).filter((f) =>
+      (FUNCTIONS[f].permissions as readonly string[]).some((p) => p.startsWith('eks:')),
+    );
+    const zipped = (file: string) => gzipSync(readFileSync(file)).length;
+    const bundledUpload = kubeFns.reduce((n, f) => n + zipped(bundles.file(f)), 0);
+    lines.push(
+      `  layer variant: provisioner without client-node and the SDK (from a layer's node_modules)  ${kb(statSync(layered).size)}  load ${ms(loadMs(layered, provEnv))}`,
+      `  upload of the ${kubeFns.length} Kubernetes functions per region, gzipped: bundled ${kb(bundledUpload)}; with a layer, the functions ${kb(zipped(layered) * kubeFns.length)} + the layer once`,
+    );
     lines.push(
       `  api, AWS SDK not bundled (loaded from node_modules, as from the runtime)  ${kb(statSync(external).size)}  load ${ms(loadMs(external, apiEnv))}`,
       `  api, with --enable-source-maps (as deployed)  load ${ms(loadMs(bundles.file('api'), apiEnv, ['--enable-source-maps']))}`,

@@ -6,32 +6,19 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import type { ISecurityGroup, ISubnet, IVpc } from 'aws-cdk-lib/aws-ec2';
 import { CfnAccessEntry } from 'aws-cdk-lib/aws-eks';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { AccountRootPrincipal, type IRole, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import {
-  AccountRootPrincipal,
-  type IRole,
-  PolicyStatement,
-  Role,
-  ServicePrincipal,
-} from 'aws-cdk-lib/aws-iam';
-import {
-  ApplicationLogLevel,
-  Architecture,
   Code,
   FilterCriteria,
   type IFunction,
-  Function as LambdaFunctionResource,
-  LoggingFormat,
-  Runtime,
+  type Function as LambdaFunctionResource,
   StartingPosition,
-  SystemLogLevel,
-  Tracing,
 } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, type IDependable } from 'constructs';
 import {
@@ -46,6 +33,7 @@ import {
 } from '../functions/topology.js';
 import type { StratusEventBus } from './bus.js';
 import { eksPoolEntry, functionRoleName, takeoverRoleName } from './config.js';
+import { type FunctionNetwork, StratusFunction } from './function.js';
 import { type FunctionBundles, functionBundles } from './function-bundles.js';
 import { acknowledgeWildcardResource, pascalCase } from './nag.js';
 import type { StratusQueues } from './queues.js';
@@ -174,11 +162,7 @@ export interface StratusFunctionsProps {
    *
    * @default - no VPC: the EKS API endpoints must be public
    */
-  readonly network?: {
-    readonly vpc: IVpc;
-    readonly subnets: readonly ISubnet[];
-    readonly securityGroup: ISecurityGroup;
-  };
+  readonly network?: FunctionNetwork;
 }
 
 /**
@@ -300,20 +284,6 @@ export class StratusFunctions extends Construct {
     def: FunctionDef,
     props: StratusFunctionsProps,
   ): LambdaFunctionResource {
-    const name = pascalCase(fnId);
-    const logGroup = new LogGroup(this, `${name}Logs`, {
-      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
-    });
-    // Our own role, writing only to its own log group, instead of AWSLambdaBasicExecutionRole
-    // (logs:* on every log group of the account).
-    const role = new Role(this, `${name}Role`, {
-      // Fixed, so that the other regions' takeover roles can trust it by ARN (D19).
-      roleName: functionRoleName(props.stage, Stack.of(this).region, fnId),
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: `Stratus ${fnId} function`,
-    });
-    logGroup.grantWrite(role);
-
     const environment: Record<string, string> = {
       POWERTOOLS_SERVICE_NAME: `stratus-${kebabCase(fnId)}`,
       // Stack traces point at the TypeScript sources (the bundle ships its source map).
@@ -322,61 +292,23 @@ export class StratusFunctions extends Construct {
     for (const [key, source] of Object.entries(def.environment)) {
       environment[key] = this.resolveEnv(fnId, source, props);
     }
-
+    // Only the functions that reach Kubernetes run in the VPC; the others call AWS APIs only.
     const inVpc = def.permissions.some((p) => p.startsWith('eks:'));
-    const fn = new LambdaFunctionResource(this, name, {
+    const fn = new StratusFunction(this, pascalCase(fnId), {
       // The function's folder of the one build of every function (lib/function-bundles.ts): an
       // ES module bundle with the AWS SDK of the lockfile, and its source map.
       code: Code.fromAsset(this.bundles.folder(fnId)),
       handler: `index.${def.handler}`,
       description: def.description,
-      runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
-      memorySize: def.memoryMb,
+      memoryMb: def.memoryMb,
       timeout: Duration.seconds(def.timeoutSeconds),
-      role,
-      logGroup,
-      loggingFormat: LoggingFormat.JSON,
-      applicationLogLevelV2: ApplicationLogLevel.INFO,
-      systemLogLevelV2: SystemLogLevel.WARN,
-      tracing: Tracing.ACTIVE,
+      // Fixed, so that the other regions' takeover roles can trust it by ARN (D19).
+      roleName: functionRoleName(props.stage, Stack.of(this).region, fnId),
       environment,
-      ...(inVpc && props.network
-        ? {
-            vpc: props.network.vpc,
-            vpcSubnets: { subnets: [...props.network.subnets] },
-            securityGroups: [props.network.securityGroup],
-          }
-        : {}),
+      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+      ...(inVpc && props.network ? { network: props.network } : {}),
     });
-    if (inVpc && props.network) {
-      // What Lambda needs to attach the function to the subnets (AWSLambdaVPCAccessExecutionRole,
-      // inline: this role is ours).
-      role.addToPrincipalPolicy(
-        new PolicyStatement({
-          actions: [
-            'ec2:CreateNetworkInterface',
-            'ec2:DescribeNetworkInterfaces',
-            'ec2:DescribeSubnets',
-            'ec2:DeleteNetworkInterface',
-            'ec2:AssignPrivateIpAddresses',
-            'ec2:UnassignPrivateIpAddresses',
-          ],
-          resources: ['*'],
-        }),
-      );
-    }
-    Validations.of(fn).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason:
-        'nodejs22.x on purpose: the handlers must run on Node 20 locally and on 22 in Lambda (DESIGN.md section 6); 24.x is a later, tested move.',
-    });
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'X-Ray PutTraceSegments/PutTelemetryRecords, dynamodb:ListStreams (stream triggers) and the ENI actions Lambda needs in a VPC (ec2:DescribeNetworkInterfaces and the others of AWSLambdaVPCAccessExecutionRole) do not support resource-level permissions.',
-    });
-    return fn;
+    return fn.resource;
   }
 
   private resolveEnv(fnId: FunctionId, source: EnvSource, props: StratusFunctionsProps): string {

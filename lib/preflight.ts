@@ -1,14 +1,9 @@
-import { CustomResource, Duration, Stack, Validations } from 'aws-cdk-lib';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import {
-  Architecture,
-  Code,
-  Function as LambdaFunction,
-  LoggingFormat,
-  Runtime,
-} from 'aws-cdk-lib/aws-lambda';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Code } from 'aws-cdk-lib/aws-lambda';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { StratusFunction } from './function.js';
 import { type FunctionBundles, functionBundles } from './function-bundles.js';
 
 export interface StratusPreflightProps {
@@ -34,13 +29,16 @@ export class StratusPreflight extends Construct {
   constructor(scope: Construct, id: string, props: StratusPreflightProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention ?? RetentionDays.ONE_MONTH });
-    const role = new Role(this, 'Role', {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: `Stratus ${props.stage} deploy-time check of the EKS clusters`,
+    const fn = new StratusFunction(this, 'Function', {
+      code: Code.fromAsset((props.bundles ?? functionBundles()).folder('preflight')),
+      handler: 'index.handler',
+      description: `Stratus ${props.stage} deploy-time check: the EKS clusters exist, are ACTIVE and take access entries`,
+      memoryMb: 256,
+      timeout: Duration.minutes(1),
+      tracing: false,
+      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
     });
-    logGroup.grantWrite(role);
-    role.addToPrincipalPolicy(
+    fn.role.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ['eks:DescribeCluster'],
         resources: props.clusterNames.map((name) =>
@@ -48,25 +46,8 @@ export class StratusPreflight extends Construct {
         ),
       }),
     );
-    const fn = new LambdaFunction(this, 'Function', {
-      code: Code.fromAsset((props.bundles ?? functionBundles()).folder('preflight')),
-      handler: 'index.handler',
-      description: 'Stratus deploy-time check: the EKS clusters exist, are ACTIVE and take access entries',
-      runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
-      memorySize: 256,
-      timeout: Duration.minutes(1),
-      role,
-      logGroup,
-      loggingFormat: LoggingFormat.JSON,
-    });
-    Validations.of(fn).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason:
-        'nodejs22.x on purpose, as every Stratus function: the handlers must run on Node 20 locally and on 22 in Lambda (DESIGN.md section 6).',
-    });
     this.check = new CustomResource(this, 'Check', {
-      serviceToken: fn.functionArn,
+      serviceToken: fn.resource.functionArn,
       resourceType: 'Custom::StratusPreflight',
       properties: { Clusters: [...props.clusterNames], Region: stack.region },
     });

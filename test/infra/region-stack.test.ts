@@ -13,6 +13,7 @@ import {
   takeoverFunctions,
 } from '../../functions/topology.js';
 import { parseConfig } from '../../lib/config.js';
+import type { StratusFunction } from '../../lib/function.js';
 import { TABLE_ACTIONS } from '../../lib/functions.js';
 import { StratusRegionStack } from '../../lib/region-stack.js';
 import { buildApp, TWO_REGIONS } from './synth.js';
@@ -248,6 +249,28 @@ describe('Class: StratusFunctions', () => {
     }
   });
 
+  it('builds every function as a StratusFunction: Functions/<Name>/{Logs,Role,Resource} (construct ids are the deployment contract)', () => {
+    for (const stack of stacks) {
+      for (const [fnId] of functionEntries) {
+        const fn = stack.functions.get(fnId) as LambdaFunction;
+        const owner = fn.node.scope as StratusFunction;
+        expect(owner.node.path).toBe(
+          `${stack.stackName}/Functions/${fnId[0]?.toUpperCase()}${fnId.slice(1)}`,
+        );
+        expect(owner.node.children.map((c) => c.node.id).sort()).toEqual(['Logs', 'Resource', 'Role']);
+        expect(owner.resource).toBe(fn);
+        expect(fn.role).toBe(owner.role);
+        // The function writes only to its own log group.
+        expect(template(stack)).toHaveResourceProperties('AWS::Lambda::Function', {
+          Role: { 'Fn::GetAtt': [stack.getLogicalId(owner.role.node.defaultChild as never), 'Arn'] },
+          LoggingConfig: Match.objectLike({
+            LogGroup: { Ref: stack.getLogicalId(owner.logs.node.defaultChild as never) },
+          }),
+        });
+      }
+    }
+  });
+
   it('wires every environment variable from its topology source', () => {
     for (const stack of stacks) {
       const expected = (source: EnvSource): unknown => {
@@ -374,7 +397,9 @@ describe('Class: StratusFunctions', () => {
           stack.getLogicalId(stack.functions.takeoverRole(fnId)?.node.defaultChild as never),
         ),
         // The deploy-time check of the clusters (lib/preflight.ts).
-        stack.getLogicalId(stack.preflight.node.findChild('Role').node.defaultChild as never),
+        stack.getLogicalId(
+          (stack.preflight.node.findChild('Function') as StratusFunction).role.node.defaultChild as never,
+        ),
       ];
       expect(grantees.sort()).toEqual(expectedRoles.sort());
     }
