@@ -4,7 +4,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Store } from '../functions/shared/store/store.js';
+import type { QueueId } from '../functions/topology.js';
 import { parseConfig, type StratusConfig } from '../lib/config.js';
+import { stratusNames } from '../lib/names.js';
 
 /** What `npm start` writes to `<data>/local.json` that operator commands need. */
 export interface LocalState {
@@ -67,7 +69,7 @@ export class RegionAccess {
             credentials: LOCAL_CREDENTIALS,
           })
         : new DynamoDBClient({ region });
-      const table = this.local?.tables?.[region] ?? `stratus-${this.config.stage}`;
+      const table = this.local?.tables?.[region] ?? stratusNames(this.config.stage).table;
       store = new Store(DynamoDBDocumentClient.from(client), table, region);
       this.stores.set(region, store);
     }
@@ -91,11 +93,10 @@ export class RegionAccess {
   }
 
   /** A queue's URL by its stable name (docs/decisions.md D14). */
-  async queueUrl(region: string, queue: string): Promise<string> {
-    const res = await this.sqs(region).send(
-      new GetQueueUrlCommand({ QueueName: `stratus-${this.config.stage}-${queue}` }),
-    );
-    if (!res.QueueUrl) throw new Error(`queue stratus-${this.config.stage}-${queue} not found in ${region}`);
+  async queueUrl(region: string, queue: QueueId): Promise<string> {
+    const name = stratusNames(this.config.stage).queue(queue);
+    const res = await this.sqs(region).send(new GetQueueUrlCommand({ QueueName: name }));
+    if (!res.QueueUrl) throw new Error(`queue ${name} not found in ${region}`);
     return res.QueueUrl;
   }
 

@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { FUNCTIONS, type FunctionDef, type FunctionId, QUEUES, type QueueId } from '../functions/topology.js';
 import { parseConfig } from '../lib/config.js';
+import { stratusNames } from '../lib/names.js';
 
 export const usage = `npm run admin -- dlq list --region <region> [--peek 5] [--json] [--endpoint <url|aws>] [--data .stratus]
 npm run admin -- dlq redrive --region <region> [--queue <${Object.keys(QUEUES).join('|')}>] [--max 100] [--endpoint <url|aws>] [--data .stratus]
@@ -65,14 +66,15 @@ export interface RedriveReport {
 
 /** The dead-letter queues of the topology for `stage`, by the names lib/queues.ts and the local runtime give them. */
 export function deadLetterQueues(stage: string): DeadLetterQueue[] {
+  const names = stratusNames(stage);
   const dlqs: DeadLetterQueue[] = (Object.keys(QUEUES) as QueueId[]).map((id) => ({
     id,
-    name: `stratus-${stage}-${id}-dlq`,
-    source: { id, name: `stratus-${stage}-${id}` },
+    name: names.deadLetterQueue(id),
+    source: { id, name: names.queue(id) },
   }));
   const failures = (Object.entries(FUNCTIONS) as Array<[FunctionId, FunctionDef]>)
     .filter(([, def]) => def.triggers.some((t) => t.type === 'stream'))
-    .map(([fn]) => ({ id: `${fn}-stream-failures`, name: `stratus-${stage}-${fn}-stream-failures` }));
+    .map(([fn]) => ({ id: `${fn}-stream-failures`, name: names.streamFailureQueue(fn) }));
   return [...dlqs, ...failures];
 }
 

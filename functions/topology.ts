@@ -224,7 +224,11 @@ export const FUNCTIONS = {
         bisectBatchOnError: true,
       },
     ],
-    environment: { ...commonEnv, PROVISIONING_QUEUE_URL: { ref: 'queueUrl', queue: 'provisioning' } },
+    // No TABLE_NAME: the dispatcher reads the stream, never the table (functions/dispatcher/env.ts).
+    environment: {
+      STRATUS_REGION: { ref: 'region' },
+      PROVISIONING_QUEUE_URL: { ref: 'queueUrl', queue: 'provisioning' },
+    },
     permissions: ['queue:send'],
   },
   provisioner: {
@@ -274,7 +278,8 @@ export const FUNCTIONS = {
         bisectBatchOnError: true,
       },
     ],
-    environment: { ...commonEnv, EVENT_BUS_NAME: { ref: 'bus' } },
+    // No TABLE_NAME: it reads the stream, never the table (functions/status-publisher/env.ts).
+    environment: { STRATUS_REGION: { ref: 'region' }, EVENT_BUS_NAME: { ref: 'bus' } },
     permissions: ['bus:put'],
   },
   reconciler: {

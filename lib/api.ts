@@ -19,6 +19,7 @@ import { Construct } from 'constructs';
 import { ERROR_CODES } from '../functions/shared/errors.js';
 import { httpRoutes } from '../functions/topology.js';
 import type { StratusFunctions } from './functions.js';
+import { stratusNames } from './names.js';
 
 export interface StratusApiProps {
   /** Installation stage; the API is named `stratus-<stage>`. */
@@ -153,7 +154,7 @@ export class StratusApi extends Construct {
       retention: props.accessLogRetention ?? RetentionDays.THREE_MONTHS,
     });
     this.restApi = new RestApi(this, 'RestApi', {
-      restApiName: `stratus-${props.stage}`,
+      restApiName: stratusNames(props.stage).restApi,
       description: 'Stratus control plane API',
       endpointConfiguration: { types: [EndpointType.REGIONAL] },
       // Routes carry their version (`/v1/...`); the stage name is not part of the contract.

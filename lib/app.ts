@@ -1,5 +1,6 @@
 import { type App, Tags } from 'aws-cdk-lib';
 import type { StratusConfig } from './config.js';
+import { stratusNames } from './names.js';
 import { StratusRegionStack } from './region-stack.js';
 
 export interface StratusAppOptions {
@@ -23,7 +24,7 @@ export function addStratusStacks(
 ): StratusRegionStack[] {
   const stacks = config.regions.map(
     ({ region }) =>
-      new StratusRegionStack(app, `Stratus-${config.stage}-${region}`, {
+      new StratusRegionStack(app, stratusNames(config.stage).stack(region), {
         env: { account: options.account, region },
         config,
         description: `Stratus control plane (${config.stage}) in ${region}`,

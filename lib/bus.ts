@@ -2,6 +2,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
 import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { stratusNames } from './names.js';
 
 export interface StratusEventBusProps {
   /** Installation stage; the bus is named `stratus-<stage>`. */
@@ -27,9 +28,9 @@ export class StratusEventBus extends Construct {
     if (archiveRetention.toDays() < 1) {
       throw new Error('StratusEventBus: archiveRetention must be at least one day (or omit it for 30 days).');
     }
-    const bus = new EventBus(this, 'Bus', { eventBusName: `stratus-${props.stage}` });
+    const bus = new EventBus(this, 'Bus', { eventBusName: stratusNames(props.stage).bus });
     bus.archive('Archive', {
-      description: `Every event of stratus-${props.stage}, for replay`,
+      description: `Every event of ${stratusNames(props.stage).bus}, for replay`,
       // An archive needs a pattern; every event on this bus comes from this account.
       eventPattern: { account: [Stack.of(this).account] },
       retention: archiveRetention,

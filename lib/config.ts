@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { FUNCTIONS, type FunctionId, QUEUES, takeoverFunctions } from '../functions/topology.js';
+import { type FunctionId, QUEUES } from '../functions/topology.js';
+import { IAM_ROLE_NAME_MAX, roleNameTooLong, stratusNames } from './names.js';
 
 /**
  * Deployment configuration: the regions Stratus runs in and the EKS clusters each may place
@@ -285,30 +286,14 @@ export const AlarmsConfigSchema = z
   })
   .prefault({});
 
-const IAM_ROLE_NAME_MAX = 64;
-
-function kebabCase(value: string): string {
-  return value.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-}
-
-/**
- * The IAM role of a function, `stratus-<stage>-<region>-<function>` (e.g.
- * `stratus-prod-eu-west-1-provisioner`): fixed, so that another region's takeover role can trust
- * it by ARN before it exists. At most 61 characters with the longest stage (21) and today's
- * longest region names (14, e.g. `ap-southeast-1`); `parseConfig` checks the 64-character limit.
- */
+/** A function's IAM role name (`stratusNames(stage).functionRole`, lib/names.ts). */
 export function functionRoleName(stage: string, region: string, fnId: FunctionId): string {
-  return `stratus-${stage}-${region}-${kebabCase(fnId)}`;
+  return stratusNames(stage).functionRole(region, fnId);
 }
 
-/**
- * The role in `region` that `fnId` of the other regions assumes to reach `region`'s EKS clusters
- * after a takeover: `stratus-<stage>-<region>-<function>-takeover`. At most 64 characters for the
- * functions that have one (`provisioner` is the longest) with a 20-character stage and a
- * 14-character region; `parseConfig` says which stage length fits when it does not.
- */
+/** The takeover role's name in `region` (`stratusNames(stage).takeoverRole`, lib/names.ts). */
 export function takeoverRoleName(stage: string, region: string, fnId: FunctionId): string {
-  return `${functionRoleName(stage, region, fnId)}-takeover`;
+  return stratusNames(stage).takeoverRole(region, fnId);
 }
 
 /** The retention periods CloudWatch Logs offers (`RetentionInDays`), in days. */
@@ -453,16 +438,15 @@ export const StratusConfigSchema = z
           'alarms.email subscribes to the topics the stacks create, but every region names its own alarmTopicArn: subscribe the address to those topics, or leave alarms.email out',
       });
     }
-    const names = config.regions.flatMap(({ region }) => [
-      ...(Object.keys(FUNCTIONS) as FunctionId[]).map((fnId) => functionRoleName(config.stage, region, fnId)),
-      ...takeoverFunctions().map((fnId) => takeoverRoleName(config.stage, region, fnId)),
-    ]);
-    const longest = names.reduce((a, b) => (b.length > a.length ? b : a), '');
-    if (longest.length > IAM_ROLE_NAME_MAX) {
+    const tooLong = roleNameTooLong(
+      config.stage,
+      config.regions.map((r) => r.region),
+    );
+    if (tooLong) {
       ctx.addIssue({
         code: 'custom',
         path: ['stage'],
-        message: `the IAM role name ${longest} has ${longest.length} characters (IAM allows ${IAM_ROLE_NAME_MAX}); use a stage of at most ${config.stage.length - (longest.length - IAM_ROLE_NAME_MAX)} characters`,
+        message: `the IAM role name ${tooLong.name} has ${tooLong.name.length} characters (IAM allows ${IAM_ROLE_NAME_MAX}); use a stage of at most ${tooLong.maxStageLength} characters`,
       });
     }
   });

@@ -36,6 +36,7 @@ import { eksPoolEntry, functionRoleName, takeoverRoleName } from './config.js';
 import { type FunctionNetwork, StratusFunction } from './function.js';
 import { type FunctionBundles, functionBundles } from './function-bundles.js';
 import { acknowledgeWildcardResource, pascalCase } from './nag.js';
+import { stratusNames } from './names.js';
 import type { StratusQueues } from './queues.js';
 
 /**
@@ -634,7 +635,7 @@ function eksAccess(def: FunctionDef, props: StratusFunctionsProps): EksAccess | 
 
 /** The page-token secret's name, the same in every region (the replicas keep the primary's name). */
 export function pageTokenSecretName(stage: string): string {
-  return `stratus/${stage}/page-token-key`;
+  return stratusNames(stage).pageTokenSecret;
 }
 
 /**

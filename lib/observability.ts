@@ -19,6 +19,7 @@ import type { StratusApi } from './api.js';
 import { type AlarmThresholds, DEFAULT_ALARM_THRESHOLDS } from './config.js';
 import type { StratusFunctions } from './functions.js';
 import { pascalCase } from './nag.js';
+import { stratusNames } from './names.js';
 import type { StratusQueues } from './queues.js';
 
 export interface StratusAlarmsProps {
@@ -222,7 +223,7 @@ export class StratusDashboard extends Construct {
     const header = (markdown: string) => new TextWidget({ markdown, width: ROW, height: 2 });
 
     this.dashboard = new Dashboard(this, 'Dashboard', {
-      dashboardName: `stratus-${props.stage}-${region}`,
+      dashboardName: stratusNames(props.stage).dashboard(region),
       defaultInterval: Duration.hours(3),
     });
 

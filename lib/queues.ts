@@ -9,6 +9,7 @@ import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { FUNCTIONS, type FunctionDef, type FunctionId, QUEUES, type QueueId } from '../functions/topology.js';
 import { pascalCase } from './nag.js';
+import { stratusNames } from './names.js';
 
 export interface StratusQueuesProps {
   /**
@@ -18,8 +19,8 @@ export interface StratusQueuesProps {
    */
   readonly alarmActions?: readonly IAlarmAction[];
   /**
-   * Installation stage. When set, queues get the names the local runtime gives them and the
-   * `dlq` admin commands look up: `stratus-<stage>-<queue>`, `stratus-<stage>-<queue>-dlq`,
+   * Installation stage. When set, queues get the names (lib/names.ts) the local runtime gives them
+   * and the `dlq` admin commands look up: `stratus-<stage>-<queue>`, `stratus-<stage>-<queue>-dlq`,
    * `stratus-<stage>-<function>-stream-failures`. Setting it on a deployed stack replaces the
    * queues (drain them first).
    *
@@ -44,6 +45,7 @@ export class StratusQueues extends Construct {
   constructor(scope: Construct, id: string, props: StratusQueuesProps = {}) {
     super(scope, id);
     const alarmActions = props.alarmActions ?? [];
+    const names = props.stage ? stratusNames(props.stage) : undefined;
 
     for (const [queueId, def] of Object.entries(QUEUES) as Array<[QueueId, (typeof QUEUES)[QueueId]]>) {
       if (def.maxReceiveCount < 1) {
@@ -51,14 +53,14 @@ export class StratusQueues extends Construct {
       }
       const name = pascalCase(queueId);
       const dlq = new Queue(this, `${name}Dlq`, {
-        ...(props.stage ? { queueName: `stratus-${props.stage}-${queueId}-dlq` } : {}),
+        ...(names ? { queueName: names.deadLetterQueue(queueId) } : {}),
         encryption: QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
         // The longest SQS allows: time to inspect and redrive a poison message.
         retentionPeriod: Duration.days(14),
       });
       const queue = new Queue(this, `${name}Queue`, {
-        ...(props.stage ? { queueName: `stratus-${props.stage}-${queueId}` } : {}),
+        ...(names ? { queueName: names.queue(queueId) } : {}),
         encryption: QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
         retentionPeriod: Duration.days(def.retentionDays),
@@ -76,7 +78,7 @@ export class StratusQueues extends Construct {
       // Lambda sends here the metadata of a batch that exhausted its retries (shard, sequence
       // numbers), not the records: they must be re-read from the stream within its 24 h retention.
       const failures = new Queue(this, name, {
-        ...(props.stage ? { queueName: `stratus-${props.stage}-${fnId}-stream-failures` } : {}),
+        ...(names ? { queueName: names.streamFailureQueue(fnId) } : {}),
         encryption: QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
         retentionPeriod: Duration.days(14),

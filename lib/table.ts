@@ -16,6 +16,7 @@ import {
 } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { TABLE } from '../functions/topology.js';
+import { stratusNames } from './names.js';
 
 export interface StratusTableProps {
   /** Installation stage; the table is named `stratus-<stage>` in every region. */
@@ -74,7 +75,7 @@ export class StratusTable extends Construct {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
     // A fixed physical name: replicas of a global table share it, and it lets the stacks of the
     // other regions find their replica without a cross-region reference.
-    this.tableName = `stratus-${props.stage}`;
+    this.tableName = stratusNames(props.stage).table;
 
     if (this.isPrimary) {
       const table = new TableV2(this, 'Table', {

@@ -1,3 +1,4 @@
+import { ApiEnv } from './env.js';
 import { createRouter, type RouteLoaders } from './router.js';
 
 const clusters = () => import('./routes/clusters.js');
@@ -25,4 +26,4 @@ const LOADERS: RouteLoaders = {
   'GET /v1/openapi.json': async () => (await import('./routes/openapi.js')).getOpenApi,
 };
 
-export const { route, handler } = createRouter('api', LOADERS);
+export const { route, handler } = createRouter('api', LOADERS, ApiEnv);

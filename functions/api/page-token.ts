@@ -1,6 +1,8 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { readEnv } from '../shared/env.js';
 import { ProblemError } from '../shared/errors.js';
+import { PageTokenEnv } from './env.js';
 
 /**
  * Pagination tokens: opaque to clients and tamper-evident. The cursor (DynamoDB's last key:
@@ -27,11 +29,10 @@ const HKDF_INFO = 'stratus page-token aes-256-gcm v1';
 
 function encryptionKey(): Promise<Buffer> {
   keyPromise ??= (async () => {
-    const direct = process.env.PAGE_TOKEN_KEY;
+    const { PAGE_TOKEN_KEY: direct, PAGE_TOKEN_SECRET_ID: secretId } = readEnv(PageTokenEnv);
     let secret: string;
     if (direct) secret = direct;
     else {
-      const secretId = process.env.PAGE_TOKEN_SECRET_ID;
       if (!secretId) throw new Error('PAGE_TOKEN_KEY or PAGE_TOKEN_SECRET_ID must be set');
       const res = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: secretId }));
       if (!res.SecretString) throw new Error('the page token secret is empty');

@@ -3,14 +3,20 @@ import * as z from 'zod';
 import { ProblemError } from '../shared/errors.js';
 import type { Store } from '../shared/store/store.js';
 
-const ApiUrlsSchema = z.record(z.string(), z.url({ protocol: /^https?$/ }));
+/** `STRATUS_API_URLS` as JSON carries it; each URL without its trailing slashes. */
+export const ApiUrlsSchema = z
+  .record(z.string(), z.url({ protocol: /^https?$/ }))
+  .transform(
+    (urls): Readonly<Record<string, string>> =>
+      Object.fromEntries(Object.entries(urls).map(([r, u]) => [r, u.replace(/\/+$/, '')])),
+  );
 
 /** `STRATUS_API_URLS`: `{"<region>": "https://api.example.com"}`; a bad value fails the cold start, loudly. */
 export function parseApiUrls(raw: string): Readonly<Record<string, string>> {
   const parsed = ApiUrlsSchema.safeParse(JSON.parse(raw));
   if (!parsed.success)
     throw new Error(`STRATUS_API_URLS is not a region -> URL map: ${z.prettifyError(parsed.error)}`);
-  return Object.fromEntries(Object.entries(parsed.data).map(([r, u]) => [r, u.replace(/\/+$/, '')]));
+  return parsed.data;
 }
 
 /**

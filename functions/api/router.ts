@@ -1,19 +1,21 @@
-import { getStringFromEnv } from '@aws-lambda-powertools/commons/utils/env';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type * as z from 'zod';
 import { documentClient } from '../shared/aws.js';
+import { type EnvSchema, readEnv } from '../shared/env.js';
 import { ProblemError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { createLogger } from '../shared/logger.js';
 import { IdempotencyConflictError, Store } from '../shared/store/store.js';
 import { type FunctionId, httpRoutes } from '../topology.js';
 import { authenticate, type Principal } from './auth.js';
+import { HttpEnv, type HttpEnvValues } from './env.js';
 import type { ApiResponse } from './http.js';
 import { header, jsonBody, problemResult, toResult } from './http.js';
 import { Idempotency, idempotencyKey, replay, requestHash } from './idempotency.js';
 import { RateLimiter } from './rate-limit.js';
-import { cachedControllers, parseApiUrls, routeToRegion } from './regions.js';
+import { cachedControllers, routeToRegion } from './regions.js';
 import { allows, parseBody, parseQuery, type RequestContext, ROUTES, type RouteDef } from './routes.js';
 import { unavailableIfTransient } from './store-errors.js';
 
@@ -32,9 +34,14 @@ const ROUTED_PATHS = new Set(ROUTES.map((r) => r.path));
  * rate limit, role, query and body validation, idempotency, then the route's code; every error
  * becomes problem+json. Each HTTP function serves the routes topology.ts gives it, with the code
  * `loaders` give, and bundles nothing else (lib/function-bundles.ts). Reads its configuration from
- * the environment: call it at module scope.
+ * the environment with the function's `envSchema` (which holds `httpEnv`), so one error names every
+ * missing variable of the function: call it at module scope.
  */
-export function createRouter(fnId: FunctionId, loaders: RouteLoaders) {
+export function createRouter(
+  fnId: FunctionId,
+  loaders: RouteLoaders,
+  envSchema: EnvSchema & z.ZodType<HttpEnvValues> = HttpEnv,
+) {
   const served = httpRoutes()
     .filter((r) => r.fn === fnId)
     .map((r) => `${r.method} ${r.path}`);
@@ -50,14 +57,10 @@ export function createRouter(fnId: FunctionId, loaders: RouteLoaders) {
       throw new Error(`${fnId} has a loader for ${key}, a route topology.ts does not give it`);
   }
 
-  const tableName = getStringFromEnv({ key: 'TABLE_NAME' });
-  const apiRegion = getStringFromEnv({ key: 'STRATUS_REGION' });
-  const regions = getStringFromEnv({ key: 'STRATUS_REGIONS' })
-    .split(',')
-    .map((r) => r.trim())
-    .filter(Boolean);
+  const env: HttpEnvValues = readEnv(envSchema);
+  const { TABLE_NAME: tableName, STRATUS_REGION: apiRegion, STRATUS_REGIONS: regions } = env;
   /** Each region's public API base URL (no trailing slash), for 421 answers; a region may have none. */
-  const apiUrls = parseApiUrls(getStringFromEnv({ key: 'STRATUS_API_URLS', defaultValue: '{}' }));
+  const apiUrls = env.STRATUS_API_URLS;
 
   const logger = createLogger(`stratus-${fnId}`);
   const store = new Store(documentClient(), tableName, apiRegion);

@@ -1,16 +1,16 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { getStringFromEnv } from '@aws-lambda-powertools/commons/utils/env';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { sqsClient } from '../shared/aws.js';
+import { readEnv } from '../shared/env.js';
 import { createLogger } from '../shared/logger.js';
 import { type ProvisioningMessage, ProvisioningMessageSchema } from '../shared/schemas/messages.js';
 import { ENTITY } from '../topology.js';
+import { DispatcherEnv } from './env.js';
 
-const queueUrl = getStringFromEnv({ key: 'PROVISIONING_QUEUE_URL' });
-const region = getStringFromEnv({ key: 'STRATUS_REGION' });
+const { PROVISIONING_QUEUE_URL: queueUrl, STRATUS_REGION: region } = readEnv(DispatcherEnv);
 
 const logger = createLogger('stratus-dispatcher');
 const sqs = sqsClient();

@@ -1,31 +1,24 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { getNumberFromEnv, getStringFromEnv } from '@aws-lambda-powertools/commons/utils/env';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import * as z from 'zod';
 import { documentClient, sqsClient } from '../shared/aws.js';
 import { operationErrors } from '../shared/domain/operation-errors.js';
+import { readEnv } from '../shared/env.js';
 import { kubeAccess } from '../shared/kube/access.js';
 import { classifyKubeError } from '../shared/kube/errors.js';
-import { parseEksPool, parseTakeoverRoleArns } from '../shared/kube/pool.js';
+import { eksPoolOf } from '../shared/kube/pool.js';
 import { createLogger } from '../shared/logger.js';
 import { type ProvisioningMessage, ProvisioningMessageSchema } from '../shared/schemas/messages.js';
 import { isTransientStoreError, Store } from '../shared/store/store.js';
 import { QUEUES } from '../topology.js';
+import { ProvisionerEnv } from './env.js';
 import { advance, type WorkflowDeps } from './workflow.js';
 
-const tableName = getStringFromEnv({ key: 'TABLE_NAME' });
-const region = getStringFromEnv({ key: 'STRATUS_REGION' });
-const queueUrl = getStringFromEnv({ key: 'PROVISIONING_QUEUE_URL' });
-const kubeAuth = z
-  .enum(['eks', 'kubeconfig'])
-  .parse(getStringFromEnv({ key: 'KUBE_AUTH', defaultValue: 'eks' }));
+const env = readEnv(ProvisionerEnv);
+const { TABLE_NAME: tableName, STRATUS_REGION: region, PROVISIONING_QUEUE_URL: queueUrl } = env;
 /** Every region's EKS clusters: placement picks one of the database's region (issue #9, takeover). */
-const eksClusters = parseEksPool(getStringFromEnv({ key: 'EKS_CLUSTERS' }), region);
-const takeoverRoleArns = parseTakeoverRoleArns(
-  getStringFromEnv({ key: 'TAKEOVER_ROLE_ARNS', defaultValue: '{}' }),
-);
-const pollBaseSeconds = getNumberFromEnv({ key: 'POLL_BASE_SECONDS', defaultValue: 2 });
+const eksClusters = eksPoolOf(env.EKS_CLUSTERS, region);
+const pollBaseSeconds = env.POLL_BASE_SECONDS;
 
 const maxReceiveCount = QUEUES.provisioning.maxReceiveCount;
 /**
@@ -48,11 +41,11 @@ const logger = createLogger('stratus-provisioner');
 const sqs = sqsClient();
 const store = new Store(documentClient(), tableName, region);
 const kube = kubeAccess({
-  auth: kubeAuth,
+  auth: env.KUBE_AUTH,
   region,
   eksClusters,
-  takeoverRoleArns,
-  ...(process.env.KUBECONFIG ? { kubeconfig: process.env.KUBECONFIG } : {}),
+  takeoverRoleArns: env.TAKEOVER_ROLE_ARNS,
+  ...(env.KUBECONFIG ? { kubeconfig: env.KUBECONFIG } : {}),
 });
 const processor = new BatchProcessor(EventType.SQS);
 

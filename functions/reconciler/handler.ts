@@ -1,37 +1,22 @@
-import { getStringFromEnv } from '@aws-lambda-powertools/commons/utils/env';
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import * as z from 'zod';
 import { documentClient, eventBridgeClient } from '../shared/aws.js';
+import { readEnv } from '../shared/env.js';
 import { kubeAccess } from '../shared/kube/access.js';
-import {
-  eksClustersManagedBy,
-  kubeApiCidrsOf,
-  parseEksPool,
-  parseTakeoverRoleArns,
-} from '../shared/kube/pool.js';
+import { eksClustersManagedBy, eksPoolOf, kubeApiCidrsOf } from '../shared/kube/pool.js';
 import { createLogger } from '../shared/logger.js';
 import { Store } from '../shared/store/store.js';
 import { Sweeps } from '../shared/store/sweeps.js';
 import { type DeadlineSweepResult, sweepDeadlines } from './deadlines.js';
 import { type DriftSweepResult, sweepDrift } from './drift.js';
+import { ReconcilerEnv } from './env.js';
 import { eventBridgePublisher } from './events.js';
 import { embeddedMetrics } from './metrics.js';
 
-const tableName = getStringFromEnv({ key: 'TABLE_NAME' });
-const region = getStringFromEnv({ key: 'STRATUS_REGION' });
-const busName = getStringFromEnv({ key: 'EVENT_BUS_NAME' });
-const kubeAuth = z
-  .enum(['eks', 'kubeconfig'])
-  .parse(getStringFromEnv({ key: 'KUBE_AUTH', defaultValue: 'eks' }));
+const env = readEnv(ReconcilerEnv);
+const { TABLE_NAME: tableName, STRATUS_REGION: region, EVENT_BUS_NAME: busName } = env;
 /** Every region's EKS clusters; each run scans those of the regions this one manages. */
-const eksPool = parseEksPool(getStringFromEnv({ key: 'EKS_CLUSTERS' }), region);
-const takeoverRoleArns = parseTakeoverRoleArns(
-  getStringFromEnv({ key: 'TAKEOVER_ROLE_ARNS', defaultValue: '{}' }),
-);
-const deleteOrphans =
-  z
-    .enum(['true', 'false'])
-    .parse(getStringFromEnv({ key: 'RECONCILER_DELETE_ORPHANS', defaultValue: 'false' })) === 'true';
+const eksPool = eksPoolOf(env.EKS_CLUSTERS, region);
+const deleteOrphans = env.RECONCILER_DELETE_ORPHANS;
 
 const logger = createLogger('stratus-reconciler');
 const db = documentClient();
@@ -39,11 +24,11 @@ const store = new Store(db, tableName, region);
 const sweeps = new Sweeps(store.table);
 const publish = eventBridgePublisher(eventBridgeClient(), busName);
 const kube = kubeAccess({
-  auth: kubeAuth,
+  auth: env.KUBE_AUTH,
   region,
   eksClusters: eksPool,
-  takeoverRoleArns,
-  ...(process.env.KUBECONFIG ? { kubeconfig: process.env.KUBECONFIG } : {}),
+  takeoverRoleArns: env.TAKEOVER_ROLE_ARNS,
+  ...(env.KUBECONFIG ? { kubeconfig: env.KUBECONFIG } : {}),
 });
 
 /** Deadlines per run: 20 pages of 100 operations, and never closer than 10 s to the timeout. */

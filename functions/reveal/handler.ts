@@ -1,4 +1,5 @@
 import { createRouter } from '../api/router.js';
+import { RevealEnv } from './env.js';
 import { revealConnection } from './reveal.js';
 
 /**
@@ -7,6 +8,8 @@ import { revealConnection } from './reveal.js';
  * reads Kubernetes: the API's bundle carries no Kubernetes client, and the API's role has no EKS
  * access (docs/decisions.md D23).
  */
-export const { route, handler } = createRouter('reveal', {
-  'POST /v1/clusters/{clusterId}/connection/reveal': async () => revealConnection,
-});
+export const { route, handler } = createRouter(
+  'reveal',
+  { 'POST /v1/clusters/{clusterId}/connection/reveal': async () => revealConnection },
+  RevealEnv,
+);

@@ -1,18 +1,24 @@
-import { getStringFromEnv } from '@aws-lambda-powertools/commons/utils/env';
 import type { ApiResponse } from '../api/http.js';
 import { connectionDto, readyCluster } from '../api/routes/connection.js';
 import type { RequestContext } from '../api/routes.js';
 import { assertHomeRegion } from '../shared/domain/plan.js';
+import { readEnv } from '../shared/env.js';
 import { ProblemError } from '../shared/errors.js';
 import { type KubeAccess, kubeAccess } from '../shared/kube/access.js';
+import { eksPoolOf } from '../shared/kube/pool.js';
+import { RevealEnv } from './env.js';
 
 let kube: KubeAccess | undefined;
-/** Built on the first reveal of a warm function. */
+/** Built on the first reveal of a warm function (the handler checked the environment at cold start). */
 function kubeAccessFromEnv(): KubeAccess {
-  kube ??= kubeAccess({
-    auth: getStringFromEnv({ key: 'KUBE_AUTH', defaultValue: 'eks' }) === 'kubeconfig' ? 'kubeconfig' : 'eks',
-    region: getStringFromEnv({ key: 'STRATUS_REGION' }),
-    ...(process.env.KUBECONFIG ? { kubeconfig: process.env.KUBECONFIG } : {}),
+  if (kube) return kube;
+  const env = readEnv(RevealEnv);
+  kube = kubeAccess({
+    auth: env.KUBE_AUTH,
+    region: env.STRATUS_REGION,
+    eksClusters: eksPoolOf(env.EKS_CLUSTERS, env.STRATUS_REGION),
+    takeoverRoleArns: env.TAKEOVER_ROLE_ARNS,
+    ...(env.KUBECONFIG ? { kubeconfig: env.KUBECONFIG } : {}),
   });
   return kube;
 }

@@ -1,15 +1,15 @@
-import { getStringFromEnv } from '@aws-lambda-powertools/commons/utils/env';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { eventBridgeClient } from '../shared/aws.js';
+import { readEnv } from '../shared/env.js';
 import { EVENT_SOURCE } from '../shared/events/catalog.js';
 import { createLogger } from '../shared/logger.js';
+import { StatusPublisherEnv } from './env.js';
 import { statusEventOf } from './events.js';
 
-const busName = getStringFromEnv({ key: 'EVENT_BUS_NAME' });
-const region = getStringFromEnv({ key: 'STRATUS_REGION' });
+const { EVENT_BUS_NAME: busName, STRATUS_REGION: region } = readEnv(StatusPublisherEnv);
 
 const logger = createLogger('stratus-status-publisher');
 const eventBridge = eventBridgeClient();

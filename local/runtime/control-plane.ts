@@ -10,6 +10,7 @@ import { Store } from '../../functions/shared/store/store.js';
 import type { FunctionDef, FunctionId } from '../../functions/topology.js';
 import type { RegionConfig, StratusConfig } from '../../lib/config.js';
 import { functionBundles } from '../../lib/function-bundles.js';
+import { stratusNames } from '../../lib/names.js';
 import { type LocalBus, startLocalBus } from '../events/bus.js';
 import { type KubeStandin, type KubeStandinStats, startKubeStandin } from '../kube-standin/server.js';
 import { randomSource } from '../random.js';
@@ -157,7 +158,8 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
   });
   if (regionConfigs.length === 0) throw new Error('no region to run');
   const stage = opts.config.stage;
-  const names = { table: `stratus-${stage}`, bus: `stratus-${stage}` };
+  const stratus = stratusNames(stage);
+  const names = { table: stratus.table, bus: stratus.bus };
   const dataDir = opts.dataDir ? resolve(opts.dataDir) : undefined;
   const scratch = dataDir ?? (await mkdtemp(join(tmpdir(), 'stratus-')));
   if (dataDir) await mkdir(dataDir, { recursive: true });
@@ -318,7 +320,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
       for (const [fn, def] of functionEntries()) {
         const hostFn = new FunctionHost({
           name: `${fn}@${region}`,
-          functionName: `stratus-${stage}-${fn}`,
+          functionName: stratus.localFunction(fn),
           entryUrl: pathToFileURL(bundles.file(fn)).href,
           workerFile: bundles.localWorker,
           handler: def.handler,

@@ -24,6 +24,7 @@ import {
   type QueueId,
 } from '../../functions/topology.js';
 import { eksPoolEntry, type RegionConfig, type StratusConfig } from '../../lib/config.js';
+import { stratusNames } from '../../lib/names.js';
 import { randomSource } from '../random.js';
 import type { Checkpoints } from './checkpoints.js';
 import { type GatewayRoute, type HttpGateway, startHttpGateway } from './http-gateway.js';
@@ -56,7 +57,7 @@ export async function createRegionQueues(
   sqs: SQSClient,
   opts: { readonly stage: string; readonly visibilityTimeoutSeconds: number },
 ): Promise<RegionQueues> {
-  const { stage } = opts;
+  const names = stratusNames(opts.stage);
   const urls: Record<string, string> = {};
   const arns: Record<string, string> = {};
   const create = async (name: string, attributes?: Record<string, string>) => {
@@ -70,8 +71,8 @@ export async function createRegionQueues(
     return { queueUrl: QueueUrl, queueArn: Attributes.QueueArn };
   };
   for (const [id, def] of Object.entries(QUEUES) as Array<[QueueId, (typeof QUEUES)[QueueId]]>) {
-    const dlq = await create(`stratus-${stage}-${id}-dlq`);
-    const q = await create(`stratus-${stage}-${id}`, {
+    const dlq = await create(names.deadLetterQueue(id));
+    const q = await create(names.queue(id), {
       VisibilityTimeout: String(opts.visibilityTimeoutSeconds),
       MessageRetentionPeriod: String(def.retentionDays * 86400),
       RedrivePolicy: JSON.stringify({
@@ -85,7 +86,7 @@ export async function createRegionQueues(
   }
   for (const [fn, def] of functionEntries()) {
     if (def.triggers.some((t) => t.type === 'stream')) {
-      urls[`${fn}-stream-failures`] = (await create(`stratus-${stage}-${fn}-stream-failures`)).queueUrl;
+      urls[`${fn}-stream-failures`] = (await create(names.streamFailureQueue(fn))).queueUrl;
     }
   }
   return { urls, arns };

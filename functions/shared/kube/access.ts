@@ -1,5 +1,4 @@
 import { createKubeClient, type KubeClient } from './client.js';
-import { parseEksPool, parseTakeoverRoleArns } from './pool.js';
 import { eksKubeConfigProvider, fileKubeConfigProvider, type KubeConfigProvider } from './provider.js';
 
 /** Kubernetes access for a function: one client per EKS cluster and credential. */
@@ -21,13 +20,13 @@ export function kubeAccess(opts: {
   region: string;
   kubeconfig?: string;
   /**
-   * Every region's EKS clusters, for their regions.
+   * Every region's EKS clusters, for their regions (the function's `EKS_CLUSTERS`, read by its
+   * env schema).
    *
-   * @default - parsed from `EKS_CLUSTERS` when set (so every function that declares it in the
-   * topology reaches every region's clusters without wiring it), else only `region`'s clusters
+   * @default - none listed: every cluster is taken to be in `region`
    */
   eksClusters?: ReadonlyArray<{ name: string; region: string }>;
-  /** Region -> takeover role ARN. @default - parsed from `TAKEOVER_ROLE_ARNS` when set, else none */
+  /** Region -> takeover role ARN (the function's `TAKEOVER_ROLE_ARNS`). @default - none */
   takeoverRoleArns?: Readonly<Record<string, string>>;
 }): KubeAccess {
   const provider: KubeConfigProvider =
@@ -47,12 +46,9 @@ export function kubeAccess(opts: {
 }
 
 function eksProvider(opts: Parameters<typeof kubeAccess>[0]): KubeConfigProvider {
-  const env = process.env;
-  const pool = opts.eksClusters ?? (env.EKS_CLUSTERS ? parseEksPool(env.EKS_CLUSTERS, opts.region) : []);
   return eksKubeConfigProvider({
     region: opts.region,
-    clusterRegions: Object.fromEntries(pool.map((c) => [c.name, c.region])),
-    takeoverRoleArns:
-      opts.takeoverRoleArns ?? (env.TAKEOVER_ROLE_ARNS ? parseTakeoverRoleArns(env.TAKEOVER_ROLE_ARNS) : {}),
+    clusterRegions: Object.fromEntries((opts.eksClusters ?? []).map((c) => [c.name, c.region])),
+    takeoverRoleArns: opts.takeoverRoleArns ?? {},
   });
 }

@@ -31,23 +31,29 @@ const EntrySchema = z.object({
     .optional(),
 });
 
+/** `EKS_CLUSTERS` as JSON carries it; `eksPoolOf` gives each entry its region. */
+export const EksPoolSchema = z
+  .array(EntrySchema)
+  .min(1, 'EKS_CLUSTERS lists no EKS cluster')
+  .refine((es) => new Set(es.map((e) => e.name)).size === es.length, 'EKS cluster names must be unique');
+
 /**
- * Parses `EKS_CLUSTERS`. An entry without `region` (the format before issue #9, or a pool set by
- * hand) is one of `ownRegion`'s clusters. Names must be unique: an EKS cluster name alone
- * identifies a database's placement.
+ * The pool of `EKS_CLUSTERS` entries. An entry without `region` (the format before issue #9, or a
+ * pool set by hand) is one of `ownRegion`'s clusters. Names must be unique: an EKS cluster name
+ * alone identifies a database's placement.
  */
-export function parseEksPool(json: string, ownRegion: string): EksPoolEntry[] {
-  const entries = z
-    .array(EntrySchema)
-    .min(1, 'EKS_CLUSTERS lists no EKS cluster')
-    .refine((es) => new Set(es.map((e) => e.name)).size === es.length, 'EKS cluster names must be unique')
-    .parse(JSON.parse(json));
+export function eksPoolOf(entries: z.output<typeof EksPoolSchema>, ownRegion: string): EksPoolEntry[] {
   return entries.map((e) => ({
     name: e.name,
     capacityNodes: e.capacityNodes,
     region: e.region ?? ownRegion,
     ...(e.apiServerCidrs ? { apiServerCidrs: e.apiServerCidrs } : {}),
   }));
+}
+
+/** Parses `EKS_CLUSTERS` (`EksPoolSchema`, then `eksPoolOf`). */
+export function parseEksPool(json: string, ownRegion: string): EksPoolEntry[] {
+  return eksPoolOf(EksPoolSchema.parse(JSON.parse(json)), ownRegion);
 }
 
 /**
@@ -62,17 +68,18 @@ export function kubeApiCidrsOf(
   return pool.find((c) => c.name === eksCluster)?.apiServerCidrs;
 }
 
+/** `TAKEOVER_ROLE_ARNS` as JSON carries it: region -> role ARN. */
+export const TakeoverRoleArnsSchema = z.record(
+  z.string().min(1),
+  z.string().regex(/^arn:[a-z-]+:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'an IAM role ARN'),
+);
+
 /**
  * `TAKEOVER_ROLE_ARNS`: for each other region, the role this function assumes to reach that
  * region's EKS clusters (lib/functions.ts creates them; docs/eks.md, "Takeover access").
  */
 export function parseTakeoverRoleArns(json: string): Record<string, string> {
-  return z
-    .record(
-      z.string().min(1),
-      z.string().regex(/^arn:[a-z-]+:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'an IAM role ARN'),
-    )
-    .parse(JSON.parse(json));
+  return TakeoverRoleArnsSchema.parse(JSON.parse(json));
 }
 
 /**

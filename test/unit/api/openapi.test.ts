@@ -14,6 +14,8 @@ vi.hoisted(() => {
   process.env.TABLE_NAME = 'stratus-test';
   process.env.STRATUS_REGION = 'eu-west-1';
   process.env.STRATUS_REGIONS = 'eu-west-1,us-east-1';
+  // The api function's environment (functions/api/env.ts) needs the page-token key or its secret.
+  process.env.PAGE_TOKEN_KEY = 'unit-test-key';
 });
 
 const { route } = await import('../../../functions/api/handler.js');

@@ -1,0 +1,41 @@
+import * as z from 'zod';
+import { commaList, json, requiredString } from '../shared/env.js';
+import { ApiUrlsSchema } from './regions.js';
+
+/** What the HTTP pipeline (router.ts) reads, in the api and the reveal functions alike. */
+export const httpEnv = {
+  TABLE_NAME: requiredString(),
+  STRATUS_REGION: requiredString(),
+  /** Every configured region, comma-separated. */
+  STRATUS_REGIONS: commaList(),
+  /** Each region's public API base URL (no trailing slash), for 421 answers; a region may have none. */
+  STRATUS_API_URLS: json(ApiUrlsSchema).prefault('{}'),
+};
+
+/** The HTTP pipeline's variables alone (tests, and the default of `createRouter`). */
+export const HttpEnv = z.object(httpEnv);
+export type HttpEnvValues = z.output<typeof HttpEnv>;
+
+/**
+ * The page-token key (page-token.ts): the secret's name in AWS; locally no Secrets Manager, so the
+ * local runtime sets the key itself as `PAGE_TOKEN_KEY` and leaves `PAGE_TOKEN_SECRET_ID` empty.
+ */
+export const pageTokenEnv = {
+  PAGE_TOKEN_SECRET_ID: z.string().trim().optional(),
+  PAGE_TOKEN_KEY: z.string().optional(),
+};
+
+const hasPageTokenKey = (e: {
+  PAGE_TOKEN_SECRET_ID?: string | undefined;
+  PAGE_TOKEN_KEY?: string | undefined;
+}) => Boolean(e.PAGE_TOKEN_KEY || e.PAGE_TOKEN_SECRET_ID);
+const pageTokenKeyRequired = {
+  path: ['PAGE_TOKEN_SECRET_ID'],
+  message: 'the page-token secret name (or PAGE_TOKEN_KEY, the key itself)',
+};
+
+/** The page-token variables alone, read when the first token is signed. */
+export const PageTokenEnv = z.object(pageTokenEnv).refine(hasPageTokenKey, pageTokenKeyRequired);
+
+/** The api function's environment (topology.ts `FUNCTIONS.api.environment`). */
+export const ApiEnv = z.object({ ...httpEnv, ...pageTokenEnv }).refine(hasPageTokenKey, pageTokenKeyRequired);

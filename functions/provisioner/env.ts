@@ -1,0 +1,13 @@
+import * as z from 'zod';
+import { requiredString } from '../shared/env.js';
+import { kubeEnv } from '../shared/kube/env.js';
+
+/** The provisioner's environment (topology.ts `FUNCTIONS.provisioner.environment`). */
+export const ProvisionerEnv = z.object({
+  TABLE_NAME: requiredString(),
+  STRATUS_REGION: requiredString(),
+  PROVISIONING_QUEUE_URL: requiredString(),
+  ...kubeEnv,
+  /** Base of the poll backoff, in seconds; the local runtime shortens it (never set in AWS). */
+  POLL_BASE_SECONDS: z.coerce.number('a number of seconds').positive().default(2),
+});
