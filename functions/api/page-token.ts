@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ProblemError } from '../shared/errors.js';
+import { tracer } from '../shared/observability.js';
 
 /**
  * Pagination tokens: opaque to clients and tamper-evident. The cursor (DynamoDB's last key:
@@ -33,7 +34,9 @@ function encryptionKey(): Promise<Buffer> {
     else {
       const secretId = process.env.PAGE_TOKEN_SECRET_ID;
       if (!secretId) throw new Error('PAGE_TOKEN_KEY or PAGE_TOKEN_SECRET_ID must be set');
-      const res = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: secretId }));
+      const res = await tracer
+        .captureAWSv3Client(new SecretsManagerClient({}))
+        .send(new GetSecretValueCommand({ SecretId: secretId }));
       if (!res.SecretString) throw new Error('the page token secret is empty');
       secret = res.SecretString;
     }
