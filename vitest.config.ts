@@ -20,6 +20,8 @@ export default defineConfig({
       CDK_VALIDATION: 'false',
       AWS_REGION: 'eu-west-1',
       POWERTOOLS_LOG_LEVEL: 'SILENT',
+      // Metrics are EMF lines on stdout: off, but in the tests that read them (they turn them on).
+      POWERTOOLS_METRICS_DISABLED: 'true',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
   },

@@ -74,6 +74,7 @@ Stratus control plane (local, regions ${names.join(', ')}) ready in ${Date.now()
 ${plane.regions.map((r) => `  API ${r.region.padEnd(14)} ${r.apiUrl}   (Kube stand-in ${r.kube?.url})`).join('\n')}
   API key  ${plane.apiKey}  (admin, expires ${plane.apiKeyExpiresAt}; create your own keys with it)
   State    ${values.data}/ (local.json has the API URLs and key)
+  Logs     ${plane.functionsLog} (every function's log lines, JSON)
 
   export API=${plane.regions[0]?.apiUrl} KEY=$(node -p "require('./${values.data}/local.json').apiKey")
 Events on every region's bus are printed below. Ctrl-C stops everything.
@@ -100,6 +101,7 @@ Stratus control plane (local, region ${runtime.region}) ready in ${Date.now() - 
   API key  ${runtime.apiKey}  (admin, expires ${runtime.apiKeyExpiresAt}; create your own keys with it)
   Kube     ${runtime.kube ? `stand-in at ${runtime.kube.url}` : `kubeconfig ${kubeconfig}`}
   State    ${values.data}/ (local.json has the API URL and key)
+  Logs     ${runtime.plane.functionsLog} (every function's log lines, JSON)
 
   export API=${runtime.apiUrl} KEY=$(node -p "require('./${values.data}/local.json').apiKey")
 Events on the bus are printed below. Ctrl-C stops everything.

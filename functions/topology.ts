@@ -143,6 +143,8 @@ export const ENTITY = {
 const commonEnv = {
   TABLE_NAME: { ref: 'table' },
   STRATUS_REGION: { ref: 'region' },
+  // The business metrics' namespace (functions/shared/observability.ts, docs/operations.md).
+  POWERTOOLS_METRICS_NAMESPACE: { value: 'Stratus' },
 } as const satisfies Record<string, EnvSource>;
 
 export const FUNCTIONS = {

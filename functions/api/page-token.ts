@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:cr
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { readEnv } from '../shared/env.js';
 import { ProblemError } from '../shared/errors.js';
+import { tracer } from '../shared/observability.js';
 import { PageTokenEnv } from './env.js';
 
 /**
@@ -34,7 +35,9 @@ function encryptionKey(): Promise<Buffer> {
     if (direct) secret = direct;
     else {
       if (!secretId) throw new Error('PAGE_TOKEN_KEY or PAGE_TOKEN_SECRET_ID must be set');
-      const res = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: secretId }));
+      const res = await tracer
+        .captureAWSv3Client(new SecretsManagerClient({}))
+        .send(new GetSecretValueCommand({ SecretId: secretId }));
       if (!res.SecretString) throw new Error('the page token secret is empty');
       secret = res.SecretString;
     }

@@ -1,5 +1,3 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type * as z from 'zod';
 import { documentClient } from '../shared/aws.js';
@@ -7,6 +5,7 @@ import { type EnvSchema, readEnv } from '../shared/env.js';
 import { ProblemError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { createLogger } from '../shared/logger.js';
+import { instrumented, tracer } from '../shared/observability.js';
 import { IdempotencyConflictError, Store } from '../shared/store/store.js';
 import { type FunctionId, httpRoutes } from '../topology.js';
 import { authenticate, type Principal } from './auth.js';
@@ -82,7 +81,11 @@ export function createRouter(
     const given = header(event, 'x-correlation-id');
     const correlationId = given && CORRELATION_ID.test(given) ? given : newId('corr');
     const instance = event.path ?? event.resource;
+    // On every line of the request, and on its trace: the id the pipeline carries on (docs/operations.md).
+    logger.appendKeys({ correlationId });
+    tracer.putAnnotation('correlationId', correlationId);
     let principal: Principal | undefined;
+    let result: APIGatewayProxyResult | undefined;
     try {
       const def = byKey.get(`${event.httpMethod} ${event.resource}`);
       if (!def) {
@@ -101,7 +104,7 @@ export function createRouter(
       const now = new Date();
       if (def.role !== 'public') {
         principal = await authenticate(store, header(event, 'authorization'), now);
-        logger.appendKeys({ tenantId: principal.tenantId, correlationId });
+        logger.appendKeys({ tenantId: principal.tenantId });
         // Per-tenant limit, before any other work: 429 RATE_LIMITED with Retry-After.
         await limiter.admit(principal.tenantId, now);
         if (!allows(principal.role, def.role)) {
@@ -111,16 +114,18 @@ export function createRouter(
           );
         }
       }
-      return toResult(await dispatch(def, event, principal, correlationId, now), correlationId);
+      result = toResult(await dispatch(def, event, principal, correlationId, now), correlationId);
     } catch (thrown) {
       const error = routeToRegion(unavailableIfTransient(thrown), event, apiUrls);
       if (!(error instanceof ProblemError) || error.status >= 500) {
-        logger.error('request failed', { error: error as Error, correlationId });
+        logger.error('request failed', { error: error as Error });
       }
-      return problemResult(error, instance, correlationId);
-    } finally {
-      logger.removeKeys(['tenantId', 'correlationId']);
+      result = problemResult(error, instance, correlationId);
     }
+    // One line per request, so that a correlation id's history starts with the request that set it.
+    logger.info('request', { method: event.httpMethod, resource: event.resource, status: result.statusCode });
+    logger.removeKeys(['tenantId', 'correlationId']);
+    return result;
   }
 
   async function dispatch(
@@ -163,5 +168,5 @@ export function createRouter(
     }
   }
 
-  return { route, handler: middy(route).use(injectLambdaContext(logger)) };
+  return { route, handler: instrumented(logger, route) };
 }

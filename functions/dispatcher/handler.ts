@@ -6,6 +6,7 @@ import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { sqsClient } from '../shared/aws.js';
 import { readEnv } from '../shared/env.js';
 import { createLogger } from '../shared/logger.js';
+import { instrumented, withWork } from '../shared/observability.js';
 import { type ProvisioningMessage, ProvisioningMessageSchema } from '../shared/schemas/messages.js';
 import { ENTITY } from '../topology.js';
 import { DispatcherEnv } from './env.js';
@@ -33,10 +34,15 @@ async function recordHandler(record: DynamoDBRecord): Promise<void> {
     clusterId: item.clusterId,
     reason: 'dispatch',
     attempt: 0,
+    // The message carries the request's correlation id to the provisioner's log lines.
+    ...(typeof item.correlationId === 'string' ? { correlationId: item.correlationId } : {}),
   });
-  await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(message) }));
-  logger.info('operation dispatched', { operationId: message.operationId, clusterId: message.clusterId });
+  await withWork(logger, 'dispatch', message, async (log) => {
+    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(message) }));
+    log.info('operation dispatched');
+  });
 }
 
-export const handler = async (event: DynamoDBStreamEvent, context: Context) =>
-  processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false });
+export const handler = instrumented(logger, async (event: DynamoDBStreamEvent, context: Context) =>
+  processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false }),
+);

@@ -1,4 +1,5 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { documentClient, sqsClient } from '../shared/aws.js';
@@ -8,6 +9,13 @@ import { kubeAccess } from '../shared/kube/access.js';
 import { classifyKubeError } from '../shared/kube/errors.js';
 import { eksPoolOf } from '../shared/kube/pool.js';
 import { createLogger } from '../shared/logger.js';
+import {
+  createMetrics,
+  instrumented,
+  MetricUnit,
+  publishMetrics,
+  withWork,
+} from '../shared/observability.js';
 import { type ProvisioningMessage, ProvisioningMessageSchema } from '../shared/schemas/messages.js';
 import { isTransientStoreError, Store } from '../shared/store/store.js';
 import { QUEUES } from '../topology.js';
@@ -38,6 +46,7 @@ const CLAIM_BY = 'claimBy';
 const CLAIM_RECEIVE = 'claimReceive';
 
 const logger = createLogger('stratus-provisioner');
+const metrics = createMetrics();
 const sqs = sqsClient();
 const store = new Store(documentClient(), tableName, region);
 const kube = kubeAccess({
@@ -71,31 +80,60 @@ const deps: WorkflowDeps = {
 };
 
 async function recordHandler(record: SQSRecord): Promise<void> {
-  // A body that does not parse can never succeed: it fails every receive and so ends in the DLQ.
-  const message = ProvisioningMessageSchema.parse(JSON.parse(record.body));
-  logger.appendKeys({ operationId: message.operationId, clusterId: message.clusterId });
+  const lastReceive = Number(record.attributes.ApproximateReceiveCount) >= maxReceiveCount;
+  let message: ProvisioningMessage;
   try {
-    const outcome = await advance(message, deps, deliveryOf(record));
-    logger.debug('advanced', { outcome });
+    message = ProvisioningMessageSchema.parse(JSON.parse(record.body));
   } catch (error) {
-    // A transaction conflict or throttling passes within seconds: rather than wait out the
-    // visibility timeout (12 minutes) and use up one of the receives, a copy of the message comes
-    // back shortly and this one is done with.
-    const retries = transientRetriesOf(record);
-    if (isTransientStoreError(error) && retries < MAX_TRANSIENT_REQUEUES) {
-      if (await requeueTransient(message, retries + 1, deliveryOf(record), error)) return;
-    }
-    // On the last receive before the DLQ, the operation is failed so that the user learns now,
-    // not at its deadline. The message still goes to the DLQ, for inspection and redrive.
-    if (Number(record.attributes.ApproximateReceiveCount) >= maxReceiveCount) {
-      await failDelivery(message, error).catch((e: unknown) =>
-        logger.error('could not mark the operation DELIVERY_FAILED', { error: e as Error }),
-      );
-    }
+    // A body that does not parse can never succeed: it fails every receive and so ends in the DLQ.
+    logger.error('unreadable provisioning message', { messageId: record.messageId, error: error as Error });
+    publishMetrics(metrics, { queue: 'provisioning' }, failureCounts(lastReceive, 1));
     throw error;
-  } finally {
-    logger.removeKeys(['operationId', 'clusterId']);
   }
+  // Time on the queue, by why the message was sent: polls and retries are sent with a delay.
+  publishMetrics(
+    metrics,
+    { reason: message.reason },
+    { ProvisioningMessageAge: { value: queueAgeMs(record), unit: MetricUnit.Milliseconds } },
+  );
+  await withWork(logger, 'provision', message, async (log) => {
+    try {
+      const outcome = await advance(message, { ...deps, logger: log }, deliveryOf(record));
+      log.debug('advanced', { outcome });
+    } catch (error) {
+      // A transaction conflict or throttling passes within seconds: rather than wait out the
+      // visibility timeout (12 minutes) and use up one of the receives, a copy of the message comes
+      // back shortly and this one is done with.
+      const retries = transientRetriesOf(record);
+      if (isTransientStoreError(error) && retries < MAX_TRANSIENT_REQUEUES) {
+        if (await requeueTransient(log, message, retries + 1, deliveryOf(record), error)) return;
+      }
+      // On the last receive before the DLQ, the operation is failed so that the user learns now,
+      // not at its deadline. The message still goes to the DLQ, for inspection and redrive.
+      if (lastReceive) {
+        await failDelivery(log, message, error).catch((e: unknown) =>
+          log.error('could not mark the operation DELIVERY_FAILED', { error: e as Error }),
+        );
+      }
+      publishMetrics(metrics, { queue: 'provisioning' }, failureCounts(lastReceive, 0));
+      throw error;
+    }
+  });
+}
+
+/** A record reported as a batch item failure; on its last receive, SQS moves it to the DLQ. */
+function failureCounts(lastReceive: boolean, unreadable: number) {
+  return {
+    ProvisioningMessagesFailed: 1,
+    ProvisioningMessagesDeadLettered: lastReceive ? 1 : 0,
+    ProvisioningMessagesUnreadable: unreadable,
+  };
+}
+
+/** Milliseconds since the message was sent (SQS `SentTimestamp`), 0 if unknown. */
+export function queueAgeMs(record: SQSRecord, now: number = Date.now()): number {
+  const sent = Number(record.attributes.SentTimestamp);
+  return Number.isFinite(sent) && sent > 0 ? Math.max(0, now - sent) : 0;
 }
 
 /** Who this delivery is, for the step's claim: the message, or the message a transient copy replaces. */
@@ -123,6 +161,7 @@ export function transientDelaySeconds(retry: number, random: () => number = Math
 
 /** Sends the message again, delayed; false if that failed too (then the ordinary retry applies). */
 async function requeueTransient(
+  log: Logger,
   message: ProvisioningMessage,
   retry: number,
   delivery: { messageId: string; receiveCount: number },
@@ -143,10 +182,10 @@ async function requeueTransient(
       }),
     );
   } catch (e) {
-    logger.error('could not requeue after a transient DynamoDB failure', { error: e as Error });
+    log.error('could not requeue after a transient DynamoDB failure', { error: e as Error });
     return false;
   }
-  logger.warn('transient DynamoDB failure, requeued', {
+  log.warn('transient DynamoDB failure, requeued', {
     error: error as Error,
     retry,
     delaySeconds,
@@ -154,16 +193,17 @@ async function requeueTransient(
   return true;
 }
 
-async function failDelivery(message: ProvisioningMessage, error: unknown): Promise<void> {
+async function failDelivery(log: Logger, message: ProvisioningMessage, error: unknown): Promise<void> {
   const op = await store.operations.get(message.tenantId, message.operationId);
   if (!op || op.status === 'SUCCEEDED' || op.status === 'FAILED' || op.status === 'CANCELLED') return;
   // The error's text stays in the log (with the correlation id); the tenant gets a message.
-  logger.error('operation failed on every receive', {
+  log.error('operation failed on every receive', {
     correlationId: op.correlationId,
     error: error as Error,
   });
   await store.operations.fail(op, operationErrors.deliveryFailed(), new Date().toISOString());
 }
 
-export const handler = async (event: SQSEvent, context: Context) =>
-  processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false });
+export const handler = instrumented(logger, async (event: SQSEvent, context: Context) =>
+  processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false }),
+);

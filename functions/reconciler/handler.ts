@@ -4,13 +4,13 @@ import { readEnv } from '../shared/env.js';
 import { kubeAccess } from '../shared/kube/access.js';
 import { eksClustersManagedBy, eksPoolOf, kubeApiCidrsOf } from '../shared/kube/pool.js';
 import { createLogger } from '../shared/logger.js';
+import { createMetrics, instrumented, publishMetrics } from '../shared/observability.js';
 import { Store } from '../shared/store/store.js';
 import { Sweeps } from '../shared/store/sweeps.js';
 import { type DeadlineSweepResult, sweepDeadlines } from './deadlines.js';
 import { type DriftSweepResult, sweepDrift } from './drift.js';
 import { ReconcilerEnv } from './env.js';
 import { eventBridgePublisher } from './events.js';
-import { embeddedMetrics } from './metrics.js';
 
 const env = readEnv(ReconcilerEnv);
 const { TABLE_NAME: tableName, STRATUS_REGION: region, EVENT_BUS_NAME: busName } = env;
@@ -19,6 +19,10 @@ const eksPool = eksPoolOf(env.EKS_CLUSTERS, region);
 const deleteOrphans = env.RECONCILER_DELETE_ORPHANS;
 
 const logger = createLogger('stratus-reconciler');
+/** The reconciler's own metrics, one data point per run, read by the dashboard (lib/observability.ts). */
+const reconcilerMetrics = createMetrics('Stratus/Reconciler');
+/** The business metrics shared with the other functions (docs/operations.md, "Metrics"). */
+const metrics = createMetrics();
 const db = documentClient();
 const store = new Store(db, tableName, region);
 const sweeps = new Sweeps(store.table);
@@ -56,12 +60,19 @@ export class ReconcileError extends Error {
   }
 }
 
+/** Clusters found drifted by a sweep: repaired, reported, backing off, suspended or already reported. */
+export function driftFound(d: DriftSweepResult): number {
+  return d.repaired + d.reported + d.backingOff + d.suspended + d.alreadyReported;
+}
+
 /**
  * Scheduled (every minute, per region): fails the region's operations that ran past their
  * deadline, then compares clusters with Kubernetes (drift, orphans). Each run is idempotent and
  * bounded; what it leaves, the next run picks up.
  */
-export async function handler(_event: ScheduledEvent, context: Context): Promise<ReconcileResult> {
+export const handler = instrumented(logger, reconcile);
+
+async function reconcile(_event: ScheduledEvent, context: Context): Promise<ReconcileResult> {
   const deadlines = await sweepDeadlines({
     store,
     sweeps,
@@ -72,19 +83,17 @@ export async function handler(_event: ScheduledEvent, context: Context): Promise
     maxPages: MAX_PAGES,
     hasTime: () => context.getRemainingTimeInMillis() > SAFETY_MS,
   });
-  logger.info(
-    'deadline sweep done',
-    embeddedMetrics(
-      'Stratus/Reconciler',
-      { region },
-      {
-        OverdueOperationsScanned: deadlines.scanned,
-        OperationsExpired: deadlines.failed + deadlines.failedWithoutCluster,
-        OperationsExpiredWithoutCluster: deadlines.failedWithoutCluster,
-        OverdueOperationsAlreadyFinished: deadlines.alreadyFinished,
-        ReconcileErrors: deadlines.errors,
-      },
-    ),
+  logger.info('deadline sweep done', { ...deadlines });
+  publishMetrics(
+    reconcilerMetrics,
+    { region },
+    {
+      OverdueOperationsScanned: deadlines.scanned,
+      OperationsExpired: deadlines.failed + deadlines.failedWithoutCluster,
+      OperationsExpiredWithoutCluster: deadlines.failedWithoutCluster,
+      OverdueOperationsAlreadyFinished: deadlines.alreadyFinished,
+      ReconcileErrors: deadlines.errors,
+    },
   );
   if (deadlines.more)
     logger.warn('deadline sweep stopped at its budget; the next run continues', { ...deadlines });
@@ -109,23 +118,23 @@ export async function handler(_event: ScheduledEvent, context: Context): Promise
     maxPages: DRIFT_MAX_PAGES,
     hasTime: () => context.getRemainingTimeInMillis() > DRIFT_SAFETY_MS,
   });
-  logger.info(
-    'drift sweep done',
-    embeddedMetrics(
-      'Stratus/Reconciler',
-      { region },
-      {
-        DriftClustersChecked: drift.checked,
-        DriftRepairsQueued: drift.repaired,
-        DriftReported: drift.reported,
-        DriftRepairsBackingOff: drift.backingOff,
-        DriftRepairsSuspended: drift.suspended,
-        OrphansFound: drift.orphans,
-        OrphansDeleted: drift.orphansDeleted,
-        DriftErrors: drift.errors,
-      },
-    ),
+  logger.info('drift sweep done', { ...drift });
+  publishMetrics(
+    reconcilerMetrics,
+    { region },
+    {
+      DriftClustersChecked: drift.checked,
+      DriftRepairsQueued: drift.repaired,
+      DriftReported: drift.reported,
+      DriftRepairsBackingOff: drift.backingOff,
+      DriftRepairsSuspended: drift.suspended,
+      OrphansFound: drift.orphans,
+      OrphansDeleted: drift.orphansDeleted,
+      DriftErrors: drift.errors,
+    },
   );
+  // Clusters whose Kubernetes objects differed from their spec in this run, whatever was done about it.
+  publishMetrics(metrics, { region }, { DriftFound: driftFound(drift) });
 
   const errors = deadlines.errors + drift.errors;
   if (errors > 0) {

@@ -6,6 +6,7 @@ import {
   EVENT_CATALOG,
   type OperationStatusChanged,
 } from '../shared/events/catalog.js';
+import { MetricUnit, type MetricValues } from '../shared/observability.js';
 import { ENTITY } from '../topology.js';
 
 export interface StatusEvent {
@@ -76,4 +77,42 @@ export function statusEventOf(oldImage: Image, newImage: Image): StatusEvent | u
     };
   }
   return undefined;
+}
+
+/** The business metrics of an operation's status change (docs/operations.md, "Metrics"). */
+export interface OperationMetrics {
+  readonly dimensions: { readonly operationType: string; readonly engine: string };
+  readonly values: MetricValues;
+}
+
+const COUNTED: Partial<Record<OperationRecord['status'], string>> = {
+  SUCCEEDED: 'OperationsSucceeded',
+  FAILED: 'OperationsFailed',
+  CANCELLED: 'OperationsCancelled',
+};
+
+/**
+ * What an operation's status change counts: its creation (QUEUED, no previous image) is a start;
+ * SUCCEEDED, FAILED and CANCELLED count each, with the operation's duration since its creation.
+ * Undefined for a cluster, for RUNNING, and for a record that changed no status.
+ */
+export function operationMetricsOf(oldImage: Image, newImage: Image): OperationMetrics | undefined {
+  if (newImage?.entity !== ENTITY.operation) return undefined;
+  const o = newImage as unknown as OperationRecord;
+  if ((oldImage?.status ?? null) === o.status) return undefined;
+  // Operations created before the engine was recorded on them (records.ts) count as `unknown`.
+  const dimensions = { operationType: o.type, engine: o.engine ?? 'unknown' };
+  if (!oldImage && o.status === 'QUEUED') return { dimensions, values: { OperationsStarted: 1 } };
+  const counted = COUNTED[o.status];
+  if (!counted) return undefined;
+  const durationMs = Date.parse(o.finishedAt ?? o.updatedAt) - Date.parse(o.createdAt);
+  return {
+    dimensions,
+    values: {
+      [counted]: 1,
+      ...(Number.isFinite(durationMs) && durationMs >= 0
+        ? { OperationDuration: { value: durationMs, unit: MetricUnit.Milliseconds } }
+        : {}),
+    },
+  };
 }

@@ -6,16 +6,19 @@ import { eventBridgeClient } from '../shared/aws.js';
 import { readEnv } from '../shared/env.js';
 import { EVENT_SOURCE } from '../shared/events/catalog.js';
 import { createLogger } from '../shared/logger.js';
+import { createMetrics, instrumented, publishMetrics, workLogger } from '../shared/observability.js';
 import { StatusPublisherEnv } from './env.js';
-import { statusEventOf } from './events.js';
+import { type OperationMetrics, operationMetricsOf, type StatusEvent, statusEventOf } from './events.js';
 
 const { EVENT_BUS_NAME: busName, STRATUS_REGION: region } = readEnv(StatusPublisherEnv);
 
 const logger = createLogger('stratus-status-publisher');
+const metrics = createMetrics();
 const eventBridge = eventBridgeClient();
 const PUT_EVENTS_MAX = 10;
 
-const image = (i: unknown) => (i ? unmarshall(i as Record<string, AttributeValue>) : undefined);
+const image = (i: unknown): Record<string, unknown> | undefined =>
+  i ? unmarshall(i as Record<string, AttributeValue>) : undefined;
 
 /**
  * Status changes -> the region's bus, ten entries per PutEvents. A record whose entry failed is
@@ -23,18 +26,29 @@ const image = (i: unknown) => (i ? unmarshall(i as Record<string, AttributeValue
  * limit, sends it to the stream failure queue). A record that cannot be turned into an event is
  * a bug: it is reported too, never dropped silently.
  */
-export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
+export const handler = instrumented(logger, publish);
+
+async function publish(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
   const failed = new Set<string>();
-  const pending: Array<{ seq: string; entry: PutEventsRequestEntry }> = [];
+  const pending: Array<{
+    seq: string;
+    entry: PutEventsRequestEntry;
+    ev: StatusEvent;
+    counted?: OperationMetrics;
+  }> = [];
   for (const record of event.Records) {
     const seq = record.dynamodb?.SequenceNumber ?? '';
     try {
       const newImage = image(record.dynamodb?.NewImage);
       if (!newImage || newImage.homeRegion !== region) continue;
-      const ev = statusEventOf(image(record.dynamodb?.OldImage), newImage);
+      const oldImage = image(record.dynamodb?.OldImage);
+      const ev = statusEventOf(oldImage, newImage);
       if (!ev) continue;
+      const counted = operationMetricsOf(oldImage, newImage);
       pending.push({
         seq,
+        ev,
+        ...(counted ? { counted } : {}),
         entry: {
           EventBusName: busName,
           Source: EVENT_SOURCE,
@@ -53,12 +67,18 @@ export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatch
     const chunk = pending.slice(i, i + PUT_EVENTS_MAX);
     try {
       const res = await eventBridge.send(new PutEventsCommand({ Entries: chunk.map((c) => c.entry) }));
-      res.Entries?.forEach((e, j) => {
-        const item = chunk[j];
-        if (e.ErrorCode && item) {
-          logger.warn('event rejected by the bus', { code: e.ErrorCode, message: e.ErrorMessage });
+      chunk.forEach((item, j) => {
+        const e = res.Entries?.[j];
+        const log = workLogger(logger, item.ev.detail);
+        if (e?.ErrorCode) {
+          log.warn('event rejected by the bus', { code: e.ErrorCode, message: e.ErrorMessage });
           failed.add(item.seq);
+          return;
         }
+        log.info('status event published', { detailType: item.ev.detailType, status: item.ev.detail.status });
+        // Counted once its event is out. At least once, like the events: a batch retried after a
+        // failure may count a record again (docs/operations.md, "Metrics").
+        if (item.counted) publishMetrics(metrics, item.counted.dimensions, item.counted.values);
       });
     } catch (error) {
       logger.error('PutEvents failed', { error: error as Error });

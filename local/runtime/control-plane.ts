@@ -1,3 +1,4 @@
+import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -68,6 +69,16 @@ export interface LocalControlPlaneOptions {
    */
   readonly replication?: { readonly lagMs?: number; readonly jitterMs?: number };
   readonly print?: (line: string) => void;
+  /**
+   * Level of the functions' logs (POWERTOOLS_LOG_LEVEL), e.g. `INFO`.
+   * @default - this process's POWERTOOLS_LOG_LEVEL, else Powertools' default (INFO)
+   */
+  readonly functionLogLevel?: string;
+  /**
+   * Also write every function's log lines to this process's stdout and stderr, as well as to
+   * `functionsLog`. @default true
+   */
+  readonly echoFunctionLogs?: boolean;
 }
 
 /** One region of the local control plane, seen from the thread that started it. */
@@ -131,6 +142,11 @@ export interface LocalControlPlane {
   readonly endpoints: { readonly dynamodb: string; readonly sqs: string };
   /** Replication between the regions' replicas (absent with one region): pause, resume, flush, stats. */
   readonly replication?: Replicator;
+  /**
+   * Every function's stdout and stderr, one JSON object a line, each with the `function` and
+   * `region` that wrote it: `<dataDir>/functions.log`, or in a temporary directory (README, "Logs").
+   */
+  readonly functionsLog: string;
   stop(): Promise<void>;
 }
 
@@ -169,6 +185,12 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     stops.length = 0;
   };
+  // Closed last (stops run in reverse), after every function wrote its last line.
+  const functionsLog = join(scratch, 'functions.log');
+  const logFile = createWriteStream(functionsLog, { flags: 'a' });
+  logFile.on('error', (e) => print(`cannot write ${functionsLog}: ${e.message}`));
+  stops.push(() => new Promise<void>((done) => logFile.end(done)));
+  const echo = opts.echoFunctionLogs ?? true;
 
   try {
     const first = regionConfigs[0]?.region ?? '';
@@ -308,6 +330,9 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
         KUBECONFIG: kubeconfig,
         POLL_BASE_SECONDS: String(opts.pollBaseSeconds ?? 1),
         PAGE_TOKEN_KEY: pageKey,
+        // No X-Ray daemon here: the Tracer stays off (it is off outside Lambda anyway), quietly.
+        POWERTOOLS_TRACE_ENABLED: 'false',
+        ...(opts.functionLogLevel ? { POWERTOOLS_LOG_LEVEL: opts.functionLogLevel } : {}),
       };
       const envContext = {
         config: opts.config,
@@ -329,6 +354,10 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
           maxEnvironments: environmentsFor(def, opts.queueConcurrency ?? 2),
           random: randomSource(opts.seed, `kill:${fn}@${region}`),
           log: print,
+          output: (line, stream) => {
+            logFile.write(`${functionLogLine(fn, region, line, stream)}\n`);
+            if (echo) (stream === 'stderr' ? process.stderr : process.stdout).write(`${line}\n`);
+          },
         });
         functions[fn] = hostFn;
         stops.push(() => hostFn.stop());
@@ -458,6 +487,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
             regions: Object.fromEntries(regions.map((r) => [r.region, { apiUrl: r.apiUrl }])),
             dynamodbEndpoint: dynamoEndpoint,
             sqsEndpoint: localSqs.address,
+            functionsLog,
           },
           null,
           2,
@@ -467,6 +497,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
     }
 
     return {
+      functionsLog,
       apiKey,
       apiKeyExpiresAt,
       tenantId,
@@ -533,4 +564,27 @@ function kubeconfigFor(
   }
   lines.push(`current-context: ${current}`, 'preferences: {}', '');
   return lines.join('\n');
+}
+
+/**
+ * A line of `functions.log`: the function's JSON log line (or metrics line) with the function and
+ * region that wrote it in front; any other text as `message`.
+ */
+export function functionLogLine(
+  fn: string,
+  region: string,
+  line: string,
+  stream: 'stdout' | 'stderr',
+): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    // not JSON: kept as text below
+  }
+  const body =
+    parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? parsed
+      : { stream, message: line };
+  return JSON.stringify({ function: fn, region, ...body });
 }

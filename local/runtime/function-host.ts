@@ -1,3 +1,4 @@
+import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
 import type { Random } from '../random.js';
 import type { FromWorker, FunctionWorkerData, ToWorker } from './function-worker.js';
@@ -30,6 +31,11 @@ export interface FunctionHostOptions {
   /** Draws for the kill timing of `killDuringInvocation` (local/random.ts). @default Math.random */
   readonly random?: Random;
   readonly log: (line: string) => void;
+  /**
+   * Each line the function writes to stdout or stderr (its JSON log lines and EMF metrics), as
+   * CloudWatch Logs receives them in Lambda. @default - straight to this process's stdout and stderr
+   */
+  readonly output?: (line: string, stream: 'stdout' | 'stderr') => void;
 }
 
 interface Pending {
@@ -226,10 +232,16 @@ export class FunctionHost {
       handler: this.o.handler,
       timeoutSeconds: this.o.timeoutSeconds,
     };
+    const output = this.o.output;
     const worker = new Worker(this.o.workerFile, {
       env: { ...this.o.env },
       workerData: data,
+      ...(output ? { stdout: true, stderr: true } : {}),
     });
+    if (output) {
+      createInterface({ input: worker.stdout, crlfDelay: Infinity }).on('line', (l) => output(l, 'stdout'));
+      createInterface({ input: worker.stderr, crlfDelay: Infinity }).on('line', (l) => output(l, 'stderr'));
+    }
     const env = new Environment(worker, this.o.name, this.o.log, (dead) => {
       this.envs.delete(dead);
       this.idle = this.idle.filter((e) => e !== dead);

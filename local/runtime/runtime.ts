@@ -33,6 +33,10 @@ export interface LocalRuntimeOptions {
   /** Seed of the stand-in's fault draws and the triggers' duplicate draws (see LocalControlPlaneOptions). @default - unseeded */
   readonly seed?: number;
   readonly print?: (line: string) => void;
+  /** Level of the functions' logs (see LocalControlPlaneOptions). @default - this process's POWERTOOLS_LOG_LEVEL */
+  readonly functionLogLevel?: string;
+  /** Also write the functions' log lines to this process's stdout (see LocalControlPlaneOptions). @default true */
+  readonly echoFunctionLogs?: boolean;
 }
 
 export interface LocalRuntime {
@@ -82,6 +86,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     ...(opts.scheduleIntervalMs !== undefined ? { scheduleIntervalMs: opts.scheduleIntervalMs } : {}),
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
     ...(opts.print ? { print: opts.print } : {}),
+    ...(opts.functionLogLevel !== undefined ? { functionLogLevel: opts.functionLogLevel } : {}),
+    ...(opts.echoFunctionLogs !== undefined ? { echoFunctionLogs: opts.echoFunctionLogs } : {}),
   });
   const r = plane.region(region);
   return {

@@ -109,6 +109,8 @@ export interface OperationRecord {
   /** The region that runs the operation: its cluster's `homeRegion` (dispatcher and publisher filter on it). */
   readonly homeRegion: string;
   readonly type: OperationType;
+  /** Its cluster's engine, for the operation metrics by type and engine (absent on older records). */
+  readonly engine?: string;
   readonly status: OperationStatus;
   /** The workflow step reached, so a redelivered message resumes instead of redoing. */
   readonly step:

@@ -2,6 +2,7 @@ import { delimiter } from 'node:path';
 import { DescribeClusterCommand, type DescribeClusterCommandOutput, EKSClient } from '@aws-sdk/client-eks';
 import { AssumeRoleCommand, type AssumeRoleCommandOutput, STSClient } from '@aws-sdk/client-sts';
 import { KubeConfig } from '@kubernetes/client-node';
+import { tracer } from '../observability.js';
 import { type AwsCredentials, createEksToken } from './eks-auth.js';
 import { KubeApiError } from './errors.js';
 
@@ -92,7 +93,7 @@ interface AwsError {
  * older than `tokenMaxAgeMs` or after `invalidate`.
  */
 export function eksKubeConfigProvider(opts: EksKubeConfigProviderOptions): KubeConfigProvider {
-  const ownEks = opts.eks ?? new EKSClient({ region: opts.region });
+  const ownEks = opts.eks ?? tracer.captureAWSv3Client(new EKSClient({ region: opts.region }));
   const ownCredentials = opts.credentials ?? ownEks.config.credentials;
   const clusterRegions = opts.clusterRegions ?? {};
   const takeoverRoleArns = opts.takeoverRoleArns ?? {};
@@ -135,7 +136,7 @@ export function eksKubeConfigProvider(opts: EksKubeConfigProviderOptions): KubeC
   }
 
   async function assumeRole(roleArn: string): Promise<AssumedCredentials> {
-    sts ??= opts.sts ?? new STSClient({ region: opts.region });
+    sts ??= opts.sts ?? tracer.captureAWSv3Client(new STSClient({ region: opts.region }));
     let res: AssumeRoleCommandOutput;
     try {
       res = await sts.send(
@@ -181,7 +182,7 @@ export function eksKubeConfigProvider(opts: EksKubeConfigProviderOptions): KubeC
   function eksFor(region: string): EKSClient {
     let client = eksClients.get(region);
     if (!client) {
-      client = new EKSClient({ region, credentials: () => assumed(region) });
+      client = tracer.captureAWSv3Client(new EKSClient({ region, credentials: () => assumed(region) }));
       eksClients.set(region, client);
     }
     return client;

@@ -16,5 +16,11 @@ export const ProvisioningMessageSchema = z.strictObject({
    * provisioner sends itself. Optional, so messages of version 1 without it still parse.
    */
   seq: z.int().min(0).max(1_000_000).optional(),
+  /**
+   * The operation's correlation id (the API request's `X-Correlation-Id`), so that every log line
+   * of the message's work carries it (docs/operations.md, "Following a request"). Optional, so
+   * messages sent before it was added still parse; the provisioner's own messages copy it.
+   */
+  correlationId: z.string().min(1).max(100).optional(),
 });
 export type ProvisioningMessage = z.infer<typeof ProvisioningMessageSchema>;

@@ -64,6 +64,16 @@ describe('Function: dispatcher', () => {
     });
   });
 
+  it("carries the operation's correlation id in the message, so the provisioner's lines carry it too", async () => {
+    sqs.on(SendMessageCommand).resolves({ MessageId: 'm' });
+    await handler(
+      { Records: [streamRecord({ eventName: 'INSERT', newImage: op({ correlationId: 'corr-abcdefgh' }) })] },
+      lambdaContext,
+    );
+    const body = JSON.parse(sqs.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageBody ?? '{}');
+    expect(body).toMatchObject({ operationId: 'op-1', correlationId: 'corr-abcdefgh' });
+  });
+
   it('reports the records whose message could not be sent, and only those', async () => {
     sqs.on(SendMessageCommand).callsFake((input) => {
       if (String(input.MessageBody).includes('op-bad')) throw new Error('throttled');

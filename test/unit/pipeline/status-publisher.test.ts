@@ -3,12 +3,16 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EVENT_CATALOG, EVENT_SOURCE } from '../../../functions/shared/events/catalog.js';
 import { statusEventOf } from '../../../functions/status-publisher/events.js';
-import { streamRecord } from '../../helpers/events.js';
+import { captureEmf } from '../../helpers/emf.js';
+import { lambdaContext, streamRecord } from '../../helpers/events.js';
 
 vi.hoisted(() => {
   process.env.TABLE_NAME = 'stratus-test';
   process.env.STRATUS_REGION = 'eu-west-1';
   process.env.EVENT_BUS_NAME = 'stratus-test';
+  // The business metrics are EMF lines on stdout: on here, and read back (captureEmf).
+  process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+  process.env.POWERTOOLS_METRICS_NAMESPACE = 'Stratus';
 });
 const { handler } = await import('../../../functions/status-publisher/handler.js');
 const eb = mockClient(EventBridgeClient);
@@ -29,6 +33,26 @@ const cluster = (status: string, statusVersion: number, over: Record<string, unk
   statusVersion,
   activeOperationId: 'op-1',
   updatedAt: '2026-11-22T05:00:00.000Z',
+  ...over,
+});
+
+const operation = (status: string, statusVersion: number, over: Record<string, unknown> = {}) => ({
+  entity: 'Operation',
+  tenantId: 'tn-1',
+  operationId: 'op-1',
+  clusterId: 'cl-1',
+  region: 'eu-west-1',
+  homeRegion: 'eu-west-1',
+  type: 'CREATE',
+  engine: 'qdrant',
+  status,
+  step: 'APPLY',
+  statusVersion,
+  targetGeneration: 1,
+  correlationId: 'corr-abcdefgh',
+  createdAt: '2026-11-22T05:00:00.000Z',
+  updatedAt: '2026-11-22T05:00:00.000Z',
+  deadline: '2026-11-22T06:00:00.000Z',
   ...over,
 });
 
@@ -81,7 +105,7 @@ describe('Function: status-publisher', () => {
           newImage: cluster('PENDING', 1, { region: 'us-east-1', homeRegion: 'us-east-1' }),
         }),
       );
-      const res = await handler({ Records: records });
+      const res = await handler({ Records: records }, lambdaContext);
       expect(res.batchItemFailures).toEqual([]);
       expect(eb).toHaveReceivedCommandTimes(PutEventsCommand, 2);
       const entries = eb.commandCalls(PutEventsCommand).flatMap((c) => c.args[0].input.Entries ?? []);
@@ -98,27 +122,145 @@ describe('Function: status-publisher', () => {
         FailedEntryCount: 1,
         Entries: [{ EventId: 'a' }, { ErrorCode: 'InternalFailure', ErrorMessage: 'x' }],
       });
-      const res = await handler({
-        Records: [
-          streamRecord({ eventName: 'INSERT', newImage: cluster('PENDING', 1), sequenceNumber: '10' }),
-          streamRecord({
-            eventName: 'INSERT',
-            newImage: cluster('PENDING', 1, { clusterId: 'cl-2' }),
-            sequenceNumber: '11',
-          }),
-        ],
-      });
+      const res = await handler(
+        {
+          Records: [
+            streamRecord({ eventName: 'INSERT', newImage: cluster('PENDING', 1), sequenceNumber: '10' }),
+            streamRecord({
+              eventName: 'INSERT',
+              newImage: cluster('PENDING', 1, { clusterId: 'cl-2' }),
+              sequenceNumber: '11',
+            }),
+          ],
+        },
+        lambdaContext,
+      );
       expect(res.batchItemFailures).toEqual([{ itemIdentifier: '11' }]);
     });
 
     it('reports the whole chunk when PutEvents throws', async () => {
       eb.on(PutEventsCommand).rejects(new Error('throttled'));
-      const res = await handler({
-        Records: [
-          streamRecord({ eventName: 'INSERT', newImage: cluster('PENDING', 1), sequenceNumber: '20' }),
-        ],
-      });
+      const res = await handler(
+        {
+          Records: [
+            streamRecord({ eventName: 'INSERT', newImage: cluster('PENDING', 1), sequenceNumber: '20' }),
+          ],
+        },
+        lambdaContext,
+      );
       expect(res.batchItemFailures).toEqual([{ itemIdentifier: '20' }]);
+    });
+  });
+
+  describe('Method: handler (metrics)', () => {
+    const putOk = () =>
+      eb.on(PutEventsCommand).callsFake((input) => ({
+        FailedEntryCount: 0,
+        Entries: input.Entries.map(() => ({ EventId: 'e' })),
+      }));
+
+    it('counts operations started, succeeded and failed by type and engine, with their duration', async () => {
+      // Prepare
+      putOk();
+      const emf = captureEmf();
+      const done = { updatedAt: '2026-11-22T05:02:30.000Z', finishedAt: '2026-11-22T05:02:30.000Z' };
+
+      // Act
+      await handler(
+        {
+          Records: [
+            streamRecord({ eventName: 'INSERT', newImage: operation('QUEUED', 1) }),
+            streamRecord({
+              eventName: 'MODIFY',
+              oldImage: operation('QUEUED', 1),
+              newImage: operation('RUNNING', 2),
+            }),
+            streamRecord({
+              eventName: 'MODIFY',
+              oldImage: operation('RUNNING', 2),
+              newImage: operation('SUCCEEDED', 3, done),
+            }),
+            streamRecord({
+              eventName: 'MODIFY',
+              oldImage: operation('RUNNING', 2, { operationId: 'op-2', type: 'UPDATE', engine: 'valkey' }),
+              newImage: operation('FAILED', 3, {
+                ...done,
+                operationId: 'op-2',
+                type: 'UPDATE',
+                engine: 'valkey',
+              }),
+            }),
+            // A cluster's change counts nothing.
+            streamRecord({
+              eventName: 'MODIFY',
+              oldImage: cluster('PENDING', 1),
+              newImage: cluster('READY', 2),
+            }),
+          ],
+        },
+        lambdaContext,
+      );
+      const points = emf.points();
+      emf.restore();
+
+      // Assess: one data point per counted change, nothing for RUNNING or the cluster.
+      expect(points).toEqual([
+        {
+          namespace: 'Stratus',
+          dimensions: { operationType: 'CREATE', engine: 'qdrant' },
+          values: { OperationsStarted: 1 },
+          units: { OperationsStarted: 'Count' },
+        },
+        {
+          namespace: 'Stratus',
+          dimensions: { operationType: 'CREATE', engine: 'qdrant' },
+          values: { OperationsSucceeded: 1, OperationDuration: 150_000 },
+          units: { OperationsSucceeded: 'Count', OperationDuration: 'Milliseconds' },
+        },
+        {
+          namespace: 'Stratus',
+          dimensions: { operationType: 'UPDATE', engine: 'valkey' },
+          values: { OperationsFailed: 1, OperationDuration: 150_000 },
+          units: { OperationsFailed: 'Count', OperationDuration: 'Milliseconds' },
+        },
+      ]);
+    });
+
+    it('counts an operation recorded before engines were (no engine) as engine unknown, and only once its event is out', async () => {
+      // Prepare
+      eb.on(PutEventsCommand).resolves({
+        FailedEntryCount: 1,
+        Entries: [{ EventId: 'a' }, { ErrorCode: 'InternalFailure', ErrorMessage: 'x' }],
+      });
+      const emf = captureEmf();
+      const { engine: _, ...old } = operation('QUEUED', 1);
+
+      // Act
+      const res = await handler(
+        {
+          Records: [
+            streamRecord({ eventName: 'INSERT', newImage: old, sequenceNumber: '1' }),
+            streamRecord({
+              eventName: 'MODIFY',
+              oldImage: operation('RUNNING', 2),
+              newImage: operation('CANCELLED', 3),
+              sequenceNumber: '2',
+            }),
+          ],
+        },
+        lambdaContext,
+      );
+      const points = emf.points();
+      emf.restore();
+
+      // Assess: the rejected entry (the cancel) is retried, and counted then.
+      expect(res.batchItemFailures).toEqual([{ itemIdentifier: '2' }]);
+      expect(points).toEqual([
+        expect.objectContaining({
+          dimensions: { operationType: 'CREATE', engine: 'unknown' },
+          values: { OperationsStarted: 1 },
+        }),
+      ]);
     });
   });
 });

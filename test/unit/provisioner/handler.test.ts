@@ -12,6 +12,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { QUEUES } from '../../../functions/topology.js';
+import { captureEmf } from '../../helpers/emf.js';
 import { lambdaContext, sqsRecord } from '../../helpers/events.js';
 
 vi.hoisted(() => {
@@ -20,8 +21,13 @@ vi.hoisted(() => {
   process.env.PROVISIONING_QUEUE_URL = 'http://sqs.local/000000000000/provisioning';
   process.env.EKS_CLUSTERS = '[{"name":"eks-a","capacityNodes":10}]';
   process.env.KUBE_AUTH = 'kubeconfig';
+  // The business metrics are EMF lines on stdout: on here, and read back (captureEmf).
+  process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+  process.env.POWERTOOLS_METRICS_NAMESPACE = 'Stratus';
 });
-const { handler, transientDelaySeconds } = await import('../../../functions/provisioner/handler.js');
+const { handler, queueAgeMs, transientDelaySeconds } = await import(
+  '../../../functions/provisioner/handler.js'
+);
 const ddb = mockClient(DynamoDBDocumentClient);
 const sqs = mockClient(SQSClient);
 
@@ -83,6 +89,91 @@ describe('Function: provisioner', () => {
     const res = await handler({ Records: [record] }, lambdaContext);
     expect(res.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
     expect(ddb).not.toHaveReceivedCommand(GetCommand);
+  });
+
+  describe('metrics', () => {
+    const failures = (deadLettered: number, unreadable: number) => ({
+      namespace: 'Stratus',
+      dimensions: { queue: 'provisioning' },
+      values: {
+        ProvisioningMessagesFailed: 1,
+        ProvisioningMessagesDeadLettered: deadLettered,
+        ProvisioningMessagesUnreadable: unreadable,
+      },
+      units: {
+        ProvisioningMessagesFailed: 'Count',
+        ProvisioningMessagesDeadLettered: 'Count',
+        ProvisioningMessagesUnreadable: 'Count',
+      },
+    });
+
+    it("measures each message's time on the queue from its SentTimestamp, by why it was sent", async () => {
+      // Prepare
+      const now = Date.parse('2026-11-22T06:00:00.000Z');
+      vi.useFakeTimers({ now, toFake: ['Date'] });
+      const emf = captureEmf();
+      const record = withReceiveCount(1);
+      const sent = { ...record, attributes: { ...record.attributes, SentTimestamp: String(now - 2_500) } };
+
+      // Act
+      await handler({ Records: [sent] }, lambdaContext);
+      const points = emf.points();
+      emf.restore();
+      vi.useRealTimers();
+
+      // Assess: the age, then the failure (the cluster read fails in this file), not dead-lettered yet.
+      expect(points).toEqual([
+        {
+          namespace: 'Stratus',
+          dimensions: { reason: 'dispatch' },
+          values: { ProvisioningMessageAge: 2_500 },
+          units: { ProvisioningMessageAge: 'Milliseconds' },
+        },
+        failures(0, 0),
+      ]);
+    });
+
+    it('counts a message failed on its last receive as dead-lettered', async () => {
+      // Prepare
+      const emf = captureEmf();
+
+      // Act
+      await handler({ Records: [withReceiveCount(QUEUES.provisioning.maxReceiveCount)] }, lambdaContext);
+      const points = emf.points();
+      emf.restore();
+
+      // Assess
+      expect(points.at(-1)).toEqual(failures(1, 0));
+    });
+
+    it('counts an unreadable message (poison) as unreadable, and dead-lettered on its last receive', async () => {
+      // Prepare
+      const emf = captureEmf();
+      const poison = sqsRecord('not json');
+      const last = {
+        ...poison,
+        attributes: {
+          ...poison.attributes,
+          ApproximateReceiveCount: String(QUEUES.provisioning.maxReceiveCount),
+        },
+      };
+
+      // Act
+      const res = await handler({ Records: [sqsRecord('{"hello":"world"}'), last] }, lambdaContext);
+      const points = emf.points();
+      emf.restore();
+
+      // Assess: no age for either (it is not known what they were), one failure each.
+      expect(res.batchItemFailures).toHaveLength(2);
+      expect(points).toEqual(expect.arrayContaining([failures(0, 1), failures(1, 1)]));
+      expect(points).toHaveLength(2);
+    });
+
+    it('gives no age for a message without a SentTimestamp', () => {
+      const record = sqsRecord(message);
+      expect(queueAgeMs({ ...record, attributes: { ...record.attributes, SentTimestamp: '' } }, 5)).toBe(0);
+      expect(queueAgeMs({ ...record, attributes: { ...record.attributes, SentTimestamp: '2' } }, 5)).toBe(3);
+    });
   });
 
   describe('transient DynamoDB errors', () => {

@@ -4,7 +4,6 @@ import type { MockInstance } from 'vitest';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DeadlineSweepResult } from '../../../functions/reconciler/deadlines.js';
 import type { DriftSweepResult } from '../../../functions/reconciler/drift.js';
-import { embeddedMetrics } from '../../../functions/reconciler/metrics.js';
 import { lambdaContext } from '../../helpers/events.js';
 
 vi.hoisted(() => {
@@ -12,8 +11,9 @@ vi.hoisted(() => {
   process.env.STRATUS_REGION = 'eu-west-1';
   process.env.EVENT_BUS_NAME = 'stratus-test';
   process.env.EKS_CLUSTERS = JSON.stringify([{ name: 'stratus-euw1-a', capacityNodes: 10 }]);
-  // The metrics are log lines (EMF): this file logs at INFO, as the function does in AWS, and reads them.
-  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+  // The metrics are EMF lines on stdout (Powertools Metrics); this file reads them.
+  process.env.POWERTOOLS_METRICS_NAMESPACE = 'Stratus';
+  process.env.POWERTOOLS_METRICS_DISABLED = 'false';
 });
 // The sweeps are tested on their own (reconciler.test.ts, drift.test.ts); here they answer given counts.
 const sweeps = vi.hoisted(() => ({ deadlines: vi.fn(), drift: vi.fn() }));
@@ -68,11 +68,17 @@ const drift: DriftSweepResult = {
 
 type LogEntry = Record<string, unknown>;
 
+interface Emitted {
+  readonly namespace: string;
+  readonly dimensions: LogEntry;
+  readonly values: LogEntry;
+}
+
 /**
- * The metrics of an EMF log entry, checked as CloudWatch reads them: every declared metric a
- * number at the top level, every dimension a string at the top level.
+ * The metrics of an EMF line, checked as CloudWatch reads them: one directive, the run's
+ * timestamp, every declared metric a number at the top level, every dimension a string there.
  */
-function metricsOf(entry: LogEntry): { namespace: string; dimensions: LogEntry; values: LogEntry } {
+function metricsOf(entry: LogEntry, unit = 'Count'): Emitted {
   const aws = entry._aws as {
     Timestamp: number;
     CloudWatchMetrics: Array<{
@@ -85,12 +91,14 @@ function metricsOf(entry: LogEntry): { namespace: string; dimensions: LogEntry; 
   expect(aws.CloudWatchMetrics).toHaveLength(1);
   const [directive] = aws.CloudWatchMetrics;
   if (!directive) throw new Error('no metric directive');
+  // One dimension set, exactly the one given: no Powertools `service` default.
+  expect(directive.Dimensions).toHaveLength(1);
   const dimensions = Object.fromEntries(directive.Dimensions.flat().map((d) => [d, entry[d]]));
   for (const value of Object.values(dimensions)) expect(value).toEqual(expect.any(String));
   expect(directive.Metrics.length).toBeGreaterThan(0);
   const values = Object.fromEntries(
     directive.Metrics.map((m) => {
-      expect(m.Unit).toBe('Count');
+      expect(m.Unit).toBe(unit);
       return [m.Name, entry[m.Name]];
     }),
   );
@@ -100,16 +108,20 @@ function metricsOf(entry: LogEntry): { namespace: string; dimensions: LogEntry; 
 
 describe('Function: reconciler', () => {
   let stdout: MockInstance<typeof process.stdout.write>;
-  /** The JSON log entries written so far that carry embedded metrics, by message. */
-  const emitted = (): Record<string, LogEntry> =>
-    Object.fromEntries(
-      stdout.mock.calls
-        .flatMap(([chunk]) => String(chunk).split('\n'))
-        .filter((line) => line.startsWith('{'))
-        .map((line) => JSON.parse(line) as LogEntry)
-        .filter((entry) => entry._aws !== undefined)
-        .map((entry) => [String(entry.message), entry]),
-    );
+  /** The EMF lines written so far (Powertools Metrics writes them to stdout), read as CloudWatch does. */
+  const emitted = (): Emitted[] =>
+    stdout.mock.calls
+      .flatMap(([chunk]) => String(chunk).split('\n'))
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as LogEntry)
+      .filter((entry) => entry._aws !== undefined)
+      .map((entry) => metricsOf(entry));
+  /** The one data point that carries `metric`. */
+  const pointOf = (metric: string): Emitted => {
+    const found = emitted().filter((e) => metric in e.values);
+    expect(found, metric).toHaveLength(1);
+    return found[0] as Emitted;
+  };
 
   beforeEach(() => {
     vi.useFakeTimers({ now: NOW, toFake: ['Date'] });
@@ -130,9 +142,7 @@ describe('Function: reconciler', () => {
       await handler(scheduled, lambdaContext);
 
       // Assess
-      const entry = emitted()['deadline sweep done'];
-      expect(entry).toMatchObject({ level: 'INFO', service: 'stratus-reconciler' });
-      expect(metricsOf(entry as LogEntry)).toEqual({
+      expect(pointOf('OverdueOperationsScanned')).toEqual({
         namespace: 'Stratus/Reconciler',
         dimensions: { region: 'eu-west-1' },
         values: {
@@ -151,7 +161,7 @@ describe('Function: reconciler', () => {
       await handler(scheduled, lambdaContext);
 
       // Assess
-      expect(metricsOf(emitted()['drift sweep done'] as LogEntry)).toEqual({
+      expect(pointOf('DriftClustersChecked')).toEqual({
         namespace: 'Stratus/Reconciler',
         dimensions: { region: 'eu-west-1' },
         values: {
@@ -167,6 +177,20 @@ describe('Function: reconciler', () => {
       });
     });
 
+    it('emits the clusters found drifted as the business metric DriftFound of its region', async () => {
+      // Act
+      await handler(scheduled, lambdaContext);
+
+      // Assess: repaired 4 + reported 2 + backing off 5 + suspended 7 + already reported 1.
+      expect(pointOf('DriftFound')).toEqual({
+        namespace: 'Stratus',
+        dimensions: { region: 'eu-west-1' },
+        values: { DriftFound: 19 },
+      });
+      // Three data points per run, nothing else on stdout's EMF.
+      expect(emitted()).toHaveLength(3);
+    });
+
     it('emits the error counts before it fails the run, so that the metrics show what the alarm saw', async () => {
       // Prepare
       sweeps.deadlines.mockResolvedValue({ ...deadlines, errors: 2 });
@@ -178,39 +202,8 @@ describe('Function: reconciler', () => {
       );
 
       // Assess
-      const entries = emitted();
-      expect(metricsOf(entries['deadline sweep done'] as LogEntry).values).toMatchObject({
-        ReconcileErrors: 2,
-      });
-      expect(metricsOf(entries['drift sweep done'] as LogEntry).values).toMatchObject({ DriftErrors: 3 });
-    });
-  });
-});
-
-describe('Function: embeddedMetrics', () => {
-  it('declares each count as a Count metric with the dimensions, both at the top level', () => {
-    // Act
-    const entry = embeddedMetrics('Ns', { region: 'r', fn: 'f' }, { A: 1, B: 0 }, 1_700_000_000_000);
-
-    // Assess
-    expect(entry).toEqual({
-      _aws: {
-        Timestamp: 1_700_000_000_000,
-        CloudWatchMetrics: [
-          {
-            Namespace: 'Ns',
-            Dimensions: [['region', 'fn']],
-            Metrics: [
-              { Name: 'A', Unit: 'Count' },
-              { Name: 'B', Unit: 'Count' },
-            ],
-          },
-        ],
-      },
-      region: 'r',
-      fn: 'f',
-      A: 1,
-      B: 0,
+      expect(pointOf('ReconcileErrors').values).toMatchObject({ ReconcileErrors: 2 });
+      expect(pointOf('DriftErrors').values).toMatchObject({ DriftErrors: 3 });
     });
   });
 });
