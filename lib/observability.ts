@@ -139,7 +139,7 @@ export class StratusAlarms extends Construct {
 
 /**
  * The reconciler's own metrics: CloudWatch embedded metric format lines written by Powertools
- * Metrics after each sweep (functions/reconciler/handler.ts), one data point per run,
+ * Metrics after each sweep (functions/reconciler/run.ts), one data point per run,
  * dimension `region`. test/infra/observability.test.ts checks the handler still emits each.
  */
 export const RECONCILER_METRICS = {

@@ -478,8 +478,8 @@ describe('Class: StratusDashboard', () => {
     }
   });
 
-  it('names only metrics the reconciler emits (functions/reconciler/handler.ts)', () => {
-    const handler = readFileSync(new URL('../../functions/reconciler/handler.ts', import.meta.url), 'utf8');
+  it('names only metrics the reconciler emits (functions/reconciler/run.ts)', () => {
+    const handler = readFileSync(new URL('../../functions/reconciler/run.ts', import.meta.url), 'utf8');
     expect(handler).toContain(`'${RECONCILER_METRICS.namespace}'`);
     expect(handler).toMatch(/\{ region \}/);
     for (const name of [...RECONCILER_METRICS.drift, ...RECONCILER_METRICS.deadlines]) {
