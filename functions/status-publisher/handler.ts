@@ -1,89 +1,18 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+/**
+ * Status publisher (per region): the table's stream -> the region's bus (publish.ts). Reports
+ * partial batch failures; after the mapping's retry limit, a record goes to the stream failure queue.
+ */
 import { eventBridgeClient } from '../shared/aws.js';
 import { readEnv } from '../shared/env.js';
-import { EVENT_SOURCE } from '../shared/events/catalog.js';
 import { createLogger } from '../shared/logger.js';
-import { createMetrics, instrumented, publishMetrics, workLogger } from '../shared/observability.js';
+import { createMetrics, instrumented } from '../shared/observability.js';
 import { StatusPublisherEnv } from './env.js';
-import { type OperationMetrics, operationMetricsOf, type StatusEvent, statusEventOf } from './events.js';
+import { streamPublisher } from './publish.js';
 
 const { EVENT_BUS_NAME: busName, STRATUS_REGION: region } = readEnv(StatusPublisherEnv);
-
 const logger = createLogger('stratus-status-publisher');
-const metrics = createMetrics();
-const eventBridge = eventBridgeClient();
-const PUT_EVENTS_MAX = 10;
 
-const image = (i: unknown): Record<string, unknown> | undefined =>
-  i ? unmarshall(i as Record<string, AttributeValue>) : undefined;
-
-/**
- * Status changes -> the region's bus, ten entries per PutEvents. A record whose entry failed is
- * reported as a batch item failure, so Lambda retries from it (and, after the mapping's retry
- * limit, sends it to the stream failure queue). A record that cannot be turned into an event is
- * a bug: it is reported too, never dropped silently.
- */
-export const handler = instrumented(logger, publish);
-
-async function publish(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
-  const failed = new Set<string>();
-  const pending: Array<{
-    seq: string;
-    entry: PutEventsRequestEntry;
-    ev: StatusEvent;
-    counted?: OperationMetrics;
-  }> = [];
-  for (const record of event.Records) {
-    const seq = record.dynamodb?.SequenceNumber ?? '';
-    try {
-      const newImage = image(record.dynamodb?.NewImage);
-      if (!newImage || newImage.homeRegion !== region) continue;
-      const oldImage = image(record.dynamodb?.OldImage);
-      const ev = statusEventOf(oldImage, newImage);
-      if (!ev) continue;
-      const counted = operationMetricsOf(oldImage, newImage);
-      pending.push({
-        seq,
-        ev,
-        ...(counted ? { counted } : {}),
-        entry: {
-          EventBusName: busName,
-          Source: EVENT_SOURCE,
-          DetailType: ev.detailType,
-          Detail: JSON.stringify(ev.detail),
-          Resources: [],
-          Time: new Date(ev.detail.occurredAt),
-        },
-      });
-    } catch (error) {
-      logger.error('cannot build status event', { error: error as Error, sequenceNumber: seq });
-      failed.add(seq);
-    }
-  }
-  for (let i = 0; i < pending.length; i += PUT_EVENTS_MAX) {
-    const chunk = pending.slice(i, i + PUT_EVENTS_MAX);
-    try {
-      const res = await eventBridge.send(new PutEventsCommand({ Entries: chunk.map((c) => c.entry) }));
-      chunk.forEach((item, j) => {
-        const e = res.Entries?.[j];
-        const log = workLogger(logger, item.ev.detail);
-        if (e?.ErrorCode) {
-          log.warn('event rejected by the bus', { code: e.ErrorCode, message: e.ErrorMessage });
-          failed.add(item.seq);
-          return;
-        }
-        log.info('status event published', { detailType: item.ev.detailType, status: item.ev.detail.status });
-        // Counted once its event is out. At least once, like the events: a batch retried after a
-        // failure may count a record again (docs/operations.md, "Metrics").
-        if (item.counted) publishMetrics(metrics, item.counted.dimensions, item.counted.values);
-      });
-    } catch (error) {
-      logger.error('PutEvents failed', { error: error as Error });
-      for (const c of chunk) failed.add(c.seq);
-    }
-  }
-  return { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) };
-}
+export const handler = instrumented(
+  logger,
+  streamPublisher({ eventBridge: eventBridgeClient(), busName, region, logger, metrics: createMetrics() }),
+);
