@@ -140,11 +140,14 @@ export const ENTITY = {
   operation: 'Operation',
 } as const;
 
+/** The namespace of the business metrics (functions/shared/observability.ts, docs/operations.md). */
+export const METRICS_NAMESPACE = 'Stratus';
+
 const commonEnv = {
   TABLE_NAME: { ref: 'table' },
   STRATUS_REGION: { ref: 'region' },
   // The business metrics' namespace (functions/shared/observability.ts, docs/operations.md).
-  POWERTOOLS_METRICS_NAMESPACE: { value: 'Stratus' },
+  POWERTOOLS_METRICS_NAMESPACE: { value: METRICS_NAMESPACE },
 } as const satisfies Record<string, EnvSource>;
 
 export const FUNCTIONS = {

@@ -235,6 +235,7 @@ export const DEFAULT_ALARM_THRESHOLDS = {
   apiP99LatencyMs: 2500,
   streamIteratorAgeSeconds: 300,
   provisioningMessageAgeSeconds: 900,
+  operationsFailed: 5,
 } as const;
 export type AlarmThresholds = { readonly [K in keyof typeof DEFAULT_ALARM_THRESHOLDS]: number };
 
@@ -283,6 +284,13 @@ export const AlarmsConfigSchema = z
       60,
       QUEUES.provisioning.retentionDays * 86_400,
     ).default(DEFAULT_ALARM_THRESHOLDS.provisioningMessageAgeSeconds),
+    /**
+     * Operations of the region that ended FAILED (any type and engine, deadline expiry and
+     * delivery failure included) in 15 minutes; the alarm fires above it. @default 5
+     */
+    operationsFailed: bounded('alarms.operationsFailed', 'operations', 0, 100_000).default(
+      DEFAULT_ALARM_THRESHOLDS.operationsFailed,
+    ),
   })
   .prefault({});
 

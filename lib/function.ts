@@ -1,4 +1,11 @@
 import { type Duration, Validations } from 'aws-cdk-lib';
+import {
+  Alarm,
+  ComparisonOperator,
+  type IAlarmAction,
+  type IMetric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import type { ISecurityGroup, ISubnet, IVpc } from 'aws-cdk-lib/aws-ec2';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
@@ -38,21 +45,48 @@ export interface StratusFunctionProps {
   readonly tracing?: boolean;
   /** @default - outside any VPC */
   readonly network?: FunctionNetwork;
+  /**
+   * Actions of every alarm added with `addAlarm` (the region's alarm topic).
+   *
+   * @default - no action: the alarms are visible in CloudWatch only
+   */
+  readonly alarmActions?: readonly IAlarmAction[];
+}
+
+/** One alarm on a function's metric (`StratusFunction.addAlarm`). */
+export interface FunctionAlarmOptions {
+  readonly metric: IMetric;
+  /** What it means and what to do; "See docs/operations.md, "Alarms"." is appended. */
+  readonly description: string;
+  readonly threshold: number;
+  readonly evaluationPeriods: number;
+  /** @default evaluationPeriods */
+  readonly datapointsToAlarm?: number;
+  /** @default GREATER_THAN_THRESHOLD */
+  readonly comparisonOperator?: ComparisonOperator;
+  /** @default NOT_BREACHING: no traffic is not an incident */
+  readonly treatMissingData?: TreatMissingData;
 }
 
 /**
  * One Stratus Lambda function, the way every one of them is built: nodejs22.x on arm64, JSON logs
  * to a log group of its own (`Logs`), its own role (`Role`) that may write only there (instead of
  * AWSLambdaBasicExecutionRole, logs:* on every log group of the account), and the function itself
- * (`Resource`). Grants, triggers and alarms are added by its owner.
+ * (`Resource`), and its alarms (`Alarms`, added by its owner with `addAlarm`, each with the
+ * function's alarm actions). Grants and triggers are added by its owner.
  */
 export class StratusFunction extends Construct {
   public readonly logs: LogGroup;
   public readonly role: Role;
   public readonly resource: LambdaFunction;
+  /** Every alarm of this function, for the dashboard. */
+  public readonly alarms: Alarm[] = [];
+  private readonly alarmActions: readonly IAlarmAction[];
+  private alarmScope?: Construct;
 
   constructor(scope: Construct, id: string, props: StratusFunctionProps) {
     super(scope, id);
+    this.alarmActions = props.alarmActions ?? [];
     this.logs = new LogGroup(this, 'Logs', { retention: props.logRetention ?? RetentionDays.ONE_MONTH });
     this.role = new Role(this, 'Role', {
       ...(props.roleName ? { roleName: props.roleName } : {}),
@@ -111,5 +145,22 @@ export class StratusFunction extends Construct {
       reason:
         'X-Ray PutTraceSegments/PutTelemetryRecords, dynamodb:ListStreams (stream triggers) and the ENI actions Lambda needs in a VPC (ec2:DescribeNetworkInterfaces and the others of AWSLambdaVPCAccessExecutionRole) do not support resource-level permissions.',
     });
+  }
+
+  /** An alarm of this function, `Alarms/<alarmId>`, notifying the function's alarm actions. */
+  public addAlarm(alarmId: string, options: FunctionAlarmOptions): Alarm {
+    this.alarmScope ??= new Construct(this, 'Alarms');
+    const alarm = new Alarm(this.alarmScope, alarmId, {
+      metric: options.metric,
+      alarmDescription: `${options.description} See docs/operations.md, "Alarms".`,
+      threshold: options.threshold,
+      comparisonOperator: options.comparisonOperator ?? ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: options.evaluationPeriods,
+      datapointsToAlarm: options.datapointsToAlarm ?? options.evaluationPeriods,
+      treatMissingData: options.treatMissingData ?? TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(...this.alarmActions);
+    this.alarms.push(alarm);
+    return alarm;
   }
 }

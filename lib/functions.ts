@@ -32,7 +32,13 @@ import {
   takeoverFunctions,
 } from '../functions/topology.js';
 import type { StratusEventBus } from './bus.js';
-import { eksPoolEntry, functionRoleName, takeoverRoleName } from './config.js';
+import {
+  type AlarmThresholds,
+  DEFAULT_ALARM_THRESHOLDS,
+  eksPoolEntry,
+  functionRoleName,
+  takeoverRoleName,
+} from './config.js';
 import { type FunctionNetwork, StratusFunction } from './function.js';
 import { type FunctionBundles, functionBundles } from './function-bundles.js';
 import { acknowledgeWildcardResource, pascalCase } from './nag.js';
@@ -144,12 +150,17 @@ export interface StratusFunctionsProps {
    */
   readonly logRetention?: RetentionDays;
   /**
-   * Actions of the alarms on scheduled functions' errors (a reconciler that fails no longer
-   * enforces operation deadlines).
+   * Actions of every function's alarms (the region's alarm topic).
    *
    * @default - no action: the alarms are visible in CloudWatch only
    */
   readonly alarmActions?: readonly IAlarmAction[];
+  /**
+   * When the functions' alarms fire (the config's `alarms`; the stream iterator age).
+   *
+   * @default DEFAULT_ALARM_THRESHOLDS
+   */
+  readonly thresholds?: Partial<AlarmThresholds>;
   /**
    * What every EKS access entry waits for: the deploy-time check that the clusters take access
    * entries (lib/preflight.ts).
@@ -182,8 +193,12 @@ export class StratusFunctions extends Construct {
   private readonly takeoverInto: readonly string[];
   /** By function: the role that function of the other regions assumes to reach this region's EKS clusters. */
   private readonly takeoverRoles = new Map<FunctionId, Role>();
-  /** Alarms on the errors of scheduled functions, for dashboards or extra actions. */
-  public readonly alarms: Alarm[] = [];
+  private readonly constructs = new Map<FunctionId, StratusFunction>();
+
+  /** Every function's alarms (each under its function's `Alarms`), for the dashboard. */
+  public get alarms(): Alarm[] {
+    return [...this.constructs.values()].flatMap((f) => f.alarms);
+  }
 
   constructor(scope: Construct, id: string, props: StratusFunctionsProps) {
     super(scope, id);
@@ -231,6 +246,7 @@ export class StratusFunctions extends Construct {
       this.functions.set(fnId, fn);
       this.grantPermissions(fnId, def, fn, props);
       for (const trigger of def.triggers) this.addTrigger(fnId, def, trigger, fn, props);
+      this.addAlarms(fnId, def, { ...DEFAULT_ALARM_THRESHOLDS, ...props.thresholds });
     }
     for (const fnId of takeoverFunctions()) this.addTakeoverAccess(fnId, props);
   }
@@ -308,8 +324,64 @@ export class StratusFunctions extends Construct {
       environment,
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
       ...(inVpc && props.network ? { network: props.network } : {}),
+      ...(props.alarmActions ? { alarmActions: props.alarmActions } : {}),
     });
+    this.constructs.set(fnId, fn);
     return fn.resource;
+  }
+
+  /**
+   * A function's alarms, under its construct (`Functions/<Name>/Alarms/...`): errors and
+   * throttles of every function, the iterator age of stream consumers, and for a scheduled
+   * function its silence (a schedule that stopped firing fails silently otherwise).
+   */
+  private addAlarms(fnId: FunctionId, def: FunctionDef, thresholds: AlarmThresholds): void {
+    const fn = this.constructs.get(fnId);
+    if (fn === undefined) return;
+    const lambda = fn.resource;
+    const schedule = def.triggers.find((t) => t.type === 'schedule');
+    if (schedule?.type === 'schedule') {
+      fn.addAlarm('Errors', {
+        metric: lambda.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        description: `${fnId} runs failed (scheduled every ${schedule.everyMinutes} min) in 2 of the last 3 five-minute periods: read its log group.`,
+        threshold: 0,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+      });
+      fn.addAlarm('NotRunning', {
+        metric: lambda.metricInvocations({
+          period: Duration.minutes(Math.max(5, schedule.everyMinutes * 3)),
+          statistic: 'Sum',
+        }),
+        description: `${fnId} has not run (scheduled every ${schedule.everyMinutes} min): check that its EventBridge rule is enabled.`,
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 2,
+        treatMissingData: TreatMissingData.BREACHING,
+      });
+    } else {
+      fn.addAlarm('Errors', {
+        metric: lambda.metricErrors({ statistic: 'Sum', period: Duration.minutes(5) }),
+        description: `${fnId} failed (errors or timeouts) in 2 of the last 3 five-minute periods: read its log group.`,
+        threshold: 0,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+      });
+    }
+    fn.addAlarm('Throttles', {
+      metric: lambda.metricThrottles({ statistic: 'Sum', period: Duration.minutes(5) }),
+      description: `${fnId} was throttled: the account's or region's Lambda concurrency is exhausted.`,
+      threshold: 0,
+      evaluationPeriods: 1,
+    });
+    if (def.triggers.some((t) => t.type === 'stream')) {
+      fn.addAlarm('IteratorAge', {
+        metric: lambda.metric('IteratorAge', { statistic: 'Maximum', period: Duration.minutes(1) }),
+        description: `${fnId} is more than ${thresholds.streamIteratorAgeSeconds} s behind its DynamoDB stream, 5 minutes in a row (records are lost after 24 h): look for a failing batch in its log group.`,
+        threshold: thresholds.streamIteratorAgeSeconds * 1000,
+        evaluationPeriods: 5,
+      });
+    }
   }
 
   private resolveEnv(fnId: FunctionId, source: EnvSource, props: StratusFunctionsProps): string {
@@ -565,33 +637,6 @@ export class StratusFunctions extends Construct {
         });
         // Lambda retries failed asynchronous invocations twice by default; the next tick does that job.
         fn.configureAsyncInvoke({ retryAttempts: 0 });
-        const alarm = fn
-          .metricErrors({ period: Duration.minutes(5), statistic: 'Sum' })
-          .createAlarm(this, `${name}ErrorsAlarm`, {
-            alarmDescription: `${fnId} runs failed (scheduled every ${trigger.everyMinutes} min): read its logs; see docs/operations.md.`,
-            threshold: 0,
-            comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-            evaluationPeriods: 3,
-            datapointsToAlarm: 2,
-            treatMissingData: TreatMissingData.NOT_BREACHING,
-          });
-        alarm.addAlarmAction(...(props.alarmActions ?? []));
-        this.alarms.push(alarm);
-        // A schedule that stopped firing fails silently otherwise: no runs is an alarm too.
-        const silent = fn
-          .metricInvocations({
-            period: Duration.minutes(Math.max(5, trigger.everyMinutes * 3)),
-            statistic: 'Sum',
-          })
-          .createAlarm(this, `${name}NotRunningAlarm`, {
-            alarmDescription: `${fnId} has not run (scheduled every ${trigger.everyMinutes} min): check its EventBridge rule is enabled; see docs/operations.md.`,
-            threshold: 1,
-            comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
-            evaluationPeriods: 2,
-            treatMissingData: TreatMissingData.BREACHING,
-          });
-        silent.addAlarmAction(...(props.alarmActions ?? []));
-        this.alarms.push(silent);
         return;
       }
     }

@@ -9,22 +9,21 @@ import {
   type IAlarmAction,
   type IMetric,
   type IWidget,
+  MathExpression,
   Metric,
   TextWidget,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { FUNCTIONS, type FunctionDef, type FunctionId } from '../functions/topology.js';
+import { FUNCTIONS, type FunctionDef, type FunctionId, METRICS_NAMESPACE } from '../functions/topology.js';
 import type { StratusApi } from './api.js';
 import { type AlarmThresholds, DEFAULT_ALARM_THRESHOLDS } from './config.js';
 import type { StratusFunctions } from './functions.js';
-import { pascalCase } from './nag.js';
 import { stratusNames } from './names.js';
 import type { StratusQueues } from './queues.js';
 
 export interface StratusAlarmsProps {
   readonly api: StratusApi;
-  readonly functions: StratusFunctions;
   readonly queues: StratusQueues;
   /**
    * Actions of every alarm here (the region's alarm topic).
@@ -41,10 +40,10 @@ export interface StratusAlarmsProps {
 }
 
 /**
- * The region's alarms beyond the dead-letter ones (`StratusQueues`) and the scheduled functions'
- * errors and silence (`StratusFunctions`): the API's 5xx rate and p99 latency, every function's
- * errors and throttles, the stream consumers' iterator age and the age of the oldest provisioning
- * message. docs/operations.md says what each means and what to do.
+ * The region's alarms beyond the dead-letter ones (`StratusQueues`) and each function's own
+ * (errors, throttles, iterator age, a schedule's silence: `StratusFunction`, under the function's
+ * construct): the API's 5xx rate and p99 latency and the age of the oldest provisioning message.
+ * docs/operations.md says what each means and what to do.
  *
  * Evaluation windows favour a sustained problem over a single bad minute: missing data is
  * "not breaching" (no traffic is not an incident; the reconciler's silence alarm covers the one
@@ -93,36 +92,23 @@ export class StratusAlarms extends Construct {
       evaluationPeriods: 3,
     });
 
-    for (const [fnId, def] of Object.entries(FUNCTIONS) as Array<[FunctionId, FunctionDef]>) {
-      const fn = props.functions.get(fnId);
-      const name = pascalCase(fnId);
-      // A scheduled function's errors already alarm in StratusFunctions, next to its schedule.
-      if (!def.triggers.some((t) => t.type === 'schedule')) {
-        add(`${name}Errors`, fn.metricErrors({ statistic: 'Sum', period: Duration.minutes(5) }), {
-          description: `${fnId} failed (errors or timeouts) in 2 of the last 3 five-minute periods: read its log group.`,
-          threshold: 0,
-          evaluationPeriods: 3,
-          datapointsToAlarm: 2,
-        });
-      }
-      add(`${name}Throttles`, fn.metricThrottles({ statistic: 'Sum', period: Duration.minutes(5) }), {
-        description: `${fnId} was throttled: the account's or region's Lambda concurrency is exhausted.`,
-        threshold: 0,
+    // Counted by the status publisher when an operation's FAILED status is published
+    // (functions/status-publisher/events.ts), for the region whatever its type and engine.
+    add(
+      'OperationsFailed',
+      new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: 'OperationsFailed',
+        dimensionsMap: { region: Stack.of(this).region },
+        statistic: 'Sum',
+        period: Duration.minutes(15),
+      }),
+      {
+        description: `More than ${thresholds.operationsFailed} operations of the region ended FAILED in 15 minutes: read their error codes (GET /v1/operations/{id}) and the provisioner's log group.`,
+        threshold: thresholds.operationsFailed,
         evaluationPeriods: 1,
-      });
-      if (def.triggers.some((t) => t.type === 'stream')) {
-        add(
-          `${name}IteratorAge`,
-          fn.metric('IteratorAge', { statistic: 'Maximum', period: Duration.minutes(1) }),
-          {
-            description: `${fnId} is more than ${thresholds.streamIteratorAgeSeconds} s behind its DynamoDB stream, 5 minutes in a row (records are lost after 24 h): look for a failing batch in its log group.`,
-            threshold: thresholds.streamIteratorAgeSeconds * 1000,
-            evaluationPeriods: 5,
-          },
-        );
-      }
-    }
-
+      },
+    );
     add(
       'ProvisioningMessageAge',
       props.queues
@@ -217,6 +203,28 @@ export class StratusDashboard extends Construct {
         statistic: 'Sum',
         period: fiveMinutes,
         label: metricName,
+      });
+    // The business metrics (docs/operations.md, "Metrics"), written by the functions' Powertools Metrics.
+    const businessMetric = (
+      metricName: string,
+      dimensionsMap: Record<string, string>,
+      statistic: string,
+      period: Duration,
+    ) =>
+      new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap,
+        statistic,
+        period,
+        label: metricName,
+      });
+    // Every series of a metric whatever its dimensions' values (operation types, engines, reasons).
+    const search = (query: string, statistic: string, period: Duration) =>
+      new MathExpression({
+        expression: `SEARCH('${query}', '${statistic}', ${period.toSeconds()})`,
+        usingMetrics: {},
+        period,
       });
     const graph = (title: string, width: number, left: IMetric[], extra: Partial<GraphWidgetExtras> = {}) =>
       new GraphWidget({ title, width, height: HEIGHT, left, ...extra });
@@ -397,7 +405,7 @@ export class StratusDashboard extends Construct {
       ],
       [
         header(
-          '## Operations\nCluster operations moving through the provisioning queue, those failed at their deadline, and every alarm of the region.',
+          '## Operations\nCluster operations moving through the provisioning queue, those failed at their deadline, operations by outcome and duration (business metrics), dead letters and drift, and every alarm of the region.',
         ),
       ],
       [
@@ -417,6 +425,35 @@ export class StratusDashboard extends Construct {
           'Operations past their deadline',
           12,
           RECONCILER_METRICS.deadlines.map((name) => reconcilerMetric(name)),
+        ),
+      ],
+      [
+        graph(
+          'Operations of the region (per 15 min)',
+          8,
+          (
+            ['OperationsStarted', 'OperationsSucceeded', 'OperationsFailed', 'OperationsCancelled'] as const
+          ).map((name) => businessMetric(name, { region }, 'Sum', Duration.minutes(15))),
+          {
+            leftAnnotations: [
+              { value: thresholds.operationsFailed, label: 'failed alarm', color: '#d62728' },
+            ],
+          },
+        ),
+        graph('Operation duration p99 by type and engine (ms)', 8, [
+          search('{Stratus,engine,operationType} MetricName="OperationDuration"', 'p99', fiveMinutes),
+        ]),
+        graph(
+          'Provisioning messages dead-lettered, drift found',
+          8,
+          [
+            businessMetric('ProvisioningMessagesDeadLettered', { queue: 'provisioning' }, 'Sum', fiveMinutes),
+            businessMetric('ProvisioningMessagesUnreadable', { queue: 'provisioning' }, 'Sum', fiveMinutes),
+            businessMetric('DriftFound', { region }, 'Sum', fiveMinutes),
+          ],
+          {
+            right: [search('{Stratus,reason} MetricName="ProvisioningMessageAge"', 'Maximum', fiveMinutes)],
+          },
         ),
       ],
       [new AlarmStatusWidget({ title: 'Alarms', alarms: [...props.alarms], width: ROW, height: HEIGHT })],

@@ -123,6 +123,7 @@ export class StratusRegionStack extends Stack {
       eksAccessPolicy: props.eksAccessPolicy ?? config.eksAccessPolicy,
       ...(props.eksKubernetesGroups ? { eksKubernetesGroups: props.eksKubernetesGroups } : {}),
       alarmActions,
+      thresholds: config.alarms,
       ...(config.logRetentionDays ? { logRetention: config.logRetentionDays as RetentionDays } : {}),
     });
     this.api = new StratusApi(this, 'Api', {
@@ -137,7 +138,6 @@ export class StratusRegionStack extends Stack {
 
     this.alarms = new StratusAlarms(this, 'Alarms', {
       api: this.api,
-      functions: this.functions,
       queues: this.queues,
       alarmActions,
       thresholds: config.alarms,

@@ -83,6 +83,8 @@ export function statusEventOf(oldImage: Image, newImage: Image): StatusEvent | u
 export interface OperationMetrics {
   readonly dimensions: { readonly operationType: string; readonly engine: string };
   readonly values: MetricValues;
+  /** The same count for the whole region (dimension `region` only): what the alarms watch. */
+  readonly regionCounts: Readonly<Record<string, number>>;
 }
 
 const COUNTED: Partial<Record<OperationRecord['status'], string>> = {
@@ -102,12 +104,14 @@ export function operationMetricsOf(oldImage: Image, newImage: Image): OperationM
   if ((oldImage?.status ?? null) === o.status) return undefined;
   // Operations created before the engine was recorded on them (records.ts) count as `unknown`.
   const dimensions = { operationType: o.type, engine: o.engine ?? 'unknown' };
-  if (!oldImage && o.status === 'QUEUED') return { dimensions, values: { OperationsStarted: 1 } };
+  if (!oldImage && o.status === 'QUEUED')
+    return { dimensions, values: { OperationsStarted: 1 }, regionCounts: { OperationsStarted: 1 } };
   const counted = COUNTED[o.status];
   if (!counted) return undefined;
   const durationMs = Date.parse(o.finishedAt ?? o.updatedAt) - Date.parse(o.createdAt);
   return {
     dimensions,
+    regionCounts: { [counted]: 1 },
     values: {
       [counted]: 1,
       ...(Number.isFinite(durationMs) && durationMs >= 0

@@ -85,7 +85,10 @@ export function streamPublisher(deps: {
           });
           // Counted once its event is out. At least once, like the events: a batch retried after a
           // failure may count a record again (docs/operations.md, "Metrics").
-          if (item.counted) publishMetrics(metrics, item.counted.dimensions, item.counted.values);
+          if (item.counted) {
+            publishMetrics(metrics, item.counted.dimensions, item.counted.values);
+            publishMetrics(metrics, { region }, item.counted.regionCounts);
+          }
         });
       } catch (error) {
         logger.error('PutEvents failed', { error: error as Error });

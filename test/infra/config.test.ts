@@ -25,6 +25,7 @@ describe('Function: parseConfig (alarms)', () => {
       apiP99LatencyMs: 2500,
       streamIteratorAgeSeconds: 300,
       provisioningMessageAgeSeconds: 900,
+      operationsFailed: 5,
     });
   });
 
@@ -35,6 +36,7 @@ describe('Function: parseConfig (alarms)', () => {
       apiP99LatencyMs: 1000,
       streamIteratorAgeSeconds: 120,
       provisioningMessageAgeSeconds: 3600,
+      operationsFailed: 0,
     };
     expect(parseConfig({ ...TWO_REGIONS, alarms }).alarms).toEqual(alarms);
   });
@@ -60,6 +62,11 @@ describe('Function: parseConfig (alarms)', () => {
       /alarms\.provisioningMessageAgeSeconds must be a whole number of seconds from 60 to 345600/,
     ],
     [{ emails: ['a@example.com'] }, /Unrecognized key: "emails"/],
+    [
+      { operationsFailed: -1 },
+      /alarms\.operationsFailed must be a whole number of operations from 0 to 100000/,
+    ],
+    [{ operationsFailed: 2.5 }, /alarms\.operationsFailed must be a whole number of operations/],
   ])('refuses alarms %j, saying what to write', (alarms, message) => {
     expect(() => parseConfig({ ...TWO_REGIONS, alarms })).toThrow(message);
   });

@@ -245,8 +245,8 @@ describe('Class: StratusAlarms', () => {
       const t = template(stack);
       for (const [fnId] of functionEntries) {
         const dimensions = [{ Name: 'FunctionName', Value: fnRef(stack, fnId) }];
-        // Scheduled functions' errors alarm in StratusFunctions (test/infra/schedules.test.ts),
-        // the others' in StratusAlarms: one Errors alarm per function either way.
+        // Every function's alarms are its construct's children (Functions/<Name>/Alarms/...);
+        // a scheduled function's errors alarm also says its schedule (test/infra/schedules.test.ts).
         const errors = alarmsOn(t, 'AWS/Lambda', 'Errors', dimensions);
         expect(errors, `${fnId} Errors in ${stack.region}`).toHaveLength(1);
         expect(errors[0]?.Properties).toMatchObject({ Statistic: 'Sum', Threshold: 0 });
@@ -323,6 +323,7 @@ describe('Class: StratusAlarms', () => {
       apiP99LatencyMs: 1000,
       streamIteratorAgeSeconds: 120,
       provisioningMessageAgeSeconds: 1800,
+      operationsFailed: 20,
     };
     const [{ stack, t }] = synth(parseConfig({ ...TWO_REGIONS, alarms: thresholds })) as [
       { stack: StratusRegionStack; t: Template },
@@ -341,10 +342,34 @@ describe('Class: StratusAlarms', () => {
         { Name: 'QueueName', Value: stack.resolve(stack.queues.queue('provisioning').queueName) },
       ]),
     ).toBe(1800);
+    expect(threshold('Stratus', 'OperationsFailed', [{ Name: 'region', Value: stack.region }])).toBe(20);
     expect(DEFAULT_ALARM_THRESHOLDS).not.toEqual(thresholds);
   });
 
-  it('has 21 alarms per region: the count docs/deploy.md prices', () => {
+  it('alarms when operations of the region fail, from the business metric the status publisher writes', () => {
+    for (const stack of stacks) {
+      const [alarm, ...more] = alarmsOn(template(stack), 'Stratus', 'OperationsFailed', [
+        { Name: 'region', Value: stack.region },
+      ]);
+      expect(more).toHaveLength(0);
+      expect(alarm?.Properties).toMatchObject({
+        Statistic: 'Sum',
+        Period: 900,
+        Threshold: DEFAULT_ALARM_THRESHOLDS.operationsFailed,
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+      });
+    }
+    // The metric the alarm reads is the one the status publisher writes, with the same dimension.
+    const publisher = readFileSync(
+      new URL('../../functions/status-publisher/publish.ts', import.meta.url),
+      'utf8',
+    );
+    expect(publisher).toMatch(/publishMetrics\(metrics, \{ region \}, item\.counted\.regionCounts\)/);
+  });
+
+  it('has 22 alarms per region: the count docs/deploy.md prices', () => {
     const functions = functionEntries.length;
     const expected =
       Object.keys(QUEUES).length +
@@ -353,11 +378,12 @@ describe('Class: StratusAlarms', () => {
       2 * functions + // errors and throttles
       functionEntries.filter(([, def]) => hasTrigger(def, 'schedule')).length + // not running
       streamFunctions.length + // iterator age
-      1; // oldest provisioning message
+      1 + // oldest provisioning message
+      1; // operations failed
     for (const stack of stacks) {
       const count = Object.keys(alarmsOf(template(stack))).length;
       expect(count).toBe(expected);
-      expect(count).toBe(21);
+      expect(count).toBe(22);
     }
   });
 });
@@ -467,6 +493,35 @@ describe('Class: StratusDashboard', () => {
     }
   });
 
+  it('graphs the business metrics in the operations section: outcomes, duration, dead letters, drift, queue age', () => {
+    for (const stack of stacks) {
+      const widgets = dashboardWidgets(template(stack));
+      const operationsAt = widgets.find((w) => w.properties.markdown?.startsWith('## Operations'))?.y ?? 0;
+      const section = widgets.filter((w) => w.y > operationsAt);
+      const lines = section.flatMap(metricsOf);
+      for (const name of [
+        'OperationsStarted',
+        'OperationsSucceeded',
+        'OperationsFailed',
+        'OperationsCancelled',
+      ]) {
+        expect(lines, name).toContainEqual(['Stratus', name, 'region', stack.region]);
+      }
+      expect(lines).toContainEqual(['Stratus', 'DriftFound', 'region', stack.region]);
+      for (const name of ['ProvisioningMessagesDeadLettered', 'ProvisioningMessagesUnreadable']) {
+        expect(lines, name).toContainEqual(['Stratus', name, 'queue', 'provisioning']);
+      }
+      // Series by operation type and engine, and by reason, whatever values they take.
+      const text = JSON.stringify(section);
+      expect(text).toContain(
+        `SEARCH('{Stratus,engine,operationType} MetricName=\\"OperationDuration\\"', 'p99', 300)`,
+      );
+      expect(text).toContain(
+        `SEARCH('{Stratus,reason} MetricName=\\"ProvisioningMessageAge\\"', 'Maximum', 300)`,
+      );
+    }
+  });
+
   it('graphs every reconciler metric of the region in the Kubernetes and operations sections', () => {
     for (const stack of stacks) {
       const widgets = dashboardWidgets(template(stack));
@@ -511,16 +566,16 @@ describe('Class: StratusDashboard', () => {
     expect(JSON.stringify(latency)).toContain('"value":1200');
   });
 
-  it('has 20 widgets per region: 4 section headers, 15 graphs and the alarm status', () => {
+  it('has 23 widgets per region: 4 section headers, 18 graphs and the alarm status', () => {
     for (const stack of stacks) {
       const widgets = dashboardWidgets(template(stack));
       const count = (type: string) => widgets.filter((w) => w.type === type).length;
       expect({ text: count('text'), metric: count('metric'), alarm: count('alarm') }).toEqual({
         text: 4,
-        metric: 15,
+        metric: 18,
         alarm: 1,
       });
-      expect(widgets).toHaveLength(20);
+      expect(widgets).toHaveLength(23);
     }
   });
 });

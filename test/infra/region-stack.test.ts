@@ -249,7 +249,7 @@ describe('Class: StratusFunctions', () => {
     }
   });
 
-  it('builds every function as a StratusFunction: Functions/<Name>/{Logs,Role,Resource} (construct ids are the deployment contract)', () => {
+  it('builds every function as a StratusFunction: Functions/<Name>/{Alarms,Logs,Role,Resource} (construct ids are the deployment contract)', () => {
     for (const stack of stacks) {
       for (const [fnId] of functionEntries) {
         const fn = stack.functions.get(fnId) as LambdaFunction;
@@ -257,7 +257,24 @@ describe('Class: StratusFunctions', () => {
         expect(owner.node.path).toBe(
           `${stack.stackName}/Functions/${fnId[0]?.toUpperCase()}${fnId.slice(1)}`,
         );
-        expect(owner.node.children.map((c) => c.node.id).sort()).toEqual(['Logs', 'Resource', 'Role']);
+        expect(owner.node.children.map((c) => c.node.id).sort()).toEqual([
+          'Alarms',
+          'Logs',
+          'Resource',
+          'Role',
+        ]);
+        // Its alarms are its children, and only they watch its metrics.
+        expect(owner.alarms.length).toBeGreaterThanOrEqual(2);
+        for (const alarm of owner.alarms)
+          expect(alarm.node.path).toBe(`${owner.node.path}/Alarms/${alarm.node.id}`);
+        const watching = Object.values(template(stack).findResources('AWS::CloudWatch::Alarm')).filter(
+          (a) =>
+            JSON.stringify(a.Properties.Dimensions ?? []) ===
+            JSON.stringify([
+              { Name: 'FunctionName', Value: { Ref: stack.getLogicalId(fn.node.defaultChild as never) } },
+            ]),
+        );
+        expect(watching).toHaveLength(owner.alarms.length);
         expect(owner.resource).toBe(fn);
         expect(fn.role).toBe(owner.role);
         // The function writes only to its own log group.

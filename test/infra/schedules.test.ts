@@ -80,7 +80,12 @@ describe('Class: StratusFunctions (schedule triggers)', () => {
           TreatMissingData: 'breaching',
         });
       }
-      expect(stack.functions.alarms).toHaveLength(scheduled.length * 2);
+      // Errors and silence of each scheduled function, throttles of it, and the others' alarms.
+      const paths = stack.functions.alarms.map((a) => a.node.path.split('/Functions/')[1]);
+      for (const { id } of scheduled) {
+        const name = `${id[0]?.toUpperCase()}${id.slice(1)}`;
+        expect(paths).toEqual(expect.arrayContaining([`${name}/Alarms/Errors`, `${name}/Alarms/NotRunning`]));
+      }
     }
   });
 

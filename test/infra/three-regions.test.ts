@@ -223,7 +223,7 @@ describe('Three regions: cross-region wiring', () => {
     for (const stack of stacks) {
       const t = template(stack);
       const alarms = Object.values(t.findResources('AWS::CloudWatch::Alarm') as Resources);
-      expect(alarms).toHaveLength(21);
+      expect(alarms).toHaveLength(22);
       const expected =
         stack.region === 'us-east-1'
           ? US_TOPIC

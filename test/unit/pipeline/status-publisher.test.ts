@@ -159,7 +159,7 @@ describe('Function: status-publisher', () => {
         Entries: input.Entries.map(() => ({ EventId: 'e' })),
       }));
 
-    it('counts operations started, succeeded and failed by type and engine, with their duration', async () => {
+    it('counts operations started, succeeded and failed by type and engine, with their duration, and for the region', async () => {
       // Prepare
       putOk();
       const emf = captureEmf();
@@ -203,7 +203,14 @@ describe('Function: status-publisher', () => {
       const points = emf.points();
       emf.restore();
 
-      // Assess: one data point per counted change, nothing for RUNNING or the cluster.
+      // Assess: per counted change, one data point by type and engine and one count for the
+      // region (what the alarms watch); nothing for RUNNING or the cluster.
+      const region = (name: string) => ({
+        namespace: 'Stratus',
+        dimensions: { region: 'eu-west-1' },
+        values: { [name]: 1 },
+        units: { [name]: 'Count' },
+      });
       expect(points).toEqual([
         {
           namespace: 'Stratus',
@@ -211,18 +218,21 @@ describe('Function: status-publisher', () => {
           values: { OperationsStarted: 1 },
           units: { OperationsStarted: 'Count' },
         },
+        region('OperationsStarted'),
         {
           namespace: 'Stratus',
           dimensions: { operationType: 'CREATE', engine: 'qdrant' },
           values: { OperationsSucceeded: 1, OperationDuration: 150_000 },
           units: { OperationsSucceeded: 'Count', OperationDuration: 'Milliseconds' },
         },
+        region('OperationsSucceeded'),
         {
           namespace: 'Stratus',
           dimensions: { operationType: 'UPDATE', engine: 'valkey' },
           values: { OperationsFailed: 1, OperationDuration: 150_000 },
           units: { OperationsFailed: 'Count', OperationDuration: 'Milliseconds' },
         },
+        region('OperationsFailed'),
       ]);
     });
 
@@ -260,6 +270,7 @@ describe('Function: status-publisher', () => {
           dimensions: { operationType: 'CREATE', engine: 'unknown' },
           values: { OperationsStarted: 1 },
         }),
+        expect.objectContaining({ dimensions: { region: 'eu-west-1' }, values: { OperationsStarted: 1 } }),
       ]);
     });
   });
