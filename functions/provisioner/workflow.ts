@@ -388,19 +388,44 @@ async function runStep(
       ...(kubeApiCidrs ? { kubeApiCidrs } : {}),
     });
     const pruned = await prune(kube, blueprint, spec, objects);
-    await deps.store.operations.setStep(
-      op,
-      rollingBack ? 'ROLLBACK_WAIT' : 'WAIT_READY',
-      deps.now().toISOString(),
-    );
     deps.logger.info('applied', {
       operationId: op.operationId,
       objects: objects.length,
       pruned: pruned.length,
       placement,
     });
+    // A CREATE looks once right away: a database that is ready as soon as it is applied (an
+    // operator that reports at once, the local stand-in with no readiness delay) is done in this
+    // delivery, without a poll message. Only a CREATE: its objects are new, so their status
+    // cannot be an earlier generation's; an UPDATE's could, before its controller has acted.
+    if (op.type === 'CREATE' && !rollingBack) {
+      const done = await readyOutcome(deps, blueprint, kube, op, spec, false, failWith);
+      if (done) return done;
+    }
+    await deps.store.operations.setStep(
+      op,
+      rollingBack ? 'ROLLBACK_WAIT' : 'WAIT_READY',
+      deps.now().toISOString(),
+    );
     return schedulePoll(deps, msg, 0);
   }
+  const done = await readyOutcome(deps, blueprint, kube, op, spec, rollingBack, failWith);
+  return done ?? schedulePoll(deps, msg, msg.reason === 'poll' ? msg.attempt + 1 : 0);
+}
+
+/**
+ * Reads the cluster's readiness objects: ready ends the operation (or its rollback), a permanent
+ * failure fails it; undefined when it is not ready yet.
+ */
+async function readyOutcome(
+  deps: WorkflowDeps,
+  blueprint: Blueprint,
+  kube: KubePort,
+  op: OperationRecord,
+  spec: ClusterSpec,
+  rollingBack: boolean,
+  failWith: (error: OperationError) => Promise<Outcome>,
+): Promise<Outcome | undefined> {
   const live = await Promise.all(blueprint.readinessRefs(spec).map((ref) => kube.get(ref)));
   const readiness = blueprint.readiness(spec, live);
   if (readiness.ready) {
@@ -419,7 +444,7 @@ async function runStep(
     });
     return failWith(operationErrors.notReady());
   }
-  return schedulePoll(deps, msg, msg.reason === 'poll' ? msg.attempt + 1 : 0);
+  return undefined;
 }
 
 /**

@@ -236,6 +236,55 @@ describe('Function: advance', () => {
     );
   });
 
+  describe('a CREATE looks at readiness right after applying', () => {
+    const readySts = {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'qdrant', generation: 1 },
+      spec: { replicas: 1 },
+      status: { readyReplicas: 1, observedGeneration: 1, replicas: 1, availableReplicas: 1 },
+    } as KubeObject;
+
+    it('completes in the same delivery when the database is ready at once: no step write, no poll message', async () => {
+      const { store, requeue, deps, applied } = setup(operation(), cluster(), [readySts]);
+      expect(await advance(msg(), deps)).toBe('succeeded');
+      expect(applied.flat().map((o) => o.kind)).toContain('StatefulSet');
+      expect(store.completeOperation).toHaveBeenCalledWith(
+        expect.objectContaining({ operationId: 'op-1' }),
+        expect.objectContaining({ port: 6333 }),
+        NOW.toISOString(),
+      );
+      expect(store.setStep).not.toHaveBeenCalled();
+      expect(requeue).not.toHaveBeenCalled();
+    });
+
+    it('schedules the first poll when it is not ready yet', async () => {
+      const { store, requeue, deps } = setup(operation(), cluster(), [undefined]);
+      expect(await advance(msg(), deps)).toBe('polling');
+      expect(store.setStep).toHaveBeenCalledWith(expect.anything(), 'WAIT_READY', NOW.toISOString());
+      expect(requeue).toHaveBeenCalledWith(
+        expect.objectContaining({ reason: 'poll', attempt: 0 }),
+        expect.any(Number),
+      );
+    });
+
+    it("an UPDATE does not: its live status may still be the previous generation's", async () => {
+      const { store, requeue, kube, deps } = setup(
+        operation({ type: 'UPDATE', status: 'RUNNING', step: 'APPLY' }),
+        cluster({ placement: 'eks-a' }),
+        [readySts],
+      );
+      expect(await advance(msg(), deps)).toBe('polling');
+      expect(store.completeOperation).not.toHaveBeenCalled();
+      expect(store.setStep).toHaveBeenCalledWith(expect.anything(), 'WAIT_READY', NOW.toISOString());
+      expect(requeue).toHaveBeenCalledTimes(1);
+      // Only the credentials Secret was read, never the readiness objects.
+      expect((kube.get as ReturnType<typeof vi.fn>).mock.calls.every(([ref]) => ref.kind === 'Secret')).toBe(
+        true,
+      );
+    });
+  });
+
   it('polls again, with a growing attempt, while the workload is not ready', async () => {
     const { requeue, deps } = setup(
       operation({ status: 'RUNNING', step: 'WAIT_READY' }),
