@@ -14,6 +14,7 @@ async function createToReady(readinessDelayMs: number | undefined, clusters: num
   const t0 = performance.now();
   const rt = await startLocalRuntime({
     config: shippedConfig(),
+    echoFunctionLogs: false,
     ...(readinessDelayMs !== undefined ? { readinessDelayMs } : {}),
   });
   const startup = performance.now() - t0;
@@ -23,7 +24,11 @@ async function createToReady(readinessDelayMs: number | undefined, clusters: num
     const client: number[] = [];
     for (let i = 0; i < clusters; i++) {
       const t = performance.now();
-      const res = await api('POST', '/v1/clusters', { name: `bench-${i}`, engine: 'qdrant', region: rt.region });
+      const res = await api('POST', '/v1/clusters', {
+        name: `bench-${i}`,
+        engine: 'qdrant',
+        region: rt.region,
+      });
       if (res.status !== 202) throw new Error(`create failed: ${res.status} ${JSON.stringify(res.body)}`);
       const op = await eventually(
         () => api('GET', `/v1/operations/${res.body.operation.id}`),

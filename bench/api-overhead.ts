@@ -1,0 +1,101 @@
+/**
+ * What the local HTTP API costs next to the table work it needs, measured in the same run
+ * against the same DynamoDB Local (issue #12, "API overhead"):
+ *   - POST /v1/clusters next to its floor: the create transaction of the same items
+ *     (`store.clusters.create`, the TransactWriteItems the route sends), issued from this process;
+ *   - GET /v1/clusters/{id} next to its floor: the two GetItems it needs (the API key, the cluster);
+ *   - an unknown route, answered by the local gateway without a function: the HTTP floor.
+ * The pipeline's triggers are stopped first, so the figures are the API's alone.
+ */
+import { performance } from 'node:perf_hooks';
+import { hashApiKey } from '../functions/shared/domain/apikeys.js';
+import { planCreate } from '../functions/shared/domain/plan.js';
+import { CreateClusterRequestSchema } from '../functions/shared/schemas/api.js';
+import { startLocalRuntime } from '../local/runtime/runtime.js';
+import { apiClient, shippedConfig } from '../test/helpers/local.js';
+import { percentile } from './stats.js';
+
+const N = Number(process.env.BENCH_API_N ?? 200);
+
+const stats = (samples: number[]) => {
+  const s = [...samples].sort((a, b) => a - b);
+  return { p50: percentile(s, 50), p99: percentile(s, 99) };
+};
+
+async function timed(n: number, fn: (i: number) => Promise<unknown>): Promise<number[]> {
+  for (let i = 0; i < 20; i++) await fn(-1 - i); // warm-up
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await fn(i);
+    samples.push(performance.now() - t);
+  }
+  return samples;
+}
+
+export async function benchApiOverhead(n = N): Promise<string[]> {
+  const rt = await startLocalRuntime({
+    config: shippedConfig(),
+    readinessDelayMs: 0,
+    echoFunctionLogs: false,
+  });
+  try {
+    const { triggers } = rt;
+    await Promise.all([...triggers.streams, ...triggers.queues, ...triggers.schedules].map((t) => t.stop()));
+    const api = apiClient(rt.apiUrl, rt.apiKey);
+    await rt.store.tenants.setQuotas(rt.tenantId, { maxClusters: 10_000, maxNodes: 100_000 });
+    const tenant = await rt.store.tenants.get(rt.tenantId);
+    if (!tenant) throw new Error('no bootstrap tenant');
+    const body = (name: string) => ({ name, engine: 'qdrant', region: rt.region });
+
+    const post = await timed(n, async (i) => {
+      const res = await api('POST', '/v1/clusters', body(`api-${i}`));
+      if (res.status !== 202) throw new Error(`create: ${res.status} ${JSON.stringify(res.body)}`);
+    });
+    const postFloor = await timed(n, async (i) => {
+      const { cluster, operation } = planCreate(CreateClusterRequestSchema.parse(body(`floor-${i}`)), {
+        tenantId: rt.tenantId,
+        regions: [rt.region],
+        apiRegion: rt.region,
+        controllers: {},
+        correlationId: `corr-bench-${i}`,
+        now: new Date(),
+      });
+      await rt.store.clusters.create(tenant, cluster, operation);
+    });
+    const created = await api('POST', '/v1/clusters', body('api-get'));
+    const id = (created.body as { cluster: { id: string } }).cluster.id;
+    const get = await timed(n, async () => {
+      const res = await api('GET', `/v1/clusters/${id}`);
+      if (res.status !== 200) throw new Error(`get: ${res.status}`);
+    });
+    const keyHash = hashApiKey(rt.apiKey);
+    const getFloor = await timed(n, async () => {
+      await rt.store.apiKeys.get(keyHash);
+      await rt.store.clusters.get(rt.tenantId, id);
+    });
+    const unknown = await timed(n, async () => {
+      const res = await fetch(`${rt.apiUrl}/v1/nothing-here`);
+      await res.text();
+    });
+
+    const line = (label: string, samples: number[], floor: number[], goal: number) => {
+      const a = stats(samples);
+      const f = stats(floor);
+      return `${label.padEnd(52)} p50 ${a.p50.toFixed(1)} ms (floor ${f.p50.toFixed(1)}, ${(a.p50 / f.p50).toFixed(2)}x)  p99 ${a.p99.toFixed(1)} ms (floor ${f.p99.toFixed(1)}, ${(a.p99 / f.p99).toFixed(2)}x)  goal <= ${goal}x`;
+    };
+    const u = stats(unknown);
+    return [
+      `local API overhead (n=${n} each, pipeline stopped; floors measured in the same run)`,
+      `  ${line('POST /v1/clusters vs the create TransactWriteItems', post, postFloor, 1.5)}`,
+      `  ${line('GET /v1/clusters/{id} vs two GetItems', get, getFloor, 2)}`,
+      `  unknown route (the gateway alone, no function)          p50 ${u.p50.toFixed(1)} ms  p99 ${u.p99.toFixed(1)} ms`,
+    ];
+  } finally {
+    await rt.stop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  for (const line of await benchApiOverhead()) console.log(`  ${line}`);
+}
