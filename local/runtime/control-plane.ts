@@ -79,6 +79,27 @@ export interface LocalControlPlaneOptions {
    * `functionsLog`. @default true
    */
   readonly echoFunctionLogs?: boolean;
+  /**
+   * Figures only (bench/cost.ts): something (a counting proxy) put in front of every service
+   * endpoint the functions, the queue triggers and the replicator are given, and an observer of
+   * every invocation. @default - the endpoints themselves, no observer
+   */
+  readonly meter?: LocalMeter;
+}
+
+/** A service whose endpoint `LocalMeter.endpoint` may replace. */
+export type MeteredService = 'dynamodb' | 'sqs' | 'eventbridge' | 'kubernetes';
+
+/** See `LocalControlPlaneOptions.meter`. */
+export interface LocalMeter {
+  /**
+   * The URL to give `client` instead of `url`: `client` is a function id, `triggers` (the region's
+   * own SQS client: queue pollers and stream failure sends), `replicator` (`region` is then
+   * `all`) or `functions` (every region's kubeconfig names each region's Kubernetes stand-in).
+   */
+  endpoint(service: MeteredService, client: string, region: string, url: string): string;
+  /** An invocation ended after `ms` in its execution environment (see FunctionHostOptions.onInvocation). */
+  invocation(fn: FunctionId, region: string, ms: number, failed: boolean): void;
 }
 
 /** One region of the local control plane, seen from the thread that started it. */
@@ -257,7 +278,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
       }
 
       const sqs = new SQSClient({
-        endpoint: localSqs.address,
+        endpoint: opts.meter?.endpoint('sqs', 'triggers', region, localSqs.address) ?? localSqs.address,
         region,
         credentials: LOCAL_CREDENTIALS,
         useQueueUrlAsEndpoint: false,
@@ -282,7 +303,10 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
       x.kube
         ? x.regionConfig.eksClusters.map((c) => ({
             name: c.name,
-            url: x.kube?.url ?? '',
+            url:
+              x.kube && opts.meter
+                ? opts.meter.endpoint('kubernetes', 'functions', x.regionConfig.region, x.kube.url)
+                : (x.kube?.url ?? ''),
             token: x.kube?.token ?? '',
           }))
         : [],
@@ -343,6 +367,14 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
       };
       const functions = {} as Record<FunctionId, FunctionHost>;
       for (const [fn, def] of functionEntries()) {
+        const meter = opts.meter;
+        const metered: Record<string, string> = meter
+          ? {
+              AWS_ENDPOINT_URL_DYNAMODB: meter.endpoint('dynamodb', fn, region, dynamoEndpoint),
+              AWS_ENDPOINT_URL_SQS: meter.endpoint('sqs', fn, region, localSqs.address),
+              AWS_ENDPOINT_URL_EVENTBRIDGE: meter.endpoint('eventbridge', fn, region, bus.url),
+            }
+          : {};
         const hostFn = new FunctionHost({
           name: `${fn}@${region}`,
           functionName: stratus.localFunction(fn),
@@ -350,9 +382,12 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
           workerFile: bundles.localWorker,
           handler: def.handler,
           timeoutSeconds: def.timeoutSeconds,
-          env: { ...baseEnv, ...functionEnvironment(def, envContext) },
+          env: { ...baseEnv, ...metered, ...functionEnvironment(def, envContext) },
           maxEnvironments: environmentsFor(def, opts.queueConcurrency ?? 2),
           random: randomSource(opts.seed, `kill:${fn}@${region}`),
+          ...(meter
+            ? { onInvocation: (ms: number, failed: boolean) => meter.invocation(fn, region, ms, failed) }
+            : {}),
           log: print,
           output: (line, stream) => {
             logFile.write(`${functionLogLine(fn, region, line, stream)}\n`);
@@ -390,7 +425,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
     let replication: Replicator | undefined;
     if (prepared.length > 1) {
       const started = await startReplicator({
-        endpoint: dynamo.endpoint,
+        endpoint: opts.meter?.endpoint('dynamodb', 'replicator', 'all', dynamo.endpoint) ?? dynamo.endpoint,
         tableName: names.table,
         regions: prepared.map((p) => p.region),
         lagMs: opts.replication?.lagMs ?? 300,

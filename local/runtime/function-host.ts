@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
 import type { Random } from '../random.js';
@@ -36,6 +37,11 @@ export interface FunctionHostOptions {
    * CloudWatch Logs receives them in Lambda. @default - straight to this process's stdout and stderr
    */
   readonly output?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /**
+   * Sees every invocation once it ends: how long its execution environment ran it (the wait for a
+   * free environment excluded) and whether it threw. For figures (bench/cost.ts). @default - none
+   */
+  readonly onInvocation?: (ms: number, failed: boolean) => void;
 }
 
 interface Pending {
@@ -140,9 +146,14 @@ export class FunctionHost {
   readonly invoke = async (event: unknown): Promise<unknown> => {
     const env = await this.acquire();
     this.invocations++;
+    const started = performance.now();
+    let failed = true;
     try {
-      return await env.run(event);
+      const result = await env.run(event);
+      failed = false;
+      return result;
     } finally {
+      this.o.onInvocation?.(performance.now() - started, failed);
       this.release(env);
     }
   };
