@@ -351,7 +351,7 @@ export async function startCountingProxy(opts: CountingProxyOptions): Promise<Co
       // Per item written: its entity, how, and its size (the larger image), to explain the units.
       targets.forEach((t, i) => {
         const image = (t.kind === 'check' ? before[i] : (after[i] ?? before[i])) ?? {};
-        const entity = String((image.entity as { S?: string } | undefined)?.S ?? 'unknown');
+        const entity = String((image.entity as { S?: string } | undefined)?.S ?? '(absent)');
         const bytes = Math.max(before[i] ? itemSize(before[i]) : 0, after[i] ? itemSize(after[i]) : 0);
         tallies.add(
           {

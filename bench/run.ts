@@ -10,6 +10,7 @@ const benches = [
   'bench/api-handler.ts',
   'bench/local-latency.ts',
   'bench/api-overhead.ts',
+  'bench/cost.ts',
 ].filter((b) => !process.argv[2] || b.includes(process.argv[2]));
 console.log(`Stratus benchmarks (node ${process.version}, ${new Date().toISOString()})`);
 for (const b of benches) {
