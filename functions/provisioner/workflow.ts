@@ -387,7 +387,9 @@ async function runStep(
       correlationId: op.correlationId,
       ...(kubeApiCidrs ? { kubeApiCidrs } : {}),
     });
-    const pruned = await prune(kube, blueprint, spec, objects);
+    // A CREATE has nothing to prune: its namespace holds only what this operation applied, from
+    // the same spec (a retried apply renders the same objects). Saves a list per blueprint kind.
+    const pruned = op.type === 'CREATE' ? [] : await prune(kube, blueprint, spec, objects);
     deps.logger.info('applied', {
       operationId: op.operationId,
       objects: objects.length,

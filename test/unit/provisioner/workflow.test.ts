@@ -449,9 +449,21 @@ describe('Function: advance', () => {
     spy.mockRestore();
   });
 
-  it('prunes labelled objects it no longer renders, never Secrets nor objects with an owner', async () => {
-    // Prepare
+  it('does not look for objects to prune on a CREATE: its namespace holds only what it applied', async () => {
     const { kube, deps } = setup(operation(), cluster());
+    expect(operation().type).toBe('CREATE');
+    await advance(msg(), deps);
+    expect(kube.apply).toHaveBeenCalled();
+    expect(kube.list).not.toHaveBeenCalled();
+    expect(kube.delete).not.toHaveBeenCalled();
+  });
+
+  it('prunes labelled objects an UPDATE no longer renders, never Secrets nor objects with an owner', async () => {
+    // Prepare
+    const { kube, deps } = setup(
+      operation({ type: 'UPDATE', status: 'RUNNING', step: 'APPLY' }),
+      cluster({ placement: 'eks-a' }),
+    );
     const stale = (kind: string, name: string, extra = {}) =>
       ({ apiVersion: 'v1', kind, metadata: { name, ...extra } }) as KubeObject;
     vi.mocked(kube.list).mockImplementation(async (_apiVersion, kind) => {
