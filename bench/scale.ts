@@ -186,9 +186,13 @@ async function main(): Promise<void> {
   // Whatever happens to this process, the child's tree goes with it.
   const killAll = () => tree.kill();
   process.on('exit', killAll);
+  // Ends the run early: Ctrl-C, or the control plane died (e.g. out of memory).
   const interrupted = new Promise<never>((_, reject) => {
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
       process.once(signal, () => reject(new Error(`interrupted (${signal})`)));
+    child.once('exit', (code, signal) =>
+      reject(new Error(`the control plane exited (${code ?? signal}) during the run; see ${logFile}`)),
+    );
   });
   interrupted.catch(() => undefined);
   const logLines: string[] = [];
@@ -217,12 +221,7 @@ async function main(): Promise<void> {
     report.startMs = Date.now() - t0;
     console.log(`  control plane up in ${report.startMs} ms (pid ${child.pid})`);
 
-    const load = await runLoad(
-      s,
-      { n, concurrency, regions, engine: values.engine, run, timeoutMs },
-      interrupted,
-    );
-    Object.assign(report, load);
+    await runLoad(s, { n, concurrency, regions, engine: values.engine, run, timeoutMs }, interrupted, report);
     console.log(`  settling ${settleS} s...`);
     await Promise.race([sleep(settleS * 1000), interrupted]);
     report.processes = processFigures(sampler.peak, tree.sample());
@@ -260,7 +259,13 @@ interface LoadOptions {
   readonly timeoutMs: number;
 }
 
-async function runLoad(s: Serving, o: LoadOptions, interrupted: Promise<never>) {
+/** Sends the creates and waits for READY; figures go into `report` as they come (a failed run keeps them). */
+async function runLoad(
+  s: Serving,
+  o: LoadOptions,
+  interrupted: Promise<never>,
+  report: Record<string, unknown>,
+): Promise<void> {
   const api = async (region: string, method: string, path: string, body?: unknown) => {
     const res = await fetch(`${s.apiUrls[region]}${path}`, {
       method,
@@ -316,6 +321,14 @@ async function runLoad(s: Serving, o: LoadOptions, interrupted: Promise<never>) 
   await Promise.race([Promise.all(Array.from({ length: o.concurrency }, sender)), interrupted]);
   const acceptedAt = Date.now();
   const acceptS = (acceptedAt - t0) / 1000;
+  const sorted = [...acceptMs].sort((a, b) => a - b);
+  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+  report.accept = {
+    seconds: acceptS,
+    perSecond: o.n / acceptS,
+    latencyMs: { p50: pct(50), p95: pct(95), p99: pct(99), max: sorted.at(-1) ?? 0 },
+    retries,
+  };
   console.log(`  ${o.n} creates accepted in ${acceptS.toFixed(1)} s (${(o.n / acceptS).toFixed(1)}/s)`);
 
   // READY, as each region's API shows its own clusters.
@@ -338,6 +351,7 @@ async function runLoad(s: Serving, o: LoadOptions, interrupted: Promise<never>) 
     }
   };
   const per10s: Array<{ t: number; ready: number | null }> = [];
+  report.readyPer10s = per10s;
   let ready = 0;
   let unanswered = 0;
   let allReadyS: number | undefined;
@@ -347,6 +361,8 @@ async function runLoad(s: Serving, o: LoadOptions, interrupted: Promise<never>) 
     const t = (Date.now() - t0) / 1000;
     if (c === undefined) unanswered++;
     else ready = c;
+    report.ready = ready;
+    report.unansweredPolls = unanswered;
     while (t >= nextMark) {
       per10s.push({ t: nextMark, ready: c ?? null });
       console.log(
@@ -361,23 +377,10 @@ async function runLoad(s: Serving, o: LoadOptions, interrupted: Promise<never>) 
     if (Date.now() - t0 > o.timeoutMs) break;
     await Promise.race([sleep(2000), interrupted]);
   }
-  const sorted = [...acceptMs].sort((a, b) => a - b);
-  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-  return {
-    accept: {
-      seconds: acceptS,
-      perSecond: o.n / acceptS,
-      latencyMs: { p50: pct(50), p95: pct(95), p99: pct(99), max: sorted.at(-1) ?? 0 },
-      retries,
-    },
-    readyPer10s: per10s,
-    ready,
-    unansweredPolls: unanswered,
-    allReadyS: allReadyS ?? null,
-    readyPerSecond: allReadyS ? o.n / allReadyS : null,
-    // From the last accept: how fast the pipeline drains what is queued.
-    drainPerSecond: allReadyS ? o.n / (allReadyS - acceptS) : null,
-  };
+  report.allReadyS = allReadyS ?? null;
+  report.readyPerSecond = allReadyS ? o.n / allReadyS : null;
+  // From the last accept: how fast the pipeline drains what is queued.
+  report.drainPerSecond = allReadyS ? o.n / (allReadyS - acceptS) : null;
 }
 
 // --- processes -------------------------------------------------------------------------------
@@ -637,6 +640,7 @@ function printReport(r: Record<string, unknown>): void {
     }>;
   };
   console.log('scale results');
+  if (r.error) console.log(`  error           ${String(r.error)}`);
   if (load.accept)
     console.log(
       `  accept          ${load.accept.seconds.toFixed(1)} s (${load.accept.perSecond.toFixed(1)}/s)`,
