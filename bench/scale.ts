@@ -69,6 +69,8 @@ interface Serving {
   readonly startMs: number;
 }
 const READY_MARK = 'STRATUS_SCALE_READY ';
+/** The control plane's main thread heap, every 5 s (worker threads have their own heaps, in RSS only). */
+const HEAP_MARK = 'STRATUS_SCALE_HEAP ';
 
 // --- the control plane (child process) --------------------------------------------------------
 
@@ -123,6 +125,13 @@ async function serve(cfg: ServeConfig): Promise<void> {
       startMs: Date.now() - t0,
     };
     console.log(`${READY_MARK}${JSON.stringify(serving)}`);
+    const mb = (n: number) => Math.round(n / 1048576);
+    setInterval(() => {
+      const m = process.memoryUsage();
+      console.log(
+        `${HEAP_MARK}${JSON.stringify({ heapUsedMb: mb(m.heapUsed), heapTotalMb: mb(m.heapTotal), externalMb: mb(m.external), arrayBuffersMb: mb(m.arrayBuffers) })}`,
+      );
+    }, 5000).unref();
   } catch (e) {
     console.error(`scale bench: ${(e as Error).message}`);
     stop(1);
@@ -183,6 +192,7 @@ async function main(): Promise<void> {
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
   const tree = new ProcessTree(child);
+  const sampler = new Sampler(tree);
   // Whatever happens to this process, the child's tree goes with it.
   const killAll = () => tree.kill();
   process.on('exit', killAll);
@@ -202,6 +212,7 @@ async function main(): Promise<void> {
   const serving = new Promise<Serving>((ok, fail) => {
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
       if (line.startsWith(READY_MARK)) ok(JSON.parse(line.slice(READY_MARK.length)) as Serving);
+      else if (line.startsWith(HEAP_MARK)) sampler.heap(JSON.parse(line.slice(HEAP_MARK.length)));
       else keep(line);
     });
     createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (line) =>
@@ -213,7 +224,6 @@ async function main(): Promise<void> {
   });
   serving.catch(() => undefined);
 
-  const sampler = new Sampler(tree);
   sampler.start();
   try {
     const t0 = Date.now();
@@ -226,11 +236,15 @@ async function main(): Promise<void> {
     await Promise.race([sleep(settleS * 1000), interrupted]);
     report.processes = processFigures(sampler.peak, tree.sample());
     report.timeline = sampler.timeline;
+    report.otherLoad = machineFigures(sampler.timeline);
+    report.mainHeap = heapFigures(sampler.heaps);
   } catch (e) {
     report.error = (e as Error).message;
     console.error(`scale: ${(e as Error).message}`);
     report.processes = processFigures(sampler.peak, tree.sample());
     report.timeline = sampler.timeline;
+    report.otherLoad = machineFigures(sampler.timeline);
+    report.mainHeap = heapFigures(sampler.heaps);
   } finally {
     sampler.stop();
     const stopStart = Date.now();
@@ -477,10 +491,21 @@ function readText(file: string): string | undefined {
 /** Samples the tree every second: peak RSS per process and a timeline (every 5 s). */
 class Sampler {
   readonly peak = new Map<number, ProcSample>();
-  readonly timeline: Array<{ t: number; rssMb: Record<string, number>; cpuS: Record<string, number> }> = [];
+  /** The main thread's heap as the control plane reports it. */
+  readonly heaps: Array<{ t: number } & Record<string, number>> = [];
+  readonly timeline: Array<{
+    t: number;
+    rssMb: Record<string, number>;
+    cpuS: Record<string, number>;
+    /** CPU seconds used on the machine by processes outside this run (another engineer's tests). */
+    otherCpuS: number;
+  }> = [];
   private timer?: NodeJS.Timeout;
   private ticks = 0;
   private readonly t0 = Date.now();
+  private readonly machine0 = machineCpuS();
+  private readonly own0 = ownCpuS();
+  private tree0 = 0;
 
   constructor(private readonly tree: ProcessTree) {}
 
@@ -492,8 +517,14 @@ class Sampler {
     clearInterval(this.timer);
   }
 
+  heap(figures: Record<string, number>): void {
+    this.heaps.push({ t: Math.round((Date.now() - this.t0) / 1000), ...figures });
+  }
+
   private tick(): void {
     const samples = this.tree.sample();
+    // CPU of the tree's processes that exited (e.g. esbuild's service) is not counted: small.
+    const treeCpu = samples.reduce((n, s) => n + s.cpuS, 0);
     for (const s of samples) {
       const p = this.peak.get(s.pid);
       if (!p || s.rssMb > p.rssMb || s.hwmMb > p.hwmMb || s.cpuS > p.cpuS)
@@ -508,9 +539,45 @@ class Sampler {
         t: Math.round((Date.now() - this.t0) / 1000),
         rssMb: Object.fromEntries(samples.map((s) => [s.name, Math.round(s.rssMb)])),
         cpuS: Object.fromEntries(samples.map((s) => [s.name, Math.round(s.cpuS * 10) / 10])),
+        otherCpuS:
+          Math.round(
+            (machineCpuS() - this.machine0 - (treeCpu - this.tree0) - (ownCpuS() - this.own0)) * 10,
+          ) / 10,
       });
     }
   }
+}
+
+/** CPU seconds the whole machine spent busy since boot (/proc/stat: user, nice, system, irq, softirq, steal). */
+function machineCpuS(): number {
+  const f = (readText('/proc/stat') ?? '').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
+  return ((f[0] ?? 0) + (f[1] ?? 0) + (f[2] ?? 0) + (f[5] ?? 0) + (f[6] ?? 0) + (f[7] ?? 0)) / TICKS;
+}
+
+/** CPU seconds of this process (the load generator). */
+function ownCpuS(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+/** CPU the rest of the machine used during the run: another engineer's work slows this one. */
+function machineFigures(timeline: ReadonlyArray<{ t: number; otherCpuS: number }>) {
+  const last = timeline.at(-1);
+  return {
+    otherCpuS: last?.otherCpuS ?? 0,
+    otherCores: last && last.t > 0 ? Math.round((100 * last.otherCpuS) / last.t) / 100 : 0,
+  };
+}
+
+/** The main thread's heap: peak and last (after the settle), and every sample. */
+function heapFigures(heaps: ReadonlyArray<{ t: number } & Record<string, number>>) {
+  const used = heaps.map((h) => h.heapUsedMb ?? 0);
+  return {
+    peakUsedMb: Math.max(0, ...used),
+    lastUsedMb: used.at(-1) ?? null,
+    last: heaps.at(-1) ?? null,
+    samples: heaps,
+  };
 }
 
 function processFigures(peak: Map<number, ProcSample>, now: ProcSample[]) {
@@ -641,6 +708,11 @@ function printReport(r: Record<string, unknown>): void {
   };
   console.log('scale results');
   if (r.error) console.log(`  error           ${String(r.error)}`);
+  const other = r.otherLoad as { otherCpuS: number; otherCores: number } | undefined;
+  if (other)
+    console.log(
+      `  other processes ${other.otherCpuS} CPU s during the run (${other.otherCores} of the machine's cores on average)`,
+    );
   if (load.accept)
     console.log(
       `  accept          ${load.accept.seconds.toFixed(1)} s (${load.accept.perSecond.toFixed(1)}/s)`,
@@ -651,6 +723,9 @@ function printReport(r: Record<string, unknown>): void {
         ? `  ${load.readyPerSecond.toFixed(2)} clusters/s (${load.drainPerSecond?.toFixed(2)}/s after the last accept)`
         : ''),
   );
+  const heap = r.mainHeap as { peakUsedMb: number; lastUsedMb: number | null } | undefined;
+  if (heap)
+    console.log(`  main thread heap used: peak ${heap.peakUsedMb} MB, settled ${heap.lastUsedMb ?? '-'} MB`);
   for (const p of load.processes ?? [])
     console.log(
       `  ${p.name.padEnd(28)} pid ${String(p.pid).padEnd(8)} peak RSS ${String(p.peakRssMb).padStart(5)} MB  settled ${String(p.settledRssMb ?? '-').padStart(5)} MB  CPU ${p.cpuS} s`,
