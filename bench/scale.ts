@@ -20,13 +20,14 @@
  *
  * `--cpu-prof` runs the child with `node --cpu-prof` (a profile per thread, the function workers
  * included) and prints where each thread spent its time; `--summarize <dir>` prints that again
- * for the profiles of an earlier run.
+ * for the profiles of an earlier run. `--heap-snapshot` writes a heap snapshot of the control plane's
+ * main thread after the settle and prints what holds its memory (by constructor).
  *
  * Every exit path (an error, a timeout, Ctrl-C) stops the child, which stops its JVM; a child that
  * does not stop in time is killed with every process it started.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -46,6 +47,7 @@ const { values } = parseArgs({
     'settle-s': { type: 'string', default: '20' },
     'timeout-s': { type: 'string', default: '900' },
     'cpu-prof': { type: 'boolean', default: false },
+    'heap-snapshot': { type: 'boolean', default: false },
     'log-level': { type: 'string', default: 'INFO' },
     engine: { type: 'string', default: 'qdrant' },
     out: { type: 'string', default: '.bench' },
@@ -177,6 +179,7 @@ async function main(): Promise<void> {
     process.execPath,
     [
       ...(values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []),
+      ...(values['heap-snapshot'] ? ['--heapsnapshot-signal=SIGUSR2', '--diagnostic-dir', profDir] : []),
       '--import',
       'tsx',
       fileURLToPath(import.meta.url),
@@ -238,6 +241,7 @@ async function main(): Promise<void> {
     report.timeline = sampler.timeline;
     report.otherLoad = machineFigures(sampler.timeline);
     report.mainHeap = heapFigures(sampler.heaps);
+    if (values['heap-snapshot']) report.heapSnapshot = await takeHeapSnapshot(child, profDir);
   } catch (e) {
     report.error = (e as Error).message;
     console.error(`scale: ${(e as Error).message}`);
@@ -683,6 +687,67 @@ function sourceOf(url: string, fn: string): string {
   return shortUrl(url).split('/').slice(0, 3).join('/');
 }
 
+// --- heap snapshot ---------------------------------------------------------------------------
+
+/** Signals the child (started with --heapsnapshot-signal) and summarises the snapshot it writes. */
+async function takeHeapSnapshot(child: ChildProcess, dir: string) {
+  await mkdir(dir, { recursive: true });
+  const before = new Set(existsSync(dir) ? readdirSync(dir) : []);
+  child.kill('SIGUSR2');
+  const deadline = Date.now() + 180_000;
+  let file: string | undefined;
+  let lastSize = -1;
+  while (Date.now() < deadline) {
+    await sleep(2000);
+    file ??= readdirSync(dir).find((f) => f.endsWith('.heapsnapshot') && !before.has(f));
+    if (!file) continue;
+    const size = statSync(join(dir, file)).size;
+    if (size > 0 && size === lastSize) break;
+    lastSize = size;
+  }
+  if (!file) return { error: 'no heap snapshot was written' };
+  console.log(`  heap snapshot ${join(dir, file)}`);
+  return { file: join(dir, file), ...summarizeHeapSnapshot(await readFile(join(dir, file), 'utf8')) };
+}
+
+/** Self size by node type and constructor name: what holds the heap. */
+function summarizeHeapSnapshot(text: string) {
+  const snap = JSON.parse(text) as {
+    snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
+    nodes: number[];
+    strings: string[];
+  };
+  const fields = snap.snapshot.meta.node_fields;
+  const width = fields.length;
+  const [typeAt, nameAt, sizeAt] = ['type', 'name', 'self_size'].map((f) => fields.indexOf(f)) as [
+    number,
+    number,
+    number,
+  ];
+  const types = snap.snapshot.meta.node_types[0];
+  const by = new Map<string, { bytes: number; count: number }>();
+  let total = 0;
+  for (let i = 0; i < snap.nodes.length; i += width) {
+    const type = types[snap.nodes[i + typeAt] as number] ?? '?';
+    const size = snap.nodes[i + sizeAt] as number;
+    const name =
+      type === 'object' || type === 'closure' ? snap.strings[snap.nodes[i + nameAt] as number] : '';
+    const key = `${type}${name ? ` ${name}` : ''}`;
+    const e = by.get(key) ?? { bytes: 0, count: 0 };
+    e.bytes += size;
+    e.count++;
+    by.set(key, e);
+    total += size;
+  }
+  return {
+    totalMb: Math.round(total / 1048576),
+    top: [...by]
+      .sort((a, b) => b[1].bytes - a[1].bytes)
+      .slice(0, 25)
+      .map(([name, e]) => ({ name, mb: Math.round((10 * e.bytes) / 1048576) / 10, count: e.count })),
+  };
+}
+
 // --- report ------------------------------------------------------------------------------------
 
 function printReport(r: Record<string, unknown>): void {
@@ -730,6 +795,14 @@ function printReport(r: Record<string, unknown>): void {
     console.log(
       `  ${p.name.padEnd(28)} pid ${String(p.pid).padEnd(8)} peak RSS ${String(p.peakRssMb).padStart(5)} MB  settled ${String(p.settledRssMb ?? '-').padStart(5)} MB  CPU ${p.cpuS} s`,
     );
+  const snapshot = r.heapSnapshot as
+    | { totalMb?: number; top?: Array<{ name: string; mb: number; count: number }> }
+    | undefined;
+  if (snapshot?.top) {
+    console.log(`  main thread heap snapshot: ${snapshot.totalMb} MB`);
+    for (const e of snapshot.top.slice(0, 15))
+      console.log(`      ${String(e.mb).padStart(7)} MB  ${String(e.count).padStart(8)}  ${e.name}`);
+  }
   for (const t of load.cpuProfile ?? []) {
     console.log(`  profile ${t.thread}: busy ${t.busyS} s of ${t.wallS} s (shares of the busy time)`);
     for (const f of t.topFunctions.slice(0, 8)) console.log(`      ${String(f.pct).padStart(5)}%  ${f.name}`);
