@@ -73,6 +73,8 @@ interface Serving {
 const READY_MARK = 'STRATUS_SCALE_READY ';
 /** The control plane's main thread heap, every 5 s (worker threads have their own heaps, in RSS only). */
 const HEAP_MARK = 'STRATUS_SCALE_HEAP ';
+/** Which OS thread runs which function (`<function>@<region>` by thread id), every 5 s. */
+const THREADS_MARK = 'STRATUS_SCALE_THREADS ';
 
 // --- the control plane (child process) --------------------------------------------------------
 
@@ -133,6 +135,11 @@ async function serve(cfg: ServeConfig): Promise<void> {
       console.log(
         `${HEAP_MARK}${JSON.stringify({ heapUsedMb: mb(m.heapUsed), heapTotalMb: mb(m.heapTotal), externalMb: mb(m.external), arrayBuffersMb: mb(m.arrayBuffers) })}`,
       );
+      const threads: Record<string, string> = {};
+      for (const r of plane.regions)
+        for (const [fn, host] of Object.entries(r.functions))
+          for (const tid of host.threadIds()) threads[tid] = `${fn}@${r.region}`;
+      console.log(`${THREADS_MARK}${JSON.stringify(threads)}`);
     }, 5000).unref();
   } catch (e) {
     console.error(`scale bench: ${(e as Error).message}`);
@@ -216,6 +223,8 @@ async function main(): Promise<void> {
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
       if (line.startsWith(READY_MARK)) ok(JSON.parse(line.slice(READY_MARK.length)) as Serving);
       else if (line.startsWith(HEAP_MARK)) sampler.heap(JSON.parse(line.slice(HEAP_MARK.length)));
+      else if (line.startsWith(THREADS_MARK))
+        Object.assign(sampler.threadNames, JSON.parse(line.slice(THREADS_MARK.length)));
       else keep(line);
     });
     createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (line) =>
@@ -241,6 +250,7 @@ async function main(): Promise<void> {
     report.timeline = sampler.timeline;
     report.otherLoad = machineFigures(sampler.timeline);
     report.mainHeap = heapFigures(sampler.heaps);
+    report.threadCpu = threadCpu(child.pid ?? 0, sampler.threadNames);
     if (values['heap-snapshot']) report.heapSnapshot = await takeHeapSnapshot(child, profDir);
   } catch (e) {
     report.error = (e as Error).message;
@@ -495,6 +505,8 @@ function readText(file: string): string | undefined {
 /** Samples the tree every second: peak RSS per process and a timeline (every 5 s). */
 class Sampler {
   readonly peak = new Map<number, ProcSample>();
+  /** Function worker threads of the control plane: OS thread id -> `<function>@<region>`. */
+  readonly threadNames: Record<string, string> = {};
   /** The main thread's heap as the control plane reports it. */
   readonly heaps: Array<{ t: number } & Record<string, number>> = [];
   readonly timeline: Array<{
@@ -571,6 +583,39 @@ function machineFigures(timeline: ReadonlyArray<{ t: number; otherCpuS: number }
     otherCpuS: last?.otherCpuS ?? 0,
     otherCores: last && last.t > 0 ? Math.round((100 * last.otherCpuS) / last.t) / 100 : 0,
   };
+}
+
+/**
+ * CPU seconds of the control plane's threads, by what they run: the main thread (triggers, the API
+ * gateway, the SQS emulator, the buses, the Kubernetes stand-ins, the replicator), each function's
+ * worker threads (both regions together), and the rest (V8's GC and compiler helpers, libuv's
+ * file system pool). Real CPU time, unlike a profile's samples, which count a thread waiting for a
+ * core as busy.
+ */
+function threadCpu(pid: number, names: Record<string, string>) {
+  const cpuOf = (tid: string) => {
+    const stat = readText(`/proc/${pid}/task/${tid}/stat`);
+    if (!stat) return 0;
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / TICKS;
+  };
+  const out: Record<string, number> = {};
+  let total = 0;
+  for (const tid of existsSync(`/proc/${pid}/task`) ? readdirSync(`/proc/${pid}/task`) : []) {
+    const cpu = cpuOf(tid);
+    total += cpu;
+    const name =
+      tid === String(pid) ? 'main thread' : names[tid] ? `fn ${names[tid]?.split('@')[0]}` : 'other threads';
+    out[name] = (out[name] ?? 0) + cpu;
+  }
+  return Object.fromEntries(
+    Object.entries(out)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => [
+        k,
+        { cpuS: Math.round(v * 10) / 10, pct: Math.round((1000 * v) / Math.max(total, 0.01)) / 10 },
+      ]),
+  );
 }
 
 /** The main thread's heap: peak and last (after the settle), and every sample. */
@@ -788,6 +833,13 @@ function printReport(r: Record<string, unknown>): void {
         ? `  ${load.readyPerSecond.toFixed(2)} clusters/s (${load.drainPerSecond?.toFixed(2)}/s after the last accept)`
         : ''),
   );
+  const threads = r.threadCpu as Record<string, { cpuS: number; pct: number }> | undefined;
+  if (threads)
+    console.log(
+      `  control plane CPU by thread: ${Object.entries(threads)
+        .map(([k, v]) => `${k} ${v.cpuS} s (${v.pct}%)`)
+        .join(', ')}`,
+    );
   const heap = r.mainHeap as { peakUsedMb: number; lastUsedMb: number | null } | undefined;
   if (heap)
     console.log(`  main thread heap used: peak ${heap.peakUsedMb} MB, settled ${heap.lastUsedMb ?? '-'} MB`);
