@@ -289,9 +289,11 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
           const body = await readBody(req);
           let parsed: unknown;
           try {
-            // A plain YAML parser: client-node's loadYaml maps kinds to its typed models, which
-            // renames fields (`from` -> `_from`) and so would corrupt what is stored.
-            parsed = parseYaml(body);
+            // client-node sends apply bodies as JSON (a subset of YAML): parsed as such, at a
+            // fraction of the YAML parser's cost. Other bodies: a plain YAML parser (client-node's
+            // loadYaml maps kinds to its typed models, which renames fields (`from` -> `_from`)
+            // and so would corrupt what is stored).
+            parsed = parseApplyBody(body);
           } catch (e) {
             throw new ApiError(400, 'BadRequest', `error decoding YAML: ${(e as Error).message}`);
           }
@@ -434,6 +436,17 @@ async function readBody(req: IncomingMessage): Promise<string> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseApplyBody(body: string): unknown {
+  if (body.trimStart().startsWith('{')) {
+    try {
+      return JSON.parse(body);
+    } catch {
+      // not JSON after all (YAML flow mapping): the YAML parser below decides
+    }
+  }
+  return parseYaml(body);
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
