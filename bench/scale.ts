@@ -75,6 +75,8 @@ const READY_MARK = 'STRATUS_SCALE_READY ';
 const HEAP_MARK = 'STRATUS_SCALE_HEAP ';
 /** Which OS thread runs which function (`<function>@<region>` by thread id), every 5 s. */
 const THREADS_MARK = 'STRATUS_SCALE_THREADS ';
+/** The replicator's backlog and lag per link (the last 10,000 applies), every 5 s. */
+const REPLICATION_MARK = 'STRATUS_SCALE_REPLICATION ';
 
 // --- the control plane (child process) --------------------------------------------------------
 
@@ -140,6 +142,20 @@ async function serve(cfg: ServeConfig): Promise<void> {
         for (const [fn, host] of Object.entries(r.functions))
           for (const tid of host.threadIds()) threads[tid] = `${fn}@${r.region}`;
       console.log(`${THREADS_MARK}${JSON.stringify(threads)}`);
+      const stats = plane.replication?.stats();
+      if (stats)
+        console.log(
+          `${REPLICATION_MARK}${JSON.stringify(
+            stats.links.map((l) => ({
+              link: `${l.from}>${l.to}`,
+              queued: l.queued,
+              applied: l.applied,
+              lagP50: l.lag.sinceObserved.p50,
+              lagP99: l.lag.sinceObserved.p99,
+              lagMax: l.lag.sinceObserved.max,
+            })),
+          )}`,
+        );
     }, 5000).unref();
   } catch (e) {
     console.error(`scale bench: ${(e as Error).message}`);
@@ -223,6 +239,11 @@ async function main(): Promise<void> {
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
       if (line.startsWith(READY_MARK)) ok(JSON.parse(line.slice(READY_MARK.length)) as Serving);
       else if (line.startsWith(HEAP_MARK)) sampler.heap(JSON.parse(line.slice(HEAP_MARK.length)));
+      else if (line.startsWith(REPLICATION_MARK))
+        sampler.replication.push({
+          t: Math.round((Date.now() - sampler.t0) / 1000),
+          links: JSON.parse(line.slice(REPLICATION_MARK.length)),
+        });
       else if (line.startsWith(THREADS_MARK))
         Object.assign(sampler.threadNames, JSON.parse(line.slice(THREADS_MARK.length)));
       else keep(line);
@@ -251,6 +272,7 @@ async function main(): Promise<void> {
     report.otherLoad = machineFigures(sampler.timeline);
     report.mainHeap = heapFigures(sampler.heaps);
     report.threadCpu = threadCpu(child.pid ?? 0, sampler.threadNames);
+    report.replication = sampler.replication;
     if (values['heap-snapshot']) report.heapSnapshot = await takeHeapSnapshot(child, profDir);
   } catch (e) {
     report.error = (e as Error).message;
@@ -505,6 +527,8 @@ function readText(file: string): string | undefined {
 /** Samples the tree every second: peak RSS per process and a timeline (every 5 s). */
 class Sampler {
   readonly peak = new Map<number, ProcSample>();
+  /** The replicator's links over time. */
+  readonly replication: Array<{ t: number; links: unknown }> = [];
   /** Function worker threads of the control plane: OS thread id -> `<function>@<region>`. */
   readonly threadNames: Record<string, string> = {};
   /** The main thread's heap as the control plane reports it. */
@@ -518,7 +542,7 @@ class Sampler {
   }> = [];
   private timer?: NodeJS.Timeout;
   private ticks = 0;
-  private readonly t0 = Date.now();
+  readonly t0 = Date.now();
   private readonly machine0 = machineCpuS();
   private readonly own0 = ownCpuS();
   private tree0 = 0;
@@ -840,6 +864,17 @@ function printReport(r: Record<string, unknown>): void {
         .map(([k, v]) => `${k} ${v.cpuS} s (${v.pct}%)`)
         .join(', ')}`,
     );
+  const replication = r.replication as
+    | Array<{ t: number; links: Array<{ link: string; queued: number; lagP99: number; lagMax: number }> }>
+    | undefined;
+  for (const link of replication?.at(-1)?.links.map((l) => l.link) ?? []) {
+    const series = (replication ?? []).map((x) => ({ t: x.t, l: x.links.find((l) => l.link === link) }));
+    const peak = series.reduce((m, x) => ((x.l?.queued ?? 0) > (m?.l?.queued ?? 0) ? x : m), series[0]);
+    const last = series.at(-1)?.l;
+    console.log(
+      `  replication ${link}: backlog peak ${peak?.l?.queued ?? 0} writes at t=${peak?.t} s; lag p99 ${last?.lagP99} ms, max ${last?.lagMax} ms (last 10,000 applies)`,
+    );
+  }
   const heap = r.mainHeap as { peakUsedMb: number; lastUsedMb: number | null } | undefined;
   if (heap)
     console.log(`  main thread heap used: peak ${heap.peakUsedMb} MB, settled ${heap.lastUsedMb ?? '-'} MB`);
