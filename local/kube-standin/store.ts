@@ -2,6 +2,10 @@
  * Object semantics of the stand-in: resourceVersion, uid, generation, server-side apply with
  * managedFields-lite, merge patch, namespaces with a Terminating phase, and simulated readiness.
  * Controllers are simulated lazily: `tick()` runs before every request, so there are no timers.
+ *
+ * Costs do not grow with what is stored (issue #12: thousands of clusters): `tick()` visits only
+ * the objects written since they last converged and the namespaces being deleted, and lists read
+ * an index by kind and by namespace instead of every object.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -54,7 +58,8 @@ export interface StoreOptions {
   readonly readinessDelayMs: number;
   readonly namespaceTerminationMs: number;
   readonly statusRules: Readonly<Record<string, StatusRule>>;
-  readonly onChange: () => void;
+  /** Objects were written or deleted (their keys): persistence writes them. */
+  readonly onChange: (keys: readonly string[]) => void;
   /** The clock of readiness, termination and timestamps. @default Date.now */
   readonly now?: () => number;
 }
@@ -82,8 +87,24 @@ const resourceName = (k: KindInfo): string => {
 };
 const meta = (obj: JsonObject): Metadata => obj.metadata as Metadata;
 
+/** Keys are `<group>/<plural>/<namespace>/<name>`: none of the parts holds a `/`. */
+const kindOfKey = (key: string): string => key.slice(0, key.indexOf('/', key.indexOf('/') + 1));
+const namespaceOfKey = (key: string): string => key.split('/')[2] ?? '';
+const addTo = (index: Map<string, Set<string>>, at: string, key: string): void => {
+  const set = index.get(at);
+  if (set) set.add(key);
+  else index.set(at, new Set([key]));
+};
+
 export class ObjectStore {
   private readonly entries = new Map<string, StoredEntry>();
+  /** Keys by `<group>/<plural>`, and namespaced objects' keys by namespace: what lists read. */
+  private readonly byKind = new Map<string, Set<string>>();
+  private readonly byNamespace = new Map<string, Set<string>>();
+  /** Objects written since their status last converged: what `tick()` looks at. */
+  private readonly unconverged = new Set<string>();
+  /** Namespaces being deleted (their content goes with them). */
+  private readonly terminating = new Set<string>();
   private resourceVersion = 0;
   private readonly now: () => number;
 
@@ -93,6 +114,7 @@ export class ObjectStore {
 
   // --- persistence ---
 
+  /** Every stored object as it is (copies), with the resourceVersion counter. */
   snapshot(): Snapshot {
     return { resourceVersion: this.resourceVersion, entries: structuredClone([...this.entries.values()]) };
   }
@@ -101,8 +123,22 @@ export class ObjectStore {
     this.resourceVersion = snapshot.resourceVersion;
     for (const entry of snapshot.entries) {
       const key = keyOf(entry.obj);
-      if (key) this.entries.set(key, entry);
+      if (key) this.put(key, entry);
     }
+  }
+
+  /** The live entry under `key`, for persistence: read, never changed. */
+  entry(key: string): StoredEntry | undefined {
+    return this.entries.get(key);
+  }
+
+  /** Every live entry with its key, for persistence: read, never changed. */
+  liveEntries(): IterableIterator<[string, StoredEntry]> {
+    return this.entries.entries();
+  }
+
+  currentResourceVersion(): number {
+    return this.resourceVersion;
   }
 
   all(): JsonObject[] {
@@ -117,25 +153,38 @@ export class ObjectStore {
 
   tick(): void {
     const now = this.now();
-    let changed = false;
-    for (const [key, entry] of this.entries) {
-      const m = meta(entry.obj);
-      if (entry.deletedAt !== undefined && now - entry.deletedAt >= this.opts.namespaceTerminationMs) {
-        for (const [k, e] of this.entries) if (meta(e.obj).namespace === m.name) this.entries.delete(k);
-        this.entries.delete(key);
-        changed = true;
+    const changed: string[] = [];
+    for (const key of this.terminating) {
+      const entry = this.entries.get(key);
+      if (entry?.deletedAt === undefined) {
+        this.terminating.delete(key);
         continue;
       }
-      const rule = this.opts.statusRules[`${entry.obj.apiVersion}/${entry.obj.kind}`];
-      if (!rule || m.deletionTimestamp || now - entry.specChangedAt < this.opts.readinessDelayMs) continue;
+      if (now - entry.deletedAt < this.opts.namespaceTerminationMs) continue;
+      for (const k of [...(this.byNamespace.get(meta(entry.obj).name) ?? [])]) {
+        this.remove(k);
+        changed.push(k);
+      }
+      this.remove(key);
+      changed.push(key);
+    }
+    for (const key of this.unconverged) {
+      const entry = this.entries.get(key);
+      const rule = entry && this.opts.statusRules[`${entry.obj.apiVersion}/${entry.obj.kind}`];
+      if (!entry || !rule || meta(entry.obj).deletionTimestamp) {
+        this.unconverged.delete(key);
+        continue;
+      }
+      if (now - entry.specChangedAt < this.opts.readinessDelayMs) continue;
       const target = structuredClone(rule(entry.obj as never)) as JsonObject;
       if (!deepEqual(entry.obj.status, target)) {
         entry.obj.status = target;
-        m.resourceVersion = this.nextVersion();
-        changed = true;
+        meta(entry.obj).resourceVersion = this.nextVersion();
+        changed.push(key);
       }
+      this.unconverged.delete(key);
     }
-    if (changed) this.opts.onChange();
+    if (changed.length > 0) this.opts.onChange(changed);
   }
 
   // --- reads ---
@@ -152,8 +201,16 @@ export class ObjectStore {
       if (e instanceof SelectorParseError) throw new ApiError(400, 'BadRequest', e.message);
       throw e;
     }
-    const items = [...this.entries.values()]
-      .map((e) => e.obj)
+    const kindKey = `${groupOf(kind.apiVersion)}/${kind.plural}`;
+    const keys =
+      kind.namespaced && namespace !== undefined
+        ? [...(this.byNamespace.get(namespace) ?? [])].filter((k) => kindOfKey(k) === kindKey)
+        : [...(this.byKind.get(kindKey) ?? [])];
+    const items = keys
+      .flatMap((k) => {
+        const e = this.entries.get(k);
+        return e ? [e.obj] : [];
+      })
       .filter((o) => o.apiVersion === kind.apiVersion && o.kind === kind.kind)
       .filter((o) => namespace === undefined || meta(o).namespace === namespace)
       .filter((o) => matchesSelector((meta(o).labels as Record<string, string>) ?? {}, requirements))
@@ -201,7 +258,7 @@ export class ObjectStore {
     if (managed.length > 0) meta(next).managedFields = managed;
     if (fieldManager)
       setManagedFields(next, fieldManager, 'Update', kind.apiVersion, ownedPaths(obj), this.now());
-    return this.commit(existing, next);
+    return this.commit(this.keyFor(kind, namespace, name), existing, next);
   }
 
   apply(
@@ -274,7 +331,7 @@ export class ObjectStore {
       .map((m) => ({ ...m.entry, fieldsV1: toFieldsV1(m.paths) }));
     setManagedFields(next, fieldManager, 'Apply', kind.apiVersion, paths, this.now());
     this.normalize(kind, next);
-    return { obj: this.commit(existing, next), created: false };
+    return { obj: this.commit(key, existing, next), created: false };
   }
 
   mergePatch(
@@ -291,7 +348,7 @@ export class ObjectStore {
     if (fieldManager)
       setManagedFields(next, fieldManager, 'Update', kind.apiVersion, ownedPaths(body), this.now());
     this.normalize(kind, next);
-    return this.commit(existing, next);
+    return this.commit(this.keyFor(kind, namespace, name), existing, next);
   }
 
   delete(kind: KindInfo, namespace: string | undefined, name: string): JsonObject {
@@ -323,14 +380,40 @@ export class ObjectStore {
       meta(entry.obj).deletionTimestamp = new Date(entry.deletedAt).toISOString();
       entry.obj.status = { phase: 'Terminating' };
       meta(entry.obj).resourceVersion = this.nextVersion();
+      this.terminating.add(key);
     } else {
-      this.entries.delete(key);
+      this.remove(key);
     }
-    this.opts.onChange();
+    this.opts.onChange([key]);
     return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details };
   }
 
   // --- internals ---
+
+  /** Stores `entry` under `key`, indexed, and to be converged by the next `tick()`. */
+  private put(key: string, entry: StoredEntry): void {
+    this.entries.set(key, entry);
+    const kindKey = kindOfKey(key);
+    addTo(this.byKind, kindKey, key);
+    const namespace = namespaceOfKey(key);
+    if (namespace) addTo(this.byNamespace, namespace, key);
+    this.unconverged.add(key);
+    if (entry.deletedAt !== undefined) this.terminating.add(key);
+  }
+
+  private remove(key: string): void {
+    if (!this.entries.delete(key)) return;
+    const kindKey = kindOfKey(key);
+    const ofKind = this.byKind.get(kindKey);
+    ofKind?.delete(key);
+    if (ofKind?.size === 0) this.byKind.delete(kindKey);
+    const namespace = namespaceOfKey(key);
+    const inNamespace = this.byNamespace.get(namespace);
+    inNamespace?.delete(key);
+    if (inNamespace?.size === 0) this.byNamespace.delete(namespace);
+    this.unconverged.delete(key);
+    this.terminating.delete(key);
+  }
 
   private nextVersion(): string {
     this.resourceVersion += 1;
@@ -465,13 +548,13 @@ export class ObjectStore {
     m.generation = 1;
     m.resourceVersion = this.nextVersion();
     this.normalize(kind, obj);
-    this.entries.set(key, { obj, specChangedAt: this.now() });
-    this.opts.onChange();
+    this.put(key, { obj, specChangedAt: this.now() });
+    this.opts.onChange([key]);
     return structuredClone(obj);
   }
 
   /** Writes `next` over `existing` unless nothing changed; bumps generation on spec changes. */
-  private commit(existing: StoredEntry, next: JsonObject): JsonObject {
+  private commit(key: string, existing: StoredEntry, next: JsonObject): JsonObject {
     const old = existing.obj;
     const om = meta(old);
     const nm = meta(next);
@@ -488,7 +571,8 @@ export class ObjectStore {
     }
     nm.resourceVersion = this.nextVersion();
     existing.obj = next;
-    this.opts.onChange();
+    this.unconverged.add(key);
+    this.opts.onChange([key]);
     return structuredClone(next);
   }
 

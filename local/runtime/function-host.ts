@@ -55,6 +55,8 @@ class Environment {
   readonly ready: Promise<void>;
   current?: Pending;
   dead = false;
+  /** The worker thread's id in the OS (Linux), once it is ready. */
+  tid?: number;
   private nextId = 0;
 
   constructor(
@@ -65,8 +67,10 @@ class Environment {
   ) {
     this.ready = new Promise<void>((resolve, reject) => {
       worker.on('message', (m: FromWorker) => {
-        if (m.type === 'ready') resolve();
-        else if (m.type === 'log') log(m.line);
+        if (m.type === 'ready') {
+          if (m.tid !== undefined) this.tid = m.tid;
+          resolve();
+        } else if (m.type === 'log') log(m.line);
         else {
           const p = this.current;
           if (!p || p.id !== m.id) return;
@@ -136,6 +140,14 @@ export class FunctionHost {
   /** The environment the function's workers get: what Lambda sets plus what the function declares. */
   get env(): Readonly<Record<string, string>> {
     return this.o.env;
+  }
+
+  /**
+   * The OS thread ids of the live environments (Linux; none elsewhere), so that figures can read
+   * each function's CPU time in /proc/<pid>/task/<tid> (bench/scale.ts).
+   */
+  threadIds(): number[] {
+    return [...this.envs].flatMap((e) => (e.tid !== undefined && !e.dead ? [e.tid] : []));
   }
 
   /** Invocations in progress. */

@@ -3,6 +3,7 @@
  * The handler module is imported here, after the worker was given the function's environment, so
  * its module-scope configuration is this region's, as in Lambda.
  */
+import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Context } from 'aws-lambda';
 import { lambdaInvoker } from './lambda.js';
@@ -17,7 +18,8 @@ export interface FunctionWorkerData {
 
 export type ToWorker = { readonly type: 'invoke'; readonly id: number; readonly event: unknown };
 export type FromWorker =
-  | { readonly type: 'ready' }
+  /** `tid`: the thread's id in the OS (Linux), so that its CPU time can be read in /proc. */
+  | { readonly type: 'ready'; readonly tid?: number }
   | { readonly type: 'log'; readonly line: string }
   | { readonly type: 'result'; readonly id: number; readonly value: unknown }
   | {
@@ -53,4 +55,12 @@ port.on('message', (m: ToWorker) => {
     },
   );
 });
-post({ type: 'ready' });
+post({ type: 'ready', ...osThreadId() });
+
+function osThreadId(): { tid?: number } {
+  try {
+    return { tid: Number(readFileSync('/proc/thread-self/stat', 'utf8').split(' ')[0]) };
+  } catch {
+    return {}; // no /proc (macOS)
+  }
+}
