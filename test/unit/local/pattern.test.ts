@@ -425,48 +425,85 @@ describe('Function: matchesPattern', () => {
 });
 
 describe('Function: validatePattern', () => {
+  // Reasons as AWS words them (event-ruler JsonRuleCompiler); more cases in pattern-aws.test.ts.
   it.each([
-    ['a non-object pattern', ['aws.ec2'], 'a pattern must be a JSON object'],
-    ['a non-array leaf', { source: 'aws.ec2' }, 'a leaf must be an array of alternatives'],
-    ['a numeric leaf', { detail: { count: 5 } }, 'a leaf must be an array of alternatives'],
-    ['an empty leaf', { source: [] }, 'empty arrays are not allowed'],
-    ['a nested array', { source: [['aws.ec2']] }, 'nested arrays are not allowed'],
-    ['an unknown operator', { source: [{ contains: 'ec2' }] }, 'unknown operator "contains"'],
-    ['two operators in one expression', { source: [{ prefix: 'a', suffix: 'b' }] }, 'exactly one operator'],
-    ['an empty expression', { source: [{}] }, 'exactly one operator, got none'],
+    ['a non-object pattern', ['aws.ec2'], 'Filter is not an object'],
+    ['a non-array leaf', { source: 'aws.ec2' }, '"source" must be an object or an array'],
+    ['a numeric leaf', { detail: { count: 5 } }, '"count" must be an object or an array'],
+    ['an empty leaf', { source: [] }, 'Empty arrays are not allowed'],
+    ['a nested array', { source: [['aws.ec2']] }, 'Match value must be String, number, true, false, or null'],
+    ['an unknown operator', { source: [{ contains: 'ec2' }] }, 'Unrecognized match type contains'],
     [
-      'a non-string prefix',
-      { source: [{ prefix: 5 }] },
-      'expected a string or {"equals-ignore-case": string}',
+      'two operators in one expression',
+      { source: [{ prefix: 'a', suffix: 'b' }] },
+      'Only one key allowed in match expression',
     ],
-    ['exists that is not a boolean', { source: [{ exists: 'yes' }] }, 'exists takes true or false'],
-    ['numeric that is not a list', { n: [{ numeric: 5 }] }, 'numeric takes [op, value]'],
-    ['a numeric string bound', { n: [{ numeric: ['>', '5'] }] }, 'numeric bounds must be JSON numbers'],
-    ['an unknown numeric operator', { n: [{ numeric: ['!=', 5] }] }, 'unknown numeric operator "!="'],
-    ['an upper bound before the lower one', { n: [{ numeric: ['<', 5, '>', 0] }] }, 'a numeric range is'],
-    ['an empty numeric range', { n: [{ numeric: ['>', 5, '<', 5] }] }, 'lower bound of a numeric range'],
-    ['a numeric bound out of range', { n: [{ numeric: ['>', 6e9] }] }, 'outside the supported range'],
-    ['a bad CIDR', { ip: [{ cidr: '10.0.0.0/33' }] }, 'is not a CIDR block'],
-    ['a CIDR without prefix length', { ip: [{ cidr: '10.0.0.1' }] }, 'is not a CIDR block'],
-    ['consecutive wildcards', { s: [{ wildcard: 'a**b' }] }, 'consecutive wildcard characters'],
-    ['a bad wildcard escape', { s: [{ wildcard: 'a\\b' }] }, 'a backslash may only escape'],
-    ['a mixed anything-but list', { s: [{ 'anything-but': ['a', 1] }] }, 'only strings or only numbers'],
-    ['an empty anything-but list', { s: [{ 'anything-but': [] }] }, 'must not be empty'],
+    ['an empty expression', { source: [{}] }, 'Match expression name not found'],
+    ['a non-string prefix', { source: [{ prefix: 5 }] }, 'prefix match pattern must be a string'],
+    [
+      'exists that is not a boolean',
+      { source: [{ exists: 'yes' }] },
+      'exists match pattern must be either true or false.',
+    ],
+    ['numeric that is not a list', { n: [{ numeric: 5 }] }, 'Value of numeric must be an array.'],
+    ['a numeric string bound', { n: [{ numeric: ['>', '5'] }] }, 'Value of > must be numeric'],
+    [
+      'an unknown numeric operator',
+      { n: [{ numeric: ['!=', 5] }] },
+      'Unrecognized numeric range operator: !=',
+    ],
+    [
+      'an upper bound before the lower one',
+      { n: [{ numeric: ['<', 5, '>', 0] }] },
+      'Too many elements in numeric expression',
+    ],
+    ['an empty numeric range', { n: [{ numeric: ['>', 5, '<', 5] }] }, 'Bottom must be less than top'],
+    [
+      'a numeric bound out of range',
+      { n: [{ numeric: ['>', 6e9] }] },
+      'Value must be between -5.0E9 and 5.0E9, inclusive',
+    ],
+    ['a bad CIDR', { ip: [{ cidr: '10.0.0.0/33' }] }, 'IPv4 mask bits must be < 32'],
+    ['a CIDR without prefix length', { ip: [{ cidr: '10.0.0.1' }] }, "Malformed CIDR, one '/' required"],
+    ['consecutive wildcards', { s: [{ wildcard: 'a**b' }] }, 'Consecutive wildcard characters at pos 1'],
+    ['a bad wildcard escape', { s: [{ wildcard: 'a\\b' }] }, 'Invalid escape character at pos 1'],
+    [
+      'a mixed anything-but list',
+      { s: [{ 'anything-but': ['a', 1] }] },
+      'Inside anything but list, either all values are number or string, mixed type is not supported',
+    ],
+    [
+      'an empty anything-but list',
+      { s: [{ 'anything-but': [] }] },
+      'Inside anything but list, either all values are number or string, mixed type is not supported',
+    ],
     [
       'anything-but with an unknown operator',
       { s: [{ 'anything-but': { numeric: ['>', 1] } }] },
-      'anything-but takes',
+      'Unsupported anything-but pattern: numeric',
     ],
-    ['anything-but null', { s: [{ 'anything-but': null }] }, 'unsupported anything-but operand'],
-    ['$or with one alternative', { $or: [{ a: ['b'] }] }, '$or needs at least two alternatives'],
-    ['$or with a non-object alternative', { $or: [{ a: ['b'] }, 'c'] }, 'each $or alternative'],
-  ])('rejects %s', (_name, pattern, message) => {
+    [
+      'anything-but null',
+      { s: [{ 'anything-but': null }] },
+      'Value of anything-but must be an array or single string/number value.',
+    ],
+    [
+      '$or with one alternative',
+      { $or: [{ a: ['b'] }] },
+      'There must have at least 2 Objects in $or relationship.',
+    ],
+    [
+      '$or with a non-object alternative',
+      { $or: [{ a: ['b'] }, 'c'] },
+      'Only JSON object is allowed in array of $or relationship.',
+    ],
+  ])('rejects %s', (_name, pattern, reason) => {
     // Act & Assess
     expect(() => validatePattern(pattern)).toThrow(InvalidEventPatternError);
-    expect(() => validatePattern(pattern)).toThrow(message);
+    expect(() => validatePattern(pattern)).toThrow(`Event pattern is not valid. Reason: ${reason}`);
   });
 
-  it('names the path of the offending node', () => {
+  it('names the path of the offending node and the AWS error code', () => {
     // Act
     const error = (() => {
       try {
@@ -480,10 +517,10 @@ describe('Function: validatePattern', () => {
     expect(error).toBeInstanceOf(InvalidEventPatternError);
     expect(error).toMatchObject({
       name: 'InvalidEventPatternError',
+      code: 'InvalidEventPatternException',
       path: 'detail.state[1]',
-      message: expect.stringContaining(
-        'Invalid event pattern at "detail.state[1]": unknown operator "prefx"',
-      ),
+      reason: 'Unrecognized match type prefx',
+      message: 'Event pattern is not valid. Reason: Unrecognized match type prefx (at detail.state[1])',
     });
   });
 
@@ -500,7 +537,7 @@ describe('Function: validatePattern', () => {
           { 'equals-ignore-case': 'x' },
           { wildcard: 'a*b\\*c\\\\' },
           { exists: false },
-          { cidr: '::1/128' },
+          { cidr: '::1/127' },
         ],
         d: [{ numeric: ['=', 1] }, { numeric: ['>=', 0, '<', 5e9] }],
         e: [
@@ -509,6 +546,7 @@ describe('Function: validatePattern', () => {
           { 'anything-but': [1, 2] },
           { 'anything-but': { prefix: 'x' } },
           { 'anything-but': { suffix: 'x' } },
+          { 'anything-but': { prefix: ['x', 'y'] } },
           { 'anything-but': { wildcard: ['x*', '*y'] } },
           { 'anything-but': { 'equals-ignore-case': 'x' } },
         ],
