@@ -59,7 +59,7 @@ export class StreamTrigger {
   private readonly random: Random;
 
   constructor(private readonly o: StreamTriggerOptions) {
-    this.match = o.filters.map((f) => compilePattern(f));
+    this.match = o.filters.map((f) => compilePattern(f, { dialect: 'lambda' }));
     this.random = o.random ?? Math.random;
   }
 
