@@ -35,8 +35,29 @@ export interface KubeClient {
     kind: string,
     opts?: { readonly namespace?: string; readonly labelSelector?: string },
   ): Promise<KubeObject[]>;
+  /**
+   * One chunk of a list (`limit`, `continue`: the API server's paging), in every namespace unless
+   * one is given. `continue` is absent on the last chunk. A token the server no longer honours (it
+   * expires after about 5 minutes) fails with status 410, reason `Expired`: start the list again.
+   */
+  listPage(
+    apiVersion: string,
+    kind: string,
+    opts: {
+      readonly namespace?: string;
+      readonly labelSelector?: string;
+      readonly limit: number;
+      readonly continue?: string;
+    },
+  ): Promise<KubeListPage>;
   /** Starts deletion of a namespace and everything in it; `gone` when it no longer exists. */
   deleteNamespace(name: string): Promise<'deleted' | 'gone'>;
+}
+
+export interface KubeListPage {
+  readonly items: KubeObject[];
+  /** The token of the next chunk; absent on the last. */
+  readonly continue?: string;
 }
 
 export interface KubeClientOptions {
@@ -262,6 +283,31 @@ export function createKubeClient(kc: KubeConfig, opts: KubeClientOptions = {}): 
       );
       // The API server leaves apiVersion/kind off the items of built-in lists.
       return result.items.map((item) => ({ ...toPlain(item, apiVersion, kind), apiVersion, kind }));
+    },
+
+    async listPage(apiVersion, kind, page) {
+      await ensureKind(apiVersion, kind);
+      const result = await call(`list ${apiVersion} ${kind}`, () =>
+        api.list(
+          apiVersion,
+          kind,
+          page.namespace,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          page.labelSelector,
+          page.limit,
+          page.continue,
+        ),
+      );
+      // client-node's models name the field `_continue`.
+      const meta = result.metadata as { _continue?: string; continue?: string } | undefined;
+      const next = meta?._continue ?? meta?.continue;
+      return {
+        items: result.items.map((item) => ({ ...toPlain(item, apiVersion, kind), apiVersion, kind })),
+        ...(next ? { continue: next } : {}),
+      };
     },
 
     async deleteNamespace(name) {
