@@ -650,8 +650,13 @@ async function listManaged(deps: DriftSweepDeps, eksCluster: string): Promise<Li
   try {
     const kube = await deps.kube(eksCluster);
     const byNamespace = new Map<string, KubeObject[]>();
-    for (const kind of managedKinds()) {
-      for (const o of await listAll(deps, kube, kind, eksCluster, slim)) {
+    // Kinds are listed side by side (each chunk after the previous one of its kind): the wait is
+    // the longest kind's, not the sum.
+    const lists = await Promise.all(
+      managedKinds().map((kind) => listAll(deps, kube, kind, eksCluster, slim)),
+    );
+    for (const list of lists) {
+      for (const o of list) {
         const at = o.kind === 'Namespace' && o.apiVersion === 'v1' ? o.metadata.name : o.metadata.namespace;
         if (at === undefined) continue;
         const group = byNamespace.get(at);
