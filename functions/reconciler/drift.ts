@@ -7,9 +7,9 @@ import type {
   OperationRecord,
 } from '../shared/domain/records.js';
 import { specOf } from '../shared/domain/spec.js';
-import { getBlueprint } from '../shared/engines/registry.js';
-import { clusterSelector, LABELS, MANAGED_BY, namespaceOf } from '../shared/engines/tenancy.js';
-import type { Blueprint, KubeObject } from '../shared/engines/types.js';
+import { blueprints, getBlueprint } from '../shared/engines/registry.js';
+import { LABELS, MANAGED_BY, namespaceOf } from '../shared/engines/tenancy.js';
+import type { Blueprint, KubeKind, KubeObject } from '../shared/engines/types.js';
 import type { DriftFinding } from '../shared/events/catalog.js';
 import { newId } from '../shared/ids.js';
 import type { KubeClient } from '../shared/kube/client.js';
@@ -49,7 +49,13 @@ export const DEFAULT_REPAIR_POLICY: DriftRepairPolicy = {
 };
 
 /** What the drift sweep needs of Kubernetes (functions/shared/kube/client.ts). */
-export type DriftKube = Pick<KubeClient, 'list' | 'get' | 'deleteNamespace'>;
+export type DriftKube = Pick<KubeClient, 'listPage' | 'get' | 'deleteNamespace'>;
+
+/** Objects per chunk of the sweep's cluster-wide lists (`limit`). */
+export const DEFAULT_LIST_PAGE_SIZE = 500;
+/** A list whose `continue` token expired (410) is started again up to this many times. */
+const LIST_RESTARTS = 2;
+const MANAGED_SELECTOR = `${LABELS.managedBy}=${MANAGED_BY}`;
 
 export interface DriftSweepDeps {
   readonly store: {
@@ -87,6 +93,8 @@ export interface DriftSweepDeps {
   readonly kubeApiCidrs?: (eksCluster: string) => readonly string[] | undefined;
   /** Clusters (or namespaces) checked concurrently. @default 5 */
   readonly concurrency?: number;
+  /** Objects per chunk of the cluster-wide lists. @default DEFAULT_LIST_PAGE_SIZE */
+  readonly listPageSize?: number;
   /** @default 86400 (a day) */
   readonly reportQuietSeconds?: number;
   /** @default DEFAULT_REPAIR_POLICY */
@@ -223,10 +231,17 @@ export function decideRepair(
  * Kubernetes, repairs what differs through the normal pipeline (or reports it, for a cluster under
  * maintenance), then reports namespaces labelled as Stratus's that no cluster wants (orphans).
  *
+ * Kubernetes is read kind by kind, not cluster by cluster (issue #12): in each run, the first
+ * cluster placed on an EKS cluster lists every kind the blueprints render there once, across all
+ * namespaces, by the managed-by label, in chunks (`limit`/`continue`), and groups the objects by
+ * namespace; each cluster is then compared with its namespace's share. Secrets are the exception:
+ * RBAC lets the reconciler `get` each credential Secret by name, never list them.
+ *
  * Work is bounded per run (index pages, time) and resumes from a cursor kept in the table, so a
- * sweep of the whole region may span runs; each run ends its cycle at most once. Cost per cycle:
- * one index read per page, one `list` per kind per cluster namespace, one namespace `list` per
- * EKS cluster and one item read per namespace: linear in the number of clusters.
+ * sweep of the whole region may span runs (each run lists again); each run ends its cycle at most
+ * once. Kubernetes calls per run: kinds x chunks per EKS cluster, plus one `get` per credential
+ * Secret of each cluster checked; DynamoDB: one index read per page, one item read per namespace
+ * in the orphan pass.
  */
 export async function sweepDrift(deps: DriftSweepDeps): Promise<DriftSweepResult> {
   const { region } = deps;
@@ -245,6 +260,18 @@ export async function sweepDrift(deps: DriftSweepDeps): Promise<DriftSweepResult
     errors: 0,
   };
   let pages = 0;
+  /** What runs on each EKS cluster, listed once per run when the first cluster placed there is checked. */
+  const live = new Map<string, Promise<LiveObjects>>();
+  const liveOn = (eksCluster: string): Promise<LiveObjects> => {
+    let listed = live.get(eksCluster);
+    if (!listed) {
+      listed = listManaged(deps, eksCluster);
+      // Failures are seen by each cluster placed there (counted as errors), not left unhandled.
+      listed.catch(() => undefined);
+      live.set(eksCluster, listed);
+    }
+    return listed;
+  };
   const stored = await deps.sweeps.driftCursor(region);
   let cursor: DriftCursor = stored ?? { phase: 'clusters', cycleStartedAt: deps.now().toISOString() };
   const result = (more: boolean, cycleCompleted: boolean): DriftSweepResult => ({
@@ -269,7 +296,7 @@ export async function sweepDrift(deps: DriftSweepDeps): Promise<DriftSweepResult
       pages++;
       for (let i = 0; i < page.clusters.length; i += concurrency) {
         const chunk = page.clusters.slice(i, i + concurrency);
-        const outcomes = await Promise.all(chunk.map((c) => checkCluster(deps, c)));
+        const outcomes = await Promise.all(chunk.map((c) => checkCluster(deps, c, liveOn)));
         counts.checked += chunk.length;
         for (const o of outcomes) tally(counts, o);
         const last = chunk[chunk.length - 1] as ClusterRecord;
@@ -369,7 +396,11 @@ function tally(counts: Counts, o: ClusterOutcome | NamespaceOutcome): void {
 
 // ---- clusters ---------------------------------------------------------------------------------
 
-async function checkCluster(deps: DriftSweepDeps, listed: ClusterRecord): Promise<ClusterOutcome> {
+async function checkCluster(
+  deps: DriftSweepDeps,
+  listed: ClusterRecord,
+  liveOn: (eksCluster: string) => Promise<LiveObjects>,
+): Promise<ClusterOutcome> {
   const { logger } = deps;
   const keys = { clusterId: listed.clusterId, tenantId: listed.tenantId };
   // Only idle READY clusters: during an operation the objects are meant to differ.
@@ -384,7 +415,10 @@ async function checkCluster(deps: DriftSweepDeps, listed: ClusterRecord): Promis
   }
   const placement = listed.placement;
   try {
-    const drift = await findDrift(deps, blueprint, listed, placement);
+    const live = await liveOn(placement);
+    // Lists taken before the cluster last changed may predate what its operation applied.
+    if (Date.parse(listed.updatedAt) > live.listedAt) return 'skipped';
+    const drift = await findDrift(deps, blueprint, listed, placement, live);
     if (drift === 'terminating') {
       logger.warn('the namespace of a READY cluster is being deleted; repair once it is gone', keys);
       return 'skipped';
@@ -535,17 +569,121 @@ async function forgetRepairs(deps: DriftSweepDeps, cluster: ClusterRecord): Prom
   }
 }
 
+/** What runs on one EKS cluster: Stratus's objects, slimmed, by namespace (Namespaces by name). */
+interface LiveObjects {
+  /** When listing began (epoch ms): a cluster changed after it is compared in a later run. */
+  readonly listedAt: number;
+  readonly byNamespace: ReadonlyMap<string, readonly KubeObject[]>;
+}
+
+let kindsCache: readonly KubeKind[] | undefined;
+/** Every kind a blueprint may render but Secrets (never listed), and Namespace. */
+export function managedKinds(): readonly KubeKind[] {
+  if (!kindsCache) {
+    const all = new Map<string, KubeKind>([['v1|Namespace', { apiVersion: 'v1', kind: 'Namespace' }]]);
+    for (const b of Object.values(blueprints)) {
+      for (const k of b.kinds) if (!isSecret(k)) all.set(`${k.apiVersion}|${k.kind}`, k);
+    }
+    kindsCache = [...all.values()];
+  }
+  return kindsCache;
+}
+
 /**
- * Renders what Stratus wants and lists what runs: the namespace, then one `list` per kind in it
- * (by the cluster's labels), not one read per object. Secrets are the exception: the reconciler may
- * not list them (it would read every value); it `get`s each rendered one by name, which the
- * namespace's `stratus-secret-reader` RoleBinding allows (docs/eks.md, section 7).
+ * Every object of `kind` labelled as Stratus's, across namespaces, chunk by chunk. A `continue`
+ * token lives about 5 minutes on a real API server: on 410 Expired the list starts again.
+ */
+async function listAll(
+  deps: DriftSweepDeps,
+  kube: DriftKube,
+  kind: KubeKind,
+  eksCluster: string,
+  keep: (o: KubeObject) => KubeObject,
+): Promise<KubeObject[]> {
+  const limit = deps.listPageSize ?? DEFAULT_LIST_PAGE_SIZE;
+  let items: KubeObject[] = [];
+  let token: string | undefined;
+  for (let restarts = 0; ; ) {
+    try {
+      const page = await kube.listPage(kind.apiVersion, kind.kind, {
+        labelSelector: MANAGED_SELECTOR,
+        limit,
+        ...(token ? { continue: token } : {}),
+      });
+      for (const o of page.items) items.push(keep(o));
+      if (!page.continue) return items;
+      token = page.continue;
+    } catch (e) {
+      if ((e as { status?: number }).status !== 410 || token === undefined || restarts >= LIST_RESTARTS)
+        throw e;
+      restarts++;
+      deps.logger.warn('list continue token expired: listing the kind again', {
+        eksCluster,
+        kind: kind.kind,
+        restarts,
+      });
+      items = [];
+      token = undefined;
+    }
+  }
+}
+
+/** What the comparison reads of a live object: no status (but a Namespace's phase), no annotations, no managedFields. */
+function slim(o: KubeObject): KubeObject {
+  const {
+    managedFields: _mf,
+    annotations: _a,
+    ...metadata
+  } = o.metadata as KubeObject['metadata'] & {
+    managedFields?: unknown;
+  };
+  const { status, ...rest } = o;
+  return {
+    ...rest,
+    metadata,
+    ...(o.kind === 'Namespace' && status !== undefined ? { status } : {}),
+  } as KubeObject;
+}
+
+async function listManaged(deps: DriftSweepDeps, eksCluster: string): Promise<LiveObjects> {
+  const listedAt = deps.now().getTime();
+  try {
+    const kube = await deps.kube(eksCluster);
+    const byNamespace = new Map<string, KubeObject[]>();
+    // Kinds are listed side by side (each chunk after the previous one of its kind): the wait is
+    // the longest kind's, not the sum.
+    const lists = await Promise.all(
+      managedKinds().map((kind) => listAll(deps, kube, kind, eksCluster, slim)),
+    );
+    for (const list of lists) {
+      for (const o of list) {
+        const at = o.kind === 'Namespace' && o.apiVersion === 'v1' ? o.metadata.name : o.metadata.namespace;
+        if (at === undefined) continue;
+        const group = byNamespace.get(at);
+        if (group) group.push(o);
+        else byNamespace.set(at, [o]);
+      }
+    }
+    return { listedAt, byNamespace };
+  } catch (e) {
+    deps.logger.error('could not list Stratus objects for drift', { eksCluster, error: e as Error });
+    throw e;
+  }
+}
+
+/**
+ * Renders what Stratus wants and takes what runs from the cluster-wide lists (`live`): the
+ * objects of the cluster's namespace that carry its labels, as a list by the cluster's labels
+ * would return them. Secrets are the exception: the reconciler may not list them (it would read
+ * every value); it `get`s each rendered one by name, which the namespace's `stratus-secret-reader`
+ * RoleBinding allows (docs/eks.md, section 7).
  */
 async function findDrift(
   deps: DriftSweepDeps,
   blueprint: Blueprint,
   cluster: ClusterRecord,
   placement: string,
+  listed: LiveObjects,
 ): Promise<ObjectDrift[] | 'terminating'> {
   const secrets = Object.fromEntries(blueprint.secretNames.map((n) => [n, SECRET_PLACEHOLDER]));
   const kubeApiCidrs = deps.kubeApiCidrs?.(placement);
@@ -555,30 +693,17 @@ async function findDrift(
     correlationId: RECONCILER_PRINCIPAL,
     ...(kubeApiCidrs ? { kubeApiCidrs } : {}),
   });
-  const kube = await deps.kube(placement);
-  const selector = clusterSelector(cluster.clusterId);
   const namespace = namespaceOf(cluster.clusterId);
-  const live: KubeObject[] = await kube.list('v1', 'Namespace', { labelSelector: selector });
-  const ns = live.find((o) => o.metadata.name === namespace);
+  const live: KubeObject[] = (listed.byNamespace.get(namespace) ?? []).filter(
+    (o) => o.metadata.labels?.[LABELS.cluster] === cluster.clusterId,
+  );
+  const ns = live.find((o) => o.kind === 'Namespace' && o.metadata.name === namespace);
   if (ns && isTerminating(ns)) return 'terminating';
   const unreadable: KubeObject[] = [];
   if (ns) {
-    const kinds = new Map<string, { apiVersion: string; kind: string }>();
-    const secretRefs: KubeObject[] = [];
-    for (const o of desired) {
-      if (o.metadata.namespace !== namespace) continue;
-      if (isSecret(o)) secretRefs.push(o);
-      else kinds.set(`${o.apiVersion}|${o.kind}`, o);
-    }
-    const [lists, secretsLive] = await Promise.all([
-      Promise.all(
-        [...kinds.values()].map((k) =>
-          kube.list(k.apiVersion, k.kind, { namespace, labelSelector: selector }),
-        ),
-      ),
-      Promise.all(secretRefs.map((ref) => readSecret(kube, ref, cluster.clusterId))),
-    ]);
-    for (const list of lists) live.push(...list);
+    const secretRefs = desired.filter((o) => o.metadata.namespace === namespace && isSecret(o));
+    const kube = await deps.kube(placement);
+    const secretsLive = await Promise.all(secretRefs.map((ref) => readSecret(kube, ref, cluster.clusterId)));
     secretsLive.forEach((s, i) => {
       if (s === 'forbidden') unreadable.push(secretRefs[i] as KubeObject);
       else if (s) live.push(s);
@@ -677,9 +802,9 @@ async function report(
 
 /**
  * Lists the namespaces labelled `app.kubernetes.io/managed-by=stratus` of one EKS cluster and
- * checks those after `after` (by name), within the time budget. The Kubernetes client has no
- * `limit`/`continue` yet, so this is one list per EKS cluster per cycle (namespaces only: one
- * small object per database cluster); the checkpoint by name bounds the DynamoDB reads per run.
+ * checks those after `after` (by name), within the time budget: one chunked list per EKS cluster
+ * per run (namespaces only: one small object per database cluster); the checkpoint by name bounds
+ * the DynamoDB reads per run.
  */
 async function scanNamespaces(
   deps: DriftSweepDeps,
@@ -691,9 +816,7 @@ async function scanNamespaces(
   let namespaces: KubeObject[];
   try {
     const kube = await deps.kube(eksCluster);
-    namespaces = await kube.list('v1', 'Namespace', {
-      labelSelector: `${LABELS.managedBy}=${MANAGED_BY}`,
-    });
+    namespaces = await listAll(deps, kube, { apiVersion: 'v1', kind: 'Namespace' }, eksCluster, slim);
   } catch (e) {
     if ((e as { unauthorized?: boolean }).unauthorized) deps.invalidateKube(eksCluster);
     deps.logger.error('could not list Stratus namespaces for orphans', { eksCluster, error: e as Error });

@@ -99,6 +99,8 @@ export interface KubeStandinOptions {
   readonly namespaceTerminationMs?: number;
   /** The clock of simulated readiness and namespace termination; tests pass one they move. @default Date.now */
   readonly now?: () => number;
+  /** How long a list's `continue` token is honoured before 410 `Expired` (store.ts, `list`). @default 300000 */
+  readonly continueTtlMs?: number;
   /**
    * Where objects are kept across restarts: a JSON snapshot, plus `<dataFile>.journal` where each
    * change is appended (debounced, one write at a time), folded into the snapshot when the journal
@@ -164,6 +166,7 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
     readinessDelayMs: opts.readinessDelayMs ?? 1500,
     namespaceTerminationMs: opts.namespaceTerminationMs ?? 200,
     ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.continueTtlMs !== undefined ? { continueTtlMs: opts.continueTtlMs } : {}),
     statusRules: { ...DEFAULT_STATUS_RULES, ...opts.statusRules },
     onChange: (keys) => persistence?.changed(keys),
   });
@@ -258,7 +261,13 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
 
     if (name === undefined) {
       if (method === 'GET') {
-        const list = store.list(kind, namespace, url.searchParams.get('labelSelector') ?? undefined);
+        const limit = Number(url.searchParams.get('limit') ?? 0);
+        const list = store.list(kind, namespace, url.searchParams.get('labelSelector') ?? undefined, {
+          ...(Number.isInteger(limit) && limit > 0 ? { limit } : {}),
+          ...(url.searchParams.get('continue')
+            ? { continue: url.searchParams.get('continue') as string }
+            : {}),
+        });
         if (builtins.has(`${kind.apiVersion}/${kind.kind}`)) {
           // Like the API server, items of built-in lists carry no apiVersion/kind.
           for (const item of list.items as JsonObject[]) {

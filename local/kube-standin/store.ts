@@ -62,6 +62,8 @@ export interface StoreOptions {
   readonly onChange: (keys: readonly string[]) => void;
   /** The clock of readiness, termination and timestamps. @default Date.now */
   readonly now?: () => number;
+  /** How long a list's `continue` token is honoured (then 410 `Expired`). @default 300000 */
+  readonly continueTtlMs?: number;
 }
 
 type Metadata = JsonObject & { name: string; namespace?: string };
@@ -193,7 +195,20 @@ export class ObjectStore {
     return structuredClone(this.require(kind, namespace, name).obj);
   }
 
-  list(kind: KindInfo, namespace: string | undefined, labelSelector: string | undefined): JsonObject {
+  /**
+   * A list, whole or one chunk of it (`limit`, `continue`) as kube-apiserver pages: items in key
+   * order (namespace, then name, by bytes), `metadata.continue` when more follow, and
+   * `metadata.remainingItemCount` only when no selector was given. A token is the last key served
+   * and the list's resourceVersion; it expires `continueTtlMs` after it was issued (a real server's
+   * tokens last until etcd compacts, about 5 minutes): 410 `Expired`. Unlike the real server, a
+   * continued list reads the objects as they are now, not as of the first chunk.
+   */
+  list(
+    kind: KindInfo,
+    namespace: string | undefined,
+    labelSelector: string | undefined,
+    chunk: { readonly limit?: number; readonly continue?: string } = {},
+  ): JsonObject {
     let requirements: ReturnType<typeof parseLabelSelector> = [];
     try {
       requirements = parseLabelSelector(labelSelector ?? '');
@@ -206,25 +221,75 @@ export class ObjectStore {
       kind.namespaced && namespace !== undefined
         ? [...(this.byNamespace.get(namespace) ?? [])].filter((k) => kindOfKey(k) === kindKey)
         : [...(this.byKind.get(kindKey) ?? [])];
-    const items = keys
+    const token = chunk.continue ? this.decodeContinue(chunk.continue) : undefined;
+    const listKey = (o: JsonObject) => `${meta(o).namespace ?? ''}/${meta(o).name}`;
+    const all = keys
       .flatMap((k) => {
         const e = this.entries.get(k);
         return e ? [e.obj] : [];
       })
       .filter((o) => o.apiVersion === kind.apiVersion && o.kind === kind.kind)
       .filter((o) => namespace === undefined || meta(o).namespace === namespace)
+      .filter((o) => token === undefined || listKey(o) >= token.start)
       .filter((o) => matchesSelector((meta(o).labels as Record<string, string>) ?? {}, requirements))
-      .sort((a, b) =>
-        `${meta(a).namespace ?? ''}/${meta(a).name}`.localeCompare(
-          `${meta(b).namespace ?? ''}/${meta(b).name}`,
-        ),
-      );
+      .map((o) => ({ o, key: listKey(o) }))
+      // Byte order, as etcd returns keys (a continue token is a key).
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const limit = chunk.limit !== undefined && chunk.limit > 0 ? chunk.limit : all.length;
+    const items = all.slice(0, limit);
+    const last = items[items.length - 1];
+    const more = all.length > items.length && last !== undefined;
+    const resourceVersion = token?.rv ?? this.resourceVersion;
     return {
       apiVersion: kind.apiVersion,
       kind: `${kind.kind}List`,
-      metadata: { resourceVersion: String(this.resourceVersion) },
-      items: structuredClone(items),
+      metadata: {
+        resourceVersion: String(resourceVersion),
+        ...(more
+          ? {
+              continue: Buffer.from(
+                JSON.stringify({
+                  v: 'meta.k8s.io/v1',
+                  rv: resourceVersion,
+                  start: `${last.key}\u0000`,
+                  at: this.now(),
+                }),
+              ).toString('base64url'),
+              ...(requirements.length === 0 ? { remainingItemCount: all.length - items.length } : {}),
+            }
+          : {}),
+      },
+      items: structuredClone(items.map((i) => i.o)),
     };
+  }
+
+  private decodeContinue(token: string): { rv: number; start: string } {
+    let parsed: { v?: unknown; rv?: unknown; start?: unknown; at?: unknown };
+    try {
+      parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    } catch {
+      throw new ApiError(400, 'BadRequest', 'continue key is not valid: not a continue token');
+    }
+    if (
+      parsed?.v !== 'meta.k8s.io/v1' ||
+      typeof parsed.rv !== 'number' ||
+      typeof parsed.start !== 'string' ||
+      typeof parsed.at !== 'number'
+    ) {
+      throw new ApiError(
+        400,
+        'BadRequest',
+        'continue key is not valid: incorrect encoded start resourceVersion',
+      );
+    }
+    if (this.now() - parsed.at > (this.opts.continueTtlMs ?? 300_000)) {
+      throw new ApiError(
+        410,
+        'Expired',
+        'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
+      );
+    }
+    return { rv: parsed.rv, start: parsed.start };
   }
 
   // --- writes ---

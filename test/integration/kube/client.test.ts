@@ -34,6 +34,54 @@ describe('Function: createKubeClient (against the stand-in)', () => {
   afterAll(async () => standin.stop());
   afterEach(() => standin.setFaults({}));
 
+  describe('Method: listPage', () => {
+    it('pages a cluster-wide list by label with limit/continue, as plain objects with their kind', async () => {
+      // Prepare
+      await kube.apply([
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'lp-a' } },
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'lp-b' } },
+        cm('lp-a', 'one', { lp: 'yes' }),
+        cm('lp-a', 'two', { lp: 'yes' }),
+        cm('lp-b', 'one', { lp: 'yes' }),
+        cm('lp-b', 'other', { lp: 'no' }),
+      ]);
+
+      // Act
+      const first = await kube.listPage('v1', 'ConfigMap', { labelSelector: 'lp=yes', limit: 2 });
+      const second = await kube.listPage('v1', 'ConfigMap', {
+        labelSelector: 'lp=yes',
+        limit: 2,
+        ...(first.continue ? { continue: first.continue } : {}),
+      });
+
+      // Assess
+      const ids = (p: typeof first) => p.items.map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
+      expect(ids(first)).toEqual(['lp-a/one', 'lp-a/two']);
+      expect(first.items[0]).toMatchObject({ apiVersion: 'v1', kind: 'ConfigMap', data: { k: 'one' } });
+      expect(first.continue).toEqual(expect.any(String));
+      expect(ids(second)).toEqual(['lp-b/one']);
+      expect(second.continue).toBeUndefined();
+    });
+
+    it('fails with 410 Expired, not retried, when the continue token is too old', async () => {
+      // Prepare
+      const first = await kube.listPage('v1', 'ConfigMap', { labelSelector: 'lp=yes', limit: 1 });
+      clock.advance(300_001);
+
+      // Act
+      const e = await failure(
+        kube.listPage('v1', 'ConfigMap', {
+          labelSelector: 'lp=yes',
+          limit: 1,
+          continue: first.continue as string,
+        }),
+      );
+
+      // Assess
+      expect(e).toMatchObject({ status: 410, reason: 'Expired', retryable: false });
+    });
+  });
+
   describe('Method: apply', () => {
     it('applies in order with one field manager, idempotently, without touching the input', async () => {
       // Prepare

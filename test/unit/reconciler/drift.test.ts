@@ -1,6 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
 import { compareObjects, quantity } from '../../../functions/reconciler/compare.js';
-import { type DriftKube, type DriftSweepDeps, sweepDrift } from '../../../functions/reconciler/drift.js';
+import {
+  type DriftKube,
+  type DriftSweepDeps,
+  managedKinds,
+  sweepDrift,
+} from '../../../functions/reconciler/drift.js';
 import type {
   ClusterRecord,
   DriftRepairSuspension,
@@ -105,6 +110,9 @@ class FakeKube implements DriftKube {
     metadata: { name: string; namespace?: string };
   }): Promise<KubeObject | undefined> {
     this.gets.push(`${ref.kind} ${ref.metadata.namespace}/${ref.metadata.name}`);
+    if (this.failFor && ref.metadata.namespace?.includes(this.failFor)) {
+      throw Object.assign(new Error('connect ECONNREFUSED'), { retryable: true });
+    }
     if (this.forbidden.has(ref.kind)) {
       throw Object.assign(new Error(`get ${ref.kind} ${ref.metadata.name}: Forbidden`), {
         status: 403,
@@ -142,6 +150,43 @@ class FakeKube implements DriftKube {
           matches(o, opts.labelSelector),
       ),
     );
+  }
+
+  /** Tokens the API server no longer honours (as after 5 minutes): 410 Expired. */
+  expired = new Set<string>();
+  issued: string[] = [];
+
+  /** Chunks of a cluster-wide list, in namespace/name order; the token is the offset. */
+  async listPage(
+    apiVersion: string,
+    kind: string,
+    opts: { namespace?: string; labelSelector?: string; limit: number; continue?: string },
+  ): Promise<{ items: KubeObject[]; continue?: string }> {
+    this.lists.push(
+      `${kind}${opts.namespace ? ` ${opts.namespace}` : ''}${opts.continue ? ' (continued)' : ''}`,
+    );
+    if (opts.continue && this.expired.has(opts.continue)) {
+      throw Object.assign(new Error('list: Expired'), { status: 410, reason: 'Expired', retryable: false });
+    }
+    if (this.forbidden.has(kind)) {
+      throw Object.assign(new Error(`list ${kind}: Forbidden`), { status: 403, retryable: false });
+    }
+    const key = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+    const all = this.objects
+      .filter(
+        (o) =>
+          o.apiVersion === apiVersion &&
+          o.kind === kind &&
+          (opts.namespace === undefined || o.metadata.namespace === opts.namespace) &&
+          matches(o, opts.labelSelector),
+      )
+      .sort((a, b) => (key(a) < key(b) ? -1 : 1));
+    const from = opts.continue ? Number(opts.continue.split(':')[1]) : 0;
+    const items = structuredClone(all.slice(from, from + opts.limit));
+    const more = from + opts.limit < all.length;
+    const token = `${kind}:${from + opts.limit}:${this.issued.length}`;
+    if (more) this.issued.push(token);
+    return { items, ...(more ? { continue: token } : {}) };
   }
 
   async deleteNamespace(name: string): Promise<'deleted' | 'gone'> {
@@ -348,7 +393,7 @@ describe('Function: reconciler (drift)', () => {
       const { kube, table, events, deps, add } = setup();
       const c = add(cluster(1));
       add(cluster(2));
-      kube.remove('StatefulSet', 'valkey'); // both clusters' StatefulSets share a name: remove c1's
+      kube.objects = kube.objects.filter((o) => o.kind !== 'StatefulSet'); // both clusters' StatefulSets share a name: remove c1's
       kube.objects.push(...liveObjectsOf(cluster(2)).filter((o) => o.kind === 'StatefulSet'));
 
       // Act
@@ -395,27 +440,82 @@ describe('Function: reconciler (drift)', () => {
       ]);
     });
 
-    it('lists each kind once per cluster namespace, by label, rather than reading object by object', async () => {
-      // Prepare
+    it('lists each kind once across namespaces, chunk by chunk, whatever the number of clusters', async () => {
+      // Prepare: 50 clusters, chunks of 20 objects: every kind takes 3 chunks (one object per
+      // cluster) or more.
       const { kube, deps, add } = setup();
-      const c = add(cluster(1));
+      for (let i = 1; i <= 50; i++) add(cluster(i));
 
       // Act
-      await sweepDrift(deps());
+      const res = await sweepDrift(deps({ listPageSize: 20 }));
 
-      // Assess: the namespace, then one list per namespaced kind but Secrets, then the orphan
-      // namespace list.
-      const ns = namespaceOf(c.clusterId);
-      const kinds = new Set(
-        liveObjectsOf(c)
-          .filter((o) => o.metadata.namespace && o.kind !== 'Secret')
-          .map((o) => o.kind),
-      );
-      expect(kube.lists.filter((l) => l.endsWith(ns)).sort()).toEqual(
-        [...kinds].map((k) => `${k} ${ns}`).sort(),
-      );
-      expect(kube.lists.filter((l) => l === 'Namespace')).toHaveLength(2);
-      expect(kube.lists).toHaveLength(kinds.size + 2);
+      // Assess: no list names a namespace; each kind is listed once (its first chunk) in the
+      // cluster pass and Namespaces once more for orphans; the chunks follow from the object counts.
+      expect(res).toMatchObject({ checked: 50, clean: 50, errors: 0, cycleCompleted: true });
+      expect(kube.lists.filter((l) => l.includes(' stratus-'))).toEqual([]);
+      const firsts = kube.lists.filter((l) => !l.endsWith('(continued)'));
+      const kinds = managedKinds().map((k) => k.kind);
+      expect(firsts.sort()).toEqual([...kinds, 'Namespace'].sort());
+      const expected = kinds.reduce((sum, k) => {
+        const n = kube.objects.filter((o) => o.kind === k).length;
+        return sum + Math.max(1, Math.ceil(n / 20));
+      }, 0);
+      const namespaces = Math.ceil(50 / 20);
+      expect(kube.lists).toHaveLength(expected + namespaces);
+      expect(kube.lists.length).toBeLessThan(50);
+      // Secrets are read by name, one per cluster (RBAC: never listed).
+      expect(kube.gets).toHaveLength(50);
+    });
+
+    it("starts a kind's list again when its continue token expired (410), and finds no drift from it", async () => {
+      // Prepare: the first continue token handed out is expired by the time it is used.
+      const { kube, deps, add } = setup();
+      for (let i = 1; i <= 5; i++) add(cluster(i));
+      let expiredKind: string | undefined;
+      const listPage = kube.listPage.bind(kube);
+      kube.listPage = async (apiVersion, kind, opts) => {
+        const page = await listPage(apiVersion, kind, opts);
+        if (page.continue && expiredKind === undefined) {
+          expiredKind = kind;
+          kube.expired.add(page.continue);
+        }
+        return page;
+      };
+
+      // Act
+      const res = await sweepDrift(deps({ listPageSize: 2 }));
+
+      // Assess: the kind was listed from its start again; no missing objects reported.
+      expect(res).toMatchObject({ checked: 5, clean: 5, errors: 0, repaired: 0 });
+      expect(kube.lists.filter((l) => l === expiredKind).length).toBeGreaterThanOrEqual(2);
+      expect(kube.lists.filter((l) => l === `${expiredKind} (continued)`).length).toBeGreaterThanOrEqual(2);
+    });
+
+    it('counts every cluster of an EKS cluster it cannot list as an error', async () => {
+      // Prepare
+      const { kube, deps, add } = setup();
+      add(cluster(1));
+      add(cluster(2));
+      kube.forbidden.add('StatefulSet');
+
+      // Act
+      const res = await sweepDrift(deps());
+
+      // Assess
+      expect(res).toMatchObject({ checked: 2, clean: 0, errors: 2, repaired: 0 });
+    });
+
+    it('leaves a cluster that changed after the lists began to a later sweep', async () => {
+      // Prepare: the cluster became READY after the lists were taken (its updatedAt is later).
+      const { kube, deps, add } = setup();
+      add(cluster(1, { updatedAt: new Date(NOW.getTime() + 1000).toISOString() }));
+      kube.objects = kube.objects.filter((o) => o.kind !== 'StatefulSet');
+
+      // Act
+      const res = await sweepDrift(deps());
+
+      // Assess
+      expect(res).toMatchObject({ checked: 1, skipped: 1, repaired: 0 });
     });
 
     it('reads each credential Secret by name and never lists Secrets (it may read no other)', async () => {
@@ -702,7 +802,7 @@ describe('Function: reconciler (drift)', () => {
       // Prepare
       const { kube, table, events, deps, add } = setup();
       add(cluster(1));
-      kube.remove('StatefulSet', 'valkey');
+      kube.objects = kube.objects.filter((o) => o.kind !== 'StatefulSet');
       table.repairFails = new StaleStateError('held');
 
       // Act
@@ -717,7 +817,7 @@ describe('Function: reconciler (drift)', () => {
       // Prepare
       const { kube, table, events, deps, add } = setup();
       const c = add(cluster(1));
-      kube.remove('StatefulSet', 'valkey');
+      kube.objects = kube.objects.filter((o) => o.kind !== 'StatefulSet');
       table.current.set(c.clusterId, { ...c, status: 'UPDATING', activeOperationId: 'op-user' });
 
       // Act

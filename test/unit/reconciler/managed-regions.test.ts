@@ -22,7 +22,7 @@ vi.mock('../../../functions/shared/kube/access.js', () => ({
   kubeAccess: () => ({
     client: async (eksCluster: string) => {
       scanned.push(eksCluster);
-      return { list: async () => [], deleteNamespace: async () => 'gone' };
+      return { listPage: async () => ({ items: [] }), deleteNamespace: async () => 'gone' };
     },
     invalidate: () => undefined,
   }),

@@ -25,7 +25,7 @@ vi.hoisted(() => {
 // No Kubernetes in unit tests: the drift sweep sees EKS clusters without Stratus namespaces.
 vi.mock('../../../functions/shared/kube/access.js', () => ({
   kubeAccess: () => ({
-    client: async () => ({ list: async () => [], deleteNamespace: async () => 'gone' }),
+    client: async () => ({ listPage: async () => ({ items: [] }), deleteNamespace: async () => 'gone' }),
     invalidate: () => undefined,
   }),
 }));
