@@ -92,8 +92,12 @@ export class StratusClient {
   readonly baseUrl: string;
   private readonly now: () => number;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /** Operations accepted by another region's API (a followed 421): polled there, not on a lagging replica. */
+  /**
+   * Operations and clusters whose mutation another region's API accepted (a followed 421): read
+   * there from then on, not from this region's replica, which lags behind (read your writes).
+   */
   private readonly operationBase = new Map<string, string>();
+  private readonly clusterBase = new Map<string, string>();
 
   constructor(options: StratusClientOptions) {
     if (!/^https?:\/\//.test(options.baseUrl))
@@ -136,7 +140,12 @@ export class StratusClient {
     listAll: (query: ListClustersQuery = {}): AsyncIterableIterator<Cluster> =>
       paginate((nextToken) => this.clusters.list({ ...query, ...(nextToken ? { nextToken } : {}) })),
     get: async (clusterId: string): Promise<Cluster> =>
-      this.call(this.raw.GET('/v1/clusters/{clusterId}', { params: { path: { clusterId } } })),
+      this.call(
+        this.raw.GET('/v1/clusters/{clusterId}', {
+          params: { path: { clusterId } },
+          ...this.atCluster(clusterId),
+        }),
+      ),
     /** `PATCH`: 202 with an UPDATE operation; `deletionProtection` alone answers 200 without one. */
     update: async (
       clusterId: string,
@@ -190,7 +199,12 @@ export class StratusClient {
       ),
     /** Endpoint, host, port and where the credential lives (never its value). */
     connection: async (clusterId: string): Promise<Connection> =>
-      this.call(this.raw.GET('/v1/clusters/{clusterId}/connection', { params: { path: { clusterId } } })),
+      this.call(
+        this.raw.GET('/v1/clusters/{clusterId}/connection', {
+          params: { path: { clusterId } },
+          ...this.atCluster(clusterId),
+        }),
+      ),
     /** The credential's value (admin; audited). */
     revealConnection: async (clusterId: string): Promise<RevealedConnection> =>
       this.call(
@@ -281,6 +295,11 @@ export class StratusClient {
     return base ? { baseUrl: base } : {};
   }
 
+  private atCluster(clusterId: string): { baseUrl?: string } {
+    const base = this.clusterBase.get(clusterId);
+    return base ? { baseUrl: base } : {};
+  }
+
   /** The data of a 2xx, or the problem thrown; network failures as StratusNetworkError. */
   private async send<T>(
     pending: Promise<{ data?: T; error?: unknown; response: Response }>,
@@ -312,7 +331,11 @@ export class StratusClient {
     const { data, response } = await this.send(pending);
     const value = (isRecord(data) && isRecord(data.cluster) ? data : { cluster: data }) as ClusterMutation;
     const servedBy = response.headers.get(SERVED_BY_HEADER);
-    if (servedBy && value.operation) this.operationBase.set(value.operation.id, servedBy);
+    if (servedBy) {
+      if (value.operation) this.operationBase.set(value.operation.id, servedBy);
+      if (isRecord(value.cluster) && typeof value.cluster.id === 'string')
+        this.clusterBase.set(value.cluster.id, servedBy);
+    }
     return value;
   }
 }

@@ -172,7 +172,7 @@ describe('Class: StratusClient', () => {
   });
 
   describe('Method: clusters.update', () => {
-    it('follows a 421 WRONG_REGION to its Location with the same body and key, then waits on that region', async () => {
+    it('follows a 421 WRONG_REGION to its Location with the same body and key, then reads the operation and cluster there', async () => {
       // Prepare
       const api = fakeApi(
         problem(
@@ -183,12 +183,14 @@ describe('Class: StratusClient', () => {
         ),
         json(202, { cluster: CLUSTER, operation: operation('QUEUED', { type: 'UPDATE' }) }),
         json(200, operation('SUCCEEDED', { type: 'UPDATE' })),
+        json(200, { ...CLUSTER, status: 'READY' }),
       );
       const { stratus } = client(api);
 
       // Act
       const result = await stratus.clusters.update('cl-1', { nodes: 2 });
       const done = await stratus.waitForOperation(result.operation?.id ?? '');
+      await stratus.clusters.get('cl-1');
 
       // Assess
       const [first, second, poll] = api.requests;
@@ -198,6 +200,7 @@ describe('Class: StratusClient', () => {
       expect(second?.body).toEqual({ nodes: 2 });
       expect(second?.headers.get('idempotency-key')).toBe(first?.headers.get('idempotency-key'));
       expect(poll?.url).toBe(`${US}/v1/operations/op-1`);
+      expect(api.requests[3]?.url).toBe(`${US}/v1/clusters/cl-1`);
       expect(done.status).toBe('SUCCEEDED');
     });
 
