@@ -1,7 +1,10 @@
 import { afterAll, beforeAll } from 'vitest';
+import { buildCli } from '../../../cli/stratus/build.mjs';
 import { type ClientsPlane, startClientsPlane } from '../../helpers/clients.js';
 import { RUNTIME_START_TIMEOUT_MS } from '../../helpers/local.js';
+import { cliSuite } from './cli.suite.js';
 import { sdkSuite } from './sdk.suite.js';
+import { ttySuite } from './tty.suite.js';
 
 /**
  * The clients of the public API (SDK, CLI) over HTTP, against one local control plane started once
@@ -12,7 +15,14 @@ let started = 0;
 
 beforeAll(async () => {
   started = Date.now();
-  plane = await startClientsPlane('stratus-clients-');
+  // The CLI's bundle once, rather than by the first CLI processes at the same time (bin/stratus.mjs).
+  const [started_, bundle] = await Promise.allSettled([startClientsPlane('stratus-clients-'), buildCli()]);
+  if (started_.status === 'rejected') throw started_.reason;
+  if (bundle.status === 'rejected') {
+    await started_.value.stop();
+    throw bundle.reason;
+  }
+  plane = started_.value;
   console.log(`clients suites: control plane started in ${Date.now() - started} ms`);
 }, RUNTIME_START_TIMEOUT_MS);
 
@@ -27,3 +37,5 @@ function getPlane(): ClientsPlane {
 }
 
 sdkSuite(getPlane);
+cliSuite(getPlane);
+ttySuite(getPlane);
