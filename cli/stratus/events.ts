@@ -21,11 +21,13 @@ export interface TailOptions {
   readonly write: (line: string) => void;
   /** Interval of --follow's reads. @default 500 */
   readonly pollMs?: number;
+  /** Ends --follow (the CLI aborts it on SIGINT and SIGTERM). */
+  readonly signal?: AbortSignal;
 }
 
 /**
  * The local bus's events (npm start appends each to <data>/regions/<region>/events.jsonl): the last
- * `lines` of them, then with --follow each new one until SIGINT/SIGTERM. In AWS the events are on
+ * `lines` of them, then with --follow each new one until `signal` aborts. In AWS the events are on
  * EventBridge: subscribe a rule to them (docs/events.md).
  */
 export async function tailEvents(opts: TailOptions): Promise<void> {
@@ -68,8 +70,6 @@ export async function tailEvents(opts: TailOptions): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const stop = () => {
       clearInterval(timer);
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
       resolve();
     };
     let reading = false;
@@ -92,8 +92,8 @@ export async function tailEvents(opts: TailOptions): Promise<void> {
           reading = false;
         });
     }, opts.pollMs ?? 500);
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    if (opts.signal?.aborted) stop();
+    opts.signal?.addEventListener('abort', stop, { once: true });
   });
 }
 

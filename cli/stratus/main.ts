@@ -382,7 +382,23 @@ Exit codes: 0 success, 1 other error, 2 invalid input, 3 not found, 4 authentica
     .action(async (flags: { follow?: boolean; lines: number; cluster?: string }, cmd: Command) => {
       const g = globals(cmd);
       const profile: ResolvedProfile = await profileOf(g);
-      await tailEvents({ profile, region: g.region, ...flags, format: g.output, write: out });
+      const interrupted = new AbortController();
+      const stop = () => interrupted.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      try {
+        await tailEvents({
+          profile,
+          region: g.region,
+          ...flags,
+          format: g.output,
+          write: out,
+          signal: interrupted.signal,
+        });
+      } finally {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      }
     });
 
   try {

@@ -1,10 +1,11 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveProfile, urlForRegion } from '../../../cli/stratus/config.js';
+import { tailEvents } from '../../../cli/stratus/events.js';
 import { main, parseDuration } from '../../../cli/stratus/main.js';
 import { render } from '../../../cli/stratus/output.js';
 
@@ -278,5 +279,77 @@ describe('Function: render', () => {
     expect(render('table', rows, columns)).toBe('ID     NAME\ncl-1   a\ncl-22  -');
     expect(JSON.parse(render('json', rows, columns))).toEqual(rows);
     expect(render('yaml', { id: 'cl-1' }, columns)).toBe('id: cl-1');
+  });
+});
+
+describe('Function: tailEvents', () => {
+  it('prints the last n events of the region, then follows lines appended, whole lines only, until aborted', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'stratus-events-'));
+    const file = join(dir, 'regions', 'eu-west-1', 'events.jsonl');
+    await mkdir(dirname(file), { recursive: true });
+    const event = (id: string, from: string | null, to: string) =>
+      `${JSON.stringify({ time: 't', 'detail-type': 'Cluster Status Changed', detail: { clusterId: id, previousStatus: from, status: to } })}\n`;
+    await writeFile(
+      file,
+      event('cl-1', null, 'PENDING') +
+        event('cl-2', null, 'PENDING') +
+        event('cl-1', 'PENDING', 'PROVISIONING'),
+    );
+    const lines: string[] = [];
+    const stop = new AbortController();
+    const profile = {
+      apiUrl: 'http://a',
+      apiKey: 'k',
+      regions: { 'eu-west-1': 'http://a' },
+      dataDir: dir,
+      source: 'test',
+    };
+
+    // Act
+    const tail = tailEvents({
+      profile,
+      region: undefined,
+      follow: true,
+      lines: 1,
+      cluster: 'cl-1',
+      format: 'table',
+      write: (l) => lines.push(l),
+      pollMs: 20,
+      signal: stop.signal,
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    const half = event('cl-1', 'PROVISIONING', 'READY');
+    await appendFile(file, half.slice(0, 20));
+    await new Promise((r) => setTimeout(r, 100));
+    const beforeTheRest = [...lines];
+    await appendFile(file, half.slice(20) + event('cl-2', 'PENDING', 'READY'));
+    const deadline = Date.now() + 20_000;
+    while (lines.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    stop.abort();
+    await tail;
+    await rm(dir, { recursive: true, force: true });
+
+    // Assess
+    expect(beforeTheRest).toEqual(['t  Cluster Status Changed  cluster=cl-1  PENDING -> PROVISIONING']);
+    expect(lines).toEqual([
+      't  Cluster Status Changed  cluster=cl-1  PENDING -> PROVISIONING',
+      't  Cluster Status Changed  cluster=cl-1  PROVISIONING -> READY',
+    ]);
+  });
+
+  it('refuses a profile that is not the local runtime, pointing at EventBridge', async () => {
+    // Act
+    const error = await tailEvents({
+      profile: { apiUrl: 'https://api', apiKey: 'k', source: 'profile "default"' },
+      region: 'eu-west-1',
+      lines: 5,
+      format: 'table',
+      write: () => undefined,
+    }).catch((e: Error) => e.message);
+
+    // Assess
+    expect(error).toContain('events tail reads the local runtime');
+    expect(error).toContain('subscribe an EventBridge rule');
   });
 });
