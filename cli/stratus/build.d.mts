@@ -1,0 +1,2 @@
+/** The CLI bundle's file URL, built first if missing or stale (build.mjs). */
+export function buildCli(): Promise<string>;
