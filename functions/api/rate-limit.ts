@@ -8,9 +8,7 @@ import {
 } from '../shared/domain/rate-limit.js';
 import { ProblemError } from '../shared/errors.js';
 import type { Store } from '../shared/store/store.js';
-
-/** How long an API instance trusts a tenant's limits as read: an operator's change applies within this (plus replication). */
-export const LIMITS_CACHE_MS = 30_000;
+import { TenantCache } from './tenant-cache.js';
 
 interface Lease {
   readonly window: string;
@@ -30,9 +28,12 @@ interface Lease {
  */
 export class RateLimiter {
   private readonly leases = new Map<string, Lease>();
-  private readonly limits = new Map<string, { readonly limits: RateLimits; readonly readAt: number }>();
 
-  constructor(private readonly store: Pick<Store, 'rateLimits' | 'tenants'>) {}
+  /** `tenants`: the instance's tenant items, shared with the quota checks (one read per tenant per 30 s for both). */
+  constructor(
+    private readonly store: Pick<Store, 'rateLimits' | 'tenants'>,
+    private readonly tenants: TenantCache = new TenantCache(store),
+  ) {}
 
   /** A lease being claimed, per tenant: concurrent requests wait for it rather than each claim one. */
   private readonly claims = new Map<string, Promise<void>>();
@@ -85,11 +86,7 @@ export class RateLimiter {
   }
 
   private async limitsOf(tenantId: string, nowMs: number): Promise<RateLimits> {
-    const cached = this.limits.get(tenantId);
-    if (cached && nowMs - cached.readAt < LIMITS_CACHE_MS) return cached.limits;
-    const limits = limitsOf(await this.store.tenants.get(tenantId));
-    this.limits.set(tenantId, { limits, readAt: nowMs });
-    return limits;
+    return limitsOf(await this.tenants.get(tenantId, nowMs));
   }
 }
 

@@ -17,6 +17,7 @@ import { RateLimiter } from './rate-limit.js';
 import { cachedControllers, routeToRegion } from './regions.js';
 import { allows, parseBody, parseQuery, type RequestContext, ROUTES, type RouteDef } from './routes.js';
 import { unavailableIfTransient } from './store-errors.js';
+import { TenantCache } from './tenant-cache.js';
 
 export type RouteHandler = (ctx: RequestContext) => Promise<ApiResponse>;
 /**
@@ -64,7 +65,8 @@ export function createRouter(
   const logger = createLogger(`stratus-${fnId}`);
   const store = new Store(documentClient(), tableName, apiRegion);
   const controllers = cachedControllers(store);
-  const limiter = new RateLimiter(store);
+  const tenants = new TenantCache(store);
+  const limiter = new RateLimiter(store, tenants);
 
   /** Route modules, loaded once per warm Lambda on first use (a dynamic import is not free). */
   const loaded = new Map<RouteDef, RouteHandler>();
@@ -156,6 +158,7 @@ export function createRouter(
         regions,
         apiRegion,
         controllers,
+        tenants,
         now,
         body,
         query,

@@ -26,6 +26,7 @@ import type { Store } from '../shared/store/store.js';
 import type { HttpMethod } from '../topology.js';
 import type { Principal } from './auth.js';
 import type { Idempotency } from './idempotency.js';
+import type { TenantCache } from './tenant-cache.js';
 
 export type Role = 'viewer' | 'editor' | 'admin';
 const RANK: Record<Role, number> = { viewer: 0, editor: 1, admin: 2 };
@@ -44,6 +45,8 @@ export interface RequestContext<Body = unknown, Query = unknown> {
   readonly apiRegion: string;
   /** Regions taken over by another region -> the managing region (cached for a few seconds). */
   readonly controllers: () => Promise<Readonly<Record<string, string>>>;
+  /** This instance's tenant items (read at most 30 s ago): for limits that a transaction re-checks. */
+  readonly tenants: TenantCache;
   readonly now: Date;
   readonly body: Body;
   readonly query: Query;

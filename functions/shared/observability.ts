@@ -1,3 +1,5 @@
+// First: decides the X-Ray SDK's mode before the Tracer loads it.
+import './xray-mode.js';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -11,7 +13,8 @@ import type { Context } from 'aws-lambda';
  *
  * Tracer: on in Lambda (the functions have active tracing, lib/functions.ts), off anywhere else
  * (no `AWS_EXECUTION_ENV`, or POWERTOOLS_TRACE_ENABLED=false as the local runtime sets), where
- * every call below is a no-op that neither throws nor logs.
+ * every call below is a no-op that neither throws nor logs, and the X-Ray SDK runs in manual mode
+ * so that it tracks no promise (xray-mode.ts).
  *
  * Metrics: CloudWatch embedded metric format on stdout, one JSON line per `publishMetrics` call,
  * so that a data point is flushed in the invocation that measured it. Metrics carry exactly the

@@ -7,6 +7,7 @@ import type {
 } from '../../shared/schemas/api.js';
 import { CLUSTER_ITEMS } from '../../shared/store/clusters.js';
 import type { TenantRecord } from '../../shared/store/store.js';
+import { StaleStateError } from '../../shared/store/store.js';
 import type { ApiResponse } from '../http.js';
 import { decodePageToken, encodePageToken } from '../page-token.js';
 import { clusterDto, operationDto } from '../representations.js';
@@ -21,12 +22,48 @@ async function loadCluster(ctx: RequestContext) {
   return cluster;
 }
 
-async function loadTenant(ctx: RequestContext): Promise<TenantRecord> {
-  const tenant = await ctx.store.tenants.get(ctx.principal.tenantId);
+/** The tenant as this instance read it (at most 30 s ago), or read now (`fresh`). */
+async function loadTenant(ctx: RequestContext, fresh = false): Promise<TenantRecord> {
+  const { tenantId } = ctx.principal;
+  const nowMs = ctx.now.getTime();
+  const tenant = await (fresh ? ctx.tenants.fresh(tenantId, nowMs) : ctx.tenants.get(tenantId, nowMs));
   // A key whose tenant item has not replicated here yet: nothing can be checked against its quota.
   if (!tenant)
     throw new ProblemError('CONCURRENT_MODIFICATION', 'The tenant is not known in this region yet; retry');
   return tenant;
+}
+
+const sameLimits = (a: TenantRecord, b: TenantRecord) =>
+  a.maxClusters === b.maxClusters && a.maxNodes === b.maxNodes;
+
+/**
+ * Runs a quota-checked write with the tenant's limits as this instance last read them, without a
+ * read per request (issue #12). The write's transaction checks those limits (`tenantQuota`) with
+ * the usage (`quota`), so a stale copy never admits anything; when either failed, or the limits
+ * alone refused (`exceedsAlone`), the tenant is read again and, if its limits changed, the write
+ * runs once more with them (nothing was written: a transaction is all or nothing). So a quota
+ * raised or lowered a moment ago decides at once, as it did with a read per request. `use` sees
+ * each tenant record the write runs with, for the answers that name the limits.
+ */
+async function withTenantLimits<T>(
+  ctx: RequestContext,
+  use: (tenant: TenantRecord) => void,
+  write: (tenant: TenantRecord) => Promise<T>,
+): Promise<T> {
+  const cached = await loadTenant(ctx);
+  use(cached);
+  try {
+    return await write(cached);
+  } catch (e) {
+    const quotaFailed =
+      e instanceof StaleStateError &&
+      e.failed.some((n) => n === CLUSTER_ITEMS.quota || n === CLUSTER_ITEMS.tenantQuota);
+    if (!quotaFailed) throw e;
+    const current = await loadTenant(ctx, true);
+    if (sameLimits(current, cached)) throw e;
+    use(current);
+    return write(current);
+  }
 }
 
 const planContext = async (ctx: RequestContext) => ({
@@ -74,7 +111,6 @@ async function assertQuota(
 
 export async function createCluster(ctx: RequestContext): Promise<ApiResponse> {
   const { cluster, operation } = planCreate(ctx.body as CreateClusterRequest, await planContext(ctx));
-  const tenant = await loadTenant(ctx);
   const nameTaken = () =>
     new ProblemError(
       'CLUSTER_NAME_TAKEN',
@@ -82,7 +118,8 @@ export async function createCluster(ctx: RequestContext): Promise<ApiResponse> {
       { name: cluster.name, region: cluster.region },
     );
   if (ctx.dryRun) {
-    await assertQuota(ctx, tenant, cluster.region, 1, cluster.nodes);
+    // Not written, so not checked by a transaction: the limits as they are now.
+    await assertQuota(ctx, await loadTenant(ctx, true), cluster.region, 1, cluster.nodes);
     if (await ctx.store.clusters.getByName(cluster.tenantId, cluster.region, cluster.name)) throw nameTaken();
     return { status: 200, body: { dryRun: true, outcome: 'CREATE', cluster: clusterDto(cluster) } };
   }
@@ -91,7 +128,15 @@ export async function createCluster(ctx: RequestContext): Promise<ApiResponse> {
     headers: { location: `/v1/operations/${operation.operationId}` },
     body: { cluster: clusterDto(cluster), operation: operationDto(operation) },
   };
-  await committing(ctx.store.clusters.create(tenant, cluster, operation, ctx.idempotency.record(response)), {
+  let tenant: TenantRecord | undefined;
+  const write = withTenantLimits(
+    ctx,
+    (t) => {
+      tenant = t;
+    },
+    (t) => ctx.store.clusters.create(t, cluster, operation, ctx.idempotency.record(response)),
+  );
+  await committing(write, {
     // Its copy of the controllers was stale: read them afresh to name the managing region.
     [CLUSTER_ITEMS.control]: async () => {
       const manager = (await ctx.store.regions.controllers())[cluster.region] ?? cluster.region;
@@ -101,7 +146,7 @@ export async function createCluster(ctx: RequestContext): Promise<ApiResponse> {
       );
     },
     [CLUSTER_ITEMS.nameGuard]: nameTaken,
-    [CLUSTER_ITEMS.quota]: quotaExceeded(tenant, cluster.region),
+    [CLUSTER_ITEMS.quota]: () => quotaExceeded(tenant as TenantRecord, cluster.region)(),
     [CLUSTER_ITEMS.tenantQuota]: quotaChanged,
   });
   return response;
@@ -156,9 +201,8 @@ export async function updateCluster(ctx: RequestContext): Promise<ApiResponse> {
     return response;
   }
   const delta = plan.operation.nodeDelta ?? 0;
-  const tenant = delta > 0 ? await loadTenant(ctx) : undefined;
   if (ctx.dryRun) {
-    if (tenant) await assertQuota(ctx, tenant, current.region, 0, delta);
+    if (delta > 0) await assertQuota(ctx, await loadTenant(ctx, true), current.region, 0, delta);
     return { status: 200, body: { dryRun: true, outcome: 'UPDATE', cluster: clusterDto(plan.cluster) } };
   }
   const response: ApiResponse = {
@@ -166,20 +210,26 @@ export async function updateCluster(ctx: RequestContext): Promise<ApiResponse> {
     headers: { location: `/v1/operations/${plan.operation.operationId}` },
     body: { cluster: clusterDto(plan.cluster), operation: operationDto(plan.operation) },
   };
-  await committing(
-    ctx.store.clusters.updateSpec(
-      tenant,
-      current,
-      plan.cluster,
-      plan.operation,
-      ctx.idempotency.record(response),
-    ),
-    {
-      [CLUSTER_ITEMS.cluster]: busyOrChanged,
-      ...(tenant ? { [CLUSTER_ITEMS.quota]: quotaExceeded(tenant, current.region) } : {}),
-      [CLUSTER_ITEMS.tenantQuota]: quotaChanged,
-    },
-  );
+  const update = (t: TenantRecord | undefined) =>
+    ctx.store.clusters.updateSpec(t, current, plan.cluster, plan.operation, ctx.idempotency.record(response));
+  let tenant: TenantRecord | undefined;
+  const write =
+    delta > 0
+      ? withTenantLimits(
+          ctx,
+          (t) => {
+            tenant = t;
+          },
+          update,
+        )
+      : update(undefined);
+  await committing(write, {
+    [CLUSTER_ITEMS.cluster]: busyOrChanged,
+    ...(delta > 0
+      ? { [CLUSTER_ITEMS.quota]: () => quotaExceeded(tenant as TenantRecord, current.region)() }
+      : {}),
+    [CLUSTER_ITEMS.tenantQuota]: quotaChanged,
+  });
   return response;
 }
 

@@ -317,6 +317,114 @@ describe('Function: api', () => {
       expect(p.code).toBe('INTERNAL');
       expect(res.body).not.toContain('secret internal detail');
     });
+
+    describe("the tenant's limits, as this instance last read them", () => {
+      /** A tenant of its own per case: the API instance (module scope) keeps what it read for 30 s. */
+      function tenantWithKey(suffix: string, limits: { maxClusters: number; maxNodes: number }) {
+        const key = `stratus_quotaquotaquotaquotaquotaquota${suffix}`;
+        const tenantId = `tn-01jd8w00000000000000000${suffix}`;
+        ddb.on(GetCommand, { Key: { pk: `APIKEY#${hashApiKey(key)}`, sk: 'APIKEY' } }).resolves({
+          Item: { keyId: `key-${suffix}`, tenantId, role: 'admin', createdAt: '2026-01-01T00:00:00Z' },
+        });
+        const setLimits = (l: { maxClusters: number; maxNodes: number }) =>
+          ddb
+            .on(GetCommand, { Key: { pk: `TENANT#${tenantId}`, sk: '#TENANT' } })
+            .resolves({ Item: { tenantId, name: 't', homeRegion: 'eu-west-1', ...l } });
+        setLimits(limits);
+        const tenantReads = () =>
+          ddb.commandCalls(GetCommand).filter((c) => c.args[0].input.Key?.pk === `TENANT#${tenantId}`).length;
+        return { headers: { authorization: `Bearer ${key}` }, setLimits, tenantReads };
+      }
+      /** The create transaction cancelled on the named items (its order: control, nameGuard, tenantQuota, quota, cluster, operation). */
+      const cancelled = (...failed: Array<'tenantQuota' | 'quota'>) =>
+        new TransactionCanceledException({
+          message: 'cancelled',
+          $metadata: {},
+          CancellationReasons: ['control', 'nameGuard', 'tenantQuota', 'quota', 'cluster', 'operation'].map(
+            (name) => ({ Code: failed.includes(name as 'quota') ? 'ConditionalCheckFailed' : 'None' }),
+          ),
+        });
+      /** The next transactions fail with `errors`, in order; later ones succeed. */
+      const failNext = (...errors: Error[]) =>
+        ddb.on(TransactWriteCommand).callsFake(() => {
+          const error = errors.shift();
+          if (error) throw error;
+          return {};
+        });
+      const tenantCheck = (call: number) =>
+        ddb
+          .commandCalls(TransactWriteCommand)
+          [call]?.args[0].input.TransactItems?.find((i) => i.ConditionCheck?.Key?.sk === '#TENANT')
+          ?.ConditionCheck?.ExpressionAttributeValues;
+
+      it('reads the tenant item once, not on every create: the transaction checks the limits it used', async () => {
+        // Prepare: a first create reads the tenant (the rate limit needs it too).
+        const t = tenantWithKey('a', { maxClusters: 10, maxNodes: 30 });
+        expect((await create(validBody, t.headers)).statusCode).toBe(202);
+        const readsAfterFirst = t.tenantReads();
+
+        // Act
+        const res = await create({ ...validBody, name: 'second' }, t.headers);
+
+        // Assess: no second read; the limits used are fenced in the transaction.
+        expect(res.statusCode).toBe(202);
+        expect(readsAfterFirst).toBe(1);
+        expect(t.tenantReads()).toBe(1);
+        expect(tenantCheck(1)).toEqual({ ':mc': 10, ':mn': 30 });
+      });
+
+      it('runs the create again with the current limits when they changed since they were read (quota raised)', async () => {
+        // Prepare: the instance read 10 clusters; the operator raised it to 20 since.
+        const t = tenantWithKey('b', { maxClusters: 10, maxNodes: 30 });
+        expect((await create(validBody, t.headers)).statusCode).toBe(202);
+        t.setLimits({ maxClusters: 20, maxNodes: 30 });
+        failNext(cancelled('tenantQuota', 'quota'));
+
+        // Act
+        const res = await create({ ...validBody, name: 'second' }, t.headers);
+
+        // Assess: accepted, by a second transaction checked against the limits read again.
+        expect(res.statusCode).toBe(202);
+        expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 3);
+        expect(tenantCheck(1)).toEqual({ ':mc': 10, ':mn': 30 });
+        expect(tenantCheck(2)).toEqual({ ':mc': 20, ':mn': 30 });
+        expect(t.tenantReads()).toBe(2);
+      });
+
+      it('answers 403 QUOTA_EXCEEDED with the current limits when the quota was lowered since it was read', async () => {
+        // Prepare: the instance read 10 clusters; the operator lowered it to 1, which is in use.
+        const t = tenantWithKey('c', { maxClusters: 10, maxNodes: 30 });
+        expect((await create(validBody, t.headers)).statusCode).toBe(202);
+        t.setLimits({ maxClusters: 1, maxNodes: 30 });
+        failNext(cancelled('tenantQuota'), cancelled('quota'));
+
+        // Act
+        const res = await create({ ...validBody, name: 'second' }, t.headers);
+
+        // Assess
+        expect(res.statusCode).toBe(403);
+        const p = problem(res);
+        expect(p).toMatchObject({ code: 'QUOTA_EXCEEDED', region: 'eu-west-1' });
+        expect(p.detail).toContain('allows 1 clusters');
+        expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 3);
+      });
+
+      it('answers 409 CONCURRENT_MODIFICATION when the limits it read again still fail their check', async () => {
+        // Prepare: the limits change under every attempt.
+        const t = tenantWithKey('d', { maxClusters: 10, maxNodes: 30 });
+        expect((await create(validBody, t.headers)).statusCode).toBe(202);
+        t.setLimits({ maxClusters: 11, maxNodes: 30 });
+        ddb.on(TransactWriteCommand).rejects(cancelled('tenantQuota'));
+
+        // Act
+        const res = await create({ ...validBody, name: 'second' }, t.headers);
+
+        // Assess: two attempts at most, then the usual answer.
+        expect(res.statusCode).toBe(409);
+        expect(problem(res).code).toBe('CONCURRENT_MODIFICATION');
+        expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 3);
+      });
+    });
   });
 
   describe('Route: PATCH /v1/clusters/{clusterId}', () => {
