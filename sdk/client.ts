@@ -139,11 +139,12 @@ export class StratusClient {
     /** Every cluster matching `query`, page after page. */
     listAll: (query: ListClustersQuery = {}): AsyncIterableIterator<Cluster> =>
       paginate((nextToken) => this.clusters.list({ ...query, ...(nextToken ? { nextToken } : {}) })),
-    get: async (clusterId: string): Promise<Cluster> =>
+    get: async (clusterId: string, opts: { signal?: AbortSignal } = {}): Promise<Cluster> =>
       this.call(
         this.raw.GET('/v1/clusters/{clusterId}', {
           params: { path: { clusterId } },
           ...this.atCluster(clusterId),
+          ...sig(opts),
         }),
       ),
     /** `PATCH`: 202 with an UPDATE operation; `deletionProtection` alone answers 200 without one. */

@@ -108,7 +108,10 @@ Exit codes: 0 success, 1 other error, 2 invalid input, 3 not found, 4 authentica
       } else show(g, operation, OPERATION_COLUMNS);
       return;
     }
-    const done = await waitWithProgress(stratus, operation.id, flags.timeout, io.stderr);
+    const done = await waitWithProgress(stratus, operation.id, flags.timeout, io.stderr, {
+      clusterId: operation.clusterId,
+      step: mutation?.cluster.status,
+    });
     if (done.status !== success) exitCode = EXIT.OPERATION_FAILED;
     if (mutation && done.status === 'SUCCEEDED') {
       const cluster = await stratus.clusters.get(done.clusterId);

@@ -1,9 +1,10 @@
 import { createLogUpdate } from 'log-update';
 import type { Operation, StratusClient } from '../../sdk/index.js';
 
+/** Elapsed times are the sink's own, from its creation: they only ever go up, whoever redraws. */
 export interface ProgressSink {
-  update(operation: Operation, step: string | undefined, elapsedMs: number): void;
-  done(operation: Operation, elapsedMs: number): void;
+  update(operation: Operation, step: string | undefined): void;
+  done(operation: Operation): void;
   stop(): void;
 }
 
@@ -22,27 +23,26 @@ function describe(op: Operation, step: string | undefined): string {
  * as a final line at the end. Elsewhere (pipes, CI logs): a plain line at each change.
  */
 export function progressSink(stream: NodeJS.WriteStream): ProgressSink {
+  const start = Date.now();
+  const elapsed = () => Date.now() - start;
   if (stream.isTTY) {
     const draw = createLogUpdate(stream, { showCursor: false });
     let frame = 0;
     let line = '';
-    let since = Date.now();
-    let base = 0;
     const timer = setInterval(() => {
+      if (!line) return;
       frame = (frame + 1) % FRAMES.length;
-      draw(`${FRAMES[frame]} ${line}  ${seconds(base + Date.now() - since)}`);
+      draw(`${FRAMES[frame]} ${line}  ${seconds(elapsed())}`);
     }, 100);
     return {
-      update(op, step, elapsedMs) {
+      update(op, step) {
         line = describe(op, step);
-        base = elapsedMs;
-        since = Date.now();
       },
-      done(op, elapsedMs) {
+      done(op) {
         clearInterval(timer);
         const mark = op.status === 'SUCCEEDED' ? '✔' : '✖';
         draw(
-          `${mark} ${describe(op, undefined)} after ${seconds(elapsedMs)}${op.error ? `: ${op.error.message}` : ''}`,
+          `${mark} ${describe(op, undefined)} after ${seconds(elapsed())}${op.error ? `: ${op.error.message}` : ''}`,
         );
         draw.done();
       },
@@ -54,14 +54,14 @@ export function progressSink(stream: NodeJS.WriteStream): ProgressSink {
   }
   let last = '';
   return {
-    update(op, step, elapsedMs) {
+    update(op, step) {
       const line = describe(op, step);
-      if (line !== last) stream.write(`${line}  ${seconds(elapsedMs)}\n`);
+      if (line !== last) stream.write(`${line}  ${seconds(elapsed())}\n`);
       last = line;
     },
-    done(op, elapsedMs) {
+    done(op) {
       stream.write(
-        `${describe(op, undefined)} after ${seconds(elapsedMs)}${op.error ? `: ${op.error.message}` : ''}\n`,
+        `${describe(op, undefined)} after ${seconds(elapsed())}${op.error ? `: ${op.error.message}` : ''}\n`,
       );
     },
     stop() {},
@@ -71,30 +71,45 @@ export function progressSink(stream: NodeJS.WriteStream): ProgressSink {
 /**
  * Waits for the operation, showing its status and its cluster's status (the step it is at) as they
  * change; resolves the final operation (FAILED and CANCELLED too), throws the SDK's timeout error.
+ * The cluster is read beside the operation's polls, first at once, and a new step is drawn when it
+ * is read, not at the next poll; `known` gives what the mutation's answer already said (its cluster
+ * and that cluster's status), so the step is on screen from the first frame even when the operation
+ * ends before the first read.
  */
 export async function waitWithProgress(
   stratus: StratusClient,
   operationId: string,
   timeoutMs: number,
   stream: NodeJS.WriteStream,
+  known: { clusterId?: string; step?: string } = {},
 ): Promise<Operation> {
   const sink = progressSink(stream);
-  let step: string | undefined;
-  let clusterId: string | undefined;
-  let elapsed = 0;
+  let step = known.step;
+  let clusterId = known.clusterId;
+  let last: Operation | undefined;
   const stopWatching = new AbortController();
-  // The cluster's status, read beside the operation's polls: PENDING, PROVISIONING, UPDATING, READY...
+  const aborted = new Promise<undefined>((resolve) =>
+    stopWatching.signal.addEventListener('abort', () => resolve(undefined), { once: true }),
+  );
   const watchCluster = async () => {
     while (!stopWatching.signal.aborted) {
       if (clusterId) {
         try {
-          step = (await stratus.clusters.get(clusterId)).status;
+          // The read is abandoned when the operation ends: the outcome is never held up by it.
+          const status = await Promise.race([
+            stratus.clusters.get(clusterId, { signal: stopWatching.signal }).then((c) => c.status),
+            aborted,
+          ]);
+          if (status !== undefined && status !== step && !stopWatching.signal.aborted) {
+            step = status;
+            if (last) sink.update(last, step);
+          }
         } catch {
           // a step we cannot read is not shown; the operation's status still is
         }
       }
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 1000);
+        const timer = setTimeout(resolve, clusterId ? 1000 : 100);
         stopWatching.signal.addEventListener('abort', () => {
           clearTimeout(timer);
           resolve();
@@ -108,13 +123,14 @@ export async function waitWithProgress(
       timeout: timeoutMs,
       pollIntervalMs: 300,
       maxPollIntervalMs: 2000,
-      onProgress: (op, elapsedMs) => {
+      onProgress: (op) => {
         clusterId = op.clusterId;
-        elapsed = elapsedMs;
-        sink.update(op, step, elapsedMs);
+        last = op;
+        sink.update(op, step);
       },
     });
-    sink.done(done, elapsed);
+    stopWatching.abort();
+    sink.done(done);
     return done;
   } catch (e) {
     sink.stop();

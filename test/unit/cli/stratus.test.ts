@@ -3,11 +3,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { resolveProfile, urlForRegion } from '../../../cli/stratus/config.js';
 import { tailEvents } from '../../../cli/stratus/events.js';
 import { main, parseDuration } from '../../../cli/stratus/main.js';
 import { render } from '../../../cli/stratus/output.js';
+import { waitWithProgress } from '../../../cli/stratus/progress.js';
+import type { Operation, StratusClient } from '../../../sdk/index.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -351,5 +353,67 @@ describe('Function: tailEvents', () => {
     // Assess
     expect(error).toContain('events tail reads the local runtime');
     expect(error).toContain('subscribe an EventBridge rule');
+  });
+});
+
+describe('Function: waitWithProgress', () => {
+  /** A stream that is not a terminal, keeping what is written. */
+  const pipe = () => {
+    const lines: string[] = [];
+    const stream = { isTTY: false, write: (s: string) => lines.push(s) } as unknown as NodeJS.WriteStream;
+    return { lines, stream };
+  };
+  const operation = (status: string) =>
+    ({ id: 'op-1', type: 'CREATE', clusterId: 'cl-1', status }) as unknown as Operation;
+
+  it("shows the cluster's step from the first line when the mutation's answer gave it, even if the operation ends before any read", async () => {
+    // Prepare: the operation ends at the second poll; reading the cluster never answers in time.
+    const { lines, stream } = pipe();
+    const stratus = {
+      clusters: { get: () => new Promise(() => {}) },
+      waitForOperation: async (_id: string, opts: { onProgress: (op: Operation, ms: number) => void }) => {
+        opts.onProgress(operation('QUEUED'), 0);
+        return operation('SUCCEEDED');
+      },
+    } as unknown as StratusClient;
+
+    // Act
+    const done = await waitWithProgress(stratus, 'op-1', 5_000, stream, {
+      clusterId: 'cl-1',
+      step: 'PENDING',
+    });
+
+    // Assess
+    expect(done.status).toBe('SUCCEEDED');
+    expect(lines[0]).toMatch(/^CREATE cl-1 {2}operation op-1 {2}QUEUED {2}cluster PENDING {2}\d+\.\ds\n$/);
+    expect(lines.at(-1)).toMatch(/^CREATE cl-1 {2}operation op-1 {2}SUCCEEDED after \d+\.\ds\n$/);
+  });
+
+  it('draws a new step when the cluster read returns it, without waiting for the next poll', async () => {
+    // Prepare: one poll, then the operation stays open until the step has been drawn.
+    const { lines, stream } = pipe();
+    let finish: () => void = () => {};
+    const stratus = {
+      clusters: { get: async () => ({ status: 'PROVISIONING' }) },
+      waitForOperation: async (_id: string, opts: { onProgress: (op: Operation, ms: number) => void }) => {
+        opts.onProgress(operation('RUNNING'), 0);
+        await new Promise<void>((resolve) => {
+          finish = resolve;
+        });
+        return operation('SUCCEEDED');
+      },
+    } as unknown as StratusClient;
+
+    // Act
+    const waiting = waitWithProgress(stratus, 'op-1', 5_000, stream, { clusterId: 'cl-1' });
+    await vi.waitFor(() => expect(lines.some((l) => l.includes('cluster PROVISIONING'))).toBe(true));
+    finish();
+    await waiting;
+
+    // Assess: the RUNNING line without a step, then the same status with the step read.
+    expect(lines[0]).toMatch(/^CREATE cl-1 {2}operation op-1 {2}RUNNING {2}\d+\.\ds\n$/);
+    expect(lines[1]).toMatch(
+      /^CREATE cl-1 {2}operation op-1 {2}RUNNING {2}cluster PROVISIONING {2}\d+\.\ds\n$/,
+    );
   });
 });
