@@ -118,7 +118,6 @@ function runBench(b: Bench): Promise<{ rows: BenchRow[]; code: number; ms: numbe
       rows.push(...parsed.rows);
       if (lines.length > 0 && parsed.text.trim()) process.stdout.write(`${parsed.text}\n`);
     });
-    // Ctrl-C reaches the child too (same process group): wait for it to stop its own children.
     child.once('exit', (code, signal) => {
       const parsed = parseRows(pending);
       rows.push(...parsed.rows);
@@ -128,7 +127,12 @@ function runBench(b: Bench): Promise<{ rows: BenchRow[]; code: number; ms: numbe
   });
 }
 
-process.on('SIGINT', () => undefined); // the children stop first; this process reports what it has
+// Ctrl-C reaches the running bench too (same process group): it stops its own children, then this
+// process prints the table of what it has and runs no further bench.
+let interrupted = false;
+process.on('SIGINT', () => {
+  interrupted = true;
+});
 
 const startedAt = new Date();
 const loadBefore = loadavg();
@@ -138,6 +142,7 @@ console.log(
 const rows: BenchRow[] = [];
 const runs: Array<{ bench: string; exitCode: number; seconds: number }> = [];
 for (const b of selected) {
+  if (interrupted) break;
   console.log(`\n== ${b.name} (${b.file}${b.args ? ` ${b.args.join(' ')}` : ''})`);
   const r = await runBench(b);
   rows.push(...r.rows);
