@@ -649,6 +649,7 @@ class ProcessTree {
 function nameOf(pid: number): string {
   const cmd = (readText(`/proc/${pid}/cmdline`) ?? '').split('\0').join(' ');
   if (/DynamoDBLocal/.test(cmd)) return 'DynamoDB Local (java)';
+  if (/esbuild/.test(cmd)) return 'esbuild service (bundling)';
   return cmd.slice(0, 60) || `pid ${pid}`;
 }
 
