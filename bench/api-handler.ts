@@ -6,14 +6,16 @@ import { performance } from 'node:perf_hooks';
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { apiEvent } from '../test/helpers/events.js';
-import { summarize } from './stats.js';
+import { type BenchRow, emitRows, row } from './report.js';
+import { percentile, summarize } from './stats.js';
 
 process.env.TABLE_NAME = 'bench';
 process.env.STRATUS_REGION = 'eu-west-1';
 process.env.STRATUS_REGIONS = 'eu-west-1,us-east-1';
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+process.env.PAGE_TOKEN_KEY = 'bench-page-token-key-bench-page-token-key';
 
-export async function benchApiHandler(iterations = 5000): Promise<string[]> {
+export async function benchApiHandler(iterations = 5000): Promise<{ lines: string[]; rows: BenchRow[] }> {
   const { route } = await import('../functions/api/handler.js');
   const ddb = mockClient(DynamoDBDocumentClient);
   const key = 'stratus_benchbenchbenchbenchbenchbenchbench';
@@ -66,6 +68,7 @@ export async function benchApiHandler(iterations = 5000): Promise<string[]> {
       ),
   };
   const lines: string[] = [];
+  const rows: BenchRow[] = [];
   for (const [name, fn] of Object.entries(cases)) {
     for (let i = 0; i < 200; i++) await fn(); // warm-up (JIT)
     const samples: number[] = [];
@@ -76,11 +79,23 @@ export async function benchApiHandler(iterations = 5000): Promise<string[]> {
       samples.push((performance.now() - t) * 1000);
     }
     lines.push(`api handler  ${name.padEnd(34)} ${summarize(samples, 'µs')}`);
+    const sorted = samples.sort((a, b) => a - b);
+    rows.push(
+      row({
+        bench: 'api-handler',
+        name: `${name} p50`,
+        figure: percentile(sorted, 50),
+        unit: 'µs',
+        note: 'in process, DynamoDB mocked',
+      }),
+    );
   }
   ddb.restore();
-  return lines;
+  return { lines, rows };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const line of await benchApiHandler()) console.log(`  ${line}`);
+  const { lines, rows } = await benchApiHandler();
+  for (const line of lines) console.log(`  ${line}`);
+  emitRows(rows);
 }

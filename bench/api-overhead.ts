@@ -18,6 +18,7 @@ import { planCreate } from '../functions/shared/domain/plan.js';
 import { CreateClusterRequestSchema } from '../functions/shared/schemas/api.js';
 import { startLocalRuntime } from '../local/runtime/runtime.js';
 import { apiClient, shippedConfig } from '../test/helpers/local.js';
+import { type BenchRow, emitRows, row } from './report.js';
 import { percentile } from './stats.js';
 
 const N = Number(process.env.BENCH_API_N ?? 200);
@@ -47,7 +48,7 @@ async function alternating(n: number, fns: Array<(i: number) => Promise<unknown>
   return samples;
 }
 
-export async function benchApiOverhead(n = N): Promise<string[]> {
+export async function benchApiOverhead(n = N): Promise<{ lines: string[]; rows: BenchRow[] }> {
   const rt = await startLocalRuntime({
     config: shippedConfig(),
     readinessDelayMs: 0,
@@ -136,7 +137,50 @@ export async function benchApiOverhead(n = N): Promise<string[]> {
     const load = loadavg()
       .map((l) => l.toFixed(2))
       .join(' ');
-    return [
+    const goal12 = (ratio: number) => ({ ratio, source: 'issue #12' });
+    const pair = (name: string, samples: number[], floor: number[], ratio: number, note: string) => {
+      const a = stats(samples);
+      const f = stats(floor);
+      return [
+        row({
+          bench: 'api-overhead',
+          name: `${name} p50`,
+          figure: a.p50,
+          unit: 'ms',
+          floor: f.p50,
+          goal: goal12(ratio),
+          note,
+        }),
+        row({
+          bench: 'api-overhead',
+          name: `${name} p99`,
+          figure: a.p99,
+          unit: 'ms',
+          floor: f.p99,
+          goal: goal12(ratio),
+          note,
+        }),
+      ];
+    };
+    const rows: BenchRow[] = [
+      ...pair('POST /v1/clusters', post ?? [], postFloor ?? [], 1.5, 'floor: the create TransactWriteItems'),
+      ...pair(
+        'POST /v1/clusters (floor with key read)',
+        post ?? [],
+        postFloorKey ?? [],
+        1.5,
+        'floor: key GetItem + TransactWriteItems',
+      ),
+      ...pair('GET /v1/clusters/{id}', get ?? [], getFloor ?? [], 2, 'floor: two GetItems'),
+      row({ bench: 'api-overhead', name: 'unknown route (gateway alone) p50', figure: u.p50, unit: 'ms' }),
+      row({
+        bench: 'api-overhead',
+        name: 'POST without a key (401, no DynamoDB) p50',
+        figure: k.p50,
+        unit: 'ms',
+      }),
+    ];
+    const lines = [
       `local API overhead (n=${n} each, pipeline stopped; floors measured in the same run, alternating; load average at the end ${load})`,
       `  ${line('POST /v1/clusters vs the create TransactWriteItems', post ?? [], postFloor ?? [], 1.5)}`,
       `  ${line('POST /v1/clusters vs key GetItem + TransactWriteItems', post ?? [], postFloorKey ?? [], 1.5)}`,
@@ -144,11 +188,14 @@ export async function benchApiOverhead(n = N): Promise<string[]> {
       `  unknown route (the gateway alone, no function)          p50 ${u.p50.toFixed(1)} ms  p99 ${u.p99.toFixed(1)} ms`,
       `  POST /v1/clusters without a key (401 from the function, no DynamoDB) p50 ${k.p50.toFixed(1)} ms  p99 ${k.p99.toFixed(1)} ms`,
     ];
+    return { lines, rows };
   } finally {
     await rt.stop();
   }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const line of await benchApiOverhead()) console.log(`  ${line}`);
+  const { lines, rows } = await benchApiOverhead();
+  for (const line of lines) console.log(`  ${line}`);
+  emitRows(rows);
 }

@@ -16,6 +16,7 @@ import { gzipSync } from 'node:zlib';
 import { type BuildOptions, buildSync } from 'esbuild';
 import { type EnvSource, FUNCTIONS, type FunctionId } from '../functions/topology.js';
 import { functionBundles, REPO_ROOT } from '../lib/function-bundles.js';
+import { type BenchRow, emitRows, row } from './report.js';
 import { percentile } from './stats.js';
 
 const RUNS = Number(process.env.BENCH_LOAD_RUNS ?? 10);
@@ -81,10 +82,11 @@ function loadMs(file: string, env: Record<string, string>, nodeArgs: string[] = 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
 const ms = (v: number) => `${v.toFixed(0)} ms`;
 
-export function benchBundles(): string[] {
+export function benchBundles(): { lines: string[]; rows: BenchRow[] } {
   const t0 = performance.now();
   const bundles = functionBundles();
   const buildMs = performance.now() - t0;
+  const rows: BenchRow[] = [];
   const lines = [
     `function bundles (${bundles.built ? `built in ${ms(buildMs)}` : 'up to date, reused'}; load = median of ${RUNS} fresh processes)`,
   ];
@@ -163,6 +165,35 @@ export function benchBundles(): string[] {
         .slice(0, 4)
         .map(([name, bytes]) => `${name} ${kb(bytes)}`)
         .join(', ');
+      const issue11 = { source: 'issue #11' };
+      const floorKb = (kube ? kubeSize : baseSize) / 1024;
+      const floorNote = kube
+        ? 'floor: @kubernetes/client-node alone'
+        : 'floor: the packages every function carries';
+      rows.push(
+        row({
+          bench: 'bundles',
+          name: `${fnId} bundle size`,
+          figure: size / 1024,
+          unit: 'KB',
+          floor: floorKb,
+          note: floorNote,
+          ...(fnId === 'api'
+            ? { goal: { max: 250, ...issue11 } }
+            : fnId === 'provisioner' || fnId === 'reconciler'
+              ? { goal: { ratio: 1.2, ...issue11 } }
+              : {}),
+        }),
+        row({
+          bench: 'bundles',
+          name: `${fnId} module load`,
+          figure: load,
+          unit: 'ms',
+          floor: kube ? kubeLoad : baseLoad,
+          note: `median of ${RUNS} fresh processes; ${floorNote}`,
+          ...(fnId === 'api' ? { goal: { max: 40, ...issue11 } } : {}),
+        }),
+      );
       lines.push(
         `  ${fnId.padEnd(16)} ${kb(size).padStart(8)}  load ${ms(load).padStart(6)}${
           kube
@@ -211,9 +242,11 @@ export function benchBundles(): string[] {
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-  return lines;
+  return { lines, rows };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const line of benchBundles()) console.log(`  ${line}`);
+  const { lines, rows } = benchBundles();
+  for (const line of lines) console.log(`  ${line}`);
+  emitRows(rows);
 }

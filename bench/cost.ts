@@ -27,6 +27,7 @@ import { LOCAL_CREDENTIALS } from '../local/runtime/dynamodb.js';
 import { apiClient, type HttpResult, shippedConfig } from '../test/helpers/local.js';
 import type { Item } from './capacity.js';
 import { parseKey, type Snapshot, since, startCountingProxy, type TallyKey } from './counting-proxy.js';
+import { type BenchRow, emitRows, row } from './report.js';
 
 const N = Number(process.env.COST_N ?? 5);
 const READINESS_MS = Number(process.env.COST_READINESS_MS ?? 0);
@@ -345,6 +346,7 @@ async function main(): Promise<void> {
         .join(' ')} on ${cpus().length} cores (GB-s are this machine's durations, not Lambda's)`,
     );
     const summary: Record<string, Record<string, unknown>> = {};
+    const rows: BenchRow[] = [];
     for (const type of ['CREATE', 'UPDATE', 'DELETE'] as const) {
       const p = phases[type];
       if (!p) continue;
@@ -352,13 +354,25 @@ async function main(): Promise<void> {
       print(
         `${type} (${N} operations, each alone; ${p.failed} not SUCCEEDED; ${(p.ms / N / 1000).toFixed(1)} s each incl. waiting for quiet)`,
       );
-      const rows = [['  per operation', 'measured', 'floor', 'ratio', 'per 1,000']];
+      const lines = [['  per operation', 'measured', 'floor', 'ratio', 'per 1,000']];
       let total = 0;
       for (const { line, label, price } of LINES) {
         const floor = FLOORS[type][line];
         const m = measured[line];
         total += m * price * 1000;
-        rows.push([
+        rows.push(
+          row({
+            bench: 'cost',
+            name: `${type} ${label}`,
+            figure: m,
+            unit: line === 'gbs' ? 'GB-s' : 'per op',
+            floor,
+            goal: { ratio: 1.25, source: 'issue #12' },
+            note:
+              line === 'gbs' ? 'floor: an estimate from typical AWS latencies' : `COST_N=${N}, paper floor`,
+          }),
+        );
+        lines.push([
           `  ${label}`,
           fmt(m),
           fmt(floor),
@@ -366,8 +380,11 @@ async function main(): Promise<void> {
           money(m * price * 1000),
         ]);
       }
-      rows.push(['  total of these lines', '', '', '', money(total)]);
-      for (const r of table(rows)) print(r);
+      lines.push(['  total of these lines', '', '', '', money(total)]);
+      rows.push(
+        row({ bench: 'cost', name: `${type} price of these lines per 1,000`, figure: total, unit: '$' }),
+      );
+      for (const r of table(lines)) print(r);
       print('  breakdown per operation:');
       for (const r of breakdown(p.delta, p.per)) print(r);
       summary[type] = { measured, floor: FLOORS[type], per1000: total, seconds: p.ms / 1000 };
@@ -395,6 +412,7 @@ async function main(): Promise<void> {
     const file = READINESS_MS ? `.bench/cost-readiness-${READINESS_MS}.json` : '.bench/cost.json';
     await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
     print(`written: ${file}`);
+    emitRows(rows);
   } finally {
     await plane.stop();
     await proxy.stop();

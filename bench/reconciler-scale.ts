@@ -449,6 +449,26 @@ async function main(): Promise<void> {
       `  ratio: time ${report.ratio.wallTimeVsListFloor}x the list floor (${report.ratio.wallTimeVsListAndSecretFloor}x with Secret GETs); calls ${report.ratio.kubeCallsVsListFloor}x (${report.ratio.kubeCallsVsListAndSecretFloor}x)`,
     );
     console.log('  written to .bench/reconciler-scale.json');
+    const { emitRows, row } = await import('./report.js'); // rows for bench/run.ts (issue #12)
+    emitRows([
+      row({
+        bench: 'reconciler-scale',
+        name: `sweep of ${N} clusters`,
+        figure: timed.wallMs / 1000,
+        unit: 's',
+        floor: (fl.listMs + fl.secretGetMs) / 1000,
+        goal: { max: 60, source: 'issue #12' },
+        note: 'floor: paged lists per kind + a GET per Secret',
+      }),
+      row({
+        bench: 'reconciler-scale',
+        name: `Kubernetes calls, ${N} clusters`,
+        figure: kubeCalls,
+        unit: 'calls',
+        floor: fl.lists + fl.secretGets,
+        note: 'floor: paged lists per kind + a GET per Secret',
+      }),
+    ]);
   } finally {
     await proxy?.stop();
     await standin?.stop();

@@ -4,7 +4,7 @@
  *
  *   node --import tsx bench/scale.ts [--clusters 1000] [--regions eu-west-1,us-east-1]
  *     [--concurrency 20] [--readiness-delay-ms 1500] [--memory | --data <dir>] [--settle-s 20]
- *     [--timeout-s 900] [--cpu-prof] [--log-level INFO] [--engine qdrant] [--out .bench]
+ *     [--timeout-s 900] [--cpu-prof] [--log-level INFO] [--engine qdrant] [--out .bench] [--skip-floor]
  *
  * The control plane runs in a child process (`--serve`), started with the options `npm start`
  * uses (bin/local.ts: every region, a data folder, INFO logs to functions.log) plus the stand-in's
@@ -17,6 +17,12 @@
  * clusters/s, and per process of the child's tree (the control plane with its worker threads, the
  * SQS emulator and the stand-ins in process; DynamoDB Local's JVM) RSS peak (VmHWM) and after
  * `--settle-s`, and CPU seconds. Results go to `<out>/scale-<run>.json` (git-ignored).
+ *
+ * Then, unless `--skip-floor`, bench/throughput-floor.ts runs the same creates' DynamoDB, SQS and
+ * Kubernetes requests back to back without the pipeline, in a fresh control plane (its own
+ * process): the floor of the READY throughput. `<out>/scale.svg` plots READY per region over time
+ * (polled every 2 s from the first create on) and the POST latency percentiles per 5 s
+ * (bench/scale-plot.ts); the rows of bench/report.ts go to stdout for `npm run bench`.
  *
  * `--cpu-prof` runs the child with `node --cpu-prof` (a profile per thread, the function workers
  * included) and prints where each thread spent its time; `--summarize <dir>` prints that again
@@ -33,6 +39,8 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { type BenchRow, emitRows, parseRows, row } from './report.js';
+import { type ScaleReport, scalePlotSvg } from './scale-plot.js';
 
 const { values } = parseArgs({
   options: {
@@ -52,6 +60,7 @@ const { values } = parseArgs({
     engine: { type: 'string', default: 'qdrant' },
     out: { type: 'string', default: '.bench' },
     scale: { type: 'boolean', default: false }, // accepted from bench/run.ts
+    'skip-floor': { type: 'boolean', default: false },
   },
 });
 
@@ -292,12 +301,115 @@ async function main(): Promise<void> {
   if (values['cpu-prof']) {
     report.cpuProfile = await summarizeProfiles(profDir);
   }
+  // The floor of the same work without the pipeline, once the control plane has stopped.
+  const floor =
+    values['skip-floor'] || report.error ? undefined : await throughputFloor(n, regions, concurrency);
+  if (floor) report.floor = floor;
   const file = join(out, `scale-${run}.json`);
   await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+  const svg = join(out, 'scale.svg');
+  await writeFile(svg, scalePlotSvg(report as ScaleReport));
   printReport(report);
-  console.log(`  results ${file}; control plane output ${logFile}`);
+  console.log(`  results ${file}; plot ${svg}; control plane output ${logFile}`);
+  emitRows(scaleRows(report, floor));
   if (dataDir && !values.data) await rm(dataDir, { recursive: true, force: true });
   process.exit(report.error ? 1 : 0);
+}
+
+/** bench/throughput-floor.ts in its own process, at the same load: its clusters/s and printed lines. */
+async function throughputFloor(
+  n: number,
+  regions: readonly string[],
+  concurrency: number,
+): Promise<{ clustersPerSecond: number; rows: BenchRow[] } | undefined> {
+  console.log(`  throughput floor: the same ${n} creates without the pipeline...`);
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('./throughput-floor.ts', import.meta.url)),
+      '--clusters',
+      String(n),
+      '--regions',
+      regions.join(','),
+      '--concurrency',
+      String(concurrency),
+      '--out',
+      resolve(values.out),
+      ...(values.memory ? ['--memory'] : []),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let stdout = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (c: string) => {
+    stdout += c;
+  });
+  const code = await new Promise<number | null>((ok) => child.once('exit', ok));
+  const { rows, text } = parseRows(stdout);
+  for (const line of text.split('\n').filter(Boolean)) console.log(`  ${line}`);
+  const rate = rows[0]?.figure;
+  if (code !== 0 || rate === undefined) {
+    console.error(`  throughput floor failed (exit ${code})`);
+    return undefined;
+  }
+  return { clustersPerSecond: rate, rows };
+}
+
+/** The rows of bench/report.ts: throughput against its floor, accept latency, memory per process. */
+function scaleRows(
+  r: Record<string, unknown>,
+  floor: { clustersPerSecond: number; rows: BenchRow[] } | undefined,
+) {
+  const n = (r.params as { clusters: number }).clusters;
+  const rows: BenchRow[] = [];
+  const rate = r.readyPerSecond as number | null | undefined;
+  rows.push(
+    row({
+      bench: 'scale',
+      name: `READY throughput, ${n} creates, readiness ${(r.params as { readinessDelayMs: number }).readinessDelayMs} ms`,
+      figure: rate ?? 0,
+      unit: 'clusters/s',
+      ...(floor ? { floor: floor.clustersPerSecond } : {}),
+      goal: { min: 50, source: 'issue #12' },
+      note: rate ? 'floor: bench/throughput-floor.ts, same load' : `not all READY: ${r.ready ?? 0} of ${n}`,
+    }),
+  );
+  if (r.allReadyS)
+    rows.push(row({ bench: 'scale', name: `all ${n} READY`, figure: r.allReadyS as number, unit: 's' }));
+  const accept = r.accept as { latencyMs: { p50: number; p99: number } } | undefined;
+  if (accept) {
+    rows.push(
+      row({
+        bench: 'scale',
+        name: 'POST /v1/clusters p50 under load',
+        figure: accept.latencyMs.p50,
+        unit: 'ms',
+      }),
+    );
+    rows.push(
+      row({
+        bench: 'scale',
+        name: 'POST /v1/clusters p99 under load',
+        figure: accept.latencyMs.p99,
+        unit: 'ms',
+      }),
+    );
+  }
+  for (const p of (r.processes as Array<{ name: string; peakRssMb: number; settledRssMb: number | null }>) ??
+    []) {
+    if (p.settledRssMb === null) continue; // gone before the end (esbuild's service, a first JVM)
+    rows.push(
+      row({
+        bench: 'scale',
+        name: `${p.name} RSS settled (peak ${p.peakRssMb} MB)`,
+        figure: p.settledRssMb,
+        unit: 'MB',
+      }),
+    );
+  }
+  return rows;
 }
 
 interface LoadOptions {
@@ -340,6 +452,9 @@ async function runLoad(
   // Creates: round-robin over the regions, `concurrency` in flight; 409/429/503 are retried.
   const tag = o.run.slice(11, 19).replace(/-/g, '');
   const acceptMs: number[] = [];
+  /** Each accepted create: [seconds since the first send, its POST latency in ms], for the plot. */
+  const acceptSamples: Array<[number, number]> = [];
+  report.acceptSamples = acceptSamples;
   const retries: Record<string, number> = {};
   let next = 0;
   const t0 = Date.now();
@@ -358,6 +473,7 @@ async function runLoad(
         }));
         if (res.status === 202) {
           acceptMs.push(Date.now() - t);
+          acceptSamples.push([Math.round((Date.now() - t0) / 100) / 10, Date.now() - t]);
           break;
         }
         const why = `${res.status} ${typeof res.body === 'object' ? res.body?.code : res.body}`;
@@ -368,7 +484,46 @@ async function runLoad(
       }
     }
   };
-  await Promise.race([Promise.all(Array.from({ length: o.concurrency }, sender)), interrupted]);
+  // READY, as each region's API shows its own clusters.
+  const countReady = async (): Promise<number | undefined> => {
+    let total = 0;
+    const byRegion: Record<string, number> = {};
+    try {
+      for (const region of o.regions) {
+        const before = total;
+        let token: string | undefined;
+        do {
+          const q = `?status=READY&region=${region}&limit=100${token ? `&nextToken=${encodeURIComponent(token)}` : ''}`;
+          const res = await api(region, 'GET', `/v1/clusters${q}`);
+          if (res.status !== 200) return undefined;
+          total += (res.body.items ?? res.body.clusters ?? []).length;
+          token = res.body.nextToken;
+        } while (token);
+        byRegion[region] = total - before;
+      }
+      readySeries.push({ t: Math.round((Date.now() - t0) / 100) / 10, byRegion, total });
+      return total;
+    } catch {
+      return undefined; // the API did not answer in time
+    }
+  };
+  /** READY clusters per region at every poll (about every 2 s), for the plot. */
+  const readySeries: Array<{ t: number; byRegion: Record<string, number>; total: number }> = [];
+  report.readySeries = readySeries;
+  // READY while the creates are still being sent too (every 2 s), for the plot.
+  let accepting = true;
+  const earlyPolls = (async () => {
+    while (accepting) {
+      await countReady();
+      await sleep(2000);
+    }
+  })();
+  try {
+    await Promise.race([Promise.all(Array.from({ length: o.concurrency }, sender)), interrupted]);
+  } finally {
+    accepting = false;
+  }
+  await earlyPolls;
   const acceptedAt = Date.now();
   const acceptS = (acceptedAt - t0) / 1000;
   const sorted = [...acceptMs].sort((a, b) => a - b);
@@ -381,25 +536,6 @@ async function runLoad(
   };
   console.log(`  ${o.n} creates accepted in ${acceptS.toFixed(1)} s (${(o.n / acceptS).toFixed(1)}/s)`);
 
-  // READY, as each region's API shows its own clusters.
-  const countReady = async (): Promise<number | undefined> => {
-    let total = 0;
-    try {
-      for (const region of o.regions) {
-        let token: string | undefined;
-        do {
-          const q = `?status=READY&region=${region}&limit=100${token ? `&nextToken=${encodeURIComponent(token)}` : ''}`;
-          const res = await api(region, 'GET', `/v1/clusters${q}`);
-          if (res.status !== 200) return undefined;
-          total += (res.body.items ?? res.body.clusters ?? []).length;
-          token = res.body.nextToken;
-        } while (token);
-      }
-      return total;
-    } catch {
-      return undefined; // the API did not answer in time
-    }
-  };
   const per10s: Array<{ t: number; ready: number | null }> = [];
   report.readyPer10s = per10s;
   let ready = 0;
@@ -513,6 +649,7 @@ class ProcessTree {
 function nameOf(pid: number): string {
   const cmd = (readText(`/proc/${pid}/cmdline`) ?? '').split('\0').join(' ');
   if (/DynamoDBLocal/.test(cmd)) return 'DynamoDB Local (java)';
+  if (/esbuild/.test(cmd)) return 'esbuild service (bundling)';
   return cmd.slice(0, 60) || `pid ${pid}`;
 }
 

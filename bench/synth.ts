@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_BUNDLE_DIR, REPO_ROOT } from '../lib/function-bundles.js';
+import { type BenchRow, emitRows, row } from './report.js';
 
 const THREE_REGIONS = {
   stage: 'bench',
@@ -39,7 +40,7 @@ function timed(script: string[], env: Record<string, string>): number {
   }
 }
 
-export function benchSynth(): string[] {
+export function benchSynth(): { lines: string[]; rows: BenchRow[] } {
   const s = (v: number) => `${(v / 1000).toFixed(1)} s`;
   const floor = timed(
     [
@@ -54,14 +55,32 @@ export function benchSynth(): string[] {
   const rebuilt = timed(['bin/app.ts'], { CDK_VALIDATION: 'false' });
   const noValidation = timed(['bin/app.ts'], { CDK_VALIDATION: 'false' });
   const withValidation = timed(['bin/app.ts'], { CDK_VALIDATION: 'true' });
-  return [
+  const synthRow = (name: string, ms: number, goal: boolean) =>
+    row({
+      bench: 'synth',
+      name,
+      figure: ms / 1000,
+      unit: 's',
+      floor: floor / 1000,
+      note: 'floor: aws-cdk-lib + cdk-nag, empty app',
+      ...(goal ? { goal: { max: 10, source: 'issue #11' } } : {}),
+    });
+  const rows = [
+    synthRow('three regions, bundles up to date, --no-validation', noValidation, true),
+    synthRow('three regions, with CloudFormation validation', withValidation, false),
+    synthRow('three regions, bundles rebuilt', rebuilt, false),
+  ];
+  const lines = [
     `synth, three regions (bin/app.ts with cdk-nag, fresh process; floor: aws-cdk-lib + cdk-nag, empty app ${s(floor)})`,
     `  bundles up to date, --no-validation (what a developer runs)   ${s(noValidation)}`,
     `  bundles up to date, with CloudFormation validation (cdk's default, deploys and CI)   ${s(withValidation)}`,
     `  bundles rebuilt (after a change to the functions), --no-validation   ${s(rebuilt)}`,
   ];
+  return { lines, rows };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const line of benchSynth()) console.log(`  ${line}`);
+  const { lines, rows } = benchSynth();
+  for (const line of lines) console.log(`  ${line}`);
+  emitRows(rows);
 }

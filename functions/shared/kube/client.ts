@@ -1,4 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import * as http from 'node:http';
+import * as https from 'node:https';
 import {
   ApiException,
   createConfiguration,
@@ -165,11 +167,49 @@ class StratusObjectApi extends KubernetesObjectApi {
   }
 }
 
+/**
+ * client-node builds a new HTTP(S) agent for every request (`KubeConfig.applySecurityAuthentication`),
+ * without keep-alive, so every request opened a new connection (and a TLS handshake against EKS):
+ * about 6.5 % of the provisioner's CPU in the scale bench (issue #12). This keeps one keep-alive
+ * agent per set of TLS options instead, and hands it to each request in place of the new one.
+ * Proxy agents (a `proxy-url` in the kubeconfig) are left as client-node made them. A connection
+ * the server closed while idle (or a Lambda frozen meanwhile) fails with a reset, which `call`
+ * retries.
+ */
+function keepAliveAgents(): (
+  agent: http.Agent | https.Agent | undefined,
+) => http.Agent | https.Agent | undefined {
+  const agents = new Map<string, http.Agent | https.Agent>();
+  return (agent) => {
+    if (!agent || (agent.constructor !== https.Agent && agent.constructor !== http.Agent)) return agent;
+    const options = (agent as { options?: https.AgentOptions }).options ?? {};
+    const tls = agent instanceof https.Agent;
+    const key = JSON.stringify([
+      tls,
+      String(options.ca ?? ''),
+      String(options.cert ?? ''),
+      String(options.key ?? ''),
+      String(options.pfx ?? ''),
+      options.passphrase,
+      options.rejectUnauthorized,
+      options.servername,
+    ]);
+    let kept = agents.get(key);
+    if (!kept) {
+      const keepAlive = { ...options, keepAlive: true };
+      kept = tls ? new https.Agent(keepAlive) : new http.Agent(keepAlive);
+      agents.set(key, kept);
+    }
+    return kept;
+  };
+}
+
 export function createKubeClient(kc: KubeConfig, opts: KubeClientOptions = {}): KubeClient {
   const fieldManager = opts.fieldManager ?? 'stratus';
   const timeoutMs = opts.requestTimeoutMs ?? 10_000;
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('KubeConfig has no current cluster: set a current context');
+  const keepAlive = keepAliveAgents();
   const api = new StratusObjectApi(
     createConfiguration({
       baseServer: new ServerConfiguration(cluster.server, {}),
@@ -178,6 +218,8 @@ export function createKubeClient(kc: KubeConfig, opts: KubeClientOptions = {}): 
         {
           pre: async (ctx) => {
             ctx.setSignal(AbortSignal.timeout(timeoutMs));
+            const agent = keepAlive(ctx.getAgent());
+            if (agent) ctx.setAgent(agent);
             const body = exactBody.getStore();
             if (body !== undefined) ctx.setBody(body);
             return ctx;
