@@ -1,0 +1,92 @@
+/**
+ * The console's static site, built into .build/console/ (git-ignored): app.js (console/src and the
+ * SDK, bundled and minified by esbuild), app.css, index.html and engines.json (the engines' settings
+ * schemas, console/engines.ts). Rebuilt only when a file it was built from is newer, like the CLI's
+ * bundle (cli/stratus/build.mjs), so that `npm start` and `cdk synth` build it on demand and a fresh
+ * clone needs no build step. Plain JavaScript: it runs before any TypeScript tooling loads.
+ * config.json (the regions' API URLs) is not built here: each deployment writes its own.
+ */
+import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** The built site. */
+export const CONSOLE_DIR = join(ROOT, '.build/console');
+const INPUTS = join(ROOT, '.build/console-inputs.json');
+const STATIC = ['console/index.html', 'console/app.css'];
+
+function upToDate() {
+  let built;
+  let inputs;
+  try {
+    built = statSync(join(CONSOLE_DIR, 'app.js')).mtimeMs;
+    inputs = JSON.parse(readFileSync(INPUTS, 'utf8'));
+  } catch {
+    return false;
+  }
+  for (const input of [...inputs, ...STATIC, 'console/build.mjs']) {
+    try {
+      if (statSync(join(ROOT, input)).mtimeMs > built) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * The site's folder, built first if missing or stale: into a new folder that then replaces the
+ * old one (a rename), so that a concurrent reader never sees half a site.
+ */
+export async function buildConsole() {
+  if (upToDate()) return CONSOLE_DIR;
+  const { build } = await import('esbuild');
+  const tmp = `${CONSOLE_DIR}.${process.pid}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  const app = await build({
+    absWorkingDir: ROOT,
+    entryPoints: ['console/src/main.ts'],
+    outfile: join(tmp, 'app.js'),
+    bundle: true,
+    minify: true,
+    platform: 'browser',
+    format: 'esm',
+    target: ['es2022'],
+    metafile: true,
+    logLevel: 'error',
+    legalComments: 'none',
+  });
+  // engines.json from the blueprints (bundled for Node and run here: zod stays out of app.js).
+  const manifest = await build({
+    absWorkingDir: ROOT,
+    entryPoints: ['console/engines.ts'],
+    outfile: join(tmp, 'engines.mjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    metafile: true,
+    logLevel: 'error',
+  });
+  const { enginesManifest } = await import(pathToFileURL(join(tmp, 'engines.mjs')).href);
+  writeFileSync(join(tmp, 'engines.json'), `${JSON.stringify(enginesManifest())}\n`);
+  rmSync(join(tmp, 'engines.mjs'));
+  for (const file of STATIC) copyFileSync(join(ROOT, file), join(tmp, file.replace(/^console\//, '')));
+  const inputs = [...Object.keys(app.metafile.inputs), ...Object.keys(manifest.metafile.inputs)].filter(
+    (i) => !i.startsWith('node:'),
+  );
+  writeFileSync(`${INPUTS}.${process.pid}.tmp`, JSON.stringify([...new Set(inputs)]));
+  rmSync(CONSOLE_DIR, { recursive: true, force: true });
+  try {
+    renameSync(tmp, CONSOLE_DIR);
+  } catch (e) {
+    // Another process built the same site in between: keep its folder.
+    rmSync(tmp, { recursive: true, force: true });
+    if (!upToDate()) throw e;
+    return CONSOLE_DIR;
+  }
+  renameSync(`${INPUTS}.${process.pid}.tmp`, INPUTS);
+  return CONSOLE_DIR;
+}
