@@ -66,8 +66,9 @@ export function confirmDialog(opts: ConfirmOptions): void {
       replace(preview, h('p', { class: 'field-error' }, problemText(e)));
     }
   };
+  // 'input' only: 'change' fires again on blur, which would disable the confirm button under the
+  // pointer that is clicking it.
   opts.fields?.addEventListener('input', () => void refresh());
-  opts.fields?.addEventListener('change', () => void refresh());
 
   const close = () => {
     dialog.close();
