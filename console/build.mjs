@@ -6,9 +6,11 @@
  * clone needs no build step. Plain JavaScript: it runs before any TypeScript tooling loads.
  * config.json (the regions' API URLs) is not built here: each deployment writes its own.
  */
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** The built site. */
@@ -37,15 +39,17 @@ function upToDate() {
 
 /**
  * The site's folder, built first if missing or stale: into a new folder that then replaces the
- * old one (a rename), so that a concurrent reader never sees half a site.
+ * old one (a rename), so that a concurrent reader never sees half a site. Synchronous, as the CDK
+ * app needs it (constructs are built synchronously, like lib/function-bundles.ts).
  */
-export async function buildConsole() {
+export function buildConsoleSync() {
   if (upToDate()) return CONSOLE_DIR;
-  const { build } = await import('esbuild');
+  const require = createRequire(import.meta.url);
+  const { buildSync } = require('esbuild');
   const tmp = `${CONSOLE_DIR}.${process.pid}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
-  const app = await build({
+  const app = buildSync({
     absWorkingDir: ROOT,
     entryPoints: ['console/src/main.ts'],
     outfile: join(tmp, 'app.js'),
@@ -58,10 +62,16 @@ export async function buildConsole() {
     logLevel: 'error',
     legalComments: 'none',
   });
-  // engines.json from the blueprints (bundled for Node and run here: zod stays out of app.js).
-  const manifest = await build({
+  // engines.json from the blueprints: bundled for Node and run in a child process (so that zod
+  // stays out of app.js, and this stays synchronous).
+  const manifest = buildSync({
     absWorkingDir: ROOT,
-    entryPoints: ['console/engines.ts'],
+    stdin: {
+      contents: "import { enginesManifest } from './console/engines.ts'; process.stdout.write(JSON.stringify(enginesManifest()));",
+      resolveDir: ROOT,
+      sourcefile: 'engines-main.ts',
+      loader: 'ts',
+    },
     outfile: join(tmp, 'engines.mjs'),
     bundle: true,
     platform: 'node',
@@ -70,12 +80,12 @@ export async function buildConsole() {
     metafile: true,
     logLevel: 'error',
   });
-  const { enginesManifest } = await import(pathToFileURL(join(tmp, 'engines.mjs')).href);
-  writeFileSync(join(tmp, 'engines.json'), `${JSON.stringify(enginesManifest())}\n`);
+  const engines = execFileSync(process.execPath, [join(tmp, 'engines.mjs')], { encoding: 'utf8' });
+  writeFileSync(join(tmp, 'engines.json'), `${engines}\n`);
   rmSync(join(tmp, 'engines.mjs'));
   for (const file of STATIC) copyFileSync(join(ROOT, file), join(tmp, file.replace(/^console\//, '')));
   const inputs = [...Object.keys(app.metafile.inputs), ...Object.keys(manifest.metafile.inputs)].filter(
-    (i) => !i.startsWith('node:'),
+    (i) => !i.startsWith('node:') && !i.startsWith('<stdin>') && i !== 'engines-main.ts',
   );
   writeFileSync(`${INPUTS}.${process.pid}.tmp`, JSON.stringify([...new Set(inputs)]));
   rmSync(CONSOLE_DIR, { recursive: true, force: true });
@@ -84,9 +94,15 @@ export async function buildConsole() {
   } catch (e) {
     // Another process built the same site in between: keep its folder.
     rmSync(tmp, { recursive: true, force: true });
+    rmSync(`${INPUTS}.${process.pid}.tmp`, { force: true });
     if (!upToDate()) throw e;
     return CONSOLE_DIR;
   }
   renameSync(`${INPUTS}.${process.pid}.tmp`, INPUTS);
   return CONSOLE_DIR;
+}
+
+/** `buildConsoleSync`, for callers that await. */
+export async function buildConsole() {
+  return buildConsoleSync();
 }
