@@ -67,7 +67,8 @@ export function buildConsoleSync() {
   const manifest = buildSync({
     absWorkingDir: ROOT,
     stdin: {
-      contents: "import { enginesManifest } from './console/engines.ts'; process.stdout.write(JSON.stringify(enginesManifest()));",
+      contents:
+        "import { enginesManifest } from './console/engines.ts'; process.stdout.write(JSON.stringify(enginesManifest()));",
       resolveDir: ROOT,
       sourcefile: 'engines-main.ts',
       loader: 'ts',
