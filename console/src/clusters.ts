@@ -5,6 +5,7 @@ import { poll } from './poll.js';
 import { describeError } from './state.js';
 
 const SETTLED = new Set(['READY', 'FAILED', 'DELETED']);
+const OPTIONAL = new Set(['Version', 'Region', 'Nodes', 'Size']);
 
 /**
  * The tenant's clusters with live status: polled (every second while one is changing, backing off
@@ -25,7 +26,7 @@ export const clustersPage: Page = (view, session) => {
         'tr',
         {},
         ['Name', 'Engine', 'Version', 'Region', 'Nodes', 'Size', 'Status'].map((c) =>
-          h('th', { scope: 'col' }, c),
+          h('th', { scope: 'col', class: OPTIONAL.has(c) ? 'optional' : undefined }, c),
         ),
       ),
     ),
@@ -50,7 +51,10 @@ export const clustersPage: Page = (view, session) => {
       seen.add(c.id);
       let row = rows.get(c.id);
       if (!row) {
-        const cells = Array.from({ length: 6 }, () => h('td'));
+        // Version, region, nodes and size give way on a phone (.optional): name, engine and status stay.
+        const cells = Array.from({ length: 6 }, (_, i) =>
+          h('td', { class: i >= 2 ? 'optional' : undefined }),
+        );
         const status = h('span');
         const tr = h(
           'tr',

@@ -144,7 +144,9 @@ export function consoleSuite(getPlane: () => ClientsPlane): void {
         await shot('03-clusters-ready');
 
         // Act: the list and the cluster page at a phone's width.
+        // (A change of isMobile reloads the page: wait for the row again.)
         await page.setViewport(PHONE);
+        await waitForText(`${row} .badge`, 'READY');
         await shot('04-phone-clusters', true);
         const listWidth = await page.evaluate('document.documentElement.scrollWidth');
         await page.click(`${row} a`);
@@ -152,6 +154,7 @@ export function consoleSuite(getPlane: () => ClientsPlane): void {
         await shot('05-phone-cluster', true);
         const pageWidth = await page.evaluate('document.documentElement.scrollWidth');
         await page.setViewport(DESKTOP);
+        await page.waitForSelector('#reveal');
 
         // Assess: nothing wider than the screen (a table scrolls inside its own box).
         expect(listWidth).toBeLessThanOrEqual(PHONE.width);
