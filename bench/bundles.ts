@@ -37,6 +37,8 @@ function dummyEnv(source: EnvSource): string {
       return 'eu-west-1,us-east-1';
     case 'apiUrls':
       return '{}';
+    case 'corsOrigins':
+      return '';
     case 'eksClusters':
       return JSON.stringify([{ name: 'bench', capacityNodes: 10, region: 'eu-west-1' }]);
     case 'takeoverRoles':

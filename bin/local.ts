@@ -30,6 +30,9 @@ Starts DynamoDB Local, an SQS emulator (fauxqs), the local EventBridge bus, a Ku
 stand-in (or uses --kubeconfig / $STRATUS_KUBECONFIG for a real cluster) and the HTTP API, all wired
 from functions/topology.ts. State is kept in --data so a restart keeps your clusters.
 
+The web console is served at <API URL>/console/. STRATUS_CORS_ORIGINS (comma-separated) adds
+origins whose pages may call the API (CORS), beside the console's own.
+
 --regions runs several regions side by side (one table, as a global table; per region its own
 queues, bus, Kubernetes stand-in, API on consecutive ports from --port, and functions in worker
 threads with that region's environment).`);
@@ -40,6 +43,12 @@ const cdkJson = JSON.parse(readFileSync('cdk.json', 'utf8')) as { context?: { st
 const config = parseConfig(cdkJson.context?.stratus);
 const started = Date.now();
 const kubeconfig = values.kubeconfig ?? process.env.STRATUS_KUBECONFIG;
+
+// The console's page may also be served from elsewhere (a dev server): its origins, comma-separated.
+const corsOrigins = (process.env.STRATUS_CORS_ORIGINS ?? '')
+  .split(',')
+  .map((o) => o.trim())
+  .filter(Boolean);
 
 const regions = values.regions
   ?.split(',')
@@ -64,6 +73,8 @@ async function startRegions(names: string[]) {
     regions: names,
     dataDir: values.data,
     apiPort: Number(values.port),
+    console: true,
+    corsOrigins,
     print: (line) => console.log(line),
   }).catch((e: Error) => {
     console.error(`stratus: could not start: ${e.message}`);
@@ -72,6 +83,7 @@ async function startRegions(names: string[]) {
   console.log(`
 Stratus control plane (local, regions ${names.join(', ')}) ready in ${Date.now() - started} ms
 ${plane.regions.map((r) => `  API ${r.region.padEnd(14)} ${r.apiUrl}   (Kube stand-in ${r.kube?.url})`).join('\n')}
+  Console  ${plane.regions[0]?.apiUrl}/console/  (sign in with the API key below; switch regions at the top)
   API key  ${plane.apiKey}  (admin, expires ${plane.apiKeyExpiresAt}; create your own keys with it)
   State    ${values.data}/ (local.json has the API URLs and key)
   Logs     ${plane.functionsLog} (every function's log lines, JSON)
@@ -89,6 +101,8 @@ async function startOneRegion() {
     apiPort: Number(values.port),
     ...(values.region ? { region: values.region } : {}),
     ...(kubeconfig ? { kubeconfig } : {}),
+    console: true,
+    corsOrigins,
     print: (line) => console.log(line),
   }).catch((e: Error) => {
     console.error(`stratus: could not start: ${e.message}`);
@@ -98,6 +112,7 @@ async function startOneRegion() {
   console.log(`
 Stratus control plane (local, region ${runtime.region}) ready in ${Date.now() - started} ms
   API      ${runtime.apiUrl}
+  Console  ${runtime.apiUrl}/console/  (sign in with the API key below)
   API key  ${runtime.apiKey}  (admin, expires ${runtime.apiKeyExpiresAt}; create your own keys with it)
   Kube     ${runtime.kube ? `stand-in at ${runtime.kube.url}` : `kubeconfig ${kubeconfig}`}
   State    ${values.data}/ (local.json has the API URL and key)

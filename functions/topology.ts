@@ -20,6 +20,8 @@ export type EnvSource =
   | { readonly ref: 'regions' }
   /** Each region's public API base URL, as JSON `{"<region>": "<url>"}` (for 421 answers). */
   | { readonly ref: 'apiUrls' }
+  /** Origins allowed by the API's CORS (the web console's), comma-separated; may be empty. */
+  | { readonly ref: 'corsOrigins' }
   | { readonly ref: 'kubeAuth' }
   /**
    * Every configured region's EKS clusters, as JSON `[{"name", "capacityNodes", "region"}]`: a
@@ -181,6 +183,7 @@ export const FUNCTIONS = {
       ...commonEnv,
       STRATUS_REGIONS: { ref: 'regions' },
       STRATUS_API_URLS: { ref: 'apiUrls' },
+      STRATUS_CORS_ORIGINS: { ref: 'corsOrigins' },
       PAGE_TOKEN_SECRET_ID: { ref: 'pageTokenSecret' },
     },
     permissions: ['table:read', 'table:write', 'secret:page-token'],
@@ -199,6 +202,7 @@ export const FUNCTIONS = {
       ...commonEnv,
       STRATUS_REGIONS: { ref: 'regions' },
       STRATUS_API_URLS: { ref: 'apiUrls' },
+      STRATUS_CORS_ORIGINS: { ref: 'corsOrigins' },
       EKS_CLUSTERS: { ref: 'eksClusters' },
       TAKEOVER_ROLE_ARNS: { ref: 'takeoverRoles' },
       KUBE_AUTH: { ref: 'kubeAuth' },

@@ -1,4 +1,4 @@
-import { Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import {
   AccessLogField,
   AccessLogFormat,
@@ -16,6 +16,7 @@ import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_MAX_AGE_SECONDS } from '../functions/api/cors.js';
 import { ERROR_CODES } from '../functions/shared/errors.js';
 import { httpRoutes } from '../functions/topology.js';
 import type { StratusFunctions } from './functions.js';
@@ -67,6 +68,14 @@ export interface StratusApiProps {
    * @default - none: the execute-api URL only
    */
   readonly customDomain?: { readonly domainName: string; readonly certificateArn: string };
+  /**
+   * Origins whose browser pages may call the API (the web console's): API Gateway answers their
+   * CORS preflights (OPTIONS on every resource); the functions add the CORS headers of the answers
+   * (functions/api/cors.ts), from the same list.
+   *
+   * @default - none: no OPTIONS methods
+   */
+  readonly corsOrigins?: readonly string[];
 }
 
 /**
@@ -191,6 +200,16 @@ export class StratusApi extends Construct {
       },
       // Execution logging needs API Gateway's account-level CloudWatch role (one per region).
       cloudWatchRole: (props.apiGatewayAccount ?? 'create') === 'create',
+      ...(props.corsOrigins && props.corsOrigins.length > 0
+        ? {
+            defaultCorsPreflightOptions: {
+              allowOrigins: [...props.corsOrigins],
+              allowMethods: CORS_ALLOW_METHODS,
+              allowHeaders: CORS_ALLOW_HEADERS,
+              maxAge: Duration.seconds(CORS_MAX_AGE_SECONDS),
+            },
+          }
+        : {}),
     });
 
     for (const route of httpRoutes()) {

@@ -294,6 +294,71 @@ export const AlarmsConfigSchema = z
   })
   .prefault({});
 
+/**
+ * The web console as a static site (lib/console.ts): an S3 bucket behind a CloudFront
+ * distribution, in the first region's stack. Left out, nothing of it is deployed.
+ */
+export const ConsoleConfigSchema = z
+  .strictObject({
+    /**
+     * A custom domain for the distribution, such as `console.example.com` (its DNS record is yours
+     * to create). Its origin is then allowed by every region's API; without it, only the first
+     * region's API knows the distribution's own domain (the other regions' stacks are deployed
+     * apart), so give the console a domain, or list that domain in `corsOrigins`, for the console
+     * to call the other regions' APIs. @default - the distribution's `*.cloudfront.net` domain only
+     */
+    domainName: z
+      .hostname({
+        error: (issue) =>
+          `console.domainName must be a host name such as console.example.com; got ${JSON.stringify(issue.input)}`,
+      })
+      .refine((d) => d.includes('.') && d === d.toLowerCase() && !d.endsWith('.'), {
+        error: 'console.domainName must be a lower-case host name with a dot, such as console.example.com',
+      })
+      .optional(),
+    /** An ACM certificate for `domainName` in us-east-1 (CloudFront takes only those). */
+    certificateArn: z
+      .string({ error: CERTIFICATE_ARN_MESSAGE })
+      .regex(ACM_CERTIFICATE_ARN, CERTIFICATE_ARN_MESSAGE)
+      .optional(),
+    /**
+     * More origins every region's API allows (CORS), such as the distribution's
+     * `https://d111111abcdef8.cloudfront.net` once deployed. @default - none
+     */
+    corsOrigins: z
+      .array(
+        z
+          .url({
+            protocol: /^https$/,
+            error: 'console.corsOrigins must be https origins such as https://console.example.com',
+          })
+          .refine(
+            (u) => new URL(u).origin === u,
+            'console.corsOrigins must be origins: scheme and host, no path or trailing slash',
+          ),
+      )
+      .default([]),
+  })
+  .superRefine((c, ctx) => {
+    if ((c.domainName === undefined) !== (c.certificateArn === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['certificateArn'],
+        message:
+          'console.domainName and console.certificateArn go together: a custom domain needs its certificate',
+      });
+    }
+    const certificateRegion = c.certificateArn?.match(ACM_CERTIFICATE_ARN)?.[1];
+    if (certificateRegion !== undefined && certificateRegion !== 'us-east-1') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['certificateArn'],
+        message: `console.certificateArn is a certificate of ${certificateRegion}; CloudFront takes certificates of us-east-1 only: request or import one there`,
+      });
+    }
+  });
+export type ConsoleConfig = z.infer<typeof ConsoleConfigSchema>;
+
 /** A function's IAM role name (`stratusNames(stage).functionRole`, lib/names.ts). */
 export function functionRoleName(stage: string, region: string, fnId: FunctionId): string {
   return stratusNames(stage).functionRole(region, fnId);
@@ -392,6 +457,8 @@ export const StratusConfigSchema = z
       .default('retain'),
     /** Alarm notifications and thresholds (`AlarmsConfigSchema`). */
     alarms: AlarmsConfigSchema,
+    /** The web console's static site (`ConsoleConfigSchema`). @default - none */
+    console: ConsoleConfigSchema.optional(),
     regions: z
       .array(RegionConfigSchema)
       .min(1)

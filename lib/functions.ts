@@ -93,6 +93,12 @@ export interface StratusFunctionsProps {
   readonly regions: readonly string[];
   /** Public API base URL by region, where the config gives one (the `apiUrls` env source). */
   readonly apiUrls: Readonly<Record<string, string>>;
+  /**
+   * Origins the API's CORS allows (the `corsOrigins` env source): the web console's.
+   *
+   * @default - none
+   */
+  readonly corsOrigins?: readonly string[];
   /** The EKS clusters of this region (`eks:*` permissions, access entries). */
   readonly eksClusters: readonly EksClusterRef[];
   /**
@@ -399,6 +405,9 @@ export class StratusFunctions extends Construct {
         return props.regions.join(',');
       case 'apiUrls':
         return JSON.stringify(props.apiUrls);
+      case 'corsOrigins':
+        // An origin may be a token (the console distribution's domain): joined, it resolves to Fn::Join.
+        return (props.corsOrigins ?? []).join(',');
       case 'eksClusters': {
         const region = Stack.of(this).region;
         const pool = props.eksPool ?? props.eksClusters.map((c) => ({ ...c, region }));

@@ -6,6 +6,7 @@ import { StratusAlarmTopic } from './alarm-topic.js';
 import { StratusApi } from './api.js';
 import { StratusEventBus } from './bus.js';
 import type { RegionConfig, StratusConfig } from './config.js';
+import { StratusConsole } from './console.js';
 import { type EksAccessPolicyName, StratusFunctions } from './functions.js';
 import { StratusNetwork } from './network.js';
 import { StratusAlarms, StratusDashboard } from './observability.js';
@@ -56,6 +57,8 @@ export class StratusRegionStack extends Stack {
   /** The VPC, subnets and security group of the Kubernetes-facing functions, when the config has a `vpc`. */
   public readonly network?: StratusNetwork;
   public readonly api: StratusApi;
+  /** The web console's static site, in the first region's stack when the config has `console`. */
+  public readonly console?: StratusConsole;
   public readonly alarms: StratusAlarms;
   public readonly dashboard: StratusDashboard;
 
@@ -99,6 +102,36 @@ export class StratusRegionStack extends Stack {
     this.network = regionConfig.vpc
       ? new StratusNetwork(this, 'Network', { stage: config.stage, vpc: regionConfig.vpc })
       : undefined;
+    // The console (first region only: one distribution serves every region) before the functions:
+    // the API's CORS names its origin. Every region's API allows the origins the config knows.
+    const consoleConfig = config.console;
+    this.console =
+      consoleConfig && config.regions[0]?.region === this.region
+        ? new StratusConsole(this, 'Console', {
+            stage: config.stage,
+            apiOrigins: [
+              ...config.regions.map((r) => `https://*.execute-api.${r.region}.amazonaws.com`),
+              ...config.regions.flatMap((r) => (r.apiUrl ? [new URL(r.apiUrl).origin] : [])),
+            ],
+            ...(consoleConfig.domainName && consoleConfig.certificateArn
+              ? {
+                  customDomain: {
+                    domainName: consoleConfig.domainName,
+                    certificateArn: consoleConfig.certificateArn,
+                  },
+                }
+              : {}),
+          })
+        : undefined;
+    const corsOrigins = consoleConfig
+      ? [
+          ...new Set([
+            ...(this.console?.origins ?? []),
+            ...(consoleConfig.domainName ? [`https://${consoleConfig.domainName}`] : []),
+            ...consoleConfig.corsOrigins,
+          ]),
+        ]
+      : [];
     // Before any access entry: the clusters must take them (lib/preflight.ts).
     this.preflight = new StratusPreflight(this, 'Preflight', {
       stage: config.stage,
@@ -111,6 +144,7 @@ export class StratusRegionStack extends Stack {
       stage: config.stage,
       regions,
       apiUrls: Object.fromEntries(config.regions.flatMap((r) => (r.apiUrl ? [[r.region, r.apiUrl]] : []))),
+      corsOrigins,
       eksClusters: regionConfig.eksClusters,
       eksPool: config.regions.flatMap((r) => r.eksClusters.map((c) => ({ ...c, region: r.region }))),
       // Takeover access (D19): roles here for the other regions' functions, unless this region opts
@@ -134,6 +168,19 @@ export class StratusRegionStack extends Stack {
       throttlingBurstLimit: config.apiThrottling.burstLimit,
       ...(regionConfig.customDomain ? { customDomain: regionConfig.customDomain } : {}),
       ...(config.logRetentionDays ? { accessLogRetention: config.logRetentionDays as RetentionDays } : {}),
+      corsOrigins,
+    });
+    // The console's regions: this one's stage URL, and the others' configured URLs (their stage
+    // URLs are in other stacks, unknown here).
+    this.console?.deploySite({
+      regions: config.regions.flatMap((r) =>
+        r.region === this.region
+          ? [{ region: r.region, apiUrl: r.apiUrl ?? this.api.url }]
+          : r.apiUrl
+            ? [{ region: r.region, apiUrl: r.apiUrl }]
+            : [],
+      ),
+      defaultRegion: this.region,
     });
 
     this.alarms = new StratusAlarms(this, 'Alarms', {
@@ -163,6 +210,12 @@ export class StratusRegionStack extends Stack {
       new CfnOutput(this, 'CustomDomainTarget', {
         value: this.api.domainName.domainNameAliasDomainName,
         description: 'Point the custom domain here (Route 53 alias or CNAME)',
+      });
+    }
+    if (this.console) {
+      new CfnOutput(this, 'ConsoleUrl', {
+        value: `${this.console.origin}/`,
+        description: 'The web console; sign in with an API key',
       });
     }
     new CfnOutput(this, 'TableName', { value: this.table.tableName });

@@ -10,6 +10,16 @@ export const httpEnv = {
   STRATUS_REGIONS: commaList(),
   /** Each region's public API base URL (no trailing slash), for 421 answers; a region may have none. */
   STRATUS_API_URLS: json(ApiUrlsSchema).prefault('{}'),
+  /** Origins whose browser pages may read the answers (CORS, cors.ts), comma-separated; may be empty. */
+  STRATUS_CORS_ORIGINS: z
+    .string()
+    .optional()
+    .transform((raw) =>
+      (raw ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
 };
 
 /** The HTTP pipeline's variables alone (tests, and the default of `createRouter`). */

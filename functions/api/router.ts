@@ -9,6 +9,7 @@ import { instrumented, tracer } from '../shared/observability.js';
 import { IdempotencyConflictError, Store } from '../shared/store/store.js';
 import { type FunctionId, httpRoutes } from '../topology.js';
 import { authenticate, type Principal } from './auth.js';
+import { corsHeaders } from './cors.js';
 import { HttpEnv, type HttpEnvValues } from './env.js';
 import type { ApiResponse } from './http.js';
 import { header, jsonBody, problemResult, toResult } from './http.js';
@@ -61,6 +62,7 @@ export function createRouter(
   const { TABLE_NAME: tableName, STRATUS_REGION: apiRegion, STRATUS_REGIONS: regions } = env;
   /** Each region's public API base URL (no trailing slash), for 421 answers; a region may have none. */
   const apiUrls = env.STRATUS_API_URLS;
+  const corsOrigins = env.STRATUS_CORS_ORIGINS;
 
   const logger = createLogger(`stratus-${fnId}`);
   const store = new Store(documentClient(), tableName, apiRegion);
@@ -124,6 +126,8 @@ export function createRouter(
       }
       result = problemResult(error, instance, correlationId);
     }
+    const cors = corsHeaders(header(event, 'origin'), corsOrigins);
+    if (Object.keys(cors).length > 0) result = { ...result, headers: { ...result.headers, ...cors } };
     // One line per request, so that a correlation id's history starts with the request that set it.
     logger.info('request', { method: event.httpMethod, resource: event.resource, status: result.statusCode });
     logger.removeKeys(['tenantId', 'correlationId']);

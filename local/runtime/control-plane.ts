@@ -7,6 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { buildConsole } from '../../console/build.mjs';
 import { Store } from '../../functions/shared/store/store.js';
 import type { FunctionDef, FunctionId } from '../../functions/topology.js';
 import type { RegionConfig, StratusConfig } from '../../lib/config.js';
@@ -85,6 +86,14 @@ export interface LocalControlPlaneOptions {
    * every invocation. @default - the endpoints themselves, no observer
    */
   readonly meter?: LocalMeter;
+  /**
+   * Serve the web console at `/console/` on every region's API (README, "Console"), built first if
+   * stale (console/build.mjs); every region's API then allows every region's origin (CORS), so the
+   * console of one region can switch to another region's API. @default false
+   */
+  readonly console?: boolean;
+  /** More origins the APIs' CORS allows (`STRATUS_CORS_ORIGINS` of `npm start`). @default none */
+  readonly corsOrigins?: readonly string[];
 }
 
 /** A service whose endpoint `LocalMeter.endpoint` may replace. */
@@ -233,6 +242,9 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
     // The functions' bundles (lib/function-bundles.ts), built only if a source changed since the
     // last build, while the JVM starts: the execution environments load them, as Lambda does.
     const bundles = functionBundles();
+    // The console's site likewise (console/build.mjs), while the rest starts.
+    const consoleBuilding = opts.console ? buildConsole() : Promise.resolve(undefined);
+    consoleBuilding.catch(() => undefined); // awaited below; a failure surfaces there
     const localSqs = await startLocalSqs({ host, defaultRegion: first });
     stops.push(() => localSqs.stop());
     const pageKey = await pageTokenKey(dataDir);
@@ -295,6 +307,30 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
       standins.push({ index, regionConfig, bus, kube, kubeconfig, sqs, queues, gateway });
     }
     const apiUrls = Object.fromEntries(standins.map((x) => [x.regionConfig.region, x.gateway.url]));
+    const corsOrigins = [
+      ...new Set([
+        ...(opts.console ? standins.flatMap((x) => consoleOrigins(x.gateway.url)) : []),
+        ...(opts.corsOrigins ?? []),
+      ]),
+    ];
+    const consoleDir = opts.console ? await consoleBuilding : undefined;
+    for (const x of standins) {
+      x.gateway.configure({
+        corsOrigins,
+        ...(consoleDir
+          ? {
+              console: {
+                dir: consoleDir,
+                config: {
+                  regions: standins.map((y) => ({ region: y.regionConfig.region, apiUrl: y.gateway.url })),
+                  defaultRegion: x.regionConfig.region,
+                },
+                apiOrigins: standins.map((y) => y.gateway.url),
+              },
+            }
+          : {}),
+      });
+    }
     // Every region's kubeconfig names every region's EKS clusters (a context per EKS cluster name,
     // pointing at that region's stand-in), as every region's functions may reach every region's
     // EKS clusters in AWS (takeover, docs/eks.md): a region that took another over then applies to
@@ -364,6 +400,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
         names,
         queueUrls: queues.urls,
         apiUrls,
+        corsOrigins,
       };
       const functions = {} as Record<FunctionId, FunctionHost>;
       for (const [fn, def] of functionEntries()) {
@@ -552,6 +589,15 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
     await stopAll();
     throw e;
   }
+}
+
+/**
+ * The origins of a page served by the gateway at `url`: as bound, and as `localhost` when bound to
+ * the loopback address (what a person types).
+ */
+function consoleOrigins(url: string): string[] {
+  const u = new URL(url);
+  return u.hostname === '127.0.0.1' ? [u.origin, `${u.protocol}//localhost:${u.port}`] : [u.origin];
 }
 
 /**

@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { CONSOLE_HEADERS, consoleContentSecurityPolicy } from '../../console/headers.js';
+import { corsPreflightHeaders } from '../../functions/api/cors.js';
 import { problemResult } from '../../functions/api/http.js';
 import { ProblemError } from '../../functions/shared/errors.js';
 import type { HttpRoute } from '../../functions/topology.js';
@@ -37,8 +41,30 @@ function compile({ route, invoke }: GatewayRoute): CompiledRoute {
   return { route, invoke, regex: new RegExp(`^${source}/?$`), params };
 }
 
+/** The web console, served at `/console/` beside the API (README, "Console"). */
+export interface GatewayConsole {
+  /** The built site (console/build.mjs). */
+  readonly dir: string;
+  /** Served as `/console/config.json`: the regions and their API URLs. */
+  readonly config: unknown;
+  /** The APIs the page may call (its CSP's connect-src). */
+  readonly apiOrigins: readonly string[];
+}
+
+const CONSOLE_TYPES: Readonly<Record<string, string>> = {
+  'index.html': 'text/html; charset=utf-8',
+  'app.js': 'text/javascript; charset=utf-8',
+  'app.css': 'text/css; charset=utf-8',
+  'engines.json': 'application/json',
+};
+
 export interface HttpGateway {
   readonly url: string;
+  /**
+   * Serves the console at `/console/`, and answers CORS preflights (OPTIONS) from `corsOrigins` as
+   * API Gateway's preflight methods do (lib/api.ts); the functions add the CORS headers of answers.
+   */
+  configure(opts: { readonly console?: GatewayConsole; readonly corsOrigins?: readonly string[] }): void;
   /** Starts serving `routes`, each through its function; until then every request is answered 503. */
   attach(routes: readonly GatewayRoute[]): void;
   /** Answers 503 again until the next `attach` (a region whose control plane is down). */
@@ -62,10 +88,22 @@ export async function startHttpGateway(opts: {
   // environment (the 421 answers name them); requests wait for `attach` behind a 503.
   let routes: CompiledRoute[] = (opts.routes ?? []).map(compile);
   let attached = opts.routes !== undefined;
+  let site: GatewayConsole | undefined;
+  let corsOrigins: readonly string[] = [];
   const server: Server = createServer((req, res) => {
     void (async () => {
       let result: APIGatewayProxyResult;
       const url = new URL(req.url ?? '/', 'http://local');
+      if (site && (url.pathname === '/console' || url.pathname.startsWith('/console/'))) {
+        await serveConsole(site, req, url, res);
+        return;
+      }
+      if (req.method === 'OPTIONS') {
+        const headers = corsPreflightHeaders(req.headers.origin, corsOrigins);
+        res.writeHead('access-control-allow-origin' in headers ? 204 : 403, headers);
+        res.end();
+        return;
+      }
       if (!attached) {
         res.writeHead(503, { 'content-type': 'application/problem+json', 'retry-after': '1' });
         res.end(JSON.stringify({ type: 'about:blank', title: 'Starting', status: 503, code: 'STARTING' }));
@@ -149,6 +187,10 @@ export async function startHttpGateway(opts: {
   const addr = server.address() as AddressInfo;
   return {
     url: `http://${opts.host}:${addr.port}`,
+    configure(c) {
+      if (c.console) site = c.console;
+      if (c.corsOrigins) corsOrigins = [...c.corsOrigins];
+    },
     attach(r) {
       routes = r.map(compile);
       attached = true;
@@ -162,6 +204,47 @@ export async function startHttpGateway(opts: {
         server.closeAllConnections();
       }),
   };
+}
+
+/** The console's files: a fixed list (no path from the request reaches the file system). */
+async function serveConsole(
+  site: GatewayConsole,
+  req: IncomingMessage,
+  url: URL,
+  res: ServerResponse,
+): Promise<void> {
+  const security = {
+    ...CONSOLE_HEADERS,
+    'content-security-policy': consoleContentSecurityPolicy(site.apiOrigins),
+    'cache-control': 'no-cache',
+  };
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { allow: 'GET, HEAD', ...security });
+    res.end();
+    return;
+  }
+  if (url.pathname === '/console') {
+    res.writeHead(308, { location: '/console/', ...security });
+    res.end();
+    return;
+  }
+  const name = url.pathname.slice('/console/'.length) || 'index.html';
+  let body: Buffer | string;
+  let type: string | undefined;
+  if (name === 'config.json') {
+    body = JSON.stringify(site.config);
+    type = 'application/json';
+  } else {
+    type = CONSOLE_TYPES[name];
+    body = type ? await readFile(join(site.dir, name)).catch(() => '') : '';
+  }
+  if (!type || body === '') {
+    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', ...security });
+    res.end('Not found');
+    return;
+  }
+  res.writeHead(200, { 'content-type': type, ...security });
+  res.end(req.method === 'HEAD' ? undefined : body);
 }
 
 function decodeURIComponentSafe(s: string): string {

@@ -99,6 +99,8 @@ export interface EnvContext {
   readonly queueUrls: Readonly<Record<string, string>>;
   /** Each running region's local API URL. */
   readonly apiUrls?: Readonly<Record<string, string>>;
+  /** Origins the API's CORS allows (the console's). */
+  readonly corsOrigins?: readonly string[];
 }
 
 /** Resolves an environment source the way the CDK resolves it, for one region. */
@@ -117,6 +119,8 @@ export function resolveEnvSource(source: EnvSource, ctx: EnvContext): string {
       return ctx.config.regions.map((r) => r.region).join(',');
     case 'apiUrls':
       return JSON.stringify(ctx.apiUrls ?? {});
+    case 'corsOrigins':
+      return (ctx.corsOrigins ?? []).join(',');
     case 'eksClusters':
       // Every region's, as in AWS: a region that took over another places on that region's clusters.
       return JSON.stringify(

@@ -37,6 +37,10 @@ export interface LocalRuntimeOptions {
   readonly functionLogLevel?: string;
   /** Also write the functions' log lines to this process's stdout (see LocalControlPlaneOptions). @default true */
   readonly echoFunctionLogs?: boolean;
+  /** Serve the web console at `<apiUrl>/console/` (see LocalControlPlaneOptions). @default false */
+  readonly console?: boolean;
+  /** More origins the API's CORS allows (see LocalControlPlaneOptions). @default none */
+  readonly corsOrigins?: readonly string[];
 }
 
 export interface LocalRuntime {
@@ -88,6 +92,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     ...(opts.print ? { print: opts.print } : {}),
     ...(opts.functionLogLevel !== undefined ? { functionLogLevel: opts.functionLogLevel } : {}),
     ...(opts.echoFunctionLogs !== undefined ? { echoFunctionLogs: opts.echoFunctionLogs } : {}),
+    ...(opts.console !== undefined ? { console: opts.console } : {}),
+    ...(opts.corsOrigins !== undefined ? { corsOrigins: opts.corsOrigins } : {}),
   });
   const r = plane.region(region);
   return {

@@ -16,10 +16,14 @@ export interface ClientsPlane {
 }
 
 /**
- * The control plane the SDK and CLI suites talk to over HTTP: two regions (so a 421 is real), with
- * its data in `<workdir>/.stratus` (local.json, each region's events.jsonl) and fast stand-in timings.
+ * The control plane the SDK, CLI and console suites talk to over HTTP: two regions (so a 421 is
+ * real), with its data in `<workdir>/.stratus` (local.json, each region's events.jsonl) and fast
+ * stand-in timings; with `console`, each region's API also serves the web console (`/console/`).
  */
-export async function startClientsPlane(prefix: string): Promise<ClientsPlane> {
+export async function startClientsPlane(
+  prefix: string,
+  opts: { readonly console?: boolean } = {},
+): Promise<ClientsPlane> {
   const workdir = await mkdtemp(join(tmpdir(), prefix));
   const dataDir = join(workdir, '.stratus');
   await mkdir(dataDir);
@@ -31,6 +35,7 @@ export async function startClientsPlane(prefix: string): Promise<ClientsPlane> {
       readinessDelayMs: 300,
       pollBaseSeconds: 1,
       echoFunctionLogs: false,
+      ...(opts.console ? { console: true } : {}),
     });
     return {
       cp,

@@ -306,6 +306,8 @@ describe('Class: StratusFunctions', () => {
             return TWO_REGIONS.regions.map((r) => r.region).join(',');
           case 'apiUrls':
             return '{}'; // TWO_REGIONS gives no apiUrl
+          case 'corsOrigins':
+            return ''; // TWO_REGIONS has no console (test/infra/console.test.ts)
           case 'eksClusters':
             // Every region's, each with its region (issue #9, takeover).
             return JSON.stringify(

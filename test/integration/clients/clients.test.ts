@@ -3,11 +3,12 @@ import { buildCli } from '../../../cli/stratus/build.mjs';
 import { type ClientsPlane, startClientsPlane } from '../../helpers/clients.js';
 import { RUNTIME_START_TIMEOUT_MS } from '../../helpers/local.js';
 import { cliSuite } from './cli.suite.js';
+import { consoleSuite } from './console.suite.js';
 import { sdkSuite } from './sdk.suite.js';
 import { ttySuite } from './tty.suite.js';
 
 /**
- * The clients of the public API (SDK, CLI) over HTTP, against one local control plane started once
+ * The clients of the public API (SDK, CLI, web console) over HTTP, against one local control plane started once
  * for all of their suites: starting one costs more than most of their tests.
  */
 let plane: ClientsPlane | undefined;
@@ -16,7 +17,10 @@ let started = 0;
 beforeAll(async () => {
   started = Date.now();
   // The CLI's bundle once, rather than by the first CLI processes at the same time (bin/stratus.mjs).
-  const [started_, bundle] = await Promise.allSettled([startClientsPlane('stratus-clients-'), buildCli()]);
+  const [started_, bundle] = await Promise.allSettled([
+    startClientsPlane('stratus-clients-', { console: true }),
+    buildCli(),
+  ]);
   if (started_.status === 'rejected') throw started_.reason;
   if (bundle.status === 'rejected') {
     await started_.value.stop();
@@ -39,3 +43,4 @@ function getPlane(): ClientsPlane {
 sdkSuite(getPlane);
 cliSuite(getPlane);
 ttySuite(getPlane);
+consoleSuite(getPlane);
