@@ -191,7 +191,7 @@ async function floor(
   for (const k of renderedKinds(clusters)) {
     const info = kinds.find((x) => x.apiVersion === k.apiVersion && x.kind === k.kind);
     if (!info) throw new Error(`unknown kind ${k.kind}`);
-    const base = `${standin.url}/${k.apiVersion.includes('/') ? 'apis' : 'api'}/${k.apiVersion}/${info.plural}`;
+    const base = `${standin.plainUrl}/${k.apiVersion.includes('/') ? 'apis' : 'api'}/${k.apiVersion}/${info.plural}`;
     let token: string | undefined;
     do {
       const res = await fetch(
@@ -216,7 +216,7 @@ async function floor(
     }) ?? []) {
       if (name.apiVersion === 'v1' && name.kind === 'Secret')
         refs.push(
-          `${standin.url}/api/v1/namespaces/${name.metadata.namespace}/secrets/${name.metadata.name}`,
+          `${standin.plainUrl}/api/v1/namespaces/${name.metadata.namespace}/secrets/${name.metadata.name}`,
         );
     }
   }
@@ -315,14 +315,24 @@ async function sweep(
   };
 }
 
-async function kubeconfigFile(dir: string, name: string, server: string, token: string): Promise<string> {
+/** A kubeconfig naming `server`: HTTPS trusting `caCert`, or plain HTTP (a counting proxy). */
+async function kubeconfigFile(
+  dir: string,
+  name: string,
+  server: string,
+  token: string,
+  caCert?: string,
+): Promise<string> {
   const path = join(dir, name);
+  const tls = caCert
+    ? { 'certificate-authority-data': Buffer.from(caCert).toString('base64') }
+    : { 'insecure-skip-tls-verify': true };
   await writeFile(
     path,
     JSON.stringify({
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: EKS, cluster: { server, 'insecure-skip-tls-verify': true } }],
+      clusters: [{ name: EKS, cluster: { server, ...tls } }],
       users: [{ name: EKS, user: { token } }],
       contexts: [{ name: EKS, context: { cluster: EKS, user: EKS } }],
       'current-context': EKS,
@@ -356,7 +366,7 @@ async function main(): Promise<void> {
     progress(`seeded ${N} clusters, ${objects} objects in ${Math.round(performance.now() - tSeed)} ms`);
 
     // Timed sweep: direct connections.
-    const direct = await kubeconfigFile(dir, 'direct.kubeconfig', standin.url, standin.token);
+    const direct = await kubeconfigFile(dir, 'direct.kubeconfig', standin.url, standin.token, standin.caCert);
     const load = () => loadavg().map((l) => Number(l.toFixed(2)));
     const loadBefore = load();
     const timedEvents = { n: 0 };
@@ -378,7 +388,8 @@ async function main(): Promise<void> {
     const counted = await kubeconfigFile(
       dir,
       'counted.kubeconfig',
-      proxy.endpoint('kubernetes', 'reconciler', REGION, standin.url),
+      // The proxy reads the traffic: it forwards to the plain-HTTP listener.
+      proxy.endpoint('kubernetes', 'reconciler', REGION, standin.plainUrl),
       standin.token,
     );
     const countedRun = await sweep(

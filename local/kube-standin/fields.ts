@@ -175,3 +175,123 @@ export function matchesSelector(labels: Record<string, string>, requirements: Re
     }
   });
 }
+
+/** A JSON patch that cannot be applied (RFC 6902: the whole patch fails, nothing is changed). */
+export class JsonPatchError extends Error {
+  override name = 'JsonPatchError';
+}
+
+/** RFC 6901: `/spec/containers/0/name` -> `['spec', 'containers', '0', 'name']`. */
+function pointer(path: unknown): string[] {
+  if (typeof path !== 'string' || (path !== '' && !path.startsWith('/')))
+    throw new JsonPatchError(`invalid JSON pointer: ${JSON.stringify(path)}`);
+  return path === ''
+    ? []
+    : path
+        .slice(1)
+        .split('/')
+        .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+/** The container of the value `tokens` points at, and its last token. */
+function parentOf(doc: Json, tokens: string[], path: string): { parent: Json; last: string } {
+  let cur: Json = doc;
+  for (const t of tokens.slice(0, -1)) {
+    if (Array.isArray(cur) && /^(0|[1-9]\d*)$/.test(t) && Number(t) < cur.length)
+      cur = cur[Number(t)] as Json;
+    else if (isObject(cur) && t in cur) cur = cur[t] as Json;
+    else throw new JsonPatchError(`path not found: ${path}`);
+  }
+  return { parent: cur, last: tokens[tokens.length - 1] ?? '' };
+}
+
+function readPointer(doc: Json, path: string): Json {
+  const tokens = pointer(path);
+  if (tokens.length === 0) return doc;
+  const { parent, last } = parentOf(doc, tokens, path);
+  if (Array.isArray(parent) && /^(0|[1-9]\d*)$/.test(last) && Number(last) < parent.length)
+    return parent[Number(last)] as Json;
+  if (isObject(parent) && last in parent) return parent[last] as Json;
+  throw new JsonPatchError(`path not found: ${path}`);
+}
+
+function addAt(doc: Json, path: string, value: Json): Json {
+  const tokens = pointer(path);
+  if (tokens.length === 0) return value;
+  const { parent, last } = parentOf(doc, tokens, path);
+  if (Array.isArray(parent)) {
+    const i = last === '-' ? parent.length : /^(0|[1-9]\d*)$/.test(last) ? Number(last) : Number.NaN;
+    if (!(i >= 0 && i <= parent.length)) throw new JsonPatchError(`index out of range: ${path}`);
+    parent.splice(i, 0, value);
+  } else if (isObject(parent)) {
+    parent[last] = value;
+  } else {
+    throw new JsonPatchError(`path not found: ${path}`);
+  }
+  return doc;
+}
+
+function removeAt(doc: Json, path: string): Json {
+  const tokens = pointer(path);
+  if (tokens.length === 0) throw new JsonPatchError('cannot remove the whole document');
+  readPointer(doc, path);
+  const { parent, last } = parentOf(doc, tokens, path);
+  if (Array.isArray(parent)) parent.splice(Number(last), 1);
+  else if (isObject(parent)) delete parent[last];
+  return doc;
+}
+
+/** RFC 6902 JSON patch (`add`, `remove`, `replace`, `move`, `copy`, `test`) applied to a copy. */
+export function jsonPatch(target: JsonObject, ops: unknown): Json {
+  if (!Array.isArray(ops)) throw new JsonPatchError('a JSON patch must be an array of operations');
+  let doc: Json = structuredClone(target);
+  for (const op of ops) {
+    if (!isObject(op)) throw new JsonPatchError('a JSON patch operation must be an object');
+    const path = op.path;
+    if (typeof path !== 'string') throw new JsonPatchError(`operation ${String(op.op)} needs a "path"`);
+    const value = () => {
+      if (!('value' in op)) throw new JsonPatchError(`operation ${String(op.op)} needs a "value"`);
+      return structuredClone(op.value) as Json;
+    };
+    switch (op.op) {
+      case 'add':
+        doc = addAt(doc, path, value());
+        break;
+      case 'remove':
+        doc = removeAt(doc, path);
+        break;
+      case 'replace':
+        readPointer(doc, path);
+        doc = addAt(removeAt(doc, path), path, value());
+        break;
+      case 'move': {
+        const from = String(op.from);
+        if (path.startsWith(`${from}/`)) throw new JsonPatchError(`cannot move ${from} into itself`);
+        const moved = readPointer(doc, from);
+        doc = addAt(removeAt(doc, from), path, moved);
+        break;
+      }
+      case 'copy':
+        doc = addAt(doc, path, structuredClone(readPointer(doc, String(op.from))));
+        break;
+      case 'test':
+        if (!deepEqual(readPointer(doc, path), op.value))
+          throw new JsonPatchError(`testing value ${path} failed`);
+        break;
+      default:
+        throw new JsonPatchError(`unknown JSON patch operation: ${JSON.stringify(op.op)}`);
+    }
+  }
+  return doc;
+}
+
+/**
+ * Whether a strategic merge patch means the same as a JSON merge patch: it has no list (lists
+ * with a patch merge key, e.g. containers by `name`, merge by key in SMP but are replaced by a
+ * merge patch) and no `$patch`/`$setElementOrder`/`$retainKeys`/... directive.
+ */
+export function strategicIsPlainMerge(patch: Json): boolean {
+  if (Array.isArray(patch)) return false;
+  if (!isObject(patch)) return true;
+  return Object.entries(patch).every(([k, v]) => !k.startsWith('$') && strategicIsPlainMerge(v));
+}

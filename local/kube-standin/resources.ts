@@ -10,6 +10,27 @@ export interface KindInfo {
   /** Lowercase plural used in URLs, e.g. `statefulsets`. */
   readonly plural: string;
   readonly namespaced: boolean;
+  /** Discovery's short names (`sts`), as `kubectl get sts` resolves them. @default - none */
+  readonly shortNames?: readonly string[];
+  /** Discovery's categories (`all`: what `kubectl get all` lists). @default - none */
+  readonly categories?: readonly string[];
+  /**
+   * Whether the API server keeps `metadata.generation` (bumped on spec changes): custom resources
+   * and the workload kinds do, ConfigMaps, Secrets, Namespaces and most core kinds do not.
+   */
+  readonly generation: boolean;
+  /** A custom resource's `additionalPrinterColumns` (its CRD's), for server-side Tables. */
+  readonly printerColumns?: readonly PrinterColumn[];
+}
+
+/** One of a CRD version's `additionalPrinterColumns`. */
+export interface PrinterColumn {
+  readonly name: string;
+  readonly type: string;
+  readonly jsonPath: string;
+  readonly description?: string;
+  readonly format?: string;
+  readonly priority?: number;
 }
 
 /** A custom kind (as a CRD would add it); `plural` defaults to the lowercase-plural convention. */
@@ -19,40 +40,112 @@ export interface ExtraKind {
   readonly plural?: string;
   /** @default true */
   readonly namespaced?: boolean;
+  readonly shortNames?: readonly string[];
+  readonly categories?: readonly string[];
+  /** Its CRD's `additionalPrinterColumns` (Name and Age only when absent). */
+  readonly printerColumns?: readonly PrinterColumn[];
 }
 
 /** Computes the status a controller would report once the object is ready. */
 export type StatusRule = (obj: KubeObject) => Record<string, unknown>;
 
-const ns = (apiVersion: string, kind: string, plural: string): KindInfo => ({
-  apiVersion,
-  kind,
-  plural,
-  namespaced: true,
-});
+const ns = (
+  apiVersion: string,
+  kind: string,
+  plural: string,
+  more: Partial<Pick<KindInfo, 'shortNames' | 'categories' | 'generation'>> = {},
+): KindInfo => ({ apiVersion, kind, plural, namespaced: true, generation: false, ...more });
 
+/** Short names, categories and generation as kube-apiserver 1.31 serves them. */
 export const BUILTIN_KINDS: readonly KindInfo[] = [
-  { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false },
+  {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    plural: 'namespaces',
+    namespaced: false,
+    shortNames: ['ns'],
+    generation: false,
+  },
   ns('v1', 'Secret', 'secrets'),
-  ns('v1', 'Service', 'services'),
-  ns('v1', 'ConfigMap', 'configmaps'),
-  ns('v1', 'ResourceQuota', 'resourcequotas'),
-  ns('v1', 'LimitRange', 'limitranges'),
-  ns('v1', 'ServiceAccount', 'serviceaccounts'),
-  ns('v1', 'PersistentVolumeClaim', 'persistentvolumeclaims'),
-  ns('v1', 'Pod', 'pods'),
-  ns('apps/v1', 'StatefulSet', 'statefulsets'),
-  ns('apps/v1', 'Deployment', 'deployments'),
-  ns('networking.k8s.io/v1', 'NetworkPolicy', 'networkpolicies'),
-  ns('policy/v1', 'PodDisruptionBudget', 'poddisruptionbudgets'),
+  ns('v1', 'Service', 'services', { shortNames: ['svc'], categories: ['all'] }),
+  ns('v1', 'ConfigMap', 'configmaps', { shortNames: ['cm'] }),
+  ns('v1', 'ResourceQuota', 'resourcequotas', { shortNames: ['quota'] }),
+  ns('v1', 'LimitRange', 'limitranges', { shortNames: ['limits'] }),
+  ns('v1', 'ServiceAccount', 'serviceaccounts', { shortNames: ['sa'] }),
+  ns('v1', 'PersistentVolumeClaim', 'persistentvolumeclaims', { shortNames: ['pvc'] }),
+  ns('v1', 'Pod', 'pods', { shortNames: ['po'], categories: ['all'] }),
+  ns('apps/v1', 'StatefulSet', 'statefulsets', {
+    shortNames: ['sts'],
+    categories: ['all'],
+    generation: true,
+  }),
+  ns('apps/v1', 'Deployment', 'deployments', {
+    shortNames: ['deploy'],
+    categories: ['all'],
+    generation: true,
+  }),
+  ns('networking.k8s.io/v1', 'NetworkPolicy', 'networkpolicies', {
+    shortNames: ['netpol'],
+    generation: true,
+  }),
+  ns('policy/v1', 'PodDisruptionBudget', 'poddisruptionbudgets', { shortNames: ['pdb'], generation: true }),
   ns('rbac.authorization.k8s.io/v1', 'Role', 'roles'),
   ns('rbac.authorization.k8s.io/v1', 'RoleBinding', 'rolebindings'),
 ];
 
 /** Operator kinds served by default (the CRDs Stratus engines rely on). */
 export const DEFAULT_EXTRA_KINDS: readonly ExtraKind[] = [
-  { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster' },
-  { apiVersion: 'dragonflydb.io/v1alpha1', kind: 'Dragonfly', plural: 'dragonflies' },
+  {
+    apiVersion: 'postgresql.cnpg.io/v1',
+    kind: 'Cluster',
+    // Copied from the vendored CRD (../shared/crds/postgresql.cnpg.io_clusters.yaml);
+    // test/unit/local/kube-standin-table.test.ts checks they still match.
+    printerColumns: [
+      { jsonPath: '.metadata.creationTimestamp', name: 'Age', type: 'date' },
+      {
+        description: 'Number of instances',
+        jsonPath: '.status.instances',
+        name: 'Instances',
+        type: 'integer',
+      },
+      {
+        description: 'Number of ready instances',
+        jsonPath: '.status.readyInstances',
+        name: 'Ready',
+        type: 'integer',
+      },
+      { description: 'Cluster current status', jsonPath: '.status.phase', name: 'Status', type: 'string' },
+      { description: 'Primary pod', jsonPath: '.status.currentPrimary', name: 'Primary', type: 'string' },
+      {
+        description: 'Failure domain topology satisfaction status',
+        jsonPath: ".status.conditions[?(@.type=='SyncReplicationTopologySatisfied')].reason",
+        name: 'SyncTopology',
+        priority: 1,
+        type: 'string',
+      },
+    ],
+  },
+  {
+    apiVersion: 'dragonflydb.io/v1alpha1',
+    kind: 'Dragonfly',
+    plural: 'dragonflies',
+    // From ../shared/crds/dragonflydb.io_dragonflies.yaml (checked by the same test).
+    printerColumns: [
+      {
+        description: 'The current phase of the Dragonfly cluster',
+        jsonPath: '.status.phase',
+        name: 'Phase',
+        type: 'string',
+      },
+      {
+        description: 'Indicates if a rolling update is in progress',
+        jsonPath: '.status.isRollingUpdate',
+        name: 'Rolling Update',
+        type: 'boolean',
+      },
+      { description: 'Number of replicas', jsonPath: '.spec.replicas', name: 'Replicas', type: 'integer' },
+    ],
+  },
 ];
 
 /** `Cluster` -> `clusters`, `Policy` -> `policies`, `Ingress` -> `ingresses`. */
@@ -69,6 +162,10 @@ export function toKindInfo(extra: ExtraKind): KindInfo {
     kind: extra.kind,
     plural: extra.plural ?? pluralOf(extra.kind),
     namespaced: extra.namespaced ?? true,
+    generation: true,
+    ...(extra.shortNames ? { shortNames: extra.shortNames } : {}),
+    ...(extra.categories ? { categories: extra.categories } : {}),
+    ...(extra.printerColumns ? { printerColumns: extra.printerColumns } : {}),
   };
 }
 

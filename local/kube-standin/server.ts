@@ -1,17 +1,29 @@
 /**
- * Kubernetes API stand-in (dev and test tool, never deployed): an in-process HTTP server that
- * speaks the REST subset @kubernetes/client-node's KubernetesObjectApi uses, with
- * resourceVersion, server-side apply, 404/409/422 Status bodies and simulated readiness.
+ * Kubernetes API stand-in (dev and test tool, never deployed): an in-process HTTPS server (with
+ * a CA made at start, written into the kubeconfig) that speaks the REST subset
+ * @kubernetes/client-node's KubernetesObjectApi and kubectl use, with resourceVersion, server-side
+ * apply, 404/409/422 Status bodies, watches, server-side Tables and simulated readiness. The same
+ * API is also served over plain HTTP (`plainUrl`) for test tooling that reads the traffic.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { KubeObject } from '../../functions/shared/engines/types.js';
 import type { Random } from '../random.js';
-import { isObject, type JsonObject } from './fields.js';
+import { serverCertificate } from './certificate.js';
+import {
+  isObject,
+  type JsonObject,
+  matchesSelector,
+  parseLabelSelector,
+  strategicIsPlainMerge,
+} from './fields.js';
+import { bodyType, negotiate, patchType, type ResponseFormat } from './negotiation.js';
+import { openApiDocument } from './openapi.js';
 import { JournalPersistence } from './persistence.js';
 import {
   BUILTIN_KINDS,
@@ -23,6 +35,8 @@ import {
   toKindInfo,
 } from './resources.js';
 import { ApiError, ObjectStore } from './store.js';
+import { type IncludeObject, toTable } from './table.js';
+import { type FieldRequirement, matchesFields, parseFieldSelector, WatchHub } from './watch.js';
 
 export type { ExtraKind, KindInfo, StatusRule } from './resources.js';
 export { DEFAULT_STATUS_RULES, pluralOf } from './resources.js';
@@ -114,14 +128,30 @@ export interface KubeStandinOptions {
   readonly extraKinds?: readonly ExtraKind[];
   /** Extra or replacement status rules, keyed by `<apiVersion>/<kind>`. */
   readonly statusRules?: Readonly<Record<string, StatusRule>>;
+  /** How often an open watch sees simulated controllers run (readiness, namespace removal). @default 100 */
+  readonly watchTickMs?: number;
+  /** How long a watch without `timeoutSeconds` stays open (the real server: 30-60 min). @default 1800000 */
+  readonly watchTimeoutMs?: number;
 }
 
 export interface KubeStandin {
-  /** Base URL, e.g. `http://127.0.0.1:41234`. */
+  /** HTTPS base URL, e.g. `https://127.0.0.1:41234`: what kubeconfigs name. */
   readonly url: string;
+  /**
+   * The same API over plain HTTP, e.g. `http://127.0.0.1:41235`: for test tooling that sits in
+   * the traffic (counting proxies, raw `fetch` in tests). Go clients (kubectl, helm) send no
+   * credentials over it.
+   */
+  readonly plainUrl: string;
+  /** The PEM certificate of the CA that signed `url`'s certificate (made at start). */
+  readonly caCert: string;
   readonly token: string;
-  /** A kubeconfig (context `stratus-local`) pointing at this server with the bearer token. */
-  kubeconfigYaml(): string;
+  /**
+   * A kubeconfig (context `stratus-local`) with the bearer token, pointing at `url` and trusting
+   * the CA; or at `server`, which when it is `http://` (a proxy in front of `plainUrl`) goes
+   * with `insecure-skip-tls-verify`, as client-node requires for plain HTTP.
+   */
+  kubeconfigYaml(opts?: { readonly server?: string }): string;
   writeKubeconfig(path: string): Promise<void>;
   /** Every stored object (copies), after simulated controllers have run. */
   list(): KubeObject[];
@@ -156,6 +186,8 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
   const findKind = (apiVersion: string, plural: string) =>
     kinds.find((k) => k.apiVersion === apiVersion && k.plural === plural);
 
+  const watches = new WatchHub();
+  let dryRunning = false;
   const persistence = opts.dataFile
     ? new JournalPersistence({
         file: opts.dataFile,
@@ -168,7 +200,13 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.continueTtlMs !== undefined ? { continueTtlMs: opts.continueTtlMs } : {}),
     statusRules: { ...DEFAULT_STATUS_RULES, ...opts.statusRules },
-    onChange: (keys) => persistence?.changed(keys),
+    // A dry run's write is undone: neither persisted nor seen by watches.
+    onChange: (keys) => {
+      if (!dryRunning) persistence?.changed(keys);
+    },
+    onEvent: (type, obj) => {
+      if (!dryRunning) watches.record(type, obj);
+    },
   });
   const keyOf = (obj: JsonObject): string | undefined => {
     const m = isObject(obj.metadata) ? obj.metadata : {};
@@ -224,19 +262,33 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
         'injected fault (kube stand-in)',
       );
     }
-    if (discovery) return send(res, 200, discoveryDocument(segments, kinds));
-    if (url.searchParams.has('dryRun')) {
-      throw new ApiError(400, 'BadRequest', 'dryRun is not supported by the kube stand-in');
+    if (discovery) {
+      negotiate(req.headers.accept, false);
+      if (segments[0] === 'openapi') {
+        const doc = openApiDocument(segments, kinds);
+        if (!doc) throw notFoundResource();
+        return send(res, 200, doc);
+      }
+      return send(res, 200, discoveryDocument(segments, kinds));
     }
-    if (url.searchParams.has('fieldSelector')) {
-      throw new ApiError(400, 'BadRequest', 'fieldSelector is not supported by the kube stand-in');
+    const dryRun = url.searchParams.getAll('dryRun');
+    if (dryRun.some((v) => v !== 'All')) {
+      throw new ApiError(
+        400,
+        'BadRequest',
+        `dryRun: Unsupported value: "${dryRun.join(',')}": supported values: "All"`,
+      );
     }
+    const fields = parseFieldSelector(url.searchParams.get('fieldSelector'));
+    if (typeof fields === 'string') throw new ApiError(400, 'BadRequest', fields);
 
     const target = parseResourcePath(segments, findKind);
     store.tick();
     const { kind, namespace, name } = target;
     const fieldManager = url.searchParams.get('fieldManager') ?? undefined;
     const method = req.method ?? 'GET';
+    const format = negotiate(req.headers.accept, method === 'GET');
+    const includeObject = includeObjectOf(url.searchParams.get('includeObject'));
     const rejection = faults.rejections?.find(
       (r) =>
         (r.method === undefined || r.method === method) && (r.kind === undefined || r.kind === kind.kind),
@@ -258,9 +310,32 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
         throw new ApiError(403, 'Forbidden', 'injected fault (kube stand-in): RBAC not propagated yet');
       }
     }
+    const isBuiltin = builtins.has(`${kind.apiVersion}/${kind.kind}`);
+    /** A write, or with `dryRun=All` the answer it would get and nothing written. */
+    const write = <T>(objectName: string, fn: () => T): T => {
+      if (dryRun.length === 0) return fn();
+      dryRunning = true;
+      try {
+        return store.dryRun(store.keyFor(kind, namespace, objectName), fn);
+      } finally {
+        dryRunning = false;
+      }
+    };
+    const answer = (code: number, obj: JsonObject) =>
+      send(
+        res,
+        code,
+        format === 'table' && obj.kind !== 'Status'
+          ? toTable(kind, [obj], { now: now(), includeObject })
+          : obj,
+      );
 
     if (name === undefined) {
       if (method === 'GET') {
+        const watch = url.searchParams.get('watch');
+        if (watch === '1' || watch === 'true') {
+          return serveWatch(req, res, { kind, namespace, url, fields, format, includeObject, isBuiltin });
+        }
         const limit = Number(url.searchParams.get('limit') ?? 0);
         const list = store.list(kind, namespace, url.searchParams.get('labelSelector') ?? undefined, {
           ...(Number.isInteger(limit) && limit > 0 ? { limit } : {}),
@@ -268,17 +343,38 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
             ? { continue: url.searchParams.get('continue') as string }
             : {}),
         });
-        if (builtins.has(`${kind.apiVersion}/${kind.kind}`)) {
+        // Field selectors filter the chunk the label selector and paging chose (a chunk may so
+        // come out shorter than `limit`; kubectl and client-go follow `continue` regardless).
+        if (fields.length > 0)
+          list.items = (list.items as JsonObject[]).filter((o) => matchesFields(o, fields));
+        if (isBuiltin) {
           // Like the API server, items of built-in lists carry no apiVersion/kind.
           for (const item of list.items as JsonObject[]) {
             delete item.apiVersion;
             delete item.kind;
           }
         }
+        if (format === 'table') {
+          return send(
+            res,
+            200,
+            toTable(kind, list.items as JsonObject[], {
+              now: now(),
+              includeObject,
+              listMetadata: list.metadata as JsonObject,
+            }),
+          );
+        }
         return send(res, 200, list);
       }
-      if (method === 'POST')
-        return send(res, 201, store.create(kind, namespace, await readJson(req), fieldManager));
+      if (method === 'POST') {
+        const body = await readObject(req, bodyType(req.headers['content-type']));
+        const objectName = isObject(body) && isObject(body.metadata) ? String(body.metadata.name ?? '') : '';
+        return answer(
+          201,
+          write(objectName, () => store.create(kind, namespace, body, fieldManager)),
+        );
+      }
       throw new ApiError(
         405,
         'MethodNotAllowed',
@@ -287,14 +383,22 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
     }
     switch (method) {
       case 'GET':
-        return send(res, 200, store.get(kind, namespace, name));
-      case 'PUT':
-        return send(res, 200, store.replace(kind, namespace, name, await readJson(req), fieldManager));
+        return answer(200, store.get(kind, namespace, name));
+      case 'PUT': {
+        const body = await readObject(req, bodyType(req.headers['content-type']));
+        return answer(
+          200,
+          write(name, () => store.replace(kind, namespace, name, body, fieldManager)),
+        );
+      }
       case 'DELETE':
-        return send(res, 200, store.delete(kind, namespace, name));
+        return answer(
+          200,
+          write(name, () => store.delete(kind, namespace, name)),
+        );
       case 'PATCH': {
-        const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim();
-        if (contentType === 'application/apply-patch+yaml') {
+        const patch = patchType(req.headers['content-type']);
+        if (patch === 'apply') {
           const body = await readBody(req);
           let parsed: unknown;
           try {
@@ -307,19 +411,39 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
             throw new ApiError(400, 'BadRequest', `error decoding YAML: ${(e as Error).message}`);
           }
           const force = url.searchParams.get('force') === 'true';
-          const { obj, created } = store.apply(kind, namespace, name, parsed, fieldManager, force);
-          return send(res, created ? 201 : 200, obj);
+          const { obj, created } = write(name, () =>
+            store.apply(kind, namespace, name, parsed, fieldManager, force),
+          );
+          return answer(created ? 201 : 200, obj);
         }
-        if (
-          contentType === 'application/merge-patch+json' ||
-          contentType === 'application/strategic-merge-patch+json'
-        ) {
-          return send(res, 200, store.mergePatch(kind, namespace, name, await readJson(req), fieldManager));
+        const body = await readJson(req);
+        if (patch === 'json') {
+          return answer(
+            200,
+            write(name, () => store.jsonPatch(kind, namespace, name, body, fieldManager)),
+          );
         }
-        throw new ApiError(
-          415,
-          'UnsupportedMediaType',
-          `the body of the request was in an unknown format: ${contentType}`,
+        if (patch === 'strategic') {
+          if (!isBuiltin) {
+            // As the real server: custom resources have no patch strategies.
+            throw new ApiError(
+              415,
+              'UnsupportedMediaType',
+              'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',
+            );
+          }
+          if (!strategicIsPlainMerge(body as JsonObject)) {
+            throw new ApiError(
+              415,
+              'UnsupportedMediaType',
+              'the kube stand-in does not implement strategic merge patch for patches with lists or $-directives (lists would be merged by key on a real server): use server-side apply (kubectl apply --server-side), a JSON merge patch or a JSON patch',
+            );
+          }
+        }
+        // A strategic merge patch without lists or directives means what a JSON merge patch means.
+        return answer(
+          200,
+          write(name, () => store.mergePatch(kind, namespace, name, body, fieldManager)),
         );
       }
       default:
@@ -331,10 +455,126 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
     }
   };
 
-  const server = createServer((req, res) => {
+  /** Streams watch events (JSON lines) until `timeoutSeconds`, the client leaves or the server stops. */
+  const serveWatch = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    w: {
+      kind: KindInfo;
+      namespace: string | undefined;
+      url: URL;
+      fields: FieldRequirement[];
+      format: ResponseFormat;
+      includeObject: IncludeObject;
+      isBuiltin: boolean;
+    },
+  ): void => {
+    const { kind, namespace, url } = w;
+    const labelSelector = url.searchParams.get('labelSelector') ?? undefined;
+    // Checks the label selector (400 before the stream starts) and reads the objects as they are.
+    const current = store.list(kind, namespace, labelSelector);
+    const labels = parseLabelSelector(labelSelector ?? '');
+    const matches = (o: JsonObject): boolean => {
+      const m = isObject(o.metadata) ? o.metadata : {};
+      return (
+        o.apiVersion === kind.apiVersion &&
+        o.kind === kind.kind &&
+        (namespace === undefined || m.namespace === namespace) &&
+        matchesSelector((isObject(m.labels) ? m.labels : {}) as Record<string, string>, labels) &&
+        matchesFields(o, w.fields)
+      );
+    };
+    const rvParam = url.searchParams.get('resourceVersion');
+    const start = rvParam && rvParam !== '0' ? Number(rvParam) : undefined;
+    if (start !== undefined && !Number.isInteger(start)) {
+      throw new ApiError(400, 'BadRequest', `resourceVersion: Invalid value: "${rvParam}": must be a number`);
+    }
+    const backlog = start === undefined ? 'initial' : watches.since(start);
+    res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    const emit = (type: string, obj: JsonObject) => {
+      let object = obj;
+      if (type !== 'ERROR' && type !== 'BOOKMARK' && w.format === 'table') {
+        const item = structuredClone(obj);
+        if (w.isBuiltin) {
+          delete item.apiVersion;
+          delete item.kind;
+        }
+        object = toTable(kind, [item], { now: now(), includeObject: w.includeObject });
+      }
+      res.write(`${JSON.stringify({ type, object })}\n`);
+    };
+    if (backlog === 'expired') {
+      emit('ERROR', {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: `too old resource version: ${start} (${store.currentResourceVersion()})`,
+        reason: 'Expired',
+        code: 410,
+      });
+      res.end();
+      return;
+    }
+    if (backlog === 'initial') {
+      // No resourceVersion (or 0): every current object as ADDED, then changes.
+      for (const o of current.items as JsonObject[]) if (matches(o)) emit('ADDED', o);
+    } else {
+      for (const e of backlog) if (matches(e.object)) emit(e.type, e.object);
+    }
+    const bookmark = () =>
+      emit('BOOKMARK', {
+        kind: kind.kind,
+        apiVersion: kind.apiVersion,
+        metadata: { resourceVersion: String(store.currentResourceVersion()) },
+      });
+    const bookmarks = url.searchParams.get('allowWatchBookmarks') === 'true';
+    if (bookmarks) bookmark();
+    const unsubscribe = watches.subscribe((e) => {
+      if (matches(e.object)) emit(e.type, e.object);
+    });
+    const timeoutSeconds = Number(url.searchParams.get('timeoutSeconds') ?? 0);
+    const timeoutMs = timeoutSeconds > 0 ? timeoutSeconds * 1000 : (opts.watchTimeoutMs ?? 1_800_000);
+    openWatches.add(res);
+    ensureTicking();
+    const timers = [
+      setTimeout(() => res.end(), timeoutMs),
+      ...(bookmarks ? [setInterval(bookmark, 10_000)] : []),
+    ];
+    const close = () => {
+      for (const t of timers) clearTimeout(t);
+      unsubscribe();
+      openWatches.delete(res);
+    };
+    res.on('close', close);
+    req.on('close', close);
+  };
+
+  /** While watches are open, simulated controllers run on a timer so that watchers see them. */
+  const openWatches = new Set<ServerResponse>();
+  let ticker: NodeJS.Timeout | undefined;
+  const ensureTicking = () => {
+    if (ticker) return;
+    ticker = setInterval(() => {
+      if (openWatches.size === 0) {
+        clearInterval(ticker);
+        ticker = undefined;
+        return;
+      }
+      store.tick();
+    }, opts.watchTickMs ?? 100);
+    ticker.unref();
+  };
+  const now = opts.now ?? Date.now;
+
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((e: unknown) => {
       const err =
         e instanceof ApiError ? e : new ApiError(500, 'InternalError', (e as Error).message ?? String(e));
+      if (res.headersSent) {
+        res.end();
+        return;
+      }
       send(res, err.code, {
         kind: 'Status',
         apiVersion: 'v1',
@@ -346,28 +586,42 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
         code: err.code,
       });
     });
-  });
-  // Idle keep-alive connections stay open longer than clients keep them (undici: 4 s), so a client
-  // never reuses a socket this server is closing (an ECONNRESET on a loaded machine).
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}`;
+  };
+  const bindHost = opts.host ?? '127.0.0.1';
+  const tls = await serverCertificate(bindHost);
+  const secure = createHttpsServer({ key: tls.key, cert: tls.cert }, listener);
+  const plain = createServer(listener);
+  const listen = async (server: Server, port: number): Promise<string> => {
+    // Idle keep-alive connections stay open longer than clients keep them (undici: 4 s), so a
+    // client never reuses a socket this server is closing (an ECONNRESET on a loaded machine).
+    server.keepAliveTimeout = 65_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, bindHost, () => resolve());
+    });
+    const address = server.address() as AddressInfo;
+    return address.family === 'IPv6'
+      ? `[${address.address}]:${address.port}`
+      : `${address.address}:${address.port}`;
+  };
+  const url = `https://${await listen(secure, opts.port ?? 0)}`;
+  const plainUrl = `http://${await listen(plain, 0)}`;
+  const caData = Buffer.from(tls.caCert).toString('base64');
 
-  const kubeconfigYaml = (): string =>
-    [
+  const kubeconfigYaml = (o: { readonly server?: string } = {}): string => {
+    const server = o.server ?? url;
+    return [
       'apiVersion: v1',
       'kind: Config',
       'clusters:',
       `- name: ${KUBECONFIG_CONTEXT}`,
       '  cluster:',
-      `    server: ${url}`,
-      // Plain HTTP: client-node only accepts it with TLS verification explicitly skipped.
-      '    insecure-skip-tls-verify: true',
+      `    server: ${server}`,
+      // Plain HTTP (a proxy in front of plainUrl): client-node only accepts it with TLS
+      // verification explicitly skipped. HTTPS: the stand-in's CA, so kubectl trusts it too.
+      server.startsWith('http://')
+        ? '    insecure-skip-tls-verify: true'
+        : `    certificate-authority-data: ${caData}`,
       'users:',
       `- name: ${KUBECONFIG_CONTEXT}`,
       '  user:',
@@ -382,9 +636,12 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
       'preferences: {}',
       '',
     ].join('\n');
+  };
 
   return {
     url,
+    plainUrl,
+    caCert: tls.caCert,
     token,
     kubeconfigYaml,
     async writeKubeconfig(path) {
@@ -402,8 +659,15 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
       return { ...counts };
     },
     async stop() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve())));
+      if (ticker) clearInterval(ticker);
+      for (const res of openWatches) res.end();
+      for (const server of [secure, plain]) server.closeAllConnections();
+      await Promise.all(
+        [secure, plain].map(
+          (server) =>
+            new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve()))),
+        ),
+      );
       await persistence?.close();
     },
   };
@@ -458,6 +722,23 @@ function parseApplyBody(body: string): unknown {
   return parseYaml(body);
 }
 
+/** A create's or update's body, JSON or YAML (`bodyType`). */
+async function readObject(req: IncomingMessage, type: 'json' | 'yaml'): Promise<unknown> {
+  if (type === 'json') return readJson(req);
+  const text = await readBody(req);
+  try {
+    return parseYaml(text);
+  } catch (e) {
+    throw new ApiError(400, 'BadRequest', `error decoding YAML: ${(e as Error).message}`);
+  }
+}
+
+function includeObjectOf(value: string | null): IncludeObject {
+  if (value === null || value === '') return 'Metadata';
+  if (value === 'None' || value === 'Metadata' || value === 'Object') return value;
+  throw new ApiError(400, 'BadRequest', `includeObject: Unsupported value: "${value}"`);
+}
+
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const text = await readBody(req);
   try {
@@ -469,10 +750,11 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 
 // --- routing ---
 
-/** `/api`, `/apis`, `/api/v1`, `/apis/{group}`, `/apis/{group}/{version}`, `/version`. */
+/** `/api`, `/apis`, `/api/v1`, `/apis/{group}`, `/apis/{group}/{version}`, `/version`, `/openapi/v3/...`. */
 function isDiscovery(segments: string[]): boolean {
   const [root] = segments;
   if (root === 'version') return segments.length === 1;
+  if (root === 'openapi') return segments[1] === 'v3';
   if (root === 'api') return segments.length <= 2;
   if (root === 'apis') return segments.length <= 3;
   return false;
@@ -513,7 +795,9 @@ function discoveryDocument(segments: string[], kinds: readonly KindInfo[]): unkn
       singularName: k.kind.toLowerCase(),
       namespaced: k.namespaced,
       kind: k.kind,
-      verbs: ['create', 'delete', 'get', 'list', 'patch', 'update'],
+      verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+      ...(k.shortNames?.length ? { shortNames: [...k.shortNames] } : {}),
+      ...(k.categories?.length ? { categories: [...k.categories] } : {}),
     }));
   if (resources.length === 0) throw notFoundResource();
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources };

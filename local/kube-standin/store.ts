@@ -16,7 +16,10 @@ import {
   fromFieldsV1,
   getPath,
   isObject,
+  type Json,
   type JsonObject,
+  JsonPatchError,
+  jsonPatch,
   leafPaths,
   matchesSelector,
   mergePatch,
@@ -64,7 +67,14 @@ export interface StoreOptions {
   readonly now?: () => number;
   /** How long a list's `continue` token is honoured (then 410 `Expired`). @default 300000 */
   readonly continueTtlMs?: number;
+  /**
+   * An object was added, changed or deleted (the live object: read it, do not keep it): what
+   * watches stream. A deleted object carries the resourceVersion of its deletion.
+   */
+  readonly onEvent?: (type: WatchEventType, obj: JsonObject) => void;
 }
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 type Metadata = JsonObject & { name: string; namespace?: string };
 
@@ -164,9 +174,11 @@ export class ObjectStore {
       }
       if (now - entry.deletedAt < this.opts.namespaceTerminationMs) continue;
       for (const k of [...(this.byNamespace.get(meta(entry.obj).name) ?? [])]) {
+        this.deleted(k);
         this.remove(k);
         changed.push(k);
       }
+      this.deleted(key);
       this.remove(key);
       changed.push(key);
     }
@@ -182,6 +194,7 @@ export class ObjectStore {
       if (!deepEqual(entry.obj.status, target)) {
         entry.obj.status = target;
         meta(entry.obj).resourceVersion = this.nextVersion();
+        this.opts.onEvent?.('MODIFIED', entry.obj);
         changed.push(key);
       }
       this.unconverged.delete(key);
@@ -295,6 +308,9 @@ export class ObjectStore {
   // --- writes ---
 
   create(kind: KindInfo, namespace: string | undefined, body: unknown, fieldManager?: string): JsonObject {
+    if (isObject(body) && isObject(body.metadata) && body.metadata.resourceVersion) {
+      throw new ApiError(400, 'BadRequest', 'resourceVersion should not be set on objects to be created');
+    }
     const obj = this.validateBody(kind, namespace, body, undefined);
     const key = this.keyFor(kind, namespace, meta(obj).name);
     if (this.entries.has(key)) {
@@ -323,6 +339,7 @@ export class ObjectStore {
     if (managed.length > 0) meta(next).managedFields = managed;
     if (fieldManager)
       setManagedFields(next, fieldManager, 'Update', kind.apiVersion, ownedPaths(obj), this.now());
+    this.normalize(kind, next);
     return this.commit(this.keyFor(kind, namespace, name), existing, next);
   }
 
@@ -416,6 +433,43 @@ export class ObjectStore {
     return this.commit(this.keyFor(kind, namespace, name), existing, next);
   }
 
+  /** RFC 6902 JSON patch; a failed operation (a `test` included) is 422 and changes nothing. */
+  jsonPatch(
+    kind: KindInfo,
+    namespace: string | undefined,
+    name: string,
+    ops: unknown,
+    fieldManager?: string,
+  ) {
+    const existing = this.require(kind, namespace, name);
+    let next: Json;
+    try {
+      next = jsonPatch(existing.obj, ops);
+    } catch (e) {
+      if (e instanceof JsonPatchError)
+        throw new ApiError(
+          422,
+          'Invalid',
+          `the server rejected our request due to an error in our request: ${e.message}`,
+        );
+      throw e;
+    }
+    if (!isObject(next)) throw new ApiError(422, 'Invalid', 'the patched object must be a JSON object');
+    this.validateBody(kind, namespace, next, name);
+    const requested = isObject(next.metadata) ? next.metadata.resourceVersion : undefined;
+    if (requested !== undefined && requested !== meta(existing.obj).resourceVersion)
+      throw this.conflict(kind, name);
+    if (fieldManager) {
+      const before = existing.obj;
+      const changed = ownedPaths(next).filter(
+        (p) => !deepEqual(getPath(before, p), getPath(next as JsonObject, p)),
+      );
+      setManagedFields(next, fieldManager, 'Update', kind.apiVersion, changed, this.now());
+    }
+    this.normalize(kind, next);
+    return this.commit(this.keyFor(kind, namespace, name), existing, next);
+  }
+
   delete(kind: KindInfo, namespace: string | undefined, name: string): JsonObject {
     const key = this.keyFor(kind, namespace, name);
     const entry = this.require(kind, namespace, name);
@@ -442,18 +496,54 @@ export class ObjectStore {
         );
       }
       entry.deletedAt = this.now();
-      meta(entry.obj).deletionTimestamp = new Date(entry.deletedAt).toISOString();
+      meta(entry.obj).deletionTimestamp = new Date(entry.deletedAt).toISOString().replace(/\.\d{3}Z$/, 'Z');
       entry.obj.status = { phase: 'Terminating' };
       meta(entry.obj).resourceVersion = this.nextVersion();
       this.terminating.add(key);
-    } else {
-      this.remove(key);
+      this.opts.onEvent?.('MODIFIED', entry.obj);
+      this.opts.onChange([key]);
+      // A namespace has the `kubernetes` finalizer: the API server answers with the object, marked.
+      return structuredClone(entry.obj);
     }
+    this.deleted(key);
+    this.remove(key);
     this.opts.onChange([key]);
     return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details };
   }
 
+  /**
+   * Runs `write` (a create, replace, apply, patch or delete of the object under `key`) and then
+   * puts the object back as it was (`dryRun=All`): the answer is what the write would have
+   * returned. The caller mutes `onChange` and `onEvent` meanwhile.
+   */
+  dryRun<T>(key: string, write: () => T): T {
+    const live = this.entries.get(key);
+    const saved = live ? structuredClone(live) : undefined;
+    const resourceVersion = this.resourceVersion;
+    try {
+      return write();
+    } finally {
+      this.resourceVersion = resourceVersion;
+      if (live && saved) {
+        for (const field of Object.keys(live)) delete (live as unknown as Record<string, unknown>)[field];
+        Object.assign(live, saved);
+        if (!this.entries.has(key)) this.put(key, live);
+        if (live.deletedAt === undefined) this.terminating.delete(key);
+      } else {
+        this.remove(key);
+      }
+    }
+  }
+
   // --- internals ---
+
+  /** Tells `onEvent` that the object under `key` is being deleted, at a new resourceVersion. */
+  private deleted(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry || !this.opts.onEvent) return;
+    meta(entry.obj).resourceVersion = this.nextVersion();
+    this.opts.onEvent('DELETED', entry.obj);
+  }
 
   /** Stores `entry` under `key`, indexed, and to be converged by the next `tick()`. */
   private put(key: string, entry: StoredEntry): void {
@@ -610,10 +700,11 @@ export class ObjectStore {
     const m = meta(obj);
     m.uid = randomUUID();
     m.creationTimestamp = new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    m.generation = 1;
+    if (kind.generation) m.generation = 1;
     m.resourceVersion = this.nextVersion();
     this.normalize(kind, obj);
     this.put(key, { obj, specChangedAt: this.now() });
+    this.opts.onEvent?.('ADDED', obj);
     this.opts.onChange([key]);
     return structuredClone(obj);
   }
@@ -631,12 +722,13 @@ export class ObjectStore {
     else delete next.status;
     if (deepEqual(withoutTimes(next), withoutTimes(old))) return structuredClone(old);
     if (!deepEqual(content(next), content(old))) {
-      nm.generation = (typeof om.generation === 'number' ? om.generation : 1) + 1;
+      if (typeof om.generation === 'number') nm.generation = om.generation + 1;
       existing.specChangedAt = this.now();
     }
     nm.resourceVersion = this.nextVersion();
     existing.obj = next;
     this.unconverged.add(key);
+    this.opts.onEvent?.('MODIFIED', next);
     this.opts.onChange([key]);
     return structuredClone(next);
   }
@@ -653,6 +745,10 @@ export class ObjectStore {
     if (kind.apiVersion === 'v1' && kind.kind === 'Namespace') {
       const m = meta(obj);
       m.labels = { ...(isObject(m.labels) ? m.labels : {}), 'kubernetes.io/metadata.name': m.name };
+      // The namespace lifecycle controller's finalizer: content goes before the namespace does.
+      const spec = isObject(obj.spec) ? obj.spec : {};
+      spec.finalizers = ['kubernetes'];
+      obj.spec = spec;
       if (!isObject(obj.status)) obj.status = { phase: 'Active' };
     }
   }

@@ -339,11 +339,13 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
       x.kube
         ? x.regionConfig.eksClusters.map((c) => ({
             name: c.name,
+            // A meter reads the traffic: it forwards to the stand-in's plain-HTTP listener.
             url:
               x.kube && opts.meter
-                ? opts.meter.endpoint('kubernetes', 'functions', x.regionConfig.region, x.kube.url)
+                ? opts.meter.endpoint('kubernetes', 'functions', x.regionConfig.region, x.kube.plainUrl)
                 : (x.kube?.url ?? ''),
             token: x.kube?.token ?? '',
+            caCert: x.kube?.caCert ?? '',
           }))
         : [],
     );
@@ -618,17 +620,20 @@ function definedEnv(env: NodeJS.ProcessEnv): Record<string, string> {
 
 /** A kubeconfig with one context per EKS cluster name, each pointing at its region's stand-in. */
 function kubeconfigFor(
-  contexts: ReadonlyArray<{ name: string; url: string; token: string }>,
+  contexts: ReadonlyArray<{ name: string; url: string; token: string; caCert: string }>,
   current: string,
 ): string {
   const lines = ['apiVersion: v1', 'kind: Config', 'clusters:'];
   for (const c of contexts) {
-    // Plain HTTP: client-node only accepts it with TLS verification explicitly skipped.
     lines.push(
       `- name: ${c.name}`,
       '  cluster:',
       `    server: ${c.url}`,
-      '    insecure-skip-tls-verify: true',
+      // Plain HTTP (a meter's proxy): client-node only accepts it with TLS verification
+      // explicitly skipped. HTTPS: the stand-in's CA, which kubectl trusts too.
+      c.url.startsWith('http://')
+        ? '    insecure-skip-tls-verify: true'
+        : `    certificate-authority-data: ${Buffer.from(c.caCert).toString('base64')}`,
     );
   }
   lines.push('users:');

@@ -32,15 +32,24 @@ export function manualClock(start = Date.now()): ManualClock {
   };
 }
 
-/** A KubeConfig for the stand-in built with loadFromOptions (no file, no real cluster). */
+/**
+ * A KubeConfig for the stand-in built with loadFromOptions (no file, no real cluster): HTTPS,
+ * trusting the stand-in's CA, as the kubeconfig it writes.
+ */
 export function kubeConfigFor(
-  standin: Pick<KubeStandin, 'url' | 'token'>,
+  standin: Pick<KubeStandin, 'url' | 'token' | 'caCert'>,
   token = standin.token,
 ): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromOptions({
-    // client-node refuses plain HTTP unless TLS verification is explicitly skipped.
-    clusters: [{ name: 'standin', server: standin.url, skipTLSVerify: true }],
+    clusters: [
+      {
+        name: 'standin',
+        server: standin.url,
+        caData: Buffer.from(standin.caCert).toString('base64'),
+        skipTLSVerify: false,
+      },
+    ],
     users: [{ name: 'standin', token }],
     contexts: [{ name: 'standin', cluster: 'standin', user: 'standin' }],
     currentContext: 'standin',
@@ -69,8 +78,8 @@ export interface CountingProxy {
   counts(): Record<string, number>;
   total(): number;
   reset(): void;
-  /** A kubeconfig for the stand-in that goes through the proxy. */
-  kubeconfigYaml(standin: Pick<KubeStandin, 'url' | 'kubeconfigYaml'>): string;
+  /** A kubeconfig for the stand-in that goes through the proxy (plain HTTP). */
+  kubeconfigYaml(standin: Pick<KubeStandin, 'kubeconfigYaml'>): string;
   stop(): Promise<void>;
 }
 
@@ -84,9 +93,12 @@ const isDiscoveryPath = (path: string): boolean => {
   );
 };
 
-/** Forwards every request to `target` unchanged; counts them by verb (discovery apart). */
-export async function startCountingProxy(target: Pick<KubeStandin, 'url'>): Promise<CountingProxy> {
-  const upstream = new URL(target.url);
+/**
+ * Forwards every request to `target`'s plain-HTTP listener unchanged (a proxy that reads the
+ * traffic cannot sit in a TLS connection); counts them by verb (discovery apart).
+ */
+export async function startCountingProxy(target: Pick<KubeStandin, 'plainUrl'>): Promise<CountingProxy> {
+  const upstream = new URL(target.plainUrl);
   const agent = new Agent({ keepAlive: true });
   let counts: Record<string, number> = {};
   const server = createServer((req, res) => {
@@ -120,7 +132,7 @@ export async function startCountingProxy(target: Pick<KubeStandin, 'url'>): Prom
     reset: () => {
       counts = {};
     },
-    kubeconfigYaml: (standin) => standin.kubeconfigYaml().replace(`server: ${standin.url}`, `server: ${url}`),
+    kubeconfigYaml: (standin) => standin.kubeconfigYaml({ server: url }),
     async stop() {
       server.closeAllConnections();
       agent.destroy();

@@ -26,7 +26,7 @@ async function standin(opts: Parameters<typeof startKubeStandin>[0]): Promise<Ku
 
 function client(s: KubeStandin) {
   return async (method: string, path: string, body?: unknown, contentType = 'application/json') => {
-    const res = await fetch(`${s.url}${path}`, {
+    const res = await fetch(`${s.plainUrl}${path}`, {
       method,
       headers: { authorization: `Bearer ${s.token}`, 'content-type': contentType },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),

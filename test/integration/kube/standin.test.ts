@@ -89,10 +89,10 @@ describe('Kubernetes stand-in (through @kubernetes/client-node)', () => {
   describe('discovery and authentication', () => {
     it('serves APIResourceLists for built-in groups and configured custom kinds', async () => {
       // Act
-      const res = await fetch(`${standin.url}/apis/postgresql.cnpg.io/v1`, {
+      const res = await fetch(`${standin.plainUrl}/apis/postgresql.cnpg.io/v1`, {
         headers: { authorization: `Bearer ${standin.token}` },
       });
-      const core = await fetch(`${standin.url}/api/v1`, {
+      const core = await fetch(`${standin.plainUrl}/api/v1`, {
         headers: { authorization: `Bearer ${standin.token}` },
       });
 
@@ -114,7 +114,7 @@ describe('Kubernetes stand-in (through @kubernetes/client-node)', () => {
     });
 
     it('answers 404 for an API group it does not serve', async () => {
-      const res = await fetch(`${standin.url}/apis/unknown.example.com/v1`, {
+      const res = await fetch(`${standin.plainUrl}/apis/unknown.example.com/v1`, {
         headers: { authorization: `Bearer ${standin.token}` },
       });
       expect(res.status).toBe(404);
@@ -128,7 +128,7 @@ describe('Kubernetes stand-in (through @kubernetes/client-node)', () => {
       const status = await statusOf(
         wrong.read({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } }),
       );
-      const anonymous = await fetch(`${standin.url}/api/v1/namespaces`);
+      const anonymous = await fetch(`${standin.plainUrl}/api/v1/namespaces`);
 
       // Assess
       expect(status).toMatchObject({ code: 401, reason: 'Unauthorized' });
@@ -382,7 +382,7 @@ describe('Kubernetes stand-in (through @kubernetes/client-node)', () => {
     });
 
     it('lists across namespaces and, like the API server, leaves apiVersion/kind off built-in items', async () => {
-      const res = await fetch(`${standin.url}/api/v1/configmaps?labelSelector=tier%3Ddb`, {
+      const res = await fetch(`${standin.plainUrl}/api/v1/configmaps?labelSelector=tier%3Ddb`, {
         headers: { authorization: `Bearer ${standin.token}` },
       });
       const body = (await res.json()) as { kind: string; items: Array<Record<string, unknown>> };
@@ -407,7 +407,7 @@ describe('Kubernetes stand-in (through @kubernetes/client-node)', () => {
       metadata: { continue?: string; remainingItemCount?: number; resourceVersion: string };
     };
     const page = async (query: string) => {
-      const res = await fetch(`${standin.url}/api/v1/configmaps?${query}`, {
+      const res = await fetch(`${standin.plainUrl}/api/v1/configmaps?${query}`, {
         headers: { authorization: `Bearer ${standin.token}` },
       });
       return { status: res.status, body: (await res.json()) as Page & { reason?: string; code?: number } };
@@ -577,7 +577,7 @@ describe('Kubernetes stand-in (through @kubernetes/client-node)', () => {
       const status = await statusOf(
         api.read({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } }),
       );
-      const discovery = await fetch(`${standin.url}/apis/apps/v1`, {
+      const discovery = await fetch(`${standin.plainUrl}/apis/apps/v1`, {
         headers: { authorization: `Bearer ${standin.token}` },
       });
 

@@ -88,7 +88,7 @@ describe('Local runtime: network exposure', () => {
   afterAll(async () => rt?.stop());
 
   it.runIf(process.platform === 'linux')(
-    'listens on the loopback interface only: API, bus, Kubernetes stand-in, SQS and DynamoDB Local',
+    'listens on the loopback interface only: API, bus, Kubernetes stand-in (HTTPS and HTTP), SQS and DynamoDB Local',
     async () => {
       // Act
       const found = listeners(await ourPids());
@@ -99,6 +99,7 @@ describe('Local runtime: network exposure', () => {
         api: rt.apiUrl,
         bus: rt.bus.url,
         kube: rt.kube?.url ?? '',
+        kubePlain: rt.kube?.plainUrl ?? '',
         sqs: rt.plane.endpoints.sqs,
         dynamodb: rt.plane.endpoints.dynamodb,
       };

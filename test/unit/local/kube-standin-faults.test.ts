@@ -15,7 +15,10 @@ async function standin(random: Random): Promise<KubeStandin> {
 /** One GET on a fresh connection: the status, or `none` when the connection was dropped unanswered. */
 function get(s: KubeStandin, path: string): Promise<number | 'none'> {
   return new Promise((resolve) => {
-    const req = request(`${s.url}${path}`, { agent: false, headers: { authorization: `Bearer ${s.token}` } });
+    const req = request(`${s.plainUrl}${path}`, {
+      agent: false,
+      headers: { authorization: `Bearer ${s.token}` },
+    });
     req.on('response', (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
@@ -98,7 +101,7 @@ describe('Function: startKubeStandin (rejections)', () => {
     started.push(s);
 
     // Act
-    const rejected = await fetch(`${s.url}/api/v1/namespaces/default`, {
+    const rejected = await fetch(`${s.plainUrl}/api/v1/namespaces/default`, {
       headers: { authorization: `Bearer ${s.token}` },
     });
     const other = await get(s, '/api/v1/namespaces/default/configmaps');
