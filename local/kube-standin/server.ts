@@ -132,6 +132,11 @@ export interface KubeStandinOptions {
   readonly watchTickMs?: number;
   /** How long a watch without `timeoutSeconds` stays open (the real server: 30-60 min). @default 1800000 */
   readonly watchTimeoutMs?: number;
+  /**
+   * How many recent changes a watch can start from (its `resourceVersion`); older: an ERROR event
+   * with 410 Expired, as after etcd compaction. @default 2000
+   */
+  readonly watchWindow?: number;
 }
 
 export interface KubeStandin {
@@ -186,7 +191,7 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
   const findKind = (apiVersion: string, plural: string) =>
     kinds.find((k) => k.apiVersion === apiVersion && k.plural === plural);
 
-  const watches = new WatchHub();
+  const watches = new WatchHub(opts.watchWindow);
   let dryRunning = false;
   const persistence = opts.dataFile
     ? new JournalPersistence({

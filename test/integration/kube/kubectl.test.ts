@@ -1,0 +1,419 @@
+/**
+ * The real `kubectl` against the Kubernetes stand-in, through the kubeconfig the stand-in writes
+ * (HTTPS, its CA): what a person does after `npm start`. Skipped, with a warning, where kubectl
+ * is not on PATH.
+ */
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KubeStandin } from '../../../local/kube-standin/server.js';
+import { startTestStandin, waitFor } from '../../helpers/kube.js';
+
+const HAS_KUBECTL = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
+if (!HAS_KUBECTL)
+  console.warn('kubectl test skipped: kubectl is not on PATH (https://kubernetes.io/docs/tasks/tools/)');
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+const MANIFESTS = `
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: stratus-demo
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+  namespace: stratus-demo
+data:
+  a: "1"
+  b: "2"
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: db
+  namespace: stratus-demo
+spec:
+  replicas: 2
+  serviceName: db
+  selector:
+    matchLabels: {app: db}
+  template:
+    metadata:
+      labels: {app: db}
+    spec:
+      containers:
+      - name: db
+        image: postgres:16
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: stratus-demo
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.27
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: db
+  namespace: stratus-demo
+spec:
+  selector: {app: db}
+  ports:
+  - port: 5432
+    protocol: TCP
+---
+apiVersion: postgresql.cnpg.io/v1
+kind: Cluster
+metadata:
+  name: pg
+  namespace: stratus-demo
+spec:
+  instances: 3
+`;
+
+/** The rows of kubectl's table output, split on runs of 2+ spaces (cells may hold one space). */
+const rows = (stdout: string): string[][] =>
+  stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => l.trim().split(/\s{2,}/));
+
+describe.runIf(HAS_KUBECTL)('kubectl against the stand-in', () => {
+  let standin: KubeStandin;
+  let dir: string;
+  let kubeconfig: string;
+
+  const kubectl = (...args: string[]): Promise<Run> =>
+    new Promise((resolve) => {
+      execFile(
+        'kubectl',
+        args,
+        // No cache of discovery between tests (kubectl keeps one under ~/.kube/cache).
+        {
+          env: { ...process.env, KUBECONFIG: kubeconfig, KUBECACHEDIR: join(dir, 'cache') },
+          timeout: 15_000,
+        },
+        (error, stdout, stderr) => {
+          const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+          resolve({ code, stdout, stderr });
+        },
+      );
+    });
+  const ok = async (...args: string[]): Promise<string> => {
+    const run = await kubectl(...args);
+    expect(run.stderr, `kubectl ${args.join(' ')}`).toBe('');
+    expect(run.code).toBe(0);
+    return run.stdout;
+  };
+
+  beforeAll(async () => {
+    standin = await startTestStandin();
+    dir = await mkdtemp(join(tmpdir(), 'stratus-kubectl-'));
+    kubeconfig = join(dir, 'kubeconfig');
+    await standin.writeKubeconfig(kubeconfig);
+    await writeFile(join(dir, 'manifests.yaml'), MANIFESTS);
+    // Applied server-side, with kubectl's client-side validation left on (it reads /openapi/v3).
+    await ok('apply', '--server-side', '-f', join(dir, 'manifests.yaml'));
+  });
+  afterAll(async () => {
+    await standin?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('trusts the HTTPS server through the kubeconfig (CA data, bearer token) and lists namespaces by short name', async () => {
+    // Act
+    const out = await ok('get', 'ns');
+
+    // Assess
+    expect(rows(out)[0]).toEqual(['NAME', 'STATUS', 'AGE']);
+    expect(rows(out).map((r) => r[0])).toEqual(
+      expect.arrayContaining(['default', 'kube-system', 'stratus-demo']),
+    );
+    expect(rows(out).find((r) => r[0] === 'stratus-demo')?.[1]).toBe('Active');
+  });
+
+  it('lists api-resources with short names, and resolves each short name', async () => {
+    // Act
+    const out = await ok('api-resources', '--no-headers');
+    const byName = new Map(rows(out).map((r) => [r[0], r]));
+
+    // Assess
+    expect(byName.get('statefulsets')?.[1]).toBe('sts');
+    expect(byName.get('deployments')?.[1]).toBe('deploy');
+    expect(byName.get('namespaces')?.[1]).toBe('ns');
+    expect(byName.get('persistentvolumeclaims')?.[1]).toBe('pvc');
+    expect(byName.get('poddisruptionbudgets')?.[1]).toBe('pdb');
+    expect(byName.get('networkpolicies')?.[1]).toBe('netpol');
+    const byShortName = await ok(
+      'get',
+      'sts,deploy,svc,cm,pvc,pdb,netpol',
+      '-n',
+      'stratus-demo',
+      '-o',
+      'name',
+    );
+    expect(byShortName.trim().split('\n')).toEqual([
+      'statefulset.apps/db',
+      'deployment.apps/web',
+      'service/db',
+      'configmap/settings',
+    ]);
+  });
+
+  it('prints the server-side columns of each kind, and -A adds the namespace', async () => {
+    // Act
+    await waitFor(
+      async () => ((await ok('get', 'sts', 'db', '-n', 'stratus-demo')).includes('2/2') ? true : undefined),
+      {
+        what: 'the StatefulSet ready',
+      },
+    );
+    const sts = rows(await ok('get', 'sts', '-n', 'stratus-demo'));
+    const deploy = rows(await ok('get', 'deploy', '-n', 'stratus-demo'));
+    const svc = rows(await ok('get', 'svc', '-n', 'stratus-demo', '-o', 'wide'));
+    const cm = rows(await ok('get', 'cm', '-A'));
+    const pg = rows(await ok('get', 'clusters.postgresql.cnpg.io', '-n', 'stratus-demo'));
+
+    // Assess
+    expect(sts).toEqual([
+      ['NAME', 'READY', 'AGE'],
+      ['db', '2/2', expect.stringMatching(/^\d+s$/)],
+    ]);
+    expect(deploy[0]).toEqual(['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE']);
+    expect(deploy[1]?.slice(0, 4)).toEqual(['web', '1/1', '1', '1']);
+    expect(svc[0]).toEqual(['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE', 'SELECTOR']);
+    expect(svc[1]).toEqual(['db', 'ClusterIP', '<none>', '<none>', '5432/TCP', expect.any(String), 'app=db']);
+    expect(cm).toEqual([
+      ['NAMESPACE', 'NAME', 'DATA', 'AGE'],
+      ['stratus-demo', 'settings', '2', expect.any(String)],
+    ]);
+    // The CRD's additionalPrinterColumns (Age first, SyncTopology only with -o wide).
+    expect(pg[0]).toEqual(['NAME', 'AGE', 'INSTANCES', 'READY', 'STATUS', 'PRIMARY']);
+    expect(pg[1]?.slice(2)).toEqual(['3', '3', 'Cluster in healthy state', 'pg-1']);
+  });
+
+  it('gets all: the kinds of the `all` category in the namespace', async () => {
+    // Act
+    const out = await ok('get', 'all', '-n', 'stratus-demo');
+
+    // Assess
+    expect(out).toContain('service/db');
+    expect(out).toContain('statefulset.apps/db');
+    expect(out).toContain('deployment.apps/web');
+    expect(out).not.toContain('configmap');
+  });
+
+  it('prints objects as YAML: no generation on a ConfigMap or Namespace, the kubernetes finalizer', async () => {
+    // Act
+    const cm = await ok('get', 'cm', 'settings', '-n', 'stratus-demo', '-o', 'yaml');
+    const ns = await ok('get', 'ns', 'stratus-demo', '-o', 'yaml');
+    const sts = await ok('get', 'sts', 'db', '-n', 'stratus-demo', '-o', 'yaml');
+
+    // Assess
+    expect(cm).toMatch(/^kind: ConfigMap$/m);
+    expect(cm).not.toContain('generation:');
+    expect(ns).not.toContain('generation:');
+    expect(ns).toMatch(/finalizers:\n\s+- kubernetes/);
+    expect(sts).toMatch(/^ {2}generation: 1$/m);
+  });
+
+  it('describes a namespace and a StatefulSet', async () => {
+    // Act
+    const ns = await ok('describe', 'ns', 'stratus-demo');
+    const sts = await ok('describe', 'sts', 'db', '-n', 'stratus-demo');
+
+    // Assess
+    expect(ns).toMatch(/^Status:\s+Active$/m);
+    expect(sts).toMatch(/^Replicas:\s+2 desired/m);
+    expect(sts).toContain('postgres:16');
+  });
+
+  it('creates, dry-runs, patches (merge and JSON), and refuses a strategic merge of a list', async () => {
+    // Act
+    await ok(
+      'create',
+      'configmap',
+      'made',
+      '-n',
+      'stratus-demo',
+      '--from-literal=k=v',
+      '--dry-run=server',
+      '-o',
+      'name',
+    );
+    const afterDryRun = await kubectl('get', 'cm', 'made', '-n', 'stratus-demo');
+    await writeFile(
+      join(dir, 'made.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: made\n  namespace: stratus-demo\ndata:\n  k: v\n',
+    );
+    const created = await ok('create', '-f', join(dir, 'made.yaml'));
+    await ok('patch', 'cm', 'made', '-n', 'stratus-demo', '--type=merge', '-p', '{"data":{"m":"1"}}');
+    await ok(
+      'patch',
+      'cm',
+      'made',
+      '-n',
+      'stratus-demo',
+      '--type=json',
+      '-p',
+      '[{"op":"add","path":"/data/j","value":"2"}]',
+    );
+    const failedTest = await kubectl(
+      'patch',
+      'cm',
+      'made',
+      '-n',
+      'stratus-demo',
+      '--type=json',
+      '-p',
+      '[{"op":"test","path":"/data/k","value":"other"},{"op":"remove","path":"/data/k"}]',
+    );
+    const data = JSON.parse(await ok('get', 'cm', 'made', '-n', 'stratus-demo', '-o', 'jsonpath={.data}'));
+    const smp = await kubectl(
+      'patch',
+      'sts',
+      'db',
+      '-n',
+      'stratus-demo',
+      '-p',
+      '{"spec":{"template":{"spec":{"containers":[{"name":"sidecar","image":"busybox"}]}}}}',
+    );
+    const containers = await ok(
+      'get',
+      'sts',
+      'db',
+      '-n',
+      'stratus-demo',
+      '-o',
+      'jsonpath={.spec.template.spec.containers[*].name}',
+    );
+
+    // Assess
+    expect(afterDryRun.stderr).toContain('not found');
+    expect(created.trim()).toBe('configmap/made created');
+    expect(failedTest.code).not.toBe(0);
+    expect(failedTest.stderr).toContain('testing value /data/k failed');
+    expect(data).toEqual({ k: 'v', m: '1', j: '2' });
+    expect(smp.code).not.toBe(0);
+    expect(smp.stderr).toContain('strategic merge patch');
+    expect(containers).toBe('db'); // not replaced by the sidecar
+  });
+
+  it('applies server-side: a second manager conflicts, and --force-conflicts takes the field over', async () => {
+    // Prepare
+    await writeFile(
+      join(dir, 'other.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: stratus-demo\ndata:\n  a: "9"\n',
+    );
+
+    // Act
+    const conflict = await kubectl(
+      'apply',
+      '--server-side',
+      '--field-manager=other',
+      '-f',
+      join(dir, 'other.yaml'),
+    );
+    await ok(
+      'apply',
+      '--server-side',
+      '--field-manager=other',
+      '--force-conflicts',
+      '-f',
+      join(dir, 'other.yaml'),
+    );
+    const a = await ok('get', 'cm', 'settings', '-n', 'stratus-demo', '-o', 'jsonpath={.data.a}');
+
+    // Assess
+    expect(conflict.code).not.toBe(0);
+    expect(conflict.stderr).toContain('conflict');
+    expect(a).toBe('9');
+  });
+
+  it('waits for a condition and for a value, answered through a field-selected list and watch', async () => {
+    // Act
+    const available = await kubectl(
+      'wait',
+      '--for=condition=Available',
+      'deploy/web',
+      '-n',
+      'stratus-demo',
+      '--timeout=10s',
+    );
+    const replicas = await kubectl(
+      'wait',
+      '--for=jsonpath={.status.readyReplicas}=2',
+      'sts/db',
+      '-n',
+      'stratus-demo',
+      '--timeout=10s',
+    );
+
+    // Assess
+    expect(available).toMatchObject({ code: 0, stdout: 'deployment.apps/web condition met\n' });
+    expect(replicas).toMatchObject({ code: 0, stdout: 'statefulset.apps/db condition met\n' });
+  });
+
+  it('watches: get -w prints the change and the simulated controller catching up', async () => {
+    // Prepare
+    const child = spawn(
+      'kubectl',
+      ['get', 'sts', 'db', '-n', 'stratus-demo', '-w', '--request-timeout=15s'],
+      {
+        env: { ...process.env, KUBECONFIG: kubeconfig, KUBECACHEDIR: join(dir, 'cache') },
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    try {
+      await waitFor(async () => (out.includes('2/2') ? true : undefined), { what: 'the first row' });
+
+      // Act
+      await ok('patch', 'sts', 'db', '-n', 'stratus-demo', '--type=merge', '-p', '{"spec":{"replicas":3}}');
+      await waitFor(async () => (out.includes('3/3') ? true : undefined), { what: 'the converged row' });
+    } finally {
+      child.kill();
+    }
+
+    // Assess: the header once, then one row per event.
+    const lines = rows(out);
+    expect(lines[0]).toEqual(['NAME', 'READY', 'AGE']);
+    expect(lines.slice(1).map((r) => r[1])).toEqual(expect.arrayContaining(['2/2', '2/3', '3/3']));
+  });
+
+  it('deletes a namespace: kubectl waits for it to be gone, and it is', async () => {
+    // Prepare
+    await ok('create', 'namespace', 'stratus-gone');
+
+    // Act
+    const deleted = await kubectl('delete', 'ns', 'stratus-gone', '--timeout=10s');
+    const after = await kubectl('get', 'ns', 'stratus-gone');
+
+    // Assess
+    expect(deleted).toMatchObject({ code: 0, stdout: 'namespace "stratus-gone" deleted\n' });
+    expect(after.stderr).toContain('namespaces "stratus-gone" not found');
+  });
+});
