@@ -86,9 +86,12 @@ const unsupported = (type: string, accepted: readonly string[]) =>
     `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')} (got "${type}")`,
   );
 
-/** The body type of a POST or PUT: JSON or YAML, else 415 (protobuf included). */
+/**
+ * The body type of a POST or PUT: JSON or YAML, else 415 (protobuf included). None given is JSON,
+ * the server's first type, as kube-apiserver takes it (kubectl's scale client sends none).
+ */
 export function bodyType(contentType: string | undefined): 'json' | 'yaml' {
-  const type = mediaType(contentType);
+  const type = mediaType(contentType) || 'application/json';
   if (!BODY_TYPES.has(type)) throw unsupported(type, [...BODY_TYPES]);
   return type === 'application/yaml' ? 'yaml' : 'json';
 }

@@ -4,7 +4,9 @@
  * takes. No schemas. It is what kubectl's `apply`/`create` read to learn that the server
  * validates fields itself (the `fieldValidation` parameter of the kind's PATCH): kubectl then
  * sends `fieldValidation=Strict` instead of downloading a schema, so no `--validate=false` is
- * needed. `kubectl explain` needs the schemas, which are not served.
+ * needed. `kubectl explain` needs the schemas, which are not served. `/openapi/v2` is an empty
+ * Swagger 2.0 document (no paths, no definitions), in protobuf when asked: kubectl 1.27 and 1.28
+ * download it before every apply, and 1.27 gives up on a 404.
  */
 import { createHash } from 'node:crypto';
 import type { JsonObject } from './fields.js';
@@ -89,4 +91,27 @@ export function openApiDocument(
   const wanted = segments.slice(2).join('/');
   const apiVersion = versions.find((v) => gvPath(v) === wanted);
   return apiVersion ? docOf(apiVersion) : undefined;
+}
+
+export const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
+
+/** A length-delimited protobuf field (wire type 2) of a message; lengths here stay under 128. */
+const field = (num: number, bytes: Buffer): Buffer =>
+  Buffer.concat([Buffer.from([(num << 3) | 2, bytes.length]), bytes]);
+
+/**
+ * `/openapi/v2`: `{swagger: "2.0", info, paths: {}}` as JSON, or as gnostic's `openapi_v2.Document`
+ * protobuf (field 1 `swagger`, 2 `info` with 1 `title` and 2 `version`, 8 `paths`).
+ */
+export function openApiV2(protobuf: boolean): { contentType: string; body: Buffer } {
+  const title = 'Kubernetes (Stratus stand-in)';
+  const version = 'v1.31.0';
+  if (!protobuf) {
+    const json = JSON.stringify({ swagger: '2.0', info: { title, version }, paths: {}, definitions: {} });
+    return { contentType: 'application/json', body: Buffer.from(json) };
+  }
+  const info = Buffer.concat([field(1, Buffer.from(title)), field(2, Buffer.from(version))]);
+  const body = Buffer.concat([field(1, Buffer.from('2.0')), field(2, info), field(8, Buffer.alloc(0))]);
+  // The type kube-openapi answers with (Go's mime parser refuses the `@` of the asked-for one).
+  return { contentType: 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', body };
 }

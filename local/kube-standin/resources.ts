@@ -223,6 +223,8 @@ export const DEFAULT_STATUS_RULES: Readonly<Record<string, StatusRule>> = {
       ...(typeof spec(o).imageName === 'string' ? { image: spec(o).imageName } : {}),
       phase: 'Cluster in healthy state',
       phaseReason: '',
+      // What `kubectl wait --for=condition=Ready cluster/<name>` reads.
+      conditions: [{ type: 'Ready', status: 'True', reason: 'ClusterIsReady', message: 'Cluster is Ready' }],
     };
   },
   // The Dragonfly operator's status once a master is elected and every replica replicates.

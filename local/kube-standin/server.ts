@@ -18,12 +18,15 @@ import { serverCertificate } from './certificate.js';
 import {
   isObject,
   type JsonObject,
+  JsonPatchError,
+  jsonPatch,
   matchesSelector,
+  mergePatch,
   parseLabelSelector,
   strategicIsPlainMerge,
 } from './fields.js';
 import { bodyType, negotiate, patchType, type ResponseFormat } from './negotiation.js';
-import { openApiDocument } from './openapi.js';
+import { OPENAPI_V2_PROTOBUF, openApiDocument, openApiV2 } from './openapi.js';
 import { JournalPersistence } from './persistence.js';
 import {
   BUILTIN_KINDS,
@@ -268,6 +271,12 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
       );
     }
     if (discovery) {
+      if (segments[0] === 'openapi' && segments[1] === 'v2' && segments.length === 2) {
+        const doc = openApiV2((req.headers.accept ?? '').includes(OPENAPI_V2_PROTOBUF));
+        res.writeHead(200, { 'content-type': doc.contentType, 'content-length': doc.body.length });
+        res.end(doc.body);
+        return;
+      }
       negotiate(req.headers.accept, false);
       if (segments[0] === 'openapi') {
         const doc = openApiDocument(segments, kinds);
@@ -335,6 +344,9 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
           : obj,
       );
 
+    if (target.subresource === 'scale' && name !== undefined) {
+      return answerScale(req, res, { kind, namespace, name, method, fieldManager, write });
+    }
     if (name === undefined) {
       if (method === 'GET') {
         const watch = url.searchParams.get('watch');
@@ -458,6 +470,71 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
           `the server does not allow this method on the requested resource`,
         );
     }
+  };
+
+  /**
+   * `.../scale`: reads and writes `spec.replicas` as an autoscaling/v1 Scale (`kubectl scale`
+   * sends a merge patch of it). A PUT with a stale resourceVersion is 409.
+   */
+  const answerScale = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    s: {
+      kind: KindInfo;
+      namespace: string | undefined;
+      name: string;
+      method: string;
+      fieldManager: string | undefined;
+      write: <T>(objectName: string, fn: () => T) => T;
+    },
+  ): Promise<void> => {
+    const current = scaleOf(store.get(s.kind, s.namespace, s.name));
+    if (s.method === 'GET') return send(res, 200, current);
+    let next: unknown;
+    if (s.method === 'PUT') {
+      next = await readObject(req, bodyType(req.headers['content-type']));
+      const rv = isObject(next) && isObject(next.metadata) ? next.metadata.resourceVersion : undefined;
+      if (rv !== undefined && rv !== '' && rv !== (current.metadata as JsonObject).resourceVersion) {
+        throw new ApiError(
+          409,
+          'Conflict',
+          `Operation cannot be fulfilled on ${s.kind.plural} "${s.name}": the object has been modified; please apply your changes to the latest version and try again`,
+        );
+      }
+    } else if (s.method === 'PATCH') {
+      const patch = patchType(req.headers['content-type']);
+      const body = patch === 'apply' ? parseApplyBody(await readBody(req)) : await readJson(req);
+      if (patch === 'json') {
+        try {
+          next = jsonPatch(current, body);
+        } catch (e) {
+          if (e instanceof JsonPatchError) throw new ApiError(422, 'Invalid', e.message);
+          throw e;
+        }
+      } else if (isObject(body) && (patch !== 'strategic' || strategicIsPlainMerge(body))) {
+        next = patch === 'apply' ? body : mergePatch(structuredClone(current), body);
+      } else {
+        throw new ApiError(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format');
+      }
+    } else {
+      throw new ApiError(
+        405,
+        'MethodNotAllowed',
+        'the server does not allow this method on the requested resource',
+      );
+    }
+    const replicas = isObject(next) && isObject(next.spec) ? next.spec.replicas : undefined;
+    if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+      throw new ApiError(
+        422,
+        'Invalid',
+        `Scale.autoscaling "${s.name}" is invalid: spec.replicas: Invalid value: must be a non-negative integer`,
+      );
+    }
+    const updated = s.write(s.name, () =>
+      store.mergePatch(s.kind, s.namespace, s.name, { spec: { replicas } }, s.fieldManager),
+    );
+    return send(res, 200, scaleOf(updated));
   };
 
   /** Streams watch events (JSON lines) until `timeoutSeconds`, the client leaves or the server stops. */
@@ -755,11 +832,11 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 
 // --- routing ---
 
-/** `/api`, `/apis`, `/api/v1`, `/apis/{group}`, `/apis/{group}/{version}`, `/version`, `/openapi/v3/...`. */
+/** `/api`, `/apis`, `/api/v1`, `/apis/{group}`, `/apis/{group}/{version}`, `/version`, `/openapi/v2`, `/openapi/v3/...`. */
 function isDiscovery(segments: string[]): boolean {
   const [root] = segments;
   if (root === 'version') return segments.length === 1;
-  if (root === 'openapi') return segments[1] === 'v3';
+  if (root === 'openapi') return segments[1] === 'v3' || (segments[1] === 'v2' && segments.length === 2);
   if (root === 'api') return segments.length <= 2;
   if (root === 'apis') return segments.length <= 3;
   return false;
@@ -805,13 +882,26 @@ function discoveryDocument(segments: string[], kinds: readonly KindInfo[]): unkn
       ...(k.categories?.length ? { categories: [...k.categories] } : {}),
     }));
   if (resources.length === 0) throw notFoundResource();
-  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources };
+  const scales = kinds
+    .filter((k) => k.apiVersion === groupVersion && SCALABLE.has(`${k.apiVersion}/${k.kind}`))
+    .map((k) => ({
+      name: `${k.plural}/scale`,
+      singularName: '',
+      namespaced: k.namespaced,
+      group: 'autoscaling',
+      version: 'v1',
+      kind: 'Scale',
+      verbs: ['get', 'patch', 'update'],
+    }));
+  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources: [...resources, ...scales] };
 }
 
 interface ResourceTarget {
   kind: KindInfo;
   namespace?: string;
   name?: string;
+  /** `scale`, of the kinds that have it. */
+  subresource?: 'scale';
 }
 
 function parseResourcePath(
@@ -829,10 +919,50 @@ function parseResourcePath(
   }
   const [plural, name, subresource] = rest;
   const kind = plural ? findKind(apiVersion, plural) : undefined;
-  if (!kind || subresource !== undefined || rest.length > 2) throw notFoundResource();
+  if (!kind || rest.length > 3) throw notFoundResource();
+  if (
+    subresource !== undefined &&
+    !(subresource === 'scale' && SCALABLE.has(`${kind.apiVersion}/${kind.kind}`))
+  )
+    throw notFoundResource();
   if (!kind.namespaced && namespace !== undefined) throw notFoundResource();
   if (kind.namespaced && namespace === undefined && name !== undefined) throw notFoundResource();
-  return { kind, ...(namespace !== undefined ? { namespace } : {}), ...(name !== undefined ? { name } : {}) };
+  return {
+    kind,
+    ...(namespace !== undefined ? { namespace } : {}),
+    ...(name !== undefined ? { name } : {}),
+    ...(subresource === 'scale' ? { subresource } : {}),
+  };
+}
+
+/** Kinds with a `scale` subresource (autoscaling/v1 Scale over `spec.replicas`). */
+const SCALABLE = new Set(['apps/v1/StatefulSet', 'apps/v1/Deployment']);
+
+/** The autoscaling/v1 Scale of a StatefulSet or Deployment. */
+function scaleOf(obj: JsonObject): JsonObject {
+  const m = isObject(obj.metadata) ? obj.metadata : {};
+  const spec = isObject(obj.spec) ? obj.spec : {};
+  const status = isObject(obj.status) ? obj.status : {};
+  const matchLabels =
+    isObject(spec.selector) && isObject(spec.selector.matchLabels) ? spec.selector.matchLabels : {};
+  return {
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: {
+      name: m.name ?? '',
+      namespace: m.namespace ?? '',
+      uid: m.uid ?? '',
+      resourceVersion: m.resourceVersion ?? '',
+      creationTimestamp: m.creationTimestamp ?? null,
+    },
+    spec: { replicas: typeof spec.replicas === 'number' ? spec.replicas : 1 },
+    status: {
+      replicas: typeof status.replicas === 'number' ? status.replicas : 0,
+      selector: Object.entries(matchLabels)
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .join(','),
+    },
+  };
 }
 
 const notFoundResource = () =>

@@ -370,8 +370,20 @@ describe.runIf(HAS_KUBECTL)('kubectl against the stand-in', () => {
       '--timeout=10s',
     );
 
+    const pgReady = await kubectl(
+      'wait',
+      '--for=condition=Ready',
+      'cluster/pg',
+      '-n',
+      'stratus-demo',
+      '--timeout=10s',
+    );
+    const rollout = await kubectl('rollout', 'status', 'deploy/web', '-n', 'stratus-demo', '--timeout=10s');
+
     // Assess
     expect(available).toMatchObject({ code: 0, stdout: 'deployment.apps/web condition met\n' });
+    expect(pgReady).toMatchObject({ code: 0, stdout: 'cluster.postgresql.cnpg.io/pg condition met\n' });
+    expect(rollout).toMatchObject({ code: 0, stdout: 'deployment "web" successfully rolled out\n' });
     expect(replicas).toMatchObject({ code: 0, stdout: 'statefulset.apps/db condition met\n' });
   });
 
@@ -402,6 +414,41 @@ describe.runIf(HAS_KUBECTL)('kubectl against the stand-in', () => {
     const lines = rows(out);
     expect(lines[0]).toEqual(['NAME', 'READY', 'AGE']);
     expect(lines.slice(1).map((r) => r[1])).toEqual(expect.arrayContaining(['2/2', '2/3', '3/3']));
+  });
+
+  it('scales through the scale subresource, with the --current-replicas precondition', async () => {
+    // Act
+    const scaled = await kubectl(
+      'scale',
+      'deploy/web',
+      '-n',
+      'stratus-demo',
+      '--replicas=2',
+      '--current-replicas=1',
+    );
+    const stale = await kubectl(
+      'scale',
+      'deploy/web',
+      '-n',
+      'stratus-demo',
+      '--replicas=4',
+      '--current-replicas=1',
+    );
+    const replicas = await ok(
+      'get',
+      'deploy',
+      'web',
+      '-n',
+      'stratus-demo',
+      '-o',
+      'jsonpath={.spec.replicas}',
+    );
+
+    // Assess
+    expect(scaled).toMatchObject({ code: 0, stdout: 'deployment.apps/web scaled\n' });
+    expect(stale.code).not.toBe(0);
+    expect(stale.stderr).toContain('Expected replicas to be 1, was 2');
+    expect(replicas).toBe('2');
   });
 
   it('deletes a namespace: kubectl waits for it to be gone, and it is', async () => {

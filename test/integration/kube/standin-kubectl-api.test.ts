@@ -401,6 +401,62 @@ describe('Kubernetes stand-in for kubectl and client-go', () => {
       });
     });
 
+    it('reads and writes spec.replicas through the scale subresource (autoscaling/v1 Scale), a body without Content-Type being JSON', async () => {
+      // Prepare
+      await call('POST', '/apis/apps/v1/namespaces/pat/deployments', {
+        body: {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'web' },
+          spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: {} },
+        },
+      });
+      const path = '/apis/apps/v1/namespaces/pat/deployments/web/scale';
+
+      // Act
+      const read = await call('GET', path);
+      const patched = await call('PATCH', path, {
+        body: { spec: { replicas: 3 } },
+        contentType: 'application/merge-patch+json',
+      });
+      const put = await fetch(`${standin.plainUrl}${path}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${standin.token}` },
+        // Bytes: fetch sends no Content-Type for them (for a string it sends text/plain).
+        body: new TextEncoder().encode(JSON.stringify({ ...patched.body, spec: { replicas: 4 } })),
+      });
+      const stale = await call('PUT', path, { body: { ...patched.body, spec: { replicas: 5 } } });
+      const negative = await call('PATCH', path, {
+        body: { spec: { replicas: -1 } },
+        contentType: 'application/merge-patch+json',
+      });
+      const deployment = await call('GET', '/apis/apps/v1/namespaces/pat/deployments/web');
+      const discovery = await call('GET', '/apis/apps/v1');
+
+      // Assess
+      expect(read.body).toMatchObject({
+        kind: 'Scale',
+        apiVersion: 'autoscaling/v1',
+        spec: { replicas: 1 },
+        status: { selector: 'app=web' },
+      });
+      expect(patched.body).toMatchObject({ spec: { replicas: 3 } });
+      expect(put.status).toBe(200);
+      expect(stale.status).toBe(409);
+      expect(negative.status).toBe(422);
+      expect(deployment.body).toMatchObject({ spec: { replicas: 4 }, metadata: { generation: 3 } });
+      expect(discovery.body.resources).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            name: 'deployments/scale',
+            group: 'autoscaling',
+            version: 'v1',
+            kind: 'Scale',
+          }),
+        ]),
+      );
+    });
+
     it('refuses a create that carries a resourceVersion with 400', async () => {
       // Act
       const res = await call('POST', '/api/v1/namespaces/pat/configmaps', {
