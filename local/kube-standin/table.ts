@@ -133,12 +133,14 @@ const BUILTIN_COLUMNS: Readonly<Record<string, readonly Column[]>> = {
     AGE,
     col('Request', (o) =>
       Object.entries(rec(spec(o).hard))
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
         .filter(([k]) => !k.startsWith('limits.'))
         .map(([k, v]) => `${k}: ${String(rec(status(o).used)[k] ?? '0')}/${String(v)}`)
         .join(', '),
     ),
     col('Limit', (o) =>
       Object.entries(rec(spec(o).hard))
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
         .filter(([k]) => k.startsWith('limits.'))
         .map(([k, v]) => `${k}: ${String(rec(status(o).used)[k] ?? '0')}/${String(v)}`)
         .join(', '),

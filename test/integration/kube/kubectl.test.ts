@@ -4,14 +4,21 @@
  * is not on PATH.
  */
 import { execFile, spawn, spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeStandin } from '../../../local/kube-standin/server.js';
 import { startTestStandin, waitFor } from '../../helpers/kube.js';
 
 const HAS_KUBECTL = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
+/** Where the kubectl on PATH really is (versioned binaries may sit beside it). */
+const KUBECTL_DIR = HAS_KUBECTL
+  ? dirname(
+      spawnSync('sh', ['-c', 'readlink -f "$(command -v kubectl)"'], { encoding: 'utf8' }).stdout.trim(),
+    )
+  : '';
 if (!HAS_KUBECTL)
   console.warn('kubectl test skipped: kubectl is not on PATH (https://kubernetes.io/docs/tasks/tools/)');
 
@@ -104,10 +111,11 @@ describe.runIf(HAS_KUBECTL)('kubectl against the stand-in', () => {
   let dir: string;
   let kubeconfig: string;
 
-  const kubectl = (...args: string[]): Promise<Run> =>
+  const kubectl = (...args: string[]): Promise<Run> => kubectlAt('kubectl', ...args);
+  const kubectlAt = (bin: string, ...args: string[]): Promise<Run> =>
     new Promise((resolve) => {
       execFile(
-        'kubectl',
+        bin,
         args,
         // No cache of discovery between tests (kubectl keeps one under ~/.kube/cache).
         {
@@ -250,23 +258,16 @@ describe.runIf(HAS_KUBECTL)('kubectl against the stand-in', () => {
   });
 
   it('creates, dry-runs, patches (merge and JSON), and refuses a strategic merge of a list', async () => {
-    // Act
-    await ok(
-      'create',
-      'configmap',
-      'made',
-      '-n',
-      'stratus-demo',
-      '--from-literal=k=v',
-      '--dry-run=server',
-      '-o',
-      'name',
-    );
-    const afterDryRun = await kubectl('get', 'cm', 'made', '-n', 'stratus-demo');
+    // Prepare: from a file (kubectl 1.32+ sends the objects of `create configmap ...` as
+    // protobuf, which the stand-in refuses: README, "kubectl against the stand-in").
     await writeFile(
       join(dir, 'made.yaml'),
       'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: made\n  namespace: stratus-demo\ndata:\n  k: v\n',
     );
+
+    // Act
+    const dryRun = await ok('create', '-f', join(dir, 'made.yaml'), '--dry-run=server', '-o', 'name');
+    const afterDryRun = await kubectl('get', 'cm', 'made', '-n', 'stratus-demo');
     const created = await ok('create', '-f', join(dir, 'made.yaml'));
     await ok('patch', 'cm', 'made', '-n', 'stratus-demo', '--type=merge', '-p', '{"data":{"m":"1"}}');
     await ok(
@@ -310,6 +311,7 @@ describe.runIf(HAS_KUBECTL)('kubectl against the stand-in', () => {
     );
 
     // Assess
+    expect(dryRun.trim()).toBe('configmap/made');
     expect(afterDryRun.stderr).toContain('not found');
     expect(created.trim()).toBe('configmap/made created');
     expect(failedTest.code).not.toBe(0);
@@ -451,9 +453,45 @@ describe.runIf(HAS_KUBECTL)('kubectl against the stand-in', () => {
     expect(replicas).toBe('2');
   });
 
+  it('works the same with every kubectl version installed beside it (kubectl.1.27 ... kubectl.1.33)', async () => {
+    // Prepare: the versioned binaries beside the one on PATH, if any.
+    const versions = readdirSync(KUBECTL_DIR)
+      .filter((f) => /^kubectl\.1\.\d+$/.test(f))
+      .map((f) => join(KUBECTL_DIR, f));
+
+    // Act (one after the other: the stand-in answers in this process)
+    const results: Array<{ bin: string; get: Run; apply: Run }> = [];
+    for (const bin of versions) {
+      const get = await kubectlAt(bin, 'get', 'sts', '-A');
+      const apply = await kubectlAt(
+        bin,
+        'apply',
+        '--server-side',
+        // The conflict test before made `other` the owner of a field of these manifests.
+        '--force-conflicts',
+        '--dry-run=server',
+        '-f',
+        join(dir, 'manifests.yaml'),
+      );
+      results.push({ bin, get, apply });
+    }
+
+    // Assess
+    for (const r of results) {
+      expect(r.get.stderr, r.bin).toBe('');
+      expect(r.get.stdout, r.bin).toMatch(/^stratus-demo\s+db\s+\d\/\d/m);
+      expect(r.apply.stderr, r.bin).toBe('');
+      expect(r.apply.stdout, r.bin).toContain('statefulset.apps/db serverside-applied (server dry run)');
+    }
+  });
+
   it('deletes a namespace: kubectl waits for it to be gone, and it is', async () => {
     // Prepare
-    await ok('create', 'namespace', 'stratus-gone');
+    await writeFile(
+      join(dir, 'gone.yaml'),
+      'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: stratus-gone\n',
+    );
+    await ok('create', '-f', join(dir, 'gone.yaml'));
 
     // Act
     const deleted = await kubectl('delete', 'ns', 'stratus-gone', '--timeout=10s');
