@@ -2,8 +2,9 @@
  * Content negotiation as kube-apiserver does it, for the media types the stand-in speaks: JSON,
  * and JSON as a server-side Table (`application/json;as=Table;v=v1;g=meta.k8s.io`, what kubectl
  * asks for to print). Protobuf (`application/vnd.kubernetes.protobuf`, what client-go prefers for
- * built-in kinds) is not spoken: an `Accept` that also takes JSON (client-go always adds it)
- * gets JSON, one that takes only protobuf gets 406; a protobuf or unknown request body gets 415.
+ * built-in kinds) is not answered: an `Accept` that also takes JSON (client-go always adds it)
+ * gets JSON, one that takes only protobuf gets 406. Request bodies: JSON, YAML, and protobuf for
+ * the kinds kubectl's generators send that way (protobuf.ts); any other type gets 415.
  */
 import { ApiError } from './store.js';
 
@@ -87,11 +88,13 @@ const unsupported = (type: string, accepted: readonly string[]) =>
   );
 
 /**
- * The body type of a POST or PUT: JSON or YAML, else 415 (protobuf included). None given is JSON,
- * the server's first type, as kube-apiserver takes it (kubectl's scale client sends none).
+ * The body type of a POST or PUT: JSON, YAML or protobuf (read for a few kinds only:
+ * protobuf.ts), else 415. None given is JSON, the server's first type, as kube-apiserver takes it
+ * (kubectl's scale client sends none).
  */
-export function bodyType(contentType: string | undefined): 'json' | 'yaml' {
+export function bodyType(contentType: string | undefined): 'json' | 'yaml' | 'protobuf' {
   const type = mediaType(contentType) || 'application/json';
+  if (type === 'application/vnd.kubernetes.protobuf') return 'protobuf';
   if (!BODY_TYPES.has(type)) throw unsupported(type, [...BODY_TYPES]);
   return type === 'application/yaml' ? 'yaml' : 'json';
 }

@@ -28,6 +28,7 @@ import {
 import { bodyType, negotiate, patchType, type ResponseFormat } from './negotiation.js';
 import { OPENAPI_V2_PROTOBUF, openApiDocument, openApiV2 } from './openapi.js';
 import { JournalPersistence } from './persistence.js';
+import { decodeProtobufObject } from './protobuf.js';
 import {
   BUILTIN_KINDS,
   DEFAULT_EXTRA_KINDS,
@@ -783,6 +784,10 @@ function send(res: ServerResponse, code: number, body: unknown): void {
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
+  return (await readBytes(req)).toString('utf8');
+}
+
+async function readBytes(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -790,7 +795,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
     if (size > MAX_BODY_BYTES) throw new ApiError(413, 'RequestEntityTooLarge', 'request entity too large');
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 function parseApplyBody(body: string): unknown {
@@ -804,9 +809,10 @@ function parseApplyBody(body: string): unknown {
   return parseYaml(body);
 }
 
-/** A create's or update's body, JSON or YAML (`bodyType`). */
-async function readObject(req: IncomingMessage, type: 'json' | 'yaml'): Promise<unknown> {
+/** A create's or update's body, JSON, YAML or protobuf (`bodyType`). */
+async function readObject(req: IncomingMessage, type: 'json' | 'yaml' | 'protobuf'): Promise<unknown> {
   if (type === 'json') return readJson(req);
+  if (type === 'protobuf') return decodeProtobufObject(await readBytes(req));
   const text = await readBody(req);
   try {
     return parseYaml(text);

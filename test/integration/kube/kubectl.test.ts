@@ -460,9 +460,20 @@ describe.runIf(HAS_KUBECTL)('kubectl against the stand-in', () => {
       .map((f) => join(KUBECTL_DIR, f));
 
     // Act (one after the other: the stand-in answers in this process)
-    const results: Array<{ bin: string; get: Run; apply: Run }> = [];
+    const results: Array<{ bin: string; get: Run; generated: Run; apply: Run }> = [];
     for (const bin of versions) {
       const get = await kubectlAt(bin, 'get', 'sts', '-A');
+      // kubectl 1.32+ sends this one as protobuf.
+      const name = `gen-${bin.split('.').slice(-2).join('-')}`;
+      const generated = await kubectlAt(
+        bin,
+        'create',
+        'configmap',
+        name,
+        '-n',
+        'stratus-demo',
+        '--from-literal=k=v',
+      );
       const apply = await kubectlAt(
         bin,
         'apply',
@@ -473,13 +484,15 @@ describe.runIf(HAS_KUBECTL)('kubectl against the stand-in', () => {
         '-f',
         join(dir, 'manifests.yaml'),
       );
-      results.push({ bin, get, apply });
+      results.push({ bin, get, generated, apply });
     }
 
     // Assess
     for (const r of results) {
       expect(r.get.stderr, r.bin).toBe('');
       expect(r.get.stdout, r.bin).toMatch(/^stratus-demo\s+db\s+\d\/\d/m);
+      expect(r.generated.stderr, r.bin).toBe('');
+      expect(r.generated.stdout, r.bin).toMatch(/^configmap\/gen-1-\d+ created$/m);
       expect(r.apply.stderr, r.bin).toBe('');
       expect(r.apply.stdout, r.bin).toContain('statefulset.apps/db serverside-applied (server dry run)');
     }

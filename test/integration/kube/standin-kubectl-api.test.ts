@@ -114,11 +114,62 @@ describe('Kubernetes stand-in for kubectl and client-go', () => {
       });
     });
 
-    it('refuses a protobuf or unknown request body with 415 and a Status, and accepts YAML', async () => {
+    it('reads a protobuf ConfigMap (what kubectl 1.32+ `create configmap` sends), refuses protobuf of other kinds (415)', async () => {
+      // Prepare: k8s.io/api generated.proto field numbers, in the `k8s\0` runtime.Unknown envelope.
+      const field = (num: number, bytes: Buffer | string) => {
+        const b = Buffer.from(bytes);
+        return Buffer.concat([Buffer.from([(num << 3) | 2, b.length]), b]);
+      };
+      const envelope = (apiVersion: string, kind: string, raw: Buffer) =>
+        Buffer.concat([
+          Buffer.from('k8s\u0000', 'binary'),
+          field(1, Buffer.concat([field(1, apiVersion), field(2, kind)])),
+          field(2, raw),
+        ]);
+      const configMap = envelope(
+        'v1',
+        'ConfigMap',
+        Buffer.concat([
+          field(
+            1,
+            Buffer.concat([field(1, 'proto'), field(11, Buffer.concat([field(1, 'tier'), field(2, 'db')]))]),
+          ),
+          field(2, Buffer.concat([field(1, 'k'), field(2, 'v')])),
+          field(2, Buffer.concat([field(1, 'k2'), field(2, 'v2')])),
+        ]),
+      );
+      const post = (body: Buffer) =>
+        fetch(`${standin.plainUrl}/api/v1/namespaces/neg/configmaps`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${standin.token}`,
+            'content-type': 'application/vnd.kubernetes.protobuf',
+          },
+          body,
+        });
+
       // Act
-      const protobuf = await call('POST', '/api/v1/namespaces/neg/configmaps', {
-        body: 'k8s\u0000...',
-        contentType: 'application/vnd.kubernetes.protobuf',
+      const created = await post(configMap);
+      const pod = await post(envelope('v1', 'Pod', field(1, field(1, 'p'))));
+      const garbage = await post(Buffer.from('k8s\u0000\u00ff\u00ff', 'binary'));
+
+      // Assess
+      expect(created.status).toBe(201);
+      expect(await created.json()).toMatchObject({
+        kind: 'ConfigMap',
+        metadata: { name: 'proto', namespace: 'neg', labels: { tier: 'db' } },
+        data: { k: 'v', k2: 'v2' },
+      });
+      expect(pod.status).toBe(415);
+      expect(await pod.json()).toMatchObject({ kind: 'Status', reason: 'UnsupportedMediaType' });
+      expect(garbage.status).toBe(400);
+    });
+
+    it('refuses an unknown request body type with 415 and a Status, and accepts YAML', async () => {
+      // Act
+      const cbor = await call('POST', '/api/v1/namespaces/neg/configmaps', {
+        body: JSON.stringify(cm('neg', 'x')),
+        contentType: 'application/cbor',
       });
       const text = await call('POST', '/api/v1/namespaces/neg/configmaps', {
         body: JSON.stringify(cm('neg', 'x')),
@@ -130,7 +181,7 @@ describe('Kubernetes stand-in for kubectl and client-go', () => {
       });
 
       // Assess
-      expect(protobuf).toMatchObject({
+      expect(cbor).toMatchObject({
         status: 415,
         body: { kind: 'Status', reason: 'UnsupportedMediaType' },
       });
