@@ -118,7 +118,15 @@ async function main(): Promise<void> {
           if (!r.kube) throw new Error(`region ${r.region} has no Kubernetes stand-in`);
           const kc = new KubeConfig();
           kc.loadFromOptions({
-            clusters: [{ name: 'standin', server: r.kube.url, skipTLSVerify: true }],
+            // HTTPS with the stand-in's CA, as the functions' kubeconfig (the floor of the same path).
+            clusters: [
+              {
+                name: 'standin',
+                server: r.kube.url,
+                caData: Buffer.from(r.kube.caCert).toString('base64'),
+                skipTLSVerify: false,
+              },
+            ],
             users: [{ name: 'standin', token: r.kube.token }],
             contexts: [{ name: 'standin', cluster: 'standin', user: 'standin' }],
             currentContext: 'standin',
