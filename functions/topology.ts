@@ -95,6 +95,8 @@ export interface FunctionDef {
 export type Permission =
   | 'table:read'
   | 'table:write'
+  /** Strongly consistent reads of up to 100 items per call (BatchGetItem): the reconciler's orphan pass. */
+  | 'table:batch-read'
   | 'queue:send'
   | 'bus:put'
   | 'eks:describe'
@@ -309,7 +311,7 @@ export const FUNCTIONS = {
       // 'true' deletes orphan namespaces; that needs namespace delete in RBAC (docs/eks.md).
       RECONCILER_DELETE_ORPHANS: { value: 'false' },
     },
-    permissions: ['table:read', 'table:write', 'bus:put', 'eks:describe', 'eks:view'],
+    permissions: ['table:read', 'table:write', 'table:batch-read', 'bus:put', 'eks:describe', 'eks:view'],
   },
 } as const satisfies Record<string, FunctionDef>;
 

@@ -441,8 +441,10 @@ export class StratusFunctions extends Construct {
       switch (permission) {
         case 'table:read':
         case 'table:write':
-          // Only the actions the store calls (functions/shared/store): no Scan, no batch calls, no
-          // stream reads (the event source mappings get those from DynamoEventSource).
+        case 'table:batch-read':
+          // Only the actions the store calls (functions/shared/store): no Scan, no batch writes,
+          // BatchGetItem only where declared (the reconciler), no stream reads (the event source
+          // mappings get those from DynamoEventSource).
           fn.addToRolePolicy(
             new PolicyStatement({
               actions: [...TABLE_ACTIONS[permission]],
@@ -695,7 +697,8 @@ export function pageTokenSecretName(stage: string): string {
 /**
  * The DynamoDB actions behind each table permission: what the store's commands need (Get, Query;
  * Put, Update, and in transactions Delete and ConditionCheck; a TransactWriteItems call is
- * authorized item by item with these). `test/unit/store/table-actions.test.ts` checks them against
+ * authorized item by item with these; BatchGetItem, item by item too, for the reconciler's orphan
+ * pass only). `test/unit/store/table-actions.test.ts` checks them against
  * the commands the functions send.
  */
 export const TABLE_ACTIONS = {
@@ -708,6 +711,7 @@ export const TABLE_ACTIONS = {
     'dynamodb:DeleteItem',
     'dynamodb:ConditionCheckItem',
   ],
+  'table:batch-read': ['dynamodb:BatchGetItem'],
 } as const;
 
 const INDEX_REASON =

@@ -14,7 +14,13 @@ import type { DriftFinding } from '../shared/events/catalog.js';
 import { newId } from '../shared/ids.js';
 import type { KubeClient } from '../shared/kube/client.js';
 import { StaleStateError, type Store } from '../shared/store/store.js';
-import { clusterIndexKey, type DriftCursor, type PageKey, type Sweeps } from '../shared/store/sweeps.js';
+import {
+  clusterIndexKey,
+  type DriftCursor,
+  type DriftListPosition,
+  type PageKey,
+  type Sweeps,
+} from '../shared/store/sweeps.js';
 import { compareObjects, type ObjectDrift } from './compare.js';
 import { driftEvent, findingsHash, type ReconcilerEvent, suspendedEvent } from './events.js';
 
@@ -53,8 +59,15 @@ export type DriftKube = Pick<KubeClient, 'listPage' | 'get' | 'deleteNamespace'>
 
 /** Objects per chunk of the sweep's cluster-wide lists (`limit`). */
 export const DEFAULT_LIST_PAGE_SIZE = 500;
-/** A list whose `continue` token expired (410) is started again up to this many times. */
+/** A list whose `continue` token expired (410) is started again up to this many times per run. */
 const LIST_RESTARTS = 2;
+/**
+ * A list older than this is not continued but started again: kube-apiserver honours a `continue`
+ * token until etcd compacts the list's revision, about 5 minutes after the list began.
+ */
+export const LIST_TOKEN_MAX_AGE_MS = 4 * 60_000;
+/** Keys per BatchGetItem in the orphan pass (DynamoDB's limit). */
+const ORPHAN_BATCH = 100;
 const MANAGED_SELECTOR = `${LABELS.managedBy}=${MANAGED_BY}`;
 
 export interface DriftSweepDeps {
@@ -63,7 +76,13 @@ export interface DriftSweepDeps {
   };
   readonly sweeps: Pick<
     Sweeps,
-    'readyClusters' | 'driftCursor' | 'saveDriftCursor' | 'driftReport' | 'saveDriftReport' | 'requestRepair'
+    | 'readyClusters'
+    | 'clustersByKey'
+    | 'driftCursor'
+    | 'saveDriftCursor'
+    | 'driftReport'
+    | 'saveDriftReport'
+    | 'requestRepair'
   >;
   /** Kubernetes access for an EKS cluster name (cached by the caller). */
   readonly kube: (eksCluster: string) => Promise<DriftKube>;
@@ -231,17 +250,22 @@ export function decideRepair(
  * Kubernetes, repairs what differs through the normal pipeline (or reports it, for a cluster under
  * maintenance), then reports namespaces labelled as Stratus's that no cluster wants (orphans).
  *
- * Kubernetes is read kind by kind, not cluster by cluster (issue #12): in each run, the first
- * cluster placed on an EKS cluster lists every kind the blueprints render there once, across all
- * namespaces, by the managed-by label, in chunks (`limit`/`continue`), and groups the objects by
- * namespace; each cluster is then compared with its namespace's share. Secrets are the exception:
- * RBAC lets the reconciler `get` each credential Secret by name, never list them.
+ * Kubernetes is read kind by kind, not cluster by cluster (issue #12), and in step with the
+ * clusters: the index gives the READY clusters in id order, and each kind the blueprints render is
+ * listed across all namespaces, by the managed-by label, in chunks (`limit`/`continue`) that come
+ * in namespace order, which is the same (a cluster's namespace is `stratus-<clusterId>`). For each
+ * page of clusters, each kind's list is read on up to the page's last namespace, keeping what
+ * belongs to the page's clusters; each cluster is then compared with its namespace's share. So
+ * memory holds a page of clusters and a chunk per kind, not every object, and a run that stops at
+ * its budget keeps each list's `continue` token in its cursor: the next run reads on from there
+ * (a list older than LIST_TOKEN_MAX_AGE_MS, or whose token expired, 410, starts again). Secrets
+ * are the exception: RBAC lets the reconciler `get` each credential Secret by name, never list
+ * them.
  *
- * Work is bounded per run (index pages, time) and resumes from a cursor kept in the table, so a
- * sweep of the whole region may span runs (each run lists again); each run ends its cycle at most
- * once. Kubernetes calls per run: kinds x chunks per EKS cluster, plus one `get` per credential
- * Secret of each cluster checked; DynamoDB: one index read per page, one item read per namespace
- * in the orphan pass.
+ * Work is bounded per run (index pages, time) and resumes from the cursor kept in the table; each
+ * run ends its cycle at most once. Kubernetes calls per sweep: kinds x chunks per EKS cluster,
+ * plus one `get` per credential Secret of each cluster checked; DynamoDB: one index read per page
+ * of clusters, one BatchGetItem per 100 namespaces in the orphan pass.
  */
 export async function sweepDrift(deps: DriftSweepDeps): Promise<DriftSweepResult> {
   const { region } = deps;
@@ -260,18 +284,6 @@ export async function sweepDrift(deps: DriftSweepDeps): Promise<DriftSweepResult
     errors: 0,
   };
   let pages = 0;
-  /** What runs on each EKS cluster, listed once per run when the first cluster placed there is checked. */
-  const live = new Map<string, Promise<LiveObjects>>();
-  const liveOn = (eksCluster: string): Promise<LiveObjects> => {
-    let listed = live.get(eksCluster);
-    if (!listed) {
-      listed = listManaged(deps, eksCluster);
-      // Failures are seen by each cluster placed there (counted as errors), not left unhandled.
-      listed.catch(() => undefined);
-      live.set(eksCluster, listed);
-    }
-    return listed;
-  };
   const stored = await deps.sweeps.driftCursor(region);
   let cursor: DriftCursor = stored ?? { phase: 'clusters', cycleStartedAt: deps.now().toISOString() };
   const result = (more: boolean, cycleCompleted: boolean): DriftSweepResult => ({
@@ -286,6 +298,14 @@ export async function sweepDrift(deps: DriftSweepDeps): Promise<DriftSweepResult
   };
 
   if (cursor.phase === 'clusters') {
+    const { cycleStartedAt } = cursor;
+    const lists = new LiveLists(deps, cursor.lists ?? []);
+    const at = (startKey: PageKey | undefined, positions: readonly DriftListPosition[]): DriftCursor => ({
+      phase: 'clusters',
+      cycleStartedAt,
+      ...(startKey ? { startKey } : {}),
+      ...(positions.length > 0 ? { lists: positions } : {}),
+    });
     let startKey: PageKey | undefined = cursor.startKey;
     for (;;) {
       if (pages >= deps.maxPages || !deps.hasTime()) return stop();
@@ -294,29 +314,29 @@ export async function sweepDrift(deps: DriftSweepDeps): Promise<DriftSweepResult
         ...(startKey ? { startKey } : {}),
       });
       pages++;
+      // Where the lists stood before this page: a run stopped mid-page reads on from there.
+      const before = lists.positions();
+      const live = lists.readFor(page.clusters.filter(comparable));
       for (let i = 0; i < page.clusters.length; i += concurrency) {
         const chunk = page.clusters.slice(i, i + concurrency);
-        const outcomes = await Promise.all(chunk.map((c) => checkCluster(deps, c, liveOn)));
+        const outcomes = await Promise.all(chunk.map((c) => checkCluster(deps, c, live)));
         counts.checked += chunk.length;
         for (const o of outcomes) tally(counts, o);
         const last = chunk[chunk.length - 1] as ClusterRecord;
         const rest = i + concurrency < page.clusters.length;
-        // Mid-page, continue after the last cluster checked; at the end of a page, where it ends.
-        const next = rest ? clusterIndexKey(region, last) : page.next;
-        cursor = {
-          phase: 'clusters',
-          cycleStartedAt: cursor.cycleStartedAt,
-          ...(next ? { startKey: next } : {}),
-        };
+        // Mid-page, continue after the last cluster checked (and read the lists again from where
+        // this page began: the next clusters' objects may lie in a chunk already passed); at the
+        // end of a page, where it ends, with the lists where they are.
+        cursor = rest ? at(clusterIndexKey(region, last), before) : at(page.next, lists.positions());
         if (!deps.hasTime() && (rest || page.next)) return stop();
       }
+      if (page.clusters.length === 0) cursor = at(page.next, lists.positions());
       if (!page.next) break;
       startKey = page.next;
-      cursor = { phase: 'clusters', cycleStartedAt: cursor.cycleStartedAt, startKey };
     }
     const first = deps.eksClusters[0];
-    if (first === undefined) return finish(deps, cursor.cycleStartedAt, result);
-    cursor = { phase: 'orphans', eksCluster: first, cycleStartedAt: cursor.cycleStartedAt };
+    if (first === undefined) return finish(deps, cycleStartedAt, result);
+    cursor = { phase: 'orphans', eksCluster: first, cycleStartedAt };
   }
 
   // Orphans: each EKS cluster of the region in turn, from where the last run stopped.
@@ -645,29 +665,282 @@ function slim(o: KubeObject): KubeObject {
   } as KubeObject;
 }
 
-async function listManaged(deps: DriftSweepDeps, eksCluster: string): Promise<LiveObjects> {
-  const listedAt = deps.now().getTime();
-  try {
-    const kube = await deps.kube(eksCluster);
-    const byNamespace = new Map<string, KubeObject[]>();
-    // Kinds are listed side by side (each chunk after the previous one of its kind): the wait is
-    // the longest kind's, not the sum.
-    const lists = await Promise.all(
-      managedKinds().map((kind) => listAll(deps, kube, kind, eksCluster, slim)),
-    );
-    for (const list of lists) {
-      for (const o of list) {
-        const at = o.kind === 'Namespace' && o.apiVersion === 'v1' ? o.metadata.name : o.metadata.namespace;
-        if (at === undefined) continue;
-        const group = byNamespace.get(at);
-        if (group) group.push(o);
-        else byNamespace.set(at, [o]);
+/** A cluster whose objects are compared (the others are skipped without reading Kubernetes). */
+const comparable = (c: ClusterRecord): boolean =>
+  c.status === 'READY' && !c.activeOperationId && c.placement !== undefined;
+
+/**
+ * The kinds' cluster-wide lists of each EKS cluster, read in step with the pages of clusters
+ * (sweepDrift). A list that fails (after its restarts) fails every cluster placed on that EKS
+ * cluster for the rest of the run: each would otherwise wait for the same timeout.
+ */
+class LiveLists {
+  private readonly lists = new Map<string, KindList[]>();
+  private readonly failed = new Map<string, Error>();
+
+  constructor(
+    private readonly deps: DriftSweepDeps,
+    private readonly saved: readonly DriftListPosition[],
+  ) {}
+
+  /**
+   * Starts reading, for each EKS cluster the page's clusters are placed on, every kind's list up to
+   * the page's last namespace; what each cluster is compared with, by EKS cluster.
+   */
+  readFor(clusters: readonly ClusterRecord[]): (eksCluster: string) => Promise<LiveObjects> {
+    const byPlacement = new Map<string, string[]>();
+    for (const c of clusters) {
+      const namespaces = byPlacement.get(c.placement as string);
+      if (namespaces) namespaces.push(namespaceOf(c.clusterId));
+      else byPlacement.set(c.placement as string, [namespaceOf(c.clusterId)]);
+    }
+    const reads = new Map<string, Promise<LiveObjects>>();
+    for (const [eksCluster, namespaces] of byPlacement) {
+      const read = this.read(eksCluster, namespaces);
+      // Failures are seen by each cluster placed there (counted as errors), not left unhandled.
+      read.catch(() => undefined);
+      reads.set(eksCluster, read);
+    }
+    return (eksCluster) => reads.get(eksCluster) ?? Promise.resolve({ listedAt: 0, byNamespace: new Map() });
+  }
+
+  /** Where every list stands, for the cursor (lists of a failed EKS cluster start again). */
+  positions(): DriftListPosition[] {
+    return [...this.lists]
+      .filter(([eksCluster]) => !this.failed.has(eksCluster))
+      .flatMap(([, kinds]) => kinds.flatMap((k) => k.position() ?? []));
+  }
+
+  private async read(eksCluster: string, namespaces: readonly string[]): Promise<LiveObjects> {
+    const failure = this.failed.get(eksCluster);
+    if (failure) throw failure;
+    try {
+      const kube = await this.deps.kube(eksCluster);
+      let kinds = this.lists.get(eksCluster);
+      if (!kinds) {
+        kinds = managedKinds().map(
+          (kind) =>
+            new KindList(
+              this.deps,
+              kube,
+              eksCluster,
+              kind,
+              this.saved.find(
+                (p) =>
+                  p.eksCluster === eksCluster && p.apiVersion === kind.apiVersion && p.kind === kind.kind,
+              ),
+            ),
+        );
+        this.lists.set(eksCluster, kinds);
       }
+      // Kinds are read side by side (each chunk after the previous one of its kind): the wait is
+      // the longest kind's, not the sum.
+      const shares = await Promise.all(kinds.map((k) => k.readUpTo(namespaces)));
+      const byNamespace = new Map<string, KubeObject[]>();
+      let listedAt = Number.POSITIVE_INFINITY;
+      for (const share of shares) {
+        listedAt = Math.min(listedAt, share.listedAt);
+        for (const [namespace, objects] of share.byNamespace) {
+          const group = byNamespace.get(namespace);
+          if (group) group.push(...objects);
+          else byNamespace.set(namespace, [...objects]);
+        }
+      }
+      return { listedAt, byNamespace };
+    } catch (e) {
+      this.failed.set(eksCluster, e as Error);
+      this.deps.logger.error('could not list Stratus objects for drift', { eksCluster, error: e as Error });
+      throw e;
+    }
+  }
+}
+
+/**
+ * One kind's list of one EKS cluster, across namespaces, by the managed-by label, read chunk by
+ * chunk as far as the clusters checked need. Items come in key order (namespace, then name): the
+ * order of `orderKey`, which namespaces of clusters later in the index never precede.
+ */
+class KindList {
+  /** The chunk being read (slimmed), and how far into it. */
+  private chunk: KubeObject[] = [];
+  private next = 0;
+  /** The token that read `chunk` (undefined: the first chunk), and that of the chunk after it. */
+  private chunkToken: string | undefined;
+  private nextToken: string | undefined;
+  /** No chunk after `chunk`. */
+  private last = false;
+  /** When the list began (epoch ms); undefined: not begun. */
+  private startedAt: number | undefined;
+  /** The key of the last item read: a namespace at or before it was passed. */
+  private consumed: string | undefined;
+  /** After a restart, the items up to here were read already. */
+  private skipUpTo: string | undefined;
+  private restarts = 0;
+  /** A resumed list: its first read fetches the saved chunk again. */
+  private resume: DriftListPosition | undefined;
+  private readonly namespaced: boolean;
+
+  constructor(
+    private readonly deps: DriftSweepDeps,
+    private readonly kube: DriftKube,
+    private readonly eksCluster: string,
+    private readonly kind: KubeKind,
+    saved: DriftListPosition | undefined,
+  ) {
+    this.namespaced = !(kind.apiVersion === 'v1' && kind.kind === 'Namespace');
+    if (saved && deps.now().getTime() - Date.parse(saved.startedAt) <= LIST_TOKEN_MAX_AGE_MS) {
+      this.resume = saved;
+    } else if (saved) {
+      deps.logger.debug('list position too old to continue: listing the kind again', {
+        eksCluster,
+        kind: kind.kind,
+        startedAt: saved.startedAt,
+      });
+    }
+  }
+
+  /** Where the list stands, for the cursor; undefined when it has not begun. */
+  position(): DriftListPosition | undefined {
+    if (this.resume) return this.resume;
+    if (this.startedAt === undefined) return undefined;
+    const done = this.last && this.next >= this.chunk.length;
+    return {
+      eksCluster: this.eksCluster,
+      apiVersion: this.kind.apiVersion,
+      kind: this.kind.kind,
+      startedAt: new Date(this.startedAt).toISOString(),
+      ...(done ? { done: true } : this.chunkToken ? { continue: this.chunkToken } : {}),
+    };
+  }
+
+  /** A namespace's place in the list's order (a Namespace's is its name). */
+  private orderOf(namespace: string): string {
+    return this.namespaced ? `${namespace}/` : namespace;
+  }
+
+  private keyOf(o: KubeObject): string {
+    return this.namespaced ? `${o.metadata.namespace ?? ''}/` : o.metadata.name;
+  }
+
+  /**
+   * Reads on up to the last of `namespaces` and returns their objects. A namespace the list
+   * already passed (index and list orders disagree, which ids of one length rule out) is listed on
+   * its own instead.
+   */
+  async readUpTo(
+    namespaces: readonly string[],
+  ): Promise<{ listedAt: number; byNamespace: Map<string, KubeObject[]> }> {
+    const byNamespace = new Map<string, KubeObject[]>();
+    const passed = namespaces.filter((n) => this.consumed !== undefined && this.orderOf(n) <= this.consumed);
+    const ahead = new Set(namespaces.filter((n) => !passed.includes(n)));
+    let upTo: string | undefined;
+    for (const n of ahead) if (upTo === undefined || this.orderOf(n) > upTo) upTo = this.orderOf(n);
+    let listedAt = this.startedAt ?? this.deps.now().getTime();
+    while (upTo !== undefined) {
+      if (this.resume === undefined && this.next < this.chunk.length) {
+        const o = this.chunk[this.next] as KubeObject;
+        const key = this.keyOf(o);
+        if (key > upTo) break;
+        this.next++;
+        this.consumed = key;
+        if (this.skipUpTo !== undefined && key <= this.skipUpTo) continue;
+        const namespace = this.namespaced ? o.metadata.namespace : o.metadata.name;
+        if (namespace === undefined || !ahead.has(namespace)) continue;
+        const group = byNamespace.get(namespace);
+        if (group) group.push(o);
+        else byNamespace.set(namespace, [o]);
+        continue;
+      }
+      if (this.resume === undefined && this.last) break;
+      await this.fetch();
+      if (this.startedAt !== undefined) listedAt = Math.min(listedAt, this.startedAt);
+    }
+    for (const namespace of passed) {
+      this.deps.logger.warn('namespace out of list order: listed on its own', {
+        eksCluster: this.eksCluster,
+        kind: this.kind.kind,
+        namespace,
+      });
+      byNamespace.set(namespace, await this.listNamespace(namespace));
     }
     return { listedAt, byNamespace };
-  } catch (e) {
-    deps.logger.error('could not list Stratus objects for drift', { eksCluster, error: e as Error });
-    throw e;
+  }
+
+  /** Reads the next chunk (the saved one, when resuming); a list too old or expired starts again. */
+  private async fetch(): Promise<void> {
+    const now = this.deps.now().getTime();
+    let token: string | undefined;
+    if (this.resume) {
+      const saved = this.resume;
+      this.resume = undefined;
+      this.startedAt = Date.parse(saved.startedAt);
+      if (saved.done) {
+        this.chunk = [];
+        this.next = 0;
+        this.last = true;
+        return;
+      }
+      token = saved.continue;
+    } else if (this.startedAt === undefined) {
+      token = undefined;
+    } else if (now - this.startedAt > LIST_TOKEN_MAX_AGE_MS) {
+      this.restart('list too old to continue');
+      token = undefined;
+    } else {
+      token = this.nextToken;
+    }
+    if (token === undefined) this.startedAt = now;
+    try {
+      const page = await this.kube.listPage(this.kind.apiVersion, this.kind.kind, {
+        labelSelector: MANAGED_SELECTOR,
+        limit: this.deps.listPageSize ?? DEFAULT_LIST_PAGE_SIZE,
+        ...(token ? { continue: token } : {}),
+      });
+      this.chunk = page.items.map(slim);
+      this.next = 0;
+      this.chunkToken = token;
+      this.nextToken = page.continue;
+      this.last = !page.continue;
+    } catch (e) {
+      if ((e as { status?: number }).status !== 410 || token === undefined || this.restarts >= LIST_RESTARTS)
+        throw e;
+      this.restarts++;
+      this.restart('list continue token expired (410)');
+      this.startedAt = undefined;
+    }
+  }
+
+  /** Lists again from the first chunk, skipping what was read already. */
+  private restart(why: string): void {
+    this.deps.logger.warn(`${why}: listing the kind again`, {
+      eksCluster: this.eksCluster,
+      kind: this.kind.kind,
+      restarts: this.restarts,
+    });
+    this.skipUpTo = this.consumed;
+    this.chunk = [];
+    this.next = 0;
+    this.chunkToken = undefined;
+    this.nextToken = undefined;
+    this.last = false;
+  }
+
+  private async listNamespace(namespace: string): Promise<KubeObject[]> {
+    const items: KubeObject[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.kube.listPage(this.kind.apiVersion, this.kind.kind, {
+        labelSelector: MANAGED_SELECTOR,
+        limit: this.deps.listPageSize ?? DEFAULT_LIST_PAGE_SIZE,
+        ...(this.namespaced ? { namespace } : {}),
+        ...(token ? { continue: token } : {}),
+      });
+      for (const o of page.items) {
+        if ((this.namespaced ? o.metadata.namespace : o.metadata.name) === namespace) items.push(slim(o));
+      }
+      token = page.continue;
+    } while (token);
+    return items;
   }
 }
 
@@ -803,8 +1076,8 @@ async function report(
 /**
  * Lists the namespaces labelled `app.kubernetes.io/managed-by=stratus` of one EKS cluster and
  * checks those after `after` (by name), within the time budget: one chunked list per EKS cluster
- * per run (namespaces only: one small object per database cluster); the checkpoint by name bounds
- * the DynamoDB reads per run.
+ * per run (namespaces only: one small object per database cluster); their clusters are read from
+ * the table 100 at a time (BatchGetItem), and the checkpoint by name bounds the reads per run.
  */
 async function scanNamespaces(
   deps: DriftSweepDeps,
@@ -823,27 +1096,47 @@ async function scanNamespaces(
     counts.errors++;
     return {};
   }
+  // Names sort as the list returns them; sorted again, as the checkpoint compares names.
   const todo = namespaces
-    .map((n) => n.metadata.name)
-    .sort()
-    .filter((name) => after === undefined || name > after);
-  const byName = new Map(namespaces.map((n) => [n.metadata.name, n]));
-  for (let i = 0; i < todo.length; i += concurrency) {
-    const chunk = todo.slice(i, i + concurrency);
-    const outcomes = await Promise.all(
-      chunk.map((name) => checkNamespace(deps, eksCluster, byName.get(name) as KubeObject)),
-    );
-    for (const o of outcomes) tally(counts, o);
-    if (i + concurrency < todo.length && !deps.hasTime())
-      return { stoppedAfter: chunk[chunk.length - 1] as string };
+    .filter((n) => after === undefined || n.metadata.name > after)
+    .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
+  for (let i = 0; i < todo.length; i += ORPHAN_BATCH) {
+    const batch = todo.slice(i, i + ORPHAN_BATCH);
+    let owners: ReadonlyMap<string, ClusterRecord>;
+    try {
+      owners = await deps.sweeps.clustersByKey(batch.flatMap((ns) => ownerOf(ns) ?? []));
+    } catch (e) {
+      deps.logger.error('could not read the clusters of namespaces for orphans', {
+        eksCluster,
+        error: e as Error,
+      });
+      counts.errors += batch.length;
+      continue;
+    }
+    for (let j = 0; j < batch.length; j += concurrency) {
+      const chunk = batch.slice(j, j + concurrency);
+      const outcomes = await Promise.all(chunk.map((ns) => checkNamespace(deps, eksCluster, ns, owners)));
+      for (const o of outcomes) tally(counts, o);
+      if (i + j + concurrency < todo.length && !deps.hasTime())
+        return { stoppedAfter: (chunk[chunk.length - 1] as KubeObject).metadata.name };
+    }
   }
   return {};
+}
+
+/** The cluster a namespace's labels name; undefined when they name none. */
+function ownerOf(ns: KubeObject): { tenantId: string; clusterId: string } | undefined {
+  const labels = ns.metadata.labels ?? {};
+  const clusterId = labels[LABELS.cluster];
+  const tenantId = labels[LABELS.tenant];
+  return clusterId && tenantId ? { tenantId, clusterId } : undefined;
 }
 
 async function checkNamespace(
   deps: DriftSweepDeps,
   eksCluster: string,
   ns: KubeObject,
+  owners: ReadonlyMap<string, ClusterRecord>,
 ): Promise<NamespaceOutcome> {
   const { logger } = deps;
   const name = ns.metadata.name;
@@ -853,7 +1146,7 @@ async function checkNamespace(
   const tenantId = labels[LABELS.tenant];
   try {
     if (clusterId && tenantId) {
-      const cluster = await deps.store.clusters.get(tenantId, clusterId);
+      const cluster = owners.get(`${tenantId}/${clusterId}`);
       // A cluster being created has its item before its namespace; a deleted one keeps its item
       // (DELETED) until its namespace is gone, then for its retention.
       const wanted =

@@ -5,7 +5,8 @@
  *
  * Costs do not grow with what is stored (issue #12: thousands of clusters): `tick()` visits only
  * the objects written since they last converged and the namespaces being deleted, and lists read
- * an index by kind and by namespace instead of every object.
+ * each kind's keys, kept sorted, from where the page starts: a chunk costs O(log n + limit), not a
+ * sort of every object of the kind.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -107,11 +108,27 @@ const addTo = (index: Map<string, Set<string>>, at: string, key: string): void =
   if (set) set.add(key);
   else index.set(at, new Set([key]));
 };
+/** The first index of sorted `keys` whose key is >= `key` (byte order, as etcd's). */
+function lowerBound(keys: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((keys[mid] as string) < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
 
 export class ObjectStore {
   private readonly entries = new Map<string, StoredEntry>();
-  /** Keys by `<group>/<plural>`, and namespaced objects' keys by namespace: what lists read. */
-  private readonly byKind = new Map<string, Set<string>>();
+  /**
+   * Keys by `<group>/<plural>`, sorted (byte order: within a kind, the order of `<namespace>/<name>`,
+   * which is how kube-apiserver pages a list); namespaced objects' keys by namespace.
+   */
+  private readonly byKind = new Map<string, string[]>();
+  /** While a snapshot is restored, keys are appended and each kind sorted once at the end. */
+  private bulk = false;
   private readonly byNamespace = new Map<string, Set<string>>();
   /** Objects written since their status last converged: what `tick()` looks at. */
   private readonly unconverged = new Set<string>();
@@ -133,9 +150,18 @@ export class ObjectStore {
 
   restore(snapshot: Snapshot, keyOf: (obj: JsonObject) => string | undefined): void {
     this.resourceVersion = snapshot.resourceVersion;
-    for (const entry of snapshot.entries) {
-      const key = keyOf(entry.obj);
-      if (key) this.put(key, entry);
+    this.bulk = true;
+    try {
+      for (const entry of snapshot.entries) {
+        const key = keyOf(entry.obj);
+        if (key) this.put(key, entry);
+      }
+    } finally {
+      this.bulk = false;
+      for (const [kindKey, keys] of this.byKind) {
+        const sorted = [...new Set(keys)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+        this.byKind.set(kindKey, sorted);
+      }
     }
   }
 
@@ -230,28 +256,40 @@ export class ObjectStore {
       throw e;
     }
     const kindKey = `${groupOf(kind.apiVersion)}/${kind.plural}`;
-    const keys =
-      kind.namespaced && namespace !== undefined
-        ? [...(this.byNamespace.get(namespace) ?? [])].filter((k) => kindOfKey(k) === kindKey)
-        : [...(this.byKind.get(kindKey) ?? [])];
+    const keys = this.byKind.get(kindKey) ?? [];
     const token = chunk.continue ? this.decodeContinue(chunk.continue) : undefined;
-    const listKey = (o: JsonObject) => `${meta(o).namespace ?? ''}/${meta(o).name}`;
-    const all = keys
-      .flatMap((k) => {
-        const e = this.entries.get(k);
-        return e ? [e.obj] : [];
-      })
-      .filter((o) => o.apiVersion === kind.apiVersion && o.kind === kind.kind)
-      .filter((o) => namespace === undefined || meta(o).namespace === namespace)
-      .filter((o) => token === undefined || listKey(o) >= token.start)
-      .filter((o) => matchesSelector((meta(o).labels as Record<string, string>) ?? {}, requirements))
-      .map((o) => ({ o, key: listKey(o) }))
-      // Byte order, as etcd returns keys (a continue token is a key).
-      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const limit = chunk.limit !== undefined && chunk.limit > 0 ? chunk.limit : all.length;
-    const items = all.slice(0, limit);
+    // Store keys are `<kind>/<namespace>/<name>`: a list's key (and a token's start) is the rest.
+    const prefix = `${kindKey}/${kind.namespaced && namespace !== undefined ? `${namespace}/` : ''}`;
+    const listKeyOf = (key: string) => key.slice(kindKey.length + 1);
+    const matching = (key: string): JsonObject | undefined => {
+      const o = this.entries.get(key)?.obj;
+      if (!o || o.apiVersion !== kind.apiVersion || o.kind !== kind.kind) return undefined;
+      if (namespace !== undefined && meta(o).namespace !== namespace) return undefined;
+      return matchesSelector((meta(o).labels as Record<string, string>) ?? {}, requirements) ? o : undefined;
+    };
+    const start =
+      token !== undefined && `${kindKey}/${token.start}` > prefix ? `${kindKey}/${token.start}` : prefix;
+    const limit = chunk.limit !== undefined && chunk.limit > 0 ? chunk.limit : Number.POSITIVE_INFINITY;
+    const items: Array<{ o: JsonObject; key: string }> = [];
+    let i = lowerBound(keys, start);
+    for (; i < keys.length && items.length < limit; i++) {
+      const key = keys[i] as string;
+      if (!key.startsWith(prefix)) break;
+      const o = matching(key);
+      if (o) items.push({ o, key: listKeyOf(key) });
+    }
+    // More follow when another object matches; without a selector, how many (remainingItemCount).
+    let remaining = 0;
+    for (; i < keys.length; i++) {
+      const key = keys[i] as string;
+      if (!key.startsWith(prefix)) break;
+      if (matching(key)) {
+        remaining++;
+        if (requirements.length > 0) break;
+      }
+    }
     const last = items[items.length - 1];
-    const more = all.length > items.length && last !== undefined;
+    const more = remaining > 0 && last !== undefined;
     const resourceVersion = token?.rv ?? this.resourceVersion;
     return {
       apiVersion: kind.apiVersion,
@@ -268,7 +306,7 @@ export class ObjectStore {
                   at: this.now(),
                 }),
               ).toString('base64url'),
-              ...(requirements.length === 0 ? { remainingItemCount: all.length - items.length } : {}),
+              ...(requirements.length === 0 ? { remainingItemCount: remaining } : {}),
             }
           : {}),
       },
@@ -548,20 +586,38 @@ export class ObjectStore {
   /** Stores `entry` under `key`, indexed, and to be converged by the next `tick()`. */
   private put(key: string, entry: StoredEntry): void {
     this.entries.set(key, entry);
-    const kindKey = kindOfKey(key);
-    addTo(this.byKind, kindKey, key);
+    this.indexKind(key);
     const namespace = namespaceOfKey(key);
     if (namespace) addTo(this.byNamespace, namespace, key);
     this.unconverged.add(key);
     if (entry.deletedAt !== undefined) this.terminating.add(key);
   }
 
+  /** Adds `key` to its kind's sorted keys (a binary search and an insert; appended while restoring). */
+  private indexKind(key: string): void {
+    const kindKey = kindOfKey(key);
+    let keys = this.byKind.get(kindKey);
+    if (!keys) {
+      keys = [];
+      this.byKind.set(kindKey, keys);
+    }
+    if (this.bulk) {
+      keys.push(key);
+      return;
+    }
+    const at = lowerBound(keys, key);
+    if (keys[at] !== key) keys.splice(at, 0, key);
+  }
+
   private remove(key: string): void {
     if (!this.entries.delete(key)) return;
     const kindKey = kindOfKey(key);
     const ofKind = this.byKind.get(kindKey);
-    ofKind?.delete(key);
-    if (ofKind?.size === 0) this.byKind.delete(kindKey);
+    if (ofKind) {
+      const at = lowerBound(ofKind, key);
+      if (ofKind[at] === key) ofKind.splice(at, 1);
+      if (ofKind.length === 0) this.byKind.delete(kindKey);
+    }
     const namespace = namespaceOfKey(key);
     const inNamespace = this.byNamespace.get(namespace);
     inNamespace?.delete(key);

@@ -485,7 +485,10 @@ describe('Class: StratusFunctions', () => {
     }
   });
 
-  it('grants each function only the DynamoDB actions of its table permissions, never Scan, batch calls or stream reads', () => {
+  it('grants each function only the DynamoDB actions of its table permissions, never Scan, batch writes or stream reads, BatchGetItem to the reconciler only', () => {
+    expect(
+      functionEntries.filter(([, def]) => def.permissions.includes('table:batch-read')).map(([id]) => id),
+    ).toEqual(['reconciler']);
     for (const stack of stacks) {
       const t = template(stack);
       const policies = Object.values(t.findResources('AWS::IAM::Policy') as Resources);
@@ -504,11 +507,15 @@ describe('Class: StratusFunctions', () => {
             .flatMap((st) => [st.Action].flat())
             .filter((a) => a.startsWith('dynamodb:')),
         );
-        const want = def.permissions.includes('table:write')
-          ? TABLE_ACTIONS['table:write']
-          : def.permissions.includes('table:read')
-            ? TABLE_ACTIONS['table:read']
-            : [];
+        const want = [
+          ...(def.permissions.includes('table:write')
+            ? TABLE_ACTIONS['table:write']
+            : def.permissions.includes('table:read')
+              ? TABLE_ACTIONS['table:read']
+              : []),
+          // BatchGetItem only where declared: the reconciler's orphan pass.
+          ...(def.permissions.includes('table:batch-read') ? TABLE_ACTIONS['table:batch-read'] : []),
+        ];
         const stream = def.triggers.some((tr) => tr.type === 'stream')
           ? [
               'dynamodb:DescribeStream',

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ClusterRecord, DriftRepairSeries, OperationError, OperationRecord } from '../domain/records.js';
 import { clusterIndex } from './clusters.js';
 import { keys, StaleStateError, strip, type Table, TransactionConflictError } from './core.js';
@@ -16,6 +16,9 @@ import { failOperationUpdate, operationItem } from './operations.js';
  * last reports (`keys.reconcilerCursor`, `keys.driftReport`; docs/data-model.md).
  */
 
+/** Keys per BatchGetItem: DynamoDB's limit. */
+const BATCH_GET_LIMIT = 100;
+
 /** Where the next page starts; opaque to callers. */
 export type PageKey = Record<string, unknown>;
 
@@ -30,14 +33,33 @@ export interface ClusterPage {
 }
 
 /**
- * Where the drift sweep of a region continues: the last cluster it checked (gsi1 order), then,
- * once every cluster was checked, the orphan pass over the EKS clusters' namespaces.
+ * Where one kind's cluster-wide list of an EKS cluster stands (functions/reconciler/drift.ts), so
+ * that the next run reads on from there instead of listing the kind again from its start.
+ */
+export interface DriftListPosition {
+  readonly eksCluster: string;
+  readonly apiVersion: string;
+  readonly kind: string;
+  /** When the list began (its first chunk): its tokens live about 5 minutes from then. */
+  readonly startedAt: string;
+  /** The token of the chunk to read (again) first; absent: the list's first chunk. */
+  readonly continue?: string;
+  /** Every chunk of the list was read and consumed. */
+  readonly done?: boolean;
+}
+
+/**
+ * Where the drift sweep of a region continues: the last cluster it checked (gsi1 order) and where
+ * each kind's list stands, then, once every cluster was checked, the orphan pass over the EKS
+ * clusters' namespaces.
  */
 export type DriftCursor =
   | {
       readonly phase: 'clusters';
       /** The index key to continue after (absent: from the first cluster). */
       readonly startKey?: PageKey;
+      /** The kinds' lists, read in step with the clusters (absent: listed from their start). */
+      readonly lists?: readonly DriftListPosition[];
       readonly cycleStartedAt: string;
     }
   | {
@@ -161,6 +183,37 @@ export class Sweeps {
       clusters: (res.Items ?? []).map((i) => strip<ClusterRecord>(i)),
       ...(res.LastEvaluatedKey ? { next: res.LastEvaluatedKey } : {}),
     };
+  }
+
+  /**
+   * The clusters under `refs` (strongly consistent), by `<tenantId>/<clusterId>`; absent: no item.
+   * One BatchGetItem per 100 keys (its limit), and again for the keys DynamoDB left unprocessed:
+   * the orphan pass reads a namespace's cluster in a hundredth of the calls of a GetItem each.
+   */
+  async clustersByKey(
+    refs: ReadonlyArray<{ readonly tenantId: string; readonly clusterId: string }>,
+  ): Promise<Map<string, ClusterRecord>> {
+    const found = new Map<string, ClusterRecord>();
+    const unique = [...new Map(refs.map((k) => [`${k.tenantId}/${k.clusterId}`, k])).values()];
+    for (let i = 0; i < unique.length; i += BATCH_GET_LIMIT) {
+      let pending: Array<Record<string, unknown>> = unique
+        .slice(i, i + BATCH_GET_LIMIT)
+        .map((k) => keys.cluster(k.tenantId, k.clusterId));
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+        const res = await this.db.send(
+          new BatchGetCommand({
+            RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } },
+          }),
+        );
+        for (const item of res.Responses?.[this.tableName] ?? []) {
+          const c = strip<ClusterRecord>(item);
+          found.set(`${c.tenantId}/${c.clusterId}`, c);
+        }
+        pending = (res.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Array<Record<string, unknown>>;
+      }
+    }
+    return found;
   }
 
   async driftCursor(region: string): Promise<DriftCursor | undefined> {

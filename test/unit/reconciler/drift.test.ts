@@ -219,6 +219,8 @@ class FakeTable {
   reports = new Map<string, DriftReport>();
   repairs: Array<{ cluster: ClusterRecord; operation: OperationRecord }> = [];
   queries: Array<PageKey | undefined> = [];
+  /** Keys per BatchGetItem of the orphan pass. */
+  batchGets: number[] = [];
   /** Overrides what a consistent read returns (a change the index has not seen yet). */
   current = new Map<string, ClusterRecord | undefined>();
   repairFails?: Error;
@@ -263,6 +265,18 @@ class FakeTable {
         clusters: page.filter((c) => c.status === 'READY'),
         ...(last && ordered.length > opts.limit ? { next: clusterIndexKey(region, last) } : {}),
       };
+    },
+    clustersByKey: async (refs) => {
+      this.batchGets.push(refs.length);
+      if (refs.length > 100) throw new Error('BatchGetItem takes at most 100 keys');
+      const found = new Map<string, ClusterRecord>();
+      for (const { tenantId, clusterId } of refs) {
+        const c = this.current.has(clusterId)
+          ? this.current.get(clusterId)
+          : this.clusters.find((x) => x.tenantId === tenantId && x.clusterId === clusterId);
+        if (c) found.set(`${tenantId}/${clusterId}`, c);
+      }
+      return found;
     },
     driftCursor: async () => this.cursor,
     saveDriftCursor: async (_region, cursor) => {

@@ -15,6 +15,8 @@ function sources(dir = 'functions'): string[] {
 const ACTION_OF: Record<string, string> = {
   GetCommand: 'dynamodb:GetItem',
   QueryCommand: 'dynamodb:Query',
+  BatchGetCommand: 'dynamodb:BatchGetItem',
+  BatchGetItemCommand: 'dynamodb:BatchGetItem',
   PutCommand: 'dynamodb:PutItem',
   UpdateCommand: 'dynamodb:UpdateItem',
   DeleteCommand: 'dynamodb:DeleteItem',
@@ -33,7 +35,8 @@ describe('TABLE_ACTIONS (least privilege on the table)', () => {
       for (const [, command] of text.matchAll(/new (\w+Command)\(/g)) {
         if (!command) continue;
         if (ACTION_OF[command]) used.add(ACTION_OF[command]);
-        else if (/^(Scan|Batch\w+|TransactGet|DescribeTable)Command$/.test(command)) unknown.add(command);
+        else if (/^(Scan|BatchWrite\w*|TransactGet|DescribeTable)Command$/.test(command))
+          unknown.add(command);
       }
       // Items of a TransactWriteItems call, wherever the store builds them.
       for (const kind of ['Put:', 'Update:', 'Delete:', 'ConditionCheck:']) {
@@ -42,7 +45,10 @@ describe('TABLE_ACTIONS (least privilege on the table)', () => {
     }
     // A call that needs an action outside the grant would fail with AccessDenied in AWS only.
     expect([...unknown]).toEqual([]);
-    expect([...used].sort()).toEqual([...TABLE_ACTIONS['table:write']].sort());
+    expect([...used].sort()).toEqual(
+      [...TABLE_ACTIONS['table:write'], ...TABLE_ACTIONS['table:batch-read']].sort(),
+    );
     expect(TABLE_ACTIONS['table:read']).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+    expect(TABLE_ACTIONS['table:batch-read']).toEqual(['dynamodb:BatchGetItem']);
   });
 });
