@@ -11,9 +11,15 @@
  * back; and, since RBAC lets the reconciler read each credential Secret only by name
  * (docs/eks.md), the same plus one GET per Secret.
  *
- * Run: `npx tsx bench/reconciler-scale.ts [--clusters N] [--page-size N]` (N per region, default
- * 10000). Prints a summary and writes `.bench/reconciler-scale.json`. Figures, never assertions.
+ * Run: `npx tsx bench/reconciler-scale.ts [--clusters N] [--page-size N] [--max-runs N]
+ * [--standin-process]` (N clusters per region, default 10000; at most `--max-runs` reconciler runs
+ * per sweep, default 200; `--standin-process` serves the stand-in from a child process, so that its
+ * CPU is not the reconciler's). Prints clusters, runs, seconds, the peak heap (sampled every
+ * 100 ms), Kubernetes calls by verb, DynamoDB calls, the floor and the ratios, and writes
+ * `.bench/reconciler-scale.json`. Figures, never assertions.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,7 +47,7 @@ import { Sweeps } from '../functions/shared/store/sweeps.js';
 import { TABLE } from '../functions/topology.js';
 import type { JsonObject } from '../local/kube-standin/fields.js';
 import { BUILTIN_KINDS, DEFAULT_EXTRA_KINDS, toKindInfo } from '../local/kube-standin/resources.js';
-import { type KubeStandin, startKubeStandin } from '../local/kube-standin/server.js';
+import { startKubeStandin } from '../local/kube-standin/server.js';
 import { ObjectStore } from '../local/kube-standin/store.js';
 import {
   ensureTable,
@@ -68,6 +74,53 @@ function arg(name: string, fallback: number): number {
 const N = arg('clusters', 10_000);
 /** Items per page of the floor's lists (the reconciler's own page size is in its code). */
 const FLOOR_PAGE = arg('page-size', 500);
+/** Reconciler runs per sweep at most (a sweep that needs more is reported unfinished). */
+const MAX_RUNS = arg('max-runs', 200);
+const STANDIN_PROCESS = process.argv.includes('--standin-process');
+if (process.argv.includes('--help')) {
+  console.log(
+    'npx tsx bench/reconciler-scale.ts [--clusters N (10000)] [--page-size N (500)] [--max-runs N (200)] [--standin-process]',
+  );
+  process.exit(0);
+}
+
+/** Where the stand-in serves, in this process or a child's. */
+interface Standin {
+  readonly url: string;
+  readonly token: string;
+  stop(): Promise<void>;
+}
+
+/** The stand-in in a child process (`--standin-process`): it stops when its stdin closes. */
+async function standinProcess(dataFile: string): Promise<Standin> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...process.execArgv, join(import.meta.dirname, 'standin-child.ts'), dataFile],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  const line = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`stand-in process exited (${code}) before serving`)));
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const nl = out.indexOf('\n');
+      if (nl >= 0) resolve(out.slice(0, nl));
+    });
+  });
+  const { url, token } = JSON.parse(line) as { url: string; token: string };
+  return {
+    url,
+    token,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = once(child, 'exit');
+      child.stdin?.end();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
 
 const ENGINE_SETTINGS: Record<string, { version: string; settings: Record<string, unknown> }> = {
   qdrant: { version: '1.15.5', settings: { replicationFactor: 1, onDiskPayload: true } },
@@ -179,7 +232,7 @@ function renderedKinds(clusters: readonly ClusterRecord[]): Array<{ apiVersion: 
 
 /** The floor: one paged list per kind, cluster-wide, by label, back to back; then one GET per Secret. */
 async function floor(
-  standin: KubeStandin,
+  standin: Standin,
   clusters: readonly ClusterRecord[],
 ): Promise<{ listMs: number; lists: number; items: number; secretGetMs: number; secretGets: number }> {
   const kinds = [...BUILTIN_KINDS, ...DEFAULT_EXTRA_KINDS.map(toKindInfo)];
@@ -245,6 +298,8 @@ interface SweepFigures {
   readonly orphans: number;
   readonly heapUsedMb: number;
   readonly rssMb: number;
+  /** The last run ended the sweep's cycle (false: `--max-runs` ran out first). */
+  readonly completed: boolean;
 }
 
 /** Runs the reconciler, run after run, until its drift sweep ends a cycle. */
@@ -278,9 +333,16 @@ async function sweep(
   const runMs: number[] = [];
   let heapUsed = 0;
   let rss = 0;
+  let completed = false;
+  const sample = () => {
+    const m = process.memoryUsage();
+    heapUsed = Math.max(heapUsed, m.heapUsed);
+    rss = Math.max(rss, m.rss);
+  };
+  const sampler = setInterval(sample, 100);
   const t0 = performance.now();
   try {
-    for (let run = 1; run <= 200; run++) {
+    for (let run = 1; run <= MAX_RUNS; run++) {
       const start = performance.now();
       let result: ReconcileResult;
       try {
@@ -290,9 +352,7 @@ async function sweep(
         throw e;
       }
       runMs.push(performance.now() - start);
-      const m = process.memoryUsage();
-      heapUsed = Math.max(heapUsed, m.heapUsed);
-      rss = Math.max(rss, m.rss);
+      sample();
       const d = result.drift;
       totals.checked += d.checked;
       totals.clean += d.clean;
@@ -300,9 +360,13 @@ async function sweep(
       totals.repaired += d.repaired;
       totals.orphans += d.orphans;
       progress(`run ${run}: ${d.checked} checked in ${Math.round(runMs[runMs.length - 1] ?? 0)} ms`);
-      if (d.cycleCompleted) break;
+      if (d.cycleCompleted) {
+        completed = true;
+        break;
+      }
     }
   } finally {
+    clearInterval(sampler);
     client.destroy();
   }
   return {
@@ -312,6 +376,7 @@ async function sweep(
     ...totals,
     heapUsedMb: Math.round(heapUsed / 2 ** 20),
     rssMb: Math.round(rss / 2 ** 20),
+    completed,
   };
 }
 
@@ -344,7 +409,7 @@ async function kubeconfigFile(
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'stratus-reconciler-scale-'));
   let dynamo: LocalDynamo | undefined;
-  let standin: KubeStandin | undefined;
+  let standin: Standin | undefined;
   let proxy: Awaited<ReturnType<typeof startCountingProxy>> | undefined;
   let seedClient: DynamoDBClient | undefined;
   try {
@@ -362,7 +427,9 @@ async function main(): Promise<void> {
     await seedTable(seedClient, clusters);
     const dataFile = join(dir, 'kube-standin.json');
     const objects = await seedKube(clusters, dataFile);
-    standin = await startKubeStandin({ readinessDelayMs: 0, dataFile });
+    standin = STANDIN_PROCESS
+      ? await standinProcess(dataFile)
+      : await startKubeStandin({ readinessDelayMs: 0, dataFile });
     progress(`seeded ${N} clusters, ${objects} objects in ${Math.round(performance.now() - tSeed)} ms`);
 
     // Timed sweep: direct connections.
@@ -398,12 +465,14 @@ async function main(): Promise<void> {
       { n: 0 },
     );
     const kube: Record<string, number> = {};
+    const byVerb: Record<string, number> = {};
     const ddb: Record<string, number> = {};
     for (const [k, f] of proxy.tallies.snapshot()) {
       const key = parseKey(k);
       if (key.service === 'kubernetes') {
         const name = `${key.op} ${key.detail}`.trim();
         kube[name] = (kube[name] ?? 0) + (f.requests ?? 0);
+        byVerb[key.op] = (byVerb[key.op] ?? 0) + (f.requests ?? 0);
       } else if (key.service === 'dynamodb' && key.op !== 'item') {
         ddb[key.op] = (ddb[key.op] ?? 0) + (f.requests ?? 0);
       }
@@ -413,6 +482,7 @@ async function main(): Promise<void> {
     const report = {
       clusters: N,
       objects,
+      standin: STANDIN_PROCESS ? 'child process' : 'in process',
       machine: { cpus: cpus().length, loadavgBefore: loadBefore, loadavgAfter: load() },
       sweep: { ...timed, events: timedEvents.n },
       counted: {
@@ -420,7 +490,7 @@ async function main(): Promise<void> {
         checked: countedRun.checked,
         wallMsThroughProxy: Math.round(countedRun.wallMs),
       },
-      kubernetes: { total: kubeCalls, byVerbResource: kube },
+      kubernetes: { total: kubeCalls, byVerb, byVerbResource: kube },
       dynamodb: { total: sum(ddb), byOperation: ddb },
       floor: {
         pageSize: FLOOR_PAGE,
@@ -441,7 +511,10 @@ async function main(): Promise<void> {
     await writeFile('.bench/reconciler-scale.json', `${JSON.stringify(report, null, 2)}\n`);
     const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
     console.log(
-      `reconciler sweep, ${N} READY clusters in ${REGION} (${objects} objects), ${cpus().length} cpus`,
+      `reconciler sweep, ${N} READY clusters in ${REGION} (${objects} objects), ${cpus().length} cpus, stand-in ${report.standin}`,
+    );
+    console.log(
+      `  ${N} clusters, ${timed.runs} run(s), ${s(timed.wallMs)}${timed.completed ? '' : ` (cycle NOT completed within --max-runs ${MAX_RUNS})`}`,
     );
     console.log(
       `  load average before ${loadBefore.join(' ')}, after ${report.machine.loadavgAfter.join(' ')}`,
@@ -449,7 +522,11 @@ async function main(): Promise<void> {
     console.log(
       `  sweep: ${s(timed.wallMs)} over ${timed.runs} run(s) back to back (runs: ${timed.runMs.map((m) => s(m)).join(', ')}); ${timed.checked} checked, ${timed.clean} clean, ${timed.errors} errors; peak heap ${timed.heapUsedMb} MB, rss ${timed.rssMb} MB`,
     );
-    console.log(`  Kubernetes calls: ${kubeCalls}`);
+    const verbs = ['list', 'get', 'discovery'];
+    const other = kubeCalls - verbs.reduce((a, v) => a + (byVerb[v] ?? 0), 0);
+    console.log(
+      `  Kubernetes calls: ${kubeCalls} (lists ${byVerb.list ?? 0}, gets ${byVerb.get ?? 0}, discovery ${byVerb.discovery ?? 0}${other ? `, other ${other}` : ''})`,
+    );
     for (const [k, v] of Object.entries(kube).sort((a, b) => b[1] - a[1]))
       console.log(`    ${String(v).padStart(8)}  ${k}`);
     console.log(`  DynamoDB calls: ${report.dynamodb.total}  ${JSON.stringify(ddb)}`);

@@ -3,6 +3,7 @@ import { compareObjects, quantity } from '../../../functions/reconciler/compare.
 import {
   type DriftKube,
   type DriftSweepDeps,
+  LIST_TOKEN_MAX_AGE_MS,
   managedKinds,
   sweepDrift,
 } from '../../../functions/reconciler/drift.js';
@@ -152,6 +153,8 @@ class FakeKube implements DriftKube {
     );
   }
 
+  /** The token of each list call, by kind (absent: the list's first chunk). */
+  tokens: Array<{ kind: string; continue?: string }> = [];
   /** Tokens the API server no longer honours (as after 5 minutes): 410 Expired. */
   expired = new Set<string>();
   issued: string[] = [];
@@ -165,6 +168,7 @@ class FakeKube implements DriftKube {
     this.lists.push(
       `${kind}${opts.namespace ? ` ${opts.namespace}` : ''}${opts.continue ? ' (continued)' : ''}`,
     );
+    this.tokens.push({ kind, ...(opts.continue ? { continue: opts.continue } : {}) });
     if (opts.continue && this.expired.has(opts.continue)) {
       throw Object.assign(new Error('list: Expired'), { status: 410, reason: 'Expired', retryable: false });
     }
@@ -937,6 +941,125 @@ describe('Function: reconciler (drift)', () => {
       expect(run3).toMatchObject({ checked: 3, pages: 1, more: true });
       expect(table.queries[3]).toBeUndefined();
       expect(table.cursor).toMatchObject({ startKey: clusterIndexKey(REGION, all[2] as ClusterRecord) });
+    });
+
+    describe('lists read in step with the clusters', () => {
+      /** 30 clusters; index pages of 10, checked 10 at a time; lists in chunks of 10 objects. */
+      const thirty = () => {
+        const t = setup();
+        for (let i = 1; i <= 30; i++) t.add(cluster(i));
+        return t;
+      };
+      const base = { pageSize: 10, concurrency: 10, listPageSize: 10 };
+      /** Time for `n` checks of the budget, then none. */
+      const budget = (n: number) => {
+        let calls = 0;
+        return () => calls++ < n;
+      };
+      const savedToken = (cursor: DriftCursor | undefined, kind: string) =>
+        cursor?.phase === 'clusters' ? cursor.lists?.find((l) => l.kind === kind) : undefined;
+
+      it('keeps each list in the cursor when a run stops at its budget, and the next run reads on from that token', async () => {
+        // Prepare
+        const { kube, table, deps } = thirty();
+
+        // Act: run 1 checks the first page, then runs out of time.
+        const run1 = await sweepDrift(deps({ ...base, hasTime: budget(2) }));
+        const saved = savedToken(table.cursor, 'StatefulSet');
+        const calls = kube.tokens.length;
+        const run2 = await sweepDrift(deps(base));
+
+        // Assess: the StatefulSets' list (one per cluster) stood at its second chunk; run 2 read on
+        // from that token, never from the first chunk, and found the 20 other clusters clean.
+        expect(run1).toMatchObject({ checked: 10, clean: 10, more: true });
+        expect(saved).toMatchObject({ eksCluster: EKS, apiVersion: 'apps/v1', continue: expect.any(String) });
+        const run2StatefulSets = kube.tokens.slice(calls).filter((t) => t.kind === 'StatefulSet');
+        expect(run2StatefulSets[0]).toEqual({ kind: 'StatefulSet', continue: saved?.continue });
+        expect(run2StatefulSets.every((t) => t.continue !== undefined)).toBe(true);
+        expect(run2).toMatchObject({ checked: 20, clean: 20, repaired: 0, errors: 0, cycleCompleted: true });
+      });
+
+      it('lists a kind again from its start when the saved position is older than a token lives', async () => {
+        // Prepare
+        const { kube, table, deps } = thirty();
+        await sweepDrift(deps({ ...base, hasTime: budget(2) }));
+        const saved = savedToken(table.cursor, 'StatefulSet');
+        const calls = kube.tokens.length;
+        const later = new Date(NOW.getTime() + LIST_TOKEN_MAX_AGE_MS + 1000);
+
+        // Act
+        const run2 = await sweepDrift(deps({ ...base, now: () => later }));
+
+        // Assess: the old token was never sent; the list began again and nothing was missed.
+        const run2StatefulSets = kube.tokens.slice(calls).filter((t) => t.kind === 'StatefulSet');
+        expect(saved?.continue).toEqual(expect.any(String));
+        expect(run2StatefulSets[0]).toEqual({ kind: 'StatefulSet' });
+        expect(run2StatefulSets.some((t) => t.continue === saved?.continue)).toBe(false);
+        expect(run2).toMatchObject({ checked: 20, clean: 20, repaired: 0, errors: 0 });
+      });
+
+      it('lists a kind again from its start when its saved token expired (410), and finds no drift from it', async () => {
+        // Prepare: the API server compacted the revision of the saved StatefulSet list.
+        const { kube, table, deps } = thirty();
+        await sweepDrift(deps({ ...base, hasTime: budget(2) }));
+        const saved = savedToken(table.cursor, 'StatefulSet');
+        kube.expired.add(saved?.continue as string);
+        const calls = kube.tokens.length;
+
+        // Act
+        const run2 = await sweepDrift(deps(base));
+
+        // Assess: the saved token was tried (410), then the list began again.
+        const run2StatefulSets = kube.tokens.slice(calls).filter((t) => t.kind === 'StatefulSet');
+        expect(run2StatefulSets.slice(0, 2)).toEqual([
+          { kind: 'StatefulSet', continue: saved?.continue },
+          { kind: 'StatefulSet' },
+        ]);
+        expect(run2).toMatchObject({ checked: 20, clean: 20, repaired: 0, errors: 0, cycleCompleted: true });
+      });
+
+      it('reads the lists again from where the page began when a run stops mid-page (no object is missed)', async () => {
+        // Prepare: chunks of 4 objects; run 1 stops after half of the second page.
+        const { deps } = thirty();
+        const mid = { ...base, concurrency: 5, listPageSize: 4 };
+
+        // Act
+        const run1 = await sweepDrift(deps({ ...mid, hasTime: budget(4) }));
+        const run2 = await sweepDrift(deps(mid));
+
+        // Assess: clusters 16-20 lie in chunks the lists had passed by the end of run 1.
+        expect(run1).toMatchObject({ checked: 15, clean: 15, more: true });
+        expect(run2).toMatchObject({ checked: 15, clean: 15, repaired: 0, errors: 0, cycleCompleted: true });
+      });
+
+      it('holds a page of clusters and a chunk per kind, not every object: chunks grow with objects, not clusters', async () => {
+        // Prepare
+        const { kube, deps } = thirty();
+
+        // Act
+        const res = await sweepDrift(deps(base));
+
+        // Assess: each kind's list was read once through, in order, with no restart.
+        expect(res).toMatchObject({ checked: 30, clean: 30, errors: 0 });
+        for (const k of managedKinds()) {
+          const firsts = kube.tokens.filter((t) => t.kind === k.kind && t.continue === undefined);
+          // Namespaces: once in step with the clusters, once for the orphan pass.
+          expect(firsts, k.kind).toHaveLength(k.kind === 'Namespace' ? 2 : 1);
+        }
+      });
+    });
+
+    it('reads the clusters of the orphan pass 100 per BatchGetItem (101 namespaces: 2 calls)', async () => {
+      // Prepare
+      const { table, deps, add } = setup();
+      for (let i = 1; i <= 101; i++) add(cluster(i));
+
+      // Act
+      const res = await sweepDrift(deps({ maxPages: 20 }));
+
+      // Assess
+      expect(res).toMatchObject({ checked: 101, clean: 101, orphans: 0, errors: 0, cycleCompleted: true });
+      expect(table.batchGets).toEqual([100, 1]);
     });
 
     it('keeps the orphan pass position across runs', async () => {
