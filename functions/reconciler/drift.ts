@@ -773,6 +773,8 @@ class KindList {
   private startedAt: number | undefined;
   /** The key of the last item read: a namespace at or before it was passed. */
   private consumed: string | undefined;
+  /** The key of the last item read since the list (re)began: keys never go back in a list. */
+  private lastKey: string | undefined;
   /** After a restart, the items up to here were read already. */
   private skipUpTo: string | undefined;
   private restarts = 0;
@@ -841,6 +843,14 @@ class KindList {
         const o = this.chunk[this.next] as KubeObject;
         const key = this.keyOf(o);
         if (key > upTo) break;
+        if (this.lastKey !== undefined && key < this.lastKey) {
+          // Paging resumes after the last key served, so lists come in key order; one that does
+          // not would make its objects look missing: nothing is compared with it.
+          throw new Error(
+            `the ${this.kind.kind} list of ${this.eksCluster} is not in key order (${key} after ${this.lastKey}): drift not checked`,
+          );
+        }
+        this.lastKey = key;
         this.next++;
         this.consumed = key;
         if (this.skipUpTo !== undefined && key <= this.skipUpTo) continue;
@@ -918,6 +928,7 @@ class KindList {
       restarts: this.restarts,
     });
     this.skipUpTo = this.consumed;
+    this.lastKey = undefined;
     this.chunk = [];
     this.next = 0;
     this.chunkToken = undefined;

@@ -40,8 +40,8 @@ const SAFETY_MS = 10_000;
 /**
  * Drift per run: up to 200 pages of 100 clusters, 5 at a time, and never closer than 20 s to the
  * timeout: a chunk of clusters may wait up to one Kubernetes request timeout (10 s) before the next
- * check. Kubernetes is listed kind by kind once per run (drift.ts), so a cluster costs only its
- * comparison and its Secret reads: time, not pages, is what bounds a run.
+ * check. Kubernetes is listed kind by kind, in step with the pages (drift.ts), so a cluster costs
+ * only its comparison and its Secret reads: time, not pages, is what bounds a run.
  */
 const DRIFT_PAGE_SIZE = 100;
 const DRIFT_MAX_PAGES = 200;

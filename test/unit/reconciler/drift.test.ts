@@ -1049,6 +1049,24 @@ describe('Function: reconciler (drift)', () => {
       });
     });
 
+    it('checks nothing against a list that is not in key order (its objects would look missing)', async () => {
+      // Prepare: the StatefulSets come back newest namespace first.
+      const { kube, table, deps, add } = setup();
+      for (let i = 1; i <= 3; i++) add(cluster(i));
+      const listPage = kube.listPage.bind(kube);
+      kube.listPage = async (apiVersion, kind, opts) => {
+        const page = await listPage(apiVersion, kind, opts);
+        return kind === 'StatefulSet' ? { ...page, items: [...page.items].reverse() } : page;
+      };
+
+      // Act
+      const res = await sweepDrift(deps());
+
+      // Assess: errors (the run fails, the alarm fires), no repair queued for a false "missing".
+      expect(res).toMatchObject({ checked: 3, clean: 0, errors: 3, repaired: 0 });
+      expect(table.repairs).toEqual([]);
+    });
+
     it('reads the clusters of the orphan pass 100 per BatchGetItem (101 namespaces: 2 calls)', async () => {
       // Prepare
       const { table, deps, add } = setup();
