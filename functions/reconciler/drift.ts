@@ -292,7 +292,10 @@ export async function sweepDrift(deps: DriftSweepDeps): Promise<DriftSweepResult
     more,
     cycleCompleted,
   });
+  /** Waits for reads begun ahead (the next page's), so that none outlives the run. */
+  let drain = async (): Promise<void> => {};
   const stop = async (): Promise<DriftSweepResult> => {
+    await drain();
     await deps.sweeps.saveDriftCursor(region, cursor, deps.now().toISOString());
     return result(true, false);
   };
@@ -306,33 +309,45 @@ export async function sweepDrift(deps: DriftSweepDeps): Promise<DriftSweepResult
       ...(startKey ? { startKey } : {}),
       ...(positions.length > 0 ? { lists: positions } : {}),
     });
-    let startKey: PageKey | undefined = cursor.startKey;
-    for (;;) {
-      if (pages >= deps.maxPages || !deps.hasTime()) return stop();
+    /** A page of clusters, with the reads of the kinds' lists up to its last namespace begun. */
+    const fetchPage = async (startKey: PageKey | undefined) => {
       const page = await deps.sweeps.readyClusters(region, {
         limit: deps.pageSize,
         ...(startKey ? { startKey } : {}),
       });
+      return { page, reads: lists.readFor(page.clusters.filter(comparable)) };
+    };
+    const firstKey = cursor.startKey;
+    let ahead: ReturnType<typeof fetchPage> | undefined;
+    drain = async () => {
+      await ahead?.catch(() => undefined);
+      await lists.settled();
+    };
+    for (;;) {
+      if (pages >= deps.maxPages || !deps.hasTime()) return stop();
+      const { page, reads } = await (ahead ?? fetchPage(firstKey));
       pages++;
-      // Where the lists stood before this page: a run stopped mid-page reads on from there.
-      const before = lists.positions();
-      const live = lists.readFor(page.clusters.filter(comparable));
+      // The next page and its lists are read while this one is checked.
+      ahead = page.next && pages < deps.maxPages ? fetchPage(page.next) : undefined;
+      // Not left unhandled if this run stops first; awaited (and thrown) when used.
+      ahead?.catch(() => undefined);
+      // Where the lists stood before this page (a run stopped mid-page reads on from there: the
+      // next clusters' objects may lie in a chunk already passed), and after it (before the next).
+      const before = await reads.start;
+      const after = async () => (ahead ? (await ahead).reads.start : lists.settled());
+      if (page.clusters.length === 0) cursor = at(page.next, await after());
       for (let i = 0; i < page.clusters.length; i += concurrency) {
         const chunk = page.clusters.slice(i, i + concurrency);
-        const outcomes = await Promise.all(chunk.map((c) => checkCluster(deps, c, live)));
+        const outcomes = await Promise.all(chunk.map((c) => checkCluster(deps, c, reads.live)));
         counts.checked += chunk.length;
         for (const o of outcomes) tally(counts, o);
         const last = chunk[chunk.length - 1] as ClusterRecord;
         const rest = i + concurrency < page.clusters.length;
-        // Mid-page, continue after the last cluster checked (and read the lists again from where
-        // this page began: the next clusters' objects may lie in a chunk already passed); at the
-        // end of a page, where it ends, with the lists where they are.
-        cursor = rest ? at(clusterIndexKey(region, last), before) : at(page.next, lists.positions());
+        // Mid-page, continue after the last cluster checked; at the end of a page, where it ends.
+        cursor = rest ? at(clusterIndexKey(region, last), before) : at(page.next, await after());
         if (!deps.hasTime() && (rest || page.next)) return stop();
       }
-      if (page.clusters.length === 0) cursor = at(page.next, lists.positions());
       if (!page.next) break;
-      startKey = page.next;
     }
     const first = deps.eksClusters[0];
     if (first === undefined) return finish(deps, cycleStartedAt, result);
@@ -683,25 +698,43 @@ class LiveLists {
     private readonly saved: readonly DriftListPosition[],
   ) {}
 
+  /** The reads of the pages begun so far, settled or not: a page's reads begin after them. */
+  private chain: Promise<unknown> = Promise.resolve();
+
   /**
-   * Starts reading, for each EKS cluster the page's clusters are placed on, every kind's list up to
-   * the page's last namespace; what each cluster is compared with, by EKS cluster.
+   * Reads, for each EKS cluster the page's clusters are placed on, every kind's list up to the
+   * page's last namespace, once the reads for the pages before it are done: what each cluster is
+   * compared with, by EKS cluster, and where the lists stood when this page's reads began.
    */
-  readFor(clusters: readonly ClusterRecord[]): (eksCluster: string) => Promise<LiveObjects> {
+  readFor(clusters: readonly ClusterRecord[]): {
+    readonly live: (eksCluster: string) => Promise<LiveObjects>;
+    readonly start: Promise<DriftListPosition[]>;
+  } {
     const byPlacement = new Map<string, string[]>();
     for (const c of clusters) {
       const namespaces = byPlacement.get(c.placement as string);
       if (namespaces) namespaces.push(namespaceOf(c.clusterId));
       else byPlacement.set(c.placement as string, [namespaceOf(c.clusterId)]);
     }
-    const reads = new Map<string, Promise<LiveObjects>>();
-    for (const [eksCluster, namespaces] of byPlacement) {
-      const read = this.read(eksCluster, namespaces);
-      // Failures are seen by each cluster placed there (counted as errors), not left unhandled.
-      read.catch(() => undefined);
-      reads.set(eksCluster, read);
-    }
-    return (eksCluster) => reads.get(eksCluster) ?? Promise.resolve({ listedAt: 0, byNamespace: new Map() });
+    const start = this.chain.then(() => this.positions());
+    const reads = start.then(() => {
+      const byEks = new Map<string, Promise<LiveObjects>>();
+      for (const [eksCluster, namespaces] of byPlacement) {
+        const read = this.read(eksCluster, namespaces);
+        // Failures are seen by each cluster placed there (counted as errors), not left unhandled.
+        read.catch(() => undefined);
+        byEks.set(eksCluster, read);
+      }
+      return byEks;
+    });
+    this.chain = reads.then((byEks) => Promise.allSettled(byEks.values()));
+    const none: LiveObjects = { listedAt: 0, byNamespace: new Map() };
+    return { live: async (eksCluster) => (await reads).get(eksCluster) ?? none, start };
+  }
+
+  /** Where every list stands once the reads begun are done. */
+  settled(): Promise<DriftListPosition[]> {
+    return this.chain.then(() => this.positions());
   }
 
   /** Where every list stands, for the cursor (lists of a failed EKS cluster start again). */

@@ -924,14 +924,19 @@ describe('Function: reconciler (drift)', () => {
         phase: 'clusters',
         startKey: clusterIndexKey(REGION, all[4] as ClusterRecord),
       });
-      expect(table.queries).toEqual([undefined, clusterIndexKey(REGION, all[2] as ClusterRecord)]);
+      // Each page is read while the one before it is checked: page 3 was read, not checked.
+      expect(table.queries).toEqual([
+        undefined,
+        clusterIndexKey(REGION, all[2] as ClusterRecord),
+        clusterIndexKey(REGION, all[5] as ClusterRecord),
+      ]);
 
       // Act: run 2 resumes after cluster 5 and finishes the cycle (clusters, then orphans).
       const run2 = await sweepDrift(deps({ ...base, hasTime: () => true }));
 
       // Assess
       expect(run2).toMatchObject({ checked: 2, clean: 2, more: false, cycleCompleted: true });
-      expect(table.queries[2]).toEqual(clusterIndexKey(REGION, all[4] as ClusterRecord));
+      expect(table.queries[3]).toEqual(clusterIndexKey(REGION, all[4] as ClusterRecord));
       expect(table.cursor).toEqual({ phase: 'clusters', cycleStartedAt: NOW.toISOString() });
 
       // Act: run 3 starts a new cycle from the first cluster, and stops at its page budget.
@@ -939,7 +944,7 @@ describe('Function: reconciler (drift)', () => {
 
       // Assess
       expect(run3).toMatchObject({ checked: 3, pages: 1, more: true });
-      expect(table.queries[3]).toBeUndefined();
+      expect(table.queries[table.queries.length - 1]).toBeUndefined();
       expect(table.cursor).toMatchObject({ startKey: clusterIndexKey(REGION, all[2] as ClusterRecord) });
     });
 
