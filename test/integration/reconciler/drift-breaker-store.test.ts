@@ -137,4 +137,33 @@ describe('Store: drift repair circuit breaker', () => {
     expect(stored?.driftRepairSuspended).toBeUndefined();
     expect(stored?.driftRepairs).toBeUndefined();
   });
+
+  it('reads the clusters of the orphan pass by key, 100 per BatchGetItem, absent items left out', async () => {
+    // Prepare: 150 clusters (two batches), asked for with 10 keys that name no item and a duplicate.
+    const clusters = Array.from({ length: 150 }, (_, i) => cluster(100 + i, { tenantId: `tn-${i % 3}` }));
+    await Promise.all(clusters.map(put));
+    const missing = Array.from({ length: 10 }, (_, i) => ({ tenantId: 'tn-0', clusterId: `cl-gone${i}` }));
+    const sent: number[] = [];
+    const sweeps = new Sweeps(home.table);
+    const send = home.table.db.send.bind(home.table.db);
+    home.table.db.send = ((command: { input: { RequestItems?: Record<string, { Keys: unknown[] }> } }) => {
+      const keys = command.input.RequestItems?.[TABLE]?.Keys;
+      if (keys) sent.push(keys.length);
+      return send(command as never);
+    }) as typeof home.table.db.send;
+
+    // Act
+    let found: Map<string, ClusterRecord>;
+    try {
+      found = await sweeps.clustersByKey([...clusters, ...missing, clusters[0] as ClusterRecord]);
+    } finally {
+      home.table.db.send = send;
+    }
+
+    // Assess
+    expect(sent).toEqual([100, 60]);
+    expect(found.size).toBe(150);
+    const c = clusters[42] as ClusterRecord;
+    expect(found.get(`${c.tenantId}/${c.clusterId}`)).toEqual(c);
+  });
 });
