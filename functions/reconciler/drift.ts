@@ -1144,11 +1144,21 @@ async function scanNamespaces(
   const todo = namespaces
     .filter((n) => after === undefined || n.metadata.name > after)
     .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
+  const read = (batch: readonly KubeObject[]) => {
+    const owners = deps.sweeps.clustersByKey(batch.flatMap((ns) => ownerOf(ns) ?? []));
+    owners.catch(() => undefined); // awaited below; not left unhandled if the run stops first
+    return owners;
+  };
+  if (todo.length === 0) return {};
+  let next = read(todo.slice(0, ORPHAN_BATCH));
   for (let i = 0; i < todo.length; i += ORPHAN_BATCH) {
     const batch = todo.slice(i, i + ORPHAN_BATCH);
+    const reading = next;
+    // The next batch's clusters are read while this one is checked.
+    if (i + ORPHAN_BATCH < todo.length) next = read(todo.slice(i + ORPHAN_BATCH, i + 2 * ORPHAN_BATCH));
     let owners: ReadonlyMap<string, ClusterRecord>;
     try {
-      owners = await deps.sweeps.clustersByKey(batch.flatMap((ns) => ownerOf(ns) ?? []));
+      owners = await reading;
     } catch (e) {
       deps.logger.error('could not read the clusters of namespaces for orphans', {
         eksCluster,
@@ -1161,8 +1171,10 @@ async function scanNamespaces(
       const chunk = batch.slice(j, j + concurrency);
       const outcomes = await Promise.all(chunk.map((ns) => checkNamespace(deps, eksCluster, ns, owners)));
       for (const o of outcomes) tally(counts, o);
-      if (i + j + concurrency < todo.length && !deps.hasTime())
+      if (i + j + concurrency < todo.length && !deps.hasTime()) {
+        await next.catch(() => undefined); // no read outlives the run
         return { stoppedAfter: (chunk[chunk.length - 1] as KubeObject).metadata.name };
+      }
     }
   }
   return {};
