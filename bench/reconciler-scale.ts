@@ -86,8 +86,12 @@ if (process.argv.includes('--help')) {
 
 /** Where the stand-in serves, in this process or a child's. */
 interface Standin {
+  /** HTTPS, trusting `caCert`. */
   readonly url: string;
+  /** The same API over plain HTTP, for the floor's fetch and the counting proxy. */
+  readonly plainUrl: string;
   readonly token: string;
+  readonly caCert: string;
   stop(): Promise<void>;
 }
 
@@ -107,10 +111,12 @@ async function standinProcess(dataFile: string): Promise<Standin> {
       if (nl >= 0) resolve(out.slice(0, nl));
     });
   });
-  const { url, token } = JSON.parse(line) as { url: string; token: string };
+  const { url, plainUrl, token, caCert } = JSON.parse(line) as Omit<Standin, 'stop'>;
   return {
     url,
+    plainUrl,
     token,
+    caCert,
     stop: async () => {
       if (child.exitCode !== null) return;
       const exited = once(child, 'exit');
