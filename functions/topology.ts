@@ -38,6 +38,8 @@ export type EnvSource =
    * region (the local runtime sets the key itself).
    */
   | { readonly ref: 'pageTokenSecret' }
+  /** The region's backup bucket's name (lib/backup-bucket.ts; the local object store's bucket). */
+  | { readonly ref: 'backupBucket' }
   | { readonly value: string };
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -105,7 +107,11 @@ export type Permission =
    * grants it the kinds Stratus renders; credential Secrets by name, in their namespace).
    */
   | 'eks:view'
-  | 'secret:page-token';
+  | 'secret:page-token'
+  /** List the backup bucket (what a backup stored). */
+  | 'backup:read'
+  /** List and delete in the backup bucket (DELETE /v1/backups/{id}). */
+  | 'backup:delete';
 
 export interface QueueDef {
   /** Visibility timeout: at least 6x the consumer's timeout, as AWS recommends. */
@@ -138,6 +144,7 @@ export const TABLE = {
 export const ENTITY = {
   cluster: 'Cluster',
   operation: 'Operation',
+  backup: 'Backup',
 } as const;
 
 /** The namespace of the business metrics (functions/shared/observability.ts, docs/operations.md). */
@@ -168,6 +175,10 @@ export const FUNCTIONS = {
           { method: 'DELETE', path: '/v1/clusters/{clusterId}' },
           { method: 'GET', path: '/v1/clusters/{clusterId}/operations' },
           { method: 'GET', path: '/v1/clusters/{clusterId}/connection' },
+          { method: 'POST', path: '/v1/clusters/{clusterId}/backups' },
+          { method: 'GET', path: '/v1/clusters/{clusterId}/backups' },
+          { method: 'GET', path: '/v1/backups/{backupId}' },
+          { method: 'DELETE', path: '/v1/backups/{backupId}' },
           { method: 'GET', path: '/v1/operations/{operationId}' },
           { method: 'POST', path: '/v1/operations/{operationId}/cancel' },
           { method: 'POST', path: '/v1/api-keys' },
@@ -182,8 +193,9 @@ export const FUNCTIONS = {
       STRATUS_REGIONS: { ref: 'regions' },
       STRATUS_API_URLS: { ref: 'apiUrls' },
       PAGE_TOKEN_SECRET_ID: { ref: 'pageTokenSecret' },
+      BACKUP_BUCKET: { ref: 'backupBucket' },
     },
-    permissions: ['table:read', 'table:write', 'secret:page-token'],
+    permissions: ['table:read', 'table:write', 'secret:page-token', 'backup:delete'],
   },
   reveal: {
     entry: 'functions/reveal/handler.ts',
@@ -258,12 +270,13 @@ export const FUNCTIONS = {
       TAKEOVER_ROLE_ARNS: { ref: 'takeoverRoles' },
       KUBE_AUTH: { ref: 'kubeAuth' },
     },
-    permissions: ['table:read', 'table:write', 'queue:send', 'eks:describe', 'eks:access'],
+    permissions: ['table:read', 'table:write', 'queue:send', 'eks:describe', 'eks:access', 'backup:read'],
   },
   statusPublisher: {
     entry: 'functions/status-publisher/handler.ts',
     handler: 'handler',
-    description: 'Stream -> EventBridge: publishes status changes of clusters and operations homed here',
+    description:
+      'Stream -> EventBridge: publishes status changes of clusters, operations and backups homed here',
     memoryMb: 256,
     timeoutSeconds: 30,
     triggers: [
@@ -273,7 +286,10 @@ export const FUNCTIONS = {
           {
             eventName: ['INSERT', 'MODIFY'],
             dynamodb: {
-              NewImage: { entity: { S: [ENTITY.cluster, ENTITY.operation] }, homeRegion: { S: [region] } },
+              NewImage: {
+                entity: { S: [ENTITY.cluster, ENTITY.operation, ENTITY.backup] },
+                homeRegion: { S: [region] },
+              },
             },
           },
         ],

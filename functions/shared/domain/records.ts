@@ -1,4 +1,11 @@
-import type { ClusterStatus, NodeSize, OperationStatus, OperationType } from './cluster.js';
+import type {
+  BackupStore,
+  ClusterStatus,
+  NodeSize,
+  OperationStatus,
+  OperationType,
+  RestoreSource,
+} from './cluster.js';
 import type { SizeName } from './sizes.js';
 
 /** The cluster as stored: desired spec plus observed state. */
@@ -42,6 +49,10 @@ export interface ClusterRecord {
   readonly driftRepairs?: DriftRepairSeries;
   /** Set by the reconciler when it stopped repairing a drift that comes back after every repair. */
   readonly driftRepairSuspended?: DriftRepairSuspension;
+  /** Where its backups go (set at creation, or by its first backup). */
+  readonly backupStore?: BackupStore;
+  /** Created from a backup: what its CREATE restored. */
+  readonly restoreFrom?: RestoreSource;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -143,6 +154,8 @@ export interface OperationRecord {
   readonly cleanup?: { readonly cause: OperationError };
   /** The provisioner delivery that owns the current workflow step (docs/operations.md, "One delivery owns a step"). */
   readonly claim?: StepClaim;
+  /** BACKUP: the backup it takes. */
+  readonly backupId?: string;
 }
 
 /**

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { CLUSTER_STATUSES, OPERATION_STATUSES, OPERATION_TYPES } from '../domain/cluster.js';
+import { BACKUP_STATUSES, CLUSTER_STATUSES, OPERATION_STATUSES, OPERATION_TYPES } from '../domain/cluster.js';
 import { MAX_NODES, SIZE_NAMES } from '../domain/sizes.js';
 
 /**
@@ -26,6 +26,16 @@ export const CreateClusterRequestSchema = z.strictObject({
   size: z.enum(SIZE_NAMES).default('small'),
   settings: z.record(z.string().max(100), z.unknown()).default({}),
   deletionProtection: z.boolean().default(false),
+  /**
+   * Create the cluster from a backup (same engine and version). `pointInTime` (PostgreSQL only):
+   * recover to that moment, at or after the end of the backup and not in the future.
+   */
+  restoreFrom: z
+    .strictObject({
+      backupId: z.string().regex(/^bk-[0-9a-hjkmnp-tv-z]{26}$/, 'must be a backup id (bk-...)'),
+      pointInTime: z.iso.datetime({ offset: true }).optional(),
+    })
+    .optional(),
 });
 export type CreateClusterRequest = z.infer<typeof CreateClusterRequestSchema>;
 
@@ -111,6 +121,8 @@ export const ClusterSchema = z.object({
   observedGeneration: z.int(),
   activeOperationId: z.string().optional(),
   endpoint: z.string().optional(),
+  /** Created from a backup: which, and to what moment. */
+  restoredFrom: z.object({ backupId: z.string(), pointInTime: z.iso.datetime().optional() }).optional(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
@@ -138,6 +150,43 @@ export const OperationSchema = z.object({
 export type Operation = z.infer<typeof OperationSchema>;
 
 export const CreateClusterResponseSchema = z.object({ cluster: ClusterSchema, operation: OperationSchema });
+
+const BackupStoreSchema = z
+  .object({ bucket: z.string(), prefix: z.string() })
+  .describe("Where the backup is stored: the region's backup bucket and a key prefix. Never credentials.");
+
+export const BackupSchema = z.object({
+  id: z.string(),
+  clusterId: z.string(),
+  region: z.string(),
+  engine: z.string(),
+  version: z.string(),
+  status: z.enum(BACKUP_STATUSES),
+  /** Bytes stored, once SUCCEEDED. */
+  sizeBytes: z.int().optional(),
+  startedAt: z.iso.datetime().optional(),
+  endedAt: z.iso.datetime().optional(),
+  storage: BackupStoreSchema,
+  /** The cluster as it was when the backup was taken: what a restore recreates. */
+  source: z.object({
+    name: z.string(),
+    engine: z.string(),
+    version: z.string(),
+    nodes: z.int(),
+    size: z.enum(SIZE_NAMES),
+    settings: z.record(z.string(), z.unknown()),
+    generation: z.int(),
+  }),
+  /** The BACKUP operation that takes it. */
+  operationId: z.string(),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  deletedAt: z.iso.datetime().optional(),
+});
+export type Backup = z.infer<typeof BackupSchema>;
+export const CreateBackupResponseSchema = z.object({ backup: BackupSchema, operation: OperationSchema });
+export const BackupListSchema = z.object({ items: z.array(BackupSchema), nextToken: z.string().optional() });
 export const ClusterListSchema = z.object({
   items: z.array(ClusterSchema),
   nextToken: z.string().optional(),
@@ -150,8 +199,9 @@ export const ApiKeyListSchema = z.object({ items: z.array(ApiKeySchema), nextTok
 export const DryRunResponseSchema = z.object({
   dryRun: z.literal(true),
   /** What would happen: the operation type that would be queued, or the change applied at once. */
-  outcome: z.enum(['CREATE', 'UPDATE', 'DELETE', 'METADATA_UPDATE', 'CANCEL']),
+  outcome: z.enum(['CREATE', 'UPDATE', 'DELETE', 'METADATA_UPDATE', 'CANCEL', 'BACKUP', 'DELETE_BACKUP']),
   cluster: ClusterSchema.optional(),
+  backup: BackupSchema.optional(),
 });
 
 /** RFC 9457: extension members (e.g. `operationId`, `regions`) are allowed beyond these. */
