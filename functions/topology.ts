@@ -307,7 +307,7 @@ export const FUNCTIONS = {
     entry: 'functions/reconciler/handler.ts',
     handler: 'handler',
     description:
-      'Scheduled: fails operations past their deadline; repairs or reports drift and orphans in Kubernetes',
+      'Scheduled: fails operations past their deadline; fires backup schedules and deletes expired backups; repairs or reports drift and orphans in Kubernetes',
     memoryMb: 256,
     // Shorter than the schedule interval, so runs rarely overlap (they may: every write is conditional).
     timeoutSeconds: 50,
@@ -320,8 +320,9 @@ export const FUNCTIONS = {
       KUBE_AUTH: { ref: 'kubeAuth' },
       // 'true' deletes orphan namespaces; that needs namespace delete in RBAC (docs/eks.md).
       RECONCILER_DELETE_ORPHANS: { value: 'false' },
+      BACKUP_BUCKET: { ref: 'backupBucket' },
     },
-    permissions: ['table:read', 'table:write', 'bus:put', 'eks:describe', 'eks:view'],
+    permissions: ['table:read', 'table:write', 'bus:put', 'eks:describe', 'eks:view', 'backup:delete'],
   },
 } as const satisfies Record<string, FunctionDef>;
 

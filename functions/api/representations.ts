@@ -21,6 +21,15 @@ export function clusterDto(c: ClusterRecord): Cluster {
     observedGeneration: c.observedGeneration,
     ...(c.activeOperationId ? { activeOperationId: c.activeOperationId } : {}),
     ...(c.endpoint ? { endpoint: c.endpoint } : {}),
+    ...(c.backupPolicy
+      ? {
+          backup: {
+            schedule: c.backupPolicy.schedule,
+            retentionDays: c.backupPolicy.retentionDays,
+            nextBackupAt: c.backupPolicy.nextBackupAt,
+          },
+        }
+      : {}),
     ...(c.restoreFrom
       ? {
           restoredFrom: {
@@ -67,6 +76,8 @@ export function backupDto(b: BackupRecord): Backup {
     storage: { bucket: b.storage.bucket, prefix: b.storage.prefix },
     source: b.source,
     operationId: b.operationId,
+    ...(b.scheduled ? { scheduled: true } : {}),
+    ...(b.expiresAt ? { expiresAt: b.expiresAt } : {}),
     ...(b.error ? { error: publicOperationError(b.error) } : {}),
     createdAt: b.createdAt,
     updatedAt: b.updatedAt,

@@ -131,14 +131,14 @@ export const ROUTES: readonly RouteDef[] = [
   {
     method: 'PATCH',
     path: '/v1/clusters/{clusterId}',
-    summary: 'Scale, resize, upgrade, change settings or deletion protection',
+    summary: 'Scale, resize, upgrade, change settings, deletion protection or the backup schedule',
     role: 'editor',
     mutation: true,
     body: UpdateClusterRequestSchema,
     query: DryRunQuerySchema,
     responses: {
       200: {
-        description: 'Deletion protection changed (no operation), or a dry run',
+        description: 'Deletion protection or the backup schedule changed (no operation), or a dry run',
         schema: z.union([ClusterSchema, DryRunResponseSchema]),
       },
       202: accepted('Update'),

@@ -1,6 +1,6 @@
 /**
  * Do not edit: `npm run gen:sdk` writes this file with openapi-typescript 7.13.0.
- * Generated from docs/openapi.json sha256:6836a12ac02911d63761b8ef2bb7490e3ae83e7466eedd6f8810650cac090cd5
+ * Generated from docs/openapi.json sha256:adbc475621a35c5141648420a725a0f69ed715d69c16862562e384cc63689163
  */
 
 export interface paths {
@@ -50,7 +50,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Scale, resize, upgrade, change settings or deletion protection
+         * Scale, resize, upgrade, change settings, deletion protection or the backup schedule
          * @description Requires the editor role (or higher).
          */
         patch: operations["patchV1ClustersClusterId"];
@@ -347,6 +347,12 @@ export interface operations {
                             observedGeneration: number;
                             activeOperationId?: string;
                             endpoint?: string;
+                            backup?: {
+                                schedule: string;
+                                retentionDays: number;
+                                /** Format: date-time */
+                                nextBackupAt: string;
+                            };
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */
@@ -453,6 +459,10 @@ export interface operations {
                     };
                     /** @default false */
                     deletionProtection?: boolean;
+                    backup?: {
+                        schedule: string;
+                        retentionDays: number;
+                    };
                     restoreFrom?: {
                         backupId: string;
                         /** Format: date-time */
@@ -493,6 +503,12 @@ export interface operations {
                             observedGeneration: number;
                             activeOperationId?: string;
                             endpoint?: string;
+                            backup?: {
+                                schedule: string;
+                                retentionDays: number;
+                                /** Format: date-time */
+                                nextBackupAt: string;
+                            };
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */
@@ -534,6 +550,9 @@ export interface operations {
                                 generation: number;
                             };
                             operationId: string;
+                            scheduled?: boolean;
+                            /** Format: date-time */
+                            expiresAt?: string;
                             error?: {
                                 code: string;
                                 message: string;
@@ -575,6 +594,12 @@ export interface operations {
                             observedGeneration: number;
                             activeOperationId?: string;
                             endpoint?: string;
+                            backup?: {
+                                schedule: string;
+                                retentionDays: number;
+                                /** Format: date-time */
+                                nextBackupAt: string;
+                            };
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */
@@ -766,6 +791,12 @@ export interface operations {
                         observedGeneration: number;
                         activeOperationId?: string;
                         endpoint?: string;
+                        backup?: {
+                            schedule: string;
+                            retentionDays: number;
+                            /** Format: date-time */
+                            nextBackupAt: string;
+                        };
                         restoredFrom?: {
                             backupId: string;
                             /** Format: date-time */
@@ -894,6 +925,12 @@ export interface operations {
                             observedGeneration: number;
                             activeOperationId?: string;
                             endpoint?: string;
+                            backup?: {
+                                schedule: string;
+                                retentionDays: number;
+                                /** Format: date-time */
+                                nextBackupAt: string;
+                            };
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */
@@ -935,6 +972,9 @@ export interface operations {
                                 generation: number;
                             };
                             operationId: string;
+                            scheduled?: boolean;
+                            /** Format: date-time */
+                            expiresAt?: string;
                             error?: {
                                 code: string;
                                 message: string;
@@ -976,6 +1016,12 @@ export interface operations {
                             observedGeneration: number;
                             activeOperationId?: string;
                             endpoint?: string;
+                            backup?: {
+                                schedule: string;
+                                retentionDays: number;
+                                /** Format: date-time */
+                                nextBackupAt: string;
+                            };
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */
@@ -1135,11 +1181,15 @@ export interface operations {
                         [key: string]: unknown;
                     };
                     deletionProtection?: boolean;
+                    backup?: {
+                        schedule: string;
+                        retentionDays: number;
+                    } | null;
                 };
             };
         };
         responses: {
-            /** @description Deletion protection changed (no operation), or a dry run */
+            /** @description Deletion protection or the backup schedule changed (no operation), or a dry run */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1165,6 +1215,12 @@ export interface operations {
                         observedGeneration: number;
                         activeOperationId?: string;
                         endpoint?: string;
+                        backup?: {
+                            schedule: string;
+                            retentionDays: number;
+                            /** Format: date-time */
+                            nextBackupAt: string;
+                        };
                         restoredFrom?: {
                             backupId: string;
                             /** Format: date-time */
@@ -1199,6 +1255,12 @@ export interface operations {
                             observedGeneration: number;
                             activeOperationId?: string;
                             endpoint?: string;
+                            backup?: {
+                                schedule: string;
+                                retentionDays: number;
+                                /** Format: date-time */
+                                nextBackupAt: string;
+                            };
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */
@@ -1240,6 +1302,9 @@ export interface operations {
                                 generation: number;
                             };
                             operationId: string;
+                            scheduled?: boolean;
+                            /** Format: date-time */
+                            expiresAt?: string;
                             error?: {
                                 code: string;
                                 message: string;
@@ -1281,6 +1346,12 @@ export interface operations {
                             observedGeneration: number;
                             activeOperationId?: string;
                             endpoint?: string;
+                            backup?: {
+                                schedule: string;
+                                retentionDays: number;
+                                /** Format: date-time */
+                                nextBackupAt: string;
+                            };
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */
@@ -1608,6 +1679,9 @@ export interface operations {
                                 generation: number;
                             };
                             operationId: string;
+                            scheduled?: boolean;
+                            /** Format: date-time */
+                            expiresAt?: string;
                             error?: {
                                 code: string;
                                 message: string;
@@ -1739,6 +1813,12 @@ export interface operations {
                             observedGeneration: number;
                             activeOperationId?: string;
                             endpoint?: string;
+                            backup?: {
+                                schedule: string;
+                                retentionDays: number;
+                                /** Format: date-time */
+                                nextBackupAt: string;
+                            };
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */
@@ -1780,6 +1860,9 @@ export interface operations {
                                 generation: number;
                             };
                             operationId: string;
+                            scheduled?: boolean;
+                            /** Format: date-time */
+                            expiresAt?: string;
                             error?: {
                                 code: string;
                                 message: string;
@@ -1832,6 +1915,9 @@ export interface operations {
                                 generation: number;
                             };
                             operationId: string;
+                            scheduled?: boolean;
+                            /** Format: date-time */
+                            expiresAt?: string;
                             error?: {
                                 code: string;
                                 message: string;
@@ -2017,6 +2103,9 @@ export interface operations {
                             generation: number;
                         };
                         operationId: string;
+                        scheduled?: boolean;
+                        /** Format: date-time */
+                        expiresAt?: string;
                         error?: {
                             code: string;
                             message: string;
@@ -2152,6 +2241,9 @@ export interface operations {
                             generation: number;
                         };
                         operationId: string;
+                        scheduled?: boolean;
+                        /** Format: date-time */
+                        expiresAt?: string;
                         error?: {
                             code: string;
                             message: string;
@@ -2187,6 +2279,12 @@ export interface operations {
                             observedGeneration: number;
                             activeOperationId?: string;
                             endpoint?: string;
+                            backup?: {
+                                schedule: string;
+                                retentionDays: number;
+                                /** Format: date-time */
+                                nextBackupAt: string;
+                            };
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */
@@ -2228,6 +2326,9 @@ export interface operations {
                                 generation: number;
                             };
                             operationId: string;
+                            scheduled?: boolean;
+                            /** Format: date-time */
+                            expiresAt?: string;
                             error?: {
                                 code: string;
                                 message: string;
@@ -2752,6 +2853,12 @@ export interface operations {
                             observedGeneration: number;
                             activeOperationId?: string;
                             endpoint?: string;
+                            backup?: {
+                                schedule: string;
+                                retentionDays: number;
+                                /** Format: date-time */
+                                nextBackupAt: string;
+                            };
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */
@@ -2793,6 +2900,9 @@ export interface operations {
                                 generation: number;
                             };
                             operationId: string;
+                            scheduled?: boolean;
+                            /** Format: date-time */
+                            expiresAt?: string;
                             error?: {
                                 code: string;
                                 message: string;
@@ -3056,6 +3166,12 @@ export interface operations {
                             observedGeneration: number;
                             activeOperationId?: string;
                             endpoint?: string;
+                            backup?: {
+                                schedule: string;
+                                retentionDays: number;
+                                /** Format: date-time */
+                                nextBackupAt: string;
+                            };
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */
@@ -3097,6 +3213,9 @@ export interface operations {
                                 generation: number;
                             };
                             operationId: string;
+                            scheduled?: boolean;
+                            /** Format: date-time */
+                            expiresAt?: string;
                             error?: {
                                 code: string;
                                 message: string;
@@ -3296,6 +3415,12 @@ export interface operations {
                             observedGeneration: number;
                             activeOperationId?: string;
                             endpoint?: string;
+                            backup?: {
+                                schedule: string;
+                                retentionDays: number;
+                                /** Format: date-time */
+                                nextBackupAt: string;
+                            };
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */
@@ -3337,6 +3462,9 @@ export interface operations {
                                 generation: number;
                             };
                             operationId: string;
+                            scheduled?: boolean;
+                            /** Format: date-time */
+                            expiresAt?: string;
                             error?: {
                                 code: string;
                                 message: string;

@@ -57,6 +57,10 @@ export interface BackupRecord {
   readonly startedAt?: string;
   readonly endedAt?: string;
   readonly error?: OperationError;
+  /** Taken by the cluster's schedule (else on demand). */
+  readonly scheduled?: boolean;
+  /** Scheduled backups: when the reconciler deletes it (its cluster's retention when taken). */
+  readonly expiresAt?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly deletedAt?: string;
@@ -76,7 +80,12 @@ const BACKUPABLE: readonly ClusterStatus[] = ['READY'];
  */
 export function planBackup(
   cluster: ClusterRecord,
-  ctx: PlanContext & { requestedBy: string; backupBucket: string | undefined },
+  ctx: PlanContext & {
+    requestedBy: string;
+    backupBucket: string | undefined;
+    /** A scheduled backup, kept this many days. */
+    retentionDays?: number;
+  },
 ): { cluster: ClusterRecord; operation: OperationRecord; backup: BackupRecord } {
   assertHomeRegion(cluster, ctx.apiRegion);
   assertIdle(cluster);
@@ -122,6 +131,12 @@ export function planBackup(
       settings: cluster.settings,
       generation: cluster.generation,
     },
+    ...(ctx.retentionDays !== undefined
+      ? {
+          scheduled: true,
+          expiresAt: new Date(ctx.now.getTime() + ctx.retentionDays * 24 * 3600 * 1000).toISOString(),
+        }
+      : {}),
     createdAt: now,
     updatedAt: now,
   };

@@ -53,6 +53,8 @@ export interface ClusterRecord {
   readonly backupStore?: BackupStore;
   /** Created from a backup: what its CREATE restored. */
   readonly restoreFrom?: RestoreSource;
+  /** Scheduled backups (the reconciler fires them) and how long they are kept. */
+  readonly backupPolicy?: BackupPolicy;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -94,6 +96,13 @@ export interface DriftRepairSuspension {
   readonly objects: readonly DriftedObject[];
   readonly since: string;
   readonly until: string;
+}
+
+/** A cluster's backup schedule (cron, UTC), its scheduled backups' retention, and its next run. */
+export interface BackupPolicy {
+  readonly schedule: string;
+  readonly retentionDays: number;
+  readonly nextBackupAt: string;
 }
 
 /** The spec fields an UPDATE changes, kept on the operation so a cancel can restore them. */

@@ -17,6 +17,12 @@ export const ClusterNameSchema = z
     'must be lower-case letters, digits and hyphens, start with a letter and not end with a hyphen',
   );
 
+/** Scheduled backups: a five-field cron expression in UTC, at most hourly, and their retention. */
+export const BackupPolicyRequestSchema = z.strictObject({
+  schedule: z.string().min(9).max(100),
+  retentionDays: z.int().min(1).max(3650),
+});
+
 export const CreateClusterRequestSchema = z.strictObject({
   name: ClusterNameSchema,
   engine: z.string().min(1).max(40),
@@ -30,6 +36,7 @@ export const CreateClusterRequestSchema = z.strictObject({
    * Create the cluster from a backup (same engine and version). `pointInTime` (PostgreSQL only):
    * recover to that moment, at or after the end of the backup and not in the future.
    */
+  backup: BackupPolicyRequestSchema.optional(),
   restoreFrom: z
     .strictObject({
       backupId: z.string().regex(/^bk-[0-9a-hjkmnp-tv-z]{26}$/, 'must be a backup id (bk-...)'),
@@ -47,9 +54,11 @@ export const UpdateClusterRequestSchema = z
     version: z.string().min(1).max(40).optional(),
     settings: z.record(z.string().max(100), z.unknown()).optional(),
     deletionProtection: z.boolean().optional(),
+    /** The backup schedule and retention; `null` stops scheduled backups. */
+    backup: BackupPolicyRequestSchema.nullable().optional(),
   })
   .refine((b) => Object.keys(b).length > 0, {
-    message: 'send at least one of: nodes, size, version, settings, deletionProtection',
+    message: 'send at least one of: nodes, size, version, settings, deletionProtection, backup',
   });
 export type UpdateClusterRequest = z.infer<typeof UpdateClusterRequestSchema>;
 
@@ -121,6 +130,10 @@ export const ClusterSchema = z.object({
   observedGeneration: z.int(),
   activeOperationId: z.string().optional(),
   endpoint: z.string().optional(),
+  /** Scheduled backups: the schedule (cron, UTC), their retention and the next run. */
+  backup: z
+    .object({ schedule: z.string(), retentionDays: z.int(), nextBackupAt: z.iso.datetime() })
+    .optional(),
   /** Created from a backup: which, and to what moment. */
   restoredFrom: z.object({ backupId: z.string(), pointInTime: z.iso.datetime().optional() }).optional(),
   createdAt: z.iso.datetime(),
@@ -179,6 +192,9 @@ export const BackupSchema = z.object({
   }),
   /** The BACKUP operation that takes it. */
   operationId: z.string(),
+  /** Taken by the cluster's schedule; deleted by Stratus at `expiresAt` (its retention). */
+  scheduled: z.boolean().optional(),
+  expiresAt: z.iso.datetime().optional(),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),

@@ -1,6 +1,7 @@
 import type { BackupRecord } from '../domain/backups.js';
 import { DELETED_BACKUP_RETENTION_SECONDS } from '../domain/backups.js';
 import type { ClusterRecord, OperationRecord } from '../domain/records.js';
+import { backupDueIndex as backupDueIndexOf } from './clusters.js';
 import { epoch, keys, type Page, type Table, type TransactItem } from './core.js';
 import type { IdempotencyRecord, IdempotencyStore } from './idempotency.js';
 import { operationItem } from './operations.js';
@@ -15,8 +16,19 @@ export function backupIndex(b: Pick<BackupRecord, 'clusterId' | 'createdAt' | 'b
   return { gsi1pk: `CLUSTER#${b.clusterId}`, gsi1sk: `BACKUP#${b.createdAt}#${b.backupId}` };
 }
 
+/** Backups with a retention are in gsi2 by managing region and expiry (sparse: the reconciler deletes the expired). */
+export function backupExpiryIndex(b: Pick<BackupRecord, 'homeRegion' | 'backupId'>, expiresAt: string) {
+  return { gsi2pk: `BACKUPEXPIRY#${b.homeRegion}`, gsi2sk: `${expiresAt}#${b.backupId}` };
+}
+
 export function backupItem(b: BackupRecord): Record<string, unknown> {
-  return { ...keys.backup(b.tenantId, b.backupId), entity: 'Backup', ...backupIndex(b), ...b };
+  return {
+    ...keys.backup(b.tenantId, b.backupId),
+    entity: 'Backup',
+    ...backupIndex(b),
+    ...(b.expiresAt && b.status !== 'DELETED' ? backupExpiryIndex(b, b.expiresAt) : {}),
+    ...b,
+  };
 }
 
 export const BACKUP_ITEMS = { cluster: 'cluster', operation: 'operation', backup: 'backup' } as const;
@@ -120,7 +132,7 @@ export class BackupStore {
             TableName: this.table.name,
             Key: keys.backup(backup.tenantId, backup.backupId),
             UpdateExpression:
-              'SET #status = :deleted, deletedAt = :now, updatedAt = :now, #ttl = :ttl ADD statusVersion :one',
+              'SET #status = :deleted, deletedAt = :now, updatedAt = :now, #ttl = :ttl REMOVE gsi2pk, gsi2sk ADD statusVersion :one',
             ConditionExpression: '#status = :was AND statusVersion = :sv AND homeRegion = :me',
             ExpressionAttributeNames: { '#status': 'status', '#ttl': 'ttl' },
             ExpressionAttributeValues: {
@@ -137,6 +149,73 @@ export class BackupStore {
       },
       idem ? this.idempotency.put(backup.tenantId, idem) : undefined,
     );
+  }
+
+  /**
+   * A cluster's schedule is due: with `plan`, its BACKUP is requested as `request` does and the
+   * next run recorded, in one transaction; without (the cluster is busy or not READY), only the
+   * next run is recorded: that run is skipped. Either only if the due run is still the one read.
+   *
+   * @throws StaleStateError naming `cluster`.
+   */
+  async scheduled(
+    current: ClusterRecord,
+    nextBackupAt: string,
+    plan?: { cluster: ClusterRecord; operation: OperationRecord; backup: BackupRecord },
+  ): Promise<void> {
+    const policy = current.backupPolicy;
+    if (!policy) throw new Error('scheduled: the cluster has no backup policy');
+    const due = backupDueIndexOf(current, nextBackupAt);
+    const values: Record<string, unknown> = {
+      ':next': nextBackupAt,
+      ':dueSk': due.gsi2sk,
+      ':was': policy.nextBackupAt,
+      ':me': this.table.region,
+    };
+    let update = 'SET backupPolicy.nextBackupAt = :next, gsi2sk = :dueSk';
+    let condition = 'backupPolicy.nextBackupAt = :was AND homeRegion = :me';
+    if (plan) {
+      update += ', activeOperationId = :op, backupStore = :store, updatedAt = :now';
+      condition +=
+        ' AND attribute_not_exists(activeOperationId) AND #status = :ready AND statusVersion = :sv';
+      Object.assign(values, {
+        ':op': plan.operation.operationId,
+        ':store': plan.cluster.backupStore,
+        ':now': plan.cluster.updatedAt,
+        ':ready': 'READY',
+        ':sv': current.statusVersion,
+      });
+    }
+    await this.table.transact(plan ? 'scheduled backup' : 'skip scheduled backup', {
+      [BACKUP_ITEMS.cluster]: {
+        Update: {
+          TableName: this.table.name,
+          Key: keys.cluster(current.tenantId, current.clusterId),
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ...(plan ? { ExpressionAttributeNames: { '#status': 'status' } } : {}),
+          ExpressionAttributeValues: values,
+        },
+      },
+      [BACKUP_ITEMS.operation]: plan
+        ? {
+            Put: {
+              TableName: this.table.name,
+              Item: operationItem(plan.operation),
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          }
+        : undefined,
+      [BACKUP_ITEMS.backup]: plan
+        ? {
+            Put: {
+              TableName: this.table.name,
+              Item: backupItem(plan.backup),
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          }
+        : undefined,
+    });
   }
 
   // ---- workflow transitions (with the operation's, in the same transaction) ---------------

@@ -644,7 +644,7 @@ export class OperationStore {
         TableName: this.table.name,
         Key: keys.cluster(op.tenantId, op.clusterId),
         UpdateExpression:
-          'SET #status = :deleted, updatedAt = :now, #ttl = :ttl REMOVE activeOperationId, endpoint, port, gsi1pk, gsi1sk ADD statusVersion :one',
+          'SET #status = :deleted, updatedAt = :now, #ttl = :ttl REMOVE activeOperationId, endpoint, port, gsi1pk, gsi1sk, gsi2pk, gsi2sk ADD statusVersion :one',
         ConditionExpression: 'activeOperationId = :op AND homeRegion = :me',
         ExpressionAttributeNames: { '#status': 'status', '#ttl': 'ttl' },
         ExpressionAttributeValues: {

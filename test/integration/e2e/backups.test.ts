@@ -1,4 +1,5 @@
 import { CreateBucketCommand, DeleteBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../../../local/runtime/dynamodb.js';
 import type { LocalRuntime } from '../../../local/runtime/runtime.js';
@@ -280,4 +281,77 @@ describe('End to end: backups and restore', () => {
     expect(unknown.status).toBe(404);
     expect(unknown.body.code).toBe('BACKUP_NOT_FOUND');
   }, 90_000);
+
+  it('fires a due schedule through the reconciler, and deletes the backup once its retention passed', async () => {
+    // Prepare: an hourly schedule (a schedule more frequent than hourly is refused)
+    const tooOften = await api('POST', '/v1/clusters', {
+      name: 'bk-often',
+      engine: 'valkey',
+      region: rt.region,
+      backup: { schedule: '*/5 * * * *', retentionDays: 7 },
+    });
+    const id = await readyCluster({
+      name: 'bk-scheduled',
+      engine: 'valkey',
+      backup: { schedule: '0 * * * *', retentionDays: 7 },
+    });
+    const before = (await api('GET', `/v1/clusters/${id}`)).body;
+    const patched = await api('PATCH', `/v1/clusters/${id}`, {
+      backup: { schedule: '15 */2 * * *', retentionDays: 3 },
+    });
+    const reconciler = rt.triggers.schedules[0];
+    const table = rt.store.table;
+    const past = new Date(Date.now() - 60_000).toISOString();
+    // As if the next run's time had come: the item and its sparse index entry.
+    await table.db.send(
+      new UpdateCommand({
+        TableName: table.name,
+        Key: { pk: `TENANT#${rt.tenantId}`, sk: `CLUSTER#${id}` },
+        UpdateExpression: 'SET backupPolicy.nextBackupAt = :past, gsi2sk = :sk',
+        ExpressionAttributeValues: { ':past': past, ':sk': `${past}#${id}` },
+      }),
+    );
+
+    // Act: the reconciler's run fires it
+    await reconciler?.runNow();
+    const ops = await eventually(
+      () => api('GET', `/v1/clusters/${id}/operations`),
+      (r) => r.body.items.some((o: { type: string }) => o.type === 'BACKUP'),
+    );
+    const op = ops.body.items.find((o: { type: string }) => o.type === 'BACKUP');
+    const done = await settle(op.id);
+
+    // Assess: a scheduled backup with its expiry, and the next run moved on
+    expect(tooOften.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'backup.schedule' }] });
+    expect(before.backup).toMatchObject({ schedule: '0 * * * *', retentionDays: 7 });
+    expect(before.backup.nextBackupAt).toMatch(/:00:00\.000Z$/);
+    expect(patched.status).toBe(200);
+    expect(patched.body.backup).toMatchObject({ schedule: '15 */2 * * *', retentionDays: 3 });
+    expect(done.body.status).toBe('SUCCEEDED');
+    const [scheduled] = (await api('GET', `/v1/clusters/${id}/backups`)).body.items;
+    expect(scheduled).toMatchObject({ status: 'SUCCEEDED', scheduled: true, operationId: op.id });
+    expect(Date.parse(scheduled.expiresAt) - Date.parse(scheduled.createdAt)).toBe(3 * 24 * 3600 * 1000);
+    expect(Date.parse((await api('GET', `/v1/clusters/${id}`)).body.backup.nextBackupAt)).toBeGreaterThan(
+      Date.now(),
+    );
+    expect(await keysUnder(scheduled.storage.prefix)).toHaveLength(1);
+
+    // Act: its retention passes
+    await table.db.send(
+      new UpdateCommand({
+        TableName: table.name,
+        Key: { pk: `TENANT#${rt.tenantId}`, sk: `BACKUP#${scheduled.id}` },
+        UpdateExpression: 'SET expiresAt = :past, gsi2sk = :sk',
+        ExpressionAttributeValues: { ':past': past, ':sk': `${past}#${scheduled.id}` },
+      }),
+    );
+    await reconciler?.runNow();
+
+    // Assess: deleted by the pipeline, objects and all; the schedule can be turned off
+    expect((await api('GET', `/v1/backups/${scheduled.id}`)).body.status).toBe('DELETED');
+    expect(await keysUnder(scheduled.storage.prefix)).toEqual([]);
+    const off = await api('PATCH', `/v1/clusters/${id}`, { backup: null });
+    expect(off.status).toBe(200);
+    expect(off.body.backup).toBeUndefined();
+  }, 120_000);
 });

@@ -28,7 +28,7 @@ const LOCAL_ONLY: Record<FunctionId, readonly string[]> = {
   dispatcher: [],
   provisioner: ['KUBECONFIG', 'POLL_BASE_SECONDS', 'AWS_ENDPOINT_URL_S3'],
   statusPublisher: [],
-  reconciler: ['KUBECONFIG'],
+  reconciler: ['KUBECONFIG', 'AWS_ENDPOINT_URL_S3'],
 };
 
 /** Declared in the topology for a library, which reads it itself (Powertools Metrics' namespace). */
