@@ -7,11 +7,13 @@
  */
 import { BACKUP_DESTINATION_ANNOTATION } from '../../functions/shared/engines/backups.js';
 import type { KubeObject } from '../../functions/shared/engines/types.js';
-import type { ExtraKind, StatusRule } from './resources.js';
+import { DEFAULT_STATUS_RULES, type ExtraKind, type StatusRule } from './resources.js';
 
-/** Where the simulated backups write (the local object store, over the S3 API). */
+/** Where the simulated backups write and restores read (the local object store, over the S3 API). */
 export interface ObjectWriter {
   put(bucket: string, key: string, body: string): Promise<void>;
+  /** How many objects are under the prefix. */
+  count(bucket: string, prefix: string): Promise<number>;
 }
 
 type Write =
@@ -120,12 +122,54 @@ export function simulatedBackups(writer: ObjectWriter, now: () => Date = () => n
     };
   };
 
+  /** Restores read once per object: `true` when the backup's objects are there. */
+  const restores = new Map<string, boolean | 'checking'>();
+  const healthyCluster = DEFAULT_STATUS_RULES['postgresql.cnpg.io/v1/Cluster'] as StatusRule;
+  // A CloudNativePG Cluster bootstrapped by recovery becomes healthy only if the base backup is in
+  // the object store; else it reports the phase CloudNativePG stays in (a permanent failure).
+  const cnpgClusterRule: StatusRule = (obj) => {
+    const spec = record(obj.spec);
+    const recovery = record(record(spec.bootstrap).recovery);
+    if (Object.keys(recovery).length === 0) return healthyCluster(obj);
+    const id = `${obj.metadata.namespace}/${obj.metadata.name}/${String(obj.metadata.uid ?? '')}`;
+    const known = restores.get(id);
+    if (known === 'checking') return undefined;
+    if (known === true) return healthyCluster(obj);
+    if (known === false) {
+      return {
+        phase: 'Cluster cannot proceed to recovery',
+        phaseReason: 'no base backup found in the object store',
+        instances: 0,
+        readyInstances: 0,
+      };
+    }
+    restores.set(id, 'checking');
+    const origin = list(spec.externalClusters).find((c) => c.name === recovery.source);
+    const destination = record(origin?.barmanObjectStore).destinationPath;
+    const to = typeof destination === 'string' ? parseS3(destination) : undefined;
+    const target = record(recovery.recoveryTarget);
+    const base = typeof target.backupID === 'string' ? `${target.backupID}/` : '';
+    if (!to) {
+      restores.set(id, false);
+      return undefined;
+    }
+    writer.count(to.bucket, `${to.prefix}postgresql/base/${base}`).then(
+      (n) => restores.set(id, n > 0),
+      () => restores.set(id, false),
+    );
+    return undefined;
+  };
+
   return {
     extraKinds: [
       { apiVersion: 'batch/v1', kind: 'Job' },
       { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Backup' },
     ],
-    statusRules: { 'batch/v1/Job': jobRule, 'postgresql.cnpg.io/v1/Backup': cnpgBackupRule },
+    statusRules: {
+      'batch/v1/Job': jobRule,
+      'postgresql.cnpg.io/v1/Backup': cnpgBackupRule,
+      'postgresql.cnpg.io/v1/Cluster': cnpgClusterRule,
+    },
   };
 }
 

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Store } from '../../functions/shared/store/store.js';
@@ -257,6 +257,8 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
       put: async (bucket, key, body) => {
         await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
       },
+      count: async (bucket, prefix) =>
+        ((await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }))).Contents ?? []).length,
     });
     const pageKey = await pageTokenKey(dataDir);
     const checkpoints = await Checkpoints.open(

@@ -1,4 +1,10 @@
-import { CreateBucketCommand, DeleteBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectsCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../../../local/runtime/dynamodb.js';
@@ -169,7 +175,7 @@ describe('End to end: backups and restore', () => {
     expect(again.body.code).toBe('BACKUP_NOT_FOUND');
   }, 120_000);
 
-  it('backs up PostgreSQL with a CloudNativePG Backup and restores it to a point in time', async () => {
+  it('backs up PostgreSQL with a CloudNativePG Backup, restores it to a point in time, and fails a restore whose objects are gone', async () => {
     // Prepare
     const id = await readyCluster({ name: 'bk-pg', engine: 'postgresql' });
 
@@ -254,6 +260,22 @@ describe('End to end: backups and restore', () => {
         }),
       }),
     ]);
+
+    // Act: the base backup's objects vanish behind Stratus's back (not through the API)
+    const keys = await keysUnder(backup.storage.prefix);
+    await s3.send(
+      new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.map((Key) => ({ Key })) } }),
+    );
+    const orphaned = await api('POST', '/v1/clusters', {
+      name: 'bk-pg-nothing',
+      engine: 'postgresql',
+      region: rt.region,
+      restoreFrom: { backupId },
+    });
+
+    // Assess: CloudNativePG cannot recover: the CREATE fails with a clear code, and cleans up
+    const failed = await settle(orphaned.body.operation.id);
+    expect(failed.body).toMatchObject({ status: 'FAILED', error: { code: 'NOT_READY' } });
   }, 120_000);
 
   it('refuses a point in time for an engine that restores whole snapshots, and a backup of a busy cluster', async () => {

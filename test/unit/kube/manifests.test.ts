@@ -51,7 +51,7 @@ const byKindName = (docs: Any[], kind: string, name: string): Any => {
 
 // ---- what the code does -----------------------------------------------------------------------
 
-const BACKUP_KINDS = simulatedBackups({ put: async () => undefined }).extraKinds;
+const BACKUP_KINDS = simulatedBackups({ put: async () => undefined, count: async () => 0 }).extraKinds;
 const KINDS = [...BUILTIN_KINDS, ...[...DEFAULT_EXTRA_KINDS, ...BACKUP_KINDS].map(toKindInfo)];
 function resourceOf(o: Pick<KubeObject, 'apiVersion' | 'kind'>): { group: string; resource: string } {
   const info = KINDS.find((k) => k.apiVersion === o.apiVersion && k.kind === o.kind);

@@ -24,6 +24,7 @@ describe('Function: simulatedBackups', () => {
       put: async (bucket, key) => {
         puts.push(`${bucket}/${key}`);
       },
+      count: async () => 0,
     });
     const rule = sim.statusRules['batch/v1/Job'];
     const obj = job('u1', 's3://b/tn/cl/bk-1/');
@@ -47,6 +48,7 @@ describe('Function: simulatedBackups', () => {
       put: async () => {
         throw Object.assign(new Error('The specified bucket does not exist'), { name: 'NoSuchBucket' });
       },
+      count: async () => 0,
     });
     const rule = sim.statusRules['batch/v1/Job'];
     const obj = job('u2', 's3://gone/tn/cl/bk-1/');
@@ -70,6 +72,7 @@ describe('Function: simulatedBackups', () => {
       put: async () => {
         throw new Error('not expected');
       },
+      count: async () => 0,
     });
 
     // Assess
