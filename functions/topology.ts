@@ -110,7 +110,7 @@ export type Permission =
   | 'secret:page-token'
   /** List the backup bucket (what a backup stored). */
   | 'backup:read'
-  /** List and delete in the backup bucket (DELETE /v1/backups/{id}). */
+  /** List and delete in the backup bucket (deleted and expired backups, by the reconciler). */
   | 'backup:delete';
 
 export interface QueueDef {
@@ -195,7 +195,7 @@ export const FUNCTIONS = {
       PAGE_TOKEN_SECRET_ID: { ref: 'pageTokenSecret' },
       BACKUP_BUCKET: { ref: 'backupBucket' },
     },
-    permissions: ['table:read', 'table:write', 'secret:page-token', 'backup:delete'],
+    permissions: ['table:read', 'table:write', 'secret:page-token'],
   },
   reveal: {
     entry: 'functions/reveal/handler.ts',

@@ -30,7 +30,7 @@ export interface StratusBackupBucketProps {
  * The region's backup bucket (issue #14): encrypted, versioned, public access blocked, TLS only,
  * owner-enforced objects, and a lifecycle that expires noncurrent versions and abandoned uploads.
  * Backups are written by the databases' pods under `<tenantId>/<clusterId>/`; the control plane
- * only lists (the provisioner, to measure a backup) and deletes (the API's DELETE /v1/backups/{id}).
+ * only lists (the provisioner, to measure a backup) and deletes (the reconciler: deleted and expired backups).
  */
 export class StratusBackupBucket extends Construct {
   readonly bucket: IBucket;
@@ -74,7 +74,7 @@ export class StratusBackupBucket extends Construct {
     );
   }
 
-  /** List and delete objects (DELETE /v1/backups/{id}); never read or write them. */
+  /** List and delete objects (the reconciler: deleted and expired backups); never read or write them. */
   grantDelete(grantee: IGrantable): string {
     this.grantList(grantee);
     const objects = this.bucket.arnForObjects('*');

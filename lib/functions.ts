@@ -486,7 +486,7 @@ export class StratusFunctions extends Construct {
           acknowledgeWildcardResource(
             role,
             props.backupBucket.grantDelete(fn),
-            'DELETE /v1/backups/{id} deletes the objects under a backup prefix, which are named by the databases that wrote them.',
+            'The reconciler deletes the objects under a deleted or expired backup prefix, which are named by the databases that wrote them.',
           );
           break;
       }

@@ -41,8 +41,6 @@ export const PageTokenEnv = z.object(pageTokenEnv).refine(hasPageTokenKey, pageT
 export const backupEnv = {
   /** The region's backup bucket; unset or empty: backups are refused (409 BACKUPS_NOT_CONFIGURED). */
   BACKUP_BUCKET: z.string().trim().optional(),
-  /** The SDK's override of the S3 endpoint: the local object store (never set in AWS). */
-  AWS_ENDPOINT_URL_S3: z.string().optional(),
 };
 
 /** The api function's environment (topology.ts `FUNCTIONS.api.environment`). */

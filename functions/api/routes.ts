@@ -227,23 +227,18 @@ export const ROUTES: readonly RouteDef[] = [
   {
     method: 'DELETE',
     path: '/v1/backups/{backupId}',
-    summary: 'Delete a backup and its stored objects',
+    summary: 'Delete a backup: its objects are removed by the pipeline within a minute',
     role: 'editor',
     mutation: true,
     query: DryRunQuerySchema,
     responses: {
-      200: {
-        description: 'The deleted backup (status DELETED), or a dry run',
-        schema: z.union([BackupSchema, DryRunResponseSchema]),
+      200: dryRun,
+      202: {
+        description: 'The backup, DELETING (then DELETED once its objects are gone)',
+        schema: BackupSchema,
       },
     },
-    errors: [
-      'BACKUP_NOT_FOUND',
-      'BACKUP_IN_PROGRESS',
-      'BACKUPS_NOT_CONFIGURED',
-      'WRONG_REGION',
-      'CONCURRENT_MODIFICATION',
-    ],
+    errors: ['BACKUP_NOT_FOUND', 'BACKUP_IN_PROGRESS', 'WRONG_REGION', 'CONCURRENT_MODIFICATION'],
   },
   {
     method: 'GET',

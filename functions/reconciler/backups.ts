@@ -1,8 +1,8 @@
 /**
  * Scheduled backups and retention (issue #14), run by the reconciler every minute: the clusters
  * of this region whose schedule is due get a BACKUP operation (the same as an on-demand one: the
- * queue, the provisioner, deadline, retries, events); scheduled backups past their retention have
- * their objects deleted and are marked DELETED. Both read sparse gsi2 partitions by due time, so
+ * queue, the provisioner, deadline, retries, events); backups deleted through the API (DELETING)
+ * and scheduled backups past their retention have their objects deleted and are marked DELETED. Both read sparse gsi2 partitions by due time, so
  * a run costs what is due, not what exists. Every write is conditional: overlapping runs, or a run
  * racing an API request, lose without harm.
  */
@@ -32,7 +32,7 @@ export interface BackupSweepResult {
   readonly started: number;
   /** Due runs skipped: the cluster was busy or not READY (the next run is scheduled). */
   readonly skipped: number;
-  /** Expired backups deleted. */
+  /** Deleted and expired backups whose objects were removed. */
   readonly expired: number;
   /** Writes lost to a concurrent change (the next run looks again). */
   readonly raced: number;
@@ -75,12 +75,20 @@ export async function sweepBackups(deps: BackupSweepDeps): Promise<BackupSweepRe
     // Still running (retention shorter than the backup): the next run deletes it.
     if (!backup || backup.status === 'DELETED' || backup.status === 'PENDING' || backup.status === 'RUNNING')
       continue;
-    const owns = backup.status === 'SUCCEEDED' || backup.storage.prefix.includes(backup.backupId);
+    // A FAILED PostgreSQL backup points at its cluster's whole Barman directory (other backups and
+    // the WAL archive): only a backup's own prefix is ever deleted.
+    const owns =
+      backup.endedAt !== undefined &&
+      (backup.error === undefined || backup.storage.prefix.includes(backup.backupId));
     if (owns) await deps.objects.remove(backup.storage);
     try {
       await deps.store.backups.markDeleted(backup, now.toISOString());
       counts.expired++;
-      deps.logger.info('expired backup deleted', { backupId: backup.backupId, clusterId: backup.clusterId });
+      deps.logger.info('backup deleted', {
+        backupId: backup.backupId,
+        clusterId: backup.clusterId,
+        why: backup.status === 'DELETING' ? 'DELETE' : 'retention',
+      });
     } catch (e) {
       if (!(e instanceof StaleStateError)) throw e;
       counts.raced++;

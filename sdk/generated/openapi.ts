@@ -1,6 +1,6 @@
 /**
  * Do not edit: `npm run gen:sdk` writes this file with openapi-typescript 7.13.0.
- * Generated from docs/openapi.json sha256:adbc475621a35c5141648420a725a0f69ed715d69c16862562e384cc63689163
+ * Generated from docs/openapi.json sha256:80a64c017f757109b01b581f9c53ce9f748bff230c80c429f9dbb2a8b1706d8f
  */
 
 export interface paths {
@@ -115,7 +115,7 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Delete a backup and its stored objects
+         * Delete a backup: its objects are removed by the pipeline within a minute
          * @description Requires the editor role (or higher).
          */
         delete: operations["deleteV1BackupsBackupId"];
@@ -526,7 +526,7 @@ export interface operations {
                             engine: string;
                             version: string;
                             /** @enum {string} */
-                            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETED";
+                            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETING" | "DELETED";
                             sizeBytes?: number;
                             /** Format: date-time */
                             startedAt?: string;
@@ -948,7 +948,7 @@ export interface operations {
                             engine: string;
                             version: string;
                             /** @enum {string} */
-                            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETED";
+                            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETING" | "DELETED";
                             sizeBytes?: number;
                             /** Format: date-time */
                             startedAt?: string;
@@ -1278,7 +1278,7 @@ export interface operations {
                             engine: string;
                             version: string;
                             /** @enum {string} */
-                            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETED";
+                            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETING" | "DELETED";
                             sizeBytes?: number;
                             /** Format: date-time */
                             startedAt?: string;
@@ -1655,7 +1655,7 @@ export interface operations {
                             engine: string;
                             version: string;
                             /** @enum {string} */
-                            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETED";
+                            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETING" | "DELETED";
                             sizeBytes?: number;
                             /** Format: date-time */
                             startedAt?: string;
@@ -1836,7 +1836,7 @@ export interface operations {
                             engine: string;
                             version: string;
                             /** @enum {string} */
-                            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETED";
+                            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETING" | "DELETED";
                             sizeBytes?: number;
                             /** Format: date-time */
                             startedAt?: string;
@@ -1891,7 +1891,7 @@ export interface operations {
                             engine: string;
                             version: string;
                             /** @enum {string} */
-                            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETED";
+                            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETING" | "DELETED";
                             sizeBytes?: number;
                             /** Format: date-time */
                             startedAt?: string;
@@ -2079,7 +2079,7 @@ export interface operations {
                         engine: string;
                         version: string;
                         /** @enum {string} */
-                        status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETED";
+                        status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETING" | "DELETED";
                         sizeBytes?: number;
                         /** Format: date-time */
                         startedAt?: string;
@@ -2204,57 +2204,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The deleted backup (status DELETED), or a dry run */
+            /** @description dryRun=true: what would happen, nothing written */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        id: string;
-                        clusterId: string;
-                        region: string;
-                        engine: string;
-                        version: string;
-                        /** @enum {string} */
-                        status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETED";
-                        sizeBytes?: number;
-                        /** Format: date-time */
-                        startedAt?: string;
-                        /** Format: date-time */
-                        endedAt?: string;
-                        /** @description Where the backup is stored: the region's backup bucket and a key prefix. Never credentials. */
-                        storage: {
-                            bucket: string;
-                            prefix: string;
-                        };
-                        source: {
-                            name: string;
-                            engine: string;
-                            version: string;
-                            nodes: number;
-                            /** @enum {string} */
-                            size: "small" | "medium" | "large";
-                            settings: {
-                                [key: string]: unknown;
-                            };
-                            generation: number;
-                        };
-                        operationId: string;
-                        scheduled?: boolean;
-                        /** Format: date-time */
-                        expiresAt?: string;
-                        error?: {
-                            code: string;
-                            message: string;
-                        };
-                        /** Format: date-time */
-                        createdAt: string;
-                        /** Format: date-time */
-                        updatedAt: string;
-                        /** Format: date-time */
-                        deletedAt?: string;
-                    } | {
                         /** @constant */
                         dryRun: true;
                         /** @enum {string} */
@@ -2302,7 +2258,7 @@ export interface operations {
                             engine: string;
                             version: string;
                             /** @enum {string} */
-                            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETED";
+                            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETING" | "DELETED";
                             sizeBytes?: number;
                             /** Format: date-time */
                             startedAt?: string;
@@ -2343,6 +2299,59 @@ export interface operations {
                     };
                 };
             };
+            /** @description The backup, DELETING (then DELETED once its objects are gone) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        clusterId: string;
+                        region: string;
+                        engine: string;
+                        version: string;
+                        /** @enum {string} */
+                        status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETING" | "DELETED";
+                        sizeBytes?: number;
+                        /** Format: date-time */
+                        startedAt?: string;
+                        /** Format: date-time */
+                        endedAt?: string;
+                        /** @description Where the backup is stored: the region's backup bucket and a key prefix. Never credentials. */
+                        storage: {
+                            bucket: string;
+                            prefix: string;
+                        };
+                        source: {
+                            name: string;
+                            engine: string;
+                            version: string;
+                            nodes: number;
+                            /** @enum {string} */
+                            size: "small" | "medium" | "large";
+                            settings: {
+                                [key: string]: unknown;
+                            };
+                            generation: number;
+                        };
+                        operationId: string;
+                        scheduled?: boolean;
+                        /** Format: date-time */
+                        expiresAt?: string;
+                        error?: {
+                            code: string;
+                            message: string;
+                        };
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                        /** Format: date-time */
+                        deletedAt?: string;
+                    };
+                };
+            };
             /** @description INVALID_QUERY, INVALID_HEADER */
             400: {
                 headers: {
@@ -2379,7 +2388,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description CONCURRENT_MODIFICATION, BACKUP_IN_PROGRESS, BACKUPS_NOT_CONFIGURED */
+            /** @description CONCURRENT_MODIFICATION, BACKUP_IN_PROGRESS */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2876,7 +2885,7 @@ export interface operations {
                             engine: string;
                             version: string;
                             /** @enum {string} */
-                            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETED";
+                            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETING" | "DELETED";
                             sizeBytes?: number;
                             /** Format: date-time */
                             startedAt?: string;
@@ -3189,7 +3198,7 @@ export interface operations {
                             engine: string;
                             version: string;
                             /** @enum {string} */
-                            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETED";
+                            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETING" | "DELETED";
                             sizeBytes?: number;
                             /** Format: date-time */
                             startedAt?: string;
@@ -3438,7 +3447,7 @@ export interface operations {
                             engine: string;
                             version: string;
                             /** @enum {string} */
-                            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETED";
+                            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETING" | "DELETED";
                             sizeBytes?: number;
                             /** Format: date-time */
                             startedAt?: string;

@@ -58,7 +58,7 @@ describe('Class: StratusBackupBucket', () => {
     }
   });
 
-  it('lets the provisioner only list it and the API only list it and delete objects: nobody reads backups', () => {
+  it('lets the provisioner only list it and the reconciler only list it and delete objects: nobody reads backups', () => {
     // Prepare
     const t = Template.fromStack(stacks[0] as Stack);
     const s3Actions = Object.values(t.findResources('AWS::IAM::Policy')).flatMap((p) =>

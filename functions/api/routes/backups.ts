@@ -1,5 +1,4 @@
 import * as z from 'zod';
-import { s3BackupObjects, s3Client } from '../../shared/backup-objects.js';
 import { assertDeletable, planBackup } from '../../shared/domain/backups.js';
 import { readEnv } from '../../shared/env.js';
 import { ProblemError } from '../../shared/errors.js';
@@ -14,7 +13,6 @@ import { committing } from '../store-errors.js';
 /** Read when the first backup route runs (the routes are loaded on first use). */
 const env = readEnv(z.object(backupEnv));
 const backupBucket = env.BACKUP_BUCKET || undefined;
-const objects = s3BackupObjects(s3Client(Boolean(env.AWS_ENDPOINT_URL_S3)));
 
 const busyOrChanged = () =>
   new ProblemError(
@@ -94,27 +92,23 @@ export async function getBackup(ctx: RequestContext): Promise<ApiResponse> {
 }
 
 /**
- * DELETE /v1/backups/{id}: its objects are deleted from the bucket first, then the record is
- * marked DELETED; a failure in between leaves a record whose objects are gone, and a retry
- * finishes it (deleting nothing is not an error). A FAILED backup may hold partial objects: they
- * go too.
+ * DELETE /v1/backups/{id}: `202` with the backup DELETING; the reconciler removes its objects
+ * within a minute and marks it DELETED (the API never touches the bucket: no S3 client in this
+ * bundle). Repeated, it answers the backup as it is.
  */
 export async function deleteBackup(ctx: RequestContext): Promise<ApiResponse> {
   const backup = await loadBackup(ctx);
-  if (backup.status === 'DELETED') return { status: 200, body: backupDto(backup) };
+  if (backup.status === 'DELETED' || backup.status === 'DELETING') {
+    return { status: 202, body: backupDto(backup) };
+  }
   assertDeletable(backup, ctx.apiRegion);
   const now = ctx.now.toISOString();
-  const deleted = { ...backup, status: 'DELETED' as const, deletedAt: now, updatedAt: now };
+  const deleting = { ...backup, status: 'DELETING' as const, updatedAt: now };
   if (ctx.dryRun) {
-    return { status: 200, body: { dryRun: true, outcome: 'DELETE_BACKUP', backup: backupDto(deleted) } };
+    return { status: 200, body: { dryRun: true, outcome: 'DELETE_BACKUP', backup: backupDto(deleting) } };
   }
-  if (!backupBucket) throw new ProblemError('BACKUPS_NOT_CONFIGURED', 'This region has no backup bucket');
-  // A PostgreSQL backup that failed points at its cluster's whole Barman directory (other
-  // backups and the WAL archive): only a backup's own prefix is ever deleted.
-  const owns = backup.status === 'SUCCEEDED' || backup.storage.prefix.includes(backup.backupId);
-  if (owns) await objects.remove(backup.storage);
-  const response: ApiResponse = { status: 200, body: backupDto(deleted) };
-  await committing(ctx.store.backups.markDeleted(backup, now, ctx.idempotency.record(response)), {
+  const response: ApiResponse = { status: 202, body: backupDto(deleting) };
+  await committing(ctx.store.backups.requestDelete(backup, now, ctx.idempotency.record(response)), {
     [BACKUP_ITEMS.backup]: () =>
       new ProblemError(
         'CONCURRENT_MODIFICATION',

@@ -22,8 +22,11 @@ export const TERMINAL_OPERATION_STATUSES: readonly OperationStatus[] = ['SUCCEED
 export const OPERATION_TYPES = ['CREATE', 'UPDATE', 'DELETE', 'BACKUP'] as const;
 export type OperationType = (typeof OPERATION_TYPES)[number];
 
-/** A backup's life: PENDING (its operation is queued), RUNNING, then SUCCEEDED or FAILED; DELETED once its objects are gone. */
-export const BACKUP_STATUSES = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'DELETED'] as const;
+/**
+ * A backup's life: PENDING (its operation is queued), RUNNING, then SUCCEEDED or FAILED; DELETING
+ * once deleted (or expired) until the reconciler has removed its objects, then DELETED.
+ */
+export const BACKUP_STATUSES = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'DELETING', 'DELETED'] as const;
 export type BackupStatus = (typeof BACKUP_STATUSES)[number];
 
 /** Compute, memory and storage of one node, from the API's size plan. */

@@ -118,37 +118,33 @@ export class BackupStore {
   }
 
   /**
-   * DELETE /v1/backups/{id}, once its objects are gone: DELETED, readable until its TTL, out of
-   * the cluster's list.
+   * Once its objects are gone (deleted, or its retention passed): DELETED, readable until its
+   * TTL, out of the cluster's list and of the expiry index. Written by the reconciler.
    *
    * @throws StaleStateError naming `backup` (it changed, or is not this region's to write).
    */
-  async markDeleted(backup: BackupRecord, now: string, idem?: IdempotencyRecord): Promise<void> {
-    await this.table.transact(
-      'delete backup',
-      {
-        [BACKUP_ITEMS.backup]: {
-          Update: {
-            TableName: this.table.name,
-            Key: keys.backup(backup.tenantId, backup.backupId),
-            UpdateExpression:
-              'SET #status = :deleted, deletedAt = :now, updatedAt = :now, #ttl = :ttl REMOVE gsi2pk, gsi2sk ADD statusVersion :one',
-            ConditionExpression: '#status = :was AND statusVersion = :sv AND homeRegion = :me',
-            ExpressionAttributeNames: { '#status': 'status', '#ttl': 'ttl' },
-            ExpressionAttributeValues: {
-              ':deleted': 'DELETED',
-              ':now': now,
-              ':ttl': epoch(now, DELETED_BACKUP_RETENTION_SECONDS),
-              ':one': 1,
-              ':was': backup.status,
-              ':sv': backup.statusVersion,
-              ':me': this.table.region,
-            },
+  async markDeleted(backup: BackupRecord, now: string): Promise<void> {
+    await this.table.transact('delete backup', {
+      [BACKUP_ITEMS.backup]: {
+        Update: {
+          TableName: this.table.name,
+          Key: keys.backup(backup.tenantId, backup.backupId),
+          UpdateExpression:
+            'SET #status = :deleted, deletedAt = :now, updatedAt = :now, #ttl = :ttl REMOVE gsi2pk, gsi2sk ADD statusVersion :one',
+          ConditionExpression: '#status = :was AND statusVersion = :sv AND homeRegion = :me',
+          ExpressionAttributeNames: { '#status': 'status', '#ttl': 'ttl' },
+          ExpressionAttributeValues: {
+            ':deleted': 'DELETED',
+            ':now': now,
+            ':ttl': epoch(now, DELETED_BACKUP_RETENTION_SECONDS),
+            ':one': 1,
+            ':was': backup.status,
+            ':sv': backup.statusVersion,
+            ':me': this.table.region,
           },
         },
       },
-      idem ? this.idempotency.put(backup.tenantId, idem) : undefined,
-    );
+    });
   }
 
   /**
@@ -216,6 +212,42 @@ export class BackupStore {
           }
         : undefined,
     });
+  }
+
+  /**
+   * DELETE /v1/backups/{id}: DELETING, and due for deletion now in the expiry index, where the
+   * reconciler's next run removes its objects and marks it DELETED (functions/reconciler/backups.ts).
+   *
+   * @throws StaleStateError naming `backup` (it changed, or is not this region's to write).
+   */
+  async requestDelete(backup: BackupRecord, now: string, idem?: IdempotencyRecord): Promise<void> {
+    const due = backupExpiryIndex(backup, now);
+    await this.table.transact(
+      'request backup deletion',
+      {
+        [BACKUP_ITEMS.backup]: {
+          Update: {
+            TableName: this.table.name,
+            Key: keys.backup(backup.tenantId, backup.backupId),
+            UpdateExpression:
+              'SET #status = :deleting, updatedAt = :now, gsi2pk = :pk, gsi2sk = :sk ADD statusVersion :one',
+            ConditionExpression: '#status = :was AND statusVersion = :sv AND homeRegion = :me',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':deleting': 'DELETING',
+              ':now': now,
+              ':pk': due.gsi2pk,
+              ':sk': due.gsi2sk,
+              ':one': 1,
+              ':was': backup.status,
+              ':sv': backup.statusVersion,
+              ':me': this.table.region,
+            },
+          },
+        },
+      },
+      idem ? this.idempotency.put(backup.tenantId, idem) : undefined,
+    );
   }
 
   // ---- workflow transitions (with the operation's, in the same transaction) ---------------

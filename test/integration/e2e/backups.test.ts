@@ -157,12 +157,20 @@ describe('End to end: backups and restore', () => {
       ]),
     });
 
-    // Act: delete the backup
+    // Act: delete the backup; the reconciler's next run removes its objects
     const deleted = await api('DELETE', `/v1/backups/${backupId}`);
+    const deletingRestore = await api('POST', '/v1/clusters', {
+      name: 'bk-valkey-deleting',
+      engine: 'valkey',
+      region: rt.region,
+      restoreFrom: { backupId },
+    });
+    await rt.triggers.schedules[0]?.runNow();
 
     // Assess: its objects are gone, the record says DELETED, the list no longer shows it
-    expect(deleted.status).toBe(200);
-    expect(deleted.body.status).toBe('DELETED');
+    expect(deleted.status).toBe(202);
+    expect(deleted.body.status).toBe('DELETING');
+    expect(deletingRestore.body.code).toBe('BACKUP_NOT_RESTORABLE');
     expect(await keysUnder(backup.storage.prefix)).toEqual([]);
     expect((await api('GET', `/v1/backups/${backupId}`)).body.status).toBe('DELETED');
     expect((await api('GET', `/v1/clusters/${id}/backups`)).body.items).toEqual([]);

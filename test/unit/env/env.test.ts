@@ -23,7 +23,7 @@ const SCHEMAS: Record<FunctionId, EnvSchema> = {
  * (local/runtime/control-plane.ts), never in AWS. Nothing Lambda provides (AWS_REGION...) is read.
  */
 const LOCAL_ONLY: Record<FunctionId, readonly string[]> = {
-  api: ['PAGE_TOKEN_KEY', 'AWS_ENDPOINT_URL_S3'],
+  api: ['PAGE_TOKEN_KEY'],
   reveal: ['KUBECONFIG'],
   dispatcher: [],
   provisioner: ['KUBECONFIG', 'POLL_BASE_SECONDS', 'AWS_ENDPOINT_URL_S3'],
