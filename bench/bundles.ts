@@ -45,6 +45,8 @@ function dummyEnv(source: EnvSource): string {
       return '{}';
     case 'kubeAuth':
       return 'eks';
+    case 'backupBucket':
+      return 'stratus-bench-backups';
     case 'pageTokenSecret':
       return 'stratus/bench/page-token-key';
   }

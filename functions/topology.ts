@@ -40,6 +40,8 @@ export type EnvSource =
    * region (the local runtime sets the key itself).
    */
   | { readonly ref: 'pageTokenSecret' }
+  /** The region's backup bucket's name (lib/backup-bucket.ts; the local object store's bucket). */
+  | { readonly ref: 'backupBucket' }
   | { readonly value: string };
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -109,7 +111,11 @@ export type Permission =
    * grants it the kinds Stratus renders; credential Secrets by name, in their namespace).
    */
   | 'eks:view'
-  | 'secret:page-token';
+  | 'secret:page-token'
+  /** List the backup bucket (what a backup stored). */
+  | 'backup:read'
+  /** List and delete in the backup bucket (deleted and expired backups, by the reconciler). */
+  | 'backup:delete';
 
 export interface QueueDef {
   /** Visibility timeout: at least 6x the consumer's timeout, as AWS recommends. */
@@ -142,6 +148,7 @@ export const TABLE = {
 export const ENTITY = {
   cluster: 'Cluster',
   operation: 'Operation',
+  backup: 'Backup',
 } as const;
 
 /** The namespace of the business metrics (functions/shared/observability.ts, docs/operations.md). */
@@ -172,6 +179,10 @@ export const FUNCTIONS = {
           { method: 'DELETE', path: '/v1/clusters/{clusterId}' },
           { method: 'GET', path: '/v1/clusters/{clusterId}/operations' },
           { method: 'GET', path: '/v1/clusters/{clusterId}/connection' },
+          { method: 'POST', path: '/v1/clusters/{clusterId}/backups' },
+          { method: 'GET', path: '/v1/clusters/{clusterId}/backups' },
+          { method: 'GET', path: '/v1/backups/{backupId}' },
+          { method: 'DELETE', path: '/v1/backups/{backupId}' },
           { method: 'GET', path: '/v1/operations/{operationId}' },
           { method: 'POST', path: '/v1/operations/{operationId}/cancel' },
           { method: 'POST', path: '/v1/api-keys' },
@@ -187,6 +198,7 @@ export const FUNCTIONS = {
       STRATUS_API_URLS: { ref: 'apiUrls' },
       STRATUS_CORS_ORIGINS: { ref: 'corsOrigins' },
       PAGE_TOKEN_SECRET_ID: { ref: 'pageTokenSecret' },
+      BACKUP_BUCKET: { ref: 'backupBucket' },
     },
     permissions: ['table:read', 'table:write', 'secret:page-token'],
   },
@@ -264,12 +276,13 @@ export const FUNCTIONS = {
       TAKEOVER_ROLE_ARNS: { ref: 'takeoverRoles' },
       KUBE_AUTH: { ref: 'kubeAuth' },
     },
-    permissions: ['table:read', 'table:write', 'queue:send', 'eks:describe', 'eks:access'],
+    permissions: ['table:read', 'table:write', 'queue:send', 'eks:describe', 'eks:access', 'backup:read'],
   },
   statusPublisher: {
     entry: 'functions/status-publisher/handler.ts',
     handler: 'handler',
-    description: 'Stream -> EventBridge: publishes status changes of clusters and operations homed here',
+    description:
+      'Stream -> EventBridge: publishes status changes of clusters, operations and backups homed here',
     memoryMb: 256,
     timeoutSeconds: 30,
     triggers: [
@@ -279,7 +292,10 @@ export const FUNCTIONS = {
           {
             eventName: ['INSERT', 'MODIFY'],
             dynamodb: {
-              NewImage: { entity: { S: [ENTITY.cluster, ENTITY.operation] }, homeRegion: { S: [region] } },
+              NewImage: {
+                entity: { S: [ENTITY.cluster, ENTITY.operation, ENTITY.backup] },
+                homeRegion: { S: [region] },
+              },
             },
           },
         ],
@@ -297,7 +313,7 @@ export const FUNCTIONS = {
     entry: 'functions/reconciler/handler.ts',
     handler: 'handler',
     description:
-      'Scheduled: fails operations past their deadline; repairs or reports drift and orphans in Kubernetes',
+      'Scheduled: fails operations past their deadline; fires backup schedules and deletes expired backups; repairs or reports drift and orphans in Kubernetes',
     memoryMb: 256,
     // Shorter than the schedule interval, so runs rarely overlap (they may: every write is conditional).
     timeoutSeconds: 50,
@@ -310,8 +326,17 @@ export const FUNCTIONS = {
       KUBE_AUTH: { ref: 'kubeAuth' },
       // 'true' deletes orphan namespaces; that needs namespace delete in RBAC (docs/eks.md).
       RECONCILER_DELETE_ORPHANS: { value: 'false' },
+      BACKUP_BUCKET: { ref: 'backupBucket' },
     },
-    permissions: ['table:read', 'table:write', 'table:batch-read', 'bus:put', 'eks:describe', 'eks:view'],
+    permissions: [
+      'table:read',
+      'table:write',
+      'table:batch-read',
+      'bus:put',
+      'eks:describe',
+      'eks:view',
+      'backup:delete',
+    ],
   },
 } as const satisfies Record<string, FunctionDef>;
 

@@ -31,6 +31,7 @@ import {
   type Trigger,
   takeoverFunctions,
 } from '../functions/topology.js';
+import type { StratusBackupBucket } from './backup-bucket.js';
 import type { StratusEventBus } from './bus.js';
 import {
   type AlarmThresholds,
@@ -123,6 +124,8 @@ export interface StratusFunctionsProps {
    * @default - every other region of `regions`
    */
   readonly takeoverInto?: readonly string[];
+  /** The region's backup bucket (the `backupBucket` env source, `backup:*` permissions). */
+  readonly backupBucket: StratusBackupBucket;
   /** This region's table (replica); stream triggers read `tableStreamArn`. */
   readonly table: ITableV2;
   readonly queues: StratusQueues;
@@ -421,6 +424,8 @@ export class StratusFunctions extends Construct {
         );
       case 'kubeAuth':
         return 'eks';
+      case 'backupBucket':
+        return props.backupBucket.bucket.bucketName;
       case 'pageTokenSecret':
         // The name, not the ARN: each region's replica has the name of the primary's secret, and
         // a different ARN (Secrets Manager finds it by name in the Lambda's own region).
@@ -484,6 +489,16 @@ export class StratusFunctions extends Construct {
           break; // One access entry per cluster for all of them, below.
         case 'secret:page-token':
           this.pageTokenSecret(props).grantRead(fn);
+          break;
+        case 'backup:read':
+          props.backupBucket.grantList(fn);
+          break;
+        case 'backup:delete':
+          acknowledgeWildcardResource(
+            role,
+            props.backupBucket.grantDelete(fn),
+            'The reconciler deletes the objects under a deleted or expired backup prefix, which are named by the databases that wrote them.',
+          );
           break;
       }
     }

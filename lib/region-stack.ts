@@ -4,6 +4,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { StratusAlarmTopic } from './alarm-topic.js';
 import { StratusApi } from './api.js';
+import { StratusBackupBucket } from './backup-bucket.js';
 import { StratusEventBus } from './bus.js';
 import type { RegionConfig, StratusConfig } from './config.js';
 import { StratusConsole } from './console.js';
@@ -52,6 +53,8 @@ export class StratusRegionStack extends Stack {
   public readonly queues: StratusQueues;
   public readonly bus: StratusEventBus;
   public readonly functions: StratusFunctions;
+  /** The region's backup bucket (issue #14). */
+  public readonly backups: StratusBackupBucket;
   /** The deploy-time check of the region's EKS clusters, which every access entry waits for. */
   public readonly preflight: StratusPreflight;
   /** The VPC, subnets and security group of the Kubernetes-facing functions, when the config has a `vpc`. */
@@ -138,7 +141,10 @@ export class StratusRegionStack extends Stack {
       clusterNames: regionConfig.eksClusters.map((c) => c.name),
       ...(config.logRetentionDays ? { logRetention: config.logRetentionDays as RetentionDays } : {}),
     });
+    // Backups are data: retained whatever the stage's removal policy.
+    this.backups = new StratusBackupBucket(this, 'Backups');
     this.functions = new StratusFunctions(this, 'Functions', {
+      backupBucket: this.backups,
       preflight: this.preflight.check,
       ...(this.network ? { network: this.network } : {}),
       stage: config.stage,

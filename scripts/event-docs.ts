@@ -43,6 +43,17 @@ const DOCS: Record<
       },
     },
   },
+  'Backup Status Changed': {
+    eventId: '`<backupId>/<statusVersion>`: the backup item counts its status changes.',
+    rule: {
+      purpose: 'Backups that finished, stored or failed (a failed one leaves the data unprotected)',
+      pattern: {
+        source: [EVENT_SOURCE],
+        'detail-type': ['Backup Status Changed'],
+        detail: { status: ['SUCCEEDED', 'FAILED'] },
+      },
+    },
+  },
   'Cluster Drift Detected': {
     eventId:
       '`<clusterId>/drift/<digest>`: the digest covers the findings, so the same drift seen by several reconciler runs is one logical event.',

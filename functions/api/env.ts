@@ -47,5 +47,13 @@ const pageTokenKeyRequired = {
 /** The page-token variables alone, read when the first token is signed. */
 export const PageTokenEnv = z.object(pageTokenEnv).refine(hasPageTokenKey, pageTokenKeyRequired);
 
+/** The backup routes' variables (routes/backups.ts reads them when first loaded). */
+export const backupEnv = {
+  /** The region's backup bucket; unset or empty: backups are refused (409 BACKUPS_NOT_CONFIGURED). */
+  BACKUP_BUCKET: z.string().trim().optional(),
+};
+
 /** The api function's environment (topology.ts `FUNCTIONS.api.environment`). */
-export const ApiEnv = z.object({ ...httpEnv, ...pageTokenEnv }).refine(hasPageTokenKey, pageTokenKeyRequired);
+export const ApiEnv = z
+  .object({ ...httpEnv, ...pageTokenEnv, ...backupEnv })
+  .refine(hasPageTokenKey, pageTokenKeyRequired);

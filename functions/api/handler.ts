@@ -5,6 +5,7 @@ const clusters = () => import('./routes/clusters.js');
 const operations = () => import('./routes/operations.js');
 const apiKeys = () => import('./routes/api-keys.js');
 const connection = () => import('./routes/connection.js');
+const backups = () => import('./routes/backups.js');
 
 /**
  * The API function: every route of ROUTES but the credential reveal, which the reveal function
@@ -18,6 +19,10 @@ const LOADERS: RouteLoaders = {
   'DELETE /v1/clusters/{clusterId}': async () => (await clusters()).deleteCluster,
   'GET /v1/clusters/{clusterId}/operations': async () => (await operations()).listClusterOperations,
   'GET /v1/clusters/{clusterId}/connection': async () => (await connection()).getConnection,
+  'POST /v1/clusters/{clusterId}/backups': async () => (await backups()).createBackup,
+  'GET /v1/clusters/{clusterId}/backups': async () => (await backups()).listClusterBackups,
+  'GET /v1/backups/{backupId}': async () => (await backups()).getBackup,
+  'DELETE /v1/backups/{backupId}': async () => (await backups()).deleteBackup,
   'GET /v1/operations/{operationId}': async () => (await operations()).getOperation,
   'POST /v1/operations/{operationId}/cancel': async () => (await operations()).cancelOperation,
   'POST /v1/api-keys': async () => (await apiKeys()).createApiKey,

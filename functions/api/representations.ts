@@ -1,6 +1,7 @@
+import type { BackupRecord } from '../shared/domain/backups.js';
 import { publicOperationError } from '../shared/domain/operation-errors.js';
 import type { ClusterRecord, OperationRecord } from '../shared/domain/records.js';
-import type { Cluster, Operation } from '../shared/schemas/api.js';
+import type { Backup, Cluster, Operation } from '../shared/schemas/api.js';
 
 /** What the API shows of a stored cluster: never placement, tenant or secret material. */
 export function clusterDto(c: ClusterRecord): Cluster {
@@ -20,6 +21,23 @@ export function clusterDto(c: ClusterRecord): Cluster {
     observedGeneration: c.observedGeneration,
     ...(c.activeOperationId ? { activeOperationId: c.activeOperationId } : {}),
     ...(c.endpoint ? { endpoint: c.endpoint } : {}),
+    ...(c.backupPolicy
+      ? {
+          backup: {
+            schedule: c.backupPolicy.schedule,
+            retentionDays: c.backupPolicy.retentionDays,
+            nextBackupAt: c.backupPolicy.nextBackupAt,
+          },
+        }
+      : {}),
+    ...(c.restoreFrom
+      ? {
+          restoredFrom: {
+            backupId: c.restoreFrom.backupId,
+            ...(c.restoreFrom.pointInTime ? { pointInTime: c.restoreFrom.pointInTime } : {}),
+          },
+        }
+      : {}),
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
   };
@@ -40,5 +58,29 @@ export function operationDto(o: OperationRecord): Operation {
     deadline: o.deadline,
     // Redacted again: items written before errors were redacted on write may hold raw text.
     ...(o.error ? { error: publicOperationError(o.error) } : {}),
+  };
+}
+
+/** What the API shows of a backup: where it is (bucket and prefix), never credentials or the tenant. */
+export function backupDto(b: BackupRecord): Backup {
+  return {
+    id: b.backupId,
+    clusterId: b.clusterId,
+    region: b.region,
+    engine: b.engine,
+    version: b.version,
+    status: b.status,
+    ...(b.sizeBytes !== undefined ? { sizeBytes: b.sizeBytes } : {}),
+    ...(b.startedAt ? { startedAt: b.startedAt } : {}),
+    ...(b.endedAt ? { endedAt: b.endedAt } : {}),
+    storage: { bucket: b.storage.bucket, prefix: b.storage.prefix },
+    source: b.source,
+    operationId: b.operationId,
+    ...(b.scheduled ? { scheduled: true } : {}),
+    ...(b.expiresAt ? { expiresAt: b.expiresAt } : {}),
+    ...(b.error ? { error: publicOperationError(b.error) } : {}),
+    createdAt: b.createdAt,
+    updatedAt: b.updatedAt,
+    ...(b.deletedAt ? { deletedAt: b.deletedAt } : {}),
   };
 }

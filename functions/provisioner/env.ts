@@ -10,4 +10,6 @@ export const ProvisionerEnv = z.object({
   ...kubeEnv,
   /** Base of the poll backoff, in seconds; the local runtime shortens it (never set in AWS). */
   POLL_BASE_SECONDS: z.coerce.number('a number of seconds').positive().default(2),
+  /** The SDK's own override of the S3 endpoint: set by the local runtime (its object store), never in AWS. */
+  AWS_ENDPOINT_URL_S3: z.string().optional(),
 });

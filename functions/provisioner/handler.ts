@@ -7,6 +7,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { documentClient, sqsClient } from '../shared/aws.js';
+import { s3BackupObjects, s3Client } from '../shared/backup-objects.js';
 import { readEnv } from '../shared/env.js';
 import { kubeAccess } from '../shared/kube/access.js';
 import { classifyKubeError } from '../shared/kube/errors.js';
@@ -61,6 +62,7 @@ const onRecord = recordHandler({
     logger,
     pollBaseSeconds: env.POLL_BASE_SECONDS,
     maxTransientRetries: 8,
+    backupObjects: s3BackupObjects(s3Client(Boolean(env.AWS_ENDPOINT_URL_S3))),
   },
 });
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { BackupObjects } from '../shared/backup-objects.js';
 import type { ClusterSpec } from '../shared/domain/cluster.js';
 import { TERMINAL_OPERATION_STATUSES } from '../shared/domain/cluster.js';
 import { operationErrors } from '../shared/domain/operation-errors.js';
@@ -58,6 +59,8 @@ export interface WorkflowDeps {
   readonly maxTransientRetries: number;
   /** How long a delivery owns a step if it dies without finishing it. @default STEP_LEASE_SECONDS */
   readonly stepLeaseSeconds?: number;
+  /** The backup bucket, to count what a backup stored (absent: BACKUP operations fail). */
+  readonly backupObjects?: BackupObjects;
 }
 
 export type Outcome =
@@ -243,6 +246,11 @@ async function runClaimed(
   const spec = specOf(cluster);
   try {
     if (op.type === 'DELETE') return await runDeleteStep(deps, op, cluster, placement, msg);
+    if (op.type === 'BACKUP') {
+      if (!blueprint)
+        throw new PermanentFailureError('UNSUPPORTED_ENGINE', `No blueprint for engine ${cluster.engine}`);
+      return await runBackupStep(deps, blueprint, op, spec, placement, msg);
+    }
     if (op.step === 'CLEANUP' || op.step === 'CLEANUP_WAIT') {
       return await runCleanupStep(deps, op, cluster, placement, msg);
     }
@@ -272,7 +280,13 @@ async function runClaimed(
   }
 }
 
-const WORKING_STATUS = { CREATE: 'PROVISIONING', UPDATE: 'UPDATING', DELETE: 'DELETING' } as const;
+/** The cluster's status while its operation runs (a backup leaves a READY cluster READY). */
+const WORKING_STATUS = {
+  CREATE: 'PROVISIONING',
+  UPDATE: 'UPDATING',
+  DELETE: 'DELETING',
+  BACKUP: 'READY',
+} as const;
 /** A rollback gets its own time budget: the update's deadline may be what failed it. */
 const ROLLBACK_DEADLINE_MS = 15 * 60 * 1000;
 /** So does the clean-up of a failed CREATE: deleting a namespace takes seconds to minutes. */
@@ -366,6 +380,86 @@ async function schedulePoll(deps: WorkflowDeps, msg: ProvisioningMessage, attemp
     backoffSeconds(attempt, deps.pollBaseSeconds, POLL_CAP_SECONDS),
   );
   return 'polling';
+}
+
+/**
+ * BACKUP: at APPLY, the cluster's objects (with its backup store: PostgreSQL archives there) and
+ * the engine's backup objects (a CloudNativePG Backup, or a Job); then poll their progress. A
+ * success counts what the backup stored under its prefix: nothing stored is a failure
+ * (BACKUP_EMPTY), whatever the engine said. The object store unreachable is retried like
+ * Kubernetes, then fails the operation (OBJECT_STORE_UNAVAILABLE).
+ */
+async function runBackupStep(
+  deps: WorkflowDeps,
+  blueprint: Blueprint,
+  op: OperationRecord,
+  spec: ClusterSpec,
+  placement: string,
+  msg: ProvisioningMessage,
+): Promise<Outcome> {
+  const support = blueprint.backup;
+  const backup = op.backupId ? await deps.store.backups.get(op.tenantId, op.backupId) : undefined;
+  if (!support || !backup) {
+    const e = operationErrors.backupUnsupported(spec.engine);
+    throw new PermanentFailureError(e.code, e.message);
+  }
+  const target = { backupId: backup.backupId, storage: backup.storage, clusterStore: backup.clusterStore };
+  const kube = await deps.kube(placement);
+  if (op.step === 'APPLY') {
+    const kubeApiCidrs = kubeApiCidrsOf(deps.eksClusters, placement);
+    const ids = {
+      operationId: op.operationId,
+      correlationId: op.correlationId,
+      ...(kubeApiCidrs ? { kubeApiCidrs } : {}),
+    };
+    await applyRendered(kube, blueprint, spec, ids);
+    const objects = support.render(spec, target, { ...ids, secrets: {} });
+    await kube.apply(objects);
+    deps.logger.info('backup started', { operationId: op.operationId, backupId: backup.backupId, placement });
+    await deps.store.operations.setStep(op, 'WAIT_READY', deps.now().toISOString());
+    return schedulePoll(deps, msg, 0);
+  }
+  const progress = support.progress(target, await kube.get(support.statusRef(spec, target)));
+  if (progress.state === 'running') {
+    return schedulePoll(deps, msg, msg.reason === 'poll' ? msg.attempt + 1 : 0);
+  }
+  if (progress.state === 'failed') {
+    deps.logger.warn('the backup failed', {
+      operationId: op.operationId,
+      correlationId: op.correlationId,
+      detail: progress.reason,
+    });
+    return fail(deps, op, operationErrors.backupFailed());
+  }
+  const storage = progress.storage ?? backup.storage;
+  let stored: { objects: number; bytes: number };
+  try {
+    if (!deps.backupObjects) throw new Error('no backup bucket client');
+    stored = await deps.backupObjects.measure(storage);
+  } catch (e) {
+    const logged = { operationId: op.operationId, correlationId: op.correlationId, detail: String(e) };
+    if (msg.attempt >= deps.maxTransientRetries) {
+      deps.logger.warn('the object store kept failing, retries ran out', logged);
+      return fail(deps, op, operationErrors.objectStoreUnavailable());
+    }
+    const delay = backoffSeconds(msg.attempt, deps.pollBaseSeconds, MAX_DELAY_SECONDS);
+    deps.logger.warn('the object store failed, retrying', { ...logged, delay });
+    await deps.requeue({ ...msg, reason: 'retry', attempt: msg.attempt + 1 }, delay);
+    return 'retrying';
+  }
+  if (stored.objects === 0) return fail(deps, op, operationErrors.backupEmpty());
+  await deps.store.operations.completeBackup(
+    op,
+    { storage, sizeBytes: stored.bytes },
+    deps.now().toISOString(),
+  );
+  deps.logger.info('backup stored', {
+    operationId: op.operationId,
+    backupId: backup.backupId,
+    objects: stored.objects,
+    bytes: stored.bytes,
+  });
+  return 'succeeded';
 }
 
 async function runStep(

@@ -10,4 +10,8 @@ export const ReconcilerEnv = z.object({
   ...kubeEnv,
   /** `true` deletes orphan namespaces; that needs namespace delete in RBAC (docs/eks.md). */
   RECONCILER_DELETE_ORPHANS: booleanString().default(false),
+  /** The region's backup bucket: scheduled backups and retention; unset, neither runs. */
+  BACKUP_BUCKET: z.string().trim().optional(),
+  /** The SDK's override of the S3 endpoint: the local object store (never set in AWS). */
+  AWS_ENDPOINT_URL_S3: z.string().optional(),
 });

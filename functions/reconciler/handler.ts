@@ -5,6 +5,7 @@
  */
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { documentClient, eventBridgeClient } from '../shared/aws.js';
+import { s3BackupObjects, s3Client } from '../shared/backup-objects.js';
 import { readEnv } from '../shared/env.js';
 import { kubeAccess } from '../shared/kube/access.js';
 import { eksPoolOf } from '../shared/kube/pool.js';
@@ -41,6 +42,15 @@ const deps: ReconcileDeps = {
   logger,
   reconcilerMetrics: createMetrics(RECONCILER_NAMESPACE),
   metrics: createMetrics(),
+  // Scheduled backups and retention, where the region has a backup bucket.
+  ...(env.BACKUP_BUCKET
+    ? {
+        backups: {
+          backupBucket: env.BACKUP_BUCKET,
+          objects: s3BackupObjects(s3Client(Boolean(env.AWS_ENDPOINT_URL_S3))),
+        },
+      }
+    : {}),
 };
 
 export const handler = instrumented(

@@ -10,6 +10,7 @@ import { type EksPoolEntry, eksClustersManagedBy, kubeApiCidrsOf } from '../shar
 import { publishMetrics } from '../shared/observability.js';
 import type { Store } from '../shared/store/store.js';
 import type { Sweeps } from '../shared/store/sweeps.js';
+import { type BackupSweepDeps, type BackupSweepResult, sweepBackups } from './backups.js';
 import { type DeadlineSweepResult, sweepDeadlines } from './deadlines.js';
 import { type DriftSweepResult, sweepDrift } from './drift.js';
 import type { ReconcilerEvent } from './events.js';
@@ -31,6 +32,8 @@ export interface ReconcileDeps {
   readonly reconcilerMetrics: Metrics;
   /** The business metrics shared with the other functions (docs/operations.md, "Metrics"). */
   readonly metrics: Metrics;
+  /** Scheduled backups and retention (backups.ts). @default - none run */
+  readonly backups?: Pick<BackupSweepDeps, 'backupBucket' | 'objects'>;
 }
 
 /** Deadlines per run: 20 pages of 100 operations, and never closer than 10 s to the timeout. */
@@ -50,6 +53,7 @@ const DRIFT_SAFETY_MS = 20_000;
 export interface ReconcileResult {
   readonly deadlines: DeadlineSweepResult;
   readonly drift: DriftSweepResult;
+  readonly backups?: BackupSweepResult;
 }
 
 /** Thrown after a run in which some operations could not be handled, so the run counts as an error (alarm). */
@@ -92,6 +96,23 @@ export async function reconcile(deps: ReconcileDeps, remainingMs: () => number):
   );
   if (deadlines.more)
     logger.warn('deadline sweep stopped at its budget; the next run continues', { ...deadlines });
+
+  // Before drift, which may use the rest of the run: a schedule fires within a minute of its time.
+  const backups = deps.backups
+    ? await sweepBackups({ ...deps.backups, store, region, regions: [region], now: () => new Date(), logger })
+    : undefined;
+  if (backups) {
+    logger.info('backup sweep done', { ...backups });
+    publishMetrics(
+      reconcilerMetrics,
+      { region },
+      {
+        ScheduledBackupsStarted: backups.started,
+        ScheduledBackupsSkipped: backups.skipped,
+        BackupsExpired: backups.expired,
+      },
+    );
+  }
 
   // Its own region's EKS clusters (unless another region took it over) and those of the regions it
   // took over: read once per run, so a takeover or handback applies from the next run on.
@@ -137,5 +158,5 @@ export async function reconcile(deps: ReconcileDeps, remainingMs: () => number):
       `${deadlines.errors} overdue operation(s) could not be marked FAILED, ${drift.errors} cluster(s) or namespace(s) could not be checked for drift (see the logs)`,
     );
   }
-  return { deadlines, drift };
+  return { deadlines, drift, ...(backups ? { backups } : {}) };
 }

@@ -17,7 +17,10 @@ function encode(value: bigint, length: number): string {
  * A time-ordered id (48-bit milliseconds + 80 random bits, ULID layout) with a type prefix,
  * e.g. `cl-01jd8w...`. Sorting ids sorts by creation time, which gives lists a stable order.
  */
-export function newId(prefix: 'cl' | 'op' | 'tn' | 'key' | 'corr' | 'aud', now: number = Date.now()): string {
+export function newId(
+  prefix: 'cl' | 'op' | 'tn' | 'key' | 'corr' | 'aud' | 'bk',
+  now: number = Date.now(),
+): string {
   const random = BigInt(`0x${randomBytes(10).toString('hex')}`);
   return `${prefix}-${encode(BigInt(now), 10)}${encode(random, 16)}`;
 }

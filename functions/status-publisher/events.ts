@@ -1,6 +1,8 @@
+import type { BackupRecord } from '../shared/domain/backups.js';
 import { publicOperationError } from '../shared/domain/operation-errors.js';
 import type { ClusterRecord, OperationRecord } from '../shared/domain/records.js';
 import {
+  type BackupStatusChanged,
   type ClusterStatusChanged,
   type DetailType,
   EVENT_CATALOG,
@@ -11,7 +13,7 @@ import { ENTITY } from '../topology.js';
 
 export interface StatusEvent {
   readonly detailType: DetailType;
-  readonly detail: ClusterStatusChanged | OperationStatusChanged;
+  readonly detail: ClusterStatusChanged | OperationStatusChanged | BackupStatusChanged;
 }
 
 type Image = Record<string, unknown> | undefined;
@@ -74,6 +76,30 @@ export function statusEventOf(oldImage: Image, newImage: Image): StatusEvent | u
     return {
       detailType: 'Operation Status Changed',
       detail: EVENT_CATALOG['Operation Status Changed'].schema.parse(detail),
+    };
+  }
+  if (newImage.entity === ENTITY.backup) {
+    const b = newImage as unknown as BackupRecord;
+    const detail: BackupStatusChanged = {
+      schemaVersion: '1',
+      eventId: `${b.backupId}/${b.statusVersion}`,
+      occurredAt: b.updatedAt,
+      tenantId: b.tenantId,
+      region: b.region,
+      clusterId: b.clusterId,
+      backupId: b.backupId,
+      operationId: b.operationId,
+      previousStatus: previousStatus as BackupStatusChanged['previousStatus'],
+      status: b.status,
+      engine: b.engine,
+      version: b.version,
+      ...(b.sizeBytes !== undefined ? { sizeBytes: b.sizeBytes } : {}),
+      storage: { bucket: b.storage.bucket, prefix: b.storage.prefix },
+      ...(b.error ? { error: publicOperationError(b.error) } : {}),
+    };
+    return {
+      detailType: 'Backup Status Changed',
+      detail: EVENT_CATALOG['Backup Status Changed'].schema.parse(detail),
     };
   }
   return undefined;

@@ -46,8 +46,11 @@ export interface ExtraKind {
   readonly printerColumns?: readonly PrinterColumn[];
 }
 
-/** Computes the status a controller would report once the object is ready. */
-export type StatusRule = (obj: KubeObject) => Record<string, unknown>;
+/**
+ * Computes the status a controller would report once the object is ready; `undefined` when the
+ * simulated controller is not done yet (it is asked again on a later tick).
+ */
+export type StatusRule = (obj: KubeObject) => Record<string, unknown> | undefined;
 
 const ns = (
   apiVersion: string,

@@ -216,7 +216,9 @@ export class ObjectStore {
         continue;
       }
       if (now - entry.specChangedAt < this.opts.readinessDelayMs) continue;
-      const target = structuredClone(rule(entry.obj as never)) as JsonObject;
+      const status = rule(entry.obj as never);
+      if (status === undefined) continue; // the simulated controller is still working
+      const target = structuredClone(status) as JsonObject;
       if (!deepEqual(entry.obj.status, target)) {
         entry.obj.status = target;
         meta(entry.obj).resourceVersion = this.nextVersion();

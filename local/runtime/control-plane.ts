@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { buildConsole } from '../../console/build.mjs';
@@ -14,6 +15,7 @@ import type { RegionConfig, StratusConfig } from '../../lib/config.js';
 import { functionBundles } from '../../lib/function-bundles.js';
 import { stratusNames } from '../../lib/names.js';
 import { type LocalBus, startLocalBus } from '../events/bus.js';
+import { simulatedBackups } from '../kube-standin/backups.js';
 import { type KubeStandin, type KubeStandinStats, startKubeStandin } from '../kube-standin/server.js';
 import { randomSource } from '../random.js';
 import { bootstrapKey, pageTokenKey } from './bootstrap.js';
@@ -26,6 +28,7 @@ import {
   createRegionQueues,
   functionEntries,
   functionEnvironment,
+  localBackupBucket,
   type RegionQueues,
   wireTriggers,
 } from './region.js';
@@ -169,7 +172,10 @@ export interface LocalControlPlane {
   readonly names: { readonly table: string; readonly bus: string };
   readonly regions: readonly LocalRegion[];
   region(name: string): LocalRegion;
-  readonly endpoints: { readonly dynamodb: string; readonly sqs: string };
+  /** `s3`: the local object store (fauxqs serves S3 on the SQS endpoint), with a backup bucket per region. */
+  readonly endpoints: { readonly dynamodb: string; readonly sqs: string; readonly s3: string };
+  /** Each region's backup bucket in the local object store. */
+  backupBucket(region: string): string;
   /** Replication between the regions' replicas (absent with one region): pause, resume, flush, stats. */
   readonly replication?: Replicator;
   /**
@@ -247,6 +253,25 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
     consoleBuilding.catch(() => undefined); // awaited below; a failure surfaces there
     const localSqs = await startLocalSqs({ host, defaultRegion: first });
     stops.push(() => localSqs.stop());
+    // The object store: fauxqs serves S3 on the same endpoint (in memory: backups do not survive
+    // a restart of `npm start`). One backup bucket per region, as the CDK app creates.
+    const s3 = new S3Client({
+      endpoint: localSqs.address,
+      region: first,
+      credentials: LOCAL_CREDENTIALS,
+      forcePathStyle: true,
+    });
+    stops.push(async () => s3.destroy());
+    for (const rc of regionConfigs) {
+      await s3.send(new CreateBucketCommand({ Bucket: localBackupBucket(names.table, rc.region) }));
+    }
+    const backupSimulation = simulatedBackups({
+      put: async (bucket, key, body) => {
+        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+      },
+      count: async (bucket, prefix) =>
+        ((await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }))).Contents ?? []).length,
+    });
     const pageKey = await pageTokenKey(dataDir);
     const checkpoints = await Checkpoints.open(
       dataDir ? join(dataDir, 'stream-checkpoints.json') : undefined,
@@ -281,6 +306,8 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
           host,
           readinessDelayMs: opts.readinessDelayMs ?? 1500,
           random: randomSource(opts.seed, `kube:${region}`),
+          extraKinds: backupSimulation.extraKinds,
+          statusRules: backupSimulation.statusRules,
           ...(regionDir ? { dataFile: join(regionDir, 'kube-standin.json') } : {}),
         });
         kube = standin;
@@ -387,6 +414,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
         AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
         AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
         AWS_ENDPOINT_URL_SQS: localSqs.address,
+        AWS_ENDPOINT_URL_S3: localSqs.address,
         AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url,
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         KUBECONFIG: kubeconfig,
@@ -583,7 +611,8 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
         if (!r) throw new Error(`region ${name} is not running`);
         return r;
       },
-      endpoints: { dynamodb: dynamoEndpoint, sqs: localSqs.address },
+      endpoints: { dynamodb: dynamoEndpoint, sqs: localSqs.address, s3: localSqs.address },
+      backupBucket: (region: string) => localBackupBucket(names.table, region),
       ...(replication ? { replication } : {}),
       stop: stopAll,
     };

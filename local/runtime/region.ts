@@ -103,6 +103,11 @@ export interface EnvContext {
   readonly corsOrigins?: readonly string[];
 }
 
+/** The local object store's backup bucket of a region (created by the local control plane). */
+export function localBackupBucket(table: string, region: string): string {
+  return `${table}-backups-${region}`;
+}
+
 /** Resolves an environment source the way the CDK resolves it, for one region. */
 export function resolveEnvSource(source: EnvSource, ctx: EnvContext): string {
   if ('value' in source) return source.value;
@@ -134,6 +139,8 @@ export function resolveEnvSource(source: EnvSource, ctx: EnvContext): string {
     case 'pageTokenSecret':
       // No Secrets Manager locally: the key itself is set as PAGE_TOKEN_KEY.
       return '';
+    case 'backupBucket':
+      return localBackupBucket(ctx.names.table, ctx.region.region);
   }
 }
 

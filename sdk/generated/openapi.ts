@@ -1,6 +1,6 @@
 /**
  * Do not edit: `npm run gen:sdk` writes this file with openapi-typescript 7.13.0.
- * Generated from docs/openapi.json sha256:775a8a9052242e938293c2ff2561e6de0bfaf386167bd10d0026a4ea662b960f
+ * Generated from docs/openapi.json sha256:80a64c017f757109b01b581f9c53ce9f748bff230c80c429f9dbb2a8b1706d8f
  */
 
 export interface paths {
@@ -50,7 +50,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Scale, resize, upgrade, change settings or deletion protection
+         * Scale, resize, upgrade, change settings, deletion protection or the backup schedule
          * @description Requires the editor role (or higher).
          */
         patch: operations["patchV1ClustersClusterId"];
@@ -71,6 +71,54 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/clusters/{clusterId}/backups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A cluster's backups, newest first (also after the cluster is deleted)
+         * @description Requires the viewer role (or higher).
+         */
+        get: operations["getV1ClustersClusterIdBackups"];
+        put?: never;
+        /**
+         * Back up a cluster now
+         * @description Requires the editor role (or higher).
+         */
+        post: operations["postV1ClustersClusterIdBackups"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/backups/{backupId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a backup
+         * @description Requires the viewer role (or higher).
+         */
+        get: operations["getV1BackupsBackupId"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a backup: its objects are removed by the pipeline within a minute
+         * @description Requires the editor role (or higher).
+         */
+        delete: operations["deleteV1BackupsBackupId"];
         options?: never;
         head?: never;
         patch?: never;
@@ -229,7 +277,7 @@ export interface components {
             title: string;
             status: number;
             /** @enum {string} */
-            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_REGION" | "UNSUPPORTED_ENGINE" | "UNSUPPORTED_VERSION" | "INVALID_QUERY" | "INVALID_PAGE_TOKEN" | "INVALID_HEADER" | "NO_CHANGES" | "STORAGE_SHRINK_NOT_ALLOWED" | "UPGRADE_NOT_ALLOWED" | "UNAUTHENTICATED" | "API_KEY_EXPIRED" | "FORBIDDEN_ROLE" | "QUOTA_EXCEEDED" | "API_KEY_NOT_FOUND" | "CLUSTER_NOT_FOUND" | "OPERATION_NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CLUSTER_NAME_TAKEN" | "CLUSTER_BUSY" | "CLUSTER_NOT_READY" | "DELETION_PROTECTED" | "OPERATION_NOT_CANCELLABLE" | "CONCURRENT_MODIFICATION" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "WRONG_REGION" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "KUBERNETES_UNAVAILABLE" | "TEMPORARILY_UNAVAILABLE" | "INTERNAL";
+            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_REGION" | "UNSUPPORTED_ENGINE" | "UNSUPPORTED_VERSION" | "INVALID_QUERY" | "INVALID_PAGE_TOKEN" | "INVALID_HEADER" | "NO_CHANGES" | "STORAGE_SHRINK_NOT_ALLOWED" | "UPGRADE_NOT_ALLOWED" | "UNAUTHENTICATED" | "API_KEY_EXPIRED" | "FORBIDDEN_ROLE" | "QUOTA_EXCEEDED" | "API_KEY_NOT_FOUND" | "CLUSTER_NOT_FOUND" | "OPERATION_NOT_FOUND" | "BACKUP_NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CLUSTER_NAME_TAKEN" | "CLUSTER_BUSY" | "CLUSTER_NOT_READY" | "DELETION_PROTECTED" | "BACKUP_IN_PROGRESS" | "BACKUP_NOT_RESTORABLE" | "BACKUPS_NOT_CONFIGURED" | "OPERATION_NOT_CANCELLABLE" | "CONCURRENT_MODIFICATION" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "WRONG_REGION" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "KUBERNETES_UNAVAILABLE" | "TEMPORARILY_UNAVAILABLE" | "INTERNAL";
             detail?: string;
             instance?: string;
             errors?: {
@@ -299,6 +347,17 @@ export interface operations {
                             observedGeneration: number;
                             activeOperationId?: string;
                             endpoint?: string;
+                            backup?: {
+                                schedule: string;
+                                retentionDays: number;
+                                /** Format: date-time */
+                                nextBackupAt: string;
+                            };
+                            restoredFrom?: {
+                                backupId: string;
+                                /** Format: date-time */
+                                pointInTime?: string;
+                            };
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
@@ -400,6 +459,15 @@ export interface operations {
                     };
                     /** @default false */
                     deletionProtection?: boolean;
+                    backup?: {
+                        schedule: string;
+                        retentionDays: number;
+                    };
+                    restoreFrom?: {
+                        backupId: string;
+                        /** Format: date-time */
+                        pointInTime?: string;
+                    };
                 };
             };
         };
@@ -414,7 +482,7 @@ export interface operations {
                         /** @constant */
                         dryRun: true;
                         /** @enum {string} */
-                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL";
+                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP";
                         cluster?: {
                             id: string;
                             name: string;
@@ -435,10 +503,66 @@ export interface operations {
                             observedGeneration: number;
                             activeOperationId?: string;
                             endpoint?: string;
+                            backup?: {
+                                schedule: string;
+                                retentionDays: number;
+                                /** Format: date-time */
+                                nextBackupAt: string;
+                            };
+                            restoredFrom?: {
+                                backupId: string;
+                                /** Format: date-time */
+                                pointInTime?: string;
+                            };
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
                             updatedAt: string;
+                        };
+                        backup?: {
+                            id: string;
+                            clusterId: string;
+                            region: string;
+                            engine: string;
+                            version: string;
+                            /** @enum {string} */
+                            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETING" | "DELETED";
+                            sizeBytes?: number;
+                            /** Format: date-time */
+                            startedAt?: string;
+                            /** Format: date-time */
+                            endedAt?: string;
+                            /** @description Where the backup is stored: the region's backup bucket and a key prefix. Never credentials. */
+                            storage: {
+                                bucket: string;
+                                prefix: string;
+                            };
+                            source: {
+                                name: string;
+                                engine: string;
+                                version: string;
+                                nodes: number;
+                                /** @enum {string} */
+                                size: "small" | "medium" | "large";
+                                settings: {
+                                    [key: string]: unknown;
+                                };
+                                generation: number;
+                            };
+                            operationId: string;
+                            scheduled?: boolean;
+                            /** Format: date-time */
+                            expiresAt?: string;
+                            error?: {
+                                code: string;
+                                message: string;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** Format: date-time */
+                            deletedAt?: string;
                         };
                     };
                 };
@@ -470,6 +594,17 @@ export interface operations {
                             observedGeneration: number;
                             activeOperationId?: string;
                             endpoint?: string;
+                            backup?: {
+                                schedule: string;
+                                retentionDays: number;
+                                /** Format: date-time */
+                                nextBackupAt: string;
+                            };
+                            restoredFrom?: {
+                                backupId: string;
+                                /** Format: date-time */
+                                pointInTime?: string;
+                            };
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
@@ -478,7 +613,7 @@ export interface operations {
                         operation: {
                             id: string;
                             /** @enum {string} */
-                            type: "CREATE" | "UPDATE" | "DELETE";
+                            type: "CREATE" | "UPDATE" | "DELETE" | "BACKUP";
                             /** @enum {string} */
                             status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
                             clusterId: string;
@@ -530,7 +665,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description CONCURRENT_MODIFICATION, CLUSTER_NAME_TAKEN */
+            /** @description BACKUP_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description CONCURRENT_MODIFICATION, CLUSTER_NAME_TAKEN, BACKUP_NOT_RESTORABLE */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -647,6 +791,17 @@ export interface operations {
                         observedGeneration: number;
                         activeOperationId?: string;
                         endpoint?: string;
+                        backup?: {
+                            schedule: string;
+                            retentionDays: number;
+                            /** Format: date-time */
+                            nextBackupAt: string;
+                        };
+                        restoredFrom?: {
+                            backupId: string;
+                            /** Format: date-time */
+                            pointInTime?: string;
+                        };
                         /** Format: date-time */
                         createdAt: string;
                         /** Format: date-time */
@@ -749,7 +904,7 @@ export interface operations {
                         /** @constant */
                         dryRun: true;
                         /** @enum {string} */
-                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL";
+                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP";
                         cluster?: {
                             id: string;
                             name: string;
@@ -770,10 +925,66 @@ export interface operations {
                             observedGeneration: number;
                             activeOperationId?: string;
                             endpoint?: string;
+                            backup?: {
+                                schedule: string;
+                                retentionDays: number;
+                                /** Format: date-time */
+                                nextBackupAt: string;
+                            };
+                            restoredFrom?: {
+                                backupId: string;
+                                /** Format: date-time */
+                                pointInTime?: string;
+                            };
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
                             updatedAt: string;
+                        };
+                        backup?: {
+                            id: string;
+                            clusterId: string;
+                            region: string;
+                            engine: string;
+                            version: string;
+                            /** @enum {string} */
+                            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETING" | "DELETED";
+                            sizeBytes?: number;
+                            /** Format: date-time */
+                            startedAt?: string;
+                            /** Format: date-time */
+                            endedAt?: string;
+                            /** @description Where the backup is stored: the region's backup bucket and a key prefix. Never credentials. */
+                            storage: {
+                                bucket: string;
+                                prefix: string;
+                            };
+                            source: {
+                                name: string;
+                                engine: string;
+                                version: string;
+                                nodes: number;
+                                /** @enum {string} */
+                                size: "small" | "medium" | "large";
+                                settings: {
+                                    [key: string]: unknown;
+                                };
+                                generation: number;
+                            };
+                            operationId: string;
+                            scheduled?: boolean;
+                            /** Format: date-time */
+                            expiresAt?: string;
+                            error?: {
+                                code: string;
+                                message: string;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** Format: date-time */
+                            deletedAt?: string;
                         };
                     };
                 };
@@ -805,6 +1016,17 @@ export interface operations {
                             observedGeneration: number;
                             activeOperationId?: string;
                             endpoint?: string;
+                            backup?: {
+                                schedule: string;
+                                retentionDays: number;
+                                /** Format: date-time */
+                                nextBackupAt: string;
+                            };
+                            restoredFrom?: {
+                                backupId: string;
+                                /** Format: date-time */
+                                pointInTime?: string;
+                            };
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
@@ -813,7 +1035,7 @@ export interface operations {
                         operation: {
                             id: string;
                             /** @enum {string} */
-                            type: "CREATE" | "UPDATE" | "DELETE";
+                            type: "CREATE" | "UPDATE" | "DELETE" | "BACKUP";
                             /** @enum {string} */
                             status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
                             clusterId: string;
@@ -959,11 +1181,15 @@ export interface operations {
                         [key: string]: unknown;
                     };
                     deletionProtection?: boolean;
+                    backup?: {
+                        schedule: string;
+                        retentionDays: number;
+                    } | null;
                 };
             };
         };
         responses: {
-            /** @description Deletion protection changed (no operation), or a dry run */
+            /** @description Deletion protection or the backup schedule changed (no operation), or a dry run */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -989,6 +1215,17 @@ export interface operations {
                         observedGeneration: number;
                         activeOperationId?: string;
                         endpoint?: string;
+                        backup?: {
+                            schedule: string;
+                            retentionDays: number;
+                            /** Format: date-time */
+                            nextBackupAt: string;
+                        };
+                        restoredFrom?: {
+                            backupId: string;
+                            /** Format: date-time */
+                            pointInTime?: string;
+                        };
                         /** Format: date-time */
                         createdAt: string;
                         /** Format: date-time */
@@ -997,7 +1234,7 @@ export interface operations {
                         /** @constant */
                         dryRun: true;
                         /** @enum {string} */
-                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL";
+                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP";
                         cluster?: {
                             id: string;
                             name: string;
@@ -1018,10 +1255,66 @@ export interface operations {
                             observedGeneration: number;
                             activeOperationId?: string;
                             endpoint?: string;
+                            backup?: {
+                                schedule: string;
+                                retentionDays: number;
+                                /** Format: date-time */
+                                nextBackupAt: string;
+                            };
+                            restoredFrom?: {
+                                backupId: string;
+                                /** Format: date-time */
+                                pointInTime?: string;
+                            };
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
                             updatedAt: string;
+                        };
+                        backup?: {
+                            id: string;
+                            clusterId: string;
+                            region: string;
+                            engine: string;
+                            version: string;
+                            /** @enum {string} */
+                            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETING" | "DELETED";
+                            sizeBytes?: number;
+                            /** Format: date-time */
+                            startedAt?: string;
+                            /** Format: date-time */
+                            endedAt?: string;
+                            /** @description Where the backup is stored: the region's backup bucket and a key prefix. Never credentials. */
+                            storage: {
+                                bucket: string;
+                                prefix: string;
+                            };
+                            source: {
+                                name: string;
+                                engine: string;
+                                version: string;
+                                nodes: number;
+                                /** @enum {string} */
+                                size: "small" | "medium" | "large";
+                                settings: {
+                                    [key: string]: unknown;
+                                };
+                                generation: number;
+                            };
+                            operationId: string;
+                            scheduled?: boolean;
+                            /** Format: date-time */
+                            expiresAt?: string;
+                            error?: {
+                                code: string;
+                                message: string;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** Format: date-time */
+                            deletedAt?: string;
                         };
                     };
                 };
@@ -1053,6 +1346,17 @@ export interface operations {
                             observedGeneration: number;
                             activeOperationId?: string;
                             endpoint?: string;
+                            backup?: {
+                                schedule: string;
+                                retentionDays: number;
+                                /** Format: date-time */
+                                nextBackupAt: string;
+                            };
+                            restoredFrom?: {
+                                backupId: string;
+                                /** Format: date-time */
+                                pointInTime?: string;
+                            };
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
@@ -1061,7 +1365,7 @@ export interface operations {
                         operation: {
                             id: string;
                             /** @enum {string} */
-                            type: "CREATE" | "UPDATE" | "DELETE";
+                            type: "CREATE" | "UPDATE" | "DELETE" | "BACKUP";
                             /** @enum {string} */
                             status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
                             clusterId: string;
@@ -1226,7 +1530,7 @@ export interface operations {
                         items: {
                             id: string;
                             /** @enum {string} */
-                            type: "CREATE" | "UPDATE" | "DELETE";
+                            type: "CREATE" | "UPDATE" | "DELETE" | "BACKUP";
                             /** @enum {string} */
                             status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
                             clusterId: string;
@@ -1281,6 +1585,829 @@ export interface operations {
             };
             /** @description CLUSTER_NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description With RATE_LIMITED: seconds until the tenant may send requests again (its rate-limit window ends). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description TEMPORARILY_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description With TEMPORARILY_UNAVAILABLE: seconds to wait before retrying (a mutation with the same Idempotency-Key). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getV1ClustersClusterIdBackups: {
+        parameters: {
+            query?: {
+                limit?: number;
+                nextToken?: string;
+            };
+            header?: {
+                "X-Correlation-Id"?: string;
+            };
+            path: {
+                clusterId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of backups */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            clusterId: string;
+                            region: string;
+                            engine: string;
+                            version: string;
+                            /** @enum {string} */
+                            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETING" | "DELETED";
+                            sizeBytes?: number;
+                            /** Format: date-time */
+                            startedAt?: string;
+                            /** Format: date-time */
+                            endedAt?: string;
+                            /** @description Where the backup is stored: the region's backup bucket and a key prefix. Never credentials. */
+                            storage: {
+                                bucket: string;
+                                prefix: string;
+                            };
+                            source: {
+                                name: string;
+                                engine: string;
+                                version: string;
+                                nodes: number;
+                                /** @enum {string} */
+                                size: "small" | "medium" | "large";
+                                settings: {
+                                    [key: string]: unknown;
+                                };
+                                generation: number;
+                            };
+                            operationId: string;
+                            scheduled?: boolean;
+                            /** Format: date-time */
+                            expiresAt?: string;
+                            error?: {
+                                code: string;
+                                message: string;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** Format: date-time */
+                            deletedAt?: string;
+                        }[];
+                        nextToken?: string;
+                    };
+                };
+            };
+            /** @description INVALID_QUERY, INVALID_PAGE_TOKEN */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNAUTHENTICATED, API_KEY_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description FORBIDDEN_ROLE */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description CLUSTER_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description With RATE_LIMITED: seconds until the tenant may send requests again (its rate-limit window ends). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description TEMPORARILY_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description With TEMPORARILY_UNAVAILABLE: seconds to wait before retrying (a mutation with the same Idempotency-Key). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postV1ClustersClusterIdBackups: {
+        parameters: {
+            query?: {
+                dryRun?: "true" | "false";
+            };
+            header?: {
+                "Idempotency-Key"?: string;
+                "X-Correlation-Id"?: string;
+            };
+            path: {
+                clusterId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description dryRun=true: what would happen, nothing written */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        dryRun: true;
+                        /** @enum {string} */
+                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP";
+                        cluster?: {
+                            id: string;
+                            name: string;
+                            engine: string;
+                            version: string;
+                            region: string;
+                            nodes: number;
+                            /** @enum {string} */
+                            size: "small" | "medium" | "large";
+                            settings: {
+                                [key: string]: unknown;
+                            };
+                            deletionProtection: boolean;
+                            /** @enum {string} */
+                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED";
+                            statusReason?: string;
+                            generation: number;
+                            observedGeneration: number;
+                            activeOperationId?: string;
+                            endpoint?: string;
+                            backup?: {
+                                schedule: string;
+                                retentionDays: number;
+                                /** Format: date-time */
+                                nextBackupAt: string;
+                            };
+                            restoredFrom?: {
+                                backupId: string;
+                                /** Format: date-time */
+                                pointInTime?: string;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                        backup?: {
+                            id: string;
+                            clusterId: string;
+                            region: string;
+                            engine: string;
+                            version: string;
+                            /** @enum {string} */
+                            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETING" | "DELETED";
+                            sizeBytes?: number;
+                            /** Format: date-time */
+                            startedAt?: string;
+                            /** Format: date-time */
+                            endedAt?: string;
+                            /** @description Where the backup is stored: the region's backup bucket and a key prefix. Never credentials. */
+                            storage: {
+                                bucket: string;
+                                prefix: string;
+                            };
+                            source: {
+                                name: string;
+                                engine: string;
+                                version: string;
+                                nodes: number;
+                                /** @enum {string} */
+                                size: "small" | "medium" | "large";
+                                settings: {
+                                    [key: string]: unknown;
+                                };
+                                generation: number;
+                            };
+                            operationId: string;
+                            scheduled?: boolean;
+                            /** Format: date-time */
+                            expiresAt?: string;
+                            error?: {
+                                code: string;
+                                message: string;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** Format: date-time */
+                            deletedAt?: string;
+                        };
+                    };
+                };
+            };
+            /** @description Backup accepted; poll the operation */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        backup: {
+                            id: string;
+                            clusterId: string;
+                            region: string;
+                            engine: string;
+                            version: string;
+                            /** @enum {string} */
+                            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETING" | "DELETED";
+                            sizeBytes?: number;
+                            /** Format: date-time */
+                            startedAt?: string;
+                            /** Format: date-time */
+                            endedAt?: string;
+                            /** @description Where the backup is stored: the region's backup bucket and a key prefix. Never credentials. */
+                            storage: {
+                                bucket: string;
+                                prefix: string;
+                            };
+                            source: {
+                                name: string;
+                                engine: string;
+                                version: string;
+                                nodes: number;
+                                /** @enum {string} */
+                                size: "small" | "medium" | "large";
+                                settings: {
+                                    [key: string]: unknown;
+                                };
+                                generation: number;
+                            };
+                            operationId: string;
+                            scheduled?: boolean;
+                            /** Format: date-time */
+                            expiresAt?: string;
+                            error?: {
+                                code: string;
+                                message: string;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** Format: date-time */
+                            deletedAt?: string;
+                        };
+                        operation: {
+                            id: string;
+                            /** @enum {string} */
+                            type: "CREATE" | "UPDATE" | "DELETE" | "BACKUP";
+                            /** @enum {string} */
+                            status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
+                            clusterId: string;
+                            region: string;
+                            correlationId: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** Format: date-time */
+                            startedAt?: string;
+                            /** Format: date-time */
+                            finishedAt?: string;
+                            /** Format: date-time */
+                            deadline: string;
+                            /** @description Why the operation failed: a stable code and a message written for the tenant. Never raw Kubernetes or AWS text: the details are in Stratus's logs under the operation's correlationId. */
+                            error?: {
+                                code: string;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description INVALID_QUERY, INVALID_HEADER, UNSUPPORTED_ENGINE */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNAUTHENTICATED, API_KEY_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description FORBIDDEN_ROLE */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description CLUSTER_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description CONCURRENT_MODIFICATION, CLUSTER_BUSY, CLUSTER_NOT_READY, BACKUPS_NOT_CONFIGURED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description WRONG_REGION */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description IDEMPOTENCY_KEY_REUSED */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description With RATE_LIMITED: seconds until the tenant may send requests again (its rate-limit window ends). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description TEMPORARILY_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description With TEMPORARILY_UNAVAILABLE: seconds to wait before retrying (a mutation with the same Idempotency-Key). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getV1BackupsBackupId: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Correlation-Id"?: string;
+            };
+            path: {
+                backupId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The backup */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        clusterId: string;
+                        region: string;
+                        engine: string;
+                        version: string;
+                        /** @enum {string} */
+                        status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETING" | "DELETED";
+                        sizeBytes?: number;
+                        /** Format: date-time */
+                        startedAt?: string;
+                        /** Format: date-time */
+                        endedAt?: string;
+                        /** @description Where the backup is stored: the region's backup bucket and a key prefix. Never credentials. */
+                        storage: {
+                            bucket: string;
+                            prefix: string;
+                        };
+                        source: {
+                            name: string;
+                            engine: string;
+                            version: string;
+                            nodes: number;
+                            /** @enum {string} */
+                            size: "small" | "medium" | "large";
+                            settings: {
+                                [key: string]: unknown;
+                            };
+                            generation: number;
+                        };
+                        operationId: string;
+                        scheduled?: boolean;
+                        /** Format: date-time */
+                        expiresAt?: string;
+                        error?: {
+                            code: string;
+                            message: string;
+                        };
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                        /** Format: date-time */
+                        deletedAt?: string;
+                    };
+                };
+            };
+            /** @description INVALID_QUERY */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNAUTHENTICATED, API_KEY_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description FORBIDDEN_ROLE */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description BACKUP_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description With RATE_LIMITED: seconds until the tenant may send requests again (its rate-limit window ends). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description TEMPORARILY_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description With TEMPORARILY_UNAVAILABLE: seconds to wait before retrying (a mutation with the same Idempotency-Key). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteV1BackupsBackupId: {
+        parameters: {
+            query?: {
+                dryRun?: "true" | "false";
+            };
+            header?: {
+                "Idempotency-Key"?: string;
+                "X-Correlation-Id"?: string;
+            };
+            path: {
+                backupId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description dryRun=true: what would happen, nothing written */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        dryRun: true;
+                        /** @enum {string} */
+                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP";
+                        cluster?: {
+                            id: string;
+                            name: string;
+                            engine: string;
+                            version: string;
+                            region: string;
+                            nodes: number;
+                            /** @enum {string} */
+                            size: "small" | "medium" | "large";
+                            settings: {
+                                [key: string]: unknown;
+                            };
+                            deletionProtection: boolean;
+                            /** @enum {string} */
+                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED";
+                            statusReason?: string;
+                            generation: number;
+                            observedGeneration: number;
+                            activeOperationId?: string;
+                            endpoint?: string;
+                            backup?: {
+                                schedule: string;
+                                retentionDays: number;
+                                /** Format: date-time */
+                                nextBackupAt: string;
+                            };
+                            restoredFrom?: {
+                                backupId: string;
+                                /** Format: date-time */
+                                pointInTime?: string;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                        backup?: {
+                            id: string;
+                            clusterId: string;
+                            region: string;
+                            engine: string;
+                            version: string;
+                            /** @enum {string} */
+                            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETING" | "DELETED";
+                            sizeBytes?: number;
+                            /** Format: date-time */
+                            startedAt?: string;
+                            /** Format: date-time */
+                            endedAt?: string;
+                            /** @description Where the backup is stored: the region's backup bucket and a key prefix. Never credentials. */
+                            storage: {
+                                bucket: string;
+                                prefix: string;
+                            };
+                            source: {
+                                name: string;
+                                engine: string;
+                                version: string;
+                                nodes: number;
+                                /** @enum {string} */
+                                size: "small" | "medium" | "large";
+                                settings: {
+                                    [key: string]: unknown;
+                                };
+                                generation: number;
+                            };
+                            operationId: string;
+                            scheduled?: boolean;
+                            /** Format: date-time */
+                            expiresAt?: string;
+                            error?: {
+                                code: string;
+                                message: string;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** Format: date-time */
+                            deletedAt?: string;
+                        };
+                    };
+                };
+            };
+            /** @description The backup, DELETING (then DELETED once its objects are gone) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        clusterId: string;
+                        region: string;
+                        engine: string;
+                        version: string;
+                        /** @enum {string} */
+                        status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETING" | "DELETED";
+                        sizeBytes?: number;
+                        /** Format: date-time */
+                        startedAt?: string;
+                        /** Format: date-time */
+                        endedAt?: string;
+                        /** @description Where the backup is stored: the region's backup bucket and a key prefix. Never credentials. */
+                        storage: {
+                            bucket: string;
+                            prefix: string;
+                        };
+                        source: {
+                            name: string;
+                            engine: string;
+                            version: string;
+                            nodes: number;
+                            /** @enum {string} */
+                            size: "small" | "medium" | "large";
+                            settings: {
+                                [key: string]: unknown;
+                            };
+                            generation: number;
+                        };
+                        operationId: string;
+                        scheduled?: boolean;
+                        /** Format: date-time */
+                        expiresAt?: string;
+                        error?: {
+                            code: string;
+                            message: string;
+                        };
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                        /** Format: date-time */
+                        deletedAt?: string;
+                    };
+                };
+            };
+            /** @description INVALID_QUERY, INVALID_HEADER */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNAUTHENTICATED, API_KEY_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description FORBIDDEN_ROLE */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description BACKUP_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description CONCURRENT_MODIFICATION, BACKUP_IN_PROGRESS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description WRONG_REGION */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description IDEMPOTENCY_KEY_REUSED */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1571,7 +2698,7 @@ export interface operations {
                     "application/json": {
                         id: string;
                         /** @enum {string} */
-                        type: "CREATE" | "UPDATE" | "DELETE";
+                        type: "CREATE" | "UPDATE" | "DELETE" | "BACKUP";
                         /** @enum {string} */
                         status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
                         clusterId: string;
@@ -1689,7 +2816,7 @@ export interface operations {
                     "application/json": {
                         id: string;
                         /** @enum {string} */
-                        type: "CREATE" | "UPDATE" | "DELETE";
+                        type: "CREATE" | "UPDATE" | "DELETE" | "BACKUP";
                         /** @enum {string} */
                         status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
                         clusterId: string;
@@ -1714,7 +2841,7 @@ export interface operations {
                         /** @constant */
                         dryRun: true;
                         /** @enum {string} */
-                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL";
+                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP";
                         cluster?: {
                             id: string;
                             name: string;
@@ -1735,10 +2862,66 @@ export interface operations {
                             observedGeneration: number;
                             activeOperationId?: string;
                             endpoint?: string;
+                            backup?: {
+                                schedule: string;
+                                retentionDays: number;
+                                /** Format: date-time */
+                                nextBackupAt: string;
+                            };
+                            restoredFrom?: {
+                                backupId: string;
+                                /** Format: date-time */
+                                pointInTime?: string;
+                            };
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
                             updatedAt: string;
+                        };
+                        backup?: {
+                            id: string;
+                            clusterId: string;
+                            region: string;
+                            engine: string;
+                            version: string;
+                            /** @enum {string} */
+                            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETING" | "DELETED";
+                            sizeBytes?: number;
+                            /** Format: date-time */
+                            startedAt?: string;
+                            /** Format: date-time */
+                            endedAt?: string;
+                            /** @description Where the backup is stored: the region's backup bucket and a key prefix. Never credentials. */
+                            storage: {
+                                bucket: string;
+                                prefix: string;
+                            };
+                            source: {
+                                name: string;
+                                engine: string;
+                                version: string;
+                                nodes: number;
+                                /** @enum {string} */
+                                size: "small" | "medium" | "large";
+                                settings: {
+                                    [key: string]: unknown;
+                                };
+                                generation: number;
+                            };
+                            operationId: string;
+                            scheduled?: boolean;
+                            /** Format: date-time */
+                            expiresAt?: string;
+                            error?: {
+                                code: string;
+                                message: string;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** Format: date-time */
+                            deletedAt?: string;
                         };
                     };
                 };
@@ -1971,7 +3154,7 @@ export interface operations {
                         /** @constant */
                         dryRun: true;
                         /** @enum {string} */
-                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL";
+                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP";
                         cluster?: {
                             id: string;
                             name: string;
@@ -1992,10 +3175,66 @@ export interface operations {
                             observedGeneration: number;
                             activeOperationId?: string;
                             endpoint?: string;
+                            backup?: {
+                                schedule: string;
+                                retentionDays: number;
+                                /** Format: date-time */
+                                nextBackupAt: string;
+                            };
+                            restoredFrom?: {
+                                backupId: string;
+                                /** Format: date-time */
+                                pointInTime?: string;
+                            };
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
                             updatedAt: string;
+                        };
+                        backup?: {
+                            id: string;
+                            clusterId: string;
+                            region: string;
+                            engine: string;
+                            version: string;
+                            /** @enum {string} */
+                            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETING" | "DELETED";
+                            sizeBytes?: number;
+                            /** Format: date-time */
+                            startedAt?: string;
+                            /** Format: date-time */
+                            endedAt?: string;
+                            /** @description Where the backup is stored: the region's backup bucket and a key prefix. Never credentials. */
+                            storage: {
+                                bucket: string;
+                                prefix: string;
+                            };
+                            source: {
+                                name: string;
+                                engine: string;
+                                version: string;
+                                nodes: number;
+                                /** @enum {string} */
+                                size: "small" | "medium" | "large";
+                                settings: {
+                                    [key: string]: unknown;
+                                };
+                                generation: number;
+                            };
+                            operationId: string;
+                            scheduled?: boolean;
+                            /** Format: date-time */
+                            expiresAt?: string;
+                            error?: {
+                                code: string;
+                                message: string;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** Format: date-time */
+                            deletedAt?: string;
                         };
                     };
                 };
@@ -2164,7 +3403,7 @@ export interface operations {
                         /** @constant */
                         dryRun: true;
                         /** @enum {string} */
-                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL";
+                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP";
                         cluster?: {
                             id: string;
                             name: string;
@@ -2185,10 +3424,66 @@ export interface operations {
                             observedGeneration: number;
                             activeOperationId?: string;
                             endpoint?: string;
+                            backup?: {
+                                schedule: string;
+                                retentionDays: number;
+                                /** Format: date-time */
+                                nextBackupAt: string;
+                            };
+                            restoredFrom?: {
+                                backupId: string;
+                                /** Format: date-time */
+                                pointInTime?: string;
+                            };
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
                             updatedAt: string;
+                        };
+                        backup?: {
+                            id: string;
+                            clusterId: string;
+                            region: string;
+                            engine: string;
+                            version: string;
+                            /** @enum {string} */
+                            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETING" | "DELETED";
+                            sizeBytes?: number;
+                            /** Format: date-time */
+                            startedAt?: string;
+                            /** Format: date-time */
+                            endedAt?: string;
+                            /** @description Where the backup is stored: the region's backup bucket and a key prefix. Never credentials. */
+                            storage: {
+                                bucket: string;
+                                prefix: string;
+                            };
+                            source: {
+                                name: string;
+                                engine: string;
+                                version: string;
+                                nodes: number;
+                                /** @enum {string} */
+                                size: "small" | "medium" | "large";
+                                settings: {
+                                    [key: string]: unknown;
+                                };
+                                generation: number;
+                            };
+                            operationId: string;
+                            scheduled?: boolean;
+                            /** Format: date-time */
+                            expiresAt?: string;
+                            error?: {
+                                code: string;
+                                message: string;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** Format: date-time */
+                            deletedAt?: string;
                         };
                     };
                 };

@@ -1,5 +1,6 @@
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
+import { Job } from 'kubernetes-models/batch/v1/Job';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
@@ -28,6 +29,7 @@ export const KUBE_MODELS: Readonly<Record<string, Model>> = {
   'v1/PersistentVolumeClaim': PersistentVolumeClaim as unknown as Model,
   'apps/v1/StatefulSet': StatefulSet as unknown as Model,
   'apps/v1/Deployment': Deployment as unknown as Model,
+  'batch/v1/Job': Job as unknown as Model,
   'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy as unknown as Model,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget as unknown as Model,
   'rbac.authorization.k8s.io/v1/Role': Role as unknown as Model,

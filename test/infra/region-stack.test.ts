@@ -326,6 +326,9 @@ describe('Class: StratusFunctions', () => {
           case 'pageTokenSecret':
             // One secret for all regions, found by name in each (test/infra/takeover.test.ts).
             return 'stratus/test/page-token-key';
+          case 'backupBucket':
+            // Each region's own bucket (test/infra/backup-bucket.test.ts).
+            return stack.resolve(stack.backups.bucket.bucketName);
         }
       };
       const fns = template(stack).findResources('AWS::Lambda::Function') as Resources;

@@ -1,5 +1,6 @@
+import { planRestore } from '../../shared/domain/backups.js';
 import { planCreate, planDelete, planUpdate, wrongRegion } from '../../shared/domain/plan.js';
-import { ProblemError } from '../../shared/errors.js';
+import { ProblemError, ValidationError } from '../../shared/errors.js';
 import type {
   CreateClusterRequest,
   ListClustersQuery,
@@ -109,8 +110,36 @@ async function assertQuota(
   }
 }
 
+/** A create with `restoreFrom`: the backup (the caller's own), checked against the request. */
+async function restoreOf(ctx: RequestContext, req: CreateClusterRequest) {
+  if (!req.restoreFrom) return undefined;
+  const backup = await ctx.store.backups.get(ctx.principal.tenantId, req.restoreFrom.backupId);
+  const restore = planRestore(
+    backup,
+    {
+      engine: req.engine,
+      ...(req.version ? { version: req.version } : {}),
+      ...(req.restoreFrom.pointInTime ? { pointInTime: req.restoreFrom.pointInTime } : {}),
+    },
+    ctx.now,
+  );
+  if (backup && backup.region !== req.region) {
+    throw new ValidationError([
+      {
+        path: 'region',
+        message: `the backup is stored in ${backup.region}; restore it into a cluster in that region`,
+      },
+    ]);
+  }
+  return restore;
+}
+
 export async function createCluster(ctx: RequestContext): Promise<ApiResponse> {
-  const { cluster, operation } = planCreate(ctx.body as CreateClusterRequest, await planContext(ctx));
+  const req = ctx.body as CreateClusterRequest;
+  const restore = await restoreOf(ctx, req);
+  const planned = planCreate(restore ? { ...req, version: restore.version } : req, await planContext(ctx));
+  const operation = planned.operation;
+  const cluster = restore ? { ...planned.cluster, restoreFrom: restore.source } : planned.cluster;
   const nameTaken = () =>
     new ProblemError(
       'CLUSTER_NAME_TAKEN',

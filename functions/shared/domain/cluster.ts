@@ -18,8 +18,16 @@ export const OPERATION_STATUSES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', '
 export type OperationStatus = (typeof OPERATION_STATUSES)[number];
 export const TERMINAL_OPERATION_STATUSES: readonly OperationStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 
-export const OPERATION_TYPES = ['CREATE', 'UPDATE', 'DELETE'] as const;
+/** BACKUP: an on-demand backup of a READY cluster (functions/shared/domain/backups.ts). */
+export const OPERATION_TYPES = ['CREATE', 'UPDATE', 'DELETE', 'BACKUP'] as const;
 export type OperationType = (typeof OPERATION_TYPES)[number];
+
+/**
+ * A backup's life: PENDING (its operation is queued), RUNNING, then SUCCEEDED or FAILED; DELETING
+ * once deleted (or expired) until the reconciler has removed its objects, then DELETED.
+ */
+export const BACKUP_STATUSES = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'DELETING', 'DELETED'] as const;
+export type BackupStatus = (typeof BACKUP_STATUSES)[number];
 
 /** Compute, memory and storage of one node, from the API's size plan. */
 export interface NodeSize {
@@ -44,6 +52,33 @@ export interface ClusterSpec {
   /** Engine settings, already validated by the engine's own schema. */
   readonly settings: Readonly<Record<string, unknown>>;
   readonly generation: number;
+  /**
+   * Where the cluster's backups go (the region's backup bucket and the cluster's prefix), set on
+   * clusters created or backed up once a backup bucket exists: PostgreSQL renders its WAL archive
+   * and base backups there.
+   */
+  readonly backupStore?: BackupStore;
+  /** A cluster created from a backup: what it restores at bootstrap. */
+  readonly restore?: RestoreSource;
+}
+
+/** An object store location: a bucket and a key prefix (`/`-terminated). Never credentials. */
+export interface BackupStore {
+  readonly bucket: string;
+  readonly prefix: string;
+}
+
+/** The backup a new cluster restores, and for PostgreSQL the moment to recover to. */
+export interface RestoreSource {
+  readonly backupId: string;
+  /** The backed-up cluster: its engine reads its files (PostgreSQL: its WAL archive) from here. */
+  readonly clusterId: string;
+  /** Where the backup's objects are. */
+  readonly storage: BackupStore;
+  /** The cluster's backup store (PostgreSQL: the WAL archive the recovery replays). */
+  readonly sourceStore: BackupStore;
+  /** PostgreSQL only: recover up to this time (ISO 8601), else to the end of the backup. */
+  readonly pointInTime?: string;
 }
 
 /** Connection details that may be shown to API users (never secret values). */

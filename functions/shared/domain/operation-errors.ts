@@ -79,6 +79,25 @@ export const operationErrors = {
     code: 'DELIVERY_FAILED',
     message: `The provisioner failed repeatedly on this operation and stopped. ${SEE_CORRELATION}.`,
   }),
+  /** The engine's backup (a CloudNativePG Backup, a Job) reported a failure. */
+  backupFailed: (): OperationError => ({
+    code: 'BACKUP_FAILED',
+    message: `The backup did not complete: the database's backup reported a failure. ${SEE_CORRELATION}.`,
+  }),
+  /** The backup reported success but nothing is stored under its prefix. */
+  backupEmpty: (): OperationError => ({
+    code: 'BACKUP_EMPTY',
+    message: 'The backup reported success but stored nothing in the backup bucket; it is not usable.',
+  }),
+  /** The backup bucket could not be read until retries ran out. */
+  objectStoreUnavailable: (): OperationError => ({
+    code: 'OBJECT_STORE_UNAVAILABLE',
+    message: `The backup storage could not be reached to check the backup; retries ran out. ${SEE_CORRELATION}.`,
+  }),
+  backupUnsupported: (engine: string): OperationError => ({
+    code: 'BACKUP_NOT_SUPPORTED',
+    message: `${engine} clusters cannot be backed up`,
+  }),
   /** The cluster's credential Secret exists but lacks a generated value. */
   credentialsIncomplete: (): OperationError => ({
     code: 'CREDENTIALS_INCOMPLETE',

@@ -3,8 +3,28 @@ import { ProblemError, ValidationError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { CreateClusterRequest, UpdateClusterRequest } from '../schemas/api.js';
 import { fieldIssues } from '../schemas/api.js';
-import type { ClusterRecord, OperationRecord } from './records.js';
+import { CronError, checkBackupSchedule, nextRun } from './cron.js';
+import type { BackupPolicy, ClusterRecord, OperationRecord } from './records.js';
 import { SIZES } from './sizes.js';
+
+/** A requested backup policy, checked, with its first run after `now`. */
+export function backupPolicyOf(
+  req: { readonly schedule: string; readonly retentionDays: number },
+  now: Date,
+): BackupPolicy {
+  try {
+    const cron = checkBackupSchedule(req.schedule, now);
+    const next = nextRun(cron, now) as Date; // checkBackupSchedule found one
+    return {
+      schedule: req.schedule.trim(),
+      retentionDays: req.retentionDays,
+      nextBackupAt: next.toISOString(),
+    };
+  } catch (e) {
+    if (e instanceof CronError) throw new ValidationError([{ path: 'backup.schedule', message: e.message }]);
+    throw e;
+  }
+}
 
 /** How long a CREATE may take before it is failed with DEADLINE_EXCEEDED. */
 export const CREATE_DEADLINE_MS = 30 * 60 * 1000;
@@ -86,6 +106,7 @@ export function planCreate(
     size: SIZES[req.size],
     settings: settings.data,
     deletionProtection: req.deletionProtection,
+    ...(req.backup ? { backupPolicy: backupPolicyOf(req.backup, ctx.now) } : {}),
     status: 'PENDING',
     generation: 1,
     observedGeneration: 0,
@@ -259,13 +280,26 @@ export function planUpdate(
     JSON.stringify(settings) !== JSON.stringify(cluster.settings);
   const protectionChanged =
     req.deletionProtection !== undefined && req.deletionProtection !== cluster.deletionProtection;
-  if (!specChanged && !protectionChanged) {
+  const policyChanged =
+    req.backup !== undefined &&
+    (req.backup === null
+      ? cluster.backupPolicy !== undefined
+      : req.backup.schedule.trim() !== cluster.backupPolicy?.schedule ||
+        req.backup.retentionDays !== cluster.backupPolicy?.retentionDays);
+  if (!specChanged && !protectionChanged && !policyChanged) {
     throw new ProblemError('NO_CHANGES', 'Every field sent already has that value');
   }
   const now = ctx.now.toISOString();
   const deletionProtection = req.deletionProtection ?? cluster.deletionProtection;
+  const { backupPolicy: _previousPolicy, ...withoutPolicy } = cluster;
+  const backupPolicy = policyChanged
+    ? req.backup
+      ? backupPolicyOf(req.backup, ctx.now)
+      : undefined
+    : cluster.backupPolicy;
+  const metadata = { ...withoutPolicy, deletionProtection, ...(backupPolicy ? { backupPolicy } : {}) };
   if (!specChanged) {
-    return { kind: 'metadata', cluster: { ...cluster, deletionProtection, updatedAt: now } };
+    return { kind: 'metadata', cluster: { ...metadata, updatedAt: now } };
   }
   assertIdle(cluster);
   if (cluster.status !== 'READY' && cluster.status !== 'FAILED') {
@@ -279,13 +313,12 @@ export function planUpdate(
     kind: 'operation',
     operation,
     cluster: {
-      ...cluster,
+      ...metadata,
       nodes,
       sizeName,
       size,
       version,
       settings,
-      deletionProtection,
       generation: cluster.generation + 1,
       status: 'UPDATING',
       statusVersion: cluster.statusVersion + 1,

@@ -1,4 +1,11 @@
-import type { ClusterStatus, NodeSize, OperationStatus, OperationType } from './cluster.js';
+import type {
+  BackupStore,
+  ClusterStatus,
+  NodeSize,
+  OperationStatus,
+  OperationType,
+  RestoreSource,
+} from './cluster.js';
 import type { SizeName } from './sizes.js';
 
 /** The cluster as stored: desired spec plus observed state. */
@@ -42,6 +49,12 @@ export interface ClusterRecord {
   readonly driftRepairs?: DriftRepairSeries;
   /** Set by the reconciler when it stopped repairing a drift that comes back after every repair. */
   readonly driftRepairSuspended?: DriftRepairSuspension;
+  /** Where its backups go (set at creation, or by its first backup). */
+  readonly backupStore?: BackupStore;
+  /** Created from a backup: what its CREATE restored. */
+  readonly restoreFrom?: RestoreSource;
+  /** Scheduled backups (the reconciler fires them) and how long they are kept. */
+  readonly backupPolicy?: BackupPolicy;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -83,6 +96,13 @@ export interface DriftRepairSuspension {
   readonly objects: readonly DriftedObject[];
   readonly since: string;
   readonly until: string;
+}
+
+/** A cluster's backup schedule (cron, UTC), its scheduled backups' retention, and its next run. */
+export interface BackupPolicy {
+  readonly schedule: string;
+  readonly retentionDays: number;
+  readonly nextBackupAt: string;
 }
 
 /** The spec fields an UPDATE changes, kept on the operation so a cancel can restore them. */
@@ -143,6 +163,8 @@ export interface OperationRecord {
   readonly cleanup?: { readonly cause: OperationError };
   /** The provisioner delivery that owns the current workflow step (docs/operations.md, "One delivery owns a step"). */
   readonly claim?: StepClaim;
+  /** BACKUP: the backup it takes. */
+  readonly backupId?: string;
 }
 
 /**

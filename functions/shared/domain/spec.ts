@@ -14,5 +14,7 @@ export function specOf(c: ClusterRecord): ClusterSpec {
     size: c.size,
     settings: c.settings,
     generation: c.generation,
+    ...(c.backupStore ? { backupStore: c.backupStore } : {}),
+    ...(c.restoreFrom ? { restore: c.restoreFrom } : {}),
   };
 }

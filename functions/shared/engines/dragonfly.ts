@@ -7,6 +7,14 @@
  */
 import * as z from 'zod';
 import type { ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
+import {
+  BACKUP_JOB_RESOURCES,
+  backupAccess,
+  backupJob,
+  backupObjectsStore,
+  jobProgress,
+  jobRef,
+} from './backups.js';
 import { imageFor } from './images.js';
 import { LABELS, objectMeta, renderTenancy, TENANCY_KINDS } from './tenancy.js';
 import type { Blueprint, KubeObject, Readiness, RenderContext } from './types.js';
@@ -60,7 +68,9 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
       clientPorts: [PORT],
       operator: { namespace: DRAGONFLY_OPERATOR_NAMESPACE, ports: [ADMIN_PORT] },
       credentialSecret: SECRET,
+      ...(spec.backupStore ? { backupPod: BACKUP_JOB_RESOURCES } : {}),
     }),
+    ...(spec.backupStore ? backupAccess(spec, ctx) : []),
     {
       apiVersion: 'v1',
       kind: 'Secret',
@@ -152,6 +162,24 @@ export const dragonflyBlueprint: Blueprint = {
   versions: VERSIONS,
   settingsSchema: dragonflySettingsSchema,
   secretNames: ['password'],
+  backup: {
+    pointInTime: false,
+    restore: false,
+    storage: backupObjectsStore,
+    // Dragonfly speaks the Redis protocol: an RDB stream taken with valkey-cli (the newest pinned
+    // Valkey image carries the client).
+    render: (spec, target, ctx) =>
+      backupJob(spec, ctx, target, {
+        image: imageFor('valkey', '8.1.1'),
+        script: `valkey-cli -h ${NAME} -p ${PORT} --no-auth-warning --rdb /backup/dump.rdb`,
+        env: [
+          { name: 'VALKEYCLI_AUTH', valueFrom: { secretKeyRef: { name: SECRET, key: PASSWORD_KEY } } },
+          { name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: SECRET, key: PASSWORD_KEY } } },
+        ],
+      }),
+    statusRef: jobRef,
+    progress: (_target, live) => jobProgress(live),
+  },
   kinds: [
     ...TENANCY_KINDS,
     { apiVersion: 'v1', kind: 'Secret' },

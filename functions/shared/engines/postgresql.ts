@@ -4,10 +4,24 @@
  * PVCs, PDBs and the `-rw`/`-ro`/`-r` Services; the superuser is disabled.
  */
 import * as z from 'zod';
-import type { ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
+import type { BackupStore, ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
+import {
+  BACKUP_DESTINATION_ANNOTATION,
+  BACKUP_LABEL,
+  BACKUP_POD_LABEL,
+  backupAccess,
+  s3Uri,
+} from './backups.js';
 import { imageFor } from './images.js';
 import { objectMeta, renderTenancy, TENANCY_KINDS } from './tenancy.js';
-import type { Blueprint, KubeObject, Readiness, RenderContext } from './types.js';
+import type {
+  BackupProgress,
+  BackupTarget,
+  Blueprint,
+  KubeObject,
+  Readiness,
+  RenderContext,
+} from './types.js';
 import { upgradeChecker } from './versions.js';
 import {
   inheritedLabels,
@@ -53,6 +67,54 @@ export const postgresqlSettingsSchema = z.strictObject({
 });
 export type PostgresqlSettings = z.infer<typeof postgresqlSettingsSchema>;
 
+/** Where Barman Cloud keeps a cluster's base backups and WAL: `<destinationPath>/<serverName>/`. */
+const SERVER_NAME = NAME;
+/** The recovery source of a restored cluster, in `externalClusters`. */
+const ORIGIN = 'origin';
+
+/**
+ * Barman Cloud's object store for one cluster prefix, with the pods' own AWS identity (EKS Pod
+ * Identity or IRSA on the CloudNativePG ServiceAccount): no credentials in a Secret.
+ */
+function barmanObjectStore(store: BackupStore) {
+  return {
+    destinationPath: s3Uri(store).replace(/\/$/, ''),
+    serverName: SERVER_NAME,
+    s3Credentials: { inheritFromIAMRole: true },
+    wal: { compression: 'gzip' },
+    data: { compression: 'gzip' },
+  };
+}
+
+/** The base backup's directory that CloudNativePG's `status.backupId` names. */
+function baseBackupStore(clusterStore: BackupStore, barmanId: string): BackupStore {
+  return { bucket: clusterStore.bucket, prefix: `${clusterStore.prefix}${SERVER_NAME}/base/${barmanId}/` };
+}
+
+/**
+ * A new cluster bootstrapped from another's backup: the base backup, then its WAL replayed to
+ * `pointInTime`, or to the end of that base backup (its Barman id is the last part of its prefix).
+ */
+function recoveryBootstrap(spec: ClusterSpec, settings: PostgresqlSettings) {
+  const restore = spec.restore;
+  if (!restore) return undefined;
+  const barmanId = restore.storage.prefix.split('/').filter(Boolean).pop() ?? '';
+  return {
+    bootstrap: {
+      recovery: {
+        source: ORIGIN,
+        database: settings.database,
+        owner: settings.owner,
+        secret: { name: SECRET },
+        recoveryTarget: restore.pointInTime
+          ? { targetTime: restore.pointInTime }
+          : { backupID: barmanId, targetImmediate: true },
+      },
+    },
+    externalClusters: [{ name: ORIGIN, barmanObjectStore: barmanObjectStore(restore.sourceStore) }],
+  };
+}
+
 /** CloudNativePG reports the `imageName` it was given as `status.image`, digest included. */
 const imageOf = (version: string) => imageFor('postgresql', version);
 
@@ -61,6 +123,8 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
   if (!password) throw new Error('postgresql: ctx.secrets.password is required');
   const settings = postgresqlSettingsSchema.parse(spec.settings);
   const sharedBuffersMiB = Math.max(16, Math.floor(quantityToBytes(spec.size.memory) / 4 / 2 ** 20));
+  const recovery = recoveryBootstrap(spec, settings);
+  const usesStore = Boolean(spec.backupStore || spec.restore);
   return [
     ...renderTenancy(spec, ctx, {
       clientPorts: [PORT],
@@ -69,6 +133,8 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
       kubeApiEgress: true,
       credentialSecret: SECRET,
     }),
+    // The instances archive WAL and upload base backups themselves (barman-cloud in every pod).
+    ...(usesStore ? backupAccess(spec, ctx).filter((o) => o.kind === 'NetworkPolicy') : []),
     {
       apiVersion: 'v1',
       kind: 'Secret',
@@ -95,14 +161,17 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
             shared_buffers: `${sharedBuffersMiB}MB`,
           },
         },
-        bootstrap: {
-          initdb: {
-            database: settings.database,
-            owner: settings.owner,
-            secret: { name: SECRET },
-            dataChecksums: true,
+        ...(recovery ?? {
+          bootstrap: {
+            initdb: {
+              database: settings.database,
+              owner: settings.owner,
+              secret: { name: SECRET },
+              dataChecksums: true,
+            },
           },
-        },
+        }),
+        ...(spec.backupStore ? { backup: { barmanObjectStore: barmanObjectStore(spec.backupStore) } } : {}),
         storage: { size: `${spec.size.storageGiB}Gi` },
         resources: nodeResources(spec),
         affinity: {
@@ -111,7 +180,9 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
           topologyKey: 'kubernetes.io/hostname',
         },
         seccompProfile: { type: 'RuntimeDefault' },
-        inheritedMetadata: { labels: inheritedLabels(spec) },
+        inheritedMetadata: {
+          labels: { ...inheritedLabels(spec), ...(usesStore ? { [BACKUP_POD_LABEL]: 'true' } : {}) },
+        },
       },
     },
   ];
@@ -168,6 +239,45 @@ const checkUpgrade = upgradeChecker('PostgreSQL', VERSIONS, (from, to) =>
     : `PostgreSQL major upgrades (${from.major} -> ${to.major}) are not supported in place; create a new ${to.major} cluster and migrate the data`,
 );
 
+/** A CloudNativePG `Backup` of the cluster's Barman object store, named after the backup. */
+function renderBackup(spec: ClusterSpec, target: BackupTarget, ctx: RenderContext): KubeObject[] {
+  return [
+    {
+      apiVersion: 'postgresql.cnpg.io/v1',
+      kind: 'Backup',
+      metadata: (() => {
+        const meta = objectMeta(spec, ctx, target.backupId, { [BACKUP_LABEL]: target.backupId });
+        // For people (and the local stand-in): where CloudNativePG writes it.
+        return {
+          ...meta,
+          annotations: { ...meta.annotations, [BACKUP_DESTINATION_ANNOTATION]: s3Uri(target.clusterStore) },
+        };
+      })(),
+      spec: { cluster: { name: NAME }, method: 'barmanObjectStore' },
+    },
+  ];
+}
+
+/** CloudNativePG's Backup phases: `completed` and `failed` are final. */
+function backupProgress(target: BackupTarget, live: KubeObject | undefined): BackupProgress {
+  if (!live) return { state: 'running', reason: 'the Backup is not created yet' };
+  const status = record(live.status);
+  const phase = typeof status.phase === 'string' ? status.phase : '';
+  if (phase === 'completed') {
+    const barmanId = typeof status.backupId === 'string' ? status.backupId : '';
+    if (!barmanId)
+      return { state: 'failed', reason: 'CloudNativePG completed the Backup without a backupId' };
+    return { state: 'succeeded', storage: baseBackupStore(target.clusterStore, barmanId) };
+  }
+  if (phase === 'failed') {
+    return {
+      state: 'failed',
+      reason: `CloudNativePG: ${typeof status.error === 'string' ? status.error : 'failed'}`,
+    };
+  }
+  return { state: 'running', reason: `CloudNativePG: ${phase || 'no phase yet'}` };
+}
+
 export const postgresqlBlueprint: Blueprint = {
   engine: 'postgresql',
   displayName: 'PostgreSQL',
@@ -176,6 +286,19 @@ export const postgresqlBlueprint: Blueprint = {
   // CloudNativePG reads these at bootstrap only; the credential Secret's username follows `owner`.
   immutableSettings: ['database', 'owner'],
   secretNames: ['password'],
+  backup: {
+    // The WAL archive replays to any moment after a base backup.
+    pointInTime: true,
+    restore: true,
+    // Until CloudNativePG names the base backup: the cluster's Barman directory.
+    storage: (clusterStore) => ({
+      bucket: clusterStore.bucket,
+      prefix: `${clusterStore.prefix}${SERVER_NAME}/`,
+    }),
+    render: renderBackup,
+    statusRef: (spec, target) => objectRef(spec, 'postgresql.cnpg.io/v1', 'Backup', target.backupId),
+    progress: backupProgress,
+  },
   kinds: [
     ...TENANCY_KINDS,
     { apiVersion: 'v1', kind: 'Secret' },

@@ -4,6 +4,15 @@
  */
 import * as z from 'zod';
 import type { ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
+import {
+  BACKUP_JOB_RESOURCES,
+  BACKUP_TOOL_IMAGE,
+  backupAccess,
+  backupJob,
+  backupObjectsStore,
+  jobProgress,
+  jobRef,
+} from './backups.js';
 import { imageFor } from './images.js';
 import { namespaceOf, objectMeta, renderTenancy, stratusLabels, TENANCY_KINDS } from './tenancy.js';
 import type { Blueprint, KubeObject, Readiness, RenderContext } from './types.js';
@@ -67,7 +76,12 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
   const selector = selectorLabels(spec);
 
   const objects: KubeObject[] = [
-    ...renderTenancy(spec, ctx, { clientPorts: [HTTP_PORT, GRPC_PORT], credentialSecret: SECRET }),
+    ...renderTenancy(spec, ctx, {
+      clientPorts: [HTTP_PORT, GRPC_PORT],
+      credentialSecret: SECRET,
+      ...(spec.backupStore ? { backupPod: BACKUP_JOB_RESOURCES } : {}),
+    }),
+    ...(spec.backupStore ? backupAccess(spec, ctx) : []),
     {
       apiVersion: 'v1',
       kind: 'Secret',
@@ -215,6 +229,26 @@ export const qdrantBlueprint: Blueprint = {
   versions: VERSIONS,
   settingsSchema: qdrantSettingsSchema,
   secretNames: ['apiKey'],
+  backup: {
+    pointInTime: false,
+    // A full storage snapshot restores with `--storage-snapshot` at start: not wired yet.
+    restore: false,
+    storage: backupObjectsStore,
+    // A full storage snapshot (POST /snapshots), downloaded from the node and uploaded.
+    render: (spec, target, ctx) =>
+      backupJob(spec, ctx, target, {
+        image: BACKUP_TOOL_IMAGE,
+        script: [
+          `base=http://${NAME}:${HTTP_PORT}/snapshots`,
+          'name=$(curl -sfS -X POST -H "api-key: $QDRANT_API_KEY" "$base" | sed -n \'s/.*"name":"\\([^"]*\\)".*/\\1/p\')',
+          'test -n "$name"',
+          'curl -sfS -H "api-key: $QDRANT_API_KEY" -o "/backup/$name" "$base/$name"',
+        ].join('\n'),
+        env: [{ name: 'QDRANT_API_KEY', valueFrom: { secretKeyRef: { name: SECRET, key: API_KEY } } }],
+      }),
+    statusRef: jobRef,
+    progress: (_target, live) => jobProgress(live),
+  },
   kinds: [
     ...TENANCY_KINDS,
     { apiVersion: 'v1', kind: 'Secret' },

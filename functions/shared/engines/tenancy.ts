@@ -128,6 +128,36 @@ export interface TenancyOptions {
   readonly kubeApiEgress?: boolean;
   /** Name of the credential Secret that the {@link SECRET_READER_GROUP} may `get`. */
   readonly credentialSecret?: string;
+  /**
+   * Room in the ResourceQuota for one backup or restore pod of these requests (engines whose
+   * backups run as a Job, once the cluster has a backup store).
+   */
+  readonly backupPod?: { readonly cpu: string; readonly memory: string };
+}
+
+const MEBI = 2 ** 20;
+const BINARY: Readonly<Record<string, number>> = {
+  '': 1 / MEBI,
+  Ki: 1 / 1024,
+  Mi: 1,
+  Gi: 1024,
+  Ti: 1024 ** 2,
+};
+
+/** `500m` x 3 + `250m` = `1750m`; `1Gi` x 3 + `256Mi` = `3328Mi` (CPU in millicores, memory in Mi). */
+function quotaWith(quantity: string, factor: number, extra: string, kind: 'cpu' | 'memory'): string {
+  const parse = (q: string) => {
+    const m = /^(\d+(?:\.\d+)?)([A-Za-z]*)$/.exec(q);
+    if (!m?.[1]) throw new Error(`Unsupported Kubernetes quantity: ${JSON.stringify(q)}`);
+    const value = Number(m[1]);
+    const unit = m[2] ?? '';
+    if (kind === 'cpu') return unit === 'm' ? value : value * 1000;
+    const scale = BINARY[unit];
+    if (scale === undefined) throw new Error(`Unsupported memory quantity: ${JSON.stringify(q)}`);
+    return value * scale;
+  };
+  const total = Math.ceil(parse(quantity) * factor + parse(extra));
+  return kind === 'cpu' ? `${total}m` : `${total}Mi`;
 }
 
 /** The namespaced kinds {@link renderTenancy} renders (the Namespace itself is cluster-scoped). */
@@ -169,11 +199,20 @@ export function renderTenancy(spec: ClusterSpec, ctx: RenderContext, opts: Tenan
       spec: {
         // A StatefulSet replaces pods one at a time, so the quota never needs room for a surge.
         hard: {
-          pods: String(n),
-          'requests.cpu': scaleQuantity(cpu, n),
-          'limits.cpu': scaleQuantity(cpu, n),
-          'requests.memory': scaleQuantity(memory, n),
-          'limits.memory': scaleQuantity(memory, n),
+          pods: String(opts.backupPod ? n + 1 : n),
+          ...(opts.backupPod
+            ? {
+                'requests.cpu': quotaWith(cpu, n, opts.backupPod.cpu, 'cpu'),
+                'limits.cpu': quotaWith(cpu, n, opts.backupPod.cpu, 'cpu'),
+                'requests.memory': quotaWith(memory, n, opts.backupPod.memory, 'memory'),
+                'limits.memory': quotaWith(memory, n, opts.backupPod.memory, 'memory'),
+              }
+            : {
+                'requests.cpu': scaleQuantity(cpu, n),
+                'limits.cpu': scaleQuantity(cpu, n),
+                'requests.memory': scaleQuantity(memory, n),
+                'limits.memory': scaleQuantity(memory, n),
+              }),
           'requests.storage': `${storageGiB * n}Gi`,
           persistentvolumeclaims: String(n),
           'services.loadbalancers': '0',

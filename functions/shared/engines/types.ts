@@ -1,5 +1,5 @@
 import type { ZodType } from 'zod';
-import type { ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
+import type { BackupStore, ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
 
 /** A Kubernetes object as Stratus renders it and the Kubernetes layer applies it. */
 export interface KubeObject {
@@ -76,4 +76,43 @@ export interface Blueprint {
   checkUpgrade(fromVersion: string, toVersion: string): string | undefined;
   /** Settings fixed at creation (e.g. the bootstrap database); a PATCH that changes one is refused. */
   readonly immutableSettings?: readonly string[];
+  /** How the engine backs up and restores (absent: it cannot; the API refuses). */
+  readonly backup?: BackupSupport;
+}
+
+/** One backup the provisioner takes: its id and where its objects go. */
+export interface BackupTarget {
+  readonly backupId: string;
+  /** Where the backup's objects are expected (BackupSupport.storage). */
+  readonly storage: BackupStore;
+  /** The cluster's prefix in the bucket. */
+  readonly clusterStore: BackupStore;
+}
+
+/** A backup's progress, read from the object that takes it. */
+export type BackupProgress =
+  | { readonly state: 'running'; readonly reason: string }
+  /** `storage`: where the engine put it, when it chose (CloudNativePG names its base backups). */
+  | { readonly state: 'succeeded'; readonly storage?: BackupStore }
+  | { readonly state: 'failed'; readonly reason: string };
+
+/**
+ * An engine's backups: the Kubernetes objects that take one (an operator's backup resource or a
+ * Job), how to read their progress, and whether a restore can replay to a point in time.
+ */
+export interface BackupSupport {
+  /** A restore may name a `pointInTime` (the engine archives a log it can replay). */
+  readonly pointInTime: boolean;
+  /** A new cluster can be created from one of its backups (`restoreFrom`). */
+  readonly restore: boolean;
+  /** Where a backup's objects go, before it runs. */
+  storage(clusterStore: BackupStore, backupId: string): BackupStore;
+  /** The objects that take the backup, applied after the cluster's own (never pruned). */
+  render(spec: ClusterSpec, target: BackupTarget, ctx: RenderContext): KubeObject[];
+  /** The object whose status tells the backup's progress. */
+  statusRef(
+    spec: ClusterSpec,
+    target: BackupTarget,
+  ): Pick<KubeObject, 'apiVersion' | 'kind'> & { metadata: { name: string; namespace: string } };
+  progress(target: BackupTarget, live: KubeObject | undefined): BackupProgress;
 }

@@ -7,6 +7,17 @@
  */
 import * as z from 'zod';
 import type { ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
+import {
+  BACKUP_JOB_RESOURCES,
+  BACKUP_POD_LABEL,
+  BACKUP_SERVICE_ACCOUNT,
+  backupAccess,
+  backupJob,
+  backupObjectsStore,
+  jobProgress,
+  jobRef,
+  restoreInitContainer,
+} from './backups.js';
 import { imageFor } from './images.js';
 import { namespaceOf, objectMeta, renderTenancy, stratusLabels, TENANCY_KINDS } from './tenancy.js';
 import type { Blueprint, KubeObject, Readiness, RenderContext } from './types.js';
@@ -102,7 +113,12 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
   const servicePort = { name: 'valkey', port: PORT, targetPort: 'valkey', protocol: 'TCP' };
 
   const objects: KubeObject[] = [
-    ...renderTenancy(spec, ctx, { clientPorts: [PORT], credentialSecret: SECRET }),
+    ...renderTenancy(spec, ctx, {
+      clientPorts: [PORT],
+      credentialSecret: SECRET,
+      ...(spec.backupStore || spec.restore ? { backupPod: BACKUP_JOB_RESOURCES } : {}),
+    }),
+    ...(spec.backupStore || spec.restore ? backupAccess(spec, ctx) : []),
     {
       apiVersion: 'v1',
       kind: 'Secret',
@@ -152,8 +168,16 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
         podManagementPolicy: 'OrderedReady',
         selector: { matchLabels: selector },
         template: {
-          metadata: { labels: { ...stratusLabels(spec), ...selector } },
+          metadata: {
+            labels: {
+              ...stratusLabels(spec),
+              ...selector,
+              ...(spec.restore ? { [BACKUP_POD_LABEL]: 'true' } : {}),
+            },
+          },
           spec: {
+            // A restored cluster's pods download the backup at first start, as the backup identity.
+            ...(spec.restore ? { serviceAccountName: BACKUP_SERVICE_ACCOUNT } : {}),
             automountServiceAccountToken: false,
             enableServiceLinks: false,
             securityContext: podSecurityContext(UID),
@@ -191,8 +215,15 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
                 ],
               },
             ],
+            // Valkey loads /data/dump.rdb at start: the restored backup's file.
+            ...(spec.restore
+              ? { initContainers: [restoreInitContainer(spec.restore.storage, '/data', 'data')] }
+              : {}),
             // Memory-backed: the generated auth file never touches a disk.
-            volumes: [{ name: 'run', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } }],
+            volumes: [
+              { name: 'run', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } },
+              ...(spec.restore ? [{ name: 'restore-tmp', emptyDir: { sizeLimit: '64Mi' } }] : []),
+            ],
           },
         },
         volumeClaimTemplates: [volumeClaim(spec, 'data')],
@@ -249,6 +280,23 @@ export const valkeyBlueprint: Blueprint = {
   versions: VERSIONS,
   settingsSchema: valkeySettingsSchema,
   secretNames: ['password'],
+  backup: {
+    pointInTime: false,
+    restore: true,
+    storage: backupObjectsStore,
+    // An RDB snapshot streamed from the primary (`valkey-cli --rdb`, a replica's full sync).
+    render: (spec, target, ctx) =>
+      backupJob(spec, ctx, target, {
+        image: imageFor('valkey', spec.version),
+        script: `valkey-cli -h ${NAME} -p ${PORT} --no-auth-warning --rdb /backup/dump.rdb`,
+        env: [
+          { name: 'VALKEYCLI_AUTH', valueFrom: { secretKeyRef: { name: SECRET, key: PASSWORD_KEY } } },
+          { name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: SECRET, key: PASSWORD_KEY } } },
+        ],
+      }),
+    statusRef: jobRef,
+    progress: (_target, live) => jobProgress(live),
+  },
   kinds: [
     ...TENANCY_KINDS,
     { apiVersion: 'v1', kind: 'Secret' },

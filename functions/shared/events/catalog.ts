@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { CLUSTER_STATUSES, OPERATION_STATUSES, OPERATION_TYPES } from '../domain/cluster.js';
+import { BACKUP_STATUSES, CLUSTER_STATUSES, OPERATION_STATUSES, OPERATION_TYPES } from '../domain/cluster.js';
 
 /**
  * The event catalog: every event Stratus publishes, declared once. `source` and `detail-type`
@@ -50,6 +50,25 @@ export const OperationStatusChangedSchema = z.object({
     .optional(),
 });
 
+export const BackupStatusChangedSchema = z.object({
+  ...common,
+  backupId: z.string(),
+  /** The BACKUP operation that takes it. */
+  operationId: z.string(),
+  previousStatus: z.enum(BACKUP_STATUSES).nullable(),
+  status: z.enum(BACKUP_STATUSES),
+  engine: z.string(),
+  version: z.string(),
+  /** Bytes stored, once SUCCEEDED. */
+  sizeBytes: z.int().optional(),
+  /** Bucket and prefix of its objects (never credentials). */
+  storage: z.object({ bucket: z.string(), prefix: z.string() }),
+  error: z
+    .object({ code: z.string(), message: z.string() })
+    .describe("Why the backup failed (the same as its operation's error).")
+    .optional(),
+});
+
 export const DRIFT_ISSUES = ['missing', 'changed', 'orphan'] as const;
 export const DRIFT_ACTIONS = ['repaired', 'reported'] as const;
 
@@ -91,6 +110,7 @@ export const ClusterDriftRepairSuspendedSchema = z.object({
 
 export type ClusterStatusChanged = z.infer<typeof ClusterStatusChangedSchema>;
 export type OperationStatusChanged = z.infer<typeof OperationStatusChangedSchema>;
+export type BackupStatusChanged = z.infer<typeof BackupStatusChangedSchema>;
 export type ClusterDriftDetected = z.infer<typeof ClusterDriftDetectedSchema>;
 export type DriftFinding = z.infer<typeof DriftFindingSchema>;
 export type ClusterDriftRepairSuspended = z.infer<typeof ClusterDriftRepairSuspendedSchema>;
@@ -145,6 +165,31 @@ export const EVENT_CATALOG = {
         message: 'The operation did not finish by 2026-11-22T05:29:00.000Z',
       },
     } satisfies OperationStatusChanged,
+  },
+  'Backup Status Changed': {
+    schema: BackupStatusChangedSchema,
+    description:
+      'A backup changed status (PENDING, RUNNING, SUCCEEDED, FAILED, DELETED). A restore is a CREATE operation: its cluster and operation events tell its progress, and the cluster names the backup (`restoredFrom`).',
+    example: {
+      schemaVersion: '1',
+      eventId: 'bk-01m80v2r40a1b2c3d4e5f6g7h8/3',
+      occurredAt: '2026-11-22T07:00:04.000Z',
+      tenantId: 'tn-01m7y7kg401gkf4gg94d8dv4yk',
+      region: 'eu-west-1',
+      clusterId: 'cl-01m80t0740zk6gkkx8d95khqxj',
+      correlationId: 'corr-01m80v2r40pq8z6y5x4w3v2t1s',
+      backupId: 'bk-01m80v2r40a1b2c3d4e5f6g7h8',
+      operationId: 'op-01m80v2r40kd3f9g7h5j3k1m9n',
+      previousStatus: 'RUNNING',
+      status: 'SUCCEEDED',
+      engine: 'qdrant',
+      version: '1.15.5',
+      sizeBytes: 4096,
+      storage: {
+        bucket: 'stratus-prod-backups-eu-west-1',
+        prefix: 'tn-01m7y7kg401gkf4gg94d8dv4yk/cl-01m80t0740zk6gkkx8d95khqxj/bk-01m80v2r40a1b2c3d4e5f6g7h8/',
+      },
+    } satisfies BackupStatusChanged,
   },
   'Cluster Drift Detected': {
     schema: ClusterDriftDetectedSchema,

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { CLUSTER_STATUSES, OPERATION_STATUSES, OPERATION_TYPES } from '../domain/cluster.js';
+import { BACKUP_STATUSES, CLUSTER_STATUSES, OPERATION_STATUSES, OPERATION_TYPES } from '../domain/cluster.js';
 import { MAX_NODES, SIZE_NAMES } from '../domain/sizes.js';
 
 /**
@@ -17,6 +17,12 @@ export const ClusterNameSchema = z
     'must be lower-case letters, digits and hyphens, start with a letter and not end with a hyphen',
   );
 
+/** Scheduled backups: a five-field cron expression in UTC, at most hourly, and their retention. */
+export const BackupPolicyRequestSchema = z.strictObject({
+  schedule: z.string().min(9).max(100),
+  retentionDays: z.int().min(1).max(3650),
+});
+
 export const CreateClusterRequestSchema = z.strictObject({
   name: ClusterNameSchema,
   engine: z.string().min(1).max(40),
@@ -26,6 +32,17 @@ export const CreateClusterRequestSchema = z.strictObject({
   size: z.enum(SIZE_NAMES).default('small'),
   settings: z.record(z.string().max(100), z.unknown()).default({}),
   deletionProtection: z.boolean().default(false),
+  /**
+   * Create the cluster from a backup (same engine and version). `pointInTime` (PostgreSQL only):
+   * recover to that moment, at or after the end of the backup and not in the future.
+   */
+  backup: BackupPolicyRequestSchema.optional(),
+  restoreFrom: z
+    .strictObject({
+      backupId: z.string().regex(/^bk-[0-9a-hjkmnp-tv-z]{26}$/, 'must be a backup id (bk-...)'),
+      pointInTime: z.iso.datetime({ offset: true }).optional(),
+    })
+    .optional(),
 });
 export type CreateClusterRequest = z.infer<typeof CreateClusterRequestSchema>;
 
@@ -37,9 +54,11 @@ export const UpdateClusterRequestSchema = z
     version: z.string().min(1).max(40).optional(),
     settings: z.record(z.string().max(100), z.unknown()).optional(),
     deletionProtection: z.boolean().optional(),
+    /** The backup schedule and retention; `null` stops scheduled backups. */
+    backup: BackupPolicyRequestSchema.nullable().optional(),
   })
   .refine((b) => Object.keys(b).length > 0, {
-    message: 'send at least one of: nodes, size, version, settings, deletionProtection',
+    message: 'send at least one of: nodes, size, version, settings, deletionProtection, backup',
   });
 export type UpdateClusterRequest = z.infer<typeof UpdateClusterRequestSchema>;
 
@@ -111,6 +130,12 @@ export const ClusterSchema = z.object({
   observedGeneration: z.int(),
   activeOperationId: z.string().optional(),
   endpoint: z.string().optional(),
+  /** Scheduled backups: the schedule (cron, UTC), their retention and the next run. */
+  backup: z
+    .object({ schedule: z.string(), retentionDays: z.int(), nextBackupAt: z.iso.datetime() })
+    .optional(),
+  /** Created from a backup: which, and to what moment. */
+  restoredFrom: z.object({ backupId: z.string(), pointInTime: z.iso.datetime().optional() }).optional(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
@@ -138,6 +163,46 @@ export const OperationSchema = z.object({
 export type Operation = z.infer<typeof OperationSchema>;
 
 export const CreateClusterResponseSchema = z.object({ cluster: ClusterSchema, operation: OperationSchema });
+
+const BackupStoreSchema = z
+  .object({ bucket: z.string(), prefix: z.string() })
+  .describe("Where the backup is stored: the region's backup bucket and a key prefix. Never credentials.");
+
+export const BackupSchema = z.object({
+  id: z.string(),
+  clusterId: z.string(),
+  region: z.string(),
+  engine: z.string(),
+  version: z.string(),
+  status: z.enum(BACKUP_STATUSES),
+  /** Bytes stored, once SUCCEEDED. */
+  sizeBytes: z.int().optional(),
+  startedAt: z.iso.datetime().optional(),
+  endedAt: z.iso.datetime().optional(),
+  storage: BackupStoreSchema,
+  /** The cluster as it was when the backup was taken: what a restore recreates. */
+  source: z.object({
+    name: z.string(),
+    engine: z.string(),
+    version: z.string(),
+    nodes: z.int(),
+    size: z.enum(SIZE_NAMES),
+    settings: z.record(z.string(), z.unknown()),
+    generation: z.int(),
+  }),
+  /** The BACKUP operation that takes it. */
+  operationId: z.string(),
+  /** Taken by the cluster's schedule; deleted by Stratus at `expiresAt` (its retention). */
+  scheduled: z.boolean().optional(),
+  expiresAt: z.iso.datetime().optional(),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  deletedAt: z.iso.datetime().optional(),
+});
+export type Backup = z.infer<typeof BackupSchema>;
+export const CreateBackupResponseSchema = z.object({ backup: BackupSchema, operation: OperationSchema });
+export const BackupListSchema = z.object({ items: z.array(BackupSchema), nextToken: z.string().optional() });
 export const ClusterListSchema = z.object({
   items: z.array(ClusterSchema),
   nextToken: z.string().optional(),
@@ -150,8 +215,9 @@ export const ApiKeyListSchema = z.object({ items: z.array(ApiKeySchema), nextTok
 export const DryRunResponseSchema = z.object({
   dryRun: z.literal(true),
   /** What would happen: the operation type that would be queued, or the change applied at once. */
-  outcome: z.enum(['CREATE', 'UPDATE', 'DELETE', 'METADATA_UPDATE', 'CANCEL']),
+  outcome: z.enum(['CREATE', 'UPDATE', 'DELETE', 'METADATA_UPDATE', 'CANCEL', 'BACKUP', 'DELETE_BACKUP']),
   cluster: ClusterSchema.optional(),
+  backup: BackupSchema.optional(),
 });
 
 /** RFC 9457: extension members (e.g. `operationId`, `regions`) are allowed beyond these. */

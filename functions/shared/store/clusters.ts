@@ -17,9 +17,23 @@ export function clusterIndex(c: Pick<ClusterRecord, 'homeRegion' | 'clusterId'>)
   return { gsi1pk: `HOME#${c.homeRegion}`, gsi1sk: `CLUSTER#${c.clusterId}` };
 }
 
+/**
+ * Clusters with scheduled backups are in gsi2 by managing region and next run (sparse: the
+ * reconciler reads the due ones, functions/reconciler/backups.ts).
+ */
+export function backupDueIndex(c: Pick<ClusterRecord, 'homeRegion' | 'clusterId'>, nextBackupAt: string) {
+  return { gsi2pk: `BACKUPDUE#${c.homeRegion}`, gsi2sk: `${nextBackupAt}#${c.clusterId}` };
+}
+
 /** The stored shape of a cluster: its keys, entity and index attributes. */
 export function clusterItem(c: ClusterRecord): Record<string, unknown> {
-  return { ...keys.cluster(c.tenantId, c.clusterId), entity: 'Cluster', ...clusterIndex(c), ...c };
+  return {
+    ...keys.cluster(c.tenantId, c.clusterId),
+    entity: 'Cluster',
+    ...clusterIndex(c),
+    ...(c.backupPolicy && c.status !== 'DELETED' ? backupDueIndex(c, c.backupPolicy.nextBackupAt) : {}),
+    ...c,
+  };
 }
 
 /** Transaction item names that callers map to answers (see functions/api/store-errors.ts). */
@@ -248,7 +262,7 @@ export class ClusterStore {
   }
 
   /**
-   * PATCH of metadata only (deletion protection): applied at once, no operation, no event. It
+   * PATCH of metadata only (deletion protection, the backup schedule): applied at once, no operation, no event. It
    * sets only its own fields, and only on the generation it read: a spec change committed
    * meanwhile makes it lose (its answer would show a spec that is no longer desired), and
    * `updateSpec` conditions on the protection it read, so neither write undoes the other.
@@ -263,7 +277,9 @@ export class ClusterStore {
           Update: {
             TableName: this.table.name,
             Key: keys.cluster(current.tenantId, current.clusterId),
-            UpdateExpression: 'SET deletionProtection = :dp, updatedAt = :now',
+            UpdateExpression: next.backupPolicy
+              ? 'SET deletionProtection = :dp, updatedAt = :now, backupPolicy = :policy, gsi2pk = :duePk, gsi2sk = :dueSk'
+              : 'SET deletionProtection = :dp, updatedAt = :now REMOVE backupPolicy, gsi2pk, gsi2sk',
             // A DELETE accepted meanwhile must not lose its protection check.
             ConditionExpression:
               'attribute_exists(pk) AND #status <> :deleting AND #status <> :deleted AND generation = :g AND homeRegion = :me',
@@ -271,6 +287,12 @@ export class ClusterStore {
             ExpressionAttributeValues: {
               ':dp': next.deletionProtection,
               ':now': next.updatedAt,
+              ...(next.backupPolicy
+                ? (() => {
+                    const due = backupDueIndex(next, next.backupPolicy.nextBackupAt);
+                    return { ':policy': next.backupPolicy, ':duePk': due.gsi2pk, ':dueSk': due.gsi2sk };
+                  })()
+                : {}),
               ':g': current.generation,
               ':deleting': 'DELETING',
               ':deleted': 'DELETED',

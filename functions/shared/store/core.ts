@@ -34,6 +34,8 @@ export const keys = {
     sk: `CLUSTERNAME#${region}#${name}`,
   }),
   operation: (t: string, o: string) => ({ pk: `TENANT#${t}`, sk: `OPERATION#${o}` }),
+  /** A backup: kept after its cluster is deleted (it is what a restore reads). */
+  backup: (t: string, b: string) => ({ pk: `TENANT#${t}`, sk: `BACKUP#${b}` }),
   /** Idempotency-Keys are scoped to the region whose API accepted the request. */
   idempotency: (t: string, region: string, key: string) => ({
     pk: `TENANT#${t}`,

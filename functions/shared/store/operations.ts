@@ -3,6 +3,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ClusterStatus } from '../domain/cluster.js';
 import { publicOperationError } from '../domain/operation-errors.js';
 import type { ClusterRecord, OperationError, OperationRecord, SpecSnapshot } from '../domain/records.js';
+import type { BackupStore } from './backups.js';
 import type { ClusterStore } from './clusters.js';
 import { epoch, keys, type Page, StaleStateError, type Table, type TransactItem } from './core.js';
 import type { IdempotencyRecord, IdempotencyStore } from './idempotency.js';
@@ -102,6 +103,7 @@ export class OperationStore {
     private readonly clusters: ClusterStore,
     private readonly tenants: TenantStore,
     private readonly idempotency: IdempotencyStore,
+    private readonly backups: BackupStore,
   ) {}
 
   get(tenantId: string, operationId: string): Promise<OperationRecord | undefined> {
@@ -178,6 +180,14 @@ export class OperationStore {
     } else {
       rest = {
         cluster: this.updateCluster(op, { status: prev?.status ?? 'READY', updatedAt: now }, {}, true),
+        backup:
+          op.type === 'BACKUP'
+            ? this.backups.failed(
+                op,
+                { code: 'CANCELLED', message: 'The backup was cancelled before it started' },
+                now,
+              )
+            : undefined,
       };
     }
     await this.table.transact(
@@ -284,20 +294,44 @@ export class OperationStore {
     }
   }
 
-  /** QUEUED -> RUNNING for the operation, and the cluster enters its working status. */
+  /**
+   * QUEUED -> RUNNING for the operation, and the cluster enters its working status (a BACKUP
+   * leaves it as it is: the database keeps serving; its backup goes RUNNING).
+   */
   async start(
     op: OperationRecord,
     clusterStatus: ClusterStatus,
     placement: string,
     now: string,
   ): Promise<void> {
+    const backup = op.type === 'BACKUP';
     await this.table.transact('start', {
       operation: this.updateOperation(
         op,
         { status: 'RUNNING', step: 'APPLY', startedAt: now, updatedAt: now },
         'QUEUED',
       ),
-      cluster: this.updateCluster(op, { status: clusterStatus, updatedAt: now }, { placement }),
+      cluster: backup
+        ? this.updateCluster(op, { updatedAt: now }, { placement }, false, [], false)
+        : this.updateCluster(op, { status: clusterStatus, updatedAt: now }, { placement }),
+      backup: backup ? this.backups.started(op, now) : undefined,
+    });
+  }
+
+  /** A BACKUP is done: the operation SUCCEEDED, the backup with where it is and its size, the cluster released. */
+  async completeBackup(
+    op: OperationRecord,
+    result: { storage: { bucket: string; prefix: string }; sizeBytes: number },
+    now: string,
+  ): Promise<void> {
+    await this.table.transact('complete backup', {
+      operation: this.updateOperation(
+        op,
+        { status: 'SUCCEEDED', step: 'DONE', finishedAt: now, updatedAt: now },
+        'RUNNING',
+      ),
+      cluster: this.updateCluster(op, { updatedAt: now }, {}, true, [], false),
+      backup: this.backups.succeeded(op, result, now),
     });
   }
 
@@ -505,7 +539,8 @@ export class OperationStore {
   }
 
   /**
-   * Any non-terminal -> FAILED with a reason; the cluster is marked FAILED and released. With
+   * Any non-terminal -> FAILED with a reason; the cluster is marked FAILED and released (a
+   * BACKUP's cluster is only released, and its backup FAILED). With
    * `when.deadline`, only if the operation still has that deadline (the deadline sweep).
    */
   async fail(
@@ -514,14 +549,14 @@ export class OperationStore {
     now: string,
     when: FailCondition = {},
   ): Promise<void> {
+    const backup = op.type === 'BACKUP';
     await this.table.transact('fail', {
       operation: { Update: failOperationUpdate(this.table.name, op, error, now, when) },
-      cluster: this.updateCluster(
-        op,
-        { status: 'FAILED', updatedAt: now, statusReason: error.code },
-        {},
-        true,
-      ),
+      // A failed backup says nothing about the database: the cluster is only released.
+      cluster: backup
+        ? this.updateCluster(op, { updatedAt: now }, {}, true, [], false)
+        : this.updateCluster(op, { status: 'FAILED', updatedAt: now, statusReason: error.code }, {}, true),
+      backup: backup ? this.backups.failed(op, publicOperationError(error), now) : undefined,
     });
   }
 
@@ -609,7 +644,7 @@ export class OperationStore {
         TableName: this.table.name,
         Key: keys.cluster(op.tenantId, op.clusterId),
         UpdateExpression:
-          'SET #status = :deleted, updatedAt = :now, #ttl = :ttl REMOVE activeOperationId, endpoint, port, gsi1pk, gsi1sk ADD statusVersion :one',
+          'SET #status = :deleted, updatedAt = :now, #ttl = :ttl REMOVE activeOperationId, endpoint, port, gsi1pk, gsi1sk, gsi2pk, gsi2sk ADD statusVersion :one',
         ConditionExpression: 'activeOperationId = :op AND homeRegion = :me',
         ExpressionAttributeNames: { '#status': 'status', '#ttl': 'ttl' },
         ExpressionAttributeValues: {

@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ApiKeyStore } from './api-keys.js';
 import { AuditStore } from './audit.js';
+import { BackupStore } from './backups.js';
 import { ClusterStore } from './clusters.js';
 import { Table } from './core.js';
 import { IdempotencyStore } from './idempotency.js';
@@ -17,6 +18,7 @@ import { TenantStore } from './tenants.js';
 
 export type { ApiKeyRecord, StoredApiKey } from './api-keys.js';
 export { type AuditAction, type AuditEntry, type AuditRecord, OPERATOR_ACTOR } from './audit.js';
+export { BACKUP_ITEMS, backupIndex, backupItem } from './backups.js';
 export { clusterIndex, clusterItem } from './clusters.js';
 export {
   IdempotencyConflictError,
@@ -44,6 +46,8 @@ export class Store {
   readonly apiKeys: ApiKeyStore;
   readonly clusters: ClusterStore;
   readonly operations: OperationStore;
+  /** Backups: kept after their cluster is deleted. */
+  readonly backups: BackupStore;
   /** Insert-only audit records (API-key actions, secret reveals). */
   readonly audit: AuditStore;
   /** Per-tenant request counters of this region's API. */
@@ -58,7 +62,14 @@ export class Store {
     this.rateLimits = new RateLimitStore(this.table);
     this.apiKeys = new ApiKeyStore(this.table, this.tenants, this.idempotency, this.audit);
     this.clusters = new ClusterStore(this.table, this.tenants, this.regions, this.idempotency);
-    this.operations = new OperationStore(this.table, this.clusters, this.tenants, this.idempotency);
+    this.backups = new BackupStore(this.table, this.idempotency);
+    this.operations = new OperationStore(
+      this.table,
+      this.clusters,
+      this.tenants,
+      this.idempotency,
+      this.backups,
+    );
   }
 
   get region(): string {

@@ -26,9 +26,9 @@ const LOCAL_ONLY: Record<FunctionId, readonly string[]> = {
   api: ['PAGE_TOKEN_KEY'],
   reveal: ['KUBECONFIG'],
   dispatcher: [],
-  provisioner: ['KUBECONFIG', 'POLL_BASE_SECONDS'],
+  provisioner: ['KUBECONFIG', 'POLL_BASE_SECONDS', 'AWS_ENDPOINT_URL_S3'],
   statusPublisher: [],
-  reconciler: ['KUBECONFIG'],
+  reconciler: ['KUBECONFIG', 'AWS_ENDPOINT_URL_S3'],
 };
 
 /** Declared in the topology for a library, which reads it itself (Powertools Metrics' namespace). */

@@ -23,6 +23,7 @@ import {
   SECRET_READER_GROUP,
 } from '../../../functions/shared/engines/tenancy.js';
 import type { Blueprint, KubeObject } from '../../../functions/shared/engines/types.js';
+import { simulatedBackups } from '../../../local/kube-standin/backups.js';
 import { BUILTIN_KINDS, DEFAULT_EXTRA_KINDS, toKindInfo } from '../../../local/kube-standin/resources.js';
 import { clusterSpec, renderContext } from '../../helpers/kube-fixtures.js';
 
@@ -50,7 +51,8 @@ const byKindName = (docs: Any[], kind: string, name: string): Any => {
 
 // ---- what the code does -----------------------------------------------------------------------
 
-const KINDS = [...BUILTIN_KINDS, ...DEFAULT_EXTRA_KINDS.map(toKindInfo)];
+const BACKUP_KINDS = simulatedBackups({ put: async () => undefined, count: async () => 0 }).extraKinds;
+const KINDS = [...BUILTIN_KINDS, ...[...DEFAULT_EXTRA_KINDS, ...BACKUP_KINDS].map(toKindInfo)];
 function resourceOf(o: Pick<KubeObject, 'apiVersion' | 'kind'>): { group: string; resource: string } {
   const info = KINDS.find((k) => k.apiVersion === o.apiVersion && k.kind === o.kind);
   if (!info) throw new Error(`unknown kind ${o.apiVersion} ${o.kind}: add it to the stand-in's kinds`);
@@ -63,18 +65,33 @@ type Grant = string;
 const grant = (group: string, resource: string, verb: string, name?: string): Grant =>
   `${group}/${resource}${name ? `/${name}` : ''}:${verb}`;
 
+const BACKUP_STORE = { bucket: 'b', prefix: 'tn/cl/' };
+/** Each engine at 1 and 3 nodes, and at 3 with a backup store (issue #14). */
 const rendered: Array<{ bp: Blueprint; objects: KubeObject[] }> = Object.values(blueprints).flatMap((bp) =>
-  [1, 3].map((nodes) => {
+  [1, 3, 'backups' as const].map((variant) => {
     const spec = clusterSpec({
       engine: bp.engine,
       version: bp.versions.at(-1),
-      nodes,
+      nodes: variant === 'backups' ? 3 : variant,
       settings: bp.settingsSchema.parse({}),
+      ...(variant === 'backups' ? { backupStore: BACKUP_STORE } : {}),
     });
     const secrets = Object.fromEntries(bp.secretNames.map((n) => [n, 'x']));
     return { bp, spec, objects: bp.render(spec, renderContext({ secrets })), refs: bp.readinessRefs(spec) };
   }),
 );
+/** What a BACKUP applies besides the cluster's objects, and the object it reads its progress from. */
+const backups = Object.values(blueprints).flatMap((bp) => {
+  const support = bp.backup;
+  if (!support) return [];
+  const spec = clusterSpec({ engine: bp.engine, version: bp.versions.at(-1), backupStore: BACKUP_STORE });
+  const target = {
+    backupId: 'bk-1',
+    storage: support.storage(BACKUP_STORE, 'bk-1'),
+    clusterStore: BACKUP_STORE,
+  };
+  return [{ objects: support.render(spec, target, renderContext()), ref: support.statusRef(spec, target) }];
+});
 const credentialNames = [
   ...new Set(
     rendered.flatMap(({ objects }) => objects.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name)),
@@ -111,6 +128,15 @@ function provisionerNeeds(): { cluster: Set<Grant>; namespace: Set<Grant> } {
       const { group, resource } = resourceOf(ref);
       namespace.add(grant(group, resource, 'get'));
     }
+  }
+  // A backup's objects are applied, and their progress read; never listed or pruned.
+  for (const { objects, ref } of backups) {
+    for (const o of objects) {
+      const { group, resource } = resourceOf(o);
+      for (const verb of ['create', 'patch']) namespace.add(grant(group, resource, verb));
+    }
+    const { group, resource } = resourceOf(ref);
+    namespace.add(grant(group, resource, 'get'));
   }
   return { cluster, namespace };
 }

@@ -1,0 +1,229 @@
+/**
+ * Backups (issue #14): an on-demand backup is a BACKUP operation on a READY cluster, and a Backup
+ * item that outlives the cluster. Pure rules: no SDK imports.
+ */
+import { getBlueprint } from '../engines/registry.js';
+import { ProblemError, ValidationError } from '../errors.js';
+import { newId } from '../ids.js';
+import type { BackupStatus, BackupStore, ClusterStatus, RestoreSource } from './cluster.js';
+import { assertHomeRegion, assertIdle, newOperation, type PlanContext } from './plan.js';
+import type { ClusterRecord, OperationError, OperationRecord } from './records.js';
+import type { SizeName } from './sizes.js';
+
+export { BACKUP_STATUSES, type BackupStatus } from './cluster.js';
+
+/** How long a BACKUP may take before it is failed with DEADLINE_EXCEEDED. */
+export const BACKUP_DEADLINE_MS = 60 * 60 * 1000;
+/** How long a deleted backup's record stays readable (its objects are gone at once). */
+export const DELETED_BACKUP_RETENTION_SECONDS = 30 * 24 * 3600;
+
+/** The cluster a backup was taken from, as it was then: what a restore recreates. */
+export interface BackupSource {
+  readonly name: string;
+  readonly engine: string;
+  readonly version: string;
+  readonly nodes: number;
+  readonly size: SizeName;
+  readonly settings: Record<string, unknown>;
+  readonly generation: number;
+}
+
+/** A backup as stored (entity `Backup`): never credentials, only where its objects are. */
+export interface BackupRecord {
+  readonly tenantId: string;
+  readonly backupId: string;
+  readonly clusterId: string;
+  /** Where the backed-up cluster runs; its backups are in that region's bucket. */
+  readonly region: string;
+  /** The region managing the cluster when the backup was taken: it alone writes the item. */
+  readonly homeRegion: string;
+  readonly engine: string;
+  readonly version: string;
+  readonly status: BackupStatus;
+  /** Bumped on every status change; with the id it names one logical event. */
+  readonly statusVersion: number;
+  /** The BACKUP operation that takes it. */
+  readonly operationId: string;
+  /**
+   * Bucket and prefix of the backup's objects. For PostgreSQL the prefix is the base backup's
+   * directory, known once CloudNativePG reports it; until then the cluster's prefix.
+   */
+  readonly storage: BackupStore;
+  /** The cluster's backup store (PostgreSQL: the WAL archive a point-in-time restore replays). */
+  readonly clusterStore: BackupStore;
+  readonly source: BackupSource;
+  /** Bytes stored under `storage`, counted when it succeeded. */
+  readonly sizeBytes?: number;
+  readonly startedAt?: string;
+  readonly endedAt?: string;
+  readonly error?: OperationError;
+  /** Taken by the cluster's schedule (else on demand). */
+  readonly scheduled?: boolean;
+  /** Scheduled backups: when the reconciler deletes it (its cluster's retention when taken). */
+  readonly expiresAt?: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly deletedAt?: string;
+}
+
+/** The cluster's backup prefix in the region's bucket: `<tenantId>/<clusterId>/`. */
+export function clusterBackupStore(bucket: string, cluster: Pick<ClusterRecord, 'tenantId' | 'clusterId'>) {
+  return { bucket, prefix: `${cluster.tenantId}/${cluster.clusterId}/` };
+}
+
+const BACKUPABLE: readonly ClusterStatus[] = ['READY'];
+
+/**
+ * POST /v1/clusters/{id}/backups: a BACKUP operation that holds the cluster (one operation per
+ * cluster: no update or delete meanwhile), and a PENDING backup. The cluster keeps its status;
+ * it gets its backup store if it had none (PostgreSQL then archives there).
+ */
+export function planBackup(
+  cluster: ClusterRecord,
+  ctx: PlanContext & {
+    requestedBy: string;
+    backupBucket: string | undefined;
+    /** A scheduled backup, kept this many days. */
+    retentionDays?: number;
+  },
+): { cluster: ClusterRecord; operation: OperationRecord; backup: BackupRecord } {
+  assertHomeRegion(cluster, ctx.apiRegion);
+  assertIdle(cluster);
+  if (!BACKUPABLE.includes(cluster.status)) {
+    throw new ProblemError(
+      'CLUSTER_NOT_READY',
+      `The cluster is ${cluster.status}; it can be backed up once READY`,
+    );
+  }
+  if (!ctx.backupBucket) {
+    throw new ProblemError('BACKUPS_NOT_CONFIGURED', `Region ${cluster.region} has no backup bucket`);
+  }
+  const blueprint = getBlueprint(cluster.engine);
+  if (!blueprint?.backup) {
+    throw new ProblemError('UNSUPPORTED_ENGINE', `${cluster.engine} clusters cannot be backed up`);
+  }
+  const now = ctx.now.toISOString();
+  const backupId = newId('bk', ctx.now.getTime());
+  const clusterStore = cluster.backupStore ?? clusterBackupStore(ctx.backupBucket, cluster);
+  const operation: OperationRecord = {
+    ...newOperation(cluster, 'BACKUP', ctx, BACKUP_DEADLINE_MS, cluster.generation),
+    backupId,
+  };
+  const backup: BackupRecord = {
+    tenantId: cluster.tenantId,
+    backupId,
+    clusterId: cluster.clusterId,
+    region: cluster.region,
+    homeRegion: cluster.homeRegion,
+    engine: cluster.engine,
+    version: cluster.version,
+    status: 'PENDING',
+    statusVersion: 1,
+    operationId: operation.operationId,
+    storage: blueprint.backup.storage(clusterStore, backupId),
+    clusterStore,
+    source: {
+      name: cluster.name,
+      engine: cluster.engine,
+      version: cluster.version,
+      nodes: cluster.nodes,
+      size: cluster.sizeName,
+      settings: cluster.settings,
+      generation: cluster.generation,
+    },
+    ...(ctx.retentionDays !== undefined
+      ? {
+          scheduled: true,
+          expiresAt: new Date(ctx.now.getTime() + ctx.retentionDays * 24 * 3600 * 1000).toISOString(),
+        }
+      : {}),
+    createdAt: now,
+    updatedAt: now,
+  };
+  return {
+    operation,
+    backup,
+    cluster: {
+      ...cluster,
+      backupStore: clusterStore,
+      activeOperationId: operation.operationId,
+      updatedAt: now,
+    },
+  };
+}
+
+/** DELETE /v1/backups/{id}: only a finished backup, and only by the region that wrote it. */
+export function assertDeletable(backup: BackupRecord, apiRegion: string): void {
+  assertHomeRegion(backup, apiRegion);
+  if (backup.status === 'PENDING' || backup.status === 'RUNNING') {
+    throw new ProblemError(
+      'BACKUP_IN_PROGRESS',
+      `The backup is ${backup.status}; wait for operation ${backup.operationId} to finish`,
+      { operationId: backup.operationId },
+    );
+  }
+}
+
+/**
+ * What a create with `restoreFrom` restores: the backup must have SUCCEEDED, be of the same
+ * engine and version (a restore does not upgrade), and `pointInTime` is accepted only where the
+ * engine replays a log to a moment (PostgreSQL), between the end of the backup and `now`.
+ */
+export function planRestore(
+  backup: BackupRecord | undefined,
+  req: { readonly engine: string; readonly version?: string; readonly pointInTime?: string },
+  now: Date,
+): { source: RestoreSource; version: string } {
+  if (!backup || backup.status === 'DELETED') throw new ProblemError('BACKUP_NOT_FOUND');
+  if (backup.status !== 'SUCCEEDED') {
+    throw new ProblemError(
+      'BACKUP_NOT_RESTORABLE',
+      `The backup is ${backup.status}; only a SUCCEEDED backup restores`,
+    );
+  }
+  const issues: { path: string; message: string }[] = [];
+  if (!getBlueprint(backup.engine)?.backup?.restore) {
+    issues.push({
+      path: 'restoreFrom',
+      message: `${backup.engine} backups cannot be restored by Stratus yet`,
+    });
+  }
+  if (req.engine !== backup.engine) {
+    issues.push({ path: 'engine', message: `the backup is of a ${backup.engine} cluster` });
+  }
+  const version = req.version ?? backup.version;
+  if (version !== backup.version) {
+    issues.push({
+      path: 'version',
+      message: `the backup is of version ${backup.version}; restore it with that version`,
+    });
+  }
+  if (req.pointInTime !== undefined) {
+    const blueprint = getBlueprint(backup.engine);
+    const at = Date.parse(req.pointInTime);
+    if (!blueprint?.backup?.pointInTime) {
+      issues.push({
+        path: 'restoreFrom.pointInTime',
+        message: `${backup.engine} restores whole snapshots only; point-in-time recovery is for postgresql`,
+      });
+    } else if (backup.endedAt && at < Date.parse(backup.endedAt)) {
+      issues.push({
+        path: 'restoreFrom.pointInTime',
+        message: `must be at or after the end of the backup (${backup.endedAt})`,
+      });
+    } else if (at > now.getTime()) {
+      issues.push({ path: 'restoreFrom.pointInTime', message: 'must not be in the future' });
+    }
+  }
+  if (issues.length > 0) throw new ValidationError(issues);
+  return {
+    version,
+    source: {
+      backupId: backup.backupId,
+      clusterId: backup.clusterId,
+      storage: backup.storage,
+      sourceStore: backup.clusterStore,
+      ...(req.pointInTime !== undefined ? { pointInTime: new Date(req.pointInTime).toISOString() } : {}),
+    },
+  };
+}
