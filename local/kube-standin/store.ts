@@ -14,6 +14,7 @@ import {
   deepMerge,
   deletePath,
   type FieldPath,
+  fillKeyDefaults,
   fromFieldsV1,
   getPath,
   isObject,
@@ -31,6 +32,7 @@ import {
   toFieldsV1,
 } from './fields.js';
 import type { KindInfo, StatusRule } from './resources.js';
+import { DEFAULT_CRD_DIR, type KindSchema, kindSchema, type SchemaNode } from './schema.js';
 
 /** An error the API answers with a Kubernetes `Status` body. */
 export class ApiError extends Error {
@@ -73,6 +75,8 @@ export interface StoreOptions {
    * watches stream. A deleted object carries the resourceVersion of its deletion.
    */
   readonly onEvent?: (type: WatchEventType, obj: JsonObject) => void;
+  /** Where custom kinds' CRDs are read from (schema.ts). @default DEFAULT_CRD_DIR (../shared/crds) */
+  readonly crdDir?: string;
 }
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -361,7 +365,9 @@ export class ObjectStore {
       });
     }
     this.requireWritableNamespace(kind, namespace);
-    const paths = ownedPaths(obj);
+    const root = this.schemaOf(kind).root;
+    fillKeyDefaults(obj, root);
+    const paths = ownedPaths(obj, root);
     if (fieldManager) setManagedFields(obj, fieldManager, 'Update', kind.apiVersion, paths, this.now());
     return this.insert(key, kind, obj);
   }
@@ -377,8 +383,10 @@ export class ObjectStore {
     const em = meta(existing.obj);
     const managed = structuredClone((em.managedFields as JsonObject[] | undefined) ?? []);
     if (managed.length > 0) meta(next).managedFields = managed;
+    const root = this.schemaOf(kind).root;
+    fillKeyDefaults(next, root);
     if (fieldManager)
-      setManagedFields(next, fieldManager, 'Update', kind.apiVersion, ownedPaths(obj), this.now());
+      setManagedFields(next, fieldManager, 'Update', kind.apiVersion, ownedPaths(next, root), this.now());
     this.normalize(kind, next);
     return this.commit(this.keyFor(kind, namespace, name), existing, next);
   }
@@ -395,7 +403,9 @@ export class ObjectStore {
       throw new ApiError(400, 'BadRequest', 'PATCH requests with apply content type must set fieldManager');
     }
     const applied = this.validateBody(kind, namespace, body, name);
-    const paths = ownedPaths(applied);
+    const root = this.schemaOf(kind).root;
+    fillKeyDefaults(applied, root);
+    const paths = ownedPaths(applied, root);
     const key = this.keyFor(kind, namespace, name);
     const existing = this.entries.get(key);
     if (!existing) {
@@ -447,7 +457,7 @@ export class ObjectStore {
     for (const p of previous?.paths ?? []) {
       if (!mine.has(pathKey(p)) && !ownedByOthers.has(pathKey(p))) deletePath(next, p);
     }
-    deepMerge(next, stripForMerge(applied));
+    deepMerge(next, stripForMerge(applied), root);
     meta(next).managedFields = others
       .filter((m) => m.paths.length > 0)
       .map((m) => ({ ...m.entry, fieldsV1: toFieldsV1(m.paths) }));
@@ -467,8 +477,13 @@ export class ObjectStore {
     if (!isObject(body)) throw new ApiError(400, 'BadRequest', 'the patch must be a JSON object');
     const next = mergePatch(structuredClone(existing.obj), body);
     this.validateBody(kind, namespace, next, name);
-    if (fieldManager)
-      setManagedFields(next, fieldManager, 'Update', kind.apiVersion, ownedPaths(body), this.now());
+    const root = this.schemaOf(kind).root;
+    fillKeyDefaults(next, root);
+    if (fieldManager) {
+      const sent = structuredClone(body);
+      fillKeyDefaults(sent, root);
+      setManagedFields(next, fieldManager, 'Update', kind.apiVersion, ownedPaths(sent, root), this.now());
+    }
     this.normalize(kind, next);
     return this.commit(this.keyFor(kind, namespace, name), existing, next);
   }
@@ -499,9 +514,10 @@ export class ObjectStore {
     const requested = isObject(next.metadata) ? next.metadata.resourceVersion : undefined;
     if (requested !== undefined && requested !== meta(existing.obj).resourceVersion)
       throw this.conflict(kind, name);
+    fillKeyDefaults(next, this.schemaOf(kind).root);
     if (fieldManager) {
       const before = existing.obj;
-      const changed = ownedPaths(next).filter(
+      const changed = ownedPaths(next, this.schemaOf(kind).root).filter(
         (p) => !deepEqual(getPath(before, p), getPath(next as JsonObject, p)),
       );
       setManagedFields(next, fieldManager, 'Update', kind.apiVersion, changed, this.now());
@@ -576,6 +592,10 @@ export class ObjectStore {
   }
 
   // --- internals ---
+
+  private schemaOf(kind: KindInfo): KindSchema {
+    return kindSchema(kind.apiVersion, kind.kind, this.opts.crdDir ?? DEFAULT_CRD_DIR);
+  }
 
   /** Tells `onEvent` that the object under `key` is being deleted, at a new resourceVersion. */
   private deleted(key: string): void {
@@ -813,8 +833,8 @@ export class ObjectStore {
 }
 
 /** Fields a writer owns: everything it sent except identity and server-managed metadata. */
-function ownedPaths(obj: JsonObject): FieldPath[] {
-  return leafPaths(stripForMerge(obj)).filter(
+function ownedPaths(obj: JsonObject, schema?: SchemaNode): FieldPath[] {
+  return leafPaths(stripForMerge(obj), [], schema).filter(
     (p) =>
       !(p[0] === 'metadata' && (p[1] === 'name' || p[1] === 'namespace')) &&
       p[0] !== 'apiVersion' &&

@@ -13,6 +13,8 @@ import { type KubeStandin, startKubeStandin } from '../../../local/kube-standin/
 import { kubeConfigFor, type ManualClock, manualClock, startTestStandin } from '../../helpers/kube.js';
 
 type Obj = KubernetesObject & Record<string, unknown>;
+// biome-ignore lint/suspicious/noExplicitAny: test navigation of nested objects
+type Any = any;
 
 /** The Kubernetes Status body of a failed call (client-node 1.4 keeps it as a string). */
 async function statusOf(p: Promise<unknown>): Promise<{
@@ -340,6 +342,122 @@ describe('Kubernetes stand-in (through @kubernetes/client-node)', () => {
       // alice lost `owned` to bob and no longer applies `dropped`: only bob's field remains.
       expect(trimmed.data).toEqual({ owned: 'z' });
       expect(trimmed.metadata?.labels).toEqual({ keep: 'me' });
+    });
+
+    // Issue #16: lists merge by their keys, as kube-apiserver's structured merge does
+    // (containers by name, ports by containerPort + protocol, env by name; k8s.io/api core/v1).
+    it('lets a second manager add a container without a conflict, and both containers stay', async () => {
+      // Prepare
+      await apply(statefulSet('ssa', 1, 'nginx:1'), 'alice');
+      const sidecar: Obj = {
+        apiVersion: 'apps/v1',
+        kind: 'StatefulSet',
+        metadata: { name: 'db', namespace: 'ssa' },
+        spec: { template: { spec: { containers: [{ name: 'sidecar', image: 'busybox:1' }] } } },
+      };
+
+      // Act
+      const merged = await apply(sidecar, 'bob');
+      const reapplied = await apply(statefulSet('ssa', 1, 'nginx:1'), 'alice');
+
+      // Assess
+      const containers = (o: Obj) =>
+        ((o.spec as Any).template.spec.containers as Array<{ name: string; image: string }>).map(
+          (c) => `${c.name}=${c.image}`,
+        );
+      expect(containers(merged)).toEqual(['db=nginx:1', 'sidecar=busybox:1']);
+      expect(containers(reapplied)).toEqual(['db=nginx:1', 'sidecar=busybox:1']);
+      const bob = (merged.metadata?.managedFields ?? []).find((m) => m.manager === 'bob');
+      expect((bob?.fieldsV1 as Any)['f:spec']['f:template']['f:spec']['f:containers']).toEqual({
+        'k:{"name":"sidecar"}': { 'f:image': {}, 'f:name': {} },
+      });
+    });
+
+    it("conflicts on one container field only, and a forced apply keeps the other manager's other containers", async () => {
+      // Prepare
+      const twoContainers = statefulSet('ssa', 1, 'nginx:1');
+      twoContainers.metadata = { name: 'pair', namespace: 'ssa' };
+      (twoContainers.spec as Any).template.spec.containers.push({
+        name: 'metrics',
+        image: 'exporter:1',
+        ports: [{ containerPort: 9100 }],
+      });
+      await apply(twoContainers, 'alice');
+      const newImage: Obj = {
+        apiVersion: 'apps/v1',
+        kind: 'StatefulSet',
+        metadata: { name: 'pair', namespace: 'ssa' },
+        spec: { template: { spec: { containers: [{ name: 'db', image: 'nginx:2' }] } } },
+      };
+
+      // Act
+      const conflict = await statusOf(apply(newImage, 'bob'));
+      const forced = await apply(newImage, 'bob', true);
+      // alice drops the metrics container: it goes, as nobody else manages it.
+      const withoutMetrics = structuredClone(twoContainers);
+      (withoutMetrics.spec as Any).template.spec.containers.pop();
+      const trimmed = await apply(withoutMetrics, 'alice', true);
+
+      // Assess
+      expect(conflict).toMatchObject({ code: 409, reason: 'Conflict' });
+      expect(conflict.details?.causes).toEqual([
+        {
+          reason: 'FieldManagerConflict',
+          message: 'conflict with "alice"',
+          field: '.spec.template.spec.containers[name="db"].image',
+        },
+      ]);
+      const containers = (o: Obj) => (o.spec as Any).template.spec.containers as Array<Record<string, Any>>;
+      expect(containers(forced).map((c) => `${c.name}=${c.image}`)).toEqual([
+        'db=nginx:2',
+        'metrics=exporter:1',
+      ]);
+      expect(containers(forced)[1]?.ports).toEqual([{ containerPort: 9100, protocol: 'TCP' }]);
+      expect(containers(trimmed).map((c) => `${c.name}=${c.image}`)).toEqual(['db=nginx:1']);
+    });
+
+    it('merges Service ports by port and protocol, and env by name', async () => {
+      // Prepare
+      const service = (ports: Array<Record<string, Any>>): Obj => ({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'web', namespace: 'ssa' },
+        spec: { ports },
+      });
+      await apply(service([{ name: 'http', port: 80 }]), 'alice');
+
+      // Act
+      const merged = await apply(service([{ name: 'dns', port: 53, protocol: 'UDP' }]), 'bob');
+      const tcpAgain = await statusOf(apply(service([{ name: 'web', port: 80, protocol: 'TCP' }]), 'bob'));
+
+      // Assess
+      expect((merged.spec as Any).ports.map((p: Any) => `${p.name}:${p.port}/${p.protocol}`)).toEqual([
+        'http:80/TCP',
+        'dns:53/UDP',
+      ]);
+      // Port 80 without a protocol is the TCP port 80: renaming it conflicts with alice.
+      expect(tcpAgain.details?.causes?.[0]?.field).toBe('.spec.ports[port=80,protocol="TCP"].name');
+    });
+
+    it("merges a custom resource's list by the keys its CRD declares (CNPG postgresql.extensions by name)", async () => {
+      // Prepare: postgresql.cnpg.io_clusters.yaml, spec.postgresql.extensions:
+      // x-kubernetes-list-type: map, x-kubernetes-list-map-keys: [name]
+      const cluster = (extensions: Array<Record<string, Any>>): Obj => ({
+        apiVersion: 'postgresql.cnpg.io/v1',
+        kind: 'Cluster',
+        metadata: { name: 'pg', namespace: 'ssa' },
+        spec: { instances: 1, postgresql: { extensions } },
+      });
+      await apply(cluster([{ name: 'vector', image: { reference: 'pgvector:1' } }]), 'alice');
+
+      // Act
+      const merged = await apply(cluster([{ name: 'postgis', image: { reference: 'postgis:3' } }]), 'bob');
+
+      // Assess
+      expect((merged.spec as Any).postgresql.extensions.map((e: Any) => e.name)).toEqual([
+        'vector',
+        'postgis',
+      ]);
     });
 
     it('creates into a missing namespace with 404, like the API server', async () => {
