@@ -368,7 +368,7 @@ describe('Kubernetes stand-in (through @kubernetes/client-node)', () => {
       expect(containers(merged)).toEqual(['db=nginx:1', 'sidecar=busybox:1']);
       expect(containers(reapplied)).toEqual(['db=nginx:1', 'sidecar=busybox:1']);
       const bob = (merged.metadata?.managedFields ?? []).find((m) => m.manager === 'bob');
-      expect((bob?.fieldsV1 as Any)['f:spec']['f:template']['f:spec']['f:containers']).toEqual({
+      expect((bob?.fieldsV1 as Any)?.['f:spec']['f:template']['f:spec']['f:containers']).toEqual({
         'k:{"name":"sidecar"}': { 'f:image': {}, 'f:name': {} },
       });
     });
