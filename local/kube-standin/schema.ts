@@ -41,6 +41,8 @@ export interface SchemaNode {
   readonly listMapKeys?: readonly string[];
   readonly default?: Json;
   readonly enum?: readonly Json[];
+  /** Fields an object must have (custom resources only). */
+  readonly required?: readonly string[];
   /** Built-in kinds: the value (or each value of the map) is a resource quantity. */
   readonly quantity?: boolean;
   /** `x-kubernetes-embedded-resource`: apiVersion, kind and metadata are allowed. */
@@ -162,6 +164,7 @@ function fromOpenApi(raw: RawSchema): SchemaNode {
   }
   if (raw.default !== undefined) node.default = raw.default as Json;
   if (Array.isArray(raw.enum)) node.enum = raw.enum as Json[];
+  if (Array.isArray(raw.required)) node.required = raw.required as string[];
   return node;
 }
 

@@ -326,14 +326,27 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
       }
     }
     const isBuiltin = builtins.has(`${kind.apiVersion}/${kind.kind}`);
+    const fieldValidation = url.searchParams.get('fieldValidation') ?? 'Warn';
+    if (fieldValidation !== 'Strict' && fieldValidation !== 'Warn' && fieldValidation !== 'Ignore') {
+      throw new ApiError(
+        400,
+        'BadRequest',
+        `fieldValidation: Unsupported value: "${fieldValidation}": supported values: "Ignore", "Strict", "Warn"`,
+      );
+    }
     /** A write, or with `dryRun=All` the answer it would get and nothing written. */
     const write = <T>(objectName: string, fn: () => T): T => {
-      if (dryRun.length === 0) return fn();
-      dryRunning = true;
+      store.fieldValidation = fieldValidation;
       try {
-        return store.dryRun(store.keyFor(kind, namespace, objectName), fn);
+        if (dryRun.length === 0) return fn();
+        dryRunning = true;
+        try {
+          return store.dryRun(store.keyFor(kind, namespace, objectName), fn);
+        } finally {
+          dryRunning = false;
+        }
       } finally {
-        dryRunning = false;
+        store.fieldValidation = 'Warn';
       }
     };
     const answer = (code: number, obj: JsonObject) =>

@@ -10,6 +10,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  applyBuiltinDefaults,
+  type Cause,
+  canonicalizeQuantities,
+  QUANTITY_ERROR,
+  workloadCauses,
+} from './defaults.js';
+import {
   deepEqual,
   deepMerge,
   deletePath,
@@ -33,6 +40,10 @@ import {
 } from './fields.js';
 import type { KindInfo, StatusRule } from './resources.js';
 import { DEFAULT_CRD_DIR, type KindSchema, kindSchema, type SchemaNode } from './schema.js';
+import { applyDefaults, prune, validate } from './structural.js';
+
+/** `fieldValidation` of a write: what happens to fields the schema does not know. */
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
 /** An error the API answers with a Kubernetes `Status` body. */
 export class ApiError extends Error {
@@ -366,7 +377,7 @@ export class ObjectStore {
     }
     this.requireWritableNamespace(kind, namespace);
     const root = this.schemaOf(kind).root;
-    fillKeyDefaults(obj, root);
+    this.decode(kind, obj);
     const paths = ownedPaths(obj, root);
     if (fieldManager) setManagedFields(obj, fieldManager, 'Update', kind.apiVersion, paths, this.now());
     return this.insert(key, kind, obj);
@@ -384,7 +395,7 @@ export class ObjectStore {
     const managed = structuredClone((em.managedFields as JsonObject[] | undefined) ?? []);
     if (managed.length > 0) meta(next).managedFields = managed;
     const root = this.schemaOf(kind).root;
-    fillKeyDefaults(next, root);
+    this.decode(kind, next);
     if (fieldManager)
       setManagedFields(next, fieldManager, 'Update', kind.apiVersion, ownedPaths(next, root), this.now());
     this.normalize(kind, next);
@@ -404,7 +415,7 @@ export class ObjectStore {
     }
     const applied = this.validateBody(kind, namespace, body, name);
     const root = this.schemaOf(kind).root;
-    fillKeyDefaults(applied, root);
+    this.decode(kind, applied);
     const paths = ownedPaths(applied, root);
     const key = this.keyFor(kind, namespace, name);
     const existing = this.entries.get(key);
@@ -478,7 +489,7 @@ export class ObjectStore {
     const next = mergePatch(structuredClone(existing.obj), body);
     this.validateBody(kind, namespace, next, name);
     const root = this.schemaOf(kind).root;
-    fillKeyDefaults(next, root);
+    this.decode(kind, next);
     if (fieldManager) {
       const sent = structuredClone(body);
       fillKeyDefaults(sent, root);
@@ -514,7 +525,7 @@ export class ObjectStore {
     const requested = isObject(next.metadata) ? next.metadata.resourceVersion : undefined;
     if (requested !== undefined && requested !== meta(existing.obj).resourceVersion)
       throw this.conflict(kind, name);
-    fillKeyDefaults(next, this.schemaOf(kind).root);
+    this.decode(kind, next);
     if (fieldManager) {
       const before = existing.obj;
       const changed = ownedPaths(next, this.schemaOf(kind).root).filter(
@@ -592,6 +603,66 @@ export class ObjectStore {
   }
 
   // --- internals ---
+
+  /**
+   * `fieldValidation` of the write in progress (the server sets it around each write). Unknown
+   * fields of a custom resource are pruned; `Strict` refuses them instead (400), as kube-apiserver.
+   */
+  fieldValidation: FieldValidation = 'Warn';
+
+  /**
+   * What the API server does while decoding a body: list-map keys defaulted, unknown fields of a
+   * custom resource pruned (refused under Strict), quantities of built-in kinds canonical (a value
+   * that is not a quantity: 400).
+   */
+  private decode(kind: KindInfo, obj: JsonObject): void {
+    const schema = this.schemaOf(kind);
+    fillKeyDefaults(obj, schema.root);
+    if (schema.structural) {
+      const unknown = prune(obj, schema.root);
+      if (unknown.length > 0 && this.fieldValidation === 'Strict') {
+        throw new ApiError(
+          400,
+          'BadRequest',
+          `strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`,
+        );
+      }
+      return;
+    }
+    const bad = canonicalizeQuantities(obj, schema.root);
+    if (bad !== undefined) {
+      throw new ApiError(
+        400,
+        'BadRequest',
+        `${kind.kind} in version "${kind.apiVersion}" cannot be handled as a ${kind.kind}: ${QUANTITY_ERROR} (${bad})`,
+      );
+    }
+  }
+
+  /** Defaults, then validation (422 `Invalid` with every cause), as after decoding. */
+  private defaultAndValidate(kind: KindInfo, obj: JsonObject): void {
+    const schema = this.schemaOf(kind);
+    const id = `${kind.apiVersion}/${kind.kind}`;
+    let causes: Cause[];
+    if (schema.structural) {
+      applyDefaults(obj, schema.root);
+      const { status: _status, ...checked } = obj;
+      causes = validate(checked, schema.root, '');
+    } else {
+      applyBuiltinDefaults(id, obj);
+      causes = workloadCauses(id, obj);
+    }
+    if (causes.length === 0) return;
+    const name = meta(obj).name;
+    const group = groupOf(kind.apiVersion);
+    const listed = causes.map((c) => `${c.field}: ${c.message}`);
+    throw new ApiError(
+      422,
+      'Invalid',
+      `${kind.kind}${group ? `.${group}` : ''} "${name}" is invalid: ${listed.length > 1 ? `[${listed.join(', ')}]` : listed[0]}`,
+      { name, group, kind: kind.kind, causes: causes as unknown as JsonObject[] },
+    );
+  }
 
   private schemaOf(kind: KindInfo): KindSchema {
     return kindSchema(kind.apiVersion, kind.kind, this.opts.crdDir ?? DEFAULT_CRD_DIR);
@@ -811,8 +882,9 @@ export class ObjectStore {
     return structuredClone(next);
   }
 
-  /** Server-side defaulting that matters to clients. */
+  /** Server-side defaulting and validation (defaults.ts, structural.ts), then what matters to clients. */
   private normalize(kind: KindInfo, obj: JsonObject): void {
+    this.defaultAndValidate(kind, obj);
     if (kind.apiVersion === 'v1' && kind.kind === 'Secret' && isObject(obj.stringData)) {
       const data = isObject(obj.data) ? obj.data : {};
       for (const [k, v] of Object.entries(obj.stringData))

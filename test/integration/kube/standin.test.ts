@@ -466,6 +466,118 @@ describe('Kubernetes stand-in (through @kubernetes/client-node)', () => {
     });
   });
 
+  // Issue #16: what kube-apiserver does to an object on write (defaults.ts, quantity.ts, structural.ts).
+  describe('what the server does on write', () => {
+    beforeAll(async () => {
+      await apply(ns('write'));
+    });
+    const raw = (method: string, path: string, body: unknown, contentType = 'application/json') =>
+      fetch(`${standin.plainUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${standin.token}`, 'content-type': contentType },
+        body: JSON.stringify(body),
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as Any }));
+
+    it('stores quantities in canonical form and fills the defaults a real server fills', async () => {
+      // Prepare
+      const sts = statefulSet('write', 2);
+      (sts.spec as Any).template.spec.containers[0].resources = {
+        requests: { cpu: '1000m', memory: '1024Mi' },
+        limits: { cpu: 0.5, memory: '1536Mi' },
+      };
+
+      // Act
+      const stored = await apply(sts);
+      const service = await apply({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'db', namespace: 'write' },
+        spec: { selector: { app: 'db' }, ports: [{ port: 5432 }] },
+      });
+
+      // Assess
+      const container = (stored.spec as Any).template.spec.containers[0];
+      expect(container.resources).toEqual({
+        requests: { cpu: '1', memory: '1Gi' },
+        limits: { cpu: '500m', memory: '1536Mi' },
+      });
+      expect(container).toMatchObject({
+        imagePullPolicy: 'IfNotPresent',
+        terminationMessagePath: '/dev/termination-log',
+      });
+      expect(stored.spec).toMatchObject({
+        podManagementPolicy: 'OrderedReady',
+        revisionHistoryLimit: 10,
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
+      });
+      expect(service.spec).toMatchObject({
+        type: 'ClusterIP',
+        sessionAffinity: 'None',
+        ports: [{ port: 5432, protocol: 'TCP', targetPort: 5432 }],
+      });
+      // Defaults are nobody's fields: the applier owns only what it sent.
+      const owned = JSON.stringify(stored.metadata?.managedFields);
+      expect(owned).not.toContain('podManagementPolicy');
+    });
+
+    it('refuses a value that is not a quantity with 400', async () => {
+      const sts = statefulSet('write', 1);
+      sts.metadata = { name: 'badq', namespace: 'write' };
+      (sts.spec as Any).template.spec.containers[0].resources = { requests: { cpu: 'lots' } };
+      const status = await statusOf(apply(sts));
+      expect(status).toMatchObject({ code: 400, reason: 'BadRequest' });
+      expect(status.message).toContain('quantities must match the regular expression');
+    });
+
+    it('refuses a StatefulSet whose selector does not match its template labels with 422', async () => {
+      const sts = statefulSet('write', 1);
+      sts.metadata = { name: 'mismatch', namespace: 'write' };
+      (sts.spec as Any).template.metadata.labels = { app: 'other' };
+      const status = await statusOf(apply(sts));
+      expect(status).toMatchObject({ code: 422, reason: 'Invalid' });
+      expect(status.details?.causes).toEqual([
+        expect.objectContaining({ field: 'spec.template.metadata.labels', reason: 'FieldValueInvalid' }),
+      ]);
+      expect(status.message).toContain('`selector` does not match template `labels`');
+    });
+
+    it('prunes unknown fields of a custom resource, fills its CRD defaults, refuses them under Strict and wrong types with 422', async () => {
+      // Prepare
+      const cluster = (spec: Record<string, Any>, name = 'pg'): Obj => ({
+        apiVersion: 'postgresql.cnpg.io/v1',
+        kind: 'Cluster',
+        metadata: { name, namespace: 'write' },
+        spec,
+      });
+      const path = '/apis/postgresql.cnpg.io/v1/namespaces/write/clusters';
+
+      // Act
+      const pruned = await apply(cluster({ instances: 1, storage: { size: '1Gi' }, notInTheCrd: 'x' }));
+      const strict = await raw(
+        'POST',
+        `${path}?fieldValidation=Strict`,
+        cluster({ instances: 1, notInTheCrd: 'x' }, 'strict'),
+      );
+      const badType = await statusOf(apply(cluster({ instances: 'one' }, 'typed')));
+      const badValue = await raw('POST', `${path}?fieldValidation=Sloppy`, cluster({ instances: 1 }, 'x'));
+
+      // Assess
+      expect(pruned.spec).not.toHaveProperty('notInTheCrd');
+      expect(pruned.spec).toMatchObject({ instances: 1, logLevel: 'info' });
+      // Quantities in custom resources are strings to the API server: kept as written.
+      expect((pruned.spec as Any).storage.size).toBe('1Gi');
+      expect(strict).toMatchObject({
+        status: 400,
+        body: { reason: 'BadRequest', message: 'strict decoding error: unknown field "spec.notInTheCrd"' },
+      });
+      expect(badType).toMatchObject({ code: 422, reason: 'Invalid' });
+      expect(badType.message).toContain(
+        'Cluster.postgresql.cnpg.io "typed" is invalid: spec.instances: Invalid value',
+      );
+      expect(badValue.status).toBe(400);
+    });
+  });
+
   describe('lists and label selectors', () => {
     beforeAll(async () => {
       await apply(ns('sel'));
