@@ -20,7 +20,9 @@
  * (`../shared/crds/<group>_<plural>.yaml`, beside the repository), read on the first write of the
  * kind. A kind without a CRD file is open, as a built-in one.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
@@ -187,6 +189,8 @@ function loadCrdSchema(dir: string, apiVersion: string, kind: string): SchemaNod
     return undefined;
   }
   for (const file of files) {
+    const cached = readCached(join(dir, file), `${apiVersion}/${kind}`);
+    if (cached) return cached;
     for (const doc of parseAllDocuments(readFileSync(join(dir, file), 'utf8'))) {
       const crd = doc.toJS() as CrdDocument | null;
       if (crd?.kind !== 'CustomResourceDefinition' || crd.spec?.names.kind !== kind) continue;
@@ -194,7 +198,7 @@ function loadCrdSchema(dir: string, apiVersion: string, kind: string): SchemaNod
       if (!raw) return undefined;
       const root = fromOpenApi(raw);
       // apiVersion, kind and metadata are the API server's: metadata is checked as ObjectMeta.
-      return {
+      const schema: SchemaNode = {
         ...root,
         properties: {
           ...root.properties,
@@ -203,9 +207,54 @@ function loadCrdSchema(dir: string, apiVersion: string, kind: string): SchemaNod
           metadata: METADATA,
         },
       };
+      writeCached(join(dir, file), `${apiVersion}/${kind}`, schema);
+      return schema;
     }
   }
   return undefined;
+}
+
+/**
+ * Parsing a CRD's YAML takes about a second (CloudNativePG's is 470 KB); each process that writes
+ * custom resources would pay it. The converted schema is cached as JSON in the temporary directory,
+ * keyed by the file's path, size and modification time.
+ */
+const CACHE_DIR = join(tmpdir(), 'stratus-crd-schemas');
+
+function cacheFile(file: string, id: string): string | undefined {
+  try {
+    const stat = statSync(file);
+    const key = createHash('sha256')
+      .update(`v1\u0000${file}\u0000${stat.size}\u0000${stat.mtimeMs}\u0000${id}`)
+      .digest('hex');
+    return join(CACHE_DIR, `${key.slice(0, 32)}.json`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The cached schema, or undefined. */
+function readCached(file: string, id: string): SchemaNode | undefined {
+  const at = cacheFile(file, id);
+  if (at === undefined) return undefined;
+  try {
+    return JSON.parse(readFileSync(at, 'utf8')) as SchemaNode;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeCached(file: string, id: string, schema: SchemaNode): void {
+  const at = cacheFile(file, id);
+  if (at === undefined) return;
+  try {
+    mkdirSync(CACHE_DIR, { recursive: true });
+    const partial = `${at}.${process.pid}.tmp`;
+    writeFileSync(partial, JSON.stringify(schema));
+    renameSync(partial, at);
+  } catch {
+    // A cache only: the next process parses the YAML again.
+  }
 }
 
 const cache = new Map<string, KindSchema>();
