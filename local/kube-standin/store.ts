@@ -1,6 +1,8 @@
 /**
  * Object semantics of the stand-in: resourceVersion, uid, generation, server-side apply with
- * managedFields-lite, merge patch, namespaces with a Terminating phase, and simulated readiness.
+ * managedFields (lists merged by their keys, schema.ts), merge patch, what the API server does on
+ * write (decoding: list keys, pruning, quantities; then defaults and validation: defaults.ts,
+ * structural.ts), namespaces with a Terminating phase, and simulated readiness.
  * Controllers are simulated lazily: `tick()` runs before every request, so there are no timers.
  *
  * Costs do not grow with what is stored (issue #12: thousands of clusters): `tick()` visits only
