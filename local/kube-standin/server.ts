@@ -337,6 +337,7 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
     /** A write, or with `dryRun=All` the answer it would get and nothing written. */
     const write = <T>(objectName: string, fn: () => T): T => {
       store.fieldValidation = fieldValidation;
+      store.warnings.length = 0;
       try {
         if (dryRun.length === 0) return fn();
         dryRunning = true;
@@ -347,6 +348,14 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
         }
       } finally {
         store.fieldValidation = 'Warn';
+        // As kube-apiserver: `Warning: 299 - "unknown field \"spec.foo\""`, one header value per field.
+        if (store.warnings.length > 0) {
+          res.setHeader(
+            'warning',
+            store.warnings.map((w) => `299 - ${JSON.stringify(w)}`),
+          );
+          store.warnings.length = 0;
+        }
       }
     };
     const answer = (code: number, obj: JsonObject) =>

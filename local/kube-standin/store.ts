@@ -611,6 +611,8 @@ export class ObjectStore {
    * fields of a custom resource are pruned; `Strict` refuses them instead (400), as kube-apiserver.
    */
   fieldValidation: FieldValidation = 'Warn';
+  /** Unknown fields the write in progress dropped under `Warn` (the server answers them as `Warning` headers). */
+  readonly warnings: string[] = [];
 
   /**
    * What the API server does while decoding a body: list-map keys defaulted, unknown fields of a
@@ -629,6 +631,8 @@ export class ObjectStore {
           `strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`,
         );
       }
+      if (this.fieldValidation === 'Warn')
+        for (const f of unknown) this.warnings.push(`unknown field "${f}"`);
       return;
     }
     const bad = canonicalizeQuantities(obj, schema.root);

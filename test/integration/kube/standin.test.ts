@@ -560,6 +560,11 @@ describe('Kubernetes stand-in (through @kubernetes/client-node)', () => {
       );
       const badType = await statusOf(apply(cluster({ instances: 'one' }, 'typed')));
       const badValue = await raw('POST', `${path}?fieldValidation=Sloppy`, cluster({ instances: 1 }, 'x'));
+      const warned = await fetch(`${standin.plainUrl}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${standin.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(cluster({ instances: 1, extra: 1 }, 'warned')),
+      });
 
       // Assess
       expect(pruned.spec).not.toHaveProperty('notInTheCrd');
@@ -575,6 +580,9 @@ describe('Kubernetes stand-in (through @kubernetes/client-node)', () => {
         'Cluster.postgresql.cnpg.io "typed" is invalid: spec.instances: Invalid value',
       );
       expect(badValue.status).toBe(400);
+      // The default (Warn): created, the field dropped, and a Warning header naming it.
+      expect(warned.status).toBe(201);
+      expect(warned.headers.get('warning')).toBe('299 - "unknown field \\"spec.extra\\""');
     });
   });
 
