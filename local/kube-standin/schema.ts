@@ -190,10 +190,15 @@ function loadCrdSchema(dir: string, apiVersion: string, kind: string): SchemaNod
   }
   for (const file of files) {
     const cached = readCached(join(dir, file), `${apiVersion}/${kind}`);
-    if (cached) return cached;
+    if (cached !== undefined) {
+      if ('absent' in cached) continue;
+      return cached;
+    }
+    let found = false;
     for (const doc of parseAllDocuments(readFileSync(join(dir, file), 'utf8'))) {
       const crd = doc.toJS() as CrdDocument | null;
       if (crd?.kind !== 'CustomResourceDefinition' || crd.spec?.names.kind !== kind) continue;
+      found = true;
       const raw = crd.spec.versions.find((v) => v.name === version && v.served)?.schema?.openAPIV3Schema;
       if (!raw) return undefined;
       const root = fromOpenApi(raw);
@@ -210,6 +215,8 @@ function loadCrdSchema(dir: string, apiVersion: string, kind: string): SchemaNod
       writeCached(join(dir, file), `${apiVersion}/${kind}`, schema);
       return schema;
     }
+    // The group's file holds other kinds only (e.g. CloudNativePG's Backup beside its Cluster).
+    if (!found) writeCached(join(dir, file), `${apiVersion}/${kind}`, ABSENT);
   }
   return undefined;
 }
@@ -233,18 +240,22 @@ function cacheFile(file: string, id: string): string | undefined {
   }
 }
 
-/** The cached schema, or undefined. */
-function readCached(file: string, id: string): SchemaNode | undefined {
+/** Cached for a file that does not define the kind. */
+const ABSENT = { absent: true } as const;
+
+/** The cached schema (or ABSENT), or undefined. */
+function readCached(file: string, id: string): SchemaNode | typeof ABSENT | undefined {
   const at = cacheFile(file, id);
   if (at === undefined) return undefined;
   try {
-    return JSON.parse(readFileSync(at, 'utf8')) as SchemaNode;
+    const parsed = JSON.parse(readFileSync(at, 'utf8')) as SchemaNode | typeof ABSENT;
+    return 'absent' in parsed ? ABSENT : parsed;
   } catch {
     return undefined;
   }
 }
 
-function writeCached(file: string, id: string, schema: SchemaNode): void {
+function writeCached(file: string, id: string, schema: SchemaNode | typeof ABSENT): void {
   const at = cacheFile(file, id);
   if (at === undefined) return;
   try {
