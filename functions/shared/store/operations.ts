@@ -335,11 +335,17 @@ export class OperationStore {
     });
   }
 
-  /** Records the workflow step reached; no status change, so no event. */
+  /**
+   * Records the workflow step reached; no status change, so no event. One item: a conditional
+   * UpdateItem (1 WRU per KB and index entry) rather than a one-item transaction, which buys no
+   * atomicity and costs twice the item's units (docs/cost.md).
+   *
+   * @throws StaleStateError naming `operation` when it is no longer RUNNING here.
+   */
   async setStep(op: OperationRecord, step: OperationRecord['step'], now: string): Promise<void> {
-    await this.table.transact('step', {
-      operation: {
-        Update: {
+    try {
+      await this.table.db.send(
+        new UpdateCommand({
           TableName: this.table.name,
           Key: keys.operation(op.tenantId, op.operationId),
           UpdateExpression: 'SET #step = :step, updatedAt = :now',
@@ -351,9 +357,17 @@ export class OperationStore {
             ':running': 'RUNNING',
             ':me': this.table.region,
           },
-        },
-      },
-    });
+        }),
+      );
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) {
+        throw new StaleStateError(`step ${step}: the operation is not running here`, {
+          cause: e,
+          failed: ['operation'],
+        });
+      }
+      throw e;
+    }
   }
 
   /** RUNNING -> SUCCEEDED; the cluster becomes READY at the operation's generation. */
