@@ -5,7 +5,12 @@ import type { ClusterSpec } from '../shared/domain/cluster.js';
 import { TERMINAL_OPERATION_STATUSES } from '../shared/domain/cluster.js';
 import { operationErrors } from '../shared/domain/operation-errors.js';
 import { backoffSeconds, NoEksClusterError, place } from '../shared/domain/placement.js';
-import type { ClusterRecord, OperationError, OperationRecord } from '../shared/domain/records.js';
+import type {
+  ClusterRecord,
+  OperationError,
+  OperationRecord,
+  SpecSnapshot,
+} from '../shared/domain/records.js';
 import { specOf } from '../shared/domain/spec.js';
 import { getBlueprint } from '../shared/engines/registry.js';
 import { clusterSelector, namespaceOf } from '../shared/engines/tenancy.js';
@@ -483,7 +488,18 @@ async function runStep(
     });
     // A CREATE has nothing to prune: its namespace holds only what this operation applied, from
     // the same spec (a retried apply renders the same objects). Saves a list per blueprint kind.
-    const pruned = op.type === 'CREATE' ? [] : await prune(kube, blueprint, spec, objects);
+    // An UPDATE deletes what the spec it replaces rendered and this one does not, without a list
+    // (docs/cost.md); a rollback, or an UPDATE without its previous spec, lists every kind.
+    const pruned =
+      op.type === 'CREATE'
+        ? []
+        : op.type === 'UPDATE' && op.previous && !rollingBack
+          ? await pruneDropped(kube, blueprint, { ...spec, ...specFields(op.previous) }, objects, {
+              operationId: op.operationId,
+              correlationId: op.correlationId,
+              ...(kubeApiCidrs ? { kubeApiCidrs } : {}),
+            })
+          : await prune(kube, blueprint, spec, objects);
     deps.logger.info('applied', {
       operationId: op.operationId,
       objects: objects.length,
@@ -655,6 +671,46 @@ export async function prune(
     }
   }
   return pruned;
+}
+
+/** The spec fields an operation's `previous` snapshot keeps. */
+function specFields(
+  p: SpecSnapshot,
+): Pick<ClusterSpec, 'nodes' | 'size' | 'version' | 'settings' | 'generation'> {
+  return { nodes: p.nodes, size: p.size, version: p.version, settings: p.settings, generation: p.generation };
+}
+
+/**
+ * An UPDATE's prune without a list: deletes each object the previous spec rendered and `rendered`
+ * (this spec's) does not (a Valkey scaled to one node drops `valkey-read` and its disruption
+ * budget), by name; one already gone is fine. Secrets are never deleted. What the previous spec
+ * rendered is known exactly by rendering it again with the same blueprint, so a scale-up, which
+ * drops nothing, makes no Kubernetes call here where `prune` made one list per kind. What it does
+ * not see: an object that an older version of the blueprint rendered and this version renders
+ * for neither spec (docs/cost.md; a rollback, which runs `prune`, removes those).
+ */
+export async function pruneDropped(
+  kube: KubePort,
+  blueprint: Blueprint,
+  previous: ClusterSpec,
+  rendered: readonly KubeObject[],
+  ids: Pick<RenderContext, 'operationId' | 'correlationId' | 'kubeApiCidrs'>,
+): Promise<KubeObject[]> {
+  const namespace = namespaceOf(previous.clusterId);
+  const wanted = new Set(rendered.map(refKey));
+  // Object names never depend on secret values: generated ones render the same references.
+  const before = blueprint.render(previous, { ...ids, secrets: generateSecrets(blueprint) });
+  const dropped = before.filter(
+    (o) => o.kind !== 'Secret' && o.kind !== 'Namespace' && !wanted.has(refKey(o)),
+  );
+  for (const o of dropped) {
+    await kube.delete({
+      apiVersion: o.apiVersion,
+      kind: o.kind,
+      metadata: { name: o.metadata.name, namespace },
+    });
+  }
+  return dropped;
 }
 
 async function fail(deps: WorkflowDeps, op: OperationRecord, error: OperationError): Promise<Outcome> {

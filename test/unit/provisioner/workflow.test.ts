@@ -491,6 +491,76 @@ describe('Function: advance', () => {
     });
   });
 
+  describe('an UPDATE prunes what its previous spec rendered and this one does not (docs/cost.md)', () => {
+    const previous = (c: ClusterRecord) => ({
+      nodes: c.nodes,
+      sizeName: c.sizeName,
+      size: c.size,
+      version: c.version,
+      settings: c.settings,
+      generation: c.generation,
+      status: 'READY' as const,
+    });
+
+    it('lists nothing and deletes nothing on a scale-up, which drops no object', async () => {
+      // Prepare: 1 -> 2 nodes.
+      const before = cluster({ placement: 'eks-a', status: 'READY', observedGeneration: 1 });
+      const after = { ...before, nodes: 2, generation: 2, status: 'UPDATING' as const };
+      const { kube, deps } = setup(
+        operation({
+          type: 'UPDATE',
+          status: 'RUNNING',
+          step: 'APPLY',
+          targetGeneration: 2,
+          previous: previous(before),
+        }),
+        after,
+      );
+
+      // Act
+      expect(await advance(msg(), deps)).toBe('polling');
+
+      // Assess
+      expect(kube.apply).toHaveBeenCalled();
+      expect(kube.list).not.toHaveBeenCalled();
+      expect(kube.delete).not.toHaveBeenCalled();
+    });
+
+    it('deletes by name what a scale-down no longer renders (Valkey: its read Service and disruption budget), without a list', async () => {
+      // Prepare: Valkey 3 -> 1 node.
+      const before = cluster({
+        engine: 'valkey',
+        version: '8.1.1',
+        nodes: 3,
+        placement: 'eks-a',
+        status: 'READY',
+        observedGeneration: 1,
+      });
+      const after = { ...before, nodes: 1, generation: 2, status: 'UPDATING' as const };
+      const { kube, deps } = setup(
+        operation({
+          type: 'UPDATE',
+          status: 'RUNNING',
+          step: 'APPLY',
+          targetGeneration: 2,
+          previous: previous(before),
+        }),
+        after,
+      );
+
+      // Act
+      expect(await advance(msg(), deps)).toBe('polling');
+
+      // Assess
+      expect(kube.list).not.toHaveBeenCalled();
+      const deleted = vi.mocked(kube.delete).mock.calls.map(([ref]) => `${ref.kind}/${ref.metadata.name}`);
+      expect(deleted.sort()).toEqual(['PodDisruptionBudget/valkey', 'Service/valkey-read']);
+      expect(vi.mocked(kube.delete).mock.calls[0]?.[0].metadata.namespace).toBe(
+        'stratus-cl-01jd8w0000000000000000000a',
+      );
+    });
+  });
+
   describe('one delivery owns a step', () => {
     it('does nothing when another delivery claimed the step', async () => {
       const { store, kube, deps, requeue } = setup(operation({ status: 'RUNNING' }), cluster());
