@@ -66,6 +66,17 @@ export interface WorkflowDeps {
   readonly stepLeaseSeconds?: number;
   /** The backup bucket, to count what a backup stored (absent: BACKUP operations fail). */
   readonly backupObjects?: BackupObjects;
+  /**
+   * Set by `advance` for the step it claimed: the workflow step the operation moves to is written
+   * with the step's finish, in one write (docs/cost.md). @default - written at once (`setStep`)
+   */
+  readonly nextStep?: (step: OperationRecord['step']) => void;
+}
+
+/** Records the step `op` moves to: with the claimed step's finish when `advance` runs it, else now. */
+async function moveTo(deps: WorkflowDeps, op: OperationRecord, step: OperationRecord['step']): Promise<void> {
+  if (deps.nextStep) deps.nextStep(step);
+  else await deps.store.operations.setStep(op, step, deps.now().toISOString());
 }
 
 export type Outcome =
@@ -142,10 +153,17 @@ export async function advance(
     logger.info('another delivery owns this step', { operationId: op.operationId, seq, reason: msg.reason });
     return 'ignored';
   }
-  // Every message the step sends is its successor (`seq + 1`); once it is sent, the step is done.
+  // Every message the step sends is its successor (`seq + 1`); once it is sent, the step is done,
+  // and the workflow step it moved to (WAIT_READY after an apply) is written with that mark: one
+  // write, not two (docs/cost.md). A delivery that dies in between leaves the step unrecorded, so
+  // the successor redoes it (an apply is idempotent) rather than skipping it.
+  let next: OperationRecord['step'] | undefined;
   const stepDeps: WorkflowDeps = {
     ...deps,
-    requeue: (next, delaySeconds) => deps.requeue({ ...next, seq: seq + 1 }, delaySeconds),
+    requeue: (message, delaySeconds) => deps.requeue({ ...message, seq: seq + 1 }, delaySeconds),
+    nextStep: (step) => {
+      next = step;
+    },
   };
   const outcome = await runClaimed(msg, stepDeps, op, cluster, now);
   if (
@@ -154,7 +172,11 @@ export async function advance(
     outcome === 'rolling-back' ||
     outcome === 'cleaning-up'
   ) {
-    await store.operations.finishStep(op, seq);
+    await store.operations.finishStep(
+      op,
+      seq,
+      next ? { step: next, now: deps.now().toISOString() } : undefined,
+    );
   }
   return outcome;
 }
@@ -370,7 +392,7 @@ async function removeNamespace(
   const namespace = namespaceOf(cluster.clusterId);
   if (op.step === steps.start) {
     await kube.deleteNamespace(namespace);
-    await deps.store.operations.setStep(op, steps.wait, deps.now().toISOString());
+    await moveTo(deps, op, steps.wait);
     return schedulePoll(deps, msg, 0);
   }
   const live = await kube.get({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
@@ -421,7 +443,7 @@ async function runBackupStep(
     const objects = support.render(spec, target, { ...ids, secrets: {} });
     await kube.apply(objects);
     deps.logger.info('backup started', { operationId: op.operationId, backupId: backup.backupId, placement });
-    await deps.store.operations.setStep(op, 'WAIT_READY', deps.now().toISOString());
+    await moveTo(deps, op, 'WAIT_READY');
     return schedulePoll(deps, msg, 0);
   }
   const progress = support.progress(target, await kube.get(support.statusRef(spec, target)));
@@ -514,11 +536,7 @@ async function runStep(
       const done = await readyOutcome(deps, blueprint, kube, op, spec, false, failWith);
       if (done) return done;
     }
-    await deps.store.operations.setStep(
-      op,
-      rollingBack ? 'ROLLBACK_WAIT' : 'WAIT_READY',
-      deps.now().toISOString(),
-    );
+    await moveTo(deps, op, rollingBack ? 'ROLLBACK_WAIT' : 'WAIT_READY');
     return schedulePoll(deps, msg, 0);
   }
   const done = await readyOutcome(deps, blueprint, kube, op, spec, rollingBack, failWith);

@@ -269,24 +269,39 @@ export class OperationStore {
 
   /**
    * Marks the claimed step finished once its successor message was sent, so a late duplicate of
-   * the message does not take it over. A successor that already claimed its own step wins: then
-   * nothing is written.
+   * the message does not take it over, and records the workflow step the operation `moved` to
+   * (one write for both; only while it is RUNNING). A successor that already claimed its own step
+   * wins: then nothing is written, and the successor, which read the step before this, redoes it.
    */
-  async finishStep(op: OperationRecord, seq: number): Promise<void> {
+  async finishStep(
+    op: OperationRecord,
+    seq: number,
+    moved?: { readonly step: OperationRecord['step']; readonly now: string },
+  ): Promise<void> {
     try {
       await this.table.db.send(
         new UpdateCommand({
           TableName: this.table.name,
           Key: keys.operation(op.tenantId, op.operationId),
-          UpdateExpression: 'SET #claim.#done = :true',
-          ConditionExpression: '#claim.#seq = :seq AND #claim.#region = :me',
+          UpdateExpression: moved
+            ? 'SET #claim.#done = :true, #step = :step, updatedAt = :now'
+            : 'SET #claim.#done = :true',
+          ConditionExpression: moved
+            ? '#claim.#seq = :seq AND #claim.#region = :me AND #status = :running'
+            : '#claim.#seq = :seq AND #claim.#region = :me',
           ExpressionAttributeNames: {
             '#claim': 'claim',
             '#seq': 'seq',
             '#region': 'region',
             '#done': 'done',
+            ...(moved ? { '#step': 'step', '#status': 'status' } : {}),
           },
-          ExpressionAttributeValues: { ':true': true, ':seq': seq, ':me': this.table.region },
+          ExpressionAttributeValues: {
+            ':true': true,
+            ':seq': seq,
+            ':me': this.table.region,
+            ...(moved ? { ':step': moved.step, ':now': moved.now, ':running': 'RUNNING' } : {}),
+          },
         }),
       );
     } catch (e) {

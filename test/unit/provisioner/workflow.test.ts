@@ -179,7 +179,10 @@ describe('Function: advance', () => {
     );
     expect(applied[0]?.[0]?.kind).toBe('Namespace');
     expect(applied.flat().map((o) => o.kind)).toContain('StatefulSet');
-    expect(store.setStep).toHaveBeenCalledWith(expect.anything(), 'WAIT_READY', NOW.toISOString());
+    expect(store.finishStep).toHaveBeenCalledWith(expect.anything(), 0, {
+      step: 'WAIT_READY',
+      now: NOW.toISOString(),
+    });
     expect(requeue).toHaveBeenCalledWith(
       expect.objectContaining({ reason: 'poll', attempt: 0 }),
       expect.any(Number),
@@ -206,6 +209,11 @@ describe('Function: advance', () => {
     expect(kube.get).not.toHaveBeenCalled();
     expect(store.failOperation).not.toHaveBeenCalled();
     expect(store.setStep).not.toHaveBeenCalled();
+    expect(store.finishStep).not.toHaveBeenCalledWith(
+      expect.anything(),
+      expect.anything(),
+      expect.anything(),
+    );
   });
 
   it('stops when another delivery claimed the operation first', async () => {
@@ -261,7 +269,10 @@ describe('Function: advance', () => {
     it('schedules the first poll when it is not ready yet', async () => {
       const { store, requeue, deps } = setup(operation(), cluster(), [undefined]);
       expect(await advance(msg(), deps)).toBe('polling');
-      expect(store.setStep).toHaveBeenCalledWith(expect.anything(), 'WAIT_READY', NOW.toISOString());
+      expect(store.finishStep).toHaveBeenCalledWith(expect.anything(), 0, {
+        step: 'WAIT_READY',
+        now: NOW.toISOString(),
+      });
       expect(requeue).toHaveBeenCalledWith(
         expect.objectContaining({ reason: 'poll', attempt: 0 }),
         expect.any(Number),
@@ -276,7 +287,10 @@ describe('Function: advance', () => {
       );
       expect(await advance(msg(), deps)).toBe('polling');
       expect(store.completeOperation).not.toHaveBeenCalled();
-      expect(store.setStep).toHaveBeenCalledWith(expect.anything(), 'WAIT_READY', NOW.toISOString());
+      expect(store.finishStep).toHaveBeenCalledWith(expect.anything(), 0, {
+        step: 'WAIT_READY',
+        now: NOW.toISOString(),
+      });
       expect(requeue).toHaveBeenCalledTimes(1);
       // Only the credentials Secret was read, never the readiness objects.
       expect((kube.get as ReturnType<typeof vi.fn>).mock.calls.every(([ref]) => ref.kind === 'Secret')).toBe(
@@ -387,7 +401,7 @@ describe('Function: advance', () => {
 
   it('rethrows an unclassified error so the message is redelivered and, in the end, dead-lettered', async () => {
     const { store, deps } = setup(operation(), cluster());
-    store.setStep.mockRejectedValue(new Error('DynamoDB unavailable'));
+    store.finishStep.mockRejectedValue(new Error('DynamoDB unavailable'));
     await expect(advance(msg(), deps)).rejects.toThrow('DynamoDB unavailable');
   });
 
@@ -585,7 +599,12 @@ describe('Function: advance', () => {
         expect.objectContaining({ reason: 'poll', seq: 5 }),
         expect.any(Number),
       );
-      expect(store.finishStep).toHaveBeenCalledWith(expect.objectContaining({ operationId: 'op-1' }), 4);
+      // The step the apply moved to (WAIT_READY) is recorded in the same write as the mark: no setStep.
+      expect(store.finishStep).toHaveBeenCalledWith(expect.objectContaining({ operationId: 'op-1' }), 4, {
+        step: 'WAIT_READY',
+        now: NOW.toISOString(),
+      });
+      expect(store.setStep).not.toHaveBeenCalled();
     });
 
     it('treats a message without seq (a dispatch) as seq 0', async () => {
@@ -635,11 +654,10 @@ describe('Function: advance', () => {
       );
       expect(await advance(msg({ reason: 'retry' }), deleting.deps)).toBe('polling');
       expect(deleting.kube.deleteNamespace).toHaveBeenCalledWith('stratus-cl-01jd8w0000000000000000000a');
-      expect(deleting.store.setStep).toHaveBeenCalledWith(
-        expect.anything(),
-        'CLEANUP_WAIT',
-        NOW.toISOString(),
-      );
+      expect(deleting.store.finishStep).toHaveBeenCalledWith(expect.anything(), 0, {
+        step: 'CLEANUP_WAIT',
+        now: NOW.toISOString(),
+      });
 
       const waiting = setup(
         operation({ status: 'RUNNING', step: 'CLEANUP_WAIT', cleanup: { cause } }),
@@ -708,11 +726,10 @@ describe('Function: advance', () => {
         cluster({ nodes: 1, generation: 3, status: 'UPDATING', placement: 'eks-a' }),
       );
       expect(await advance(msg({ reason: 'retry' }), applying.deps)).toBe('polling');
-      expect(applying.store.setStep).toHaveBeenCalledWith(
-        expect.anything(),
-        'ROLLBACK_WAIT',
-        NOW.toISOString(),
-      );
+      expect(applying.store.finishStep).toHaveBeenCalledWith(expect.anything(), 0, {
+        step: 'ROLLBACK_WAIT',
+        now: NOW.toISOString(),
+      });
       const sts = applying.applied.flat().find((o) => o.kind === 'StatefulSet') as {
         spec?: { replicas?: number };
       };

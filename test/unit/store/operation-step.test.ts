@@ -41,4 +41,17 @@ describe('OperationStore.setStep', () => {
     expect(error).toBeInstanceOf(StaleStateError);
     expect((error as StaleStateError).failed).toEqual(['operation']);
   });
+
+  it('finishes a step and records the step it moved to in one conditional write', async () => {
+    ddb.on(UpdateCommand).resolves({});
+
+    await store.operations.finishStep(op, 3, { step: 'WAIT_READY', now: '2026-12-06T00:00:00.000Z' });
+
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1);
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+      UpdateExpression: 'SET #claim.#done = :true, #step = :step, updatedAt = :now',
+      ConditionExpression: '#claim.#seq = :seq AND #claim.#region = :me AND #status = :running',
+      ExpressionAttributeValues: expect.objectContaining({ ':seq': 3, ':step': 'WAIT_READY' }),
+    });
+  });
 });
