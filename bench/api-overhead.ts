@@ -3,7 +3,7 @@
  * against the same DynamoDB Local (issue #12, "API overhead"):
  *   - POST /v1/clusters next to its floor: the create transaction of the same items
  *     (`store.clusters.create`, the TransactWriteItems the route sends, with the check of the
- *     API key that a request of a key the API has seen carries: docs/decisions.md, D28), issued
+ *     API key that a request of a key the API has seen carries: docs/decisions.md, D29), issued
  *     from this process;
  *   - GET /v1/clusters/{id} next to its floor: the two GetItems it needs (the API key, the cluster);
  *   - an unknown route, answered by the local gateway without a function: the HTTP floor.

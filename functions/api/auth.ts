@@ -49,7 +49,7 @@ export async function authenticate(
 }
 
 /**
- * How a route's request proves its key (docs/decisions.md, D28):
+ * How a route's request proves its key (docs/decisions.md, D29):
  * - `read`: the key is read before anything else (D3);
  * - `overlap`: a route that only reads: with a key this instance has seen, the key is read while
  *   the route reads, and nothing is answered before that read found the key valid;

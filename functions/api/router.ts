@@ -109,7 +109,7 @@ export function createRouter(
       const now = new Date();
       let principal: Principal | undefined;
       if (def.role !== 'public') {
-        // The key's proof may still be on its way (D28): nothing is answered before it.
+        // The key's proof may still be on its way (D29): nothing is answered before it.
         session = await authenticator.begin(header(event, 'authorization'), now, def.keyProof ?? 'read');
         principal = session.principal;
         logger.appendKeys({ tenantId: principal.tenantId });

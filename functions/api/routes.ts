@@ -57,7 +57,7 @@ export interface RequestContext<Body = unknown, Query = unknown> {
   readonly idempotency: Idempotency;
   /**
    * For a `fence` route with a key the instance has seen: the check of the key that the route's
-   * transaction must carry (D28); the answer is sent without reading the key once it committed.
+   * transaction must carry (D29); the answer is sent without reading the key once it committed.
    */
   readonly keyFence?: Fence;
 }
@@ -71,7 +71,7 @@ export interface RouteDef {
   /** Mutations accept Idempotency-Key and ?dryRun=true. */
   readonly mutation: boolean;
   /**
-   * How a request proves its key when the instance has seen it (functions/api/auth.ts, D28):
+   * How a request proves its key when the instance has seen it (functions/api/auth.ts, D29):
    * `overlap` only for routes that write nothing, `fence` only for routes whose one write is a
    * transaction that carries `RequestContext.keyFence`. @default 'read'
    */

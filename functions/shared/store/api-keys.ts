@@ -84,7 +84,7 @@ export class ApiKeyStore {
   }
 
   /**
-   * A transaction's fence on the key (docs/decisions.md, D28): the transaction commits only if the
+   * A transaction's fence on the key (docs/decisions.md, D29): the transaction commits only if the
    * key, as `key` describes it, still exists and is neither revoked nor expired at commit time, in
    * this region's replica: what `get` would have found valid. A ConditionCheck (2 WRU, not
    * replicated), named `apiKey` in the transaction's failures.

@@ -24,7 +24,7 @@ export const IDEMPOTENCY_ITEM = 'idempotency';
 
 /**
  * A condition a transaction carries for its caller, not for the write itself: the API key's
- * validity (docs/decisions.md, D28), so that a request whose key was not read may commit only if
+ * validity (docs/decisions.md, D29), so that a request whose key was not read may commit only if
  * the key is valid at commit time. `Table.transact` appends the item (named `name`) and sets
  * `committed` once a transaction that carried it succeeded.
  */

@@ -198,7 +198,7 @@ describe('Tenant safeguards: rate limits, audit trail, key expiry', () => {
     });
   });
 
-  describe('Revocation (docs/decisions.md, D28: keys an instance has seen)', () => {
+  describe('Revocation (docs/decisions.md, D29: keys an instance has seen)', () => {
     it('refuses a key at its first request after its revocation, though the API has seen it: no cluster created, nothing read', async () => {
       // Prepare: an editor key, used to create and read until the API instances know it.
       const tenant = await createTenant(rt.store, 'revoked-seen');

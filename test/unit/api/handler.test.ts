@@ -560,7 +560,7 @@ describe('Function: api', () => {
     });
   });
 
-  describe('Keys seen before (docs/decisions.md, D28)', () => {
+  describe('Keys seen before (docs/decisions.md, D29)', () => {
     const keyRef = () => ({ pk: `APIKEY#${hashApiKey(KEY)}`, sk: 'APIKEY' });
     const keyReads = () => ddb.commandCalls(GetCommand, { Key: keyRef() }).length;
     const keyItem = (fields: Record<string, unknown> = {}) => ({
