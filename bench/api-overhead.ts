@@ -2,14 +2,17 @@
  * What the local HTTP API costs next to the table work it needs, measured in the same run
  * against the same DynamoDB Local (issue #12, "API overhead"):
  *   - POST /v1/clusters next to its floor: the create transaction of the same items
- *     (`store.clusters.create`, the TransactWriteItems the route sends), issued from this process;
+ *     (`store.clusters.create`, the TransactWriteItems the route sends, with the check of the
+ *     API key that a request of a key the API has seen carries: docs/decisions.md, D29), issued
+ *     from this process;
  *   - GET /v1/clusters/{id} next to its floor: the two GetItems it needs (the API key, the cluster);
  *   - an unknown route, answered by the local gateway without a function: the HTTP floor.
  * The pipeline's triggers are stopped first, so the figures are the API's alone. Each figure and
  * its floor alternate request by request (in turn first), so a busy machine slows both alike;
  * the timed requests are plain fetches (the warm-up checks the answers against the OpenAPI
  * document), so the client's validation is not counted as the API's. POST is also shown against
- * a floor that adds the one read it cannot skip: the API key's GetItem (docs/decisions.md, D3).
+ * the floor of a create that reads its key (D3): the key's GetItem, then the transaction without
+ * the key's check.
  */
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -76,7 +79,9 @@ export async function benchApiOverhead(n = N): Promise<{ lines: string[]; rows: 
     const checked = await api('POST', '/v1/clusters', body('api-checked'));
     if (checked.status !== 202) throw new Error(`create: ${checked.status} ${JSON.stringify(checked.body)}`);
     const keyHash = hashApiKey(rt.apiKey);
-    const floorCreate = async (prefix: string, i: number) => {
+    const key = await rt.store.apiKeys.get(keyHash);
+    if (!key) throw new Error('no bootstrap key');
+    const floorCreate = async (prefix: string, i: number, fenced: boolean) => {
       const { cluster, operation } = planCreate(CreateClusterRequestSchema.parse(body(`${prefix}-${i}`)), {
         tenantId: rt.tenantId,
         regions: [rt.region],
@@ -85,17 +90,18 @@ export async function benchApiOverhead(n = N): Promise<{ lines: string[]; rows: 
         correlationId: `corr-bench-${prefix}-${i}`,
         now: new Date(),
       });
-      await rt.store.clusters.create(tenant, cluster, operation);
+      const fence = fenced ? rt.store.apiKeys.fence(keyHash, key, new Date().toISOString()) : undefined;
+      await rt.store.clusters.create(tenant, cluster, operation, undefined, fence);
     };
     const [post, postFloor, postFloorKey] = await alternating(n, [
       async (i) => {
         const res = await send('POST', '/v1/clusters', body(`api-${i}`));
         if (res.status !== 202) throw new Error(`create: ${res.status} ${res.text}`);
       },
-      (i) => floorCreate('floor', i),
+      (i) => floorCreate('floor', i, true),
       async (i) => {
         await rt.store.apiKeys.get(keyHash);
-        await floorCreate('floorkey', i);
+        await floorCreate('floorkey', i, false);
       },
     ]);
     const created = await api('POST', '/v1/clusters', body('api-get'));
@@ -163,7 +169,13 @@ export async function benchApiOverhead(n = N): Promise<{ lines: string[]; rows: 
       ];
     };
     const rows: BenchRow[] = [
-      ...pair('POST /v1/clusters', post ?? [], postFloor ?? [], 1.5, 'floor: the create TransactWriteItems'),
+      ...pair(
+        'POST /v1/clusters',
+        post ?? [],
+        postFloor ?? [],
+        1.5,
+        "floor: the create TransactWriteItems (with the key's check)",
+      ),
       ...pair(
         'POST /v1/clusters (floor with key read)',
         post ?? [],

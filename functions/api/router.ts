@@ -6,9 +6,9 @@ import { ProblemError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { createLogger } from '../shared/logger.js';
 import { instrumented, tracer } from '../shared/observability.js';
-import { IdempotencyConflictError, Store } from '../shared/store/store.js';
+import { type Fence, IdempotencyConflictError, Store } from '../shared/store/store.js';
 import { type FunctionId, httpRoutes } from '../topology.js';
-import { authenticate, type Principal } from './auth.js';
+import { Authenticator, type Principal, type Session } from './auth.js';
 import { corsHeaders } from './cors.js';
 import { HttpEnv, type HttpEnvValues } from './env.js';
 import type { ApiResponse } from './http.js';
@@ -69,6 +69,7 @@ export function createRouter(
   const controllers = cachedControllers(store);
   const tenants = new TenantCache(store);
   const limiter = new RateLimiter(store, tenants);
+  const authenticator = new Authenticator(store);
 
   /** Route modules, loaded once per warm Lambda on first use (a dynamic import is not free). */
   const loaded = new Map<RouteDef, RouteHandler>();
@@ -88,7 +89,7 @@ export function createRouter(
     // On every line of the request, and on its trace: the id the pipeline carries on (docs/operations.md).
     logger.appendKeys({ correlationId });
     tracer.putAnnotation('correlationId', correlationId);
-    let principal: Principal | undefined;
+    let session: Session | undefined;
     let result: APIGatewayProxyResult | undefined;
     try {
       const def = byKey.get(`${event.httpMethod} ${event.resource}`);
@@ -106,8 +107,11 @@ export function createRouter(
           : new ProblemError('ROUTE_NOT_FOUND', `No route for ${event.httpMethod} ${instance}`);
       }
       const now = new Date();
+      let principal: Principal | undefined;
       if (def.role !== 'public') {
-        principal = await authenticate(store, header(event, 'authorization'), now);
+        // The key's proof may still be on its way (D29): nothing is answered before it.
+        session = await authenticator.begin(header(event, 'authorization'), now, def.keyProof ?? 'read');
+        principal = session.principal;
         logger.appendKeys({ tenantId: principal.tenantId });
         // Per-tenant limit, before any other work: 429 RATE_LIMITED with Retry-After.
         await limiter.admit(principal.tenantId, now);
@@ -118,9 +122,18 @@ export function createRouter(
           );
         }
       }
-      result = toResult(await dispatch(def, event, principal, correlationId, now), correlationId);
+      const response = await dispatch(def, event, principal, correlationId, now, session?.fence);
+      await session?.verified();
+      result = toResult(response, correlationId);
     } catch (thrown) {
-      const error = routeToRegion(unavailableIfTransient(thrown), event, apiUrls);
+      // Whatever went wrong, a key that is not valid is answered as such first (401).
+      const proven = session
+        ? await session.verified().then(
+            () => thrown,
+            (e: unknown) => e,
+          )
+        : thrown;
+      const error = routeToRegion(unavailableIfTransient(proven), event, apiUrls);
       if (!(error instanceof ProblemError) || error.status >= 500) {
         logger.error('request failed', { error: error as Error });
       }
@@ -140,6 +153,7 @@ export function createRouter(
     principal: Principal | undefined,
     correlationId: string,
     now: Date,
+    keyFence: Fence | undefined,
   ) {
     const query = parseQuery(def.query, event);
     const rawBody = def.body ? jsonBody(event) : undefined;
@@ -168,6 +182,7 @@ export function createRouter(
         query,
         dryRun,
         idempotency,
+        ...(keyFence ? { keyFence } : {}),
       });
     } catch (e) {
       if (e instanceof IdempotencyConflictError) return idempotency.resolveConflict(store, caller.tenantId);

@@ -25,9 +25,9 @@ import {
   RevealedConnectionSchema,
   UpdateClusterRequestSchema,
 } from '../shared/schemas/api.js';
-import type { Store } from '../shared/store/store.js';
+import type { Fence, Store } from '../shared/store/store.js';
 import type { HttpMethod } from '../topology.js';
-import type { Principal } from './auth.js';
+import type { KeyProof, Principal } from './auth.js';
 import type { Idempotency } from './idempotency.js';
 import type { TenantCache } from './tenant-cache.js';
 
@@ -55,6 +55,11 @@ export interface RequestContext<Body = unknown, Query = unknown> {
   readonly query: Query;
   readonly dryRun: boolean;
   readonly idempotency: Idempotency;
+  /**
+   * For a `fence` route with a key the instance has seen: the check of the key that the route's
+   * transaction must carry (D29); the answer is sent without reading the key once it committed.
+   */
+  readonly keyFence?: Fence;
 }
 
 export interface RouteDef {
@@ -65,6 +70,12 @@ export interface RouteDef {
   readonly role: Role | 'public';
   /** Mutations accept Idempotency-Key and ?dryRun=true. */
   readonly mutation: boolean;
+  /**
+   * How a request proves its key when the instance has seen it (functions/api/auth.ts, D29):
+   * `overlap` only for routes that write nothing, `fence` only for routes whose one write is a
+   * transaction that carries `RequestContext.keyFence`. @default 'read'
+   */
+  readonly keyProof?: KeyProof;
   readonly body?: ZodType;
   readonly query?: ZodType;
   readonly responses: Readonly<Record<number, { readonly description: string; readonly schema?: ZodType }>>;
@@ -94,6 +105,7 @@ export const ROUTES: readonly RouteDef[] = [
     summary: 'Create a cluster',
     role: 'editor',
     mutation: true,
+    keyProof: 'fence',
     body: CreateClusterRequestSchema,
     query: DryRunQuerySchema,
     responses: { 200: dryRun, 202: accepted('Creation') },
@@ -115,6 +127,7 @@ export const ROUTES: readonly RouteDef[] = [
     summary: 'List clusters (cursor pagination, filters)',
     role: 'viewer',
     mutation: false,
+    keyProof: 'overlap',
     query: ListClustersQuerySchema,
     responses: { 200: { description: 'A page of clusters, oldest first', schema: ClusterListSchema } },
     errors: ['INVALID_PAGE_TOKEN', 'INVALID_QUERY'],
@@ -125,6 +138,7 @@ export const ROUTES: readonly RouteDef[] = [
     summary: 'Read a cluster',
     role: 'viewer',
     mutation: false,
+    keyProof: 'overlap',
     responses: { 200: { description: 'The cluster', schema: ClusterSchema } },
     errors: ['CLUSTER_NOT_FOUND'],
   },
@@ -180,6 +194,7 @@ export const ROUTES: readonly RouteDef[] = [
     summary: "A cluster's operations, newest first",
     role: 'viewer',
     mutation: false,
+    keyProof: 'overlap',
     query: PageQuerySchema,
     responses: { 200: { description: 'A page of operations', schema: OperationListSchema } },
     errors: ['CLUSTER_NOT_FOUND', 'INVALID_PAGE_TOKEN', 'INVALID_QUERY'],
@@ -211,6 +226,7 @@ export const ROUTES: readonly RouteDef[] = [
     summary: "A cluster's backups, newest first (also after the cluster is deleted)",
     role: 'viewer',
     mutation: false,
+    keyProof: 'overlap',
     query: PageQuerySchema,
     responses: { 200: { description: 'A page of backups', schema: BackupListSchema } },
     errors: ['CLUSTER_NOT_FOUND', 'INVALID_PAGE_TOKEN', 'INVALID_QUERY'],
@@ -221,6 +237,7 @@ export const ROUTES: readonly RouteDef[] = [
     summary: 'Read a backup',
     role: 'viewer',
     mutation: false,
+    keyProof: 'overlap',
     responses: { 200: { description: 'The backup', schema: BackupSchema } },
     errors: ['BACKUP_NOT_FOUND'],
   },
@@ -266,6 +283,7 @@ export const ROUTES: readonly RouteDef[] = [
     summary: 'Read an operation',
     role: 'viewer',
     mutation: false,
+    keyProof: 'overlap',
     responses: { 200: { description: 'The operation', schema: OperationSchema } },
     errors: ['OPERATION_NOT_FOUND'],
   },
@@ -304,6 +322,7 @@ export const ROUTES: readonly RouteDef[] = [
     summary: "The tenant's API keys (never their secrets)",
     role: 'admin',
     mutation: false,
+    keyProof: 'overlap',
     query: PageQuerySchema,
     responses: { 200: { description: 'A page of keys', schema: ApiKeyListSchema } },
     errors: ['INVALID_PAGE_TOKEN', 'INVALID_QUERY'],

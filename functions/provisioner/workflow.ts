@@ -5,7 +5,12 @@ import type { ClusterSpec } from '../shared/domain/cluster.js';
 import { TERMINAL_OPERATION_STATUSES } from '../shared/domain/cluster.js';
 import { operationErrors } from '../shared/domain/operation-errors.js';
 import { backoffSeconds, NoEksClusterError, place } from '../shared/domain/placement.js';
-import type { ClusterRecord, OperationError, OperationRecord } from '../shared/domain/records.js';
+import type {
+  ClusterRecord,
+  OperationError,
+  OperationRecord,
+  SpecSnapshot,
+} from '../shared/domain/records.js';
 import { specOf } from '../shared/domain/spec.js';
 import { getBlueprint } from '../shared/engines/registry.js';
 import { clusterSelector, namespaceOf } from '../shared/engines/tenancy.js';
@@ -61,6 +66,17 @@ export interface WorkflowDeps {
   readonly stepLeaseSeconds?: number;
   /** The backup bucket, to count what a backup stored (absent: BACKUP operations fail). */
   readonly backupObjects?: BackupObjects;
+  /**
+   * Set by `advance` for the step it claimed: the workflow step the operation moves to is written
+   * with the step's finish, in one write (docs/cost.md). @default - written at once (`setStep`)
+   */
+  readonly nextStep?: (step: OperationRecord['step']) => void;
+}
+
+/** Records the step `op` moves to: with the claimed step's finish when `advance` runs it, else now. */
+async function moveTo(deps: WorkflowDeps, op: OperationRecord, step: OperationRecord['step']): Promise<void> {
+  if (deps.nextStep) deps.nextStep(step);
+  else await deps.store.operations.setStep(op, step, deps.now().toISOString());
 }
 
 export type Outcome =
@@ -137,10 +153,17 @@ export async function advance(
     logger.info('another delivery owns this step', { operationId: op.operationId, seq, reason: msg.reason });
     return 'ignored';
   }
-  // Every message the step sends is its successor (`seq + 1`); once it is sent, the step is done.
+  // Every message the step sends is its successor (`seq + 1`); once it is sent, the step is done,
+  // and the workflow step it moved to (WAIT_READY after an apply) is written with that mark: one
+  // write, not two (docs/cost.md). A delivery that dies in between leaves the step unrecorded, so
+  // the successor redoes it (an apply is idempotent) rather than skipping it.
+  let next: OperationRecord['step'] | undefined;
   const stepDeps: WorkflowDeps = {
     ...deps,
-    requeue: (next, delaySeconds) => deps.requeue({ ...next, seq: seq + 1 }, delaySeconds),
+    requeue: (message, delaySeconds) => deps.requeue({ ...message, seq: seq + 1 }, delaySeconds),
+    nextStep: (step) => {
+      next = step;
+    },
   };
   const outcome = await runClaimed(msg, stepDeps, op, cluster, now);
   if (
@@ -149,7 +172,11 @@ export async function advance(
     outcome === 'rolling-back' ||
     outcome === 'cleaning-up'
   ) {
-    await store.operations.finishStep(op, seq);
+    await store.operations.finishStep(
+      op,
+      seq,
+      next ? { step: next, now: deps.now().toISOString() } : undefined,
+    );
   }
   return outcome;
 }
@@ -365,7 +392,7 @@ async function removeNamespace(
   const namespace = namespaceOf(cluster.clusterId);
   if (op.step === steps.start) {
     await kube.deleteNamespace(namespace);
-    await deps.store.operations.setStep(op, steps.wait, deps.now().toISOString());
+    await moveTo(deps, op, steps.wait);
     return schedulePoll(deps, msg, 0);
   }
   const live = await kube.get({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
@@ -416,7 +443,7 @@ async function runBackupStep(
     const objects = support.render(spec, target, { ...ids, secrets: {} });
     await kube.apply(objects);
     deps.logger.info('backup started', { operationId: op.operationId, backupId: backup.backupId, placement });
-    await deps.store.operations.setStep(op, 'WAIT_READY', deps.now().toISOString());
+    await moveTo(deps, op, 'WAIT_READY');
     return schedulePoll(deps, msg, 0);
   }
   const progress = support.progress(target, await kube.get(support.statusRef(spec, target)));
@@ -483,7 +510,18 @@ async function runStep(
     });
     // A CREATE has nothing to prune: its namespace holds only what this operation applied, from
     // the same spec (a retried apply renders the same objects). Saves a list per blueprint kind.
-    const pruned = op.type === 'CREATE' ? [] : await prune(kube, blueprint, spec, objects);
+    // An UPDATE deletes what the spec it replaces rendered and this one does not, without a list
+    // (docs/cost.md); a rollback, or an UPDATE without its previous spec, lists every kind.
+    const pruned =
+      op.type === 'CREATE'
+        ? []
+        : op.type === 'UPDATE' && op.previous && !rollingBack
+          ? await pruneDropped(kube, blueprint, { ...spec, ...specFields(op.previous) }, objects, {
+              operationId: op.operationId,
+              correlationId: op.correlationId,
+              ...(kubeApiCidrs ? { kubeApiCidrs } : {}),
+            })
+          : await prune(kube, blueprint, spec, objects);
     deps.logger.info('applied', {
       operationId: op.operationId,
       objects: objects.length,
@@ -498,11 +536,7 @@ async function runStep(
       const done = await readyOutcome(deps, blueprint, kube, op, spec, false, failWith);
       if (done) return done;
     }
-    await deps.store.operations.setStep(
-      op,
-      rollingBack ? 'ROLLBACK_WAIT' : 'WAIT_READY',
-      deps.now().toISOString(),
-    );
+    await moveTo(deps, op, rollingBack ? 'ROLLBACK_WAIT' : 'WAIT_READY');
     return schedulePoll(deps, msg, 0);
   }
   const done = await readyOutcome(deps, blueprint, kube, op, spec, rollingBack, failWith);
@@ -655,6 +689,46 @@ export async function prune(
     }
   }
   return pruned;
+}
+
+/** The spec fields an operation's `previous` snapshot keeps. */
+function specFields(
+  p: SpecSnapshot,
+): Pick<ClusterSpec, 'nodes' | 'size' | 'version' | 'settings' | 'generation'> {
+  return { nodes: p.nodes, size: p.size, version: p.version, settings: p.settings, generation: p.generation };
+}
+
+/**
+ * An UPDATE's prune without a list: deletes each object the previous spec rendered and `rendered`
+ * (this spec's) does not (a Valkey scaled to one node drops `valkey-read` and its disruption
+ * budget), by name; one already gone is fine. Secrets are never deleted. What the previous spec
+ * rendered is known exactly by rendering it again with the same blueprint, so a scale-up, which
+ * drops nothing, makes no Kubernetes call here where `prune` made one list per kind. What it does
+ * not see: an object that an older version of the blueprint rendered and this version renders
+ * for neither spec (docs/cost.md; a rollback, which runs `prune`, removes those).
+ */
+export async function pruneDropped(
+  kube: KubePort,
+  blueprint: Blueprint,
+  previous: ClusterSpec,
+  rendered: readonly KubeObject[],
+  ids: Pick<RenderContext, 'operationId' | 'correlationId' | 'kubeApiCidrs'>,
+): Promise<KubeObject[]> {
+  const namespace = namespaceOf(previous.clusterId);
+  const wanted = new Set(rendered.map(refKey));
+  // Object names never depend on secret values: generated ones render the same references.
+  const before = blueprint.render(previous, { ...ids, secrets: generateSecrets(blueprint) });
+  const dropped = before.filter(
+    (o) => o.kind !== 'Secret' && o.kind !== 'Namespace' && !wanted.has(refKey(o)),
+  );
+  for (const o of dropped) {
+    await kube.delete({
+      apiVersion: o.apiVersion,
+      kind: o.kind,
+      metadata: { name: o.metadata.name, namespace },
+    });
+  }
+  return dropped;
 }
 
 async function fail(deps: WorkflowDeps, op: OperationRecord, error: OperationError): Promise<Outcome> {

@@ -7,8 +7,7 @@ import type {
   UpdateClusterRequest,
 } from '../../shared/schemas/api.js';
 import { CLUSTER_ITEMS } from '../../shared/store/clusters.js';
-import type { TenantRecord } from '../../shared/store/store.js';
-import { StaleStateError } from '../../shared/store/store.js';
+import { API_KEY_FENCE, StaleStateError, type TenantRecord } from '../../shared/store/store.js';
 import type { ApiResponse } from '../http.js';
 import { decodePageToken, encodePageToken } from '../page-token.js';
 import { clusterDto, operationDto } from '../representations.js';
@@ -163,7 +162,7 @@ export async function createCluster(ctx: RequestContext): Promise<ApiResponse> {
     (t) => {
       tenant = t;
     },
-    (t) => ctx.store.clusters.create(t, cluster, operation, ctx.idempotency.record(response)),
+    (t) => ctx.store.clusters.create(t, cluster, operation, ctx.idempotency.record(response), ctx.keyFence),
   );
   await committing(write, {
     // Its copy of the controllers was stale: read them afresh to name the managing region.
@@ -177,6 +176,8 @@ export async function createCluster(ctx: RequestContext): Promise<ApiResponse> {
     [CLUSTER_ITEMS.nameGuard]: nameTaken,
     [CLUSTER_ITEMS.quota]: () => quotaExceeded(tenant as TenantRecord, cluster.region)(),
     [CLUSTER_ITEMS.tenantQuota]: quotaChanged,
+    // The key was revoked (or expired) since this instance read it: the router reads it and answers 401.
+    [API_KEY_FENCE]: () => new ProblemError('UNAUTHENTICATED', 'The API key is not valid'),
   });
   return response;
 }

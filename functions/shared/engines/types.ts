@@ -55,8 +55,9 @@ export interface Blueprint {
   /** Names of the generated secrets the engine needs (e.g. `apiKey`). */
   readonly secretNames: readonly string[];
   /**
-   * Every namespaced kind `render` may return, for any spec (the tenancy kinds included): the
-   * provisioner lists these in the cluster's namespace to prune what is no longer rendered.
+   * Every namespaced kind `render` may return, for any spec (the tenancy kinds included): a
+   * rollback (or an UPDATE without its previous spec) lists these in the cluster's namespace to
+   * prune what is no longer rendered; an UPDATE compares the two specs' renders instead.
    */
   readonly kinds: readonly KubeKind[];
   /** All objects for the cluster, in apply order (namespace first). */

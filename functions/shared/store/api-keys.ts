@@ -1,6 +1,6 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry, AuditStore } from './audit.js';
-import { keys, type Page, strip, type Table, type TransactItem } from './core.js';
+import { type Fence, keys, type Page, strip, type Table, type TransactItem } from './core.js';
 import type { IdempotencyRecord, IdempotencyStore } from './idempotency.js';
 import type { TenantStore } from './tenants.js';
 
@@ -24,6 +24,9 @@ export type StoredApiKey = ApiKeyRecord & { readonly ref: { pk: string; sk: stri
 
 /** Transaction item names that callers map to answers. */
 export const API_KEY_ITEMS = { tenantHome: 'tenantHome', key: 'key', audit: 'audit' } as const;
+
+/** The name of a request's key fence in the transaction that carries it (`ApiKeyStore.fence`). */
+export const API_KEY_FENCE = 'apiKey';
 
 export class ApiKeyStore {
   constructor(
@@ -78,6 +81,29 @@ export class ApiKeyStore {
   /** Consistent in this region's replica: a revoked key stops working on the next request once the revocation is here. */
   get(hash: string): Promise<ApiKeyRecord | undefined> {
     return this.table.get<ApiKeyRecord>(keys.apiKey(hash));
+  }
+
+  /**
+   * A transaction's fence on the key (docs/decisions.md, D29): the transaction commits only if the
+   * key, as `key` describes it, still exists and is neither revoked nor expired at commit time, in
+   * this region's replica: what `get` would have found valid. A ConditionCheck (2 WRU, not
+   * replicated), named `apiKey` in the transaction's failures.
+   */
+  fence(hash: string, key: Pick<ApiKeyRecord, 'tenantId' | 'keyId' | 'role'>, now: string): Fence {
+    return {
+      name: API_KEY_FENCE,
+      committed: false,
+      item: {
+        ConditionCheck: {
+          TableName: this.table.name,
+          Key: keys.apiKey(hash),
+          ConditionExpression:
+            'tenantId = :t AND keyId = :k AND #role = :r AND attribute_not_exists(revokedAt) AND (attribute_not_exists(expiresAt) OR expiresAt > :now)',
+          ExpressionAttributeNames: { '#role': 'role' },
+          ExpressionAttributeValues: { ':t': key.tenantId, ':k': key.keyId, ':r': key.role, ':now': now },
+        },
+      },
+    };
   }
 
   /** A tenant's key by id (gsi1), with its table key. */

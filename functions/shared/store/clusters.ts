@@ -1,6 +1,6 @@
 import type { ClusterStatus } from '../domain/cluster.js';
 import type { ClusterRecord, DriftRepairSuspension, OperationRecord } from '../domain/records.js';
-import { keys, type Page, StaleStateError, type Table, type TransactItem } from './core.js';
+import { type Fence, keys, type Page, StaleStateError, type Table, type TransactItem } from './core.js';
 import type { IdempotencyRecord, IdempotencyStore } from './idempotency.js';
 import { operationItem } from './operations.js';
 import type { RegionStore } from './regions.js';
@@ -105,15 +105,17 @@ export class ClusterStore {
    * Stores a new cluster and its CREATE operation in one transaction, in the region that controls
    * the cluster's region: the control fence, the name guard (per region), the quota (the tenant's
    * limits as read, and this region's usage), the cluster and the operation (and the idempotency
-   * record). The stream carries the operation to the dispatcher.
+   * record, and the request's key `fence` if it has one). The stream carries the operation to the
+   * dispatcher.
    *
-   * @throws StaleStateError naming `control`, `nameGuard`, `quota` or `tenantQuota`.
+   * @throws StaleStateError naming `control`, `nameGuard`, `quota`, `tenantQuota` or the fence.
    */
   async create(
     tenant: TenantRecord,
     cluster: ClusterRecord,
     operation: OperationRecord,
     idem?: IdempotencyRecord,
+    fence?: Fence,
   ): Promise<void> {
     const add = { clusters: 1, nodes: cluster.nodes };
     if (TenantStore.exceedsAlone(add, tenant)) {
@@ -152,6 +154,7 @@ export class ClusterStore {
         },
       },
       this.idem(cluster.tenantId, idem),
+      fence,
     );
   }
 

@@ -22,6 +22,18 @@ export type NamedItems = Readonly<Record<string, TransactItem | undefined>>;
 /** The name of the idempotency record's item, appended by `Table.transact` when a record is given. */
 export const IDEMPOTENCY_ITEM = 'idempotency';
 
+/**
+ * A condition a transaction carries for its caller, not for the write itself: the API key's
+ * validity (docs/decisions.md, D29), so that a request whose key was not read may commit only if
+ * the key is valid at commit time. `Table.transact` appends the item (named `name`) and sets
+ * `committed` once a transaction that carried it succeeded.
+ */
+export interface Fence {
+  readonly name: string;
+  readonly item: TransactItem;
+  committed: boolean;
+}
+
 export const keys = {
   tenant: (t: string) => ({ pk: `TENANT#${t}`, sk: '#TENANT' }),
   /** A tenant's usage in one region: written only by the region that controls it. */
@@ -149,13 +161,16 @@ export class Table {
    * One TransactWriteItems of named items (plus the idempotency record, if any, as
    * `idempotency`). A cancelled transaction becomes IdempotencyConflictError (the key was taken
    * meanwhile), TransactionConflictError (a concurrent transaction), or StaleStateError naming
-   * the items whose condition failed; anything else is rethrown.
+   * the items whose condition failed; anything else is rethrown. A `fence` is appended last and
+   * marked committed when the transaction succeeds.
    */
-  async transact(what: string, named: NamedItems, idempotency?: TransactItem): Promise<void> {
+  async transact(what: string, named: NamedItems, idempotency?: TransactItem, fence?: Fence): Promise<void> {
     const entries = Object.entries(named).filter((e): e is [string, TransactItem] => e[1] !== undefined);
     if (idempotency) entries.push([IDEMPOTENCY_ITEM, idempotency]);
+    if (fence) entries.push([fence.name, fence.item]);
     try {
       await this.db.send(new TransactWriteCommand({ TransactItems: entries.map(([, item]) => item) }));
+      if (fence) fence.committed = true;
     } catch (e) {
       if (!(e instanceof TransactionCanceledException)) throw e;
       const codes = (e.CancellationReasons ?? []).map((r) => r.Code ?? 'None');

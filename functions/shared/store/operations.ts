@@ -269,24 +269,39 @@ export class OperationStore {
 
   /**
    * Marks the claimed step finished once its successor message was sent, so a late duplicate of
-   * the message does not take it over. A successor that already claimed its own step wins: then
-   * nothing is written.
+   * the message does not take it over, and records the workflow step the operation `moved` to
+   * (one write for both; only while it is RUNNING). A successor that already claimed its own step
+   * wins: then nothing is written, and the successor, which read the step before this, redoes it.
    */
-  async finishStep(op: OperationRecord, seq: number): Promise<void> {
+  async finishStep(
+    op: OperationRecord,
+    seq: number,
+    moved?: { readonly step: OperationRecord['step']; readonly now: string },
+  ): Promise<void> {
     try {
       await this.table.db.send(
         new UpdateCommand({
           TableName: this.table.name,
           Key: keys.operation(op.tenantId, op.operationId),
-          UpdateExpression: 'SET #claim.#done = :true',
-          ConditionExpression: '#claim.#seq = :seq AND #claim.#region = :me',
+          UpdateExpression: moved
+            ? 'SET #claim.#done = :true, #step = :step, updatedAt = :now'
+            : 'SET #claim.#done = :true',
+          ConditionExpression: moved
+            ? '#claim.#seq = :seq AND #claim.#region = :me AND #status = :running'
+            : '#claim.#seq = :seq AND #claim.#region = :me',
           ExpressionAttributeNames: {
             '#claim': 'claim',
             '#seq': 'seq',
             '#region': 'region',
             '#done': 'done',
+            ...(moved ? { '#step': 'step', '#status': 'status' } : {}),
           },
-          ExpressionAttributeValues: { ':true': true, ':seq': seq, ':me': this.table.region },
+          ExpressionAttributeValues: {
+            ':true': true,
+            ':seq': seq,
+            ':me': this.table.region,
+            ...(moved ? { ':step': moved.step, ':now': moved.now, ':running': 'RUNNING' } : {}),
+          },
         }),
       );
     } catch (e) {
@@ -335,11 +350,17 @@ export class OperationStore {
     });
   }
 
-  /** Records the workflow step reached; no status change, so no event. */
+  /**
+   * Records the workflow step reached; no status change, so no event. One item: a conditional
+   * UpdateItem (1 WRU per KB and index entry) rather than a one-item transaction, which buys no
+   * atomicity and costs twice the item's units (docs/cost.md).
+   *
+   * @throws StaleStateError naming `operation` when it is no longer RUNNING here.
+   */
   async setStep(op: OperationRecord, step: OperationRecord['step'], now: string): Promise<void> {
-    await this.table.transact('step', {
-      operation: {
-        Update: {
+    try {
+      await this.table.db.send(
+        new UpdateCommand({
           TableName: this.table.name,
           Key: keys.operation(op.tenantId, op.operationId),
           UpdateExpression: 'SET #step = :step, updatedAt = :now',
@@ -351,9 +372,17 @@ export class OperationStore {
             ':running': 'RUNNING',
             ':me': this.table.region,
           },
-        },
-      },
-    });
+        }),
+      );
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) {
+        throw new StaleStateError(`step ${step}: the operation is not running here`, {
+          cause: e,
+          failed: ['operation'],
+        });
+      }
+      throw e;
+    }
   }
 
   /** RUNNING -> SUCCEEDED; the cluster becomes READY at the operation's generation. */

@@ -16,11 +16,12 @@ import { TenantStore } from './tenants.js';
  * checks that the two agree.
  */
 
-export type { ApiKeyRecord, StoredApiKey } from './api-keys.js';
+export { API_KEY_FENCE, type ApiKeyRecord, type StoredApiKey } from './api-keys.js';
 export { type AuditAction, type AuditEntry, type AuditRecord, OPERATOR_ACTOR } from './audit.js';
 export { BACKUP_ITEMS, backupIndex, backupItem } from './backups.js';
 export { clusterIndex, clusterItem } from './clusters.js';
 export {
+  type Fence,
   IdempotencyConflictError,
   keys,
   type Page,

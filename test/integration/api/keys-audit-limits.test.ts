@@ -198,6 +198,54 @@ describe('Tenant safeguards: rate limits, audit trail, key expiry', () => {
     });
   });
 
+  describe('Revocation (docs/decisions.md, D29: keys an instance has seen)', () => {
+    it('refuses a key at its first request after its revocation, though the API has seen it: no cluster created, nothing read', async () => {
+      // Prepare: an editor key, used to create and read until the API instances know it.
+      const tenant = await createTenant(rt.store, 'revoked-seen');
+      await rt.store.tenants.setQuotas(tenant.tenantId, { maxClusters: 20, maxNodes: 60 });
+      const made = await call(tenant.apiKey, 'POST', '/v1/api-keys', {
+        body: { name: 'ci', role: 'editor' },
+      });
+      expect(made.status, made.text).toBe(201);
+      const key: string = made.body.secret;
+      const create = (name: string) =>
+        call(key, 'POST', '/v1/clusters', { body: { name, engine: 'qdrant', region: rt.region } });
+      const ids: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const created = await create(`seen-${i}`);
+        // A malformed check of the key (a key seen before) would fail these with a 500.
+        expect(created.status, created.text).toBe(202);
+        ids.push(created.body.cluster.id);
+        expect(
+          (
+            await call(key, 'GET', '/v1/clusters/{clusterId}', {
+              params: { clusterId: created.body.cluster.id },
+            })
+          ).status,
+        ).toBe(200);
+      }
+
+      // Act
+      const revoked = await call(tenant.apiKey, 'DELETE', '/v1/api-keys/{keyId}', {
+        params: { keyId: made.body.id },
+      });
+      const createAfter = await create('after-revocation');
+      const getAfter = await call(key, 'GET', '/v1/clusters/{clusterId}', {
+        params: { clusterId: ids[0] ?? '' },
+      });
+
+      // Assess
+      expect(revoked.status, revoked.text).toBe(200);
+      expect(createAfter.status).toBe(401);
+      expect(createAfter.body.code).toBe('UNAUTHENTICATED');
+      expect(getAfter.status).toBe(401);
+      expect(getAfter.text).not.toContain('seen-0');
+      expect(
+        await rt.store.clusters.getByName(tenant.tenantId, rt.region, 'after-revocation'),
+      ).toBeUndefined();
+    });
+  });
+
   describe('Per-tenant rate limit', () => {
     it('answers 429 RATE_LIMITED with a truthful Retry-After to a tenant over its limit, while another tenant is served', async () => {
       // Prepare: a tenant allowed 20 requests per 4 s window (leases of one: exact), another with

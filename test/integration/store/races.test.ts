@@ -81,6 +81,28 @@ describe('Store: races that must not lose a change', () => {
 
   afterAll(async () => table?.stop());
 
+  describe('The provisioner records its step vs a cancellation', () => {
+    it('the step write that read a RUNNING operation loses once it is no longer running, and changes nothing', async () => {
+      // Prepare: a RUNNING operation, then ended (as a deadline sweep or a rollback would) before the step is recorded.
+      const c = cluster();
+      const op = operation(c, { status: 'RUNNING' });
+      await put(operationItem(op));
+      await store.operations.setStep(op, 'WAIT_READY', T0);
+      await put(operationItem({ ...op, status: 'FAILED', step: 'WAIT_READY' }));
+
+      // Act
+      const late = store.operations.setStep(op, 'ROLLBACK_WAIT', T0);
+
+      // Assess
+      await expect(late).rejects.toBeInstanceOf(StaleStateError);
+      await expect(late).rejects.toMatchObject({ failed: ['operation'] });
+      expect(await store.operations.get(op.tenantId, op.operationId)).toMatchObject({
+        status: 'FAILED',
+        step: 'WAIT_READY',
+      });
+    });
+  });
+
   describe('PATCH deletionProtection vs a concurrent spec PATCH', () => {
     it('the spec write that read the old protection loses, and DELETE stays refused', async () => {
       // Prepare: a READY cluster without protection; two requests read it.

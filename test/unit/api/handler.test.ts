@@ -31,7 +31,11 @@ vi.hoisted(() => {
 const { route } = await import('../../../functions/api/handler.js');
 
 const ddb = mockClient(DynamoDBDocumentClient);
-const KEY = 'stratus_abcdefghijklmnopqrstuvwxyz0123456789ABCD';
+// A key this API instance has not seen, for every test: the instance remembers the keys it read
+// (functions/api/auth.ts), and a key seen before is proven differently (see 'Keys seen before').
+let keys = 0;
+let KEY = '';
+const nextKey = () => `stratus_abcdefghijklmnopqrstuvwxyz${String(++keys).padStart(6, '0')}`;
 const TENANT = 'tn-01jd8w0000000000000000000a';
 
 function authorized(): void {
@@ -45,10 +49,12 @@ function authorized(): void {
   ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'CONTROL' } }).resolves({ Items: [] });
 }
 
-const auth = { authorization: `Bearer ${KEY}` };
+const auth = { authorization: '' };
 const validBody = { name: 'vectors', engine: 'qdrant', region: 'eu-west-1', nodes: 1 };
 const create = (body: unknown, headers: Record<string, string> = auth) =>
   route(apiEvent({ method: 'POST', resource: '/v1/clusters', body, headers }));
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function problem(res: { statusCode: number; headers?: Record<string, unknown>; body: string }) {
   expect(res.headers?.['content-type']).toBe('application/problem+json');
@@ -57,6 +63,8 @@ function problem(res: { statusCode: number; headers?: Record<string, unknown>; b
 
 describe('Function: api', () => {
   beforeEach(() => {
+    KEY = nextKey();
+    auth.authorization = `Bearer ${KEY}`;
     ddb.reset();
     ddb.on(GetCommand).resolves({});
     authorized();
@@ -549,6 +557,149 @@ describe('Function: api', () => {
       expect(ddb).not.toHaveReceivedCommandWith(GetCommand, {
         Key: expect.objectContaining({ sk: expect.stringMatching(/^CLUSTER#/) }),
       });
+    });
+  });
+
+  describe('Keys seen before (docs/decisions.md, D29)', () => {
+    const keyRef = () => ({ pk: `APIKEY#${hashApiKey(KEY)}`, sk: 'APIKEY' });
+    const keyReads = () => ddb.commandCalls(GetCommand, { Key: keyRef() }).length;
+    const keyItem = (fields: Record<string, unknown> = {}) => ({
+      Item: { keyId: 'key-1', tenantId: TENANT, role: 'admin', createdAt: '2026-01-01T00:00:00Z', ...fields },
+    });
+    /** The transaction's items were cancelled: `failed` (by index) had its condition fail. */
+    const cancelled = (items: number, failed: number) =>
+      new TransactionCanceledException({
+        message: 'cancelled',
+        $metadata: {},
+        CancellationReasons: Array.from({ length: items }, (_, i) => ({
+          Code: i === failed ? 'ConditionalCheckFailed' : 'None',
+        })),
+      });
+    const getCluster = (clusterId: string) =>
+      route(
+        apiEvent({
+          method: 'GET',
+          resource: '/v1/clusters/{clusterId}',
+          pathParameters: { clusterId },
+          headers: auth,
+        }),
+      );
+
+    it('creates without reading the key again: the transaction checks it instead, as the last item', async () => {
+      // Act: the first request reads the key; the second relies on its transaction.
+      const first = await create(validBody);
+      const second = await create({ ...validBody, name: 'vectors-2' });
+
+      // Assess
+      expect([first.statusCode, second.statusCode]).toEqual([202, 202]);
+      expect(keyReads()).toBe(1);
+      const [tx1, tx2] = ddb
+        .commandCalls(TransactWriteCommand)
+        .map((c) => c.args[0].input.TransactItems ?? []);
+      expect(tx1?.some((i) => i.ConditionCheck?.Key?.pk === keyRef().pk)).toBe(false);
+      const fence = tx2?.at(-1)?.ConditionCheck;
+      expect(fence?.Key).toEqual(keyRef());
+      expect(fence?.ConditionExpression).toContain('attribute_not_exists(revokedAt)');
+      expect(fence?.ConditionExpression).toContain('expiresAt > :now');
+      expect(fence?.ExpressionAttributeValues).toMatchObject({ ':t': TENANT, ':k': 'key-1', ':r': 'admin' });
+    });
+
+    it('answers 401 when the key was revoked since it was seen (its check fails), then reads it on every request', async () => {
+      // Prepare: seen valid, then revoked; DynamoDB cancels the fenced transaction on the key's check.
+      expect((await create(validBody)).statusCode).toBe(202);
+      ddb.on(GetCommand, { Key: keyRef() }).resolves(keyItem({ revokedAt: '2026-06-01T00:00:00Z' }));
+      ddb.on(TransactWriteCommand).rejects(cancelled(7, 6));
+
+      // Act
+      const refused = await create({ ...validBody, name: 'vectors-2' });
+      const again = await create({ ...validBody, name: 'vectors-3' });
+
+      // Assess: 401 both times; the second read the key first and sent no transaction.
+      expect([refused.statusCode, again.statusCode]).toEqual([401, 401]);
+      expect(problem(refused).code).toBe('UNAUTHENTICATED');
+      expect(keyReads()).toBe(3);
+      expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 2);
+    });
+
+    it('reads the key before any answer its transaction did not prove: a revoked key gets 401, not the route error', async () => {
+      // Prepare: seen valid; then the name guard fails and the key, read again, is revoked.
+      expect((await create(validBody)).statusCode).toBe(202);
+      ddb.on(TransactWriteCommand).rejects(cancelled(7, 1));
+      const nameTaken = await create(validBody);
+      ddb.on(GetCommand, { Key: keyRef() }).resolves(keyItem({ revokedAt: '2026-06-01T00:00:00Z' }));
+      const revoked = await create(validBody);
+
+      // Assess
+      expect(nameTaken.statusCode).toBe(409);
+      expect(problem(nameTaken).code).toBe('CLUSTER_NAME_TAKEN');
+      expect(revoked.statusCode).toBe(401);
+      expect(keyReads()).toBe(3);
+    });
+
+    it('does not replay a stored answer to a key revoked since it was seen', async () => {
+      // Prepare: seen valid; a create with this Idempotency-Key is on record; the key is then revoked.
+      expect((await create(validBody)).statusCode).toBe(202);
+      const headers = { ...auth, 'idempotency-key': 'create-vectors-9' };
+      ddb
+        .on(GetCommand, { Key: { pk: `TENANT#${TENANT}`, sk: 'IDEMPOTENCY#eu-west-1#create-vectors-9' } })
+        .resolves({
+          Item: { status: 202, body: '{"cluster":{"id":"cl-secret"}}', requestHash: 'x', headers: {} },
+        });
+      ddb.on(GetCommand, { Key: keyRef() }).resolves(keyItem({ revokedAt: '2026-06-01T00:00:00Z' }));
+
+      // Act
+      const res = await create(validBody, headers);
+
+      // Assess
+      expect(res.statusCode).toBe(401);
+      expect(res.body).not.toContain('cl-secret');
+    });
+
+    it('reads the key while a GET reads the cluster, and answers nothing a revoked key may not see', async () => {
+      // Prepare: seen valid. The key's read then waits until the cluster's read has started.
+      const id = 'cl-01jd8w0000000000000000000c';
+      expect((await getCluster(id)).statusCode).toBe(404);
+      let clusterReadStarted!: () => void;
+      const clusterRead = new Promise<void>((resolve) => {
+        clusterReadStarted = resolve;
+      });
+      ddb.on(GetCommand, { Key: { pk: `TENANT#${TENANT}`, sk: `CLUSTER#${id}` } }).callsFake(async () => {
+        clusterReadStarted();
+        return { Item: { tenantId: TENANT, clusterId: id, name: 'secret-name' } };
+      });
+      let overlapped = false;
+      ddb.on(GetCommand, { Key: keyRef() }).callsFake(async () => {
+        overlapped = await Promise.race([clusterRead.then(() => true), sleep(500).then(() => false)]);
+        return keyItem({ revokedAt: '2026-06-01T00:00:00Z' });
+      });
+
+      // Act
+      const res = await getCluster(id);
+
+      // Assess: both reads ran at once; the answer is the key's.
+      expect(overlapped).toBe(true);
+      expect(res.statusCode).toBe(401);
+      expect(res.body).not.toContain('secret-name');
+      expect(keyReads()).toBe(2);
+    });
+
+    it('reads a seen key again once it has expired, so that a revoked one is answered as revoked', async () => {
+      ddb.on(GetCommand, { Key: keyRef() }).resolves(keyItem({ expiresAt: '2026-01-02T00:00:00Z' }));
+      vi.useFakeTimers({ now: new Date('2026-01-01T12:00:00Z'), toFake: ['Date'] });
+      try {
+        expect((await create(validBody)).statusCode).toBe(202);
+        vi.setSystemTime(new Date('2026-01-03T00:00:00Z'));
+        const expired = await create(validBody);
+        ddb
+          .on(GetCommand, { Key: keyRef() })
+          .resolves(keyItem({ expiresAt: '2026-01-02T00:00:00Z', revokedAt: '2026-01-01T13:00:00Z' }));
+        const revoked = await create(validBody);
+        expect(problem(expired).code).toBe('API_KEY_EXPIRED');
+        expect(problem(revoked).code).toBe('UNAUTHENTICATED');
+        expect(keyReads()).toBe(3);
+      } finally {
+        vi.useRealTimers();
+      }
     });
   });
 

@@ -134,7 +134,10 @@ describe('Function: advance (BACKUP)', () => {
       | undefined;
     expect(pg?.spec?.backup).toBeDefined();
     expect(applied.at(-1)).toMatchObject({ kind: 'Backup', metadata: { name: b.backup.backupId } });
-    expect(store.operations.setStep).toHaveBeenCalledWith(expect.anything(), 'WAIT_READY', NOW.toISOString());
+    expect(store.operations.finishStep).toHaveBeenCalledWith(expect.anything(), 1, {
+      step: 'WAIT_READY',
+      now: NOW.toISOString(),
+    });
     expect(requeue).toHaveBeenCalledWith(expect.objectContaining({ reason: 'poll' }), expect.any(Number));
   });
 

@@ -179,7 +179,10 @@ describe('Function: advance', () => {
     );
     expect(applied[0]?.[0]?.kind).toBe('Namespace');
     expect(applied.flat().map((o) => o.kind)).toContain('StatefulSet');
-    expect(store.setStep).toHaveBeenCalledWith(expect.anything(), 'WAIT_READY', NOW.toISOString());
+    expect(store.finishStep).toHaveBeenCalledWith(expect.anything(), 0, {
+      step: 'WAIT_READY',
+      now: NOW.toISOString(),
+    });
     expect(requeue).toHaveBeenCalledWith(
       expect.objectContaining({ reason: 'poll', attempt: 0 }),
       expect.any(Number),
@@ -206,6 +209,11 @@ describe('Function: advance', () => {
     expect(kube.get).not.toHaveBeenCalled();
     expect(store.failOperation).not.toHaveBeenCalled();
     expect(store.setStep).not.toHaveBeenCalled();
+    expect(store.finishStep).not.toHaveBeenCalledWith(
+      expect.anything(),
+      expect.anything(),
+      expect.anything(),
+    );
   });
 
   it('stops when another delivery claimed the operation first', async () => {
@@ -261,7 +269,10 @@ describe('Function: advance', () => {
     it('schedules the first poll when it is not ready yet', async () => {
       const { store, requeue, deps } = setup(operation(), cluster(), [undefined]);
       expect(await advance(msg(), deps)).toBe('polling');
-      expect(store.setStep).toHaveBeenCalledWith(expect.anything(), 'WAIT_READY', NOW.toISOString());
+      expect(store.finishStep).toHaveBeenCalledWith(expect.anything(), 0, {
+        step: 'WAIT_READY',
+        now: NOW.toISOString(),
+      });
       expect(requeue).toHaveBeenCalledWith(
         expect.objectContaining({ reason: 'poll', attempt: 0 }),
         expect.any(Number),
@@ -276,7 +287,10 @@ describe('Function: advance', () => {
       );
       expect(await advance(msg(), deps)).toBe('polling');
       expect(store.completeOperation).not.toHaveBeenCalled();
-      expect(store.setStep).toHaveBeenCalledWith(expect.anything(), 'WAIT_READY', NOW.toISOString());
+      expect(store.finishStep).toHaveBeenCalledWith(expect.anything(), 0, {
+        step: 'WAIT_READY',
+        now: NOW.toISOString(),
+      });
       expect(requeue).toHaveBeenCalledTimes(1);
       // Only the credentials Secret was read, never the readiness objects.
       expect((kube.get as ReturnType<typeof vi.fn>).mock.calls.every(([ref]) => ref.kind === 'Secret')).toBe(
@@ -387,7 +401,7 @@ describe('Function: advance', () => {
 
   it('rethrows an unclassified error so the message is redelivered and, in the end, dead-lettered', async () => {
     const { store, deps } = setup(operation(), cluster());
-    store.setStep.mockRejectedValue(new Error('DynamoDB unavailable'));
+    store.finishStep.mockRejectedValue(new Error('DynamoDB unavailable'));
     await expect(advance(msg(), deps)).rejects.toThrow('DynamoDB unavailable');
   });
 
@@ -491,6 +505,76 @@ describe('Function: advance', () => {
     });
   });
 
+  describe('an UPDATE prunes what its previous spec rendered and this one does not (docs/cost.md)', () => {
+    const previous = (c: ClusterRecord) => ({
+      nodes: c.nodes,
+      sizeName: c.sizeName,
+      size: c.size,
+      version: c.version,
+      settings: c.settings,
+      generation: c.generation,
+      status: 'READY' as const,
+    });
+
+    it('lists nothing and deletes nothing on a scale-up, which drops no object', async () => {
+      // Prepare: 1 -> 2 nodes.
+      const before = cluster({ placement: 'eks-a', status: 'READY', observedGeneration: 1 });
+      const after = { ...before, nodes: 2, generation: 2, status: 'UPDATING' as const };
+      const { kube, deps } = setup(
+        operation({
+          type: 'UPDATE',
+          status: 'RUNNING',
+          step: 'APPLY',
+          targetGeneration: 2,
+          previous: previous(before),
+        }),
+        after,
+      );
+
+      // Act
+      expect(await advance(msg(), deps)).toBe('polling');
+
+      // Assess
+      expect(kube.apply).toHaveBeenCalled();
+      expect(kube.list).not.toHaveBeenCalled();
+      expect(kube.delete).not.toHaveBeenCalled();
+    });
+
+    it('deletes by name what a scale-down no longer renders (Valkey: its read Service and disruption budget), without a list', async () => {
+      // Prepare: Valkey 3 -> 1 node.
+      const before = cluster({
+        engine: 'valkey',
+        version: '8.1.1',
+        nodes: 3,
+        placement: 'eks-a',
+        status: 'READY',
+        observedGeneration: 1,
+      });
+      const after = { ...before, nodes: 1, generation: 2, status: 'UPDATING' as const };
+      const { kube, deps } = setup(
+        operation({
+          type: 'UPDATE',
+          status: 'RUNNING',
+          step: 'APPLY',
+          targetGeneration: 2,
+          previous: previous(before),
+        }),
+        after,
+      );
+
+      // Act
+      expect(await advance(msg(), deps)).toBe('polling');
+
+      // Assess
+      expect(kube.list).not.toHaveBeenCalled();
+      const deleted = vi.mocked(kube.delete).mock.calls.map(([ref]) => `${ref.kind}/${ref.metadata.name}`);
+      expect(deleted.sort()).toEqual(['PodDisruptionBudget/valkey', 'Service/valkey-read']);
+      expect(vi.mocked(kube.delete).mock.calls[0]?.[0].metadata.namespace).toBe(
+        'stratus-cl-01jd8w0000000000000000000a',
+      );
+    });
+  });
+
   describe('one delivery owns a step', () => {
     it('does nothing when another delivery claimed the step', async () => {
       const { store, kube, deps, requeue } = setup(operation({ status: 'RUNNING' }), cluster());
@@ -515,7 +599,12 @@ describe('Function: advance', () => {
         expect.objectContaining({ reason: 'poll', seq: 5 }),
         expect.any(Number),
       );
-      expect(store.finishStep).toHaveBeenCalledWith(expect.objectContaining({ operationId: 'op-1' }), 4);
+      // The step the apply moved to (WAIT_READY) is recorded in the same write as the mark: no setStep.
+      expect(store.finishStep).toHaveBeenCalledWith(expect.objectContaining({ operationId: 'op-1' }), 4, {
+        step: 'WAIT_READY',
+        now: NOW.toISOString(),
+      });
+      expect(store.setStep).not.toHaveBeenCalled();
     });
 
     it('treats a message without seq (a dispatch) as seq 0', async () => {
@@ -565,11 +654,10 @@ describe('Function: advance', () => {
       );
       expect(await advance(msg({ reason: 'retry' }), deleting.deps)).toBe('polling');
       expect(deleting.kube.deleteNamespace).toHaveBeenCalledWith('stratus-cl-01jd8w0000000000000000000a');
-      expect(deleting.store.setStep).toHaveBeenCalledWith(
-        expect.anything(),
-        'CLEANUP_WAIT',
-        NOW.toISOString(),
-      );
+      expect(deleting.store.finishStep).toHaveBeenCalledWith(expect.anything(), 0, {
+        step: 'CLEANUP_WAIT',
+        now: NOW.toISOString(),
+      });
 
       const waiting = setup(
         operation({ status: 'RUNNING', step: 'CLEANUP_WAIT', cleanup: { cause } }),
@@ -638,11 +726,10 @@ describe('Function: advance', () => {
         cluster({ nodes: 1, generation: 3, status: 'UPDATING', placement: 'eks-a' }),
       );
       expect(await advance(msg({ reason: 'retry' }), applying.deps)).toBe('polling');
-      expect(applying.store.setStep).toHaveBeenCalledWith(
-        expect.anything(),
-        'ROLLBACK_WAIT',
-        NOW.toISOString(),
-      );
+      expect(applying.store.finishStep).toHaveBeenCalledWith(expect.anything(), 0, {
+        step: 'ROLLBACK_WAIT',
+        now: NOW.toISOString(),
+      });
       const sts = applying.applied.flat().find((o) => o.kind === 'StatefulSet') as {
         spec?: { replicas?: number };
       };
