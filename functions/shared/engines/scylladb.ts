@@ -38,8 +38,11 @@ export const SCYLLA_OPERATOR_NAMESPACE = 'scylla-operator';
 const AGENT_RESOURCES = { cpu: '100m', memory: '256Mi' } as const;
 /** The role Job's pod: cqlsh only. */
 const JOB_RESOURCES = { cpu: '100m', memory: '256Mi' } as const;
-/** The pinned Scylla Manager Agent tag (the CRD's default, `latest`, is not a version). */
-const AGENT_VERSION = '3.4.0';
+/**
+ * The pinned Scylla Manager Agent tag (the CRD's default, `latest`, is not a version): the tag the
+ * Scylla operator's own Go code pins (`docker.io/scylladb/scylla-manager-agent:3.4.1@sha256:392ce6d3…`).
+ */
+const AGENT_VERSION = '3.4.1';
 const NOBODY = 65534;
 const VERSIONS = ['6.2.3', '2025.1.9'] as const;
 
