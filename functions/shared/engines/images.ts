@@ -1,7 +1,8 @@
 /**
  * The container image of every engine version Stratus runs, pinned by digest.
  *
- * A tag can be re-pushed; a digest cannot. Every reference is `repository:tag@sha256:<index digest>`:
+ * A tag can be re-pushed; a digest cannot. Every reference is `repository:tag@sha256:<index digest>`
+ * (except the engines in TAG_ONLY, whose custom resource cannot carry a digest):
  * the runtime pulls by digest (the tag is ignored once a digest is present) and the tag stays for
  * people reading a manifest or `kubectl describe`. The digest is the multi-arch index (manifest
  * list) digest, so each node still pulls the variant for its own architecture.
