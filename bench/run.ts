@@ -43,6 +43,12 @@ const BENCHES = (scale: boolean): Bench[] => [
     file: 'bench/local-latency.ts',
     about: 'local start time and create -> READY through the whole pipeline',
   },
+  {
+    name: 'standin-writes',
+    file: 'bench/standin-writes.ts',
+    about:
+      "the Kubernetes stand-in's cost per server-side apply (every engine's objects; creates, then unchanged)",
+  },
   { name: 'bundles', file: 'bench/bundles.ts', about: 'function bundle sizes and module load times' },
   { name: 'synth', file: 'bench/synth.ts', about: 'cdk synth of three regions' },
   {

@@ -7,13 +7,21 @@
  * Where AWS is lenient in ways that hide bugs, this bus is deliberately stricter: PutEvents to a
  * bus that does not exist, or with a DetailType over 128 characters, is silently accepted and
  * dropped by AWS; here the entry fails with an error message that says why.
+ *
+ * Archives and replays (EventBridge User Guide, "Archiving and replaying events"): an archive keeps
+ * the events of one bus that match its pattern, with the time it received them; a replay sends the
+ * archived events whose `time` lies in [start, end) to the rules of that bus again (all rules, or
+ * the ones named), each with a top-level `replay-name`, and replayed events are not archived again.
+ * Archives live in memory (a restart empties them), and a replay runs at once rather than minute
+ * by minute. Over the wire: CreateArchive, DescribeArchive, ListArchives, StartReplay,
+ * DescribeReplay.
  */
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
-import { compilePattern } from './pattern.js';
+import { compilePattern, InvalidEventPatternError, validatePattern } from './pattern.js';
 
 /** An event as EventBridge delivers it to targets. */
 export interface BusEvent {
@@ -26,11 +34,15 @@ export interface BusEvent {
   readonly region: string;
   readonly resources: string[];
   readonly detail: Record<string, unknown>;
+  /** Set on events a replay sends again: the replay's name. */
+  readonly 'replay-name'?: string;
 }
 
 export interface BusRule {
   /** @default 'default' */
   readonly busName?: string;
+  /** The rule's name, which a replay may name in its `ruleNames`. @default - unnamed */
+  readonly name?: string;
   /** An EventBridge event pattern; validated when subscribing. */
   readonly pattern: Record<string, unknown>;
   /** Receives its own copy of each matching event, in the order the bus accepted them. */
@@ -62,6 +74,42 @@ export interface LocalBusOptions {
   readonly onTargetError?: (failure: TargetFailure) => void;
 }
 
+export interface ArchiveOptions {
+  /** 1 to 48 characters of `[.\-_A-Za-z0-9]` (the CreateArchive constraint). */
+  readonly name: string;
+  /** @default 'default' */
+  readonly busName?: string;
+  /** Which events the archive keeps. @default - every event of the bus */
+  readonly pattern?: Record<string, unknown>;
+  /** Days an event is kept; 0 keeps it forever. @default 0 */
+  readonly retentionDays?: number;
+}
+
+export interface ReplayOptions {
+  /** 1 to 64 characters of `[.\-_A-Za-z0-9]`; unique among replays. */
+  readonly replayName: string;
+  readonly archiveName: string;
+  /** Events whose `time` is at or after this are replayed. */
+  readonly eventStartTime: Date;
+  /** ... and before this (must be after the start, and not in the future). */
+  readonly eventEndTime: Date;
+  /** Only the subscriptions with these names receive the events. @default - every rule of the bus */
+  readonly ruleNames?: readonly string[];
+}
+
+export interface ReplayState {
+  readonly replayName: string;
+  readonly archiveName: string;
+  readonly state: 'COMPLETED';
+  /** Events sent again. */
+  readonly eventCount: number;
+  readonly eventStartTime: Date;
+  readonly eventEndTime: Date;
+  readonly eventLastReplayedTime: Date | undefined;
+  readonly replayStartTime: Date;
+  readonly replayEndTime: Date;
+}
+
 export interface WaitForOptions {
   /** @default - any bus */
   readonly busName?: string;
@@ -85,8 +133,43 @@ export interface LocalBus {
   waitFor(pattern: Record<string, unknown>, options?: WaitForOptions): Promise<BusEvent[]>;
   /** Failures of targets so far (a target error never fails PutEvents, as in AWS). */
   targetErrors(): ReadonlyArray<TargetFailure>;
+  /** Creates an archive (throws `AwsError` ResourceAlreadyExistsException or ValidationException). */
+  createArchive(archive: ArchiveOptions): void;
+  /** The events an archive holds now (retention applied), oldest first. */
+  archivedEvents(archiveName: string): ReadonlyArray<BusEvent>;
+  /**
+   * Sends the archived events in the time range to the bus's rules again, each with
+   * `replay-name`; resolves once every target has received them.
+   */
+  startReplay(replay: ReplayOptions): Promise<ReplayState>;
   /** Stops accepting requests, waits for in-flight deliveries, rejects pending `waitFor`s. */
   stop(): Promise<void>;
+}
+
+const WIRE_OPERATIONS = new Set([
+  'PutEvents',
+  'CreateArchive',
+  'DescribeArchive',
+  'ListArchives',
+  'StartReplay',
+  'DescribeReplay',
+]);
+
+/** An `EventPattern` string of the wire protocol, as an object (InvalidEventPatternException otherwise). */
+function parsePattern(value: unknown): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = typeof value === 'string' ? JSON.parse(value) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new AwsError(
+      'InvalidEventPatternException',
+      'Event pattern is not valid. Reason: Filter is not an object',
+    );
+  }
+  return parsed as Record<string, unknown>;
 }
 
 /** Documented entry size limit ("Calculating PutEvents event entry size"). */
@@ -103,6 +186,7 @@ interface StoredEvent {
 
 interface Subscription {
   readonly busName: string;
+  readonly name?: string;
   readonly matches: (event: unknown) => boolean;
   readonly target: BusRule['target'];
   /** Deliveries are chained so that a target sees events in order. */
@@ -121,7 +205,21 @@ interface Waiter {
 
 type EntryResult = { EventId: string } | { ErrorCode: string; ErrorMessage: string };
 
-class AwsError extends Error {
+interface Archive {
+  readonly name: string;
+  readonly busName: string;
+  readonly pattern: Record<string, unknown>;
+  readonly matches: (event: unknown) => boolean;
+  readonly retentionDays: number;
+  readonly createdAt: Date;
+  readonly events: Array<{ readonly receivedAt: number; readonly event: BusEvent }>;
+}
+
+const ARCHIVE_NAME = /^[.\-_A-Za-z0-9]{1,48}$/;
+const REPLAY_NAME = /^[.\-_A-Za-z0-9]{1,64}$/;
+const DAY_MS = 86_400_000;
+
+export class AwsError extends Error {
   constructor(
     readonly type: string,
     message: string,
@@ -141,6 +239,8 @@ export async function startLocalBus(options: LocalBusOptions = {}): Promise<Loca
   const subscriptions = new Set<Subscription>();
   const waiters = new Set<Waiter>();
   const failures: TargetFailure[] = [];
+  const archives = new Map<string, Archive>();
+  const replays = new Map<string, ReplayState>();
   let stopped = false;
 
   if (options.logFile !== undefined) mkdirSync(dirname(options.logFile), { recursive: true });
@@ -153,6 +253,11 @@ export async function startLocalBus(options: LocalBusOptions = {}): Promise<Loca
 
   function accept(busName: string, event: BusEvent): void {
     stored.push({ busName, event });
+    for (const archive of archives.values()) {
+      if (archive.busName === busName && archive.matches(event)) {
+        archive.events.push({ receivedAt: Date.now(), event: structuredClone(event) });
+      }
+    }
     if (options.logFile !== undefined) appendFileSync(options.logFile, `${JSON.stringify(event)}\n`);
     options.print?.(formatEventLine(event, busName));
     for (const subscription of subscriptions) {
@@ -292,6 +397,229 @@ export async function startLocalBus(options: LocalBusOptions = {}): Promise<Loca
     return { busName, event, size };
   }
 
+  function archiveArn(region: string, name: string): string {
+    return `arn:aws:events:${region}:${account}:archive/${name}`;
+  }
+
+  function createArchive(archive: ArchiveOptions): void {
+    if (!ARCHIVE_NAME.test(archive.name)) {
+      throw new AwsError(
+        'ValidationException',
+        `Archive name ${archive.name} must match [.\\-_A-Za-z0-9]{1,48}.`,
+      );
+    }
+    if (archives.has(archive.name)) {
+      throw new AwsError('ResourceAlreadyExistsException', `Archive ${archive.name} already exists.`);
+    }
+    const busName = archive.busName ?? 'default';
+    if (!busNames.has(busName)) {
+      throw new AwsError('ResourceNotFoundException', `Event bus ${busName} does not exist.`);
+    }
+    const retentionDays = archive.retentionDays ?? 0;
+    if (!Number.isInteger(retentionDays) || retentionDays < 0) {
+      throw new AwsError('ValidationException', 'RetentionDays must be an integer of at least 0.');
+    }
+    const pattern = archive.pattern ?? {};
+    if (archive.pattern !== undefined) {
+      try {
+        validatePattern(pattern);
+      } catch (error) {
+        if (error instanceof InvalidEventPatternError) {
+          throw new AwsError('InvalidEventPatternException', error.message);
+        }
+        throw error;
+      }
+    }
+    archives.set(archive.name, {
+      name: archive.name,
+      busName,
+      pattern,
+      matches: compilePattern(pattern),
+      retentionDays,
+      createdAt: new Date(),
+      events: [],
+    });
+  }
+
+  function requireArchive(name: string): Archive {
+    const archive = archives.get(name);
+    if (!archive) throw new AwsError('ResourceNotFoundException', `Archive ${name} does not exist.`);
+    return archive;
+  }
+
+  /** Drops events past the archive's retention. */
+  function retained(archive: Archive): Archive['events'] {
+    if (archive.retentionDays > 0) {
+      const oldest = Date.now() - archive.retentionDays * DAY_MS;
+      const keep = archive.events.filter((item) => item.receivedAt >= oldest);
+      archive.events.splice(0, archive.events.length, ...keep);
+    }
+    return archive.events;
+  }
+
+  async function startReplay(replay: ReplayOptions): Promise<ReplayState> {
+    if (!REPLAY_NAME.test(replay.replayName)) {
+      throw new AwsError(
+        'ValidationException',
+        `Replay name ${replay.replayName} must match [.\\-_A-Za-z0-9]{1,64}.`,
+      );
+    }
+    if (replays.has(replay.replayName)) {
+      throw new AwsError('ResourceAlreadyExistsException', `Replay ${replay.replayName} already exists.`);
+    }
+    const archive = requireArchive(replay.archiveName);
+    const start = replay.eventStartTime.getTime();
+    const end = replay.eventEndTime.getTime();
+    if (!(Number.isFinite(start) && Number.isFinite(end)) || start >= end) {
+      throw new AwsError('ValidationException', 'EventStartTime must be before EventEndTime.');
+    }
+    if (end > Date.now()) {
+      throw new AwsError('ValidationException', 'EventEndTime cannot be in the future.');
+    }
+    const rules = replay.ruleNames === undefined ? undefined : new Set(replay.ruleNames);
+    const replayStartTime = new Date();
+    // AWS replays by event time, minute by minute; in order of `time`, then of arrival, here.
+    const events = retained(archive)
+      .map((item) => item.event)
+      .filter((event) => {
+        const time = Date.parse(event.time);
+        return time >= start && time < end;
+      })
+      .sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
+    const targets = [...subscriptions].filter(
+      (subscription) =>
+        subscription.busName === archive.busName &&
+        (rules === undefined || rules.has(subscription.name ?? '')),
+    );
+    for (const original of events) {
+      const event: BusEvent = { ...structuredClone(original), 'replay-name': replay.replayName };
+      for (const subscription of targets) {
+        if (subscription.matches(event)) deliver(subscription, archive.busName, event);
+      }
+    }
+    await Promise.all(targets.map((subscription) => subscription.queue));
+    const last = events[events.length - 1];
+    const state: ReplayState = {
+      replayName: replay.replayName,
+      archiveName: archive.name,
+      state: 'COMPLETED',
+      eventCount: events.length,
+      eventStartTime: new Date(start),
+      eventEndTime: new Date(end),
+      eventLastReplayedTime: last ? new Date(last.time) : undefined,
+      replayStartTime,
+      replayEndTime: new Date(),
+    };
+    replays.set(replay.replayName, state);
+    return state;
+  }
+
+  /** The JSON 1.1 operations besides PutEvents: archives and replays. */
+  async function wire(operation: string, body: unknown, region: string): Promise<unknown> {
+    const input = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+    const text = (field: string): string => {
+      const value = input[field];
+      if (typeof value !== 'string' || value === '') {
+        throw new AwsError('ValidationException', `${field} is a required argument.`);
+      }
+      return value;
+    };
+    const seconds = (value: number | undefined) => (value === undefined ? undefined : value / 1000);
+    switch (operation) {
+      case 'PutEvents':
+        return putEvents(body, region);
+      case 'CreateArchive': {
+        const name = text('ArchiveName');
+        const pattern = input.EventPattern === undefined ? undefined : parsePattern(input.EventPattern);
+        createArchive({
+          name,
+          busName: busNameOf(text('EventSourceArn')) ?? '',
+          ...(pattern ? { pattern } : {}),
+          ...(typeof input.RetentionDays === 'number' ? { retentionDays: input.RetentionDays } : {}),
+        });
+        return {
+          ArchiveArn: archiveArn(region, name),
+          State: 'ENABLED',
+          CreationTime: seconds(requireArchive(name).createdAt.getTime()),
+        };
+      }
+      case 'DescribeArchive': {
+        const archive = requireArchive(text('ArchiveName'));
+        const events = retained(archive);
+        return {
+          ArchiveArn: archiveArn(region, archive.name),
+          ArchiveName: archive.name,
+          EventSourceArn: `arn:aws:events:${region}:${account}:event-bus/${archive.busName}`,
+          EventPattern: JSON.stringify(archive.pattern),
+          State: 'ENABLED',
+          RetentionDays: archive.retentionDays,
+          EventCount: events.length,
+          SizeBytes: events.reduce((sum, item) => sum + byteLength(JSON.stringify(item.event)), 0),
+          CreationTime: seconds(archive.createdAt.getTime()),
+        };
+      }
+      case 'ListArchives':
+        return {
+          Archives: [...archives.values()].map((archive) => ({
+            ArchiveName: archive.name,
+            EventSourceArn: `arn:aws:events:${region}:${account}:event-bus/${archive.busName}`,
+            State: 'ENABLED',
+            RetentionDays: archive.retentionDays,
+            EventCount: retained(archive).length,
+            CreationTime: seconds(archive.createdAt.getTime()),
+          })),
+        };
+      case 'StartReplay': {
+        const source = text('EventSourceArn');
+        const archiveName = /:archive\/(.+)$/.exec(source)?.[1];
+        if (archiveName === undefined) {
+          throw new AwsError('ValidationException', `EventSourceArn ${source} is not an archive ARN.`);
+        }
+        const destination = (input.Destination ?? {}) as { Arn?: unknown; FilterArns?: unknown };
+        const archive = requireArchive(archiveName);
+        if (busNameOf(destination.Arn) !== archive.busName) {
+          throw new AwsError(
+            'ValidationException',
+            'Destination must be the event bus the archive receives events from.',
+          );
+        }
+        const filterArns = Array.isArray(destination.FilterArns) ? destination.FilterArns : undefined;
+        const state = await startReplay({
+          replayName: text('ReplayName'),
+          archiveName,
+          eventStartTime: new Date(Number(input.EventStartTime) * 1000),
+          eventEndTime: new Date(Number(input.EventEndTime) * 1000),
+          ...(filterArns
+            ? { ruleNames: filterArns.map((arn) => String(arn).replace(/^.*:rule\/(?:[^/]+\/)?/, '')) }
+            : {}),
+        });
+        return {
+          ReplayArn: `arn:aws:events:${region}:${account}:replay/${state.replayName}`,
+          State: 'STARTING',
+          ReplayStartTime: seconds(state.replayStartTime.getTime()),
+        };
+      }
+      case 'DescribeReplay': {
+        const name = text('ReplayName');
+        const state = replays.get(name);
+        if (!state) throw new AwsError('ResourceNotFoundException', `Replay ${name} does not exist.`);
+        return {
+          ReplayName: state.replayName,
+          ReplayArn: `arn:aws:events:${region}:${account}:replay/${state.replayName}`,
+          EventSourceArn: archiveArn(region, state.archiveName),
+          State: state.state,
+          EventStartTime: seconds(state.eventStartTime.getTime()),
+          EventEndTime: seconds(state.eventEndTime.getTime()),
+          EventLastReplayedTime: seconds(state.eventLastReplayedTime?.getTime()),
+          ReplayStartTime: seconds(state.replayStartTime.getTime()),
+          ReplayEndTime: seconds(state.replayEndTime.getTime()),
+        };
+      }
+      default:
+        throw new AwsError('UnknownOperationException', `Unknown operation ${operation}.`);
+    }
+  }
+
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const requestId = randomUUID();
     const send = (status: number, payload: unknown, errorType?: string) => {
@@ -303,10 +631,11 @@ export async function startLocalBus(options: LocalBusOptions = {}): Promise<Loca
     try {
       const text = await readBody(request);
       const target = request.headers['x-amz-target'];
-      if (request.method !== 'POST' || target !== 'AWSEvents.PutEvents') {
+      const operation = typeof target === 'string' ? target.replace(/^AWSEvents\./, '') : '';
+      if (request.method !== 'POST' || !WIRE_OPERATIONS.has(operation)) {
         throw new AwsError(
           'UnknownOperationException',
-          `The local event bus implements only AWSEvents.PutEvents, not ${String(target ?? `${request.method} ${request.url}`)}.`,
+          `The local event bus implements AWSEvents.${[...WIRE_OPERATIONS].join(', AWSEvents.')}, not ${String(target ?? `${request.method} ${request.url}`)}.`,
         );
       }
       let body: unknown;
@@ -315,7 +644,8 @@ export async function startLocalBus(options: LocalBusOptions = {}): Promise<Loca
       } catch {
         throw new AwsError('SerializationException', 'The request body is not valid JSON.');
       }
-      send(200, putEvents(body, regionOf(request.headers.authorization) ?? defaultRegion));
+      const region = regionOf(request.headers.authorization) ?? defaultRegion;
+      send(200, await wire(operation, body, region));
     } catch (error) {
       const awsError =
         error instanceof AwsError
@@ -349,6 +679,7 @@ export async function startLocalBus(options: LocalBusOptions = {}): Promise<Loca
       requireBus(busName);
       const subscription: Subscription = {
         busName,
+        ...(rule.name !== undefined ? { name: rule.name } : {}),
         matches: compilePattern(rule.pattern),
         target: rule.target,
         queue: Promise.resolve(),
@@ -394,6 +725,14 @@ export async function startLocalBus(options: LocalBusOptions = {}): Promise<Loca
     targetErrors() {
       return [...failures];
     },
+
+    createArchive,
+
+    archivedEvents(archiveName) {
+      return retained(requireArchive(archiveName)).map((item) => structuredClone(item.event));
+    },
+
+    startReplay,
 
     async stop() {
       if (stopped) return;

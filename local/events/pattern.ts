@@ -100,6 +100,16 @@ const RESERVED_IN_OR = new Set([
  * or four `"*.<ext>"` ones (8). See test/unit/local/pattern-aws.test.ts.
  */
 export const MAX_WILDCARD_COMPLEXITY = 10;
+/**
+ * Pattern size quotas, measured on the compact JSON. EventBridge: "Event pattern size", 2048
+ * characters by default (EventBridge User Guide, "EventBridge quotas"; adjustable to 4096, the
+ * `EventPattern` length constraint of PutRule). Lambda: a filter's `Pattern` is at most 4096
+ * characters (Lambda API Reference, `Filter`). AWS's wording of this rejection is not documented.
+ */
+export const MAX_PATTERN_LENGTH: Readonly<Record<PatternDialect, number>> = {
+  eventbridge: 2048,
+  lambda: 4096,
+};
 const TOO_COMPLEX =
   'Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a wildcard character';
 
@@ -617,6 +627,13 @@ function compile(pattern: unknown, dialect: PatternDialect): PlainObject {
   const validator = new Validator(dialect);
   if (!isPlainObject(pattern)) return validator.fail('', 'Filter is not an object');
   if (Object.keys(pattern).length === 0) return {};
+  const length = JSON.stringify(pattern).length;
+  if (length > MAX_PATTERN_LENGTH[dialect]) {
+    validator.fail(
+      '',
+      `Event pattern is ${length} characters, over the ${MAX_PATTERN_LENGTH[dialect]}-character quota`,
+    );
+  }
   validator.object(pattern, '', false);
   const expanded = expandPattern(structuredClone(pattern));
   checkComplexity(expanded, (path, reason) => validator.fail(path, reason));

@@ -3,9 +3,14 @@
  * merge-patch, field paths for managedFields-lite, and label selectors.
  */
 
+import { childOf, type SchemaNode } from './schema.js';
+
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
-/** A field path such as `['spec', 'replicas']`; lists are atomic (owned as a whole). */
+/**
+ * A field path such as `['spec', 'replicas']`; a list-map item is a `k:{"name":"db"}` segment, a
+ * set item a `v:"value"` segment; other lists are atomic (owned as a whole).
+ */
 export type FieldPath = readonly string[];
 
 export const isObject = (v: unknown): v is JsonObject =>
@@ -24,17 +29,80 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   return false;
 }
 
-/** Applied configuration onto the live object: maps merge recursively, lists and scalars replace. */
-export function deepMerge(target: JsonObject, patch: JsonObject): JsonObject {
+/**
+ * Applied configuration onto the live object: maps merge recursively; lists the schema calls a
+ * map merge item by item on their keys (new items appended), sets take the union; other lists and
+ * scalars replace.
+ */
+export function deepMerge(target: JsonObject, patch: JsonObject, schema?: SchemaNode): JsonObject {
   for (const [key, value] of Object.entries(patch)) {
     const current = target[key];
+    const node = childOf(schema, key);
     if (isObject(value) && isObject(current)) {
-      deepMerge(current, value);
+      deepMerge(current, value, node);
+    } else if (Array.isArray(value) && Array.isArray(current) && node?.listType === 'map') {
+      const keys = node.listMapKeys ?? [];
+      for (const item of value) {
+        const at = isObject(item)
+          ? current.findIndex((c) => isObject(c) && sameKey(c, item, keys, node))
+          : -1;
+        const found = current[at];
+        if (at >= 0 && isObject(found) && isObject(item)) deepMerge(found, item, node.items);
+        else if (at >= 0) current[at] = structuredClone(item);
+        else current.push(structuredClone(item));
+      }
+    } else if (Array.isArray(value) && Array.isArray(current) && node?.listType === 'set') {
+      for (const item of value)
+        if (!current.some((c) => deepEqual(c, item))) current.push(structuredClone(item));
     } else {
       target[key] = structuredClone(value);
     }
   }
   return target;
+}
+
+/** The value of a list-map key field of `item`, its schema default when absent. */
+function keyValue(item: JsonObject, key: string, list: SchemaNode | undefined): Json | undefined {
+  return item[key] ?? childOf(list?.items, key)?.default;
+}
+
+function sameKey(a: JsonObject, b: JsonObject, keys: readonly string[], list: SchemaNode): boolean {
+  return keys.every((k) => deepEqual(keyValue(a, k, list), keyValue(b, k, list)));
+}
+
+/** The path segment of a list-map item, as managedFields write it: `k:{"name":"db"}`. */
+function keySegment(item: JsonObject, keys: readonly string[], list: SchemaNode): string {
+  const fields: JsonObject = {};
+  for (const k of [...keys].sort()) {
+    const v = keyValue(item, k, list);
+    if (v !== undefined) fields[k] = v;
+  }
+  return `k:${JSON.stringify(fields)}`;
+}
+
+/**
+ * Fills the absent key fields of list-map items with their defaults (a port without `protocol` is
+ * the TCP port), so that an applied configuration and the live object name items alike.
+ */
+export function fillKeyDefaults(value: JsonObject, schema: SchemaNode | undefined): void {
+  if (schema === undefined) return;
+  for (const [key, v] of Object.entries(value)) {
+    const node = childOf(schema, key);
+    if (node === undefined) continue;
+    if (isObject(v)) fillKeyDefaults(v, node);
+    else if (Array.isArray(v)) {
+      for (const item of v) {
+        if (!isObject(item)) continue;
+        if (node.listType === 'map') {
+          for (const k of node.listMapKeys ?? []) {
+            const d = childOf(node.items, k)?.default;
+            if (item[k] === undefined && d !== undefined) item[k] = structuredClone(d);
+          }
+        }
+        fillKeyDefaults(item, node.items);
+      }
+    }
+  }
 }
 
 /** RFC 7386 JSON merge patch. */
@@ -52,26 +120,67 @@ export function mergePatch(target: JsonObject, patch: JsonObject): JsonObject {
   return target;
 }
 
-export function leafPaths(value: JsonObject, prefix: FieldPath = []): FieldPath[] {
+/**
+ * The fields an object sets, as paths: a map's leaves; a list-map item as `k:{...}` and its fields
+ * (its key fields included, as every manager of an item owns its keys); a set's items as `v:<json>`;
+ * any other list as one leaf.
+ */
+export function leafPaths(value: JsonObject, prefix: FieldPath = [], schema?: SchemaNode): FieldPath[] {
   const out: FieldPath[] = [];
   for (const [key, v] of Object.entries(value)) {
     const path = [...prefix, key];
-    if (isObject(v) && Object.keys(v).length > 0) out.push(...leafPaths(v, path));
-    else out.push(path);
+    const node = childOf(schema, key);
+    if (isObject(v) && Object.keys(v).length > 0) out.push(...leafPaths(v, path, node));
+    else if (Array.isArray(v) && v.length > 0 && node?.listType === 'map' && v.every(isObject)) {
+      const keys = node.listMapKeys ?? [];
+      for (const item of v as JsonObject[]) {
+        const at = [...path, keySegment(item, keys, node)];
+        for (const k of keys) if (keyValue(item, k, node) !== undefined) out.push([...at, k]);
+        const rest: JsonObject = {};
+        for (const [k, x] of Object.entries(item)) if (!keys.includes(k)) rest[k] = x;
+        out.push(...leafPaths(rest, at, node.items));
+      }
+    } else if (Array.isArray(v) && v.length > 0 && node?.listType === 'set') {
+      for (const item of v) out.push([...path, `v:${JSON.stringify(item)}`]);
+    } else out.push(path);
   }
   return out;
 }
 
+/** The list item a `k:` or `v:` segment names, and its index; undefined when absent. */
+function itemAt(list: Json[], segment: string): { at: number; key?: JsonObject } | undefined {
+  const fields = JSON.parse(segment.slice(2)) as Json;
+  if (segment.startsWith('v:')) {
+    const at = list.findIndex((x) => deepEqual(x, fields));
+    return at >= 0 ? { at } : undefined;
+  }
+  if (!isObject(fields)) return undefined;
+  const at = list.findIndex(
+    (x) => isObject(x) && Object.entries(fields).every(([k, v]) => deepEqual(x[k], v)),
+  );
+  return at >= 0 ? { at, key: fields } : undefined;
+}
+
+const isItemSegment = (segment: string): boolean => segment.startsWith('k:') || segment.startsWith('v:');
+
 export function getPath(obj: JsonObject, path: FieldPath): Json | undefined {
   let cur: Json | undefined = obj;
   for (const key of path) {
+    if (Array.isArray(cur) && isItemSegment(key)) {
+      const found = itemAt(cur, key);
+      cur = found ? cur[found.at] : undefined;
+      continue;
+    }
     if (!isObject(cur)) return undefined;
     cur = cur[key];
   }
   return cur;
 }
 
-/** Deletes a field and prunes the maps it leaves empty. */
+/**
+ * Deletes a field and prunes the maps it leaves empty. Deleting a key field of a list-map item, or
+ * the last field of one, deletes the item; a list left empty goes too.
+ */
 export function deletePath(obj: JsonObject, path: FieldPath): void {
   const [head, ...rest] = path;
   if (head === undefined) return;
@@ -80,13 +189,41 @@ export function deletePath(obj: JsonObject, path: FieldPath): void {
     return;
   }
   const child = obj[head];
+  if (Array.isArray(child) && rest[0] !== undefined && isItemSegment(rest[0])) {
+    const [segment, ...inner] = rest as [string, ...string[]];
+    const found = itemAt(child, segment);
+    if (!found) return;
+    const item = child[found.at];
+    const removesKey =
+      inner.length === 1 && found.key !== undefined && Object.hasOwn(found.key, inner[0] as string);
+    if (inner.length === 0 || removesKey || !isObject(item)) child.splice(found.at, 1);
+    else {
+      deletePath(item, inner);
+      if (Object.keys(item).length === 0) child.splice(found.at, 1);
+    }
+    if (child.length === 0) delete obj[head];
+    return;
+  }
   if (!isObject(child)) return;
   deletePath(child, rest);
   if (Object.keys(child).length === 0) delete obj[head];
 }
 
 export const pathKey = (p: FieldPath): string => p.join('\u0000');
-export const pathString = (p: FieldPath): string => `.${p.join('.')}`;
+/** `.spec.template.spec.containers[name="db"].image`, as conflict messages write paths. */
+export const pathString = (p: FieldPath): string =>
+  p
+    .map((segment) => {
+      if (segment.startsWith('k:')) {
+        const fields = JSON.parse(segment.slice(2)) as JsonObject;
+        return `[${Object.entries(fields)
+          .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+          .join(',')}]`;
+      }
+      if (segment.startsWith('v:')) return `[${segment.slice(2)}]`;
+      return `.${segment}`;
+    })
+    .join('');
 
 /** FieldsV1 as Kubernetes shows it in managedFields: `{"f:spec":{"f:replicas":{}}}`. */
 export function toFieldsV1(paths: readonly FieldPath[]): JsonObject {
@@ -94,10 +231,11 @@ export function toFieldsV1(paths: readonly FieldPath[]): JsonObject {
   for (const path of paths) {
     let node = root;
     for (const key of path) {
-      let next = node[`f:${key}`];
+      const name = isItemSegment(key) ? key : `f:${key}`;
+      let next = node[name];
       if (!isObject(next)) {
         next = {};
-        node[`f:${key}`] = next;
+        node[name] = next;
       }
       node = next;
     }
@@ -107,9 +245,9 @@ export function toFieldsV1(paths: readonly FieldPath[]): JsonObject {
 
 export function fromFieldsV1(tree: unknown, prefix: FieldPath = []): FieldPath[] {
   if (!isObject(tree)) return [];
-  const entries = Object.entries(tree).filter(([k]) => k.startsWith('f:'));
+  const entries = Object.entries(tree).filter(([k]) => k.startsWith('f:') || isItemSegment(k));
   if (entries.length === 0) return prefix.length > 0 ? [prefix] : [];
-  return entries.flatMap(([k, v]) => fromFieldsV1(v, [...prefix, k.slice(2)]));
+  return entries.flatMap(([k, v]) => fromFieldsV1(v, [...prefix, k.startsWith('f:') ? k.slice(2) : k]));
 }
 
 // --- label selectors (equality, set-based and existence requirements) ---

@@ -326,14 +326,36 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
       }
     }
     const isBuiltin = builtins.has(`${kind.apiVersion}/${kind.kind}`);
+    const fieldValidation = url.searchParams.get('fieldValidation') ?? 'Warn';
+    if (fieldValidation !== 'Strict' && fieldValidation !== 'Warn' && fieldValidation !== 'Ignore') {
+      throw new ApiError(
+        400,
+        'BadRequest',
+        `fieldValidation: Unsupported value: "${fieldValidation}": supported values: "Ignore", "Strict", "Warn"`,
+      );
+    }
     /** A write, or with `dryRun=All` the answer it would get and nothing written. */
     const write = <T>(objectName: string, fn: () => T): T => {
-      if (dryRun.length === 0) return fn();
-      dryRunning = true;
+      store.fieldValidation = fieldValidation;
+      store.warnings.length = 0;
       try {
-        return store.dryRun(store.keyFor(kind, namespace, objectName), fn);
+        if (dryRun.length === 0) return fn();
+        dryRunning = true;
+        try {
+          return store.dryRun(store.keyFor(kind, namespace, objectName), fn);
+        } finally {
+          dryRunning = false;
+        }
       } finally {
-        dryRunning = false;
+        store.fieldValidation = 'Warn';
+        // As kube-apiserver: `Warning: 299 - "unknown field \"spec.foo\""`, one header value per field.
+        if (store.warnings.length > 0) {
+          res.setHeader(
+            'warning',
+            store.warnings.map((w) => `299 - ${JSON.stringify(w)}`),
+          );
+          store.warnings.length = 0;
+        }
       }
     };
     const answer = (code: number, obj: JsonObject) =>

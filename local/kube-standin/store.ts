@@ -1,6 +1,8 @@
 /**
  * Object semantics of the stand-in: resourceVersion, uid, generation, server-side apply with
- * managedFields-lite, merge patch, namespaces with a Terminating phase, and simulated readiness.
+ * managedFields (lists merged by their keys, schema.ts), merge patch, what the API server does on
+ * write (decoding: list keys, pruning, quantities; then defaults and validation: defaults.ts,
+ * structural.ts), namespaces with a Terminating phase, and simulated readiness.
  * Controllers are simulated lazily: `tick()` runs before every request, so there are no timers.
  *
  * Costs do not grow with what is stored (issue #12: thousands of clusters): `tick()` visits only
@@ -10,10 +12,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  applyBuiltinDefaults,
+  type Cause,
+  canonicalizeQuantities,
+  QUANTITY_ERROR,
+  workloadCauses,
+} from './defaults.js';
+import {
   deepEqual,
   deepMerge,
   deletePath,
   type FieldPath,
+  fillKeyDefaults,
   fromFieldsV1,
   getPath,
   isObject,
@@ -31,6 +41,11 @@ import {
   toFieldsV1,
 } from './fields.js';
 import type { KindInfo, StatusRule } from './resources.js';
+import { DEFAULT_CRD_DIR, type KindSchema, kindSchema, type SchemaNode } from './schema.js';
+import { applyDefaults, prune, validate } from './structural.js';
+
+/** `fieldValidation` of a write: what happens to fields the schema does not know. */
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
 /** An error the API answers with a Kubernetes `Status` body. */
 export class ApiError extends Error {
@@ -73,6 +88,8 @@ export interface StoreOptions {
    * watches stream. A deleted object carries the resourceVersion of its deletion.
    */
   readonly onEvent?: (type: WatchEventType, obj: JsonObject) => void;
+  /** Where custom kinds' CRDs are read from (schema.ts). @default DEFAULT_CRD_DIR (../shared/crds) */
+  readonly crdDir?: string;
 }
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -361,7 +378,9 @@ export class ObjectStore {
       });
     }
     this.requireWritableNamespace(kind, namespace);
-    const paths = ownedPaths(obj);
+    const root = this.schemaOf(kind).root;
+    this.decode(kind, obj);
+    const paths = ownedPaths(obj, root);
     if (fieldManager) setManagedFields(obj, fieldManager, 'Update', kind.apiVersion, paths, this.now());
     return this.insert(key, kind, obj);
   }
@@ -377,8 +396,10 @@ export class ObjectStore {
     const em = meta(existing.obj);
     const managed = structuredClone((em.managedFields as JsonObject[] | undefined) ?? []);
     if (managed.length > 0) meta(next).managedFields = managed;
+    const root = this.schemaOf(kind).root;
+    this.decode(kind, next);
     if (fieldManager)
-      setManagedFields(next, fieldManager, 'Update', kind.apiVersion, ownedPaths(obj), this.now());
+      setManagedFields(next, fieldManager, 'Update', kind.apiVersion, ownedPaths(next, root), this.now());
     this.normalize(kind, next);
     return this.commit(this.keyFor(kind, namespace, name), existing, next);
   }
@@ -395,7 +416,9 @@ export class ObjectStore {
       throw new ApiError(400, 'BadRequest', 'PATCH requests with apply content type must set fieldManager');
     }
     const applied = this.validateBody(kind, namespace, body, name);
-    const paths = ownedPaths(applied);
+    const root = this.schemaOf(kind).root;
+    this.decode(kind, applied);
+    const paths = ownedPaths(applied, root);
     const key = this.keyFor(kind, namespace, name);
     const existing = this.entries.get(key);
     if (!existing) {
@@ -447,7 +470,7 @@ export class ObjectStore {
     for (const p of previous?.paths ?? []) {
       if (!mine.has(pathKey(p)) && !ownedByOthers.has(pathKey(p))) deletePath(next, p);
     }
-    deepMerge(next, stripForMerge(applied));
+    deepMerge(next, stripForMerge(applied), root);
     meta(next).managedFields = others
       .filter((m) => m.paths.length > 0)
       .map((m) => ({ ...m.entry, fieldsV1: toFieldsV1(m.paths) }));
@@ -467,8 +490,13 @@ export class ObjectStore {
     if (!isObject(body)) throw new ApiError(400, 'BadRequest', 'the patch must be a JSON object');
     const next = mergePatch(structuredClone(existing.obj), body);
     this.validateBody(kind, namespace, next, name);
-    if (fieldManager)
-      setManagedFields(next, fieldManager, 'Update', kind.apiVersion, ownedPaths(body), this.now());
+    const root = this.schemaOf(kind).root;
+    this.decode(kind, next);
+    if (fieldManager) {
+      const sent = structuredClone(body);
+      fillKeyDefaults(sent, root);
+      setManagedFields(next, fieldManager, 'Update', kind.apiVersion, ownedPaths(sent, root), this.now());
+    }
     this.normalize(kind, next);
     return this.commit(this.keyFor(kind, namespace, name), existing, next);
   }
@@ -499,9 +527,10 @@ export class ObjectStore {
     const requested = isObject(next.metadata) ? next.metadata.resourceVersion : undefined;
     if (requested !== undefined && requested !== meta(existing.obj).resourceVersion)
       throw this.conflict(kind, name);
+    this.decode(kind, next);
     if (fieldManager) {
       const before = existing.obj;
-      const changed = ownedPaths(next).filter(
+      const changed = ownedPaths(next, this.schemaOf(kind).root).filter(
         (p) => !deepEqual(getPath(before, p), getPath(next as JsonObject, p)),
       );
       setManagedFields(next, fieldManager, 'Update', kind.apiVersion, changed, this.now());
@@ -576,6 +605,74 @@ export class ObjectStore {
   }
 
   // --- internals ---
+
+  /**
+   * `fieldValidation` of the write in progress (the server sets it around each write). Unknown
+   * fields of a custom resource are pruned; `Strict` refuses them instead (400), as kube-apiserver.
+   */
+  fieldValidation: FieldValidation = 'Warn';
+  /** Unknown fields the write in progress dropped under `Warn` (the server answers them as `Warning` headers). */
+  readonly warnings: string[] = [];
+
+  /**
+   * What the API server does while decoding a body: list-map keys defaulted, unknown fields of a
+   * custom resource pruned (refused under Strict), quantities of built-in kinds canonical (a value
+   * that is not a quantity: 400).
+   */
+  private decode(kind: KindInfo, obj: JsonObject): void {
+    const schema = this.schemaOf(kind);
+    fillKeyDefaults(obj, schema.root);
+    if (schema.structural) {
+      const unknown = prune(obj, schema.root);
+      if (unknown.length > 0 && this.fieldValidation === 'Strict') {
+        throw new ApiError(
+          400,
+          'BadRequest',
+          `strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`,
+        );
+      }
+      if (this.fieldValidation === 'Warn')
+        for (const f of unknown) this.warnings.push(`unknown field "${f}"`);
+      return;
+    }
+    const bad = canonicalizeQuantities(obj, schema.root);
+    if (bad !== undefined) {
+      throw new ApiError(
+        400,
+        'BadRequest',
+        `${kind.kind} in version "${kind.apiVersion}" cannot be handled as a ${kind.kind}: ${QUANTITY_ERROR} (${bad})`,
+      );
+    }
+  }
+
+  /** Defaults, then validation (422 `Invalid` with every cause), as after decoding. */
+  private defaultAndValidate(kind: KindInfo, obj: JsonObject): void {
+    const schema = this.schemaOf(kind);
+    const id = `${kind.apiVersion}/${kind.kind}`;
+    let causes: Cause[];
+    if (schema.structural) {
+      applyDefaults(obj, schema.root);
+      const { status: _status, ...checked } = obj;
+      causes = validate(checked, schema.root, '');
+    } else {
+      applyBuiltinDefaults(id, obj);
+      causes = workloadCauses(id, obj);
+    }
+    if (causes.length === 0) return;
+    const name = meta(obj).name;
+    const group = groupOf(kind.apiVersion);
+    const listed = causes.map((c) => `${c.field}: ${c.message}`);
+    throw new ApiError(
+      422,
+      'Invalid',
+      `${kind.kind}${group ? `.${group}` : ''} "${name}" is invalid: ${listed.length > 1 ? `[${listed.join(', ')}]` : listed[0]}`,
+      { name, group, kind: kind.kind, causes: causes as unknown as JsonObject[] },
+    );
+  }
+
+  private schemaOf(kind: KindInfo): KindSchema {
+    return kindSchema(kind.apiVersion, kind.kind, this.opts.crdDir ?? DEFAULT_CRD_DIR);
+  }
 
   /** Tells `onEvent` that the object under `key` is being deleted, at a new resourceVersion. */
   private deleted(key: string): void {
@@ -791,8 +888,9 @@ export class ObjectStore {
     return structuredClone(next);
   }
 
-  /** Server-side defaulting that matters to clients. */
+  /** Server-side defaulting and validation (defaults.ts, structural.ts), then what matters to clients. */
   private normalize(kind: KindInfo, obj: JsonObject): void {
+    this.defaultAndValidate(kind, obj);
     if (kind.apiVersion === 'v1' && kind.kind === 'Secret' && isObject(obj.stringData)) {
       const data = isObject(obj.data) ? obj.data : {};
       for (const [k, v] of Object.entries(obj.stringData))
@@ -813,8 +911,8 @@ export class ObjectStore {
 }
 
 /** Fields a writer owns: everything it sent except identity and server-managed metadata. */
-function ownedPaths(obj: JsonObject): FieldPath[] {
-  return leafPaths(stripForMerge(obj)).filter(
+function ownedPaths(obj: JsonObject, schema?: SchemaNode): FieldPath[] {
+  return leafPaths(stripForMerge(obj), [], schema).filter(
     (p) =>
       !(p[0] === 'metadata' && (p[1] === 'name' || p[1] === 'namespace')) &&
       p[0] !== 'apiVersion' &&

@@ -299,6 +299,13 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
         ...(regionDir ? { logFile: join(regionDir, 'events.jsonl') } : {}),
       });
       stops.push(() => bus.stop());
+      // The archive of lib/bus.ts (every event of this account, 30 days), kept in memory.
+      bus.createArchive({
+        name: `${names.bus}-archive`,
+        busName: names.bus,
+        pattern: { account: ['000000000000'] },
+        retentionDays: 30,
+      });
       let kube: KubeStandin | undefined;
       let kubeconfig = opts.kubeconfigs?.[region];
       if (!kubeconfig) {

@@ -19,6 +19,9 @@ export interface MatrixFixture {
   readonly clusterName: string;
   readonly endpoint: string;
   readonly operationId: string;
+  /** A SUCCEEDED backup of the cluster, and the (finished) operation that took it. */
+  readonly backupId: string;
+  readonly backupOperationId: string;
   /** A key nobody calls with: the target of revocations. */
   readonly spareKeyId: string;
   /** Every key id of tenant A. */
@@ -77,6 +80,8 @@ const cluster = (fx: MatrixFixture) => ({ clusterId: fx.clusterId });
 const operation = (fx: MatrixFixture) => ({ operationId: fx.operationId });
 const clusterNotFound: Expected = { status: 404, code: 'CLUSTER_NOT_FOUND' };
 const operationNotFound: Expected = { status: 404, code: 'OPERATION_NOT_FOUND' };
+const backup = (fx: MatrixFixture) => ({ backupId: fx.backupId });
+const backupNotFound: Expected = { status: 404, code: 'BACKUP_NOT_FOUND' };
 
 export const routeKey = (r: Pick<RouteDef, 'method' | 'path'>): string => `${r.method} ${r.path}`;
 
@@ -131,6 +136,26 @@ export const MATRIX: Readonly<Record<string, MatrixEntry>> = {
     request: (fx) => ({ params: cluster(fx) }),
     roles: admin(OK),
     otherTenant: { request: (fx) => ({ params: cluster(fx) }), expected: clusterNotFound },
+  },
+  'POST /v1/clusters/{clusterId}/backups': {
+    request: (fx) => ({ params: cluster(fx), query: dryRun }),
+    roles: editor(OK),
+    otherTenant: { request: (fx) => ({ params: cluster(fx) }), expected: clusterNotFound },
+  },
+  'GET /v1/clusters/{clusterId}/backups': {
+    request: (fx) => ({ params: cluster(fx) }),
+    roles: viewer(OK),
+    otherTenant: { request: (fx) => ({ params: cluster(fx) }), expected: clusterNotFound },
+  },
+  'GET /v1/backups/{backupId}': {
+    request: (fx) => ({ params: backup(fx) }),
+    roles: viewer(OK),
+    otherTenant: { request: (fx) => ({ params: backup(fx) }), expected: backupNotFound },
+  },
+  'DELETE /v1/backups/{backupId}': {
+    request: (fx) => ({ params: backup(fx), query: dryRun }),
+    roles: editor(OK),
+    otherTenant: { request: (fx) => ({ params: backup(fx) }), expected: backupNotFound },
   },
   'GET /v1/operations/{operationId}': {
     request: (fx) => ({ params: operation(fx) }),

@@ -44,7 +44,10 @@ describe('Class: StratusConsole', () => {
     // Assess
     for (const s of [primary, secondary]) {
       expect(s?.t).toHaveResourceCount('AWS::CloudFront::Distribution', 0);
-      expect(s?.t).toHaveResourceCount('AWS::S3::Bucket', 0);
+      // The only bucket is the region's backup bucket (lib/backup-bucket.ts).
+      expect(Object.keys(s?.t.findResources('AWS::S3::Bucket') ?? {})).toEqual([
+        expect.stringMatching(/^BackupsBucket[0-9A-F]{8}$/),
+      ]);
       expect(
         s?.t.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: 'OPTIONS' } }),
       ).toEqual({});

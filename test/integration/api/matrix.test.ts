@@ -46,6 +46,16 @@ describe('API access matrix', () => {
       (r) => r.body.status === 'READY' || r.body.status === 'FAILED',
     );
     expect(ready.body.status).toBe('READY');
+    const backedUp = await call(rt.apiKey, 'POST', '/v1/clusters/{clusterId}/backups', {
+      params: { clusterId },
+    });
+    expect(backedUp.status).toBe(202);
+    const backupId = backedUp.body.backup.id as string;
+    const backupDone = await eventually(
+      () => call(rt.apiKey, 'GET', '/v1/backups/{backupId}', { params: { backupId } }),
+      (r) => r.body.status === 'SUCCEEDED' || r.body.status === 'FAILED',
+    );
+    expect(backupDone.body.status).toBe('SUCCEEDED');
     const allKeys = await call(rt.apiKey, 'GET', '/v1/api-keys', { query: { limit: '100' } });
     fx = {
       region: rt.region,
@@ -54,6 +64,8 @@ describe('API access matrix', () => {
       clusterName: 'matrix-fixture',
       endpoint: ready.body.endpoint as string,
       operationId: created.body.operation.id as string,
+      backupId,
+      backupOperationId: backedUp.body.operation.id as string,
       spareKeyId: spare.id,
       keyIds: (allKeys.body.items as Array<{ id: string }>).map((k) => k.id),
     };
@@ -105,7 +117,15 @@ describe('API access matrix', () => {
       const ops = await call(keys.viewer, 'GET', '/v1/clusters/{clusterId}/operations', {
         params: { clusterId: fx.clusterId },
       });
-      expect(ops.body.items.map((o: { id: string }) => o.id)).toEqual([fx.operationId]);
+      expect(ops.body.items.map((o: { id: string }) => o.id).sort()).toEqual(
+        [fx.operationId, fx.backupOperationId].sort(),
+      );
+      const backups = await call(keys.viewer, 'GET', '/v1/clusters/{clusterId}/backups', {
+        params: { clusterId: fx.clusterId },
+      });
+      expect(backups.body.items.map((b: { id: string; status: string }) => [b.id, b.status])).toEqual([
+        [fx.backupId, 'SUCCEEDED'],
+      ]);
       const apiKeys = await call(keys.admin, 'GET', '/v1/api-keys', { query: { limit: '100' } });
       expect(apiKeys.body.items.map((k: { id: string }) => k.id).sort()).toEqual([...fx.keyIds].sort());
       expect(apiKeys.body.items.every((k: { revokedAt?: string }) => k.revokedAt === undefined)).toBe(true);
@@ -127,7 +147,15 @@ describe('API access matrix', () => {
         // Assess
         expectAnswer(res, entry.otherTenant.expected);
         // Never tenant A's data: not its tenant, endpoint, other ids, or (but for a create) its names.
-        const leaks = [fx.tenantId, fx.endpoint, ...fx.keyIds, fx.clusterId, fx.operationId];
+        const leaks = [
+          fx.tenantId,
+          fx.endpoint,
+          ...fx.keyIds,
+          fx.clusterId,
+          fx.operationId,
+          fx.backupId,
+          fx.backupOperationId,
+        ];
         if (res.status === 404) {
           expect(Object.keys(res.body).sort()).toEqual([
             'code',

@@ -211,7 +211,16 @@ describe.runIf(HAS_KUBECTL)('kubectl against the stand-in', () => {
     expect(deploy[0]).toEqual(['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE']);
     expect(deploy[1]?.slice(0, 4)).toEqual(['web', '1/1', '1', '1']);
     expect(svc[0]).toEqual(['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE', 'SELECTOR']);
-    expect(svc[1]).toEqual(['db', 'ClusterIP', '<none>', '<none>', '5432/TCP', expect.any(String), 'app=db']);
+    // The address the Service registry allocates (from 10.96.0.0/12, as kube-apiserver's default).
+    expect(svc[1]).toEqual([
+      'db',
+      'ClusterIP',
+      expect.stringMatching(/^10\.\d+\.\d+\.\d+$/),
+      '<none>',
+      '5432/TCP',
+      expect.any(String),
+      'app=db',
+    ]);
     expect(cm).toEqual([
       ['NAMESPACE', 'NAME', 'DATA', 'AGE'],
       ['stratus-demo', 'settings', '2', expect.any(String)],
@@ -381,11 +390,14 @@ describe.runIf(HAS_KUBECTL)('kubectl against the stand-in', () => {
       '--timeout=10s',
     );
     const rollout = await kubectl('rollout', 'status', 'deploy/web', '-n', 'stratus-demo', '--timeout=10s');
+    // The StatefulSet does not set updateStrategy: the server's default (RollingUpdate) lets kubectl follow it.
+    const stsRollout = await kubectl('rollout', 'status', 'sts/db', '-n', 'stratus-demo', '--timeout=10s');
 
     // Assess
     expect(available).toMatchObject({ code: 0, stdout: 'deployment.apps/web condition met\n' });
     expect(pgReady).toMatchObject({ code: 0, stdout: 'cluster.postgresql.cnpg.io/pg condition met\n' });
     expect(rollout).toMatchObject({ code: 0, stdout: 'deployment "web" successfully rolled out\n' });
+    expect(stsRollout).toMatchObject({ code: 0, stdout: expect.stringContaining('roll out complete') });
     expect(replicas).toMatchObject({ code: 0, stdout: 'statefulset.apps/db condition met\n' });
   });
 

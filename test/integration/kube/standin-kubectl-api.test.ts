@@ -459,7 +459,12 @@ describe('Kubernetes stand-in for kubectl and client-go', () => {
           apiVersion: 'apps/v1',
           kind: 'Deployment',
           metadata: { name: 'web' },
-          spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: {} },
+          // The template's labels match the selector: the API server refuses a workload otherwise.
+          spec: {
+            replicas: 1,
+            selector: { matchLabels: { app: 'web' } },
+            template: { metadata: { labels: { app: 'web' } } },
+          },
         },
       });
       const path = '/apis/apps/v1/namespaces/pat/deployments/web/scale';

@@ -13,6 +13,8 @@ import { type KubeStandin, startKubeStandin } from '../../../local/kube-standin/
 import { kubeConfigFor, type ManualClock, manualClock, startTestStandin } from '../../helpers/kube.js';
 
 type Obj = KubernetesObject & Record<string, unknown>;
+// biome-ignore lint/suspicious/noExplicitAny: test navigation of nested objects
+type Any = any;
 
 /** The Kubernetes Status body of a failed call (client-node 1.4 keeps it as a string). */
 async function statusOf(p: Promise<unknown>): Promise<{
@@ -342,9 +344,245 @@ describe('Kubernetes stand-in (through @kubernetes/client-node)', () => {
       expect(trimmed.metadata?.labels).toEqual({ keep: 'me' });
     });
 
+    // Issue #16: lists merge by their keys, as kube-apiserver's structured merge does
+    // (containers by name, ports by containerPort + protocol, env by name; k8s.io/api core/v1).
+    it('lets a second manager add a container without a conflict, and both containers stay', async () => {
+      // Prepare
+      await apply(statefulSet('ssa', 1, 'nginx:1'), 'alice');
+      const sidecar: Obj = {
+        apiVersion: 'apps/v1',
+        kind: 'StatefulSet',
+        metadata: { name: 'db', namespace: 'ssa' },
+        spec: { template: { spec: { containers: [{ name: 'sidecar', image: 'busybox:1' }] } } },
+      };
+
+      // Act
+      const merged = await apply(sidecar, 'bob');
+      const reapplied = await apply(statefulSet('ssa', 1, 'nginx:1'), 'alice');
+
+      // Assess
+      const containers = (o: Obj) =>
+        ((o.spec as Any).template.spec.containers as Array<{ name: string; image: string }>).map(
+          (c) => `${c.name}=${c.image}`,
+        );
+      expect(containers(merged)).toEqual(['db=nginx:1', 'sidecar=busybox:1']);
+      expect(containers(reapplied)).toEqual(['db=nginx:1', 'sidecar=busybox:1']);
+      const bob = (merged.metadata?.managedFields ?? []).find((m) => m.manager === 'bob');
+      expect((bob?.fieldsV1 as Any)?.['f:spec']['f:template']['f:spec']['f:containers']).toEqual({
+        'k:{"name":"sidecar"}': { 'f:image': {}, 'f:name': {} },
+      });
+    });
+
+    it("conflicts on one container field only, and a forced apply keeps the other manager's other containers", async () => {
+      // Prepare
+      const twoContainers = statefulSet('ssa', 1, 'nginx:1');
+      twoContainers.metadata = { name: 'pair', namespace: 'ssa' };
+      (twoContainers.spec as Any).template.spec.containers.push({
+        name: 'metrics',
+        image: 'exporter:1',
+        ports: [{ containerPort: 9100 }],
+      });
+      await apply(twoContainers, 'alice');
+      const newImage: Obj = {
+        apiVersion: 'apps/v1',
+        kind: 'StatefulSet',
+        metadata: { name: 'pair', namespace: 'ssa' },
+        spec: { template: { spec: { containers: [{ name: 'db', image: 'nginx:2' }] } } },
+      };
+
+      // Act
+      const conflict = await statusOf(apply(newImage, 'bob'));
+      const forced = await apply(newImage, 'bob', true);
+      // alice drops the metrics container: it goes, as nobody else manages it.
+      const withoutMetrics = structuredClone(twoContainers);
+      (withoutMetrics.spec as Any).template.spec.containers.pop();
+      const trimmed = await apply(withoutMetrics, 'alice', true);
+
+      // Assess
+      expect(conflict).toMatchObject({ code: 409, reason: 'Conflict' });
+      expect(conflict.details?.causes).toEqual([
+        {
+          reason: 'FieldManagerConflict',
+          message: 'conflict with "alice"',
+          field: '.spec.template.spec.containers[name="db"].image',
+        },
+      ]);
+      const containers = (o: Obj) => (o.spec as Any).template.spec.containers as Array<Record<string, Any>>;
+      expect(containers(forced).map((c) => `${c.name}=${c.image}`)).toEqual([
+        'db=nginx:2',
+        'metrics=exporter:1',
+      ]);
+      expect(containers(forced)[1]?.ports).toEqual([{ containerPort: 9100, protocol: 'TCP' }]);
+      expect(containers(trimmed).map((c) => `${c.name}=${c.image}`)).toEqual(['db=nginx:1']);
+    });
+
+    it('merges Service ports by port and protocol, and env by name', async () => {
+      // Prepare
+      const service = (ports: Array<Record<string, Any>>): Obj => ({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'web', namespace: 'ssa' },
+        spec: { ports },
+      });
+      await apply(service([{ name: 'http', port: 80 }]), 'alice');
+
+      // Act
+      const merged = await apply(service([{ name: 'dns', port: 53, protocol: 'UDP' }]), 'bob');
+      const tcpAgain = await statusOf(apply(service([{ name: 'web', port: 80, protocol: 'TCP' }]), 'bob'));
+
+      // Assess
+      expect((merged.spec as Any).ports.map((p: Any) => `${p.name}:${p.port}/${p.protocol}`)).toEqual([
+        'http:80/TCP',
+        'dns:53/UDP',
+      ]);
+      // Port 80 without a protocol is the TCP port 80: renaming it conflicts with alice.
+      expect(tcpAgain.details?.causes?.[0]?.field).toBe('.spec.ports[port=80,protocol="TCP"].name');
+    });
+
+    it("merges a custom resource's list by the keys its CRD declares (CNPG postgresql.extensions by name)", async () => {
+      // Prepare: postgresql.cnpg.io_clusters.yaml, spec.postgresql.extensions:
+      // x-kubernetes-list-type: map, x-kubernetes-list-map-keys: [name]
+      const cluster = (extensions: Array<Record<string, Any>>): Obj => ({
+        apiVersion: 'postgresql.cnpg.io/v1',
+        kind: 'Cluster',
+        metadata: { name: 'pg', namespace: 'ssa' },
+        spec: { instances: 1, postgresql: { extensions } },
+      });
+      await apply(cluster([{ name: 'vector', image: { reference: 'pgvector:1' } }]), 'alice');
+
+      // Act
+      const merged = await apply(cluster([{ name: 'postgis', image: { reference: 'postgis:3' } }]), 'bob');
+
+      // Assess
+      expect((merged.spec as Any).postgresql.extensions.map((e: Any) => e.name)).toEqual([
+        'vector',
+        'postgis',
+      ]);
+    });
+
     it('creates into a missing namespace with 404, like the API server', async () => {
       const status = await statusOf(apply(configMap('absent', 'cfg', {})));
       expect(status).toMatchObject({ code: 404, message: 'namespaces "absent" not found' });
+    });
+  });
+
+  // Issue #16: what kube-apiserver does to an object on write (defaults.ts, quantity.ts, structural.ts).
+  describe('what the server does on write', () => {
+    beforeAll(async () => {
+      await apply(ns('write'));
+    });
+    const raw = (method: string, path: string, body: unknown, contentType = 'application/json') =>
+      fetch(`${standin.plainUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${standin.token}`, 'content-type': contentType },
+        body: JSON.stringify(body),
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as Any }));
+
+    it('stores quantities in canonical form and fills the defaults a real server fills', async () => {
+      // Prepare
+      const sts = statefulSet('write', 2);
+      (sts.spec as Any).template.spec.containers[0].resources = {
+        requests: { cpu: '1000m', memory: '1024Mi' },
+        limits: { cpu: 0.5, memory: '1536Mi' },
+      };
+
+      // Act
+      const stored = await apply(sts);
+      const service = await apply({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'db', namespace: 'write' },
+        spec: { selector: { app: 'db' }, ports: [{ port: 5432 }] },
+      });
+
+      // Assess
+      const container = (stored.spec as Any).template.spec.containers[0];
+      expect(container.resources).toEqual({
+        requests: { cpu: '1', memory: '1Gi' },
+        limits: { cpu: '500m', memory: '1536Mi' },
+      });
+      expect(container).toMatchObject({
+        imagePullPolicy: 'IfNotPresent',
+        terminationMessagePath: '/dev/termination-log',
+      });
+      expect(stored.spec).toMatchObject({
+        podManagementPolicy: 'OrderedReady',
+        revisionHistoryLimit: 10,
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
+      });
+      expect(service.spec).toMatchObject({
+        type: 'ClusterIP',
+        sessionAffinity: 'None',
+        ports: [{ port: 5432, protocol: 'TCP', targetPort: 5432 }],
+      });
+      // Defaults are nobody's fields: the applier owns only what it sent.
+      const owned = JSON.stringify(stored.metadata?.managedFields);
+      expect(owned).not.toContain('podManagementPolicy');
+    });
+
+    it('refuses a value that is not a quantity with 400', async () => {
+      const sts = statefulSet('write', 1);
+      sts.metadata = { name: 'badq', namespace: 'write' };
+      (sts.spec as Any).template.spec.containers[0].resources = { requests: { cpu: 'lots' } };
+      const status = await statusOf(apply(sts));
+      expect(status).toMatchObject({ code: 400, reason: 'BadRequest' });
+      expect(status.message).toContain('quantities must match the regular expression');
+    });
+
+    it('refuses a StatefulSet whose selector does not match its template labels with 422', async () => {
+      const sts = statefulSet('write', 1);
+      sts.metadata = { name: 'mismatch', namespace: 'write' };
+      (sts.spec as Any).template.metadata.labels = { app: 'other' };
+      const status = await statusOf(apply(sts));
+      expect(status).toMatchObject({ code: 422, reason: 'Invalid' });
+      expect(status.details?.causes).toEqual([
+        expect.objectContaining({ field: 'spec.template.metadata.labels', reason: 'FieldValueInvalid' }),
+      ]);
+      expect(status.message).toContain('`selector` does not match template `labels`');
+    });
+
+    it('prunes unknown fields of a custom resource, fills its CRD defaults, refuses them under Strict and wrong types with 422', async () => {
+      // Prepare
+      const cluster = (spec: Record<string, Any>, name = 'pg'): Obj => ({
+        apiVersion: 'postgresql.cnpg.io/v1',
+        kind: 'Cluster',
+        metadata: { name, namespace: 'write' },
+        spec,
+      });
+      const path = '/apis/postgresql.cnpg.io/v1/namespaces/write/clusters';
+
+      // Act
+      const pruned = await apply(cluster({ instances: 1, storage: { size: '1Gi' }, notInTheCrd: 'x' }));
+      const strict = await raw(
+        'POST',
+        `${path}?fieldValidation=Strict`,
+        cluster({ instances: 1, notInTheCrd: 'x' }, 'strict'),
+      );
+      const badType = await statusOf(apply(cluster({ instances: 'one' }, 'typed')));
+      const badValue = await raw('POST', `${path}?fieldValidation=Sloppy`, cluster({ instances: 1 }, 'x'));
+      const warned = await fetch(`${standin.plainUrl}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${standin.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(cluster({ instances: 1, extra: 1 }, 'warned')),
+      });
+
+      // Assess
+      expect(pruned.spec).not.toHaveProperty('notInTheCrd');
+      expect(pruned.spec).toMatchObject({ instances: 1, logLevel: 'info' });
+      // Quantities in custom resources are strings to the API server: kept as written.
+      expect((pruned.spec as Any).storage.size).toBe('1Gi');
+      expect(strict).toMatchObject({
+        status: 400,
+        body: { reason: 'BadRequest', message: 'strict decoding error: unknown field "spec.notInTheCrd"' },
+      });
+      expect(badType).toMatchObject({ code: 422, reason: 'Invalid' });
+      expect(badType.message).toContain(
+        'Cluster.postgresql.cnpg.io "typed" is invalid: spec.instances: Invalid value',
+      );
+      expect(badValue.status).toBe(400);
+      // The default (Warn): created, the field dropped, and a Warning header naming it.
+      expect(warned.status).toBe(201);
+      expect(warned.headers.get('warning')).toBe('299 - "unknown field \\"spec.extra\\""');
     });
   });
 

@@ -1,7 +1,15 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import {
+  CreateArchiveCommand,
+  DescribeArchiveCommand,
+  DescribeReplayCommand,
+  EventBridgeClient,
+  PutEventsCommand,
+  type PutEventsRequestEntry,
+  StartReplayCommand,
+} from '@aws-sdk/client-eventbridge';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type BusEvent, formatEventLine, type LocalBus, startLocalBus } from '../../../local/events/bus.js';
 import { InvalidEventPatternError } from '../../../local/events/pattern.js';
@@ -313,6 +321,170 @@ describe('Function: startLocalBus', () => {
       expect(() => bus.subscribe({ busName: 'nope', pattern: {}, target: () => {} })).toThrow(
         'Event bus "nope" does not exist',
       );
+    });
+  });
+
+  // EventBridge User Guide, "Archiving and replaying events" and "Replaying archived events";
+  // API Reference: CreateArchive, StartReplay, DescribeReplay.
+  describe('Archives and replays', () => {
+    it('archives the matching events and replays a time range to every rule, with replay-name', async () => {
+      // Prepare
+      const { bus, client } = await startBus({ busNames: ['stratus'] });
+      bus.createArchive({ name: 'all', busName: 'stratus', pattern: { source: ['stratus.clusters'] } });
+      const seen: BusEvent[] = [];
+      bus.subscribe({
+        busName: 'stratus',
+        pattern: { source: ['stratus.clusters'] },
+        target: (e) => void seen.push(e),
+      });
+      const t0 = Date.UTC(2024, 0, 1, 0, 0, 0) / 1000;
+      await client.send(
+        new PutEventsCommand({
+          Entries: [
+            entry({ EventBusName: 'stratus', Time: new Date(t0 * 1000) }),
+            entry({ EventBusName: 'stratus', Time: new Date((t0 + 60) * 1000) }),
+            entry({ EventBusName: 'stratus', Time: new Date((t0 + 120) * 1000) }),
+            entry({ EventBusName: 'stratus', Source: 'other.source' }),
+          ],
+        }),
+      );
+      await vi.waitFor(() => expect(seen).toHaveLength(3));
+
+      // Act: replay [t0, t0 + 120 s): the first two events
+      const state = await bus.startReplay({
+        replayName: 'r1',
+        archiveName: 'all',
+        eventStartTime: new Date(t0 * 1000),
+        eventEndTime: new Date((t0 + 120) * 1000),
+      });
+
+      // Assess
+      expect(bus.archivedEvents('all')).toHaveLength(3);
+      expect(state).toMatchObject({ state: 'COMPLETED', eventCount: 2 });
+      expect(seen).toHaveLength(5);
+      const replayed = seen.slice(3);
+      expect(replayed.map((e) => e['replay-name'])).toEqual(['r1', 'r1']);
+      expect(replayed.map((e) => e.id)).toEqual(seen.slice(0, 2).map((e) => e.id));
+      // Replayed events are not archived again, and the original events carry no replay-name.
+      expect(bus.archivedEvents('all')).toHaveLength(3);
+      expect(seen[0]).not.toHaveProperty('replay-name');
+    });
+
+    it('replays only to the rules named, and a rule can exclude replays with replay-name exists false', async () => {
+      // Prepare
+      const { bus, client } = await startBus();
+      bus.createArchive({ name: 'a' });
+      const named: BusEvent[] = [];
+      const live: BusEvent[] = [];
+      const other: BusEvent[] = [];
+      bus.subscribe({
+        name: 'repair',
+        pattern: { source: ['stratus.clusters'] },
+        target: (e) => void named.push(e),
+      });
+      bus.subscribe({
+        name: 'live-only',
+        pattern: { source: ['stratus.clusters'], 'replay-name': [{ exists: false }] },
+        target: (e) => void live.push(e),
+      });
+      bus.subscribe({
+        name: 'audit',
+        pattern: { source: ['stratus.clusters'] },
+        target: (e) => void other.push(e),
+      });
+      await client.send(new PutEventsCommand({ Entries: [entry()] }));
+      await vi.waitFor(() => expect(other).toHaveLength(1));
+
+      // Act
+      await bus.startReplay({
+        replayName: 'to-repair',
+        archiveName: 'a',
+        eventStartTime: new Date(Date.now() - 60_000),
+        eventEndTime: new Date(),
+        ruleNames: ['repair', 'live-only'],
+      });
+
+      // Assess
+      expect(named.map((e) => e['replay-name'])).toEqual([undefined, 'to-repair']);
+      expect(live).toHaveLength(1);
+      expect(other).toHaveLength(1);
+    });
+
+    it('refuses a second replay of the same name, an unknown archive and a range ending in the future', async () => {
+      const { bus } = await startBus();
+      bus.createArchive({ name: 'a' });
+      const range = {
+        eventStartTime: new Date(Date.now() - 60_000),
+        eventEndTime: new Date(Date.now() - 1000),
+      };
+      await bus.startReplay({ replayName: 'once', archiveName: 'a', ...range });
+
+      await expect(bus.startReplay({ replayName: 'once', archiveName: 'a', ...range })).rejects.toMatchObject(
+        {
+          type: 'ResourceAlreadyExistsException',
+        },
+      );
+      await expect(bus.startReplay({ replayName: 'x', archiveName: 'nope', ...range })).rejects.toMatchObject(
+        {
+          type: 'ResourceNotFoundException',
+        },
+      );
+      await expect(
+        bus.startReplay({
+          replayName: 'y',
+          archiveName: 'a',
+          eventStartTime: new Date(),
+          eventEndTime: new Date(Date.now() + 60_000),
+        }),
+      ).rejects.toMatchObject({ type: 'ValidationException' });
+      expect(() => bus.createArchive({ name: 'a' })).toThrow(/already exists/);
+      expect(() => bus.createArchive({ name: 'bad', pattern: { source: [] } })).toThrow(
+        'Event pattern is not valid. Reason: Empty arrays are not allowed',
+      );
+    });
+
+    it('serves CreateArchive, DescribeArchive, StartReplay and DescribeReplay to the real SDK client', async () => {
+      // Prepare
+      const { bus, client } = await startBus({ busNames: ['stratus'] });
+      const busArn = 'arn:aws:events:eu-west-1:000000000000:event-bus/stratus';
+      const created = await client.send(
+        new CreateArchiveCommand({
+          ArchiveName: 'stratus-archive',
+          EventSourceArn: busArn,
+          EventPattern: JSON.stringify({ account: ['000000000000'] }),
+          RetentionDays: 30,
+        }),
+      );
+      const seen: BusEvent[] = [];
+      bus.subscribe({
+        busName: 'stratus',
+        pattern: { source: ['stratus.clusters'] },
+        target: (e) => void seen.push(e),
+      });
+      const now = Date.now();
+      await client.send(
+        new PutEventsCommand({ Entries: [entry({ EventBusName: 'stratus', Time: new Date(now - 10_000) })] }),
+      );
+      await vi.waitFor(() => expect(seen).toHaveLength(1));
+
+      // Act
+      const described = await client.send(new DescribeArchiveCommand({ ArchiveName: 'stratus-archive' }));
+      await client.send(
+        new StartReplayCommand({
+          ReplayName: 'wire',
+          EventSourceArn: created.ArchiveArn,
+          EventStartTime: new Date(now - 20_000),
+          EventEndTime: new Date(now - 1000),
+          Destination: { Arn: busArn },
+        }),
+      );
+      const replay = await client.send(new DescribeReplayCommand({ ReplayName: 'wire' }));
+
+      // Assess
+      expect(created.ArchiveArn).toBe('arn:aws:events:eu-west-1:000000000000:archive/stratus-archive');
+      expect(described).toMatchObject({ EventCount: 1, RetentionDays: 30, State: 'ENABLED' });
+      expect(replay.State).toBe('COMPLETED');
+      expect(seen.map((e) => e['replay-name'])).toEqual([undefined, 'wire']);
     });
   });
 

@@ -404,3 +404,29 @@ describe('Lambda event filtering differs from EventBridge', () => {
     );
   });
 });
+
+describe('pattern size quotas', () => {
+  const lambda = { dialect: 'lambda' as const };
+  /** A pattern whose compact JSON is exactly `length` characters. */
+  const sized = (length: number) => {
+    const base = JSON.stringify({ s: [''] }).length;
+    return { s: ['x'.repeat(length - base)] };
+  };
+
+  // EB: "Amazon EventBridge quotas", Event pattern size: 2,048 characters (adjustable); the
+  // EventPattern of PutRule is at most 4096 characters (API Reference, PutRule).
+  it('accepts an EventBridge pattern of 2048 characters and rejects one of 2049', () => {
+    expect(() => validatePattern(sized(2048))).not.toThrow();
+    expect(() => validatePattern(sized(2049))).toThrow(
+      'Event pattern is not valid. Reason: Event pattern is 2049 characters, over the 2048-character quota',
+    );
+  });
+
+  // Lambda: API Reference, "Filter": Pattern, maximum length 4096.
+  it('accepts a Lambda filter of 4096 characters and rejects one of 4097', () => {
+    expect(() => validatePattern(sized(4096), lambda)).not.toThrow();
+    expect(() => validatePattern(sized(4097), lambda)).toThrow(
+      expect.objectContaining({ code: 'InvalidParameterValueException' }),
+    );
+  });
+});

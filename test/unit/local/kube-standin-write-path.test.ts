@@ -1,0 +1,212 @@
+import { describe, expect, it } from 'vitest';
+import { applyBuiltinDefaults, workloadCauses } from '../../../local/kube-standin/defaults.js';
+import type { JsonObject } from '../../../local/kube-standin/fields.js';
+import { canonicalQuantity } from '../../../local/kube-standin/quantity.js';
+import { kindSchema } from '../../../local/kube-standin/schema.js';
+import { applyDefaults, prune, validate } from '../../../local/kube-standin/structural.js';
+
+describe('Function: canonicalQuantity', () => {
+  // k8s.io/apimachinery pkg/api/resource quantity_test.go (TestQuantityParseEmit and the
+  // canonicalisation table): what Quantity.String() returns for each input.
+  it.each([
+    ['1000m', '1'],
+    ['0.5', '500m'],
+    ['1500m', '1500m'],
+    ['1', '1'],
+    ['1024Mi', '1Gi'],
+    ['1536Mi', '1536Mi'],
+    ['1Ki', '1Ki'],
+    ['1000M', '1G'],
+    ['.001Ki', '1024m'],
+    ['1200', '1200'],
+    ['0', '0'],
+    ['0Gi', '0'],
+    ['10Gi', '10Gi'],
+    ['1e3', '1e3'],
+    ['1000e3', '1e6'],
+    ['-500m', '-500m'],
+    [2, '2'],
+    [0.25, '250m'],
+  ])('%s -> %s', (input, expected) => {
+    expect(canonicalQuantity(input)).toBe(expected);
+  });
+
+  it.each(['abc', '1.2.3', '1Gb', '', 'Mi'])('refuses %j', (input) => {
+    expect(canonicalQuantity(input)).toBeUndefined();
+  });
+});
+
+describe('Function: applyBuiltinDefaults (kubernetes pkg/apis/*/v1/defaults.go)', () => {
+  it('fills the StatefulSet, pod template and container defaults a real server shows', () => {
+    // Prepare
+    const sts: JsonObject = {
+      metadata: { name: 'db', namespace: 'ns' },
+      spec: {
+        selector: { matchLabels: { app: 'db' } },
+        template: {
+          metadata: { labels: { app: 'db' } },
+          spec: {
+            containers: [
+              {
+                name: 'a',
+                image: 'nginx:1.27',
+                ports: [{ containerPort: 80 }],
+                readinessProbe: { httpGet: { port: 80 } },
+              },
+              { name: 'b', image: 'busybox' },
+            ],
+            volumes: [{ name: 'cfg', configMap: { name: 'c' } }],
+          },
+        },
+        volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'] } }],
+      },
+    };
+
+    // Act
+    applyBuiltinDefaults('apps/v1/StatefulSet', sts);
+
+    // Assess
+    expect(sts.spec).toMatchObject({
+      replicas: 1,
+      podManagementPolicy: 'OrderedReady',
+      revisionHistoryLimit: 10,
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
+      persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+      volumeClaimTemplates: [
+        {
+          apiVersion: 'v1',
+          kind: 'PersistentVolumeClaim',
+          spec: { volumeMode: 'Filesystem' },
+          status: { phase: 'Pending' },
+        },
+      ],
+      template: {
+        spec: {
+          dnsPolicy: 'ClusterFirst',
+          restartPolicy: 'Always',
+          schedulerName: 'default-scheduler',
+          terminationGracePeriodSeconds: 30,
+          securityContext: {},
+          volumes: [{ configMap: { defaultMode: 420 } }],
+          containers: [
+            {
+              imagePullPolicy: 'IfNotPresent',
+              terminationMessagePath: '/dev/termination-log',
+              terminationMessagePolicy: 'File',
+              ports: [{ containerPort: 80, protocol: 'TCP' }],
+              readinessProbe: {
+                httpGet: { path: '/', scheme: 'HTTP' },
+                timeoutSeconds: 1,
+                periodSeconds: 10,
+                successThreshold: 1,
+                failureThreshold: 3,
+              },
+            },
+            // No tag means :latest, pulled Always.
+            { imagePullPolicy: 'Always' },
+          ],
+        },
+      },
+    });
+  });
+
+  it('gives a Service its type, protocol, target port, session affinity and an address, and keeps a headless one headless', () => {
+    const svc: JsonObject = { metadata: { name: 'web', namespace: 'ns' }, spec: { ports: [{ port: 80 }] } };
+    const headless: JsonObject = {
+      metadata: { name: 'h', namespace: 'ns' },
+      spec: { clusterIP: 'None', ports: [{ port: 1 }] },
+    };
+
+    applyBuiltinDefaults('v1/Service', svc);
+    applyBuiltinDefaults('v1/Service', headless);
+
+    expect(svc.spec).toMatchObject({
+      type: 'ClusterIP',
+      sessionAffinity: 'None',
+      internalTrafficPolicy: 'Cluster',
+      ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }],
+      ipFamilies: ['IPv4'],
+      ipFamilyPolicy: 'SingleStack',
+    });
+    const ip = (svc.spec as JsonObject).clusterIP as string;
+    expect(ip).toMatch(/^10\.(9[6-9]|10[0-9]|11[01])\.\d+\.\d+$/);
+    expect((svc.spec as JsonObject).clusterIPs).toEqual([ip]);
+    expect(headless.spec).toMatchObject({ clusterIP: 'None', clusterIPs: ['None'] });
+  });
+
+  it('defaults a container LimitRange item from max, NetworkPolicy ports to TCP and policyTypes from the rules', () => {
+    const limits: JsonObject = { spec: { limits: [{ type: 'Container', max: { cpu: '1' } }] } };
+    const policy: JsonObject = { spec: { podSelector: {}, egress: [{ ports: [{ port: 53 }] }] } };
+
+    applyBuiltinDefaults('v1/LimitRange', limits);
+    applyBuiltinDefaults('networking.k8s.io/v1/NetworkPolicy', policy);
+
+    expect(limits.spec).toEqual({
+      limits: [{ type: 'Container', max: { cpu: '1' }, default: { cpu: '1' }, defaultRequest: { cpu: '1' } }],
+    });
+    expect(policy.spec).toMatchObject({
+      policyTypes: ['Ingress', 'Egress'],
+      egress: [{ ports: [{ port: 53, protocol: 'TCP' }] }],
+    });
+  });
+});
+
+describe('Function: workloadCauses (apps/v1 validation)', () => {
+  it('refuses a selector that does not select the template, and a missing selector', () => {
+    const sts = (selector: JsonObject | undefined, labels: JsonObject): JsonObject => ({
+      spec: { ...(selector ? { selector } : {}), template: { metadata: { labels } } },
+    });
+    expect(
+      workloadCauses('apps/v1/StatefulSet', sts({ matchLabels: { app: 'db' } }, { app: 'db', x: 'y' })),
+    ).toEqual([]);
+    expect(
+      workloadCauses('apps/v1/StatefulSet', sts({ matchLabels: { app: 'db' } }, { app: 'web' })),
+    ).toEqual([
+      expect.objectContaining({ field: 'spec.template.metadata.labels', reason: 'FieldValueInvalid' }),
+    ]);
+    expect(
+      workloadCauses(
+        'apps/v1/Deployment',
+        sts({ matchExpressions: [{ key: 'app', operator: 'In', values: ['a'] }] }, { app: 'b' }),
+      ),
+    ).toHaveLength(1);
+    expect(workloadCauses('apps/v1/StatefulSet', sts(undefined, {}))).toEqual([
+      expect.objectContaining({ field: 'spec.selector', reason: 'FieldValueRequired' }),
+    ]);
+  });
+});
+
+describe('Custom resources under their vendored CRD (structural.ts)', () => {
+  const cnpg = kindSchema('postgresql.cnpg.io/v1', 'Cluster');
+
+  it('reads the CRD: structural, with its list-map keys', () => {
+    expect(cnpg.structural).toBe(true);
+    expect(cnpg.root.properties?.spec?.properties?.postgresql?.properties?.extensions?.listMapKeys).toEqual([
+      'name',
+    ]);
+  });
+
+  it('prunes unknown fields (and says which), keeps preserved ones, fills defaults, checks types', () => {
+    // Prepare
+    const cluster: JsonObject = {
+      apiVersion: 'postgresql.cnpg.io/v1',
+      kind: 'Cluster',
+      metadata: { name: 'pg' },
+      spec: { instances: 3, bogus: true, storage: { size: '1Gi', alsoBogus: 1 } },
+    };
+
+    // Act
+    const unknown = prune(cluster, cnpg.root);
+    applyDefaults(cluster, cnpg.root);
+
+    // Assess
+    expect(unknown).toEqual(['spec.bogus', 'spec.storage.alsoBogus']);
+    expect(cluster.spec).not.toHaveProperty('bogus');
+    // Defaults of the CRD (postgresql.cnpg.io_clusters.yaml): logLevel info, smartShutdownTimeout 180...
+    expect(cluster.spec).toMatchObject({ instances: 3, logLevel: 'info', smartShutdownTimeout: 180 });
+    expect(validate(cluster, cnpg.root, '')).toEqual([]);
+    expect(validate({ ...cluster, spec: { instances: 'three' } }, cnpg.root, '')).toEqual([
+      expect.objectContaining({ field: 'spec.instances', reason: 'FieldValueTypeInvalid' }),
+    ]);
+  });
+});
