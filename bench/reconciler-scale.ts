@@ -128,20 +128,12 @@ async function standinProcess(dataFile: string): Promise<Standin> {
   };
 }
 
-const ENGINE_SETTINGS: Record<string, { version: string; settings: Record<string, unknown> }> = {
-  qdrant: { version: '1.15.5', settings: { replicationFactor: 1, onDiskPayload: true } },
-  valkey: {
-    version: '8.1.1',
-    settings: { maxmemoryPolicy: 'noeviction', maxmemoryPercent: 75, appendOnly: true },
-  },
-  postgresql: { version: '17.5', settings: { database: 'app', owner: 'app', maxConnections: 100 } },
-  dragonfly: { version: '1.39.0', settings: { cacheMode: false, snapshotCron: '*/30 * * * *' } },
-};
-
 function clusterRecord(i: number, now: string): ClusterRecord {
   const engines = engineNames();
   const engine = engines[i % engines.length] as string;
-  const e = ENGINE_SETTINGS[engine] ?? { version: '', settings: {} };
+  // Each engine's default version and settings, as the API stores them for `settings: {}`.
+  const bp = getBlueprint(engine);
+  const e = { version: bp?.versions.at(-1) ?? '', settings: bp?.settingsSchema.parse({}) ?? {} };
   return {
     tenantId: `tn-bench${String(i % 100).padStart(3, '0')}`,
     clusterId: newId('cl'),

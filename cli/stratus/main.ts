@@ -164,7 +164,10 @@ Exit codes: 0 success, 1 other error, 2 invalid input, 3 not found, 4 authentica
       .command('create')
       .description('create a cluster (202: an operation to wait for)')
       .requiredOption('--name <name>', 'cluster name (3-40, lower-case DNS label)')
-      .requiredOption('--engine <engine>', 'qdrant, postgresql, valkey, dragonfly')
+      .requiredOption(
+        '--engine <engine>',
+        'dragonfly, mongodb, postgresql, qdrant, scylladb, valkey, yugabytedb',
+      )
       .option('--nodes <n>', 'nodes (1-9)', parseWhole)
       .option('--size <size>', 'small, medium, large')
       .option('--version <version>', 'engine version (default: the newest)')

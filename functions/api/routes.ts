@@ -164,6 +164,7 @@ export const ROUTES: readonly RouteDef[] = [
       'NO_CHANGES',
       'STORAGE_SHRINK_NOT_ALLOWED',
       'UPGRADE_NOT_ALLOWED',
+      'SETTING_IMMUTABLE',
       'UNSUPPORTED_VERSION',
       'QUOTA_EXCEEDED',
       'WRONG_REGION',

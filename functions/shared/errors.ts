@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   NO_CHANGES: { status: 400, title: 'The request changes nothing' },
   STORAGE_SHRINK_NOT_ALLOWED: { status: 400, title: 'Storage can grow but not shrink' },
   UPGRADE_NOT_ALLOWED: { status: 400, title: 'This version change is not allowed' },
+  SETTING_IMMUTABLE: { status: 400, title: 'A setting fixed at creation cannot change' },
   UNAUTHENTICATED: { status: 401, title: 'A valid API key is required' },
   API_KEY_EXPIRED: { status: 401, title: 'The API key has expired; use another key' },
   FORBIDDEN_ROLE: { status: 403, title: "The API key's role does not allow this" },

@@ -161,10 +161,8 @@ export function simulatedBackups(writer: ObjectWriter, now: () => Date = () => n
   };
 
   return {
-    extraKinds: [
-      { apiVersion: 'batch/v1', kind: 'Job' },
-      { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Backup' },
-    ],
+    // batch/v1 Jobs are built in (resources.ts): only their rule changes.
+    extraKinds: [{ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Backup' }],
     statusRules: {
       'batch/v1/Job': jobRule,
       'postgresql.cnpg.io/v1/Backup': cnpgBackupRule,

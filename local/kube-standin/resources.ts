@@ -92,6 +92,7 @@ export const BUILTIN_KINDS: readonly KindInfo[] = [
     generation: true,
   }),
   ns('policy/v1', 'PodDisruptionBudget', 'poddisruptionbudgets', { shortNames: ['pdb'], generation: true }),
+  ns('batch/v1', 'Job', 'jobs', { categories: ['all'], generation: true }),
   ns('rbac.authorization.k8s.io/v1', 'Role', 'roles'),
   ns('rbac.authorization.k8s.io/v1', 'RoleBinding', 'rolebindings'),
 ];
@@ -147,6 +148,66 @@ export const DEFAULT_EXTRA_KINDS: readonly ExtraKind[] = [
         type: 'boolean',
       },
       { description: 'Number of replicas', jsonPath: '.spec.replicas', name: 'Replicas', type: 'integer' },
+    ],
+  },
+  {
+    apiVersion: 'mongodbcommunity.mongodb.com/v1',
+    kind: 'MongoDBCommunity',
+    plural: 'mongodbcommunity',
+    shortNames: ['mdbc'],
+    // From ../shared/crds/mongodbcommunity.mongodb.com_mongodbcommunity.yaml (checked by the same test).
+    printerColumns: [
+      {
+        description: 'Current state of the MongoDB deployment',
+        jsonPath: '.status.phase',
+        name: 'Phase',
+        type: 'string',
+      },
+      {
+        description: 'Version of MongoDB server',
+        jsonPath: '.status.version',
+        name: 'Version',
+        type: 'string',
+      },
+    ],
+  },
+  {
+    apiVersion: 'scylla.scylladb.com/v1',
+    kind: 'ScyllaCluster',
+    // From ../shared/crds/scylla.scylladb.com_scyllaclusters.yaml (checked by the same test).
+    printerColumns: [
+      { jsonPath: '.status.readyMembers', name: 'READY', type: 'integer' },
+      { jsonPath: '.status.members', name: 'MEMBERS', type: 'integer' },
+      { jsonPath: '.status.rackCount', name: 'RACKS', type: 'integer' },
+      { jsonPath: ".status.conditions[?(@.type=='Available')].status", name: 'AVAILABLE', type: 'string' },
+      {
+        jsonPath: ".status.conditions[?(@.type=='Progressing')].status",
+        name: 'PROGRESSING',
+        type: 'string',
+      },
+      { jsonPath: ".status.conditions[?(@.type=='Degraded')].status", name: 'DEGRADED', type: 'string' },
+      { jsonPath: '.metadata.creationTimestamp', name: 'AGE', type: 'date' },
+    ],
+  },
+  {
+    apiVersion: 'operator.yugabyte.io/v1alpha1',
+    kind: 'YBUniverse',
+    shortNames: ['ybuniverse'],
+    categories: ['all', 'yugabyte'],
+    // From ../shared/crds/operator.yugabyte.io_ybuniverses.yaml (checked by the same test).
+    printerColumns: [
+      {
+        name: 'State',
+        type: 'string',
+        description: 'The state of the universe',
+        jsonPath: '.status.universeState',
+      },
+      {
+        name: 'Software Version',
+        type: 'string',
+        description: 'The Software version of the Universe',
+        jsonPath: '.spec.ybSoftwareVersion',
+      },
     ],
   },
 ];
@@ -232,4 +293,81 @@ export const DEFAULT_STATUS_RULES: Readonly<Record<string, StatusRule>> = {
   },
   // The Dragonfly operator's status once a master is elected and every replica replicates.
   'dragonflydb.io/v1alpha1/Dragonfly': () => ({ phase: 'Ready', isRollingUpdate: false }),
+  // A Job whose one pod exited 0 (the backup simulation replaces this rule for backup Jobs).
+  'batch/v1/Job': () => {
+    const at = new Date().toISOString();
+    return {
+      succeeded: 1,
+      startTime: at,
+      completionTime: at,
+      conditions: [
+        { type: 'SuccessCriteriaMet', status: 'True', lastTransitionTime: at },
+        { type: 'Complete', status: 'True', lastTransitionTime: at },
+      ],
+    };
+  },
+  // The MongoDB Community operator once every agent reached the goal (its status fields).
+  'mongodbcommunity.mongodb.com/v1/MongoDBCommunity': (o) => {
+    const members = typeof spec(o).members === 'number' ? (spec(o).members as number) : 1;
+    const name = o.metadata.name;
+    const host = (i: number) => `${name}-${i}.${name}-svc.${o.metadata.namespace}.svc.cluster.local:27017`;
+    return {
+      phase: 'Running',
+      version: spec(o).version,
+      currentMongoDBMembers: members,
+      currentStatefulSetReplicas: members,
+      mongoUri: `mongodb://${Array.from({ length: members }, (_, i) => host(i)).join(',')}/?replicaSet=${name}`,
+      message: '',
+    };
+  },
+  // The Scylla operator with every member ready at the requested version (status and conditions).
+  'scylla.scylladb.com/v1/ScyllaCluster': (o) => {
+    const racks = (
+      Array.isArray(record(spec(o).datacenter).racks) ? (record(spec(o).datacenter).racks as unknown[]) : []
+    ).map(record);
+    const members = racks.reduce((n, r) => n + (typeof r.members === 'number' ? r.members : 0), 0);
+    const gen = generation(o);
+    const condition = (type: string, status: string) => ({
+      type,
+      status,
+      observedGeneration: gen,
+      reason: 'AsExpected',
+      message: '',
+      lastTransitionTime: new Date().toISOString(),
+    });
+    return {
+      observedGeneration: gen,
+      members,
+      readyMembers: members,
+      availableMembers: members,
+      rackCount: racks.length,
+      conditions: [
+        condition('Available', 'True'),
+        condition('Progressing', 'False'),
+        condition('Degraded', 'False'),
+      ],
+      racks: Object.fromEntries(
+        racks.map((r) => {
+          const n = typeof r.members === 'number' ? r.members : 0;
+          return [
+            String(r.name),
+            {
+              version: spec(o).version,
+              members: n,
+              readyMembers: n,
+              availableMembers: n,
+              updatedMembers: n,
+              stale: false,
+            },
+          ];
+        }),
+      ),
+    };
+  },
+  // YugabyteDB Anywhere's operator once the universe task finished.
+  'operator.yugabyte.io/v1alpha1/YBUniverse': (o) => ({
+    universeState: 'Ready',
+    sqlEndpoints: [`yb-tservers.${o.metadata.namespace}.svc.cluster.local:5433`],
+    actions: [],
+  }),
 };

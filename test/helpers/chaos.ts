@@ -324,6 +324,8 @@ async function lifecycle(
     engine: p.engine,
     region,
     nodes: 1,
+    // One node holds one copy: YugabyteDB's default replication factor (3) needs three.
+    ...(p.engine === 'yugabytedb' ? { settings: { replicationFactor: 1 } } : {}),
   });
   if (!created) return;
   run.clusters.set(created.clusterId, { region, name, engine: p.engine });

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -6,6 +6,7 @@ import type { CfnFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-la
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { buildConsoleSync } from '../../console/build.mjs';
+import { engineNames } from '../../functions/shared/engines/registry.js';
 import { parseConfig, type StratusConfig } from '../../lib/config.js';
 import type { StratusRegionStack } from '../../lib/region-stack.js';
 import { buildApp, TWO_REGIONS } from './synth.js';
@@ -132,6 +133,11 @@ describe('Class: StratusConsole', () => {
     const site = buildConsoleSync();
     for (const file of ['index.html', 'app.js', 'app.css', 'engines.json'])
       expect(existsSync(join(site, file))).toBe(true);
+    // The create form's engines come from the blueprints: every registered engine, none other.
+    const manifest = JSON.parse(readFileSync(join(site, 'engines.json'), 'utf8')) as {
+      engines: Array<{ engine: string }>;
+    };
+    expect(manifest.engines.map((e) => e.engine)).toEqual(engineNames());
   });
 
   it('has no unacknowledged cdk-nag finding, with and without a custom domain', () => {

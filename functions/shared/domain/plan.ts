@@ -89,6 +89,8 @@ export function planCreate(
       })),
     );
   }
+  const specRefusal = blueprint.checkSpec?.(req.nodes, settings.data);
+  if (specRefusal) throw new ValidationError([{ path: 'nodes', message: specRefusal }]);
 
   const now = ctx.now.toISOString();
   const clusterId = newId('cl', ctx.now.getTime());
@@ -267,10 +269,21 @@ export function planUpdate(
       (k) => JSON.stringify(settings[k]) !== JSON.stringify(cluster.settings[k]),
     );
     if (fixed.length > 0) {
-      throw new ValidationError(
-        fixed.map((k) => ({ path: `settings.${k}`, message: `${k} is set at creation and cannot change` })),
+      throw new ProblemError(
+        'SETTING_IMMUTABLE',
+        `${fixed.map((k) => `settings.${k}`).join(', ')} ${fixed.length === 1 ? 'is' : 'are'} set at creation and cannot change`,
+        {
+          errors: fixed.map((k) => ({
+            path: `settings.${k}`,
+            message: `${k} is set at creation and cannot change`,
+          })),
+        },
       );
     }
+  }
+  if (nodes !== cluster.nodes || req.settings) {
+    const refusal = blueprint.checkSpec?.(nodes, settings);
+    if (refusal) throw new ValidationError([{ path: 'nodes', message: refusal }]);
   }
 
   const specChanged =

@@ -1,7 +1,8 @@
 /**
  * The container image of every engine version Stratus runs, pinned by digest.
  *
- * A tag can be re-pushed; a digest cannot. Every reference is `repository:tag@sha256:<index digest>`:
+ * A tag can be re-pushed; a digest cannot. Every reference is `repository:tag@sha256:<index digest>`
+ * (except the engines in TAG_ONLY, whose custom resource cannot carry a digest):
  * the runtime pulls by digest (the tag is ignored once a digest is present) and the tag stays for
  * people reading a manifest or `kubectl describe`. The digest is the multi-arch index (manifest
  * list) digest, so each node still pulls the variant for its own architecture.
@@ -71,6 +72,40 @@ export const IMAGES: Catalog = Object.freeze({
     '1.39.0':
       'docker.dragonflydb.io/dragonflydb/dragonfly:v1.39.0@sha256:0fa01a2b929e704c7a9300d23e7f52002ebd39e90996fb8bb63826aed92fa06f',
   }),
+  mongodb: Object.freeze({
+    // The mongod container's image (the operator's agent, version hook and readiness probe images
+    // are the operator installation's, docs/eks.md). hakopod/hakopod, its MongoDB cluster client
+    // (`mongodbServerImage`), the same reference in two other public files (a Python test fixture
+    // and a provisioning script, repositories not resolved).
+    '8.0.32':
+      'quay.io/mongodb/mongodb-community-server:8.0.32-ubi8@sha256:7c905b7efb6d7713ded906b88483d68776fbd37722a47fdaf7444b9ccdb0a86d',
+  }),
+  scylladb: Object.freeze({
+    // Tag only (TAG_ONLY below): ScyllaCluster v1 has no image field; the operator pulls
+    // `<repository>:<version>` and reads the running version back from that tag.
+    // 6.2.3: a public README building FROM `scylladb/scylla:6.2.3` (lpgauth, erlang-scylla image).
+    '6.2.3': 'docker.io/scylladb/scylla:6.2.3',
+    // 2025.1.9: a public development guide running `scylladb/scylla:2025.1.9` (repository not resolved).
+    '2025.1.9': 'docker.io/scylladb/scylla:2025.1.9',
+  }),
+  yugabytedb: Object.freeze({
+    // Tag only (TAG_ONLY below): a YBUniverse names a YBA release (`ybSoftwareVersion`), and YBA
+    // pulls that release's image itself; the release must be imported into YBA first.
+    // 2024.2.2.1-b6: a public yugabyted walkthrough running `yugabytedb/yugabyte:2024.2.2.1-b6`.
+    '2024.2.2.1': 'yugabytedb/yugabyte:2024.2.2.1-b6',
+    // 2025.1.0.1-b3: several public Testcontainers fixtures (`yugabytedb/yugabyte:2025.1.0.1-b3`).
+    '2025.1.0.1': 'yugabytedb/yugabyte:2025.1.0.1-b3',
+  }),
+});
+
+/**
+ * Engines whose custom resource cannot carry a digest, with why: their catalog entries are
+ * `repository:tag` and docs/engines.md says so. Every other entry is pinned by digest.
+ */
+export const TAG_ONLY: Readonly<Record<string, string>> = Object.freeze({
+  scylladb:
+    'ScyllaCluster v1 takes `repository` and `version`; the operator derives the rack version from the tag',
+  yugabytedb: 'YBUniverse names a YugabyteDB Anywhere release; YBA chooses and pulls its image',
 });
 
 /** The pinned image of `engine` at `version`; throws ImageNotPinnedError when there is none. */

@@ -58,13 +58,22 @@ const identifier = (what: string) =>
     .regex(IDENTIFIER, `${what} must be a lowercase PostgreSQL identifier (a-z, 0-9, _; at most 63)`)
     .refine((v) => !RESERVED.has(v) && !v.startsWith('pg_'), `${what} is reserved by PostgreSQL`);
 
-export const postgresqlSettingsSchema = z.strictObject({
-  /** The application database, created at bootstrap (later changes are ignored by CloudNativePG). */
-  database: identifier('database').default('app'),
-  /** Owner of the database and the user whose password Stratus generates (bootstrap only). */
-  owner: identifier('owner').default('app'),
-  maxConnections: z.int().min(20).max(5000).default(100),
-});
+export const postgresqlSettingsSchema = z
+  .strictObject({
+    /** The application database, created at bootstrap (later changes are ignored by CloudNativePG). */
+    database: identifier('database').default('app'),
+    /**
+     * Owner of the database and the user whose password Stratus generates (bootstrap only).
+     * Defaults to `database`, as CloudNativePG's `bootstrap.initdb.owner` does.
+     */
+    owner: identifier('owner').optional(),
+    maxConnections: z.int().min(20).max(5000).default(100),
+  })
+  .transform(({ database, owner, maxConnections }) => ({
+    database,
+    owner: owner ?? database,
+    maxConnections,
+  }));
 export type PostgresqlSettings = z.infer<typeof postgresqlSettingsSchema>;
 
 /** Where Barman Cloud keeps a cluster's base backups and WAL: `<destinationPath>/<serverName>/`. */

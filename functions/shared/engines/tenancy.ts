@@ -133,6 +133,35 @@ export interface TenancyOptions {
    * backups run as a Job, once the cluster has a backup store).
    */
   readonly backupPod?: { readonly cpu: string; readonly memory: string };
+  /**
+   * The Pod Security Standard the namespace enforces. `baseline` only for engines whose image
+   * cannot run as non-root (ScyllaDB, YugabyteDB: docs/engines.md); warn and audit stay
+   * `restricted` so every shortfall is still reported.
+   *
+   * @default 'restricted'
+   */
+  readonly podSecurity?: 'restricted' | 'baseline';
+  /**
+   * The LimitRange's default requests and limits for a container that sets none (the sidecars an
+   * operator adds without resources), instead of one node's size.
+   *
+   * @default - one node's size
+   */
+  readonly containerDefault?: { readonly cpu: string; readonly memory: string };
+  /** Containers an operator adds to each node's pod beside the engine's (requests = limits). */
+  readonly sidecar?: { readonly cpu: string; readonly memory: string };
+  /** Volumes per node beyond the data volume (MongoDB's logs volume), each of `storageGiB`. */
+  readonly extraVolumes?: { readonly count: number; readonly storageGiB: number };
+  /**
+   * Pods beside the `nodes` pods, each with these requests and, when `storageGiB` is set, one
+   * volume of that size: YugabyteDB's masters, a one-off Job's pod.
+   */
+  readonly extraPods?: ReadonlyArray<{
+    readonly count: number;
+    readonly cpu: string;
+    readonly memory: string;
+    readonly storageGiB?: number;
+  }>;
 }
 
 const MEBI = 2 ** 20;
@@ -169,11 +198,55 @@ export const TENANCY_KINDS: readonly KubeKind[] = [
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding' },
 ];
 
+/** CPU in millicores, memory in Mi, of a Kubernetes quantity. */
+function parseQuantity(q: string, kind: 'cpu' | 'memory'): number {
+  const m = /^(\d+(?:\.\d+)?)([A-Za-z]*)$/.exec(q);
+  if (!m?.[1]) throw new Error(`Unsupported Kubernetes quantity: ${JSON.stringify(q)}`);
+  const value = Number(m[1]);
+  const unit = m[2] ?? '';
+  if (kind === 'cpu') return unit === 'm' ? value : value * 1000;
+  const scale = BINARY[unit];
+  if (scale === undefined) throw new Error(`Unsupported memory quantity: ${JSON.stringify(q)}`);
+  return value * scale;
+}
+
+/**
+ * The quota's `hard` limits when the namespace holds more than the `nodes` pods of one container
+ * each: sidecars, extra volumes per node, extra pods (backup pod, masters, a Job).
+ */
+function quotaWithExtras(spec: ClusterSpec, opts: TenancyOptions): Record<string, string> {
+  const { cpu, memory, storageGiB } = spec.size;
+  const n = spec.nodes;
+  const pods = [...(opts.extraPods ?? []), ...(opts.backupPod ? [{ count: 1, ...opts.backupPod }] : [])];
+  const total = (kind: 'cpu' | 'memory') => {
+    const node = parseQuantity(kind === 'cpu' ? cpu : memory, kind);
+    const side = opts.sidecar ? parseQuantity(opts.sidecar[kind], kind) : 0;
+    const more = pods.reduce((sum, p) => sum + p.count * parseQuantity(p[kind], kind), 0);
+    const value = Math.ceil((node + side) * n + more);
+    return kind === 'cpu' ? `${value}m` : `${value}Mi`;
+  };
+  const volumes = opts.extraVolumes ?? { count: 0, storageGiB: 0 };
+  const podVolumes = pods.filter((p) => p.storageGiB !== undefined);
+  return {
+    pods: String(n + pods.reduce((sum, p) => sum + p.count, 0)),
+    'requests.cpu': total('cpu'),
+    'limits.cpu': total('cpu'),
+    'requests.memory': total('memory'),
+    'limits.memory': total('memory'),
+    'requests.storage': `${
+      (storageGiB + volumes.count * volumes.storageGiB) * n +
+      podVolumes.reduce((sum, p) => sum + p.count * (p.storageGiB ?? 0), 0)
+    }Gi`,
+    persistentvolumeclaims: String(n * (1 + volumes.count) + podVolumes.reduce((sum, p) => sum + p.count, 0)),
+  };
+}
+
 export function renderTenancy(spec: ClusterSpec, ctx: RenderContext, opts: TenancyOptions): KubeObject[] {
   const namespace = namespaceOf(spec.clusterId);
   const meta = (name: string) => objectMeta(spec, ctx, name);
   const { cpu, memory, storageGiB } = spec.size;
   const n = spec.nodes;
+  const withExtras = Boolean(opts.sidecar || opts.extraVolumes || opts.extraPods?.length);
   return [
     {
       apiVersion: 'v1',
@@ -182,7 +255,7 @@ export function renderTenancy(spec: ClusterSpec, ctx: RenderContext, opts: Tenan
         name: namespace,
         labels: {
           ...stratusLabels(spec),
-          'pod-security.kubernetes.io/enforce': 'restricted',
+          'pod-security.kubernetes.io/enforce': opts.podSecurity ?? 'restricted',
           'pod-security.kubernetes.io/enforce-version': 'latest',
           'pod-security.kubernetes.io/warn': 'restricted',
           'pod-security.kubernetes.io/audit': 'restricted',
@@ -198,26 +271,32 @@ export function renderTenancy(spec: ClusterSpec, ctx: RenderContext, opts: Tenan
       metadata: meta('stratus-quota'),
       spec: {
         // A StatefulSet replaces pods one at a time, so the quota never needs room for a surge.
-        hard: {
-          pods: String(opts.backupPod ? n + 1 : n),
-          ...(opts.backupPod
-            ? {
-                'requests.cpu': quotaWith(cpu, n, opts.backupPod.cpu, 'cpu'),
-                'limits.cpu': quotaWith(cpu, n, opts.backupPod.cpu, 'cpu'),
-                'requests.memory': quotaWith(memory, n, opts.backupPod.memory, 'memory'),
-                'limits.memory': quotaWith(memory, n, opts.backupPod.memory, 'memory'),
-              }
-            : {
-                'requests.cpu': scaleQuantity(cpu, n),
-                'limits.cpu': scaleQuantity(cpu, n),
-                'requests.memory': scaleQuantity(memory, n),
-                'limits.memory': scaleQuantity(memory, n),
-              }),
-          'requests.storage': `${storageGiB * n}Gi`,
-          persistentvolumeclaims: String(n),
-          'services.loadbalancers': '0',
-          'services.nodeports': '0',
-        },
+        hard: withExtras
+          ? {
+              ...quotaWithExtras(spec, opts),
+              'services.loadbalancers': '0',
+              'services.nodeports': '0',
+            }
+          : {
+              pods: String(opts.backupPod ? n + 1 : n),
+              ...(opts.backupPod
+                ? {
+                    'requests.cpu': quotaWith(cpu, n, opts.backupPod.cpu, 'cpu'),
+                    'limits.cpu': quotaWith(cpu, n, opts.backupPod.cpu, 'cpu'),
+                    'requests.memory': quotaWith(memory, n, opts.backupPod.memory, 'memory'),
+                    'limits.memory': quotaWith(memory, n, opts.backupPod.memory, 'memory'),
+                  }
+                : {
+                    'requests.cpu': scaleQuantity(cpu, n),
+                    'limits.cpu': scaleQuantity(cpu, n),
+                    'requests.memory': scaleQuantity(memory, n),
+                    'limits.memory': scaleQuantity(memory, n),
+                  }),
+              'requests.storage': `${storageGiB * n}Gi`,
+              persistentvolumeclaims: String(n),
+              'services.loadbalancers': '0',
+              'services.nodeports': '0',
+            },
       },
     },
     {
@@ -229,8 +308,8 @@ export function renderTenancy(spec: ClusterSpec, ctx: RenderContext, opts: Tenan
           {
             type: 'Container',
             max: { cpu, memory },
-            default: { cpu, memory },
-            defaultRequest: { cpu, memory },
+            default: opts.containerDefault ?? { cpu, memory },
+            defaultRequest: opts.containerDefault ?? { cpu, memory },
           },
           { type: 'PersistentVolumeClaim', max: { storage: `${storageGiB}Gi` } },
         ],

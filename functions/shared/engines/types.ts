@@ -75,7 +75,16 @@ export interface Blueprint {
    * always allowed (a no-op).
    */
   checkUpgrade(fromVersion: string, toVersion: string): string | undefined;
-  /** Settings fixed at creation (e.g. the bootstrap database); a PATCH that changes one is refused. */
+  /**
+   * Rules across `nodes` and the settings (YugabyteDB's replication factor needs as many nodes):
+   * undefined when the pair is valid, else the message for the API user. Checked on create and on
+   * every update that changes either.
+   */
+  checkSpec?(nodes: number, settings: Readonly<Record<string, unknown>>): string | undefined;
+  /**
+   * Settings fixed at creation (e.g. the bootstrap database); a PATCH that changes one is refused
+   * with `SETTING_IMMUTABLE`.
+   */
   readonly immutableSettings?: readonly string[];
   /** How the engine backs up and restores (absent: it cannot; the API refuses). */
   readonly backup?: BackupSupport;

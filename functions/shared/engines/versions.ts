@@ -1,25 +1,33 @@
 /**
- * Engine versions and the upgrade rules blueprints share. Versions are `major.minor[.patch]`
- * (PostgreSQL has two parts: `17.5` is major 17, minor 5).
+ * Engine versions and the upgrade rules blueprints share. Versions are
+ * `major.minor[.patch[.revision]]` (PostgreSQL has two parts: `17.5` is major 17, minor 5;
+ * YugabyteDB has four: `2024.2.2.1` is release series 2024.2, patch 2, revision 1).
  */
 
 export interface Version {
   readonly major: number;
   readonly minor: number;
   readonly patch: number;
+  /** The fourth part (YugabyteDB releases), else 0. */
+  readonly revision: number;
 }
 
-const VERSION = /^(\d+)\.(\d+)(?:\.(\d+))?$/;
+const VERSION = /^(\d+)\.(\d+)(?:\.(\d+)(?:\.(\d+))?)?$/;
 
 export function parseVersion(version: string): Version | undefined {
   const m = VERSION.exec(version);
   if (!m) return undefined;
-  return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3] ?? 0) };
+  return {
+    major: Number(m[1]),
+    minor: Number(m[2]),
+    patch: Number(m[3] ?? 0),
+    revision: Number(m[4] ?? 0),
+  };
 }
 
 /** Negative when `a` is older than `b`, zero when equal, positive when newer. */
 export function compareVersions(a: Version, b: Version): number {
-  return a.major - b.major || a.minor - b.minor || a.patch - b.patch;
+  return a.major - b.major || a.minor - b.minor || a.patch - b.patch || a.revision - b.revision;
 }
 
 /** The newest supported version matching `pick`, or undefined. */

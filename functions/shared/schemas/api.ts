@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { BACKUP_STATUSES, CLUSTER_STATUSES, OPERATION_STATUSES, OPERATION_TYPES } from '../domain/cluster.js';
 import { MAX_NODES, SIZE_NAMES } from '../domain/sizes.js';
+import { engineNames } from '../engines/registry.js';
 
 /**
  * The /v1 API contract: request bodies are strict (unknown fields are refused), responses are
@@ -23,9 +24,12 @@ export const BackupPolicyRequestSchema = z.strictObject({
   retentionDays: z.int().min(1).max(3650),
 });
 
+/** Checked by the domain (UNSUPPORTED_ENGINE lists them); named here for the OpenAPI document. */
+const ENGINE_DESCRIPTION = `The engine: one of ${engineNames().join(', ')} (docs/engines.md).`;
+
 export const CreateClusterRequestSchema = z.strictObject({
   name: ClusterNameSchema,
-  engine: z.string().min(1).max(40),
+  engine: z.string().min(1).max(40).describe(ENGINE_DESCRIPTION),
   region: z.string().min(1).max(40),
   version: z.string().min(1).max(40).optional(),
   nodes: z.int().min(1).max(MAX_NODES).default(1),
@@ -68,7 +72,7 @@ export const ListClustersQuerySchema = z.strictObject({
   limit: limitParam,
   nextToken: z.string().max(2048).optional(),
   region: z.string().max(40).optional(),
-  engine: z.string().max(40).optional(),
+  engine: z.string().max(40).optional().describe(ENGINE_DESCRIPTION),
   status: z.enum(CLUSTER_STATUSES).optional(),
 });
 export type ListClustersQuery = z.infer<typeof ListClustersQuerySchema>;

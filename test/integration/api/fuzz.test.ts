@@ -2,6 +2,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES, type RouteDef } from '../../../functions/api/routes.js';
+import { engineNames } from '../../../functions/shared/engines/registry.js';
 import { ERROR_CODES } from '../../../functions/shared/errors.js';
 import { httpRoutes } from '../../../functions/topology.js';
 import type { LocalRuntime } from '../../../local/runtime/runtime.js';
@@ -271,7 +272,7 @@ function validBody(route: RouteDef): fc.Arbitrary<Record<string, unknown>> {
       return fc.record(
         {
           name: fc.stringMatching(/^fz-[a-z0-9]{1,20}$/),
-          engine: fc.constantFrom('qdrant', 'valkey', 'postgresql', 'dragonfly'),
+          engine: fc.constantFrom(...engineNames()),
           region: fc.constantFrom('eu-west-1', 'us-east-1'),
           nodes: fc.integer({ min: 1, max: 3 }),
           size: fc.constantFrom('small', 'medium', 'large'),

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engineNames } from '../../../functions/shared/engines/registry.js';
 import { type LocalControlPlane, startLocalControlPlane } from '../../../local/runtime/control-plane.js';
 import { chaosKnobs, checkInvariants, injectedLine, missingChaos, runChaos } from '../../helpers/chaos.js';
 import { shippedConfig } from '../../helpers/local.js';
@@ -57,6 +58,13 @@ describe('Chaos: two regions under faults, duplicates and kills', () => {
         .soft(run.accepted.length, `operations accepted (${replay})`)
         .toBeGreaterThanOrEqual(Math.min(300, knobs.clustersPerRegion * 2 * 3));
       expect.soft(problems, `invariant violations (${replay})`).toEqual([]);
+      // The workload spreads over every registered engine, each created through the API.
+      expect
+        .soft(
+          Object.keys((figures.clusters as { byEngine: object }).byEngine).sort(),
+          `engines created (${replay})`,
+        )
+        .toEqual(engineNames());
     },
     // The window may be extended once (see runChaos), the settle bound counts from its end.
     // The checks may wait up to 90 s more for the poison messages to reach the DLQs.

@@ -150,7 +150,8 @@ describe('Integration: provision every engine on the Kubernetes stand-in', () =>
     const [service, serviceNamespace] = conn.host.split('.');
     expect(serviceNamespace).toBe(namespace);
     expect(conn.host).toBe(`${service}.${namespace}.svc.cluster.local`);
-    expect(conn.endpoint).toBe(`${conn.endpoint.split('://')[0]}://${conn.host}:${conn.port}`);
+    // `scheme://host:port`, with MongoDB's replica set and auth source as a query.
+    expect(conn.endpoint.split('/?')[0]).toBe(`${conn.endpoint.split('://')[0]}://${conn.host}:${conn.port}`);
     const rendered = stored.find((o) => o.kind === 'Service' && o.metadata.name === service) as
       | { spec: { ports: Array<{ port: number }> } }
       | undefined;

@@ -42,7 +42,14 @@ describe('Reconciler: drift and orphans', () => {
     return schedule().lastResult as ReconcileResult;
   }
   async function createReady(name: string, engine: string): Promise<string> {
-    const created = await api('POST', '/v1/clusters', { name, engine, region: rt.region, nodes: 1 });
+    const created = await api('POST', '/v1/clusters', {
+      name,
+      engine,
+      region: rt.region,
+      nodes: 1,
+      // One node holds one copy: YugabyteDB's default replication factor (3) needs three.
+      ...(engine === 'yugabytedb' ? { settings: { replicationFactor: 1 } } : {}),
+    });
     expect(created.status, JSON.stringify(created.body)).toBe(202);
     const done = await eventually(
       () => api('GET', `/v1/operations/${created.body.operation.id}`),

@@ -56,6 +56,16 @@ describe('Function: planCreate', () => {
     deletionProtection: false,
   };
 
+  it('refuses a YugabyteDB cluster with fewer nodes than its replication factor (3 by default)', () => {
+    const yb = { ...req, engine: 'yugabytedb' };
+    expect(code(() => planCreate(yb, ctx))).toBe('VALIDATION_FAILED');
+    expect(planCreate({ ...yb, settings: { replicationFactor: 1 } }, ctx).cluster.settings).toEqual({
+      replicationFactor: 1,
+      maxConnections: 300,
+    });
+    expect(planCreate({ ...yb, nodes: 3 }, ctx).cluster.settings).toMatchObject({ replicationFactor: 3 });
+  });
+
   it('plans a PENDING cluster held by a QUEUED CREATE with a deadline, the newest version by default', () => {
     const { cluster: c, operation: o } = planCreate(req, ctx);
     expect(c).toMatchObject({
@@ -108,11 +118,38 @@ describe('Function: planUpdate', () => {
   it.each([
     ['a storage shrink', { size: 'small' as const }, 'STORAGE_SHRINK_NOT_ALLOWED'],
     ['a major upgrade of PostgreSQL', { version: '17.5' }, 'UPGRADE_NOT_ALLOWED'],
-    ['a change of a setting fixed at creation', { settings: { database: 'other' } }, 'VALIDATION_FAILED'],
+    ['a change of a setting fixed at creation', { settings: { database: 'other' } }, 'SETTING_IMMUTABLE'],
+    ['a change of the owner, fixed at creation', { settings: { owner: 'shop' } }, 'SETTING_IMMUTABLE'],
     ['an invalid setting', { settings: { maxConnections: 'many' } }, 'VALIDATION_FAILED'],
     ['nothing', { nodes: 1 }, 'NO_CHANGES'],
   ])('refuses %s', (_name, req, expected) => {
     expect(code(() => planUpdate(cluster(), req, ctx))).toBe(expected);
+  });
+
+  it('names every setting fixed at creation that a PATCH changes, under errors', () => {
+    try {
+      planUpdate(cluster(), { settings: { database: 'other', owner: 'shop', maxConnections: 200 } }, ctx);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toMatchObject({
+        code: 'SETTING_IMMUTABLE',
+        status: 400,
+        extensions: { errors: [{ path: 'settings.database' }, { path: 'settings.owner' }] },
+      });
+    }
+  });
+
+  it('checks nodes against the settings (YugabyteDB: no fewer nodes than the replication factor)', () => {
+    const yb = cluster({
+      engine: 'yugabytedb',
+      version: '2025.1.0.1',
+      nodes: 3,
+      settings: { replicationFactor: 3, maxConnections: 300 },
+    });
+    expect(code(() => planUpdate(yb, { nodes: 2 }, ctx))).toBe('VALIDATION_FAILED');
+    expect(planUpdate(yb, { nodes: 5 }, ctx).kind).toBe('operation');
+    const one = cluster({ ...yb, nodes: 1, settings: { replicationFactor: 1, maxConnections: 300 } });
+    expect(planUpdate(one, { nodes: 2 }, ctx).kind).toBe('operation');
   });
 
   it('refuses a downgrade', () => {

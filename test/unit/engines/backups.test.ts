@@ -34,7 +34,8 @@ function targetFor(bp: Blueprint): BackupTarget {
 const find = (objects: KubeObject[], kind: string, name?: string): Any =>
   objects.find((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
 
-const engines = Object.values(blueprints);
+/** Engines that declare backups (mongodb, scylladb and yugabytedb do not yet: the API refuses them). */
+const engines = Object.values(blueprints).filter((bp) => bp.backup);
 
 describe('Engine backups', () => {
   it.each(engines.map((bp) => [bp.engine, bp] as const))(

@@ -24,6 +24,13 @@ const secretsFor = (bp: Blueprint) =>
 const WORKLOAD_KINDS = ['StatefulSet', 'Deployment', 'DaemonSet', 'Job'];
 /** Engines whose operator's pods need an API token by design (docs/engines.md: CloudNativePG). */
 const TOKEN_NEEDED_BY_OPERATOR = ['postgresql'];
+/**
+ * Engines whose pods need a token for an account Stratus defines: MongoDB's agent reads its
+ * automation config and annotates its own pod, through a Role scoped to those objects.
+ */
+const TOKEN_NEEDED_BY_AGENT = ['mongodb'];
+/** Engines whose operator defines every pod and account (YBA's chart): nothing to check here. */
+const NO_STRATUS_PODS = ['yugabytedb'];
 
 const specFor = (bp: Blueprint, nodes: number) =>
   clusterSpec({
@@ -35,7 +42,15 @@ const specFor = (bp: Blueprint, nodes: number) =>
 
 describe('Module: registry', () => {
   it('offers every engine, each with its newest version as the default', () => {
-    expect(engineNames()).toEqual(['dragonfly', 'postgresql', 'qdrant', 'valkey']);
+    expect(engineNames()).toEqual([
+      'dragonfly',
+      'mongodb',
+      'postgresql',
+      'qdrant',
+      'scylladb',
+      'valkey',
+      'yugabytedb',
+    ]);
     for (const name of engineNames()) expect(getBlueprint(name)?.engine).toBe(name);
     expect(Object.isFrozen(blueprints)).toBe(true);
   });
@@ -156,9 +171,17 @@ describe.each(Object.values(blueprints).map((bp) => [bp.engine, bp] as const))(
           .filter((o) => WORKLOAD_KINDS.includes(o.kind))
           .map((o) => o.spec.template.spec);
         const accounts = (objects as Any[]).filter((o) => o.kind === 'ServiceAccount');
-        if (TOKEN_NEEDED_BY_OPERATOR.includes(bp.engine)) {
+        if (TOKEN_NEEDED_BY_OPERATOR.includes(bp.engine) || NO_STRATUS_PODS.includes(bp.engine)) {
           // Its operator creates the pods and their ServiceAccount: Stratus defines neither.
           expect([...podTemplates, ...accounts]).toEqual([]);
+        } else if (TOKEN_NEEDED_BY_AGENT.includes(bp.engine)) {
+          // One account, with a token, bound to a Role of named objects only.
+          expect(podTemplates).toEqual([]);
+          expect(accounts.map((a) => a.automountServiceAccountToken)).toEqual([true]);
+          const role = (objects as Any[]).find(
+            (o) => o.kind === 'Role' && o.metadata.name === accounts[0].metadata.name,
+          );
+          for (const rule of role.rules) expect(rule.resourceNames.length).toBeGreaterThan(0);
         } else {
           expect(podTemplates.length + accounts.length).toBeGreaterThan(0);
           for (const pod of podTemplates) expect(pod.automountServiceAccountToken).toBe(false);
@@ -185,7 +208,7 @@ describe.each(Object.values(blueprints).map((bp) => [bp.engine, bp] as const))(
 
       it('allows staying on a version and refuses downgrades and unknown targets', () => {
         for (const v of bp.versions) expect(bp.checkUpgrade(v, v)).toBeUndefined();
-        expect(bp.checkUpgrade(newest, oldest)).toMatch(/downgraded/);
+        if (newest !== oldest) expect(bp.checkUpgrade(newest, oldest)).toMatch(/downgraded/);
         expect(bp.checkUpgrade(oldest, '99.0.0')).toMatch(/not supported/);
       });
     });

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { dragonflyBlueprint } from '../../../functions/shared/engines/dragonfly.js';
+import { mongodbBlueprint } from '../../../functions/shared/engines/mongodb.js';
 import { postgresqlBlueprint } from '../../../functions/shared/engines/postgresql.js';
+import { scylladbBlueprint } from '../../../functions/shared/engines/scylladb.js';
 import type { Blueprint, KubeObject } from '../../../functions/shared/engines/types.js';
+import { yugabytedbBlueprint } from '../../../functions/shared/engines/yugabytedb.js';
 import { customResourceSchema, validateCustomResource } from '../../helpers/kube-crds.js';
 import { clusterSpec, renderContext } from '../../helpers/kube-fixtures.js';
 
@@ -84,6 +87,109 @@ describe.each([
         what: 'a wrong nested type',
         mutate: (o) => (o.spec.podSecurityContext.runAsUser = '999'),
         error: /\/spec\/podSecurityContext\/runAsUser must be integer/,
+      },
+    ] satisfies Case[],
+  },
+  {
+    crd: 'mongodbcommunity.mongodb.com/v1 MongoDBCommunity',
+    bp: mongodbBlueprint,
+    kind: 'MongoDBCommunity',
+    cases: [
+      {
+        what: 'a wrong field type',
+        mutate: (o) => (o.spec.members = '3'),
+        error: /\/spec\/members must be integer/,
+      },
+      {
+        what: 'a missing required field',
+        mutate: (o) => delete o.spec.security,
+        error: /\/spec must have required property 'security'/,
+      },
+      {
+        what: 'a missing required nested field',
+        mutate: (o) => delete o.spec.users[0].passwordSecretRef.name,
+        error: /\/spec\/users\/0\/passwordSecretRef must have required property 'name'/,
+      },
+      {
+        what: 'a value outside the enum',
+        mutate: (o) => (o.spec.type = 'Sharded'),
+        error: /\/spec\/type must be equal to one of the allowed values/,
+      },
+      {
+        what: 'an unknown field (server-side apply refuses it)',
+        mutate: (o) => (o.spec.replicas = 3),
+        error: /\/spec must NOT have additional properties .*replicas/,
+      },
+      {
+        what: 'an invalid SCRAM secret name (pattern)',
+        mutate: (o) => (o.spec.users[0].scramCredentialsSecretName = 'Not_A_Name'),
+        error: /\/spec\/users\/0\/scramCredentialsSecretName must match pattern/,
+      },
+    ] satisfies Case[],
+  },
+  {
+    crd: 'scylla.scylladb.com/v1 ScyllaCluster',
+    bp: scylladbBlueprint,
+    kind: 'ScyllaCluster',
+    cases: [
+      {
+        what: 'a wrong field type',
+        mutate: (o) => (o.spec.datacenter.racks[0].members = 'three'),
+        error: /\/spec\/datacenter\/racks\/0\/members must be integer/,
+      },
+      {
+        what: 'a missing required nested field',
+        mutate: (o) =>
+          delete o.spec.datacenter.racks[0].placement.podAntiAffinity
+            .preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey,
+        error: /podAffinityTerm must have required property 'topologyKey'/,
+      },
+      {
+        what: 'an unknown field (server-side apply refuses it)',
+        mutate: (o) => (o.spec.password = 'x'),
+        error: /\/spec must NOT have additional properties .*password/,
+      },
+      {
+        what: 'an invalid quantity',
+        mutate: (o) => (o.spec.datacenter.racks[0].resources.limits.memory = 'plenty'),
+        error: /\/spec\/datacenter\/racks\/0\/resources\/limits\/memory/,
+      },
+      {
+        what: 'a wrong nested type',
+        mutate: (o) => (o.spec.developerMode = 'yes'),
+        error: /\/spec\/developerMode must be boolean/,
+      },
+    ] satisfies Case[],
+  },
+  {
+    crd: 'operator.yugabyte.io/v1alpha1 YBUniverse',
+    bp: yugabytedbBlueprint,
+    kind: 'YBUniverse',
+    cases: [
+      {
+        what: 'a wrong field type',
+        mutate: (o) => (o.spec.numNodes = '3'),
+        error: /\/spec\/numNodes must be integer/,
+      },
+      {
+        what: 'a missing required nested field',
+        mutate: (o) => delete o.spec.ysqlPassword.secretName,
+        error: /\/spec\/ysqlPassword must have required property 'secretName'/,
+      },
+      {
+        what: 'an unknown field (server-side apply refuses it)',
+        mutate: (o) => (o.spec.ysqlPasswordValue = 'x'),
+        error: /\/spec must NOT have additional properties .*ysqlPasswordValue/,
+      },
+      {
+        what: 'a wrong nested type',
+        mutate: (o) => (o.spec.deviceInfo.volumeSize = '50Gi'),
+        error: /\/spec\/deviceInfo\/volumeSize must be integer/,
+      },
+      {
+        what: 'a non-string gflag value',
+        mutate: (o) => (o.spec.gFlags.tserverGFlags.ysql_max_connections = 300),
+        error: /\/spec\/gFlags\/tserverGFlags\/ysql_max_connections must be string/,
       },
     ] satisfies Case[],
   },

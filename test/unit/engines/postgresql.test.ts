@@ -142,6 +142,18 @@ describe('Blueprint: postgresql', () => {
       });
     });
 
+    it('defaults the owner to the database, as CloudNativePG does for bootstrap.initdb.owner', () => {
+      // Prepare: docs/engines.md once said the owner defaults to `app` whatever the database.
+      const parsed = postgresqlBlueprint.settingsSchema.parse({ database: 'orders' });
+
+      // Assess: same key order as stored settings, so an unchanged PATCH is still NO_CHANGES.
+      expect(parsed).toEqual({ database: 'orders', owner: 'orders', maxConnections: 100 });
+      expect(Object.keys(parsed)).toEqual(['database', 'owner', 'maxConnections']);
+      expect(postgresqlBlueprint.settingsSchema.parse({ database: 'orders', owner: 'shop' }).owner).toBe(
+        'shop',
+      );
+    });
+
     it.each([
       [{ owner: 'postgres' }],
       [{ owner: 'pg_monitor' }],

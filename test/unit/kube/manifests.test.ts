@@ -123,6 +123,14 @@ function provisionerNeeds(): { cluster: Set<Grant>; namespace: Set<Grant> } {
       const { group, resource } = resourceOf(o);
       for (const verb of ['create', 'patch', 'list', 'delete']) namespace.add(grant(group, resource, verb));
       if (o.kind === 'Secret') namespace.add(grant(group, resource, 'get'));
+      // RBAC's escalation check: writing a Role needs every permission it grants (any name covers
+      // the names a rule lists).
+      if (o.kind === 'Role') {
+        for (const rule of (o as Any).rules) {
+          for (const g of rule.apiGroups)
+            for (const r of rule.resources) for (const verb of rule.verbs) namespace.add(grant(g, r, verb));
+        }
+      }
     }
     for (const ref of refs as KubeObject[]) {
       const { group, resource } = resourceOf(ref);
@@ -228,9 +236,12 @@ describe('Manifest: rbac.yaml', () => {
     expect(secretGrants).toEqual(credentialNames.map((n) => grant('', 'secrets', 'get', n)));
     expect(credentialNames).toEqual([
       'dragonfly-credentials',
+      'mongodb-credentials',
       'postgresql-credentials',
       'qdrant-credentials',
+      'scylladb-credentials',
       'valkey-credentials',
+      'yugabytedb-credentials',
     ]);
   });
 

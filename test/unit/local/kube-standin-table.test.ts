@@ -59,6 +59,9 @@ describe('Default custom kinds: printer columns', () => {
     const files = {
       Cluster: 'postgresql.cnpg.io_clusters.yaml',
       Dragonfly: 'dragonflydb.io_dragonflies.yaml',
+      MongoDBCommunity: 'mongodbcommunity.mongodb.com_mongodbcommunity.yaml',
+      ScyllaCluster: 'scylla.scylladb.com_scyllaclusters.yaml',
+      YBUniverse: 'operator.yugabyte.io_ybuniverses.yaml',
     };
 
     for (const kind of DEFAULT_EXTRA_KINDS) {

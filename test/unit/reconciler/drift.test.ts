@@ -405,6 +405,39 @@ describe('Function: reconciler (drift)', () => {
     });
   });
 
+  describe.each([
+    ['mongodb', '8.0.32', 'MongoDBCommunity', ['spec', 'members'], 'spec.members'],
+    ['scylladb', '2025.1.9', 'ScyllaCluster', ['spec', 'developerMode'], 'spec.developerMode'],
+    ['yugabytedb', '2025.1.0.1', 'YBUniverse', ['spec', 'numNodes'], 'spec.numNodes'],
+  ] as const)('Method: compareObjects (%s)', (engine, version, kind, path, reported) => {
+    const bp = getBlueprint(engine);
+    const c = cluster(7, { engine, version, settings: bp?.settingsSchema.parse({}) ?? {} });
+    const desired = () =>
+      bp?.render(specOf(c), { secrets: { password: 'placeholder' }, operationId: 'r', correlationId: 'r' }) ??
+      [];
+
+    it(`finds nothing when the ${kind} runs as applied, and reports a field changed by hand and a deleted one`, () => {
+      // Prepare: the operator's status and server fields aside, nothing differs.
+      const live = liveObjectsOf(c).map((o) => (o.kind === kind ? { ...o, status: { anything: true } } : o));
+      expect(compareObjects(desired(), live)).toEqual([]);
+      const cr = live.find((o) => o.kind === kind) as Record<string, Record<string, unknown>>;
+      const [top, field] = path;
+      (cr[top] as Record<string, unknown>)[field] = field === 'developerMode' ? true : 1;
+
+      // Act
+      const drift = compareObjects(
+        desired(),
+        live.filter((o) => o.kind !== 'Secret'),
+      );
+
+      // Assess
+      expect(drift).toEqual([
+        expect.objectContaining({ finding: expect.objectContaining({ kind: 'Secret', issue: 'missing' }) }),
+        { finding: expect.objectContaining({ kind, issue: 'changed' }), paths: [reported] },
+      ]);
+    });
+  });
+
   describe('Method: sweepDrift', () => {
     it('queues a repair (an UPDATE by the reconciler with no spec change) for a StatefulSet deleted by hand', async () => {
       // Prepare
