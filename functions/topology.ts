@@ -177,6 +177,8 @@ export const FUNCTIONS = {
           { method: 'GET', path: '/v1/clusters/{clusterId}' },
           { method: 'PATCH', path: '/v1/clusters/{clusterId}' },
           { method: 'DELETE', path: '/v1/clusters/{clusterId}' },
+          { method: 'POST', path: '/v1/clusters/{clusterId}/pause' },
+          { method: 'POST', path: '/v1/clusters/{clusterId}/resume' },
           { method: 'GET', path: '/v1/clusters/{clusterId}/operations' },
           { method: 'GET', path: '/v1/clusters/{clusterId}/connection' },
           { method: 'POST', path: '/v1/clusters/{clusterId}/backups' },

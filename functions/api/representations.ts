@@ -20,6 +20,7 @@ export function clusterDto(c: ClusterRecord): Cluster {
     generation: c.generation,
     observedGeneration: c.observedGeneration,
     ...(c.activeOperationId ? { activeOperationId: c.activeOperationId } : {}),
+    ...(c.paused ? { paused: true } : {}),
     ...(c.endpoint ? { endpoint: c.endpoint } : {}),
     ...(c.backupPolicy
       ? {

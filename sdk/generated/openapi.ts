@@ -1,6 +1,6 @@
 /**
  * Do not edit: `npm run gen:sdk` writes this file with openapi-typescript 7.13.0.
- * Generated from docs/openapi.json sha256:80a64c017f757109b01b581f9c53ce9f748bff230c80c429f9dbb2a8b1706d8f
+ * Generated from docs/openapi.json sha256:546e5c395c61cdd905d4f2191714596a83cfbce11fb1e759b3f4748d95c6fd96
  */
 
 export interface paths {
@@ -54,6 +54,46 @@ export interface paths {
          * @description Requires the editor role (or higher).
          */
         patch: operations["patchV1ClustersClusterId"];
+        trace?: never;
+    };
+    "/v1/clusters/{clusterId}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause a cluster: its pods stop, its volumes, backups and credentials stay
+         * @description Requires the editor role (or higher).
+         */
+        post: operations["postV1ClustersClusterIdPause"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/clusters/{clusterId}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume a paused cluster on the volumes it kept
+         * @description Requires the editor role (or higher).
+         */
+        post: operations["postV1ClustersClusterIdResume"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/clusters/{clusterId}/operations": {
@@ -277,7 +317,7 @@ export interface components {
             title: string;
             status: number;
             /** @enum {string} */
-            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_REGION" | "UNSUPPORTED_ENGINE" | "UNSUPPORTED_VERSION" | "INVALID_QUERY" | "INVALID_PAGE_TOKEN" | "INVALID_HEADER" | "NO_CHANGES" | "STORAGE_SHRINK_NOT_ALLOWED" | "UPGRADE_NOT_ALLOWED" | "UNAUTHENTICATED" | "API_KEY_EXPIRED" | "FORBIDDEN_ROLE" | "QUOTA_EXCEEDED" | "API_KEY_NOT_FOUND" | "CLUSTER_NOT_FOUND" | "OPERATION_NOT_FOUND" | "BACKUP_NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CLUSTER_NAME_TAKEN" | "CLUSTER_BUSY" | "CLUSTER_NOT_READY" | "DELETION_PROTECTED" | "BACKUP_IN_PROGRESS" | "BACKUP_NOT_RESTORABLE" | "BACKUPS_NOT_CONFIGURED" | "OPERATION_NOT_CANCELLABLE" | "CONCURRENT_MODIFICATION" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "WRONG_REGION" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "KUBERNETES_UNAVAILABLE" | "TEMPORARILY_UNAVAILABLE" | "INTERNAL";
+            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_REGION" | "UNSUPPORTED_ENGINE" | "UNSUPPORTED_VERSION" | "INVALID_QUERY" | "INVALID_PAGE_TOKEN" | "INVALID_HEADER" | "NO_CHANGES" | "STORAGE_SHRINK_NOT_ALLOWED" | "UPGRADE_NOT_ALLOWED" | "PAUSE_NOT_SUPPORTED" | "UNAUTHENTICATED" | "API_KEY_EXPIRED" | "FORBIDDEN_ROLE" | "QUOTA_EXCEEDED" | "API_KEY_NOT_FOUND" | "CLUSTER_NOT_FOUND" | "OPERATION_NOT_FOUND" | "BACKUP_NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CLUSTER_NAME_TAKEN" | "CLUSTER_BUSY" | "CLUSTER_NOT_READY" | "DELETION_PROTECTED" | "CLUSTER_PAUSED" | "CLUSTER_NOT_PAUSED" | "BACKUP_IN_PROGRESS" | "BACKUP_NOT_RESTORABLE" | "BACKUPS_NOT_CONFIGURED" | "OPERATION_NOT_CANCELLABLE" | "CONCURRENT_MODIFICATION" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "WRONG_REGION" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "KUBERNETES_UNAVAILABLE" | "TEMPORARILY_UNAVAILABLE" | "INTERNAL";
             detail?: string;
             instance?: string;
             errors?: {
@@ -291,6 +331,7 @@ export interface components {
             region?: string;
             apiUrl?: string;
             name?: string;
+            engine?: string;
         } & {
             [key: string]: unknown;
         };
@@ -310,7 +351,7 @@ export interface operations {
                 nextToken?: string;
                 region?: string;
                 engine?: string;
-                status?: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED";
+                status?: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED" | "PAUSING" | "PAUSED" | "RESUMING";
             };
             header?: {
                 "X-Correlation-Id"?: string;
@@ -341,11 +382,12 @@ export interface operations {
                             };
                             deletionProtection: boolean;
                             /** @enum {string} */
-                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED";
+                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED" | "PAUSING" | "PAUSED" | "RESUMING";
                             statusReason?: string;
                             generation: number;
                             observedGeneration: number;
                             activeOperationId?: string;
+                            paused?: boolean;
                             endpoint?: string;
                             backup?: {
                                 schedule: string;
@@ -482,7 +524,7 @@ export interface operations {
                         /** @constant */
                         dryRun: true;
                         /** @enum {string} */
-                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP";
+                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP" | "PAUSE" | "RESUME";
                         cluster?: {
                             id: string;
                             name: string;
@@ -497,11 +539,12 @@ export interface operations {
                             };
                             deletionProtection: boolean;
                             /** @enum {string} */
-                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED";
+                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED" | "PAUSING" | "PAUSED" | "RESUMING";
                             statusReason?: string;
                             generation: number;
                             observedGeneration: number;
                             activeOperationId?: string;
+                            paused?: boolean;
                             endpoint?: string;
                             backup?: {
                                 schedule: string;
@@ -588,11 +631,12 @@ export interface operations {
                             };
                             deletionProtection: boolean;
                             /** @enum {string} */
-                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED";
+                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED" | "PAUSING" | "PAUSED" | "RESUMING";
                             statusReason?: string;
                             generation: number;
                             observedGeneration: number;
                             activeOperationId?: string;
+                            paused?: boolean;
                             endpoint?: string;
                             backup?: {
                                 schedule: string;
@@ -613,7 +657,7 @@ export interface operations {
                         operation: {
                             id: string;
                             /** @enum {string} */
-                            type: "CREATE" | "UPDATE" | "DELETE" | "BACKUP";
+                            type: "CREATE" | "UPDATE" | "DELETE" | "BACKUP" | "PAUSE" | "RESUME";
                             /** @enum {string} */
                             status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
                             clusterId: string;
@@ -785,11 +829,12 @@ export interface operations {
                         };
                         deletionProtection: boolean;
                         /** @enum {string} */
-                        status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED";
+                        status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED" | "PAUSING" | "PAUSED" | "RESUMING";
                         statusReason?: string;
                         generation: number;
                         observedGeneration: number;
                         activeOperationId?: string;
+                        paused?: boolean;
                         endpoint?: string;
                         backup?: {
                             schedule: string;
@@ -904,7 +949,7 @@ export interface operations {
                         /** @constant */
                         dryRun: true;
                         /** @enum {string} */
-                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP";
+                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP" | "PAUSE" | "RESUME";
                         cluster?: {
                             id: string;
                             name: string;
@@ -919,11 +964,12 @@ export interface operations {
                             };
                             deletionProtection: boolean;
                             /** @enum {string} */
-                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED";
+                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED" | "PAUSING" | "PAUSED" | "RESUMING";
                             statusReason?: string;
                             generation: number;
                             observedGeneration: number;
                             activeOperationId?: string;
+                            paused?: boolean;
                             endpoint?: string;
                             backup?: {
                                 schedule: string;
@@ -1010,11 +1056,12 @@ export interface operations {
                             };
                             deletionProtection: boolean;
                             /** @enum {string} */
-                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED";
+                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED" | "PAUSING" | "PAUSED" | "RESUMING";
                             statusReason?: string;
                             generation: number;
                             observedGeneration: number;
                             activeOperationId?: string;
+                            paused?: boolean;
                             endpoint?: string;
                             backup?: {
                                 schedule: string;
@@ -1035,7 +1082,7 @@ export interface operations {
                         operation: {
                             id: string;
                             /** @enum {string} */
-                            type: "CREATE" | "UPDATE" | "DELETE" | "BACKUP";
+                            type: "CREATE" | "UPDATE" | "DELETE" | "BACKUP" | "PAUSE" | "RESUME";
                             /** @enum {string} */
                             status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
                             clusterId: string;
@@ -1209,11 +1256,12 @@ export interface operations {
                         };
                         deletionProtection: boolean;
                         /** @enum {string} */
-                        status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED";
+                        status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED" | "PAUSING" | "PAUSED" | "RESUMING";
                         statusReason?: string;
                         generation: number;
                         observedGeneration: number;
                         activeOperationId?: string;
+                        paused?: boolean;
                         endpoint?: string;
                         backup?: {
                             schedule: string;
@@ -1234,7 +1282,7 @@ export interface operations {
                         /** @constant */
                         dryRun: true;
                         /** @enum {string} */
-                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP";
+                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP" | "PAUSE" | "RESUME";
                         cluster?: {
                             id: string;
                             name: string;
@@ -1249,11 +1297,12 @@ export interface operations {
                             };
                             deletionProtection: boolean;
                             /** @enum {string} */
-                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED";
+                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED" | "PAUSING" | "PAUSED" | "RESUMING";
                             statusReason?: string;
                             generation: number;
                             observedGeneration: number;
                             activeOperationId?: string;
+                            paused?: boolean;
                             endpoint?: string;
                             backup?: {
                                 schedule: string;
@@ -1340,11 +1389,12 @@ export interface operations {
                             };
                             deletionProtection: boolean;
                             /** @enum {string} */
-                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED";
+                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED" | "PAUSING" | "PAUSED" | "RESUMING";
                             statusReason?: string;
                             generation: number;
                             observedGeneration: number;
                             activeOperationId?: string;
+                            paused?: boolean;
                             endpoint?: string;
                             backup?: {
                                 schedule: string;
@@ -1365,7 +1415,7 @@ export interface operations {
                         operation: {
                             id: string;
                             /** @enum {string} */
-                            type: "CREATE" | "UPDATE" | "DELETE" | "BACKUP";
+                            type: "CREATE" | "UPDATE" | "DELETE" | "BACKUP" | "PAUSE" | "RESUME";
                             /** @enum {string} */
                             status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
                             clusterId: string;
@@ -1426,7 +1476,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description CONCURRENT_MODIFICATION, CLUSTER_BUSY, CLUSTER_NOT_READY */
+            /** @description CONCURRENT_MODIFICATION, CLUSTER_BUSY, CLUSTER_NOT_READY, CLUSTER_PAUSED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1446,6 +1496,566 @@ export interface operations {
             };
             /** @description UNSUPPORTED_MEDIA_TYPE */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description WRONG_REGION */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description IDEMPOTENCY_KEY_REUSED */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description With RATE_LIMITED: seconds until the tenant may send requests again (its rate-limit window ends). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description TEMPORARILY_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description With TEMPORARILY_UNAVAILABLE: seconds to wait before retrying (a mutation with the same Idempotency-Key). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postV1ClustersClusterIdPause: {
+        parameters: {
+            query?: {
+                dryRun?: "true" | "false";
+            };
+            header?: {
+                "Idempotency-Key"?: string;
+                "X-Correlation-Id"?: string;
+            };
+            path: {
+                clusterId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description dryRun=true: what would happen, nothing written */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        dryRun: true;
+                        /** @enum {string} */
+                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP" | "PAUSE" | "RESUME";
+                        cluster?: {
+                            id: string;
+                            name: string;
+                            engine: string;
+                            version: string;
+                            region: string;
+                            nodes: number;
+                            /** @enum {string} */
+                            size: "small" | "medium" | "large";
+                            settings: {
+                                [key: string]: unknown;
+                            };
+                            deletionProtection: boolean;
+                            /** @enum {string} */
+                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED" | "PAUSING" | "PAUSED" | "RESUMING";
+                            statusReason?: string;
+                            generation: number;
+                            observedGeneration: number;
+                            activeOperationId?: string;
+                            paused?: boolean;
+                            endpoint?: string;
+                            backup?: {
+                                schedule: string;
+                                retentionDays: number;
+                                /** Format: date-time */
+                                nextBackupAt: string;
+                            };
+                            restoredFrom?: {
+                                backupId: string;
+                                /** Format: date-time */
+                                pointInTime?: string;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                        backup?: {
+                            id: string;
+                            clusterId: string;
+                            region: string;
+                            engine: string;
+                            version: string;
+                            /** @enum {string} */
+                            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETING" | "DELETED";
+                            sizeBytes?: number;
+                            /** Format: date-time */
+                            startedAt?: string;
+                            /** Format: date-time */
+                            endedAt?: string;
+                            /** @description Where the backup is stored: the region's backup bucket and a key prefix. Never credentials. */
+                            storage: {
+                                bucket: string;
+                                prefix: string;
+                            };
+                            source: {
+                                name: string;
+                                engine: string;
+                                version: string;
+                                nodes: number;
+                                /** @enum {string} */
+                                size: "small" | "medium" | "large";
+                                settings: {
+                                    [key: string]: unknown;
+                                };
+                                generation: number;
+                            };
+                            operationId: string;
+                            scheduled?: boolean;
+                            /** Format: date-time */
+                            expiresAt?: string;
+                            error?: {
+                                code: string;
+                                message: string;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** Format: date-time */
+                            deletedAt?: string;
+                        };
+                    };
+                };
+            };
+            /** @description Pause accepted; poll the operation */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        cluster: {
+                            id: string;
+                            name: string;
+                            engine: string;
+                            version: string;
+                            region: string;
+                            nodes: number;
+                            /** @enum {string} */
+                            size: "small" | "medium" | "large";
+                            settings: {
+                                [key: string]: unknown;
+                            };
+                            deletionProtection: boolean;
+                            /** @enum {string} */
+                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED" | "PAUSING" | "PAUSED" | "RESUMING";
+                            statusReason?: string;
+                            generation: number;
+                            observedGeneration: number;
+                            activeOperationId?: string;
+                            paused?: boolean;
+                            endpoint?: string;
+                            backup?: {
+                                schedule: string;
+                                retentionDays: number;
+                                /** Format: date-time */
+                                nextBackupAt: string;
+                            };
+                            restoredFrom?: {
+                                backupId: string;
+                                /** Format: date-time */
+                                pointInTime?: string;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                        operation: {
+                            id: string;
+                            /** @enum {string} */
+                            type: "CREATE" | "UPDATE" | "DELETE" | "BACKUP" | "PAUSE" | "RESUME";
+                            /** @enum {string} */
+                            status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
+                            clusterId: string;
+                            region: string;
+                            correlationId: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** Format: date-time */
+                            startedAt?: string;
+                            /** Format: date-time */
+                            finishedAt?: string;
+                            /** Format: date-time */
+                            deadline: string;
+                            /** @description Why the operation failed: a stable code and a message written for the tenant. Never raw Kubernetes or AWS text: the details are in Stratus's logs under the operation's correlationId. */
+                            error?: {
+                                code: string;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description INVALID_QUERY, INVALID_HEADER, PAUSE_NOT_SUPPORTED, UNSUPPORTED_ENGINE */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNAUTHENTICATED, API_KEY_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description FORBIDDEN_ROLE */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description CLUSTER_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description CONCURRENT_MODIFICATION, CLUSTER_BUSY, CLUSTER_PAUSED, CLUSTER_NOT_READY */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description WRONG_REGION */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description IDEMPOTENCY_KEY_REUSED */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description With RATE_LIMITED: seconds until the tenant may send requests again (its rate-limit window ends). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description TEMPORARILY_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description With TEMPORARILY_UNAVAILABLE: seconds to wait before retrying (a mutation with the same Idempotency-Key). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postV1ClustersClusterIdResume: {
+        parameters: {
+            query?: {
+                dryRun?: "true" | "false";
+            };
+            header?: {
+                "Idempotency-Key"?: string;
+                "X-Correlation-Id"?: string;
+            };
+            path: {
+                clusterId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description dryRun=true: what would happen, nothing written */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        dryRun: true;
+                        /** @enum {string} */
+                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP" | "PAUSE" | "RESUME";
+                        cluster?: {
+                            id: string;
+                            name: string;
+                            engine: string;
+                            version: string;
+                            region: string;
+                            nodes: number;
+                            /** @enum {string} */
+                            size: "small" | "medium" | "large";
+                            settings: {
+                                [key: string]: unknown;
+                            };
+                            deletionProtection: boolean;
+                            /** @enum {string} */
+                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED" | "PAUSING" | "PAUSED" | "RESUMING";
+                            statusReason?: string;
+                            generation: number;
+                            observedGeneration: number;
+                            activeOperationId?: string;
+                            paused?: boolean;
+                            endpoint?: string;
+                            backup?: {
+                                schedule: string;
+                                retentionDays: number;
+                                /** Format: date-time */
+                                nextBackupAt: string;
+                            };
+                            restoredFrom?: {
+                                backupId: string;
+                                /** Format: date-time */
+                                pointInTime?: string;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                        backup?: {
+                            id: string;
+                            clusterId: string;
+                            region: string;
+                            engine: string;
+                            version: string;
+                            /** @enum {string} */
+                            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETING" | "DELETED";
+                            sizeBytes?: number;
+                            /** Format: date-time */
+                            startedAt?: string;
+                            /** Format: date-time */
+                            endedAt?: string;
+                            /** @description Where the backup is stored: the region's backup bucket and a key prefix. Never credentials. */
+                            storage: {
+                                bucket: string;
+                                prefix: string;
+                            };
+                            source: {
+                                name: string;
+                                engine: string;
+                                version: string;
+                                nodes: number;
+                                /** @enum {string} */
+                                size: "small" | "medium" | "large";
+                                settings: {
+                                    [key: string]: unknown;
+                                };
+                                generation: number;
+                            };
+                            operationId: string;
+                            scheduled?: boolean;
+                            /** Format: date-time */
+                            expiresAt?: string;
+                            error?: {
+                                code: string;
+                                message: string;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** Format: date-time */
+                            deletedAt?: string;
+                        };
+                    };
+                };
+            };
+            /** @description Resume accepted; poll the operation */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        cluster: {
+                            id: string;
+                            name: string;
+                            engine: string;
+                            version: string;
+                            region: string;
+                            nodes: number;
+                            /** @enum {string} */
+                            size: "small" | "medium" | "large";
+                            settings: {
+                                [key: string]: unknown;
+                            };
+                            deletionProtection: boolean;
+                            /** @enum {string} */
+                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED" | "PAUSING" | "PAUSED" | "RESUMING";
+                            statusReason?: string;
+                            generation: number;
+                            observedGeneration: number;
+                            activeOperationId?: string;
+                            paused?: boolean;
+                            endpoint?: string;
+                            backup?: {
+                                schedule: string;
+                                retentionDays: number;
+                                /** Format: date-time */
+                                nextBackupAt: string;
+                            };
+                            restoredFrom?: {
+                                backupId: string;
+                                /** Format: date-time */
+                                pointInTime?: string;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                        operation: {
+                            id: string;
+                            /** @enum {string} */
+                            type: "CREATE" | "UPDATE" | "DELETE" | "BACKUP" | "PAUSE" | "RESUME";
+                            /** @enum {string} */
+                            status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
+                            clusterId: string;
+                            region: string;
+                            correlationId: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** Format: date-time */
+                            startedAt?: string;
+                            /** Format: date-time */
+                            finishedAt?: string;
+                            /** Format: date-time */
+                            deadline: string;
+                            /** @description Why the operation failed: a stable code and a message written for the tenant. Never raw Kubernetes or AWS text: the details are in Stratus's logs under the operation's correlationId. */
+                            error?: {
+                                code: string;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description INVALID_QUERY, INVALID_HEADER, PAUSE_NOT_SUPPORTED, UNSUPPORTED_ENGINE */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNAUTHENTICATED, API_KEY_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description FORBIDDEN_ROLE */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description CLUSTER_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description CONCURRENT_MODIFICATION, CLUSTER_BUSY, CLUSTER_NOT_PAUSED */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1530,7 +2140,7 @@ export interface operations {
                         items: {
                             id: string;
                             /** @enum {string} */
-                            type: "CREATE" | "UPDATE" | "DELETE" | "BACKUP";
+                            type: "CREATE" | "UPDATE" | "DELETE" | "BACKUP" | "PAUSE" | "RESUME";
                             /** @enum {string} */
                             status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
                             clusterId: string;
@@ -1792,7 +2402,7 @@ export interface operations {
                         /** @constant */
                         dryRun: true;
                         /** @enum {string} */
-                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP";
+                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP" | "PAUSE" | "RESUME";
                         cluster?: {
                             id: string;
                             name: string;
@@ -1807,11 +2417,12 @@ export interface operations {
                             };
                             deletionProtection: boolean;
                             /** @enum {string} */
-                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED";
+                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED" | "PAUSING" | "PAUSED" | "RESUMING";
                             statusReason?: string;
                             generation: number;
                             observedGeneration: number;
                             activeOperationId?: string;
+                            paused?: boolean;
                             endpoint?: string;
                             backup?: {
                                 schedule: string;
@@ -1932,7 +2543,7 @@ export interface operations {
                         operation: {
                             id: string;
                             /** @enum {string} */
-                            type: "CREATE" | "UPDATE" | "DELETE" | "BACKUP";
+                            type: "CREATE" | "UPDATE" | "DELETE" | "BACKUP" | "PAUSE" | "RESUME";
                             /** @enum {string} */
                             status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
                             clusterId: string;
@@ -1993,7 +2604,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description CONCURRENT_MODIFICATION, CLUSTER_BUSY, CLUSTER_NOT_READY, BACKUPS_NOT_CONFIGURED */
+            /** @description CONCURRENT_MODIFICATION, CLUSTER_BUSY, CLUSTER_NOT_READY, CLUSTER_PAUSED, BACKUPS_NOT_CONFIGURED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2214,7 +2825,7 @@ export interface operations {
                         /** @constant */
                         dryRun: true;
                         /** @enum {string} */
-                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP";
+                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP" | "PAUSE" | "RESUME";
                         cluster?: {
                             id: string;
                             name: string;
@@ -2229,11 +2840,12 @@ export interface operations {
                             };
                             deletionProtection: boolean;
                             /** @enum {string} */
-                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED";
+                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED" | "PAUSING" | "PAUSED" | "RESUMING";
                             statusReason?: string;
                             generation: number;
                             observedGeneration: number;
                             activeOperationId?: string;
+                            paused?: boolean;
                             endpoint?: string;
                             backup?: {
                                 schedule: string;
@@ -2515,7 +3127,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description CLUSTER_NOT_READY */
+            /** @description CLUSTER_NOT_READY, CLUSTER_PAUSED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2625,7 +3237,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description CLUSTER_NOT_READY */
+            /** @description CLUSTER_NOT_READY, CLUSTER_PAUSED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2698,7 +3310,7 @@ export interface operations {
                     "application/json": {
                         id: string;
                         /** @enum {string} */
-                        type: "CREATE" | "UPDATE" | "DELETE" | "BACKUP";
+                        type: "CREATE" | "UPDATE" | "DELETE" | "BACKUP" | "PAUSE" | "RESUME";
                         /** @enum {string} */
                         status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
                         clusterId: string;
@@ -2816,7 +3428,7 @@ export interface operations {
                     "application/json": {
                         id: string;
                         /** @enum {string} */
-                        type: "CREATE" | "UPDATE" | "DELETE" | "BACKUP";
+                        type: "CREATE" | "UPDATE" | "DELETE" | "BACKUP" | "PAUSE" | "RESUME";
                         /** @enum {string} */
                         status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
                         clusterId: string;
@@ -2841,7 +3453,7 @@ export interface operations {
                         /** @constant */
                         dryRun: true;
                         /** @enum {string} */
-                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP";
+                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP" | "PAUSE" | "RESUME";
                         cluster?: {
                             id: string;
                             name: string;
@@ -2856,11 +3468,12 @@ export interface operations {
                             };
                             deletionProtection: boolean;
                             /** @enum {string} */
-                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED";
+                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED" | "PAUSING" | "PAUSED" | "RESUMING";
                             statusReason?: string;
                             generation: number;
                             observedGeneration: number;
                             activeOperationId?: string;
+                            paused?: boolean;
                             endpoint?: string;
                             backup?: {
                                 schedule: string;
@@ -3154,7 +3767,7 @@ export interface operations {
                         /** @constant */
                         dryRun: true;
                         /** @enum {string} */
-                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP";
+                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP" | "PAUSE" | "RESUME";
                         cluster?: {
                             id: string;
                             name: string;
@@ -3169,11 +3782,12 @@ export interface operations {
                             };
                             deletionProtection: boolean;
                             /** @enum {string} */
-                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED";
+                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED" | "PAUSING" | "PAUSED" | "RESUMING";
                             statusReason?: string;
                             generation: number;
                             observedGeneration: number;
                             activeOperationId?: string;
+                            paused?: boolean;
                             endpoint?: string;
                             backup?: {
                                 schedule: string;
@@ -3403,7 +4017,7 @@ export interface operations {
                         /** @constant */
                         dryRun: true;
                         /** @enum {string} */
-                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP";
+                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP" | "PAUSE" | "RESUME";
                         cluster?: {
                             id: string;
                             name: string;
@@ -3418,11 +4032,12 @@ export interface operations {
                             };
                             deletionProtection: boolean;
                             /** @enum {string} */
-                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED";
+                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED" | "PAUSING" | "PAUSED" | "RESUMING";
                             statusReason?: string;
                             generation: number;
                             observedGeneration: number;
                             activeOperationId?: string;
+                            paused?: boolean;
                             endpoint?: string;
                             backup?: {
                                 schedule: string;

@@ -77,6 +77,9 @@ const cluster = (fx: MatrixFixture) => ({ clusterId: fx.clusterId });
 const operation = (fx: MatrixFixture) => ({ operationId: fx.operationId });
 const clusterNotFound: Expected = { status: 404, code: 'CLUSTER_NOT_FOUND' };
 const operationNotFound: Expected = { status: 404, code: 'OPERATION_NOT_FOUND' };
+const backupNotFound: Expected = { status: 404, code: 'BACKUP_NOT_FOUND' };
+/** A well-formed backup id that names nothing. */
+const NO_BACKUP = 'bk-00000000000000000000000000';
 
 export const routeKey = (r: Pick<RouteDef, 'method' | 'path'>): string => `${r.method} ${r.path}`;
 
@@ -115,6 +118,38 @@ export const MATRIX: Readonly<Record<string, MatrixEntry>> = {
     request: (fx) => ({ params: cluster(fx), query: dryRun }),
     roles: editor(OK),
     otherTenant: { request: (fx) => ({ params: cluster(fx) }), expected: clusterNotFound },
+  },
+  'POST /v1/clusters/{clusterId}/pause': {
+    request: (fx) => ({ params: cluster(fx), query: dryRun }),
+    roles: editor(OK),
+    otherTenant: { request: (fx) => ({ params: cluster(fx) }), expected: clusterNotFound },
+  },
+  'POST /v1/clusters/{clusterId}/resume': {
+    // The fixture's cluster runs: an allowed caller gets past the role check to the 409.
+    request: (fx) => ({ params: cluster(fx), query: dryRun }),
+    roles: editor({ status: 409, code: 'CLUSTER_NOT_PAUSED' }),
+    otherTenant: { request: (fx) => ({ params: cluster(fx) }), expected: clusterNotFound },
+  },
+  'POST /v1/clusters/{clusterId}/backups': {
+    request: (fx) => ({ params: cluster(fx), query: dryRun }),
+    roles: editor(OK),
+    otherTenant: { request: (fx) => ({ params: cluster(fx) }), expected: clusterNotFound },
+  },
+  'GET /v1/clusters/{clusterId}/backups': {
+    request: (fx) => ({ params: cluster(fx) }),
+    roles: viewer(OK),
+    otherTenant: { request: (fx) => ({ params: cluster(fx) }), expected: clusterNotFound },
+  },
+  'GET /v1/backups/{backupId}': {
+    // No backup in the fixture: an allowed caller gets past the role check to the 404.
+    request: () => ({ params: { backupId: NO_BACKUP } }),
+    roles: viewer(backupNotFound),
+    otherTenant: { request: () => ({ params: { backupId: NO_BACKUP } }), expected: backupNotFound },
+  },
+  'DELETE /v1/backups/{backupId}': {
+    request: () => ({ params: { backupId: NO_BACKUP }, query: dryRun }),
+    roles: editor(backupNotFound),
+    otherTenant: { request: () => ({ params: { backupId: NO_BACKUP } }), expected: backupNotFound },
   },
   'GET /v1/clusters/{clusterId}/operations': {
     request: (fx) => ({ params: cluster(fx) }),

@@ -1,4 +1,5 @@
 import { planRestore } from '../../shared/domain/backups.js';
+import { planPause, planResume } from '../../shared/domain/pause.js';
 import { planCreate, planDelete, planUpdate, wrongRegion } from '../../shared/domain/plan.js';
 import { ProblemError, ValidationError } from '../../shared/errors.js';
 import type {
@@ -277,3 +278,34 @@ export async function deleteCluster(ctx: RequestContext): Promise<ApiResponse> {
   });
   return response;
 }
+
+/**
+ * POST /v1/clusters/{id}/pause and /resume: a PAUSE or RESUME operation (a new generation with
+ * `paused` changed), written like a PATCH's (the cluster as read, no operation in progress). The
+ * tenant's quota is untouched: a paused cluster keeps its volumes, so it keeps counting (README).
+ */
+async function pauseOrResume(ctx: RequestContext, type: 'PAUSE' | 'RESUME'): Promise<ApiResponse> {
+  const current = await loadCluster(ctx);
+  const plan = (type === 'PAUSE' ? planPause : planResume)(current, await planContext(ctx));
+  if (ctx.dryRun)
+    return { status: 200, body: { dryRun: true, outcome: type, cluster: clusterDto(plan.cluster) } };
+  const response: ApiResponse = {
+    status: 202,
+    headers: { location: `/v1/operations/${plan.operation.operationId}` },
+    body: { cluster: clusterDto(plan.cluster), operation: operationDto(plan.operation) },
+  };
+  await committing(
+    ctx.store.clusters.updateSpec(
+      undefined,
+      current,
+      plan.cluster,
+      plan.operation,
+      ctx.idempotency.record(response),
+    ),
+    { [CLUSTER_ITEMS.cluster]: busyOrChanged },
+  );
+  return response;
+}
+
+export const pauseCluster = (ctx: RequestContext) => pauseOrResume(ctx, 'PAUSE');
+export const resumeCluster = (ctx: RequestContext) => pauseOrResume(ctx, 'RESUME');

@@ -6,7 +6,7 @@ import { getBlueprint } from '../engines/registry.js';
 import { ProblemError, ValidationError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { BackupStatus, BackupStore, ClusterStatus, RestoreSource } from './cluster.js';
-import { assertHomeRegion, assertIdle, newOperation, type PlanContext } from './plan.js';
+import { assertHomeRegion, assertIdle, assertNotPaused, newOperation, type PlanContext } from './plan.js';
 import type { ClusterRecord, OperationError, OperationRecord } from './records.js';
 import type { SizeName } from './sizes.js';
 
@@ -89,6 +89,8 @@ export function planBackup(
 ): { cluster: ClusterRecord; operation: OperationRecord; backup: BackupRecord } {
   assertHomeRegion(cluster, ctx.apiRegion);
   assertIdle(cluster);
+  // Every engine's backup reads the running database (a dump, or CloudNativePG's instances).
+  assertNotPaused(cluster, 'backed up');
   if (!BACKUPABLE.includes(cluster.status)) {
     throw new ProblemError(
       'CLUSTER_NOT_READY',

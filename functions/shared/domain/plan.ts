@@ -170,6 +170,19 @@ export function assertIdle(cluster: ClusterRecord): void {
   }
 }
 
+/**
+ * A paused cluster (or one whose pause or resume failed, still paused in its spec) runs no pods:
+ * what needs them waits for a RESUME (409 CLUSTER_PAUSED, saying what was refused).
+ */
+export function assertNotPaused(cluster: Pick<ClusterRecord, 'status' | 'paused'>, what: string): void {
+  if (cluster.status === 'PAUSED' || cluster.paused) {
+    throw new ProblemError(
+      'CLUSTER_PAUSED',
+      `The cluster is paused: it cannot be ${what} until it is resumed (POST /v1/clusters/{id}/resume)`,
+    );
+  }
+}
+
 export type UpdatePlan =
   | { readonly kind: 'metadata'; readonly cluster: ClusterRecord }
   | { readonly kind: 'operation'; readonly cluster: ClusterRecord; readonly operation: OperationRecord };
@@ -209,6 +222,7 @@ export function newOperation(
       settings: cluster.settings,
       generation: cluster.generation,
       status: cluster.status,
+      ...(cluster.paused ? { paused: true } : {}),
     },
   };
 }
@@ -302,6 +316,7 @@ export function planUpdate(
     return { kind: 'metadata', cluster: { ...metadata, updatedAt: now } };
   }
   assertIdle(cluster);
+  assertNotPaused(cluster, 'scaled, resized, upgraded or reconfigured');
   if (cluster.status !== 'READY' && cluster.status !== 'FAILED') {
     throw new ProblemError('CLUSTER_NOT_READY', `The cluster is ${cluster.status}; it can change once READY`);
   }

@@ -55,6 +55,11 @@ export interface ClusterRecord {
   readonly restoreFrom?: RestoreSource;
   /** Scheduled backups (the reconciler fires them) and how long they are kept. */
   readonly backupPolicy?: BackupPolicy;
+  /**
+   * Desired: no pods (set by PAUSE, cleared by RESUME, a new generation each time). The cluster is
+   * PAUSED once its pods are gone; a failed pause or resume leaves it FAILED with this still set.
+   */
+  readonly paused?: boolean;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -114,6 +119,8 @@ export interface SpecSnapshot {
   readonly settings: Record<string, unknown>;
   readonly generation: number;
   readonly status: ClusterStatus;
+  /** PAUSE and RESUME: whether the cluster was paused (a cancel puts it back). */
+  readonly paused?: boolean;
 }
 
 export interface OperationError {

@@ -129,6 +129,11 @@ export const ClusterSchema = z.object({
   generation: z.int(),
   observedGeneration: z.int(),
   activeOperationId: z.string().optional(),
+  /**
+   * True from a PAUSE until its RESUME: no pods run, volumes and backups are kept (also on a
+   * FAILED cluster whose pause or resume failed; resume it, or delete it).
+   */
+  paused: z.boolean().optional(),
   endpoint: z.string().optional(),
   /** Scheduled backups: the schedule (cron, UTC), their retention and the next run. */
   backup: z
@@ -215,7 +220,17 @@ export const ApiKeyListSchema = z.object({ items: z.array(ApiKeySchema), nextTok
 export const DryRunResponseSchema = z.object({
   dryRun: z.literal(true),
   /** What would happen: the operation type that would be queued, or the change applied at once. */
-  outcome: z.enum(['CREATE', 'UPDATE', 'DELETE', 'METADATA_UPDATE', 'CANCEL', 'BACKUP', 'DELETE_BACKUP']),
+  outcome: z.enum([
+    'CREATE',
+    'UPDATE',
+    'DELETE',
+    'METADATA_UPDATE',
+    'CANCEL',
+    'BACKUP',
+    'DELETE_BACKUP',
+    'PAUSE',
+    'RESUME',
+  ]),
   cluster: ClusterSchema.optional(),
   backup: BackupSchema.optional(),
 });
@@ -244,6 +259,8 @@ export const ProblemSchema = z.looseObject({
   apiUrl: z.string().optional(),
   /** CLUSTER_NAME_TAKEN: the name. */
   name: z.string().optional(),
+  /** PAUSE_NOT_SUPPORTED: the cluster's engine. */
+  engine: z.string().optional(),
 });
 export type Problem = z.infer<typeof ProblemSchema>;
 

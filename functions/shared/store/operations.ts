@@ -162,6 +162,16 @@ export class OperationStore {
         nameGuard: this.clusters.deleteNameGuard(cluster),
         quota: this.tenants.release(op.tenantId, cluster.region, { clusters: 1, nodes: cluster.nodes }),
       };
+    } else if ((op.type === 'PAUSE' || op.type === 'RESUME') && prev) {
+      // The generation PAUSE or RESUME began goes back with the paused flag it changed.
+      rest = {
+        cluster: this.updateCluster(
+          op,
+          { status: prev.status, generation: prev.generation, paused: prev.paused === true, updatedAt: now },
+          {},
+          true,
+        ),
+      };
     } else if (op.type === 'UPDATE' && prev) {
       rest = {
         cluster: this.updateCluster(
@@ -356,12 +366,16 @@ export class OperationStore {
     });
   }
 
-  /** RUNNING -> SUCCEEDED; the cluster becomes READY at the operation's generation. */
+  /**
+   * RUNNING -> SUCCEEDED; the cluster becomes READY (a PAUSE: PAUSED) at the operation's
+   * generation. A paused cluster keeps its endpoint: it is where it answers once resumed.
+   */
   async complete(
     op: OperationRecord,
     observed: { endpoint: string; port: number },
     now: string,
   ): Promise<void> {
+    const status = op.type === 'PAUSE' ? 'PAUSED' : 'READY';
     await this.table.transact('complete', {
       operation: this.updateOperation(
         op,
@@ -371,7 +385,7 @@ export class OperationStore {
       cluster: this.updateCluster(
         op,
         {
-          status: 'READY',
+          status,
           updatedAt: now,
           endpoint: observed.endpoint,
           port: observed.port,
