@@ -83,7 +83,7 @@ describe('End to end: pause and resume', () => {
     expect(read.body).toMatchObject({ status: 'PAUSED', paused: true, generation: 2, observedGeneration: 2 });
     expect(read.body.activeOperationId).toBeUndefined();
     const sts = inNamespace(id, 'StatefulSet')[0];
-    expect((sts?.spec as { replicas: number }).replicas).toBe(0);
+    expect((sts?.spec as { replicas?: number } | undefined)?.replicas).toBe(0);
     expect(status(sts)).toMatchObject({ replicas: 0, readyReplicas: 0 });
     expect(pvcNames(id)).toEqual(volumes);
 
@@ -112,7 +112,7 @@ describe('End to end: pause and resume', () => {
     // Assess: the drift reconciler leaves the paused cluster paused
     await rt.triggers.schedules[0]?.runNow();
     expect((await api('GET', `/v1/clusters/${id}`)).body).toMatchObject({ status: 'PAUSED' });
-    expect((inNamespace(id, 'StatefulSet')[0]?.spec as { replicas: number }).replicas).toBe(0);
+    expect((inNamespace(id, 'StatefulSet')[0]?.spec as { replicas?: number } | undefined)?.replicas).toBe(0);
 
     // Act: resume
     const resumeAt = Date.now();
@@ -197,7 +197,7 @@ describe('End to end: pause and resume', () => {
     const paused = await api('POST', `/v1/clusters/${id}/pause`);
     expect((await settle(paused.body.operation.id)).body.status).toBe('SUCCEEDED');
     const df = inNamespace(id, 'Dragonfly')[0];
-    expect((df?.spec as { replicas: number }).replicas).toBe(0);
+    expect((df?.spec as { replicas?: number } | undefined)?.replicas).toBe(0);
     expect(status(inNamespace(id, 'StatefulSet')[0])).toMatchObject({ replicas: 0, readyReplicas: 0 });
     expect(pvcNames(id)).toEqual(['df-dragonfly-0']);
 
