@@ -123,7 +123,8 @@ export type ClusterDriftRepairSuspended = z.infer<typeof ClusterDriftRepairSuspe
 export const EVENT_CATALOG = {
   'Cluster Status Changed': {
     schema: ClusterStatusChangedSchema,
-    description: 'A cluster changed status (PENDING, PROVISIONING, READY, FAILED, ...).',
+    description:
+      'A cluster changed status (PENDING, PROVISIONING, READY, UPDATING, PAUSING, PAUSED, RESUMING, DELETING, DELETED, FAILED).',
     example: {
       schemaVersion: '1',
       eventId: 'cl-01m80t0740zk6gkkx8d95khqxj/3',
