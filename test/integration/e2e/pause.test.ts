@@ -209,6 +209,32 @@ describe('End to end: pause and resume', () => {
     expect(pvcNames(id)).toEqual([]);
   }, 120_000);
 
+  it('cancels a QUEUED pause: the cluster is READY again at its previous generation, not paused', async () => {
+    // Prepare: a READY cluster, the provisioner's queue stopped so that the PAUSE stays QUEUED
+    const id = await readyCluster({ name: 'paused-cancel', engine: 'valkey' });
+    await Promise.all(rt.triggers.queues.map((q) => q.stop()));
+    try {
+      const paused = await api('POST', `/v1/clusters/${id}/pause`);
+      expect((await api('GET', `/v1/clusters/${id}`)).body).toMatchObject({
+        status: 'PAUSING',
+        generation: 2,
+      });
+
+      // Act
+      const cancelled = await api('POST', `/v1/operations/${paused.body.operation.id}/cancel`);
+
+      // Assess
+      expect(cancelled.body.status).toBe('CANCELLED');
+      const read = await api('GET', `/v1/clusters/${id}`);
+      expect(read.body).toMatchObject({ status: 'READY', generation: 1, observedGeneration: 1 });
+      expect(read.body.paused).toBeUndefined();
+      expect(read.body.activeOperationId).toBeUndefined();
+      expect((await api('GET', `/v1/clusters/${id}/connection`)).status).toBe(200);
+    } finally {
+      for (const q of rt.triggers.queues) q.start();
+    }
+  }, 60_000);
+
   it('answers unknown clusters and viewers with the usual problems', async () => {
     expect((await api('POST', '/v1/clusters/cl-00000000000000000000000000/pause')).body.code).toBe(
       'CLUSTER_NOT_FOUND',
