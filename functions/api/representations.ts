@@ -21,6 +21,7 @@ export function clusterDto(c: ClusterRecord): Cluster {
     observedGeneration: c.observedGeneration,
     ...(c.activeOperationId ? { activeOperationId: c.activeOperationId } : {}),
     ...(c.paused ? { paused: true } : {}),
+    ...(c.restoreTestOf ? { restoreTestOf: c.restoreTestOf } : {}),
     ...(c.endpoint ? { endpoint: c.endpoint } : {}),
     ...(c.backupPolicy
       ? {
@@ -28,6 +29,7 @@ export function clusterDto(c: ClusterRecord): Cluster {
             schedule: c.backupPolicy.schedule,
             retentionDays: c.backupPolicy.retentionDays,
             nextBackupAt: c.backupPolicy.nextBackupAt,
+            ...(c.backupPolicy.restoreTest ? { restoreTest: true } : {}),
           },
         }
       : {}),

@@ -6,6 +6,7 @@ import { TERMINAL_OPERATION_STATUSES } from '../shared/domain/cluster.js';
 import { operationErrors } from '../shared/domain/operation-errors.js';
 import { backoffSeconds, NoEksClusterError, place } from '../shared/domain/placement.js';
 import type { ClusterRecord, OperationError, OperationRecord } from '../shared/domain/records.js';
+import { newRestoreTest } from '../shared/domain/restore-tests.js';
 import { specOf } from '../shared/domain/spec.js';
 import { getBlueprint } from '../shared/engines/registry.js';
 import { clusterSelector, namespaceOf } from '../shared/engines/tenancy.js';
@@ -450,10 +451,13 @@ async function runBackupStep(
     return 'retrying';
   }
   if (stored.objects === 0) return fail(deps, op, operationErrors.backupEmpty());
+  const now = deps.now().toISOString();
+  // A scheduled backup with a restore test: the test is stored with the success, for the reconciler.
   await deps.store.operations.completeBackup(
     op,
     { storage, sizeBytes: stored.bytes },
-    deps.now().toISOString(),
+    now,
+    backup.restoreTest ? newRestoreTest(backup, op.correlationId, now) : undefined,
   );
   deps.logger.info('backup stored', {
     operationId: op.operationId,

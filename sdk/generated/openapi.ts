@@ -1,6 +1,6 @@
 /**
  * Do not edit: `npm run gen:sdk` writes this file with openapi-typescript 7.13.0.
- * Generated from docs/openapi.json sha256:546e5c395c61cdd905d4f2191714596a83cfbce11fb1e759b3f4748d95c6fd96
+ * Generated from docs/openapi.json sha256:212d2f9e853ec872ff87961b307dd629762136d5397ecb7fe172ab220579155c
  */
 
 export interface paths {
@@ -394,7 +394,9 @@ export interface operations {
                                 retentionDays: number;
                                 /** Format: date-time */
                                 nextBackupAt: string;
+                                restoreTest?: boolean;
                             };
+                            restoreTestOf?: string;
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */
@@ -504,6 +506,7 @@ export interface operations {
                     backup?: {
                         schedule: string;
                         retentionDays: number;
+                        restoreTest?: boolean;
                     };
                     restoreFrom?: {
                         backupId: string;
@@ -551,7 +554,9 @@ export interface operations {
                                 retentionDays: number;
                                 /** Format: date-time */
                                 nextBackupAt: string;
+                                restoreTest?: boolean;
                             };
+                            restoreTestOf?: string;
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */
@@ -643,7 +648,9 @@ export interface operations {
                                 retentionDays: number;
                                 /** Format: date-time */
                                 nextBackupAt: string;
+                                restoreTest?: boolean;
                             };
+                            restoreTestOf?: string;
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */
@@ -841,7 +848,9 @@ export interface operations {
                             retentionDays: number;
                             /** Format: date-time */
                             nextBackupAt: string;
+                            restoreTest?: boolean;
                         };
+                        restoreTestOf?: string;
                         restoredFrom?: {
                             backupId: string;
                             /** Format: date-time */
@@ -976,7 +985,9 @@ export interface operations {
                                 retentionDays: number;
                                 /** Format: date-time */
                                 nextBackupAt: string;
+                                restoreTest?: boolean;
                             };
+                            restoreTestOf?: string;
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */
@@ -1068,7 +1079,9 @@ export interface operations {
                                 retentionDays: number;
                                 /** Format: date-time */
                                 nextBackupAt: string;
+                                restoreTest?: boolean;
                             };
+                            restoreTestOf?: string;
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */
@@ -1231,6 +1244,7 @@ export interface operations {
                     backup?: {
                         schedule: string;
                         retentionDays: number;
+                        restoreTest?: boolean;
                     } | null;
                 };
             };
@@ -1268,7 +1282,9 @@ export interface operations {
                             retentionDays: number;
                             /** Format: date-time */
                             nextBackupAt: string;
+                            restoreTest?: boolean;
                         };
+                        restoreTestOf?: string;
                         restoredFrom?: {
                             backupId: string;
                             /** Format: date-time */
@@ -1309,7 +1325,9 @@ export interface operations {
                                 retentionDays: number;
                                 /** Format: date-time */
                                 nextBackupAt: string;
+                                restoreTest?: boolean;
                             };
+                            restoreTestOf?: string;
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */
@@ -1401,7 +1419,9 @@ export interface operations {
                                 retentionDays: number;
                                 /** Format: date-time */
                                 nextBackupAt: string;
+                                restoreTest?: boolean;
                             };
+                            restoreTestOf?: string;
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */
@@ -1607,7 +1627,9 @@ export interface operations {
                                 retentionDays: number;
                                 /** Format: date-time */
                                 nextBackupAt: string;
+                                restoreTest?: boolean;
                             };
+                            restoreTestOf?: string;
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */
@@ -1699,7 +1721,9 @@ export interface operations {
                                 retentionDays: number;
                                 /** Format: date-time */
                                 nextBackupAt: string;
+                                restoreTest?: boolean;
                             };
+                            restoreTestOf?: string;
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */
@@ -1887,7 +1911,9 @@ export interface operations {
                                 retentionDays: number;
                                 /** Format: date-time */
                                 nextBackupAt: string;
+                                restoreTest?: boolean;
                             };
+                            restoreTestOf?: string;
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */
@@ -1979,7 +2005,9 @@ export interface operations {
                                 retentionDays: number;
                                 /** Format: date-time */
                                 nextBackupAt: string;
+                                restoreTest?: boolean;
                             };
+                            restoreTestOf?: string;
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */
@@ -2429,7 +2457,9 @@ export interface operations {
                                 retentionDays: number;
                                 /** Format: date-time */
                                 nextBackupAt: string;
+                                restoreTest?: boolean;
                             };
+                            restoreTestOf?: string;
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */
@@ -2852,7 +2882,9 @@ export interface operations {
                                 retentionDays: number;
                                 /** Format: date-time */
                                 nextBackupAt: string;
+                                restoreTest?: boolean;
                             };
+                            restoreTestOf?: string;
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */
@@ -3480,7 +3512,9 @@ export interface operations {
                                 retentionDays: number;
                                 /** Format: date-time */
                                 nextBackupAt: string;
+                                restoreTest?: boolean;
                             };
+                            restoreTestOf?: string;
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */
@@ -3794,7 +3828,9 @@ export interface operations {
                                 retentionDays: number;
                                 /** Format: date-time */
                                 nextBackupAt: string;
+                                restoreTest?: boolean;
                             };
+                            restoreTestOf?: string;
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */
@@ -4044,7 +4080,9 @@ export interface operations {
                                 retentionDays: number;
                                 /** Format: date-time */
                                 nextBackupAt: string;
+                                restoreTest?: boolean;
                             };
+                            restoreTestOf?: string;
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */

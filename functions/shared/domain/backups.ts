@@ -59,6 +59,8 @@ export interface BackupRecord {
   readonly error?: OperationError;
   /** Taken by the cluster's schedule (else on demand). */
   readonly scheduled?: boolean;
+  /** Its schedule asked for a restore test: once it succeeds, the reconciler restores it (restore-tests.ts). */
+  readonly restoreTest?: boolean;
   /** Scheduled backups: when the reconciler deletes it (its cluster's retention when taken). */
   readonly expiresAt?: string;
   readonly createdAt: string;
@@ -85,6 +87,8 @@ export function planBackup(
     backupBucket: string | undefined;
     /** A scheduled backup, kept this many days. */
     retentionDays?: number;
+    /** A scheduled backup whose schedule asks for a restore test. */
+    restoreTest?: boolean;
   },
 ): { cluster: ClusterRecord; operation: OperationRecord; backup: BackupRecord } {
   assertHomeRegion(cluster, ctx.apiRegion);
@@ -137,6 +141,7 @@ export function planBackup(
       ? {
           scheduled: true,
           expiresAt: new Date(ctx.now.getTime() + ctx.retentionDays * 24 * 3600 * 1000).toISOString(),
+          ...(ctx.restoreTest ? { restoreTest: true } : {}),
         }
       : {}),
     createdAt: now,

@@ -7,11 +7,27 @@ import { CronError, checkBackupSchedule, nextRun } from './cron.js';
 import type { BackupPolicy, ClusterRecord, OperationRecord } from './records.js';
 import { SIZES } from './sizes.js';
 
-/** A requested backup policy, checked, with its first run after `now`. */
+/**
+ * A requested backup policy, checked, with its first run after `now`. `restoreTest` needs an
+ * engine whose backups Stratus restores.
+ */
 export function backupPolicyOf(
-  req: { readonly schedule: string; readonly retentionDays: number },
+  req: {
+    readonly schedule: string;
+    readonly retentionDays: number;
+    readonly restoreTest?: boolean | undefined;
+  },
   now: Date,
+  engine: string,
 ): BackupPolicy {
+  if (req.restoreTest && !getBlueprint(engine)?.backup?.restore) {
+    throw new ValidationError([
+      {
+        path: 'backup.restoreTest',
+        message: `${engine} backups cannot be restored by Stratus yet, so they cannot be restore-tested`,
+      },
+    ]);
+  }
   try {
     const cron = checkBackupSchedule(req.schedule, now);
     const next = nextRun(cron, now) as Date; // checkBackupSchedule found one
@@ -19,6 +35,7 @@ export function backupPolicyOf(
       schedule: req.schedule.trim(),
       retentionDays: req.retentionDays,
       nextBackupAt: next.toISOString(),
+      ...(req.restoreTest ? { restoreTest: true } : {}),
     };
   } catch (e) {
     if (e instanceof CronError) throw new ValidationError([{ path: 'backup.schedule', message: e.message }]);
@@ -106,7 +123,7 @@ export function planCreate(
     size: SIZES[req.size],
     settings: settings.data,
     deletionProtection: req.deletionProtection,
-    ...(req.backup ? { backupPolicy: backupPolicyOf(req.backup, ctx.now) } : {}),
+    ...(req.backup ? { backupPolicy: backupPolicyOf(req.backup, ctx.now, req.engine) } : {}),
     status: 'PENDING',
     generation: 1,
     observedGeneration: 0,
@@ -299,7 +316,8 @@ export function planUpdate(
     (req.backup === null
       ? cluster.backupPolicy !== undefined
       : req.backup.schedule.trim() !== cluster.backupPolicy?.schedule ||
-        req.backup.retentionDays !== cluster.backupPolicy?.retentionDays);
+        req.backup.retentionDays !== cluster.backupPolicy?.retentionDays ||
+        (req.backup.restoreTest ?? false) !== (cluster.backupPolicy?.restoreTest ?? false));
   if (!specChanged && !protectionChanged && !policyChanged) {
     throw new ProblemError('NO_CHANGES', 'Every field sent already has that value');
   }
@@ -308,7 +326,7 @@ export function planUpdate(
   const { backupPolicy: _previousPolicy, ...withoutPolicy } = cluster;
   const backupPolicy = policyChanged
     ? req.backup
-      ? backupPolicyOf(req.backup, ctx.now)
+      ? backupPolicyOf(req.backup, ctx.now, cluster.engine)
       : undefined
     : cluster.backupPolicy;
   const metadata = { ...withoutPolicy, deletionProtection, ...(backupPolicy ? { backupPolicy } : {}) };

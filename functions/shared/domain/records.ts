@@ -60,6 +60,11 @@ export interface ClusterRecord {
    * PAUSED once its pods are gone; a failed pause or resume leaves it FAILED with this still set.
    */
   readonly paused?: boolean;
+  /**
+   * A restore test's scratch cluster (the backup it restores): out of the tenant's list and quota,
+   * deleted by the reconciler once the test has its result (functions/reconciler/restore-tests.ts).
+   */
+  readonly restoreTestOf?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -108,6 +113,8 @@ export interface BackupPolicy {
   readonly schedule: string;
   readonly retentionDays: number;
   readonly nextBackupAt: string;
+  /** Each scheduled backup that succeeds is restored into a scratch cluster, checked READY, deleted. */
+  readonly restoreTest?: boolean;
 }
 
 /** The spec fields an UPDATE changes, kept on the operation so a cancel can restore them. */

@@ -21,6 +21,11 @@ export const ClusterNameSchema = z
 export const BackupPolicyRequestSchema = z.strictObject({
   schedule: z.string().min(9).max(100),
   retentionDays: z.int().min(1).max(3650),
+  /**
+   * Restore each scheduled backup that succeeds into a scratch cluster, check it reaches READY,
+   * delete it, and publish `Backup Restore Test Completed` (engines that restore only).
+   */
+  restoreTest: z.boolean().optional(),
 });
 
 export const CreateClusterRequestSchema = z.strictObject({
@@ -137,8 +142,15 @@ export const ClusterSchema = z.object({
   endpoint: z.string().optional(),
   /** Scheduled backups: the schedule (cron, UTC), their retention and the next run. */
   backup: z
-    .object({ schedule: z.string(), retentionDays: z.int(), nextBackupAt: z.iso.datetime() })
+    .object({
+      schedule: z.string(),
+      retentionDays: z.int(),
+      nextBackupAt: z.iso.datetime(),
+      restoreTest: z.boolean().optional(),
+    })
     .optional(),
+  /** A restore test's scratch cluster (never listed, not counted in the quota): the backup it restores. */
+  restoreTestOf: z.string().optional(),
   /** Created from a backup: which, and to what moment. */
   restoredFrom: z.object({ backupId: z.string(), pointInTime: z.iso.datetime().optional() }).optional(),
   createdAt: z.iso.datetime(),
