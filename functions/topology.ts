@@ -42,6 +42,8 @@ export type EnvSource =
   | { readonly ref: 'pageTokenSecret' }
   /** The region's backup bucket's name (lib/backup-bucket.ts; the local object store's bucket). */
   | { readonly ref: 'backupBucket' }
+  /** JSON: source region -> the bucket of this region holding copies of its backups (`backupCopyTo`). */
+  | { readonly ref: 'backupCopies' }
   | { readonly value: string };
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -201,6 +203,7 @@ export const FUNCTIONS = {
       STRATUS_CORS_ORIGINS: { ref: 'corsOrigins' },
       PAGE_TOKEN_SECRET_ID: { ref: 'pageTokenSecret' },
       BACKUP_BUCKET: { ref: 'backupBucket' },
+      BACKUP_COPIES: { ref: 'backupCopies' },
     },
     permissions: ['table:read', 'table:write', 'secret:page-token'],
   },

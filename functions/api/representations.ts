@@ -38,6 +38,7 @@ export function clusterDto(c: ClusterRecord): Cluster {
           restoredFrom: {
             backupId: c.restoreFrom.backupId,
             ...(c.restoreFrom.pointInTime ? { pointInTime: c.restoreFrom.pointInTime } : {}),
+            ...(c.restoreFrom.copiedFrom ? { copiedFrom: c.restoreFrom.copiedFrom } : {}),
           },
         }
       : {}),

@@ -1,6 +1,6 @@
 /**
  * Do not edit: `npm run gen:sdk` writes this file with openapi-typescript 7.13.0.
- * Generated from docs/openapi.json sha256:212d2f9e853ec872ff87961b307dd629762136d5397ecb7fe172ab220579155c
+ * Generated from docs/openapi.json sha256:eff07cf711fe9908ebc8d19051d34b4f64e533ac4e26164addfb1a51a543bb15
  */
 
 export interface paths {
@@ -401,6 +401,7 @@ export interface operations {
                                 backupId: string;
                                 /** Format: date-time */
                                 pointInTime?: string;
+                                copiedFrom?: string;
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -561,6 +562,7 @@ export interface operations {
                                 backupId: string;
                                 /** Format: date-time */
                                 pointInTime?: string;
+                                copiedFrom?: string;
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -655,6 +657,7 @@ export interface operations {
                                 backupId: string;
                                 /** Format: date-time */
                                 pointInTime?: string;
+                                copiedFrom?: string;
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -855,6 +858,7 @@ export interface operations {
                             backupId: string;
                             /** Format: date-time */
                             pointInTime?: string;
+                            copiedFrom?: string;
                         };
                         /** Format: date-time */
                         createdAt: string;
@@ -992,6 +996,7 @@ export interface operations {
                                 backupId: string;
                                 /** Format: date-time */
                                 pointInTime?: string;
+                                copiedFrom?: string;
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -1086,6 +1091,7 @@ export interface operations {
                                 backupId: string;
                                 /** Format: date-time */
                                 pointInTime?: string;
+                                copiedFrom?: string;
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -1289,6 +1295,7 @@ export interface operations {
                             backupId: string;
                             /** Format: date-time */
                             pointInTime?: string;
+                            copiedFrom?: string;
                         };
                         /** Format: date-time */
                         createdAt: string;
@@ -1332,6 +1339,7 @@ export interface operations {
                                 backupId: string;
                                 /** Format: date-time */
                                 pointInTime?: string;
+                                copiedFrom?: string;
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -1426,6 +1434,7 @@ export interface operations {
                                 backupId: string;
                                 /** Format: date-time */
                                 pointInTime?: string;
+                                copiedFrom?: string;
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -1634,6 +1643,7 @@ export interface operations {
                                 backupId: string;
                                 /** Format: date-time */
                                 pointInTime?: string;
+                                copiedFrom?: string;
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -1728,6 +1738,7 @@ export interface operations {
                                 backupId: string;
                                 /** Format: date-time */
                                 pointInTime?: string;
+                                copiedFrom?: string;
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -1918,6 +1929,7 @@ export interface operations {
                                 backupId: string;
                                 /** Format: date-time */
                                 pointInTime?: string;
+                                copiedFrom?: string;
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -2012,6 +2024,7 @@ export interface operations {
                                 backupId: string;
                                 /** Format: date-time */
                                 pointInTime?: string;
+                                copiedFrom?: string;
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -2464,6 +2477,7 @@ export interface operations {
                                 backupId: string;
                                 /** Format: date-time */
                                 pointInTime?: string;
+                                copiedFrom?: string;
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -2889,6 +2903,7 @@ export interface operations {
                                 backupId: string;
                                 /** Format: date-time */
                                 pointInTime?: string;
+                                copiedFrom?: string;
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -3519,6 +3534,7 @@ export interface operations {
                                 backupId: string;
                                 /** Format: date-time */
                                 pointInTime?: string;
+                                copiedFrom?: string;
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -3835,6 +3851,7 @@ export interface operations {
                                 backupId: string;
                                 /** Format: date-time */
                                 pointInTime?: string;
+                                copiedFrom?: string;
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -4087,6 +4104,7 @@ export interface operations {
                                 backupId: string;
                                 /** Format: date-time */
                                 pointInTime?: string;
+                                copiedFrom?: string;
                             };
                             /** Format: date-time */
                             createdAt: string;

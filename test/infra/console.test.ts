@@ -43,7 +43,8 @@ describe('Class: StratusConsole', () => {
     // Assess
     for (const s of [primary, secondary]) {
       expect(s?.t).toHaveResourceCount('AWS::CloudFront::Distribution', 0);
-      expect(s?.t).toHaveResourceCount('AWS::S3::Bucket', 0);
+      // The region's backup bucket only (test/infra/backup-bucket.test.ts): no console bucket.
+      expect(s?.t).toHaveResourceCount('AWS::S3::Bucket', 1);
       expect(
         s?.t.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: 'OPTIONS' } }),
       ).toEqual({});

@@ -1,6 +1,8 @@
-import { planRestore } from '../../shared/domain/backups.js';
+import * as z from 'zod';
+import { planRestore, restoreAcrossRegions } from '../../shared/domain/backups.js';
 import { planPause, planResume } from '../../shared/domain/pause.js';
 import { planCreate, planDelete, planUpdate, wrongRegion } from '../../shared/domain/plan.js';
+import { readEnv } from '../../shared/env.js';
 import { ProblemError, ValidationError } from '../../shared/errors.js';
 import type {
   CreateClusterRequest,
@@ -10,11 +12,15 @@ import type {
 import { CLUSTER_ITEMS } from '../../shared/store/clusters.js';
 import type { TenantRecord } from '../../shared/store/store.js';
 import { StaleStateError } from '../../shared/store/store.js';
+import { backupEnv } from '../env.js';
 import type { ApiResponse } from '../http.js';
 import { decodePageToken, encodePageToken } from '../page-token.js';
 import { clusterDto, operationDto } from '../representations.js';
 import { pathId, type RequestContext } from '../routes.js';
 import { committing } from '../store-errors.js';
+
+/** Read when the first cluster route runs: the copies of other regions' backups held here. */
+const copies = readEnv(z.object({ BACKUP_COPIES: backupEnv.BACKUP_COPIES })).BACKUP_COPIES;
 
 async function loadCluster(ctx: RequestContext) {
   const id = pathId(ctx, 'clusterId', 'cl', 'CLUSTER_NOT_FOUND');
@@ -125,12 +131,9 @@ async function restoreOf(ctx: RequestContext, req: CreateClusterRequest) {
     ctx.now,
   );
   if (backup && backup.region !== req.region) {
-    throw new ValidationError([
-      {
-        path: 'region',
-        message: `the backup is stored in ${backup.region}; restore it into a cluster in that region`,
-      },
-    ]);
+    // This API's copies are its own region's: only for a cluster of this region.
+    const here = req.region === ctx.apiRegion ? copies : {};
+    return { ...restore, source: restoreAcrossRegions(restore.source, backup, req.region, here) };
   }
   return restore;
 }

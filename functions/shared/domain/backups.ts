@@ -234,3 +234,32 @@ export function planRestore(
     },
   };
 }
+
+/**
+ * A restore into another region than the backup's: allowed when that region holds a copy of the
+ * backup's region's backups (`copies`: source region -> the copy bucket here, from `backupCopyTo`,
+ * lib/config.ts), read from the copy (same keys). Else `400` on `region`.
+ */
+export function restoreAcrossRegions(
+  source: RestoreSource,
+  backup: Pick<BackupRecord, 'region'>,
+  region: string,
+  copies: Readonly<Record<string, string>>,
+): RestoreSource {
+  if (backup.region === region) return source;
+  const bucket = copies[backup.region];
+  if (!bucket) {
+    throw new ValidationError([
+      {
+        path: 'region',
+        message: `the backup is stored in ${backup.region} and ${region} holds no copies of its backups; restore it into a cluster in ${backup.region}, or set backupCopyTo: ${region} for ${backup.region}`,
+      },
+    ]);
+  }
+  return {
+    ...source,
+    storage: { bucket, prefix: source.storage.prefix },
+    sourceStore: { bucket, prefix: source.sourceStore.prefix },
+    copiedFrom: backup.region,
+  };
+}

@@ -90,6 +90,8 @@ export interface RestoreSource {
   readonly sourceStore: BackupStore;
   /** PostgreSQL only: recover up to this time (ISO 8601), else to the end of the backup. */
   readonly pointInTime?: string;
+  /** Restored from the copy held in this region of a backup taken in `copiedFrom` (`backupCopyTo`). */
+  readonly copiedFrom?: string;
 }
 
 /** Connection details that may be shown to API users (never secret values). */

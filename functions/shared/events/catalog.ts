@@ -229,13 +229,18 @@ export const EVENT_CATALOG = {
       clusterId: 'cl-01m80t0740zk6gkkx8d95khqxj',
       correlationId: 'corr-01m80v2r40pq8z6y5x4w3v2t1s',
       backupId: 'bk-01m80v2r40a1b2c3d4e5f6g7h8',
-      result: 'SUCCEEDED',
+      result: 'FAILED',
       engine: 'postgresql',
       scratchClusterId: 'cl-01m80v6b70s8d7f6g5h4j3k2m1',
       operationId: 'op-01m80v6b70q1w2e3r4t5y6u7i8',
       startedAt: '2026-11-22T07:01:00.000Z',
       finishedAt: '2026-11-22T07:03:10.000Z',
       durationSeconds: 130,
+      error: {
+        code: 'NOT_READY',
+        message:
+          'The backup did not restore: the database reported a failure it will not recover from by itself',
+      },
     } satisfies BackupRestoreTestCompleted,
   },
   'Cluster Drift Detected': {

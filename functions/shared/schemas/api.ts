@@ -152,7 +152,14 @@ export const ClusterSchema = z.object({
   /** A restore test's scratch cluster (never listed, not counted in the quota): the backup it restores. */
   restoreTestOf: z.string().optional(),
   /** Created from a backup: which, and to what moment. */
-  restoredFrom: z.object({ backupId: z.string(), pointInTime: z.iso.datetime().optional() }).optional(),
+  restoredFrom: z
+    .object({
+      backupId: z.string(),
+      pointInTime: z.iso.datetime().optional(),
+      /** Restored from this region's copy of a backup taken in `copiedFrom` (`backupCopyTo`). */
+      copiedFrom: z.string().optional(),
+    })
+    .optional(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
