@@ -206,6 +206,7 @@ export const ROUTES: readonly RouteDef[] = [
       'CLUSTER_NOT_FOUND',
       'CLUSTER_BUSY',
       'CLUSTER_NOT_PAUSED',
+      'CLUSTER_NOT_READY',
       'PAUSE_NOT_SUPPORTED',
       'UNSUPPORTED_ENGINE',
       'WRONG_REGION',

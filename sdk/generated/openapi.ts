@@ -1,6 +1,6 @@
 /**
  * Do not edit: `npm run gen:sdk` writes this file with openapi-typescript 7.13.0.
- * Generated from docs/openapi.json sha256:eff07cf711fe9908ebc8d19051d34b4f64e533ac4e26164addfb1a51a543bb15
+ * Generated from docs/openapi.json sha256:18ae6cf76bea550e070085ed74d70c23fa76790e6037cac1fbda08a4983eebc8
  */
 
 export interface paths {
@@ -2095,7 +2095,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description CONCURRENT_MODIFICATION, CLUSTER_BUSY, CLUSTER_NOT_PAUSED */
+            /** @description CONCURRENT_MODIFICATION, CLUSTER_BUSY, CLUSTER_NOT_PAUSED, CLUSTER_NOT_READY */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -107,6 +107,7 @@ describe('Function: planResume', () => {
   it.each([
     ['a running cluster', cluster(), 'CLUSTER_NOT_PAUSED'],
     ['a FAILED cluster that was never paused', cluster({ status: 'FAILED' }), 'CLUSTER_NOT_PAUSED'],
+    ['a deleted cluster (found by the API fuzz test)', cluster({ status: 'DELETED' }), 'CLUSTER_NOT_READY'],
     [
       'an operation in progress',
       cluster({ status: 'PAUSING', paused: true, activeOperationId: 'op-1' }),
