@@ -47,6 +47,8 @@ function dummyEnv(source: EnvSource): string {
       return 'eks';
     case 'backupBucket':
       return 'stratus-bench-backups';
+    case 'backupCopies':
+      return '{}';
     case 'pageTokenSecret':
       return 'stratus/bench/page-token-key';
   }

@@ -42,6 +42,8 @@ export type EnvSource =
   | { readonly ref: 'pageTokenSecret' }
   /** The region's backup bucket's name (lib/backup-bucket.ts; the local object store's bucket). */
   | { readonly ref: 'backupBucket' }
+  /** JSON: source region -> the bucket of this region holding copies of its backups (`backupCopyTo`). */
+  | { readonly ref: 'backupCopies' }
   | { readonly value: string };
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -177,6 +179,8 @@ export const FUNCTIONS = {
           { method: 'GET', path: '/v1/clusters/{clusterId}' },
           { method: 'PATCH', path: '/v1/clusters/{clusterId}' },
           { method: 'DELETE', path: '/v1/clusters/{clusterId}' },
+          { method: 'POST', path: '/v1/clusters/{clusterId}/pause' },
+          { method: 'POST', path: '/v1/clusters/{clusterId}/resume' },
           { method: 'GET', path: '/v1/clusters/{clusterId}/operations' },
           { method: 'GET', path: '/v1/clusters/{clusterId}/connection' },
           { method: 'POST', path: '/v1/clusters/{clusterId}/backups' },
@@ -199,6 +203,7 @@ export const FUNCTIONS = {
       STRATUS_CORS_ORIGINS: { ref: 'corsOrigins' },
       PAGE_TOKEN_SECRET_ID: { ref: 'pageTokenSecret' },
       BACKUP_BUCKET: { ref: 'backupBucket' },
+      BACKUP_COPIES: { ref: 'backupCopies' },
     },
     permissions: ['table:read', 'table:write', 'secret:page-token'],
   },

@@ -163,6 +163,15 @@ export const RegionConfigSchema = z
      */
     takeoverAccess: z.boolean().default(true),
     /**
+     * Copy this region's backups to that (other, configured) region: its backup bucket replicates
+     * to a copy bucket there (`stratus-<stage>-backup-copies-<account>-<region>`, S3 replication,
+     * deletions too), from which a cluster in that region can be restored (README, "Cross-region
+     * copies"). Deploy the destination region's stack first: S3 checks the copy bucket exists.
+     *
+     * @default - no copies
+     */
+    backupCopyTo: z.string().optional(),
+    /**
      * An existing SNS topic of this region that every alarm of the region's stack notifies; the
      * stack then creates none (lib/alarm-topic.ts). CloudWatch alarms notify topics of their own
      * region only.
@@ -477,6 +486,16 @@ export const StratusConfigSchema = z
               });
             }
             seen.set(name, region);
+          }
+        }
+        const configured = new Set(rs.map((r) => r.region));
+        for (const [i, { region, backupCopyTo }] of rs.entries()) {
+          if (backupCopyTo !== undefined && (backupCopyTo === region || !configured.has(backupCopyTo))) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [i, 'backupCopyTo'],
+              message: `backupCopyTo of ${region} must be another configured region (${[...configured].filter((r) => r !== region).join(', ') || 'none'}), not ${backupCopyTo}`,
+            });
           }
         }
       }),

@@ -126,6 +126,13 @@ export interface StratusFunctionsProps {
   readonly takeoverInto?: readonly string[];
   /** The region's backup bucket (the `backupBucket` env source, `backup:*` permissions). */
   readonly backupBucket: StratusBackupBucket;
+  /**
+   * Other regions' backups copied to this region, by source region -> the copy bucket's name (the
+   * `backupCopies` env source: a restore here may read them).
+   *
+   * @default - none
+   */
+  readonly backupCopies?: Readonly<Record<string, string>>;
   /** This region's table (replica); stream triggers read `tableStreamArn`. */
   readonly table: ITableV2;
   readonly queues: StratusQueues;
@@ -426,6 +433,8 @@ export class StratusFunctions extends Construct {
         return 'eks';
       case 'backupBucket':
         return props.backupBucket.bucket.bucketName;
+      case 'backupCopies':
+        return Stack.of(this).toJsonString(props.backupCopies ?? {});
       case 'pageTokenSecret':
         // The name, not the ARN: each region's replica has the name of the primary's secret, and
         // a different ARN (Secrets Manager finds it by name in the Lambda's own region).

@@ -25,6 +25,12 @@ export function stratusNames(stage: string) {
     pageTokenSecret: `stratus/${stage}/page-token-key`,
     /** A region's stack. */
     stack: (region: string) => `Stratus-${stage}-${region}`,
+    /**
+     * The bucket in `region` that holds the copies of other regions' backups (`backupCopyTo`,
+     * lib/config.ts): a fixed name, so the source region's replication rule names it. Bucket names
+     * are global: the account makes it unique (a token in the CDK app).
+     */
+    backupCopies: (account: string, region: string) => `${prefix}-backup-copies-${account}-${region}`,
     /** A region's CloudWatch dashboard. */
     dashboard: (region: string) => `${prefix}-${region}`,
     /** A queue of QUEUES (topology.ts). */

@@ -9,6 +9,7 @@ import { StratusEventBus } from './bus.js';
 import type { RegionConfig, StratusConfig } from './config.js';
 import { StratusConsole } from './console.js';
 import { type EksAccessPolicyName, StratusFunctions } from './functions.js';
+import { stratusNames } from './names.js';
 import { StratusNetwork } from './network.js';
 import { StratusAlarms, StratusDashboard } from './observability.js';
 import { StratusPreflight } from './preflight.js';
@@ -55,6 +56,8 @@ export class StratusRegionStack extends Stack {
   public readonly functions: StratusFunctions;
   /** The region's backup bucket (issue #14). */
   public readonly backups: StratusBackupBucket;
+  /** The copies of other regions' backups, when a region has `backupCopyTo` this one. */
+  public readonly backupCopies?: StratusBackupBucket;
   /** The deploy-time check of the region's EKS clusters, which every access entry waits for. */
   public readonly preflight: StratusPreflight;
   /** The VPC, subnets and security group of the Kubernetes-facing functions, when the config has a `vpc`. */
@@ -142,9 +145,23 @@ export class StratusRegionStack extends Stack {
       ...(config.logRetentionDays ? { logRetention: config.logRetentionDays as RetentionDays } : {}),
     });
     // Backups are data: retained whatever the stage's removal policy.
-    this.backups = new StratusBackupBucket(this, 'Backups');
+    const copyName = (region: string) => stratusNames(config.stage).backupCopies(this.account, region);
+    const copyTo = regionConfig.backupCopyTo;
+    this.backups = new StratusBackupBucket(
+      this,
+      'Backups',
+      copyTo ? { copyTo: { bucketName: copyName(copyTo), region: copyTo } } : {},
+    );
+    // The regions whose backups are copied here: one bucket holds them all (keys name tenant and cluster).
+    const copiedHere = config.regions.filter((r) => r.backupCopyTo === this.region).map((r) => r.region);
+    if (copiedHere.length > 0) {
+      this.backupCopies = new StratusBackupBucket(this, 'BackupCopies', {
+        bucketName: copyName(this.region),
+      });
+    }
     this.functions = new StratusFunctions(this, 'Functions', {
       backupBucket: this.backups,
+      backupCopies: Object.fromEntries(copiedHere.map((r) => [r, copyName(this.region)])),
       preflight: this.preflight.check,
       ...(this.network ? { network: this.network } : {}),
       stage: config.stage,

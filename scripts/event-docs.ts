@@ -54,6 +54,18 @@ const DOCS: Record<
       },
     },
   },
+  'Backup Restore Test Completed': {
+    eventId:
+      '`<backupId>/restore-test`: one restore test per backup, so a retried publish is one logical event.',
+    rule: {
+      purpose: 'Backups that did not restore (learn it before you need them)',
+      pattern: {
+        source: [EVENT_SOURCE],
+        'detail-type': ['Backup Restore Test Completed'],
+        detail: { result: ['FAILED'] },
+      },
+    },
+  },
   'Cluster Drift Detected': {
     eventId:
       '`<clusterId>/drift/<digest>`: the digest covers the findings, so the same drift seen by several reconciler runs is one logical event.',

@@ -51,6 +51,19 @@ export const PageTokenEnv = z.object(pageTokenEnv).refine(hasPageTokenKey, pageT
 export const backupEnv = {
   /** The region's backup bucket; unset or empty: backups are refused (409 BACKUPS_NOT_CONFIGURED). */
   BACKUP_BUCKET: z.string().trim().optional(),
+  /** Source region -> the bucket of this region with copies of its backups (JSON; `{}`: none). */
+  BACKUP_COPIES: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      try {
+        const parsed: unknown = JSON.parse(v || '{}');
+        return z.record(z.string(), z.string()).parse(parsed);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'BACKUP_COPIES must be a JSON object of region -> bucket' });
+        return z.NEVER;
+      }
+    }),
 };
 
 /** The api function's environment (topology.ts `FUNCTIONS.api.environment`). */

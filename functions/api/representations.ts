@@ -20,6 +20,8 @@ export function clusterDto(c: ClusterRecord): Cluster {
     generation: c.generation,
     observedGeneration: c.observedGeneration,
     ...(c.activeOperationId ? { activeOperationId: c.activeOperationId } : {}),
+    ...(c.paused ? { paused: true } : {}),
+    ...(c.restoreTestOf ? { restoreTestOf: c.restoreTestOf } : {}),
     ...(c.endpoint ? { endpoint: c.endpoint } : {}),
     ...(c.backupPolicy
       ? {
@@ -27,6 +29,7 @@ export function clusterDto(c: ClusterRecord): Cluster {
             schedule: c.backupPolicy.schedule,
             retentionDays: c.backupPolicy.retentionDays,
             nextBackupAt: c.backupPolicy.nextBackupAt,
+            ...(c.backupPolicy.restoreTest ? { restoreTest: true } : {}),
           },
         }
       : {}),
@@ -35,6 +38,7 @@ export function clusterDto(c: ClusterRecord): Cluster {
           restoredFrom: {
             backupId: c.restoreFrom.backupId,
             ...(c.restoreFrom.pointInTime ? { pointInTime: c.restoreFrom.pointInTime } : {}),
+            ...(c.restoreFrom.copiedFrom ? { copiedFrom: c.restoreFrom.copiedFrom } : {}),
           },
         }
       : {}),

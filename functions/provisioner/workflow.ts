@@ -11,10 +11,11 @@ import type {
   OperationRecord,
   SpecSnapshot,
 } from '../shared/domain/records.js';
+import { newRestoreTest } from '../shared/domain/restore-tests.js';
 import { specOf } from '../shared/domain/spec.js';
 import { getBlueprint } from '../shared/engines/registry.js';
 import { clusterSelector, namespaceOf } from '../shared/engines/tenancy.js';
-import type { Blueprint, KubeObject, RenderContext } from '../shared/engines/types.js';
+import type { Blueprint, KubeObject, PauseState, Readiness, RenderContext } from '../shared/engines/types.js';
 import { PermanentFailureError } from '../shared/errors.js';
 import { type EksPoolEntry, kubeApiCidrsOf } from '../shared/kube/pool.js';
 import type { ProvisioningMessage } from '../shared/schemas/messages.js';
@@ -313,7 +314,9 @@ const WORKING_STATUS = {
   UPDATE: 'UPDATING',
   DELETE: 'DELETING',
   BACKUP: 'READY',
-} as const;
+  PAUSE: 'PAUSING',
+  RESUME: 'RESUMING',
+} as const satisfies Record<OperationRecord['type'], ClusterRecord['status']>;
 /** A rollback gets its own time budget: the update's deadline may be what failed it. */
 const ROLLBACK_DEADLINE_MS = 15 * 60 * 1000;
 /** So does the clean-up of a failed CREATE: deleting a namespace takes seconds to minutes. */
@@ -475,10 +478,13 @@ async function runBackupStep(
     return 'retrying';
   }
   if (stored.objects === 0) return fail(deps, op, operationErrors.backupEmpty());
+  const now = deps.now().toISOString();
+  // A scheduled backup with a restore test: the test is stored with the success, for the reconciler.
   await deps.store.operations.completeBackup(
     op,
     { storage, sizeBytes: stored.bytes },
-    deps.now().toISOString(),
+    now,
+    backup.restoreTest ? newRestoreTest(backup, op.correlationId, now) : undefined,
   );
   deps.logger.info('backup stored', {
     operationId: op.operationId,
@@ -556,8 +562,7 @@ async function readyOutcome(
   rollingBack: boolean,
   failWith: (error: OperationError) => Promise<Outcome>,
 ): Promise<Outcome | undefined> {
-  const live = await Promise.all(blueprint.readinessRefs(spec).map((ref) => kube.get(ref)));
-  const readiness = blueprint.readiness(spec, live);
+  const readiness = await pauseAwareReadiness(blueprint, kube, op, spec);
   if (readiness.ready) {
     const conn = blueprint.connection(spec);
     const observed = { endpoint: conn.endpoint, port: conn.port };
@@ -576,6 +581,34 @@ async function readyOutcome(
   }
   return undefined;
 }
+
+/**
+ * What ends an operation: for a PAUSE, the engine reporting its pods gone (PauseSupport.state);
+ * for a RESUME, its pods back and the usual readiness; for the others, the usual readiness.
+ */
+async function pauseAwareReadiness(
+  blueprint: Blueprint,
+  kube: KubePort,
+  op: OperationRecord,
+  spec: ClusterSpec,
+): Promise<Readiness> {
+  const pause = blueprint.pause;
+  if (op.type === 'PAUSE' || op.type === 'RESUME') {
+    if (!pause) {
+      const e = operationErrors.pauseUnsupported(spec.engine);
+      throw new PermanentFailureError(e.code, e.message);
+    }
+    const state = pause.state(spec, await Promise.all(pause.refs(spec).map((ref) => kube.get(ref))));
+    if (op.type === 'PAUSE') {
+      return state.state === 'paused' ? { ready: true } : { ready: false, reason: reasonOf(state) };
+    }
+    if (state.state !== 'running') return { ready: false, reason: reasonOf(state) };
+  }
+  const live = await Promise.all(blueprint.readinessRefs(spec).map((ref) => kube.get(ref)));
+  return blueprint.readiness(spec, live);
+}
+
+const reasonOf = (s: PauseState) => (s.state === 'changing' ? s.reason : s.state);
 
 /**
  * Renders the cluster and applies it in order. Secrets are never applied: a Secret is created

@@ -114,9 +114,10 @@ async function fireSchedule(
     return 'skipped';
   const next = nextRun(parseCron(policy.schedule), now);
   const nextAt = (next ?? new Date(now.getTime() + 365 * 24 * 3600 * 1000)).toISOString();
+  // A PAUSED cluster (no pod to back up) is skipped like a busy one: its next run is scheduled.
   if (cluster.activeOperationId || cluster.status !== 'READY') {
     await deps.store.backups.scheduled(cluster, nextAt);
-    deps.logger.info('scheduled backup skipped: the cluster is busy or not READY', {
+    deps.logger.info('scheduled backup skipped: the cluster is busy, paused or not READY', {
       clusterId: cluster.clusterId,
       status: cluster.status,
       nextBackupAt: nextAt,
@@ -133,6 +134,7 @@ async function fireSchedule(
     requestedBy: 'schedule',
     backupBucket: deps.backupBucket,
     retentionDays: policy.retentionDays,
+    ...(policy.restoreTest ? { restoreTest: true } : {}),
   });
   await deps.store.backups.scheduled(cluster, nextAt, plan);
   deps.logger.info('scheduled backup requested', {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import {
+  type BackupRestoreTestCompleted,
   type ClusterDriftDetected,
   type ClusterDriftRepairSuspended,
   type DriftFinding,
@@ -74,7 +75,8 @@ export function suspendedEvent(input: {
 /** What the reconciler publishes: a drift it found, or a drift it stopped repairing. */
 export type ReconcilerEvent =
   | { readonly detailType: 'Cluster Drift Detected'; readonly detail: ClusterDriftDetected }
-  | { readonly detailType: 'Cluster Drift Repair Suspended'; readonly detail: ClusterDriftRepairSuspended };
+  | { readonly detailType: 'Cluster Drift Repair Suspended'; readonly detail: ClusterDriftRepairSuspended }
+  | { readonly detailType: 'Backup Restore Test Completed'; readonly detail: BackupRestoreTestCompleted };
 
 /** Thrown when the bus did not accept an event. */
 export class PublishError extends Error {

@@ -14,6 +14,7 @@ import { type BackupSweepDeps, type BackupSweepResult, sweepBackups } from './ba
 import { type DeadlineSweepResult, sweepDeadlines } from './deadlines.js';
 import { type DriftSweepResult, sweepDrift } from './drift.js';
 import type { ReconcilerEvent } from './events.js';
+import { type RestoreTestSweepResult, sweepRestoreTests } from './restore-tests.js';
 
 /** The namespace of the reconciler's own metrics (the dashboard's Kubernetes and operations rows). */
 export const RECONCILER_NAMESPACE = 'Stratus/Reconciler';
@@ -54,6 +55,7 @@ export interface ReconcileResult {
   readonly deadlines: DeadlineSweepResult;
   readonly drift: DriftSweepResult;
   readonly backups?: BackupSweepResult;
+  readonly restoreTests?: RestoreTestSweepResult;
 }
 
 /** Thrown after a run in which some operations could not be handled, so the run counts as an error (alarm). */
@@ -113,6 +115,22 @@ export async function reconcile(deps: ReconcileDeps, remainingMs: () => number):
       },
     );
   }
+  // Restore tests of scheduled backups: one step per test and run (restore-tests.ts).
+  const restoreTests = deps.backups
+    ? await sweepRestoreTests({ store, region, now: () => new Date(), logger, publish: deps.publish })
+    : undefined;
+  if (restoreTests) {
+    logger.info('restore test sweep done', { ...restoreTests });
+    publishMetrics(
+      reconcilerMetrics,
+      { region },
+      {
+        RestoreTestsStarted: restoreTests.started,
+        RestoreTestsSucceeded: restoreTests.succeeded,
+        RestoreTestsFailed: restoreTests.failed,
+      },
+    );
+  }
 
   // Its own region's EKS clusters (unless another region took it over) and those of the regions it
   // took over: read once per run, so a takeover or handback applies from the next run on.
@@ -158,5 +176,5 @@ export async function reconcile(deps: ReconcileDeps, remainingMs: () => number):
       `${deadlines.errors} overdue operation(s) could not be marked FAILED, ${drift.errors} cluster(s) or namespace(s) could not be checked for drift (see the logs)`,
     );
   }
-  return { deadlines, drift, ...(backups ? { backups } : {}) };
+  return { deadlines, drift, ...(backups ? { backups } : {}), ...(restoreTests ? { restoreTests } : {}) };
 }

@@ -239,6 +239,118 @@ const spec = (o: KubeObject) => record(o.spec);
 const generation = (o: KubeObject) => (typeof o.metadata.generation === 'number' ? o.metadata.generation : 1);
 const replicas = (o: KubeObject) => (typeof spec(o).replicas === 'number' ? (spec(o).replicas as number) : 1);
 
+/** CloudNativePG's declarative hibernation annotation and condition type. */
+const HIBERNATION = 'cnpg.io/hibernation';
+
+/**
+ * Objects a simulated controller keeps for `obj` (e.g. the PVCs a StatefulSet's pods claim, the
+ * StatefulSet an operator makes): each is created when absent; one marked `sync` has its `spec`
+ * rewritten when it differs (the operator updates what it made). Never deleted with a scale down:
+ * PVCs outlive their pods, as the StatefulSet controller's and CloudNativePG's do; they go with
+ * their namespace.
+ */
+export type OwnedRule = (
+  obj: KubeObject,
+) => ReadonlyArray<{ readonly object: KubeObject; readonly sync?: boolean }>;
+
+const ownedMeta = (parent: KubeObject, name: string, labels: Record<string, string> = {}, owned = true) => ({
+  name,
+  namespace: parent.metadata.namespace as string,
+  labels,
+  // The StatefulSet controller's PVCs have no owner (they outlive the StatefulSet); operators' do.
+  ownerReferences: owned
+    ? [
+        {
+          apiVersion: parent.apiVersion,
+          kind: parent.kind,
+          name: parent.metadata.name,
+          uid: String(parent.metadata.uid ?? ''),
+          controller: true,
+        },
+      ]
+    : [],
+});
+
+function claim(
+  parent: KubeObject,
+  name: string,
+  claimSpec: Record<string, unknown>,
+  labels?: Record<string, string>,
+  owned = true,
+) {
+  return {
+    object: {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: ownedMeta(parent, name, labels, owned),
+      spec: { accessModes: claimSpec.accessModes ?? ['ReadWriteOnce'], resources: claimSpec.resources ?? {} },
+    },
+  };
+}
+
+/** `<template>-<statefulset>-<ordinal>` for every ordinal the StatefulSet has asked for. */
+function statefulSetClaims(o: KubeObject) {
+  const templates = Array.isArray(spec(o).volumeClaimTemplates)
+    ? (spec(o).volumeClaimTemplates as unknown[]).map(record)
+    : [];
+  return templates.flatMap((t) => {
+    const meta = record(t.metadata);
+    return Array.from({ length: replicas(o) }, (_, i) =>
+      claim(
+        o,
+        `${String(meta.name)}-${o.metadata.name}-${i}`,
+        record(t.spec),
+        record(meta.labels) as Record<string, string>,
+        false,
+      ),
+    );
+  });
+}
+
+/** Keyed by `<apiVersion>/<kind>`. */
+export const DEFAULT_OWNED_RULES: Readonly<Record<string, OwnedRule>> = {
+  'apps/v1/StatefulSet': statefulSetClaims,
+  // CloudNativePG names each instance's PVC after the instance: `<cluster>-<n>`.
+  'postgresql.cnpg.io/v1/Cluster': (o) => {
+    const instances = typeof spec(o).instances === 'number' ? (spec(o).instances as number) : 1;
+    const storage = record(spec(o).storage);
+    return Array.from({ length: instances }, (_, i) =>
+      claim(o, `${o.metadata.name}-${i + 1}`, {
+        resources: { requests: { storage: storage.size ?? '1Gi' } },
+      }),
+    );
+  },
+  // The Dragonfly operator's StatefulSet (named like the Dragonfly, replicas copied from it, the
+  // snapshot PVC as its `df` claim template), which the StatefulSet rules above then run.
+  'dragonflydb.io/v1alpha1/Dragonfly': (o) => {
+    const snapshot = record(spec(o).snapshot);
+    const pvc = record(snapshot.persistentVolumeClaimSpec);
+    const labels = { app: o.metadata.name, 'app.kubernetes.io/name': 'dragonfly' };
+    return [
+      {
+        sync: true,
+        object: {
+          apiVersion: 'apps/v1',
+          kind: 'StatefulSet',
+          metadata: ownedMeta(o, o.metadata.name, labels),
+          spec: {
+            replicas: replicas(o),
+            serviceName: o.metadata.name,
+            selector: { matchLabels: labels },
+            template: {
+              metadata: { labels },
+              spec: { containers: [{ name: 'dragonfly', image: spec(o).image }] },
+            },
+            ...(Object.keys(pvc).length > 0
+              ? { volumeClaimTemplates: [{ metadata: { name: 'df', labels }, spec: pvc }] }
+              : {}),
+          },
+        },
+      },
+    ];
+  },
+};
+
 /** Keyed by `<apiVersion>/<kind>`. */
 export const DEFAULT_STATUS_RULES: Readonly<Record<string, StatusRule>> = {
   'apps/v1/StatefulSet': (o) => {
@@ -272,10 +384,24 @@ export const DEFAULT_STATUS_RULES: Readonly<Record<string, StatusRule>> = {
     accessModes: spec(o).accessModes,
     capacity: { storage: record(record(spec(o).resources).requests).storage },
   }),
-  // What CloudNativePG reports once every instance runs and streams (status fields of its CRD).
+  // What CloudNativePG reports once every instance runs and streams (status fields of its CRD);
+  // hibernated (annotation `cnpg.io/hibernation: on`), no pod runs and the condition says so.
   'postgresql.cnpg.io/v1/Cluster': (o) => {
     const instances = typeof spec(o).instances === 'number' ? (spec(o).instances as number) : 1;
     const name = o.metadata.name;
+    if (o.metadata.annotations?.[HIBERNATION] === 'on') {
+      return {
+        instances,
+        readyInstances: 0,
+        instanceNames: [],
+        phase: 'Cluster in healthy state',
+        phaseReason: '',
+        conditions: [
+          { type: 'Ready', status: 'False', reason: 'ClusterIsNotReady', message: 'Cluster Is Not Ready' },
+          { type: HIBERNATION, status: 'True', reason: 'Hibernated', message: 'Cluster has been hibernated' },
+        ],
+      };
+    }
     return {
       instances,
       readyInstances: instances,

@@ -32,6 +32,7 @@ import { decodeProtobufObject } from './protobuf.js';
 import {
   BUILTIN_KINDS,
   DEFAULT_EXTRA_KINDS,
+  DEFAULT_OWNED_RULES,
   DEFAULT_STATUS_RULES,
   type ExtraKind,
   type KindInfo,
@@ -209,6 +210,8 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.continueTtlMs !== undefined ? { continueTtlMs: opts.continueTtlMs } : {}),
     statusRules: { ...DEFAULT_STATUS_RULES, ...opts.statusRules },
+    ownedRules: DEFAULT_OWNED_RULES,
+    kindOf: (apiVersion, kind) => kinds.find((k) => k.apiVersion === apiVersion && k.kind === kind),
     // A dry run's write is undone: neither persisted nor seen by watches.
     onChange: (keys) => {
       if (!dryRunning) persistence?.changed(keys);

@@ -40,7 +40,7 @@ import {
   SelectorParseError,
   toFieldsV1,
 } from './fields.js';
-import type { KindInfo, StatusRule } from './resources.js';
+import type { KindInfo, OwnedRule, StatusRule } from './resources.js';
 import { DEFAULT_CRD_DIR, type KindSchema, kindSchema, type SchemaNode } from './schema.js';
 import { applyDefaults, prune, validate } from './structural.js';
 
@@ -77,6 +77,12 @@ export interface StoreOptions {
   readonly readinessDelayMs: number;
   readonly namespaceTerminationMs: number;
   readonly statusRules: Readonly<Record<string, StatusRule>>;
+  /**
+   * What simulated controllers make for an object once it converged (PVCs, an operator's
+   * StatefulSet), by `<apiVersion>/<kind>`, with the kinds to store them as. @default - none
+   */
+  readonly ownedRules?: Readonly<Record<string, OwnedRule>>;
+  readonly kindOf?: (apiVersion: string, kind: string) => KindInfo | undefined;
   /** Objects were written or deleted (their keys): persistence writes them. */
   readonly onChange: (keys: readonly string[]) => void;
   /** The clock of readiness, termination and timestamps. @default Date.now */
@@ -243,8 +249,33 @@ export class ObjectStore {
         changed.push(key);
       }
       this.unconverged.delete(key);
+      this.ensureOwned(entry.obj);
     }
     if (changed.length > 0) this.opts.onChange(changed);
+  }
+
+  /** Creates (or, `sync`, updates the spec of) what the simulated controller keeps for `parent`. */
+  private ensureOwned(parent: JsonObject): void {
+    const rule = this.opts.ownedRules?.[`${parent.apiVersion}/${parent.kind}`];
+    const namespace = meta(parent).namespace;
+    if (!rule || !this.opts.kindOf || namespace === undefined) return;
+    const nsKind = this.opts.kindOf('v1', 'Namespace');
+    // Nothing new in a namespace on its way out (its content goes with it).
+    if (nsKind && this.entries.get(this.keyFor(nsKind, undefined, namespace))?.deletedAt !== undefined)
+      return;
+    for (const { object, sync } of rule(parent as never)) {
+      const kind = this.opts.kindOf(object.apiVersion, object.kind);
+      if (!kind) continue;
+      const key = this.keyFor(kind, namespace, object.metadata.name);
+      const existing = this.entries.get(key);
+      if (!existing) {
+        this.insert(key, kind, structuredClone(object) as unknown as JsonObject);
+      } else if (sync && !deepEqual(existing.obj.spec, object.spec as Json)) {
+        const next = structuredClone(existing.obj);
+        next.spec = structuredClone(object.spec) as Json;
+        this.commit(key, existing, next);
+      }
+    }
   }
 
   // --- reads ---

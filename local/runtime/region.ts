@@ -141,6 +141,9 @@ export function resolveEnvSource(source: EnvSource, ctx: EnvContext): string {
       return '';
     case 'backupBucket':
       return localBackupBucket(ctx.names.table, ctx.region.region);
+    case 'backupCopies':
+      // The local object store replicates nothing: no copies.
+      return '{}';
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * Do not edit: `npm run gen:sdk` writes this file with openapi-typescript 7.13.0.
- * Generated from docs/openapi.json sha256:50e52a9c18867dae3f330cc122eda66064a4f543d3135aee10479e04fee06bf6
+ * Generated from docs/openapi.json sha256:b9d51d3bc41c8affa8b6c2eb6c513ab49efa94d8847c26e9105073ea552dbb8f
  */
 
 export interface paths {
@@ -54,6 +54,46 @@ export interface paths {
          * @description Requires the editor role (or higher).
          */
         patch: operations["patchV1ClustersClusterId"];
+        trace?: never;
+    };
+    "/v1/clusters/{clusterId}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause a cluster: its pods stop, its volumes, backups and credentials stay
+         * @description Requires the editor role (or higher).
+         */
+        post: operations["postV1ClustersClusterIdPause"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/clusters/{clusterId}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume a paused cluster on the volumes it kept
+         * @description Requires the editor role (or higher).
+         */
+        post: operations["postV1ClustersClusterIdResume"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/clusters/{clusterId}/operations": {
@@ -277,7 +317,7 @@ export interface components {
             title: string;
             status: number;
             /** @enum {string} */
-            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_REGION" | "UNSUPPORTED_ENGINE" | "UNSUPPORTED_VERSION" | "INVALID_QUERY" | "INVALID_PAGE_TOKEN" | "INVALID_HEADER" | "NO_CHANGES" | "STORAGE_SHRINK_NOT_ALLOWED" | "UPGRADE_NOT_ALLOWED" | "SETTING_IMMUTABLE" | "UNAUTHENTICATED" | "API_KEY_EXPIRED" | "FORBIDDEN_ROLE" | "QUOTA_EXCEEDED" | "API_KEY_NOT_FOUND" | "CLUSTER_NOT_FOUND" | "OPERATION_NOT_FOUND" | "BACKUP_NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CLUSTER_NAME_TAKEN" | "CLUSTER_BUSY" | "CLUSTER_NOT_READY" | "DELETION_PROTECTED" | "BACKUP_IN_PROGRESS" | "BACKUP_NOT_RESTORABLE" | "BACKUPS_NOT_CONFIGURED" | "OPERATION_NOT_CANCELLABLE" | "CONCURRENT_MODIFICATION" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "WRONG_REGION" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "KUBERNETES_UNAVAILABLE" | "TEMPORARILY_UNAVAILABLE" | "INTERNAL";
+            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_REGION" | "UNSUPPORTED_ENGINE" | "UNSUPPORTED_VERSION" | "INVALID_QUERY" | "INVALID_PAGE_TOKEN" | "INVALID_HEADER" | "NO_CHANGES" | "STORAGE_SHRINK_NOT_ALLOWED" | "UPGRADE_NOT_ALLOWED" | "SETTING_IMMUTABLE" | "PAUSE_NOT_SUPPORTED" | "UNAUTHENTICATED" | "API_KEY_EXPIRED" | "FORBIDDEN_ROLE" | "QUOTA_EXCEEDED" | "API_KEY_NOT_FOUND" | "CLUSTER_NOT_FOUND" | "OPERATION_NOT_FOUND" | "BACKUP_NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CLUSTER_NAME_TAKEN" | "CLUSTER_BUSY" | "CLUSTER_NOT_READY" | "DELETION_PROTECTED" | "CLUSTER_PAUSED" | "CLUSTER_NOT_PAUSED" | "BACKUP_IN_PROGRESS" | "BACKUP_NOT_RESTORABLE" | "BACKUPS_NOT_CONFIGURED" | "OPERATION_NOT_CANCELLABLE" | "CONCURRENT_MODIFICATION" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "WRONG_REGION" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "KUBERNETES_UNAVAILABLE" | "TEMPORARILY_UNAVAILABLE" | "INTERNAL";
             detail?: string;
             instance?: string;
             errors?: {
@@ -291,6 +331,7 @@ export interface components {
             region?: string;
             apiUrl?: string;
             name?: string;
+            engine?: string;
         } & {
             [key: string]: unknown;
         };
@@ -310,7 +351,7 @@ export interface operations {
                 nextToken?: string;
                 region?: string;
                 engine?: string;
-                status?: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED";
+                status?: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED" | "PAUSING" | "PAUSED" | "RESUMING";
             };
             header?: {
                 "X-Correlation-Id"?: string;
@@ -341,22 +382,26 @@ export interface operations {
                             };
                             deletionProtection: boolean;
                             /** @enum {string} */
-                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED";
+                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED" | "PAUSING" | "PAUSED" | "RESUMING";
                             statusReason?: string;
                             generation: number;
                             observedGeneration: number;
                             activeOperationId?: string;
+                            paused?: boolean;
                             endpoint?: string;
                             backup?: {
                                 schedule: string;
                                 retentionDays: number;
                                 /** Format: date-time */
                                 nextBackupAt: string;
+                                restoreTest?: boolean;
                             };
+                            restoreTestOf?: string;
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */
                                 pointInTime?: string;
+                                copiedFrom?: string;
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -463,6 +508,7 @@ export interface operations {
                     backup?: {
                         schedule: string;
                         retentionDays: number;
+                        restoreTest?: boolean;
                     };
                     restoreFrom?: {
                         backupId: string;
@@ -483,7 +529,7 @@ export interface operations {
                         /** @constant */
                         dryRun: true;
                         /** @enum {string} */
-                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP";
+                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP" | "PAUSE" | "RESUME";
                         cluster?: {
                             id: string;
                             name: string;
@@ -498,22 +544,26 @@ export interface operations {
                             };
                             deletionProtection: boolean;
                             /** @enum {string} */
-                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED";
+                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED" | "PAUSING" | "PAUSED" | "RESUMING";
                             statusReason?: string;
                             generation: number;
                             observedGeneration: number;
                             activeOperationId?: string;
+                            paused?: boolean;
                             endpoint?: string;
                             backup?: {
                                 schedule: string;
                                 retentionDays: number;
                                 /** Format: date-time */
                                 nextBackupAt: string;
+                                restoreTest?: boolean;
                             };
+                            restoreTestOf?: string;
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */
                                 pointInTime?: string;
+                                copiedFrom?: string;
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -589,22 +639,26 @@ export interface operations {
                             };
                             deletionProtection: boolean;
                             /** @enum {string} */
-                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED";
+                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED" | "PAUSING" | "PAUSED" | "RESUMING";
                             statusReason?: string;
                             generation: number;
                             observedGeneration: number;
                             activeOperationId?: string;
+                            paused?: boolean;
                             endpoint?: string;
                             backup?: {
                                 schedule: string;
                                 retentionDays: number;
                                 /** Format: date-time */
                                 nextBackupAt: string;
+                                restoreTest?: boolean;
                             };
+                            restoreTestOf?: string;
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */
                                 pointInTime?: string;
+                                copiedFrom?: string;
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -614,7 +668,7 @@ export interface operations {
                         operation: {
                             id: string;
                             /** @enum {string} */
-                            type: "CREATE" | "UPDATE" | "DELETE" | "BACKUP";
+                            type: "CREATE" | "UPDATE" | "DELETE" | "BACKUP" | "PAUSE" | "RESUME";
                             /** @enum {string} */
                             status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
                             clusterId: string;
@@ -786,22 +840,26 @@ export interface operations {
                         };
                         deletionProtection: boolean;
                         /** @enum {string} */
-                        status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED";
+                        status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED" | "PAUSING" | "PAUSED" | "RESUMING";
                         statusReason?: string;
                         generation: number;
                         observedGeneration: number;
                         activeOperationId?: string;
+                        paused?: boolean;
                         endpoint?: string;
                         backup?: {
                             schedule: string;
                             retentionDays: number;
                             /** Format: date-time */
                             nextBackupAt: string;
+                            restoreTest?: boolean;
                         };
+                        restoreTestOf?: string;
                         restoredFrom?: {
                             backupId: string;
                             /** Format: date-time */
                             pointInTime?: string;
+                            copiedFrom?: string;
                         };
                         /** Format: date-time */
                         createdAt: string;
@@ -905,7 +963,7 @@ export interface operations {
                         /** @constant */
                         dryRun: true;
                         /** @enum {string} */
-                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP";
+                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP" | "PAUSE" | "RESUME";
                         cluster?: {
                             id: string;
                             name: string;
@@ -920,22 +978,26 @@ export interface operations {
                             };
                             deletionProtection: boolean;
                             /** @enum {string} */
-                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED";
+                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED" | "PAUSING" | "PAUSED" | "RESUMING";
                             statusReason?: string;
                             generation: number;
                             observedGeneration: number;
                             activeOperationId?: string;
+                            paused?: boolean;
                             endpoint?: string;
                             backup?: {
                                 schedule: string;
                                 retentionDays: number;
                                 /** Format: date-time */
                                 nextBackupAt: string;
+                                restoreTest?: boolean;
                             };
+                            restoreTestOf?: string;
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */
                                 pointInTime?: string;
+                                copiedFrom?: string;
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -1011,22 +1073,26 @@ export interface operations {
                             };
                             deletionProtection: boolean;
                             /** @enum {string} */
-                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED";
+                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED" | "PAUSING" | "PAUSED" | "RESUMING";
                             statusReason?: string;
                             generation: number;
                             observedGeneration: number;
                             activeOperationId?: string;
+                            paused?: boolean;
                             endpoint?: string;
                             backup?: {
                                 schedule: string;
                                 retentionDays: number;
                                 /** Format: date-time */
                                 nextBackupAt: string;
+                                restoreTest?: boolean;
                             };
+                            restoreTestOf?: string;
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */
                                 pointInTime?: string;
+                                copiedFrom?: string;
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -1036,7 +1102,7 @@ export interface operations {
                         operation: {
                             id: string;
                             /** @enum {string} */
-                            type: "CREATE" | "UPDATE" | "DELETE" | "BACKUP";
+                            type: "CREATE" | "UPDATE" | "DELETE" | "BACKUP" | "PAUSE" | "RESUME";
                             /** @enum {string} */
                             status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
                             clusterId: string;
@@ -1185,6 +1251,7 @@ export interface operations {
                     backup?: {
                         schedule: string;
                         retentionDays: number;
+                        restoreTest?: boolean;
                     } | null;
                 };
             };
@@ -1210,22 +1277,26 @@ export interface operations {
                         };
                         deletionProtection: boolean;
                         /** @enum {string} */
-                        status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED";
+                        status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED" | "PAUSING" | "PAUSED" | "RESUMING";
                         statusReason?: string;
                         generation: number;
                         observedGeneration: number;
                         activeOperationId?: string;
+                        paused?: boolean;
                         endpoint?: string;
                         backup?: {
                             schedule: string;
                             retentionDays: number;
                             /** Format: date-time */
                             nextBackupAt: string;
+                            restoreTest?: boolean;
                         };
+                        restoreTestOf?: string;
                         restoredFrom?: {
                             backupId: string;
                             /** Format: date-time */
                             pointInTime?: string;
+                            copiedFrom?: string;
                         };
                         /** Format: date-time */
                         createdAt: string;
@@ -1235,7 +1306,7 @@ export interface operations {
                         /** @constant */
                         dryRun: true;
                         /** @enum {string} */
-                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP";
+                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP" | "PAUSE" | "RESUME";
                         cluster?: {
                             id: string;
                             name: string;
@@ -1250,22 +1321,26 @@ export interface operations {
                             };
                             deletionProtection: boolean;
                             /** @enum {string} */
-                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED";
+                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED" | "PAUSING" | "PAUSED" | "RESUMING";
                             statusReason?: string;
                             generation: number;
                             observedGeneration: number;
                             activeOperationId?: string;
+                            paused?: boolean;
                             endpoint?: string;
                             backup?: {
                                 schedule: string;
                                 retentionDays: number;
                                 /** Format: date-time */
                                 nextBackupAt: string;
+                                restoreTest?: boolean;
                             };
+                            restoreTestOf?: string;
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */
                                 pointInTime?: string;
+                                copiedFrom?: string;
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -1341,22 +1416,26 @@ export interface operations {
                             };
                             deletionProtection: boolean;
                             /** @enum {string} */
-                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED";
+                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED" | "PAUSING" | "PAUSED" | "RESUMING";
                             statusReason?: string;
                             generation: number;
                             observedGeneration: number;
                             activeOperationId?: string;
+                            paused?: boolean;
                             endpoint?: string;
                             backup?: {
                                 schedule: string;
                                 retentionDays: number;
                                 /** Format: date-time */
                                 nextBackupAt: string;
+                                restoreTest?: boolean;
                             };
+                            restoreTestOf?: string;
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */
                                 pointInTime?: string;
+                                copiedFrom?: string;
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -1366,7 +1445,7 @@ export interface operations {
                         operation: {
                             id: string;
                             /** @enum {string} */
-                            type: "CREATE" | "UPDATE" | "DELETE" | "BACKUP";
+                            type: "CREATE" | "UPDATE" | "DELETE" | "BACKUP" | "PAUSE" | "RESUME";
                             /** @enum {string} */
                             status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
                             clusterId: string;
@@ -1427,7 +1506,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description CONCURRENT_MODIFICATION, CLUSTER_BUSY, CLUSTER_NOT_READY */
+            /** @description CONCURRENT_MODIFICATION, CLUSTER_BUSY, CLUSTER_NOT_READY, CLUSTER_PAUSED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1447,6 +1526,578 @@ export interface operations {
             };
             /** @description UNSUPPORTED_MEDIA_TYPE */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description WRONG_REGION */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description IDEMPOTENCY_KEY_REUSED */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description With RATE_LIMITED: seconds until the tenant may send requests again (its rate-limit window ends). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description TEMPORARILY_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description With TEMPORARILY_UNAVAILABLE: seconds to wait before retrying (a mutation with the same Idempotency-Key). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postV1ClustersClusterIdPause: {
+        parameters: {
+            query?: {
+                dryRun?: "true" | "false";
+            };
+            header?: {
+                "Idempotency-Key"?: string;
+                "X-Correlation-Id"?: string;
+            };
+            path: {
+                clusterId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description dryRun=true: what would happen, nothing written */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        dryRun: true;
+                        /** @enum {string} */
+                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP" | "PAUSE" | "RESUME";
+                        cluster?: {
+                            id: string;
+                            name: string;
+                            engine: string;
+                            version: string;
+                            region: string;
+                            nodes: number;
+                            /** @enum {string} */
+                            size: "small" | "medium" | "large";
+                            settings: {
+                                [key: string]: unknown;
+                            };
+                            deletionProtection: boolean;
+                            /** @enum {string} */
+                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED" | "PAUSING" | "PAUSED" | "RESUMING";
+                            statusReason?: string;
+                            generation: number;
+                            observedGeneration: number;
+                            activeOperationId?: string;
+                            paused?: boolean;
+                            endpoint?: string;
+                            backup?: {
+                                schedule: string;
+                                retentionDays: number;
+                                /** Format: date-time */
+                                nextBackupAt: string;
+                                restoreTest?: boolean;
+                            };
+                            restoreTestOf?: string;
+                            restoredFrom?: {
+                                backupId: string;
+                                /** Format: date-time */
+                                pointInTime?: string;
+                                copiedFrom?: string;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                        backup?: {
+                            id: string;
+                            clusterId: string;
+                            region: string;
+                            engine: string;
+                            version: string;
+                            /** @enum {string} */
+                            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETING" | "DELETED";
+                            sizeBytes?: number;
+                            /** Format: date-time */
+                            startedAt?: string;
+                            /** Format: date-time */
+                            endedAt?: string;
+                            /** @description Where the backup is stored: the region's backup bucket and a key prefix. Never credentials. */
+                            storage: {
+                                bucket: string;
+                                prefix: string;
+                            };
+                            source: {
+                                name: string;
+                                engine: string;
+                                version: string;
+                                nodes: number;
+                                /** @enum {string} */
+                                size: "small" | "medium" | "large";
+                                settings: {
+                                    [key: string]: unknown;
+                                };
+                                generation: number;
+                            };
+                            operationId: string;
+                            scheduled?: boolean;
+                            /** Format: date-time */
+                            expiresAt?: string;
+                            error?: {
+                                code: string;
+                                message: string;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** Format: date-time */
+                            deletedAt?: string;
+                        };
+                    };
+                };
+            };
+            /** @description Pause accepted; poll the operation */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        cluster: {
+                            id: string;
+                            name: string;
+                            engine: string;
+                            version: string;
+                            region: string;
+                            nodes: number;
+                            /** @enum {string} */
+                            size: "small" | "medium" | "large";
+                            settings: {
+                                [key: string]: unknown;
+                            };
+                            deletionProtection: boolean;
+                            /** @enum {string} */
+                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED" | "PAUSING" | "PAUSED" | "RESUMING";
+                            statusReason?: string;
+                            generation: number;
+                            observedGeneration: number;
+                            activeOperationId?: string;
+                            paused?: boolean;
+                            endpoint?: string;
+                            backup?: {
+                                schedule: string;
+                                retentionDays: number;
+                                /** Format: date-time */
+                                nextBackupAt: string;
+                                restoreTest?: boolean;
+                            };
+                            restoreTestOf?: string;
+                            restoredFrom?: {
+                                backupId: string;
+                                /** Format: date-time */
+                                pointInTime?: string;
+                                copiedFrom?: string;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                        operation: {
+                            id: string;
+                            /** @enum {string} */
+                            type: "CREATE" | "UPDATE" | "DELETE" | "BACKUP" | "PAUSE" | "RESUME";
+                            /** @enum {string} */
+                            status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
+                            clusterId: string;
+                            region: string;
+                            correlationId: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** Format: date-time */
+                            startedAt?: string;
+                            /** Format: date-time */
+                            finishedAt?: string;
+                            /** Format: date-time */
+                            deadline: string;
+                            /** @description Why the operation failed: a stable code and a message written for the tenant. Never raw Kubernetes or AWS text: the details are in Stratus's logs under the operation's correlationId. */
+                            error?: {
+                                code: string;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description INVALID_QUERY, INVALID_HEADER, PAUSE_NOT_SUPPORTED, UNSUPPORTED_ENGINE */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNAUTHENTICATED, API_KEY_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description FORBIDDEN_ROLE */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description CLUSTER_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description CONCURRENT_MODIFICATION, CLUSTER_BUSY, CLUSTER_PAUSED, CLUSTER_NOT_READY */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description WRONG_REGION */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description IDEMPOTENCY_KEY_REUSED */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description With RATE_LIMITED: seconds until the tenant may send requests again (its rate-limit window ends). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description TEMPORARILY_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description With TEMPORARILY_UNAVAILABLE: seconds to wait before retrying (a mutation with the same Idempotency-Key). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postV1ClustersClusterIdResume: {
+        parameters: {
+            query?: {
+                dryRun?: "true" | "false";
+            };
+            header?: {
+                "Idempotency-Key"?: string;
+                "X-Correlation-Id"?: string;
+            };
+            path: {
+                clusterId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description dryRun=true: what would happen, nothing written */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        dryRun: true;
+                        /** @enum {string} */
+                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP" | "PAUSE" | "RESUME";
+                        cluster?: {
+                            id: string;
+                            name: string;
+                            engine: string;
+                            version: string;
+                            region: string;
+                            nodes: number;
+                            /** @enum {string} */
+                            size: "small" | "medium" | "large";
+                            settings: {
+                                [key: string]: unknown;
+                            };
+                            deletionProtection: boolean;
+                            /** @enum {string} */
+                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED" | "PAUSING" | "PAUSED" | "RESUMING";
+                            statusReason?: string;
+                            generation: number;
+                            observedGeneration: number;
+                            activeOperationId?: string;
+                            paused?: boolean;
+                            endpoint?: string;
+                            backup?: {
+                                schedule: string;
+                                retentionDays: number;
+                                /** Format: date-time */
+                                nextBackupAt: string;
+                                restoreTest?: boolean;
+                            };
+                            restoreTestOf?: string;
+                            restoredFrom?: {
+                                backupId: string;
+                                /** Format: date-time */
+                                pointInTime?: string;
+                                copiedFrom?: string;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                        backup?: {
+                            id: string;
+                            clusterId: string;
+                            region: string;
+                            engine: string;
+                            version: string;
+                            /** @enum {string} */
+                            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "DELETING" | "DELETED";
+                            sizeBytes?: number;
+                            /** Format: date-time */
+                            startedAt?: string;
+                            /** Format: date-time */
+                            endedAt?: string;
+                            /** @description Where the backup is stored: the region's backup bucket and a key prefix. Never credentials. */
+                            storage: {
+                                bucket: string;
+                                prefix: string;
+                            };
+                            source: {
+                                name: string;
+                                engine: string;
+                                version: string;
+                                nodes: number;
+                                /** @enum {string} */
+                                size: "small" | "medium" | "large";
+                                settings: {
+                                    [key: string]: unknown;
+                                };
+                                generation: number;
+                            };
+                            operationId: string;
+                            scheduled?: boolean;
+                            /** Format: date-time */
+                            expiresAt?: string;
+                            error?: {
+                                code: string;
+                                message: string;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** Format: date-time */
+                            deletedAt?: string;
+                        };
+                    };
+                };
+            };
+            /** @description Resume accepted; poll the operation */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        cluster: {
+                            id: string;
+                            name: string;
+                            engine: string;
+                            version: string;
+                            region: string;
+                            nodes: number;
+                            /** @enum {string} */
+                            size: "small" | "medium" | "large";
+                            settings: {
+                                [key: string]: unknown;
+                            };
+                            deletionProtection: boolean;
+                            /** @enum {string} */
+                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED" | "PAUSING" | "PAUSED" | "RESUMING";
+                            statusReason?: string;
+                            generation: number;
+                            observedGeneration: number;
+                            activeOperationId?: string;
+                            paused?: boolean;
+                            endpoint?: string;
+                            backup?: {
+                                schedule: string;
+                                retentionDays: number;
+                                /** Format: date-time */
+                                nextBackupAt: string;
+                                restoreTest?: boolean;
+                            };
+                            restoreTestOf?: string;
+                            restoredFrom?: {
+                                backupId: string;
+                                /** Format: date-time */
+                                pointInTime?: string;
+                                copiedFrom?: string;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                        operation: {
+                            id: string;
+                            /** @enum {string} */
+                            type: "CREATE" | "UPDATE" | "DELETE" | "BACKUP" | "PAUSE" | "RESUME";
+                            /** @enum {string} */
+                            status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
+                            clusterId: string;
+                            region: string;
+                            correlationId: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** Format: date-time */
+                            startedAt?: string;
+                            /** Format: date-time */
+                            finishedAt?: string;
+                            /** Format: date-time */
+                            deadline: string;
+                            /** @description Why the operation failed: a stable code and a message written for the tenant. Never raw Kubernetes or AWS text: the details are in Stratus's logs under the operation's correlationId. */
+                            error?: {
+                                code: string;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description INVALID_QUERY, INVALID_HEADER, PAUSE_NOT_SUPPORTED, UNSUPPORTED_ENGINE */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description UNAUTHENTICATED, API_KEY_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description FORBIDDEN_ROLE */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description CLUSTER_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description CONCURRENT_MODIFICATION, CLUSTER_BUSY, CLUSTER_NOT_PAUSED, CLUSTER_NOT_READY */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1531,7 +2182,7 @@ export interface operations {
                         items: {
                             id: string;
                             /** @enum {string} */
-                            type: "CREATE" | "UPDATE" | "DELETE" | "BACKUP";
+                            type: "CREATE" | "UPDATE" | "DELETE" | "BACKUP" | "PAUSE" | "RESUME";
                             /** @enum {string} */
                             status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
                             clusterId: string;
@@ -1793,7 +2444,7 @@ export interface operations {
                         /** @constant */
                         dryRun: true;
                         /** @enum {string} */
-                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP";
+                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP" | "PAUSE" | "RESUME";
                         cluster?: {
                             id: string;
                             name: string;
@@ -1808,22 +2459,26 @@ export interface operations {
                             };
                             deletionProtection: boolean;
                             /** @enum {string} */
-                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED";
+                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED" | "PAUSING" | "PAUSED" | "RESUMING";
                             statusReason?: string;
                             generation: number;
                             observedGeneration: number;
                             activeOperationId?: string;
+                            paused?: boolean;
                             endpoint?: string;
                             backup?: {
                                 schedule: string;
                                 retentionDays: number;
                                 /** Format: date-time */
                                 nextBackupAt: string;
+                                restoreTest?: boolean;
                             };
+                            restoreTestOf?: string;
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */
                                 pointInTime?: string;
+                                copiedFrom?: string;
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -1933,7 +2588,7 @@ export interface operations {
                         operation: {
                             id: string;
                             /** @enum {string} */
-                            type: "CREATE" | "UPDATE" | "DELETE" | "BACKUP";
+                            type: "CREATE" | "UPDATE" | "DELETE" | "BACKUP" | "PAUSE" | "RESUME";
                             /** @enum {string} */
                             status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
                             clusterId: string;
@@ -1994,7 +2649,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description CONCURRENT_MODIFICATION, CLUSTER_BUSY, CLUSTER_NOT_READY, BACKUPS_NOT_CONFIGURED */
+            /** @description CONCURRENT_MODIFICATION, CLUSTER_BUSY, CLUSTER_NOT_READY, CLUSTER_PAUSED, BACKUPS_NOT_CONFIGURED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2215,7 +2870,7 @@ export interface operations {
                         /** @constant */
                         dryRun: true;
                         /** @enum {string} */
-                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP";
+                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP" | "PAUSE" | "RESUME";
                         cluster?: {
                             id: string;
                             name: string;
@@ -2230,22 +2885,26 @@ export interface operations {
                             };
                             deletionProtection: boolean;
                             /** @enum {string} */
-                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED";
+                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED" | "PAUSING" | "PAUSED" | "RESUMING";
                             statusReason?: string;
                             generation: number;
                             observedGeneration: number;
                             activeOperationId?: string;
+                            paused?: boolean;
                             endpoint?: string;
                             backup?: {
                                 schedule: string;
                                 retentionDays: number;
                                 /** Format: date-time */
                                 nextBackupAt: string;
+                                restoreTest?: boolean;
                             };
+                            restoreTestOf?: string;
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */
                                 pointInTime?: string;
+                                copiedFrom?: string;
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -2516,7 +3175,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description CLUSTER_NOT_READY */
+            /** @description CLUSTER_NOT_READY, CLUSTER_PAUSED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2626,7 +3285,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description CLUSTER_NOT_READY */
+            /** @description CLUSTER_NOT_READY, CLUSTER_PAUSED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2699,7 +3358,7 @@ export interface operations {
                     "application/json": {
                         id: string;
                         /** @enum {string} */
-                        type: "CREATE" | "UPDATE" | "DELETE" | "BACKUP";
+                        type: "CREATE" | "UPDATE" | "DELETE" | "BACKUP" | "PAUSE" | "RESUME";
                         /** @enum {string} */
                         status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
                         clusterId: string;
@@ -2817,7 +3476,7 @@ export interface operations {
                     "application/json": {
                         id: string;
                         /** @enum {string} */
-                        type: "CREATE" | "UPDATE" | "DELETE" | "BACKUP";
+                        type: "CREATE" | "UPDATE" | "DELETE" | "BACKUP" | "PAUSE" | "RESUME";
                         /** @enum {string} */
                         status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
                         clusterId: string;
@@ -2842,7 +3501,7 @@ export interface operations {
                         /** @constant */
                         dryRun: true;
                         /** @enum {string} */
-                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP";
+                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP" | "PAUSE" | "RESUME";
                         cluster?: {
                             id: string;
                             name: string;
@@ -2857,22 +3516,26 @@ export interface operations {
                             };
                             deletionProtection: boolean;
                             /** @enum {string} */
-                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED";
+                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED" | "PAUSING" | "PAUSED" | "RESUMING";
                             statusReason?: string;
                             generation: number;
                             observedGeneration: number;
                             activeOperationId?: string;
+                            paused?: boolean;
                             endpoint?: string;
                             backup?: {
                                 schedule: string;
                                 retentionDays: number;
                                 /** Format: date-time */
                                 nextBackupAt: string;
+                                restoreTest?: boolean;
                             };
+                            restoreTestOf?: string;
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */
                                 pointInTime?: string;
+                                copiedFrom?: string;
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -3155,7 +3818,7 @@ export interface operations {
                         /** @constant */
                         dryRun: true;
                         /** @enum {string} */
-                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP";
+                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP" | "PAUSE" | "RESUME";
                         cluster?: {
                             id: string;
                             name: string;
@@ -3170,22 +3833,26 @@ export interface operations {
                             };
                             deletionProtection: boolean;
                             /** @enum {string} */
-                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED";
+                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED" | "PAUSING" | "PAUSED" | "RESUMING";
                             statusReason?: string;
                             generation: number;
                             observedGeneration: number;
                             activeOperationId?: string;
+                            paused?: boolean;
                             endpoint?: string;
                             backup?: {
                                 schedule: string;
                                 retentionDays: number;
                                 /** Format: date-time */
                                 nextBackupAt: string;
+                                restoreTest?: boolean;
                             };
+                            restoreTestOf?: string;
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */
                                 pointInTime?: string;
+                                copiedFrom?: string;
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -3404,7 +4071,7 @@ export interface operations {
                         /** @constant */
                         dryRun: true;
                         /** @enum {string} */
-                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP";
+                        outcome: "CREATE" | "UPDATE" | "DELETE" | "METADATA_UPDATE" | "CANCEL" | "BACKUP" | "DELETE_BACKUP" | "PAUSE" | "RESUME";
                         cluster?: {
                             id: string;
                             name: string;
@@ -3419,22 +4086,26 @@ export interface operations {
                             };
                             deletionProtection: boolean;
                             /** @enum {string} */
-                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED";
+                            status: "PENDING" | "PROVISIONING" | "READY" | "UPDATING" | "DELETING" | "DELETED" | "FAILED" | "PAUSING" | "PAUSED" | "RESUMING";
                             statusReason?: string;
                             generation: number;
                             observedGeneration: number;
                             activeOperationId?: string;
+                            paused?: boolean;
                             endpoint?: string;
                             backup?: {
                                 schedule: string;
                                 retentionDays: number;
                                 /** Format: date-time */
                                 nextBackupAt: string;
+                                restoreTest?: boolean;
                             };
+                            restoreTestOf?: string;
                             restoredFrom?: {
                                 backupId: string;
                                 /** Format: date-time */
                                 pointInTime?: string;
+                                copiedFrom?: string;
                             };
                             /** Format: date-time */
                             createdAt: string;

@@ -137,6 +137,17 @@ export const MATRIX: Readonly<Record<string, MatrixEntry>> = {
     roles: admin(OK),
     otherTenant: { request: (fx) => ({ params: cluster(fx) }), expected: clusterNotFound },
   },
+  'POST /v1/clusters/{clusterId}/pause': {
+    request: (fx) => ({ params: cluster(fx), query: dryRun }),
+    roles: editor(OK),
+    otherTenant: { request: (fx) => ({ params: cluster(fx) }), expected: clusterNotFound },
+  },
+  'POST /v1/clusters/{clusterId}/resume': {
+    // The fixture's cluster runs: an allowed caller gets past the role check to the 409.
+    request: (fx) => ({ params: cluster(fx), query: dryRun }),
+    roles: editor({ status: 409, code: 'CLUSTER_NOT_PAUSED' }),
+    otherTenant: { request: (fx) => ({ params: cluster(fx) }), expected: clusterNotFound },
+  },
   'POST /v1/clusters/{clusterId}/backups': {
     request: (fx) => ({ params: cluster(fx), query: dryRun }),
     roles: editor(OK),

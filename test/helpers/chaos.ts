@@ -4,15 +4,19 @@
  * section 2 checked against what the table, the buses, the queues and the Kubernetes stand-ins
  * hold. Pure test tooling: it reads state, it never repairs it.
  */
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { ClusterRecord, OperationRecord } from '../../functions/shared/domain/records.js';
 import { specOf } from '../../functions/shared/domain/spec.js';
+import { BACKUP_LABEL } from '../../functions/shared/engines/backups.js';
 import { engineNames, getBlueprint } from '../../functions/shared/engines/registry.js';
 import { namespaceOf } from '../../functions/shared/engines/tenancy.js';
 import type { BusEvent } from '../../local/events/bus.js';
 import type { KubeStandinFaults } from '../../local/kube-standin/server.js';
 import { newSeed, parseSeed, randomSource } from '../../local/random.js';
 import type { LocalControlPlane, LocalRegion, RegionInjections } from '../../local/runtime/control-plane.js';
+import { LOCAL_CREDENTIALS } from '../../local/runtime/dynamodb.js';
+import { madeByController } from './kube-fixtures.js';
 import { apiClient, type HttpResult } from './local.js';
 
 export interface ChaosKnobs {
@@ -34,6 +38,8 @@ export interface ChaosKnobs {
   readonly poisonPerRegion: number;
   /** Bound on the whole run after the window (lifecycles finishing, then the system settling). */
   readonly settleTimeoutMs: number;
+  /** Share of the clusters that also back up (and restore) or pause and resume (issue #14). */
+  readonly dataProtection: number;
 }
 
 const envNumber = (name: string, fallback: number): number => {
@@ -70,6 +76,7 @@ export function chaosKnobs(): ChaosKnobs {
     kills: envNumber('CHAOS_KILLS', 6),
     poisonPerRegion: 2,
     settleTimeoutMs: envNumber('CHAOS_SETTLE_MS', 120_000),
+    dataProtection: envNumber('CHAOS_DATA_PROTECTION', 1 / 3),
   };
 }
 
@@ -82,7 +89,9 @@ export interface AcceptedOp {
   readonly region: string;
   readonly clusterId: string;
   readonly operationId: string;
-  readonly type: 'CREATE' | 'UPDATE' | 'DELETE';
+  readonly type: 'CREATE' | 'UPDATE' | 'DELETE' | 'BACKUP' | 'PAUSE' | 'RESUME';
+  /** BACKUP: the backup it takes. */
+  readonly backupId?: string;
   final?: OperationRecord;
 }
 
@@ -124,6 +133,7 @@ export async function runChaos(cp: LocalControlPlane, knobs: ChaosKnobs): Promis
   // Two streams of the seed, so that the workload's draws and the kill spacing do not shift each other.
   const rng = randomSource(knobs.seed, 'chaos:workload');
   const killSpacing = randomSource(knobs.seed, 'chaos:kill-spacing');
+  const protection = randomSource(knobs.seed, 'chaos:data-protection');
   const engines = engineNames();
   const run: ChaosRun = {
     knobs,
@@ -204,6 +214,8 @@ export async function runChaos(cp: LocalControlPlane, knobs: ChaosKnobs): Promis
       delay: rng() * knobs.rampMs,
       scaleTwice: rng() < 0.5,
       remove: rng() < 0.7,
+      // Drawn from its own stream: the draws above stay those of runs before issue #14.
+      protect: protection(),
     })),
   );
   let finished = 0;
@@ -267,7 +279,15 @@ function missingFaults(
 async function lifecycle(
   cp: LocalControlPlane,
   run: ChaosRun,
-  p: { region: LocalRegion; i: number; engine: string; delay: number; scaleTwice: boolean; remove: boolean },
+  p: {
+    region: LocalRegion;
+    i: number;
+    engine: string;
+    delay: number;
+    scaleTwice: boolean;
+    remove: boolean;
+    protect: number;
+  },
 ): Promise<void> {
   await sleep(p.delay);
   const api = apiClient(p.region.apiUrl, cp.apiKey);
@@ -302,9 +322,11 @@ async function lifecycle(
       if (res.status === 202) {
         const op: AcceptedOp = {
           region,
-          clusterId: res.body.cluster.id,
+          // A BACKUP answers with the backup, not the cluster.
+          clusterId: res.body.cluster?.id ?? res.body.backup.clusterId,
           operationId: res.body.operation.id,
           type,
+          ...(res.body.backup ? { backupId: res.body.backup.id } : {}),
         };
         run.accepted.push(op);
         op.final = await waitTerminal(cp, op);
@@ -332,7 +354,13 @@ async function lifecycle(
   const id = created.clusterId;
   // Read where the cluster is managed: that replica is the one the API's conditions see.
   const status = async () => (await p.region.store.clusters.get(cp.tenantId, id))?.status;
-  if ((await status()) === 'READY') {
+  // A protected cluster backs up or pauses instead of scaling: its lifecycle is no longer than the others'.
+  // Engines with neither a backup nor a pause (mongodb, scylladb, yugabytedb) scale like the others.
+  const protectable =
+    getBlueprint(p.engine)?.backup !== undefined || getBlueprint(p.engine)?.pause !== undefined;
+  if (protectable && p.protect < run.knobs.dataProtection) {
+    await dataProtection(run, p, run.knobs.dataProtection, id, name, status, mutate);
+  } else if ((await status()) === 'READY') {
     await mutate('UPDATE', 'PATCH', `/v1/clusters/${id}`, { nodes: 2 });
     if (p.scaleTwice && (await status()) === 'READY')
       await mutate('UPDATE', 'PATCH', `/v1/clusters/${id}`, { nodes: 3 });
@@ -341,6 +369,48 @@ async function lifecycle(
   if (p.remove || now === 'FAILED') {
     if (now === 'READY' || now === 'FAILED') await mutate('DELETE', 'DELETE', `/v1/clusters/${id}`);
   }
+}
+
+type Mutate = (
+  type: AcceptedOp['type'],
+  method: string,
+  path: string,
+  body?: unknown,
+) => Promise<AcceptedOp | undefined>;
+
+/**
+ * Issue #14's operations in the mix, for `share` of the clusters (a third by default; drawn from
+ * the seed, per cluster), in place of their scaling: a backup, and for engines that restore, a restore into a new cluster (which then lives
+ * and is checked like the others); or a pause, then a resume. Each after the previous ended.
+ */
+async function dataProtection(
+  run: ChaosRun,
+  p: { region: LocalRegion; i: number; engine: string; protect: number },
+  share: number,
+  id: string,
+  name: string,
+  status: () => Promise<string | undefined>,
+  mutate: Mutate,
+): Promise<void> {
+  if (p.protect >= share || (await status()) !== 'READY') return;
+  const blueprint = getBlueprint(p.engine);
+  if (blueprint?.pause && (p.protect >= share / 2 || !blueprint.backup)) {
+    const paused = await mutate('PAUSE', 'POST', `/v1/clusters/${id}/pause`);
+    if (paused && (await status()) === 'PAUSED') await mutate('RESUME', 'POST', `/v1/clusters/${id}/resume`);
+    return;
+  }
+  if (!blueprint?.backup) return;
+  const backup = await mutate('BACKUP', 'POST', `/v1/clusters/${id}/backups`);
+  if (!backup?.backupId || backup.final?.status !== 'SUCCEEDED' || !getBlueprint(p.engine)?.backup?.restore)
+    return;
+  const restored = await mutate('CREATE', 'POST', '/v1/clusters', {
+    name: `${name}-r`,
+    engine: p.engine,
+    region: p.region.region,
+    restoreFrom: { backupId: backup.backupId },
+  });
+  if (restored)
+    run.clusters.set(restored.clusterId, { region: p.region.region, name: `${name}-r`, engine: p.engine });
 }
 
 async function waitTerminal(cp: LocalControlPlane, op: AcceptedOp): Promise<OperationRecord | undefined> {
@@ -396,6 +466,26 @@ const CLUSTER_TRANSITIONS = new Set([
   'FAILED>DELETING',
   'DELETING>DELETED',
   'DELETING>FAILED',
+  // Pause and resume (issue #14).
+  'READY>PAUSING',
+  'PAUSING>PAUSED',
+  'PAUSING>FAILED',
+  'PAUSED>RESUMING',
+  'PAUSED>DELETING',
+  'FAILED>PAUSING',
+  'FAILED>RESUMING',
+  'RESUMING>READY',
+  'RESUMING>FAILED',
+]);
+const BACKUP_TRANSITIONS = new Set([
+  'null>PENDING',
+  'PENDING>RUNNING',
+  'PENDING>FAILED',
+  'RUNNING>SUCCEEDED',
+  'RUNNING>FAILED',
+  'SUCCEEDED>DELETING',
+  'FAILED>DELETING',
+  'DELETING>DELETED',
 ]);
 const OPERATION_TRANSITIONS = new Set([
   'null>QUEUED',
@@ -523,7 +613,11 @@ export async function checkInvariants(cp: LocalControlPlane, run: ChaosRun): Pro
               .filter((o) => o.metadata.namespace === ns)
               .map(key),
           );
-          const have = new Set(objects.filter((o) => o.metadata.namespace === ns).map(key));
+          // Not what Stratus applies: PVCs and operator-made objects (the simulated controllers'),
+          // and a backup's Job or CloudNativePG Backup (applied by its BACKUP, never pruned).
+          const applied = (o: (typeof objects)[number]) =>
+            !madeByController(o) && !o.metadata.labels?.[BACKUP_LABEL];
+          const have = new Set(objects.filter((o) => o.metadata.namespace === ns && applied(o)).map(key));
           for (const k of have) if (!want.has(k)) problems.push(`cluster ${id}: unexpected object ${k}`);
           for (const k of want) if (!have.has(k)) problems.push(`cluster ${id}: missing object ${k}`);
         }
@@ -532,6 +626,8 @@ export async function checkInvariants(cp: LocalControlPlane, run: ChaosRun): Pro
           problems.push(`cluster ${id} wants ${c.nodes} node(s), its StatefulSet has ${replicas}`);
       } else if (c.status === 'DELETED') {
         if (namespace) problems.push(`cluster ${id} is DELETED but its namespace still exists`);
+      } else if (c.status === 'PAUSED') {
+        if (!namespace) problems.push(`cluster ${id} is PAUSED but its namespace is missing`);
       } else if (c.status !== 'FAILED') {
         problems.push(`cluster ${id} is still ${c.status} after the run settled`);
       }
@@ -620,9 +716,14 @@ export async function checkInvariants(cp: LocalControlPlane, run: ChaosRun): Pro
   for (const [id, c] of clusters) finalStatus.set(`Cluster Status Changed|${id}`, c.status);
   for (const op of run.accepted)
     if (op.final) finalStatus.set(`Operation Status Changed|${op.operationId}`, op.final.status);
+  problems.push(...(await checkBackups(cp, run, finalStatus)));
   for (const [key, expected] of finalStatus) {
     const chain = (byEntity.get(key) ?? []).sort((a, b) => a.version - b.version);
-    const allowed = key.startsWith('Cluster') ? CLUSTER_TRANSITIONS : OPERATION_TRANSITIONS;
+    const allowed = key.startsWith('Cluster')
+      ? CLUSTER_TRANSITIONS
+      : key.startsWith('Backup')
+        ? BACKUP_TRANSITIONS
+        : OPERATION_TRANSITIONS;
     let prev: string | null = null;
     for (const step of chain) {
       if (step.previous !== prev) {
@@ -700,6 +801,50 @@ export async function checkInvariants(cp: LocalControlPlane, run: ChaosRun): Pro
     },
   };
   return { problems, figures };
+}
+
+/**
+ * No lost backups (issue #14): every accepted BACKUP has its backup item, in the state its
+ * operation ended with; a SUCCEEDED one has a size and its objects in its region's bucket. Adds
+ * each backup's final status for the event chain check.
+ */
+async function checkBackups(
+  cp: LocalControlPlane,
+  run: ChaosRun,
+  finalStatus: Map<string, string>,
+): Promise<string[]> {
+  const problems: string[] = [];
+  const s3 = new S3Client({
+    endpoint: cp.endpoints.s3,
+    region: cp.regions[0]?.region ?? 'eu-west-1',
+    credentials: LOCAL_CREDENTIALS,
+    forcePathStyle: true,
+  });
+  try {
+    for (const op of run.accepted.filter((o) => o.type === 'BACKUP')) {
+      const backup = op.backupId ? await cp.store.backups.get(cp.tenantId, op.backupId) : undefined;
+      if (!backup) {
+        problems.push(`backup of operation ${op.operationId} answered 202 but does not exist`);
+        continue;
+      }
+      finalStatus.set(`Backup Status Changed|${backup.backupId}`, backup.status);
+      const ended = op.final?.status;
+      const expected = ended === 'SUCCEEDED' ? 'SUCCEEDED' : ended === undefined ? undefined : 'FAILED';
+      if (backup.status !== expected)
+        problems.push(`backup ${backup.backupId} is ${backup.status}, its operation ended ${ended}`);
+      if (backup.status !== 'SUCCEEDED') continue;
+      const listed = await s3.send(
+        new ListObjectsV2Command({ Bucket: backup.storage.bucket, Prefix: backup.storage.prefix }),
+      );
+      if (!backup.sizeBytes || (listed.KeyCount ?? 0) === 0)
+        problems.push(
+          `backup ${backup.backupId} SUCCEEDED but its objects are not in ${backup.storage.bucket}`,
+        );
+    }
+  } finally {
+    s3.destroy();
+  }
+  return problems;
 }
 
 function count(keys: string[]): Record<string, number> {

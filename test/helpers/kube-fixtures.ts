@@ -28,3 +28,12 @@ export function renderContext(overrides: Partial<RenderContext> = {}): RenderCon
     ...overrides,
   };
 }
+
+/**
+ * Objects the stand-in's simulated controllers make, not Stratus (PVCs of StatefulSets and
+ * CloudNativePG instances, an operator's StatefulSet): left out where a test compares what was applied.
+ */
+export function madeByController(o: { kind: string; metadata: Record<string, unknown> }): boolean {
+  const owners = o.metadata.ownerReferences;
+  return o.kind === 'PersistentVolumeClaim' || (Array.isArray(owners) && owners.length > 0);
+}

@@ -1,7 +1,9 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { StratusBackupBucket } from '../../lib/backup-bucket.js';
+import { parseConfig } from '../../lib/config.js';
 import { buildApp, TWO_REGIONS } from './synth.js';
 
 /** Issue #14: each region's backup bucket, and what the functions may do with it. */
@@ -80,6 +82,117 @@ describe('Class: StratusBackupBucket', () => {
     // Assess
     expect(() => new StratusBackupBucket(stack, 'Backups', { noncurrentRetentionDays: 0 })).toThrow(
       /noncurrentRetentionDays must be a whole number/,
+    );
+  });
+});
+
+/** Issue #14: cross-region copies (`backupCopyTo`). */
+describe('Cross-region backup copies', () => {
+  const config = parseConfig({
+    ...TWO_REGIONS,
+    regions: TWO_REGIONS.regions.map((r) =>
+      r.region === 'eu-west-1' ? { ...r, backupCopyTo: 'us-east-1' } : r,
+    ),
+  });
+  const { app, stacks } = buildApp(config);
+  const eu = stacks[0] as Stack;
+  const us = stacks[1] as Stack;
+  const copyBucket = 'stratus-test-backup-copies-123456789012-us-east-1';
+
+  it('replicates the source bucket, deletions too, to the named copy bucket of the other region, with its own role', () => {
+    // Prepare
+    const t = Template.fromStack(eu);
+
+    // Assess: still one bucket here, now replicating
+    expect(Object.keys(t.findResources('AWS::S3::Bucket'))).toHaveLength(1);
+    t.hasResourceProperties('AWS::S3::Bucket', {
+      VersioningConfiguration: { Status: 'Enabled' },
+      ReplicationConfiguration: {
+        Role: Match.anyValue(),
+        Rules: [
+          Match.objectLike({
+            Id: 'copy-backups',
+            Status: 'Enabled',
+            Priority: 1,
+            DeleteMarkerReplication: { Status: 'Enabled' },
+            Destination: Match.objectLike({ Bucket: Match.anyValue() }),
+          }),
+        ],
+      },
+    });
+    // The destination ARN names the copy bucket (the partition is a token).
+    expect(JSON.stringify(t.findResources('AWS::S3::Bucket'))).toContain(`:s3:::${copyBucket}`);
+    t.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({ Principal: { Service: 's3.amazonaws.com' } })],
+      },
+    });
+    // The replication role reads versions here and writes replicas there, nothing else.
+    const statements = Object.values(t.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p).includes('ReplicateObject'))
+      .flatMap(
+        (p) =>
+          (p.Properties as { PolicyDocument: { Statement: Array<{ Action: string | string[] }> } })
+            .PolicyDocument.Statement,
+      );
+    expect(new Set(statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])))).toEqual(
+      new Set([
+        's3:GetReplicationConfiguration',
+        's3:ListBucket',
+        's3:GetObjectVersionForReplication',
+        's3:GetObjectVersionAcl',
+        's3:GetObjectVersionTagging',
+        's3:ReplicateObject',
+        's3:ReplicateDelete',
+        's3:ReplicateTags',
+      ]),
+    );
+  });
+
+  it('creates the copy bucket in the destination region, named, encrypted, versioned, private, retained, and tells its API', () => {
+    // Prepare
+    const t = Template.fromStack(us);
+
+    // Assess
+    expect(Object.keys(t.findResources('AWS::S3::Bucket'))).toHaveLength(2);
+    t.hasResource('AWS::S3::Bucket', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        BucketName: copyBucket,
+        VersioningConfiguration: { Status: 'Enabled' },
+        PublicAccessBlockConfiguration: Match.objectLike({
+          BlockPublicPolicy: true,
+          RestrictPublicBuckets: true,
+        }),
+        BucketEncryption: Match.anyValue(),
+      }),
+    });
+    expect(JSON.stringify(t.findResources('AWS::S3::Bucket'))).not.toContain('ReplicationConfiguration');
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ BACKUP_COPIES: JSON.stringify({ 'eu-west-1': copyBucket }) }),
+      },
+    });
+  });
+
+  it('is clean under cdk-nag AwsSolutions (the wildcards acknowledged with reasons)', () => {
+    const report = new AwsSolutionsChecks(app).validateScope(app);
+    expect(
+      report.violations.map(
+        (v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`,
+      ),
+    ).toEqual([]);
+  });
+
+  it('refuses a copy to the same region or to a region not configured', () => {
+    const bad = (backupCopyTo: string) => () =>
+      parseConfig({
+        ...TWO_REGIONS,
+        regions: TWO_REGIONS.regions.map((r) => (r.region === 'eu-west-1' ? { ...r, backupCopyTo } : r)),
+      });
+    expect(bad('eu-west-1')).toThrow(/backupCopyTo of eu-west-1 must be another configured region/);
+    expect(bad('ap-south-1')).toThrow(
+      /backupCopyTo of eu-west-1 must be another configured region \(us-east-1\)/,
     );
   });
 });

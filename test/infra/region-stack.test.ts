@@ -329,6 +329,9 @@ describe('Class: StratusFunctions', () => {
           case 'backupBucket':
             // Each region's own bucket (test/infra/backup-bucket.test.ts).
             return stack.resolve(stack.backups.bucket.bucketName);
+          case 'backupCopies':
+            // No backupCopyTo in this config (copies: test/infra/backup-bucket.test.ts).
+            return '{}';
         }
       };
       const fns = template(stack).findResources('AWS::Lambda::Function') as Resources;

@@ -1,6 +1,9 @@
-import { planRestore } from '../../shared/domain/backups.js';
+import * as z from 'zod';
+import { planRestore, restoreAcrossRegions } from '../../shared/domain/backups.js';
+import { planPause, planResume } from '../../shared/domain/pause.js';
 import { planCreate, planDelete, planUpdate, wrongRegion } from '../../shared/domain/plan.js';
-import { ProblemError, ValidationError } from '../../shared/errors.js';
+import { readEnv } from '../../shared/env.js';
+import { ProblemError } from '../../shared/errors.js';
 import type {
   CreateClusterRequest,
   ListClustersQuery,
@@ -8,11 +11,15 @@ import type {
 } from '../../shared/schemas/api.js';
 import { CLUSTER_ITEMS } from '../../shared/store/clusters.js';
 import { API_KEY_FENCE, StaleStateError, type TenantRecord } from '../../shared/store/store.js';
+import { backupEnv } from '../env.js';
 import type { ApiResponse } from '../http.js';
 import { decodePageToken, encodePageToken } from '../page-token.js';
 import { clusterDto, operationDto } from '../representations.js';
 import { pathId, type RequestContext } from '../routes.js';
 import { committing } from '../store-errors.js';
+
+/** Read when the first cluster route runs: the copies of other regions' backups held here. */
+const copies = readEnv(z.object({ BACKUP_COPIES: backupEnv.BACKUP_COPIES })).BACKUP_COPIES;
 
 async function loadCluster(ctx: RequestContext) {
   const id = pathId(ctx, 'clusterId', 'cl', 'CLUSTER_NOT_FOUND');
@@ -123,12 +130,9 @@ async function restoreOf(ctx: RequestContext, req: CreateClusterRequest) {
     ctx.now,
   );
   if (backup && backup.region !== req.region) {
-    throw new ValidationError([
-      {
-        path: 'region',
-        message: `the backup is stored in ${backup.region}; restore it into a cluster in that region`,
-      },
-    ]);
+    // This API's copies are its own region's: only for a cluster of this region.
+    const here = req.region === ctx.apiRegion ? copies : {};
+    return { ...restore, source: restoreAcrossRegions(restore.source, backup, req.region, here) };
   }
   return restore;
 }
@@ -278,3 +282,34 @@ export async function deleteCluster(ctx: RequestContext): Promise<ApiResponse> {
   });
   return response;
 }
+
+/**
+ * POST /v1/clusters/{id}/pause and /resume: a PAUSE or RESUME operation (a new generation with
+ * `paused` changed), written like a PATCH's (the cluster as read, no operation in progress). The
+ * tenant's quota is untouched: a paused cluster keeps its volumes, so it keeps counting (README).
+ */
+async function pauseOrResume(ctx: RequestContext, type: 'PAUSE' | 'RESUME'): Promise<ApiResponse> {
+  const current = await loadCluster(ctx);
+  const plan = (type === 'PAUSE' ? planPause : planResume)(current, await planContext(ctx));
+  if (ctx.dryRun)
+    return { status: 200, body: { dryRun: true, outcome: type, cluster: clusterDto(plan.cluster) } };
+  const response: ApiResponse = {
+    status: 202,
+    headers: { location: `/v1/operations/${plan.operation.operationId}` },
+    body: { cluster: clusterDto(plan.cluster), operation: operationDto(plan.operation) },
+  };
+  await committing(
+    ctx.store.clusters.updateSpec(
+      undefined,
+      current,
+      plan.cluster,
+      plan.operation,
+      ctx.idempotency.record(response),
+    ),
+    { [CLUSTER_ITEMS.cluster]: busyOrChanged },
+  );
+  return response;
+}
+
+export const pauseCluster = (ctx: RequestContext) => pauseOrResume(ctx, 'PAUSE');
+export const resumeCluster = (ctx: RequestContext) => pauseOrResume(ctx, 'RESUME');

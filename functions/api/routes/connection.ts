@@ -10,6 +10,12 @@ export async function readyCluster(ctx: RequestContext) {
   const cluster = await ctx.store.clusters.get(ctx.principal.tenantId, id);
   if (!cluster) throw new ProblemError('CLUSTER_NOT_FOUND');
   const blueprint = getBlueprint(cluster.engine);
+  if (cluster.status === 'PAUSED' || cluster.status === 'PAUSING' || cluster.paused) {
+    throw new ProblemError(
+      'CLUSTER_PAUSED',
+      `The cluster is ${cluster.status === 'PAUSING' ? 'being paused' : 'paused'}: nothing answers at its endpoint; resume it (POST /v1/clusters/${cluster.clusterId}/resume) to connect`,
+    );
+  }
   if (!cluster.endpoint || !blueprint || cluster.status === 'DELETING' || cluster.status === 'DELETED') {
     throw new ProblemError(
       'CLUSTER_NOT_READY',

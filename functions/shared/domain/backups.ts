@@ -6,7 +6,7 @@ import { getBlueprint } from '../engines/registry.js';
 import { ProblemError, ValidationError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { BackupStatus, BackupStore, ClusterStatus, RestoreSource } from './cluster.js';
-import { assertHomeRegion, assertIdle, newOperation, type PlanContext } from './plan.js';
+import { assertHomeRegion, assertIdle, assertNotPaused, newOperation, type PlanContext } from './plan.js';
 import type { ClusterRecord, OperationError, OperationRecord } from './records.js';
 import type { SizeName } from './sizes.js';
 
@@ -59,6 +59,8 @@ export interface BackupRecord {
   readonly error?: OperationError;
   /** Taken by the cluster's schedule (else on demand). */
   readonly scheduled?: boolean;
+  /** Its schedule asked for a restore test: once it succeeds, the reconciler restores it (restore-tests.ts). */
+  readonly restoreTest?: boolean;
   /** Scheduled backups: when the reconciler deletes it (its cluster's retention when taken). */
   readonly expiresAt?: string;
   readonly createdAt: string;
@@ -85,10 +87,14 @@ export function planBackup(
     backupBucket: string | undefined;
     /** A scheduled backup, kept this many days. */
     retentionDays?: number;
+    /** A scheduled backup whose schedule asks for a restore test. */
+    restoreTest?: boolean;
   },
 ): { cluster: ClusterRecord; operation: OperationRecord; backup: BackupRecord } {
   assertHomeRegion(cluster, ctx.apiRegion);
   assertIdle(cluster);
+  // Every engine's backup reads the running database (a dump, or CloudNativePG's instances).
+  assertNotPaused(cluster, 'backed up');
   if (!BACKUPABLE.includes(cluster.status)) {
     throw new ProblemError(
       'CLUSTER_NOT_READY',
@@ -135,6 +141,7 @@ export function planBackup(
       ? {
           scheduled: true,
           expiresAt: new Date(ctx.now.getTime() + ctx.retentionDays * 24 * 3600 * 1000).toISOString(),
+          ...(ctx.restoreTest ? { restoreTest: true } : {}),
         }
       : {}),
     createdAt: now,
@@ -225,5 +232,34 @@ export function planRestore(
       sourceStore: backup.clusterStore,
       ...(req.pointInTime !== undefined ? { pointInTime: new Date(req.pointInTime).toISOString() } : {}),
     },
+  };
+}
+
+/**
+ * A restore into another region than the backup's: allowed when that region holds a copy of the
+ * backup's region's backups (`copies`: source region -> the copy bucket here, from `backupCopyTo`,
+ * lib/config.ts), read from the copy (same keys). Else `400` on `region`.
+ */
+export function restoreAcrossRegions(
+  source: RestoreSource,
+  backup: Pick<BackupRecord, 'region'>,
+  region: string,
+  copies: Readonly<Record<string, string>>,
+): RestoreSource {
+  if (backup.region === region) return source;
+  const bucket = copies[backup.region];
+  if (!bucket) {
+    throw new ValidationError([
+      {
+        path: 'region',
+        message: `the backup is stored in ${backup.region} and ${region} holds no copies of its backups; restore it into a cluster in ${backup.region}, or set backupCopyTo: ${region} for ${backup.region}`,
+      },
+    ]);
+  }
+  return {
+    ...source,
+    storage: { bucket, prefix: source.storage.prefix },
+    sourceStore: { bucket, prefix: source.sourceStore.prefix },
+    copiedFrom: backup.region,
   };
 }

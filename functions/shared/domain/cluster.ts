@@ -11,6 +11,9 @@ export const CLUSTER_STATUSES = [
   'DELETING',
   'DELETED',
   'FAILED',
+  'PAUSING',
+  'PAUSED',
+  'RESUMING',
 ] as const;
 export type ClusterStatus = (typeof CLUSTER_STATUSES)[number];
 
@@ -18,8 +21,11 @@ export const OPERATION_STATUSES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', '
 export type OperationStatus = (typeof OPERATION_STATUSES)[number];
 export const TERMINAL_OPERATION_STATUSES: readonly OperationStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 
-/** BACKUP: an on-demand backup of a READY cluster (functions/shared/domain/backups.ts). */
-export const OPERATION_TYPES = ['CREATE', 'UPDATE', 'DELETE', 'BACKUP'] as const;
+/**
+ * BACKUP: an on-demand backup of a READY cluster (functions/shared/domain/backups.ts). PAUSE and
+ * RESUME: its pods stop and start again, its volumes and backups stay (functions/shared/domain/pause.ts).
+ */
+export const OPERATION_TYPES = ['CREATE', 'UPDATE', 'DELETE', 'BACKUP', 'PAUSE', 'RESUME'] as const;
 export type OperationType = (typeof OPERATION_TYPES)[number];
 
 /**
@@ -60,6 +66,11 @@ export interface ClusterSpec {
   readonly backupStore?: BackupStore;
   /** A cluster created from a backup: what it restores at bootstrap. */
   readonly restore?: RestoreSource;
+  /**
+   * Paused (PAUSE): the engine renders no running pods (a StatefulSet at 0 replicas, CloudNativePG
+   * hibernation) and keeps its volumes. Only set for engines whose blueprint has `pause`.
+   */
+  readonly paused?: boolean;
 }
 
 /** An object store location: a bucket and a key prefix (`/`-terminated). Never credentials. */
@@ -79,6 +90,8 @@ export interface RestoreSource {
   readonly sourceStore: BackupStore;
   /** PostgreSQL only: recover up to this time (ISO 8601), else to the end of the backup. */
   readonly pointInTime?: string;
+  /** Restored from the copy held in this region of a backup taken in `copiedFrom` (`backupCopyTo`). */
+  readonly copiedFrom?: string;
 }
 
 /** Connection details that may be shown to API users (never secret values). */

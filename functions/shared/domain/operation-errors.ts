@@ -98,6 +98,10 @@ export const operationErrors = {
     code: 'BACKUP_NOT_SUPPORTED',
     message: `${engine} clusters cannot be backed up`,
   }),
+  pauseUnsupported: (engine: string): OperationError => ({
+    code: 'PAUSE_NOT_SUPPORTED',
+    message: `${engine} clusters cannot be paused`,
+  }),
   /** The cluster's credential Secret exists but lacks a generated value. */
   credentialsIncomplete: (): OperationError => ({
     code: 'CREDENTIALS_INCOMPLETE',

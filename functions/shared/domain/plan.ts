@@ -7,11 +7,27 @@ import { CronError, checkBackupSchedule, nextRun } from './cron.js';
 import type { BackupPolicy, ClusterRecord, OperationRecord } from './records.js';
 import { SIZES } from './sizes.js';
 
-/** A requested backup policy, checked, with its first run after `now`. */
+/**
+ * A requested backup policy, checked, with its first run after `now`. `restoreTest` needs an
+ * engine whose backups Stratus restores.
+ */
 export function backupPolicyOf(
-  req: { readonly schedule: string; readonly retentionDays: number },
+  req: {
+    readonly schedule: string;
+    readonly retentionDays: number;
+    readonly restoreTest?: boolean | undefined;
+  },
   now: Date,
+  engine: string,
 ): BackupPolicy {
+  if (req.restoreTest && !getBlueprint(engine)?.backup?.restore) {
+    throw new ValidationError([
+      {
+        path: 'backup.restoreTest',
+        message: `${engine} backups cannot be restored by Stratus yet, so they cannot be restore-tested`,
+      },
+    ]);
+  }
   try {
     const cron = checkBackupSchedule(req.schedule, now);
     const next = nextRun(cron, now) as Date; // checkBackupSchedule found one
@@ -19,6 +35,7 @@ export function backupPolicyOf(
       schedule: req.schedule.trim(),
       retentionDays: req.retentionDays,
       nextBackupAt: next.toISOString(),
+      ...(req.restoreTest ? { restoreTest: true } : {}),
     };
   } catch (e) {
     if (e instanceof CronError) throw new ValidationError([{ path: 'backup.schedule', message: e.message }]);
@@ -108,7 +125,7 @@ export function planCreate(
     size: SIZES[req.size],
     settings: settings.data,
     deletionProtection: req.deletionProtection,
-    ...(req.backup ? { backupPolicy: backupPolicyOf(req.backup, ctx.now) } : {}),
+    ...(req.backup ? { backupPolicy: backupPolicyOf(req.backup, ctx.now, req.engine) } : {}),
     status: 'PENDING',
     generation: 1,
     observedGeneration: 0,
@@ -172,6 +189,19 @@ export function assertIdle(cluster: ClusterRecord): void {
   }
 }
 
+/**
+ * A paused cluster (or one whose pause or resume failed, still paused in its spec) runs no pods:
+ * what needs them waits for a RESUME (409 CLUSTER_PAUSED, saying what was refused).
+ */
+export function assertNotPaused(cluster: Pick<ClusterRecord, 'status' | 'paused'>, what: string): void {
+  if (cluster.status === 'PAUSED' || cluster.paused) {
+    throw new ProblemError(
+      'CLUSTER_PAUSED',
+      `The cluster is paused: it cannot be ${what} until it is resumed (POST /v1/clusters/{id}/resume)`,
+    );
+  }
+}
+
 export type UpdatePlan =
   | { readonly kind: 'metadata'; readonly cluster: ClusterRecord }
   | { readonly kind: 'operation'; readonly cluster: ClusterRecord; readonly operation: OperationRecord };
@@ -211,6 +241,7 @@ export function newOperation(
       settings: cluster.settings,
       generation: cluster.generation,
       status: cluster.status,
+      ...(cluster.paused ? { paused: true } : {}),
     },
   };
 }
@@ -298,7 +329,8 @@ export function planUpdate(
     (req.backup === null
       ? cluster.backupPolicy !== undefined
       : req.backup.schedule.trim() !== cluster.backupPolicy?.schedule ||
-        req.backup.retentionDays !== cluster.backupPolicy?.retentionDays);
+        req.backup.retentionDays !== cluster.backupPolicy?.retentionDays ||
+        (req.backup.restoreTest ?? false) !== (cluster.backupPolicy?.restoreTest ?? false));
   if (!specChanged && !protectionChanged && !policyChanged) {
     throw new ProblemError('NO_CHANGES', 'Every field sent already has that value');
   }
@@ -307,7 +339,7 @@ export function planUpdate(
   const { backupPolicy: _previousPolicy, ...withoutPolicy } = cluster;
   const backupPolicy = policyChanged
     ? req.backup
-      ? backupPolicyOf(req.backup, ctx.now)
+      ? backupPolicyOf(req.backup, ctx.now, cluster.engine)
       : undefined
     : cluster.backupPolicy;
   const metadata = { ...withoutPolicy, deletionProtection, ...(backupPolicy ? { backupPolicy } : {}) };
@@ -315,6 +347,7 @@ export function planUpdate(
     return { kind: 'metadata', cluster: { ...metadata, updatedAt: now } };
   }
   assertIdle(cluster);
+  assertNotPaused(cluster, 'scaled, resized, upgraded or reconfigured');
   if (cluster.status !== 'READY' && cluster.status !== 'FAILED') {
     throw new ProblemError('CLUSTER_NOT_READY', `The cluster is ${cluster.status}; it can change once READY`);
   }

@@ -55,6 +55,16 @@ export interface ClusterRecord {
   readonly restoreFrom?: RestoreSource;
   /** Scheduled backups (the reconciler fires them) and how long they are kept. */
   readonly backupPolicy?: BackupPolicy;
+  /**
+   * Desired: no pods (set by PAUSE, cleared by RESUME, a new generation each time). The cluster is
+   * PAUSED once its pods are gone; a failed pause or resume leaves it FAILED with this still set.
+   */
+  readonly paused?: boolean;
+  /**
+   * A restore test's scratch cluster (the backup it restores): out of the tenant's list and quota,
+   * deleted by the reconciler once the test has its result (functions/reconciler/restore-tests.ts).
+   */
+  readonly restoreTestOf?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -103,6 +113,8 @@ export interface BackupPolicy {
   readonly schedule: string;
   readonly retentionDays: number;
   readonly nextBackupAt: string;
+  /** Each scheduled backup that succeeds is restored into a scratch cluster, checked READY, deleted. */
+  readonly restoreTest?: boolean;
 }
 
 /** The spec fields an UPDATE changes, kept on the operation so a cancel can restore them. */
@@ -114,6 +126,8 @@ export interface SpecSnapshot {
   readonly settings: Record<string, unknown>;
   readonly generation: number;
   readonly status: ClusterStatus;
+  /** PAUSE and RESUME: whether the cluster was paused (a cancel puts it back). */
+  readonly paused?: boolean;
 }
 
 export interface OperationError {

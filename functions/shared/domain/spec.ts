@@ -16,5 +16,6 @@ export function specOf(c: ClusterRecord): ClusterSpec {
     generation: c.generation,
     ...(c.backupStore ? { backupStore: c.backupStore } : {}),
     ...(c.restoreFrom ? { restore: c.restoreFrom } : {}),
+    ...(c.paused ? { paused: true } : {}),
   };
 }

@@ -26,8 +26,10 @@ import {
   objectRef,
   podSecurityContext,
   record,
+  replicasOf,
   serviceConnection,
   spreadOverNodes,
+  statefulSetPauseState,
 } from './workload.js';
 
 const NAME = 'dragonfly';
@@ -90,7 +92,8 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
       kind: 'Dragonfly',
       metadata: objectMeta(spec, ctx, NAME),
       spec: {
-        replicas: spec.nodes,
+        // Paused: the operator sets its StatefulSet to 0 replicas, which keeps the snapshot PVCs.
+        replicas: replicasOf(spec),
         image: imageFor('dragonfly', spec.version),
         imagePullPolicy: 'IfNotPresent',
         ...(settings.cacheMode ? { args: ['--cache_mode=true'] } : {}),
@@ -139,6 +142,16 @@ function readiness(_spec: ClusterSpec, live: ReadonlyArray<KubeObject | undefine
   return { ready: true };
 }
 
+/**
+ * The Dragonfly operator has no hibernation: it copies `spec.replicas` to the StatefulSet it
+ * makes (named like the Dragonfly), so 0 replicas stops every pod and keeps the PVCs of
+ * `snapshot.persistentVolumeClaimSpec` (its `volumeClaimTemplates`). Its own status has no replica
+ * count, so the pause is read from that StatefulSet.
+ */
+function pauseRefs(spec: ClusterSpec) {
+  return [objectRef(spec, 'apps/v1', 'StatefulSet', NAME)];
+}
+
 function connection(spec: ClusterSpec): ConnectionInfo {
   return serviceConnection(spec, {
     service: NAME,
@@ -179,6 +192,11 @@ export const dragonflyBlueprint: Blueprint = {
       }),
     statusRef: jobRef,
     progress: (_target, live) => jobProgress(live),
+  },
+  pause: {
+    method: 'Dragonfly replicas set to 0: the operator scales its StatefulSet to 0 (its PVCs stay)',
+    refs: pauseRefs,
+    state: (spec, live) => statefulSetPauseState(spec, NAME, live[0]),
   },
   kinds: [
     ...TENANCY_KINDS,

@@ -19,6 +19,7 @@ import type {
   BackupTarget,
   Blueprint,
   KubeObject,
+  PauseState,
   Readiness,
   RenderContext,
 } from './types.js';
@@ -75,6 +76,13 @@ export const postgresqlSettingsSchema = z
     maxConnections,
   }));
 export type PostgresqlSettings = z.infer<typeof postgresqlSettingsSchema>;
+
+/**
+ * CloudNativePG's declarative hibernation: with this annotation `on`, the operator deletes the
+ * instances' pods (primary first, no switchover) and keeps every PVC; without it (or `off`) it
+ * starts them again on the same volumes. It reports the state in the condition of the same name.
+ */
+export const CNPG_HIBERNATION = 'cnpg.io/hibernation';
 
 /** Where Barman Cloud keeps a cluster's base backups and WAL: `<destinationPath>/<serverName>/`. */
 const SERVER_NAME = NAME;
@@ -154,8 +162,15 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
     {
       apiVersion: 'postgresql.cnpg.io/v1',
       kind: 'Cluster',
-      metadata: objectMeta(spec, ctx, NAME),
+      metadata: (() => {
+        const meta = objectMeta(spec, ctx, NAME);
+        // Resumed: the annotation is no longer applied, so server-side apply removes it.
+        return spec.paused
+          ? { ...meta, annotations: { ...meta.annotations, [CNPG_HIBERNATION]: 'on' } }
+          : meta;
+      })(),
       spec: {
+        // Not 0 while paused: hibernation keeps every instance's PVC, and the count they come back with.
         instances: spec.nodes,
         imageName: imageOf(spec.version),
         imagePullPolicy: 'IfNotPresent',
@@ -212,6 +227,9 @@ function readiness(spec: ClusterSpec, live: ReadonlyArray<KubeObject | undefined
   const status = record(cluster.status);
   const phase = typeof status.phase === 'string' ? status.phase : '';
   const why = typeof status.phaseReason === 'string' && status.phaseReason ? ` (${status.phaseReason})` : '';
+  if (hibernation(cluster)?.status === 'True') {
+    return { ready: false, reason: 'CloudNativePG: the cluster is hibernated' };
+  }
   if (FAILURE_PHASE.test(phase)) {
     return { ready: false, permanent: true, reason: `CloudNativePG: ${phase}${why}` };
   }
@@ -225,6 +243,39 @@ function readiness(spec: ClusterSpec, live: ReadonlyArray<KubeObject | undefined
     return { ready: false, reason: `CloudNativePG: ${phase || 'no phase reported yet'}${why}` };
   }
   return { ready: true };
+}
+
+/** The `cnpg.io/hibernation` condition CloudNativePG reports (absent once rehydrated). */
+function hibernation(cluster: KubeObject): Record<string, unknown> | undefined {
+  const conditions = record(cluster.status).conditions;
+  return Array.isArray(conditions)
+    ? conditions.map(record).find((c) => c.type === CNPG_HIBERNATION)
+    : undefined;
+}
+
+/**
+ * Paused once CloudNativePG reports the hibernation done (its condition True, reason
+ * `Hibernated`) and no instance is ready; running again once the condition is gone (or False)
+ * and the annotation is off. A wrong annotation value is a False condition with a reason.
+ */
+function pauseState(spec: ClusterSpec, live: ReadonlyArray<KubeObject | undefined>): PauseState {
+  const cluster = live[0];
+  if (!cluster) return { state: 'changing', reason: `Cluster ${NAME} not found` };
+  const condition = hibernation(cluster);
+  const requested = cluster.metadata.annotations?.[CNPG_HIBERNATION] === 'on';
+  if (spec.paused) {
+    if (!requested) return { state: 'changing', reason: 'the hibernation annotation is not applied yet' };
+    if (condition?.status === 'True' && num(record(cluster.status).readyInstances) === 0)
+      return { state: 'paused' };
+    return {
+      state: 'changing',
+      reason: `CloudNativePG: hibernating (${String(condition?.reason ?? 'no hibernation condition yet')})`,
+    };
+  }
+  if (requested || condition?.status === 'True') {
+    return { state: 'changing', reason: 'CloudNativePG: still hibernated' };
+  }
+  return { state: 'running' };
 }
 
 function connection(spec: ClusterSpec): ConnectionInfo {
@@ -307,6 +358,11 @@ export const postgresqlBlueprint: Blueprint = {
     render: renderBackup,
     statusRef: (spec, target) => objectRef(spec, 'postgresql.cnpg.io/v1', 'Backup', target.backupId),
     progress: backupProgress,
+  },
+  pause: {
+    method: `CloudNativePG declarative hibernation (annotation ${CNPG_HIBERNATION}: on; its PVCs stay)`,
+    refs: readinessRefs,
+    state: pauseState,
   },
   kinds: [
     ...TENANCY_KINDS,

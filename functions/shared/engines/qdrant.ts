@@ -23,7 +23,9 @@ import {
   objectRef,
   podDisruptionBudget,
   podSecurityContext,
+  replicasOf,
   serviceConnection,
+  statefulSetPauseState,
   statefulSetReadiness,
   volumeClaim,
 } from './workload.js';
@@ -124,7 +126,7 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
       metadata: objectMeta(spec, ctx, NAME),
       spec: {
         serviceName: HEADLESS,
-        replicas: spec.nodes,
+        replicas: replicasOf(spec),
         podManagementPolicy: 'OrderedReady',
         selector: { matchLabels: selector },
         template: {
@@ -248,6 +250,11 @@ export const qdrantBlueprint: Blueprint = {
       }),
     statusRef: jobRef,
     progress: (_target, live) => jobProgress(live),
+  },
+  pause: {
+    method: 'StatefulSet scaled to 0 replicas (its PVCs stay)',
+    refs: readinessRefs,
+    state: (spec, live) => statefulSetPauseState(spec, NAME, live[0]),
   },
   kinds: [
     ...TENANCY_KINDS,

@@ -88,6 +88,34 @@ export interface Blueprint {
   readonly immutableSettings?: readonly string[];
   /** How the engine backs up and restores (absent: it cannot; the API refuses). */
   readonly backup?: BackupSupport;
+  /**
+   * How the engine pauses: `render` honours `spec.paused` (no running pods, volumes kept) and this
+   * tells when the pods are gone or back. Absent: it cannot pause (PAUSE_NOT_SUPPORTED).
+   */
+  readonly pause?: PauseSupport;
+}
+
+type ObjectRef = Pick<KubeObject, 'apiVersion' | 'kind'> & { metadata: { name: string; namespace: string } };
+
+/** Where a pause or a resume stands, read from the live objects. */
+export type PauseState =
+  /** No pod of the database runs any more; its volumes are kept. */
+  | { readonly state: 'paused' }
+  /** The pods are back (the blueprint's readiness then says whether the database serves). */
+  | { readonly state: 'running' }
+  | { readonly state: 'changing'; readonly reason: string };
+
+/**
+ * An engine's pause: a PAUSE is done when `state` says `paused`; a RESUME when it says `running`
+ * and the blueprint's `readiness` is ready.
+ */
+export interface PauseSupport {
+  /** How the engine stops its pods, for people (docs, logs): e.g. `StatefulSet scaled to 0`. */
+  readonly method: string;
+  /** The objects whose live state tells whether the pods are gone. */
+  refs(spec: ClusterSpec): ObjectRef[];
+  /** From the live objects (same order as `refs`; undefined = not found). */
+  state(spec: ClusterSpec, live: ReadonlyArray<KubeObject | undefined>): PauseState;
 }
 
 /** One backup the provisioner takes: its id and where its objects go. */

@@ -29,8 +29,10 @@ import {
   podDisruptionBudget,
   podSecurityContext,
   quantityToBytes,
+  replicasOf,
   serviceConnection,
   spreadOverNodes,
+  statefulSetPauseState,
   statefulSetReadiness,
   volumeClaim,
 } from './workload.js';
@@ -164,7 +166,7 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
       metadata: objectMeta(spec, ctx, NAME),
       spec: {
         serviceName: HEADLESS,
-        replicas: spec.nodes,
+        replicas: replicasOf(spec),
         podManagementPolicy: 'OrderedReady',
         selector: { matchLabels: selector },
         template: {
@@ -296,6 +298,11 @@ export const valkeyBlueprint: Blueprint = {
       }),
     statusRef: jobRef,
     progress: (_target, live) => jobProgress(live),
+  },
+  pause: {
+    method: 'StatefulSet scaled to 0 replicas (its PVCs stay)',
+    refs: readinessRefs,
+    state: (spec, live) => statefulSetPauseState(spec, NAME, live[0]),
   },
   kinds: [
     ...TENANCY_KINDS,

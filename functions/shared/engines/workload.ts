@@ -4,7 +4,7 @@
  */
 import type { ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
 import { LABELS, namespaceOf, objectMeta, stratusLabels } from './tenancy.js';
-import type { KubeObject, Readiness, RenderContext } from './types.js';
+import type { KubeObject, PauseState, Readiness, RenderContext } from './types.js';
 
 /** Requests equal to limits: Guaranteed QoS, so a database is the last thing the kubelet evicts. */
 export function nodeResources(spec: ClusterSpec) {
@@ -74,6 +74,42 @@ export function statefulSetReadiness(name: string, replicas: number, sts: KubeOb
     return { ready: false, reason: `${num(status.updatedReplicas)}/${replicas} replicas updated` };
   }
   return { ready: true };
+}
+
+/** Replicas a StatefulSet (or an operator's instance count) is rendered with: none while paused. */
+export const replicasOf = (spec: ClusterSpec): number => (spec.paused ? 0 : spec.nodes);
+
+/**
+ * A StatefulSet's pause state: paused once its controller has seen the 0 replicas and no pod is
+ * left; running once it has seen `nodes` and as many are ready. Its PVCs stay either way (the
+ * StatefulSet controller deletes none on a scale down unless told to by
+ * `persistentVolumeClaimRetentionPolicy`, which Stratus never sets).
+ */
+export function statefulSetPauseState(
+  spec: ClusterSpec,
+  name: string,
+  sts: KubeObject | undefined,
+): PauseState {
+  if (!sts) return { state: 'changing', reason: `StatefulSet ${name} not found` };
+  const status = record(sts.status);
+  const generation = num(sts.metadata.generation);
+  if (num(status.observedGeneration) < generation) {
+    return {
+      state: 'changing',
+      reason: `waiting for the StatefulSet controller to observe generation ${generation}`,
+    };
+  }
+  const wanted = num(record(sts.spec).replicas);
+  const pods = num(status.replicas);
+  if (wanted === 0) {
+    return pods === 0 && num(status.readyReplicas) === 0
+      ? { state: 'paused' }
+      : { state: 'changing', reason: `${pods} pods still running` };
+  }
+  const ready = num(status.readyReplicas);
+  return ready >= spec.nodes && wanted >= spec.nodes
+    ? { state: 'running' }
+    : { state: 'changing', reason: `${ready}/${spec.nodes} replicas ready` };
 }
 
 const BINARY_SUFFIX: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };

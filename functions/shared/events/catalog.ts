@@ -69,6 +69,29 @@ export const BackupStatusChangedSchema = z.object({
     .optional(),
 });
 
+export const BackupRestoreTestCompletedSchema = z.object({
+  ...common,
+  /** The backup restored (its cluster is `clusterId`). */
+  backupId: z.string(),
+  /** SUCCEEDED: the backup restored into a cluster that reached READY; FAILED: it did not (see `error`). */
+  result: z.enum(['SUCCEEDED', 'FAILED']),
+  engine: z.string(),
+  /** The scratch cluster the backup was restored into (deleted once checked), if it was created. */
+  scratchClusterId: z.string().optional(),
+  /** Its CREATE (the restore). */
+  operationId: z.string().optional(),
+  startedAt: z.iso.datetime().optional(),
+  finishedAt: z.iso.datetime(),
+  /** From the start of the restore to the result. */
+  durationSeconds: z.number().optional(),
+  error: z
+    .object({ code: z.string(), message: z.string() })
+    .describe(
+      "Why the restore test failed: the restore's own code (e.g. NOT_READY, DEADLINE_EXCEEDED), BACKUP_NOT_FOUND or BACKUP_NOT_RESTORABLE (the backup went before it was tested), RESTORE_TEST_TIMEOUT, RESTORE_TEST_INTERRUPTED (the scratch cluster was deleted meanwhile).",
+    )
+    .optional(),
+});
+
 export const DRIFT_ISSUES = ['missing', 'changed', 'orphan'] as const;
 export const DRIFT_ACTIONS = ['repaired', 'reported'] as const;
 
@@ -112,6 +135,7 @@ export type ClusterStatusChanged = z.infer<typeof ClusterStatusChangedSchema>;
 export type OperationStatusChanged = z.infer<typeof OperationStatusChangedSchema>;
 export type BackupStatusChanged = z.infer<typeof BackupStatusChangedSchema>;
 export type ClusterDriftDetected = z.infer<typeof ClusterDriftDetectedSchema>;
+export type BackupRestoreTestCompleted = z.infer<typeof BackupRestoreTestCompletedSchema>;
 export type DriftFinding = z.infer<typeof DriftFindingSchema>;
 export type ClusterDriftRepairSuspended = z.infer<typeof ClusterDriftRepairSuspendedSchema>;
 
@@ -123,7 +147,8 @@ export type ClusterDriftRepairSuspended = z.infer<typeof ClusterDriftRepairSuspe
 export const EVENT_CATALOG = {
   'Cluster Status Changed': {
     schema: ClusterStatusChangedSchema,
-    description: 'A cluster changed status (PENDING, PROVISIONING, READY, FAILED, ...).',
+    description:
+      'A cluster changed status (PENDING, PROVISIONING, READY, UPDATING, PAUSING, PAUSED, RESUMING, DELETING, DELETED, FAILED).',
     example: {
       schemaVersion: '1',
       eventId: 'cl-01m80t0740zk6gkkx8d95khqxj/3',
@@ -190,6 +215,33 @@ export const EVENT_CATALOG = {
         prefix: 'tn-01m7y7kg401gkf4gg94d8dv4yk/cl-01m80t0740zk6gkkx8d95khqxj/bk-01m80v2r40a1b2c3d4e5f6g7h8/',
       },
     } satisfies BackupStatusChanged,
+  },
+  'Backup Restore Test Completed': {
+    schema: BackupRestoreTestCompletedSchema,
+    description:
+      'A scheduled backup of a schedule with `restoreTest: true` was restored into a scratch cluster, which reached READY (SUCCEEDED) or did not (FAILED, with the code); the scratch cluster is then deleted. Published by the reconciler.',
+    example: {
+      schemaVersion: '1',
+      eventId: 'bk-01m80v2r40a1b2c3d4e5f6g7h8/restore-test',
+      occurredAt: '2026-11-22T07:03:10.000Z',
+      tenantId: 'tn-01m7y7kg401gkf4gg94d8dv4yk',
+      region: 'eu-west-1',
+      clusterId: 'cl-01m80t0740zk6gkkx8d95khqxj',
+      correlationId: 'corr-01m80v2r40pq8z6y5x4w3v2t1s',
+      backupId: 'bk-01m80v2r40a1b2c3d4e5f6g7h8',
+      result: 'FAILED',
+      engine: 'postgresql',
+      scratchClusterId: 'cl-01m80v6b70s8d7f6g5h4j3k2m1',
+      operationId: 'op-01m80v6b70q1w2e3r4t5y6u7i8',
+      startedAt: '2026-11-22T07:01:00.000Z',
+      finishedAt: '2026-11-22T07:03:10.000Z',
+      durationSeconds: 130,
+      error: {
+        code: 'NOT_READY',
+        message:
+          'The backup did not restore: the database reported a failure it will not recover from by itself',
+      },
+    } satisfies BackupRestoreTestCompleted,
   },
   'Cluster Drift Detected': {
     schema: ClusterDriftDetectedSchema,

@@ -22,6 +22,11 @@ export const ClusterNameSchema = z
 export const BackupPolicyRequestSchema = z.strictObject({
   schedule: z.string().min(9).max(100),
   retentionDays: z.int().min(1).max(3650),
+  /**
+   * Restore each scheduled backup that succeeds into a scratch cluster, check it reaches READY,
+   * delete it, and publish `Backup Restore Test Completed` (engines that restore only).
+   */
+  restoreTest: z.boolean().optional(),
 });
 
 /** Checked by the domain (UNSUPPORTED_ENGINE lists them); named here for the OpenAPI document. */
@@ -133,13 +138,32 @@ export const ClusterSchema = z.object({
   generation: z.int(),
   observedGeneration: z.int(),
   activeOperationId: z.string().optional(),
+  /**
+   * True from a PAUSE until its RESUME: no pods run, volumes and backups are kept (also on a
+   * FAILED cluster whose pause or resume failed; resume it, or delete it).
+   */
+  paused: z.boolean().optional(),
   endpoint: z.string().optional(),
   /** Scheduled backups: the schedule (cron, UTC), their retention and the next run. */
   backup: z
-    .object({ schedule: z.string(), retentionDays: z.int(), nextBackupAt: z.iso.datetime() })
+    .object({
+      schedule: z.string(),
+      retentionDays: z.int(),
+      nextBackupAt: z.iso.datetime(),
+      restoreTest: z.boolean().optional(),
+    })
     .optional(),
+  /** A restore test's scratch cluster (never listed, not counted in the quota): the backup it restores. */
+  restoreTestOf: z.string().optional(),
   /** Created from a backup: which, and to what moment. */
-  restoredFrom: z.object({ backupId: z.string(), pointInTime: z.iso.datetime().optional() }).optional(),
+  restoredFrom: z
+    .object({
+      backupId: z.string(),
+      pointInTime: z.iso.datetime().optional(),
+      /** Restored from this region's copy of a backup taken in `copiedFrom` (`backupCopyTo`). */
+      copiedFrom: z.string().optional(),
+    })
+    .optional(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
@@ -219,7 +243,17 @@ export const ApiKeyListSchema = z.object({ items: z.array(ApiKeySchema), nextTok
 export const DryRunResponseSchema = z.object({
   dryRun: z.literal(true),
   /** What would happen: the operation type that would be queued, or the change applied at once. */
-  outcome: z.enum(['CREATE', 'UPDATE', 'DELETE', 'METADATA_UPDATE', 'CANCEL', 'BACKUP', 'DELETE_BACKUP']),
+  outcome: z.enum([
+    'CREATE',
+    'UPDATE',
+    'DELETE',
+    'METADATA_UPDATE',
+    'CANCEL',
+    'BACKUP',
+    'DELETE_BACKUP',
+    'PAUSE',
+    'RESUME',
+  ]),
   cluster: ClusterSchema.optional(),
   backup: BackupSchema.optional(),
 });
@@ -248,6 +282,8 @@ export const ProblemSchema = z.looseObject({
   apiUrl: z.string().optional(),
   /** CLUSTER_NAME_TAKEN: the name. */
   name: z.string().optional(),
+  /** PAUSE_NOT_SUPPORTED: the cluster's engine. */
+  engine: z.string().optional(),
 });
 export type Problem = z.infer<typeof ProblemSchema>;
 

@@ -82,6 +82,8 @@ export class ClusterStore {
       values[`:${field}`] = value;
       conditions.push(`#${field} = :${field}`);
     }
+    // Restore tests' scratch clusters are Stratus's: readable by id, never listed.
+    conditions.push('attribute_not_exists(restoreTestOf)');
     if (!filters.status) {
       // Deleted clusters stay readable by id for their retention, but lists show them only when asked.
       names['#status'] = 'status';
@@ -320,36 +322,44 @@ export class ClusterStore {
   ): Promise<void> {
     await this.table.transact(
       'delete cluster',
-      {
-        [CLUSTER_ITEMS.cluster]: {
-          Update: {
-            TableName: this.table.name,
-            Key: keys.cluster(next.tenantId, next.clusterId),
-            UpdateExpression:
-              'SET #status = :deleting, activeOperationId = :op, updatedAt = :now ADD statusVersion :one',
-            ConditionExpression:
-              'attribute_exists(pk) AND attribute_not_exists(activeOperationId) AND deletionProtection = :false AND homeRegion = :me',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: {
-              ':deleting': 'DELETING',
-              ':op': operation.operationId,
-              ':now': next.updatedAt,
-              ':one': 1,
-              ':false': false,
-              ':me': this.table.region,
-            },
-          },
-        },
-        [CLUSTER_ITEMS.operation]: {
-          Put: {
-            TableName: this.table.name,
-            Item: operationItem(operation),
-            ConditionExpression: 'attribute_not_exists(pk)',
+      this.deleteItems(next, operation),
+      this.idem(next.tenantId, idem),
+    );
+  }
+
+  /** The items of a DELETE request (`cluster`: DELETING and held, if idle and unprotected; `operation`). */
+  deleteItems(
+    next: ClusterRecord,
+    operation: OperationRecord,
+  ): { cluster: TransactItem; operation: TransactItem } {
+    return {
+      [CLUSTER_ITEMS.cluster]: {
+        Update: {
+          TableName: this.table.name,
+          Key: keys.cluster(next.tenantId, next.clusterId),
+          UpdateExpression:
+            'SET #status = :deleting, activeOperationId = :op, updatedAt = :now ADD statusVersion :one',
+          ConditionExpression:
+            'attribute_exists(pk) AND attribute_not_exists(activeOperationId) AND deletionProtection = :false AND homeRegion = :me',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':deleting': 'DELETING',
+            ':op': operation.operationId,
+            ':now': next.updatedAt,
+            ':one': 1,
+            ':false': false,
+            ':me': this.table.region,
           },
         },
       },
-      this.idem(next.tenantId, idem),
-    );
+      [CLUSTER_ITEMS.operation]: {
+        Put: {
+          TableName: this.table.name,
+          Item: operationItem(operation),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    };
   }
 
   /** Frees the cluster's name in its region (the deletion finished). */

@@ -48,6 +48,8 @@ export const keys = {
   operation: (t: string, o: string) => ({ pk: `TENANT#${t}`, sk: `OPERATION#${o}` }),
   /** A backup: kept after its cluster is deleted (it is what a restore reads). */
   backup: (t: string, b: string) => ({ pk: `TENANT#${t}`, sk: `BACKUP#${b}` }),
+  /** The restore test of a scheduled backup (one per backup). */
+  restoreTest: (t: string, b: string) => ({ pk: `TENANT#${t}`, sk: `RESTORETEST#${b}` }),
   /** Idempotency-Keys are scoped to the region whose API accepted the request. */
   idempotency: (t: string, region: string, key: string) => ({
     pk: `TENANT#${t}`,

@@ -3,10 +3,12 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ClusterStatus } from '../domain/cluster.js';
 import { publicOperationError } from '../domain/operation-errors.js';
 import type { ClusterRecord, OperationError, OperationRecord, SpecSnapshot } from '../domain/records.js';
+import type { RestoreTestRecord } from '../domain/restore-tests.js';
 import type { BackupStore } from './backups.js';
 import type { ClusterStore } from './clusters.js';
 import { epoch, keys, type Page, StaleStateError, type Table, type TransactItem } from './core.js';
 import type { IdempotencyRecord, IdempotencyStore } from './idempotency.js';
+import type { RestoreTestStore } from './restore-tests.js';
 import type { TenantStore } from './tenants.js';
 
 /**
@@ -104,6 +106,7 @@ export class OperationStore {
     private readonly tenants: TenantStore,
     private readonly idempotency: IdempotencyStore,
     private readonly backups: BackupStore,
+    private readonly restoreTests: RestoreTestStore,
   ) {}
 
   get(tenantId: string, operationId: string): Promise<OperationRecord | undefined> {
@@ -160,7 +163,17 @@ export class OperationStore {
       rest = {
         cluster: this.clusterGone(op, now),
         nameGuard: this.clusters.deleteNameGuard(cluster),
-        quota: this.tenants.release(op.tenantId, cluster.region, { clusters: 1, nodes: cluster.nodes }),
+        quota: this.release(cluster),
+      };
+    } else if ((op.type === 'PAUSE' || op.type === 'RESUME') && prev) {
+      // The generation PAUSE or RESUME began goes back with the paused flag it changed.
+      rest = {
+        cluster: this.updateCluster(
+          op,
+          { status: prev.status, generation: prev.generation, paused: prev.paused === true, updatedAt: now },
+          {},
+          true,
+        ),
       };
     } else if (op.type === 'UPDATE' && prev) {
       rest = {
@@ -333,13 +346,18 @@ export class OperationStore {
     });
   }
 
-  /** A BACKUP is done: the operation SUCCEEDED, the backup with where it is and its size, the cluster released. */
+  /**
+   * A BACKUP is done: the operation SUCCEEDED, the backup with where it is and its size, the
+   * cluster released; with `restoreTest`, the backup's PENDING restore test is stored with it.
+   */
   async completeBackup(
     op: OperationRecord,
     result: { storage: { bucket: string; prefix: string }; sizeBytes: number },
     now: string,
+    restoreTest?: RestoreTestRecord,
   ): Promise<void> {
     await this.table.transact('complete backup', {
+      restoreTest: restoreTest ? this.restoreTests.create(restoreTest) : undefined,
       operation: this.updateOperation(
         op,
         { status: 'SUCCEEDED', step: 'DONE', finishedAt: now, updatedAt: now },
@@ -385,12 +403,16 @@ export class OperationStore {
     }
   }
 
-  /** RUNNING -> SUCCEEDED; the cluster becomes READY at the operation's generation. */
+  /**
+   * RUNNING -> SUCCEEDED; the cluster becomes READY (a PAUSE: PAUSED) at the operation's
+   * generation. A paused cluster keeps its endpoint: it is where it answers once resumed.
+   */
   async complete(
     op: OperationRecord,
     observed: { endpoint: string; port: number },
     now: string,
   ): Promise<void> {
+    const status = op.type === 'PAUSE' ? 'PAUSED' : 'READY';
     await this.table.transact('complete', {
       operation: this.updateOperation(
         op,
@@ -400,7 +422,7 @@ export class OperationStore {
       cluster: this.updateCluster(
         op,
         {
-          status: 'READY',
+          status,
           updatedAt: now,
           endpoint: observed.endpoint,
           port: observed.port,
@@ -428,7 +450,7 @@ export class OperationStore {
       ),
       cluster: this.clusterGone(op, now),
       nameGuard: guard?.clusterId === cluster.clusterId ? this.clusters.deleteNameGuard(cluster) : undefined,
-      quota: this.tenants.release(op.tenantId, cluster.region, { clusters: 1, nodes: cluster.nodes }),
+      quota: this.release(cluster),
     });
   }
 
@@ -590,6 +612,12 @@ export class OperationStore {
   }
 
   // ---- building blocks ---------------------------------------------------------------------
+
+  /** A deleted cluster's place in its region's usage; none for a restore test's scratch cluster (never counted). */
+  private release(cluster: ClusterRecord): TransactItem | undefined {
+    if (cluster.restoreTestOf) return undefined;
+    return this.tenants.release(cluster.tenantId, cluster.region, { clusters: 1, nodes: cluster.nodes });
+  }
 
   /** Gives back the node count an UPDATE changed in its region's usage (a cancel or a rollback). */
   private undoNodeDelta(op: OperationRecord, region: string): TransactItem | undefined {

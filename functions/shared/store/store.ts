@@ -8,6 +8,7 @@ import { IdempotencyStore } from './idempotency.js';
 import { OperationStore } from './operations.js';
 import { RateLimitStore } from './rate-limits.js';
 import { RegionStore } from './regions.js';
+import { RestoreTestStore } from './restore-tests.js';
 import { TenantStore } from './tenants.js';
 
 /*
@@ -31,6 +32,7 @@ export {
 } from './core.js';
 export type { IdempotencyRecord } from './idempotency.js';
 export { activeIndex, DELETED_RETENTION_SECONDS, failOperationUpdate, operationItem } from './operations.js';
+export { RESTORE_TEST_ITEMS, restoreTestIndex, restoreTestItem } from './restore-tests.js';
 export type { TenantRecord, UsageRecord } from './tenants.js';
 export { isTransientStoreError } from './transient.js';
 
@@ -49,6 +51,8 @@ export class Store {
   readonly operations: OperationStore;
   /** Backups: kept after their cluster is deleted. */
   readonly backups: BackupStore;
+  /** Restore tests of scheduled backups (the reconciler runs them). */
+  readonly restoreTests: RestoreTestStore;
   /** Insert-only audit records (API-key actions, secret reveals). */
   readonly audit: AuditStore;
   /** Per-tenant request counters of this region's API. */
@@ -64,12 +68,14 @@ export class Store {
     this.apiKeys = new ApiKeyStore(this.table, this.tenants, this.idempotency, this.audit);
     this.clusters = new ClusterStore(this.table, this.tenants, this.regions, this.idempotency);
     this.backups = new BackupStore(this.table, this.idempotency);
+    this.restoreTests = new RestoreTestStore(this.table);
     this.operations = new OperationStore(
       this.table,
       this.clusters,
       this.tenants,
       this.idempotency,
       this.backups,
+      this.restoreTests,
     );
   }
 

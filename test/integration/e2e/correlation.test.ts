@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../../local/runtime/runtime.js';
+import { madeByController } from '../../helpers/kube-fixtures.js';
 import { apiClient, eventually, RUNTIME_START_TIMEOUT_MS, startTestRuntime } from '../../helpers/local.js';
 
 type LogLine = Record<string, unknown>;
@@ -79,10 +80,11 @@ describe('End to end: a correlation id follows the work', () => {
       [],
     );
 
-    // Kubernetes: every object Stratus applied for the cluster carries the id.
+    // Kubernetes: every object Stratus applied for the cluster carries the id (not the PVCs its
+    // StatefulSet's controller made).
     const ns = `stratus-${cluster.id}`;
     const objects = (rt.kube?.list() ?? []).filter(
-      (o) => o.metadata.namespace === ns || o.metadata.name === ns,
+      (o) => (o.metadata.namespace === ns || o.metadata.name === ns) && !madeByController(o),
     );
     expect(objects.length).toBeGreaterThan(0);
     for (const o of objects) {

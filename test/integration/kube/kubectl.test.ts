@@ -181,12 +181,17 @@ describe.runIf(HAS_KUBECTL)('kubectl against the stand-in', () => {
       '-o',
       'name',
     );
-    expect(byShortName.trim().split('\n')).toEqual([
+    // pvc: the claims the simulated controllers made (CloudNativePG's `pg-<n>`, a StatefulSet's templates).
+    const names = byShortName.trim().split('\n');
+    expect(names.filter((n) => !n.startsWith('persistentvolumeclaim/'))).toEqual([
       'statefulset.apps/db',
       'deployment.apps/web',
       'service/db',
       'configmap/settings',
     ]);
+    expect(names.filter((n) => n.startsWith('persistentvolumeclaim/')).length).toBeGreaterThan(0);
+    for (const n of names.filter((n) => n.startsWith('persistentvolumeclaim/')))
+      expect(n).toMatch(/^persistentvolumeclaim\/(pg-\d+|[a-z]+-db-\d+)$/);
   });
 
   it('prints the server-side columns of each kind, and -A adds the namespace', async () => {

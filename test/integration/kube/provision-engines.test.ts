@@ -10,7 +10,7 @@ import { createKubeClient } from '../../../functions/shared/kube/client.js';
 import { fileKubeConfigProvider, type KubeConfigProvider } from '../../../functions/shared/kube/provider.js';
 import type { KubeStandin } from '../../../local/kube-standin/server.js';
 import { type CountingProxy, manualClock, startCountingProxy, startTestStandin } from '../../helpers/kube.js';
-import { clusterSpec, renderContext } from '../../helpers/kube-fixtures.js';
+import { clusterSpec, madeByController, renderContext } from '../../helpers/kube-fixtures.js';
 
 interface Figures {
   engine: string;
@@ -135,7 +135,8 @@ describe('Integration: provision every engine on the Kubernetes stand-in', () =>
     // Assess: everything rendered is stored; the credentials read back unchanged (no rotation on retry).
     const stored = standin
       .list()
-      .filter((o) => o.metadata.namespace === namespace || o.metadata.name === namespace);
+      .filter((o) => o.metadata.namespace === namespace || o.metadata.name === namespace)
+      .filter((o) => !madeByController(o));
     expect(stored.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(
       objects.map((o) => `${o.kind}/${o.metadata.name}`).sort(),
     );

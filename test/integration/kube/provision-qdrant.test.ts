@@ -10,7 +10,7 @@ import { KubeApiError } from '../../../functions/shared/kube/errors.js';
 import { fileKubeConfigProvider } from '../../../functions/shared/kube/provider.js';
 import type { KubeStandin } from '../../../local/kube-standin/server.js';
 import { kubeConfigFor, manualClock, startTestStandin } from '../../helpers/kube.js';
-import { clusterSpec, renderContext, TEST_API_KEY } from '../../helpers/kube-fixtures.js';
+import { clusterSpec, madeByController, renderContext, TEST_API_KEY } from '../../helpers/kube-fixtures.js';
 
 /** The provisioner's path end to end against the stand-in, through a kubeconfig file. */
 describe('Integration: provision a Qdrant cluster on the Kubernetes stand-in', () => {
@@ -63,7 +63,8 @@ describe('Integration: provision a Qdrant cluster on the Kubernetes stand-in', (
     // Assess: everything Stratus rendered is stored and findable by its labels.
     const stored = standin
       .list()
-      .filter((o) => o.metadata.namespace === namespace || o.metadata.name === namespace);
+      .filter((o) => o.metadata.namespace === namespace || o.metadata.name === namespace)
+      .filter((o) => !madeByController(o));
     expect(stored.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(
       objects.map((o) => `${o.kind}/${o.metadata.name}`).sort(),
     );

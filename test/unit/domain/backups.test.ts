@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { type BackupRecord, planBackup, planRestore } from '../../../functions/shared/domain/backups.js';
+import {
+  type BackupRecord,
+  planBackup,
+  planRestore,
+  restoreAcrossRegions,
+} from '../../../functions/shared/domain/backups.js';
 import type { ClusterRecord } from '../../../functions/shared/domain/records.js';
 import { SIZES } from '../../../functions/shared/domain/sizes.js';
 
@@ -152,5 +157,38 @@ describe('Function: planRestore', () => {
     expect(code(() => planRestore({ ...q, status: 'SUCCEEDED' }, { engine: 'qdrant' }, NOW))).toBe(
       'VALIDATION_FAILED',
     );
+  });
+});
+
+describe('Function: restoreAcrossRegions', () => {
+  const source = {
+    backupId: 'bk-1',
+    clusterId: 'cl-1',
+    storage: { bucket: 'stratus-prod-backups-eu', prefix: 'tn-1/cl-1/bk-1/' },
+    sourceStore: { bucket: 'stratus-prod-backups-eu', prefix: 'tn-1/cl-1/' },
+  };
+  const copies = { 'eu-west-1': 'stratus-prod-backup-copies-123456789012-us-east-1' };
+
+  it('reads a backup of another region from the copy held here, under the same keys', () => {
+    expect(restoreAcrossRegions(source, { region: 'eu-west-1' }, 'us-east-1', copies)).toEqual({
+      ...source,
+      storage: { bucket: copies['eu-west-1'], prefix: 'tn-1/cl-1/bk-1/' },
+      sourceStore: { bucket: copies['eu-west-1'], prefix: 'tn-1/cl-1/' },
+      copiedFrom: 'eu-west-1',
+    });
+  });
+
+  it('leaves a same-region restore alone, and refuses another region without a copy (400 on region)', () => {
+    expect(restoreAcrossRegions(source, { region: 'us-east-1' }, 'us-east-1', {})).toBe(source);
+    let error: unknown;
+    try {
+      restoreAcrossRegions(source, { region: 'eu-west-1' }, 'us-east-1', {});
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      extensions: { errors: [{ path: 'region', message: expect.stringMatching(/backupCopyTo: us-east-1/) }] },
+    });
   });
 });

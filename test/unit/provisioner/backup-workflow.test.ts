@@ -162,6 +162,7 @@ describe('Function: advance (BACKUP)', () => {
       expect.objectContaining({ operationId: b.op.operationId }),
       { storage, sizeBytes: 8300 },
       NOW.toISOString(),
+      undefined, // an on-demand backup: no restore test
     );
   });
 

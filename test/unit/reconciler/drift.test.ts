@@ -320,7 +320,7 @@ function setup(over: Partial<DriftSweepDeps> = {}) {
       // What the bus gets must be valid against the published catalog.
       if (event.detailType === 'Cluster Drift Detected') {
         events.push(EVENT_CATALOG[event.detailType].schema.parse(event.detail));
-      } else {
+      } else if (event.detailType === 'Cluster Drift Repair Suspended') {
         suspended.push(EVENT_CATALOG[event.detailType].schema.parse(event.detail));
       }
     },
