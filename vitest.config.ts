@@ -11,10 +11,11 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // Three files at a time even on 2 cores (vitest's default would be 1 there): most of an
+    // Two files at a time even on 2 cores (vitest's default would be 1 there): most of an
     // integration file's time is spent waiting on timers, polls and replication lag, not CPU.
-    // Measured on 2 cores: 481 s of vitest with 2 workers, 434 s with 3 (2026-12-06).
-    maxWorkers: 3,
+    // Three were tried on 2 cores (2026-12-06): 434 s and 474 s of vitest against 481 s with two,
+    // within the noise of a shared machine, and more contention for the timing-sensitive tests.
+    maxWorkers: 2,
     sequence: { sequencer: LongestFirstSequencer },
     reporters: ['default', './test/helpers/summary-reporter.ts'],
     env: {
