@@ -90,6 +90,26 @@ const selectorString = (sel: JsonObject): string => {
 };
 const workloadReady = (o: JsonObject) => `${num(status(o).readyReplicas)}/${num(spec(o).replicas, 1)}`;
 
+/** The wide columns of workloads: their pod template's container names and images. */
+const POD_TEMPLATE_COLUMNS = [
+  col(
+    'Containers',
+    (o) =>
+      containers(o)
+        .map((c) => String(c.name))
+        .join(','),
+    wide,
+  ),
+  col(
+    'Images',
+    (o) =>
+      containers(o)
+        .map((c) => String(c.image))
+        .join(','),
+    wide,
+  ),
+];
+
 /** Columns after Name, by `<apiVersion>/<kind>` (pkg/printers/internalversion/printers.go). */
 const BUILTIN_COLUMNS: Readonly<Record<string, readonly Column[]>> = {
   'v1/Namespace': [col('Status', (o) => String(status(o).phase ?? 'Active')), AGE],
@@ -173,47 +193,13 @@ const BUILTIN_COLUMNS: Readonly<Record<string, readonly Column[]>> = {
     col('Restarts', () => 0, { type: 'string' }),
     AGE,
   ],
-  'apps/v1/StatefulSet': [
-    col('Ready', workloadReady),
-    AGE,
-    col(
-      'Containers',
-      (o) =>
-        containers(o)
-          .map((c) => String(c.name))
-          .join(','),
-      wide,
-    ),
-    col(
-      'Images',
-      (o) =>
-        containers(o)
-          .map((c) => String(c.image))
-          .join(','),
-      wide,
-    ),
-  ],
+  'apps/v1/StatefulSet': [col('Ready', workloadReady), AGE, ...POD_TEMPLATE_COLUMNS],
   'apps/v1/Deployment': [
     col('Ready', workloadReady),
     col('Up-to-date', (o) => num(status(o).updatedReplicas), { type: 'integer' }),
     col('Available', (o) => num(status(o).availableReplicas), { type: 'integer' }),
     AGE,
-    col(
-      'Containers',
-      (o) =>
-        containers(o)
-          .map((c) => String(c.name))
-          .join(','),
-      wide,
-    ),
-    col(
-      'Images',
-      (o) =>
-        containers(o)
-          .map((c) => String(c.image))
-          .join(','),
-      wide,
-    ),
+    ...POD_TEMPLATE_COLUMNS,
     col('Selector', (o) => selectorString(rec(spec(o).selector)), wide),
   ],
   'networking.k8s.io/v1/NetworkPolicy': [

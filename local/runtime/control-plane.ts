@@ -37,6 +37,11 @@ import type { ScheduleTrigger } from './schedule-trigger.js';
 import { startLocalSqs } from './sqs.js';
 import type { StreamTrigger } from './stream-trigger.js';
 
+/** An S3 client of the local object store (fauxqs serves S3 on the SQS emulator's endpoint). */
+export function localS3Client(endpoint: string, region: string): S3Client {
+  return new S3Client({ endpoint, region, credentials: LOCAL_CREDENTIALS, forcePathStyle: true });
+}
+
 export interface LocalControlPlaneOptions {
   readonly config: StratusConfig;
   /** Regions to run, each with its own API, queues, bus, Kubernetes stand-in and functions. @default every configured region */
@@ -255,12 +260,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
     stops.push(() => localSqs.stop());
     // The object store: fauxqs serves S3 on the same endpoint (in memory: backups do not survive
     // a restart of `npm start`). One backup bucket per region, as the CDK app creates.
-    const s3 = new S3Client({
-      endpoint: localSqs.address,
-      region: first,
-      credentials: LOCAL_CREDENTIALS,
-      forcePathStyle: true,
-    });
+    const s3 = localS3Client(localSqs.address, first);
     stops.push(async () => s3.destroy());
     for (const rc of regionConfigs) {
       await s3.send(new CreateBucketCommand({ Bucket: localBackupBucket(names.table, rc.region) }));

@@ -4,7 +4,7 @@
  * section 2 checked against what the table, the buses, the queues and the Kubernetes stand-ins
  * hold. Pure test tooling: it reads state, it never repairs it.
  */
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { ClusterRecord, OperationRecord } from '../../functions/shared/domain/records.js';
 import { specOf } from '../../functions/shared/domain/spec.js';
@@ -14,8 +14,12 @@ import { namespaceOf } from '../../functions/shared/engines/tenancy.js';
 import type { BusEvent } from '../../local/events/bus.js';
 import type { KubeStandinFaults } from '../../local/kube-standin/server.js';
 import { newSeed, parseSeed, randomSource } from '../../local/random.js';
-import type { LocalControlPlane, LocalRegion, RegionInjections } from '../../local/runtime/control-plane.js';
-import { LOCAL_CREDENTIALS } from '../../local/runtime/dynamodb.js';
+import {
+  type LocalControlPlane,
+  type LocalRegion,
+  localS3Client,
+  type RegionInjections,
+} from '../../local/runtime/control-plane.js';
 import { madeByController } from './kube-fixtures.js';
 import { apiClient, type HttpResult } from './local.js';
 
@@ -814,12 +818,7 @@ async function checkBackups(
   finalStatus: Map<string, string>,
 ): Promise<string[]> {
   const problems: string[] = [];
-  const s3 = new S3Client({
-    endpoint: cp.endpoints.s3,
-    region: cp.regions[0]?.region ?? 'eu-west-1',
-    credentials: LOCAL_CREDENTIALS,
-    forcePathStyle: true,
-  });
+  const s3 = localS3Client(cp.endpoints.s3, cp.regions[0]?.region ?? 'eu-west-1');
   try {
     for (const op of run.accepted.filter((o) => o.type === 'BACKUP')) {
       const backup = op.backupId ? await cp.store.backups.get(cp.tenantId, op.backupId) : undefined;

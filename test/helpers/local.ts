@@ -98,3 +98,16 @@ export async function eventually<T>(
   }
   return last;
 }
+
+/** Polls an operation until it ends (SUCCEEDED, FAILED or CANCELLED); returns the last answer. */
+export function settleOperation(
+  api: ReturnType<typeof apiClient>,
+  operationId: string,
+  timeoutMs?: number,
+): Promise<HttpResult> {
+  return eventually(
+    () => api('GET', `/v1/operations/${operationId}`),
+    (r) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(r.body.status),
+    timeoutMs,
+  );
+}

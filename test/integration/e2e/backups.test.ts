@@ -3,13 +3,19 @@ import {
   DeleteBucketCommand,
   DeleteObjectsCommand,
   ListObjectsV2Command,
-  S3Client,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_CREDENTIALS } from '../../../local/runtime/dynamodb.js';
+import { localS3Client } from '../../../local/runtime/control-plane.js';
 import type { LocalRuntime } from '../../../local/runtime/runtime.js';
-import { apiClient, eventually, RUNTIME_START_TIMEOUT_MS, startTestRuntime } from '../../helpers/local.js';
+import {
+  apiClient,
+  eventually,
+  RUNTIME_START_TIMEOUT_MS,
+  settleOperation,
+  startTestRuntime,
+} from '../../helpers/local.js';
 
 /**
  * Backups over HTTP (issue #14): a backup runs as a BACKUP operation through the queue and the
@@ -22,12 +28,7 @@ describe('End to end: backups and restore', () => {
   let s3: S3Client;
   let bucket: string;
 
-  const settle = (opId: string) =>
-    eventually(
-      () => api('GET', `/v1/operations/${opId}`),
-      (r) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(r.body.status),
-      30_000,
-    );
+  const settle = (opId: string) => settleOperation(api, opId, 30_000);
   const keysUnder = async (prefix: string) =>
     ((await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }))).Contents ?? []).map(
       (o) => o.Key,
@@ -43,12 +44,7 @@ describe('End to end: backups and restore', () => {
     rt = await startTestRuntime();
     api = apiClient(rt.apiUrl, rt.apiKey);
     bucket = rt.plane.backupBucket(rt.region);
-    s3 = new S3Client({
-      endpoint: rt.plane.endpoints.s3,
-      region: rt.region,
-      credentials: LOCAL_CREDENTIALS,
-      forcePathStyle: true,
-    });
+    s3 = localS3Client(rt.plane.endpoints.s3, rt.region);
   }, RUNTIME_START_TIMEOUT_MS);
   afterAll(async () => {
     s3?.destroy();

@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../../local/runtime/runtime.js';
-import { apiClient, eventually, RUNTIME_START_TIMEOUT_MS, startTestRuntime } from '../../helpers/local.js';
+import {
+  apiClient,
+  RUNTIME_START_TIMEOUT_MS,
+  settleOperation,
+  startTestRuntime,
+} from '../../helpers/local.js';
 
 /**
  * The operator-backed engines of issue #15 over HTTP: each is created, reaches READY on the
@@ -11,11 +16,7 @@ describe('End to end: MongoDB, ScyllaDB and YugabyteDB', () => {
   let rt: LocalRuntime;
   let api: ReturnType<typeof apiClient>;
 
-  const settle = (opId: string) =>
-    eventually(
-      () => api('GET', `/v1/operations/${opId}`),
-      (r) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(r.body.status),
-    );
+  const settle = (opId: string) => settleOperation(api, opId);
 
   beforeAll(async () => {
     rt = await startTestRuntime();

@@ -1,17 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../../local/runtime/runtime.js';
-import { apiClient, eventually, RUNTIME_START_TIMEOUT_MS, startTestRuntime } from '../../helpers/local.js';
+import {
+  apiClient,
+  eventually,
+  RUNTIME_START_TIMEOUT_MS,
+  settleOperation,
+  startTestRuntime,
+} from '../../helpers/local.js';
 
 /** The whole cluster lifecycle over HTTP: create, scale, resize, protect, delete. */
 describe('End to end: cluster lifecycle', () => {
   let rt: LocalRuntime;
   let api: ReturnType<typeof apiClient>;
 
-  const settle = (opId: string) =>
-    eventually(
-      () => api('GET', `/v1/operations/${opId}`),
-      (r) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(r.body.status),
-    );
+  const settle = (opId: string) => settleOperation(api, opId);
 
   beforeAll(async () => {
     rt = await startTestRuntime();

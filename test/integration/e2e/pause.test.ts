@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../functions/shared/engines/types.js';
 import type { LocalRuntime } from '../../../local/runtime/runtime.js';
-import { apiClient, eventually, RUNTIME_START_TIMEOUT_MS, startTestRuntime } from '../../helpers/local.js';
+import {
+  apiClient,
+  eventually,
+  RUNTIME_START_TIMEOUT_MS,
+  settleOperation,
+  startTestRuntime,
+} from '../../helpers/local.js';
 
 /**
  * Pause and resume over HTTP (issue #14): a PAUSE stops the pods (the StatefulSet at 0 replicas,
@@ -12,12 +18,7 @@ describe('End to end: pause and resume', () => {
   let rt: LocalRuntime;
   let api: ReturnType<typeof apiClient>;
 
-  const settle = (opId: string) =>
-    eventually(
-      () => api('GET', `/v1/operations/${opId}`),
-      (r) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(r.body.status),
-      30_000,
-    );
+  const settle = (opId: string) => settleOperation(api, opId, 30_000);
   const readyCluster = async (body: Record<string, unknown>) => {
     const created = await api('POST', '/v1/clusters', { region: rt.region, ...body });
     expect(created.status).toBe(202);

@@ -1,6 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../../local/runtime/runtime.js';
-import { apiClient, eventually, RUNTIME_START_TIMEOUT_MS, startTestRuntime } from '../../helpers/local.js';
+import {
+  apiClient,
+  RUNTIME_START_TIMEOUT_MS,
+  settleOperation,
+  startTestRuntime,
+} from '../../helpers/local.js';
 
 /** What EKS answers when the provisioner's role lacks a permission: it names the role and the account. */
 const EKS_FORBIDDEN =
@@ -16,12 +21,7 @@ describe('End to end: failed creates, pruning and tenant-facing errors (issue #1
   let rt: LocalRuntime;
   let api: ReturnType<typeof apiClient>;
 
-  const settle = (opId: string) =>
-    eventually(
-      () => api('GET', `/v1/operations/${opId}`),
-      (r) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(r.body.status),
-      60_000,
-    );
+  const settle = (opId: string) => settleOperation(api, opId, 60_000);
   const objectsIn = (clusterId: string) =>
     (rt.kube?.list() ?? []).filter(
       (o) => o.metadata.namespace === `stratus-${clusterId}` || o.metadata.name === `stratus-${clusterId}`,

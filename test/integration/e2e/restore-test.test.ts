@@ -1,10 +1,16 @@
-import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_CATALOG } from '../../../functions/shared/events/catalog.js';
-import { LOCAL_CREDENTIALS } from '../../../local/runtime/dynamodb.js';
+import { localS3Client } from '../../../local/runtime/control-plane.js';
 import type { LocalRuntime } from '../../../local/runtime/runtime.js';
-import { apiClient, eventually, RUNTIME_START_TIMEOUT_MS, startTestRuntime } from '../../helpers/local.js';
+import {
+  apiClient,
+  eventually,
+  RUNTIME_START_TIMEOUT_MS,
+  settleOperation,
+  startTestRuntime,
+} from '../../helpers/local.js';
 
 /**
  * Restore tests over HTTP (issue #14): a schedule with `restoreTest: true` has each backup that
@@ -16,12 +22,7 @@ describe('End to end: restore test per schedule', () => {
   let api: ReturnType<typeof apiClient>;
   let s3: S3Client;
 
-  const settle = (opId: string) =>
-    eventually(
-      () => api('GET', `/v1/operations/${opId}`),
-      (r) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(r.body.status),
-      30_000,
-    );
+  const settle = (opId: string) => settleOperation(api, opId, 30_000);
   const reconcile = async () => rt.triggers.schedules[0]?.runNow();
   const usage = async () => {
     const u = await rt.store.tenants.usage(rt.tenantId, rt.region);
@@ -63,12 +64,7 @@ describe('End to end: restore test per schedule', () => {
   beforeAll(async () => {
     rt = await startTestRuntime();
     api = apiClient(rt.apiUrl, rt.apiKey);
-    s3 = new S3Client({
-      endpoint: rt.plane.endpoints.s3,
-      region: rt.region,
-      credentials: LOCAL_CREDENTIALS,
-      forcePathStyle: true,
-    });
+    s3 = localS3Client(rt.plane.endpoints.s3, rt.region);
   }, RUNTIME_START_TIMEOUT_MS);
   afterAll(async () => {
     s3?.destroy();
