@@ -11,6 +11,8 @@ import { stratusNames } from '../lib/names.js';
 /** What `npm start` writes to `<data>/local.json` that operator commands need. */
 export interface LocalState {
   readonly dynamodbEndpoint?: string;
+  /** The access key whose databases are the replicas, where DynamoDB Local is shared (the tests'). @default 'local' */
+  readonly dynamodbAccessKeyId?: string;
   readonly sqsEndpoint?: string;
   readonly region: string;
   /** Each region's replica (table name) when the local runtime replicates; absent: one shared table. */
@@ -66,7 +68,10 @@ export class RegionAccess {
         ? new DynamoDBClient({
             endpoint: this.local.dynamodbEndpoint,
             region,
-            credentials: LOCAL_CREDENTIALS,
+            credentials: {
+              ...LOCAL_CREDENTIALS,
+              accessKeyId: this.local.dynamodbAccessKeyId ?? LOCAL_CREDENTIALS.accessKeyId,
+            },
           })
         : new DynamoDBClient({ region });
       const table = this.local?.tables?.[region] ?? stratusNames(this.config.stage).table;

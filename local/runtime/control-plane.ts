@@ -20,7 +20,7 @@ import { type KubeStandin, type KubeStandinStats, startKubeStandin } from '../ku
 import { randomSource } from '../random.js';
 import { bootstrapKey, pageTokenKey } from './bootstrap.js';
 import { Checkpoints } from './checkpoints.js';
-import { ensureTable, LOCAL_CREDENTIALS, startDynamoLocal } from './dynamodb.js';
+import { deleteTable, ensureTable, LOCAL_CREDENTIALS, startDynamoLocal } from './dynamodb.js';
 import { FunctionHost } from './function-host.js';
 import { type HttpGateway, startHttpGateway } from './http-gateway.js';
 import type { QueueTrigger } from './queue-trigger.js';
@@ -102,6 +102,16 @@ export interface LocalControlPlaneOptions {
   readonly console?: boolean;
   /** More origins the APIs' CORS allows (`STRATUS_CORS_ORIGINS` of `npm start`). @default none */
   readonly corsOrigins?: readonly string[];
+  /**
+   * A DynamoDB Local already running, in memory and without `-sharedDb`, to use instead of
+   * starting one (the tests share one JVM: test/helpers/global-setup.ts). DynamoDB Local keeps one
+   * database per access key and region, so this control plane's replicas are the databases of
+   * `accessKeyId`: control planes given different keys share the JVM without seeing each other's
+   * tables, items or streams. Their tables are deleted on stop: with `dataDir`, the table is then
+   * the one thing not kept across restarts.
+   * @default - a DynamoDB Local of its own, stopped on stop
+   */
+  readonly dynamodb?: { readonly endpoint: string; readonly accessKeyId: string };
 }
 
 /** A service whose endpoint `LocalMeter.endpoint` may replace. */
@@ -214,6 +224,10 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
     return rc;
   });
   if (regionConfigs.length === 0) throw new Error('no region to run');
+  // The table's replicas are the databases of this access key (one per region) in DynamoDB Local.
+  const dynamoCredentials = opts.dynamodb
+    ? { accessKeyId: opts.dynamodb.accessKeyId, secretAccessKey: LOCAL_CREDENTIALS.secretAccessKey }
+    : LOCAL_CREDENTIALS;
   const stage = opts.config.stage;
   const stratus = stratusNames(stage);
   const names = { table: stratus.table, bus: stratus.bus };
@@ -238,12 +252,15 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
     // DynamoDB Local first: a JVM takes seconds to start. A failure elsewhere abandons its start
     // rather than waiting for it.
     const abandon = new AbortController();
-    const dynamoStarting = startDynamoLocal({
-      signal: abandon.signal,
-      // One database per region (DynamoDB Local keys them by the client's region): a replica each.
-      sharedDb: false,
-      ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}),
-    });
+    const shared = opts.dynamodb;
+    const dynamoStarting: Promise<{ readonly endpoint: string; stop(): Promise<void> }> = shared
+      ? Promise.resolve({ endpoint: shared.endpoint, stop: async () => undefined })
+      : startDynamoLocal({
+          signal: abandon.signal,
+          // One database per region (DynamoDB Local keys them by the client's region): a replica each.
+          sharedDb: false,
+          ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}),
+        });
     dynamoStarting.catch(() => undefined); // awaited below; a failure surfaces there
     stops.push(async () => {
       abandon.abort();
@@ -408,7 +425,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
       const streams = new DynamoDBStreamsClient({
         endpoint: dynamoEndpoint,
         region,
-        credentials: LOCAL_CREDENTIALS,
+        credentials: dynamoCredentials,
       });
       stops.push(async () => streams.destroy());
 
@@ -417,8 +434,8 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
         ...definedEnv(process.env),
         AWS_REGION: region,
         AWS_DEFAULT_REGION: region,
-        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+        AWS_ACCESS_KEY_ID: dynamoCredentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: dynamoCredentials.secretAccessKey,
         AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
         AWS_ENDPOINT_URL_SQS: localSqs.address,
         AWS_ENDPOINT_URL_S3: localSqs.address,
@@ -482,9 +499,12 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
     // and a store that writes as that region.
     const replicas = new Map<string, { store: Store; streamArn: string }>();
     for (const { region } of prepared) {
-      const ddb = new DynamoDBClient({ endpoint: dynamo.endpoint, region, credentials: LOCAL_CREDENTIALS });
+      const ddb = new DynamoDBClient({ endpoint: dynamo.endpoint, region, credentials: dynamoCredentials });
       stops.push(async () => ddb.destroy());
       const { streamArn } = await ensureTable(ddb, names.table);
+      // A shared DynamoDB Local outlives this control plane: its replicas go with it (stops run in
+      // reverse, so after every function, trigger and the replicator are stopped).
+      if (shared) stops.push(() => deleteTable(ddb, names.table));
       const doc = DynamoDBDocumentClient.from(ddb, {
         marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
       });
@@ -502,6 +522,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
         endpoint: opts.meter?.endpoint('dynamodb', 'replicator', 'all', dynamo.endpoint) ?? dynamo.endpoint,
         tableName: names.table,
         regions: prepared.map((p) => p.region),
+        credentials: dynamoCredentials,
         lagMs: opts.replication?.lagMs ?? 300,
         jitterMs: opts.replication?.jitterMs ?? 200,
         ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
@@ -595,6 +616,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
             region: first,
             regions: Object.fromEntries(regions.map((r) => [r.region, { apiUrl: r.apiUrl }])),
             dynamodbEndpoint: dynamoEndpoint,
+            ...(shared ? { dynamodbAccessKeyId: dynamoCredentials.accessKeyId } : {}),
             sqsEndpoint: localSqs.address,
             functionsLog,
           },

@@ -10,9 +10,11 @@ import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   CreateTableCommand,
+  DeleteTableCommand,
   DescribeTableCommand,
   type DynamoDBClient,
   ResourceInUseException,
+  ResourceNotFoundException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { TABLE } from '../../functions/topology.js';
@@ -392,6 +394,15 @@ async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
     return await Promise.race([p, elapsed]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** Deletes a table, if present (a control plane's replica in a DynamoDB Local that outlives it). */
+export async function deleteTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await client.send(new DeleteTableCommand({ TableName: tableName }));
+  } catch (e) {
+    if (!(e instanceof ResourceNotFoundException)) throw e;
   }
 }
 

@@ -41,6 +41,8 @@ export interface LocalRuntimeOptions {
   readonly console?: boolean;
   /** More origins the API's CORS allows (see LocalControlPlaneOptions). @default none */
   readonly corsOrigins?: readonly string[];
+  /** A DynamoDB Local already running, and this runtime's access key in it (see LocalControlPlaneOptions). @default - its own */
+  readonly dynamodb?: { readonly endpoint: string; readonly accessKeyId: string };
 }
 
 export interface LocalRuntime {
@@ -94,6 +96,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     ...(opts.echoFunctionLogs !== undefined ? { echoFunctionLogs: opts.echoFunctionLogs } : {}),
     ...(opts.console !== undefined ? { console: opts.console } : {}),
     ...(opts.corsOrigins !== undefined ? { corsOrigins: opts.corsOrigins } : {}),
+    ...(opts.dynamodb !== undefined ? { dynamodb: opts.dynamodb } : {}),
   });
   const r = plane.region(region);
   return {

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type LocalControlPlane, startLocalControlPlane } from '../../local/runtime/control-plane.js';
-import { shippedConfig } from './local.js';
+import { sharedDynamoOption, shippedConfig } from './local.js';
 
 export const HOME = 'eu-west-1';
 export const OTHER = 'us-east-1';
@@ -32,6 +32,7 @@ export async function startClientsPlane(
       config: shippedConfig(),
       regions: [HOME, OTHER],
       dataDir,
+      ...sharedDynamoOption(),
       readinessDelayMs: 300,
       pollBaseSeconds: 1,
       echoFunctionLogs: false,

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { inject } from 'vitest';
 import { ROUTES } from '../../functions/api/routes.js';
 import { parseConfig, type StratusConfig } from '../../lib/config.js';
 import { dynamoStartTimeoutMs } from '../../local/runtime/dynamodb.js';
@@ -22,9 +24,38 @@ export function shippedConfig(): StratusConfig {
  */
 export const RUNTIME_START_TIMEOUT_MS = dynamoStartTimeoutMs() + 60_000;
 
-/** A local control plane in memory, with fast stand-in timings. */
-export function startTestRuntime(over: Partial<LocalRuntimeOptions> = {}): Promise<LocalRuntime> {
-  return startLocalRuntime({ config: shippedConfig(), readinessDelayMs: 300, pollBaseSeconds: 1, ...over });
+/**
+ * The run's shared DynamoDB Local (test/helpers/global-setup.ts) with an access key of its own,
+ * that is, databases (replicas) no other runtime or table of the run sees; undefined where the
+ * shared one did not start or outside a vitest run.
+ */
+export function sharedDynamo(): { endpoint: string; accessKeyId: string } | undefined {
+  const endpoint = inject('sharedDynamoEndpoint');
+  // DynamoDB Local takes access keys of letters and digits only.
+  return endpoint ? { endpoint, accessKeyId: `test${randomUUID().replaceAll('-', '')}` } : undefined;
+}
+
+/** `{ dynamodb }` of a control plane's options: the run's shared DynamoDB Local, if it started. */
+export function sharedDynamoOption(): { dynamodb?: { endpoint: string; accessKeyId: string } } {
+  const dynamodb = sharedDynamo();
+  return dynamodb ? { dynamodb } : {};
+}
+
+/**
+ * A local control plane in memory, with fast stand-in timings, on the run's shared DynamoDB Local
+ * (`ownDynamo: true` to start one of its own, as `npm start` does).
+ */
+export function startTestRuntime(
+  over: Partial<LocalRuntimeOptions> & { readonly ownDynamo?: boolean } = {},
+): Promise<LocalRuntime> {
+  const { ownDynamo, ...rest } = over;
+  return startLocalRuntime({
+    config: shippedConfig(),
+    readinessDelayMs: 300,
+    pollBaseSeconds: 1,
+    ...(ownDynamo ? {} : sharedDynamoOption()),
+    ...rest,
+  });
 }
 
 export interface HttpResult {

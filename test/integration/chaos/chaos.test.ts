@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineNames } from '../../../functions/shared/engines/registry.js';
 import { type LocalControlPlane, startLocalControlPlane } from '../../../local/runtime/control-plane.js';
 import { chaosKnobs, checkInvariants, injectedLine, missingChaos, runChaos } from '../../helpers/chaos.js';
-import { shippedConfig } from '../../helpers/local.js';
+import { sharedDynamoOption, shippedConfig } from '../../helpers/local.js';
 
 /**
  * Chaos (docs/chaos.md): two regions, several hundred operations over every engine, while the
@@ -31,6 +31,7 @@ describe('Chaos: two regions under faults, duplicates and kills', () => {
       scheduleIntervalMs: 5000,
       queueConcurrency: 3,
       seed: knobs.seed,
+      ...sharedDynamoOption(),
     });
     await cp.store.tenants.setQuotas(cp.tenantId, { maxClusters: 10_000, maxNodes: 100_000 });
     // Both regions enforce the raised quota before the workload starts (the tenant is homed in

@@ -83,7 +83,8 @@ describe('Local runtime: network exposure', () => {
   let rt: LocalRuntime;
 
   beforeAll(async () => {
-    rt = await startTestRuntime();
+    // A DynamoDB Local of its own: the run's shared one is not this process's child.
+    rt = await startTestRuntime({ ownDynamo: true });
   }, RUNTIME_START_TIMEOUT_MS);
   afterAll(async () => rt?.stop());
 

@@ -9,7 +9,13 @@ import {
   type LocalRegion,
   startLocalControlPlane,
 } from '../../../local/runtime/control-plane.js';
-import { apiClient, eventually, RUNTIME_START_TIMEOUT_MS, shippedConfig } from '../../helpers/local.js';
+import {
+  apiClient,
+  eventually,
+  RUNTIME_START_TIMEOUT_MS,
+  sharedDynamoOption,
+  shippedConfig,
+} from '../../helpers/local.js';
 
 /**
  * Two regions over the wire, each with its own replica of the table, replicated with a lag like a
@@ -48,6 +54,7 @@ describe('Multi-region: one writer per item, on replicas that lag', () => {
       visibilityTimeoutSeconds: 3,
       scheduleIntervalMs: 2000,
       seed: 909,
+      ...sharedDynamoOption(),
     });
     a = cp.region(A);
     b = cp.region(B);
