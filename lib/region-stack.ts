@@ -6,7 +6,7 @@ import { StratusAlarmTopic } from './alarm-topic.js';
 import { StratusApi } from './api.js';
 import { StratusBackupBucket } from './backup-bucket.js';
 import { StratusEventBus } from './bus.js';
-import type { RegionConfig, StratusConfig } from './config.js';
+import { endpointRegions, type RegionConfig, type StratusConfig } from './config.js';
 import { StratusConsole } from './console.js';
 import { type EksAccessPolicyName, StratusFunctions } from './functions.js';
 import { stratusNames } from './names.js';
@@ -170,6 +170,9 @@ export class StratusRegionStack extends Stack {
       corsOrigins,
       eksClusters: regionConfig.eksClusters,
       eksPool: config.regions.flatMap((r) => r.eksClusters.map((c) => ({ ...c, region: r.region }))),
+      ...(config.endpoints
+        ? { endpoints: { domain: config.endpoints.domain, regions: endpointRegions(config) } }
+        : {}),
       // Takeover access (D19): roles here for the other regions' functions, unless this region opts
       // out; grants to assume the takeover roles of the regions that allow it.
       takeoverFrom: regionConfig.takeoverAccess ? others.map((r) => r.region) : [],
