@@ -3,7 +3,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { BackupObjects } from '../shared/backup-objects.js';
 import type { ClusterSpec } from '../shared/domain/cluster.js';
 import { TERMINAL_OPERATION_STATUSES } from '../shared/domain/cluster.js';
-import type { ExternalEndpoint } from '../shared/domain/endpoint.js';
+import { type ExternalEndpoint, PRIVATE_ENDPOINT } from '../shared/domain/endpoint.js';
 import { operationErrors } from '../shared/domain/operation-errors.js';
 import { backoffSeconds, NoEksClusterError, place } from '../shared/domain/placement.js';
 import type {
@@ -772,8 +772,16 @@ export async function prune(
 /** The spec fields an operation's `previous` snapshot keeps. */
 function specFields(
   p: SpecSnapshot,
-): Pick<ClusterSpec, 'nodes' | 'size' | 'version' | 'settings' | 'generation'> {
-  return { nodes: p.nodes, size: p.size, version: p.version, settings: p.settings, generation: p.generation };
+): Pick<ClusterSpec, 'nodes' | 'size' | 'version' | 'settings' | 'generation' | 'endpoint'> {
+  return {
+    nodes: p.nodes,
+    size: p.size,
+    version: p.version,
+    settings: p.settings,
+    generation: p.generation,
+    // A spec that turns the public endpoint off drops its objects: the previous spec rendered them.
+    endpoint: p.endpointSettings ?? PRIVATE_ENDPOINT,
+  };
 }
 
 /**

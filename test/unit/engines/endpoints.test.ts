@@ -211,7 +211,12 @@ describe('Function: renderEndpoint', () => {
 });
 
 /** Each case breaks a valid rendered object in one way the schema refuses. */
-describe.each([
+interface Case {
+  readonly what: string;
+  readonly mutate: (obj: Any) => unknown;
+  readonly error: RegExp;
+}
+const SCHEMA_CASES: Array<{ kind: string; engine: string; cases: Case[] }> = [
   {
     kind: 'TLSRoute',
     engine: 'postgresql',
@@ -317,7 +322,9 @@ describe.each([
       },
     ],
   },
-])('Schema: $kind', ({ kind, engine, cases }) => {
+];
+
+describe.each(SCHEMA_CASES)('Schema: $kind', ({ kind, engine, cases }) => {
   const valid = () => structuredClone(find(renderPublic(engine), kind));
 
   it('accepts the rendered object', () => {
