@@ -78,8 +78,8 @@ describe('Class: StratusEndpointsDns', () => {
 
   it("gives the functions each gateway's host suffix, and the API the regions that accept public endpoints", () => {
     // Act
-    const [eu] = templates(withGateways());
-    const env = Object.values((eu?.t as Template).findResources('AWS::Lambda::Function')).map(
+    const eu = templates(withGateways())[0]?.t as Template;
+    const env = Object.values(eu.findResources('AWS::Lambda::Function')).map(
       (f) =>
         (f as { Properties: { Environment?: { Variables?: Record<string, string> } } }).Properties.Environment
           ?.Variables ?? {},
