@@ -41,6 +41,8 @@ function dummyEnv(source: EnvSource): string {
       return '';
     case 'eksClusters':
       return JSON.stringify([{ name: 'bench', capacityNodes: 10, region: 'eu-west-1' }]);
+    case 'endpointRegions':
+      return '';
     case 'takeoverRoles':
       return '{}';
     case 'kubeAuth':

@@ -28,6 +28,8 @@ export type EnvSource =
    * region that took over another manages that region's databases on that region's clusters.
    */
   | { readonly ref: 'eksClusters' }
+  /** Regions whose EKS clusters have a gateway for public endpoints, comma-separated (lib/config.ts `endpointRegions`). */
+  | { readonly ref: 'endpointRegions' }
   /**
    * For each other region, the role this function assumes there to reach that region's EKS
    * clusters after a takeover, as JSON `{"<region>": "<role ARN>"}` (`{}` locally, where the
@@ -204,6 +206,7 @@ export const FUNCTIONS = {
       PAGE_TOKEN_SECRET_ID: { ref: 'pageTokenSecret' },
       BACKUP_BUCKET: { ref: 'backupBucket' },
       BACKUP_COPIES: { ref: 'backupCopies' },
+      ENDPOINT_REGIONS: { ref: 'endpointRegions' },
     },
     permissions: ['table:read', 'table:write', 'secret:page-token'],
   },

@@ -22,6 +22,67 @@ const ApiServerCidrSchema = z
     }
   });
 
+/** A DNS label: lower-case letters, digits and hyphens, at most 63. */
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+/** A Kubernetes object or namespace name (RFC 1123 label). */
+const KUBE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const kubeName = (field: string) =>
+  z.string().regex(KUBE_NAME, `${field} must be a Kubernetes name (lower-case letters, digits, hyphens)`);
+
+/**
+ * The shared gateway of an EKS cluster, for public endpoints (issue #17; docs/eks.md, section 9):
+ * Envoy Gateway's `Gateway` that every public cluster's ListenerSet attaches to, the ClusterIssuer
+ * of their certificates, and the network load balancer its Service got (the wildcard DNS record
+ * `*.<dnsLabel>.<endpoints.domain>` points there).
+ */
+export const GatewayConfigSchema = z.strictObject({
+  /** The `Gateway`'s name. @default 'stratus-gateway' */
+  name: kubeName('gateway.name').default('stratus-gateway'),
+  /** The `Gateway`'s namespace. @default 'stratus-gateway' */
+  namespace: kubeName('gateway.namespace').default('stratus-gateway'),
+  /**
+   * Where the gateway's proxy pods run (Envoy Gateway puts them in its own namespace unless told
+   * otherwise): the clusters' NetworkPolicies admit this namespace. @default 'envoy-gateway-system'
+   */
+  proxyNamespace: kubeName('gateway.proxyNamespace').default('envoy-gateway-system'),
+  /** The cert-manager ClusterIssuer that issues the clusters' certificates. */
+  issuer: kubeName('gateway.issuer'),
+  /** The listener port, the one the load balancer exposes. @default 443 */
+  port: z.int().min(1).max(65535).default(443),
+  /**
+   * The label between the cluster id and `endpoints.domain`: hosts are
+   * `<clusterId>.<dnsLabel>.<domain>`. Unique across EKS clusters. @default - the region
+   */
+  dnsLabel: z.string().regex(DNS_LABEL, 'gateway.dnsLabel must be a DNS label such as eu-west-1').optional(),
+  /** The DNS name of the gateway's network load balancer (the wildcard record's target). */
+  loadBalancerDnsName: z.hostname({
+    error:
+      'gateway.loadBalancerDnsName must be the load balancer DNS name, such as k8s-gw-1234.elb.eu-west-1.amazonaws.com',
+  }),
+});
+export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
+
+/** Public endpoints (issue #17): the domain under which each cluster gets a name, and its hosted zone. */
+export const EndpointsConfigSchema = z.strictObject({
+  /** Clusters are `<clusterId>.<dnsLabel>.<domain>`, e.g. `cl-....eu-west-1.db.example.com`. */
+  domain: z
+    .hostname({ error: 'endpoints.domain must be a host name such as db.example.com' })
+    .refine((d) => d.includes('.') && d === d.toLowerCase() && !d.endsWith('.'), {
+      error:
+        'endpoints.domain must be a lower-case host name with a dot and no trailing dot, such as db.example.com',
+    }),
+  /** The Route 53 public hosted zone of `domain` (or of a parent): the CDK app writes the wildcard records there. */
+  hostedZoneId: z
+    .string()
+    .regex(
+      /^Z[A-Z0-9]{1,32}$/,
+      'endpoints.hostedZoneId must be a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ',
+    ),
+  /** The zone's name (its apex), such as `example.com`. @default - `domain` */
+  hostedZoneName: z.hostname().optional(),
+});
+export type EndpointsConfig = z.infer<typeof EndpointsConfigSchema>;
+
 export const EksClusterRefSchema = z.strictObject({
   /** EKS cluster name, as `DescribeCluster` knows it. */
   name: z.string().regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, 'an EKS cluster name'),
@@ -37,19 +98,74 @@ export const EksClusterRefSchema = z.strictObject({
     .array(ApiServerCidrSchema)
     .min(1, 'apiServerCidrs needs at least one CIDR, or leave it out')
     .optional(),
+  /** Its shared gateway for public endpoints (`GatewayConfigSchema`); needs `endpoints`. @default - none */
+  gateway: GatewayConfigSchema.optional(),
 });
 
-/** An EKS cluster as the functions get it in `EKS_CLUSTERS` (functions/shared/kube/pool.ts). */
-export function eksPoolEntry(
-  cluster: { name: string; capacityNodes: number; apiServerCidrs?: readonly string[] | undefined },
+/** The gateway as the functions get it in `EKS_CLUSTERS` (functions/shared/engines/endpoints.ts `GatewayContext`). */
+export interface GatewayPoolEntry {
+  name: string;
+  namespace: string;
+  proxyNamespace: string;
+  hostSuffix: string;
+  port: number;
+  issuer: string;
+}
+
+/** `<dnsLabel>.<domain>`: where an EKS cluster's databases get their names. */
+export function gatewayHostSuffix(
+  gateway: Pick<GatewayConfig, 'dnsLabel'>,
   region: string,
-): { name: string; capacityNodes: number; region: string; apiServerCidrs?: readonly string[] } {
+  domain: string,
+): string {
+  return `${gateway.dnsLabel ?? region}.${domain}`;
+}
+
+/**
+ * An EKS cluster as the functions get it in `EKS_CLUSTERS` (functions/shared/kube/pool.ts), with
+ * its gateway when the deployment has `endpoints` (`domain`: `endpoints.domain`).
+ */
+export function eksPoolEntry(
+  cluster: {
+    name: string;
+    capacityNodes: number;
+    apiServerCidrs?: readonly string[] | undefined;
+    gateway?: GatewayConfig | undefined;
+  },
+  region: string,
+  domain?: string,
+): {
+  name: string;
+  capacityNodes: number;
+  region: string;
+  apiServerCidrs?: readonly string[];
+  gateway?: GatewayPoolEntry;
+} {
+  const gw = cluster.gateway;
   return {
     name: cluster.name,
     capacityNodes: cluster.capacityNodes,
     region,
     ...(cluster.apiServerCidrs ? { apiServerCidrs: cluster.apiServerCidrs } : {}),
+    ...(gw && domain
+      ? {
+          gateway: {
+            name: gw.name,
+            namespace: gw.namespace,
+            proxyNamespace: gw.proxyNamespace,
+            hostSuffix: gatewayHostSuffix(gw, region, domain),
+            port: gw.port,
+            issuer: gw.issuer,
+          },
+        }
+      : {}),
   };
+}
+
+/** Regions whose EKS clusters have a gateway: the API accepts `endpoint.public` for their clusters. */
+export function endpointRegions(config: Pick<StratusConfig, 'endpoints' | 'regions'>): string[] {
+  if (!config.endpoints) return [];
+  return config.regions.filter((r) => r.eksClusters.every((c) => c.gateway)).map((r) => r.region);
 }
 
 /** `arn:<partition>:sns:<region>:<account>:<name>`; group 1 is the region. */
@@ -468,6 +584,8 @@ export const StratusConfigSchema = z
     alarms: AlarmsConfigSchema,
     /** The web console's static site (`ConsoleConfigSchema`). @default - none */
     console: ConsoleConfigSchema.optional(),
+    /** Public endpoints' domain and hosted zone (`EndpointsConfigSchema`). @default - none: no public endpoints */
+    endpoints: EndpointsConfigSchema.optional(),
     regions: z
       .array(RegionConfigSchema)
       .min(1)
@@ -531,6 +649,42 @@ export const StratusConfigSchema = z
         message:
           'alarms.email subscribes to the topics the stacks create, but every region names its own alarmTopicArn: subscribe the address to those topics, or leave alarms.email out',
       });
+    }
+    // Public endpoints: a gateway needs the domain; a region's EKS clusters all have one or none
+    // (a public cluster may be placed on any of them); one host suffix per gateway.
+    const suffixes = new Map<string, string>();
+    for (const [i, r] of config.regions.entries()) {
+      const withGateway = r.eksClusters.filter((c) => c.gateway);
+      if (withGateway.length > 0 && !config.endpoints) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['regions', i, 'eksClusters'],
+          message: `${withGateway[0]?.name} has a gateway but the config has no endpoints (domain and hostedZoneId): add endpoints, or leave gateway out`,
+        });
+      }
+      if (withGateway.length > 0 && withGateway.length < r.eksClusters.length) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['regions', i, 'eksClusters'],
+          message: `${r.region} has EKS clusters with and without a gateway: a public cluster may be placed on any of them, so give each a gateway (or none)`,
+        });
+      }
+      for (const c of withGateway) {
+        const suffix = gatewayHostSuffix(
+          c.gateway as GatewayConfig,
+          r.region,
+          config.endpoints?.domain ?? '',
+        );
+        const first = suffixes.get(suffix);
+        if (first !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['regions', i, 'eksClusters'],
+            message: `${first} and ${c.name} would both serve *.${suffix}: give one of them another gateway.dnsLabel`,
+          });
+        }
+        suffixes.set(suffix, c.name);
+      }
     }
     const tooLong = roleNameTooLong(
       config.stage,

@@ -110,6 +110,14 @@ export interface StratusFunctionsProps {
    */
   readonly eksPool?: readonly EksPoolRef[];
   /**
+   * Public endpoints (issue #17): the domain under which clusters get their names (the
+   * `eksClusters` env source gives each gateway its host suffix), and the regions whose EKS
+   * clusters have a gateway (the `endpointRegions` env source).
+   *
+   * @default - none: no public endpoints
+   */
+  readonly endpoints?: { readonly domain: string; readonly regions: readonly string[] };
+  /**
    * Other regions whose functions may reach this region's EKS clusters after a takeover: for each
    * function of `takeoverFunctions()` (topology), a takeover role here trusts that function's role
    * in these regions, with the same EKS access as the function has here. Empty: no takeover role.
@@ -421,8 +429,10 @@ export class StratusFunctions extends Construct {
       case 'eksClusters': {
         const region = Stack.of(this).region;
         const pool = props.eksPool ?? props.eksClusters.map((c) => ({ ...c, region }));
-        return JSON.stringify(pool.map((c) => eksPoolEntry(c, c.region)));
+        return JSON.stringify(pool.map((c) => eksPoolEntry(c, c.region, props.endpoints?.domain)));
       }
+      case 'endpointRegions':
+        return (props.endpoints?.regions ?? []).join(',');
       case 'takeoverRoles':
         return Stack.of(this).toJsonString(
           Object.fromEntries(

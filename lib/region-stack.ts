@@ -6,8 +6,9 @@ import { StratusAlarmTopic } from './alarm-topic.js';
 import { StratusApi } from './api.js';
 import { StratusBackupBucket } from './backup-bucket.js';
 import { StratusEventBus } from './bus.js';
-import type { RegionConfig, StratusConfig } from './config.js';
+import { endpointRegions, type RegionConfig, type StratusConfig } from './config.js';
 import { StratusConsole } from './console.js';
+import { StratusEndpointsDns } from './endpoints-dns.js';
 import { type EksAccessPolicyName, StratusFunctions } from './functions.js';
 import { stratusNames } from './names.js';
 import { StratusNetwork } from './network.js';
@@ -58,6 +59,8 @@ export class StratusRegionStack extends Stack {
   public readonly backups: StratusBackupBucket;
   /** The copies of other regions' backups, when a region has `backupCopyTo` this one. */
   public readonly backupCopies?: StratusBackupBucket;
+  /** The wildcard DNS records of the region's gateways, when the config has `endpoints` (issue #17). */
+  public readonly endpointsDns?: StratusEndpointsDns;
   /** The deploy-time check of the region's EKS clusters, which every access entry waits for. */
   public readonly preflight: StratusPreflight;
   /** The VPC, subnets and security group of the Kubernetes-facing functions, when the config has a `vpc`. */
@@ -159,6 +162,17 @@ export class StratusRegionStack extends Stack {
         bucketName: copyName(this.region),
       });
     }
+    // Public endpoints (issue #17): a wildcard record per EKS cluster with a gateway, no per-cluster DNS.
+    const gateways = regionConfig.eksClusters.flatMap((c) =>
+      c.gateway ? [{ eksCluster: c.name, gateway: c.gateway }] : [],
+    );
+    if (config.endpoints && gateways.length > 0) {
+      this.endpointsDns = new StratusEndpointsDns(this, 'EndpointsDns', {
+        endpoints: config.endpoints,
+        region: regionConfig.region,
+        gateways,
+      });
+    }
     this.functions = new StratusFunctions(this, 'Functions', {
       backupBucket: this.backups,
       backupCopies: Object.fromEntries(copiedHere.map((r) => [r, copyName(this.region)])),
@@ -170,6 +184,9 @@ export class StratusRegionStack extends Stack {
       corsOrigins,
       eksClusters: regionConfig.eksClusters,
       eksPool: config.regions.flatMap((r) => r.eksClusters.map((c) => ({ ...c, region: r.region }))),
+      ...(config.endpoints
+        ? { endpoints: { domain: config.endpoints.domain, regions: endpointRegions(config) } }
+        : {}),
       // Takeover access (D19): roles here for the other regions' functions, unless this region opts
       // out; grants to assume the takeover roles of the regions that allow it.
       takeoverFrom: regionConfig.takeoverAccess ? others.map((r) => r.region) : [],

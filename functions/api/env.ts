@@ -66,7 +66,21 @@ export const backupEnv = {
     }),
 };
 
+/** The cluster routes' variables for public endpoints (routes/clusters.ts reads them when first loaded). */
+export const endpointEnv = {
+  /** Regions whose EKS clusters have a gateway, comma-separated; unset or empty: `endpoint.public` is refused everywhere. */
+  ENDPOINT_REGIONS: z
+    .string()
+    .optional()
+    .transform((raw) =>
+      (raw ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+};
+
 /** The api function's environment (topology.ts `FUNCTIONS.api.environment`). */
 export const ApiEnv = z
-  .object({ ...httpEnv, ...pageTokenEnv, ...backupEnv })
+  .object({ ...httpEnv, ...pageTokenEnv, ...backupEnv, ...endpointEnv })
   .refine(hasPageTokenKey, pageTokenKeyRequired);

@@ -23,6 +23,17 @@ export function clusterDto(c: ClusterRecord): Cluster {
     ...(c.paused ? { paused: true } : {}),
     ...(c.restoreTestOf ? { restoreTestOf: c.restoreTestOf } : {}),
     ...(c.endpoint ? { endpoint: c.endpoint } : {}),
+    ...(c.endpointSettings
+      ? {
+          endpointSettings: {
+            public: c.endpointSettings.public,
+            allowedCidrs: [...c.endpointSettings.allowedCidrs],
+            ...(c.endpointSettings.tokenCheck !== undefined
+              ? { tokenCheck: c.endpointSettings.tokenCheck }
+              : {}),
+          },
+        }
+      : {}),
     ...(c.backupPolicy
       ? {
           backup: {

@@ -3,6 +3,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { BackupObjects } from '../shared/backup-objects.js';
 import type { ClusterSpec } from '../shared/domain/cluster.js';
 import { TERMINAL_OPERATION_STATUSES } from '../shared/domain/cluster.js';
+import { type ExternalEndpoint, PRIVATE_ENDPOINT } from '../shared/domain/endpoint.js';
 import { operationErrors } from '../shared/domain/operation-errors.js';
 import { backoffSeconds, NoEksClusterError, place } from '../shared/domain/placement.js';
 import type {
@@ -13,11 +14,20 @@ import type {
 } from '../shared/domain/records.js';
 import { newRestoreTest } from '../shared/domain/restore-tests.js';
 import { specOf } from '../shared/domain/spec.js';
+import type { GatewayContext } from '../shared/engines/endpoints.js';
+import {
+  certificateReady,
+  ENDPOINT_TLS_SECRET,
+  endpointKinds,
+  endpointReadinessRef,
+  externalEndpointOf,
+  isPublic,
+} from '../shared/engines/endpoints.js';
 import { getBlueprint } from '../shared/engines/registry.js';
 import { clusterSelector, namespaceOf } from '../shared/engines/tenancy.js';
 import type { Blueprint, KubeObject, PauseState, Readiness, RenderContext } from '../shared/engines/types.js';
 import { PermanentFailureError } from '../shared/errors.js';
-import { type EksPoolEntry, kubeApiCidrsOf } from '../shared/kube/pool.js';
+import { type EksPoolEntry, placementContext } from '../shared/kube/pool.js';
 import type { ProvisioningMessage } from '../shared/schemas/messages.js';
 import { StaleStateError, type Store } from '../shared/store/store.js';
 import { FUNCTIONS } from '../topology.js';
@@ -436,11 +446,10 @@ async function runBackupStep(
   const target = { backupId: backup.backupId, storage: backup.storage, clusterStore: backup.clusterStore };
   const kube = await deps.kube(placement);
   if (op.step === 'APPLY') {
-    const kubeApiCidrs = kubeApiCidrsOf(deps.eksClusters, placement);
     const ids = {
       operationId: op.operationId,
       correlationId: op.correlationId,
-      ...(kubeApiCidrs ? { kubeApiCidrs } : {}),
+      ...placementContext(deps.eksClusters, placement),
     };
     await applyRendered(kube, blueprint, spec, ids);
     const objects = support.render(spec, target, { ...ids, secrets: {} });
@@ -506,13 +515,20 @@ async function runStep(
 ): Promise<Outcome> {
   const kube = await deps.kube(placement);
   const rollingBack = op.step === 'ROLLBACK_APPLY' || op.step === 'ROLLBACK_WAIT';
+  // The same API server addresses and gateway the reconciler renders with, so neither is drift.
+  const placed = placementContext(deps.eksClusters, placement);
+  if (isPublic(spec) && !placed.gateway) {
+    // The API refuses it where no EKS cluster has a gateway; a config changed since lands here.
+    throw new PermanentFailureError(
+      'ENDPOINTS_NOT_CONFIGURED',
+      `The EKS cluster of this database has no gateway for public endpoints; turn endpoint.public off`,
+    );
+  }
   if (op.step === 'APPLY' || op.step === 'ROLLBACK_APPLY') {
-    // The same addresses the reconciler renders with (kubeApiCidrsOf), so a configured egress is no drift.
-    const kubeApiCidrs = kubeApiCidrsOf(deps.eksClusters, placement);
     const objects = await applyRendered(kube, blueprint, spec, {
       operationId: op.operationId,
       correlationId: op.correlationId,
-      ...(kubeApiCidrs ? { kubeApiCidrs } : {}),
+      ...placed,
     });
     // A CREATE has nothing to prune: its namespace holds only what this operation applied, from
     // the same spec (a retried apply renders the same objects). Saves a list per blueprint kind.
@@ -525,9 +541,9 @@ async function runStep(
           ? await pruneDropped(kube, blueprint, { ...spec, ...specFields(op.previous) }, objects, {
               operationId: op.operationId,
               correlationId: op.correlationId,
-              ...(kubeApiCidrs ? { kubeApiCidrs } : {}),
+              ...placed,
             })
-          : await prune(kube, blueprint, spec, objects);
+          : await prune(kube, blueprint, spec, objects, placed.gateway);
     deps.logger.info('applied', {
       operationId: op.operationId,
       objects: objects.length,
@@ -539,13 +555,13 @@ async function runStep(
     // delivery, without a poll message. Only a CREATE: its objects are new, so their status
     // cannot be an earlier generation's; an UPDATE's could, before its controller has acted.
     if (op.type === 'CREATE' && !rollingBack) {
-      const done = await readyOutcome(deps, blueprint, kube, op, spec, false, failWith);
+      const done = await readyOutcome(deps, blueprint, kube, op, spec, placed.gateway, false, failWith);
       if (done) return done;
     }
     await moveTo(deps, op, rollingBack ? 'ROLLBACK_WAIT' : 'WAIT_READY');
     return schedulePoll(deps, msg, 0);
   }
-  const done = await readyOutcome(deps, blueprint, kube, op, spec, rollingBack, failWith);
+  const done = await readyOutcome(deps, blueprint, kube, op, spec, placed.gateway, rollingBack, failWith);
   return done ?? schedulePoll(deps, msg, msg.reason === 'poll' ? msg.attempt + 1 : 0);
 }
 
@@ -559,13 +575,25 @@ async function readyOutcome(
   kube: KubePort,
   op: OperationRecord,
   spec: ClusterSpec,
+  gateway: GatewayContext | undefined,
   rollingBack: boolean,
   failWith: (error: OperationError) => Promise<Outcome>,
 ): Promise<Outcome | undefined> {
   const readiness = await pauseAwareReadiness(blueprint, kube, op, spec);
   if (readiness.ready) {
+    let externalEndpoint: ExternalEndpoint | undefined;
+    if (gateway && isPublic(spec)) {
+      // Public: ready once cert-manager issued its certificate (the gateway serves it).
+      const cert = certificateReady(await kube.get(endpointReadinessRef(spec)));
+      if (!cert.ready) return undefined;
+      externalEndpoint = externalEndpointOf(spec, gateway, await caBundleOf(kube, spec));
+    }
     const conn = blueprint.connection(spec);
-    const observed = { endpoint: conn.endpoint, port: conn.port };
+    const observed = {
+      endpoint: conn.endpoint,
+      port: conn.port,
+      ...(externalEndpoint ? { externalEndpoint } : {}),
+    };
     if (rollingBack) await deps.store.operations.finishRollback(op, observed, deps.now().toISOString());
     else await deps.store.operations.complete(op, observed, deps.now().toISOString());
     deps.logger.info('ready', { operationId: op.operationId, clusterId: spec.clusterId });
@@ -611,6 +639,21 @@ async function pauseAwareReadiness(
 const reasonOf = (s: PauseState) => (s.state === 'changing' ? s.reason : s.state);
 
 /**
+ * The CA that issued the cluster's certificate, from its Secret's `ca.crt` (cert-manager writes it
+ * for CA and Vault issuers; an ACME issuer's, publicly trusted, has none): not secret, shown to
+ * the tenant so that clients can verify the gateway.
+ */
+async function caBundleOf(kube: KubePort, spec: ClusterSpec): Promise<string | undefined> {
+  const secret = await kube.get({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: ENDPOINT_TLS_SECRET, namespace: namespaceOf(spec.clusterId) },
+  });
+  const ca = (secret?.data as Record<string, string> | undefined)?.['ca.crt'];
+  return ca ? Buffer.from(ca, 'base64').toString('utf8') : undefined;
+}
+
+/**
  * Renders the cluster and applies it in order. Secrets are never applied: a Secret is created
  * only if absent (POST; 409 keeps the live one), because it holds generated credentials that
  * must never change once the database started with them. When the Secret already exists, its
@@ -622,7 +665,7 @@ export async function applyRendered(
   kube: KubePort,
   blueprint: Blueprint,
   spec: ClusterSpec,
-  ids: Pick<RenderContext, 'operationId' | 'correlationId' | 'kubeApiCidrs'>,
+  ids: Pick<RenderContext, 'operationId' | 'correlationId' | 'kubeApiCidrs' | 'gateway'>,
 ): Promise<KubeObject[]> {
   const stored = await readSecrets(kube, blueprint, spec);
   let objects = blueprint.render(spec, { ...ids, secrets: stored ?? generateSecrets(blueprint) });
@@ -704,11 +747,13 @@ export async function prune(
   blueprint: Blueprint,
   spec: ClusterSpec,
   rendered: readonly KubeObject[],
+  gateway?: GatewayContext,
 ): Promise<KubeObject[]> {
   const namespace = namespaceOf(spec.clusterId);
   const wanted = new Set(rendered.map(refKey));
   const pruned: KubeObject[] = [];
-  for (const { apiVersion, kind } of blueprint.kinds) {
+  // The endpoint's kinds only where the EKS cluster has a gateway (their CRDs come with it).
+  for (const { apiVersion, kind } of [...blueprint.kinds, ...endpointKinds(gateway)]) {
     if (kind === 'Secret') continue;
     const live = await kube.list(apiVersion, kind, {
       namespace,
@@ -727,8 +772,16 @@ export async function prune(
 /** The spec fields an operation's `previous` snapshot keeps. */
 function specFields(
   p: SpecSnapshot,
-): Pick<ClusterSpec, 'nodes' | 'size' | 'version' | 'settings' | 'generation'> {
-  return { nodes: p.nodes, size: p.size, version: p.version, settings: p.settings, generation: p.generation };
+): Pick<ClusterSpec, 'nodes' | 'size' | 'version' | 'settings' | 'generation' | 'endpoint'> {
+  return {
+    nodes: p.nodes,
+    size: p.size,
+    version: p.version,
+    settings: p.settings,
+    generation: p.generation,
+    // A spec that turns the public endpoint off drops its objects: the previous spec rendered them.
+    endpoint: p.endpointSettings ?? PRIVATE_ENDPOINT,
+  };
 }
 
 /**
@@ -745,7 +798,7 @@ export async function pruneDropped(
   blueprint: Blueprint,
   previous: ClusterSpec,
   rendered: readonly KubeObject[],
-  ids: Pick<RenderContext, 'operationId' | 'correlationId' | 'kubeApiCidrs'>,
+  ids: Pick<RenderContext, 'operationId' | 'correlationId' | 'kubeApiCidrs' | 'gateway'>,
 ): Promise<KubeObject[]> {
   const namespace = namespaceOf(previous.clusterId);
   const wanted = new Set(rendered.map(refKey));

@@ -7,6 +7,7 @@ import type {
   OperationRecord,
 } from '../shared/domain/records.js';
 import { specOf } from '../shared/domain/spec.js';
+import { endpointKinds, type GatewayContext } from '../shared/engines/endpoints.js';
 import { blueprints, getBlueprint } from '../shared/engines/registry.js';
 import { LABELS, MANAGED_BY, namespaceOf } from '../shared/engines/tenancy.js';
 import type { Blueprint, KubeKind, KubeObject } from '../shared/engines/types.js';
@@ -110,6 +111,13 @@ export interface DriftSweepDeps {
    * @default - none configured: the blueprints' default
    */
   readonly kubeApiCidrs?: (eksCluster: string) => readonly string[] | undefined;
+  /**
+   * The shared gateway of an EKS cluster (`gateway` of EKS_CLUSTERS), as the provisioner renders
+   * public endpoints with it; its kinds are listed only there (their CRDs come with the gateway).
+   *
+   * @default - none: no endpoint objects rendered or listed
+   */
+  readonly gateway?: (eksCluster: string) => GatewayContext | undefined;
   /** Clusters (or namespaces) checked concurrently. @default 5 */
   readonly concurrency?: number;
   /** Objects per chunk of the cluster-wide lists. @default DEFAULT_LIST_PAGE_SIZE */
@@ -612,8 +620,11 @@ interface LiveObjects {
 }
 
 let kindsCache: readonly KubeKind[] | undefined;
-/** Every kind a blueprint may render but Secrets (never listed), and Namespace. */
-export function managedKinds(): readonly KubeKind[] {
+/**
+ * Every kind a blueprint may render but Secrets (never listed), and Namespace; with a gateway, the
+ * public endpoint's kinds too (endpoints.ts `endpointKinds`).
+ */
+export function managedKinds(gateway?: GatewayContext): readonly KubeKind[] {
   if (!kindsCache) {
     const all = new Map<string, KubeKind>([['v1|Namespace', { apiVersion: 'v1', kind: 'Namespace' }]]);
     for (const b of Object.values(blueprints)) {
@@ -621,7 +632,7 @@ export function managedKinds(): readonly KubeKind[] {
     }
     kindsCache = [...all.values()];
   }
-  return kindsCache;
+  return gateway ? [...kindsCache, ...endpointKinds(gateway)] : kindsCache;
 }
 
 /**
@@ -751,7 +762,7 @@ class LiveLists {
       const kube = await this.deps.kube(eksCluster);
       let kinds = this.lists.get(eksCluster);
       if (!kinds) {
-        kinds = managedKinds().map(
+        kinds = managedKinds(this.deps.gateway?.(eksCluster)).map(
           (kind) =>
             new KindList(
               this.deps,
@@ -1004,11 +1015,13 @@ async function findDrift(
 ): Promise<ObjectDrift[] | 'terminating'> {
   const secrets = Object.fromEntries(blueprint.secretNames.map((n) => [n, SECRET_PLACEHOLDER]));
   const kubeApiCidrs = deps.kubeApiCidrs?.(placement);
+  const gateway = deps.gateway?.(placement);
   const desired = blueprint.render(specOf(cluster), {
     secrets,
     operationId: RECONCILER_PRINCIPAL,
     correlationId: RECONCILER_PRINCIPAL,
     ...(kubeApiCidrs ? { kubeApiCidrs } : {}),
+    ...(gateway ? { gateway } : {}),
   });
   const namespace = namespaceOf(cluster.clusterId);
   const live: KubeObject[] = (listed.byNamespace.get(namespace) ?? []).filter(

@@ -6,7 +6,12 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { KubeAccess } from '../shared/kube/access.js';
-import { type EksPoolEntry, eksClustersManagedBy, kubeApiCidrsOf } from '../shared/kube/pool.js';
+import {
+  type EksPoolEntry,
+  eksClustersManagedBy,
+  kubeApiCidrsOf,
+  placementContext,
+} from '../shared/kube/pool.js';
 import { publishMetrics } from '../shared/observability.js';
 import type { Store } from '../shared/store/store.js';
 import type { Sweeps } from '../shared/store/sweeps.js';
@@ -145,6 +150,7 @@ export async function reconcile(deps: ReconcileDeps, remainingMs: () => number):
     region,
     eksClusters,
     kubeApiCidrs: (eksCluster) => kubeApiCidrsOf(eksPool, eksCluster),
+    gateway: (eksCluster) => placementContext(eksPool, eksCluster).gateway,
     deleteOrphans: deps.deleteOrphans,
     now: () => new Date(),
     logger,

@@ -62,5 +62,6 @@ export async function revealConnection(ctx: RequestContext): Promise<ApiResponse
     correlationId: ctx.correlationId,
     at: ctx.now.toISOString(),
   });
-  return { status: 200, body: { ...connectionDto(cluster.clusterId, conn), secret: value } };
+  const external = cluster.endpointSettings?.public ? cluster.externalEndpoint : undefined;
+  return { status: 200, body: { ...connectionDto(cluster.clusterId, conn, external), secret: value } };
 }

@@ -35,6 +35,7 @@ export const ERROR_CODES = {
   BACKUP_IN_PROGRESS: { status: 409, title: 'The backup is still being taken' },
   BACKUP_NOT_RESTORABLE: { status: 409, title: 'The backup did not succeed and cannot be restored' },
   BACKUPS_NOT_CONFIGURED: { status: 409, title: 'This region has no backup storage' },
+  ENDPOINTS_NOT_CONFIGURED: { status: 409, title: 'This region has no gateway for public endpoints' },
   OPERATION_NOT_CANCELLABLE: {
     status: 409,
     title: 'The operation has started applying and cannot be cancelled',

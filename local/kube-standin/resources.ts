@@ -212,6 +212,23 @@ export const DEFAULT_EXTRA_KINDS: readonly ExtraKind[] = [
   },
 ];
 
+/**
+ * The kinds of a public endpoint (issue #17; functions/shared/engines/endpoints.ts): Gateway API's,
+ * cert-manager's Certificate and Envoy Gateway's SecurityPolicy. Stored and reported as written
+ * (their CRDs are not vendored: no schema here); no traffic is proxied locally.
+ */
+export const GATEWAY_KINDS: readonly ExtraKind[] = [
+  { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'ListenerSet', shortNames: ['lset'] },
+  { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'TLSRoute' },
+  { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute' },
+  { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', shortNames: ['cert', 'certs'] },
+  { apiVersion: 'gateway.envoyproxy.io/v1alpha1', kind: 'SecurityPolicy' },
+];
+
+/** What the simulated cert-manager writes as `ca.crt`: no certificate is issued locally. */
+export const STANDIN_CA_BUNDLE =
+  '# The Kubernetes stand-in issues no certificate: nothing is proxied locally (README).\n';
+
 /** `Cluster` -> `clusters`, `Policy` -> `policies`, `Ingress` -> `ingresses`. */
 export function pluralOf(kind: string): string {
   const lower = kind.toLowerCase();
@@ -310,6 +327,20 @@ function statefulSetClaims(o: KubeObject) {
 /** Keyed by `<apiVersion>/<kind>`. */
 export const DEFAULT_OWNED_RULES: Readonly<Record<string, OwnedRule>> = {
   'apps/v1/StatefulSet': statefulSetClaims,
+  // cert-manager's Secret of a Certificate (a placeholder: STANDIN_CA_BUNDLE), no owner, as cert-manager's.
+  'cert-manager.io/v1/Certificate': (o) => [
+    {
+      object: {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: ownedMeta(o, String(spec(o).secretName), {}, false),
+        type: 'kubernetes.io/tls',
+        data: Object.fromEntries(
+          ['ca.crt', 'tls.crt', 'tls.key'].map((k) => [k, Buffer.from(STANDIN_CA_BUNDLE).toString('base64')]),
+        ),
+      },
+    },
+  ],
   // CloudNativePG names each instance's PVC after the instance: `<cluster>-<n>`.
   'postgresql.cnpg.io/v1/Cluster': (o) => {
     const instances = typeof spec(o).instances === 'number' ? (spec(o).instances as number) : 1;
@@ -417,6 +448,18 @@ export const DEFAULT_STATUS_RULES: Readonly<Record<string, StatusRule>> = {
       conditions: [{ type: 'Ready', status: 'True', reason: 'ClusterIsReady', message: 'Cluster is Ready' }],
     };
   },
+  // cert-manager once the certificate is issued into its Secret.
+  'cert-manager.io/v1/Certificate': (o) => ({
+    conditions: [
+      {
+        type: 'Ready',
+        status: 'True',
+        reason: 'Ready',
+        message: 'Certificate is up to date and has not expired',
+        observedGeneration: generation(o),
+      },
+    ],
+  }),
   // The Dragonfly operator's status once a master is elected and every replica replicates.
   'dragonflydb.io/v1alpha1/Dragonfly': () => ({ phase: 'Ready', isRollingUpdate: false }),
   // A Job whose one pod exited 0 (the backup simulation replaces this rule for backup Jobs).

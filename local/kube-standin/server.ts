@@ -35,6 +35,7 @@ import {
   DEFAULT_OWNED_RULES,
   DEFAULT_STATUS_RULES,
   type ExtraKind,
+  GATEWAY_KINDS,
   type KindInfo,
   type StatusRule,
   toKindInfo,
@@ -191,7 +192,8 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
   let faults: KubeStandinFaults = checkFaults({ ...opts.faults });
   const random = opts.random ?? Math.random;
   const counts = { requests: 0, errors: 0, timeouts: 0, drops: 0 };
-  const kinds = [...BUILTIN_KINDS, ...[...DEFAULT_EXTRA_KINDS, ...(opts.extraKinds ?? [])].map(toKindInfo)];
+  const extra = [...DEFAULT_EXTRA_KINDS, ...GATEWAY_KINDS, ...(opts.extraKinds ?? [])];
+  const kinds = [...BUILTIN_KINDS, ...extra.map(toKindInfo)];
   const builtins = new Set(BUILTIN_KINDS.map((k) => `${k.apiVersion}/${k.kind}`));
   const findKind = (apiVersion: string, plural: string) =>
     kinds.find((k) => k.apiVersion === apiVersion && k.plural === plural);

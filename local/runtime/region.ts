@@ -23,7 +23,7 @@ import {
   QUEUES,
   type QueueId,
 } from '../../functions/topology.js';
-import { eksPoolEntry, type RegionConfig, type StratusConfig } from '../../lib/config.js';
+import { eksPoolEntry, endpointRegions, type RegionConfig, type StratusConfig } from '../../lib/config.js';
 import { stratusNames } from '../../lib/names.js';
 import { randomSource } from '../random.js';
 import type { Checkpoints } from './checkpoints.js';
@@ -129,7 +129,9 @@ export function resolveEnvSource(source: EnvSource, ctx: EnvContext): string {
     case 'eksClusters':
       // Every region's, as in AWS: a region that took over another places on that region's clusters.
       return JSON.stringify(
-        ctx.config.regions.flatMap((r) => r.eksClusters.map((c) => eksPoolEntry(c, r.region))),
+        ctx.config.regions.flatMap((r) =>
+          r.eksClusters.map((c) => eksPoolEntry(c, r.region, ctx.config.endpoints?.domain)),
+        ),
       );
     case 'takeoverRoles':
       // No IAM locally: the kubeconfig reaches every region's clusters.
@@ -144,6 +146,8 @@ export function resolveEnvSource(source: EnvSource, ctx: EnvContext): string {
     case 'backupCopies':
       // The local object store replicates nothing: no copies.
       return '{}';
+    case 'endpointRegions':
+      return endpointRegions(ctx.config).join(',');
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * Do not edit: `npm run gen:sdk` writes this file with openapi-typescript 7.13.0.
- * Generated from docs/openapi.json sha256:b9d51d3bc41c8affa8b6c2eb6c513ab49efa94d8847c26e9105073ea552dbb8f
+ * Generated from docs/openapi.json sha256:d9349b8e6f742b3367368e4aec47530fcc69ad14401ed44ea2cea6b2675d8269
  */
 
 export interface paths {
@@ -317,7 +317,7 @@ export interface components {
             title: string;
             status: number;
             /** @enum {string} */
-            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_REGION" | "UNSUPPORTED_ENGINE" | "UNSUPPORTED_VERSION" | "INVALID_QUERY" | "INVALID_PAGE_TOKEN" | "INVALID_HEADER" | "NO_CHANGES" | "STORAGE_SHRINK_NOT_ALLOWED" | "UPGRADE_NOT_ALLOWED" | "SETTING_IMMUTABLE" | "PAUSE_NOT_SUPPORTED" | "UNAUTHENTICATED" | "API_KEY_EXPIRED" | "FORBIDDEN_ROLE" | "QUOTA_EXCEEDED" | "API_KEY_NOT_FOUND" | "CLUSTER_NOT_FOUND" | "OPERATION_NOT_FOUND" | "BACKUP_NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CLUSTER_NAME_TAKEN" | "CLUSTER_BUSY" | "CLUSTER_NOT_READY" | "DELETION_PROTECTED" | "CLUSTER_PAUSED" | "CLUSTER_NOT_PAUSED" | "BACKUP_IN_PROGRESS" | "BACKUP_NOT_RESTORABLE" | "BACKUPS_NOT_CONFIGURED" | "OPERATION_NOT_CANCELLABLE" | "CONCURRENT_MODIFICATION" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "WRONG_REGION" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "KUBERNETES_UNAVAILABLE" | "TEMPORARILY_UNAVAILABLE" | "INTERNAL";
+            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_REGION" | "UNSUPPORTED_ENGINE" | "UNSUPPORTED_VERSION" | "INVALID_QUERY" | "INVALID_PAGE_TOKEN" | "INVALID_HEADER" | "NO_CHANGES" | "STORAGE_SHRINK_NOT_ALLOWED" | "UPGRADE_NOT_ALLOWED" | "SETTING_IMMUTABLE" | "PAUSE_NOT_SUPPORTED" | "UNAUTHENTICATED" | "API_KEY_EXPIRED" | "FORBIDDEN_ROLE" | "QUOTA_EXCEEDED" | "API_KEY_NOT_FOUND" | "CLUSTER_NOT_FOUND" | "OPERATION_NOT_FOUND" | "BACKUP_NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CLUSTER_NAME_TAKEN" | "CLUSTER_BUSY" | "CLUSTER_NOT_READY" | "DELETION_PROTECTED" | "CLUSTER_PAUSED" | "CLUSTER_NOT_PAUSED" | "BACKUP_IN_PROGRESS" | "BACKUP_NOT_RESTORABLE" | "BACKUPS_NOT_CONFIGURED" | "ENDPOINTS_NOT_CONFIGURED" | "OPERATION_NOT_CANCELLABLE" | "CONCURRENT_MODIFICATION" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "WRONG_REGION" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "KUBERNETES_UNAVAILABLE" | "TEMPORARILY_UNAVAILABLE" | "INTERNAL";
             detail?: string;
             instance?: string;
             errors?: {
@@ -389,6 +389,11 @@ export interface operations {
                             activeOperationId?: string;
                             paused?: boolean;
                             endpoint?: string;
+                            endpointSettings?: {
+                                public: boolean;
+                                allowedCidrs: string[];
+                                tokenCheck?: boolean;
+                            };
                             backup?: {
                                 schedule: string;
                                 retentionDays: number;
@@ -505,6 +510,12 @@ export interface operations {
                     };
                     /** @default false */
                     deletionProtection?: boolean;
+                    /** @description The cluster's external endpoint: public (default false), the client CIDRs allowed (required when public; at most 32), and for HTTP engines the gateway's API key check (tokenCheck, default true). docs/endpoints.md. */
+                    endpoint?: {
+                        public?: boolean;
+                        allowedCidrs?: (string)[];
+                        tokenCheck?: boolean;
+                    };
                     backup?: {
                         schedule: string;
                         retentionDays: number;
@@ -551,6 +562,11 @@ export interface operations {
                             activeOperationId?: string;
                             paused?: boolean;
                             endpoint?: string;
+                            endpointSettings?: {
+                                public: boolean;
+                                allowedCidrs: string[];
+                                tokenCheck?: boolean;
+                            };
                             backup?: {
                                 schedule: string;
                                 retentionDays: number;
@@ -646,6 +662,11 @@ export interface operations {
                             activeOperationId?: string;
                             paused?: boolean;
                             endpoint?: string;
+                            endpointSettings?: {
+                                public: boolean;
+                                allowedCidrs: string[];
+                                tokenCheck?: boolean;
+                            };
                             backup?: {
                                 schedule: string;
                                 retentionDays: number;
@@ -847,6 +868,11 @@ export interface operations {
                         activeOperationId?: string;
                         paused?: boolean;
                         endpoint?: string;
+                        endpointSettings?: {
+                            public: boolean;
+                            allowedCidrs: string[];
+                            tokenCheck?: boolean;
+                        };
                         backup?: {
                             schedule: string;
                             retentionDays: number;
@@ -985,6 +1011,11 @@ export interface operations {
                             activeOperationId?: string;
                             paused?: boolean;
                             endpoint?: string;
+                            endpointSettings?: {
+                                public: boolean;
+                                allowedCidrs: string[];
+                                tokenCheck?: boolean;
+                            };
                             backup?: {
                                 schedule: string;
                                 retentionDays: number;
@@ -1080,6 +1111,11 @@ export interface operations {
                             activeOperationId?: string;
                             paused?: boolean;
                             endpoint?: string;
+                            endpointSettings?: {
+                                public: boolean;
+                                allowedCidrs: string[];
+                                tokenCheck?: boolean;
+                            };
                             backup?: {
                                 schedule: string;
                                 retentionDays: number;
@@ -1253,6 +1289,12 @@ export interface operations {
                         retentionDays: number;
                         restoreTest?: boolean;
                     } | null;
+                    /** @description The cluster's external endpoint: public (default false), the client CIDRs allowed (required when public; at most 32), and for HTTP engines the gateway's API key check (tokenCheck, default true). docs/endpoints.md. */
+                    endpoint?: {
+                        public?: boolean;
+                        allowedCidrs?: (string)[];
+                        tokenCheck?: boolean;
+                    };
                 };
             };
         };
@@ -1284,6 +1326,11 @@ export interface operations {
                         activeOperationId?: string;
                         paused?: boolean;
                         endpoint?: string;
+                        endpointSettings?: {
+                            public: boolean;
+                            allowedCidrs: string[];
+                            tokenCheck?: boolean;
+                        };
                         backup?: {
                             schedule: string;
                             retentionDays: number;
@@ -1328,6 +1375,11 @@ export interface operations {
                             activeOperationId?: string;
                             paused?: boolean;
                             endpoint?: string;
+                            endpointSettings?: {
+                                public: boolean;
+                                allowedCidrs: string[];
+                                tokenCheck?: boolean;
+                            };
                             backup?: {
                                 schedule: string;
                                 retentionDays: number;
@@ -1423,6 +1475,11 @@ export interface operations {
                             activeOperationId?: string;
                             paused?: boolean;
                             endpoint?: string;
+                            endpointSettings?: {
+                                public: boolean;
+                                allowedCidrs: string[];
+                                tokenCheck?: boolean;
+                            };
                             backup?: {
                                 schedule: string;
                                 retentionDays: number;
@@ -1632,6 +1689,11 @@ export interface operations {
                             activeOperationId?: string;
                             paused?: boolean;
                             endpoint?: string;
+                            endpointSettings?: {
+                                public: boolean;
+                                allowedCidrs: string[];
+                                tokenCheck?: boolean;
+                            };
                             backup?: {
                                 schedule: string;
                                 retentionDays: number;
@@ -1727,6 +1789,11 @@ export interface operations {
                             activeOperationId?: string;
                             paused?: boolean;
                             endpoint?: string;
+                            endpointSettings?: {
+                                public: boolean;
+                                allowedCidrs: string[];
+                                tokenCheck?: boolean;
+                            };
                             backup?: {
                                 schedule: string;
                                 retentionDays: number;
@@ -1918,6 +1985,11 @@ export interface operations {
                             activeOperationId?: string;
                             paused?: boolean;
                             endpoint?: string;
+                            endpointSettings?: {
+                                public: boolean;
+                                allowedCidrs: string[];
+                                tokenCheck?: boolean;
+                            };
                             backup?: {
                                 schedule: string;
                                 retentionDays: number;
@@ -2013,6 +2085,11 @@ export interface operations {
                             activeOperationId?: string;
                             paused?: boolean;
                             endpoint?: string;
+                            endpointSettings?: {
+                                public: boolean;
+                                allowedCidrs: string[];
+                                tokenCheck?: boolean;
+                            };
                             backup?: {
                                 schedule: string;
                                 retentionDays: number;
@@ -2466,6 +2543,11 @@ export interface operations {
                             activeOperationId?: string;
                             paused?: boolean;
                             endpoint?: string;
+                            endpointSettings?: {
+                                public: boolean;
+                                allowedCidrs: string[];
+                                tokenCheck?: boolean;
+                            };
                             backup?: {
                                 schedule: string;
                                 retentionDays: number;
@@ -2892,6 +2974,11 @@ export interface operations {
                             activeOperationId?: string;
                             paused?: boolean;
                             endpoint?: string;
+                            endpointSettings?: {
+                                public: boolean;
+                                allowedCidrs: string[];
+                                tokenCheck?: boolean;
+                            };
                             backup?: {
                                 schedule: string;
                                 retentionDays: number;
@@ -3136,6 +3223,18 @@ export interface operations {
                             secretName: string;
                             key: string;
                         };
+                        /** @description The cluster's public endpoint through the region's gateway, when `endpoint.public` is on and it is READY (docs/endpoints.md). */
+                        external?: {
+                            endpoint: string;
+                            host: string;
+                            port: number;
+                            tls: {
+                                /** @constant */
+                                required: true;
+                                serverName: string;
+                                caBundle?: string;
+                            };
+                        };
                     };
                 };
             };
@@ -3244,6 +3343,18 @@ export interface operations {
                         credential?: {
                             secretName: string;
                             key: string;
+                        };
+                        /** @description The cluster's public endpoint through the region's gateway, when `endpoint.public` is on and it is READY (docs/endpoints.md). */
+                        external?: {
+                            endpoint: string;
+                            host: string;
+                            port: number;
+                            tls: {
+                                /** @constant */
+                                required: true;
+                                serverName: string;
+                                caBundle?: string;
+                            };
                         };
                         secret: string;
                     };
@@ -3523,6 +3634,11 @@ export interface operations {
                             activeOperationId?: string;
                             paused?: boolean;
                             endpoint?: string;
+                            endpointSettings?: {
+                                public: boolean;
+                                allowedCidrs: string[];
+                                tokenCheck?: boolean;
+                            };
                             backup?: {
                                 schedule: string;
                                 retentionDays: number;
@@ -3840,6 +3956,11 @@ export interface operations {
                             activeOperationId?: string;
                             paused?: boolean;
                             endpoint?: string;
+                            endpointSettings?: {
+                                public: boolean;
+                                allowedCidrs: string[];
+                                tokenCheck?: boolean;
+                            };
                             backup?: {
                                 schedule: string;
                                 retentionDays: number;
@@ -4093,6 +4214,11 @@ export interface operations {
                             activeOperationId?: string;
                             paused?: boolean;
                             endpoint?: string;
+                            endpointSettings?: {
+                                public: boolean;
+                                allowedCidrs: string[];
+                                tokenCheck?: boolean;
+                            };
                             backup?: {
                                 schedule: string;
                                 retentionDays: number;

@@ -9,6 +9,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../../functions/shared/engines/types.js';
+import { validateSecurityPolicy } from './envoy-gateway.js';
 import { KUBE_MODELS, validateKubeObject } from './kube-models.js';
 
 // ajv-formats is CommonJS with `exports.default`; under NodeNext the default import is the module.
@@ -153,8 +154,13 @@ export function validateCustomResource(obj: KubeObject): void {
   }
 }
 
-/** Built-in kinds against kubernetes-models, custom kinds against their CRD. */
+/**
+ * Built-in, Gateway API and cert-manager kinds against kubernetes-models, Envoy Gateway's
+ * SecurityPolicy against its hand-checked schema (envoy-gateway.ts), operator kinds against their CRD.
+ */
 export function validateRendered(obj: KubeObject): void {
   if (KUBE_MODELS[`${obj.apiVersion}/${obj.kind}`]) validateKubeObject(obj);
+  else if (obj.apiVersion === 'gateway.envoyproxy.io/v1alpha1' && obj.kind === 'SecurityPolicy')
+    validateSecurityPolicy(obj);
   else validateCustomResource(obj);
 }

@@ -1,4 +1,5 @@
 import type { ClusterSpec } from '../../functions/shared/domain/cluster.js';
+import type { GatewayContext } from '../../functions/shared/engines/endpoints.js';
 import type { RenderContext } from '../../functions/shared/engines/types.js';
 
 /** A valid cluster spec, shaped like the ids and sizes the API produces. */
@@ -17,6 +18,19 @@ export function clusterSpec(overrides: Partial<ClusterSpec> = {}): ClusterSpec {
     ...overrides,
   };
 }
+
+/** An EKS cluster's gateway, as EKS_CLUSTERS carries it (lib/config.ts `eksPoolEntry`). */
+export const TEST_GATEWAY: GatewayContext = {
+  name: 'stratus-gateway',
+  namespace: 'stratus-gateway',
+  proxyNamespace: 'envoy-gateway-system',
+  hostSuffix: 'eu-west-1.db.example.com',
+  port: 443,
+  issuer: 'stratus-endpoints',
+};
+
+/** A public endpoint's settings (the API's defaults for a TCP engine). */
+export const PUBLIC_ENDPOINT = { public: true, allowedCidrs: ['203.0.113.0/24', '2001:db8::/48'] } as const;
 
 export const TEST_API_KEY = 'test-api-key-0123456789abcdef-SECRET';
 

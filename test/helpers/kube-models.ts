@@ -1,3 +1,7 @@
+import { Certificate } from '@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate';
+import { HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
+import { ListenerSet } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/ListenerSet';
+import { TLSRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/TLSRoute';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { Job } from 'kubernetes-models/batch/v1/Job';
@@ -17,7 +21,12 @@ import type { KubeObject } from '../../functions/shared/engines/types.js';
 
 type Model = new (data: never) => { validate(): void };
 
-/** kubernetes-models classes by `<apiVersion>/<kind>`, for schema-validating rendered objects. */
+/**
+ * kubernetes-models classes by `<apiVersion>/<kind>`, for schema-validating rendered objects; the
+ * public endpoint's Gateway API and cert-manager kinds from @kubernetes-models/gateway-api and
+ * @kubernetes-models/cert-manager (validators generated from those projects' Go API types, with
+ * their patterns, enums, bounds and required fields; unknown fields are not refused).
+ */
 export const KUBE_MODELS: Readonly<Record<string, Model>> = {
   'v1/Namespace': Namespace as unknown as Model,
   'v1/Secret': Secret as unknown as Model,
@@ -34,6 +43,10 @@ export const KUBE_MODELS: Readonly<Record<string, Model>> = {
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget as unknown as Model,
   'rbac.authorization.k8s.io/v1/Role': Role as unknown as Model,
   'rbac.authorization.k8s.io/v1/RoleBinding': RoleBinding as unknown as Model,
+  'gateway.networking.k8s.io/v1/ListenerSet': ListenerSet as unknown as Model,
+  'gateway.networking.k8s.io/v1/TLSRoute': TLSRoute as unknown as Model,
+  'gateway.networking.k8s.io/v1/HTTPRoute': HTTPRoute as unknown as Model,
+  'cert-manager.io/v1/Certificate': Certificate as unknown as Model,
 };
 
 /** Validates an object against the Kubernetes OpenAPI schema of its kind; throws when invalid or unknown. */

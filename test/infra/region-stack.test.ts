@@ -332,6 +332,9 @@ describe('Class: StratusFunctions', () => {
           case 'backupCopies':
             // No backupCopyTo in this config (copies: test/infra/backup-bucket.test.ts).
             return '{}';
+          case 'endpointRegions':
+            // No endpoints in this config (test/infra/endpoints-dns.test.ts).
+            return '';
         }
       };
       const fns = template(stack).findResources('AWS::Lambda::Function') as Resources;

@@ -11,7 +11,7 @@ import type {
 } from '../../shared/schemas/api.js';
 import { CLUSTER_ITEMS } from '../../shared/store/clusters.js';
 import { API_KEY_FENCE, StaleStateError, type TenantRecord } from '../../shared/store/store.js';
-import { backupEnv } from '../env.js';
+import { backupEnv, endpointEnv } from '../env.js';
 import type { ApiResponse } from '../http.js';
 import { decodePageToken, encodePageToken } from '../page-token.js';
 import { clusterDto, operationDto } from '../representations.js';
@@ -20,6 +20,8 @@ import { committing } from '../store-errors.js';
 
 /** Read when the first cluster route runs: the copies of other regions' backups held here. */
 const copies = readEnv(z.object({ BACKUP_COPIES: backupEnv.BACKUP_COPIES })).BACKUP_COPIES;
+/** The regions whose EKS clusters have a gateway: public endpoints are accepted there only. */
+const endpointRegions = readEnv(z.object(endpointEnv)).ENDPOINT_REGIONS;
 
 async function loadCluster(ctx: RequestContext) {
   const id = pathId(ctx, 'clusterId', 'cl', 'CLUSTER_NOT_FOUND');
@@ -81,6 +83,7 @@ const planContext = async (ctx: RequestContext) => ({
   correlationId: ctx.correlationId,
   now: ctx.now,
   requestedBy: ctx.principal.keyId,
+  endpointRegions,
 });
 
 const quotaExceeded = (tenant: TenantRecord, region: string) => () =>

@@ -1,5 +1,7 @@
 import type { ConnectionInfo } from '../../shared/domain/cluster.js';
+import type { ExternalEndpoint } from '../../shared/domain/endpoint.js';
 import { specOf } from '../../shared/domain/spec.js';
+import { externalScheme, gatewayBackend } from '../../shared/engines/endpoints.js';
 import { getBlueprint } from '../../shared/engines/registry.js';
 import { ProblemError } from '../../shared/errors.js';
 import type { ApiResponse } from '../http.js';
@@ -25,7 +27,11 @@ export async function readyCluster(ctx: RequestContext) {
   return { cluster, conn: blueprint.connection(specOf(cluster)) };
 }
 
-export function connectionDto(clusterId: string, conn: ConnectionInfo) {
+/**
+ * The cluster's connection: the in-cluster endpoint, and the public one through the gateway when
+ * the cluster is public and became READY with it (`external`: TLS, with the CA to trust).
+ */
+export function connectionDto(clusterId: string, conn: ConnectionInfo, external?: ExternalEndpoint) {
   return {
     clusterId,
     endpoint: conn.endpoint,
@@ -34,10 +40,26 @@ export function connectionDto(clusterId: string, conn: ConnectionInfo) {
     ...(conn.credentialRef
       ? { credential: { secretName: conn.credentialRef.name, key: conn.credentialRef.key } }
       : {}),
+    ...(external
+      ? {
+          external: {
+            endpoint: `${externalScheme(gatewayBackend(conn).scheme)}://${external.host}:${external.port}`,
+            host: external.host,
+            port: external.port,
+            tls: {
+              required: true as const,
+              serverName: external.host,
+              ...(external.caBundle ? { caBundle: external.caBundle } : {}),
+            },
+          },
+        }
+      : {}),
   };
 }
 
 export async function getConnection(ctx: RequestContext): Promise<ApiResponse> {
   const { cluster, conn } = await readyCluster(ctx);
-  return { status: 200, body: connectionDto(cluster.clusterId, conn) };
+  // Shown while the desired spec is public: an UPDATE turning it off hides it at once.
+  const external = cluster.endpointSettings?.public ? cluster.externalEndpoint : undefined;
+  return { status: 200, body: connectionDto(cluster.clusterId, conn, external) };
 }

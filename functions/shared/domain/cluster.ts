@@ -3,6 +3,8 @@
  * and the observed state (what runs, `observedGeneration`), as Kubernetes objects do.
  * Pure types and rules: no SDK imports here.
  */
+import type { EndpointSettings } from './endpoint.js';
+
 export const CLUSTER_STATUSES = [
   'PENDING',
   'PROVISIONING',
@@ -71,6 +73,11 @@ export interface ClusterSpec {
    * hibernation) and keeps its volumes. Only set for engines whose blueprint has `pause`.
    */
   readonly paused?: boolean;
+  /**
+   * Its external endpoint (issue #17): when `public`, every blueprint's render adds the gateway's
+   * objects (functions/shared/engines/endpoints.ts). Absent: not public.
+   */
+  readonly endpoint?: EndpointSettings;
 }
 
 /** An object store location: a bucket and a key prefix (`/`-terminated). Never credentials. */

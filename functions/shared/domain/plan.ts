@@ -1,11 +1,20 @@
+import { isHttpEngine } from '../engines/endpoints.js';
 import { engineNames, getBlueprint } from '../engines/registry.js';
 import { ProblemError, ValidationError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { CreateClusterRequest, UpdateClusterRequest } from '../schemas/api.js';
 import { fieldIssues } from '../schemas/api.js';
 import { CronError, checkBackupSchedule, nextRun } from './cron.js';
+import {
+  type EndpointRequest,
+  type EndpointSettings,
+  endpointSettingsOf,
+  PRIVATE_ENDPOINT,
+  sameEndpoint,
+} from './endpoint.js';
 import type { BackupPolicy, ClusterRecord, OperationRecord } from './records.js';
 import { SIZES } from './sizes.js';
+import { specOf } from './spec.js';
 
 /**
  * A requested backup policy, checked, with its first run after `now`. `restoreTest` needs an
@@ -59,6 +68,34 @@ export interface PlanContext {
   readonly controllers: Readonly<Record<string, string>>;
   readonly correlationId: string;
   readonly now: Date;
+  /**
+   * Regions whose EKS clusters all have a gateway for public endpoints (`endpoints` and each EKS
+   * cluster's `gateway` in the deployment config). @default - none: `endpoint.public` is refused
+   */
+  readonly endpointRegions?: readonly string[];
+}
+
+/**
+ * The endpoint settings a request asks for over `current`, for `cluster` (its engine decides
+ * whether the gateway checks tokens): a public endpoint needs a region with a gateway.
+ */
+function plannedEndpoint(
+  req: EndpointRequest,
+  current: EndpointSettings,
+  cluster: ClusterRecord,
+  endpointRegions: readonly string[],
+): EndpointSettings {
+  const blueprint = getBlueprint(cluster.engine);
+  const http = blueprint ? isHttpEngine(blueprint, specOf(cluster)) : false;
+  const settings = endpointSettingsOf(req, current, { name: cluster.engine, http });
+  if (settings.public && !endpointRegions.includes(cluster.region)) {
+    throw new ProblemError(
+      'ENDPOINTS_NOT_CONFIGURED',
+      `${cluster.region} has no gateway for public endpoints (the deployment config's endpoints and gateway: docs/endpoints.md); leave endpoint.public off there`,
+      { region: cluster.region },
+    );
+  }
+  return settings;
 }
 
 /**
@@ -134,6 +171,9 @@ export function planCreate(
     createdAt: now,
     updatedAt: now,
   };
+  const endpointSettings = req.endpoint
+    ? plannedEndpoint(req.endpoint, PRIVATE_ENDPOINT, cluster, ctx.endpointRegions ?? [])
+    : undefined;
   const operation: OperationRecord = {
     tenantId: ctx.tenantId,
     operationId,
@@ -153,7 +193,7 @@ export function planCreate(
     nodeDelta: req.nodes,
     ...(ctx.requestedBy ? { requestedBy: ctx.requestedBy } : {}),
   };
-  return { cluster, operation };
+  return { cluster: endpointSettings ? { ...cluster, endpointSettings } : cluster, operation };
 }
 
 /** How long UPDATE and DELETE may take. */
@@ -242,14 +282,15 @@ export function newOperation(
       generation: cluster.generation,
       status: cluster.status,
       ...(cluster.paused ? { paused: true } : {}),
+      ...(cluster.endpointSettings ? { endpointSettings: cluster.endpointSettings } : {}),
     },
   };
 }
 
 /**
- * A PATCH: scale, resize, upgrade, engine settings (an UPDATE operation, a new generation), or
- * only deletion protection (applied at once, no operation). Refuses storage shrink, forbidden
- * version changes, invalid settings and requests that change nothing.
+ * A PATCH: scale, resize, upgrade, engine settings, endpoint settings (an UPDATE operation, a new
+ * generation), or only deletion protection (applied at once, no operation). Refuses storage
+ * shrink, forbidden version changes, invalid settings and requests that change nothing.
  */
 export function planUpdate(
   cluster: ClusterRecord,
@@ -317,11 +358,20 @@ export function planUpdate(
     if (refusal) throw new ValidationError([{ path: 'nodes', message: refusal }]);
   }
 
+  const endpointSettings = req.endpoint
+    ? plannedEndpoint(
+        req.endpoint,
+        cluster.endpointSettings ?? PRIVATE_ENDPOINT,
+        cluster,
+        ctx.endpointRegions ?? [],
+      )
+    : cluster.endpointSettings;
   const specChanged =
     nodes !== cluster.nodes ||
     sizeName !== cluster.sizeName ||
     version !== cluster.version ||
-    JSON.stringify(settings) !== JSON.stringify(cluster.settings);
+    JSON.stringify(settings) !== JSON.stringify(cluster.settings) ||
+    !sameEndpoint(endpointSettings, cluster.endpointSettings);
   const protectionChanged =
     req.deletionProtection !== undefined && req.deletionProtection !== cluster.deletionProtection;
   const policyChanged =
@@ -365,6 +415,7 @@ export function planUpdate(
       size,
       version,
       settings,
+      ...(endpointSettings ? { endpointSettings } : {}),
       generation: cluster.generation + 1,
       status: 'UPDATING',
       statusVersion: cluster.statusVersion + 1,

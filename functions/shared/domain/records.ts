@@ -6,6 +6,7 @@ import type {
   OperationType,
   RestoreSource,
 } from './cluster.js';
+import type { EndpointSettings, ExternalEndpoint } from './endpoint.js';
 import type { SizeName } from './sizes.js';
 
 /** The cluster as stored: desired spec plus observed state. */
@@ -65,6 +66,13 @@ export interface ClusterRecord {
    * deleted by the reconciler once the test has its result (functions/reconciler/restore-tests.ts).
    */
   readonly restoreTestOf?: string;
+  /**
+   * The external endpoint's settings (issue #17; part of the desired spec, changed by an UPDATE).
+   * Absent: PRIVATE_ENDPOINT (not public).
+   */
+  readonly endpointSettings?: EndpointSettings;
+  /** Observed: where the public endpoint answers, set when the cluster becomes READY with one. */
+  readonly externalEndpoint?: ExternalEndpoint;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -128,6 +136,8 @@ export interface SpecSnapshot {
   readonly status: ClusterStatus;
   /** PAUSE and RESUME: whether the cluster was paused (a cancel puts it back). */
   readonly paused?: boolean;
+  /** The endpoint settings it had (absent: PRIVATE_ENDPOINT), for a cancel or a rollback. */
+  readonly endpointSettings?: EndpointSettings;
 }
 
 export interface OperationError {

@@ -17,5 +17,6 @@ export function specOf(c: ClusterRecord): ClusterSpec {
     ...(c.backupStore ? { backupStore: c.backupStore } : {}),
     ...(c.restoreFrom ? { restore: c.restoreFrom } : {}),
     ...(c.paused ? { paused: true } : {}),
+    ...(c.endpointSettings ? { endpoint: c.endpointSettings } : {}),
   };
 }

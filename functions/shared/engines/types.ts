@@ -1,5 +1,6 @@
 import type { ZodType } from 'zod';
 import type { BackupStore, ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
+import type { GatewayContext } from './endpoints.js';
 
 /** A Kubernetes object as Stratus renders it and the Kubernetes layer applies it. */
 export interface KubeObject {
@@ -40,6 +41,11 @@ export interface RenderContext {
    * @default - DEFAULT_KUBE_API_CIDRS (tenancy.ts): the private address ranges
    */
   readonly kubeApiCidrs?: readonly string[];
+  /**
+   * The shared gateway of the EKS cluster (`regions[].eksClusters[].gateway`, lib/config.ts): a
+   * spec with a public endpoint renders its objects for it (endpoints.ts). Absent: none rendered.
+   */
+  readonly gateway?: GatewayContext;
 }
 
 /**
@@ -55,9 +61,10 @@ export interface Blueprint {
   /** Names of the generated secrets the engine needs (e.g. `apiKey`). */
   readonly secretNames: readonly string[];
   /**
-   * Every namespaced kind `render` may return, for any spec (the tenancy kinds included): a
-   * rollback (or an UPDATE without its previous spec) lists these in the cluster's namespace to
-   * prune what is no longer rendered; an UPDATE compares the two specs' renders instead.
+   * Every namespaced kind `render` may return, for any spec (the tenancy kinds included), but the
+   * public endpoint's (endpoints.ts `endpointKinds`, listed only where the EKS cluster has a
+   * gateway): a rollback (or an UPDATE without its previous spec) lists these in the cluster's
+   * namespace to prune what is no longer rendered; an UPDATE compares the two specs' renders instead.
    */
   readonly kinds: readonly KubeKind[];
   /** All objects for the cluster, in apply order (namespace first). */

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { GatewayContext } from '../engines/endpoints.js';
 
 /**
  * The EKS pool: every configured region's EKS clusters, as `EKS_CLUSTERS` carries them to every
@@ -19,7 +20,18 @@ export interface EksPoolEntry {
    * `kubeApiCidrs`); undefined: the blueprints' default (the private ranges).
    */
   readonly apiServerCidrs?: readonly string[];
+  /** Its shared gateway for public endpoints (RenderContext `gateway`); undefined: none. */
+  readonly gateway?: GatewayContext;
 }
+
+const GatewaySchema = z.object({
+  name: z.string().min(1),
+  namespace: z.string().min(1),
+  proxyNamespace: z.string().min(1),
+  hostSuffix: z.string().min(3),
+  port: z.int().min(1).max(65535),
+  issuer: z.string().min(1),
+});
 
 const EntrySchema = z.object({
   name: z.string().min(1),
@@ -29,6 +41,7 @@ const EntrySchema = z.object({
     .array(z.union([z.cidrv4(), z.cidrv6()]).refine((c) => !c.endsWith('/0'), 'not a whole address family'))
     .min(1)
     .optional(),
+  gateway: GatewaySchema.optional(),
 });
 
 /** `EKS_CLUSTERS` as JSON carries it; `eksPoolOf` gives each entry its region. */
@@ -48,6 +61,7 @@ export function eksPoolOf(entries: z.output<typeof EksPoolSchema>, ownRegion: st
     capacityNodes: e.capacityNodes,
     region: e.region ?? ownRegion,
     ...(e.apiServerCidrs ? { apiServerCidrs: e.apiServerCidrs } : {}),
+    ...(e.gateway ? { gateway: e.gateway } : {}),
   }));
 }
 
@@ -66,6 +80,22 @@ export function kubeApiCidrsOf(
   eksCluster: string,
 ): readonly string[] | undefined {
   return pool.find((c) => c.name === eksCluster)?.apiServerCidrs;
+}
+
+/**
+ * What the objects placed on `eksCluster` are rendered with beyond the spec: its API server
+ * addresses and its gateway. The provisioner and the reconciler render with the same, or the
+ * reconciler would see drift.
+ */
+export function placementContext(
+  pool: readonly EksPoolEntry[],
+  eksCluster: string,
+): { kubeApiCidrs?: readonly string[]; gateway?: GatewayContext } {
+  const entry = pool.find((c) => c.name === eksCluster);
+  return {
+    ...(entry?.apiServerCidrs ? { kubeApiCidrs: entry.apiServerCidrs } : {}),
+    ...(entry?.gateway ? { gateway: entry.gateway } : {}),
+  };
 }
 
 /** `TAKEOVER_ROLE_ARNS` as JSON carries it: region -> role ARN. */

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { BACKUP_STATUSES, CLUSTER_STATUSES, OPERATION_STATUSES, OPERATION_TYPES } from '../domain/cluster.js';
+import { EndpointRequestSchema } from '../domain/endpoint.js';
 import { MAX_NODES, SIZE_NAMES } from '../domain/sizes.js';
 import { engineNames } from '../engines/registry.js';
 
@@ -41,6 +42,7 @@ export const CreateClusterRequestSchema = z.strictObject({
   size: z.enum(SIZE_NAMES).default('small'),
   settings: z.record(z.string().max(100), z.unknown()).default({}),
   deletionProtection: z.boolean().default(false),
+  endpoint: EndpointRequestSchema.optional(),
   /**
    * Create the cluster from a backup (same engine and version). `pointInTime` (PostgreSQL only):
    * recover to that moment, at or after the end of the backup and not in the future.
@@ -65,9 +67,11 @@ export const UpdateClusterRequestSchema = z
     deletionProtection: z.boolean().optional(),
     /** The backup schedule and retention; `null` stops scheduled backups. */
     backup: BackupPolicyRequestSchema.nullable().optional(),
+    /** The external endpoint's settings, merged over the current ones (an UPDATE operation). */
+    endpoint: EndpointRequestSchema.optional(),
   })
   .refine((b) => Object.keys(b).length > 0, {
-    message: 'send at least one of: nodes, size, version, settings, deletionProtection, backup',
+    message: 'send at least one of: nodes, size, version, settings, deletionProtection, backup, endpoint',
   });
 export type UpdateClusterRequest = z.infer<typeof UpdateClusterRequestSchema>;
 
@@ -112,13 +116,34 @@ export const ApiKeySchema = z.object({
   secret: z.string().optional(),
 });
 
+/** A public endpoint, through the gateway: TLS always, with the CA to trust. */
+const ExternalConnectionSchema = z
+  .object({
+    endpoint: z.string(),
+    host: z.string(),
+    port: z.int(),
+    tls: z.object({
+      /** Always true: the gateway accepts TLS only. */
+      required: z.literal(true),
+      /** The name to send as SNI and to verify the certificate against (the host). */
+      serverName: z.string(),
+      /** PEM of the CA that issued the certificate; absent: a publicly trusted CA (use the system's trust store). */
+      caBundle: z.string().optional(),
+    }),
+  })
+  .describe(
+    "The cluster's public endpoint through the region's gateway, when `endpoint.public` is on and it is READY (docs/endpoints.md).",
+  );
+
 export const ConnectionSchema = z.object({
   clusterId: z.string(),
+  /** The in-cluster endpoint: for workloads in the same EKS cluster (see `external` for the rest). */
   endpoint: z.string(),
   host: z.string(),
   port: z.int(),
   /** Where the credential lives; its value is revealed only to admins, and audited. */
   credential: z.object({ secretName: z.string(), key: z.string() }).optional(),
+  external: ExternalConnectionSchema.optional(),
 });
 
 export const RevealedConnectionSchema = ConnectionSchema.extend({ secret: z.string() });
@@ -144,6 +169,15 @@ export const ClusterSchema = z.object({
    */
   paused: z.boolean().optional(),
   endpoint: z.string().optional(),
+  /** The external endpoint's settings (`endpoint` on create and PATCH; `endpoint` here is the in-cluster URL). */
+  endpointSettings: z
+    .object({
+      public: z.boolean(),
+      allowedCidrs: z.array(z.string()),
+      /** HTTP engines (Qdrant): the gateway checks the API key. */
+      tokenCheck: z.boolean().optional(),
+    })
+    .optional(),
   /** Scheduled backups: the schedule (cron, UTC), their retention and the next run. */
   backup: z
     .object({

@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ClusterStatus } from '../domain/cluster.js';
+import { type ExternalEndpoint, PRIVATE_ENDPOINT } from '../domain/endpoint.js';
 import { publicOperationError } from '../domain/operation-errors.js';
 import type { ClusterRecord, OperationError, OperationRecord, SpecSnapshot } from '../domain/records.js';
 import type { RestoreTestRecord } from '../domain/restore-tests.js';
@@ -94,6 +95,28 @@ function previousSpec(prev: SpecSnapshot) {
     size: prev.size,
     version: prev.version,
     settings: prev.settings,
+    // Absent means not public: restored as such (an UPDATE may have made it public).
+    endpointSettings: prev.endpointSettings ?? PRIVATE_ENDPOINT,
+  };
+}
+
+/** What a READY cluster is observed to answer at: in the cluster, and through the gateway when public. */
+export interface ObservedEndpoint {
+  readonly endpoint: string;
+  readonly port: number;
+  /** Absent: not public (any previous one is removed). */
+  readonly externalEndpoint?: ExternalEndpoint;
+}
+
+/** The SET and REMOVE parts of an observed endpoint. */
+function observedFields(observed: ObservedEndpoint): { set: Record<string, unknown>; remove: string[] } {
+  return {
+    set: {
+      endpoint: observed.endpoint,
+      port: observed.port,
+      ...(observed.externalEndpoint ? { externalEndpoint: observed.externalEndpoint } : {}),
+    },
+    remove: observed.externalEndpoint ? [] : ['externalEndpoint'],
   };
 }
 
@@ -407,12 +430,9 @@ export class OperationStore {
    * RUNNING -> SUCCEEDED; the cluster becomes READY (a PAUSE: PAUSED) at the operation's
    * generation. A paused cluster keeps its endpoint: it is where it answers once resumed.
    */
-  async complete(
-    op: OperationRecord,
-    observed: { endpoint: string; port: number },
-    now: string,
-  ): Promise<void> {
+  async complete(op: OperationRecord, observed: ObservedEndpoint, now: string): Promise<void> {
     const status = op.type === 'PAUSE' ? 'PAUSED' : 'READY';
+    const fields = observedFields(observed);
     await this.table.transact('complete', {
       operation: this.updateOperation(
         op,
@@ -424,13 +444,12 @@ export class OperationStore {
         {
           status,
           updatedAt: now,
-          endpoint: observed.endpoint,
-          port: observed.port,
+          ...fields.set,
           observedGeneration: op.targetGeneration,
         },
         {},
         true,
-        ['statusReason'],
+        ['statusReason', ...fields.remove],
       ),
     });
   }
@@ -556,11 +575,7 @@ export class OperationStore {
   }
 
   /** The rollback is live: the operation FAILED (saying it was rolled back), the cluster READY on its previous spec. */
-  async finishRollback(
-    op: OperationRecord,
-    observed: { endpoint: string; port: number },
-    now: string,
-  ): Promise<void> {
+  async finishRollback(op: OperationRecord, observed: ObservedEndpoint, now: string): Promise<void> {
     const rb = op.rollback;
     if (!rb) throw new Error('finishRollback: the operation is not rolling back');
     const error = publicOperationError({
@@ -579,12 +594,12 @@ export class OperationStore {
           status: 'READY',
           statusReason: 'UPDATE_ROLLED_BACK',
           updatedAt: now,
-          endpoint: observed.endpoint,
-          port: observed.port,
+          ...observedFields(observed).set,
           observedGeneration: rb.generation,
         },
         {},
         true,
+        observedFields(observed).remove,
       ),
     });
   }
@@ -701,7 +716,7 @@ export class OperationStore {
         TableName: this.table.name,
         Key: keys.cluster(op.tenantId, op.clusterId),
         UpdateExpression:
-          'SET #status = :deleted, updatedAt = :now, #ttl = :ttl REMOVE activeOperationId, endpoint, port, gsi1pk, gsi1sk, gsi2pk, gsi2sk ADD statusVersion :one',
+          'SET #status = :deleted, updatedAt = :now, #ttl = :ttl REMOVE activeOperationId, endpoint, port, externalEndpoint, gsi1pk, gsi1sk, gsi2pk, gsi2sk ADD statusVersion :one',
         ConditionExpression: 'activeOperationId = :op AND homeRegion = :me',
         ExpressionAttributeNames: { '#status': 'status', '#ttl': 'ttl' },
         ExpressionAttributeValues: {

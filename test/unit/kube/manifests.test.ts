@@ -14,6 +14,7 @@ import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Clus
 import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { endpointReadinessRef } from '../../../functions/shared/engines/endpoints.js';
 import { blueprints } from '../../../functions/shared/engines/registry.js';
 import {
   namespaceOf,
@@ -24,8 +25,13 @@ import {
 } from '../../../functions/shared/engines/tenancy.js';
 import type { Blueprint, KubeObject } from '../../../functions/shared/engines/types.js';
 import { simulatedBackups } from '../../../local/kube-standin/backups.js';
-import { BUILTIN_KINDS, DEFAULT_EXTRA_KINDS, toKindInfo } from '../../../local/kube-standin/resources.js';
-import { clusterSpec, renderContext } from '../../helpers/kube-fixtures.js';
+import {
+  BUILTIN_KINDS,
+  DEFAULT_EXTRA_KINDS,
+  GATEWAY_KINDS,
+  toKindInfo,
+} from '../../../local/kube-standin/resources.js';
+import { clusterSpec, PUBLIC_ENDPOINT, renderContext, TEST_GATEWAY } from '../../helpers/kube-fixtures.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: manifests are navigated freely in assertions
 type Any = any;
@@ -52,7 +58,10 @@ const byKindName = (docs: Any[], kind: string, name: string): Any => {
 // ---- what the code does -----------------------------------------------------------------------
 
 const BACKUP_KINDS = simulatedBackups({ put: async () => undefined, count: async () => 0 }).extraKinds;
-const KINDS = [...BUILTIN_KINDS, ...[...DEFAULT_EXTRA_KINDS, ...BACKUP_KINDS].map(toKindInfo)];
+const KINDS = [
+  ...BUILTIN_KINDS,
+  ...[...DEFAULT_EXTRA_KINDS, ...GATEWAY_KINDS, ...BACKUP_KINDS].map(toKindInfo),
+];
 function resourceOf(o: Pick<KubeObject, 'apiVersion' | 'kind'>): { group: string; resource: string } {
   const info = KINDS.find((k) => k.apiVersion === o.apiVersion && k.kind === o.kind);
   if (!info) throw new Error(`unknown kind ${o.apiVersion} ${o.kind}: add it to the stand-in's kinds`);
@@ -66,18 +75,24 @@ const grant = (group: string, resource: string, verb: string, name?: string): Gr
   `${group}/${resource}${name ? `/${name}` : ''}:${verb}`;
 
 const BACKUP_STORE = { bucket: 'b', prefix: 'tn/cl/' };
-/** Each engine at 1 and 3 nodes, and at 3 with a backup store (issue #14). */
+/**
+ * Each engine at 1 and 3 nodes, at 3 with a backup store (issue #14), and public on an EKS
+ * cluster with a gateway (issue #17: its Certificate is read for readiness).
+ */
 const rendered: Array<{ bp: Blueprint; objects: KubeObject[] }> = Object.values(blueprints).flatMap((bp) =>
-  [1, 3, 'backups' as const].map((variant) => {
+  [1, 3, 'backups' as const, 'public' as const].map((variant) => {
     const spec = clusterSpec({
       engine: bp.engine,
       version: bp.versions.at(-1),
-      nodes: variant === 'backups' ? 3 : variant,
+      nodes: typeof variant === 'number' ? variant : 3,
       settings: bp.settingsSchema.parse({}),
       ...(variant === 'backups' ? { backupStore: BACKUP_STORE } : {}),
+      ...(variant === 'public' ? { endpoint: PUBLIC_ENDPOINT } : {}),
     });
     const secrets = Object.fromEntries(bp.secretNames.map((n) => [n, 'x']));
-    return { bp, spec, objects: bp.render(spec, renderContext({ secrets })), refs: bp.readinessRefs(spec) };
+    const ctx = renderContext({ secrets, ...(variant === 'public' ? { gateway: TEST_GATEWAY } : {}) });
+    const refs = [...bp.readinessRefs(spec), ...(variant === 'public' ? [endpointReadinessRef(spec)] : [])];
+    return { bp, spec, objects: bp.render(spec, ctx), refs };
   }),
 );
 /** What a BACKUP applies besides the cluster's objects, and the object it reads its progress from. */

@@ -834,3 +834,113 @@ describe('Function: advance (placement across regions, issue #9)', () => {
     expect((vi.mocked(store.startOperation).mock.calls[0] as unknown[] | undefined)?.[2]).toBe('eks-old');
   });
 });
+
+describe('Function: advance (public endpoint, issue #17)', () => {
+  beforeEach(() => vi.restoreAllMocks());
+
+  const GATEWAY = {
+    name: 'stratus-gateway',
+    namespace: 'stratus-gateway',
+    proxyNamespace: 'envoy-gateway-system',
+    hostSuffix: 'eu-west-1.db.example.com',
+    port: 443,
+    issuer: 'stratus-endpoints',
+  };
+  const pool = [{ name: 'eks-a', capacityNodes: 10, region: 'eu-west-1', gateway: GATEWAY }];
+  const publicCluster = () =>
+    cluster({ endpointSettings: { public: true, allowedCidrs: ['203.0.113.0/24'], tokenCheck: true } });
+  const readySts = {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name: 'qdrant', generation: 1 },
+    spec: { replicas: 1 },
+    status: { readyReplicas: 1, observedGeneration: 1, replicas: 1, availableReplicas: 1 },
+  } as KubeObject;
+  const certificate = (ready: boolean) =>
+    ({
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: { name: 'stratus-endpoint' },
+      status: { conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
+    }) as KubeObject;
+  const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+  /** Kubernetes as it stands: the StatefulSet ready, the Certificate as given, its Secret with `ca.crt`. */
+  function kubeWith(setup0: ReturnType<typeof setup>, cert: KubeObject) {
+    const kube: KubePort = {
+      ...setup0.kube,
+      get: vi.fn(async (ref) => {
+        if (ref.kind === 'StatefulSet') return readySts;
+        if (ref.kind === 'Certificate') return cert;
+        if (ref.kind === 'Secret' && ref.metadata.name === 'stratus-endpoint-tls')
+          return {
+            apiVersion: 'v1',
+            kind: 'Secret',
+            metadata: ref.metadata,
+            data: { 'ca.crt': Buffer.from(CA).toString('base64') },
+          } as KubeObject;
+        return undefined;
+      }),
+    };
+    return kube;
+  }
+
+  it('applies the gateway objects, and is not READY until cert-manager issued the certificate', async () => {
+    // Prepare
+    const s = setup(operation(), publicCluster());
+    const kube = kubeWith(s, certificate(false));
+
+    // Act
+    const outcome = await advance(msg(), { ...s.deps, eksClusters: pool, kube: async () => kube });
+
+    // Assess
+    expect(outcome).toBe('polling');
+    expect(s.store.completeOperation).not.toHaveBeenCalled();
+    const applied = (kube.apply as ReturnType<typeof vi.fn>).mock.calls.flatMap((c) => c[0] as KubeObject[]);
+    expect(applied.filter((o) => o.metadata.name === 'stratus-endpoint').map((o) => o.kind)).toEqual([
+      'Certificate',
+      'ListenerSet',
+      'HTTPRoute',
+      'SecurityPolicy',
+    ]);
+  });
+
+  it('stores the external host, port and the CA from the certificate Secret once it is issued', async () => {
+    // Prepare
+    const s = setup(operation({ status: 'RUNNING', step: 'WAIT_READY' }), publicCluster());
+    const kube = kubeWith(s, certificate(true));
+
+    // Act
+    const outcome = await advance(msg({ reason: 'poll' }), {
+      ...s.deps,
+      eksClusters: pool,
+      kube: async () => kube,
+    });
+
+    // Assess
+    expect(outcome).toBe('succeeded');
+    expect(s.store.completeOperation).toHaveBeenCalledWith(
+      expect.objectContaining({ operationId: 'op-1' }),
+      expect.objectContaining({
+        port: 6333,
+        externalEndpoint: {
+          host: 'cl-01jd8w0000000000000000000a.eu-west-1.db.example.com',
+          port: 443,
+          caBundle: CA,
+        },
+      }),
+      NOW.toISOString(),
+    );
+  });
+
+  it('fails a public cluster placed on an EKS cluster without a gateway (ENDPOINTS_NOT_CONFIGURED), applying nothing', async () => {
+    // Prepare
+    const s = setup(operation(), publicCluster());
+
+    // Act
+    await advance(msg(), s.deps);
+
+    // Assess
+    expect(recordedError(s.store)?.code).toBe('ENDPOINTS_NOT_CONFIGURED');
+    expect(s.kube.apply).not.toHaveBeenCalled();
+  });
+});

@@ -491,6 +491,53 @@ describe('Function: reconciler (drift)', () => {
       ]);
     });
 
+    it("covers a public endpoint's objects where the EKS cluster has a gateway: lists their kinds and repairs an allowlist changed by hand", async () => {
+      // Prepare: a public cluster as the provisioner applied it, with the gateway of its EKS cluster
+      const gateway = {
+        name: 'stratus-gateway',
+        namespace: 'stratus-gateway',
+        proxyNamespace: 'envoy-gateway-system',
+        hostSuffix: 'eu-west-1.db.example.com',
+        port: 443,
+        issuer: 'stratus-endpoints',
+      };
+      const { kube, table, events, deps } = setup({ gateway: (eks) => (eks === EKS ? gateway : undefined) });
+      const c = cluster(1, { endpointSettings: { public: true, allowedCidrs: ['203.0.113.0/24'] } });
+      table.clusters.push(c);
+      const bp = getBlueprint(c.engine) as NonNullable<ReturnType<typeof getBlueprint>>;
+      kube.objects.push(
+        ...asLive(
+          bp.render(specOf(c), {
+            secrets: { password: 'real' },
+            operationId: 'op-x',
+            correlationId: 'corr-x',
+            gateway,
+          }),
+        ),
+      );
+      // biome-ignore lint/suspicious/noExplicitAny: a live object edited by hand
+      const policy = kube.objects.find((o) => o.kind === 'SecurityPolicy') as any;
+      policy.spec.authorization.rules[0].principal.clientCIDRs = ['0.0.0.0/0'];
+
+      // Act
+      const res = await sweepDrift(deps());
+
+      // Assess
+      expect(kube.lists.filter((l) => !l.endsWith('(continued)'))).toEqual(
+        expect.arrayContaining(['Certificate', 'ListenerSet', 'TLSRoute', 'HTTPRoute', 'SecurityPolicy']),
+      );
+      expect(res).toMatchObject({ checked: 1, repaired: 1, errors: 0 });
+      expect(events[0]?.findings).toEqual([
+        {
+          kind: 'SecurityPolicy',
+          apiVersion: 'gateway.envoyproxy.io/v1alpha1',
+          name: 'stratus-endpoint',
+          namespace: namespaceOf(c.clusterId),
+          issue: 'changed',
+        },
+      ]);
+    });
+
     it('lists each kind once across namespaces, chunk by chunk, whatever the number of clusters', async () => {
       // Prepare: 50 clusters, chunks of 20 objects: every kind takes 3 chunks (one object per
       // cluster) or more.

@@ -1,0 +1,394 @@
+import { describe, expect, it } from 'vitest';
+import type { ClusterSpec } from '../../../functions/shared/domain/cluster.js';
+import {
+  certificateReady,
+  ENDPOINT_NAME,
+  endpointKinds,
+  renderEndpoint,
+} from '../../../functions/shared/engines/endpoints.js';
+import { blueprints, getBlueprint } from '../../../functions/shared/engines/registry.js';
+import type { Blueprint, KubeObject } from '../../../functions/shared/engines/types.js';
+import { validateRendered } from '../../helpers/kube-crds.js';
+import { clusterSpec, PUBLIC_ENDPOINT, renderContext, TEST_GATEWAY } from '../../helpers/kube-fixtures.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: rendered objects are read and mutated freely
+type Any = any;
+
+const HOST_SUFFIX = TEST_GATEWAY.hostSuffix;
+
+function specOf(bp: Blueprint, overrides: Partial<ClusterSpec> = {}): ClusterSpec {
+  return clusterSpec({
+    engine: bp.engine,
+    version: bp.versions.at(-1),
+    nodes: 3,
+    settings: bp.settingsSchema.parse({}),
+    ...overrides,
+  });
+}
+const secretsOf = (bp: Blueprint) => Object.fromEntries(bp.secretNames.map((n) => [n, 'x']));
+function renderPublic(engine: string, endpoint: ClusterSpec['endpoint'] = PUBLIC_ENDPOINT): KubeObject[] {
+  const bp = getBlueprint(engine) as Blueprint;
+  return bp.render(
+    specOf(bp, { endpoint }),
+    renderContext({ secrets: secretsOf(bp), gateway: TEST_GATEWAY }),
+  );
+}
+const find = (objects: KubeObject[], kind: string, name = ENDPOINT_NAME): Any =>
+  objects.find((o) => o.kind === kind && o.metadata.name === name);
+
+describe('Function: renderEndpoint', () => {
+  it('renders a PostgreSQL cluster: a Certificate, a TLS listener on the gateway, a TLSRoute to postgresql-rw and the allowlist on the ListenerSet', () => {
+    // Prepare
+    const host = `cl-01jd8w3k5m7n9p1q3r5s7t9v2x.${HOST_SUFFIX}`;
+
+    // Act
+    const objects = renderPublic('postgresql');
+
+    // Assess
+    expect(find(objects, 'Certificate').spec).toMatchObject({
+      secretName: 'stratus-endpoint-tls',
+      dnsNames: [host],
+      issuerRef: { kind: 'ClusterIssuer', name: TEST_GATEWAY.issuer },
+    });
+    const listener = find(objects, 'ListenerSet').spec;
+    expect(listener.parentRef).toEqual({
+      group: 'gateway.networking.k8s.io',
+      kind: 'Gateway',
+      name: 'stratus-gateway',
+      namespace: 'stratus-gateway',
+    });
+    expect(listener.listeners).toEqual([
+      expect.objectContaining({
+        name: 'tls',
+        hostname: host,
+        port: 443,
+        protocol: 'TLS',
+        tls: {
+          mode: 'Terminate',
+          certificateRefs: [{ group: '', kind: 'Secret', name: 'stratus-endpoint-tls' }],
+        },
+      }),
+    ]);
+    expect(find(objects, 'TLSRoute').spec).toEqual({
+      parentRefs: [
+        { group: 'gateway.networking.k8s.io', kind: 'ListenerSet', name: ENDPOINT_NAME, sectionName: 'tls' },
+      ],
+      hostnames: [host],
+      rules: [{ backendRefs: [{ group: '', kind: 'Service', name: 'postgresql-rw', port: 5432 }] }],
+    });
+    const policy = find(objects, 'SecurityPolicy').spec;
+    expect(policy.targetRefs).toEqual([
+      { group: 'gateway.networking.k8s.io', kind: 'ListenerSet', name: ENDPOINT_NAME },
+    ]);
+    expect(policy.authorization).toEqual({
+      defaultAction: 'Deny',
+      rules: [
+        {
+          name: 'allowed-cidrs',
+          action: 'Allow',
+          principal: { clientCIDRs: [...PUBLIC_ENDPOINT.allowedCidrs] },
+        },
+      ],
+    });
+    expect(policy.apiKeyAuth).toBeUndefined();
+    expect(objects.find((o) => o.kind === 'HTTPRoute')).toBeUndefined();
+  });
+
+  it("renders Qdrant as HTTP: an HTTPS listener, an HTTPRoute to qdrant:6333, and the gateway's API key check against its credential Secret", () => {
+    // Act
+    const objects = renderPublic('qdrant', {
+      public: true,
+      allowedCidrs: ['198.51.100.7/32'],
+      tokenCheck: true,
+    });
+
+    // Assess
+    expect(find(objects, 'ListenerSet').spec.listeners[0]).toMatchObject({
+      name: 'https',
+      protocol: 'HTTPS',
+    });
+    expect(find(objects, 'HTTPRoute').spec.rules).toEqual([
+      {
+        matches: [{ path: { type: 'PathPrefix', value: '/' } }],
+        backendRefs: [{ group: '', kind: 'Service', name: 'qdrant', port: 6333 }],
+      },
+    ]);
+    const policy = find(objects, 'SecurityPolicy').spec;
+    expect(policy.targetRefs).toEqual([
+      { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: ENDPOINT_NAME },
+    ]);
+    expect(policy.apiKeyAuth).toEqual({
+      credentialRefs: [{ group: '', kind: 'Secret', name: 'qdrant-credentials' }],
+      extractFrom: [{ headers: ['api-key'] }],
+    });
+    expect(policy.authorization.rules[0].principal.clientCIDRs).toEqual(['198.51.100.7/32']);
+    expect(objects.find((o) => o.kind === 'TLSRoute')).toBeUndefined();
+  });
+
+  it('leaves the API key check out when tokenCheck is off (the allowlist stays)', () => {
+    // Act
+    const policy = find(
+      renderPublic('qdrant', { public: true, allowedCidrs: ['0.0.0.0/0'], tokenCheck: false }),
+      'SecurityPolicy',
+    ).spec;
+
+    // Assess
+    expect(policy.apiKeyAuth).toBeUndefined();
+    expect(policy.authorization.rules[0].principal.clientCIDRs).toEqual(['0.0.0.0/0']);
+  });
+
+  it("admits the gateway's proxy namespace to the client port only (NetworkPolicy allow-gateway)", () => {
+    // Act
+    const netpol = find(renderPublic('valkey'), 'NetworkPolicy', 'allow-gateway');
+
+    // Assess
+    expect(netpol.spec).toEqual({
+      podSelector: {},
+      policyTypes: ['Ingress'],
+      ingress: [
+        {
+          from: [
+            { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' } } },
+          ],
+          ports: [{ protocol: 'TCP', port: 6379 }],
+        },
+      ],
+    });
+  });
+
+  it.each([
+    ['not public', { public: false, allowedCidrs: ['203.0.113.0/24'] }, TEST_GATEWAY],
+    ['public on an EKS cluster without a gateway', PUBLIC_ENDPOINT, undefined],
+  ])('renders nothing of it when %s', (_what, endpoint, gateway) => {
+    // Prepare
+    const bp = blueprints.postgresql as Blueprint;
+    const spec = specOf(bp, { endpoint });
+    const ctx = renderContext({ secrets: secretsOf(bp), ...(gateway ? { gateway } : {}) });
+
+    // Act
+    const objects = bp.render(spec, ctx);
+
+    // Assess
+    expect(renderEndpoint(spec, ctx, bp.connection(spec))).toEqual([]);
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(
+      bp.render(specOf(bp), ctx).map((o) => `${o.kind}/${o.metadata.name}`),
+    );
+    expect(objects.some((o) => o.metadata.name === 'allow-gateway')).toBe(false);
+  });
+
+  it('refuses to render a public endpoint without an allowed CIDR (an empty allowlist would admit no one silently)', () => {
+    // Act & Assess
+    expect(() => renderPublic('postgresql', { public: true, allowedCidrs: [] })).toThrow(
+      /at least one allowed CIDR/,
+    );
+  });
+
+  it.each(Object.values(blueprints).map((bp) => [bp.engine, bp] as const))(
+    'renders %s public with every object valid against its schema (Gateway API, cert-manager, Envoy Gateway)',
+    (_engine, bp) => {
+      // Prepare
+      const objects = renderPublic(bp.engine);
+      const endpoint = objects.filter(
+        (o) => o.metadata.name === ENDPOINT_NAME || o.metadata.name === 'allow-gateway',
+      );
+
+      // Act & Assess
+      expect(endpoint.map((o) => o.kind).sort()).toEqual(
+        [
+          'Certificate',
+          'ListenerSet',
+          'NetworkPolicy',
+          'SecurityPolicy',
+          bp.engine === 'qdrant' ? 'HTTPRoute' : 'TLSRoute',
+        ].sort(),
+      );
+      for (const o of endpoint) expect(() => validateRendered(o)).not.toThrow();
+      // The route's backend is a Service the engine renders, or one its operator makes for it.
+      const route = endpoint.find((o) => o.kind.endsWith('Route')) as Any;
+      expect(route.spec.rules[0].backendRefs[0].port).toBe(bp.connection(specOf(bp)).port);
+    },
+  );
+});
+
+/** Each case breaks a valid rendered object in one way the schema refuses. */
+interface Case {
+  readonly what: string;
+  readonly mutate: (obj: Any) => unknown;
+  readonly error: RegExp;
+}
+const SCHEMA_CASES: Array<{ kind: string; engine: string; cases: Case[] }> = [
+  {
+    kind: 'TLSRoute',
+    engine: 'postgresql',
+    cases: [
+      {
+        what: 'a host that is not a DNS name',
+        mutate: (o: Any) => (o.spec.hostnames = ['Not_A_Host']),
+        error: /hostnames\/0 must match pattern/,
+      },
+      {
+        what: 'no rule',
+        mutate: (o: Any) => (o.spec.rules = []),
+        error: /rules must NOT have fewer than 1 items|rules must NOT have less than 1 item/,
+      },
+      {
+        what: 'a backend port out of range',
+        mutate: (o: Any) => (o.spec.rules[0].backendRefs[0].port = 70000),
+        error: /port must be <= 65535/,
+      },
+    ],
+  },
+  {
+    kind: 'HTTPRoute',
+    engine: 'qdrant',
+    cases: [
+      {
+        what: 'a path match of an unknown type',
+        mutate: (o: Any) => (o.spec.rules[0].matches[0].path.type = 'Glob'),
+        error: /type must be equal to one of the allowed values/,
+      },
+    ],
+  },
+  {
+    kind: 'ListenerSet',
+    engine: 'valkey',
+    cases: [
+      {
+        what: 'no parent Gateway',
+        mutate: (o: Any) => delete o.spec.parentRef,
+        error: /must have required property parentRef/,
+      },
+      {
+        what: 'a TLS mode that does not exist',
+        mutate: (o: Any) => (o.spec.listeners[0].tls.mode = 'Decrypt'),
+        error: /mode must be equal to one of the allowed values/,
+      },
+      {
+        what: 'a listener without a port',
+        mutate: (o: Any) => delete o.spec.listeners[0].port,
+        error: /must have required property port/,
+      },
+    ],
+  },
+  {
+    kind: 'Certificate',
+    engine: 'mongodb',
+    cases: [
+      {
+        what: 'no issuer',
+        mutate: (o: Any) => delete o.spec.issuerRef,
+        error: /must have required property issuerRef/,
+      },
+      {
+        what: 'a key algorithm cert-manager does not know',
+        mutate: (o: Any) => (o.spec.privateKey.algorithm = 'DSA'),
+        error: /algorithm must be equal to one of the allowed values/,
+      },
+      {
+        what: 'no Secret to write to',
+        mutate: (o: Any) => delete o.spec.secretName,
+        error: /must have required property secretName/,
+      },
+    ],
+  },
+  {
+    kind: 'SecurityPolicy',
+    engine: 'qdrant',
+    cases: [
+      {
+        what: 'a TLSRoute target (not a documented SecurityPolicy target)',
+        mutate: (o: Any) => (o.spec.targetRefs[0].kind = 'TLSRoute'),
+        error: /targetRefs/,
+      },
+      {
+        what: 'an allowed address that is not a CIDR',
+        mutate: (o: Any) => (o.spec.authorization.rules[0].principal.clientCIDRs = ['10.0.0.300/8']),
+        error: /clientCIDRs/,
+      },
+      {
+        what: 'an action that does not exist',
+        mutate: (o: Any) => (o.spec.authorization.defaultAction = 'Reject'),
+        error: /defaultAction/,
+      },
+      {
+        what: 'an unknown field',
+        mutate: (o: Any) => (o.spec.allowlist = ['10.0.0.0/8']),
+        error: /allowlist/,
+      },
+      {
+        what: 'an API key check that reads no header',
+        mutate: (o: Any) => (o.spec.apiKeyAuth.extractFrom = [{}]),
+        error: /extractFrom/,
+      },
+    ],
+  },
+];
+
+describe.each(SCHEMA_CASES)('Schema: $kind', ({ kind, engine, cases }) => {
+  const valid = () => structuredClone(find(renderPublic(engine), kind));
+
+  it('accepts the rendered object', () => {
+    // Act & Assess
+    expect(() => validateRendered(valid())).not.toThrow();
+  });
+
+  it.each(cases)('refuses $what', ({ mutate, error }) => {
+    // Prepare
+    const obj = valid();
+    mutate(obj);
+
+    // Act & Assess
+    expect(() => validateRendered(obj)).toThrow(error);
+  });
+});
+
+describe('Function: certificateReady', () => {
+  it.each([
+    ['absent', undefined, false, /not found/],
+    ['without conditions', { status: {} }, false, /not issued yet/],
+    [
+      'not ready, with its reason',
+      {
+        status: {
+          conditions: [
+            { type: 'Ready', status: 'False', message: 'Issuing certificate as Secret does not exist' },
+          ],
+        },
+      },
+      false,
+      /Issuing certificate/,
+    ],
+    ['ready', { status: { conditions: [{ type: 'Ready', status: 'True' }] } }, true, /issued/],
+  ])('a Certificate %s is ready=%s', (_what, status, ready, reason) => {
+    // Prepare
+    const live = status
+      ? ({
+          apiVersion: 'cert-manager.io/v1',
+          kind: 'Certificate',
+          metadata: { name: ENDPOINT_NAME },
+          ...status,
+        } as KubeObject)
+      : undefined;
+
+    // Act
+    const got = certificateReady(live);
+
+    // Assess
+    expect(got.ready).toBe(ready);
+    expect(got.reason).toMatch(reason);
+  });
+});
+
+describe('Function: endpointKinds', () => {
+  it('lists the endpoint kinds only where the EKS cluster has a gateway (their CRDs come with it)', () => {
+    // Act & Assess
+    expect(endpointKinds(undefined)).toEqual([]);
+    expect(endpointKinds(TEST_GATEWAY).map((k) => k.kind)).toEqual([
+      'Certificate',
+      'ListenerSet',
+      'TLSRoute',
+      'HTTPRoute',
+      'SecurityPolicy',
+    ]);
+  });
+});
