@@ -72,12 +72,13 @@ export const LINES: ReadonlyArray<{ line: Line; label: string; price: number }> 
  * regions, items of at most 1 KB, an Idempotency-Key sent, a database ready at the first look
  * (CREATE) or at the first poll (UPDATE, DELETE). Derivations in docs/cost.md, "Floors". The GB-s
  * floor is an estimate from typical AWS latencies (docs/cost.md), not a count. A CREATE's key is
- * checked in its transaction (2 WRU) instead of read (1 RRU): docs/decisions.md, D29.
+ * checked in its transaction (2 WRU) instead of read (1 RRU): docs/decisions.md, D29. A step's
+ * claim rides on the start transition and on the transition that ends the operation at a poll.
  */
 export const FLOORS: Readonly<Record<OpType, Readonly<Record<Line, number>>>> = {
   CREATE: { rru: 4, wru: 34, rwru: 19, sqs: 3, invocations: 6, gbs: 0.19, events: 6, kube: 13 },
-  UPDATE: { rru: 8, wru: 29, rwru: 19, sqs: 6, invocations: 7, gbs: 0.22, events: 5, kube: 14 },
-  DELETE: { rru: 7, wru: 29, rwru: 20, sqs: 6, invocations: 7, gbs: 0.125, events: 5, kube: 2 },
+  UPDATE: { rru: 8, wru: 28, rwru: 18, sqs: 6, invocations: 7, gbs: 0.22, events: 5, kube: 14 },
+  DELETE: { rru: 7, wru: 28, rwru: 19, sqs: 6, invocations: 7, gbs: 0.125, events: 5, kube: 2 },
 };
 
 /** Requests that repeat whether or not anything happens: background, never an operation's. */
