@@ -13,7 +13,7 @@
  *   dispatcher   SendMessage of the provisioning message;
  *   provisioner  ReceiveMessage, GetItem operation and cluster, the start transition, which
  *                claims the step (TransactWriteItems), the blueprint's objects (server-side
- *                applies, the credential Secret read and create), the readiness reads, the
+ *                applies, the credential Secret's create), the readiness reads, the
  *                complete transition (TransactWriteItems), DeleteMessage.
  * The requests go through the same clients Stratus uses (the store over the AWS SDK, the
  * Kubernetes client over client-node), so what the ratio to Stratus's figure measures is the
@@ -220,10 +220,13 @@ async function main(): Promise<void> {
       const blueprint = getBlueprint(c.engine);
       if (!blueprint) throw new Error(`no blueprint for ${c.engine}`);
       await timed('kubernetes', 0, () =>
-        applyRendered(kube, blueprint, spec, {
-          operationId: op.operationId,
-          correlationId: op.correlationId,
-        }),
+        applyRendered(
+          kube,
+          blueprint,
+          spec,
+          { operationId: op.operationId, correlationId: op.correlationId },
+          { fresh: true },
+        ),
       );
       const live = await timed('kubernetes', 0, () =>
         Promise.all(blueprint.readinessRefs(spec).map((ref) => kube.get(ref))),

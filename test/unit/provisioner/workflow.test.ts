@@ -426,8 +426,8 @@ describe('Function: advance', () => {
   });
 
   it('never writes an existing credential Secret again: no apply, no create, its value rendered', async () => {
-    // Prepare
-    const { kube, deps, applied } = setup(operation(), cluster());
+    // Prepare: a CREATE's apply retried (it started before): the Secret is read first.
+    const { kube, deps, applied } = setup(operation({ status: 'RUNNING' }), cluster({ placement: 'eks-a' }));
     vi.mocked(kube.get).mockImplementation(async (ref) =>
       ref.kind === 'Secret'
         ? ({
@@ -450,7 +450,7 @@ describe('Function: advance', () => {
 
   it('creates a missing credential Secret only if absent, and keeps the one another delivery created first', async () => {
     // Prepare: our read finds no Secret; our create meets the one a concurrent delivery made.
-    const { kube, deps } = setup(operation(), cluster());
+    const { kube, deps } = setup(operation({ status: 'RUNNING' }), cluster({ placement: 'eks-a' }));
     const theirs = {
       apiVersion: 'v1',
       kind: 'Secret',
@@ -481,6 +481,73 @@ describe('Function: advance', () => {
     ).not.toContain('Secret');
     expect(rendered.at(-1)).toBe('their-key');
     spy.mockRestore();
+  });
+
+  describe('a CREATE this delivery starts does not read its credential Secret first (docs/cost.md)', () => {
+    it('creates it only if absent without a read: nothing was applied for the cluster yet', async () => {
+      // Prepare
+      const { kube, deps, applied } = setup(operation(), cluster());
+
+      // Act
+      expect(await advance(msg(), deps)).toBe('polling');
+
+      // Assess: no Secret read; the Secret created (POST) after the objects rendered before it.
+      const gets = vi.mocked(kube.get).mock.calls.map(([ref]) => ref.kind);
+      expect(gets).not.toContain('Secret');
+      expect(kube.create).toHaveBeenCalledWith(expect.objectContaining({ kind: 'Secret' }));
+      expect(applied[0]?.[0]?.kind).toBe('Namespace');
+      expect(vi.mocked(kube.create).mock.invocationCallOrder[0]).toBeGreaterThan(
+        vi.mocked(kube.apply).mock.invocationCallOrder[0] ?? Number.POSITIVE_INFINITY,
+      );
+    });
+
+    it('keeps a Secret that exists after all: renders with its values and applies again what they changed before it', async () => {
+      // Prepare: a blueprint whose object before the Secret carries a secret value (none of the
+      // shipped ones does: the guard is for one that would).
+      const qdrant = (await import('../../../functions/shared/engines/qdrant.js')).qdrantBlueprint;
+      const realRender = qdrant.render;
+      const spy = vi.spyOn(qdrant, 'render').mockImplementation((spec, ctx) => {
+        const objects = realRender(spec, ctx);
+        const at = objects.findIndex((o) => o.kind === 'Secret');
+        const uses = {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'uses-key' },
+          data: { key: ctx.secrets.apiKey ?? '' },
+        } as KubeObject;
+        return [...objects.slice(0, at), uses, ...objects.slice(at)];
+      });
+      const { kube, deps, applied } = setup(operation(), cluster());
+      vi.mocked(kube.create).mockResolvedValue('exists');
+      vi.mocked(kube.get).mockImplementation(async (ref) =>
+        ref.kind === 'Secret'
+          ? ({
+              apiVersion: 'v1',
+              kind: 'Secret',
+              metadata: { name: ref.metadata.name },
+              data: { 'api-key': Buffer.from('their-key').toString('base64') },
+            } as KubeObject)
+          : undefined,
+      );
+
+      try {
+        // Act
+        expect(await advance(msg(), deps)).toBe('polling');
+
+        // Assess: the ConfigMap applied first with a generated key, then again with theirs, alone.
+        const configMaps = applied.flat().filter((o) => o.kind === 'ConfigMap') as Array<
+          KubeObject & { data: { key: string } }
+        >;
+        expect(configMaps).toHaveLength(2);
+        expect(configMaps[0]?.data.key).not.toBe('their-key');
+        expect(configMaps[1]?.data.key).toBe('their-key');
+        const reapplied = applied.find((batch) => batch.includes(configMaps[1] as KubeObject));
+        expect(reapplied?.map((o) => o.kind)).toEqual(['ConfigMap']);
+        expect(applied.flat().map((o) => o.kind)).not.toContain('Secret');
+      } finally {
+        spy.mockRestore();
+      }
+    });
   });
 
   it('does not look for objects to prune on a CREATE: its namespace holds only what it applied', async () => {
