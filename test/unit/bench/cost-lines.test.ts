@@ -60,7 +60,10 @@ describe('Function: linesOf', () => {
     const t = new Tallies();
     const at = { region: 'eu-west-1', detail: '' };
     t.add({ ...at, service: 'lambda', client: 'api', op: 'invoke' }, { requests: 1, gbs: 0.5 });
-    t.add({ ...at, service: 'dynamodb', client: 'api', op: 'PutItem' }, { requests: 2, wru: 2, meterMs: 150 });
+    t.add(
+      { ...at, service: 'dynamodb', client: 'api', op: 'PutItem' },
+      { requests: 2, wru: 2, meterMs: 150 },
+    );
     t.add({ ...at, service: 'dynamodb', client: 'api', op: 'GetItem' }, { requests: 1, rru: 1, meterMs: 50 });
     // The replicator is no function: its requests bill no GB-s.
     t.add(
