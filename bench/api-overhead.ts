@@ -9,11 +9,15 @@
  *   - an unknown route, answered by the local gateway without a function: the HTTP floor.
  * The pipeline's triggers are stopped first, so the figures are the API's alone. Each figure and
  * its floor alternate request by request (in turn first), so a busy machine slows both alike;
- * the timed requests are plain fetches (the warm-up checks the answers against the OpenAPI
- * document), so the client's validation is not counted as the API's. POST is also shown against
+ * the timed requests are plain requests over `node:http` with a keep-alive agent, the transport
+ * the floor's AWS SDK requests use (the warm-up checks the answers against the OpenAPI document),
+ * so neither the client's validation nor another HTTP client's cost is counted as the API's (fetch
+ * costs about 1 ms more per request here, in this process, where the local gateway runs too:
+ * docs/cost.md, "API overhead"). POST is also shown against
  * the floor of a create that reads its key (D3): the key's GetItem, then the transaction without
  * the key's check.
  */
+import { Agent, request } from 'node:http';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { hashApiKey } from '../functions/shared/domain/apikeys.js';
@@ -67,14 +71,32 @@ export async function benchApiOverhead(n = N): Promise<{ lines: string[]; rows: 
     const body = (name: string) => ({ name, engine: 'qdrant', region: rt.region });
 
     const headers = { authorization: `Bearer ${rt.apiKey}`, 'content-type': 'application/json' };
-    const send = async (method: string, path: string, json?: unknown) => {
-      const res = await fetch(`${rt.apiUrl}${path}`, {
-        method,
-        headers,
-        ...(json === undefined ? {} : { body: JSON.stringify(json) }),
+    const agent = new Agent({ keepAlive: true });
+    const send = (method: string, path: string, json?: unknown, sent: Record<string, string> = headers) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const body = json === undefined ? undefined : JSON.stringify(json);
+        const req = request(
+          `${rt.apiUrl}${path}`,
+          {
+            method,
+            agent,
+            headers: {
+              ...sent,
+              ...(body === undefined ? {} : { 'content-length': Buffer.byteLength(body) }),
+            },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () =>
+              resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+            );
+            res.on('error', reject);
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
       });
-      return { status: res.status, text: await res.text() };
-    };
     // Warm-up, checked against the OpenAPI document (test/helpers/local.ts); the timed requests are not.
     const checked = await api('POST', '/v1/clusters', body('api-checked'));
     if (checked.status !== 202) throw new Error(`create: ${checked.status} ${JSON.stringify(checked.body)}`);
@@ -120,17 +142,11 @@ export async function benchApiOverhead(n = N): Promise<{ lines: string[]; rows: 
     // The function's pipeline without DynamoDB: a create without a key is refused (401) by the
     // api worker before any read, so this is the gateway, the worker hand-off, middy, logging and JSON.
     const noKey = await timed(n, async () => {
-      const res = await fetch(`${rt.apiUrl}/v1/clusters`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body('no-key')),
-      });
-      await res.text();
+      const res = await send('POST', '/v1/clusters', body('no-key'), { 'content-type': 'application/json' });
       if (res.status !== 401) throw new Error(`no key: ${res.status}`);
     });
     const unknown = await timed(n, async () => {
-      const res = await fetch(`${rt.apiUrl}/v1/nothing-here`);
-      await res.text();
+      await send('GET', '/v1/nothing-here', undefined, {});
     });
 
     const line = (label: string, samples: number[], floor: number[], goal: number) => {
@@ -200,6 +216,7 @@ export async function benchApiOverhead(n = N): Promise<{ lines: string[]; rows: 
       `  unknown route (the gateway alone, no function)          p50 ${u.p50.toFixed(1)} ms  p99 ${u.p99.toFixed(1)} ms`,
       `  POST /v1/clusters without a key (401 from the function, no DynamoDB) p50 ${k.p50.toFixed(1)} ms  p99 ${k.p99.toFixed(1)} ms`,
     ];
+    agent.destroy();
     return { lines, rows };
   } finally {
     await rt.stop();

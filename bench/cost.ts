@@ -16,6 +16,7 @@
  * the git-ignored `.bench/cost.json` (`.bench/cost-readiness-<ms>.json` with a readiness delay).
  * A benchmark prints figures and never asserts.
  */
+import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -72,12 +73,13 @@ export const LINES: ReadonlyArray<{ line: Line; label: string; price: number }> 
  * regions, items of at most 1 KB, an Idempotency-Key sent, a database ready at the first look
  * (CREATE) or at the first poll (UPDATE, DELETE). Derivations in docs/cost.md, "Floors". The GB-s
  * floor is an estimate from typical AWS latencies (docs/cost.md), not a count. A CREATE's key is
- * checked in its transaction (2 WRU) instead of read (1 RRU): docs/decisions.md, D29.
+ * checked in its transaction (2 WRU) instead of read (1 RRU): docs/decisions.md, D29. A step's
+ * claim rides on the start transition and on the transition that ends the operation at a poll.
  */
 export const FLOORS: Readonly<Record<OpType, Readonly<Record<Line, number>>>> = {
   CREATE: { rru: 4, wru: 34, rwru: 19, sqs: 3, invocations: 6, gbs: 0.19, events: 6, kube: 13 },
-  UPDATE: { rru: 8, wru: 29, rwru: 19, sqs: 6, invocations: 7, gbs: 0.22, events: 5, kube: 14 },
-  DELETE: { rru: 7, wru: 29, rwru: 20, sqs: 6, invocations: 7, gbs: 0.125, events: 5, kube: 2 },
+  UPDATE: { rru: 8, wru: 28, rwru: 18, sqs: 6, invocations: 7, gbs: 0.22, events: 5, kube: 14 },
+  DELETE: { rru: 7, wru: 28, rwru: 19, sqs: 6, invocations: 7, gbs: 0.125, events: 5, kube: 2 },
 };
 
 /** Requests that repeat whether or not anything happens: background, never an operation's. */
@@ -97,7 +99,11 @@ const REPLICATOR_READS = new Set([
   'GetItem',
 ]);
 
-/** The lines of one phase's counts, divided by `per`. */
+/**
+ * The lines of one phase's counts, divided by `per`. GB-s are net of the time the meter added to
+ * the functions' DynamoDB requests (`meterMs`: the counting proxy's waits and reads for sizing
+ * writes, which Lambda would not spend), at each function's memory.
+ */
 export function linesOf(delta: Snapshot, per: number): Record<Line, number> {
   const out: Record<Line, number> = {
     rru: 0,
@@ -122,6 +128,8 @@ export function linesOf(delta: Snapshot, per: number): Record<Line, number> {
         out.rru += v('rru');
         out.wru += v('wru');
       }
+      const fn = FUNCTIONS[k.client as FunctionId] as (typeof FUNCTIONS)[FunctionId] | undefined;
+      if (fn) out.gbs -= (fn.memoryMb / 1024) * (v('meterMs') / 1000);
     } else if (k.service === 'sqs') out.sqs += v('requests');
     else if (k.service === 'lambda') {
       out.invocations += v('requests');
@@ -130,6 +138,46 @@ export function linesOf(delta: Snapshot, per: number): Record<Line, number> {
     else if (k.service === 'kubernetes') out.kube += v('requests');
   }
   for (const l of Object.keys(out) as Line[]) out[l] /= per;
+  return out;
+}
+
+/**
+ * The floor's allowance of CPU per invocation, in ms (docs/cost.md, "Floors", GB-s): 10 for the
+ * API and the provisioner, 5 for the dispatcher and the status publisher.
+ */
+export const FLOOR_CPU_MS: Readonly<Record<OpType, number>> = {
+  CREATE: 10 + 5 + 10 + 3 * 5,
+  UPDATE: 10 + 5 + 2 * 10 + 3 * 5,
+  DELETE: 10 + 5 + 2 * 10 + 3 * 5,
+};
+
+/**
+ * Lambda gives a function CPU in proportion to its memory, one vCPU at 1,769 MB: CPU-bound work of
+ * `cpuMs` on one core takes `cpuMs x 1769 / memoryMb` there, which bills
+ * `memoryMb / 1024 x that`: about 1.73 GB-s per CPU-second below 1,769 MB, whatever the memory.
+ */
+export function cpuGbs(memoryMb: number, cpuMs: number): number {
+  return (memoryMb / 1024) * ((cpuMs * 1769) / Math.min(memoryMb, 1769) / 1000);
+}
+
+const TICKS_PER_SECOND = 100;
+
+/** CPU ms of each function's live execution environments (worker threads, every region), Linux only. */
+function functionCpuMs(hosts: ReadonlyArray<[string, { threadIds(): number[] }]>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [fn, host] of hosts) {
+    for (const tid of host.threadIds()) {
+      let stat = '';
+      try {
+        stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      } catch {
+        continue; // gone, or no /proc
+      }
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ms = ((Number(f[11]) + Number(f[12])) / TICKS_PER_SECOND) * 1000;
+      out.set(fn, (out.get(fn) ?? 0) + ms);
+    }
+  }
   return out;
 }
 
@@ -274,10 +322,15 @@ async function main(): Promise<void> {
     };
 
     await quiet();
-    const phases: Record<string, { delta: Snapshot; per: number; ms: number; failed: number }> = {};
+    const hosts = plane.regions.flatMap((r) => Object.entries(r.functions));
+    const phases: Record<
+      string,
+      { delta: Snapshot; per: number; ms: number; failed: number; cpuMs: Record<string, number> }
+    > = {};
     const clusters: string[] = [];
     const phase = async (type: OpType, send: (i: number) => Promise<HttpResult>) => {
       const before = proxy.tallies.snapshot();
+      const cpuBefore = functionCpuMs(hosts);
       const started = performance.now();
       let failed = 0;
       for (let i = 0; i < N; i++) {
@@ -290,11 +343,17 @@ async function main(): Promise<void> {
         await quiet();
         progress(`${type} ${i + 1}/${N}: ${op.status}`);
       }
+      const cpuAfter = functionCpuMs(hosts);
       phases[type] = {
         delta: since(before, proxy.tallies.snapshot()),
         per: N,
         ms: performance.now() - started,
         failed,
+        cpuMs: Object.fromEntries(
+          [...cpuAfter]
+            .map(([fn, ms]): [string, number] => [fn, (ms - (cpuBefore.get(fn) ?? 0)) / N])
+            .filter(([, ms]) => ms > 0),
+        ),
       };
     };
     const key = (type: string, i: number) => ({ 'idempotency-key': `cost-${run}-${type}-${i}` });
@@ -386,9 +445,34 @@ async function main(): Promise<void> {
         row({ bench: 'cost', name: `${type} price of these lines per 1,000`, figure: total, unit: '$' }),
       );
       for (const r of table(lines)) print(r);
+      // Wall time on this machine is mostly waiting for a core: the functions' own CPU, and what
+      // it would bill at Lambda's CPU share (docs/cost.md, "Lines above 1.25 times the floor").
+      const cpu = Object.entries(p.cpuMs);
+      const cpuTotal = cpu.reduce((a, [, ms]) => a + ms, 0);
+      const cpuBilled = cpu.reduce((a, [fn, ms]) => a + cpuGbs(FUNCTIONS[fn as FunctionId].memoryMb, ms), 0);
+      print(
+        `  functions' CPU (thread time, 10 ms ticks): ${fmt(cpuTotal)} ms per operation (${cpu.map(([fn, ms]) => `${fn} ${fmt(ms)}`).join(', ')}), the floor allows ${FLOOR_CPU_MS[type]}; at Lambda's CPU share that CPU alone bills ${fmt(cpuBilled)} GB-s`,
+      );
+      rows.push(
+        row({
+          bench: 'cost',
+          name: `${type} functions' CPU (this machine)`,
+          figure: cpuTotal,
+          unit: 'ms',
+          floor: FLOOR_CPU_MS[type],
+          note: "the floor's allowance: 10 ms per API or provisioner invocation, 5 per dispatcher or publisher",
+        }),
+      );
       print('  breakdown per operation:');
       for (const r of breakdown(p.delta, p.per)) print(r);
-      summary[type] = { measured, floor: FLOORS[type], per1000: total, seconds: p.ms / 1000 };
+      summary[type] = {
+        measured,
+        floor: FLOORS[type],
+        per1000: total,
+        seconds: p.ms / 1000,
+        cpuMs: p.cpuMs,
+        cpuGbs: cpuBilled,
+      };
     }
     print('Background (not counted in the operations above)');
     for (const [label, b] of Object.entries(background)) {

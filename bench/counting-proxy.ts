@@ -6,8 +6,11 @@
  * - DynamoDB: requests by operation; read units as DynamoDB Local reports them (asked for with
  *   `ReturnConsumedCapacity: INDEXES`, which it accepts in the signed body: it checks no
  *   signature); write units computed from the item before and after each write (bench/capacity.ts;
- *   the proxy reads them itself, uncounted), with DynamoDB Local's own figure kept beside them as
- *   a check; failed conditional writes.
+ *   the proxy reads them itself, uncounted: the before-images ahead of the write, the after-images
+ *   once the answer is on its way, the item's next write waiting for them), with DynamoDB Local's
+ *   own figure kept beside them as a check; failed conditional writes; `meterMs`, the time the
+ *   proxy added to each request beside forwarding it (its waits and reads), which bench/cost.ts
+ *   takes off the functions' durations.
  * - SQS: requests by action; receives that returned messages apart from empty ones; messages.
  * - EventBridge: PutEvents requests and entries.
  * - Kubernetes: requests by verb and resource.
@@ -254,7 +257,10 @@ export interface CountingProxy {
   /** The endpoint to give `client` instead of `target` (LocalMeter.endpoint). */
   endpoint(service: MeteredService, client: string, region: string, target: string): string;
   readonly tallies: Tallies;
-  /** Requests still being forwarded, long polls excepted (the bench waits for none before a snapshot). */
+  /**
+   * Requests still being forwarded, long polls excepted, and writes still being sized (the bench
+   * waits for none before a snapshot).
+   */
   inFlight(): number;
   stop(): Promise<void>;
 }
@@ -263,6 +269,14 @@ export async function startCountingProxy(opts: CountingProxyOptions): Promise<Co
   const routes: Route[] = [];
   const tallies = new Tallies();
   let inFlight = 0;
+  /** Writes whose after-images are still being read (their tallies are not in yet). */
+  let sizing = 0;
+  /**
+   * The last write of each item still being sized: the next write of the item waits for it, so
+   * that each write's before and after images are its own, while the writer does not wait for the
+   * proxy's after-reads (the meter's own work, not the function's: docs/cost.md, GB-s).
+   */
+  const itemLocks = new Map<string, Promise<void>>();
 
   const forward = (
     route: Route,
@@ -308,6 +322,7 @@ export async function startCountingProxy(opts: CountingProxyOptions): Promise<Co
     headers: IncomingHttpHeaders,
     raw: Buffer,
   ) {
+    const started = performance.now();
     const action = actionOf(headers['x-amz-target']);
     const region = credentialRegion(headers.authorization) ?? route.region;
     const key = { service: 'dynamodb' as const, client: route.client, region, op: action, detail: '' };
@@ -316,9 +331,37 @@ export async function startCountingProxy(opts: CountingProxyOptions): Promise<Co
     const sent = metered ? Buffer.from(JSON.stringify({ ...body, ReturnConsumedCapacity: 'INDEXES' })) : raw;
     const targets = WRITES.has(action) ? writeTargets(action, body, opts.keyAttributes) : [];
     const read = (t: WriteTarget) => opts.readItem(route.target.href, region, t.table, t.key);
-    const before = await Promise.all(targets.map(read));
-    const res = await forward(route, method, path, headers, sent);
+    // Queue behind the previous write of each item until its after-image is read.
+    const lockKeys = [
+      ...new Set(targets.map((t) => `${region}\u0000${t.table}\u0000${JSON.stringify(t.key)}`)),
+    ];
+    const previous = lockKeys.map((k) => itemLocks.get(k));
+    let unlock: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      unlock = resolve;
+    });
+    const release = () => {
+      unlock();
+      for (const k of lockKeys) if (itemLocks.get(k) === held) itemLocks.delete(k);
+    };
+    for (const k of lockKeys) itemLocks.set(k, held);
+    let before: Array<Item | undefined>;
+    let res: Awaited<ReturnType<typeof forward>>;
+    let forwardMs = 0;
+    try {
+      await Promise.all(previous);
+      before = await Promise.all(targets.map(read));
+      const f0 = performance.now();
+      res = await forward(route, method, path, headers, sent);
+      forwardMs = performance.now() - f0;
+    } catch (e) {
+      release();
+      throw e;
+    }
+    /** The time the proxy added to this request: its waits and reads beside the forwarding. */
+    const meterMs = performance.now() - started - forwardMs;
     const out = json(res.body);
+    if (!WRITES.has(action) || res.status !== 200) release();
     if (res.status !== 200) {
       const type =
         String(out?.__type ?? '')
@@ -327,7 +370,7 @@ export async function startCountingProxy(opts: CountingProxyOptions): Promise<Co
       // A failed conditional write is charged (bench/capacity.ts); a cancelled transaction is
       // counted, not priced (docs/cost.md).
       const wru = type === 'ConditionalCheckFailedException' ? failedConditionUnits(before[0]) : 0;
-      tallies.add({ ...key, detail: type }, { requests: 1, failed: 1, wru });
+      tallies.add({ ...key, detail: type }, { requests: 1, failed: 1, wru, meterMs });
       return res;
     }
     if (READS.has(action)) {
@@ -336,48 +379,64 @@ export async function startCountingProxy(opts: CountingProxyOptions): Promise<Co
         rru: readUnits(reportedUnits(out), consistentRead(action, body)),
         reported: reportedUnits(out),
         items: Array.isArray(out?.Items) ? out.Items.length : out?.Item ? 1 : 0,
+        meterMs,
       });
     } else if (WRITES.has(action)) {
-      const after = await Promise.all(targets.map((t) => (t.kind === 'check' ? undefined : read(t))));
-      const units = targets.map((t, i) =>
-        writeUnits({
-          before: before[i],
-          after: t.kind === 'check' ? before[i] : after[i],
-          transactional: action === 'TransactWriteItems',
-          indexes: opts.indexes,
-          conditionCheck: t.kind === 'check',
-        }),
-      );
-      // Per item written: its entity, how, and its size (the larger image), to explain the units.
-      targets.forEach((t, i) => {
-        const image = (t.kind === 'check' ? before[i] : (after[i] ?? before[i])) ?? {};
-        const entity = String((image.entity as { S?: string } | undefined)?.S ?? '(absent)');
-        const bytes = Math.max(before[i] ? itemSize(before[i]) : 0, after[i] ? itemSize(after[i]) : 0);
-        tallies.add(
-          {
-            service: 'dynamodb',
-            client: route.client,
-            region,
-            op: 'item',
-            detail: `${action} ${t.kind} ${entity}`,
-          },
-          { writes: 1, wru: units[i]?.total ?? 0, bytes, overKb: bytes > 1024 ? 1 : 0 },
-        );
-      });
-      const sum = sumUnits(units);
-      tallies.add(key, {
-        requests: 1,
-        items: targets.length,
-        wru: sum.total,
-        wruTable: sum.table,
-        wruIndexes: sum.indexes,
-        // DynamoDB Local's own figure, right for single-item writes only (bench/capacity.ts).
-        reported: reportedUnits(out),
-      });
+      // The answer goes back now; the after-images are read behind it (the item stays locked).
+      sizing++;
+      sizeWrite(action, key, targets, before, read, reportedUnits(out), meterMs)
+        .catch((e: unknown) => tallies.add({ ...key, detail: `unsized: ${String(e)}` }, { requests: 1 }))
+        .finally(() => {
+          sizing--;
+          release();
+        });
     } else {
-      tallies.add(key, { requests: 1 });
+      tallies.add(key, { requests: 1, meterMs });
     }
     return res;
+  }
+
+  /** Reads a successful write's after-images and tallies its units (see `dynamodb`). */
+  async function sizeWrite(
+    action: string,
+    key: TallyKey,
+    targets: WriteTarget[],
+    before: Array<Item | undefined>,
+    read: (t: WriteTarget) => Promise<Item | undefined>,
+    reported: number,
+    meterMs: number,
+  ): Promise<void> {
+    const after = await Promise.all(targets.map((t) => (t.kind === 'check' ? undefined : read(t))));
+    const units = targets.map((t, i) =>
+      writeUnits({
+        before: before[i],
+        after: t.kind === 'check' ? before[i] : after[i],
+        transactional: action === 'TransactWriteItems',
+        indexes: opts.indexes,
+        conditionCheck: t.kind === 'check',
+      }),
+    );
+    // Per item written: its entity, how, and its size (the larger image), to explain the units.
+    targets.forEach((t, i) => {
+      const image = (t.kind === 'check' ? before[i] : (after[i] ?? before[i])) ?? {};
+      const entity = String((image.entity as { S?: string } | undefined)?.S ?? '(absent)');
+      const bytes = Math.max(before[i] ? itemSize(before[i]) : 0, after[i] ? itemSize(after[i]) : 0);
+      tallies.add(
+        { ...key, op: 'item', detail: `${action} ${t.kind} ${entity}` },
+        { writes: 1, wru: units[i]?.total ?? 0, bytes, overKb: bytes > 1024 ? 1 : 0 },
+      );
+    });
+    const sum = sumUnits(units);
+    tallies.add(key, {
+      requests: 1,
+      items: targets.length,
+      wru: sum.total,
+      wruTable: sum.table,
+      wruIndexes: sum.indexes,
+      // DynamoDB Local's own figure, right for single-item writes only (bench/capacity.ts).
+      reported,
+      meterMs,
+    });
   }
 
   async function sqs(route: Route, method: string, path: string, headers: IncomingHttpHeaders, raw: Buffer) {
@@ -471,7 +530,7 @@ export async function startCountingProxy(opts: CountingProxyOptions): Promise<Co
   return {
     url,
     tallies,
-    inFlight: () => inFlight,
+    inFlight: () => inFlight + sizing,
     endpoint(service, client, region, target) {
       routes.push({ service, client, region, target: new URL(target) });
       return `${url}/m${routes.length - 1}`;

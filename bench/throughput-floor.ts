@@ -11,9 +11,9 @@
  *                (`store.clusters.create`: TransactWriteItems of cluster, operation, name guard,
  *                usage, control and quota checks);
  *   dispatcher   SendMessage of the provisioning message;
- *   provisioner  ReceiveMessage, GetItem operation and cluster, the step claim (UpdateItem), the
- *                start transition (TransactWriteItems), the blueprint's objects (server-side
- *                applies, the credential Secret read and create), the readiness reads, the
+ *   provisioner  ReceiveMessage, GetItem operation and cluster, the start transition, which
+ *                claims the step (TransactWriteItems), the blueprint's objects (server-side
+ *                applies, the credential Secret's create), the readiness reads, the
  *                complete transition (TransactWriteItems), DeleteMessage.
  * The requests go through the same clients Stratus uses (the store over the AWS SDK, the
  * Kubernetes client over client-node), so what the ratio to Stratus's figure measures is the
@@ -206,22 +206,27 @@ async function main(): Promise<void> {
       const c = await timed('dynamodb', 1, () => store.clusters.get(tenant.tenantId, cluster.clusterId));
       if (!op || !c) throw new Error(`cluster ${cluster.clusterId} or its operation is missing`);
       const t0 = now();
+      // The start transition carries the step's claim (docs/cost.md).
       await timed('dynamodb', 1, () =>
-        store.operations.claimStep(op, 0, t0.toISOString(), new Date(t0.getTime() + 240_000).toISOString(), {
-          messageId: received.Messages?.[0]?.MessageId ?? randomUUID(),
-          receiveCount: 1,
+        store.operations.start(op, 'PROVISIONING', eks, t0.toISOString(), {
+          seq: 0,
+          now: t0.toISOString(),
+          until: new Date(t0.getTime() + 240_000).toISOString(),
+          by: { messageId: received.Messages?.[0]?.MessageId ?? randomUUID(), receiveCount: 1 },
         }),
       );
-      await timed('dynamodb', 1, () => store.operations.start(op, 'PROVISIONING', eks, now().toISOString()));
       const started = { ...op, status: 'RUNNING' as const, step: 'APPLY' as const };
       const spec = specOf({ ...c, placement: eks });
       const blueprint = getBlueprint(c.engine);
       if (!blueprint) throw new Error(`no blueprint for ${c.engine}`);
       await timed('kubernetes', 0, () =>
-        applyRendered(kube, blueprint, spec, {
-          operationId: op.operationId,
-          correlationId: op.correlationId,
-        }),
+        applyRendered(
+          kube,
+          blueprint,
+          spec,
+          { operationId: op.operationId, correlationId: op.correlationId },
+          { fresh: true },
+        ),
       );
       const live = await timed('kubernetes', 0, () =>
         Promise.all(blueprint.readinessRefs(spec).map((ref) => kube.get(ref))),

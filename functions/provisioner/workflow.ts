@@ -29,7 +29,7 @@ import type { Blueprint, KubeObject, PauseState, Readiness, RenderContext } from
 import { PermanentFailureError } from '../shared/errors.js';
 import { type EksPoolEntry, placementContext } from '../shared/kube/pool.js';
 import type { ProvisioningMessage } from '../shared/schemas/messages.js';
-import { StaleStateError, type Store } from '../shared/store/store.js';
+import { type ClaimRequest, StaleStateError, type Store } from '../shared/store/store.js';
 import { FUNCTIONS } from '../topology.js';
 
 type KubeRef = Pick<KubeObject, 'apiVersion' | 'kind'> & { metadata: { name: string; namespace?: string } };
@@ -82,13 +82,102 @@ export interface WorkflowDeps {
    * with the step's finish, in one write (docs/cost.md). @default - written at once (`setStep`)
    */
   readonly nextStep?: (step: OperationRecord['step']) => void;
+  /** Set by `advance`: the delivery's claim on its step, made by its first write. @default - none */
+  readonly owner?: StepOwner;
+}
+
+/**
+ * A delivery's claim on the step its message stands for (docs/operations.md, "One delivery owns
+ * a step"), made by the delivery's first write, before any side effect: the start transition of
+ * a queued operation or the transition that ends an operation at a poll carry it (`carry`);
+ * anything else (a Kubernetes write, a message sent, another transition) claims first with its
+ * own conditional write (`ensure`). Reads (the operation, the cluster, readiness) may come before.
+ */
+export interface StepOwner {
+  /** Claims the step unless this delivery holds it already. @throws StepLostError */
+  ensure(): Promise<void>;
+  /**
+   * Runs a transition that checks and carries the claim when this delivery does not hold it yet
+   * (and `undefined` when it does). @throws StepLostError when the carried claim lost
+   */
+  carry(transition: (claim: ClaimRequest | undefined) => Promise<void>): Promise<void>;
+}
+
+/** Another delivery owns the step: this one does nothing more. */
+export class StepLostError extends Error {
+  constructor(seq: number, options?: ErrorOptions) {
+    super(`step ${seq}: another delivery owns it`, options);
+    this.name = 'StepLostError';
+  }
+}
+
+/** The claim of `advance`: held once `claimStep` or a transition carrying it succeeded. */
+function stepOwner(store: Store, op: OperationRecord, claim: ClaimRequest): StepOwner {
+  let held = false;
+  return {
+    async ensure() {
+      if (held) return;
+      try {
+        await store.operations.claimStep(op, claim.seq, claim.now, claim.until, claim.by);
+      } catch (e) {
+        if (e instanceof StaleStateError) throw new StepLostError(claim.seq, { cause: e });
+        throw e;
+      }
+      held = true;
+    },
+    async carry(transition) {
+      if (held) return transition(undefined);
+      try {
+        await transition(claim);
+      } catch (e) {
+        if (e instanceof StaleStateError) throw new StepLostError(claim.seq, { cause: e });
+        throw e;
+      }
+      held = true;
+    },
+  };
+}
+
+/** `kube` whose writes claim the step first (reads do not need the claim). */
+function claimingWrites(kube: KubePort, owner: StepOwner): KubePort {
+  return {
+    apply: async (objects) => {
+      await owner.ensure();
+      return kube.apply(objects);
+    },
+    create: async (obj) => {
+      await owner.ensure();
+      return kube.create(obj);
+    },
+    delete: async (ref) => {
+      await owner.ensure();
+      return kube.delete(ref);
+    },
+    deleteNamespace: async (name) => {
+      await owner.ensure();
+      return kube.deleteNamespace(name);
+    },
+    get: (ref) => kube.get(ref),
+    list: (apiVersion, kind, opts) => kube.list(apiVersion, kind, opts),
+  };
 }
 
 /** Records the step `op` moves to: with the claimed step's finish when `advance` runs it, else now. */
 async function moveTo(deps: WorkflowDeps, op: OperationRecord, step: OperationRecord['step']): Promise<void> {
+  await deps.owner?.ensure();
   if (deps.nextStep) deps.nextStep(step);
   else await deps.store.operations.setStep(op, step, deps.now().toISOString());
 }
+
+/**
+ * The steps that wait (polls): their delivery reads before it writes, and the poll that finds the
+ * operation done ends it with the claim in the same write. A BACKUP's wait claims first.
+ */
+const WAIT_STEPS: ReadonlySet<OperationRecord['step']> = new Set([
+  'WAIT_READY',
+  'ROLLBACK_WAIT',
+  'CLEANUP_WAIT',
+]);
 
 export type Outcome =
   | 'ignored'
@@ -112,10 +201,11 @@ const POLL_CAP_SECONDS = 60;
 
 /**
  * Advances one operation by at most one step: apply, then poll readiness through delayed
- * messages until READY, the deadline, or a permanent failure. A delivery first claims the step
- * its message stands for (`seq`, a conditional write on the operation): a duplicate delivery of
- * the same message, concurrent or late, finds it claimed and does nothing, so every message has
- * at most one successor and there is one poll chain per operation. Every state change is a
+ * messages until READY, the deadline, or a permanent failure. A delivery claims the step its
+ * message stands for (`seq`, a condition on the operation) before any side effect, in its first
+ * write (StepOwner): a duplicate delivery of the same message, concurrent or late, finds it
+ * claimed and does nothing, so every message has at most one successor and there is one poll
+ * chain per operation. Every state change is a
  * conditional write. Errors that are not classified rethrow: the message goes back to the queue
  * (its redelivery, same `messageId` and a higher receive count, takes the step over) and, after
  * maxReceiveCount, to the DLQ.
@@ -146,24 +236,18 @@ export async function advance(
     });
   }
 
-  // One delivery owns a step: claim it before any side effect (Kubernetes or a message sent).
+  // One delivery owns a step: its claim comes before any side effect (Kubernetes or a message
+  // sent), and rides on the delivery's first write where it can (StepOwner; docs/cost.md).
   const seq = msg.seq ?? 0;
   const leaseMs = (deps.stepLeaseSeconds ?? STEP_LEASE_SECONDS) * 1000;
-  try {
-    await store.operations.claimStep(
-      op,
-      seq,
-      now.toISOString(),
-      new Date(now.getTime() + leaseMs).toISOString(),
-      delivery.messageId
-        ? { messageId: delivery.messageId, receiveCount: delivery.receiveCount ?? 1 }
-        : undefined,
-    );
-  } catch (e) {
-    if (!(e instanceof StaleStateError)) throw e;
-    logger.info('another delivery owns this step', { operationId: op.operationId, seq, reason: msg.reason });
-    return 'ignored';
-  }
+  const owner = stepOwner(store, op, {
+    seq,
+    now: now.toISOString(),
+    until: new Date(now.getTime() + leaseMs).toISOString(),
+    ...(delivery.messageId
+      ? { by: { messageId: delivery.messageId, receiveCount: delivery.receiveCount ?? 1 } }
+      : {}),
+  });
   // Every message the step sends is its successor (`seq + 1`); once it is sent, the step is done,
   // and the workflow step it moved to (WAIT_READY after an apply) is written with that mark: one
   // write, not two (docs/cost.md). A delivery that dies in between leaves the step unrecorded, so
@@ -171,12 +255,27 @@ export async function advance(
   let next: OperationRecord['step'] | undefined;
   const stepDeps: WorkflowDeps = {
     ...deps,
-    requeue: (message, delaySeconds) => deps.requeue({ ...message, seq: seq + 1 }, delaySeconds),
+    kube: async (eksCluster) => claimingWrites(await deps.kube(eksCluster), owner),
+    requeue: async (message, delaySeconds) => {
+      await owner.ensure();
+      await deps.requeue({ ...message, seq: seq + 1 }, delaySeconds);
+    },
     nextStep: (step) => {
       next = step;
     },
+    owner,
   };
-  const outcome = await runClaimed(msg, stepDeps, op, cluster, now);
+  let outcome: Outcome;
+  try {
+    // A queued operation's start carries the claim; so does the end of an operation at a poll.
+    const deferred = op.status === 'QUEUED' || (op.type !== 'BACKUP' && WAIT_STEPS.has(op.step));
+    if (!deferred) await owner.ensure();
+    outcome = await runClaimed(msg, stepDeps, op, cluster, now);
+  } catch (e) {
+    if (!(e instanceof StepLostError)) throw e;
+    logger.info('another delivery owns this step', { operationId: op.operationId, seq, reason: msg.reason });
+    return 'ignored';
+  }
   if (
     outcome === 'polling' ||
     outcome === 'retrying' ||
@@ -192,7 +291,7 @@ export async function advance(
   return outcome;
 }
 
-/** The claimed step of `op`: `deps.requeue` sends its successor. */
+/** The step of `op` that `deps.owner` claims: `deps.requeue` sends its successor. */
 async function runClaimed(
   msg: ProvisioningMessage,
   deps: WorkflowDeps,
@@ -203,6 +302,7 @@ async function runClaimed(
   const { store, logger } = deps;
   let op = claimed;
   const failWith = async (error: OperationError): Promise<Outcome> => {
+    await deps.owner?.ensure();
     if (op.type === 'UPDATE' && op.previous && !op.rollback) {
       // A failed UPDATE goes back to the last good spec rather than leaving the cluster half-changed.
       try {
@@ -273,7 +373,9 @@ async function runClaimed(
   }
   if (op.status === 'QUEUED') {
     try {
-      await store.operations.start(op, WORKING_STATUS[op.type], placement, now.toISOString());
+      const start = (claim?: ClaimRequest) =>
+        store.operations.start(op, WORKING_STATUS[op.type], placement, now.toISOString(), claim);
+      await (deps.owner ? deps.owner.carry(start) : start());
     } catch (e) {
       if (e instanceof StaleStateError) return 'ignored'; // cancelled, or no longer this region's
       throw e;
@@ -294,8 +396,11 @@ async function runClaimed(
     }
     if (!blueprint)
       throw new PermanentFailureError('UNSUPPORTED_ENGINE', `No blueprint for engine ${cluster.engine}`);
-    return await runStep(deps, blueprint, op, spec, placement, msg, failWith);
+    // A CREATE this delivery started has applied nothing yet: its credential Secret cannot exist.
+    const fresh = claimed.status === 'QUEUED' && op.type === 'CREATE';
+    return await runStep(deps, blueprint, op, spec, placement, msg, failWith, fresh);
   } catch (e) {
+    if (e instanceof StepLostError) throw e;
     const failure = deps.classify(e);
     if (e instanceof PermanentFailureError) return failWith({ code: e.code, message: e.message });
     if (!failure) throw e;
@@ -351,7 +456,9 @@ async function runDeleteStep(
     msg,
     { start: 'APPLY', wait: 'WAIT_READY' },
     async () => {
-      await deps.store.operations.completeDeletion(op, cluster, deps.now().toISOString());
+      await ending(deps, (claim) =>
+        deps.store.operations.completeDeletion(op, cluster, deps.now().toISOString(), claim),
+      );
       deps.logger.info('deleted', { operationId: op.operationId, clusterId: cluster.clusterId });
       return 'succeeded';
     },
@@ -487,6 +594,7 @@ async function runBackupStep(
     return 'retrying';
   }
   if (stored.objects === 0) return fail(deps, op, operationErrors.backupEmpty());
+  await deps.owner?.ensure();
   const now = deps.now().toISOString();
   // A scheduled backup with a restore test: the test is stored with the success, for the reconciler.
   await deps.store.operations.completeBackup(
@@ -512,6 +620,7 @@ async function runStep(
   placement: string,
   msg: ProvisioningMessage,
   failWith: (error: OperationError) => Promise<Outcome>,
+  fresh: boolean,
 ): Promise<Outcome> {
   const kube = await deps.kube(placement);
   const rollingBack = op.step === 'ROLLBACK_APPLY' || op.step === 'ROLLBACK_WAIT';
@@ -525,11 +634,17 @@ async function runStep(
     );
   }
   if (op.step === 'APPLY' || op.step === 'ROLLBACK_APPLY') {
-    const objects = await applyRendered(kube, blueprint, spec, {
-      operationId: op.operationId,
-      correlationId: op.correlationId,
-      ...placed,
-    });
+    const objects = await applyRendered(
+      kube,
+      blueprint,
+      spec,
+      {
+        operationId: op.operationId,
+        correlationId: op.correlationId,
+        ...placed,
+      },
+      { fresh: fresh && !rollingBack },
+    );
     // A CREATE has nothing to prune: its namespace holds only what this operation applied, from
     // the same spec (a retried apply renders the same objects). Saves a list per blueprint kind.
     // An UPDATE deletes what the spec it replaces rendered and this one does not, without a list
@@ -594,8 +709,11 @@ async function readyOutcome(
       port: conn.port,
       ...(externalEndpoint ? { externalEndpoint } : {}),
     };
-    if (rollingBack) await deps.store.operations.finishRollback(op, observed, deps.now().toISOString());
-    else await deps.store.operations.complete(op, observed, deps.now().toISOString());
+    await ending(deps, (claim) =>
+      rollingBack
+        ? deps.store.operations.finishRollback(op, observed, deps.now().toISOString(), claim)
+        : deps.store.operations.complete(op, observed, deps.now().toISOString(), claim),
+    );
     deps.logger.info('ready', { operationId: op.operationId, clusterId: spec.clusterId });
     return 'succeeded';
   }
@@ -658,16 +776,21 @@ async function caBundleOf(kube: KubePort, spec: ClusterSpec): Promise<string | u
  * only if absent (POST; 409 keeps the live one), because it holds generated credentials that
  * must never change once the database started with them. When the Secret already exists, its
  * values are read back and the objects rendered with them; when another delivery created it
- * between our read and our create, its values win and the rest is rendered again with them.
- * Returns the objects applied (as last rendered).
+ * between our read and our create, its values win: the rest is rendered again with them, and
+ * what was applied before the Secret is applied again where that changed it. With `fresh` (the
+ * delivery that started a CREATE: nothing was applied for the cluster yet), the Secret is not
+ * read first: one Kubernetes call less (docs/cost.md); the create-if-absent still keeps one that
+ * exists. Returns the objects applied (as last rendered).
  */
 export async function applyRendered(
   kube: KubePort,
   blueprint: Blueprint,
   spec: ClusterSpec,
   ids: Pick<RenderContext, 'operationId' | 'correlationId' | 'kubeApiCidrs' | 'gateway'>,
+  opts: { readonly fresh?: boolean } = {},
 ): Promise<KubeObject[]> {
-  const stored = await readSecrets(kube, blueprint, spec);
+  const stored =
+    opts.fresh && blueprint.secretNames.length > 0 ? undefined : await readSecrets(kube, blueprint, spec);
   let objects = blueprint.render(spec, { ...ids, secrets: stored ?? generateSecrets(blueprint) });
   let batch: KubeObject[] = [];
   for (let i = 0; i < objects.length; i++) {
@@ -682,7 +805,13 @@ export async function applyRendered(
     if ((await kube.create(obj)) === 'exists') {
       const kept = await readSecrets(kube, blueprint, spec);
       if (!kept) throw new Error(`Secret ${obj.metadata.name} existed a moment ago and is gone; retry`);
+      const applied = objects;
       objects = blueprint.render(spec, { ...ids, secrets: kept });
+      // Object names and order never depend on secret values: the same index is the same object.
+      const changed = objects
+        .slice(0, i)
+        .filter((o, k) => o.kind !== 'Secret' && JSON.stringify(o) !== JSON.stringify(applied[k]));
+      if (changed.length) await kube.apply(changed);
     }
   }
   if (batch.length) await kube.apply(batch);
@@ -817,7 +946,13 @@ export async function pruneDropped(
   return dropped;
 }
 
+/** A transition that ends the operation: it carries the delivery's claim if not made yet. */
+function ending(deps: WorkflowDeps, transition: (claim: ClaimRequest | undefined) => Promise<void>) {
+  return deps.owner ? deps.owner.carry(transition) : transition(undefined);
+}
+
 async function fail(deps: WorkflowDeps, op: OperationRecord, error: OperationError): Promise<Outcome> {
+  await deps.owner?.ensure();
   try {
     await deps.store.operations.fail(op, error, deps.now().toISOString());
   } catch (e) {

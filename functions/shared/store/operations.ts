@@ -120,6 +120,59 @@ function observedFields(observed: ObservedEndpoint): { set: Record<string, unkno
   };
 }
 
+/**
+ * A provisioner delivery's claim on the step its message stands for (docs/operations.md, "One
+ * delivery owns a step"): written by `claimStep`, or checked and carried by a transition.
+ */
+export interface ClaimRequest {
+  /** The message's step number. */
+  readonly seq: number;
+  readonly now: string;
+  /** Until when it binds other deliveries if its holder dies (the lease). */
+  readonly until: string;
+  /** The queue message and its receive count: its redelivery may take the step over. */
+  readonly by?: { readonly messageId: string; readonly receiveCount: number };
+}
+
+/**
+ * The claim's condition on the operation item, with its names and values (`:claim` is the
+ * record to write). Granted when the operation is managed here and has no claim of this region,
+ * when `seq` follows the last claim, or when the last claim is this `seq`'s, unfinished, and
+ * made by an earlier receive of the same message or past its lease.
+ */
+function claimTerms(region: string, c: ClaimRequest) {
+  return {
+    condition:
+      'homeRegion = :me AND (attribute_not_exists(#claim) OR #claim.#region <> :me OR #claim.#seq = :prev OR (#claim.#seq = :seq AND #claim.#done = :false AND (#claim.#until < :now OR (#claim.#by = :by AND #claim.#receive < :receive))))',
+    names: {
+      '#claim': 'claim',
+      '#region': 'region',
+      '#seq': 'seq',
+      '#done': 'done',
+      '#until': 'until',
+      '#by': 'by',
+      '#receive': 'receive',
+    },
+    values: {
+      ':claim': {
+        seq: c.seq,
+        region,
+        until: c.until,
+        done: false,
+        ...(c.by ? { by: c.by.messageId, receive: c.by.receiveCount } : {}),
+      },
+      // No message id: matches no claim (only the lease can hand the step over).
+      ':by': c.by?.messageId ?? '',
+      ':receive': c.by?.receiveCount ?? 0,
+      ':me': region,
+      ':prev': c.seq - 1,
+      ':seq': c.seq,
+      ':false': false,
+      ':now': c.now,
+    } as Record<string, unknown>,
+  };
+}
+
 export const OPERATION_ITEMS = { operation: 'operation', cluster: 'cluster' } as const;
 
 export class OperationStore {
@@ -243,6 +296,8 @@ export class OperationStore {
    * made by an earlier receive of this very queue message (same `by`, lower `receive`: that
    * receive died or timed out, and SQS delivered the message again) or past its lease. Anything
    * else is a duplicate delivery, including a copy of the same message received alongside.
+   * `start`, `complete`, `finishRollback` and `completeDeletion` take the same claim and check it
+   * in their own write instead (docs/cost.md).
    *
    * @throws StaleStateError when another delivery owns the step.
    */
@@ -253,43 +308,16 @@ export class OperationStore {
     until: string,
     by?: { readonly messageId: string; readonly receiveCount: number },
   ): Promise<void> {
+    const claim = claimTerms(this.table.region, { seq, now, until, ...(by ? { by } : {}) });
     try {
       await this.table.db.send(
         new UpdateCommand({
           TableName: this.table.name,
           Key: keys.operation(op.tenantId, op.operationId),
           UpdateExpression: 'SET #claim = :claim',
-          ConditionExpression:
-            'homeRegion = :me AND #status IN (:queued, :running) AND (attribute_not_exists(#claim) OR #claim.#region <> :me OR #claim.#seq = :prev OR (#claim.#seq = :seq AND #claim.#done = :false AND (#claim.#until < :now OR (#claim.#by = :by AND #claim.#receive < :receive))))',
-          ExpressionAttributeNames: {
-            '#claim': 'claim',
-            '#status': 'status',
-            '#region': 'region',
-            '#seq': 'seq',
-            '#done': 'done',
-            '#until': 'until',
-            '#by': 'by',
-            '#receive': 'receive',
-          },
-          ExpressionAttributeValues: {
-            ':claim': {
-              seq,
-              region: this.table.region,
-              until,
-              done: false,
-              ...(by ? { by: by.messageId, receive: by.receiveCount } : {}),
-            },
-            // No message id: matches no claim (only the lease can hand the step over).
-            ':by': by?.messageId ?? '',
-            ':receive': by?.receiveCount ?? 0,
-            ':me': this.table.region,
-            ':queued': 'QUEUED',
-            ':running': 'RUNNING',
-            ':prev': seq - 1,
-            ':seq': seq,
-            ':false': false,
-            ':now': now,
-          },
+          ConditionExpression: `#status IN (:queued, :running) AND ${claim.condition}`,
+          ExpressionAttributeNames: { ...claim.names, '#status': 'status' },
+          ExpressionAttributeValues: { ...claim.values, ':queued': 'QUEUED', ':running': 'RUNNING' },
         }),
       );
     } catch (e) {
@@ -347,13 +375,19 @@ export class OperationStore {
 
   /**
    * QUEUED -> RUNNING for the operation, and the cluster enters its working status (a BACKUP
-   * leaves it as it is: the database keeps serving; its backup goes RUNNING).
+   * leaves it as it is: the database keeps serving; its backup goes RUNNING). With `claim`, the
+   * same write claims the delivery's step (as `claimStep` would, same condition): one write of
+   * the operation item instead of two (docs/cost.md).
+   *
+   * @throws StaleStateError naming `operation` (no longer QUEUED, or its step claimed by another
+   * delivery) or `cluster`.
    */
   async start(
     op: OperationRecord,
     clusterStatus: ClusterStatus,
     placement: string,
     now: string,
+    claim?: ClaimRequest,
   ): Promise<void> {
     const backup = op.type === 'BACKUP';
     await this.table.transact('start', {
@@ -361,6 +395,7 @@ export class OperationStore {
         op,
         { status: 'RUNNING', step: 'APPLY', startedAt: now, updatedAt: now },
         'QUEUED',
+        claim ? { request: claim, write: true } : undefined,
       ),
       cluster: backup
         ? this.updateCluster(op, { updatedAt: now }, { placement }, false, [], false)
@@ -428,9 +463,16 @@ export class OperationStore {
 
   /**
    * RUNNING -> SUCCEEDED; the cluster becomes READY (a PAUSE: PAUSED) at the operation's
-   * generation. A paused cluster keeps its endpoint: it is where it answers once resumed.
+   * generation. A paused cluster keeps its endpoint: it is where it answers once resumed. With
+   * `claim`, only if the delivery could claim its step (`claimStep`'s condition, checked in this
+   * write: a poll that ends the operation needs no claim of its own).
    */
-  async complete(op: OperationRecord, observed: ObservedEndpoint, now: string): Promise<void> {
+  async complete(
+    op: OperationRecord,
+    observed: ObservedEndpoint,
+    now: string,
+    claim?: ClaimRequest,
+  ): Promise<void> {
     const status = op.type === 'PAUSE' ? 'PAUSED' : 'READY';
     const fields = observedFields(observed);
     await this.table.transact('complete', {
@@ -438,6 +480,7 @@ export class OperationStore {
         op,
         { status: 'SUCCEEDED', step: 'DONE', finishedAt: now, updatedAt: now },
         'RUNNING',
+        claim ? { request: claim, write: false } : undefined,
       ),
       cluster: this.updateCluster(
         op,
@@ -457,15 +500,21 @@ export class OperationStore {
   /**
    * RUNNING -> SUCCEEDED for a DELETE: the cluster is DELETED (readable until its TTL), its name
    * and quota freed. The name guard is deleted only if it still names this cluster: a guard lost
-   * to a replication conflict must not keep the deletion from finishing.
+   * to a replication conflict must not keep the deletion from finishing. `claim`: as `complete`.
    */
-  async completeDeletion(op: OperationRecord, cluster: ClusterRecord, now: string): Promise<void> {
+  async completeDeletion(
+    op: OperationRecord,
+    cluster: ClusterRecord,
+    now: string,
+    claim?: ClaimRequest,
+  ): Promise<void> {
     const guard = await this.clusters.getByName(cluster.tenantId, cluster.region, cluster.name);
     await this.table.transact('complete deletion', {
       operation: this.updateOperation(
         op,
         { status: 'SUCCEEDED', step: 'DONE', finishedAt: now, updatedAt: now },
         'RUNNING',
+        claim ? { request: claim, write: false } : undefined,
       ),
       cluster: this.clusterGone(op, now),
       nameGuard: guard?.clusterId === cluster.clusterId ? this.clusters.deleteNameGuard(cluster) : undefined,
@@ -574,8 +623,16 @@ export class OperationStore {
     return { ...op, step: 'CLEANUP', cleanup, deadline };
   }
 
-  /** The rollback is live: the operation FAILED (saying it was rolled back), the cluster READY on its previous spec. */
-  async finishRollback(op: OperationRecord, observed: ObservedEndpoint, now: string): Promise<void> {
+  /**
+   * The rollback is live: the operation FAILED (saying it was rolled back), the cluster READY on
+   * its previous spec. `claim`: as `complete`.
+   */
+  async finishRollback(
+    op: OperationRecord,
+    observed: ObservedEndpoint,
+    now: string,
+    claim?: ClaimRequest,
+  ): Promise<void> {
     const rb = op.rollback;
     if (!rb) throw new Error('finishRollback: the operation is not rolling back');
     const error = publicOperationError({
@@ -587,6 +644,7 @@ export class OperationStore {
         op,
         { status: 'FAILED', step: 'DONE', error, finishedAt: now, updatedAt: now },
         'RUNNING',
+        claim ? { request: claim, write: false } : undefined,
       ),
       cluster: this.updateCluster(
         op,
@@ -642,25 +700,34 @@ export class OperationStore {
     return undefined;
   }
 
+  /**
+   * A transition of the operation from `expectedStatus`. With `claim`, also only if that delivery
+   * may claim its step, and, with `write`, the claim is recorded (a transition that ends the
+   * operation needs no record: nothing claims a step of an ended operation).
+   */
   private updateOperation(
     op: OperationRecord,
     set: Record<string, unknown>,
     expectedStatus: OperationRecord['status'],
+    claim?: { readonly request: ClaimRequest; readonly write: boolean },
   ): TransactItem {
     const terminal = ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(String(set.status));
-    const names: Record<string, string> = { '#status': 'status' };
-    const values: Record<string, unknown> = { ':expected': expectedStatus, ':one': 1 };
+    const terms = claim ? claimTerms(this.table.region, claim.request) : undefined;
+    const names: Record<string, string> = { '#status': 'status', ...terms?.names };
+    const values: Record<string, unknown> = { ':expected': expectedStatus, ':one': 1, ...terms?.values };
     const parts = Object.entries(set).map(([k, v], i) => {
       names[`#s${i}`] = k;
       values[`:s${i}`] = v;
       return `#s${i} = :s${i}`;
     });
+    if (claim?.write) parts.push('#claim = :claim');
+    else delete values[':claim'];
     return {
       Update: {
         TableName: this.table.name,
         Key: keys.operation(op.tenantId, op.operationId),
         UpdateExpression: `SET ${parts.join(', ')}${terminal ? ' REMOVE gsi2pk, gsi2sk' : ''} ADD statusVersion :one`,
-        ConditionExpression: '#status = :expected',
+        ConditionExpression: terms ? `#status = :expected AND ${terms.condition}` : '#status = :expected',
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
       },

@@ -31,7 +31,13 @@ export {
   TransactionConflictError,
 } from './core.js';
 export type { IdempotencyRecord } from './idempotency.js';
-export { activeIndex, DELETED_RETENTION_SECONDS, failOperationUpdate, operationItem } from './operations.js';
+export {
+  activeIndex,
+  type ClaimRequest,
+  DELETED_RETENTION_SECONDS,
+  failOperationUpdate,
+  operationItem,
+} from './operations.js';
 export { RESTORE_TEST_ITEMS, restoreTestIndex, restoreTestItem } from './restore-tests.js';
 export type { TenantRecord, UsageRecord } from './tenants.js';
 export { isTransientStoreError } from './transient.js';

@@ -103,6 +103,87 @@ describe('Store: races that must not lose a change', () => {
     });
   });
 
+  describe('A transition that carries the step claim vs another delivery of the step (docs/cost.md)', () => {
+    const lease = '2999-01-01T00:00:00.000Z';
+    const m = (messageId: string, receiveCount = 1) => ({ messageId, receiveCount });
+
+    it('a start by a copy of the dispatch loses to the delivery that claimed the step, and changes nothing; its redelivery wins', async () => {
+      // Prepare: a queued UPDATE; the delivery of message m-1 claimed step 0, then died before starting.
+      const c = cluster({ status: 'UPDATING' });
+      const op = operation(c);
+      await put(clusterItem({ ...c, activeOperationId: op.operationId }));
+      await put(operationItem(op));
+      await store.operations.claimStep(op, 0, T0, lease, m('m-1'));
+
+      // Act: a copy (another message id) starts with its claim, then m-1's redelivery does.
+      const copy = store.operations.start(op, 'UPDATING', 'eks-a', T0, {
+        seq: 0,
+        now: T0,
+        until: lease,
+        by: m('m-2'),
+      });
+      await expect(copy).rejects.toMatchObject({ failed: ['operation'] });
+      const queued = await store.operations.get(op.tenantId, op.operationId);
+      await store.operations.start(op, 'UPDATING', 'eks-a', T0, {
+        seq: 0,
+        now: T0,
+        until: lease,
+        by: m('m-1', 2),
+      });
+
+      // Assess: the copy changed nothing; the redelivery started the operation and holds the step.
+      expect(queued).toMatchObject({ status: 'QUEUED', claim: { seq: 0, by: 'm-1', receive: 1 } });
+      expect(await store.operations.get(op.tenantId, op.operationId)).toMatchObject({
+        status: 'RUNNING',
+        claim: { seq: 0, region: REGION, by: 'm-1', receive: 2, done: false },
+      });
+      expect(await store.clusters.get(c.tenantId, c.clusterId)).toMatchObject({ placement: 'eks-a' });
+    });
+
+    it('the completion by a late duplicate of an earlier poll loses to the poll that claimed the next step, and changes nothing', async () => {
+      // Prepare: a RUNNING UPDATE; poll 2 (message m-3) claimed its step and has not finished it.
+      const c = cluster();
+      const op = operation(c, { status: 'RUNNING', step: 'WAIT_READY' });
+      const held: ClusterRecord = {
+        ...c,
+        status: 'UPDATING',
+        generation: 2,
+        activeOperationId: op.operationId,
+      };
+      await put(clusterItem(held));
+      await put(operationItem(op));
+      await store.operations.claimStep(op, 1, T0, lease, m('m-2'));
+      await store.operations.finishStep(op, 1);
+      await store.operations.claimStep(op, 2, T0, lease, m('m-3'));
+      const observed = { endpoint: 'db.example:6333', port: 6333 };
+
+      // Act: a late duplicate of poll 1, and a copy of poll 2 received alongside, find the database ready.
+      const late = await store.operations
+        .complete(op, observed, T0, { seq: 1, now: T0, until: lease, by: m('m-9') })
+        .catch((e: unknown) => e);
+      const alongside = await store.operations
+        .complete(op, observed, T0, { seq: 2, now: T0, until: lease, by: m('m-4') })
+        .catch((e: unknown) => e);
+
+      // Assess: both lost on the operation; it still runs, and poll 2 holds its step.
+      expect(late).toBeInstanceOf(StaleStateError);
+      expect(late).toMatchObject({ failed: ['operation'] });
+      expect(alongside).toBeInstanceOf(StaleStateError);
+      expect(alongside).toMatchObject({ failed: ['operation'] });
+      expect(await store.operations.get(op.tenantId, op.operationId)).toMatchObject({
+        status: 'RUNNING',
+        claim: { seq: 2, by: 'm-3', done: false },
+      });
+      expect(await store.clusters.get(c.tenantId, c.clusterId)).toMatchObject({
+        status: 'UPDATING',
+        activeOperationId: op.operationId,
+      });
+      // The successor of poll 2 may end it.
+      await store.operations.complete(op, observed, T0, { seq: 3, now: T0, until: lease, by: m('m-5') });
+      expect(await store.operations.get(op.tenantId, op.operationId)).toMatchObject({ status: 'SUCCEEDED' });
+    });
+  });
+
   describe('PATCH deletionProtection vs a concurrent spec PATCH', () => {
     it('the spec write that read the old protection loses, and DELETE stays refused', async () => {
       // Prepare: a READY cluster without protection; two requests read it.

@@ -191,6 +191,7 @@ describe('Function: startCountingProxy', () => {
       body: JSON.stringify({ TableName: 't', Item: { pk: { S: 'a' }, sk: { S: 'b' } } }),
     });
     await res.text();
+    await settled(proxy);
 
     // Assess
     expect(res.status).toBe(200);
@@ -199,7 +200,80 @@ describe('Function: startCountingProxy', () => {
     const counted = [...proxy.tallies.snapshot()].map(([k, f]) => [parseKey(k).op, f]);
     expect(counted).toEqual([
       ['item', { writes: 1, wru: 2, bytes: 20, overKb: 0 }],
-      ['PutItem', { requests: 1, items: 1, wru: 2, wruTable: 1, wruIndexes: 1, reported: 1 }],
+      [
+        'PutItem',
+        {
+          requests: 1,
+          items: 1,
+          wru: 2,
+          wruTable: 1,
+          wruIndexes: 1,
+          reported: 1,
+          meterMs: expect.any(Number),
+        },
+      ],
     ]);
   });
+
+  it("answers a write before reading its after-image, and the item's next write waits for that read", async () => {
+    // Prepare: an upstream answering like DynamoDB; the proxy's reads of the item are held by the test.
+    upstream = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(200).end('{}'));
+    });
+    await new Promise<void>((r) => upstream?.listen(0, '127.0.0.1', r));
+    const target = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    const reads: Array<{ release: (item: Item | undefined) => void }> = [];
+    proxy = await startCountingProxy({
+      readItem: () =>
+        new Promise<Item | undefined>((resolve) => {
+          reads.push({ release: resolve });
+        }),
+      keyAttributes: KEYS,
+      indexes: INDEXES,
+    });
+    const endpoint = proxy.endpoint('dynamodb', 'api', 'eu-west-1', target);
+    const put = () =>
+      fetch(`${endpoint}/`, {
+        method: 'POST',
+        headers: { 'x-amz-target': 'DynamoDB_20120810.PutItem' },
+        body: JSON.stringify({ TableName: 't', Item: { pk: { S: 'a' }, sk: { S: 'b' } } }),
+      }).then((r) => r.text());
+    const item = { pk: { S: 'a' }, sk: { S: 'b' } };
+
+    // Act: the first write's before-image, then its answer while its after-image is not read yet.
+    const first = put();
+    await until(() => reads.length === 1);
+    reads[0]?.release(undefined);
+    await first;
+    const readsWhenAnswered = reads.length;
+    const second = put();
+    await new Promise((r) => setTimeout(r, 50));
+    const readsBeforeRelease = reads.length;
+    reads[1]?.release(item);
+    await until(() => reads.length === 3);
+    reads[2]?.release(item);
+    await until(() => reads.length === 4);
+    reads[3]?.release(item);
+    await second;
+    await settled(proxy);
+
+    // Assess: answered with its after-read pending; the second write read nothing until then.
+    expect(readsWhenAnswered).toBe(2);
+    expect(readsBeforeRelease).toBe(2);
+    const puts = proxy.tallies
+      .snapshot()
+      .get([...proxy.tallies.snapshot().keys()].find((k) => parseKey(k).op === 'PutItem') ?? '');
+    expect(puts).toMatchObject({ requests: 2, items: 2 });
+  });
 });
+
+async function until(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !done(); i++) await new Promise((r) => setTimeout(r, 5));
+  if (!done()) throw new Error('condition not reached in 1 s');
+}
+
+/** Waits until the proxy has nothing in flight (writes still being sized included). */
+function settled(proxy: CountingProxy): Promise<void> {
+  return until(() => proxy.inFlight() === 0);
+}

@@ -3,12 +3,7 @@ import {
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { QUEUES } from '../../../functions/topology.js';
@@ -183,7 +178,7 @@ describe('Function: provisioner', () => {
         $metadata: {},
         CancellationReasons: [{ Code: 'TransactionConflict' }, { Code: 'None' }],
       });
-    /** A QUEUED operation whose claim (QUEUED -> RUNNING) meets a concurrent transaction. */
+    /** A QUEUED operation whose start (QUEUED -> RUNNING, with the claim) meets a concurrent transaction. */
     function claimConflicts(): void {
       ddb
         .on(GetCommand, { Key: { pk: 'TENANT#tn-1', sk: 'OPERATION#op-1' } })
@@ -231,7 +226,7 @@ describe('Function: provisioner', () => {
     });
 
     it("makes the copy the same delivery as the message it replaces, so it may take over that delivery's claim of the step", async () => {
-      // Prepare: the first delivery (receive 2) claimed the step, then a conflict hit it.
+      // Prepare: the first delivery (receive 2) meets a conflict on the start that carries its claim.
       claimConflicts();
       sqs.on(SendMessageCommand).resolves({});
       const first = withReceiveCount(2);
@@ -257,11 +252,13 @@ describe('Function: provisioner', () => {
 
       // Assess: the copy claims as the first delivery, one receive later (not as a stranger, whom
       // the claim would refuse while the first delivery's lease runs, leaving the step undone).
+      // A queued operation's claim rides on its start transition (docs/cost.md).
       expect(sent?.MessageAttributes?.claimBy?.StringValue).toBe(first.messageId);
       const claim = ddb
-        .commandCalls(UpdateCommand)
-        .map((c) => c.args[0].input)
-        .find((i) => i.UpdateExpression === 'SET #claim = :claim');
+        .commandCalls(TransactWriteCommand)
+        .flatMap((c) => c.args[0].input.TransactItems ?? [])
+        .map((t) => t.Update)
+        .find((u) => u?.UpdateExpression?.includes('#claim = :claim'));
       expect(claim?.ExpressionAttributeValues?.[':by']).toBe(first.messageId);
       expect(claim?.ExpressionAttributeValues?.[':receive']).toBe(3);
     });

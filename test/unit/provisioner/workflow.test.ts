@@ -168,7 +168,7 @@ describe('Function: advance', () => {
     ]);
   });
 
-  it('claims a queued operation, applies the rendered objects and schedules a readiness poll', async () => {
+  it('starts a queued operation with its step claimed in the same write, applies the rendered objects and schedules a readiness poll', async () => {
     const { store, requeue, deps, applied } = setup(operation(), cluster());
     expect(await advance(msg(), deps)).toBe('polling');
     expect(store.startOperation).toHaveBeenCalledWith(
@@ -176,7 +176,14 @@ describe('Function: advance', () => {
       'PROVISIONING',
       'eks-a',
       NOW.toISOString(),
+      {
+        seq: 0,
+        now: NOW.toISOString(),
+        until: new Date(NOW.getTime() + STEP_LEASE_SECONDS * 1000).toISOString(),
+      },
     );
+    // The start is the claim (docs/cost.md): no write of its own.
+    expect(store.claimStep).not.toHaveBeenCalled();
     expect(applied[0]?.[0]?.kind).toBe('Namespace');
     expect(applied.flat().map((o) => o.kind)).toContain('StatefulSet');
     expect(store.finishStep).toHaveBeenCalledWith(expect.anything(), 0, {
@@ -223,7 +230,7 @@ describe('Function: advance', () => {
     expect(kube.apply).not.toHaveBeenCalled();
   });
 
-  it('completes with the endpoint once the workload is ready', async () => {
+  it('completes with the endpoint once the workload is ready, the poll claiming its step in that write', async () => {
     const sts = {
       apiVersion: 'apps/v1',
       kind: 'StatefulSet',
@@ -236,12 +243,22 @@ describe('Function: advance', () => {
       cluster({ placement: 'eks-a' }),
       [sts as KubeObject],
     );
-    expect(await advance(msg({ reason: 'poll' }), deps)).toBe('succeeded');
+    expect(await advance(msg({ reason: 'poll', seq: 1 }), deps, { messageId: 'm-2', receiveCount: 1 })).toBe(
+      'succeeded',
+    );
     expect(store.completeOperation).toHaveBeenCalledWith(
       expect.objectContaining({ operationId: 'op-1' }),
       expect.objectContaining({ endpoint: expect.stringMatching(/:6333$/), port: 6333 }),
       NOW.toISOString(),
+      {
+        seq: 1,
+        now: NOW.toISOString(),
+        until: new Date(NOW.getTime() + STEP_LEASE_SECONDS * 1000).toISOString(),
+        by: { messageId: 'm-2', receiveCount: 1 },
+      },
     );
+    expect(store.claimStep).not.toHaveBeenCalled();
+    expect(store.finishStep).not.toHaveBeenCalled();
   });
 
   describe('a CREATE looks at readiness right after applying', () => {
@@ -257,11 +274,14 @@ describe('Function: advance', () => {
       const { store, requeue, deps, applied } = setup(operation(), cluster(), [readySts]);
       expect(await advance(msg(), deps)).toBe('succeeded');
       expect(applied.flat().map((o) => o.kind)).toContain('StatefulSet');
+      // The start carried the claim: the completion does not carry it again.
       expect(store.completeOperation).toHaveBeenCalledWith(
         expect.objectContaining({ operationId: 'op-1' }),
         expect.objectContaining({ port: 6333 }),
         NOW.toISOString(),
+        undefined,
       );
+      expect(store.claimStep).not.toHaveBeenCalled();
       expect(store.setStep).not.toHaveBeenCalled();
       expect(requeue).not.toHaveBeenCalled();
     });
@@ -406,8 +426,8 @@ describe('Function: advance', () => {
   });
 
   it('never writes an existing credential Secret again: no apply, no create, its value rendered', async () => {
-    // Prepare
-    const { kube, deps, applied } = setup(operation(), cluster());
+    // Prepare: a CREATE's apply retried (it started before): the Secret is read first.
+    const { kube, deps, applied } = setup(operation({ status: 'RUNNING' }), cluster({ placement: 'eks-a' }));
     vi.mocked(kube.get).mockImplementation(async (ref) =>
       ref.kind === 'Secret'
         ? ({
@@ -430,7 +450,7 @@ describe('Function: advance', () => {
 
   it('creates a missing credential Secret only if absent, and keeps the one another delivery created first', async () => {
     // Prepare: our read finds no Secret; our create meets the one a concurrent delivery made.
-    const { kube, deps } = setup(operation(), cluster());
+    const { kube, deps } = setup(operation({ status: 'RUNNING' }), cluster({ placement: 'eks-a' }));
     const theirs = {
       apiVersion: 'v1',
       kind: 'Secret',
@@ -461,6 +481,73 @@ describe('Function: advance', () => {
     ).not.toContain('Secret');
     expect(rendered.at(-1)).toBe('their-key');
     spy.mockRestore();
+  });
+
+  describe('a CREATE this delivery starts does not read its credential Secret first (docs/cost.md)', () => {
+    it('creates it only if absent without a read: nothing was applied for the cluster yet', async () => {
+      // Prepare
+      const { kube, deps, applied } = setup(operation(), cluster());
+
+      // Act
+      expect(await advance(msg(), deps)).toBe('polling');
+
+      // Assess: no Secret read; the Secret created (POST) after the objects rendered before it.
+      const gets = vi.mocked(kube.get).mock.calls.map(([ref]) => ref.kind);
+      expect(gets).not.toContain('Secret');
+      expect(kube.create).toHaveBeenCalledWith(expect.objectContaining({ kind: 'Secret' }));
+      expect(applied[0]?.[0]?.kind).toBe('Namespace');
+      expect(vi.mocked(kube.create).mock.invocationCallOrder[0]).toBeGreaterThan(
+        vi.mocked(kube.apply).mock.invocationCallOrder[0] ?? Number.POSITIVE_INFINITY,
+      );
+    });
+
+    it('keeps a Secret that exists after all: renders with its values and applies again what they changed before it', async () => {
+      // Prepare: a blueprint whose object before the Secret carries a secret value (none of the
+      // shipped ones does: the guard is for one that would).
+      const qdrant = (await import('../../../functions/shared/engines/qdrant.js')).qdrantBlueprint;
+      const realRender = qdrant.render;
+      const spy = vi.spyOn(qdrant, 'render').mockImplementation((spec, ctx) => {
+        const objects = realRender(spec, ctx);
+        const at = objects.findIndex((o) => o.kind === 'Secret');
+        const uses = {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'uses-key' },
+          data: { key: ctx.secrets.apiKey ?? '' },
+        } as KubeObject;
+        return [...objects.slice(0, at), uses, ...objects.slice(at)];
+      });
+      const { kube, deps, applied } = setup(operation(), cluster());
+      vi.mocked(kube.create).mockResolvedValue('exists');
+      vi.mocked(kube.get).mockImplementation(async (ref) =>
+        ref.kind === 'Secret'
+          ? ({
+              apiVersion: 'v1',
+              kind: 'Secret',
+              metadata: { name: ref.metadata.name },
+              data: { 'api-key': Buffer.from('their-key').toString('base64') },
+            } as KubeObject)
+          : undefined,
+      );
+
+      try {
+        // Act
+        expect(await advance(msg(), deps)).toBe('polling');
+
+        // Assess: the ConfigMap applied first with a generated key, then again with theirs, alone.
+        const configMaps = applied.flat().filter((o) => o.kind === 'ConfigMap') as Array<
+          KubeObject & { data: { key: string } }
+        >;
+        expect(configMaps).toHaveLength(2);
+        expect(configMaps[0]?.data.key).not.toBe('their-key');
+        expect(configMaps[1]?.data.key).toBe('their-key');
+        const reapplied = applied.find((batch) => batch.includes(configMaps[1] as KubeObject));
+        expect(reapplied?.map((o) => o.kind)).toEqual(['ConfigMap']);
+        expect(applied.flat().map((o) => o.kind)).not.toContain('Secret');
+      } finally {
+        spy.mockRestore();
+      }
+    });
   });
 
   it('does not look for objects to prune on a CREATE: its namespace holds only what it applied', async () => {
@@ -586,7 +673,7 @@ describe('Function: advance', () => {
     });
 
     it('claims the step of its seq, sends its successor with seq + 1, then marks the step done', async () => {
-      const { store, deps, requeue } = setup(operation(), cluster());
+      const { store, kube, deps, requeue } = setup(operation({ status: 'RUNNING' }), cluster());
       expect(await advance(msg({ seq: 4 }), deps, { messageId: 'm-1', receiveCount: 2 })).toBe('polling');
       expect(store.claimStep).toHaveBeenCalledWith(
         expect.objectContaining({ operationId: 'op-1' }),
@@ -594,6 +681,9 @@ describe('Function: advance', () => {
         NOW.toISOString(),
         new Date(NOW.getTime() + STEP_LEASE_SECONDS * 1000).toISOString(),
         { messageId: 'm-1', receiveCount: 2 },
+      );
+      expect(store.claimStep.mock.invocationCallOrder[0]).toBeLessThan(
+        (kube.apply as ReturnType<typeof vi.fn>).mock.invocationCallOrder[0] ?? 0,
       );
       expect(requeue).toHaveBeenCalledWith(
         expect.objectContaining({ reason: 'poll', seq: 5 }),
@@ -610,8 +700,77 @@ describe('Function: advance', () => {
     it('treats a message without seq (a dispatch) as seq 0', async () => {
       const { store, deps, requeue } = setup(operation(), cluster());
       await advance(msg(), deps);
-      expect((store.claimStep.mock.calls[0] as unknown[] | undefined)?.[1]).toBe(0);
+      expect((store.startOperation.mock.calls[0] as unknown[] | undefined)?.[4]).toMatchObject({ seq: 0 });
       expect(requeue).toHaveBeenCalledWith(expect.objectContaining({ seq: 1 }), expect.any(Number));
+    });
+
+    it('does nothing when the start that carries its claim loses to another delivery: no Kubernetes call, no message', async () => {
+      const { store, kube, deps, requeue } = setup(operation(), cluster());
+      store.startOperation.mockRejectedValueOnce(new StaleStateError('claimed', { failed: ['operation'] }));
+      expect(await advance(msg(), deps, { messageId: 'm-2', receiveCount: 1 })).toBe('ignored');
+      expect(kube.apply).not.toHaveBeenCalled();
+      expect(kube.get).not.toHaveBeenCalled();
+      expect(requeue).not.toHaveBeenCalled();
+      expect(store.finishStep).not.toHaveBeenCalled();
+    });
+
+    it('a queued operation that fails before it starts claims its step first (no start to carry it)', async () => {
+      const { store, deps } = setup(operation({ deadline: '2026-11-22T09:00:00.000Z' }), cluster());
+      store.claimStep.mockRejectedValueOnce(new StaleStateError('claimed'));
+      expect(await advance(msg(), deps)).toBe('ignored');
+      expect(store.claimStep).toHaveBeenCalledTimes(1);
+      expect(store.failOperation).not.toHaveBeenCalled();
+    });
+
+    describe('a poll writes nothing before it knows what to write', () => {
+      const notReady = { ...operation({ status: 'RUNNING', step: 'WAIT_READY', type: 'UPDATE' }) };
+
+      it('claims its step before it sends the next poll, when the database is not ready', async () => {
+        const { store, deps, requeue } = setup(notReady, cluster({ placement: 'eks-a' }), [undefined]);
+        expect(await advance(msg({ reason: 'poll', seq: 3 }), deps)).toBe('polling');
+        expect(store.claimStep).toHaveBeenCalledTimes(1);
+        expect(store.claimStep.mock.invocationCallOrder[0]).toBeLessThan(
+          requeue.mock.invocationCallOrder[0] ?? 0,
+        );
+        expect(store.finishStep).toHaveBeenCalledWith(expect.anything(), 3, undefined);
+      });
+
+      it('sends nothing when another delivery owns the step', async () => {
+        const { store, deps, requeue } = setup(notReady, cluster({ placement: 'eks-a' }), [undefined]);
+        store.claimStep.mockRejectedValueOnce(new StaleStateError('claimed'));
+        expect(await advance(msg({ reason: 'poll', seq: 3 }), deps)).toBe('ignored');
+        expect(requeue).not.toHaveBeenCalled();
+        expect(store.finishStep).not.toHaveBeenCalled();
+      });
+
+      it('ends nothing when the completion that carries its claim loses: ignored, not an error to redeliver', async () => {
+        const sts = {
+          apiVersion: 'apps/v1',
+          kind: 'StatefulSet',
+          metadata: { name: 'qdrant', generation: 1 },
+          spec: { replicas: 1 },
+          status: { readyReplicas: 1, observedGeneration: 1, replicas: 1, availableReplicas: 1 },
+        } as KubeObject;
+        const { store, deps, requeue } = setup(notReady, cluster({ placement: 'eks-a' }), [sts]);
+        store.completeOperation.mockRejectedValueOnce(
+          new StaleStateError('claimed', { failed: ['operation'] }),
+        );
+        expect(await advance(msg({ reason: 'poll', seq: 3 }), deps)).toBe('ignored');
+        expect(requeue).not.toHaveBeenCalled();
+        expect(store.failOperation).not.toHaveBeenCalled();
+        expect(store.beginRollback).not.toHaveBeenCalled();
+      });
+
+      it('claims its step before failing an operation past its deadline', async () => {
+        const { store, deps } = setup(
+          { ...notReady, type: 'CREATE', deadline: '2026-11-22T09:00:00.000Z' },
+          cluster({ placement: 'eks-a' }),
+        );
+        expect(await advance(msg({ reason: 'poll', seq: 3 }), deps)).toBe('cleaning-up');
+        expect(store.claimStep.mock.invocationCallOrder[0]).toBeLessThan(
+          store.beginCleanup.mock.invocationCallOrder[0] ?? 0,
+        );
+      });
     });
 
     it('leases a step for less than the visibility timeout and more than the function may run', () => {
@@ -929,6 +1088,8 @@ describe('Function: advance (public endpoint, issue #17)', () => {
         },
       }),
       NOW.toISOString(),
+      // The step claim rides on the completion at a poll (issue #12).
+      expect.objectContaining({ now: NOW.toISOString() }),
     );
   });
 
