@@ -109,6 +109,7 @@ Exit codes: 0 success, 1 other error, 2 invalid input, 3 not found, 4 authentica
       return;
     }
     const done = await waitWithProgress(stratus, operation.id, flags.timeout, io.stderr, {
+      operation,
       clusterId: operation.clusterId,
       step: mutation?.cluster.status,
     });

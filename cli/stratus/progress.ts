@@ -74,19 +74,22 @@ export function progressSink(stream: NodeJS.WriteStream): ProgressSink {
  * The cluster is read beside the operation's polls, first at once, and a new step is drawn when it
  * is read, not at the next poll; `known` gives what the mutation's answer already said (its cluster
  * and that cluster's status), so the step is on screen from the first frame even when the operation
- * ends before the first read.
+ * ends before the first read; and `known.operation` (the operation as the mutation's answer gave
+ * it, QUEUED) is shown at once, so that what was accepted is on screen even when the operation has
+ * ended by the first poll.
  */
 export async function waitWithProgress(
   stratus: StratusClient,
   operationId: string,
   timeoutMs: number,
   stream: NodeJS.WriteStream,
-  known: { clusterId?: string; step?: string } = {},
+  known: { operation?: Operation; clusterId?: string; step?: string } = {},
 ): Promise<Operation> {
   const sink = progressSink(stream);
   let step = known.step;
   let clusterId = known.clusterId;
-  let last: Operation | undefined;
+  let last: Operation | undefined = known.operation;
+  if (last) sink.update(last, step);
   const stopWatching = new AbortController();
   const aborted = new Promise<undefined>((resolve) =>
     stopWatching.signal.addEventListener('abort', () => resolve(undefined), { once: true }),

@@ -45,6 +45,11 @@ export function ttySuite(getPlane: () => ClientsPlane): void {
           'sleep 600',
         ].join('; ');
 
+        // Slow Kubernetes answers (150 ms each): the create lasts seconds rather than the
+        // fraction of one a 300 ms readiness gives, so there are frames to read while it runs.
+        const kube = plane.cp.region(HOME).kube;
+        kube?.setFaults({ latencyMs: 150 });
+
         // Act: run it in a 200x50 terminal, reading the screen until it exits.
         try {
           tmux('-u', 'new-session', '-d', '-s', 'wait', '-x', '200', '-y', '50', command);
@@ -86,6 +91,7 @@ export function ttySuite(getPlane: () => ClientsPlane): void {
           expect(screen).toMatch(/^cl-\S+ +tty-cache +valkey .* READY/m);
           expect(screen).toMatch(/^EXIT=0$/m);
         } finally {
+          kube?.setFaults({});
           stopTmux();
         }
       },

@@ -389,6 +389,29 @@ describe('Function: waitWithProgress', () => {
     expect(lines.at(-1)).toMatch(/^CREATE cl-1 {2}operation op-1 {2}SUCCEEDED after \d+\.\ds\n$/);
   });
 
+  it("shows the accepted operation from the mutation's answer at once, even when the first poll finds it ended", async () => {
+    // Prepare: the operation has SUCCEEDED by the first poll (a fast create on a loaded machine).
+    const { lines, stream } = pipe();
+    const stratus = {
+      clusters: { get: () => new Promise(() => {}) },
+      waitForOperation: async (_id: string, opts: { onProgress: (op: Operation, ms: number) => void }) => {
+        opts.onProgress(operation('SUCCEEDED'), 0);
+        return operation('SUCCEEDED');
+      },
+    } as unknown as StratusClient;
+
+    // Act
+    await waitWithProgress(stratus, 'op-1', 5_000, stream, {
+      operation: operation('QUEUED'),
+      clusterId: 'cl-1',
+      step: 'PENDING',
+    });
+
+    // Assess
+    expect(lines[0]).toMatch(/^CREATE cl-1 {2}operation op-1 {2}QUEUED {2}cluster PENDING {2}\d+\.\ds\n$/);
+    expect(lines.at(-1)).toMatch(/^CREATE cl-1 {2}operation op-1 {2}SUCCEEDED after \d+\.\ds\n$/);
+  });
+
   it('draws a new step when the cluster read returns it, without waiting for the next poll', async () => {
     // Prepare: one poll, then the operation stays open until the step has been drawn.
     const { lines, stream } = pipe();
