@@ -32,6 +32,7 @@ import {
   takeoverFunctions,
 } from '../functions/topology.js';
 import type { StratusBackupBucket } from './backup-bucket.js';
+import type { StratusBackupIdentity } from './backup-identity.js';
 import type { StratusEventBus } from './bus.js';
 import {
   type AlarmThresholds,
@@ -126,6 +127,8 @@ export interface StratusFunctionsProps {
   readonly takeoverInto?: readonly string[];
   /** The region's backup bucket (the `backupBucket` env source, `backup:*` permissions). */
   readonly backupBucket: StratusBackupBucket;
+  /** The backup pods' role (the `backupRole` env source, `backup:identity`). */
+  readonly backupIdentity: StratusBackupIdentity;
   /**
    * Other regions' backups copied to this region, by source region -> the copy bucket's name (the
    * `backupCopies` env source: a restore here may read them).
@@ -435,6 +438,8 @@ export class StratusFunctions extends Construct {
         return props.backupBucket.bucket.bucketName;
       case 'backupCopies':
         return Stack.of(this).toJsonString(props.backupCopies ?? {});
+      case 'backupRole':
+        return props.backupIdentity.role.roleArn;
       case 'pageTokenSecret':
         // The name, not the ARN: each region's replica has the name of the primary's secret, and
         // a different ARN (Secrets Manager finds it by name in the Lambda's own region).
@@ -508,6 +513,16 @@ export class StratusFunctions extends Construct {
             props.backupBucket.grantDelete(fn),
             'The reconciler deletes the objects under a deleted or expired backup prefix, which are named by the databases that wrote them.',
           );
+          break;
+        case 'backup:identity':
+          props.backupIdentity.grantAssociate(fn);
+          for (const arn of props.backupIdentity.associationResources) {
+            acknowledgeWildcardResource(
+              role,
+              arn,
+              'EKS names each Pod Identity association with a generated id: the provisioner updates and deletes the ones it made, on the region’s clusters only.',
+            );
+          }
           break;
       }
     }

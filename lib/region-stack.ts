@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import { StratusAlarmTopic } from './alarm-topic.js';
 import { StratusApi } from './api.js';
 import { StratusBackupBucket } from './backup-bucket.js';
+import { StratusBackupIdentity } from './backup-identity.js';
 import { StratusEventBus } from './bus.js';
 import type { RegionConfig, StratusConfig } from './config.js';
 import { StratusConsole } from './console.js';
@@ -58,6 +59,8 @@ export class StratusRegionStack extends Stack {
   public readonly backups: StratusBackupBucket;
   /** The copies of other regions' backups, when a region has `backupCopyTo` this one. */
   public readonly backupCopies?: StratusBackupBucket;
+  /** The role the backup pods assume through EKS Pod Identity. */
+  public readonly backupIdentity: StratusBackupIdentity;
   /** The deploy-time check of the region's EKS clusters, which every access entry waits for. */
   public readonly preflight: StratusPreflight;
   /** The VPC, subnets and security group of the Kubernetes-facing functions, when the config has a `vpc`. */
@@ -159,8 +162,15 @@ export class StratusRegionStack extends Stack {
         bucketName: copyName(this.region),
       });
     }
+    this.backupIdentity = new StratusBackupIdentity(this, 'BackupIdentity', {
+      roleName: stratusNames(config.stage).backupPodsRole(this.region),
+      bucket: this.backups.bucket,
+      ...(this.backupCopies ? { copies: this.backupCopies.bucket } : {}),
+      eksClusters: regionConfig.eksClusters.map((c) => c.name),
+    });
     this.functions = new StratusFunctions(this, 'Functions', {
       backupBucket: this.backups,
+      backupIdentity: this.backupIdentity,
       backupCopies: Object.fromEntries(copiedHere.map((r) => [r, copyName(this.region)])),
       preflight: this.preflight.check,
       ...(this.network ? { network: this.network } : {}),

@@ -10,6 +10,13 @@ export const ProvisionerEnv = z.object({
   ...kubeEnv,
   /** Base of the poll backoff, in seconds; the local runtime shortens it (never set in AWS). */
   POLL_BASE_SECONDS: z.coerce.number('a number of seconds').positive().default(2),
+  /** The region's backup bucket: a cluster's prefix there, in its backup pods' session policy. */
+  BACKUP_BUCKET: z.string().trim().optional(),
+  /**
+   * The role the backup pods assume through EKS Pod Identity; unset or empty (locally), no
+   * association is made (functions/shared/backup-identity.ts).
+   */
+  BACKUP_ROLE_ARN: z.string().trim().optional(),
   /** The SDK's own override of the S3 endpoint: set by the local runtime (its object store), never in AWS. */
   AWS_ENDPOINT_URL_S3: z.string().optional(),
 });

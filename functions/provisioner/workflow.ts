@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import {
+  type BackupAccess,
+  backupSessionPolicy,
+  PodIdentityError,
+  type PodIdentityPort,
+} from '../shared/backup-identity.js';
 import type { BackupObjects } from '../shared/backup-objects.js';
+import { clusterBackupStore } from '../shared/domain/backups.js';
 import type { ClusterSpec } from '../shared/domain/cluster.js';
 import { TERMINAL_OPERATION_STATUSES } from '../shared/domain/cluster.js';
 import { operationErrors } from '../shared/domain/operation-errors.js';
@@ -68,10 +75,23 @@ export interface WorkflowDeps {
   /** The backup bucket, to count what a backup stored (absent: BACKUP operations fail). */
   readonly backupObjects?: BackupObjects;
   /**
+   * EKS Pod Identity for the pods that write and read backups (functions/shared/backup-identity.ts):
+   * absent (locally, where no EKS exists), no association is made.
+   */
+  readonly backupIdentity?: BackupIdentityDeps;
+  /**
    * Set by `advance` for the step it claimed: the workflow step the operation moves to is written
    * with the step's finish, in one write (docs/cost.md). @default - written at once (`setStep`)
    */
   readonly nextStep?: (step: OperationRecord['step']) => void;
+}
+
+export interface BackupIdentityDeps {
+  readonly port: PodIdentityPort;
+  /** The region's backup bucket: a cluster without a backup store yet gets its prefix there. */
+  readonly bucket: string;
+  /** The partition of the backup role's ARN, for the session policy's ARNs. */
+  readonly partition: string;
 }
 
 /** Records the step `op` moves to: with the claimed step's finish when `advance` runs it, else now. */
@@ -286,6 +306,7 @@ async function runClaimed(
       throw new PermanentFailureError('UNSUPPORTED_ENGINE', `No blueprint for engine ${cluster.engine}`);
     return await runStep(deps, blueprint, op, spec, placement, msg, failWith);
   } catch (e) {
+    if (e instanceof PodIdentityError) return identityFailure(deps, op, msg, e, failWith);
     const failure = deps.classify(e);
     if (e instanceof PermanentFailureError) return failWith({ code: e.code, message: e.message });
     if (!failure) throw e;
@@ -399,8 +420,107 @@ async function removeNamespace(
     return schedulePoll(deps, msg, 0);
   }
   const live = await kube.get({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
-  if (!live) return gone();
+  if (!live) {
+    await dropBackupIdentity(deps, op, cluster.clusterId, placement);
+    return gone();
+  }
   return schedulePoll(deps, msg, msg.reason === 'poll' ? msg.attempt + 1 : 0);
+}
+
+/**
+ * The cluster's EKS Pod Identity association (functions/shared/backup-identity.ts): the engine's
+ * backup ServiceAccount in its namespace gets the region's backup role, narrowed to the cluster's
+ * prefix and a restore's source. Only on the provisioner's own region's EKS clusters: after a
+ * takeover, another region's clusters keep the associations their region made (docs/eks.md).
+ */
+async function ensureBackupIdentity(
+  deps: WorkflowDeps,
+  blueprint: Blueprint,
+  spec: ClusterSpec,
+  placement: string,
+  op: OperationRecord,
+): Promise<void> {
+  const identity = deps.backupIdentity;
+  const support = blueprint.backup;
+  if (!identity || !support) return;
+  if (!ownEksCluster(deps, placement)) {
+    deps.logger.warn('backup identity not managed: the EKS cluster is another region’s', {
+      operationId: op.operationId,
+      placement,
+    });
+    return;
+  }
+  const restore = spec.restore;
+  const access: BackupAccess = {
+    own: spec.backupStore ?? clusterBackupStore(identity.bucket, spec),
+    // A point-in-time restore replays the source's WAL archive; the others read one backup.
+    ...(restore ? { restoreFrom: support.pointInTime ? restore.sourceStore : restore.storage } : {}),
+  };
+  const result = await identity.port.ensure({
+    eksCluster: placement,
+    namespace: namespaceOf(spec.clusterId),
+    serviceAccount: support.identity.serviceAccount,
+    policy: backupSessionPolicy(identity.partition, access),
+  });
+  deps.logger.info('backup identity', {
+    operationId: op.operationId,
+    serviceAccount: support.identity.serviceAccount,
+    result,
+  });
+}
+
+/**
+ * Removes the namespace's associations once it is gone. A failure is logged, never fails the
+ * DELETE: an association whose namespace is gone gives nothing to anyone (cluster ids are never
+ * reused), and `aws eks list-pod-identity-associations --namespace stratus-<clusterId>` finds it.
+ */
+async function dropBackupIdentity(
+  deps: WorkflowDeps,
+  op: OperationRecord,
+  clusterId: string,
+  placement: string,
+): Promise<void> {
+  if (!deps.backupIdentity || !ownEksCluster(deps, placement)) return;
+  try {
+    const removed = await deps.backupIdentity.port.remove({
+      eksCluster: placement,
+      namespace: namespaceOf(clusterId),
+    });
+    if (removed > 0) deps.logger.info('backup identity removed', { operationId: op.operationId, removed });
+  } catch (e) {
+    deps.logger.warn('backup identity not removed', {
+      operationId: op.operationId,
+      correlationId: op.correlationId,
+      namespace: namespaceOf(clusterId),
+      detail: String(e),
+    });
+  }
+}
+
+const ownEksCluster = (deps: WorkflowDeps, placement: string) =>
+  (deps.eksClusters.find((c) => c.name === placement)?.region ?? deps.store.region) === deps.store.region;
+
+/**
+ * An association that could not be made: retried like Kubernetes when EKS said so (throttling,
+ * a 5xx), else (refused: the provisioner's `iam:PassRole`, a quota) the operation fails with
+ * BACKUP_IDENTITY_FAILED. The raw text goes to the log only.
+ */
+async function identityFailure(
+  deps: WorkflowDeps,
+  op: OperationRecord,
+  msg: ProvisioningMessage,
+  e: PodIdentityError,
+  failWith: (error: OperationError) => Promise<Outcome>,
+): Promise<Outcome> {
+  const logged = { operationId: op.operationId, correlationId: op.correlationId, detail: e.message };
+  if (e.retryable && msg.attempt < deps.maxTransientRetries) {
+    const delay = backoffSeconds(msg.attempt, deps.pollBaseSeconds, MAX_DELAY_SECONDS);
+    deps.logger.warn('EKS Pod Identity failed, retrying', { ...logged, delay });
+    await deps.requeue({ ...msg, reason: 'retry', attempt: msg.attempt + 1 }, delay);
+    return 'retrying';
+  }
+  deps.logger.warn('EKS Pod Identity refused the backup identity', logged);
+  return failWith(operationErrors.backupIdentityFailed());
 }
 
 /** The durable timer: the same message again, delayed by backoff, `attempt` polls in. */
@@ -442,6 +562,8 @@ async function runBackupStep(
       correlationId: op.correlationId,
       ...(kubeApiCidrs ? { kubeApiCidrs } : {}),
     };
+    // Before the Job's pods start: EKS Pod Identity gives credentials to pods created after it.
+    await ensureBackupIdentity(deps, blueprint, spec, placement, op);
     await applyRendered(kube, blueprint, spec, ids);
     const objects = support.render(spec, target, { ...ids, secrets: {} });
     await kube.apply(objects);
@@ -507,6 +629,11 @@ async function runStep(
   const kube = await deps.kube(placement);
   const rollingBack = op.step === 'ROLLBACK_APPLY' || op.step === 'ROLLBACK_WAIT';
   if (op.step === 'APPLY' || op.step === 'ROLLBACK_APPLY') {
+    // Pods that restore, or whose database writes backups itself, need their identity at start.
+    const identity = blueprint.backup?.identity;
+    if (op.type === 'CREATE' && identity && (spec.restore || identity.databasePods)) {
+      await ensureBackupIdentity(deps, blueprint, spec, placement, op);
+    }
     // The same addresses the reconciler renders with (kubeApiCidrsOf), so a configured egress is no drift.
     const kubeApiCidrs = kubeApiCidrsOf(deps.eksClusters, placement);
     const objects = await applyRendered(kube, blueprint, spec, {

@@ -144,6 +144,9 @@ export function resolveEnvSource(source: EnvSource, ctx: EnvContext): string {
     case 'backupCopies':
       // The local object store replicates nothing: no copies.
       return '{}';
+    case 'backupRole':
+      // No EKS locally: the stand-in's backup pods need no identity (no association is made).
+      return '';
   }
 }
 

@@ -332,6 +332,9 @@ describe('Class: StratusFunctions', () => {
           case 'backupCopies':
             // No backupCopyTo in this config (copies: test/infra/backup-bucket.test.ts).
             return '{}';
+          case 'backupRole':
+            // The region's backup pods role (test/infra/backup-identity.test.ts).
+            return stack.resolve(stack.backupIdentity.role.roleArn);
         }
       };
       const fns = template(stack).findResources('AWS::Lambda::Function') as Resources;

@@ -9,6 +9,7 @@ import * as z from 'zod';
 import type { ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
 import {
   BACKUP_JOB_RESOURCES,
+  BACKUP_SERVICE_ACCOUNT,
   backupAccess,
   backupJob,
   backupObjectsStore,
@@ -179,6 +180,7 @@ export const dragonflyBlueprint: Blueprint = {
     pointInTime: false,
     restore: false,
     storage: backupObjectsStore,
+    identity: { serviceAccount: BACKUP_SERVICE_ACCOUNT, databasePods: false },
     // Dragonfly speaks the Redis protocol: an RDB stream taken with valkey-cli (the newest pinned
     // Valkey image carries the client).
     render: (spec, target, ctx) =>

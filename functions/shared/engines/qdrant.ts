@@ -6,6 +6,7 @@ import * as z from 'zod';
 import type { ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
 import {
   BACKUP_JOB_RESOURCES,
+  BACKUP_SERVICE_ACCOUNT,
   BACKUP_TOOL_IMAGE,
   backupAccess,
   backupJob,
@@ -236,6 +237,7 @@ export const qdrantBlueprint: Blueprint = {
     // A full storage snapshot restores with `--storage-snapshot` at start: not wired yet.
     restore: false,
     storage: backupObjectsStore,
+    identity: { serviceAccount: BACKUP_SERVICE_ACCOUNT, databasePods: false },
     // A full storage snapshot (POST /snapshots), downloaded from the node and uploaded.
     render: (spec, target, ctx) =>
       backupJob(spec, ctx, target, {
