@@ -49,6 +49,8 @@ function dummyEnv(source: EnvSource): string {
       return 'stratus-bench-backups';
     case 'backupCopies':
       return '{}';
+    case 'backupObjectLock':
+      return '';
     case 'backupRole':
       return 'arn:aws:iam::123456789012:role/stratus-bench-eu-west-1-backup-pods';
     case 'pageTokenSecret':

@@ -49,6 +49,8 @@ export type EnvSource =
    * (`stratus-<stage>-<region>-backup-pods`, lib/backup-identity.ts); empty locally (no EKS).
    */
   | { readonly ref: 'backupRole' }
+  /** The backup buckets' Object Lock (`backupObjectLock`), as JSON `{mode, days}`; empty without. */
+  | { readonly ref: 'backupObjectLock' }
   | { readonly value: string };
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -215,6 +217,7 @@ export const FUNCTIONS = {
       PAGE_TOKEN_SECRET_ID: { ref: 'pageTokenSecret' },
       BACKUP_BUCKET: { ref: 'backupBucket' },
       BACKUP_COPIES: { ref: 'backupCopies' },
+      BACKUP_OBJECT_LOCK: { ref: 'backupObjectLock' },
     },
     permissions: ['table:read', 'table:write', 'secret:page-token'],
   },
@@ -293,6 +296,7 @@ export const FUNCTIONS = {
       KUBE_AUTH: { ref: 'kubeAuth' },
       BACKUP_BUCKET: { ref: 'backupBucket' },
       BACKUP_ROLE_ARN: { ref: 'backupRole' },
+      BACKUP_OBJECT_LOCK: { ref: 'backupObjectLock' },
     },
     permissions: [
       'table:read',

@@ -21,6 +21,7 @@ import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambd
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, type IDependable } from 'constructs';
+import type { ObjectLock } from '../functions/shared/object-lock.js';
 import {
   type EnvSource,
   FUNCTIONS,
@@ -129,6 +130,8 @@ export interface StratusFunctionsProps {
   readonly backupBucket: StratusBackupBucket;
   /** The backup pods' role (the `backupRole` env source, `backup:identity`). */
   readonly backupIdentity: StratusBackupIdentity;
+  /** The backup buckets' Object Lock (the `backupObjectLock` env source). @default - none */
+  readonly backupObjectLock?: ObjectLock;
   /**
    * Other regions' backups copied to this region, by source region -> the copy bucket's name (the
    * `backupCopies` env source: a restore here may read them).
@@ -440,6 +443,8 @@ export class StratusFunctions extends Construct {
         return Stack.of(this).toJsonString(props.backupCopies ?? {});
       case 'backupRole':
         return props.backupIdentity.role.roleArn;
+      case 'backupObjectLock':
+        return props.backupObjectLock ? JSON.stringify(props.backupObjectLock) : '';
       case 'pageTokenSecret':
         // The name, not the ARN: each region's replica has the name of the primary's secret, and
         // a different ARN (Secrets Manager finds it by name in the Lambda's own region).

@@ -150,16 +150,18 @@ export class StratusRegionStack extends Stack {
     // Backups are data: retained whatever the stage's removal policy.
     const copyName = (region: string) => stratusNames(config.stage).backupCopies(this.account, region);
     const copyTo = regionConfig.backupCopyTo;
-    this.backups = new StratusBackupBucket(
-      this,
-      'Backups',
-      copyTo ? { copyTo: { bucketName: copyName(copyTo), region: copyTo } } : {},
-    );
+    const objectLock = config.backupObjectLock ? { objectLock: config.backupObjectLock } : {};
+    this.backups = new StratusBackupBucket(this, 'Backups', {
+      ...objectLock,
+      ...(copyTo ? { copyTo: { bucketName: copyName(copyTo), region: copyTo } } : {}),
+    });
     // The regions whose backups are copied here: one bucket holds them all (keys name tenant and cluster).
     const copiedHere = config.regions.filter((r) => r.backupCopyTo === this.region).map((r) => r.region);
     if (copiedHere.length > 0) {
+      // The same lock as the sources: S3 replicates a locked object only into a locked bucket.
       this.backupCopies = new StratusBackupBucket(this, 'BackupCopies', {
         bucketName: copyName(this.region),
+        ...objectLock,
       });
     }
     this.backupIdentity = new StratusBackupIdentity(this, 'BackupIdentity', {
@@ -171,6 +173,7 @@ export class StratusRegionStack extends Stack {
     this.functions = new StratusFunctions(this, 'Functions', {
       backupBucket: this.backups,
       backupIdentity: this.backupIdentity,
+      ...(config.backupObjectLock ? { backupObjectLock: config.backupObjectLock } : {}),
       backupCopies: Object.fromEntries(copiedHere.map((r) => [r, copyName(this.region)])),
       preflight: this.preflight.check,
       ...(this.network ? { network: this.network } : {}),

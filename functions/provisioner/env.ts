@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { requiredString } from '../shared/env.js';
 import { kubeEnv } from '../shared/kube/env.js';
+import { objectLockEnv } from '../shared/object-lock.js';
 
 /** The provisioner's environment (topology.ts `FUNCTIONS.provisioner.environment`). */
 export const ProvisionerEnv = z.object({
@@ -17,6 +18,8 @@ export const ProvisionerEnv = z.object({
    * association is made (functions/shared/backup-identity.ts).
    */
   BACKUP_ROLE_ARN: z.string().trim().optional(),
+  /** Object Lock of the backup bucket (JSON `{mode, days}`; empty: none): a backup records `lockedUntil`. */
+  BACKUP_OBJECT_LOCK: objectLockEnv,
   /** The SDK's own override of the S3 endpoint: set by the local runtime (its object store), never in AWS. */
   AWS_ENDPOINT_URL_S3: z.string().optional(),
 });

@@ -78,6 +78,7 @@ const onRecord = recordHandler({
     maxTransientRetries: 8,
     backupObjects: s3BackupObjects(s3Client(Boolean(env.AWS_ENDPOINT_URL_S3))),
     ...(backupIdentity ? { backupIdentity } : {}),
+    ...(env.BACKUP_OBJECT_LOCK ? { objectLock: env.BACKUP_OBJECT_LOCK } : {}),
   },
 });
 

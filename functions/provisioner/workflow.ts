@@ -25,6 +25,7 @@ import { clusterSelector, namespaceOf } from '../shared/engines/tenancy.js';
 import type { Blueprint, KubeObject, PauseState, Readiness, RenderContext } from '../shared/engines/types.js';
 import { PermanentFailureError } from '../shared/errors.js';
 import { type EksPoolEntry, kubeApiCidrsOf } from '../shared/kube/pool.js';
+import { lockedUntil, type ObjectLock } from '../shared/object-lock.js';
 import type { ProvisioningMessage } from '../shared/schemas/messages.js';
 import { StaleStateError, type Store } from '../shared/store/store.js';
 import { FUNCTIONS } from '../topology.js';
@@ -79,6 +80,8 @@ export interface WorkflowDeps {
    * absent (locally, where no EKS exists), no association is made.
    */
   readonly backupIdentity?: BackupIdentityDeps;
+  /** The backup bucket's Object Lock: a backup records until when its objects are locked. @default - none */
+  readonly objectLock?: ObjectLock;
   /**
    * Set by `advance` for the step it claimed: the workflow step the operation moves to is written
    * with the step's finish, in one write (docs/cost.md). @default - written at once (`setStep`)
@@ -601,10 +604,20 @@ async function runBackupStep(
   }
   if (stored.objects === 0) return fail(deps, op, operationErrors.backupEmpty());
   const now = deps.now().toISOString();
+  // Object Lock: no object it wrote is locked past its end plus the lock's days, and retention
+  // (validated against the lock, but counted from the request) never comes before that.
+  const locked = deps.objectLock ? lockedUntil(deps.now(), deps.objectLock) : undefined;
+  const expiresAt =
+    locked && backup.expiresAt && Date.parse(backup.expiresAt) < Date.parse(locked) ? locked : undefined;
   // A scheduled backup with a restore test: the test is stored with the success, for the reconciler.
   await deps.store.operations.completeBackup(
     op,
-    { storage, sizeBytes: stored.bytes },
+    {
+      storage,
+      sizeBytes: stored.bytes,
+      ...(locked ? { lockedUntil: locked } : {}),
+      ...(expiresAt ? { expiresAt } : {}),
+    },
     now,
     backup.restoreTest ? newRestoreTest(backup, op.correlationId, now) : undefined,
   );

@@ -144,6 +144,9 @@ export function resolveEnvSource(source: EnvSource, ctx: EnvContext): string {
     case 'backupCopies':
       // The local object store replicates nothing: no copies.
       return '{}';
+    case 'backupObjectLock':
+      // The local object store keeps no lock; Stratus's own rules (retention, 409) apply as in AWS.
+      return ctx.config.backupObjectLock ? JSON.stringify(ctx.config.backupObjectLock) : '';
     case 'backupRole':
       // No EKS locally: the stand-in's backup pods need no identity (no association is made).
       return '';

@@ -1,6 +1,6 @@
 /**
  * Do not edit: `npm run gen:sdk` writes this file with openapi-typescript 7.13.0.
- * Generated from docs/openapi.json sha256:b9d51d3bc41c8affa8b6c2eb6c513ab49efa94d8847c26e9105073ea552dbb8f
+ * Generated from docs/openapi.json sha256:68ff5414fd18568654fb6f698a6678cdfb61d918a4c3dc987af67b81f0a11708
  */
 
 export interface paths {
@@ -317,7 +317,7 @@ export interface components {
             title: string;
             status: number;
             /** @enum {string} */
-            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_REGION" | "UNSUPPORTED_ENGINE" | "UNSUPPORTED_VERSION" | "INVALID_QUERY" | "INVALID_PAGE_TOKEN" | "INVALID_HEADER" | "NO_CHANGES" | "STORAGE_SHRINK_NOT_ALLOWED" | "UPGRADE_NOT_ALLOWED" | "SETTING_IMMUTABLE" | "PAUSE_NOT_SUPPORTED" | "UNAUTHENTICATED" | "API_KEY_EXPIRED" | "FORBIDDEN_ROLE" | "QUOTA_EXCEEDED" | "API_KEY_NOT_FOUND" | "CLUSTER_NOT_FOUND" | "OPERATION_NOT_FOUND" | "BACKUP_NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CLUSTER_NAME_TAKEN" | "CLUSTER_BUSY" | "CLUSTER_NOT_READY" | "DELETION_PROTECTED" | "CLUSTER_PAUSED" | "CLUSTER_NOT_PAUSED" | "BACKUP_IN_PROGRESS" | "BACKUP_NOT_RESTORABLE" | "BACKUPS_NOT_CONFIGURED" | "OPERATION_NOT_CANCELLABLE" | "CONCURRENT_MODIFICATION" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "WRONG_REGION" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "KUBERNETES_UNAVAILABLE" | "TEMPORARILY_UNAVAILABLE" | "INTERNAL";
+            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_REGION" | "UNSUPPORTED_ENGINE" | "UNSUPPORTED_VERSION" | "INVALID_QUERY" | "INVALID_PAGE_TOKEN" | "INVALID_HEADER" | "NO_CHANGES" | "STORAGE_SHRINK_NOT_ALLOWED" | "UPGRADE_NOT_ALLOWED" | "SETTING_IMMUTABLE" | "PAUSE_NOT_SUPPORTED" | "UNAUTHENTICATED" | "API_KEY_EXPIRED" | "FORBIDDEN_ROLE" | "QUOTA_EXCEEDED" | "API_KEY_NOT_FOUND" | "CLUSTER_NOT_FOUND" | "OPERATION_NOT_FOUND" | "BACKUP_NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CLUSTER_NAME_TAKEN" | "CLUSTER_BUSY" | "CLUSTER_NOT_READY" | "DELETION_PROTECTED" | "CLUSTER_PAUSED" | "CLUSTER_NOT_PAUSED" | "BACKUP_IN_PROGRESS" | "BACKUP_LOCKED" | "BACKUP_NOT_RESTORABLE" | "BACKUPS_NOT_CONFIGURED" | "OPERATION_NOT_CANCELLABLE" | "CONCURRENT_MODIFICATION" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "WRONG_REGION" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "KUBERNETES_UNAVAILABLE" | "TEMPORARILY_UNAVAILABLE" | "INTERNAL";
             detail?: string;
             instance?: string;
             errors?: {
@@ -604,6 +604,8 @@ export interface operations {
                             scheduled?: boolean;
                             /** Format: date-time */
                             expiresAt?: string;
+                            /** Format: date-time */
+                            lockedUntil?: string;
                             error?: {
                                 code: string;
                                 message: string;
@@ -1038,6 +1040,8 @@ export interface operations {
                             scheduled?: boolean;
                             /** Format: date-time */
                             expiresAt?: string;
+                            /** Format: date-time */
+                            lockedUntil?: string;
                             error?: {
                                 code: string;
                                 message: string;
@@ -1381,6 +1385,8 @@ export interface operations {
                             scheduled?: boolean;
                             /** Format: date-time */
                             expiresAt?: string;
+                            /** Format: date-time */
+                            lockedUntil?: string;
                             error?: {
                                 code: string;
                                 message: string;
@@ -1685,6 +1691,8 @@ export interface operations {
                             scheduled?: boolean;
                             /** Format: date-time */
                             expiresAt?: string;
+                            /** Format: date-time */
+                            lockedUntil?: string;
                             error?: {
                                 code: string;
                                 message: string;
@@ -1971,6 +1979,8 @@ export interface operations {
                             scheduled?: boolean;
                             /** Format: date-time */
                             expiresAt?: string;
+                            /** Format: date-time */
+                            lockedUntil?: string;
                             error?: {
                                 code: string;
                                 message: string;
@@ -2334,6 +2344,8 @@ export interface operations {
                             scheduled?: boolean;
                             /** Format: date-time */
                             expiresAt?: string;
+                            /** Format: date-time */
+                            lockedUntil?: string;
                             error?: {
                                 code: string;
                                 message: string;
@@ -2519,6 +2531,8 @@ export interface operations {
                             scheduled?: boolean;
                             /** Format: date-time */
                             expiresAt?: string;
+                            /** Format: date-time */
+                            lockedUntil?: string;
                             error?: {
                                 code: string;
                                 message: string;
@@ -2574,6 +2588,8 @@ export interface operations {
                             scheduled?: boolean;
                             /** Format: date-time */
                             expiresAt?: string;
+                            /** Format: date-time */
+                            lockedUntil?: string;
                             error?: {
                                 code: string;
                                 message: string;
@@ -2762,6 +2778,8 @@ export interface operations {
                         scheduled?: boolean;
                         /** Format: date-time */
                         expiresAt?: string;
+                        /** Format: date-time */
+                        lockedUntil?: string;
                         error?: {
                             code: string;
                             message: string;
@@ -2945,6 +2963,8 @@ export interface operations {
                             scheduled?: boolean;
                             /** Format: date-time */
                             expiresAt?: string;
+                            /** Format: date-time */
+                            lockedUntil?: string;
                             error?: {
                                 code: string;
                                 message: string;
@@ -2999,6 +3019,8 @@ export interface operations {
                         scheduled?: boolean;
                         /** Format: date-time */
                         expiresAt?: string;
+                        /** Format: date-time */
+                        lockedUntil?: string;
                         error?: {
                             code: string;
                             message: string;
@@ -3048,7 +3070,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description CONCURRENT_MODIFICATION, BACKUP_IN_PROGRESS */
+            /** @description CONCURRENT_MODIFICATION, BACKUP_IN_PROGRESS, BACKUP_LOCKED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3576,6 +3598,8 @@ export interface operations {
                             scheduled?: boolean;
                             /** Format: date-time */
                             expiresAt?: string;
+                            /** Format: date-time */
+                            lockedUntil?: string;
                             error?: {
                                 code: string;
                                 message: string;
@@ -3893,6 +3917,8 @@ export interface operations {
                             scheduled?: boolean;
                             /** Format: date-time */
                             expiresAt?: string;
+                            /** Format: date-time */
+                            lockedUntil?: string;
                             error?: {
                                 code: string;
                                 message: string;
@@ -4146,6 +4172,8 @@ export interface operations {
                             scheduled?: boolean;
                             /** Format: date-time */
                             expiresAt?: string;
+                            /** Format: date-time */
+                            lockedUntil?: string;
                             error?: {
                                 code: string;
                                 message: string;

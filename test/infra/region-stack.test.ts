@@ -332,6 +332,8 @@ describe('Class: StratusFunctions', () => {
           case 'backupCopies':
             // No backupCopyTo in this config (copies: test/infra/backup-bucket.test.ts).
             return '{}';
+          case 'backupObjectLock':
+            return ''; // no backupObjectLock in this config (test/infra/backup-bucket.test.ts)
           case 'backupRole':
             // The region's backup pods role (test/infra/backup-identity.test.ts).
             return stack.resolve(stack.backupIdentity.role.roleArn);

@@ -19,7 +19,9 @@ import { pathId, type RequestContext } from '../routes.js';
 import { committing } from '../store-errors.js';
 
 /** Read when the first cluster route runs: the copies of other regions' backups held here. */
-const copies = readEnv(z.object({ BACKUP_COPIES: backupEnv.BACKUP_COPIES })).BACKUP_COPIES;
+const { BACKUP_COPIES: copies, BACKUP_OBJECT_LOCK: objectLock } = readEnv(
+  z.object({ BACKUP_COPIES: backupEnv.BACKUP_COPIES, BACKUP_OBJECT_LOCK: backupEnv.BACKUP_OBJECT_LOCK }),
+);
 
 async function loadCluster(ctx: RequestContext) {
   const id = pathId(ctx, 'clusterId', 'cl', 'CLUSTER_NOT_FOUND');
@@ -81,6 +83,7 @@ const planContext = async (ctx: RequestContext) => ({
   correlationId: ctx.correlationId,
   now: ctx.now,
   requestedBy: ctx.principal.keyId,
+  ...(objectLock ? { backupLockDays: objectLock.days } : {}),
 });
 
 const quotaExceeded = (tenant: TenantRecord, region: string) => () =>

@@ -19,7 +19,16 @@ export function backupPolicyOf(
   },
   now: Date,
   engine: string,
+  lockDays?: number,
 ): BackupPolicy {
+  if (lockDays !== undefined && req.retentionDays < lockDays) {
+    throw new ValidationError([
+      {
+        path: 'backup.retentionDays',
+        message: `must be at least ${lockDays}: the backup bucket locks every backup's objects for ${lockDays} days (Object Lock), and retention cannot delete them earlier`,
+      },
+    ]);
+  }
   if (req.restoreTest && !getBlueprint(engine)?.backup?.restore) {
     throw new ValidationError([
       {
@@ -59,6 +68,11 @@ export interface PlanContext {
   readonly controllers: Readonly<Record<string, string>>;
   readonly correlationId: string;
   readonly now: Date;
+  /**
+   * The days the region's backup bucket locks each object (Object Lock, `backupObjectLock`): a
+   * schedule's `retentionDays` may not be shorter. @default - no lock
+   */
+  readonly backupLockDays?: number;
 }
 
 /**
@@ -125,7 +139,9 @@ export function planCreate(
     size: SIZES[req.size],
     settings: settings.data,
     deletionProtection: req.deletionProtection,
-    ...(req.backup ? { backupPolicy: backupPolicyOf(req.backup, ctx.now, req.engine) } : {}),
+    ...(req.backup
+      ? { backupPolicy: backupPolicyOf(req.backup, ctx.now, req.engine, ctx.backupLockDays) }
+      : {}),
     status: 'PENDING',
     generation: 1,
     observedGeneration: 0,
@@ -339,7 +355,7 @@ export function planUpdate(
   const { backupPolicy: _previousPolicy, ...withoutPolicy } = cluster;
   const backupPolicy = policyChanged
     ? req.backup
-      ? backupPolicyOf(req.backup, ctx.now, cluster.engine)
+      ? backupPolicyOf(req.backup, ctx.now, cluster.engine, ctx.backupLockDays)
       : undefined
     : cluster.backupPolicy;
   const metadata = { ...withoutPolicy, deletionProtection, ...(backupPolicy ? { backupPolicy } : {}) };

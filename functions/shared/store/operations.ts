@@ -4,7 +4,7 @@ import type { ClusterStatus } from '../domain/cluster.js';
 import { publicOperationError } from '../domain/operation-errors.js';
 import type { ClusterRecord, OperationError, OperationRecord, SpecSnapshot } from '../domain/records.js';
 import type { RestoreTestRecord } from '../domain/restore-tests.js';
-import type { BackupStore } from './backups.js';
+import type { BackupResult, BackupStore } from './backups.js';
 import type { ClusterStore } from './clusters.js';
 import { epoch, keys, type Page, StaleStateError, type Table, type TransactItem } from './core.js';
 import type { IdempotencyRecord, IdempotencyStore } from './idempotency.js';
@@ -352,7 +352,7 @@ export class OperationStore {
    */
   async completeBackup(
     op: OperationRecord,
-    result: { storage: { bucket: string; prefix: string }; sizeBytes: number },
+    result: BackupResult,
     now: string,
     restoreTest?: RestoreTestRecord,
   ): Promise<void> {
