@@ -6,6 +6,7 @@ import { localS3Client } from '../../../local/runtime/control-plane.js';
 import type { LocalRuntime } from '../../../local/runtime/runtime.js';
 import {
   apiClient,
+  eventually,
   RUNTIME_START_TIMEOUT_MS,
   settleOperation,
   shippedConfig,
@@ -163,5 +164,52 @@ describe('End to end: data protection', () => {
       expect((await api('GET', `/v1/backups/${backup.id}`)).body.status).toBe('DELETED');
       expect(await keysUnder(backup.storage.prefix)).toEqual([]);
     }, 90_000);
+  });
+
+  describe('A failed pause', () => {
+    it('is rolled back: the workloads scale back, the cluster is READY, the PAUSE FAILED with a stable code, events published', async () => {
+      // Prepare: a READY two-node Qdrant; its pause fails midway (the StatefulSet already at 0,
+      // then the disruption budget's apply refused once)
+      const id = await readyCluster({ name: 'pause-rb', engine: 'qdrant', nodes: 2 });
+      const sts = () =>
+        rt.kube?.list().find((o) => o.kind === 'StatefulSet' && o.metadata.namespace === `stratus-${id}`);
+      rt.kube?.setFaults({
+        rejections: [
+          { method: 'PATCH', kind: 'PodDisruptionBudget', status: 422, message: 'refused once', times: 1 },
+        ],
+      });
+      try {
+        // Act
+        const started = await api('POST', `/v1/clusters/${id}/pause`);
+        const done = await settle(started.body.operation.id);
+
+        // Assess: the operation FAILED with the refusal's code and says it rolled back
+        expect(done.body).toMatchObject({
+          type: 'PAUSE',
+          status: 'FAILED',
+          error: { code: 'KUBERNETES_REJECTED' },
+        });
+        expect(done.body.error.message).toContain('rolled back');
+        const cluster = (await api('GET', `/v1/clusters/${id}`)).body;
+        expect(cluster).toMatchObject({ status: 'READY', statusReason: 'PAUSE_ROLLED_BACK', generation: 3 });
+        expect(cluster.paused).not.toBe(true);
+        expect(cluster.activeOperationId).toBeUndefined();
+        const spec = (sts()?.spec ?? {}) as { replicas?: number };
+        expect(spec.replicas).toBe(2);
+        const events = await eventually(
+          async () =>
+            rt.bus
+              .events()
+              .filter((e) => e.detail.clusterId === id && e['detail-type'] === 'Cluster Status Changed'),
+          (es) => es.some((e) => e.detail.status === 'READY' && e.detail.previousStatus !== 'PROVISIONING'),
+        );
+        const path = events.map((e) => `${e.detail.previousStatus}->${e.detail.status}`);
+        expect(path).toEqual(
+          expect.arrayContaining(['READY->PAUSING', 'PAUSING->RESUMING', 'RESUMING->READY']),
+        );
+      } finally {
+        rt.kube?.setFaults({});
+      }
+    }, 120_000);
   });
 });
