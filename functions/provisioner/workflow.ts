@@ -216,8 +216,9 @@ async function runClaimed(
   const { store, logger } = deps;
   let op = claimed;
   const failWith = async (error: OperationError): Promise<Outcome> => {
-    if (op.type === 'UPDATE' && op.previous && !op.rollback) {
-      // A failed UPDATE goes back to the last good spec rather than leaving the cluster half-changed.
+    if (rollsBack(op)) {
+      // A failed UPDATE goes back to the last good spec rather than leaving the cluster half-changed;
+      // a failed PAUSE of a READY cluster goes back to running (its pods scaled back, READY).
       try {
         const deadline = new Date(deps.now().getTime() + ROLLBACK_DEADLINE_MS).toISOString();
         op = await store.operations.beginRollback(op, cluster, error, deps.now().toISOString(), deadline);
@@ -330,6 +331,17 @@ async function runClaimed(
     logger.warn('Kubernetes rejected a request', logged);
     return failWith(operationErrors.kubernetesRejected());
   }
+}
+
+/**
+ * Whether a failure is rolled back (D13): an UPDATE, and a PAUSE that began on a READY cluster.
+ * Not a RESUME (its previous state is paused: the tenant resumes again), nor a PAUSE retried on a
+ * FAILED paused cluster (there is no running state to go back to).
+ */
+function rollsBack(op: OperationRecord): boolean {
+  if (!op.previous || op.rollback) return false;
+  if (op.type === 'UPDATE') return true;
+  return op.type === 'PAUSE' && op.previous.status === 'READY' && op.previous.paused !== true;
 }
 
 /** The cluster's status while its operation runs (a backup leaves a READY cluster READY). */
@@ -733,13 +745,15 @@ async function pauseAwareReadiness(
   spec: ClusterSpec,
 ): Promise<Readiness> {
   const pause = blueprint.pause;
-  if (op.type === 'PAUSE' || op.type === 'RESUME') {
+  // A PAUSE being rolled back ends as a RESUME does: its pods back and ready.
+  const type = op.type === 'PAUSE' && op.rollback ? 'RESUME' : op.type;
+  if (type === 'PAUSE' || type === 'RESUME') {
     if (!pause) {
       const e = operationErrors.pauseUnsupported(spec.engine);
       throw new PermanentFailureError(e.code, e.message);
     }
     const state = pause.state(spec, await Promise.all(pause.refs(spec).map((ref) => kube.get(ref))));
-    if (op.type === 'PAUSE') {
+    if (type === 'PAUSE') {
       return state.state === 'paused' ? { ready: true } : { ready: false, reason: reasonOf(state) };
     }
     if (state.state !== 'running') return { ready: false, reason: reasonOf(state) };

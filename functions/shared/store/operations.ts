@@ -470,6 +470,9 @@ export class OperationStore {
     if (!prev) throw new Error('beginRollback: the operation has no previous spec');
     const generation = cluster.generation + 1;
     const rollback = { cause: publicOperationError(cause), generation };
+    // A PAUSE rolls back to running: the cluster is RESUMING (a status change, so an event) and
+    // its spec no longer paused. An UPDATE keeps UPDATING.
+    const unpause = op.type === 'PAUSE';
     await this.table.transact('begin rollback', {
       operation: {
         Update: {
@@ -500,11 +503,12 @@ export class OperationStore {
           ...previousSpec(prev),
           generation,
           updatedAt: now,
+          ...(unpause ? { status: 'RESUMING', paused: false } : {}),
         },
         {},
         false,
         [],
-        false,
+        unpause,
       ),
       quota: this.undoNodeDelta(op, cluster.region),
     });
@@ -577,7 +581,7 @@ export class OperationStore {
         op,
         {
           status: 'READY',
-          statusReason: 'UPDATE_ROLLED_BACK',
+          statusReason: op.type === 'PAUSE' ? 'PAUSE_ROLLED_BACK' : 'UPDATE_ROLLED_BACK',
           updatedAt: now,
           endpoint: observed.endpoint,
           port: observed.port,
