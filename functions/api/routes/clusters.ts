@@ -127,6 +127,7 @@ async function restoreOf(ctx: RequestContext, req: CreateClusterRequest) {
     backup,
     {
       engine: req.engine,
+      nodes: req.nodes,
       ...(req.version ? { version: req.version } : {}),
       ...(req.restoreFrom.pointInTime ? { pointInTime: req.restoreFrom.pointInTime } : {}),
     },

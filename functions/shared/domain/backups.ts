@@ -195,7 +195,13 @@ export function assertDeletable(backup: BackupRecord, apiRegion: string, now: Da
  */
 export function planRestore(
   backup: BackupRecord | undefined,
-  req: { readonly engine: string; readonly version?: string; readonly pointInTime?: string },
+  req: {
+    readonly engine: string;
+    readonly version?: string;
+    readonly pointInTime?: string;
+    /** The nodes of the cluster it creates. @default 1 */
+    readonly nodes?: number;
+  },
   now: Date,
 ): { source: RestoreSource; version: string } {
   if (!backup || backup.status === 'DELETED') throw new ProblemError('BACKUP_NOT_FOUND');
@@ -214,6 +220,19 @@ export function planRestore(
   }
   if (req.engine !== backup.engine) {
     issues.push({ path: 'engine', message: `the backup is of a ${backup.engine} cluster` });
+  }
+  if (getBlueprint(backup.engine)?.backup?.restoreSingleNode) {
+    if (backup.source.nodes > 1) {
+      issues.push({
+        path: 'restoreFrom',
+        message: `the backup was taken from a ${backup.source.nodes}-node ${backup.engine} cluster and holds one node's data only: it cannot be restored`,
+      });
+    } else if ((req.nodes ?? 1) > 1) {
+      issues.push({
+        path: 'nodes',
+        message: `${backup.engine} restores a backup into one node only: create it with nodes 1`,
+      });
+    }
   }
   const version = req.version ?? backup.version;
   if (version !== backup.version) {

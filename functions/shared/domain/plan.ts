@@ -52,6 +52,21 @@ export function backupPolicyOf(
   }
 }
 
+/**
+ * A restore test restores into one node: an engine whose backups restore into one node only
+ * (`restoreSingleNode`, Qdrant) cannot restore-test a cluster of several nodes.
+ */
+function assertRestoreTestable(engine: string, nodes: number, policy: BackupPolicy | undefined): void {
+  if (policy?.restoreTest && nodes > 1 && getBlueprint(engine)?.backup?.restoreSingleNode) {
+    throw new ValidationError([
+      {
+        path: 'backup.restoreTest',
+        message: `a backup of a ${nodes}-node ${engine} cluster holds one node's data and cannot be restored, so it cannot be restore-tested: turn restoreTest off, or keep one node`,
+      },
+    ]);
+  }
+}
+
 /** How long a CREATE may take before it is failed with DEADLINE_EXCEEDED. */
 export const CREATE_DEADLINE_MS = 30 * 60 * 1000;
 
@@ -122,6 +137,10 @@ export function planCreate(
   }
   const specRefusal = blueprint.checkSpec?.(req.nodes, settings.data);
   if (specRefusal) throw new ValidationError([{ path: 'nodes', message: specRefusal }]);
+  const backupPolicy = req.backup
+    ? backupPolicyOf(req.backup, ctx.now, req.engine, ctx.backupLockDays)
+    : undefined;
+  assertRestoreTestable(req.engine, req.nodes, backupPolicy);
 
   const now = ctx.now.toISOString();
   const clusterId = newId('cl', ctx.now.getTime());
@@ -139,9 +158,7 @@ export function planCreate(
     size: SIZES[req.size],
     settings: settings.data,
     deletionProtection: req.deletionProtection,
-    ...(req.backup
-      ? { backupPolicy: backupPolicyOf(req.backup, ctx.now, req.engine, ctx.backupLockDays) }
-      : {}),
+    ...(backupPolicy ? { backupPolicy } : {}),
     status: 'PENDING',
     generation: 1,
     observedGeneration: 0,
@@ -358,6 +375,7 @@ export function planUpdate(
       ? backupPolicyOf(req.backup, ctx.now, cluster.engine, ctx.backupLockDays)
       : undefined
     : cluster.backupPolicy;
+  assertRestoreTestable(cluster.engine, nodes, backupPolicy);
   const metadata = { ...withoutPolicy, deletionProtection, ...(backupPolicy ? { backupPolicy } : {}) };
   if (!specChanged) {
     return { kind: 'metadata', cluster: { ...metadata, updatedAt: now } };

@@ -144,6 +144,12 @@ export interface BackupSupport {
   /** A new cluster can be created from one of its backups (`restoreFrom`). */
   readonly restore: boolean;
   /**
+   * A backup holds one node's data and restores into one node only (Qdrant: a full storage
+   * snapshot is one node's, and restoring one is refused in distributed mode). The API refuses a
+   * restore of a backup taken from several nodes, or into several nodes. @default false
+   */
+  readonly restoreSingleNode?: boolean;
+  /**
    * Who writes the backups: the ServiceAccount the engine's backup (and restore) pods run as,
    * which EKS Pod Identity associates with the region's backup role in the cluster's namespace
    * (functions/shared/backup-identity.ts). `databasePods`: the database's own pods run as it

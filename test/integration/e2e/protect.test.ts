@@ -212,4 +212,62 @@ describe('End to end: data protection', () => {
       }
     }, 120_000);
   });
+
+  describe('Qdrant and Dragonfly restores', () => {
+    const restoreInit = (id: string, kind: string) => {
+      const obj = rt.kube?.list().find((o) => o.kind === kind && o.metadata.namespace === `stratus-${id}`);
+      const spec = (obj?.spec ?? {}) as {
+        template?: { spec?: { initContainers?: Array<{ name: string }> } };
+        initContainers?: Array<{ name: string }>;
+      };
+      return (spec.template?.spec?.initContainers ?? spec.initContainers ?? []).map((c) => c.name);
+    };
+
+    it('restores a one-node Qdrant from its full storage snapshot, and refuses more nodes', async () => {
+      // Prepare
+      const id = await readyCluster({ name: 'rs-qdrant', engine: 'qdrant' });
+      const backup = await backUp(id);
+
+      // Act
+      const tooMany = await api('POST', '/v1/clusters', {
+        name: 'rs-qdrant-3',
+        engine: 'qdrant',
+        region: rt.region,
+        nodes: 3,
+        restoreFrom: { backupId: backup.id },
+      });
+      const restoredId = await readyCluster({
+        name: 'rs-qdrant-copy',
+        engine: 'qdrant',
+        restoreFrom: { backupId: backup.id },
+      });
+
+      // Assess
+      expect(tooMany.status).toBe(400);
+      expect(tooMany.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'nodes' }] });
+      const restored = (await api('GET', `/v1/clusters/${restoredId}`)).body;
+      expect(restored).toMatchObject({ status: 'READY', restoredFrom: { backupId: backup.id } });
+      expect(restoreInit(restoredId, 'StatefulSet')).toEqual(['restore']);
+    }, 120_000);
+
+    it('restores a two-node Dragonfly from its RDB, each pod loading it at start', async () => {
+      // Prepare
+      const id = await readyCluster({ name: 'rs-dragonfly', engine: 'dragonfly', nodes: 2 });
+      const backup = await backUp(id);
+      expect(await keysUnder(backup.storage.prefix)).not.toHaveLength(0);
+
+      // Act
+      const restoredId = await readyCluster({
+        name: 'rs-dragonfly-copy',
+        engine: 'dragonfly',
+        nodes: 2,
+        restoreFrom: { backupId: backup.id },
+      });
+
+      // Assess
+      const restored = (await api('GET', `/v1/clusters/${restoredId}`)).body;
+      expect(restored).toMatchObject({ status: 'READY', nodes: 2, restoredFrom: { backupId: backup.id } });
+      expect(restoreInit(restoredId, 'Dragonfly')).toEqual(['restore']);
+    }, 120_000);
+  });
 });
