@@ -180,8 +180,10 @@ describe('End to end: data protection', () => {
       });
       try {
         // Act
+        const startedAt = Date.now();
         const started = await api('POST', `/v1/clusters/${id}/pause`);
         const done = await settle(started.body.operation.id);
+        const rollbackMs = Date.now() - startedAt;
 
         // Assess: the operation FAILED with the refusal's code and says it rolled back
         expect(done.body).toMatchObject({
@@ -206,6 +208,11 @@ describe('End to end: data protection', () => {
         const path = events.map((e) => `${e.detail.previousStatus}->${e.detail.status}`);
         expect(path).toEqual(
           expect.arrayContaining(['READY->PAUSING', 'PAUSING->RESUMING', 'RESUMING->READY']),
+        );
+        const stored = await rt.store.operations.get(rt.tenantId, started.body.operation.id);
+        // Figures, printed, never asserted (docs/operations.md, "Pause and resume").
+        console.log(
+          `pause rollback figures: PAUSE accepted -> FAILED (rolled back, READY) seen ${rollbackMs} ms (100 ms polling); provisioning messages ${(stored?.claim?.seq ?? 0) + 1}; operations 1`,
         );
       } finally {
         rt.kube?.setFaults({});
@@ -236,11 +243,15 @@ describe('End to end: data protection', () => {
         nodes: 3,
         restoreFrom: { backupId: backup.id },
       });
+      const startedAt = Date.now();
       const restoredId = await readyCluster({
         name: 'rs-qdrant-copy',
         engine: 'qdrant',
         restoreFrom: { backupId: backup.id },
       });
+      console.log(
+        `restore figures: Qdrant restore CREATE accepted -> SUCCEEDED seen ${Date.now() - startedAt} ms`,
+      );
 
       // Assess
       expect(tooMany.status).toBe(400);
@@ -257,12 +268,16 @@ describe('End to end: data protection', () => {
       expect(await keysUnder(backup.storage.prefix)).not.toHaveLength(0);
 
       // Act
+      const startedAt = Date.now();
       const restoredId = await readyCluster({
         name: 'rs-dragonfly-copy',
         engine: 'dragonfly',
         nodes: 2,
         restoreFrom: { backupId: backup.id },
       });
+      console.log(
+        `restore figures: Dragonfly (2 nodes) restore CREATE accepted -> SUCCEEDED seen ${Date.now() - startedAt} ms`,
+      );
 
       // Assess
       const restored = (await api('GET', `/v1/clusters/${restoredId}`)).body;
