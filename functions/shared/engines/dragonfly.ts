@@ -11,13 +11,13 @@ import {
   BACKUP_JOB_RESOURCES,
   BACKUP_POD_LABEL,
   BACKUP_SERVICE_ACCOUNT,
-  RESTORED_MARKER,
-  restoreContainer,
   backupAccess,
   backupJob,
   backupObjectsStore,
   jobProgress,
   jobRef,
+  RESTORED_MARKER,
+  restoreContainer,
 } from './backups.js';
 import { imageFor } from './images.js';
 import { LABELS, objectMeta, renderTenancy, TENANCY_KINDS } from './tenancy.js';

@@ -9,13 +9,13 @@ import {
   BACKUP_POD_LABEL,
   BACKUP_SERVICE_ACCOUNT,
   BACKUP_TOOL_IMAGE,
-  RESTORED_MARKER,
-  restoreContainer,
   backupAccess,
   backupJob,
   backupObjectsStore,
   jobProgress,
   jobRef,
+  RESTORED_MARKER,
+  restoreContainer,
 } from './backups.js';
 import { imageFor } from './images.js';
 import { namespaceOf, objectMeta, renderTenancy, stratusLabels, TENANCY_KINDS } from './tenancy.js';

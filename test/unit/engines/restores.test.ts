@@ -106,6 +106,7 @@ describe('Engine restores: Dragonfly', () => {
     const script = df.initContainers[0].command[2];
     // The epoch's timestamp: the oldest name Dragonfly loads, so its own later snapshots win.
     expect(script).toContain('/dragonfly/snapshots/dump-1970-01-01T00:00:00.rdb');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell's expansion of the backup's prefix
     expect(script).toContain('${RESTORE_URI}dump.rdb');
     expect(df.additionalVolumes).toEqual([{ name: 'restore-tmp', emptyDir: { sizeLimit: '64Mi' } }]);
   });
