@@ -8,7 +8,7 @@
  *
  * Why a session policy rather than ABAC on Pod Identity's session tags: the tags name the
  * namespace (`stratus-<clusterId>`), but a restore reads another cluster's prefix, which no tag
- * names; the association's `policy` names both exactly (docs/decisions.md, D32).
+ * names; the association's `policy` names both exactly (docs/decisions.md, D33).
  */
 import {
   CreatePodIdentityAssociationCommand,
