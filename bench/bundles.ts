@@ -51,6 +51,10 @@ function dummyEnv(source: EnvSource): string {
       return 'stratus-bench-backups';
     case 'backupCopies':
       return '{}';
+    case 'backupObjectLock':
+      return '';
+    case 'backupRole':
+      return 'arn:aws:iam::123456789012:role/stratus-bench-eu-west-1-backup-pods';
     case 'pageTokenSecret':
       return 'stratus/bench/page-token-key';
   }

@@ -46,6 +46,13 @@ export type EnvSource =
   | { readonly ref: 'backupBucket' }
   /** JSON: source region -> the bucket of this region holding copies of its backups (`backupCopyTo`). */
   | { readonly ref: 'backupCopies' }
+  /**
+   * The ARN of the role the backup pods assume through EKS Pod Identity
+   * (`stratus-<stage>-<region>-backup-pods`, lib/backup-identity.ts); empty locally (no EKS).
+   */
+  | { readonly ref: 'backupRole' }
+  /** The backup buckets' Object Lock (`backupObjectLock`), as JSON `{mode, days}`; empty without. */
+  | { readonly ref: 'backupObjectLock' }
   | { readonly value: string };
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -119,7 +126,13 @@ export type Permission =
   /** List the backup bucket (what a backup stored). */
   | 'backup:read'
   /** List and delete in the backup bucket (deleted and expired backups, by the reconciler). */
-  | 'backup:delete';
+  | 'backup:delete'
+  /**
+   * Associate the backup role with a cluster's backup ServiceAccount through EKS Pod Identity
+   * (create, update, delete associations on the region's EKS clusters; `iam:PassRole` of that role
+   * to `pods.eks.amazonaws.com` only).
+   */
+  | 'backup:identity';
 
 export interface QueueDef {
   /** Visibility timeout: at least 6x the consumer's timeout, as AWS recommends. */
@@ -207,6 +220,7 @@ export const FUNCTIONS = {
       BACKUP_BUCKET: { ref: 'backupBucket' },
       BACKUP_COPIES: { ref: 'backupCopies' },
       ENDPOINT_REGIONS: { ref: 'endpointRegions' },
+      BACKUP_OBJECT_LOCK: { ref: 'backupObjectLock' },
     },
     permissions: ['table:read', 'table:write', 'secret:page-token'],
   },
@@ -283,8 +297,19 @@ export const FUNCTIONS = {
       EKS_CLUSTERS: { ref: 'eksClusters' },
       TAKEOVER_ROLE_ARNS: { ref: 'takeoverRoles' },
       KUBE_AUTH: { ref: 'kubeAuth' },
+      BACKUP_BUCKET: { ref: 'backupBucket' },
+      BACKUP_ROLE_ARN: { ref: 'backupRole' },
+      BACKUP_OBJECT_LOCK: { ref: 'backupObjectLock' },
     },
-    permissions: ['table:read', 'table:write', 'queue:send', 'eks:describe', 'eks:access', 'backup:read'],
+    permissions: [
+      'table:read',
+      'table:write',
+      'queue:send',
+      'eks:describe',
+      'eks:access',
+      'backup:read',
+      'backup:identity',
+    ],
   },
   statusPublisher: {
     entry: 'functions/status-publisher/handler.ts',

@@ -6,9 +6,11 @@ import {
   Bucket,
   BucketEncryption,
   type IBucket,
+  ObjectLockRetention,
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import type { ObjectLock } from '../functions/shared/object-lock.js';
 import { acknowledgeWildcardResource } from './nag.js';
 
 export interface StratusBackupBucketProps {
@@ -38,6 +40,13 @@ export interface StratusBackupBucketProps {
    * @default - no replication
    */
   readonly copyTo?: { readonly bucketName: string; readonly region: string };
+  /**
+   * S3 Object Lock: every object written is locked for `days` in this mode (the deployment
+   * config's `backupObjectLock`). Set at the bucket's creation only.
+   *
+   * @default - no Object Lock
+   */
+  readonly objectLock?: ObjectLock;
 }
 
 /**
@@ -55,6 +64,12 @@ export class StratusBackupBucket extends Construct {
     if (!Number.isInteger(days) || days < 1) {
       throw new Error(
         `StratusBackupBucket: noncurrentRetentionDays must be a whole number of days >= 1 (got ${days})`,
+      );
+    }
+    const lock = props.objectLock;
+    if (lock && (!Number.isInteger(lock.days) || lock.days < 1 || lock.days > 3650)) {
+      throw new Error(
+        `StratusBackupBucket: objectLock.days must be a whole number of days from 1 to 3650 (got ${lock.days})`,
       );
     }
     const copyTo = props.copyTo
@@ -88,6 +103,15 @@ export class StratusBackupBucket extends Construct {
         : {}),
       encryption: BucketEncryption.S3_MANAGED,
       versioned: true,
+      ...(lock
+        ? {
+            objectLockEnabled: true,
+            objectLockDefaultRetention:
+              lock.mode === 'compliance'
+                ? ObjectLockRetention.compliance(Duration.days(lock.days))
+                : ObjectLockRetention.governance(Duration.days(lock.days)),
+          }
+        : {}),
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
@@ -121,6 +145,8 @@ export class StratusBackupBucket extends Construct {
             's3:GetObjectVersionForReplication',
             's3:GetObjectVersionAcl',
             's3:GetObjectVersionTagging',
+            // Replicas keep the source's lock (the copy bucket has the same Object Lock).
+            ...(lock ? ['s3:GetObjectRetention', 's3:GetObjectLegalHold'] : []),
           ],
           resources: [versions],
         }),

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { OBJECT_LOCK_MODES } from '../functions/shared/object-lock.js';
 import { type FunctionId, QUEUES } from '../functions/topology.js';
 import { IAM_ROLE_NAME_MAX, roleNameTooLong, stratusNames } from './names.js';
 
@@ -580,6 +581,28 @@ export const StratusConfigSchema = z
           `removalPolicy must be "retain" (the default) or "destroy" (non-production stages); got ${JSON.stringify(issue.input)}`,
       })
       .default('retain'),
+    /**
+     * S3 Object Lock on every region's backup bucket and copy bucket (issue #14): each object a
+     * backup writes is locked for `days` from its upload, in `governance` mode (users with
+     * `s3:BypassGovernanceRetention` may still delete; Stratus's roles have none) or `compliance`
+     * mode (nobody may, the root user included). The API then refuses a schedule whose
+     * `retentionDays` is shorter, and a DELETE of a backup still locked (`409 BACKUP_LOCKED`).
+     * Set it before a region's first deploy: Object Lock is enabled when a bucket is created
+     * (docs/deploy.md). @default - none
+     */
+    backupObjectLock: z
+      .strictObject({
+        mode: z.enum(OBJECT_LOCK_MODES, {
+          error: 'backupObjectLock.mode must be "governance" or "compliance"',
+        }),
+        days: z
+          .number({ error: 'backupObjectLock.days must be a whole number of days from 1 to 3650' })
+          .refine((d) => Number.isInteger(d) && d >= 1 && d <= 3650, {
+            error:
+              'backupObjectLock.days must be a whole number of days from 1 to 3650 (the longest retentionDays a schedule may have)',
+          }),
+      })
+      .optional(),
     /** Alarm notifications and thresholds (`AlarmsConfigSchema`). */
     alarms: AlarmsConfigSchema,
     /** The web console's static site (`ConsoleConfigSchema`). @default - none */

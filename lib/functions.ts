@@ -21,6 +21,7 @@ import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambd
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, type IDependable } from 'constructs';
+import type { ObjectLock } from '../functions/shared/object-lock.js';
 import {
   type EnvSource,
   FUNCTIONS,
@@ -32,6 +33,7 @@ import {
   takeoverFunctions,
 } from '../functions/topology.js';
 import type { StratusBackupBucket } from './backup-bucket.js';
+import type { StratusBackupIdentity } from './backup-identity.js';
 import type { StratusEventBus } from './bus.js';
 import {
   type AlarmThresholds,
@@ -134,6 +136,10 @@ export interface StratusFunctionsProps {
   readonly takeoverInto?: readonly string[];
   /** The region's backup bucket (the `backupBucket` env source, `backup:*` permissions). */
   readonly backupBucket: StratusBackupBucket;
+  /** The backup pods' role (the `backupRole` env source, `backup:identity`). */
+  readonly backupIdentity: StratusBackupIdentity;
+  /** The backup buckets' Object Lock (the `backupObjectLock` env source). @default - none */
+  readonly backupObjectLock?: ObjectLock;
   /**
    * Other regions' backups copied to this region, by source region -> the copy bucket's name (the
    * `backupCopies` env source: a restore here may read them).
@@ -445,6 +451,10 @@ export class StratusFunctions extends Construct {
         return props.backupBucket.bucket.bucketName;
       case 'backupCopies':
         return Stack.of(this).toJsonString(props.backupCopies ?? {});
+      case 'backupRole':
+        return props.backupIdentity.role.roleArn;
+      case 'backupObjectLock':
+        return props.backupObjectLock ? JSON.stringify(props.backupObjectLock) : '';
       case 'pageTokenSecret':
         // The name, not the ARN: each region's replica has the name of the primary's secret, and
         // a different ARN (Secrets Manager finds it by name in the Lambda's own region).
@@ -518,6 +528,16 @@ export class StratusFunctions extends Construct {
             props.backupBucket.grantDelete(fn),
             'The reconciler deletes the objects under a deleted or expired backup prefix, which are named by the databases that wrote them.',
           );
+          break;
+        case 'backup:identity':
+          props.backupIdentity.grantAssociate(fn);
+          for (const arn of props.backupIdentity.associationResources) {
+            acknowledgeWildcardResource(
+              role,
+              arn,
+              'EKS names each Pod Identity association with a generated id: the provisioner updates and deletes the ones it made, on the region’s clusters only.',
+            );
+          }
           break;
       }
     }

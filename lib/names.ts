@@ -50,10 +50,16 @@ export function stratusNames(stage: string) {
      * clusters after a takeover: `stratus-<stage>-<region>-<function>-takeover`.
      */
     takeoverRole,
+    /**
+     * The role the backup pods of `region` assume through EKS Pod Identity (lib/backup-identity.ts):
+     * `stratus-<stage>-<region>-backup-pods`.
+     */
+    backupPodsRole: (region: string) => `${prefix}-${region}-backup-pods`,
     /** Every IAM role name of `region`: what the 64-character limit applies to (`roleNameTooLong`). */
     roles: (region: string): string[] => [
       ...(Object.keys(FUNCTIONS) as FunctionId[]).map((fnId) => functionRole(region, fnId)),
       ...takeoverFunctions().map((fnId) => takeoverRole(region, fnId)),
+      `${prefix}-${region}-backup-pods`,
     ],
     /**
      * A function's name in the local runtime (its context's `functionName`); in AWS,

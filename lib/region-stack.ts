@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import { StratusAlarmTopic } from './alarm-topic.js';
 import { StratusApi } from './api.js';
 import { StratusBackupBucket } from './backup-bucket.js';
+import { StratusBackupIdentity } from './backup-identity.js';
 import { StratusEventBus } from './bus.js';
 import { endpointRegions, type RegionConfig, type StratusConfig } from './config.js';
 import { StratusConsole } from './console.js';
@@ -61,6 +62,8 @@ export class StratusRegionStack extends Stack {
   public readonly backupCopies?: StratusBackupBucket;
   /** The wildcard DNS records of the region's gateways, when the config has `endpoints` (issue #17). */
   public readonly endpointsDns?: StratusEndpointsDns;
+  /** The role the backup pods assume through EKS Pod Identity. */
+  public readonly backupIdentity: StratusBackupIdentity;
   /** The deploy-time check of the region's EKS clusters, which every access entry waits for. */
   public readonly preflight: StratusPreflight;
   /** The VPC, subnets and security group of the Kubernetes-facing functions, when the config has a `vpc`. */
@@ -150,16 +153,18 @@ export class StratusRegionStack extends Stack {
     // Backups are data: retained whatever the stage's removal policy.
     const copyName = (region: string) => stratusNames(config.stage).backupCopies(this.account, region);
     const copyTo = regionConfig.backupCopyTo;
-    this.backups = new StratusBackupBucket(
-      this,
-      'Backups',
-      copyTo ? { copyTo: { bucketName: copyName(copyTo), region: copyTo } } : {},
-    );
+    const objectLock = config.backupObjectLock ? { objectLock: config.backupObjectLock } : {};
+    this.backups = new StratusBackupBucket(this, 'Backups', {
+      ...objectLock,
+      ...(copyTo ? { copyTo: { bucketName: copyName(copyTo), region: copyTo } } : {}),
+    });
     // The regions whose backups are copied here: one bucket holds them all (keys name tenant and cluster).
     const copiedHere = config.regions.filter((r) => r.backupCopyTo === this.region).map((r) => r.region);
     if (copiedHere.length > 0) {
+      // The same lock as the sources: S3 replicates a locked object only into a locked bucket.
       this.backupCopies = new StratusBackupBucket(this, 'BackupCopies', {
         bucketName: copyName(this.region),
+        ...objectLock,
       });
     }
     // Public endpoints (issue #17): a wildcard record per EKS cluster with a gateway, no per-cluster DNS.
@@ -173,8 +178,16 @@ export class StratusRegionStack extends Stack {
         gateways,
       });
     }
+    this.backupIdentity = new StratusBackupIdentity(this, 'BackupIdentity', {
+      roleName: stratusNames(config.stage).backupPodsRole(this.region),
+      bucket: this.backups.bucket,
+      ...(this.backupCopies ? { copies: this.backupCopies.bucket } : {}),
+      eksClusters: regionConfig.eksClusters.map((c) => c.name),
+    });
     this.functions = new StratusFunctions(this, 'Functions', {
       backupBucket: this.backups,
+      backupIdentity: this.backupIdentity,
+      ...(config.backupObjectLock ? { backupObjectLock: config.backupObjectLock } : {}),
       backupCopies: Object.fromEntries(copiedHere.map((r) => [r, copyName(this.region)])),
       preflight: this.preflight.check,
       ...(this.network ? { network: this.network } : {}),

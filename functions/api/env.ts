@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { commaList, json, requiredString } from '../shared/env.js';
+import { objectLockEnv } from '../shared/object-lock.js';
 import { ApiUrlsSchema } from './regions.js';
 
 /** What the HTTP pipeline (router.ts) reads, in the api and the reveal functions alike. */
@@ -51,6 +52,8 @@ export const PageTokenEnv = z.object(pageTokenEnv).refine(hasPageTokenKey, pageT
 export const backupEnv = {
   /** The region's backup bucket; unset or empty: backups are refused (409 BACKUPS_NOT_CONFIGURED). */
   BACKUP_BUCKET: z.string().trim().optional(),
+  /** Object Lock of the backup buckets (JSON `{mode, days}`; empty: none): schedules keep backups at least `days`. */
+  BACKUP_OBJECT_LOCK: objectLockEnv,
   /** Source region -> the bucket of this region with copies of its backups (JSON; `{}`: none). */
   BACKUP_COPIES: z
     .string()

@@ -93,6 +93,7 @@ export function backupDto(b: BackupRecord): Backup {
     operationId: b.operationId,
     ...(b.scheduled ? { scheduled: true } : {}),
     ...(b.expiresAt ? { expiresAt: b.expiresAt } : {}),
+    ...(b.lockedUntil ? { lockedUntil: b.lockedUntil } : {}),
     ...(b.error ? { error: publicOperationError(b.error) } : {}),
     createdAt: b.createdAt,
     updatedAt: b.updatedAt,

@@ -296,7 +296,13 @@ export const ROUTES: readonly RouteDef[] = [
         schema: BackupSchema,
       },
     },
-    errors: ['BACKUP_NOT_FOUND', 'BACKUP_IN_PROGRESS', 'WRONG_REGION', 'CONCURRENT_MODIFICATION'],
+    errors: [
+      'BACKUP_NOT_FOUND',
+      'BACKUP_IN_PROGRESS',
+      'BACKUP_LOCKED',
+      'WRONG_REGION',
+      'CONCURRENT_MODIFICATION',
+    ],
   },
   {
     method: 'GET',

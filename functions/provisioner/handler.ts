@@ -4,16 +4,18 @@
  * fails every receive lands in the DLQ.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { EKSClient } from '@aws-sdk/client-eks';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { documentClient, sqsClient } from '../shared/aws.js';
+import { eksPodIdentity, partitionOf } from '../shared/backup-identity.js';
 import { s3BackupObjects, s3Client } from '../shared/backup-objects.js';
 import { readEnv } from '../shared/env.js';
 import { kubeAccess } from '../shared/kube/access.js';
 import { classifyKubeError } from '../shared/kube/errors.js';
 import { eksPoolOf } from '../shared/kube/pool.js';
 import { createLogger } from '../shared/logger.js';
-import { createMetrics, instrumented } from '../shared/observability.js';
+import { createMetrics, instrumented, tracer } from '../shared/observability.js';
 import { Store } from '../shared/store/store.js';
 import { recordHandler } from './delivery.js';
 import { ProvisionerEnv } from './env.js';
@@ -36,6 +38,18 @@ const kube = kubeAccess({
   ...(env.KUBECONFIG ? { kubeconfig: env.KUBECONFIG } : {}),
 });
 const processor = new BatchProcessor(EventType.SQS);
+/** EKS Pod Identity for the backup pods, where the region has a backup bucket and role (not locally). */
+const backupIdentity =
+  env.BACKUP_ROLE_ARN && env.BACKUP_BUCKET
+    ? {
+        port: eksPodIdentity({
+          eks: tracer.captureAWSv3Client(new EKSClient({ region })),
+          roleArn: env.BACKUP_ROLE_ARN,
+        }),
+        bucket: env.BACKUP_BUCKET,
+        partition: partitionOf(env.BACKUP_ROLE_ARN),
+      }
+    : undefined;
 
 const onRecord = recordHandler({
   store,
@@ -63,6 +77,8 @@ const onRecord = recordHandler({
     pollBaseSeconds: env.POLL_BASE_SECONDS,
     maxTransientRetries: 8,
     backupObjects: s3BackupObjects(s3Client(Boolean(env.AWS_ENDPOINT_URL_S3))),
+    ...(backupIdentity ? { backupIdentity } : {}),
+    ...(env.BACKUP_OBJECT_LOCK ? { objectLock: env.BACKUP_OBJECT_LOCK } : {}),
   },
 });
 

@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import {
+  type BackupAccess,
+  backupSessionPolicy,
+  PodIdentityError,
+  type PodIdentityPort,
+} from '../shared/backup-identity.js';
 import type { BackupObjects } from '../shared/backup-objects.js';
+import { clusterBackupStore } from '../shared/domain/backups.js';
 import type { ClusterSpec } from '../shared/domain/cluster.js';
 import { TERMINAL_OPERATION_STATUSES } from '../shared/domain/cluster.js';
 import { type ExternalEndpoint, PRIVATE_ENDPOINT } from '../shared/domain/endpoint.js';
@@ -28,6 +35,7 @@ import { clusterSelector, namespaceOf } from '../shared/engines/tenancy.js';
 import type { Blueprint, KubeObject, PauseState, Readiness, RenderContext } from '../shared/engines/types.js';
 import { PermanentFailureError } from '../shared/errors.js';
 import { type EksPoolEntry, placementContext } from '../shared/kube/pool.js';
+import { lockedUntil, type ObjectLock } from '../shared/object-lock.js';
 import type { ProvisioningMessage } from '../shared/schemas/messages.js';
 import { type ClaimRequest, StaleStateError, type Store } from '../shared/store/store.js';
 import { FUNCTIONS } from '../topology.js';
@@ -77,6 +85,13 @@ export interface WorkflowDeps {
   readonly stepLeaseSeconds?: number;
   /** The backup bucket, to count what a backup stored (absent: BACKUP operations fail). */
   readonly backupObjects?: BackupObjects;
+  /**
+   * EKS Pod Identity for the pods that write and read backups (functions/shared/backup-identity.ts):
+   * absent (locally, where no EKS exists), no association is made.
+   */
+  readonly backupIdentity?: BackupIdentityDeps;
+  /** The backup bucket's Object Lock: a backup records until when its objects are locked. @default - none */
+  readonly objectLock?: ObjectLock;
   /**
    * Set by `advance` for the step it claimed: the workflow step the operation moves to is written
    * with the step's finish, in one write (docs/cost.md). @default - written at once (`setStep`)
@@ -160,6 +175,14 @@ function claimingWrites(kube: KubePort, owner: StepOwner): KubePort {
     get: (ref) => kube.get(ref),
     list: (apiVersion, kind, opts) => kube.list(apiVersion, kind, opts),
   };
+}
+
+export interface BackupIdentityDeps {
+  readonly port: PodIdentityPort;
+  /** The region's backup bucket: a cluster without a backup store yet gets its prefix there. */
+  readonly bucket: string;
+  /** The partition of the backup role's ARN, for the session policy's ARNs. */
+  readonly partition: string;
 }
 
 /** Records the step `op` moves to: with the claimed step's finish when `advance` runs it, else now. */
@@ -303,8 +326,9 @@ async function runClaimed(
   let op = claimed;
   const failWith = async (error: OperationError): Promise<Outcome> => {
     await deps.owner?.ensure();
-    if (op.type === 'UPDATE' && op.previous && !op.rollback) {
-      // A failed UPDATE goes back to the last good spec rather than leaving the cluster half-changed.
+    if (rollsBack(op)) {
+      // A failed UPDATE goes back to the last good spec rather than leaving the cluster half-changed;
+      // a failed PAUSE of a READY cluster goes back to running (its pods scaled back, READY).
       try {
         const deadline = new Date(deps.now().getTime() + ROLLBACK_DEADLINE_MS).toISOString();
         op = await store.operations.beginRollback(op, cluster, error, deps.now().toISOString(), deadline);
@@ -401,6 +425,7 @@ async function runClaimed(
     return await runStep(deps, blueprint, op, spec, placement, msg, failWith, fresh);
   } catch (e) {
     if (e instanceof StepLostError) throw e;
+    if (e instanceof PodIdentityError) return identityFailure(deps, op, msg, e, failWith);
     const failure = deps.classify(e);
     if (e instanceof PermanentFailureError) return failWith({ code: e.code, message: e.message });
     if (!failure) throw e;
@@ -421,6 +446,17 @@ async function runClaimed(
     logger.warn('Kubernetes rejected a request', logged);
     return failWith(operationErrors.kubernetesRejected());
   }
+}
+
+/**
+ * Whether a failure is rolled back (D13): an UPDATE, and a PAUSE that began on a READY cluster.
+ * Not a RESUME (its previous state is paused: the tenant resumes again), nor a PAUSE retried on a
+ * FAILED paused cluster (there is no running state to go back to).
+ */
+function rollsBack(op: OperationRecord): boolean {
+  if (!op.previous || op.rollback) return false;
+  if (op.type === 'UPDATE') return true;
+  return op.type === 'PAUSE' && op.previous.status === 'READY' && op.previous.paused !== true;
 }
 
 /** The cluster's status while its operation runs (a backup leaves a READY cluster READY). */
@@ -516,8 +552,107 @@ async function removeNamespace(
     return schedulePoll(deps, msg, 0);
   }
   const live = await kube.get({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
-  if (!live) return gone();
+  if (!live) {
+    await dropBackupIdentity(deps, op, cluster.clusterId, placement);
+    return gone();
+  }
   return schedulePoll(deps, msg, msg.reason === 'poll' ? msg.attempt + 1 : 0);
+}
+
+/**
+ * The cluster's EKS Pod Identity association (functions/shared/backup-identity.ts): the engine's
+ * backup ServiceAccount in its namespace gets the region's backup role, narrowed to the cluster's
+ * prefix and a restore's source. Only on the provisioner's own region's EKS clusters: after a
+ * takeover, another region's clusters keep the associations their region made (docs/eks.md).
+ */
+async function ensureBackupIdentity(
+  deps: WorkflowDeps,
+  blueprint: Blueprint,
+  spec: ClusterSpec,
+  placement: string,
+  op: OperationRecord,
+): Promise<void> {
+  const identity = deps.backupIdentity;
+  const support = blueprint.backup;
+  if (!identity || !support) return;
+  if (!ownEksCluster(deps, placement)) {
+    deps.logger.warn('backup identity not managed: the EKS cluster is another region’s', {
+      operationId: op.operationId,
+      placement,
+    });
+    return;
+  }
+  const restore = spec.restore;
+  const access: BackupAccess = {
+    own: spec.backupStore ?? clusterBackupStore(identity.bucket, spec),
+    // A point-in-time restore replays the source's WAL archive; the others read one backup.
+    ...(restore ? { restoreFrom: support.pointInTime ? restore.sourceStore : restore.storage } : {}),
+  };
+  const result = await identity.port.ensure({
+    eksCluster: placement,
+    namespace: namespaceOf(spec.clusterId),
+    serviceAccount: support.identity.serviceAccount,
+    policy: backupSessionPolicy(identity.partition, access),
+  });
+  deps.logger.info('backup identity', {
+    operationId: op.operationId,
+    serviceAccount: support.identity.serviceAccount,
+    result,
+  });
+}
+
+/**
+ * Removes the namespace's associations once it is gone. A failure is logged, never fails the
+ * DELETE: an association whose namespace is gone gives nothing to anyone (cluster ids are never
+ * reused), and `aws eks list-pod-identity-associations --namespace stratus-<clusterId>` finds it.
+ */
+async function dropBackupIdentity(
+  deps: WorkflowDeps,
+  op: OperationRecord,
+  clusterId: string,
+  placement: string,
+): Promise<void> {
+  if (!deps.backupIdentity || !ownEksCluster(deps, placement)) return;
+  try {
+    const removed = await deps.backupIdentity.port.remove({
+      eksCluster: placement,
+      namespace: namespaceOf(clusterId),
+    });
+    if (removed > 0) deps.logger.info('backup identity removed', { operationId: op.operationId, removed });
+  } catch (e) {
+    deps.logger.warn('backup identity not removed', {
+      operationId: op.operationId,
+      correlationId: op.correlationId,
+      namespace: namespaceOf(clusterId),
+      detail: String(e),
+    });
+  }
+}
+
+const ownEksCluster = (deps: WorkflowDeps, placement: string) =>
+  (deps.eksClusters.find((c) => c.name === placement)?.region ?? deps.store.region) === deps.store.region;
+
+/**
+ * An association that could not be made: retried like Kubernetes when EKS said so (throttling,
+ * a 5xx), else (refused: the provisioner's `iam:PassRole`, a quota) the operation fails with
+ * BACKUP_IDENTITY_FAILED. The raw text goes to the log only.
+ */
+async function identityFailure(
+  deps: WorkflowDeps,
+  op: OperationRecord,
+  msg: ProvisioningMessage,
+  e: PodIdentityError,
+  failWith: (error: OperationError) => Promise<Outcome>,
+): Promise<Outcome> {
+  const logged = { operationId: op.operationId, correlationId: op.correlationId, detail: e.message };
+  if (e.retryable && msg.attempt < deps.maxTransientRetries) {
+    const delay = backoffSeconds(msg.attempt, deps.pollBaseSeconds, MAX_DELAY_SECONDS);
+    deps.logger.warn('EKS Pod Identity failed, retrying', { ...logged, delay });
+    await deps.requeue({ ...msg, reason: 'retry', attempt: msg.attempt + 1 }, delay);
+    return 'retrying';
+  }
+  deps.logger.warn('EKS Pod Identity refused the backup identity', logged);
+  return failWith(operationErrors.backupIdentityFailed());
 }
 
 /** The durable timer: the same message again, delayed by backoff, `attempt` polls in. */
@@ -558,6 +693,8 @@ async function runBackupStep(
       correlationId: op.correlationId,
       ...placementContext(deps.eksClusters, placement),
     };
+    // Before the Job's pods start: EKS Pod Identity gives credentials to pods created after it.
+    await ensureBackupIdentity(deps, blueprint, spec, placement, op);
     await applyRendered(kube, blueprint, spec, ids);
     const objects = support.render(spec, target, { ...ids, secrets: {} });
     await kube.apply(objects);
@@ -596,10 +733,20 @@ async function runBackupStep(
   if (stored.objects === 0) return fail(deps, op, operationErrors.backupEmpty());
   await deps.owner?.ensure();
   const now = deps.now().toISOString();
+  // Object Lock: no object it wrote is locked past its end plus the lock's days, and retention
+  // (validated against the lock, but counted from the request) never comes before that.
+  const locked = deps.objectLock ? lockedUntil(deps.now(), deps.objectLock) : undefined;
+  const expiresAt =
+    locked && backup.expiresAt && Date.parse(backup.expiresAt) < Date.parse(locked) ? locked : undefined;
   // A scheduled backup with a restore test: the test is stored with the success, for the reconciler.
   await deps.store.operations.completeBackup(
     op,
-    { storage, sizeBytes: stored.bytes },
+    {
+      storage,
+      sizeBytes: stored.bytes,
+      ...(locked ? { lockedUntil: locked } : {}),
+      ...(expiresAt ? { expiresAt } : {}),
+    },
     now,
     backup.restoreTest ? newRestoreTest(backup, op.correlationId, now) : undefined,
   );
@@ -634,6 +781,11 @@ async function runStep(
     );
   }
   if (op.step === 'APPLY' || op.step === 'ROLLBACK_APPLY') {
+    // Pods that restore, or whose database writes backups itself, need their identity at start.
+    const identity = blueprint.backup?.identity;
+    if (op.type === 'CREATE' && identity && (spec.restore || identity.databasePods)) {
+      await ensureBackupIdentity(deps, blueprint, spec, placement, op);
+    }
     const objects = await applyRendered(
       kube,
       blueprint,
@@ -739,13 +891,15 @@ async function pauseAwareReadiness(
   spec: ClusterSpec,
 ): Promise<Readiness> {
   const pause = blueprint.pause;
-  if (op.type === 'PAUSE' || op.type === 'RESUME') {
+  // A PAUSE being rolled back ends as a RESUME does: its pods back and ready.
+  const type = op.type === 'PAUSE' && op.rollback ? 'RESUME' : op.type;
+  if (type === 'PAUSE' || type === 'RESUME') {
     if (!pause) {
       const e = operationErrors.pauseUnsupported(spec.engine);
       throw new PermanentFailureError(e.code, e.message);
     }
     const state = pause.state(spec, await Promise.all(pause.refs(spec).map((ref) => kube.get(ref))));
-    if (op.type === 'PAUSE') {
+    if (type === 'PAUSE') {
       return state.state === 'paused' ? { ready: true } : { ready: false, reason: reasonOf(state) };
     }
     if (state.state !== 'running') return { ready: false, reason: reasonOf(state) };

@@ -7,11 +7,12 @@
  * racing an API request, lose without harm.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { BackupObjects } from '../shared/backup-objects.js';
+import { type BackupObjects, BackupObjectsLockedError } from '../shared/backup-objects.js';
 import { type BackupRecord, planBackup } from '../shared/domain/backups.js';
 import { nextRun, parseCron } from '../shared/domain/cron.js';
 import type { ClusterRecord } from '../shared/domain/records.js';
 import { newId } from '../shared/ids.js';
+import { isLocked } from '../shared/object-lock.js';
 import { StaleStateError, type Store } from '../shared/store/store.js';
 
 export interface BackupSweepDeps {
@@ -34,15 +35,33 @@ export interface BackupSweepResult {
   readonly skipped: number;
   /** Deleted and expired backups whose objects were removed. */
   readonly expired: number;
+  /**
+   * Deleted or expired backups whose objects Object Lock still keeps: their deletion moved to
+   * `lockedUntil` (or a day later when S3 refused without Stratus knowing the lock), not failed.
+   */
+  readonly locked: number;
   /** Writes lost to a concurrent change (the next run looks again). */
   readonly raced: number;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/** Moves a locked backup's deletion to `until`, and says so. */
+async function deferLocked(deps: BackupSweepDeps, backup: BackupRecord, until: string, now: Date) {
+  await deps.store.backups.deferDeletion(backup, until, now.toISOString());
+  deps.logger.info('backup deletion deferred: its objects are locked (Object Lock)', {
+    backupId: backup.backupId,
+    clusterId: backup.clusterId,
+    status: backup.status,
+    until,
+  });
 }
 
 /** `<iso time>#~` sorts after every `<iso time>#<id>` of that time: the due ones are `<=` it. */
 const upTo = (iso: string) => `${iso}#~`;
 
 export async function sweepBackups(deps: BackupSweepDeps): Promise<BackupSweepResult> {
-  const counts = { started: 0, skipped: 0, expired: 0, raced: 0 };
+  const counts = { started: 0, skipped: 0, expired: 0, locked: 0, raced: 0 };
   if (!deps.backupBucket) return counts;
   const now = deps.now();
   const limit = deps.limit ?? 100;
@@ -80,7 +99,30 @@ export async function sweepBackups(deps: BackupSweepDeps): Promise<BackupSweepRe
     const owns =
       backup.endedAt !== undefined &&
       (backup.error === undefined || backup.storage.prefix.includes(backup.backupId));
-    if (owns) await deps.objects.remove(backup.storage);
+    try {
+      if (isLocked(backup, now)) {
+        await deferLocked(deps, backup, backup.lockedUntil as string, now);
+        counts.locked++;
+        continue;
+      }
+      if (owns) await deps.objects.remove(backup.storage);
+    } catch (e) {
+      if (e instanceof StaleStateError) {
+        counts.raced++;
+        continue;
+      }
+      if (!(e instanceof BackupObjectsLockedError)) throw e;
+      // S3 holds a lock Stratus did not record (a lock configured after the backup, or set by
+      // hand): look again in a day. Some objects may be gone; the rest go then.
+      try {
+        await deferLocked(deps, backup, new Date(now.getTime() + DAY_MS).toISOString(), now);
+        counts.locked++;
+      } catch (again) {
+        if (!(again instanceof StaleStateError)) throw again;
+        counts.raced++;
+      }
+      continue;
+    }
     try {
       await deps.store.backups.markDeleted(backup, now.toISOString());
       counts.expired++;

@@ -117,6 +117,7 @@ export async function reconcile(deps: ReconcileDeps, remainingMs: () => number):
         ScheduledBackupsStarted: backups.started,
         ScheduledBackupsSkipped: backups.skipped,
         BackupsExpired: backups.expired,
+        BackupsDeletionDeferred: backups.locked,
       },
     );
   }

@@ -16,10 +16,28 @@ export function s3Client(pathStyle: boolean): S3Client {
   return tracer.captureAWSv3Client(new S3Client({ forcePathStyle: pathStyle }));
 }
 
+/**
+ * S3 refused to delete objects because Object Lock keeps them (a version whose retention has not
+ * passed): the backup's deletion must wait, it did not fail.
+ */
+export class BackupObjectsLockedError extends Error {
+  override readonly name = 'BackupObjectsLockedError';
+  constructor(readonly locked: number) {
+    super(`${locked} backup objects are locked (S3 Object Lock)`);
+  }
+}
+
+/** A per-key DeleteObjects error that means Object Lock protects the version. */
+const lockedByObjectLock = (e: { Code?: string | undefined; Message?: string | undefined }) =>
+  e.Code === 'AccessDenied' && /object lock/i.test(e.Message ?? '');
+
 export interface BackupObjects {
   /** How many objects, and bytes, are stored under the prefix. */
   measure(store: BackupStore): Promise<{ readonly objects: number; readonly bytes: number }>;
-  /** Deletes every object under the prefix (every version stays until the bucket's lifecycle expires it); returns how many. */
+  /**
+   * Deletes every object under the prefix (every version stays until the bucket's lifecycle expires
+   * it); returns how many. Throws BackupObjectsLockedError when Object Lock refused some.
+   */
   remove(store: BackupStore): Promise<number>;
 }
 
@@ -53,6 +71,8 @@ export function s3BackupObjects(s3: S3Client): BackupObjects {
           new DeleteObjectsCommand({ Bucket: store.bucket, Delete: { Objects: keys, Quiet: true } }),
         );
         if (res.Errors?.length) {
+          const locked = res.Errors.filter(lockedByObjectLock).length;
+          if (locked === res.Errors.length) throw new BackupObjectsLockedError(locked);
           throw new Error(`could not delete ${res.Errors.length} backup objects: ${res.Errors[0]?.Code}`);
         }
         removed += keys.length;

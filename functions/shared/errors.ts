@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   CLUSTER_PAUSED: { status: 409, title: 'The cluster is paused; resume it first' },
   CLUSTER_NOT_PAUSED: { status: 409, title: 'The cluster is not paused' },
   BACKUP_IN_PROGRESS: { status: 409, title: 'The backup is still being taken' },
+  BACKUP_LOCKED: { status: 409, title: 'The backup is locked (Object Lock) and cannot be deleted yet' },
   BACKUP_NOT_RESTORABLE: { status: 409, title: 'The backup did not succeed and cannot be restored' },
   BACKUPS_NOT_CONFIGURED: { status: 409, title: 'This region has no backup storage' },
   ENDPOINTS_NOT_CONFIGURED: { status: 409, title: 'This region has no gateway for public endpoints' },

@@ -3,7 +3,10 @@
  * Valkey, Dragonfly) and a CloudNativePG `Backup` write their objects to the local object store
  * and only then report success, as the real ones do; a write that fails (the object store down, a
  * missing bucket) makes them report failure. Each object is written once per uid, however often
- * the stand-in ticks meanwhile.
+ * the stand-in ticks meanwhile. Restores read: a CloudNativePG recovery, and the `restore` init
+ * container of a StatefulSet (Valkey, Qdrant) or a Dragonfly, find the backup's objects in the
+ * object store before the database reports ready; without them it never does (the real init
+ * container fails, the pod never starts).
  */
 import { BACKUP_DESTINATION_ANNOTATION } from '../../functions/shared/engines/backups.js';
 import type { KubeObject } from '../../functions/shared/engines/types.js';
@@ -160,6 +163,50 @@ export function simulatedBackups(writer: ObjectWriter, now: () => Date = () => n
     return undefined;
   };
 
+  /**
+   * Whether the backup a pod's `restore` init container downloads (`RESTORE_URI`) is in the
+   * object store, read once per object: undefined while it is read, or when nothing restores.
+   */
+  const restoreFound = (obj: KubeObject, podSpec: Record<string, unknown>): boolean | 'none' | undefined => {
+    const init = list(podSpec.initContainers).find((c) => c.name === 'restore');
+    const uri = list(init?.env).find((e) => e.name === 'RESTORE_URI')?.value;
+    if (typeof uri !== 'string') return 'none';
+    const id = `restore/${obj.metadata.namespace}/${obj.metadata.name}/${String(obj.metadata.uid ?? '')}`;
+    const known = restores.get(id);
+    if (known === 'checking') return undefined;
+    if (known !== undefined) return known;
+    restores.set(id, 'checking');
+    const from = parseS3(uri);
+    if (!from) {
+      restores.set(id, false);
+      return false;
+    }
+    writer.count(from.bucket, from.prefix).then(
+      (n) => restores.set(id, n > 0),
+      () => restores.set(id, false),
+    );
+    return undefined;
+  };
+  const statefulSet = DEFAULT_STATUS_RULES['apps/v1/StatefulSet'] as StatusRule;
+  const statefulSetRule: StatusRule = (obj) => {
+    const found = restoreFound(obj, record(record(record(obj.spec).template).spec));
+    if (found === undefined) return undefined;
+    if (found === false) {
+      // Its pods never get past the failing init container: none is ready.
+      const status = record(statefulSet(obj));
+      return { ...status, readyReplicas: 0, availableReplicas: 0 };
+    }
+    return statefulSet(obj);
+  };
+  const dragonfly = DEFAULT_STATUS_RULES['dragonflydb.io/v1alpha1/Dragonfly'] as StatusRule;
+  const dragonflyRule: StatusRule = (obj) => {
+    const found = restoreFound(obj, record(obj.spec));
+    if (found === undefined) return undefined;
+    // The operator never reports it ready: its pods never get past the failing init container.
+    if (found === false) return { isRollingUpdate: false };
+    return dragonfly(obj);
+  };
+
   return {
     // batch/v1 Jobs are built in (resources.ts): only their rule changes.
     extraKinds: [{ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Backup' }],
@@ -167,6 +214,8 @@ export function simulatedBackups(writer: ObjectWriter, now: () => Date = () => n
       'batch/v1/Job': jobRule,
       'postgresql.cnpg.io/v1/Backup': cnpgBackupRule,
       'postgresql.cnpg.io/v1/Cluster': cnpgClusterRule,
+      'apps/v1/StatefulSet': statefulSetRule,
+      'dragonflydb.io/v1alpha1/Dragonfly': dragonflyRule,
     },
   };
 }

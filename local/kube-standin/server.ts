@@ -96,6 +96,11 @@ export interface KubeStandinRejection {
   /** The `Status.reason`. @default - the usual one for `status` */
   readonly reason?: string;
   readonly message: string;
+  /**
+   * Rejects only the first `times` matching requests, then lets them through (a fault that
+   * happens once, midway through an operation). @default - every time
+   */
+  readonly times?: number;
 }
 
 /** Requests served and faults injected since the stand-in started (or since `resetStats`). */
@@ -190,6 +195,8 @@ const REASONS: Record<number, string> = {
 export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<KubeStandin> {
   const token = opts.token ?? randomBytes(24).toString('hex');
   let faults: KubeStandinFaults = checkFaults({ ...opts.faults });
+  /** How many requests each rejection rule (of the faults set now) has answered. */
+  const rejected = new WeakMap<KubeStandinRejection, number>();
   const random = opts.random ?? Math.random;
   const counts = { requests: 0, errors: 0, timeouts: 0, drops: 0 };
   const extra = [...DEFAULT_EXTRA_KINDS, ...GATEWAY_KINDS, ...(opts.extraKinds ?? [])];
@@ -311,10 +318,13 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
     const includeObject = includeObjectOf(url.searchParams.get('includeObject'));
     const rejection = faults.rejections?.find(
       (r) =>
-        (r.method === undefined || r.method === method) && (r.kind === undefined || r.kind === kind.kind),
+        (r.method === undefined || r.method === method) &&
+        (r.kind === undefined || r.kind === kind.kind) &&
+        (r.times === undefined || (rejected.get(r) ?? 0) < r.times),
     );
     if (rejection) {
       counts.errors++;
+      rejected.set(rejection, (rejected.get(rejection) ?? 0) + 1);
       throw new ApiError(
         rejection.status,
         rejection.reason ?? REASONS[rejection.status] ?? 'BadRequest',

@@ -148,6 +148,12 @@ export function resolveEnvSource(source: EnvSource, ctx: EnvContext): string {
       return '{}';
     case 'endpointRegions':
       return endpointRegions(ctx.config).join(',');
+    case 'backupObjectLock':
+      // The local object store keeps no lock; Stratus's own rules (retention, 409) apply as in AWS.
+      return ctx.config.backupObjectLock ? JSON.stringify(ctx.config.backupObjectLock) : '';
+    case 'backupRole':
+      // No EKS locally: the stand-in's backup pods need no identity (no association is made).
+      return '';
   }
 }
 

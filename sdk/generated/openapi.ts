@@ -1,6 +1,6 @@
 /**
  * Do not edit: `npm run gen:sdk` writes this file with openapi-typescript 7.13.0.
- * Generated from docs/openapi.json sha256:d9349b8e6f742b3367368e4aec47530fcc69ad14401ed44ea2cea6b2675d8269
+ * Generated from docs/openapi.json sha256:de15143a3ab143a618db22b2979c51f04991c4d9b56cdefc47cd12832581f172
  */
 
 export interface paths {
@@ -317,7 +317,7 @@ export interface components {
             title: string;
             status: number;
             /** @enum {string} */
-            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_REGION" | "UNSUPPORTED_ENGINE" | "UNSUPPORTED_VERSION" | "INVALID_QUERY" | "INVALID_PAGE_TOKEN" | "INVALID_HEADER" | "NO_CHANGES" | "STORAGE_SHRINK_NOT_ALLOWED" | "UPGRADE_NOT_ALLOWED" | "SETTING_IMMUTABLE" | "PAUSE_NOT_SUPPORTED" | "UNAUTHENTICATED" | "API_KEY_EXPIRED" | "FORBIDDEN_ROLE" | "QUOTA_EXCEEDED" | "API_KEY_NOT_FOUND" | "CLUSTER_NOT_FOUND" | "OPERATION_NOT_FOUND" | "BACKUP_NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CLUSTER_NAME_TAKEN" | "CLUSTER_BUSY" | "CLUSTER_NOT_READY" | "DELETION_PROTECTED" | "CLUSTER_PAUSED" | "CLUSTER_NOT_PAUSED" | "BACKUP_IN_PROGRESS" | "BACKUP_NOT_RESTORABLE" | "BACKUPS_NOT_CONFIGURED" | "ENDPOINTS_NOT_CONFIGURED" | "OPERATION_NOT_CANCELLABLE" | "CONCURRENT_MODIFICATION" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "WRONG_REGION" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "KUBERNETES_UNAVAILABLE" | "TEMPORARILY_UNAVAILABLE" | "INTERNAL";
+            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "INVALID_REGION" | "UNSUPPORTED_ENGINE" | "UNSUPPORTED_VERSION" | "INVALID_QUERY" | "INVALID_PAGE_TOKEN" | "INVALID_HEADER" | "NO_CHANGES" | "STORAGE_SHRINK_NOT_ALLOWED" | "UPGRADE_NOT_ALLOWED" | "SETTING_IMMUTABLE" | "PAUSE_NOT_SUPPORTED" | "UNAUTHENTICATED" | "API_KEY_EXPIRED" | "FORBIDDEN_ROLE" | "QUOTA_EXCEEDED" | "API_KEY_NOT_FOUND" | "CLUSTER_NOT_FOUND" | "OPERATION_NOT_FOUND" | "BACKUP_NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CLUSTER_NAME_TAKEN" | "CLUSTER_BUSY" | "CLUSTER_NOT_READY" | "DELETION_PROTECTED" | "CLUSTER_PAUSED" | "CLUSTER_NOT_PAUSED" | "BACKUP_IN_PROGRESS" | "BACKUP_LOCKED" | "BACKUP_NOT_RESTORABLE" | "BACKUPS_NOT_CONFIGURED" | "ENDPOINTS_NOT_CONFIGURED" | "OPERATION_NOT_CANCELLABLE" | "CONCURRENT_MODIFICATION" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "WRONG_REGION" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "KUBERNETES_UNAVAILABLE" | "TEMPORARILY_UNAVAILABLE" | "INTERNAL";
             detail?: string;
             instance?: string;
             errors?: {
@@ -620,6 +620,8 @@ export interface operations {
                             scheduled?: boolean;
                             /** Format: date-time */
                             expiresAt?: string;
+                            /** Format: date-time */
+                            lockedUntil?: string;
                             error?: {
                                 code: string;
                                 message: string;
@@ -1069,6 +1071,8 @@ export interface operations {
                             scheduled?: boolean;
                             /** Format: date-time */
                             expiresAt?: string;
+                            /** Format: date-time */
+                            lockedUntil?: string;
                             error?: {
                                 code: string;
                                 message: string;
@@ -1433,6 +1437,8 @@ export interface operations {
                             scheduled?: boolean;
                             /** Format: date-time */
                             expiresAt?: string;
+                            /** Format: date-time */
+                            lockedUntil?: string;
                             error?: {
                                 code: string;
                                 message: string;
@@ -1747,6 +1753,8 @@ export interface operations {
                             scheduled?: boolean;
                             /** Format: date-time */
                             expiresAt?: string;
+                            /** Format: date-time */
+                            lockedUntil?: string;
                             error?: {
                                 code: string;
                                 message: string;
@@ -2043,6 +2051,8 @@ export interface operations {
                             scheduled?: boolean;
                             /** Format: date-time */
                             expiresAt?: string;
+                            /** Format: date-time */
+                            lockedUntil?: string;
                             error?: {
                                 code: string;
                                 message: string;
@@ -2411,6 +2421,8 @@ export interface operations {
                             scheduled?: boolean;
                             /** Format: date-time */
                             expiresAt?: string;
+                            /** Format: date-time */
+                            lockedUntil?: string;
                             error?: {
                                 code: string;
                                 message: string;
@@ -2601,6 +2613,8 @@ export interface operations {
                             scheduled?: boolean;
                             /** Format: date-time */
                             expiresAt?: string;
+                            /** Format: date-time */
+                            lockedUntil?: string;
                             error?: {
                                 code: string;
                                 message: string;
@@ -2656,6 +2670,8 @@ export interface operations {
                             scheduled?: boolean;
                             /** Format: date-time */
                             expiresAt?: string;
+                            /** Format: date-time */
+                            lockedUntil?: string;
                             error?: {
                                 code: string;
                                 message: string;
@@ -2844,6 +2860,8 @@ export interface operations {
                         scheduled?: boolean;
                         /** Format: date-time */
                         expiresAt?: string;
+                        /** Format: date-time */
+                        lockedUntil?: string;
                         error?: {
                             code: string;
                             message: string;
@@ -3032,6 +3050,8 @@ export interface operations {
                             scheduled?: boolean;
                             /** Format: date-time */
                             expiresAt?: string;
+                            /** Format: date-time */
+                            lockedUntil?: string;
                             error?: {
                                 code: string;
                                 message: string;
@@ -3086,6 +3106,8 @@ export interface operations {
                         scheduled?: boolean;
                         /** Format: date-time */
                         expiresAt?: string;
+                        /** Format: date-time */
+                        lockedUntil?: string;
                         error?: {
                             code: string;
                             message: string;
@@ -3135,7 +3157,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description CONCURRENT_MODIFICATION, BACKUP_IN_PROGRESS */
+            /** @description CONCURRENT_MODIFICATION, BACKUP_IN_PROGRESS, BACKUP_LOCKED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3692,6 +3714,8 @@ export interface operations {
                             scheduled?: boolean;
                             /** Format: date-time */
                             expiresAt?: string;
+                            /** Format: date-time */
+                            lockedUntil?: string;
                             error?: {
                                 code: string;
                                 message: string;
@@ -4014,6 +4038,8 @@ export interface operations {
                             scheduled?: boolean;
                             /** Format: date-time */
                             expiresAt?: string;
+                            /** Format: date-time */
+                            lockedUntil?: string;
                             error?: {
                                 code: string;
                                 message: string;
@@ -4272,6 +4298,8 @@ export interface operations {
                             scheduled?: boolean;
                             /** Format: date-time */
                             expiresAt?: string;
+                            /** Format: date-time */
+                            lockedUntil?: string;
                             error?: {
                                 code: string;
                                 message: string;

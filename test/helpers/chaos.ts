@@ -474,6 +474,8 @@ const CLUSTER_TRANSITIONS = new Set([
   'READY>PAUSING',
   'PAUSING>PAUSED',
   'PAUSING>FAILED',
+  // A failed pause rolled back to running (its pods scaled back up).
+  'PAUSING>RESUMING',
   'PAUSED>RESUMING',
   'PAUSED>DELETING',
   'FAILED>PAUSING',

@@ -196,3 +196,97 @@ describe('Cross-region backup copies', () => {
     );
   });
 });
+
+/** Issue #14: optional S3 Object Lock on the backup buckets (`backupObjectLock`). */
+describe('Backup Object Lock', () => {
+  const config = parseConfig({
+    ...TWO_REGIONS,
+    backupObjectLock: { mode: 'compliance', days: 35 },
+    regions: TWO_REGIONS.regions.map((r) =>
+      r.region === 'eu-west-1' ? { ...r, backupCopyTo: 'us-east-1' } : r,
+    ),
+  });
+  const { app, stacks } = buildApp(config);
+  const eu = stacks[0] as Stack;
+  const us = stacks[1] as Stack;
+
+  it('locks every object of the backup bucket and of the copy bucket for the configured days, in the configured mode', () => {
+    for (const [stack, buckets] of [
+      [eu, 1],
+      [us, 2],
+    ] as const) {
+      // Prepare
+      const t = Template.fromStack(stack);
+
+      // Act
+      const locked = Object.values(t.findResources('AWS::S3::Bucket')).map((b) => b.Properties);
+
+      // Assess
+      expect(locked, stack.stackName).toHaveLength(buckets);
+      for (const properties of locked) {
+        expect(properties).toMatchObject({
+          ObjectLockEnabled: true,
+          ObjectLockConfiguration: {
+            ObjectLockEnabled: 'Enabled',
+            Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 35 } },
+          },
+          VersioningConfiguration: { Status: 'Enabled' },
+        });
+      }
+    }
+  });
+
+  it('lets replication read the locks it copies, and tells the API and the provisioner the lock', () => {
+    // Prepare
+    const t = Template.fromStack(eu);
+
+    // Act
+    const replication = Object.values(t.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p).includes('ReplicateObject'))
+      .flatMap((p) => JSON.stringify(p.Properties));
+    const withLock = Object.values(t.findResources('AWS::Lambda::Function')).filter(
+      (f) =>
+        (f.Properties as { Environment?: { Variables?: Record<string, unknown> } }).Environment?.Variables
+          ?.BACKUP_OBJECT_LOCK === JSON.stringify({ mode: 'compliance', days: 35 }),
+    );
+
+    // Assess
+    expect(replication.join()).toContain('s3:GetObjectRetention');
+    expect(replication.join()).toContain('s3:GetObjectLegalHold');
+    expect(withLock).toHaveLength(2); // the api and the provisioner
+  });
+
+  it('leaves buckets unlocked, and the lock variable empty, without the option', () => {
+    // Prepare
+    const t = Template.fromStack(buildApp(TWO_REGIONS).stacks[0] as Stack);
+
+    // Assess
+    expect(JSON.stringify(t.findResources('AWS::S3::Bucket'))).not.toContain('ObjectLock');
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ BACKUP_OBJECT_LOCK: '' }) },
+    });
+  });
+
+  it('is clean under cdk-nag AwsSolutions', () => {
+    const report = new AwsSolutionsChecks(app).validateScope(app);
+    expect(report.violations.map((v) => v.ruleName)).toEqual([]);
+  });
+
+  it('refuses a mode or a number of days S3 and the schedules cannot honour', () => {
+    const bad = (backupObjectLock: unknown) => () => parseConfig({ ...TWO_REGIONS, backupObjectLock });
+    expect(bad({ mode: 'legal-hold', days: 7 })).toThrow(
+      /backupObjectLock.mode must be "governance" or "compliance"/,
+    );
+    expect(bad({ mode: 'governance', days: 0 })).toThrow(
+      /backupObjectLock.days must be a whole number of days from 1 to 3650/,
+    );
+    expect(bad({ mode: 'governance', days: 3651 })).toThrow(/from 1 to 3650/);
+    expect(bad({ mode: 'governance', days: 1.5 })).toThrow(/whole number/);
+    expect(
+      () =>
+        new StratusBackupBucket(new Stack(new App(), 'T'), 'B', {
+          objectLock: { mode: 'governance', days: 0 },
+        }),
+    ).toThrow(/objectLock.days must be a whole number/);
+  });
+});

@@ -24,6 +24,7 @@ const NAMED: Record<string, string> = {
 
 const ROLES = (region: string) => [
   `stratus-prod-${region}-api`,
+  `stratus-prod-${region}-backup-pods`,
   `stratus-prod-${region}-dispatcher`,
   `stratus-prod-${region}-provisioner`,
   `stratus-prod-${region}-provisioner-takeover`,

@@ -335,6 +335,11 @@ describe('Class: StratusFunctions', () => {
           case 'endpointRegions':
             // No endpoints in this config (test/infra/endpoints-dns.test.ts).
             return '';
+          case 'backupObjectLock':
+            return ''; // no backupObjectLock in this config (test/infra/backup-bucket.test.ts)
+          case 'backupRole':
+            // The region's backup pods role (test/infra/backup-identity.test.ts).
+            return stack.resolve(stack.backupIdentity.role.roleArn);
         }
       };
       const fns = template(stack).findResources('AWS::Lambda::Function') as Resources;

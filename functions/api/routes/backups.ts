@@ -101,7 +101,7 @@ export async function deleteBackup(ctx: RequestContext): Promise<ApiResponse> {
   if (backup.status === 'DELETED' || backup.status === 'DELETING') {
     return { status: 202, body: backupDto(backup) };
   }
-  assertDeletable(backup, ctx.apiRegion);
+  assertDeletable(backup, ctx.apiRegion, ctx.now);
   const now = ctx.now.toISOString();
   const deleting = { ...backup, status: 'DELETING' as const, updatedAt: now };
   if (ctx.dryRun) {

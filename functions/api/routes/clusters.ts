@@ -18,10 +18,12 @@ import { clusterDto, operationDto } from '../representations.js';
 import { pathId, type RequestContext } from '../routes.js';
 import { committing } from '../store-errors.js';
 
-/** Read when the first cluster route runs: the copies of other regions' backups held here. */
-const copies = readEnv(z.object({ BACKUP_COPIES: backupEnv.BACKUP_COPIES })).BACKUP_COPIES;
 /** The regions whose EKS clusters have a gateway: public endpoints are accepted there only. */
 const endpointRegions = readEnv(z.object(endpointEnv)).ENDPOINT_REGIONS;
+/** Read when the first cluster route runs: the copies of other regions' backups held here, and their lock. */
+const { BACKUP_COPIES: copies, BACKUP_OBJECT_LOCK: objectLock } = readEnv(
+  z.object({ BACKUP_COPIES: backupEnv.BACKUP_COPIES, BACKUP_OBJECT_LOCK: backupEnv.BACKUP_OBJECT_LOCK }),
+);
 
 async function loadCluster(ctx: RequestContext) {
   const id = pathId(ctx, 'clusterId', 'cl', 'CLUSTER_NOT_FOUND');
@@ -84,6 +86,7 @@ const planContext = async (ctx: RequestContext) => ({
   now: ctx.now,
   requestedBy: ctx.principal.keyId,
   endpointRegions,
+  ...(objectLock ? { backupLockDays: objectLock.days } : {}),
 });
 
 const quotaExceeded = (tenant: TenantRecord, region: string) => () =>
@@ -127,6 +130,7 @@ async function restoreOf(ctx: RequestContext, req: CreateClusterRequest) {
     backup,
     {
       engine: req.engine,
+      nodes: req.nodes,
       ...(req.version ? { version: req.version } : {}),
       ...(req.restoreFrom.pointInTime ? { pointInTime: req.restoreFrom.pointInTime } : {}),
     },

@@ -5,6 +5,7 @@
 import { getBlueprint } from '../engines/registry.js';
 import { ProblemError, ValidationError } from '../errors.js';
 import { newId } from '../ids.js';
+import { isLocked } from '../object-lock.js';
 import type { BackupStatus, BackupStore, ClusterStatus, RestoreSource } from './cluster.js';
 import { assertHomeRegion, assertIdle, assertNotPaused, newOperation, type PlanContext } from './plan.js';
 import type { ClusterRecord, OperationError, OperationRecord } from './records.js';
@@ -63,6 +64,11 @@ export interface BackupRecord {
   readonly restoreTest?: boolean;
   /** Scheduled backups: when the reconciler deletes it (its cluster's retention when taken). */
   readonly expiresAt?: string;
+  /**
+   * Object Lock (functions/shared/object-lock.ts): set when it SUCCEEDED, its end plus the
+   * bucket's default retention: until then no object it wrote may be deleted, nor may it.
+   */
+  readonly lockedUntil?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly deletedAt?: string;
@@ -159,14 +165,25 @@ export function planBackup(
   };
 }
 
-/** DELETE /v1/backups/{id}: only a finished backup, and only by the region that wrote it. */
-export function assertDeletable(backup: BackupRecord, apiRegion: string): void {
+/**
+ * DELETE /v1/backups/{id}: only a finished backup, only by the region that wrote it, and not while
+ * Object Lock keeps its objects (the bucket would keep them anyway: the backup would look deleted
+ * while its data stays).
+ */
+export function assertDeletable(backup: BackupRecord, apiRegion: string, now: Date): void {
   assertHomeRegion(backup, apiRegion);
   if (backup.status === 'PENDING' || backup.status === 'RUNNING') {
     throw new ProblemError(
       'BACKUP_IN_PROGRESS',
       `The backup is ${backup.status}; wait for operation ${backup.operationId} to finish`,
       { operationId: backup.operationId },
+    );
+  }
+  if (isLocked(backup, now)) {
+    throw new ProblemError(
+      'BACKUP_LOCKED',
+      `The backup bucket's Object Lock keeps this backup's objects until ${backup.lockedUntil}; delete it after that`,
+      { lockedUntil: backup.lockedUntil },
     );
   }
 }
@@ -178,7 +195,13 @@ export function assertDeletable(backup: BackupRecord, apiRegion: string): void {
  */
 export function planRestore(
   backup: BackupRecord | undefined,
-  req: { readonly engine: string; readonly version?: string; readonly pointInTime?: string },
+  req: {
+    readonly engine: string;
+    readonly version?: string;
+    readonly pointInTime?: string;
+    /** The nodes of the cluster it creates. @default 1 */
+    readonly nodes?: number;
+  },
   now: Date,
 ): { source: RestoreSource; version: string } {
   if (!backup || backup.status === 'DELETED') throw new ProblemError('BACKUP_NOT_FOUND');
@@ -197,6 +220,19 @@ export function planRestore(
   }
   if (req.engine !== backup.engine) {
     issues.push({ path: 'engine', message: `the backup is of a ${backup.engine} cluster` });
+  }
+  if (getBlueprint(backup.engine)?.backup?.restoreSingleNode) {
+    if (backup.source.nodes > 1) {
+      issues.push({
+        path: 'restoreFrom',
+        message: `the backup was taken from a ${backup.source.nodes}-node ${backup.engine} cluster and holds one node's data only: it cannot be restored`,
+      });
+    } else if ((req.nodes ?? 1) > 1) {
+      issues.push({
+        path: 'nodes',
+        message: `${backup.engine} restores a backup into one node only: create it with nodes 1`,
+      });
+    }
   }
   const version = req.version ?? backup.version;
   if (version !== backup.version) {

@@ -94,6 +94,11 @@ export const operationErrors = {
     code: 'OBJECT_STORE_UNAVAILABLE',
     message: `The backup storage could not be reached to check the backup; retries ran out. ${SEE_CORRELATION}.`,
   }),
+  /** The EKS Pod Identity association of the backup pods could not be made (refused, or retries ran out). */
+  backupIdentityFailed: (): OperationError => ({
+    code: 'BACKUP_IDENTITY_FAILED',
+    message: `The identity the database's backup pods use to reach the backup storage could not be set up. ${SEE_CORRELATION}.`,
+  }),
   backupUnsupported: (engine: string): OperationError => ({
     code: 'BACKUP_NOT_SUPPORTED',
     message: `${engine} clusters cannot be backed up`,

@@ -28,7 +28,16 @@ export function backupPolicyOf(
   },
   now: Date,
   engine: string,
+  lockDays?: number,
 ): BackupPolicy {
+  if (lockDays !== undefined && req.retentionDays < lockDays) {
+    throw new ValidationError([
+      {
+        path: 'backup.retentionDays',
+        message: `must be at least ${lockDays}: the backup bucket locks every backup's objects for ${lockDays} days (Object Lock), and retention cannot delete them earlier`,
+      },
+    ]);
+  }
   if (req.restoreTest && !getBlueprint(engine)?.backup?.restore) {
     throw new ValidationError([
       {
@@ -49,6 +58,21 @@ export function backupPolicyOf(
   } catch (e) {
     if (e instanceof CronError) throw new ValidationError([{ path: 'backup.schedule', message: e.message }]);
     throw e;
+  }
+}
+
+/**
+ * A restore test restores into one node: an engine whose backups restore into one node only
+ * (`restoreSingleNode`, Qdrant) cannot restore-test a cluster of several nodes.
+ */
+function assertRestoreTestable(engine: string, nodes: number, policy: BackupPolicy | undefined): void {
+  if (policy?.restoreTest && nodes > 1 && getBlueprint(engine)?.backup?.restoreSingleNode) {
+    throw new ValidationError([
+      {
+        path: 'backup.restoreTest',
+        message: `a backup of a ${nodes}-node ${engine} cluster holds one node's data and cannot be restored, so it cannot be restore-tested: turn restoreTest off, or keep one node`,
+      },
+    ]);
   }
 }
 
@@ -73,6 +97,11 @@ export interface PlanContext {
    * cluster's `gateway` in the deployment config). @default - none: `endpoint.public` is refused
    */
   readonly endpointRegions?: readonly string[];
+  /**
+   * The days the region's backup bucket locks each object (Object Lock, `backupObjectLock`): a
+   * schedule's `retentionDays` may not be shorter. @default - no lock
+   */
+  readonly backupLockDays?: number;
 }
 
 /**
@@ -145,6 +174,10 @@ export function planCreate(
   }
   const specRefusal = blueprint.checkSpec?.(req.nodes, settings.data);
   if (specRefusal) throw new ValidationError([{ path: 'nodes', message: specRefusal }]);
+  const backupPolicy = req.backup
+    ? backupPolicyOf(req.backup, ctx.now, req.engine, ctx.backupLockDays)
+    : undefined;
+  assertRestoreTestable(req.engine, req.nodes, backupPolicy);
 
   const now = ctx.now.toISOString();
   const clusterId = newId('cl', ctx.now.getTime());
@@ -162,7 +195,7 @@ export function planCreate(
     size: SIZES[req.size],
     settings: settings.data,
     deletionProtection: req.deletionProtection,
-    ...(req.backup ? { backupPolicy: backupPolicyOf(req.backup, ctx.now, req.engine) } : {}),
+    ...(backupPolicy ? { backupPolicy } : {}),
     status: 'PENDING',
     generation: 1,
     observedGeneration: 0,
@@ -389,9 +422,10 @@ export function planUpdate(
   const { backupPolicy: _previousPolicy, ...withoutPolicy } = cluster;
   const backupPolicy = policyChanged
     ? req.backup
-      ? backupPolicyOf(req.backup, ctx.now, cluster.engine)
+      ? backupPolicyOf(req.backup, ctx.now, cluster.engine, ctx.backupLockDays)
       : undefined
     : cluster.backupPolicy;
+  assertRestoreTestable(cluster.engine, nodes, backupPolicy);
   const metadata = { ...withoutPolicy, deletionProtection, ...(backupPolicy ? { backupPolicy } : {}) };
   if (!specChanged) {
     return { kind: 'metadata', cluster: { ...metadata, updatedAt: now } };

@@ -67,7 +67,7 @@ export function planScratchCluster(
   backup: BackupRecord | undefined,
   ctx: { readonly homeRegion: string; readonly now: Date },
 ): { cluster: ClusterRecord; operation: OperationRecord } {
-  const restore = planRestore(backup, { engine: test.engine }, ctx.now);
+  const restore = planRestore(backup, { engine: test.engine, nodes: 1 }, ctx.now);
   const source = backup?.source;
   if (!source) throw new ProblemError('BACKUP_NOT_FOUND');
   const planned = planCreate(

@@ -169,27 +169,40 @@ export function jobProgress(live: KubeObject | undefined): BackupProgress {
   };
 }
 
-/** An init container that downloads a backup's objects into `/restore` of the engine's pod. */
-export function restoreInitContainer(from: BackupStore, mountPath: string, volume: string) {
+/** The marker a restore leaves on the data volume: a pod started later never restores again. */
+export const RESTORED_MARKER = '.stratus-restored';
+
+/**
+ * An init container, with the AWS CLI and the backup identity, that runs `script` with the
+ * backup's prefix as `$RESTORE_URI` (`s3://bucket/prefix/`) and `mounts` (plus `/tmp` on the pod's
+ * `restore-tmp` volume, which the engine renders).
+ */
+export function restoreContainer(
+  from: BackupStore,
+  script: string,
+  mounts: readonly { readonly name: string; readonly mountPath: string }[],
+) {
   const resources = { requests: { ...BACKUP_JOB_RESOURCES }, limits: { ...BACKUP_JOB_RESOURCES } };
   return {
     name: 'restore',
     image: BACKUP_TOOL_IMAGE,
-    // Restores into an empty volume only: a pod restarted later keeps the data it has written.
-    command: [
-      '/bin/sh',
-      '-c',
-      `set -eu\nif [ -e "${mountPath}/.stratus-restored" ]; then exit 0; fi\naws s3 cp --only-show-errors --recursive "$RESTORE_URI" "${mountPath}/"\ntouch "${mountPath}/.stratus-restored"`,
-    ],
+    command: ['/bin/sh', '-c', `set -eu\n${script}`],
     env: [
       { name: 'RESTORE_URI', value: s3Uri(from) },
       { name: 'HOME', value: '/tmp' },
     ],
     resources,
     securityContext: containerSecurityContext(UID, { readOnlyRootFilesystem: true }),
-    volumeMounts: [
-      { name: volume, mountPath },
-      { name: 'restore-tmp', mountPath: '/tmp' },
-    ],
+    volumeMounts: [...mounts, { name: 'restore-tmp', mountPath: '/tmp' }],
   };
+}
+
+/** An init container that downloads a backup's objects into `mountPath` of the engine's pod. */
+export function restoreInitContainer(from: BackupStore, mountPath: string, volume: string) {
+  // Restores into an empty volume only: a pod restarted later keeps the data it has written.
+  return restoreContainer(
+    from,
+    `if [ -e "${mountPath}/${RESTORED_MARKER}" ]; then exit 0; fi\naws s3 cp --only-show-errors --recursive "$RESTORE_URI" "${mountPath}/"\ntouch "${mountPath}/${RESTORED_MARKER}"`,
+    [{ name: volume, mountPath }],
+  );
 }

@@ -9,11 +9,15 @@ import * as z from 'zod';
 import type { ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
 import {
   BACKUP_JOB_RESOURCES,
+  BACKUP_POD_LABEL,
+  BACKUP_SERVICE_ACCOUNT,
   backupAccess,
   backupJob,
   backupObjectsStore,
   jobProgress,
   jobRef,
+  RESTORED_MARKER,
+  restoreContainer,
 } from './backups.js';
 import { imageFor } from './images.js';
 import { LABELS, objectMeta, renderTenancy, TENANCY_KINDS } from './tenancy.js';
@@ -60,19 +64,48 @@ export const dragonflySettingsSchema = z.strictObject({
 });
 export type DragonflySettings = z.infer<typeof dragonflySettingsSchema>;
 
+/** The operator's snapshot volume (`df`, its PVC template) and where it mounts it (`--dir`). */
+const SNAPSHOT_VOLUME = 'df';
+const SNAPSHOT_DIR = '/dragonfly/snapshots';
+/**
+ * The restored RDB's name: Dragonfly loads, at start, the newest file in `--dir` matching its
+ * `dbfilename` (`dump-{timestamp}`) that ends in `.rdb` or `summary.dfs`, newest by name. The
+ * epoch's timestamp makes the restored file the oldest: loaded at the first start, and never again
+ * once the instance wrote a snapshot of its own.
+ */
+const RESTORED_RDB = 'dump-1970-01-01T00:00:00.rdb';
+
+/**
+ * A restored cluster's init container (every pod: each loads the backup at its first start, then
+ * the operator makes them replicate its master): downloads the backup's RDB into the empty
+ * snapshot volume. A pod started again later finds the marker and leaves its data alone.
+ */
+function restoreInit(restore: NonNullable<ClusterSpec['restore']>) {
+  return restoreContainer(
+    restore.storage,
+    [
+      `if [ -e ${SNAPSHOT_DIR}/${RESTORED_MARKER} ]; then exit 0; fi`,
+      `aws s3 cp --only-show-errors "\${RESTORE_URI}dump.rdb" ${SNAPSHOT_DIR}/${RESTORED_RDB}`,
+      `touch ${SNAPSHOT_DIR}/${RESTORED_MARKER}`,
+    ].join('\n'),
+    [{ name: SNAPSHOT_VOLUME, mountPath: SNAPSHOT_DIR }],
+  );
+}
+
 function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
   const password = ctx.secrets.password;
   if (!password) throw new Error('dragonfly: ctx.secrets.password is required');
   const settings = dragonflySettingsSchema.parse(spec.settings);
-  const podLabels = inheritedLabels(spec);
+  const restore = spec.restore;
+  const podLabels = { ...inheritedLabels(spec), ...(restore ? { [BACKUP_POD_LABEL]: 'true' } : {}) };
   return [
     ...renderTenancy(spec, ctx, {
       clientPorts: [PORT],
       operator: { namespace: DRAGONFLY_OPERATOR_NAMESPACE, ports: [ADMIN_PORT] },
       credentialSecret: SECRET,
-      ...(spec.backupStore ? { backupPod: BACKUP_JOB_RESOURCES } : {}),
+      ...(spec.backupStore || restore ? { backupPod: BACKUP_JOB_RESOURCES } : {}),
     }),
-    ...(spec.backupStore ? backupAccess(spec, ctx) : []),
+    ...(spec.backupStore || restore ? backupAccess(spec, ctx) : []),
     {
       apiVersion: 'v1',
       kind: 'Secret',
@@ -99,7 +132,8 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
         ...(settings.cacheMode ? { args: ['--cache_mode=true'] } : {}),
         resources: nodeResources(spec),
         authentication: { passwordFromSecret: { name: SECRET, key: PASSWORD_KEY } },
-        serviceAccountName: NAME,
+        // A restored cluster's pods download the backup at first start, as the backup identity.
+        serviceAccountName: restore ? BACKUP_SERVICE_ACCOUNT : NAME,
         podSecurityContext: podSecurityContext(UID),
         containerSecurityContext: containerSecurityContext(UID),
         snapshot: {
@@ -114,6 +148,12 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
         podMetadata: { labels: podLabels },
         ownedObjectsMetadata: { labels: podLabels },
         affinity: spreadOverNodes({ [LABELS.cluster]: spec.clusterId }),
+        ...(restore
+          ? {
+              initContainers: [restoreInit(restore)],
+              additionalVolumes: [{ name: 'restore-tmp', emptyDir: { sizeLimit: '64Mi' } }],
+            }
+          : {}),
       },
     },
   ];
@@ -177,8 +217,10 @@ export const dragonflyBlueprint: Blueprint = {
   secretNames: ['password'],
   backup: {
     pointInTime: false,
-    restore: false,
+    // The backup's RDB, loaded by Dragonfly at the first start of each pod of a new cluster.
+    restore: true,
     storage: backupObjectsStore,
+    identity: { serviceAccount: BACKUP_SERVICE_ACCOUNT, databasePods: false },
     // Dragonfly speaks the Redis protocol: an RDB stream taken with valkey-cli (the newest pinned
     // Valkey image carries the client).
     render: (spec, target, ctx) =>

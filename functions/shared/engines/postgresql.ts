@@ -355,6 +355,9 @@ export const postgresqlBlueprint: Blueprint = {
       bucket: clusterStore.bucket,
       prefix: `${clusterStore.prefix}${SERVER_NAME}/`,
     }),
+    // CloudNativePG runs every instance as a ServiceAccount named after the Cluster; its instances
+    // archive WAL and take base backups themselves, so they need the identity from their start.
+    identity: { serviceAccount: NAME, databasePods: true },
     render: renderBackup,
     statusRef: (spec, target) => objectRef(spec, 'postgresql.cnpg.io/v1', 'Backup', target.backupId),
     progress: backupProgress,

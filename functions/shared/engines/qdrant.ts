@@ -6,12 +6,16 @@ import * as z from 'zod';
 import type { ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
 import {
   BACKUP_JOB_RESOURCES,
+  BACKUP_POD_LABEL,
+  BACKUP_SERVICE_ACCOUNT,
   BACKUP_TOOL_IMAGE,
   backupAccess,
   backupJob,
   backupObjectsStore,
   jobProgress,
   jobRef,
+  RESTORED_MARKER,
+  restoreContainer,
 } from './backups.js';
 import { imageFor } from './images.js';
 import { namespaceOf, objectMeta, renderTenancy, stratusLabels, TENANCY_KINDS } from './tenancy.js';
@@ -53,13 +57,51 @@ const selectorLabels = (spec: ClusterSpec) => ({
   'app.kubernetes.io/instance': spec.clusterId,
 });
 
+const STORAGE = '/qdrant/storage';
+/** Where a restored cluster's init container puts the full storage snapshot it downloads. */
+const RESTORE_DIR = '/restore';
+
+/**
+ * A restored (single-node) cluster's first start: Qdrant recovers the full storage snapshot the
+ * init container downloaded (`--storage-snapshot`, its documented way for a non-distributed
+ * deployment). The marker on the storage volume, written first, keeps every later start from
+ * recovering again over data written since.
+ */
+const RESTORE_START = [
+  'set --',
+  `if [ ! -e ${STORAGE}/${RESTORED_MARKER} ]; then`,
+  `  snapshot=$(find ${RESTORE_DIR} -name '*.snapshot' | head -n 1)`,
+  `  if [ -n "$snapshot" ]; then touch ${STORAGE}/${RESTORED_MARKER}; set -- --storage-snapshot "$snapshot"; fi`,
+  'fi',
+  'exec ./entrypoint.sh "$@"',
+].join('\n');
+
+/**
+ * The restored cluster's init container: downloads the backup's full storage snapshot, unless the
+ * storage volume was restored already (a pod started again later).
+ */
+function restoreInit(restore: NonNullable<ClusterSpec['restore']>) {
+  return restoreContainer(
+    restore.storage,
+    [
+      `if [ -e ${STORAGE}/${RESTORED_MARKER} ]; then exit 0; fi`,
+      `aws s3 cp --only-show-errors --recursive --exclude '*' --include '*.snapshot' "$RESTORE_URI" ${RESTORE_DIR}/`,
+    ].join('\n'),
+    [
+      { name: 'storage', mountPath: STORAGE },
+      { name: 'restore', mountPath: RESTORE_DIR },
+    ],
+  );
+}
+
 /**
  * Pod 0 bootstraps the Raft cluster; the others join it through the headless Service. The
- * API key is read by Qdrant from its environment and never appears in the command line.
+ * API key is read by Qdrant from its environment and never appears in the command line. A
+ * restored cluster (one node) recovers its snapshot at its first start.
  */
-function startScript(namespace: string, clustered: boolean): string {
+function startScript(namespace: string, clustered: boolean, restored: boolean): string {
   const peer = (host: string) => `http://${host}.${HEADLESS}.${namespace}.svc.cluster.local:${P2P_PORT}`;
-  if (!clustered) return 'exec ./entrypoint.sh';
+  if (!clustered) return restored ? RESTORE_START : 'exec ./entrypoint.sh';
   return [
     'set -e',
     `if [ "$(hostname)" = "${NAME}-0" ]; then`,
@@ -76,14 +118,16 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
   const namespace = namespaceOf(spec.clusterId);
   const clustered = spec.nodes > 1;
   const selector = selectorLabels(spec);
+  // Restored at the first start of its one node; scaled out later, its pods start as any others.
+  const restore = clustered ? undefined : spec.restore;
 
   const objects: KubeObject[] = [
     ...renderTenancy(spec, ctx, {
       clientPorts: [HTTP_PORT, GRPC_PORT],
       credentialSecret: SECRET,
-      ...(spec.backupStore ? { backupPod: BACKUP_JOB_RESOURCES } : {}),
+      ...(spec.backupStore || spec.restore ? { backupPod: BACKUP_JOB_RESOURCES } : {}),
     }),
-    ...(spec.backupStore ? backupAccess(spec, ctx) : []),
+    ...(spec.backupStore || spec.restore ? backupAccess(spec, ctx) : []),
     {
       apiVersion: 'v1',
       kind: 'Secret',
@@ -130,8 +174,16 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
         podManagementPolicy: 'OrderedReady',
         selector: { matchLabels: selector },
         template: {
-          metadata: { labels: { ...stratusLabels(spec), ...selector } },
+          metadata: {
+            labels: {
+              ...stratusLabels(spec),
+              ...selector,
+              ...(restore ? { [BACKUP_POD_LABEL]: 'true' } : {}),
+            },
+          },
           spec: {
+            // A restored cluster's pod downloads the backup at first start, as the backup identity.
+            ...(restore ? { serviceAccountName: BACKUP_SERVICE_ACCOUNT } : {}),
             automountServiceAccountToken: false,
             enableServiceLinks: false,
             securityContext: podSecurityContext(UID),
@@ -140,7 +192,7 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
               {
                 name: NAME,
                 image: imageFor('qdrant', spec.version),
-                command: ['/bin/bash', '-c', startScript(namespace, clustered)],
+                command: ['/bin/bash', '-c', startScript(namespace, clustered, Boolean(restore))],
                 ports: [
                   { name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' },
                   { name: 'grpc', containerPort: GRPC_PORT, protocol: 'TCP' },
@@ -173,13 +225,24 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
                   failureThreshold: 6,
                 },
                 volumeMounts: [
-                  { name: 'storage', mountPath: '/qdrant/storage' },
+                  { name: 'storage', mountPath: STORAGE },
                   // The image's snapshot directory belongs to root; give the non-root user its own.
                   { name: 'snapshots', mountPath: '/qdrant/snapshots' },
+                  ...(restore ? [{ name: 'restore', mountPath: RESTORE_DIR, readOnly: true }] : []),
                 ],
               },
             ],
-            volumes: [{ name: 'snapshots', emptyDir: {} }],
+            ...(restore ? { initContainers: [restoreInit(restore)] } : {}),
+            volumes: [
+              { name: 'snapshots', emptyDir: {} },
+              // The downloaded snapshot: as large as the data, gone with the pod.
+              ...(restore
+                ? [
+                    { name: 'restore', emptyDir: { sizeLimit: `${spec.size.storageGiB}Gi` } },
+                    { name: 'restore-tmp', emptyDir: { sizeLimit: '64Mi' } },
+                  ]
+                : []),
+            ],
           },
         },
         volumeClaimTemplates: [volumeClaim(spec, 'storage')],
@@ -233,9 +296,13 @@ export const qdrantBlueprint: Blueprint = {
   secretNames: ['apiKey'],
   backup: {
     pointInTime: false,
-    // A full storage snapshot restores with `--storage-snapshot` at start: not wired yet.
-    restore: false,
+    // A full storage snapshot, recovered with `--storage-snapshot` at the first start of a new
+    // one-node cluster (Qdrant refuses it in distributed mode; a multi-node cluster's snapshot is
+    // one node's shards).
+    restore: true,
+    restoreSingleNode: true,
     storage: backupObjectsStore,
+    identity: { serviceAccount: BACKUP_SERVICE_ACCOUNT, databasePods: false },
     // A full storage snapshot (POST /snapshots), downloaded from the node and uploaded.
     render: (spec, target, ctx) =>
       backupJob(spec, ctx, target, {

@@ -150,6 +150,20 @@ export interface BackupSupport {
   readonly pointInTime: boolean;
   /** A new cluster can be created from one of its backups (`restoreFrom`). */
   readonly restore: boolean;
+  /**
+   * A backup holds one node's data and restores into one node only (Qdrant: a full storage
+   * snapshot is one node's, and restoring one is refused in distributed mode). The API refuses a
+   * restore of a backup taken from several nodes, or into several nodes. @default false
+   */
+  readonly restoreSingleNode?: boolean;
+  /**
+   * Who writes the backups: the ServiceAccount the engine's backup (and restore) pods run as,
+   * which EKS Pod Identity associates with the region's backup role in the cluster's namespace
+   * (functions/shared/backup-identity.ts). `databasePods`: the database's own pods run as it
+   * (CloudNativePG's instances archive their WAL), so the association must exist before they
+   * start, at the cluster's creation; otherwise it is made before the first backup's Job.
+   */
+  readonly identity: { readonly serviceAccount: string; readonly databasePods: boolean };
   /** Where a backup's objects go, before it runs. */
   storage(clusterStore: BackupStore, backupId: string): BackupStore;
   /** The objects that take the backup, applied after the cluster's own (never pruned). */

@@ -286,6 +286,7 @@ export const valkeyBlueprint: Blueprint = {
     pointInTime: false,
     restore: true,
     storage: backupObjectsStore,
+    identity: { serviceAccount: BACKUP_SERVICE_ACCOUNT, databasePods: false },
     // An RDB snapshot streamed from the primary (`valkey-cli --rdb`, a replica's full sync).
     render: (spec, target, ctx) =>
       backupJob(spec, ctx, target, {

@@ -257,6 +257,11 @@ export const BackupSchema = z.object({
   /** Taken by the cluster's schedule; deleted by Stratus at `expiresAt` (its retention). */
   scheduled: z.boolean().optional(),
   expiresAt: z.iso.datetime().optional(),
+  /**
+   * Object Lock (a deployment option): its objects cannot be deleted before this time, so neither
+   * can the backup (`409 BACKUP_LOCKED`); retention waits for it.
+   */
+  lockedUntil: z.iso.datetime().optional(),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),

@@ -16,6 +16,16 @@ export function backupIndex(b: Pick<BackupRecord, 'clusterId' | 'createdAt' | 'b
   return { gsi1pk: `CLUSTER#${b.clusterId}`, gsi1sk: `BACKUP#${b.createdAt}#${b.backupId}` };
 }
 
+/** What a SUCCEEDED backup records. */
+export interface BackupResult {
+  readonly storage: BackupRecord['storage'];
+  readonly sizeBytes: number;
+  /** Object Lock: no object it wrote may be deleted before (functions/shared/object-lock.ts). */
+  readonly lockedUntil?: string;
+  /** A scheduled backup's new `expiresAt`, when its lock outlasts its retention. */
+  readonly expiresAt?: string;
+}
+
 /** Backups with a retention are in gsi2 by managing region and expiry (sparse: the reconciler deletes the expired). */
 export function backupExpiryIndex(b: Pick<BackupRecord, 'homeRegion' | 'backupId'>, expiresAt: string) {
   return { gsi2pk: `BACKUPEXPIRY#${b.homeRegion}`, gsi2sk: `${expiresAt}#${b.backupId}` };
@@ -259,17 +269,50 @@ export class BackupStore {
   }
 
   /** RUNNING -> SUCCEEDED, with where its objects are and their size. */
-  succeeded(
-    op: OperationRecord,
-    result: { storage: BackupRecord['storage']; sizeBytes: number },
-    now: string,
-  ) {
+  succeeded(op: OperationRecord, result: BackupResult, now: string) {
     return this.transition(op, 'RUNNING', {
       status: 'SUCCEEDED',
       storage: result.storage,
       sizeBytes: result.sizeBytes,
       endedAt: now,
       updatedAt: now,
+      ...(result.lockedUntil ? { lockedUntil: result.lockedUntil } : {}),
+      // Retention moved to the end of the lock: the expiry index follows.
+      ...(result.expiresAt && op.backupId
+        ? {
+            expiresAt: result.expiresAt,
+            gsi2sk: backupExpiryIndex({ homeRegion: op.homeRegion, backupId: op.backupId }, result.expiresAt)
+              .gsi2sk,
+          }
+        : {}),
+    });
+  }
+
+  /**
+   * An expired or DELETING backup whose objects are locked (Object Lock): its deletion waits, by
+   * moving it in the expiry index to `until`; nothing else changes (no event). Written by the
+   * reconciler, only if the backup is as it read it.
+   *
+   * @throws StaleStateError naming `backup`.
+   */
+  async deferDeletion(backup: BackupRecord, until: string, now: string): Promise<void> {
+    await this.table.transact('defer backup deletion', {
+      [BACKUP_ITEMS.backup]: {
+        Update: {
+          TableName: this.table.name,
+          Key: keys.backup(backup.tenantId, backup.backupId),
+          UpdateExpression: 'SET gsi2sk = :sk, updatedAt = :now',
+          ConditionExpression: '#status = :was AND statusVersion = :sv AND homeRegion = :me',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':sk': backupExpiryIndex(backup, until).gsi2sk,
+            ':now': now,
+            ':was': backup.status,
+            ':sv': backup.statusVersion,
+            ':me': this.table.region,
+          },
+        },
+      },
     });
   }
 

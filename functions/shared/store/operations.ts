@@ -5,7 +5,7 @@ import { type ExternalEndpoint, PRIVATE_ENDPOINT } from '../domain/endpoint.js';
 import { publicOperationError } from '../domain/operation-errors.js';
 import type { ClusterRecord, OperationError, OperationRecord, SpecSnapshot } from '../domain/records.js';
 import type { RestoreTestRecord } from '../domain/restore-tests.js';
-import type { BackupStore } from './backups.js';
+import type { BackupResult, BackupStore } from './backups.js';
 import type { ClusterStore } from './clusters.js';
 import { epoch, keys, type Page, StaleStateError, type Table, type TransactItem } from './core.js';
 import type { IdempotencyRecord, IdempotencyStore } from './idempotency.js';
@@ -410,7 +410,7 @@ export class OperationStore {
    */
   async completeBackup(
     op: OperationRecord,
-    result: { storage: { bucket: string; prefix: string }; sizeBytes: number },
+    result: BackupResult,
     now: string,
     restoreTest?: RestoreTestRecord,
   ): Promise<void> {
@@ -538,6 +538,9 @@ export class OperationStore {
     if (!prev) throw new Error('beginRollback: the operation has no previous spec');
     const generation = cluster.generation + 1;
     const rollback = { cause: publicOperationError(cause), generation };
+    // A PAUSE rolls back to running: the cluster is RESUMING (a status change, so an event) and
+    // its spec no longer paused. An UPDATE keeps UPDATING.
+    const unpause = op.type === 'PAUSE';
     await this.table.transact('begin rollback', {
       operation: {
         Update: {
@@ -568,11 +571,12 @@ export class OperationStore {
           ...previousSpec(prev),
           generation,
           updatedAt: now,
+          ...(unpause ? { status: 'RESUMING', paused: false } : {}),
         },
         {},
         false,
         [],
-        false,
+        unpause,
       ),
       quota: this.undoNodeDelta(op, cluster.region),
     });
@@ -650,7 +654,7 @@ export class OperationStore {
         op,
         {
           status: 'READY',
-          statusReason: 'UPDATE_ROLLED_BACK',
+          statusReason: op.type === 'PAUSE' ? 'PAUSE_ROLLED_BACK' : 'UPDATE_ROLLED_BACK',
           updatedAt: now,
           ...observedFields(observed).set,
           observedGeneration: rb.generation,

@@ -169,8 +169,8 @@ describe('End to end: restore test per schedule', () => {
 
   it('refuses restoreTest for an engine whose backups do not restore, on create and on PATCH', async () => {
     const created = await api('POST', '/v1/clusters', {
-      name: 'rt-qdrant',
-      engine: 'qdrant',
+      name: 'rt-mongodb',
+      engine: 'mongodb',
       region: rt.region,
       backup: { schedule: '0 * * * *', retentionDays: 7, restoreTest: true },
     });

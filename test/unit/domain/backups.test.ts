@@ -149,14 +149,21 @@ describe('Function: planRestore', () => {
     expect(code(at('2026-11-22T10:00:01.000Z'))).toBe('VALIDATION_FAILED');
   });
 
-  it('refuses restores for engines whose restore is not wired (Qdrant, Dragonfly)', () => {
+  it("refuses a restore of an engine whose backups Stratus does not restore, and takes Qdrant's", () => {
     // Prepare
     const { backup: q } = planBackup(cluster({ engine: 'qdrant', version: '1.15.5', settings: {} }), ctx);
+    const qdrant = { ...q, status: 'SUCCEEDED' as const };
+    // A backup record of an engine that declares no backups (MongoDB): nothing restores it.
+    const mongodb = {
+      ...qdrant,
+      engine: 'mongodb',
+      version: '8.0.4',
+      source: { ...q.source, engine: 'mongodb' },
+    };
 
     // Assess
-    expect(code(() => planRestore({ ...q, status: 'SUCCEEDED' }, { engine: 'qdrant' }, NOW))).toBe(
-      'VALIDATION_FAILED',
-    );
+    expect(code(() => planRestore(mongodb, { engine: 'mongodb' }, NOW))).toBe('VALIDATION_FAILED');
+    expect(planRestore(qdrant, { engine: 'qdrant' }, NOW).version).toBe('1.15.5');
   });
 });
 

@@ -39,13 +39,14 @@ describe('Function: stratusNames', () => {
     });
   });
 
-  it("lists a region's roles: one per function and one per takeover function", () => {
+  it("lists a region's roles: one per function, one per takeover function, and the backup pods'", () => {
     // Act
     const roles = stratusNames('prod').roles('us-east-1');
 
     // Assess
-    expect(roles).toHaveLength(Object.keys(FUNCTIONS).length + 3);
+    expect(roles).toHaveLength(Object.keys(FUNCTIONS).length + 4);
     expect(roles).toContain('stratus-prod-us-east-1-reveal-takeover');
+    expect(roles).toContain(stratusNames('prod').backupPodsRole('us-east-1'));
     expect(new Set(roles).size).toBe(roles.length);
   });
 

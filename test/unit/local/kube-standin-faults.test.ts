@@ -117,4 +117,20 @@ describe('Function: startKubeStandin (rejections)', () => {
     expect(discovery).toBe(200);
     expect(s.stats().errors).toBe(1);
   });
+
+  it('rejects only the first `times` matching requests of a rule, then lets them through', async () => {
+    // Prepare
+    const s = await startKubeStandin({
+      faults: { rejections: [{ method: 'GET', kind: 'Namespace', status: 422, message: 'once', times: 1 }] },
+    });
+    started.push(s);
+
+    // Act
+    const first = await get(s, '/api/v1/namespaces/default');
+    const second = await get(s, '/api/v1/namespaces/default');
+
+    // Assess
+    expect([first, second]).toEqual([422, 200]);
+    expect(s.stats().errors).toBe(1);
+  });
 });

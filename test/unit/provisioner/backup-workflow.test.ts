@@ -75,7 +75,7 @@ function setup(
       claimStep: vi.fn(async () => undefined),
       finishStep: vi.fn(async () => undefined),
       setStep: vi.fn(async () => undefined),
-      completeBackup: vi.fn(async () => undefined),
+      completeBackup: vi.fn(async (_op: OperationRecord, _result: Record<string, unknown>) => undefined),
       fail: vi.fn(async (_op: OperationRecord, _error: { code: string; message: string }) => undefined),
     },
   };
@@ -218,5 +218,30 @@ describe('Function: advance (BACKUP)', () => {
     );
     expect(gaveUp).toBe('failed');
     expect(last.store.operations.fail.mock.calls[0]?.[1]).toMatchObject({ code: 'OBJECT_STORE_UNAVAILABLE' });
+  });
+
+  it('records until when Object Lock keeps the objects, and moves a shorter retention to the end of the lock', async () => {
+    // Prepare: a scheduled backup whose retention (6 days from its request) ends before its lock (7 days from its end)
+    const b = backupOf('valkey', '8.1.1', 'WAIT_READY');
+    const scheduled = {
+      ...b,
+      backup: { ...b.backup, scheduled: true, expiresAt: '2026-11-28T10:00:00.000Z' },
+    };
+    const { store, deps } = setup(scheduled, completeJob, measuring({ objects: 1, bytes: 10 }));
+    const onDemand = setup(b, completeJob, measuring({ objects: 1, bytes: 10 }));
+    const lock = { mode: 'governance' as const, days: 7 };
+
+    // Act
+    await advance(msg(b.op), { ...deps, objectLock: lock });
+    await advance(msg(b.op), { ...onDemand.deps, objectLock: lock });
+
+    // Assess
+    expect(store.operations.completeBackup.mock.calls[0]?.[1]).toMatchObject({
+      lockedUntil: '2026-11-29T10:00:00.000Z',
+      expiresAt: '2026-11-29T10:00:00.000Z',
+    });
+    const kept = onDemand.store.operations.completeBackup.mock.calls[0]?.[1];
+    expect(kept?.lockedUntil).toBe('2026-11-29T10:00:00.000Z');
+    expect(kept?.expiresAt).toBeUndefined();
   });
 });

@@ -940,6 +940,105 @@ describe('Function: advance', () => {
   });
 });
 
+describe('Function: advance (PAUSE rollback)', () => {
+  const previous = {
+    nodes: 2,
+    sizeName: 'small' as const,
+    size: SIZES.small,
+    version: '1.15.5',
+    settings: {},
+    generation: 1,
+    status: 'READY' as const,
+  };
+  const pause = (over: Partial<OperationRecord> = {}) =>
+    operation({ type: 'PAUSE', status: 'RUNNING', targetGeneration: 2, previous, nodeDelta: 0, ...over });
+  const rejected = new FakeKubeError({ retryable: false, unauthorized: false, message: '422 invalid' });
+  const running = (replicas: number, ready: number) =>
+    ({
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'qdrant', generation: 3 },
+      spec: { replicas },
+      status: {
+        readyReplicas: ready,
+        replicas: ready,
+        updatedReplicas: ready,
+        availableReplicas: ready,
+        observedGeneration: 3,
+      },
+    }) as unknown as KubeObject;
+
+  it('starts rolling a failed PAUSE of a READY cluster back to running, instead of leaving it FAILED', async () => {
+    // Prepare
+    const { store, kube, deps } = setup(
+      pause(),
+      cluster({ nodes: 2, generation: 2, status: 'PAUSING', paused: true, placement: 'eks-a' }),
+    );
+    vi.mocked(kube.apply).mockRejectedValue(rejected);
+
+    // Act
+    const outcome = await advance(msg(), deps);
+
+    // Assess
+    expect(outcome).toBe('rolling-back');
+    expect(store.beginRollback).toHaveBeenCalledWith(
+      expect.objectContaining({ type: 'PAUSE' }),
+      expect.objectContaining({ paused: true }),
+      expect.objectContaining({ code: 'KUBERNETES_REJECTED' }),
+      NOW.toISOString(),
+      expect.any(String),
+    );
+    expect(store.failOperation).not.toHaveBeenCalled();
+  });
+
+  it('ends the rollback once the pods are back and ready, not once they are gone', async () => {
+    // Prepare
+    const rollback = { cause: { code: 'KUBERNETES_REJECTED', message: '422 invalid' }, generation: 3 };
+    const rolling = pause({ step: 'ROLLBACK_WAIT', rollback });
+    const c = cluster({ nodes: 2, generation: 3, status: 'RESUMING', placement: 'eks-a' });
+    const stillDown = setup(rolling, c, [running(0, 0), running(0, 0)]);
+    const back = setup(rolling, c, [running(2, 2), running(2, 2)]);
+
+    // Act
+    const waiting = await advance(msg({ reason: 'poll' }), stillDown.deps);
+    const done = await advance(msg({ reason: 'poll' }), back.deps);
+
+    // Assess
+    expect(waiting).toBe('polling');
+    expect(stillDown.store.finishRollback).not.toHaveBeenCalled();
+    expect(done).toBe('succeeded');
+    expect(back.store.finishRollback).toHaveBeenCalled();
+    expect(back.store.completeOperation).not.toHaveBeenCalled();
+  });
+
+  it('does not roll back a RESUME, nor a PAUSE retried on a FAILED paused cluster: both fail as before', async () => {
+    // Prepare
+    const resume = setup(
+      operation({
+        type: 'RESUME',
+        status: 'RUNNING',
+        targetGeneration: 3,
+        previous: { ...previous, paused: true, status: 'PAUSED' },
+      }),
+      cluster({ generation: 3, status: 'RESUMING', placement: 'eks-a' }),
+    );
+    const retried = setup(
+      pause({ previous: { ...previous, paused: true, status: 'FAILED' } }),
+      cluster({ generation: 2, status: 'PAUSING', paused: true, placement: 'eks-a' }),
+    );
+    vi.mocked(resume.kube.apply).mockRejectedValue(rejected);
+    vi.mocked(retried.kube.apply).mockRejectedValue(rejected);
+
+    // Act
+    const outcomes = [await advance(msg(), resume.deps), await advance(msg(), retried.deps)];
+
+    // Assess
+    expect(outcomes).toEqual(['failed', 'failed']);
+    expect(resume.store.beginRollback).not.toHaveBeenCalled();
+    expect(retried.store.beginRollback).not.toHaveBeenCalled();
+  });
+});
+
 describe('Function: advance (placement across regions, issue #9)', () => {
   const pool = [
     { name: 'eks-a', capacityNodes: 10, region: 'eu-west-1' },
