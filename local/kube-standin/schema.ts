@@ -13,8 +13,9 @@
  * ResourceClaims: name; VolumeMounts: mountPath; VolumeDevices: devicePath; HostAliases: ip;
  * TopologySpreadConstraints: topologyKey + whenUnsatisfiable) and `meta/v1/types.go` (finalizers a
  * set, ownerReferences keyed by uid); the vendored CRDs, which embed the same types, carry the same
- * keys (e.g. `ports` `[containerPort, protocol]`). Built-in kinds are open: fields the table does
- * not name are kept as sent and lists it does not name are atomic.
+ * keys (e.g. `ports` `[containerPort, protocol]`). The table is open: lists it does not name are
+ * atomic. Which fields a built-in kind has, and their types, typed.ts reads from client-node's
+ * generated models.
  *
  * Custom resources: the `openAPIV3Schema` of the served version in the vendored CRD
  * (`../shared/crds/<group>_<plural>.yaml`, beside the repository), read on the first write of the

@@ -1,8 +1,9 @@
 /**
  * Object semantics of the stand-in: resourceVersion, uid, generation, server-side apply with
  * managedFields (lists merged by their keys, schema.ts), merge patch, what the API server does on
- * write (decoding: list keys, pruning, quantities; then defaults and validation: defaults.ts,
- * structural.ts), namespaces with a Terminating phase, and simulated readiness.
+ * write (decoding: unknown fields and types, typed.ts and structural.ts, list keys, quantities;
+ * then defaults and validation: defaults.ts, structural.ts, typed.ts), namespaces with a
+ * Terminating phase, and simulated readiness.
  * Controllers are simulated lazily: `tick()` runs before every request, so there are no timers.
  *
  * Costs do not grow with what is stored (issue #12: thousands of clusters): `tick()` visits only
@@ -43,6 +44,7 @@ import {
 import type { KindInfo, OwnedRule, StatusRule } from './resources.js';
 import { DEFAULT_CRD_DIR, type KindSchema, kindSchema, type SchemaNode } from './schema.js';
 import { applyDefaults, prune, validate } from './structural.js';
+import { builtinModel, decodeTyped, modelCauses } from './typed.js';
 
 /** `fieldValidation` of a write: what happens to fields the schema does not know. */
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
@@ -448,7 +450,7 @@ export class ObjectStore {
     }
     const applied = this.validateBody(kind, namespace, body, name);
     const root = this.schemaOf(kind).root;
-    this.decode(kind, applied);
+    this.decode(kind, applied, 'apply', namespace);
     const paths = ownedPaths(applied, root);
     const key = this.keyFor(kind, namespace, name);
     const existing = this.entries.get(key);
@@ -646,33 +648,60 @@ export class ObjectStore {
   readonly warnings: string[] = [];
 
   /**
-   * What the API server does while decoding a body: list-map keys defaulted, unknown fields of a
-   * custom resource pruned (refused under Strict), quantities of built-in kinds canonical (a value
-   * that is not a quantity: 400).
+   * What the API server does while decoding a body: fields the schema does not know dropped (a
+   * built-in kind's, typed.ts; a custom resource's, under its CRD's structural schema) and, under
+   * `fieldValidation=Strict`, refused (400); a value of the wrong type in a built-in kind refused
+   * (400); list-map keys defaulted; quantities of built-in kinds canonical (a value that is not a
+   * quantity: 400). Server-side apply (`mode` `apply`) converts the applied object to the schema
+   * instead, which refuses unknown fields and wrong types whatever `fieldValidation` says.
    */
-  private decode(kind: KindInfo, obj: JsonObject): void {
+  private decode(
+    kind: KindInfo,
+    obj: JsonObject,
+    mode: 'write' | 'apply' = 'write',
+    namespace?: string,
+  ): void {
     const schema = this.schemaOf(kind);
-    fillKeyDefaults(obj, schema.root);
-    if (schema.structural) {
-      const unknown = prune(obj, schema.root);
-      if (unknown.length > 0 && this.fieldValidation === 'Strict') {
-        throw new ApiError(
-          400,
-          'BadRequest',
-          `strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`,
-        );
+    const version = kind.apiVersion.split('/').pop() ?? kind.apiVersion;
+    const cannotHandle = `${kind.kind} in version "${version}" cannot be handled as a ${kind.kind}`;
+    const model = builtinModel(kind.apiVersion, kind.kind);
+    let unknown: string[] = [];
+    let applyErrors: string[] = [];
+    if (model) {
+      const typed = decodeTyped(obj, model, schema.root);
+      if (typed.typeError !== undefined && mode === 'write') {
+        throw new ApiError(400, 'BadRequest', `${cannotHandle}: ${typed.typeError}`);
       }
-      if (this.fieldValidation === 'Warn')
-        for (const f of unknown) this.warnings.push(`unknown field "${f}"`);
-      return;
+      unknown = typed.unknown;
+      applyErrors = typed.applyErrors;
+    } else if (schema.structural) {
+      unknown = prune(obj, schema.root);
+      applyErrors = unknown.map((f) => `.${f}: field not declared in schema`);
     }
-    const bad = canonicalizeQuantities(obj, schema.root);
-    if (bad !== undefined) {
+    if (mode === 'apply' && applyErrors.length > 0) {
+      // kube-apiserver answers this with 500 (kubernetes/kubernetes#122480); 400 here, as proposed upstream.
+      const group = groupOf(kind.apiVersion);
       throw new ApiError(
         400,
         'BadRequest',
-        `${kind.kind} in version "${kind.apiVersion}" cannot be handled as a ${kind.kind}: ${QUANTITY_ERROR} (${bad})`,
+        `failed to create typed patch object (${namespace ?? ''}/${meta(obj).name}; ${group}/${version}, Kind=${kind.kind}): ${
+          applyErrors.length === 1 ? applyErrors[0] : `errors:\n  ${applyErrors.join('\n  ')}`
+        }`,
       );
+    }
+    fillKeyDefaults(obj, schema.root);
+    if (unknown.length > 0 && this.fieldValidation === 'Strict') {
+      throw new ApiError(
+        400,
+        'BadRequest',
+        `${cannotHandle}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`,
+      );
+    }
+    if (this.fieldValidation === 'Warn') for (const f of unknown) this.warnings.push(`unknown field "${f}"`);
+    if (schema.structural) return;
+    const bad = canonicalizeQuantities(obj, schema.root);
+    if (bad !== undefined) {
+      throw new ApiError(400, 'BadRequest', `${cannotHandle}: ${QUANTITY_ERROR} (${bad})`);
     }
   }
 
@@ -687,7 +716,7 @@ export class ObjectStore {
       causes = validate(checked, schema.root, '');
     } else {
       applyBuiltinDefaults(id, obj);
-      causes = workloadCauses(id, obj);
+      causes = [...workloadCauses(id, obj), ...modelCauses(kind.apiVersion, kind.kind, obj)];
     }
     if (causes.length === 0) return;
     const name = meta(obj).name;

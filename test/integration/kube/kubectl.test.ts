@@ -336,6 +336,50 @@ describe.runIf(HAS_KUBECTL)('kubectl against the stand-in', () => {
     expect(containers).toBe('db'); // not replaced by the sidecar
   });
 
+  it('checks built-in kinds against their schema: unknown fields refused or dropped with a warning, wrong types and enums refused', async () => {
+    // Prepare
+    const deployment = (name: string, spec: string) =>
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\n  namespace: stratus-demo\nspec:\n${spec}  selector:\n    matchLabels: {app: ${name}}\n  template:\n    metadata:\n      labels: {app: ${name}}\n    spec:\n      containers:\n      - name: c\n        image: nginx:1.27\n`;
+    await writeFile(join(dir, 'unknown.yaml'), deployment('unknown', '  bogus: 1\n'));
+    await writeFile(
+      join(dir, 'invalid.yaml'),
+      [
+        deployment('typed', '  replicas: "two"\n'),
+        'apiVersion: v1\nkind: Service\nmetadata:\n  name: typo\n  namespace: stratus-demo\nspec:\n  type: ClusterIp\n  ports: [{port: 80}]\n',
+      ].join('---\n'),
+    );
+
+    // Act: kubectl's default validation is strict (it sends fieldValidation=Strict).
+    const strict = await kubectl('apply', '-f', join(dir, 'unknown.yaml'));
+    const invalid = await kubectl('apply', '-f', join(dir, 'invalid.yaml'));
+    const serverSide = await kubectl('apply', '--server-side', '-f', join(dir, 'unknown.yaml'));
+    const warned = await kubectl('create', '--validate=warn', '-f', join(dir, 'unknown.yaml'));
+    const spec = JSON.parse(
+      await ok('get', 'deploy', 'unknown', '-n', 'stratus-demo', '-o', 'jsonpath={.spec}'),
+    );
+
+    // Assess
+    expect(strict.code).not.toBe(0);
+    expect(strict.stderr).toContain(
+      'Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.bogus"',
+    );
+    expect(invalid.code).not.toBe(0);
+    expect(invalid.stderr).toContain(
+      'json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32',
+    );
+    expect(invalid.stderr).toContain(
+      'Service "typo" is invalid: spec.type: Unsupported value: "ClusterIp": supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"',
+    );
+    expect(serverSide.code).not.toBe(0);
+    expect(serverSide.stderr).toContain(
+      '(stratus-demo/unknown; apps/v1, Kind=Deployment): .spec.bogus: field not declared in schema',
+    );
+    expect(warned).toMatchObject({ code: 0, stdout: 'deployment.apps/unknown created\n' });
+    expect(warned.stderr).toBe('Warning: unknown field "spec.bogus"\n');
+    expect(spec).not.toHaveProperty('bogus');
+    expect(spec.replicas).toBe(1);
+  });
+
   it('applies server-side: a second manager conflicts, and --force-conflicts takes the field over', async () => {
     // Prepare
     await writeFile(

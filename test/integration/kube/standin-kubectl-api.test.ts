@@ -459,11 +459,15 @@ describe('Kubernetes stand-in for kubectl and client-go', () => {
           apiVersion: 'apps/v1',
           kind: 'Deployment',
           metadata: { name: 'web' },
-          // The template's labels match the selector: the API server refuses a workload otherwise.
+          // The template's labels match the selector and it has a container: the API server
+          // refuses a workload otherwise.
           spec: {
             replicas: 1,
             selector: { matchLabels: { app: 'web' } },
-            template: { metadata: { labels: { app: 'web' } } },
+            template: {
+              metadata: { labels: { app: 'web' } },
+              spec: { containers: [{ name: 'web', image: 'nginx' }] },
+            },
           },
         },
       });
