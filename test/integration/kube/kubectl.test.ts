@@ -22,6 +22,9 @@ const KUBECTL_DIR = HAS_KUBECTL
 if (!HAS_KUBECTL)
   console.warn('kubectl test skipped: kubectl is not on PATH (https://kubernetes.io/docs/tasks/tools/)');
 
+// biome-ignore lint/suspicious/noExplicitAny: test navigation of nested objects
+type Any = any;
+
 interface Run {
   readonly code: number;
   readonly stdout: string;
@@ -378,6 +381,79 @@ describe.runIf(HAS_KUBECTL)('kubectl against the stand-in', () => {
     expect(warned.stderr).toBe('Warning: unknown field "spec.bogus"\n');
     expect(spec).not.toHaveProperty('bogus');
     expect(spec.replicas).toBe(1);
+  });
+
+  it('fills the defaults of the kinds people create by hand: Pod, Job, PVC, NodePort Service; ConfigMap as written', async () => {
+    // Prepare
+    await writeFile(
+      join(dir, 'by-hand.yaml'),
+      [
+        'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: stratus-hand\n',
+        'apiVersion: v1\nkind: Pod\nmetadata:\n  name: tool\n  namespace: stratus-hand\nspec:\n  containers:\n  - name: c\n    image: busybox\n    resources:\n      limits: {cpu: 500m, memory: 64Mi}\n',
+        'apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: once\n  namespace: stratus-hand\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: c\n        image: busybox:1.36\n',
+        'apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: scratch\n  namespace: stratus-hand\nspec:\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests: {storage: 1Gi}\n',
+        'apiVersion: v1\nkind: Service\nmetadata:\n  name: edge\n  namespace: stratus-hand\nspec:\n  type: NodePort\n  selector: {app: edge}\n  ports: [{port: 80}]\n',
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\n  namespace: stratus-hand\ndata: {k: v}\n',
+      ].join('---\n'),
+    );
+    await writeFile(
+      join(dir, 'restarts.yaml'),
+      'apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: always\n  namespace: stratus-hand\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        image: busybox\n',
+    );
+
+    // Act
+    await ok('apply', '-f', join(dir, 'by-hand.yaml'));
+    const refused = await kubectl('apply', '-f', join(dir, 'restarts.yaml'));
+    const list = JSON.parse(await ok('get', 'pod,job,svc,cm', '-n', 'stratus-hand', '-o', 'json')) as {
+      items: Array<{
+        kind: string;
+        metadata: { name: string; uid: string };
+        spec: Any;
+        status?: Any;
+        data?: Any;
+      }>;
+    };
+    const byKind = (kind: string) => list.items.find((i) => i.kind === kind);
+    const pvc = JSON.parse(await ok('get', 'pvc', 'scratch', '-n', 'stratus-hand', '-o', 'json'));
+
+    // Assess
+    const pod = byKind('Pod');
+    expect(pod?.spec).toMatchObject({
+      restartPolicy: 'Always',
+      serviceAccountName: 'default',
+      priority: 0,
+      terminationGracePeriodSeconds: 30,
+      containers: [
+        {
+          imagePullPolicy: 'Always',
+          resources: { requests: { cpu: '500m', memory: '64Mi' } },
+          terminationMessagePolicy: 'File',
+        },
+      ],
+    });
+    expect(pod?.status).toEqual({ phase: 'Pending', qosClass: 'Guaranteed' });
+    const job = byKind('Job');
+    expect(job?.spec).toMatchObject({
+      backoffLimit: 6,
+      completions: 1,
+      parallelism: 1,
+      completionMode: 'NonIndexed',
+      suspend: false,
+      selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': job?.metadata.uid } },
+      template: { metadata: { labels: { 'job-name': 'once' } } },
+    });
+    expect(byKind('Service')?.spec).toMatchObject({
+      type: 'NodePort',
+      externalTrafficPolicy: 'Cluster',
+      ports: [{ port: 80, protocol: 'TCP', targetPort: 80, nodePort: expect.any(Number) }],
+    });
+    expect(byKind('ConfigMap')).not.toHaveProperty('spec');
+    expect(byKind('ConfigMap')?.data).toEqual({ k: 'v' });
+    expect(pvc.spec).toMatchObject({ volumeMode: 'Filesystem' });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(
+      'Job "always" is invalid: spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"',
+    );
   });
 
   it('applies server-side: a second manager conflicts, and --force-conflicts takes the field over', async () => {

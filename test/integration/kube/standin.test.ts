@@ -779,7 +779,8 @@ describe('Kubernetes stand-in (through @kubernetes/client-node)', () => {
       const [pvc, pg] = (await Promise.all([api.read(pvcRef), api.read(pgRef)])) as Obj[];
 
       // Assess
-      expect(pending.map((o) => (o as Obj).status)).toEqual([undefined, undefined]);
+      // A new claim is Pending (the registry's status) until bound; the operator has said nothing yet.
+      expect(pending.map((o) => (o as Obj).status)).toEqual([{ phase: 'Pending' }, undefined]);
       expect(pvc?.status).toMatchObject({ phase: 'Bound', capacity: { storage: '1Gi' } });
       expect(pg?.status).toMatchObject({ readyInstances: 3, phase: 'Cluster in healthy state' });
     });

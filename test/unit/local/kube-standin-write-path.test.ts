@@ -134,6 +134,122 @@ describe('Function: applyBuiltinDefaults (kubernetes pkg/apis/*/v1/defaults.go)'
     expect(headless.spec).toMatchObject({ clusterIP: 'None', clusterIPs: ['None'] });
   });
 
+  it('gives a Pod its spec defaults, requests from limits, what admission adds, and a Pending status with its QoS class', () => {
+    // Prepare
+    const pod = (resources: JsonObject): JsonObject => ({
+      metadata: { name: 'p', namespace: 'ns' },
+      spec: { containers: [{ name: 'c', image: 'busybox:1.36', resources }] },
+    });
+    const guaranteed = pod({ limits: { cpu: '1', memory: '1Gi' } });
+    const burstable = pod({ requests: { cpu: '100m' } });
+    const bestEffort = pod({});
+
+    // Act
+    for (const p of [guaranteed, burstable, bestEffort]) applyBuiltinDefaults('v1/Pod', p);
+
+    // Assess
+    expect(guaranteed.spec).toMatchObject({
+      restartPolicy: 'Always',
+      dnsPolicy: 'ClusterFirst',
+      serviceAccountName: 'default',
+      serviceAccount: 'default',
+      priority: 0,
+      preemptionPolicy: 'PreemptLowerPriority',
+      tolerations: [
+        {
+          key: 'node.kubernetes.io/not-ready',
+          operator: 'Exists',
+          effect: 'NoExecute',
+          tolerationSeconds: 300,
+        },
+        {
+          key: 'node.kubernetes.io/unreachable',
+          operator: 'Exists',
+          effect: 'NoExecute',
+          tolerationSeconds: 300,
+        },
+      ],
+      containers: [
+        {
+          imagePullPolicy: 'IfNotPresent',
+          resources: { limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '1', memory: '1Gi' } },
+        },
+      ],
+    });
+    expect([guaranteed, burstable, bestEffort].map((p) => p.status)).toEqual([
+      { phase: 'Pending', qosClass: 'Guaranteed' },
+      { phase: 'Pending', qosClass: 'Burstable' },
+      { phase: 'Pending', qosClass: 'BestEffort' },
+    ]);
+  });
+
+  it('gives a Job its defaults and the selector generated from its uid, refusing pods that restart Always', () => {
+    // Prepare
+    const job: JsonObject = {
+      metadata: { name: 'backup', namespace: 'ns', uid: 'u-1' },
+      spec: {
+        template: { metadata: { labels: { app: 'b' } }, spec: { containers: [{ name: 'c', image: 'x' }] } },
+      },
+    };
+
+    // Act
+    applyBuiltinDefaults('batch/v1/Job', job);
+
+    // Assess
+    expect(job.spec).toMatchObject({
+      completions: 1,
+      parallelism: 1,
+      backoffLimit: 6,
+      completionMode: 'NonIndexed',
+      suspend: false,
+      podReplacementPolicy: 'TerminatingOrFailed',
+      selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': 'u-1' } },
+      template: {
+        metadata: {
+          labels: {
+            app: 'b',
+            'batch.kubernetes.io/controller-uid': 'u-1',
+            'batch.kubernetes.io/job-name': 'backup',
+            'controller-uid': 'u-1',
+            'job-name': 'backup',
+          },
+        },
+        spec: { restartPolicy: 'Always', terminationGracePeriodSeconds: 30 },
+      },
+    });
+    expect((job.metadata as JsonObject).labels).toMatchObject({ app: 'b', 'job-name': 'backup' });
+    expect(workloadCauses('batch/v1/Job', job)).toEqual([
+      {
+        reason: 'FieldValueNotSupported',
+        message: 'Unsupported value: "Always": supported values: "OnFailure", "Never"',
+        field: 'spec.template.spec.restartPolicy',
+      },
+    ]);
+  });
+
+  it('allocates node ports to NodePort and LoadBalancer Services, and gives a new PVC a Pending status', () => {
+    // Prepare
+    const lb: JsonObject = {
+      metadata: { name: 'web', namespace: 'ns' },
+      spec: { type: 'LoadBalancer', ports: [{ port: 80 }, { port: 443 }] },
+    };
+    const pvc: JsonObject = {
+      metadata: { name: 'data' },
+      spec: { resources: { requests: { storage: '1Gi' } } },
+    };
+
+    // Act
+    applyBuiltinDefaults('v1/Service', lb);
+    applyBuiltinDefaults('v1/PersistentVolumeClaim', pvc);
+
+    // Assess
+    const ports = (lb.spec as JsonObject).ports as JsonObject[];
+    for (const p of ports) expect(p.nodePort).toEqual(expect.any(Number));
+    expect(ports.map((p) => p.nodePort as number).every((n) => n >= 30000 && n <= 32767)).toBe(true);
+    expect(lb.spec).toMatchObject({ externalTrafficPolicy: 'Cluster', allocateLoadBalancerNodePorts: true });
+    expect(pvc).toMatchObject({ spec: { volumeMode: 'Filesystem' }, status: { phase: 'Pending' } });
+  });
+
   it('defaults a container LimitRange item from max, NetworkPolicy ports to TCP and policyTypes from the rules', () => {
     const limits: JsonObject = { spec: { limits: [{ type: 'Container', max: { cpu: '1' } }] } };
     const policy: JsonObject = { spec: { podSelector: {}, egress: [{ ports: [{ port: 53 }] }] } };
