@@ -41,6 +41,7 @@ import {
   SelectorParseError,
   toFieldsV1,
 } from './fields.js';
+import { keepAllocated, updateCauses } from './immutable.js';
 import type { KindInfo, OwnedRule, StatusRule } from './resources.js';
 import { DEFAULT_CRD_DIR, type KindSchema, kindSchema, type SchemaNode } from './schema.js';
 import { applyDefaults, prune, validate } from './structural.js';
@@ -433,7 +434,7 @@ export class ObjectStore {
     this.decode(kind, next);
     if (fieldManager)
       setManagedFields(next, fieldManager, 'Update', kind.apiVersion, ownedPaths(next, root), this.now());
-    this.normalize(kind, next);
+    this.normalize(kind, next, existing.obj);
     return this.commit(this.keyFor(kind, namespace, name), existing, next);
   }
 
@@ -508,7 +509,7 @@ export class ObjectStore {
       .filter((m) => m.paths.length > 0)
       .map((m) => ({ ...m.entry, fieldsV1: toFieldsV1(m.paths) }));
     setManagedFields(next, fieldManager, 'Apply', kind.apiVersion, paths, this.now());
-    this.normalize(kind, next);
+    this.normalize(kind, next, existing.obj);
     return { obj: this.commit(key, existing, next), created: false };
   }
 
@@ -530,7 +531,7 @@ export class ObjectStore {
       fillKeyDefaults(sent, root);
       setManagedFields(next, fieldManager, 'Update', kind.apiVersion, ownedPaths(sent, root), this.now());
     }
-    this.normalize(kind, next);
+    this.normalize(kind, next, existing.obj);
     return this.commit(this.keyFor(kind, namespace, name), existing, next);
   }
 
@@ -568,7 +569,7 @@ export class ObjectStore {
       );
       setManagedFields(next, fieldManager, 'Update', kind.apiVersion, changed, this.now());
     }
-    this.normalize(kind, next);
+    this.normalize(kind, next, existing.obj);
     return this.commit(this.keyFor(kind, namespace, name), existing, next);
   }
 
@@ -706,7 +707,7 @@ export class ObjectStore {
   }
 
   /** Defaults, then validation (422 `Invalid` with every cause), as after decoding. */
-  private defaultAndValidate(kind: KindInfo, obj: JsonObject): void {
+  private defaultAndValidate(kind: KindInfo, obj: JsonObject, old?: JsonObject): void {
     const schema = this.schemaOf(kind);
     const id = `${kind.apiVersion}/${kind.kind}`;
     let causes: Cause[];
@@ -715,8 +716,13 @@ export class ObjectStore {
       const { status: _status, ...checked } = obj;
       causes = validate(checked, schema.root, '');
     } else {
+      if (old) keepAllocated(id, old, obj);
       applyBuiltinDefaults(id, obj);
-      causes = [...workloadCauses(id, obj), ...modelCauses(kind.apiVersion, kind.kind, obj)];
+      causes = [
+        ...workloadCauses(id, obj),
+        ...modelCauses(kind.apiVersion, kind.kind, obj),
+        ...(old ? updateCauses(id, old, obj) : []),
+      ];
     }
     if (causes.length === 0) return;
     const name = meta(obj).name;
@@ -948,16 +954,21 @@ export class ObjectStore {
     return structuredClone(next);
   }
 
-  /** Server-side defaulting and validation (defaults.ts, structural.ts), then what matters to clients. */
-  private normalize(kind: KindInfo, obj: JsonObject): void {
-    this.defaultAndValidate(kind, obj);
+  /**
+   * Server-side defaulting and validation (defaults.ts, structural.ts, typed.ts; on an update of
+   * `old`, immutable.ts), then what matters to clients.
+   */
+  private normalize(kind: KindInfo, obj: JsonObject, old?: JsonObject): void {
     if (kind.apiVersion === 'v1' && kind.kind === 'Secret' && isObject(obj.stringData)) {
+      // Folded into data before validation, as the registry does (an immutable Secret's data so
+      // cannot change through stringData either).
       const data = isObject(obj.data) ? obj.data : {};
       for (const [k, v] of Object.entries(obj.stringData))
         data[k] = Buffer.from(String(v)).toString('base64');
       obj.data = data;
       delete obj.stringData;
     }
+    this.defaultAndValidate(kind, obj, old);
     if (kind.apiVersion === 'v1' && kind.kind === 'Namespace') {
       const m = meta(obj);
       m.labels = { ...(isObject(m.labels) ? m.labels : {}), 'kubernetes.io/metadata.name': m.name };

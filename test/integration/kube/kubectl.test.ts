@@ -456,6 +456,72 @@ describe.runIf(HAS_KUBECTL)('kubectl against the stand-in', () => {
     );
   });
 
+  it('refuses changes to immutable fields with 422 in the words of kube-apiserver, and lets a bound claim grow', async () => {
+    // Prepare
+    await writeFile(
+      join(dir, 'frozen.yaml'),
+      'apiVersion: v1\nkind: Secret\nmetadata:\n  name: frozen\n  namespace: stratus-demo\nimmutable: true\nstringData: {k: v}\n',
+    );
+    await ok('create', '-f', join(dir, 'frozen.yaml'));
+    const patch = (target: string, body: unknown, namespace = 'stratus-demo') =>
+      kubectl('patch', target, '-n', namespace, '--type=merge', '-p', JSON.stringify(body));
+    await waitFor(
+      async () =>
+        (await ok('get', 'pvc', 'scratch', '-n', 'stratus-hand', '-o', 'jsonpath={.status.phase}')) ===
+        'Bound'
+          ? true
+          : undefined,
+      { what: 'the claim bound' },
+    );
+
+    // Act
+    const sts = await patch('sts/db', { spec: { serviceName: 'other', podManagementPolicy: 'Parallel' } });
+    const stsReplicas = await patch('sts/db', { spec: { replicas: 2, minReadySeconds: 1 } });
+    const deploy = await patch('deploy/web', {
+      spec: {
+        selector: { matchLabels: { app: 'web2' } },
+        template: { metadata: { labels: { app: 'web2' } } },
+      },
+    });
+    const svc = await patch('svc/db', { spec: { clusterIP: '10.96.0.99', clusterIPs: ['10.96.0.99'] } });
+    const secret = await patch('secret/frozen', { data: { k: 'dw==' } });
+    const grown = await patch(
+      'pvc/scratch',
+      { spec: { resources: { requests: { storage: '2Gi' } } } },
+      'stratus-hand',
+    );
+    const shrunk = await patch(
+      'pvc/scratch',
+      { spec: { resources: { requests: { storage: '1Gi' } } } },
+      'stratus-hand',
+    );
+    const modes = await patch('pvc/scratch', { spec: { accessModes: ['ReadWriteMany'] } }, 'stratus-hand');
+
+    // Assess
+    expect(sts.code).not.toBe(0);
+    expect(sts.stderr).toContain(
+      `The StatefulSet "db" is invalid: spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden`,
+    );
+    expect(stsReplicas).toMatchObject({ code: 0, stdout: 'statefulset.apps/db patched\n' });
+    expect(deploy.stderr).toContain(
+      'spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"web2"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable',
+    );
+    expect(svc.stderr).toContain('spec.clusterIP: Invalid value: "10.96.0.99": field is immutable');
+    expect(svc.stderr).toContain(
+      'spec.clusterIPs[0]: Invalid value: []string{"10.96.0.99"}: may not change once set',
+    );
+    expect(secret.stderr).toContain(
+      'The Secret "frozen" is invalid: data: Forbidden: field is immutable when `immutable` is set',
+    );
+    expect(grown).toMatchObject({ code: 0, stdout: 'persistentvolumeclaim/scratch patched\n' });
+    expect(shrunk.stderr).toContain(
+      'spec.resources.requests.storage: Forbidden: field can not be less than previous value',
+    );
+    expect(modes.stderr).toContain(
+      'spec: Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims',
+    );
+  });
+
   it('applies server-side: a second manager conflicts, and --force-conflicts takes the field over', async () => {
     // Prepare
     await writeFile(

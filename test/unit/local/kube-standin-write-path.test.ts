@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { applyBuiltinDefaults, workloadCauses } from '../../../local/kube-standin/defaults.js';
 import type { JsonObject } from '../../../local/kube-standin/fields.js';
-import { canonicalQuantity } from '../../../local/kube-standin/quantity.js';
+import { keepAllocated, updateCauses } from '../../../local/kube-standin/immutable.js';
+import { canonicalQuantity, compareQuantities } from '../../../local/kube-standin/quantity.js';
 import { kindSchema } from '../../../local/kube-standin/schema.js';
 import { applyDefaults, prune, validate } from '../../../local/kube-standin/structural.js';
 
@@ -33,6 +34,16 @@ describe('Function: canonicalQuantity', () => {
 
   it.each(['abc', '1.2.3', '1Gb', '', 'Mi'])('refuses %j', (input) => {
     expect(canonicalQuantity(input)).toBeUndefined();
+  });
+
+  it('compares quantities by value across suffixes', () => {
+    expect([
+      compareQuantities('1Gi', '1000Mi'),
+      compareQuantities('1Gi', '1024Mi'),
+      compareQuantities('500m', 1),
+      compareQuantities('-1', '0'),
+      compareQuantities('x', '1'),
+    ]).toEqual([1, 0, -1, -1, undefined]);
   });
 });
 
@@ -324,5 +335,66 @@ describe('Custom resources under their vendored CRD (structural.ts)', () => {
     expect(validate({ ...cluster, spec: { instances: 'three' } }, cnpg.root, '')).toEqual([
       expect.objectContaining({ field: 'spec.instances', reason: 'FieldValueTypeInvalid' }),
     ]);
+  });
+});
+
+describe('Function: updateCauses (immutable fields)', () => {
+  it("refuses a Job's new template and selector, and a ConfigMap's data once immutable; lets a mutable ConfigMap change", () => {
+    // Prepare
+    const job = (image: string): JsonObject => ({
+      spec: {
+        selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': 'u' } },
+        template: { spec: { containers: [{ name: 'c', image }] } },
+      },
+    });
+    const cm = (data: JsonObject, immutable?: boolean): JsonObject => ({
+      data,
+      ...(immutable === undefined ? {} : { immutable }),
+    });
+
+    // Act
+    const jobCauses = updateCauses('batch/v1/Job', job('a'), {
+      spec: { ...(job('b').spec as JsonObject), selector: { matchLabels: { x: 'y' } } },
+    });
+    const frozen = updateCauses('v1/ConfigMap', cm({ a: '1' }, true), cm({ a: '2' }));
+    const mutable = updateCauses('v1/ConfigMap', cm({ a: '1' }), cm({ a: '2' }, true));
+
+    // Assess
+    expect(jobCauses.map((c) => c.field)).toEqual(['spec.selector', 'spec.template']);
+    expect(jobCauses[1]?.message).toMatch(
+      /^Invalid value: core\.PodTemplateSpec\{.*"image":"b".*\}: field is immutable$/,
+    );
+    expect(frozen).toEqual([
+      {
+        reason: 'FieldValueForbidden',
+        message: 'Forbidden: field is immutable when `immutable` is set',
+        field: 'immutable',
+      },
+      {
+        reason: 'FieldValueForbidden',
+        message: 'Forbidden: field is immutable when `immutable` is set',
+        field: 'data',
+      },
+    ]);
+    expect(mutable).toEqual([]);
+  });
+
+  it('keeps the allocated cluster IP of a Service updated without one, and lets it go with a change to ExternalName', () => {
+    // Prepare
+    const old: JsonObject = {
+      spec: { type: 'ClusterIP', clusterIP: '10.96.0.7', clusterIPs: ['10.96.0.7'] },
+    };
+    const omitted: JsonObject = { spec: { type: 'ClusterIP', ports: [{ port: 80 }] } };
+    const external: JsonObject = { spec: { type: 'ExternalName', externalName: 'example.com' } };
+
+    // Act
+    keepAllocated('v1/Service', old, omitted);
+    keepAllocated('v1/Service', old, external);
+
+    // Assess
+    expect(omitted.spec).toMatchObject({ clusterIP: '10.96.0.7', clusterIPs: ['10.96.0.7'] });
+    expect(updateCauses('v1/Service', old, omitted)).toEqual([]);
+    expect(external.spec).not.toHaveProperty('clusterIP');
+    expect(updateCauses('v1/Service', old, external)).toEqual([]);
   });
 });
