@@ -10,7 +10,7 @@
  * `x-kubernetes-patch-merge-key` with `x-kubernetes-patch-strategy: merge`; kube-openapi
  * `pkg/schemaconv`). Source: k8s.io/api `core/v1/types.go` (Container.Ports: containerPort +
  * protocol; ServiceSpec.Ports: port + protocol; Env, Containers, Volumes, ImagePullSecrets,
- * ResourceClaims: name; VolumeMounts: mountPath; VolumeDevices: devicePath; HostAliases: ip;
+ * ResourceClaims, ServiceAccount.Secrets: name; VolumeMounts: mountPath; VolumeDevices: devicePath; HostAliases: ip;
  * TopologySpreadConstraints: topologyKey + whenUnsatisfiable) and `meta/v1/types.go` (finalizers a
  * set, ownerReferences keyed by uid); the vendored CRDs, which embed the same types, carry the same
  * keys (e.g. `ports` `[containerPort, protocol]`). The table is open: lists it does not name are
@@ -108,6 +108,8 @@ const BUILTIN_SCHEMAS: Readonly<Record<string, SchemaNode>> = {
   'v1/Pod': kindRoot(POD_SPEC),
   'v1/Service': kindRoot(open({ ports: mapList(['port', 'protocol'], protocolKey) })),
   'v1/PersistentVolumeClaim': kindRoot(PVC_SPEC),
+  // ServiceAccount.Secrets: +listType=map +listMapKey=name (+patchMergeKey=name); a root field.
+  'v1/ServiceAccount': open({ metadata: METADATA, secrets: mapList(['name']) }),
   'v1/ResourceQuota': kindRoot(open({ hard: resourceList })),
   'v1/LimitRange': kindRoot(
     open({

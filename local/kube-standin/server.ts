@@ -475,15 +475,11 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
               'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',
             );
           }
-          if (!strategicIsPlainMerge(body as JsonObject)) {
-            throw new ApiError(
-              415,
-              'UnsupportedMediaType',
-              'the kube stand-in does not implement strategic merge patch for patches with lists or $-directives (lists would be merged by key on a real server): use server-side apply (kubectl apply --server-side), a JSON merge patch or a JSON patch',
-            );
-          }
+          return answer(
+            200,
+            write(name, () => store.strategicPatch(kind, namespace, name, body, fieldManager)),
+          );
         }
-        // A strategic merge patch without lists or directives means what a JSON merge patch means.
         return answer(
           200,
           write(name, () => store.mergePatch(kind, namespace, name, body, fieldManager)),

@@ -44,6 +44,7 @@ import {
 import { keepAllocated, updateCauses } from './immutable.js';
 import type { KindInfo, OwnedRule, StatusRule } from './resources.js';
 import { DEFAULT_CRD_DIR, type KindSchema, kindSchema, type SchemaNode } from './schema.js';
+import { StrategicPatchError, strategicMergePatch } from './strategic.js';
 import { applyDefaults, prune, validate } from './structural.js';
 import { builtinModel, decodeTyped, modelCauses } from './typed.js';
 
@@ -566,6 +567,46 @@ export class ObjectStore {
       const before = existing.obj;
       const changed = ownedPaths(next, this.schemaOf(kind).root).filter(
         (p) => !deepEqual(getPath(before, p), getPath(next as JsonObject, p)),
+      );
+      setManagedFields(next, fieldManager, 'Update', kind.apiVersion, changed, this.now());
+    }
+    this.normalize(kind, next, existing.obj);
+    return this.commit(this.keyFor(kind, namespace, name), existing, next);
+  }
+
+  /**
+   * Strategic merge patch of a built-in object (strategic.ts), merging lists by their patch merge
+   * keys; a malformed patch is 400, an item without its merge key 422, and nothing changes.
+   */
+  strategicPatch(
+    kind: KindInfo,
+    namespace: string | undefined,
+    name: string,
+    body: unknown,
+    fieldManager?: string,
+  ) {
+    const existing = this.require(kind, namespace, name);
+    if (!isObject(body)) throw new ApiError(400, 'BadRequest', 'the patch must be a JSON object');
+    let next: JsonObject | undefined;
+    try {
+      next = strategicMergePatch(structuredClone(existing.obj), body, this.schemaOf(kind).root);
+    } catch (e) {
+      if (e instanceof StrategicPatchError) {
+        throw new ApiError(e.code, e.code === 400 ? 'BadRequest' : 'Invalid', e.message);
+      }
+      throw e;
+    }
+    if (next === undefined) throw new ApiError(400, 'BadRequest', 'the patch deletes the whole object');
+    this.validateBody(kind, namespace, next, name);
+    const requested = isObject(next.metadata) ? next.metadata.resourceVersion : undefined;
+    if (requested !== undefined && requested !== meta(existing.obj).resourceVersion)
+      throw this.conflict(kind, name);
+    this.decode(kind, next);
+    if (fieldManager) {
+      const before = existing.obj;
+      const patched = next;
+      const changed = ownedPaths(patched, this.schemaOf(kind).root).filter(
+        (p) => !deepEqual(getPath(before, p), getPath(patched, p)),
       );
       setManagedFields(next, fieldManager, 'Update', kind.apiVersion, changed, this.now());
     }

@@ -274,7 +274,7 @@ describe.runIf(HAS_KUBECTL)('kubectl against the stand-in', () => {
     expect(sts).toContain('postgres:16');
   });
 
-  it('creates, dry-runs, patches (merge and JSON), and refuses a strategic merge of a list', async () => {
+  it('creates, dry-runs, and patches (merge, JSON, strategic with a list merged by key)', async () => {
     // Prepare: from a file (kubectl 1.32+ sends the objects of `create configmap ...` as
     // protobuf, which the stand-in refuses: README, "kubectl against the stand-in").
     await writeFile(
@@ -317,15 +317,19 @@ describe.runIf(HAS_KUBECTL)('kubectl against the stand-in', () => {
       '-p',
       '{"spec":{"template":{"spec":{"containers":[{"name":"sidecar","image":"busybox"}]}}}}',
     );
-    const containers = await ok(
-      'get',
+    const names = () =>
+      ok('get', 'sts', 'db', '-n', 'stratus-demo', '-o', 'jsonpath={.spec.template.spec.containers[*].name}');
+    const merged = await names();
+    await ok(
+      'patch',
       'sts',
       'db',
       '-n',
       'stratus-demo',
-      '-o',
-      'jsonpath={.spec.template.spec.containers[*].name}',
+      '-p',
+      '{"spec":{"template":{"spec":{"containers":[{"name":"sidecar","$patch":"delete"}]}}}}',
     );
+    const containers = await names();
 
     // Assess
     expect(dryRun.trim()).toBe('configmap/made');
@@ -334,9 +338,9 @@ describe.runIf(HAS_KUBECTL)('kubectl against the stand-in', () => {
     expect(failedTest.code).not.toBe(0);
     expect(failedTest.stderr).toContain('testing value /data/k failed');
     expect(data).toEqual({ k: 'v', m: '1', j: '2' });
-    expect(smp.code).not.toBe(0);
-    expect(smp.stderr).toContain('strategic merge patch');
-    expect(containers).toBe('db'); // not replaced by the sidecar
+    expect(smp).toMatchObject({ code: 0, stdout: 'statefulset.apps/db patched\n' });
+    expect(merged).toBe('db sidecar'); // merged by name, not replaced
+    expect(containers).toBe('db'); // `$patch: delete` took the sidecar out
   });
 
   it('checks built-in kinds against their schema: unknown fields refused or dropped with a warning, wrong types and enums refused', async () => {
@@ -520,6 +524,70 @@ describe.runIf(HAS_KUBECTL)('kubectl against the stand-in', () => {
     expect(modes.stderr).toContain(
       'spec: Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims',
     );
+  });
+
+  it('merges lists by key in the strategic patches of set image, set env, label, edit and a client-side apply', async () => {
+    // Prepare: a Deployment applied client-side (kubectl then patches it strategically).
+    const manifest = (second: string) =>
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: smp\n  namespace: stratus-hand\nspec:\n  selector:\n    matchLabels: {app: smp}\n  template:\n    metadata:\n      labels: {app: smp}\n    spec:\n      containers:\n      - name: app\n        image: nginx:1.27\n        env: [{name: A, value: "1"}, {name: B, value: "2"}]\n        ports: [{containerPort: 80}, {containerPort: 443}]\n      - name: ${second}\n        image: busybox\n`;
+    await writeFile(join(dir, 'smp.yaml'), manifest('first'));
+    await writeFile(join(dir, 'smp2.yaml'), manifest('second'));
+    await ok('apply', '-f', join(dir, 'smp.yaml'));
+    await writeFile(
+      join(dir, 'editor.sh'),
+      '#!/bin/sh\nsed -i "s/containerPort: 443/containerPort: 8443/" "$1"\n',
+      {
+        mode: 0o755,
+      },
+    );
+    const get = async () =>
+      JSON.parse(await ok('get', 'deploy', 'smp', '-n', 'stratus-hand', '-o', 'json')) as Any;
+
+    // Act
+    // The three-way patch: `first` deleted with `$patch: delete`, `second` added, order set.
+    const reapplied = await kubectl('apply', '-f', join(dir, 'smp2.yaml'));
+    const afterApply = await get();
+    await ok('set', 'image', 'deploy/smp', '-n', 'stratus-hand', 'app=nginx:1.28');
+    await ok('set', 'env', 'deploy/smp', '-n', 'stratus-hand', '-c', 'app', 'C=3', 'B-');
+    await ok('label', 'deploy', 'smp', '-n', 'stratus-hand', 'tier=front');
+    const edited = await new Promise<Run>((resolve) => {
+      execFile(
+        'kubectl',
+        ['edit', 'deploy', 'smp', '-n', 'stratus-hand'],
+        {
+          env: {
+            ...process.env,
+            KUBECONFIG: kubeconfig,
+            KUBECACHEDIR: join(dir, 'cache'),
+            // kubectl edit runs the editor on a temporary file: a script that changes a port.
+            KUBE_EDITOR: join(dir, 'editor.sh'),
+          },
+          timeout: 15_000,
+        },
+        (error, stdout, stderr) => resolve({ code: error ? 1 : 0, stdout, stderr }),
+      );
+    });
+    const final = await get();
+
+    // Assess
+    expect(reapplied).toMatchObject({ code: 0, stdout: 'deployment.apps/smp configured\n' });
+    expect(afterApply.spec.template.spec.containers.map((c: Any) => c.name)).toEqual(['app', 'second']);
+    expect(edited).toMatchObject({ code: 0, stdout: 'deployment.apps/smp edited\n' });
+    const [app, second] = final.spec.template.spec.containers;
+    expect(app).toMatchObject({
+      name: 'app',
+      image: 'nginx:1.28',
+      env: [
+        { name: 'A', value: '1' },
+        { name: 'C', value: '3' },
+      ],
+      ports: [
+        { containerPort: 80, protocol: 'TCP' },
+        { containerPort: 8443, protocol: 'TCP' },
+      ],
+    });
+    expect(second).toMatchObject({ name: 'second', image: 'busybox' });
+    expect(final.metadata.labels).toEqual({ tier: 'front' });
   });
 
   it('applies server-side: a second manager conflicts, and --force-conflicts takes the field over', async () => {

@@ -1,7 +1,7 @@
 /**
  * What the stand-in does for clients other than ours (kubectl, client-go): TLS, content
  * negotiation, Tables, field selectors, watches, dry runs, JSON patch, strategic merge patch
- * refused where it would differ from a merge patch, the OpenAPI v3 index, and the write semantics
+ * (lists merged by their keys; refused on custom resources), the OpenAPI v3 index, and the write semantics
  * of the real API server (no generation on core kinds, the namespace finalizer, no
  * resourceVersion on create). Raw HTTP on the plain listener, except where TLS is the subject.
  */
@@ -601,7 +601,7 @@ describe('Kubernetes stand-in for kubectl and client-go', () => {
       expect(after.body.data).toEqual({ a: '10', d: '10' });
     });
 
-    it('takes a strategic merge patch without lists as a merge patch, and refuses one with lists or on a custom resource (415)', async () => {
+    it('applies a strategic merge patch, lists merged by their patch merge keys; refuses one without a merge key (422), a bad directive (400), and any on a custom resource (415)', async () => {
       // Prepare
       await call('POST', '/apis/apps/v1/namespaces/pat/statefulsets', {
         body: {
@@ -634,8 +634,11 @@ describe('Kubernetes stand-in for kubectl and client-go', () => {
       const list = await smp('/apis/apps/v1/namespaces/pat/statefulsets/db', {
         spec: { template: { spec: { containers: [{ name: 'sidecar', image: 'busybox' }] } } },
       });
-      const directive = await smp('/apis/apps/v1/namespaces/pat/statefulsets/db', {
-        metadata: { labels: { $patch: 'replace' } },
+      const noKey = await smp('/apis/apps/v1/namespaces/pat/statefulsets/db', {
+        spec: { template: { spec: { containers: [{ image: 'busybox' }] } } },
+      });
+      const badDirective = await smp('/apis/apps/v1/namespaces/pat/statefulsets/db', {
+        metadata: { labels: { $patch: 'sideways' } },
       });
       const custom = await smp('/apis/postgresql.cnpg.io/v1/namespaces/pat/clusters/pg', {
         spec: { instances: 2 },
@@ -644,12 +647,27 @@ describe('Kubernetes stand-in for kubectl and client-go', () => {
 
       // Assess
       expect(plain).toMatchObject({ status: 200, body: { spec: { replicas: 2 } } });
-      expect(list).toMatchObject({ status: 415, body: { kind: 'Status', reason: 'UnsupportedMediaType' } });
-      expect(directive.status).toBe(415);
-      expect(custom.status).toBe(415);
-      expect(after.body).toMatchObject({
-        spec: { template: { spec: { containers: [{ name: 'db', image: 'pg' }] } } },
+      expect(list.status).toBe(200);
+      expect(noKey).toMatchObject({
+        status: 422,
+        body: {
+          kind: 'Status',
+          reason: 'Invalid',
+          message: expect.stringContaining('does not contain declared merge key: name'),
+        },
       });
+      expect(badDirective).toMatchObject({ status: 400, body: { reason: 'BadRequest' } });
+      expect(custom).toMatchObject({ status: 415, body: { kind: 'Status', reason: 'UnsupportedMediaType' } });
+      expect(
+        (
+          after.body as {
+            spec: { template: { spec: { containers: Array<{ name: string; image: string }> } } };
+          }
+        ).spec.template.spec.containers.map((c) => [c.name, c.image]),
+      ).toEqual([
+        ['db', 'pg'],
+        ['sidecar', 'busybox'],
+      ]);
     });
   });
 });
