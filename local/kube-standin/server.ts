@@ -39,6 +39,8 @@ import {
   type StatusRule,
   toKindInfo,
 } from './resources.js';
+import { answerReview, REVIEW_RESOURCES, reviewOf } from './reviews.js';
+import { crdOpenApiSchema, DEFAULT_CRD_DIR, type RawSchema } from './schema.js';
 import { ApiError, ObjectStore } from './store.js';
 import { type IncludeObject, toTable } from './table.js';
 import { type FieldRequirement, matchesFields, parseFieldSelector, WatchHub } from './watch.js';
@@ -196,6 +198,13 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
   const findKind = (apiVersion: string, plural: string) =>
     kinds.find((k) => k.apiVersion === apiVersion && k.plural === plural);
 
+  /** CRDs installed through apiextensions.k8s.io/v1: `<apiVersion>/<kind>` -> served schema. */
+  const installedSchemas = new Map<string, RawSchema>();
+  const customSchemas = {
+    revision: 0,
+    schema: (apiVersion: string, kind: string) =>
+      crdOpenApiSchema(apiVersion, kind, DEFAULT_CRD_DIR, installedSchemas),
+  };
   const watches = new WatchHub(opts.watchWindow);
   let dryRunning = false;
   const persistence = opts.dataFile
@@ -283,7 +292,7 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
       }
       negotiate(req.headers.accept, false);
       if (segments[0] === 'openapi') {
-        const doc = openApiDocument(segments, kinds);
+        const doc = openApiDocument(segments, kinds, customSchemas);
         if (!doc) throw notFoundResource();
         return send(res, 200, doc);
       }
@@ -300,6 +309,16 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
     const fields = parseFieldSelector(url.searchParams.get('fieldSelector'));
     if (typeof fields === 'string') throw new ApiError(400, 'BadRequest', fields);
 
+    const review = reviewOf(segments);
+    if (review) {
+      const body = await readObject(req, bodyType(req.headers['content-type']));
+      const kindOf = (group: string, resource: string) =>
+        kinds.find(
+          (k) =>
+            (k.apiVersion.includes('/') ? k.apiVersion.split('/')[0] : '') === group && k.plural === resource,
+        );
+      return send(res, 201, answerReview(review, req.method ?? 'GET', body, faults.rejections ?? [], kindOf));
+    }
     const target = parseResourcePath(segments, findKind);
     store.tick();
     const { kind, namespace, name } = target;
@@ -872,8 +891,8 @@ function isDiscovery(segments: string[]): boolean {
 function discoveryDocument(segments: string[], kinds: readonly KindInfo[]): unknown {
   const [root, a, b] = segments;
   const groups = new Map<string, Set<string>>();
-  for (const k of kinds) {
-    const [group, version] = k.apiVersion.split('/');
+  for (const apiVersion of [...kinds.map((k) => k.apiVersion), ...Object.keys(REVIEW_RESOURCES)]) {
+    const [group, version] = apiVersion.split('/');
     if (group && version) groups.set(group, (groups.get(group) ?? new Set()).add(version));
   }
   const groupDoc = (name: string, versions: Set<string>) => {
@@ -908,6 +927,7 @@ function discoveryDocument(segments: string[], kinds: readonly KindInfo[]): unkn
       ...(k.shortNames?.length ? { shortNames: [...k.shortNames] } : {}),
       ...(k.categories?.length ? { categories: [...k.categories] } : {}),
     }));
+  resources.push(...((REVIEW_RESOURCES[groupVersion] ?? []) as typeof resources));
   if (resources.length === 0) throw notFoundResource();
   const scales = kinds
     .filter((k) => k.apiVersion === groupVersion && SCALABLE.has(`${k.apiVersion}/${k.kind}`))

@@ -590,6 +590,44 @@ describe.runIf(HAS_KUBECTL)('kubectl against the stand-in', () => {
     expect(final.metadata.labels).toEqual({ tier: 'front' });
   });
 
+  it("answers auth can-i and whoami from the stand-in's access model, and explain from its OpenAPI schemas", async () => {
+    // Prepare: an injected rejection is the stand-in's only way of refusing a request.
+    const message = 'injected: deleting StatefulSets is not allowed';
+    standin.setFaults({ rejections: [{ method: 'DELETE', kind: 'StatefulSet', status: 403, message }] });
+
+    // Act
+    let get: Run;
+    let del: Run;
+    try {
+      get = await kubectl('auth', 'can-i', 'get', 'pods', '-n', 'stratus-demo');
+      del = await kubectl('auth', 'can-i', 'delete', 'statefulsets', '-n', 'stratus-demo');
+    } finally {
+      standin.setFaults({});
+    }
+    const whoami = JSON.parse(await ok('auth', 'whoami', '-o', 'json'));
+    const list = await ok('auth', 'can-i', '--list', '-n', 'stratus-demo');
+    const ports = await ok('explain', 'deploy.spec.template.spec.containers.ports');
+    const storage = await ok('explain', 'clusters.spec.storage');
+
+    // Assess
+    expect(get).toMatchObject({ code: 0, stdout: 'yes\n' });
+    expect(del.code).toBe(1);
+    expect(del.stdout).toBe(`no - ${message}\n`);
+    expect(whoami.status.userInfo).toEqual({
+      username: 'stratus-local',
+      groups: ['system:masters', 'system:authenticated'],
+    });
+    expect(rows(list)[1]).toEqual(['*.*', '[]', '[]', '[*]']);
+    expect(ports).toMatch(/^KIND:\s+Deployment$/m);
+    expect(ports).toMatch(/^FIELD: ports <\[\]ContainerPort>$/m);
+    expect(ports).toMatch(/^ {2}containerPort\t<integer>$/m);
+    expect(ports).toMatch(/^ {2}protocol\t<string>$/m);
+    // A custom kind's fields with its CRD's descriptions.
+    expect(storage).toMatch(/^GROUP:\s+postgresql\.cnpg\.io$/m);
+    expect(storage).toContain('Configuration of the storage of the instances');
+    expect(storage).toMatch(/^ {2}size\t<string>$/m);
+  });
+
   it('applies server-side: a second manager conflicts, and --force-conflicts takes the field over', async () => {
     // Prepare
     await writeFile(
