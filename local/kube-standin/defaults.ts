@@ -341,6 +341,17 @@ export function applyBuiltinDefaults(kind: string, o: JsonObject): void {
       }
       return;
     }
+    case 'apiextensions.k8s.io/v1/CustomResourceDefinition': {
+      // apiextensions/v1 SetDefaults_CustomResourceDefinitionSpec
+      if (!spec) return;
+      const names = obj(spec, 'names');
+      if (typeof names.kind === 'string') {
+        setDefault(names, 'singular', names.kind.toLowerCase());
+        setDefault(names, 'listKind', `${names.kind}List`);
+      }
+      setDefault(obj(spec, 'conversion'), 'strategy', 'None');
+      return;
+    }
     case 'rbac.authorization.k8s.io/v1/RoleBinding':
       // rbac/v1 SetDefaults_Subject
       for (const subject of objects(o.subjects)) {
@@ -355,10 +366,50 @@ export function applyBuiltinDefaults(kind: string, o: JsonObject): void {
 }
 
 /**
+ * apiextensions ValidateCustomResourceDefinition, the checks a hand-written CRD trips: its name is
+ * `<plural>.<group>`, exactly one version is the storage version, every served version has a
+ * schema.
+ */
+function crdCauses(o: JsonObject): Cause[] {
+  const spec = isObject(o.spec) ? o.spec : {};
+  const names = isObject(spec.names) ? spec.names : {};
+  const meta = isObject(o.metadata) ? o.metadata : {};
+  const causes: Cause[] = [];
+  const expected = `${String(names.plural ?? '')}.${String(spec.group ?? '')}`;
+  if (meta.name !== expected) {
+    causes.push({
+      reason: 'FieldValueInvalid',
+      message: `Invalid value: ${JSON.stringify(meta.name ?? '')}: must be spec.names.plural+"."+spec.group`,
+      field: 'metadata.name',
+    });
+  }
+  const versions = objects(spec.versions);
+  if (versions.filter((v) => v.storage === true).length !== 1) {
+    causes.push({
+      reason: 'FieldValueInvalid',
+      message: 'Invalid value: must have exactly one version marked as storage version',
+      field: 'spec.versions',
+    });
+  }
+  versions.forEach((v, i) => {
+    const schema = isObject(v.schema) ? v.schema.openAPIV3Schema : undefined;
+    if (v.served === true && !isObject(schema)) {
+      causes.push({
+        reason: 'FieldValueRequired',
+        message: 'Required value: schemas are required',
+        field: `spec.versions[${i}].schema.openAPIV3Schema`,
+      });
+    }
+  });
+  return causes;
+}
+
+/**
  * apps/v1 ValidateStatefulSetSpec / ValidateDeploymentSpec and batch/v1 ValidateJobSpec: a selector
  * that selects the template; a Job's pods restart `OnFailure` or `Never`.
  */
 export function workloadCauses(kind: string, o: JsonObject): Cause[] {
+  if (kind === 'apiextensions.k8s.io/v1/CustomResourceDefinition') return crdCauses(o);
   if (kind === 'batch/v1/Job') {
     const template = isObject(o.spec) && isObject(o.spec.template) ? o.spec.template : {};
     const policy = isObject(template.spec) ? template.spec.restartPolicy : undefined;

@@ -15,6 +15,7 @@ import { parse as parseYaml } from 'yaml';
 import type { KubeObject } from '../../functions/shared/engines/types.js';
 import type { Random } from '../random.js';
 import { serverCertificate } from './certificate.js';
+import { InstalledCrds, isCrd } from './crds.js';
 import {
   isObject,
   type JsonObject,
@@ -198,12 +199,19 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
   const findKind = (apiVersion: string, plural: string) =>
     kinds.find((k) => k.apiVersion === apiVersion && k.plural === plural);
 
-  /** CRDs installed through apiextensions.k8s.io/v1: `<apiVersion>/<kind>` -> served schema. */
-  const installedSchemas = new Map<string, RawSchema>();
+  /** CRDs installed through apiextensions.k8s.io/v1 (crds.ts): their kinds and schemas. */
+  const crds = new InstalledCrds(kinds, new Map<string, RawSchema>(), (kind) => {
+    for (const o of store.list(kind, undefined, undefined).items as JsonObject[]) {
+      const m = o.metadata as JsonObject;
+      store.delete(kind, typeof m.namespace === 'string' ? m.namespace : undefined, String(m.name));
+    }
+  });
   const customSchemas = {
-    revision: 0,
+    get revision() {
+      return crds.revision;
+    },
     schema: (apiVersion: string, kind: string) =>
-      crdOpenApiSchema(apiVersion, kind, DEFAULT_CRD_DIR, installedSchemas),
+      crdOpenApiSchema(apiVersion, kind, DEFAULT_CRD_DIR, crds.schemas),
   };
   const watches = new WatchHub(opts.watchWindow);
   let dryRunning = false;
@@ -221,15 +229,21 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
     statusRules: { ...DEFAULT_STATUS_RULES, ...opts.statusRules },
     ownedRules: DEFAULT_OWNED_RULES,
     kindOf: (apiVersion, kind) => kinds.find((k) => k.apiVersion === apiVersion && k.kind === kind),
-    // A dry run's write is undone: neither persisted nor seen by watches.
+    crdSchemas: crds.schemas,
+    // A dry run's write is undone: neither persisted nor seen by watches (nor installs a CRD).
     onChange: (keys) => {
       if (!dryRunning) persistence?.changed(keys);
     },
     onEvent: (type, obj) => {
-      if (!dryRunning) watches.record(type, obj);
+      if (dryRunning) return;
+      watches.record(type, obj);
+      if (isCrd(obj)) crds.sync(obj, type === 'DELETED');
     },
   });
   const keyOf = (obj: JsonObject): string | undefined => {
+    // A stored CRD serves its kinds before their objects are read back (persistence.ts reads the
+    // objects of unknown kinds again after the others).
+    if (isCrd(obj)) crds.sync(obj, false);
     const m = isObject(obj.metadata) ? obj.metadata : {};
     const kind = kinds.find((k) => k.apiVersion === obj.apiVersion && k.kind === obj.kind);
     if (!kind || typeof m.name !== 'string') return undefined;

@@ -43,7 +43,7 @@ import {
 } from './fields.js';
 import { keepAllocated, updateCauses } from './immutable.js';
 import type { KindInfo, OwnedRule, StatusRule } from './resources.js';
-import { DEFAULT_CRD_DIR, type KindSchema, kindSchema, type SchemaNode } from './schema.js';
+import { DEFAULT_CRD_DIR, type KindSchema, kindSchema, type RawSchema, type SchemaNode } from './schema.js';
 import { StrategicPatchError, strategicMergePatch } from './strategic.js';
 import { applyDefaults, prune, validate } from './structural.js';
 import { builtinModel, decodeTyped, modelCauses } from './typed.js';
@@ -100,6 +100,8 @@ export interface StoreOptions {
   readonly onEvent?: (type: WatchEventType, obj: JsonObject) => void;
   /** Where custom kinds' CRDs are read from (schema.ts). @default DEFAULT_CRD_DIR (../shared/crds) */
   readonly crdDir?: string;
+  /** The schemas of the CRDs installed through the API, by `<apiVersion>/<kind>` (server.ts). */
+  readonly crdSchemas?: ReadonlyMap<string, RawSchema>;
 }
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -179,7 +181,14 @@ export class ObjectStore {
     this.resourceVersion = snapshot.resourceVersion;
     this.bulk = true;
     try {
+      // An entry whose kind `keyOf` learns from a later one (a CRD's) is tried again at the end.
+      const later: StoredEntry[] = [];
       for (const entry of snapshot.entries) {
+        const key = keyOf(entry.obj);
+        if (key) this.put(key, entry);
+        else later.push(entry);
+      }
+      for (const entry of later) {
         const key = keyOf(entry.obj);
         if (key) this.put(key, entry);
       }
@@ -778,7 +787,7 @@ export class ObjectStore {
   }
 
   private schemaOf(kind: KindInfo): KindSchema {
-    return kindSchema(kind.apiVersion, kind.kind, this.opts.crdDir ?? DEFAULT_CRD_DIR);
+    return kindSchema(kind.apiVersion, kind.kind, this.opts.crdDir ?? DEFAULT_CRD_DIR, this.opts.crdSchemas);
   }
 
   /** Tells `onEvent` that the object under `key` is being deleted, at a new resourceVersion. */

@@ -628,6 +628,80 @@ describe.runIf(HAS_KUBECTL)('kubectl against the stand-in', () => {
     expect(storage).toMatch(/^ {2}size\t<string>$/m);
   });
 
+  it('installs a CRD: established, its kind served with its schema, columns and short name, explained; deleted: gone with its objects', async () => {
+    // Prepare
+    await writeFile(
+      join(dir, 'crd.yaml'),
+      `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.stratus.test
+spec:
+  group: stratus.test
+  scope: Namespaced
+  names: {kind: Widget, plural: widgets, shortNames: [wdg]}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    additionalPrinterColumns:
+    - {name: Size, type: integer, jsonPath: .spec.size}
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            description: What the widget is.
+            properties:
+              size: {type: integer, description: How big the widget is., default: 1}
+              colour: {type: string}
+`,
+    );
+    const widget = (spec: string) =>
+      `apiVersion: stratus.test/v1\nkind: Widget\nmetadata:\n  name: w1\n  namespace: stratus-hand\nspec: ${spec}\n`;
+    await writeFile(join(dir, 'widget.yaml'), widget('{colour: red}'));
+    await writeFile(join(dir, 'bad-widget.yaml'), widget('{colour: red, weight: 3}'));
+
+    // Act
+    await ok('apply', '-f', join(dir, 'crd.yaml'));
+    const established = await kubectl(
+      'wait',
+      '--for=condition=established',
+      'crd/widgets.stratus.test',
+      '--timeout=10s',
+    );
+    const unknown = await kubectl('apply', '-f', join(dir, 'bad-widget.yaml'));
+    await ok('apply', '-f', join(dir, 'widget.yaml'));
+    const listed = rows(await ok('get', 'wdg', '-n', 'stratus-hand'));
+    const crds = rows(await ok('get', 'crd'));
+    const explained = await ok('explain', 'widgets.spec');
+    const deleted = await ok('delete', 'crd', 'widgets.stratus.test');
+    const gone = await kubectl('get', 'widgets.stratus.test', '-n', 'stratus-hand');
+    const crdsAfter = await ok('get', 'crd', '-o', 'name');
+
+    // Assess
+    expect(established).toMatchObject({
+      code: 0,
+      stdout: 'customresourcedefinition.apiextensions.k8s.io/widgets.stratus.test condition met\n',
+    });
+    expect(unknown.stderr).toContain(
+      'Widget in version "v1" cannot be handled as a Widget: strict decoding error: unknown field "spec.weight"',
+    );
+    expect(listed).toEqual([
+      ['NAME', 'SIZE'],
+      ['w1', '1'],
+    ]);
+    expect(crds[0]).toEqual(['NAME', 'CREATED AT']);
+    expect(crds.map((r) => r[0])).toContain('widgets.stratus.test');
+    expect(explained).toMatch(/^KIND:\s+Widget$/m);
+    expect(explained).toContain('What the widget is.');
+    expect(explained).toMatch(/^ {2}size\t<integer>\n\s+How big the widget is\.$/m);
+    expect(deleted).toBe('customresourcedefinition.apiextensions.k8s.io "widgets.stratus.test" deleted\n');
+    expect(gone.code).not.toBe(0);
+    expect(crdsAfter).not.toContain('widgets');
+  });
+
   it('applies server-side: a second manager conflicts, and --force-conflicts takes the field over', async () => {
     // Prepare
     await writeFile(
