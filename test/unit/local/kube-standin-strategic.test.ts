@@ -9,7 +9,8 @@ const deployment = (containers: JsonObject[], more: JsonObject = {}): JsonObject
   spec: { template: { spec: { containers, ...more } } },
 });
 const containersOf = (o: JsonObject | undefined) =>
-  ((o?.spec as JsonObject).template as JsonObject & { spec: { containers: JsonObject[] } }).spec.containers;
+  (((o as JsonObject).spec as JsonObject).template as JsonObject & { spec: { containers: JsonObject[] } })
+    .spec.containers;
 const patchContainers = (containers: JsonObject[], more: JsonObject = {}): JsonObject => ({
   spec: { template: { spec: { containers, ...more } } },
 });
@@ -87,8 +88,8 @@ describe('Function: strategicMergePatch', () => {
     );
 
     // Assess
-    expect((out?.metadata as JsonObject).finalizers).toEqual(['b']);
-    expect((out?.spec as JsonObject).strategy).toEqual({ type: 'Recreate' });
+    expect(((out as JsonObject).metadata as JsonObject).finalizers).toEqual(['b']);
+    expect(((out as JsonObject).spec as JsonObject).strategy).toEqual({ type: 'Recreate' });
     // args has no patch strategy: replaced; a null deletes the field.
     expect(containersOf(out)).toEqual([{ name: 'app', args: ['z'] }]);
     expect(containersOf(replaced)).toEqual([{ name: 'only', image: 'o' }]);
