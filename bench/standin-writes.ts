@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { blueprints } from '../functions/shared/engines/registry.js';
 import type { KubeObject } from '../functions/shared/engines/types.js';
+import { BUILTIN_KINDS, DEFAULT_EXTRA_KINDS, toKindInfo } from '../local/kube-standin/resources.js';
 import { startKubeStandin } from '../local/kube-standin/server.js';
 import { clusterSpec, renderContext } from '../test/helpers/kube-fixtures.js';
 import { type BenchRow, emitRows, row } from './report.js';
@@ -24,23 +25,10 @@ function pathOf(o: KubeObject, plural: string): string {
   return `${base}${ns}/${plural}/${o.metadata.name}`;
 }
 
-const PLURALS: Record<string, string> = {
-  Namespace: 'namespaces',
-  Secret: 'secrets',
-  Service: 'services',
-  ConfigMap: 'configmaps',
-  ResourceQuota: 'resourcequotas',
-  LimitRange: 'limitranges',
-  ServiceAccount: 'serviceaccounts',
-  StatefulSet: 'statefulsets',
-  Deployment: 'deployments',
-  NetworkPolicy: 'networkpolicies',
-  PodDisruptionBudget: 'poddisruptionbudgets',
-  Role: 'roles',
-  RoleBinding: 'rolebindings',
-  Cluster: 'clusters',
-  Dragonfly: 'dragonflies',
-};
+/** The plural of each kind the stand-in serves (its own tables: every engine's kinds). */
+const PLURALS: Record<string, string> = Object.fromEntries(
+  [...BUILTIN_KINDS, ...DEFAULT_EXTRA_KINDS.map(toKindInfo)].map((k) => [k.kind, k.plural]),
+);
 
 const standin = await startKubeStandin({ readinessDelayMs: 0 });
 try {

@@ -11,10 +11,15 @@
  * Archives and replays (EventBridge User Guide, "Archiving and replaying events"): an archive keeps
  * the events of one bus that match its pattern, with the time it received them; a replay sends the
  * archived events whose `time` lies in [start, end) to the rules of that bus again (all rules, or
- * the ones named), each with a top-level `replay-name`, and replayed events are not archived again.
- * Archives live in memory (a restart empties them), and a replay runs at once rather than minute
- * by minute. Over the wire: CreateArchive, DescribeArchive, ListArchives, StartReplay,
- * DescribeReplay.
+ * the ones named), each with a top-level `replay-name` and its original `time`, and replayed
+ * events are not archived again. As the API Reference describes StartReplay, a replay goes
+ * through its range one minute of event time at a time, in order of event time (then of arrival),
+ * and reports STARTING, then RUNNING, then COMPLETED; CancelReplay of a STARTING or RUNNING replay
+ * makes it CANCELLING, and it stops (CANCELLED) before its next minute; other states are refused
+ * with IllegalStatusException. At most 10 replays run at once (LimitExceededException). Each minute
+ * of event time takes `replayMinuteMs` here (AWS does not say how long it takes there). Archives
+ * live in memory (a restart empties them). Over the wire: CreateArchive, DescribeArchive,
+ * ListArchives, StartReplay, DescribeReplay, CancelReplay, ListReplays.
  */
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
@@ -72,6 +77,11 @@ export interface LocalBusOptions {
   readonly defaultRegion?: string;
   /** Called when a target throws or rejects; failures are also kept in `targetErrors()`. */
   readonly onTargetError?: (failure: TargetFailure) => void;
+  /**
+   * How long a replay spends on each minute of its range (and in STARTING before the first):
+   * the pace DescribeReplay sees it progress at. @default 0 - the next turn of the event loop
+   */
+  readonly replayMinuteMs?: number;
 }
 
 export interface ArchiveOptions {
@@ -97,17 +107,23 @@ export interface ReplayOptions {
   readonly ruleNames?: readonly string[];
 }
 
+/** The states of a replay (API Reference, ReplayState). */
+export type ReplayStateName = 'STARTING' | 'RUNNING' | 'CANCELLING' | 'COMPLETED' | 'CANCELLED' | 'FAILED';
+
 export interface ReplayState {
   readonly replayName: string;
   readonly archiveName: string;
-  readonly state: 'COMPLETED';
-  /** Events sent again. */
+  readonly state: ReplayStateName;
+  readonly stateReason?: string;
+  /** Events sent again so far. */
   readonly eventCount: number;
   readonly eventStartTime: Date;
   readonly eventEndTime: Date;
+  /** The `time` of the last event sent again. */
   readonly eventLastReplayedTime: Date | undefined;
   readonly replayStartTime: Date;
-  readonly replayEndTime: Date;
+  /** When it ended (COMPLETED, CANCELLED). */
+  readonly replayEndTime: Date | undefined;
 }
 
 export interface WaitForOptions {
@@ -138,10 +154,17 @@ export interface LocalBus {
   /** The events an archive holds now (retention applied), oldest first. */
   archivedEvents(archiveName: string): ReadonlyArray<BusEvent>;
   /**
-   * Sends the archived events in the time range to the bus's rules again, each with
-   * `replay-name`; resolves once every target has received them.
+   * Starts sending the archived events in the time range to the bus's rules again, each with
+   * `replay-name`, minute of event time by minute; resolves at once with the STARTING state
+   * (`replayFinished` waits for the end).
    */
   startReplay(replay: ReplayOptions): Promise<ReplayState>;
+  /** The state of a replay now (ResourceNotFoundException when there is none). */
+  describeReplay(replayName: string): ReplayState;
+  /** Cancels a STARTING or RUNNING replay: CANCELLING, then CANCELLED (IllegalStatusException otherwise). */
+  cancelReplay(replayName: string): ReplayState;
+  /** Resolves once the replay is COMPLETED or CANCELLED and its targets have received what it sent. */
+  replayFinished(replayName: string): Promise<ReplayState>;
   /** Stops accepting requests, waits for in-flight deliveries, rejects pending `waitFor`s. */
   stop(): Promise<void>;
 }
@@ -153,6 +176,8 @@ const WIRE_OPERATIONS = new Set([
   'ListArchives',
   'StartReplay',
   'DescribeReplay',
+  'CancelReplay',
+  'ListReplays',
 ]);
 
 /** An `EventPattern` string of the wire protocol, as an object (InvalidEventPatternException otherwise). */
@@ -218,6 +243,16 @@ interface Archive {
 const ARCHIVE_NAME = /^[.\-_A-Za-z0-9]{1,48}$/;
 const REPLAY_NAME = /^[.\-_A-Za-z0-9]{1,64}$/;
 const DAY_MS = 86_400_000;
+const MINUTE_MS = 60_000;
+/** Replays running at once (EventBridge quotas: "Concurrent replays", 10 per account and Region). */
+const MAX_CONCURRENT_REPLAYS = 10;
+const ACTIVE: ReadonlySet<ReplayStateName> = new Set(['STARTING', 'RUNNING', 'CANCELLING']);
+
+interface Replay {
+  state: ReplayState;
+  readonly finished: Promise<ReplayState>;
+  timer?: NodeJS.Timeout;
+}
 
 export class AwsError extends Error {
   constructor(
@@ -240,7 +275,8 @@ export async function startLocalBus(options: LocalBusOptions = {}): Promise<Loca
   const waiters = new Set<Waiter>();
   const failures: TargetFailure[] = [];
   const archives = new Map<string, Archive>();
-  const replays = new Map<string, ReplayState>();
+  const replays = new Map<string, Replay>();
+  const replayMinuteMs = options.replayMinuteMs ?? 0;
   let stopped = false;
 
   if (options.logFile !== undefined) mkdirSync(dirname(options.logFile), { recursive: true });
@@ -476,9 +512,14 @@ export async function startLocalBus(options: LocalBusOptions = {}): Promise<Loca
     if (end > Date.now()) {
       throw new AwsError('ValidationException', 'EventEndTime cannot be in the future.');
     }
+    if ([...replays.values()].filter((r) => ACTIVE.has(r.state.state)).length >= MAX_CONCURRENT_REPLAYS) {
+      throw new AwsError(
+        'LimitExceededException',
+        `At most ${MAX_CONCURRENT_REPLAYS} replays can run at once in an account and Region.`,
+      );
+    }
     const rules = replay.ruleNames === undefined ? undefined : new Set(replay.ruleNames);
-    const replayStartTime = new Date();
-    // AWS replays by event time, minute by minute; in order of `time`, then of arrival, here.
+    // In order of `time`, then of arrival (a stable sort of the archive's order).
     const events = retained(archive)
       .map((item) => item.event)
       .filter((event) => {
@@ -486,32 +527,102 @@ export async function startLocalBus(options: LocalBusOptions = {}): Promise<Loca
         return time >= start && time < end;
       })
       .sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
-    const targets = [...subscriptions].filter(
-      (subscription) =>
-        subscription.busName === archive.busName &&
-        (rules === undefined || rules.has(subscription.name ?? '')),
-    );
-    for (const original of events) {
-      const event: BusEvent = { ...structuredClone(original), 'replay-name': replay.replayName };
-      for (const subscription of targets) {
-        if (subscription.matches(event)) deliver(subscription, archive.busName, event);
-      }
-    }
-    await Promise.all(targets.map((subscription) => subscription.queue));
-    const last = events[events.length - 1];
-    const state: ReplayState = {
-      replayName: replay.replayName,
-      archiveName: archive.name,
-      state: 'COMPLETED',
-      eventCount: events.length,
-      eventStartTime: new Date(start),
-      eventEndTime: new Date(end),
-      eventLastReplayedTime: last ? new Date(last.time) : undefined,
-      replayStartTime,
-      replayEndTime: new Date(),
+    const targets = () =>
+      [...subscriptions].filter(
+        (subscription) =>
+          subscription.busName === archive.busName &&
+          (rules === undefined || rules.has(subscription.name ?? '')),
+      );
+    let finish: (state: ReplayState) => void = () => {};
+    const entry: Replay = {
+      state: {
+        replayName: replay.replayName,
+        archiveName: archive.name,
+        state: 'STARTING',
+        eventCount: 0,
+        eventStartTime: new Date(start),
+        eventEndTime: new Date(end),
+        eventLastReplayedTime: undefined,
+        replayStartTime: new Date(),
+        replayEndTime: undefined,
+      },
+      finished: new Promise<ReplayState>((resolve) => {
+        finish = resolve;
+      }),
     };
-    replays.set(replay.replayName, state);
-    return state;
+    replays.set(replay.replayName, entry);
+    const conclude = async (state: 'COMPLETED' | 'CANCELLED') => {
+      await Promise.all(targets().map((subscription) => subscription.queue));
+      entry.state = { ...entry.state, state, replayEndTime: new Date() };
+      finish(entry.state);
+    };
+    // One minute of event time per step: [start + k min, start + (k + 1) min).
+    let windowStart = start;
+    let next = 0;
+    const step = () => {
+      entry.timer = undefined;
+      if (entry.state.state === 'CANCELLING') {
+        void conclude('CANCELLED');
+        return;
+      }
+      if (stopped) return;
+      if (windowStart >= end) {
+        void conclude('COMPLETED');
+        return;
+      }
+      const windowEnd = Math.min(windowStart + MINUTE_MS, end);
+      let count = entry.state.eventCount;
+      let last = entry.state.eventLastReplayedTime;
+      const receivers = targets();
+      while (next < events.length && Date.parse((events[next] as BusEvent).time) < windowEnd) {
+        const original = events[next++] as BusEvent;
+        const event: BusEvent = { ...structuredClone(original), 'replay-name': replay.replayName };
+        for (const subscription of receivers) {
+          if (subscription.matches(event)) deliver(subscription, archive.busName, event);
+        }
+        count++;
+        last = new Date(original.time);
+      }
+      entry.state = { ...entry.state, state: 'RUNNING', eventCount: count, eventLastReplayedTime: last };
+      windowStart = windowEnd;
+      entry.timer = setTimeout(step, replayMinuteMs);
+    };
+    entry.timer = setTimeout(step, replayMinuteMs);
+    return entry.state;
+  }
+
+  function requireReplay(name: string): Replay {
+    const replay = replays.get(name);
+    if (!replay) throw new AwsError('ResourceNotFoundException', `Replay ${name} does not exist.`);
+    return replay;
+  }
+
+  function cancelReplay(name: string): ReplayState {
+    const replay = requireReplay(name);
+    if (replay.state.state !== 'STARTING' && replay.state.state !== 'RUNNING') {
+      throw new AwsError(
+        'IllegalStatusException',
+        `Replay ${name} is ${replay.state.state}: a replay can be canceled only when the state is Running or Starting.`,
+      );
+    }
+    replay.state = { ...replay.state, state: 'CANCELLING' };
+    return replay.state;
+  }
+
+  /** What DescribeReplay and ListReplays say of a replay. */
+  function replayFields(state: ReplayState, region: string): Record<string, unknown> {
+    const seconds = (date: Date | undefined) => (date === undefined ? undefined : date.getTime() / 1000);
+    return {
+      ReplayName: state.replayName,
+      EventSourceArn: archiveArn(region, state.archiveName),
+      State: state.state,
+      ...(state.stateReason ? { StateReason: state.stateReason } : {}),
+      EventStartTime: seconds(state.eventStartTime),
+      EventEndTime: seconds(state.eventEndTime),
+      EventLastReplayedTime: seconds(state.eventLastReplayedTime),
+      ReplayStartTime: seconds(state.replayStartTime),
+      ReplayEndTime: seconds(state.replayEndTime),
+    };
   }
 
   /** The JSON 1.1 operations besides PutEvents: archives and replays. */
@@ -595,24 +706,40 @@ export async function startLocalBus(options: LocalBusOptions = {}): Promise<Loca
         });
         return {
           ReplayArn: `arn:aws:events:${region}:${account}:replay/${state.replayName}`,
-          State: 'STARTING',
+          State: state.state,
           ReplayStartTime: seconds(state.replayStartTime.getTime()),
         };
       }
       case 'DescribeReplay': {
-        const name = text('ReplayName');
-        const state = replays.get(name);
-        if (!state) throw new AwsError('ResourceNotFoundException', `Replay ${name} does not exist.`);
+        const state = requireReplay(text('ReplayName')).state;
         return {
-          ReplayName: state.replayName,
+          ...replayFields(state, region),
           ReplayArn: `arn:aws:events:${region}:${account}:replay/${state.replayName}`,
-          EventSourceArn: archiveArn(region, state.archiveName),
+          Destination: {
+            Arn: `arn:aws:events:${region}:${account}:event-bus/${requireArchive(state.archiveName).busName}`,
+          },
+        };
+      }
+      case 'CancelReplay': {
+        const state = cancelReplay(text('ReplayName'));
+        return {
+          ReplayArn: `arn:aws:events:${region}:${account}:replay/${state.replayName}`,
           State: state.state,
-          EventStartTime: seconds(state.eventStartTime.getTime()),
-          EventEndTime: seconds(state.eventEndTime.getTime()),
-          EventLastReplayedTime: seconds(state.eventLastReplayedTime?.getTime()),
-          ReplayStartTime: seconds(state.replayStartTime.getTime()),
-          ReplayEndTime: seconds(state.replayEndTime.getTime()),
+        };
+      }
+      case 'ListReplays': {
+        const prefix = typeof input.NamePrefix === 'string' ? input.NamePrefix : '';
+        const source = typeof input.EventSourceArn === 'string' ? input.EventSourceArn : undefined;
+        return {
+          Replays: [...replays.values()]
+            .map((r) => r.state)
+            .filter(
+              (state) =>
+                state.replayName.startsWith(prefix) &&
+                (input.State === undefined || state.state === input.State) &&
+                (source === undefined || archiveArn(region, state.archiveName) === source),
+            )
+            .map((state) => replayFields(state, region)),
         };
       }
       default:
@@ -734,6 +861,16 @@ export async function startLocalBus(options: LocalBusOptions = {}): Promise<Loca
 
     startReplay,
 
+    describeReplay(replayName) {
+      return requireReplay(replayName).state;
+    },
+
+    cancelReplay,
+
+    replayFinished(replayName) {
+      return requireReplay(replayName).finished;
+    },
+
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -742,6 +879,7 @@ export async function startLocalBus(options: LocalBusOptions = {}): Promise<Loca
       });
       server.closeAllConnections();
       await closed;
+      for (const replay of replays.values()) clearTimeout(replay.timer);
       await Promise.all([...subscriptions].map((subscription) => subscription.queue));
       for (const waiter of waiters) {
         clearTimeout(waiter.timer);

@@ -1,17 +1,32 @@
 /**
- * What kube-apiserver does to a built-in object on write, for the kinds Stratus renders (issue
- * #16), so that a drift check against the stand-in sees what it would see on a real cluster:
+ * What kube-apiserver does to a built-in object on write (issue #16), so that a drift check
+ * against the stand-in, or a person reading `kubectl get -o yaml`, sees what a real cluster shows:
  *
  * - quantities in their canonical form (quantity.ts), where the kind's schema has them
  *   (schema.ts: resource requests and limits, quotas, limit ranges, emptyDir sizes);
  * - defaults, as the `SetDefaults_*` functions of kubernetes `pkg/apis/core/v1/defaults.go`,
- *   `pkg/apis/apps/v1/defaults.go`, `pkg/apis/networking/v1/defaults.go` and
- *   `pkg/apis/rbac/v1/defaults.go` set them (release 1.31), plus the fields the Service registry
- *   allocates (a cluster IP, its family);
+ *   `pkg/apis/apps/v1/defaults.go`, `pkg/apis/batch/v1/defaults.go`,
+ *   `pkg/apis/networking/v1/defaults.go` and `pkg/apis/rbac/v1/defaults.go` set them (release
+ *   1.31), plus what the registries and the default admission plugins add:
+ *   | kind | defaults |
+ *   | --- | --- |
+ *   | Pod | pod spec and containers (below); requests from limits where unset; the ServiceAccount (`default`), `priority` 0 and `preemptionPolicy`, the `not-ready`/`unreachable` tolerations of 300 s (admission); `status.phase` Pending and `qosClass` (registry) |
+ *   | pod spec (Pod and every template) | `dnsPolicy`, `restartPolicy` Always, grace period 30, `schedulerName`, `enableServiceLinks`, `securityContext: {}`; containers' `imagePullPolicy` (Always for `latest` or no tag), `terminationMessagePath`/`Policy`, port `protocol`, probe timings, `fieldRef.apiVersion`; secret and config map volumes' `defaultMode` 0644 |
+ *   | Deployment | `replicas` 1, `revisionHistoryLimit` 10, `progressDeadlineSeconds` 600, RollingUpdate 25%/25% |
+ *   | StatefulSet | `replicas` 1, `podManagementPolicy` OrderedReady, `revisionHistoryLimit` 10, RollingUpdate partition 0, PVC retention Retain/Retain, claim templates' `volumeMode` |
+ *   | Job | `completions`/`parallelism` 1, `backoffLimit` 6, `completionMode` NonIndexed, `suspend` false, `podReplacementPolicy`, its labels from the template's when it has none; the generated selector (`batch.kubernetes.io/controller-uid`) and template labels (registry) |
+ *   | Service | `type` ClusterIP, `sessionAffinity` None, port `protocol` and `targetPort`, `internalTrafficPolicy`, a cluster IP and its family (registry); NodePort and LoadBalancer: a `nodePort` per port (registry), `externalTrafficPolicy` Cluster, `allocateLoadBalancerNodePorts` |
+ *   | PersistentVolumeClaim | `volumeMode` Filesystem; `status.phase` Pending until the simulated controller binds it |
+ *   | Secret | `type` Opaque (and `stringData` folded into `data`: store.ts) |
+ *   | ConfigMap | none: the API server fills nothing |
+ *   | Namespace | the `kubernetes.io/metadata.name` label, the `kubernetes` finalizer, `status.phase` (store.ts) |
+ *   | NetworkPolicy, LimitRange, RoleBinding | port protocols and `policyTypes`; container defaults from `max`; subjects' `apiGroup` |
  * - the semantic checks a client is likely to trip: a workload's selector must match its pod
- *   template's labels.
+ *   template's labels, a Job's pods must not restart `Always`.
  *
- * Not done: the defaults of kinds Stratus does not render, and every other validation.
+ * Not done: the defaults of other kinds, the DefaultStorageClass admission plugin (a PVC's
+ * `storageClassName` stays as written), the ServiceAccount token volume admission adds to pods,
+ * and every other validation.
  */
 import { createHash } from 'node:crypto';
 import { isObject, type Json, type JsonObject } from './fields.js';
@@ -127,6 +142,62 @@ function podTemplate(spec: JsonObject): void {
   podSpec(obj(template, 'spec'));
 }
 
+/** core/v1 SetDefaults_Pod: a container's requests default to its limits, where unset. */
+function requestsFromLimits(c: JsonObject): void {
+  const resources = isObject(c.resources) ? c.resources : undefined;
+  if (!resources || !isObject(resources.limits)) return;
+  const requests = obj(resources, 'requests');
+  for (const [k, v] of Object.entries(resources.limits)) setDefault(requests, k, v);
+}
+
+/** What the ServiceAccount, Priority and DefaultTolerationSeconds admission plugins add to a Pod. */
+function podAdmission(spec: JsonObject): void {
+  setDefault(spec, 'serviceAccountName', 'default');
+  setDefault(spec, 'serviceAccount', spec.serviceAccountName ?? 'default');
+  setDefault(spec, 'priority', 0);
+  setDefault(spec, 'preemptionPolicy', 'PreemptLowerPriority');
+  const tolerations = Array.isArray(spec.tolerations) ? spec.tolerations : [];
+  for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
+    const tolerated = tolerations.some(
+      (t) => isObject(t) && (t.key === key || (t.key === undefined && t.operator === 'Exists')),
+    );
+    if (!tolerated)
+      tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
+  }
+  spec.tolerations = tolerations;
+}
+
+/** The QoS class of a pod (pkg/apis/core/v1/helper/qos): Guaranteed, Burstable or BestEffort. */
+export function qosClass(spec: JsonObject): string {
+  const containers = [...objects(spec.containers), ...objects(spec.initContainers)];
+  const resourcesOf = (c: JsonObject) => (isObject(c.resources) ? c.resources : {});
+  const any = containers.some((c) => {
+    const r = resourcesOf(c);
+    return (
+      (isObject(r.requests) && Object.keys(r.requests).length > 0) ||
+      (isObject(r.limits) && Object.keys(r.limits).length > 0)
+    );
+  });
+  if (!any) return 'BestEffort';
+  const guaranteed = containers.every((c) => {
+    const r = resourcesOf(c);
+    const limits = isObject(r.limits) ? r.limits : {};
+    const requests = isObject(r.requests) ? r.requests : {};
+    return ['cpu', 'memory'].every(
+      (k) => limits[k] !== undefined && (requests[k] === undefined || requests[k] === limits[k]),
+    );
+  });
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}
+
+/** A stable port in 30000-32767 (the default NodePort range) per Service port: no allocator state. */
+function nodePort(namespace: string, name: string, port: Json | undefined): number {
+  const h = createHash('sha256')
+    .update(`${namespace}/${name}/${String(port)}`)
+    .digest();
+  return 30000 + (h.readUInt16BE(0) % 2768);
+}
+
 /** A stable address in 10.96.0.0/12 (the default service CIDR) per Service: no allocator state. */
 function clusterIp(namespace: string, name: string): string {
   const h = createHash('sha256').update(`${namespace}/${name}`).digest();
@@ -141,14 +212,64 @@ export function applyBuiltinDefaults(kind: string, o: JsonObject): void {
     case 'v1/Secret':
       setDefault(o, 'type', 'Opaque');
       return;
+    case 'v1/Pod': {
+      if (!spec) return;
+      for (const c of [...objects(spec.containers), ...objects(spec.initContainers)]) requestsFromLimits(c);
+      podSpec(spec);
+      podAdmission(spec);
+      // The registry's PrepareForCreate: a new pod is Pending, with its QoS class.
+      if (!isObject(o.status)) o.status = { phase: 'Pending', qosClass: qosClass(spec) };
+      return;
+    }
+    case 'batch/v1/Job': {
+      if (!spec) return;
+      if (spec.completions === undefined && spec.parallelism === undefined) spec.completions = 1;
+      setDefault(spec, 'parallelism', 1);
+      setDefault(spec, 'backoffLimit', spec.backoffLimitPerIndex !== undefined ? 2147483647 : 6);
+      setDefault(spec, 'completionMode', 'NonIndexed');
+      setDefault(spec, 'suspend', false);
+      setDefault(
+        spec,
+        'podReplacementPolicy',
+        isObject(spec.podFailurePolicy) ? 'Failed' : 'TerminatingOrFailed',
+      );
+      const template = obj(spec, 'template');
+      const templateMeta = obj(template, 'metadata');
+      // The registry generates the selector from the Job's uid, unless `manualSelector`.
+      if (spec.manualSelector !== true && typeof meta.uid === 'string') {
+        const uid = meta.uid;
+        templateMeta.labels = {
+          ...(isObject(templateMeta.labels) ? templateMeta.labels : {}),
+          'batch.kubernetes.io/controller-uid': uid,
+          'batch.kubernetes.io/job-name': String(meta.name ?? ''),
+          'controller-uid': uid,
+          'job-name': String(meta.name ?? ''),
+        };
+        setDefault(spec, 'selector', { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } });
+      }
+      if (!isObject(meta.labels) || Object.keys(meta.labels).length === 0) {
+        if (isObject(templateMeta.labels)) o.metadata = { ...meta, labels: { ...templateMeta.labels } };
+      }
+      podSpec(obj(template, 'spec'));
+      return;
+    }
     case 'v1/Service': {
       if (!spec) return;
       setDefault(spec, 'type', 'ClusterIP');
       setDefault(spec, 'sessionAffinity', 'None');
+      const exposed = spec.type === 'NodePort' || spec.type === 'LoadBalancer';
       for (const port of objects(spec.ports)) {
         setDefault(port, 'protocol', 'TCP');
         if (port.port !== undefined) setDefault(port, 'targetPort', port.port);
+        if (exposed)
+          setDefault(
+            port,
+            'nodePort',
+            nodePort(String(meta.namespace ?? ''), String(meta.name ?? ''), port.port),
+          );
       }
+      if (exposed) setDefault(spec, 'externalTrafficPolicy', 'Cluster');
+      if (spec.type === 'LoadBalancer') setDefault(spec, 'allocateLoadBalancerNodePorts', true);
       if (spec.type === 'ExternalName') return;
       setDefault(spec, 'internalTrafficPolicy', 'Cluster');
       // The registry allocates: an address (none for a headless Service), one IPv4 family.
@@ -160,6 +281,7 @@ export function applyBuiltinDefaults(kind: string, o: JsonObject): void {
     }
     case 'v1/PersistentVolumeClaim':
       if (spec) setDefault(spec, 'volumeMode', 'Filesystem');
+      if (!isObject(o.status)) o.status = { phase: 'Pending' };
       return;
     case 'v1/LimitRange':
       // core/v1 SetDefaults_LimitRangeItem: a container's default limit is its max, its default request its default limit (else min).
@@ -219,6 +341,17 @@ export function applyBuiltinDefaults(kind: string, o: JsonObject): void {
       }
       return;
     }
+    case 'apiextensions.k8s.io/v1/CustomResourceDefinition': {
+      // apiextensions/v1 SetDefaults_CustomResourceDefinitionSpec
+      if (!spec) return;
+      const names = obj(spec, 'names');
+      if (typeof names.kind === 'string') {
+        setDefault(names, 'singular', names.kind.toLowerCase());
+        setDefault(names, 'listKind', `${names.kind}List`);
+      }
+      setDefault(obj(spec, 'conversion'), 'strategy', 'None');
+      return;
+    }
     case 'rbac.authorization.k8s.io/v1/RoleBinding':
       // rbac/v1 SetDefaults_Subject
       for (const subject of objects(o.subjects)) {
@@ -232,8 +365,63 @@ export function applyBuiltinDefaults(kind: string, o: JsonObject): void {
   }
 }
 
-/** apps/v1 ValidateStatefulSetSpec / ValidateDeploymentSpec: a selector that selects the template. */
+/**
+ * apiextensions ValidateCustomResourceDefinition, the checks a hand-written CRD trips: its name is
+ * `<plural>.<group>`, exactly one version is the storage version, every served version has a
+ * schema.
+ */
+function crdCauses(o: JsonObject): Cause[] {
+  const spec = isObject(o.spec) ? o.spec : {};
+  const names = isObject(spec.names) ? spec.names : {};
+  const meta = isObject(o.metadata) ? o.metadata : {};
+  const causes: Cause[] = [];
+  const expected = `${String(names.plural ?? '')}.${String(spec.group ?? '')}`;
+  if (meta.name !== expected) {
+    causes.push({
+      reason: 'FieldValueInvalid',
+      message: `Invalid value: ${JSON.stringify(meta.name ?? '')}: must be spec.names.plural+"."+spec.group`,
+      field: 'metadata.name',
+    });
+  }
+  const versions = objects(spec.versions);
+  if (versions.filter((v) => v.storage === true).length !== 1) {
+    causes.push({
+      reason: 'FieldValueInvalid',
+      message: 'Invalid value: must have exactly one version marked as storage version',
+      field: 'spec.versions',
+    });
+  }
+  versions.forEach((v, i) => {
+    const schema = isObject(v.schema) ? v.schema.openAPIV3Schema : undefined;
+    if (v.served === true && !isObject(schema)) {
+      causes.push({
+        reason: 'FieldValueRequired',
+        message: 'Required value: schemas are required',
+        field: `spec.versions[${i}].schema.openAPIV3Schema`,
+      });
+    }
+  });
+  return causes;
+}
+
+/**
+ * apps/v1 ValidateStatefulSetSpec / ValidateDeploymentSpec and batch/v1 ValidateJobSpec: a selector
+ * that selects the template; a Job's pods restart `OnFailure` or `Never`.
+ */
 export function workloadCauses(kind: string, o: JsonObject): Cause[] {
+  if (kind === 'apiextensions.k8s.io/v1/CustomResourceDefinition') return crdCauses(o);
+  if (kind === 'batch/v1/Job') {
+    const template = isObject(o.spec) && isObject(o.spec.template) ? o.spec.template : {};
+    const policy = isObject(template.spec) ? template.spec.restartPolicy : undefined;
+    if (policy === 'OnFailure' || policy === 'Never') return [];
+    return [
+      {
+        reason: 'FieldValueNotSupported',
+        message: `Unsupported value: ${JSON.stringify(policy ?? '')}: supported values: "OnFailure", "Never"`,
+        field: 'spec.template.spec.restartPolicy',
+      },
+    ];
+  }
   if (kind !== 'apps/v1/StatefulSet' && kind !== 'apps/v1/Deployment') return [];
   const spec = isObject(o.spec) ? o.spec : {};
   const selector = spec.selector;

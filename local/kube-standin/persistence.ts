@@ -110,7 +110,15 @@ export class JournalPersistence {
     this.seq = snapshot.journalSeq ?? 0;
     let resourceVersion = snapshot.resourceVersion;
     const entries = new Map<string, StoredEntry>();
+    // An object of a kind `keyOf` does not know yet (one a stored CRD defines) is tried again
+    // after the others, which taught it the kind.
+    const later: StoredEntry[] = [];
     for (const entry of snapshot.entries) {
+      const key = keyOf(entry.obj);
+      if (key) entries.set(key, entry);
+      else later.push(entry);
+    }
+    for (const entry of later) {
       const key = keyOf(entry.obj);
       if (key) entries.set(key, entry);
     }

@@ -34,8 +34,13 @@ const NANO = 10n ** 9n;
 export const QUANTITY_ERROR =
   "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
 
-/** The canonical text of a quantity (a JSON string or number); undefined when it is not one. */
-export function canonicalQuantity(value: string | number): string | undefined {
+interface Parsed {
+  /** The value in nanos, rounded up; negative when the quantity is. */
+  readonly nanos: bigint;
+  readonly format: 'binary' | 'decimal' | 'exponent';
+}
+
+function parse(value: string | number): Parsed | undefined {
   const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : value.trim();
   const m = QUANTITY.exec(text);
   if (!m) return undefined;
@@ -45,7 +50,7 @@ export function canonicalQuantity(value: string | number): string | undefined {
   const digits = BigInt(`${whole}${fraction}` || '0');
   let scale = -fraction.length;
   let multiplier = 1n;
-  let format: 'binary' | 'decimal' | 'exponent' = 'decimal';
+  let format: Parsed['format'] = 'decimal';
   if (binary !== undefined) {
     format = 'binary';
     multiplier = 1024n ** BigInt(BINARY_SUFFIXES.indexOf(binary));
@@ -64,8 +69,25 @@ export function canonicalQuantity(value: string | number): string | undefined {
     const product = digits * multiplier;
     nanos = product / divisor + (product % divisor === 0n ? 0n : 1n);
   }
+  return { nanos: sign === '-' ? -nanos : nanos, format };
+}
+
+/** Compares two quantities by value (`1Gi` > `1000Mi`); undefined when one is not a quantity. */
+export function compareQuantities(a: string | number, b: string | number): number | undefined {
+  const x = parse(a);
+  const y = parse(b);
+  if (!x || !y) return undefined;
+  return x.nanos === y.nanos ? 0 : x.nanos < y.nanos ? -1 : 1;
+}
+
+/** The canonical text of a quantity (a JSON string or number); undefined when it is not one. */
+export function canonicalQuantity(value: string | number): string | undefined {
+  const parsed = parse(value);
+  if (!parsed) return undefined;
+  const { format } = parsed;
+  const negative = parsed.nanos < 0n;
+  const nanos = negative ? -parsed.nanos : parsed.nanos;
   if (nanos === 0n) return '0';
-  const negative = sign === '-';
   const prefix = negative ? '-' : '';
   if (format === 'binary' && nanos >= 1024n * NANO && nanos % NANO === 0n) {
     let units = nanos / NANO;

@@ -95,6 +95,16 @@ export const BUILTIN_KINDS: readonly KindInfo[] = [
   ns('batch/v1', 'Job', 'jobs', { categories: ['all'], generation: true }),
   ns('rbac.authorization.k8s.io/v1', 'Role', 'roles'),
   ns('rbac.authorization.k8s.io/v1', 'RoleBinding', 'rolebindings'),
+  // Installing one serves its kinds (server.ts, `syncCrd`).
+  {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    plural: 'customresourcedefinitions',
+    namespaced: false,
+    shortNames: ['crd', 'crds'],
+    categories: ['api-extensions'],
+    generation: true,
+  },
 ];
 
 /** Operator kinds served by default (the CRDs Stratus engines rely on). */
@@ -384,6 +394,31 @@ export const DEFAULT_OWNED_RULES: Readonly<Record<string, OwnedRule>> = {
 
 /** Keyed by `<apiVersion>/<kind>`. */
 export const DEFAULT_STATUS_RULES: Readonly<Record<string, StatusRule>> = {
+  // The apiextensions controllers once the names are accepted: established, its kinds served.
+  'apiextensions.k8s.io/v1/CustomResourceDefinition': (o) => {
+    const at = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const versions = Array.isArray(spec(o).versions) ? (spec(o).versions as unknown[]).map(record) : [];
+    return {
+      acceptedNames: spec(o).names ?? {},
+      conditions: [
+        {
+          type: 'NamesAccepted',
+          status: 'True',
+          reason: 'NoConflicts',
+          message: 'no conflicts found',
+          lastTransitionTime: at,
+        },
+        {
+          type: 'Established',
+          status: 'True',
+          reason: 'InitialNamesAccepted',
+          message: 'the initial names have been accepted',
+          lastTransitionTime: at,
+        },
+      ],
+      storedVersions: versions.filter((v) => v.storage === true).map((v) => v.name),
+    };
+  },
   'apps/v1/StatefulSet': (o) => {
     const r = replicas(o);
     const revision = `${o.metadata.name}-${generation(o)}`;

@@ -10,15 +10,17 @@
  * `x-kubernetes-patch-merge-key` with `x-kubernetes-patch-strategy: merge`; kube-openapi
  * `pkg/schemaconv`). Source: k8s.io/api `core/v1/types.go` (Container.Ports: containerPort +
  * protocol; ServiceSpec.Ports: port + protocol; Env, Containers, Volumes, ImagePullSecrets,
- * ResourceClaims: name; VolumeMounts: mountPath; VolumeDevices: devicePath; HostAliases: ip;
+ * ResourceClaims, ServiceAccount.Secrets: name; VolumeMounts: mountPath; VolumeDevices: devicePath; HostAliases: ip;
  * TopologySpreadConstraints: topologyKey + whenUnsatisfiable) and `meta/v1/types.go` (finalizers a
  * set, ownerReferences keyed by uid); the vendored CRDs, which embed the same types, carry the same
- * keys (e.g. `ports` `[containerPort, protocol]`). Built-in kinds are open: fields the table does
- * not name are kept as sent and lists it does not name are atomic.
+ * keys (e.g. `ports` `[containerPort, protocol]`). The table is open: lists it does not name are
+ * atomic. Which fields a built-in kind has, and their types, typed.ts reads from client-node's
+ * generated models.
  *
- * Custom resources: the `openAPIV3Schema` of the served version in the vendored CRD
+ * Custom resources: the `openAPIV3Schema` of the served version of the CRD installed through the
+ * API (apiextensions.k8s.io/v1, server.ts), else in the vendored CRD
  * (`../shared/crds/<group>_<plural>.yaml`, beside the repository), read on the first write of the
- * kind. A kind without a CRD file is open, as a built-in one.
+ * kind. A kind without either is open, as a built-in one.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
@@ -107,6 +109,8 @@ const BUILTIN_SCHEMAS: Readonly<Record<string, SchemaNode>> = {
   'v1/Pod': kindRoot(POD_SPEC),
   'v1/Service': kindRoot(open({ ports: mapList(['port', 'protocol'], protocolKey) })),
   'v1/PersistentVolumeClaim': kindRoot(PVC_SPEC),
+  // ServiceAccount.Secrets: +listType=map +listMapKey=name (+patchMergeKey=name); a root field.
+  'v1/ServiceAccount': open({ metadata: METADATA, secrets: mapList(['name']) }),
   'v1/ResourceQuota': kindRoot(open({ hard: resourceList })),
   'v1/LimitRange': kindRoot(
     open({
@@ -137,7 +141,7 @@ const OPEN_KIND: KindSchema = { root: kindRoot(), structural: false };
 /** `shared/` beside the repository (`../shared`, as docs/ say). */
 export const DEFAULT_CRD_DIR = fileURLToPath(new URL('../../../shared/crds/', import.meta.url));
 
-type RawSchema = Record<string, unknown>;
+export type RawSchema = Record<string, unknown>;
 
 /** A CRD's `openAPIV3Schema` node as a SchemaNode (descriptions and validations we do not run dropped). */
 function fromOpenApi(raw: RawSchema): SchemaNode {
@@ -168,6 +172,55 @@ function fromOpenApi(raw: RawSchema): SchemaNode {
   if (Array.isArray(raw.enum)) node.enum = raw.enum as Json[];
   if (Array.isArray(raw.required)) node.required = raw.required as string[];
   return node;
+}
+
+/** A CRD version's `openAPIV3Schema` as the structural schema a write is checked against. */
+export function crdSchemaNode(raw: RawSchema): SchemaNode {
+  const root = fromOpenApi(raw);
+  // apiVersion, kind and metadata are the API server's: metadata is checked as ObjectMeta.
+  return {
+    ...root,
+    properties: {
+      ...root.properties,
+      apiVersion: { type: 'string' },
+      kind: { type: 'string' },
+      metadata: METADATA,
+    },
+  };
+}
+
+/**
+ * The `openAPIV3Schema` of a custom kind as its CRD has it (descriptions included): an installed
+ * CRD's (`installed`, keyed by `<apiVersion>/<kind>`), else the vendored one's; undefined without.
+ */
+export function crdOpenApiSchema(
+  apiVersion: string,
+  kind: string,
+  crdDir = DEFAULT_CRD_DIR,
+  installed?: ReadonlyMap<string, RawSchema>,
+): RawSchema | undefined {
+  const id = `${apiVersion}/${kind}`;
+  const own = installed?.get(id);
+  if (own) return own;
+  const group = apiVersion.split('/')[0];
+  let files: string[];
+  try {
+    files = readdirSync(crdDir).filter((f) => f.startsWith(`${group}_`) && /\.ya?ml$/.test(f));
+  } catch {
+    return undefined;
+  }
+  const cachedRaw = () => {
+    for (const file of files) {
+      const hit = readCached(join(crdDir, file), `raw:${id}`);
+      if (hit !== undefined && !('absent' in hit)) return hit as unknown as RawSchema;
+    }
+    return undefined;
+  };
+  const hit = cachedRaw();
+  if (hit) return hit;
+  // Parses the file (and caches both forms), once per CRD and machine.
+  if (!loadCrdSchema(crdDir, apiVersion, kind)) return undefined;
+  return cachedRaw();
 }
 
 interface CrdDocument {
@@ -201,18 +254,10 @@ function loadCrdSchema(dir: string, apiVersion: string, kind: string): SchemaNod
       found = true;
       const raw = crd.spec.versions.find((v) => v.name === version && v.served)?.schema?.openAPIV3Schema;
       if (!raw) return undefined;
-      const root = fromOpenApi(raw);
-      // apiVersion, kind and metadata are the API server's: metadata is checked as ObjectMeta.
-      const schema: SchemaNode = {
-        ...root,
-        properties: {
-          ...root.properties,
-          apiVersion: { type: 'string' },
-          kind: { type: 'string' },
-          metadata: METADATA,
-        },
-      };
+      const schema = crdSchemaNode(raw);
       writeCached(join(dir, file), `${apiVersion}/${kind}`, schema);
+      // The schema as written (descriptions included), for the OpenAPI document (openapi.ts).
+      writeCached(join(dir, file), `raw:${apiVersion}/${kind}`, raw as never);
       return schema;
     }
     // The group's file holds other kinds only (e.g. CloudNativePG's Backup beside its Cluster).
@@ -232,7 +277,7 @@ function cacheFile(file: string, id: string): string | undefined {
   try {
     const stat = statSync(file);
     const key = createHash('sha256')
-      .update(`v1\u0000${file}\u0000${stat.size}\u0000${stat.mtimeMs}\u0000${id}`)
+      .update(`v2\u0000${file}\u0000${stat.size}\u0000${stat.mtimeMs}\u0000${id}`)
       .digest('hex');
     return join(CACHE_DIR, `${key.slice(0, 32)}.json`);
   } catch {
@@ -271,12 +316,27 @@ function writeCached(file: string, id: string, schema: SchemaNode | typeof ABSEN
 const cache = new Map<string, KindSchema>();
 
 /**
- * The schema of a kind: the built-in table, else its vendored CRD (parsed once per process and
+ * The schema of a kind: the built-in table, else the CRD installed through the API
+ * (`installed`: its served versions' schemas), else its vendored CRD (parsed once per process and
  * directory), else open.
  */
-export function kindSchema(apiVersion: string, kind: string, crdDir = DEFAULT_CRD_DIR): KindSchema {
+export function kindSchema(
+  apiVersion: string,
+  kind: string,
+  crdDir = DEFAULT_CRD_DIR,
+  installed?: ReadonlyMap<string, RawSchema>,
+): KindSchema {
   const builtin = BUILTIN_SCHEMAS[`${apiVersion}/${kind}`];
   if (builtin) return { root: builtin, structural: false };
+  const own = installed?.get(`${apiVersion}/${kind}`);
+  if (own) {
+    let converted = installedCache.get(own);
+    if (!converted) {
+      converted = { root: crdSchemaNode(own), structural: true };
+      installedCache.set(own, converted);
+    }
+    return converted;
+  }
   if (!apiVersion.includes('/') || /\.k8s\.io\/|^(apps|batch|policy|autoscaling)\//.test(apiVersion)) {
     return OPEN_KIND;
   }
@@ -289,3 +349,6 @@ export function kindSchema(apiVersion: string, kind: string, crdDir = DEFAULT_CR
   }
   return hit;
 }
+
+/** The converted schema of each installed CRD version (keyed by its raw schema object). */
+const installedCache = new WeakMap<RawSchema, KindSchema>();

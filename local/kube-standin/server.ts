@@ -15,6 +15,7 @@ import { parse as parseYaml } from 'yaml';
 import type { KubeObject } from '../../functions/shared/engines/types.js';
 import type { Random } from '../random.js';
 import { serverCertificate } from './certificate.js';
+import { InstalledCrds, isCrd } from './crds.js';
 import {
   isObject,
   type JsonObject,
@@ -40,6 +41,8 @@ import {
   type StatusRule,
   toKindInfo,
 } from './resources.js';
+import { answerReview, REVIEW_RESOURCES, reviewOf } from './reviews.js';
+import { crdOpenApiSchema, DEFAULT_CRD_DIR, type RawSchema } from './schema.js';
 import { ApiError, ObjectStore } from './store.js';
 import { type IncludeObject, toTable } from './table.js';
 import { type FieldRequirement, matchesFields, parseFieldSelector, WatchHub } from './watch.js';
@@ -205,6 +208,20 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
   const findKind = (apiVersion: string, plural: string) =>
     kinds.find((k) => k.apiVersion === apiVersion && k.plural === plural);
 
+  /** CRDs installed through apiextensions.k8s.io/v1 (crds.ts): their kinds and schemas. */
+  const crds = new InstalledCrds(kinds, new Map<string, RawSchema>(), (kind) => {
+    for (const o of store.list(kind, undefined, undefined).items as JsonObject[]) {
+      const m = o.metadata as JsonObject;
+      store.delete(kind, typeof m.namespace === 'string' ? m.namespace : undefined, String(m.name));
+    }
+  });
+  const customSchemas = {
+    get revision() {
+      return crds.revision;
+    },
+    schema: (apiVersion: string, kind: string) =>
+      crdOpenApiSchema(apiVersion, kind, DEFAULT_CRD_DIR, crds.schemas),
+  };
   const watches = new WatchHub(opts.watchWindow);
   let dryRunning = false;
   const persistence = opts.dataFile
@@ -221,15 +238,21 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
     statusRules: { ...DEFAULT_STATUS_RULES, ...opts.statusRules },
     ownedRules: DEFAULT_OWNED_RULES,
     kindOf: (apiVersion, kind) => kinds.find((k) => k.apiVersion === apiVersion && k.kind === kind),
-    // A dry run's write is undone: neither persisted nor seen by watches.
+    crdSchemas: crds.schemas,
+    // A dry run's write is undone: neither persisted nor seen by watches (nor installs a CRD).
     onChange: (keys) => {
       if (!dryRunning) persistence?.changed(keys);
     },
     onEvent: (type, obj) => {
-      if (!dryRunning) watches.record(type, obj);
+      if (dryRunning) return;
+      watches.record(type, obj);
+      if (isCrd(obj)) crds.sync(obj, type === 'DELETED');
     },
   });
   const keyOf = (obj: JsonObject): string | undefined => {
+    // A stored CRD serves its kinds before their objects are read back (persistence.ts reads the
+    // objects of unknown kinds again after the others).
+    if (isCrd(obj)) crds.sync(obj, false);
     const m = isObject(obj.metadata) ? obj.metadata : {};
     const kind = kinds.find((k) => k.apiVersion === obj.apiVersion && k.kind === obj.kind);
     if (!kind || typeof m.name !== 'string') return undefined;
@@ -292,7 +315,7 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
       }
       negotiate(req.headers.accept, false);
       if (segments[0] === 'openapi') {
-        const doc = openApiDocument(segments, kinds);
+        const doc = openApiDocument(segments, kinds, customSchemas);
         if (!doc) throw notFoundResource();
         return send(res, 200, doc);
       }
@@ -309,6 +332,16 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
     const fields = parseFieldSelector(url.searchParams.get('fieldSelector'));
     if (typeof fields === 'string') throw new ApiError(400, 'BadRequest', fields);
 
+    const review = reviewOf(segments);
+    if (review) {
+      const body = await readObject(req, bodyType(req.headers['content-type']));
+      const kindOf = (group: string, resource: string) =>
+        kinds.find(
+          (k) =>
+            (k.apiVersion.includes('/') ? k.apiVersion.split('/')[0] : '') === group && k.plural === resource,
+        );
+      return send(res, 201, answerReview(review, req.method ?? 'GET', body, faults.rejections ?? [], kindOf));
+    }
     const target = parseResourcePath(segments, findKind);
     store.tick();
     const { kind, namespace, name } = target;
@@ -487,15 +520,11 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
               'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',
             );
           }
-          if (!strategicIsPlainMerge(body as JsonObject)) {
-            throw new ApiError(
-              415,
-              'UnsupportedMediaType',
-              'the kube stand-in does not implement strategic merge patch for patches with lists or $-directives (lists would be merged by key on a real server): use server-side apply (kubectl apply --server-side), a JSON merge patch or a JSON patch',
-            );
-          }
+          return answer(
+            200,
+            write(name, () => store.strategicPatch(kind, namespace, name, body, fieldManager)),
+          );
         }
-        // A strategic merge patch without lists or directives means what a JSON merge patch means.
         return answer(
           200,
           write(name, () => store.mergePatch(kind, namespace, name, body, fieldManager)),
@@ -888,8 +917,8 @@ function isDiscovery(segments: string[]): boolean {
 function discoveryDocument(segments: string[], kinds: readonly KindInfo[]): unknown {
   const [root, a, b] = segments;
   const groups = new Map<string, Set<string>>();
-  for (const k of kinds) {
-    const [group, version] = k.apiVersion.split('/');
+  for (const apiVersion of [...kinds.map((k) => k.apiVersion), ...Object.keys(REVIEW_RESOURCES)]) {
+    const [group, version] = apiVersion.split('/');
     if (group && version) groups.set(group, (groups.get(group) ?? new Set()).add(version));
   }
   const groupDoc = (name: string, versions: Set<string>) => {
@@ -924,6 +953,7 @@ function discoveryDocument(segments: string[], kinds: readonly KindInfo[]): unkn
       ...(k.shortNames?.length ? { shortNames: [...k.shortNames] } : {}),
       ...(k.categories?.length ? { categories: [...k.categories] } : {}),
     }));
+  resources.push(...((REVIEW_RESOURCES[groupVersion] ?? []) as typeof resources));
   if (resources.length === 0) throw notFoundResource();
   const scales = kinds
     .filter((k) => k.apiVersion === groupVersion && SCALABLE.has(`${k.apiVersion}/${k.kind}`))

@@ -213,6 +213,9 @@ const BUILTIN_COLUMNS: Readonly<Record<string, readonly Column[]>> = {
     AGE,
   ],
   'rbac.authorization.k8s.io/v1/Role': [col('Created At', (o) => String(meta(o).creationTimestamp ?? ''))],
+  'apiextensions.k8s.io/v1/CustomResourceDefinition': [
+    col('Created At', (o) => String(meta(o).creationTimestamp ?? '')),
+  ],
   'rbac.authorization.k8s.io/v1/RoleBinding': [
     col('Role', (o) => `${String(rec(o.roleRef).kind ?? '')}/${String(rec(o.roleRef).name ?? '')}`),
     AGE,

@@ -22,6 +22,9 @@ const KUBECTL_DIR = HAS_KUBECTL
 if (!HAS_KUBECTL)
   console.warn('kubectl test skipped: kubectl is not on PATH (https://kubernetes.io/docs/tasks/tools/)');
 
+// biome-ignore lint/suspicious/noExplicitAny: test navigation of nested objects
+type Any = any;
+
 interface Run {
   readonly code: number;
   readonly stdout: string;
@@ -271,7 +274,7 @@ describe.runIf(HAS_KUBECTL)('kubectl against the stand-in', () => {
     expect(sts).toContain('postgres:16');
   });
 
-  it('creates, dry-runs, patches (merge and JSON), and refuses a strategic merge of a list', async () => {
+  it('creates, dry-runs, and patches (merge, JSON, strategic with a list merged by key)', async () => {
     // Prepare: from a file (kubectl 1.32+ sends the objects of `create configmap ...` as
     // protobuf, which the stand-in refuses: README, "kubectl against the stand-in").
     await writeFile(
@@ -314,15 +317,19 @@ describe.runIf(HAS_KUBECTL)('kubectl against the stand-in', () => {
       '-p',
       '{"spec":{"template":{"spec":{"containers":[{"name":"sidecar","image":"busybox"}]}}}}',
     );
-    const containers = await ok(
-      'get',
+    const names = () =>
+      ok('get', 'sts', 'db', '-n', 'stratus-demo', '-o', 'jsonpath={.spec.template.spec.containers[*].name}');
+    const merged = await names();
+    await ok(
+      'patch',
       'sts',
       'db',
       '-n',
       'stratus-demo',
-      '-o',
-      'jsonpath={.spec.template.spec.containers[*].name}',
+      '-p',
+      '{"spec":{"template":{"spec":{"containers":[{"name":"sidecar","$patch":"delete"}]}}}}',
     );
+    const containers = await names();
 
     // Assess
     expect(dryRun.trim()).toBe('configmap/made');
@@ -331,9 +338,368 @@ describe.runIf(HAS_KUBECTL)('kubectl against the stand-in', () => {
     expect(failedTest.code).not.toBe(0);
     expect(failedTest.stderr).toContain('testing value /data/k failed');
     expect(data).toEqual({ k: 'v', m: '1', j: '2' });
-    expect(smp.code).not.toBe(0);
-    expect(smp.stderr).toContain('strategic merge patch');
-    expect(containers).toBe('db'); // not replaced by the sidecar
+    expect(smp).toMatchObject({ code: 0, stdout: 'statefulset.apps/db patched\n' });
+    expect(merged).toBe('db sidecar'); // merged by name, not replaced
+    expect(containers).toBe('db'); // `$patch: delete` took the sidecar out
+  });
+
+  it('checks built-in kinds against their schema: unknown fields refused or dropped with a warning, wrong types and enums refused', async () => {
+    // Prepare
+    const deployment = (name: string, spec: string) =>
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\n  namespace: stratus-demo\nspec:\n${spec}  selector:\n    matchLabels: {app: ${name}}\n  template:\n    metadata:\n      labels: {app: ${name}}\n    spec:\n      containers:\n      - name: c\n        image: nginx:1.27\n`;
+    await writeFile(join(dir, 'unknown.yaml'), deployment('unknown', '  bogus: 1\n'));
+    await writeFile(
+      join(dir, 'invalid.yaml'),
+      [
+        deployment('typed', '  replicas: "two"\n'),
+        'apiVersion: v1\nkind: Service\nmetadata:\n  name: typo\n  namespace: stratus-demo\nspec:\n  type: ClusterIp\n  ports: [{port: 80}]\n',
+      ].join('---\n'),
+    );
+
+    // Act: kubectl's default validation is strict (it sends fieldValidation=Strict).
+    const strict = await kubectl('apply', '-f', join(dir, 'unknown.yaml'));
+    const invalid = await kubectl('apply', '-f', join(dir, 'invalid.yaml'));
+    const serverSide = await kubectl('apply', '--server-side', '-f', join(dir, 'unknown.yaml'));
+    const warned = await kubectl('create', '--validate=warn', '-f', join(dir, 'unknown.yaml'));
+    const spec = JSON.parse(
+      await ok('get', 'deploy', 'unknown', '-n', 'stratus-demo', '-o', 'jsonpath={.spec}'),
+    );
+
+    // Assess
+    expect(strict.code).not.toBe(0);
+    expect(strict.stderr).toContain(
+      'Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.bogus"',
+    );
+    expect(invalid.code).not.toBe(0);
+    expect(invalid.stderr).toContain(
+      'json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32',
+    );
+    expect(invalid.stderr).toContain(
+      'Service "typo" is invalid: spec.type: Unsupported value: "ClusterIp": supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"',
+    );
+    expect(serverSide.code).not.toBe(0);
+    expect(serverSide.stderr).toContain(
+      '(stratus-demo/unknown; apps/v1, Kind=Deployment): .spec.bogus: field not declared in schema',
+    );
+    expect(warned).toMatchObject({ code: 0, stdout: 'deployment.apps/unknown created\n' });
+    expect(warned.stderr).toBe('Warning: unknown field "spec.bogus"\n');
+    expect(spec).not.toHaveProperty('bogus');
+    expect(spec.replicas).toBe(1);
+  });
+
+  it('fills the defaults of the kinds people create by hand: Pod, Job, PVC, NodePort Service; ConfigMap as written', async () => {
+    // Prepare
+    await writeFile(
+      join(dir, 'by-hand.yaml'),
+      [
+        'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: stratus-hand\n',
+        'apiVersion: v1\nkind: Pod\nmetadata:\n  name: tool\n  namespace: stratus-hand\nspec:\n  containers:\n  - name: c\n    image: busybox\n    resources:\n      limits: {cpu: 500m, memory: 64Mi}\n',
+        'apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: once\n  namespace: stratus-hand\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: c\n        image: busybox:1.36\n',
+        'apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: scratch\n  namespace: stratus-hand\nspec:\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests: {storage: 1Gi}\n',
+        'apiVersion: v1\nkind: Service\nmetadata:\n  name: edge\n  namespace: stratus-hand\nspec:\n  type: NodePort\n  selector: {app: edge}\n  ports: [{port: 80}]\n',
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\n  namespace: stratus-hand\ndata: {k: v}\n',
+      ].join('---\n'),
+    );
+    await writeFile(
+      join(dir, 'restarts.yaml'),
+      'apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: always\n  namespace: stratus-hand\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        image: busybox\n',
+    );
+
+    // Act
+    await ok('apply', '-f', join(dir, 'by-hand.yaml'));
+    const refused = await kubectl('apply', '-f', join(dir, 'restarts.yaml'));
+    const list = JSON.parse(await ok('get', 'pod,job,svc,cm', '-n', 'stratus-hand', '-o', 'json')) as {
+      items: Array<{
+        kind: string;
+        metadata: { name: string; uid: string };
+        spec: Any;
+        status?: Any;
+        data?: Any;
+      }>;
+    };
+    const byKind = (kind: string) => list.items.find((i) => i.kind === kind);
+    const pvc = JSON.parse(await ok('get', 'pvc', 'scratch', '-n', 'stratus-hand', '-o', 'json'));
+
+    // Assess
+    const pod = byKind('Pod');
+    expect(pod?.spec).toMatchObject({
+      restartPolicy: 'Always',
+      serviceAccountName: 'default',
+      priority: 0,
+      terminationGracePeriodSeconds: 30,
+      containers: [
+        {
+          imagePullPolicy: 'Always',
+          resources: { requests: { cpu: '500m', memory: '64Mi' } },
+          terminationMessagePolicy: 'File',
+        },
+      ],
+    });
+    expect(pod?.status).toEqual({ phase: 'Pending', qosClass: 'Guaranteed' });
+    const job = byKind('Job');
+    expect(job?.spec).toMatchObject({
+      backoffLimit: 6,
+      completions: 1,
+      parallelism: 1,
+      completionMode: 'NonIndexed',
+      suspend: false,
+      selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': job?.metadata.uid } },
+      template: { metadata: { labels: { 'job-name': 'once' } } },
+    });
+    expect(byKind('Service')?.spec).toMatchObject({
+      type: 'NodePort',
+      externalTrafficPolicy: 'Cluster',
+      ports: [{ port: 80, protocol: 'TCP', targetPort: 80, nodePort: expect.any(Number) }],
+    });
+    expect(byKind('ConfigMap')).not.toHaveProperty('spec');
+    expect(byKind('ConfigMap')?.data).toEqual({ k: 'v' });
+    expect(pvc.spec).toMatchObject({ volumeMode: 'Filesystem' });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(
+      'Job "always" is invalid: spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"',
+    );
+  });
+
+  it('refuses changes to immutable fields with 422 in the words of kube-apiserver, and lets a bound claim grow', async () => {
+    // Prepare
+    await writeFile(
+      join(dir, 'frozen.yaml'),
+      'apiVersion: v1\nkind: Secret\nmetadata:\n  name: frozen\n  namespace: stratus-demo\nimmutable: true\nstringData: {k: v}\n',
+    );
+    await ok('create', '-f', join(dir, 'frozen.yaml'));
+    const patch = (target: string, body: unknown, namespace = 'stratus-demo') =>
+      kubectl('patch', target, '-n', namespace, '--type=merge', '-p', JSON.stringify(body));
+    await waitFor(
+      async () =>
+        (await ok('get', 'pvc', 'scratch', '-n', 'stratus-hand', '-o', 'jsonpath={.status.phase}')) ===
+        'Bound'
+          ? true
+          : undefined,
+      { what: 'the claim bound' },
+    );
+
+    // Act
+    const sts = await patch('sts/db', { spec: { serviceName: 'other', podManagementPolicy: 'Parallel' } });
+    const stsReplicas = await patch('sts/db', { spec: { replicas: 2, minReadySeconds: 1 } });
+    const deploy = await patch('deploy/web', {
+      spec: {
+        selector: { matchLabels: { app: 'web2' } },
+        template: { metadata: { labels: { app: 'web2' } } },
+      },
+    });
+    const svc = await patch('svc/db', { spec: { clusterIP: '10.96.0.99', clusterIPs: ['10.96.0.99'] } });
+    const secret = await patch('secret/frozen', { data: { k: 'dw==' } });
+    const grown = await patch(
+      'pvc/scratch',
+      { spec: { resources: { requests: { storage: '2Gi' } } } },
+      'stratus-hand',
+    );
+    const shrunk = await patch(
+      'pvc/scratch',
+      { spec: { resources: { requests: { storage: '1Gi' } } } },
+      'stratus-hand',
+    );
+    const modes = await patch('pvc/scratch', { spec: { accessModes: ['ReadWriteMany'] } }, 'stratus-hand');
+
+    // Assess
+    expect(sts.code).not.toBe(0);
+    expect(sts.stderr).toContain(
+      `The StatefulSet "db" is invalid: spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden`,
+    );
+    expect(stsReplicas).toMatchObject({ code: 0, stdout: 'statefulset.apps/db patched\n' });
+    expect(deploy.stderr).toContain(
+      'spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"web2"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable',
+    );
+    expect(svc.stderr).toContain('spec.clusterIP: Invalid value: "10.96.0.99": field is immutable');
+    expect(svc.stderr).toContain(
+      'spec.clusterIPs[0]: Invalid value: []string{"10.96.0.99"}: may not change once set',
+    );
+    expect(secret.stderr).toContain(
+      'The Secret "frozen" is invalid: data: Forbidden: field is immutable when `immutable` is set',
+    );
+    expect(grown).toMatchObject({ code: 0, stdout: 'persistentvolumeclaim/scratch patched\n' });
+    expect(shrunk.stderr).toContain(
+      'spec.resources.requests.storage: Forbidden: field can not be less than previous value',
+    );
+    expect(modes.stderr).toContain(
+      'spec: Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims',
+    );
+  });
+
+  it('merges lists by key in the strategic patches of set image, set env, label, edit and a client-side apply', async () => {
+    // Prepare: a Deployment applied client-side (kubectl then patches it strategically).
+    const manifest = (second: string) =>
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: smp\n  namespace: stratus-hand\nspec:\n  selector:\n    matchLabels: {app: smp}\n  template:\n    metadata:\n      labels: {app: smp}\n    spec:\n      containers:\n      - name: app\n        image: nginx:1.27\n        env: [{name: A, value: "1"}, {name: B, value: "2"}]\n        ports: [{containerPort: 80}, {containerPort: 443}]\n      - name: ${second}\n        image: busybox\n`;
+    await writeFile(join(dir, 'smp.yaml'), manifest('first'));
+    await writeFile(join(dir, 'smp2.yaml'), manifest('second'));
+    await ok('apply', '-f', join(dir, 'smp.yaml'));
+    await writeFile(
+      join(dir, 'editor.sh'),
+      '#!/bin/sh\nsed -i "s/containerPort: 443/containerPort: 8443/" "$1"\n',
+      {
+        mode: 0o755,
+      },
+    );
+    const get = async () =>
+      JSON.parse(await ok('get', 'deploy', 'smp', '-n', 'stratus-hand', '-o', 'json')) as Any;
+
+    // Act
+    // The three-way patch: `first` deleted with `$patch: delete`, `second` added, order set.
+    const reapplied = await kubectl('apply', '-f', join(dir, 'smp2.yaml'));
+    const afterApply = await get();
+    await ok('set', 'image', 'deploy/smp', '-n', 'stratus-hand', 'app=nginx:1.28');
+    await ok('set', 'env', 'deploy/smp', '-n', 'stratus-hand', '-c', 'app', 'C=3', 'B-');
+    await ok('label', 'deploy', 'smp', '-n', 'stratus-hand', 'tier=front');
+    const edited = await new Promise<Run>((resolve) => {
+      execFile(
+        'kubectl',
+        ['edit', 'deploy', 'smp', '-n', 'stratus-hand'],
+        {
+          env: {
+            ...process.env,
+            KUBECONFIG: kubeconfig,
+            KUBECACHEDIR: join(dir, 'cache'),
+            // kubectl edit runs the editor on a temporary file: a script that changes a port.
+            KUBE_EDITOR: join(dir, 'editor.sh'),
+          },
+          timeout: 15_000,
+        },
+        (error, stdout, stderr) => resolve({ code: error ? 1 : 0, stdout, stderr }),
+      );
+    });
+    const final = await get();
+
+    // Assess
+    expect(reapplied).toMatchObject({ code: 0, stdout: 'deployment.apps/smp configured\n' });
+    expect(afterApply.spec.template.spec.containers.map((c: Any) => c.name)).toEqual(['app', 'second']);
+    expect(edited).toMatchObject({ code: 0, stdout: 'deployment.apps/smp edited\n' });
+    const [app, second] = final.spec.template.spec.containers;
+    expect(app).toMatchObject({
+      name: 'app',
+      image: 'nginx:1.28',
+      env: [
+        { name: 'A', value: '1' },
+        { name: 'C', value: '3' },
+      ],
+      ports: [
+        { containerPort: 80, protocol: 'TCP' },
+        { containerPort: 8443, protocol: 'TCP' },
+      ],
+    });
+    expect(second).toMatchObject({ name: 'second', image: 'busybox' });
+    expect(final.metadata.labels).toEqual({ tier: 'front' });
+  });
+
+  it("answers auth can-i and whoami from the stand-in's access model, and explain from its OpenAPI schemas", async () => {
+    // Prepare: an injected rejection is the stand-in's only way of refusing a request.
+    const message = 'injected: deleting StatefulSets is not allowed';
+    standin.setFaults({ rejections: [{ method: 'DELETE', kind: 'StatefulSet', status: 403, message }] });
+
+    // Act
+    let get: Run;
+    let del: Run;
+    try {
+      get = await kubectl('auth', 'can-i', 'get', 'pods', '-n', 'stratus-demo');
+      del = await kubectl('auth', 'can-i', 'delete', 'statefulsets', '-n', 'stratus-demo');
+    } finally {
+      standin.setFaults({});
+    }
+    const whoami = JSON.parse(await ok('auth', 'whoami', '-o', 'json'));
+    const list = await ok('auth', 'can-i', '--list', '-n', 'stratus-demo');
+    const ports = await ok('explain', 'deploy.spec.template.spec.containers.ports');
+    const storage = await ok('explain', 'clusters.spec.storage');
+
+    // Assess
+    expect(get).toMatchObject({ code: 0, stdout: 'yes\n' });
+    expect(del.code).toBe(1);
+    expect(del.stdout).toBe(`no - ${message}\n`);
+    expect(whoami.status.userInfo).toEqual({
+      username: 'stratus-local',
+      groups: ['system:masters', 'system:authenticated'],
+    });
+    expect(rows(list)[1]).toEqual(['*.*', '[]', '[]', '[*]']);
+    expect(ports).toMatch(/^KIND:\s+Deployment$/m);
+    expect(ports).toMatch(/^FIELD: ports <\[\]ContainerPort>$/m);
+    expect(ports).toMatch(/^ {2}containerPort\t<integer>$/m);
+    expect(ports).toMatch(/^ {2}protocol\t<string>$/m);
+    // A custom kind's fields with its CRD's descriptions.
+    expect(storage).toMatch(/^GROUP:\s+postgresql\.cnpg\.io$/m);
+    expect(storage).toContain('Configuration of the storage of the instances');
+    expect(storage).toMatch(/^ {2}size\t<string>$/m);
+  });
+
+  it('installs a CRD: established, its kind served with its schema, columns and short name, explained; deleted: gone with its objects', async () => {
+    // Prepare
+    await writeFile(
+      join(dir, 'crd.yaml'),
+      `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.stratus.test
+spec:
+  group: stratus.test
+  scope: Namespaced
+  names: {kind: Widget, plural: widgets, shortNames: [wdg]}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    additionalPrinterColumns:
+    - {name: Size, type: integer, jsonPath: .spec.size}
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            description: What the widget is.
+            properties:
+              size: {type: integer, description: How big the widget is., default: 1}
+              colour: {type: string}
+`,
+    );
+    const widget = (spec: string) =>
+      `apiVersion: stratus.test/v1\nkind: Widget\nmetadata:\n  name: w1\n  namespace: stratus-hand\nspec: ${spec}\n`;
+    await writeFile(join(dir, 'widget.yaml'), widget('{colour: red}'));
+    await writeFile(join(dir, 'bad-widget.yaml'), widget('{colour: red, weight: 3}'));
+
+    // Act
+    await ok('apply', '-f', join(dir, 'crd.yaml'));
+    const established = await kubectl(
+      'wait',
+      '--for=condition=established',
+      'crd/widgets.stratus.test',
+      '--timeout=10s',
+    );
+    const unknown = await kubectl('apply', '-f', join(dir, 'bad-widget.yaml'));
+    await ok('apply', '-f', join(dir, 'widget.yaml'));
+    const listed = rows(await ok('get', 'wdg', '-n', 'stratus-hand'));
+    const crds = rows(await ok('get', 'crd'));
+    const explained = await ok('explain', 'widgets.spec');
+    const deleted = await ok('delete', 'crd', 'widgets.stratus.test');
+    const gone = await kubectl('get', 'widgets.stratus.test', '-n', 'stratus-hand');
+    const crdsAfter = await ok('get', 'crd', '-o', 'name');
+
+    // Assess
+    expect(established).toMatchObject({
+      code: 0,
+      stdout: 'customresourcedefinition.apiextensions.k8s.io/widgets.stratus.test condition met\n',
+    });
+    expect(unknown.stderr).toContain(
+      'Widget in version "v1" cannot be handled as a Widget: strict decoding error: unknown field "spec.weight"',
+    );
+    expect(listed).toEqual([
+      ['NAME', 'SIZE'],
+      ['w1', '1'],
+    ]);
+    expect(crds[0]).toEqual(['NAME', 'CREATED AT']);
+    expect(crds.map((r) => r[0])).toContain('widgets.stratus.test');
+    expect(explained).toMatch(/^KIND:\s+Widget$/m);
+    expect(explained).toContain('What the widget is.');
+    expect(explained).toMatch(/^ {2}size\t<integer>\n\s+How big the widget is\.$/m);
+    expect(deleted).toBe('customresourcedefinition.apiextensions.k8s.io "widgets.stratus.test" deleted\n');
+    expect(gone.code).not.toBe(0);
+    expect(crdsAfter).not.toContain('widgets');
   });
 
   it('applies server-side: a second manager conflicts, and --force-conflicts takes the field over', async () => {

@@ -1,7 +1,7 @@
 /**
  * What the stand-in does for clients other than ours (kubectl, client-go): TLS, content
  * negotiation, Tables, field selectors, watches, dry runs, JSON patch, strategic merge patch
- * refused where it would differ from a merge patch, the OpenAPI v3 index, and the write semantics
+ * (lists merged by their keys; refused on custom resources), the OpenAPI v3 index, and the write semantics
  * of the real API server (no generation on core kinds, the namespace finalizer, no
  * resourceVersion on create). Raw HTTP on the plain listener, except where TLS is the subject.
  */
@@ -459,11 +459,15 @@ describe('Kubernetes stand-in for kubectl and client-go', () => {
           apiVersion: 'apps/v1',
           kind: 'Deployment',
           metadata: { name: 'web' },
-          // The template's labels match the selector: the API server refuses a workload otherwise.
+          // The template's labels match the selector and it has a container: the API server
+          // refuses a workload otherwise.
           spec: {
             replicas: 1,
             selector: { matchLabels: { app: 'web' } },
-            template: { metadata: { labels: { app: 'web' } } },
+            template: {
+              metadata: { labels: { app: 'web' } },
+              spec: { containers: [{ name: 'web', image: 'nginx' }] },
+            },
           },
         },
       });
@@ -597,7 +601,7 @@ describe('Kubernetes stand-in for kubectl and client-go', () => {
       expect(after.body.data).toEqual({ a: '10', d: '10' });
     });
 
-    it('takes a strategic merge patch without lists as a merge patch, and refuses one with lists or on a custom resource (415)', async () => {
+    it('applies a strategic merge patch, lists merged by their patch merge keys; refuses one without a merge key (422), a bad directive (400), and any on a custom resource (415)', async () => {
       // Prepare
       await call('POST', '/apis/apps/v1/namespaces/pat/statefulsets', {
         body: {
@@ -630,8 +634,11 @@ describe('Kubernetes stand-in for kubectl and client-go', () => {
       const list = await smp('/apis/apps/v1/namespaces/pat/statefulsets/db', {
         spec: { template: { spec: { containers: [{ name: 'sidecar', image: 'busybox' }] } } },
       });
-      const directive = await smp('/apis/apps/v1/namespaces/pat/statefulsets/db', {
-        metadata: { labels: { $patch: 'replace' } },
+      const noKey = await smp('/apis/apps/v1/namespaces/pat/statefulsets/db', {
+        spec: { template: { spec: { containers: [{ image: 'busybox' }] } } },
+      });
+      const badDirective = await smp('/apis/apps/v1/namespaces/pat/statefulsets/db', {
+        metadata: { labels: { $patch: 'sideways' } },
       });
       const custom = await smp('/apis/postgresql.cnpg.io/v1/namespaces/pat/clusters/pg', {
         spec: { instances: 2 },
@@ -640,12 +647,148 @@ describe('Kubernetes stand-in for kubectl and client-go', () => {
 
       // Assess
       expect(plain).toMatchObject({ status: 200, body: { spec: { replicas: 2 } } });
-      expect(list).toMatchObject({ status: 415, body: { kind: 'Status', reason: 'UnsupportedMediaType' } });
-      expect(directive.status).toBe(415);
-      expect(custom.status).toBe(415);
-      expect(after.body).toMatchObject({
-        spec: { template: { spec: { containers: [{ name: 'db', image: 'pg' }] } } },
+      expect(list.status).toBe(200);
+      expect(noKey).toMatchObject({
+        status: 422,
+        body: {
+          kind: 'Status',
+          reason: 'Invalid',
+          message: expect.stringContaining('does not contain declared merge key: name'),
+        },
       });
+      expect(badDirective).toMatchObject({ status: 400, body: { reason: 'BadRequest' } });
+      expect(custom).toMatchObject({ status: 415, body: { kind: 'Status', reason: 'UnsupportedMediaType' } });
+      expect(
+        (
+          after.body as {
+            spec: { template: { spec: { containers: Array<{ name: string; image: string }> } } };
+          }
+        ).spec.template.spec.containers.map((c) => [c.name, c.image]),
+      ).toEqual([
+        ['db', 'pg'],
+        ['sidecar', 'busybox'],
+      ]);
+    });
+  });
+
+  describe('CRD installation', () => {
+    const crd = (served: string[]) => ({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'gadgets.stratus.test' },
+      spec: {
+        group: 'stratus.test',
+        scope: 'Namespaced',
+        names: { kind: 'Gadget', plural: 'gadgets' },
+        versions: served.map((name, i) => ({
+          name,
+          served: true,
+          storage: i === 0,
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              properties: { spec: { type: 'object', properties: { size: { type: 'integer', default: 1 } } } },
+            },
+          },
+        })),
+      },
+    });
+    const gadget = (name: string, spec: Json = {}) => ({
+      apiVersion: 'stratus.test/v1',
+      kind: 'Gadget',
+      metadata: { name },
+      spec,
+    });
+    const GADGETS = '/apis/stratus.test/v1/namespaces/default/gadgets';
+
+    it('serves the kinds of a created CRD with its schema, and on deletion stops serving them and deletes their objects', async () => {
+      // Prepare
+      const badName = await call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
+        body: { ...crd(['v1']), metadata: { name: 'wrong' } },
+      });
+      const before = await call('GET', GADGETS);
+
+      // Act
+      const created = await call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
+        body: crd(['v1']),
+      });
+      const discovery = await call('GET', '/apis/stratus.test/v1');
+      const made = await call('POST', `${GADGETS}?fieldValidation=Strict`, { body: gadget('g1') });
+      const unknown = await call('POST', `${GADGETS}?fieldValidation=Strict`, {
+        body: gadget('g2', { colour: 'red' }),
+      });
+      const wrongType = await call('POST', GADGETS, { body: gadget('g3', { size: 'big' }) });
+      const deleted = await call(
+        'DELETE',
+        '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gadgets.stratus.test',
+      );
+      const after = await call('GET', GADGETS);
+      // Installed again: the object deleted with the CRD does not come back.
+      await call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: crd(['v1']) });
+      const reinstalled = await call('GET', GADGETS);
+      await call('DELETE', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gadgets.stratus.test');
+
+      // Assess
+      expect(badName).toMatchObject({
+        status: 422,
+        body: {
+          message: expect.stringContaining(
+            'metadata.name: Invalid value: "wrong": must be spec.names.plural+"."+spec.group',
+          ),
+        },
+      });
+      expect(before.status).toBe(404);
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({
+        spec: { names: { singular: 'gadget', listKind: 'GadgetList' }, conversion: { strategy: 'None' } },
+      });
+      expect(discovery.body.resources).toEqual([
+        expect.objectContaining({ name: 'gadgets', kind: 'Gadget', namespaced: true }),
+      ]);
+      expect(made).toMatchObject({ status: 201, body: { spec: { size: 1 } } });
+      expect(unknown).toMatchObject({
+        status: 400,
+        body: {
+          message:
+            'Gadget in version "v1" cannot be handled as a Gadget: strict decoding error: unknown field "spec.colour"',
+        },
+      });
+      expect(wrongType).toMatchObject({ status: 422, body: { reason: 'Invalid' } });
+      expect(deleted.status).toBe(200);
+      expect(after.status).toBe(404);
+      expect(reinstalled).toMatchObject({ status: 200, body: { items: [] } });
+    });
+
+    it('serves an installed CRD and its objects again after a restart from the data file', async () => {
+      // Prepare
+      const dir = await mkdtemp(join(tmpdir(), 'stratus-crd-'));
+      const dataFile = join(dir, 'kube.json');
+      const first = await startTestStandin({ dataFile });
+      const at = (s: KubeStandin) => (method: string, path: string, body?: unknown) =>
+        fetch(`${s.plainUrl}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' },
+          ...(body ? { body: JSON.stringify(body) } : {}),
+        }).then(async (r) => ({ status: r.status, body: (await r.json()) as Json }));
+      try {
+        await at(first)('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd(['v1']));
+        await at(first)('POST', GADGETS, gadget('kept', { size: 3 }));
+      } finally {
+        await first.stop();
+      }
+
+      // Act
+      const second = await startTestStandin({ dataFile });
+      let got: { status: number; body: Json };
+      try {
+        got = await at(second)('GET', `${GADGETS}/kept`);
+      } finally {
+        await second.stop();
+        await rm(dir, { recursive: true, force: true });
+      }
+
+      // Assess
+      expect(got).toMatchObject({ status: 200, body: { kind: 'Gadget', spec: { size: 3 } } });
     });
   });
 });

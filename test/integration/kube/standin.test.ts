@@ -541,7 +541,7 @@ describe('Kubernetes stand-in (through @kubernetes/client-node)', () => {
       expect(status.message).toContain('`selector` does not match template `labels`');
     });
 
-    it('prunes unknown fields of a custom resource, fills its CRD defaults, refuses them under Strict and wrong types with 422', async () => {
+    it('prunes unknown fields of a custom resource on create, fills its CRD defaults, refuses them under Strict and under server-side apply, and wrong types with 422', async () => {
       // Prepare
       const cluster = (spec: Record<string, Any>, name = 'pg'): Obj => ({
         apiVersion: 'postgresql.cnpg.io/v1',
@@ -552,12 +552,17 @@ describe('Kubernetes stand-in (through @kubernetes/client-node)', () => {
       const path = '/apis/postgresql.cnpg.io/v1/namespaces/write/clusters';
 
       // Act
-      const pruned = await apply(cluster({ instances: 1, storage: { size: '1Gi' }, notInTheCrd: 'x' }));
+      const pruned = await raw(
+        'POST',
+        `${path}?fieldValidation=Ignore`,
+        cluster({ instances: 1, storage: { size: '1Gi' }, notInTheCrd: 'x' }),
+      );
       const strict = await raw(
         'POST',
         `${path}?fieldValidation=Strict`,
         cluster({ instances: 1, notInTheCrd: 'x' }, 'strict'),
       );
+      const applied = await statusOf(apply(cluster({ instances: 1, notInTheCrd: 'x' }, 'applied')));
       const badType = await statusOf(apply(cluster({ instances: 'one' }, 'typed')));
       const badValue = await raw('POST', `${path}?fieldValidation=Sloppy`, cluster({ instances: 1 }, 'x'));
       const warned = await fetch(`${standin.plainUrl}${path}`, {
@@ -567,13 +572,24 @@ describe('Kubernetes stand-in (through @kubernetes/client-node)', () => {
       });
 
       // Assess
-      expect(pruned.spec).not.toHaveProperty('notInTheCrd');
-      expect(pruned.spec).toMatchObject({ instances: 1, logLevel: 'info' });
+      expect(pruned.status).toBe(201);
+      expect(pruned.body.spec).not.toHaveProperty('notInTheCrd');
+      expect(pruned.body.spec).toMatchObject({ instances: 1, logLevel: 'info' });
       // Quantities in custom resources are strings to the API server: kept as written.
-      expect((pruned.spec as Any).storage.size).toBe('1Gi');
+      expect(pruned.body.spec.storage.size).toBe('1Gi');
       expect(strict).toMatchObject({
         status: 400,
-        body: { reason: 'BadRequest', message: 'strict decoding error: unknown field "spec.notInTheCrd"' },
+        body: {
+          reason: 'BadRequest',
+          message:
+            'Cluster in version "v1" cannot be handled as a Cluster: strict decoding error: unknown field "spec.notInTheCrd"',
+        },
+      });
+      // Server-side apply converts to the schema whatever fieldValidation says (KEP-2885).
+      expect(applied).toMatchObject({
+        code: 400,
+        message:
+          'failed to create typed patch object (write/applied; postgresql.cnpg.io/v1, Kind=Cluster): .spec.notInTheCrd: field not declared in schema',
       });
       expect(badType).toMatchObject({ code: 422, reason: 'Invalid' });
       expect(badType.message).toContain(
@@ -763,7 +779,8 @@ describe('Kubernetes stand-in (through @kubernetes/client-node)', () => {
       const [pvc, pg] = (await Promise.all([api.read(pvcRef), api.read(pgRef)])) as Obj[];
 
       // Assess
-      expect(pending.map((o) => (o as Obj).status)).toEqual([undefined, undefined]);
+      // A new claim is Pending (the registry's status) until bound; the operator has said nothing yet.
+      expect(pending.map((o) => (o as Obj).status)).toEqual([{ phase: 'Pending' }, undefined]);
       expect(pvc?.status).toMatchObject({ phase: 'Bound', capacity: { storage: '1Gi' } });
       expect(pg?.status).toMatchObject({ readyInstances: 3, phase: 'Cluster in healthy state' });
     });

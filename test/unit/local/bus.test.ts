@@ -2,10 +2,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  CancelReplayCommand,
   CreateArchiveCommand,
   DescribeArchiveCommand,
   DescribeReplayCommand,
   EventBridgeClient,
+  ListReplaysCommand,
   PutEventsCommand,
   type PutEventsRequestEntry,
   StartReplayCommand,
@@ -351,12 +353,13 @@ describe('Function: startLocalBus', () => {
       await vi.waitFor(() => expect(seen).toHaveLength(3));
 
       // Act: replay [t0, t0 + 120 s): the first two events
-      const state = await bus.startReplay({
+      await bus.startReplay({
         replayName: 'r1',
         archiveName: 'all',
         eventStartTime: new Date(t0 * 1000),
         eventEndTime: new Date((t0 + 120) * 1000),
       });
+      const state = await bus.replayFinished('r1');
 
       // Assess
       expect(bus.archivedEvents('all')).toHaveLength(3);
@@ -403,6 +406,7 @@ describe('Function: startLocalBus', () => {
         eventEndTime: new Date(),
         ruleNames: ['repair', 'live-only'],
       });
+      await bus.replayFinished('to-repair');
 
       // Assess
       expect(named.map((e) => e['replay-name'])).toEqual([undefined, 'to-repair']);
@@ -469,7 +473,7 @@ describe('Function: startLocalBus', () => {
 
       // Act
       const described = await client.send(new DescribeArchiveCommand({ ArchiveName: 'stratus-archive' }));
-      await client.send(
+      const startedReplay = await client.send(
         new StartReplayCommand({
           ReplayName: 'wire',
           EventSourceArn: created.ArchiveArn,
@@ -478,13 +482,143 @@ describe('Function: startLocalBus', () => {
           Destination: { Arn: busArn },
         }),
       );
+      await bus.replayFinished('wire');
       const replay = await client.send(new DescribeReplayCommand({ ReplayName: 'wire' }));
 
       // Assess
       expect(created.ArchiveArn).toBe('arn:aws:events:eu-west-1:000000000000:archive/stratus-archive');
       expect(described).toMatchObject({ EventCount: 1, RetentionDays: 30, State: 'ENABLED' });
-      expect(replay.State).toBe('COMPLETED');
+      expect(startedReplay.State).toBe('STARTING');
+      expect(replay).toMatchObject({ State: 'COMPLETED', Destination: { Arn: busArn } });
       expect(seen.map((e) => e['replay-name'])).toEqual([undefined, 'wire']);
+    });
+
+    // API Reference, StartReplay: "replays them using 1 minute intervals", from the first minute
+    // of the range; DescribeReplay's EventLastReplayedTime tells the progress.
+    it('replays minute by minute of event time, in event-time order with the original times: STARTING, RUNNING, COMPLETED', async () => {
+      // Prepare: each minute of event time takes 400 ms here (a state lasts long enough to be seen).
+      const { bus, client } = await startBus({ replayMinuteMs: 400 });
+      bus.createArchive({ name: 'a' });
+      const seen: BusEvent[] = [];
+      bus.subscribe({ pattern: { source: ['stratus.clusters'] }, target: (e) => void seen.push(e) });
+      const t0 = Date.UTC(2024, 0, 1, 0, 0, 0);
+      // Arrival order differs from event-time order.
+      await client.send(
+        new PutEventsCommand({
+          Entries: [
+            entry({ Time: new Date(t0 + 90_000), Detail: '{"n":3}' }),
+            entry({ Time: new Date(t0 + 30_000), Detail: '{"n":2}' }),
+            entry({ Time: new Date(t0 + 10_000), Detail: '{"n":1}' }),
+          ],
+        }),
+      );
+      await vi.waitFor(() => expect(seen).toHaveLength(3));
+      const states: string[] = [];
+
+      // Act
+      const first = await bus.startReplay({
+        replayName: 'paced',
+        archiveName: 'a',
+        eventStartTime: new Date(t0),
+        eventEndTime: new Date(t0 + 180_000),
+      });
+      states.push(first.state);
+      const poll = setInterval(() => states.push(bus.describeReplay('paced').state), 20);
+      const firstMinute = await vi.waitFor(
+        () => {
+          const state = bus.describeReplay('paced');
+          expect(state.state).toBe('RUNNING');
+          return state;
+        },
+        { timeout: 3000, interval: 20 },
+      );
+      const done = await bus.replayFinished('paced').finally(() => clearInterval(poll));
+      states.push(bus.describeReplay('paced').state);
+
+      // Assess
+      expect(first).toMatchObject({ state: 'STARTING', eventCount: 0, replayEndTime: undefined });
+      // The first minute [t0, t0 + 60 s) holds the events at 10 s and 30 s.
+      expect(firstMinute).toMatchObject({ eventCount: 2, eventLastReplayedTime: new Date(t0 + 30_000) });
+      expect(done).toMatchObject({
+        state: 'COMPLETED',
+        eventCount: 3,
+        eventLastReplayedTime: new Date(t0 + 90_000),
+      });
+      expect(done.replayEndTime?.getTime()).toBeGreaterThanOrEqual(done.replayStartTime.getTime());
+      // The states seen, in order, each once: never back to an earlier one.
+      expect(states.filter((s, i) => s !== states[i - 1])).toEqual(['STARTING', 'RUNNING', 'COMPLETED']);
+      const replayed = seen.slice(3);
+      expect(replayed.map((e) => (e.detail as { n: number }).n)).toEqual([1, 2, 3]);
+      expect(replayed.map((e) => e.time)).toEqual([
+        new Date(t0 + 10_000).toISOString().replace('.000Z', 'Z'),
+        new Date(t0 + 30_000).toISOString().replace('.000Z', 'Z'),
+        new Date(t0 + 90_000).toISOString().replace('.000Z', 'Z'),
+      ]);
+    });
+
+    it('cancels a running replay over the wire (CANCELLING, then CANCELLED), refuses to cancel it twice, and lists it', async () => {
+      // Prepare: a replay of 10 minutes of event time at 100 ms a minute.
+      const { bus, client } = await startBus({ busNames: ['stratus'], replayMinuteMs: 100 });
+      const busArn = 'arn:aws:events:eu-west-1:000000000000:event-bus/stratus';
+      const archive = await client.send(
+        new CreateArchiveCommand({ ArchiveName: 'a', EventSourceArn: busArn }),
+      );
+      const end = Date.now() - 1000;
+      await client.send(
+        new StartReplayCommand({
+          ReplayName: 'long',
+          EventSourceArn: archive.ArchiveArn,
+          EventStartTime: new Date(end - 600_000),
+          EventEndTime: new Date(end),
+          Destination: { Arn: busArn },
+        }),
+      );
+
+      // Act
+      const cancelled = await client.send(new CancelReplayCommand({ ReplayName: 'long' }));
+      const finished = await bus.replayFinished('long');
+      const again = await client.send(new CancelReplayCommand({ ReplayName: 'long' })).catch((e: Error) => e);
+      const listed = await client.send(new ListReplaysCommand({ NamePrefix: 'lo' }));
+      const missing = await client
+        .send(new CancelReplayCommand({ ReplayName: 'none' }))
+        .catch((e: Error) => e);
+
+      // Assess
+      expect(cancelled).toMatchObject({
+        State: 'CANCELLING',
+        ReplayArn: 'arn:aws:events:eu-west-1:000000000000:replay/long',
+      });
+      expect(finished.state).toBe('CANCELLED');
+      expect(finished.replayEndTime).toBeInstanceOf(Date);
+      expect(again).toMatchObject({ name: 'IllegalStatusException' });
+      expect(listed.Replays?.map((r) => [r.ReplayName, r.State])).toEqual([['long', 'CANCELLED']]);
+      expect(missing).toMatchObject({ name: 'ResourceNotFoundException' });
+    });
+
+    it('runs at most 10 replays at once (LimitExceededException)', async () => {
+      // Prepare
+      const { bus } = await startBus({ replayMinuteMs: 1000 });
+      bus.createArchive({ name: 'a' });
+      const range = {
+        eventStartTime: new Date(Date.now() - 600_000),
+        eventEndTime: new Date(Date.now() - 1000),
+      };
+      for (let i = 0; i < 10; i++) await bus.startReplay({ replayName: `r${i}`, archiveName: 'a', ...range });
+
+      // Act
+      const eleventh = bus.startReplay({ replayName: 'r10', archiveName: 'a', ...range });
+
+      // Assess
+      await expect(eleventh).rejects.toMatchObject({ type: 'LimitExceededException' });
+      bus.cancelReplay('r0');
+      await bus.replayFinished('r0');
+      await expect(bus.startReplay({ replayName: 'r11', archiveName: 'a', ...range })).resolves.toMatchObject(
+        {
+          state: 'STARTING',
+        },
+      );
+      for (let i = 1; i < 10; i++) bus.cancelReplay(`r${i}`);
+      bus.cancelReplay('r11');
     });
   });
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { applyBuiltinDefaults, workloadCauses } from '../../../local/kube-standin/defaults.js';
 import type { JsonObject } from '../../../local/kube-standin/fields.js';
-import { canonicalQuantity } from '../../../local/kube-standin/quantity.js';
+import { keepAllocated, updateCauses } from '../../../local/kube-standin/immutable.js';
+import { canonicalQuantity, compareQuantities } from '../../../local/kube-standin/quantity.js';
 import { kindSchema } from '../../../local/kube-standin/schema.js';
 import { applyDefaults, prune, validate } from '../../../local/kube-standin/structural.js';
 
@@ -33,6 +34,16 @@ describe('Function: canonicalQuantity', () => {
 
   it.each(['abc', '1.2.3', '1Gb', '', 'Mi'])('refuses %j', (input) => {
     expect(canonicalQuantity(input)).toBeUndefined();
+  });
+
+  it('compares quantities by value across suffixes', () => {
+    expect([
+      compareQuantities('1Gi', '1000Mi'),
+      compareQuantities('1Gi', '1024Mi'),
+      compareQuantities('500m', 1),
+      compareQuantities('-1', '0'),
+      compareQuantities('x', '1'),
+    ]).toEqual([1, 0, -1, -1, undefined]);
   });
 });
 
@@ -134,6 +145,122 @@ describe('Function: applyBuiltinDefaults (kubernetes pkg/apis/*/v1/defaults.go)'
     expect(headless.spec).toMatchObject({ clusterIP: 'None', clusterIPs: ['None'] });
   });
 
+  it('gives a Pod its spec defaults, requests from limits, what admission adds, and a Pending status with its QoS class', () => {
+    // Prepare
+    const pod = (resources: JsonObject): JsonObject => ({
+      metadata: { name: 'p', namespace: 'ns' },
+      spec: { containers: [{ name: 'c', image: 'busybox:1.36', resources }] },
+    });
+    const guaranteed = pod({ limits: { cpu: '1', memory: '1Gi' } });
+    const burstable = pod({ requests: { cpu: '100m' } });
+    const bestEffort = pod({});
+
+    // Act
+    for (const p of [guaranteed, burstable, bestEffort]) applyBuiltinDefaults('v1/Pod', p);
+
+    // Assess
+    expect(guaranteed.spec).toMatchObject({
+      restartPolicy: 'Always',
+      dnsPolicy: 'ClusterFirst',
+      serviceAccountName: 'default',
+      serviceAccount: 'default',
+      priority: 0,
+      preemptionPolicy: 'PreemptLowerPriority',
+      tolerations: [
+        {
+          key: 'node.kubernetes.io/not-ready',
+          operator: 'Exists',
+          effect: 'NoExecute',
+          tolerationSeconds: 300,
+        },
+        {
+          key: 'node.kubernetes.io/unreachable',
+          operator: 'Exists',
+          effect: 'NoExecute',
+          tolerationSeconds: 300,
+        },
+      ],
+      containers: [
+        {
+          imagePullPolicy: 'IfNotPresent',
+          resources: { limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '1', memory: '1Gi' } },
+        },
+      ],
+    });
+    expect([guaranteed, burstable, bestEffort].map((p) => p.status)).toEqual([
+      { phase: 'Pending', qosClass: 'Guaranteed' },
+      { phase: 'Pending', qosClass: 'Burstable' },
+      { phase: 'Pending', qosClass: 'BestEffort' },
+    ]);
+  });
+
+  it('gives a Job its defaults and the selector generated from its uid, refusing pods that restart Always', () => {
+    // Prepare
+    const job: JsonObject = {
+      metadata: { name: 'backup', namespace: 'ns', uid: 'u-1' },
+      spec: {
+        template: { metadata: { labels: { app: 'b' } }, spec: { containers: [{ name: 'c', image: 'x' }] } },
+      },
+    };
+
+    // Act
+    applyBuiltinDefaults('batch/v1/Job', job);
+
+    // Assess
+    expect(job.spec).toMatchObject({
+      completions: 1,
+      parallelism: 1,
+      backoffLimit: 6,
+      completionMode: 'NonIndexed',
+      suspend: false,
+      podReplacementPolicy: 'TerminatingOrFailed',
+      selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': 'u-1' } },
+      template: {
+        metadata: {
+          labels: {
+            app: 'b',
+            'batch.kubernetes.io/controller-uid': 'u-1',
+            'batch.kubernetes.io/job-name': 'backup',
+            'controller-uid': 'u-1',
+            'job-name': 'backup',
+          },
+        },
+        spec: { restartPolicy: 'Always', terminationGracePeriodSeconds: 30 },
+      },
+    });
+    expect((job.metadata as JsonObject).labels).toMatchObject({ app: 'b', 'job-name': 'backup' });
+    expect(workloadCauses('batch/v1/Job', job)).toEqual([
+      {
+        reason: 'FieldValueNotSupported',
+        message: 'Unsupported value: "Always": supported values: "OnFailure", "Never"',
+        field: 'spec.template.spec.restartPolicy',
+      },
+    ]);
+  });
+
+  it('allocates node ports to NodePort and LoadBalancer Services, and gives a new PVC a Pending status', () => {
+    // Prepare
+    const lb: JsonObject = {
+      metadata: { name: 'web', namespace: 'ns' },
+      spec: { type: 'LoadBalancer', ports: [{ port: 80 }, { port: 443 }] },
+    };
+    const pvc: JsonObject = {
+      metadata: { name: 'data' },
+      spec: { resources: { requests: { storage: '1Gi' } } },
+    };
+
+    // Act
+    applyBuiltinDefaults('v1/Service', lb);
+    applyBuiltinDefaults('v1/PersistentVolumeClaim', pvc);
+
+    // Assess
+    const ports = (lb.spec as JsonObject).ports as JsonObject[];
+    for (const p of ports) expect(p.nodePort).toEqual(expect.any(Number));
+    expect(ports.map((p) => p.nodePort as number).every((n) => n >= 30000 && n <= 32767)).toBe(true);
+    expect(lb.spec).toMatchObject({ externalTrafficPolicy: 'Cluster', allocateLoadBalancerNodePorts: true });
+    expect(pvc).toMatchObject({ spec: { volumeMode: 'Filesystem' }, status: { phase: 'Pending' } });
+  });
+
   it('defaults a container LimitRange item from max, NetworkPolicy ports to TCP and policyTypes from the rules', () => {
     const limits: JsonObject = { spec: { limits: [{ type: 'Container', max: { cpu: '1' } }] } };
     const policy: JsonObject = { spec: { podSelector: {}, egress: [{ ports: [{ port: 53 }] }] } };
@@ -208,5 +335,66 @@ describe('Custom resources under their vendored CRD (structural.ts)', () => {
     expect(validate({ ...cluster, spec: { instances: 'three' } }, cnpg.root, '')).toEqual([
       expect.objectContaining({ field: 'spec.instances', reason: 'FieldValueTypeInvalid' }),
     ]);
+  });
+});
+
+describe('Function: updateCauses (immutable fields)', () => {
+  it("refuses a Job's new template and selector, and a ConfigMap's data once immutable; lets a mutable ConfigMap change", () => {
+    // Prepare
+    const job = (image: string): JsonObject => ({
+      spec: {
+        selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': 'u' } },
+        template: { spec: { containers: [{ name: 'c', image }] } },
+      },
+    });
+    const cm = (data: JsonObject, immutable?: boolean): JsonObject => ({
+      data,
+      ...(immutable === undefined ? {} : { immutable }),
+    });
+
+    // Act
+    const jobCauses = updateCauses('batch/v1/Job', job('a'), {
+      spec: { ...(job('b').spec as JsonObject), selector: { matchLabels: { x: 'y' } } },
+    });
+    const frozen = updateCauses('v1/ConfigMap', cm({ a: '1' }, true), cm({ a: '2' }));
+    const mutable = updateCauses('v1/ConfigMap', cm({ a: '1' }), cm({ a: '2' }, true));
+
+    // Assess
+    expect(jobCauses.map((c) => c.field)).toEqual(['spec.selector', 'spec.template']);
+    expect(jobCauses[1]?.message).toMatch(
+      /^Invalid value: core\.PodTemplateSpec\{.*"image":"b".*\}: field is immutable$/,
+    );
+    expect(frozen).toEqual([
+      {
+        reason: 'FieldValueForbidden',
+        message: 'Forbidden: field is immutable when `immutable` is set',
+        field: 'immutable',
+      },
+      {
+        reason: 'FieldValueForbidden',
+        message: 'Forbidden: field is immutable when `immutable` is set',
+        field: 'data',
+      },
+    ]);
+    expect(mutable).toEqual([]);
+  });
+
+  it('keeps the allocated cluster IP of a Service updated without one, and lets it go with a change to ExternalName', () => {
+    // Prepare
+    const old: JsonObject = {
+      spec: { type: 'ClusterIP', clusterIP: '10.96.0.7', clusterIPs: ['10.96.0.7'] },
+    };
+    const omitted: JsonObject = { spec: { type: 'ClusterIP', ports: [{ port: 80 }] } };
+    const external: JsonObject = { spec: { type: 'ExternalName', externalName: 'example.com' } };
+
+    // Act
+    keepAllocated('v1/Service', old, omitted);
+    keepAllocated('v1/Service', old, external);
+
+    // Assess
+    expect(omitted.spec).toMatchObject({ clusterIP: '10.96.0.7', clusterIPs: ['10.96.0.7'] });
+    expect(updateCauses('v1/Service', old, omitted)).toEqual([]);
+    expect(external.spec).not.toHaveProperty('clusterIP');
+    expect(updateCauses('v1/Service', old, external)).toEqual([]);
   });
 });
