@@ -39,6 +39,7 @@ import { lockedUntil, type ObjectLock } from '../shared/object-lock.js';
 import type { ProvisioningMessage } from '../shared/schemas/messages.js';
 import { type ClaimRequest, StaleStateError, type Store } from '../shared/store/store.js';
 import { FUNCTIONS } from '../topology.js';
+import { prepareClaims, sameClaims } from './claims.js';
 
 type KubeRef = Pick<KubeObject, 'apiVersion' | 'kind'> & { metadata: { name: string; namespace?: string } };
 
@@ -54,7 +55,11 @@ export interface KubePort {
     kind: string,
     opts: { readonly namespace: string; readonly labelSelector: string },
   ): Promise<KubeObject[]>;
-  delete(ref: KubeRef): Promise<'deleted' | 'gone'>;
+  /** `Orphan` leaves the object's dependents (a StatefulSet's pods) running. */
+  delete(
+    ref: KubeRef,
+    opts?: { readonly propagation?: 'Background' | 'Orphan' },
+  ): Promise<'deleted' | 'gone'>;
   deleteNamespace(name: string): Promise<'deleted' | 'gone'>;
 }
 
@@ -786,17 +791,24 @@ async function runStep(
     if (op.type === 'CREATE' && identity && (spec.restore || identity.databasePods)) {
       await ensureBackupIdentity(deps, blueprint, spec, placement, op);
     }
-    const objects = await applyRendered(
-      kube,
-      blueprint,
-      spec,
-      {
-        operationId: op.operationId,
-        correlationId: op.correlationId,
-        ...placed,
-      },
-      { fresh: fresh && !rollingBack },
-    );
+    const ids = { operationId: op.operationId, correlationId: op.correlationId, ...placed };
+    // What the spec an UPDATE replaces rendered (generated secrets: object names and claims never
+    // depend on secret values): what it no longer renders is pruned, and a StatefulSet whose claims
+    // did not change is applied without a read.
+    const previous =
+      op.type === 'UPDATE' && op.previous && !rollingBack
+        ? blueprint.render(
+            { ...spec, ...specFields(op.previous) },
+            { ...ids, secrets: generateSecrets(blueprint) },
+          )
+        : undefined;
+    const objects = await applyRendered(kube, blueprint, spec, ids, {
+      fresh: fresh && !rollingBack,
+      // Only an UPDATE or a rollback can change a StatefulSet's claims (a bigger size); a CREATE,
+      // PAUSE or RESUME applies the claims its StatefulSet already has.
+      claimsUnchanged: !rollingBack && op.type !== 'UPDATE',
+      ...(previous ? { previous } : {}),
+    });
     // A CREATE has nothing to prune: its namespace holds only what this operation applied, from
     // the same spec (a retried apply renders the same objects). Saves a list per blueprint kind.
     // An UPDATE deletes what the spec it replaces rendered and this one does not, without a list
@@ -804,12 +816,8 @@ async function runStep(
     const pruned =
       op.type === 'CREATE'
         ? []
-        : op.type === 'UPDATE' && op.previous && !rollingBack
-          ? await pruneDropped(kube, blueprint, { ...spec, ...specFields(op.previous) }, objects, {
-              operationId: op.operationId,
-              correlationId: op.correlationId,
-              ...placed,
-            })
+        : previous
+          ? await pruneDropped(kube, namespaceOf(spec.clusterId), previous, objects)
           : await prune(kube, blueprint, spec, objects, placed.gateway);
     deps.logger.info('applied', {
       operationId: op.operationId,
@@ -941,7 +949,13 @@ export async function applyRendered(
   blueprint: Blueprint,
   spec: ClusterSpec,
   ids: Pick<RenderContext, 'operationId' | 'correlationId' | 'kubeApiCidrs' | 'gateway'>,
-  opts: { readonly fresh?: boolean } = {},
+  opts: {
+    readonly fresh?: boolean;
+    /** The live StatefulSets were applied with these claims (a CREATE retried, a PAUSE): no read. */
+    readonly claimsUnchanged?: boolean;
+    /** What the spec this one replaces rendered: a StatefulSet with the same claims needs no read. */
+    readonly previous?: readonly KubeObject[];
+  } = {},
 ): Promise<KubeObject[]> {
   const stored =
     opts.fresh && blueprint.secretNames.length > 0 ? undefined : await readSecrets(kube, blueprint, spec);
@@ -949,6 +963,16 @@ export async function applyRendered(
   let batch: KubeObject[] = [];
   for (let i = 0; i < objects.length; i++) {
     const obj = objects[i] as KubeObject;
+    if (obj.kind === 'StatefulSet' && obj.apiVersion === 'apps/v1' && !opts.fresh && !opts.claimsUnchanged) {
+      // Its claim templates cannot change in place: grow the claims and replace it (claims.ts),
+      // after what comes before it (the quota that admits the bigger claims) is applied.
+      const before = opts.previous?.find((o) => o.kind === obj.kind && o.metadata.name === obj.metadata.name);
+      if (!before || !sameClaims(before, obj)) {
+        if (batch.length) await kube.apply(batch);
+        batch = [];
+        await prepareClaims(kube, obj);
+      }
+    }
     if (obj.kind !== 'Secret') {
       batch.push(obj);
       continue;
@@ -1068,7 +1092,7 @@ function specFields(
 }
 
 /**
- * An UPDATE's prune without a list: deletes each object the previous spec rendered and `rendered`
+ * An UPDATE's prune without a list: deletes each object the previous spec rendered (`before`) and `rendered`
  * (this spec's) does not (a Valkey scaled to one node drops `valkey-read` and its disruption
  * budget), by name; one already gone is fine. Secrets are never deleted. What the previous spec
  * rendered is known exactly by rendering it again with the same blueprint, so a scale-up, which
@@ -1078,15 +1102,11 @@ function specFields(
  */
 export async function pruneDropped(
   kube: KubePort,
-  blueprint: Blueprint,
-  previous: ClusterSpec,
+  namespace: string,
+  before: readonly KubeObject[],
   rendered: readonly KubeObject[],
-  ids: Pick<RenderContext, 'operationId' | 'correlationId' | 'kubeApiCidrs' | 'gateway'>,
 ): Promise<KubeObject[]> {
-  const namespace = namespaceOf(previous.clusterId);
   const wanted = new Set(rendered.map(refKey));
-  // Object names never depend on secret values: generated ones render the same references.
-  const before = blueprint.render(previous, { ...ids, secrets: generateSecrets(blueprint) });
   const dropped = before.filter(
     (o) => o.kind !== 'Secret' && o.kind !== 'Namespace' && !wanted.has(refKey(o)),
   );

@@ -16,7 +16,7 @@
  *   | StatefulSet | `replicas` 1, `podManagementPolicy` OrderedReady, `revisionHistoryLimit` 10, RollingUpdate partition 0, PVC retention Retain/Retain, claim templates' `volumeMode` |
  *   | Job | `completions`/`parallelism` 1, `backoffLimit` 6, `completionMode` NonIndexed, `suspend` false, `podReplacementPolicy`, its labels from the template's when it has none; the generated selector (`batch.kubernetes.io/controller-uid`) and template labels (registry) |
  *   | Service | `type` ClusterIP, `sessionAffinity` None, port `protocol` and `targetPort`, `internalTrafficPolicy`, a cluster IP and its family (registry); NodePort and LoadBalancer: a `nodePort` per port (registry), `externalTrafficPolicy` Cluster, `allocateLoadBalancerNodePorts` |
- *   | PersistentVolumeClaim | `volumeMode` Filesystem; `status.phase` Pending until the simulated controller binds it |
+ *   | PersistentVolumeClaim | `volumeMode` Filesystem; `status.phase` Pending until the simulated controller binds it (the claims of a ready StatefulSet are bound with it) |
  *   | Secret | `type` Opaque (and `stringData` folded into `data`: store.ts) |
  *   | ConfigMap | none: the API server fills nothing |
  *   | Namespace | the `kubernetes.io/metadata.name` label, the `kubernetes` finalizer, `status.phase` (store.ts) |

@@ -282,7 +282,9 @@ export class ObjectStore {
       const key = this.keyFor(kind, namespace, object.metadata.name);
       const existing = this.entries.get(key);
       if (!existing) {
-        this.insert(key, kind, structuredClone(object) as unknown as JsonObject);
+        // Created with its parent already converged: what a ready workload runs on is ready with it
+        // (a pod runs only once its claims are bound), so it converges in this same tick.
+        this.insert(key, kind, structuredClone(object) as unknown as JsonObject, { converged: true });
       } else if (sync && !deepEqual(existing.obj.spec, object.spec as Json)) {
         const next = structuredClone(existing.obj);
         next.spec = structuredClone(object.spec) as Json;
@@ -967,14 +969,19 @@ export class ObjectStore {
     return obj;
   }
 
-  private insert(key: string, kind: KindInfo, obj: JsonObject): JsonObject {
+  private insert(
+    key: string,
+    kind: KindInfo,
+    obj: JsonObject,
+    opts: { converged?: boolean } = {},
+  ): JsonObject {
     const m = meta(obj);
     m.uid = randomUUID();
     m.creationTimestamp = new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
     if (kind.generation) m.generation = 1;
     m.resourceVersion = this.nextVersion();
     this.normalize(kind, obj);
-    this.put(key, { obj, specChangedAt: this.now() });
+    this.put(key, { obj, specChangedAt: this.now() - (opts.converged ? this.opts.readinessDelayMs : 0) });
     this.opts.onEvent?.('ADDED', obj);
     this.opts.onChange([key]);
     return structuredClone(obj);

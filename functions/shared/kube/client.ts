@@ -30,8 +30,14 @@ export interface KubeClient {
    * which must never be overwritten.
    */
   create(obj: KubeObject): Promise<'created' | 'exists'>;
-  /** Deletes one object (background propagation); `gone` when it did not exist. */
-  delete(ref: KubeObjectRef): Promise<'deleted' | 'gone'>;
+  /**
+   * Deletes one object; `gone` when it did not exist. Dependents go in the background, or stay
+   * with `Orphan` (a StatefulSet replaced without stopping its pods).
+   */
+  delete(
+    ref: KubeObjectRef,
+    opts?: { readonly propagation?: 'Background' | 'Orphan' },
+  ): Promise<'deleted' | 'gone'>;
   /** The live object, or undefined when it does not exist. */
   get(ref: KubeObjectRef): Promise<KubeObject | undefined>;
   list(
@@ -312,11 +318,18 @@ export function createKubeClient(kc: KubeConfig, opts: KubeClientOptions = {}): 
       }
     },
 
-    async delete(ref) {
+    async delete(ref, opts) {
       await ensureKind(ref.apiVersion, ref.kind);
       try {
         await call(`delete ${describe(ref)}`, () =>
-          api.delete(structuredClone(ref), undefined, undefined, undefined, undefined, 'Background'),
+          api.delete(
+            structuredClone(ref),
+            undefined,
+            undefined,
+            undefined,
+            undefined,
+            opts?.propagation ?? 'Background',
+          ),
         );
         return 'deleted';
       } catch (e) {

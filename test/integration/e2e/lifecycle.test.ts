@@ -116,6 +116,67 @@ describe('End to end: cluster lifecycle', () => {
     expect(new Set(events.map((e) => e.detail.eventId)).size).toBe(7);
   }, 60_000);
 
+  // A StatefulSet's volumeClaimTemplates cannot change (kube-apiserver answers 422, as the
+  // stand-in does): growing the storage expands the claims, then replaces the StatefulSet without
+  // its pods (orphan cascade), so the UPDATE succeeds instead of rolling back.
+  it.each([
+    ['qdrant', 'storage'],
+    ['valkey', 'data'],
+  ] as const)(
+    '%s: grows the storage of every node, the StatefulSet replaced in place',
+    async (engine, claim) => {
+      const created = await api('POST', '/v1/clusters', {
+        name: `grow-${engine}`,
+        engine,
+        region: rt.region,
+        nodes: 2,
+      });
+      const id = created.body.cluster.id as string;
+      expect((await settle(created.body.operation.id)).body.status).toBe('SUCCEEDED');
+      const namespace = `stratus-${id}`;
+      const inNamespace = (kind: string) =>
+        (rt.kube?.list() ?? []).filter(
+          (o) => o.kind === kind && o.metadata.namespace === namespace,
+        ) as Array<{
+          metadata: { name: string; uid?: string };
+          spec?: Record<string, unknown> & { resources?: { requests?: { storage?: string } } };
+        }>;
+      const claimsBefore = inNamespace('PersistentVolumeClaim');
+      expect(claimsBefore.map((c) => c.spec?.resources?.requests?.storage)).toEqual(['10Gi', '10Gi']);
+      const stsBefore = inNamespace('StatefulSet')[0];
+
+      const grown = await api('PATCH', `/v1/clusters/${id}`, { size: 'medium' });
+      expect(grown.status).toBe(202);
+      const op = await settle(grown.body.operation.id);
+      expect(op.body).toMatchObject({ status: 'SUCCEEDED', type: 'UPDATE' });
+      expect(op.body.error).toBeUndefined();
+      expect((await api('GET', `/v1/clusters/${id}`)).body).toMatchObject({
+        status: 'READY',
+        size: 'medium',
+        generation: 2,
+        observedGeneration: 2,
+      });
+
+      // The same claims (same uid: the data stays), each grown; the StatefulSet a new object whose
+      // template asks for the new size, so a node added later gets it too.
+      const claimsAfter = inNamespace('PersistentVolumeClaim');
+      expect(
+        claimsAfter.map((c) => [c.metadata.name, c.metadata.uid, c.spec?.resources?.requests?.storage]),
+      ).toEqual(claimsBefore.map((c) => [c.metadata.name, c.metadata.uid, '50Gi']));
+      expect(claimsAfter.map((c) => c.metadata.name)).toEqual([
+        `${claim}-${engine}-0`,
+        `${claim}-${engine}-1`,
+      ]);
+      const stsAfter = inNamespace('StatefulSet')[0];
+      expect(stsAfter?.metadata.uid).not.toBe(stsBefore?.metadata.uid);
+      const templates = (stsAfter?.spec?.volumeClaimTemplates ?? []) as Array<{
+        spec: { resources: { requests: { storage: string } } };
+      }>;
+      expect(templates.map((t) => t.spec.resources.requests.storage)).toEqual(['50Gi']);
+    },
+    60_000,
+  );
+
   it('reports connection details to viewers and reveals the credential to admins only, audited', async () => {
     const created = await api('POST', '/v1/clusters', { name: 'conn', engine: 'qdrant', region: rt.region });
     const id = created.body.cluster.id as string;

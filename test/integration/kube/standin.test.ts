@@ -755,6 +755,38 @@ describe('Kubernetes stand-in (through @kubernetes/client-node)', () => {
       expect(converged.status).toMatchObject({ observedGeneration: 2, readyReplicas: 3 });
     });
 
+    it("makes a StatefulSet's claims once it is ready, already Bound: a pod runs only on bound claims", async () => {
+      // Prepare
+      const withClaims = statefulSet('claims', 2);
+      withClaims.metadata = { ...withClaims.metadata, namespace: 'claims' };
+      (withClaims.spec as Record<string, unknown>).volumeClaimTemplates = [
+        {
+          metadata: { name: 'data', labels: { app: 'db' } },
+          spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+        },
+      ];
+      await apply(ns('claims'));
+
+      // Act
+      await apply(withClaims);
+      clock.advance(READINESS_DELAY_MS);
+      const sts = (await api.read({
+        apiVersion: 'apps/v1',
+        kind: 'StatefulSet',
+        metadata: { name: 'db', namespace: 'claims' },
+      })) as Obj;
+      const claims = (await api.list('v1', 'PersistentVolumeClaim', 'claims')).items as Obj[];
+
+      // Assess
+      expect(sts.status).toMatchObject({ readyReplicas: 2 });
+      expect(
+        claims.map((c) => [c.metadata?.name, (c.status as { phase?: string } | undefined)?.phase]),
+      ).toEqual([
+        ['data-db-0', 'Bound'],
+        ['data-db-1', 'Bound'],
+      ]);
+    });
+
     it('binds PVCs and reports operator kinds (CNPG Cluster) healthy after the delay', async () => {
       // Prepare
       const pvcRef = {

@@ -121,7 +121,8 @@ const credentialNames = [
  *   applied (ensureSecrets);
  * - in the namespace, through that RoleBinding: apply (`create`, `patch`) of every kind rendered
  *   there, `list` and `delete` of each (pruning what is no longer rendered), `get` of the
- *   readiness objects and of the credential Secret.
+ *   readiness objects and of the credential Secret; `list` and `patch` of the claims of a
+ *   StatefulSet whose storage grows.
  */
 function provisionerNeeds(): { cluster: Set<Grant>; namespace: Set<Grant> } {
   const cluster = new Set<Grant>();
@@ -138,6 +139,12 @@ function provisionerNeeds(): { cluster: Set<Grant>; namespace: Set<Grant> } {
       const { group, resource } = resourceOf(o);
       for (const verb of ['create', 'patch', 'list', 'delete']) namespace.add(grant(group, resource, verb));
       if (o.kind === 'Secret') namespace.add(grant(group, resource, 'get'));
+      // Growing a StatefulSet's storage (functions/provisioner/claims.ts): its claims are listed
+      // and patched, it is read and deleted (orphaning its pods) before it is applied again.
+      if (o.kind === 'StatefulSet' && Array.isArray((o as Any).spec?.volumeClaimTemplates)) {
+        for (const verb of ['list', 'patch']) namespace.add(grant('', 'persistentvolumeclaims', verb));
+        namespace.add(grant(group, resource, 'get'));
+      }
       // RBAC's escalation check: writing a Role needs every permission it grants (any name covers
       // the names a rule lists).
       if (o.kind === 'Role') {

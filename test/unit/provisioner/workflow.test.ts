@@ -300,9 +300,17 @@ describe('Function: advance', () => {
     });
 
     it("an UPDATE does not: its live status may still be the previous generation's", async () => {
+      // The previous spec has the same claims: the StatefulSet is applied without a read.
+      const live = cluster({ placement: 'eks-a' });
+      const previous = { nodes: live.nodes, size: live.size, version: live.version, settings: live.settings };
       const { store, requeue, kube, deps } = setup(
-        operation({ type: 'UPDATE', status: 'RUNNING', step: 'APPLY' }),
-        cluster({ placement: 'eks-a' }),
+        operation({
+          type: 'UPDATE',
+          status: 'RUNNING',
+          step: 'APPLY',
+          previous: { ...previous, sizeName: live.sizeName, generation: 1, status: 'READY' },
+        }),
+        live,
         [readySts],
       );
       expect(await advance(msg(), deps)).toBe('polling');

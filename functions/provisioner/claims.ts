@@ -1,0 +1,161 @@
+/**
+ * Growing the storage of a StatefulSet engine (Qdrant, Valkey).
+ *
+ * kube-apiserver refuses any change to a StatefulSet's `volumeClaimTemplates` (422: "updates to
+ * statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy',
+ * 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"), so applying a spec
+ * with a bigger size fails. The well-known way round it, done here before the StatefulSet is
+ * applied:
+ *   1. expand every claim the StatefulSet made (`<template>-<statefulset>-<ordinal>`, found by the
+ *      template's labels, which the controller copies onto each claim) to the new request; a bound
+ *      claim may grow (never shrink) where its StorageClass has `allowVolumeExpansion` (docs/eks.md);
+ *   2. delete the StatefulSet with the `Orphan` propagation policy: its pods keep running;
+ *   3. wait until it is gone (the garbage collector first clears the pods' owner references), so
+ *      the apply that follows creates it anew with the new templates; it adopts the running pods by
+ *      its selector and rolls them as for any template change.
+ * Every step is safe to repeat: a delivery that stops between them finds claims already grown, or
+ * the StatefulSet already gone, and goes on.
+ */
+import type { KubeObject } from '../shared/engines/types.js';
+import { KubeApiError } from '../shared/kube/errors.js';
+
+/** What this needs of Kubernetes (a subset of the workflow's KubePort). */
+export interface ClaimsKube {
+  apply(objects: KubeObject[]): Promise<void>;
+  get(ref: Ref): Promise<KubeObject | undefined>;
+  list(
+    apiVersion: string,
+    kind: string,
+    opts: { readonly namespace: string; readonly labelSelector: string },
+  ): Promise<KubeObject[]>;
+  delete(ref: Ref, opts?: { readonly propagation?: 'Background' | 'Orphan' }): Promise<'deleted' | 'gone'>;
+}
+
+type Ref = Pick<KubeObject, 'apiVersion' | 'kind'> & { metadata: { name: string; namespace?: string } };
+
+interface ClaimTemplate {
+  readonly name: string;
+  readonly labels: Record<string, string>;
+  readonly storage: string | undefined;
+}
+
+/** How long the StatefulSet may take to go after its orphaning delete before the delivery retries. */
+export const ORPHAN_WAIT_MS = [50, 100, 200, 400, 800, 1600, 3200] as const;
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function templatesOf(sts: KubeObject): ClaimTemplate[] {
+  const spec = isRecord(sts.spec) ? sts.spec : {};
+  const templates = Array.isArray(spec.volumeClaimTemplates) ? spec.volumeClaimTemplates : [];
+  return templates.filter(isRecord).map((t) => {
+    const meta = isRecord(t.metadata) ? t.metadata : {};
+    const claim = isRecord(t.spec) ? t.spec : {};
+    const resources = isRecord(claim.resources) ? claim.resources : {};
+    const requests = isRecord(resources.requests) ? resources.requests : {};
+    return {
+      name: String(meta.name ?? ''),
+      labels: (isRecord(meta.labels) ? meta.labels : {}) as Record<string, string>,
+      storage: typeof requests.storage === 'string' ? requests.storage : undefined,
+    };
+  });
+}
+
+const BINARY: Record<string, number> = {
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+};
+const DECIMAL: Record<string, number> = { '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
+
+/** Bytes of a storage quantity (`10Gi`, `500M`, `1e9`), or NaN when it is not one. */
+export function quantityBytes(q: string): number {
+  const m = /^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E|[eE][+-]?[0-9]+)?$/.exec(q.trim());
+  if (!m) return Number.NaN;
+  const n = Number(m[1]);
+  const suffix = m[2] ?? '';
+  if (suffix in BINARY) return n * (BINARY[suffix] as number);
+  if (suffix in DECIMAL) return n * (DECIMAL[suffix] as number);
+  return n * 10 ** Number(suffix.slice(1));
+}
+
+const sameQuantity = (a: string | undefined, b: string | undefined) =>
+  a === b || (a !== undefined && b !== undefined && quantityBytes(a) === quantityBytes(b));
+
+/** Whether two StatefulSets ask for the same claims (names and storage requests). */
+export function sameClaims(a: KubeObject, b: KubeObject): boolean {
+  const ta = templatesOf(a);
+  const tb = templatesOf(b);
+  return (
+    ta.length === tb.length &&
+    ta.every((t) => {
+      const other = tb.find((u) => u.name === t.name);
+      return other !== undefined && sameQuantity(t.storage, other.storage);
+    })
+  );
+}
+
+/**
+ * Makes the live StatefulSet of `wanted` (if any) accept `wanted`'s claim templates: when they
+ * differ, grows its claims and deletes it, orphaning its pods, then waits until it is gone.
+ * `replaced` when it did so; `unchanged` when there was nothing to do (no live StatefulSet, or the
+ * same claims).
+ */
+export async function prepareClaims(
+  kube: ClaimsKube,
+  wanted: KubeObject,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+): Promise<'replaced' | 'unchanged'> {
+  const ref = { apiVersion: wanted.apiVersion, kind: wanted.kind, metadata: wanted.metadata };
+  const live = await kube.get(ref);
+  if (!live) return 'unchanged';
+  const terminating = isRecord(live.metadata) && live.metadata.deletionTimestamp !== undefined;
+  if (!terminating && sameClaims(live, wanted)) return 'unchanged';
+  const namespace = wanted.metadata.namespace;
+  if (namespace === undefined) throw new Error(`StatefulSet ${wanted.metadata.name} has no namespace`);
+  if (!terminating) {
+    for (const template of templatesOf(wanted)) {
+      if (template.storage === undefined) continue;
+      const selector = Object.entries(template.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',');
+      const prefix = `${template.name}-${wanted.metadata.name}-`;
+      const claims = (
+        await kube.list('v1', 'PersistentVolumeClaim', { namespace, labelSelector: selector })
+      ).filter(
+        (c) => c.metadata.name.startsWith(prefix) && /^[0-9]+$/.test(c.metadata.name.slice(prefix.length)),
+      );
+      for (const claim of claims) {
+        const current = templatesOf({
+          ...claim,
+          spec: { volumeClaimTemplates: [{ metadata: {}, spec: claim.spec }] },
+        })[0]?.storage;
+        // Never shrink (the API server refuses it): a rollback to a smaller size keeps the grown
+        // claims, and only the template goes back.
+        if (current !== undefined && quantityBytes(current) >= quantityBytes(template.storage)) continue;
+        await kube.apply([
+          {
+            apiVersion: 'v1',
+            kind: 'PersistentVolumeClaim',
+            metadata: { name: claim.metadata.name, namespace },
+            spec: { resources: { requests: { storage: template.storage } } },
+          },
+        ]);
+      }
+    }
+    await kube.delete(ref, { propagation: 'Orphan' });
+  }
+  for (const ms of ORPHAN_WAIT_MS) {
+    if (!(await kube.get(ref))) return 'replaced';
+    await sleep(ms);
+  }
+  if (!(await kube.get(ref))) return 'replaced';
+  // A transient failure: the workflow retries the step with backoff; it finds it terminating or gone.
+  throw new KubeApiError(
+    `StatefulSet ${wanted.metadata.name} is still being deleted (orphaning its pods) to take new claim templates`,
+    { status: 409, reason: 'Conflict', retryable: true },
+  );
+}
