@@ -17,10 +17,10 @@ describe('Chaos: two regions under faults, duplicates and kills', () => {
 
   beforeAll(async () => {
     console.log(replay);
-    // The functions' logs (worker threads write to this process's stdout): SILENT unless asked.
-    process.env.POWERTOOLS_LOG_LEVEL = process.env.CHAOS_LOG_LEVEL ?? 'SILENT';
     cp = await startLocalControlPlane({
       config: shippedConfig(),
+      // The functions' logs (worker threads write to this process's stdout): SILENT unless asked.
+      functionLogLevel: process.env.CHAOS_LOG_LEVEL ?? 'SILENT',
       regions: ['eu-west-1', 'us-east-1'],
       readinessDelayMs: 200,
       pollBaseSeconds: 1,
