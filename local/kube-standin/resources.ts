@@ -2,6 +2,7 @@
  * The kinds the stand-in serves and the status its simulated controllers converge to.
  * Both tables are data: add a row to support a new kind or a new operator.
  */
+import { createHash } from 'node:crypto';
 import type { KubeObject } from '../../functions/shared/engines/types.js';
 
 export interface KindInfo {
@@ -272,13 +273,16 @@ const HIBERNATION = 'cnpg.io/hibernation';
 /**
  * Objects a simulated controller keeps for `obj` (e.g. the PVCs a StatefulSet's pods claim, the
  * StatefulSet an operator makes): each is created when absent; one marked `sync` has its `spec`
- * rewritten when it differs (the operator updates what it made). Never deleted with a scale down:
- * PVCs outlive their pods, as the StatefulSet controller's and CloudNativePG's do; they go with
- * their namespace.
+ * rewritten when it differs (the operator updates what it made). Only pods are deleted when the
+ * rule no longer yields them (a scale down, store.ts); PVCs outlive their pods, as the StatefulSet
+ * controller's and CloudNativePG's do, and go with their namespace (or their owner, if they have one).
  */
-export type OwnedRule = (
-  obj: KubeObject,
-) => ReadonlyArray<{ readonly object: KubeObject; readonly sync?: boolean }>;
+export type OwnedRule = (obj: KubeObject) => ReadonlyArray<{
+  readonly object: KubeObject;
+  readonly sync?: boolean;
+  /** A label whose change makes a new object (a pod of a new revision), not an update. */
+  readonly recreateOn?: string;
+}>;
 
 const ownedMeta = (parent: KubeObject, name: string, labels: Record<string, string> = {}, owned = true) => ({
   name,
@@ -334,9 +338,72 @@ function statefulSetClaims(o: KubeObject) {
   });
 }
 
+/**
+ * The revision a StatefulSet's pods run (`controller-revision-hash`, its status' current and
+ * update revision): `<name>-<hash of the pod template>`, as the controller names its
+ * ControllerRevisions (a hash of another form: only equality matters).
+ */
+export function statefulSetRevision(o: KubeObject): string {
+  const hash = createHash('sha256')
+    .update(JSON.stringify(spec(o).template ?? {}))
+    .digest('hex');
+  return `${o.metadata.name}-${BigInt(`0x${hash.slice(0, 12)}`)
+    .toString(36)
+    .slice(0, 10)}`;
+}
+
+/**
+ * The pods a StatefulSet runs, `<statefulset>-<ordinal>`, from its template: the controller's
+ * labels, its hostname and subdomain, a volume per claim template naming the ordinal's claim.
+ * A new template is a new revision: each pod is replaced (the stand-in does it at once, not one
+ * ordinal at a time); a scale down deletes the highest ordinals (store.ts).
+ */
+function statefulSetPods(o: KubeObject) {
+  const template = record(spec(o).template);
+  const templateMeta = record(template.metadata);
+  const podSpec = record(template.spec);
+  const claimTemplates = Array.isArray(spec(o).volumeClaimTemplates)
+    ? (spec(o).volumeClaimTemplates as unknown[]).map(record)
+    : [];
+  const revision = statefulSetRevision(o);
+  return Array.from({ length: replicas(o) }, (_, i) => {
+    const name = `${o.metadata.name}-${i}`;
+    return {
+      recreateOn: 'controller-revision-hash',
+      object: {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          ...ownedMeta(o, name, {
+            ...(record(templateMeta.labels) as Record<string, string>),
+            'apps.kubernetes.io/pod-index': String(i),
+            'controller-revision-hash': revision,
+            'statefulset.kubernetes.io/pod-name': name,
+          }),
+          ...(templateMeta.annotations
+            ? { annotations: record(templateMeta.annotations) as Record<string, string> }
+            : {}),
+        },
+        spec: {
+          ...structuredClone(podSpec),
+          hostname: name,
+          ...(typeof spec(o).serviceName === 'string' ? { subdomain: spec(o).serviceName } : {}),
+          volumes: [
+            ...(Array.isArray(podSpec.volumes) ? structuredClone(podSpec.volumes) : []),
+            ...claimTemplates.map((t) => ({
+              name: String(record(t.metadata).name),
+              persistentVolumeClaim: { claimName: `${String(record(t.metadata).name)}-${name}` },
+            })),
+          ],
+        },
+      },
+    };
+  });
+}
+
 /** Keyed by `<apiVersion>/<kind>`. */
 export const DEFAULT_OWNED_RULES: Readonly<Record<string, OwnedRule>> = {
-  'apps/v1/StatefulSet': statefulSetClaims,
+  'apps/v1/StatefulSet': (o) => [...statefulSetClaims(o), ...statefulSetPods(o)],
   // cert-manager's Secret of a Certificate (a placeholder: STANDIN_CA_BUNDLE), no owner, as cert-manager's.
   'cert-manager.io/v1/Certificate': (o) => [
     {
@@ -421,7 +488,7 @@ export const DEFAULT_STATUS_RULES: Readonly<Record<string, StatusRule>> = {
   },
   'apps/v1/StatefulSet': (o) => {
     const r = replicas(o);
-    const revision = `${o.metadata.name}-${generation(o)}`;
+    const revision = statefulSetRevision(o);
     return {
       observedGeneration: generation(o),
       replicas: r,
@@ -443,6 +510,37 @@ export const DEFAULT_STATUS_RULES: Readonly<Record<string, StatusRule>> = {
       availableReplicas: r,
       updatedReplicas: r,
       conditions: [{ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable' }],
+    };
+  },
+  // The kubelet once the pod runs: Running, every container ready and never restarted, an address.
+  'v1/Pod': (o) => {
+    const at = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const ready = (type: string) => ({ type, status: 'True', lastProbeTime: null, lastTransitionTime: at });
+    const digest = createHash('sha256').update(`${o.metadata.namespace}/${o.metadata.name}`).digest();
+    const containers = Array.isArray(spec(o).containers) ? (spec(o).containers as unknown[]).map(record) : [];
+    return {
+      phase: 'Running',
+      conditions: [
+        'PodReadyToStartContainers',
+        'Initialized',
+        'Ready',
+        'ContainersReady',
+        'PodScheduled',
+      ].map(ready),
+      hostIP: '10.0.0.10',
+      podIP: `10.244.${digest[0]}.${digest[1] === 0 ? 1 : digest[1]}`,
+      startTime: at,
+      qosClass: record(o.status).qosClass ?? 'BestEffort',
+      containerStatuses: containers.map((c) => ({
+        name: c.name,
+        image: c.image,
+        imageID: '',
+        containerID: `containerd://${createHash('sha256').update(`${o.metadata.uid}/${c.name}`).digest('hex')}`,
+        ready: true,
+        started: true,
+        restartCount: 0,
+        state: { running: { startedAt: at } },
+      })),
     };
   },
   'v1/PersistentVolumeClaim': (o) => ({

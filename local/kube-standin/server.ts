@@ -43,7 +43,7 @@ import {
 } from './resources.js';
 import { answerReview, REVIEW_RESOURCES, reviewOf } from './reviews.js';
 import { crdOpenApiSchema, DEFAULT_CRD_DIR, type RawSchema } from './schema.js';
-import { ApiError, ObjectStore } from './store.js';
+import { ApiError, type DeletePropagation, ObjectStore } from './store.js';
 import { type IncludeObject, toTable } from './table.js';
 import { type FieldRequirement, matchesFields, parseFieldSelector, WatchHub } from './watch.js';
 
@@ -479,11 +479,15 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
           write(name, () => store.replace(kind, namespace, name, body, fieldManager)),
         );
       }
-      case 'DELETE':
+      case 'DELETE': {
+        const propagation = await deletePropagation(req, url);
         return answer(
           200,
-          write(name, () => store.delete(kind, namespace, name)),
+          write(name, () =>
+            store.delete(kind, namespace, name, { propagation, collect: dryRun.length === 0 }),
+          ),
         );
+      }
       case 'PATCH': {
         const patch = patchType(req.headers['content-type']);
         if (patch === 'apply') {
@@ -885,6 +889,35 @@ async function readObject(req: IncomingMessage, type: 'json' | 'yaml' | 'protobu
   } catch (e) {
     throw new ApiError(400, 'BadRequest', `error decoding YAML: ${(e as Error).message}`);
   }
+}
+
+/**
+ * A delete's `propagationPolicy`, from the query (client-node) or the DeleteOptions body
+ * (kubectl's `--cascade`); `orphanDependents: true` is the old spelling of `Orphan`.
+ */
+async function deletePropagation(req: IncomingMessage, url: URL): Promise<DeletePropagation | undefined> {
+  let value: unknown = url.searchParams.get('propagationPolicy') ?? undefined;
+  let orphan: unknown = url.searchParams.get('orphanDependents') === 'true' ? true : undefined;
+  const text = (await readBytes(req)).toString('utf8').trim();
+  if (text.startsWith('{')) {
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (e) {
+      throw new ApiError(400, 'BadRequest', `error decoding DeleteOptions: ${(e as Error).message}`);
+    }
+    if (isObject(body)) {
+      value = body.propagationPolicy ?? value;
+      orphan = body.orphanDependents ?? orphan;
+    }
+  }
+  if (value === undefined || value === null) return orphan === true ? 'Orphan' : undefined;
+  if (value === 'Background' || value === 'Foreground' || value === 'Orphan') return value;
+  throw new ApiError(
+    422,
+    'Invalid',
+    `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${String(value)}": supported values: "Foreground", "Background", "Orphan", "nil"`,
+  );
 }
 
 function includeObjectOf(value: string | null): IncludeObject {

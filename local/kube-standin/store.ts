@@ -106,6 +106,25 @@ export interface StoreOptions {
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
+/** DeleteOptions' `propagationPolicy`. */
+export type DeletePropagation = 'Background' | 'Foreground' | 'Orphan';
+
+interface OwnerReference {
+  readonly uid?: string;
+  readonly controller?: boolean;
+}
+
+function labelsOf(obj: JsonObject): Record<string, unknown> {
+  const labels = meta(obj).labels;
+  return labels !== null && typeof labels === 'object' && !Array.isArray(labels) ? labels : {};
+}
+
+/** The uid of the object's controller (its owner reference with `controller: true`), if any. */
+function controllerOf(obj: JsonObject): string | undefined {
+  const refs = (meta(obj).ownerReferences as OwnerReference[] | undefined) ?? [];
+  return refs.find((r) => r.controller)?.uid;
+}
+
 type Metadata = JsonObject & { name: string; namespace?: string };
 
 const SERVER_METADATA = [
@@ -267,7 +286,12 @@ export class ObjectStore {
     if (changed.length > 0) this.opts.onChange(changed);
   }
 
-  /** Creates (or, `sync`, updates the spec of) what the simulated controller keeps for `parent`. */
+  /**
+   * Creates (or, `sync`, updates the spec of) what the simulated controller keeps for `parent`;
+   * replaces an object whose `recreateOn` label changed (a pod of an older revision), adopts an
+   * orphan of the same name (a pod left by a StatefulSet deleted with `propagationPolicy: Orphan`),
+   * and deletes the pods `parent` controls that it no longer wants (a scale down).
+   */
   private ensureOwned(parent: JsonObject): void {
     const rule = this.opts.ownedRules?.[`${parent.apiVersion}/${parent.kind}`];
     const namespace = meta(parent).namespace;
@@ -276,21 +300,85 @@ export class ObjectStore {
     // Nothing new in a namespace on its way out (its content goes with it).
     if (nsKind && this.entries.get(this.keyFor(nsKind, undefined, namespace))?.deletedAt !== undefined)
       return;
-    for (const { object, sync } of rule(parent as never)) {
+    const wanted = new Set<string>();
+    for (const { object, sync, recreateOn } of rule(parent as never)) {
       const kind = this.opts.kindOf(object.apiVersion, object.kind);
       if (!kind) continue;
       const key = this.keyFor(kind, namespace, object.metadata.name);
-      const existing = this.entries.get(key);
+      wanted.add(key);
+      let existing = this.entries.get(key);
+      if (
+        existing &&
+        recreateOn !== undefined &&
+        labelsOf(existing.obj)[recreateOn] !== object.metadata.labels?.[recreateOn]
+      ) {
+        // Pods are immutable: a new revision is a new pod (a new uid), as the controllers roll them.
+        this.deleted(key);
+        this.remove(key);
+        this.opts.onChange([key]);
+        existing = undefined;
+      }
       if (!existing) {
         // Created with its parent already converged: what a ready workload runs on is ready with it
         // (a pod runs only once its claims are bound), so it converges in this same tick.
         this.insert(key, kind, structuredClone(object) as unknown as JsonObject, { converged: true });
-      } else if (sync && !deepEqual(existing.obj.spec, object.spec as Json)) {
+        continue;
+      }
+      const owners = (object.metadata.ownerReferences as OwnerReference[] | undefined) ?? [];
+      const adopt = owners.some((r) => r.controller) && controllerOf(existing.obj) === undefined;
+      if ((sync && !deepEqual(existing.obj.spec, object.spec as Json)) || adopt) {
         const next = structuredClone(existing.obj);
-        next.spec = structuredClone(object.spec) as Json;
+        if (sync) next.spec = structuredClone(object.spec) as Json;
+        if (adopt) meta(next).ownerReferences = structuredClone(owners) as unknown as Json;
         this.commit(key, existing, next);
       }
     }
+    const uid = meta(parent).uid;
+    const podKind = this.opts.kindOf('v1', 'Pod');
+    if (!podKind || uid === undefined) return;
+    for (const key of [...(this.byNamespace.get(namespace) ?? [])]) {
+      const entry = this.entries.get(key);
+      if (!entry || wanted.has(key) || entry.obj.kind !== 'Pod' || entry.obj.apiVersion !== 'v1') continue;
+      if (controllerOf(entry.obj) !== uid) continue;
+      this.deleted(key);
+      this.remove(key);
+      this.opts.onChange([key]);
+    }
+  }
+
+  /**
+   * The garbage collector, at once: what `uid` controlled or owned in `namespace` is deleted with
+   * it (its dependents' dependents too), or with `Orphan` kept, without that owner reference.
+   */
+  private collectGarbage(namespace: string, uid: string, propagation: DeletePropagation): void {
+    for (const key of [...(this.byNamespace.get(namespace) ?? [])]) {
+      const entry = this.entries.get(key);
+      const refs = (entry && (meta(entry.obj).ownerReferences as OwnerReference[] | undefined)) ?? [];
+      if (!entry || !refs.some((r) => r.uid === uid)) continue;
+      if (propagation === 'Orphan') {
+        const next = structuredClone(entry.obj);
+        const kept = refs.filter((r) => r.uid !== uid);
+        if (kept.length > 0) meta(next).ownerReferences = kept as unknown as Json;
+        else delete meta(next).ownerReferences;
+        this.commit(key, entry, next);
+        continue;
+      }
+      // Kubernetes deletes a dependent once none of its owners is left.
+      if (refs.some((r) => r.uid !== uid && this.ownerAlive(namespace, r))) continue;
+      const dependentUid = meta(entry.obj).uid;
+      this.deleted(key);
+      this.remove(key);
+      this.opts.onChange([key]);
+      if (typeof dependentUid === 'string') this.collectGarbage(namespace, dependentUid, propagation);
+    }
+  }
+
+  private ownerAlive(namespace: string, ref: OwnerReference): boolean {
+    for (const key of this.byNamespace.get(namespace) ?? []) {
+      const entry = this.entries.get(key);
+      if (entry && meta(entry.obj).uid === ref.uid) return true;
+    }
+    return false;
   }
 
   // --- reads ---
@@ -625,7 +713,17 @@ export class ObjectStore {
     return this.commit(this.keyFor(kind, namespace, name), existing, next);
   }
 
-  delete(kind: KindInfo, namespace: string | undefined, name: string): JsonObject {
+  /**
+   * Deletes the object; what it owns goes with it (`Background`, the default, and `Foreground`,
+   * both at once here) or stays without the owner reference (`Orphan`). `collect: false` leaves
+   * dependents alone (a dry run).
+   */
+  delete(
+    kind: KindInfo,
+    namespace: string | undefined,
+    name: string,
+    opts: { readonly propagation?: DeletePropagation; readonly collect?: boolean } = {},
+  ): JsonObject {
     const key = this.keyFor(kind, namespace, name);
     const entry = this.require(kind, namespace, name);
     const details = {
@@ -663,6 +761,10 @@ export class ObjectStore {
     this.deleted(key);
     this.remove(key);
     this.opts.onChange([key]);
+    const uid = meta(entry.obj).uid;
+    if (namespace !== undefined && typeof uid === 'string' && opts.collect !== false) {
+      this.collectGarbage(namespace, uid, opts.propagation ?? 'Background');
+    }
     return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details };
   }
 

@@ -188,7 +188,11 @@ const BUILTIN_COLUMNS: Readonly<Record<string, readonly Column[]>> = {
     col('VolumeMode', (o) => String(spec(o).volumeMode ?? 'Filesystem'), wide),
   ],
   'v1/Pod': [
-    col('Ready', (o) => `0/${list(spec(o).containers).length}`),
+    col(
+      'Ready',
+      (o) =>
+        `${list(status(o).containerStatuses).filter((c) => isObject(c) && c.ready === true).length}/${list(spec(o).containers).length}`,
+    ),
     col('Status', (o) => String(status(o).phase ?? 'Pending')),
     col('Restarts', () => 0, { type: 'string' }),
     AGE,

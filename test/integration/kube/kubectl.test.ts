@@ -239,12 +239,15 @@ describe.runIf(HAS_KUBECTL)('kubectl against the stand-in', () => {
   });
 
   it('gets all: the kinds of the `all` category in the namespace', async () => {
-    // Act
+    // Act: once the StatefulSet rolled out, its pods run.
+    await ok('rollout', 'status', 'statefulset/db', '-n', 'stratus-demo', '--timeout=60s');
     const out = await ok('get', 'all', '-n', 'stratus-demo');
 
     // Assess
     expect(out).toContain('service/db');
     expect(out).toContain('statefulset.apps/db');
+    expect(out).toMatch(/^pod\/db-0\s+1\/1\s+Running\s+0\s/m);
+    expect(out).toMatch(/^pod\/db-1\s+1\/1\s+Running\s+0\s/m);
     expect(out).toContain('deployment.apps/web');
     expect(out).not.toContain('configmap');
   });
@@ -271,6 +274,7 @@ describe.runIf(HAS_KUBECTL)('kubectl against the stand-in', () => {
     // Assess
     expect(ns).toMatch(/^Status:\s+Active$/m);
     expect(sts).toMatch(/^Replicas:\s+2 desired/m);
+    expect(sts).toMatch(/^Pods Status:\s+2 Running \/ 0 Waiting \/ 0 Succeeded \/ 0 Failed$/m);
     expect(sts).toContain('postgres:16');
   });
 
@@ -435,7 +439,15 @@ describe.runIf(HAS_KUBECTL)('kubectl against the stand-in', () => {
         },
       ],
     });
-    expect(pod?.status).toEqual({ phase: 'Pending', qosClass: 'Guaranteed' });
+    // Pending with its QoS class when created; Running and Ready once the simulated kubelet ran it.
+    expect(pod?.status).toMatchObject({ qosClass: 'Guaranteed' });
+    expect(['Pending', 'Running']).toContain(pod?.status.phase);
+    expect(await ok('wait', '--for=condition=Ready', 'pod/tool', '-n', 'stratus-hand', '--timeout=60s')).toBe(
+      'pod/tool condition met\n',
+    );
+    expect(await ok('get', 'pod', 'tool', '-n', 'stratus-hand', '-o', 'jsonpath={.status.phase}')).toBe(
+      'Running',
+    );
     const job = byKind('Job');
     expect(job?.spec).toMatchObject({
       backoffLimit: 6,
@@ -879,6 +891,52 @@ spec:
       expect(r.apply.stderr, r.bin).toBe('');
       expect(r.apply.stdout, r.bin).toContain('statefulset.apps/db serverside-applied (server dry run)');
     }
+  });
+
+  it('deletes a StatefulSet with --cascade=orphan, leaving its pods, then with its pods (the default)', async () => {
+    // Prepare
+    await writeFile(
+      join(dir, 'gc.yaml'),
+      [
+        'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: stratus-gc',
+        'apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: kv\n  namespace: stratus-gc\nspec:\n  replicas: 1\n  serviceName: kv\n  selector:\n    matchLabels: {app: kv}\n  template:\n    metadata:\n      labels: {app: kv}\n    spec:\n      containers:\n      - name: kv\n        image: valkey/valkey:8.1.1',
+      ].join('\n---\n'),
+    );
+    await ok('apply', '--server-side', '-f', join(dir, 'gc.yaml'));
+    await ok('rollout', 'status', 'statefulset/kv', '-n', 'stratus-gc', '--timeout=60s');
+
+    // Act
+    const orphaned = await ok('delete', 'statefulset', 'kv', '-n', 'stratus-gc', '--cascade=orphan');
+    const left = await ok('get', 'pods', '-n', 'stratus-gc', '-o', 'jsonpath={.items[*].metadata.name}');
+    const owners = await ok(
+      'get',
+      'pod',
+      'kv-0',
+      '-n',
+      'stratus-gc',
+      '-o',
+      'jsonpath={.metadata.ownerReferences}',
+    );
+    await ok('apply', '--server-side', '-f', join(dir, 'gc.yaml'));
+    await ok('rollout', 'status', 'statefulset/kv', '-n', 'stratus-gc', '--timeout=60s');
+    const adopted = await ok(
+      'get',
+      'pod',
+      'kv-0',
+      '-n',
+      'stratus-gc',
+      '-o',
+      'jsonpath={.metadata.ownerReferences[0].kind}',
+    );
+    await ok('delete', 'statefulset', 'kv', '-n', 'stratus-gc');
+    const none = await kubectl('get', 'pods', '-n', 'stratus-gc');
+
+    // Assess
+    expect(orphaned).toBe('statefulset.apps "kv" deleted\n');
+    expect(left).toBe('kv-0');
+    expect(owners).toBe('');
+    expect(adopted).toBe('StatefulSet');
+    expect(none.stderr).toContain('No resources found in stratus-gc namespace.');
   });
 
   it('deletes a namespace: kubectl waits for it to be gone, and it is', async () => {

@@ -787,6 +787,150 @@ describe('Kubernetes stand-in (through @kubernetes/client-node)', () => {
       ]);
     });
 
+    describe("a StatefulSet's pods", () => {
+      type Pod = Obj & {
+        metadata: { name: string; uid: string; labels: Record<string, string>; ownerReferences?: unknown[] };
+        spec: {
+          containers: Array<{ image: string }>;
+          volumes?: unknown[];
+          hostname?: string;
+          subdomain?: string;
+        };
+        status: { phase: string; conditions: Array<{ type: string; status: string }> };
+      };
+      const stsRef = (namespace: string) => ({
+        apiVersion: 'apps/v1',
+        kind: 'StatefulSet',
+        metadata: { name: 'db', namespace },
+      });
+      const withClaim = (namespace: string, replicas: number, image = 'nginx:1') => {
+        const o = statefulSet(namespace, replicas, image);
+        (o.spec as Record<string, unknown>).volumeClaimTemplates = [
+          {
+            metadata: { name: 'data' },
+            spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+          },
+        ];
+        return o;
+      };
+      const pods = async (namespace: string) =>
+        ((await api.list('v1', 'Pod', namespace)).items as Pod[]).sort((a, b) =>
+          a.metadata.name.localeCompare(b.metadata.name),
+        );
+
+      it('runs one pod per ordinal once it is ready: Running and Ready, controlled by it, on its claims', async () => {
+        // Prepare
+        await apply(ns('pods-run'));
+
+        // Act
+        const created = await apply(withClaim('pods-run', 2));
+        const before = await pods('pods-run');
+        clock.advance(READINESS_DELAY_MS);
+        const sts = (await api.read(stsRef('pods-run'))) as Obj & { status: { updateRevision: string } };
+        const running = await pods('pods-run');
+
+        // Assess
+        expect(before).toEqual([]);
+        expect(running.map((p) => p.metadata.name)).toEqual(['db-0', 'db-1']);
+        for (const [i, pod] of running.entries()) {
+          expect(pod.metadata.ownerReferences).toEqual([
+            expect.objectContaining({
+              kind: 'StatefulSet',
+              name: 'db',
+              uid: created.metadata?.uid,
+              controller: true,
+            }),
+          ]);
+          expect(pod.metadata.labels).toMatchObject({
+            app: 'db',
+            'apps.kubernetes.io/pod-index': String(i),
+            'statefulset.kubernetes.io/pod-name': `db-${i}`,
+            'controller-revision-hash': sts.status.updateRevision,
+          });
+          expect(pod.spec).toMatchObject({ hostname: `db-${i}`, subdomain: 'db' });
+          expect(pod.spec.volumes).toContainEqual({
+            name: 'data',
+            persistentVolumeClaim: { claimName: `data-db-${i}` },
+          });
+          expect(pod.status.phase).toBe('Running');
+          expect(pod.status.conditions).toContainEqual(
+            expect.objectContaining({ type: 'Ready', status: 'True' }),
+          );
+        }
+      });
+
+      it('deletes the highest ordinals on a scale down and replaces every pod on a new template', async () => {
+        // Prepare
+        await apply(ns('pods-roll'));
+        await apply(withClaim('pods-roll', 3));
+        clock.advance(READINESS_DELAY_MS);
+        const first = await pods('pods-roll');
+
+        // Act
+        await apply(withClaim('pods-roll', 2));
+        clock.advance(READINESS_DELAY_MS);
+        const scaledDown = await pods('pods-roll');
+        await apply(withClaim('pods-roll', 2, 'nginx:2'));
+        clock.advance(READINESS_DELAY_MS);
+        const rolled = await pods('pods-roll');
+
+        // Assess
+        expect(first.map((p) => p.metadata.name)).toEqual(['db-0', 'db-1', 'db-2']);
+        expect(scaledDown.map((p) => [p.metadata.name, p.metadata.uid])).toEqual(
+          first.slice(0, 2).map((p) => [p.metadata.name, p.metadata.uid]),
+        );
+        expect(rolled.map((p) => p.metadata.name)).toEqual(['db-0', 'db-1']);
+        expect(rolled.map((p) => p.spec.containers[0]?.image)).toEqual(['nginx:2', 'nginx:2']);
+        for (const [i, pod] of rolled.entries())
+          expect(pod.metadata.uid).not.toBe(scaledDown[i]?.metadata.uid);
+        // The claims stay through both: a scale down keeps them (persistentVolumeClaimRetentionPolicy Retain).
+        expect(((await api.list('v1', 'PersistentVolumeClaim', 'pods-roll')).items as Obj[]).length).toBe(3);
+      });
+
+      it('are deleted with it, or with propagationPolicy Orphan kept running and adopted by its successor', async () => {
+        // Prepare
+        await apply(ns('pods-gc'));
+        await apply(withClaim('pods-gc', 2));
+        clock.advance(READINESS_DELAY_MS);
+        const running = await pods('pods-gc');
+
+        // Act: an orphaning delete, a new StatefulSet of the same name, then a cascading delete.
+        await api.delete(stsRef('pods-gc'), undefined, undefined, undefined, undefined, 'Orphan');
+        const orphans = await pods('pods-gc');
+        const successor = await apply(withClaim('pods-gc', 2));
+        clock.advance(READINESS_DELAY_MS);
+        const adopted = await pods('pods-gc');
+        await api.delete(stsRef('pods-gc'), undefined, undefined, undefined, undefined, 'Background');
+        const afterDelete = await pods('pods-gc');
+        const claims = (await api.list('v1', 'PersistentVolumeClaim', 'pods-gc')).items as Obj[];
+
+        // Assess
+        expect(orphans.map((p) => [p.metadata.uid, p.metadata.ownerReferences])).toEqual(
+          running.map((p) => [p.metadata.uid, undefined]),
+        );
+        expect(adopted.map((p) => p.metadata.uid)).toEqual(running.map((p) => p.metadata.uid));
+        for (const pod of adopted) {
+          expect(pod.metadata.ownerReferences).toEqual([
+            expect.objectContaining({ uid: successor.metadata?.uid }),
+          ]);
+        }
+        expect(afterDelete).toEqual([]);
+        expect(claims.map((c) => c.metadata?.name)).toEqual(['data-db-0', 'data-db-1']);
+      });
+
+      it('refuses a propagationPolicy it does not know with 422', async () => {
+        await apply(ns('pods-bad'));
+        await apply(withClaim('pods-bad', 1));
+        await expect(
+          api.delete(stsRef('pods-bad'), undefined, undefined, undefined, undefined, 'Sometimes'),
+        ).rejects.toMatchObject({
+          code: 422,
+          body: expect.stringContaining('propagationPolicy: Unsupported value'),
+        });
+        expect(await api.read(stsRef('pods-bad'))).toBeDefined();
+      });
+    });
+
     it('binds PVCs and reports operator kinds (CNPG Cluster) healthy after the delay', async () => {
       // Prepare
       const pvcRef = {
