@@ -39,8 +39,10 @@ const AGENT_RESOURCES = { cpu: '100m', memory: '256Mi' } as const;
 /** The role Job's pod: cqlsh only. */
 const JOB_RESOURCES = { cpu: '100m', memory: '256Mi' } as const;
 /**
- * The pinned Scylla Manager Agent tag (the CRD's default, `latest`, is not a version): the tag the
- * Scylla operator's own Go code pins (`docker.io/scylladb/scylla-manager-agent:3.4.1@sha256:392ce6d3…`).
+ * The pinned Scylla Manager Agent tag (the CRD's default, `latest`, is not a version): public code
+ * built on the Scylla operator's packages pins `docker.io/scylladb/scylla-manager-agent:3.4.1@sha256:392ce6d3…`
+ * (a third-party pin; the operator's own config of a later release pins 3.11.2: docs/engines.md,
+ * tag verification).
  */
 const AGENT_VERSION = '3.4.1';
 const NOBODY = 65534;
