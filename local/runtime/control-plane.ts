@@ -18,6 +18,7 @@ import { type LocalBus, startLocalBus } from '../events/bus.js';
 import { simulatedBackups } from '../kube-standin/backups.js';
 import { type KubeStandin, type KubeStandinStats, startKubeStandin } from '../kube-standin/server.js';
 import { randomSource } from '../random.js';
+import { type BackupReplicator, startBackupReplicator } from './backup-replicator.js';
 import { bootstrapKey, pageTokenKey } from './bootstrap.js';
 import { Checkpoints } from './checkpoints.js';
 import { deleteTable, ensureTable, LOCAL_CREDENTIALS, startDynamoLocal } from './dynamodb.js';
@@ -29,6 +30,7 @@ import {
   functionEntries,
   functionEnvironment,
   localBackupBucket,
+  localBackupCopiesBucket,
   type RegionQueues,
   wireTriggers,
 } from './region.js';
@@ -77,6 +79,12 @@ export interface LocalControlPlaneOptions {
    * @default { lagMs: 300, jitterMs: 200 }
    */
   readonly replication?: { readonly lagMs?: number; readonly jitterMs?: number };
+  /**
+   * S3 replication of the backup buckets of regions with `backupCopyTo` to their copy buckets
+   * (local/runtime/backup-replicator.ts): how long a new backup object takes to be copied.
+   * @default { lagMs: 1000, intervalMs: 200 }
+   */
+  readonly backupReplication?: { readonly lagMs?: number; readonly intervalMs?: number };
   readonly print?: (line: string) => void;
   /**
    * Level of the functions' logs (POWERTOOLS_LOG_LEVEL), e.g. `INFO`.
@@ -191,6 +199,13 @@ export interface LocalControlPlane {
   readonly endpoints: { readonly dynamodb: string; readonly sqs: string; readonly s3: string };
   /** Each region's backup bucket in the local object store. */
   backupBucket(region: string): string;
+  /** The bucket in `region` that holds copies of the backups of regions with `backupCopyTo: region`. */
+  backupCopiesBucket(region: string): string;
+  /**
+   * S3 replication of backups to the copy buckets (regions with `backupCopyTo`; with none, it
+   * copies nothing): pause, resume, flush, stats.
+   */
+  readonly backupReplication: BackupReplicator;
   /** Replication between the regions' replicas (absent with one region): pause, resume, flush, stats. */
   readonly replication?: Replicator;
   /**
@@ -282,6 +297,30 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
     for (const rc of regionConfigs) {
       await s3.send(new CreateBucketCommand({ Bucket: localBackupBucket(names.table, rc.region) }));
     }
+    // A region another running region copies its backups to has a copy bucket (the CDK app's
+    // `BackupCopies`), which the backup replication fills.
+    const copyLinks = regionConfigs.flatMap((rc) =>
+      rc.backupCopyTo && regionConfigs.some((d) => d.region === rc.backupCopyTo)
+        ? [
+            {
+              source: localBackupBucket(names.table, rc.region),
+              destination: localBackupCopiesBucket(names.table, rc.backupCopyTo),
+            },
+          ]
+        : [],
+    );
+    for (const destination of new Set(copyLinks.map((l) => l.destination))) {
+      await s3.send(new CreateBucketCommand({ Bucket: destination }));
+    }
+    const backupReplication = startBackupReplicator(s3, copyLinks, {
+      ...(opts.backupReplication?.lagMs !== undefined ? { lagMs: opts.backupReplication.lagMs } : {}),
+      ...(opts.backupReplication?.intervalMs !== undefined
+        ? { intervalMs: opts.backupReplication.intervalMs }
+        : {}),
+      onError: (e, link) =>
+        print(`backup replication ${link.source} -> ${link.destination}: ${(e as Error).message}`),
+    });
+    stops.push(() => backupReplication.stop());
     const backupSimulation = simulatedBackups({
       put: async (bucket, key, body) => {
         await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
@@ -642,6 +681,8 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
       },
       endpoints: { dynamodb: dynamoEndpoint, sqs: localSqs.address, s3: localSqs.address },
       backupBucket: (region: string) => localBackupBucket(names.table, region),
+      backupCopiesBucket: (region: string) => localBackupCopiesBucket(names.table, region),
+      backupReplication,
       ...(replication ? { replication } : {}),
       stop: stopAll,
     };

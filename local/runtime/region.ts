@@ -108,6 +108,14 @@ export function localBackupBucket(table: string, region: string): string {
   return `${table}-backups-${region}`;
 }
 
+/**
+ * The local object store's bucket of a region that holds the copies of other regions' backups (those
+ * whose `backupCopyTo` names it; lib/region-stack.ts), filled by local/runtime/backup-replicator.ts.
+ */
+export function localBackupCopiesBucket(table: string, region: string): string {
+  return `${table}-backup-copies-${region}`;
+}
+
 /** Resolves an environment source the way the CDK resolves it, for one region. */
 export function resolveEnvSource(source: EnvSource, ctx: EnvContext): string {
   if ('value' in source) return source.value;
@@ -144,8 +152,14 @@ export function resolveEnvSource(source: EnvSource, ctx: EnvContext): string {
     case 'backupBucket':
       return localBackupBucket(ctx.names.table, ctx.region.region);
     case 'backupCopies':
-      // The local object store replicates nothing: no copies.
-      return '{}';
+      // As the CDK app passes it: each region that copies its backups here -> the copy bucket.
+      return JSON.stringify(
+        Object.fromEntries(
+          ctx.config.regions
+            .filter((r) => r.backupCopyTo === ctx.region.region)
+            .map((r) => [r.region, localBackupCopiesBucket(ctx.names.table, ctx.region.region)]),
+        ),
+      );
     case 'endpointRegions':
       return endpointRegions(ctx.config).join(',');
     case 'backupObjectLock':

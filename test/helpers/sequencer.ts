@@ -15,6 +15,7 @@ const LONGEST_FIRST = [
   'test/integration/local/children.test.ts',
   'test/integration/e2e/protect.test.ts',
   'test/integration/e2e/restore-test.test.ts',
+  'test/integration/regions/backup-copies.test.ts',
   'test/integration/api/fuzz.test.ts',
 ];
 
