@@ -314,6 +314,12 @@ export function applyBuiltinDefaults(kind: string, o: JsonObject): void {
       podTemplate(spec);
       return;
     }
+    case 'apps/v1/ReplicaSet':
+      if (!spec) return;
+      setDefault(spec, 'replicas', 1);
+      setDefault(spec, 'minReadySeconds', 0);
+      podTemplate(spec);
+      return;
     case 'apps/v1/Deployment': {
       if (!spec) return;
       setDefault(spec, 'replicas', 1);
@@ -422,7 +428,8 @@ export function workloadCauses(kind: string, o: JsonObject): Cause[] {
       },
     ];
   }
-  if (kind !== 'apps/v1/StatefulSet' && kind !== 'apps/v1/Deployment') return [];
+  if (kind !== 'apps/v1/StatefulSet' && kind !== 'apps/v1/Deployment' && kind !== 'apps/v1/ReplicaSet')
+    return [];
   const spec = isObject(o.spec) ? o.spec : {};
   const selector = spec.selector;
   if (!isObject(selector) || (!isObject(selector.matchLabels) && !Array.isArray(selector.matchExpressions))) {

@@ -88,6 +88,7 @@ export const BUILTIN_KINDS: readonly KindInfo[] = [
     categories: ['all'],
     generation: true,
   }),
+  ns('apps/v1', 'ReplicaSet', 'replicasets', { shortNames: ['rs'], categories: ['all'], generation: true }),
   ns('networking.k8s.io/v1', 'NetworkPolicy', 'networkpolicies', {
     shortNames: ['netpol'],
     generation: true,
@@ -401,9 +402,76 @@ function statefulSetPods(o: KubeObject) {
   });
 }
 
+/** The alphabet of generated name suffixes (no vowels, no look-alikes: apimachinery's rand). */
+const SAFE = 'bcdfghjklmnpqrstvwxz2456789';
+function safeSuffix(seed: string, length: number): string {
+  const digest = createHash('sha256').update(seed).digest();
+  return Array.from({ length }, (_, i) => SAFE[(digest[i] as number) % SAFE.length]).join('');
+}
+
+/**
+ * A Deployment's ReplicaSet for its current template (`<name>-<pod-template-hash>`): the template
+ * and selector with the hash label, the Deployment's replicas. A new template makes a new one;
+ * the old one is deleted with its pods (store.ts), where a real Deployment keeps it at 0 replicas
+ * for `rollout undo`.
+ */
+function deploymentReplicaSet(o: KubeObject) {
+  const template = record(spec(o).template);
+  const templateMeta = record(template.metadata);
+  const hash = safeSuffix(JSON.stringify(template), 10);
+  const labels = { ...(record(templateMeta.labels) as Record<string, string>), 'pod-template-hash': hash };
+  const selector = record(spec(o).selector);
+  return [
+    {
+      sync: true,
+      object: {
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        metadata: ownedMeta(o, `${o.metadata.name}-${hash}`, labels),
+        spec: {
+          replicas: replicas(o),
+          selector: {
+            ...selector,
+            matchLabels: {
+              ...(record(selector.matchLabels) as Record<string, string>),
+              'pod-template-hash': hash,
+            },
+          },
+          template: { ...template, metadata: { ...templateMeta, labels } },
+        },
+      },
+    },
+  ];
+}
+
+/** A ReplicaSet's pods, `<replicaset>-<5 characters>`, from its template; a scale down deletes the last. */
+function replicaSetPods(o: KubeObject) {
+  const template = record(spec(o).template);
+  const templateMeta = record(template.metadata);
+  return Array.from({ length: replicas(o) }, (_, i) => ({
+    object: {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        ...ownedMeta(
+          o,
+          `${o.metadata.name}-${safeSuffix(`${o.metadata.uid}/${i}`, 5)}`,
+          record(templateMeta.labels) as Record<string, string>,
+        ),
+        ...(templateMeta.annotations
+          ? { annotations: record(templateMeta.annotations) as Record<string, string> }
+          : {}),
+      },
+      spec: structuredClone(record(template.spec)),
+    },
+  }));
+}
+
 /** Keyed by `<apiVersion>/<kind>`. */
 export const DEFAULT_OWNED_RULES: Readonly<Record<string, OwnedRule>> = {
   'apps/v1/StatefulSet': (o) => [...statefulSetClaims(o), ...statefulSetPods(o)],
+  'apps/v1/Deployment': deploymentReplicaSet,
+  'apps/v1/ReplicaSet': replicaSetPods,
   // cert-manager's Secret of a Certificate (a placeholder: STANDIN_CA_BUNDLE), no owner, as cert-manager's.
   'cert-manager.io/v1/Certificate': (o) => [
     {
@@ -510,6 +578,16 @@ export const DEFAULT_STATUS_RULES: Readonly<Record<string, StatusRule>> = {
       availableReplicas: r,
       updatedReplicas: r,
       conditions: [{ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable' }],
+    };
+  },
+  'apps/v1/ReplicaSet': (o) => {
+    const r = replicas(o);
+    return {
+      replicas: r,
+      fullyLabeledReplicas: r,
+      readyReplicas: r,
+      availableReplicas: r,
+      observedGeneration: generation(o),
     };
   },
   // The kubelet once the pod runs: Running, every container ready and never restarted, an address.

@@ -132,6 +132,7 @@ const BUILTIN_SCHEMAS: Readonly<Record<string, SchemaNode>> = {
     }),
   ),
   'apps/v1/Deployment': kindRoot(open({ template: POD_TEMPLATE })),
+  'apps/v1/ReplicaSet': kindRoot(open({ template: POD_TEMPLATE })),
   'batch/v1/Job': kindRoot(open({ template: POD_TEMPLATE })),
 };
 const OPEN_KIND: KindSchema = { root: kindRoot(), structural: false };

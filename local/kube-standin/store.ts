@@ -106,6 +106,12 @@ export interface StoreOptions {
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
+/**
+ * What a simulated controller deletes when it no longer wants it: pods (a scale down, an old
+ * revision) and a Deployment's old ReplicaSets (with their pods).
+ */
+const PRUNED_WHEN_UNWANTED = new Set(['v1/Pod', 'apps/v1/ReplicaSet']);
+
 /** DeleteOptions' `propagationPolicy`. */
 export type DeletePropagation = 'Background' | 'Foreground' | 'Orphan';
 
@@ -290,7 +296,8 @@ export class ObjectStore {
    * Creates (or, `sync`, updates the spec of) what the simulated controller keeps for `parent`;
    * replaces an object whose `recreateOn` label changed (a pod of an older revision), adopts an
    * orphan of the same name (a pod left by a StatefulSet deleted with `propagationPolicy: Orphan`),
-   * and deletes the pods `parent` controls that it no longer wants (a scale down).
+   * and deletes the pods and ReplicaSets `parent` controls that it no longer wants (a scale down,
+   * a Deployment's old template).
    */
   private ensureOwned(parent: JsonObject): void {
     const rule = this.opts.ownedRules?.[`${parent.apiVersion}/${parent.kind}`];
@@ -334,15 +341,17 @@ export class ObjectStore {
       }
     }
     const uid = meta(parent).uid;
-    const podKind = this.opts.kindOf('v1', 'Pod');
-    if (!podKind || uid === undefined) return;
+    if (typeof uid !== 'string') return;
     for (const key of [...(this.byNamespace.get(namespace) ?? [])]) {
       const entry = this.entries.get(key);
-      if (!entry || wanted.has(key) || entry.obj.kind !== 'Pod' || entry.obj.apiVersion !== 'v1') continue;
+      if (!entry || wanted.has(key) || !PRUNED_WHEN_UNWANTED.has(`${entry.obj.apiVersion}/${entry.obj.kind}`))
+        continue;
       if (controllerOf(entry.obj) !== uid) continue;
+      const dependentUid = meta(entry.obj).uid;
       this.deleted(key);
       this.remove(key);
       this.opts.onChange([key]);
+      if (typeof dependentUid === 'string') this.collectGarbage(namespace, dependentUid, 'Background');
     }
   }
 

@@ -198,6 +198,14 @@ const BUILTIN_COLUMNS: Readonly<Record<string, readonly Column[]>> = {
     AGE,
   ],
   'apps/v1/StatefulSet': [col('Ready', workloadReady), AGE, ...POD_TEMPLATE_COLUMNS],
+  'apps/v1/ReplicaSet': [
+    col('Desired', (o) => num(spec(o).replicas), { type: 'integer' }),
+    col('Current', (o) => num(status(o).replicas), { type: 'integer' }),
+    col('Ready', (o) => num(status(o).readyReplicas), { type: 'integer' }),
+    AGE,
+    ...POD_TEMPLATE_COLUMNS,
+    col('Selector', (o) => selectorString(rec(spec(o).selector)), wide),
+  ],
   'apps/v1/Deployment': [
     col('Ready', workloadReady),
     col('Up-to-date', (o) => num(status(o).updatedReplicas), { type: 'integer' }),

@@ -241,6 +241,8 @@ describe.runIf(HAS_KUBECTL)('kubectl against the stand-in', () => {
   it('gets all: the kinds of the `all` category in the namespace', async () => {
     // Act: once the StatefulSet rolled out, its pods run.
     await ok('rollout', 'status', 'statefulset/db', '-n', 'stratus-demo', '--timeout=60s');
+    await ok('rollout', 'status', 'deployment/web', '-n', 'stratus-demo', '--timeout=60s');
+    await ok('wait', '--for=condition=Ready', 'pod', '-l', 'app=web', '-n', 'stratus-demo', '--timeout=60s');
     const out = await ok('get', 'all', '-n', 'stratus-demo');
 
     // Assess
@@ -248,6 +250,9 @@ describe.runIf(HAS_KUBECTL)('kubectl against the stand-in', () => {
     expect(out).toContain('statefulset.apps/db');
     expect(out).toMatch(/^pod\/db-0\s+1\/1\s+Running\s+0\s/m);
     expect(out).toMatch(/^pod\/db-1\s+1\/1\s+Running\s+0\s/m);
+    // The Deployment's ReplicaSet and its pod.
+    expect(out).toMatch(/^replicaset\.apps\/web-[a-z0-9]{10}\s+1\s+1\s+1\s/m);
+    expect(out).toMatch(/^pod\/web-[a-z0-9]{10}-[a-z0-9]{5}\s+1\/1\s+Running\s/m);
     expect(out).toContain('deployment.apps/web');
     expect(out).not.toContain('configmap');
   });

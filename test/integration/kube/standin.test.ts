@@ -918,6 +918,63 @@ describe('Kubernetes stand-in (through @kubernetes/client-node)', () => {
         expect(claims.map((c) => c.metadata?.name)).toEqual(['data-db-0', 'data-db-1']);
       });
 
+      it("runs a Deployment's pods through a ReplicaSet per template, and deletes them with it", async () => {
+        // Prepare
+        await apply(ns('deploy'));
+        const deployment = (image: string, replicas: number): Obj => ({
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'web', namespace: 'deploy' },
+          spec: {
+            replicas,
+            selector: { matchLabels: { app: 'web' } },
+            template: {
+              metadata: { labels: { app: 'web' } },
+              spec: { containers: [{ name: 'web', image }] },
+            },
+          },
+        });
+        type Rs = Obj & { metadata: { name: string; uid: string; labels: Record<string, string> } };
+        const replicaSets = async () => (await api.list('apps/v1', 'ReplicaSet', 'deploy')).items as Rs[];
+
+        // Act
+        const created = await apply(deployment('nginx:1', 2));
+        clock.advance(READINESS_DELAY_MS);
+        const [first] = await replicaSets();
+        const firstPods = await pods('deploy');
+        await apply(deployment('nginx:2', 2));
+        clock.advance(READINESS_DELAY_MS);
+        const rolled = await replicaSets();
+        const rolledPods = await pods('deploy');
+        await api.delete({
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'web', namespace: 'deploy' },
+        });
+
+        // Assess: web-<hash> controlled by the Deployment, its pods controlled by it, Running
+        const hash = first?.metadata.labels['pod-template-hash'] ?? '';
+        expect(hash).toMatch(/^[bcdfghjklmnpqrstvwxz2456789]{10}$/);
+        expect(first?.metadata.name).toBe(`web-${hash}`);
+        expect(first?.metadata.ownerReferences).toEqual([
+          expect.objectContaining({ kind: 'Deployment', uid: created.metadata?.uid, controller: true }),
+        ]);
+        expect(firstPods).toHaveLength(2);
+        for (const pod of firstPods) {
+          expect(pod.metadata.name).toMatch(new RegExp(`^web-${hash}-[bcdfghjklmnpqrstvwxz2456789]{5}$`));
+          expect(pod.metadata.labels).toMatchObject({ app: 'web', 'pod-template-hash': hash });
+          expect(pod.metadata.ownerReferences).toEqual([
+            expect.objectContaining({ kind: 'ReplicaSet', uid: first?.metadata.uid }),
+          ]);
+          expect(pod.status.phase).toBe('Running');
+        }
+        // A new template: a new ReplicaSet, the old one gone with its pods
+        expect(rolled.map((r) => r.metadata.name)).toEqual([expect.not.stringMatching(hash)]);
+        expect(rolledPods.map((p) => p.spec.containers[0]?.image)).toEqual(['nginx:2', 'nginx:2']);
+        expect(await replicaSets()).toEqual([]);
+        expect(await pods('deploy')).toEqual([]);
+      });
+
       it('refuses a propagationPolicy it does not know with 422', async () => {
         await apply(ns('pods-bad'));
         await apply(withClaim('pods-bad', 1));
