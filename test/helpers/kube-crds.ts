@@ -1,6 +1,7 @@
 /**
- * Validates rendered custom resources against the `openAPIV3Schema` of their operator's CRD, read
- * from the vendored CRD files (../shared/crds, beside the repository; never copied or edited).
+ * Validates rendered custom resources against the `openAPIV3Schema` of their CRD, read from the
+ * vendored CRD files: the operators' (../shared/crds, beside the repository; never copied or
+ * edited) and Gateway API's and cert-manager's (deploy/crds, in the repository, with their sources).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +18,9 @@ const addFormats = addFormatsModule.default;
 
 /** `shared/` is checked out beside the repository (locally and in CI). */
 export const CRDS_DIR = fileURLToPath(new URL('../../../shared/crds/', import.meta.url));
+/** The public endpoints' CRDs (Gateway API, cert-manager), vendored unchanged: deploy/crds/README.md. */
+export const VENDORED_CRDS_DIR = fileURLToPath(new URL('../../deploy/crds/', import.meta.url));
+const CRD_DIRS = [CRDS_DIR, VENDORED_CRDS_DIR];
 
 type Schema = Record<string, unknown>;
 
@@ -98,9 +102,13 @@ function load(apiVersion: string, kind: string): CustomResourceSchema {
   const [group, version] = apiVersion.split('/');
   if (!group || !version) throw new Error(`${apiVersion} is not a custom resource apiVersion`);
   // CRD files are named `<group>_<plural>.yaml`; parse only the ones of the group.
-  const files = readdirSync(CRDS_DIR).filter((f) => f.startsWith(`${group}_`) && /\.ya?ml$/.test(f));
+  const files = CRD_DIRS.flatMap((dir) =>
+    readdirSync(dir)
+      .filter((f) => f.startsWith(`${group}_`) && /\.ya?ml$/.test(f))
+      .map((f) => join(dir, f)),
+  );
   for (const file of files) {
-    for (const doc of parseAllDocuments(readFileSync(join(CRDS_DIR, file), 'utf8'))) {
+    for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
       const crd = doc.toJS() as CrdDocument | null;
       if (crd?.kind !== 'CustomResourceDefinition' || crd.spec?.names.kind !== kind) continue;
       const served = crd.spec.versions.find((v) => v.name === version && v.served);
@@ -132,7 +140,7 @@ function load(apiVersion: string, kind: string): CustomResourceSchema {
       };
     }
   }
-  throw new Error(`No CRD for ${apiVersion} ${kind} in ${CRDS_DIR}`);
+  throw new Error(`No CRD for ${apiVersion} ${kind} in ${CRD_DIRS.join(' or ')}`);
 }
 
 /** The served schema of a custom kind (compiled once per process). */
@@ -154,13 +162,25 @@ export function validateCustomResource(obj: KubeObject): void {
   }
 }
 
+/** The kinds of the CRDs vendored in deploy/crds (tested to be all there). */
+export const VENDORED_CRD_KINDS = [
+  'gateway.networking.k8s.io/v1/ListenerSet',
+  'gateway.networking.k8s.io/v1/TLSRoute',
+  'gateway.networking.k8s.io/v1/HTTPRoute',
+  'cert-manager.io/v1/Certificate',
+];
+
 /**
- * Built-in, Gateway API and cert-manager kinds against kubernetes-models, Envoy Gateway's
- * SecurityPolicy against its hand-checked schema (envoy-gateway.ts), operator kinds against their CRD.
+ * Built-in kinds against kubernetes-models; Gateway API and cert-manager kinds against
+ * kubernetes-models (formats, patterns) and against their vendored CRD (structural: unknown
+ * fields refused, as the API server prunes or refuses them); Envoy Gateway's SecurityPolicy
+ * against its hand-checked schema (envoy-gateway.ts); operator kinds against their CRD.
  */
 export function validateRendered(obj: KubeObject): void {
-  if (KUBE_MODELS[`${obj.apiVersion}/${obj.kind}`]) validateKubeObject(obj);
-  else if (obj.apiVersion === 'gateway.envoyproxy.io/v1alpha1' && obj.kind === 'SecurityPolicy')
+  if (KUBE_MODELS[`${obj.apiVersion}/${obj.kind}`]) {
+    validateKubeObject(obj);
+    if (VENDORED_CRD_KINDS.includes(`${obj.apiVersion}/${obj.kind}`)) validateCustomResource(obj);
+  } else if (obj.apiVersion === 'gateway.envoyproxy.io/v1alpha1' && obj.kind === 'SecurityPolicy')
     validateSecurityPolicy(obj);
   else validateCustomResource(obj);
 }

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ClusterSpec } from '../../../functions/shared/domain/cluster.js';
 import {
@@ -8,7 +10,12 @@ import {
 } from '../../../functions/shared/engines/endpoints.js';
 import { blueprints, getBlueprint } from '../../../functions/shared/engines/registry.js';
 import type { Blueprint, KubeObject } from '../../../functions/shared/engines/types.js';
-import { validateRendered } from '../../helpers/kube-crds.js';
+import {
+  customResourceSchema,
+  VENDORED_CRD_KINDS,
+  VENDORED_CRDS_DIR,
+  validateRendered,
+} from '../../helpers/kube-crds.js';
 import { clusterSpec, PUBLIC_ENDPOINT, renderContext, TEST_GATEWAY } from '../../helpers/kube-fixtures.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: rendered objects are read and mutated freely
@@ -236,6 +243,11 @@ const SCHEMA_CASES: Array<{ kind: string; engine: string; cases: Case[] }> = [
         mutate: (o: Any) => (o.spec.rules[0].backendRefs[0].port = 70000),
         error: /port must be <= 65535/,
       },
+      {
+        what: 'an unknown field (only the vendored CRD refuses it: the API server prunes it)',
+        mutate: (o: Any) => (o.spec.passthrough = true),
+        error: /must NOT have additional properties.*passthrough/,
+      },
     ],
   },
   {
@@ -246,6 +258,11 @@ const SCHEMA_CASES: Array<{ kind: string; engine: string; cases: Case[] }> = [
         what: 'a path match of an unknown type',
         mutate: (o: Any) => (o.spec.rules[0].matches[0].path.type = 'Glob'),
         error: /type must be equal to one of the allowed values/,
+      },
+      {
+        what: 'an unknown field (only the vendored CRD refuses it: the API server prunes it)',
+        mutate: (o: Any) => (o.spec.allowFrom = true),
+        error: /must NOT have additional properties.*allowFrom/,
       },
     ],
   },
@@ -268,6 +285,11 @@ const SCHEMA_CASES: Array<{ kind: string; engine: string; cases: Case[] }> = [
         mutate: (o: Any) => delete o.spec.listeners[0].port,
         error: /must have required property port/,
       },
+      {
+        what: 'an unknown field (only the vendored CRD refuses it: the API server prunes it)',
+        mutate: (o: Any) => (o.spec.publicPort = true),
+        error: /must NOT have additional properties.*publicPort/,
+      },
     ],
   },
   {
@@ -288,6 +310,11 @@ const SCHEMA_CASES: Array<{ kind: string; engine: string; cases: Case[] }> = [
         what: 'no Secret to write to',
         mutate: (o: Any) => delete o.spec.secretName,
         error: /must have required property secretName/,
+      },
+      {
+        what: 'an unknown field (only the vendored CRD refuses it: the API server prunes it)',
+        mutate: (o: Any) => (o.spec.autoRenew = true),
+        error: /must NOT have additional properties.*autoRenew/,
       },
     ],
   },
@@ -339,6 +366,20 @@ describe.each(SCHEMA_CASES)('Schema: $kind', ({ kind, engine, cases }) => {
 
     // Act & Assess
     expect(() => validateRendered(obj)).toThrow(error);
+  });
+});
+
+describe('Vendored CRDs (deploy/crds)', () => {
+  it.each(VENDORED_CRD_KINDS)('validates %s against its vendored CRD, listed with its source', (key) => {
+    // Prepare
+    const [group, version, kind] = key.split('/') as [string, string, string];
+
+    // Act
+    const schema = customResourceSchema(`${group}/${version}`, kind);
+
+    // Assess
+    expect(schema.file.startsWith(VENDORED_CRDS_DIR)).toBe(true);
+    expect(readFileSync(join(VENDORED_CRDS_DIR, 'README.md'), 'utf8')).toContain(basename(schema.file));
   });
 });
 
