@@ -139,8 +139,25 @@ const OPEN_KIND: KindSchema = { root: kindRoot(), structural: false };
 
 // --- custom resources (vendored CRDs) ------------------------------------------------------------
 
-/** `shared/` beside the repository (`../shared`, as docs/ say). */
+/** `shared/` beside the repository (`../shared`, as docs/ say): the operators' CRDs. */
 export const DEFAULT_CRD_DIR = fileURLToPath(new URL('../../../shared/crds/', import.meta.url));
+/** The public endpoints' CRDs, vendored in the repository (Gateway API, cert-manager: deploy/crds/README.md). */
+export const VENDORED_CRD_DIR = fileURLToPath(new URL('../../deploy/crds/', import.meta.url));
+/** Where custom kinds' CRDs are looked for, in this order. */
+export const DEFAULT_CRD_DIRS: readonly string[] = [DEFAULT_CRD_DIR, VENDORED_CRD_DIR];
+
+/** The CRD files (`<group>_<plural>.yaml`) of `group` in `dirs`, as paths. */
+function crdFiles(dirs: readonly string[], group: string): string[] {
+  return dirs.flatMap((dir) => {
+    try {
+      return readdirSync(dir)
+        .filter((f) => f.startsWith(`${group}_`) && /\.ya?ml$/.test(f))
+        .map((f) => join(dir, f));
+    } catch {
+      return [];
+    }
+  });
+}
 
 export type RawSchema = Record<string, unknown>;
 
@@ -197,22 +214,17 @@ export function crdSchemaNode(raw: RawSchema): SchemaNode {
 export function crdOpenApiSchema(
   apiVersion: string,
   kind: string,
-  crdDir = DEFAULT_CRD_DIR,
+  crdDirs: readonly string[] = DEFAULT_CRD_DIRS,
   installed?: ReadonlyMap<string, RawSchema>,
 ): RawSchema | undefined {
   const id = `${apiVersion}/${kind}`;
   const own = installed?.get(id);
   if (own) return own;
-  const group = apiVersion.split('/')[0];
-  let files: string[];
-  try {
-    files = readdirSync(crdDir).filter((f) => f.startsWith(`${group}_`) && /\.ya?ml$/.test(f));
-  } catch {
-    return undefined;
-  }
+  const files = crdFiles(crdDirs, apiVersion.split('/')[0] ?? '');
+  if (files.length === 0) return undefined;
   const cachedRaw = () => {
     for (const file of files) {
-      const hit = readCached(join(crdDir, file), `raw:${id}`);
+      const hit = readCached(file, `raw:${id}`);
       if (hit !== undefined && !('absent' in hit)) return hit as unknown as RawSchema;
     }
     return undefined;
@@ -220,7 +232,7 @@ export function crdOpenApiSchema(
   const hit = cachedRaw();
   if (hit) return hit;
   // Parses the file (and caches both forms), once per CRD and machine.
-  if (!loadCrdSchema(crdDir, apiVersion, kind)) return undefined;
+  if (!loadCrdSchema(crdDirs, apiVersion, kind)) return undefined;
   return cachedRaw();
 }
 
@@ -233,36 +245,30 @@ interface CrdDocument {
   };
 }
 
-function loadCrdSchema(dir: string, apiVersion: string, kind: string): SchemaNode | undefined {
+function loadCrdSchema(dirs: readonly string[], apiVersion: string, kind: string): SchemaNode | undefined {
   const [group, version] = apiVersion.split('/');
   if (!group || !version) return undefined;
-  let files: string[];
-  try {
-    files = readdirSync(dir).filter((f) => f.startsWith(`${group}_`) && /\.ya?ml$/.test(f));
-  } catch {
-    return undefined;
-  }
-  for (const file of files) {
-    const cached = readCached(join(dir, file), `${apiVersion}/${kind}`);
+  for (const file of crdFiles(dirs, group)) {
+    const cached = readCached(file, `${apiVersion}/${kind}`);
     if (cached !== undefined) {
       if ('absent' in cached) continue;
       return cached;
     }
     let found = false;
-    for (const doc of parseAllDocuments(readFileSync(join(dir, file), 'utf8'))) {
+    for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
       const crd = doc.toJS() as CrdDocument | null;
       if (crd?.kind !== 'CustomResourceDefinition' || crd.spec?.names.kind !== kind) continue;
       found = true;
       const raw = crd.spec.versions.find((v) => v.name === version && v.served)?.schema?.openAPIV3Schema;
       if (!raw) return undefined;
       const schema = crdSchemaNode(raw);
-      writeCached(join(dir, file), `${apiVersion}/${kind}`, schema);
+      writeCached(file, `${apiVersion}/${kind}`, schema);
       // The schema as written (descriptions included), for the OpenAPI document (openapi.ts).
-      writeCached(join(dir, file), `raw:${apiVersion}/${kind}`, raw as never);
+      writeCached(file, `raw:${apiVersion}/${kind}`, raw as never);
       return schema;
     }
     // The group's file holds other kinds only (e.g. CloudNativePG's Backup beside its Cluster).
-    if (!found) writeCached(join(dir, file), `${apiVersion}/${kind}`, ABSENT);
+    if (!found) writeCached(file, `${apiVersion}/${kind}`, ABSENT);
   }
   return undefined;
 }
@@ -324,7 +330,7 @@ const cache = new Map<string, KindSchema>();
 export function kindSchema(
   apiVersion: string,
   kind: string,
-  crdDir = DEFAULT_CRD_DIR,
+  crdDirs: readonly string[] = DEFAULT_CRD_DIRS,
   installed?: ReadonlyMap<string, RawSchema>,
 ): KindSchema {
   const builtin = BUILTIN_SCHEMAS[`${apiVersion}/${kind}`];
@@ -338,13 +344,18 @@ export function kindSchema(
     }
     return converted;
   }
-  if (!apiVersion.includes('/') || /\.k8s\.io\/|^(apps|batch|policy|autoscaling)\//.test(apiVersion)) {
+  // Kubernetes' own groups have no CRD, but for the Gateway API's (a CRD-installed k8s.io group).
+  if (
+    !apiVersion.includes('/') ||
+    (/\.k8s\.io\/|^(apps|batch|policy|autoscaling)\//.test(apiVersion) &&
+      !apiVersion.startsWith('gateway.networking.k8s.io/'))
+  ) {
     return OPEN_KIND;
   }
-  const key = `${crdDir}\u0000${apiVersion}/${kind}`;
+  const key = `${crdDirs.join('\u0001')}\u0000${apiVersion}/${kind}`;
   let hit = cache.get(key);
   if (!hit) {
-    const root = loadCrdSchema(crdDir, apiVersion, kind);
+    const root = loadCrdSchema(crdDirs, apiVersion, kind);
     hit = root ? { root, structural: true } : OPEN_KIND;
     cache.set(key, hit);
   }

@@ -42,7 +42,7 @@ import {
   toKindInfo,
 } from './resources.js';
 import { answerReview, REVIEW_RESOURCES, reviewOf } from './reviews.js';
-import { crdOpenApiSchema, DEFAULT_CRD_DIR, type RawSchema } from './schema.js';
+import { crdOpenApiSchema, DEFAULT_CRD_DIRS, type RawSchema } from './schema.js';
 import { ApiError, type DeletePropagation, ObjectStore } from './store.js';
 import { type IncludeObject, toTable } from './table.js';
 import { type FieldRequirement, matchesFields, parseFieldSelector, WatchHub } from './watch.js';
@@ -220,7 +220,7 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
       return crds.revision;
     },
     schema: (apiVersion: string, kind: string) =>
-      crdOpenApiSchema(apiVersion, kind, DEFAULT_CRD_DIR, crds.schemas),
+      crdOpenApiSchema(apiVersion, kind, DEFAULT_CRD_DIRS, crds.schemas),
   };
   const watches = new WatchHub(opts.watchWindow);
   let dryRunning = false;

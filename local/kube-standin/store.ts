@@ -43,7 +43,7 @@ import {
 } from './fields.js';
 import { keepAllocated, updateCauses } from './immutable.js';
 import type { KindInfo, OwnedRule, StatusRule } from './resources.js';
-import { DEFAULT_CRD_DIR, type KindSchema, kindSchema, type RawSchema, type SchemaNode } from './schema.js';
+import { DEFAULT_CRD_DIRS, type KindSchema, kindSchema, type RawSchema, type SchemaNode } from './schema.js';
 import { StrategicPatchError, strategicMergePatch } from './strategic.js';
 import { applyDefaults, prune, validate } from './structural.js';
 import { builtinModel, decodeTyped, modelCauses } from './typed.js';
@@ -98,8 +98,8 @@ export interface StoreOptions {
    * watches stream. A deleted object carries the resourceVersion of its deletion.
    */
   readonly onEvent?: (type: WatchEventType, obj: JsonObject) => void;
-  /** Where custom kinds' CRDs are read from (schema.ts). @default DEFAULT_CRD_DIR (../shared/crds) */
-  readonly crdDir?: string;
+  /** Where custom kinds' CRDs are read from (schema.ts). @default DEFAULT_CRD_DIRS (../shared/crds, deploy/crds) */
+  readonly crdDirs?: readonly string[];
   /** The schemas of the CRDs installed through the API, by `<apiVersion>/<kind>` (server.ts). */
   readonly crdSchemas?: ReadonlyMap<string, RawSchema>;
 }
@@ -900,7 +900,12 @@ export class ObjectStore {
   }
 
   private schemaOf(kind: KindInfo): KindSchema {
-    return kindSchema(kind.apiVersion, kind.kind, this.opts.crdDir ?? DEFAULT_CRD_DIR, this.opts.crdSchemas);
+    return kindSchema(
+      kind.apiVersion,
+      kind.kind,
+      this.opts.crdDirs ?? DEFAULT_CRD_DIRS,
+      this.opts.crdSchemas,
+    );
   }
 
   /** Tells `onEvent` that the object under `key` is being deleted, at a new resourceVersion. */

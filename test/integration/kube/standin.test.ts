@@ -602,6 +602,48 @@ describe('Kubernetes stand-in (through @kubernetes/client-node)', () => {
     });
   });
 
+  describe("the public endpoints' kinds under their vendored CRDs (deploy/crds)", () => {
+    it('defaults a TLSRoute as Gateway API v1.5.1 does, prunes an unknown field, and refuses a wrong type with 422', async () => {
+      // Prepare
+      await apply(ns('gw'));
+      const route = (name: string, spec: Record<string, Any>): Obj => ({
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'TLSRoute',
+        metadata: { name, namespace: 'gw' },
+        spec,
+      });
+      const path = '/apis/gateway.networking.k8s.io/v1/namespaces/gw/tlsroutes';
+      const spec = {
+        parentRefs: [{ name: 'stratus-endpoint', sectionName: 'db' }],
+        hostnames: ['db.example.com'],
+        rules: [{ backendRefs: [{ name: 'postgresql-rw', port: 5432 }] }],
+      };
+
+      // Act
+      const created = await fetch(`${standin.plainUrl}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${standin.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(route('db', { ...spec, passthrough: true })),
+      });
+      const body = (await created.json()) as Any;
+      const badType = await statusOf(
+        apply(route('typed', { ...spec, rules: [{ backendRefs: [{ name: 'x', port: 'five' }] }] })),
+      );
+
+      // Assess
+      expect(created.status).toBe(201);
+      expect(created.headers.get('warning')).toBe('299 - "unknown field \\"spec.passthrough\\""');
+      expect(body.spec).not.toHaveProperty('passthrough');
+      expect(body.spec.parentRefs).toEqual([
+        { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'stratus-endpoint', sectionName: 'db' },
+      ]);
+      expect(body.spec.rules[0].backendRefs).toEqual([
+        { group: '', kind: 'Service', name: 'postgresql-rw', port: 5432, weight: 1 },
+      ]);
+      expect(badType).toMatchObject({ code: 422, reason: 'Invalid' });
+    });
+  });
+
   describe('lists and label selectors', () => {
     beforeAll(async () => {
       await apply(ns('sel'));
