@@ -20,6 +20,7 @@ export default defineConfig({
         },
       },
       {
+        // Unit files only: an integration file listed here would run without the shared DynamoDB Local.
         extends: true,
         test: { name: 'isolated', include: ISOLATED_FILES },
       },
@@ -30,6 +31,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          exclude: ISOLATED_FILES,
           globalSetup: ['test/helpers/global-setup.ts'],
           isolate: false,
         },

@@ -6,9 +6,10 @@
  * 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"), so applying a spec
  * with a bigger size fails. The well-known way round it, done here before the StatefulSet is
  * applied:
- *   1. expand every claim the StatefulSet made (`<template>-<statefulset>-<ordinal>`, found by the
- *      template's labels, which the controller copies onto each claim) to the new request; a bound
- *      claim may grow (never shrink) where its StorageClass has `allowVolumeExpansion` (docs/eks.md);
+ *   1. expand every claim the StatefulSet's pods use (`<template>-<statefulset>-<ordinal>`, ordinals
+ *      below its replicas, found by the template's labels, which the controller copies onto each
+ *      claim) to the new request; a bound claim may grow (never shrink) where its StorageClass has
+ *      `allowVolumeExpansion` (docs/eks.md);
  *   2. delete the StatefulSet with the `Orphan` propagation policy: its pods keep running;
  *   3. wait until it is gone (the garbage collector first clears the pods' owner references), so
  *      the apply that follows creates it anew with the new templates; it adopts the running pods by
@@ -98,56 +99,79 @@ export function sameClaims(a: KubeObject, b: KubeObject): boolean {
   );
 }
 
+const replicasOf = (sts: KubeObject): number => {
+  const spec = isRecord(sts.spec) ? sts.spec : {};
+  return typeof spec.replicas === 'number' ? spec.replicas : 1;
+};
+
 /**
- * Makes the live StatefulSet of `wanted` (if any) accept `wanted`'s claim templates: when they
- * differ, grows its claims and deletes it, orphaning its pods, then waits until it is gone.
- * `replaced` when it did so; `unchanged` when there was nothing to do (no live StatefulSet, or the
- * same claims).
+ * Grows the claims the pods of `wanted` run on (ordinals below its replicas) that are smaller than
+ * its templates ask; the claims of ordinals above (left by a scale down) stay as they are until a
+ * scale up uses them again: growing them would count against a quota sized for the nodes that run.
+ * Returns how many it grew.
+ */
+async function growClaims(kube: ClaimsKube, wanted: KubeObject, namespace: string): Promise<number> {
+  let grown = 0;
+  for (const template of templatesOf(wanted)) {
+    if (template.storage === undefined) continue;
+    const selector = Object.entries(template.labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
+    const prefix = `${template.name}-${wanted.metadata.name}-`;
+    const ordinal = (c: KubeObject) => {
+      const rest = c.metadata.name.slice(prefix.length);
+      return c.metadata.name.startsWith(prefix) && /^[0-9]+$/.test(rest) ? Number(rest) : -1;
+    };
+    const claims = (await kube.list('v1', 'PersistentVolumeClaim', { namespace, labelSelector: selector }))
+      .filter((c) => ordinal(c) >= 0 && ordinal(c) < replicasOf(wanted))
+      .sort((a, b) => ordinal(a) - ordinal(b));
+    for (const claim of claims) {
+      const current = templatesOf({
+        ...claim,
+        spec: { volumeClaimTemplates: [{ metadata: {}, spec: claim.spec }] },
+      })[0]?.storage;
+      // Never shrink (the API server refuses it): a rollback to a smaller size keeps the grown
+      // claims, and only the template goes back.
+      if (current !== undefined && quantityBytes(current) >= quantityBytes(template.storage)) continue;
+      await kube.apply([
+        {
+          apiVersion: 'v1',
+          kind: 'PersistentVolumeClaim',
+          metadata: { name: claim.metadata.name, namespace },
+          spec: { resources: { requests: { storage: template.storage } } },
+        },
+      ]);
+      grown++;
+    }
+  }
+  return grown;
+}
+
+/**
+ * Makes the live StatefulSet of `wanted` (if any) accept `wanted`'s claims, reading it first (the
+ * live object, not what the previous spec rendered: a failed rollback or a hand edit may differ).
+ * When its claim templates differ: grows the claims and deletes it, orphaning its pods, then waits
+ * until it is gone (`replaced`). When it scales up onto claims an earlier scale down left smaller:
+ * grows those (`grown`). Else nothing (`unchanged`): no live StatefulSet, or the same claims.
  */
 export async function prepareClaims(
   kube: ClaimsKube,
   wanted: KubeObject,
   sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
-): Promise<'replaced' | 'unchanged'> {
+): Promise<'replaced' | 'grown' | 'unchanged'> {
   const ref = { apiVersion: wanted.apiVersion, kind: wanted.kind, metadata: wanted.metadata };
+  const namespace = wanted.metadata.namespace;
+  if (namespace === undefined) throw new Error(`StatefulSet ${wanted.metadata.name} has no namespace`);
   const live = await kube.get(ref);
   if (!live) return 'unchanged';
   const terminating = isRecord(live.metadata) && live.metadata.deletionTimestamp !== undefined;
-  if (!terminating && sameClaims(live, wanted)) return 'unchanged';
-  const namespace = wanted.metadata.namespace;
-  if (namespace === undefined) throw new Error(`StatefulSet ${wanted.metadata.name} has no namespace`);
-  if (!terminating) {
-    for (const template of templatesOf(wanted)) {
-      if (template.storage === undefined) continue;
-      const selector = Object.entries(template.labels)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(',');
-      const prefix = `${template.name}-${wanted.metadata.name}-`;
-      const claims = (
-        await kube.list('v1', 'PersistentVolumeClaim', { namespace, labelSelector: selector })
-      ).filter(
-        (c) => c.metadata.name.startsWith(prefix) && /^[0-9]+$/.test(c.metadata.name.slice(prefix.length)),
-      );
-      for (const claim of claims) {
-        const current = templatesOf({
-          ...claim,
-          spec: { volumeClaimTemplates: [{ metadata: {}, spec: claim.spec }] },
-        })[0]?.storage;
-        // Never shrink (the API server refuses it): a rollback to a smaller size keeps the grown
-        // claims, and only the template goes back.
-        if (current !== undefined && quantityBytes(current) >= quantityBytes(template.storage)) continue;
-        await kube.apply([
-          {
-            apiVersion: 'v1',
-            kind: 'PersistentVolumeClaim',
-            metadata: { name: claim.metadata.name, namespace },
-            spec: { resources: { requests: { storage: template.storage } } },
-          },
-        ]);
-      }
-    }
-    await kube.delete(ref, { propagation: 'Orphan' });
-  }
+  const replace = terminating || !sameClaims(live, wanted);
+  // A terminating StatefulSet (a delivery that stopped after its delete) grows too: growing is
+  // idempotent, and one deleted by someone else must not come back over small claims.
+  const grown =
+    replace || replicasOf(wanted) > replicasOf(live) ? await growClaims(kube, wanted, namespace) : 0;
+  if (!replace) return grown > 0 ? 'grown' : 'unchanged';
+  if (!terminating) await kube.delete(ref, { propagation: 'Orphan' });
   for (const ms of ORPHAN_WAIT_MS) {
     if (!(await kube.get(ref))) return 'replaced';
     await sleep(ms);

@@ -39,7 +39,7 @@ import { lockedUntil, type ObjectLock } from '../shared/object-lock.js';
 import type { ProvisioningMessage } from '../shared/schemas/messages.js';
 import { type ClaimRequest, StaleStateError, type Store } from '../shared/store/store.js';
 import { FUNCTIONS } from '../topology.js';
-import { prepareClaims, sameClaims } from './claims.js';
+import { prepareClaims } from './claims.js';
 
 type KubeRef = Pick<KubeObject, 'apiVersion' | 'kind'> & { metadata: { name: string; namespace?: string } };
 
@@ -169,9 +169,10 @@ function claimingWrites(kube: KubePort, owner: StepOwner): KubePort {
       await owner.ensure();
       return kube.create(obj);
     },
-    delete: async (ref) => {
+    // Every argument passed on: an orphaning delete must stay one (claims.ts).
+    delete: async (...args) => {
       await owner.ensure();
-      return kube.delete(ref);
+      return kube.delete(...args);
     },
     deleteNamespace: async (name) => {
       await owner.ensure();
@@ -700,7 +701,8 @@ async function runBackupStep(
     };
     // Before the Job's pods start: EKS Pod Identity gives credentials to pods created after it.
     await ensureBackupIdentity(deps, blueprint, spec, placement, op);
-    await applyRendered(kube, blueprint, spec, ids);
+    // A backup changes no StatefulSet's claims: applied without comparing them.
+    await applyRendered(kube, blueprint, spec, ids, { claimsUnchanged: true });
     const objects = support.render(spec, target, { ...ids, secrets: {} });
     await kube.apply(objects);
     deps.logger.info('backup started', { operationId: op.operationId, backupId: backup.backupId, placement });
@@ -792,9 +794,8 @@ async function runStep(
       await ensureBackupIdentity(deps, blueprint, spec, placement, op);
     }
     const ids = { operationId: op.operationId, correlationId: op.correlationId, ...placed };
-    // What the spec an UPDATE replaces rendered (generated secrets: object names and claims never
-    // depend on secret values): what it no longer renders is pruned, and a StatefulSet whose claims
-    // did not change is applied without a read.
+    // What the spec an UPDATE replaces rendered (generated secrets: object names never depend on
+    // secret values): what it no longer renders is pruned.
     const previous =
       op.type === 'UPDATE' && op.previous && !rollingBack
         ? blueprint.render(
@@ -804,10 +805,9 @@ async function runStep(
         : undefined;
     const objects = await applyRendered(kube, blueprint, spec, ids, {
       fresh: fresh && !rollingBack,
-      // Only an UPDATE or a rollback can change a StatefulSet's claims (a bigger size); a CREATE,
-      // PAUSE or RESUME applies the claims its StatefulSet already has.
+      // Only an UPDATE or a rollback can change a StatefulSet's claims (a bigger size, more nodes on
+      // claims a scale down left); a CREATE, PAUSE or RESUME applies the claims it already has.
       claimsUnchanged: !rollingBack && op.type !== 'UPDATE',
-      ...(previous ? { previous } : {}),
     });
     // A CREATE has nothing to prune: its namespace holds only what this operation applied, from
     // the same spec (a retried apply renders the same objects). Saves a list per blueprint kind.
@@ -953,8 +953,6 @@ export async function applyRendered(
     readonly fresh?: boolean;
     /** The live StatefulSets were applied with these claims (a CREATE retried, a PAUSE): no read. */
     readonly claimsUnchanged?: boolean;
-    /** What the spec this one replaces rendered: a StatefulSet with the same claims needs no read. */
-    readonly previous?: readonly KubeObject[];
   } = {},
 ): Promise<KubeObject[]> {
   const stored =
@@ -964,14 +962,12 @@ export async function applyRendered(
   for (let i = 0; i < objects.length; i++) {
     const obj = objects[i] as KubeObject;
     if (obj.kind === 'StatefulSet' && obj.apiVersion === 'apps/v1' && !opts.fresh && !opts.claimsUnchanged) {
-      // Its claim templates cannot change in place: grow the claims and replace it (claims.ts),
-      // after what comes before it (the quota that admits the bigger claims) is applied.
-      const before = opts.previous?.find((o) => o.kind === obj.kind && o.metadata.name === obj.metadata.name);
-      if (!before || !sameClaims(before, obj)) {
-        if (batch.length) await kube.apply(batch);
-        batch = [];
-        await prepareClaims(kube, obj);
-      }
+      // Its claim templates cannot change in place: compare with the live one, grow the claims and
+      // replace it if they differ (claims.ts), after what comes before it (the quota that admits
+      // the bigger claims) is applied.
+      if (batch.length) await kube.apply(batch);
+      batch = [];
+      await prepareClaims(kube, obj);
     }
     if (obj.kind !== 'Secret') {
       batch.push(obj);

@@ -141,14 +141,17 @@ export function startBackupReplicator(
     deleted += gone.length;
   };
 
+  let inFlight = 0;
   const run = (force: boolean) => {
-    running = running.then(() => pass(force));
+    inFlight++;
+    running = running.then(() => pass(force)).finally(() => inFlight--);
     return running;
   };
+  // A tick while a pass still runs (a slow listing on a busy machine) is skipped, not queued.
   const timer =
     states.length > 0
       ? setInterval(() => {
-          if (!paused && !stopped) void run(false);
+          if (!paused && !stopped && inFlight === 0) void run(false);
         }, intervalMs)
       : undefined;
   timer?.unref();

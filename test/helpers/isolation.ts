@@ -21,7 +21,7 @@ export const ISOLATED_FILES = [
 
 /** What makes a file need isolation: module mocks, or env written for a module read at import. */
 export const NEEDS_ISOLATION =
-  /\bvi\.(mock|doMock|hoisted|resetModules|stubEnv)\(|process\.env\.[A-Z_]+ = |process\.env\[[^\]]+\] = /;
+  /\bvi\.(mock|doMock|hoisted|resetModules|stubEnv)\(|process\.env\.[A-Z_]+ = |process\.env\[[^\]]+\] = |Object\.assign\(process\.env|delete process\.env/;
 
-/** Files that write process.env but put it back before the test that wrote it ends. */
-export const RESTORES_ENV = ['test/infra/nag.test.ts'];
+/** Files that write process.env but put it back (in a `finally` or their `afterAll`). */
+export const RESTORES_ENV = ['test/infra/nag.test.ts', 'test/integration/api/fuzz.test.ts'];

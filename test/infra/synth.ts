@@ -16,8 +16,9 @@ export const TWO_REGIONS: StratusConfig = parseConfig({
 });
 
 /**
- * The app as bin/app.ts builds it. Its functions' code is the run's one build of every function
- * (lib/function-bundles.ts, built by test/helpers/global-setup.ts), so infra tests take seconds.
+ * The app as bin/app.ts builds it. Its functions' code is the one build of every function
+ * (lib/function-bundles.ts: built once per source change and reused from .build/functions/, by
+ * test/helpers/global-setup.ts in a full run, else by the first test that needs it).
  */
 export function buildApp(config: StratusConfig = TWO_REGIONS): { app: App; stacks: StratusRegionStack[] } {
   const app = new App();

@@ -500,6 +500,7 @@ function toEvent(r: FuzzRequest): APIGatewayProxyEvent {
 
 describe('API fuzzing: bad input never breaks the API', () => {
   let rt: LocalRuntime;
+  let savedEnv: NodeJS.ProcessEnv | undefined;
   let fx: Fixture;
   let route: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
@@ -513,6 +514,9 @@ describe('API fuzzing: bad input never breaks the API', () => {
     // own environments, as the Lambda runtime loads them; each request goes to the function that
     // serves its route, as the gateway sends it (an unknown route to the API's answer).
     const functions = rt.plane.region(rt.region).functions;
+    // Put back in afterAll: later files of this worker share its process (vitest.config.ts), and a
+    // local runtime passes its process's environment on to its functions.
+    savedEnv = { ...process.env };
     Object.assign(process.env, functions.api.env);
     const api = (await import('../../../functions/api/handler.js')).route;
     Object.assign(process.env, functions.reveal.env);
@@ -550,6 +554,10 @@ describe('API fuzzing: bad input never breaks the API', () => {
   }, RUNTIME_START_TIMEOUT_MS);
 
   afterAll(async () => {
+    if (savedEnv) {
+      for (const k of Object.keys(process.env)) if (!(k in savedEnv)) delete process.env[k];
+      Object.assign(process.env, savedEnv);
+    }
     await rt?.stop();
     const top = [...codes.entries()].sort((a, b) => b[1] - a[1]);
     console.log(

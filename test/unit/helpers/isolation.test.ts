@@ -19,8 +19,11 @@ describe('Test isolation', () => {
   it('lists every file that mocks modules or writes process.env, and only those', () => {
     const needing = files.filter((f) => NEEDS_ISOLATION.test(readFileSync(join(ROOT, f), 'utf8'))).sort();
     expect(needing).toEqual([...ISOLATED_FILES, ...RESTORES_ENV].sort());
-    for (const f of RESTORES_ENV)
-      expect(readFileSync(join(ROOT, f), 'utf8')).toMatch(/finally \{[^}]*process\.env/);
+    for (const f of RESTORES_ENV) {
+      expect(readFileSync(join(ROOT, f), 'utf8')).toMatch(
+        /(finally \{|afterAll\(async \(\) => \{)[^}]*process\.env/,
+      );
+    }
   });
 
   it('recognises what needs isolation', () => {
@@ -28,6 +31,8 @@ describe('Test isolation', () => {
     expect(NEEDS_ISOLATION.test("  process.env.TABLE_NAME = 'stratus-test';")).toBe(true);
     expect(NEEDS_ISOLATION.test("process.env['A'] = 'b'")).toBe(true);
     expect(NEEDS_ISOLATION.test('const region = process.env.AWS_REGION;')).toBe(false);
+    expect(NEEDS_ISOLATION.test('Object.assign(process.env, env)')).toBe(true);
+    expect(NEEDS_ISOLATION.test('delete process.env.KUBECONFIG')).toBe(true);
     expect(NEEDS_ISOLATION.test('vi.mocked(kube.apply)')).toBe(false);
   });
 });

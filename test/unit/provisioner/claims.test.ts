@@ -97,11 +97,11 @@ describe('prepareClaims', () => {
     expect(same.calls).toEqual(['get StatefulSet/qdrant']);
   });
 
-  it('grows each claim of the StatefulSet (scaled-down ordinals too), then deletes it orphaning its pods and waits until it is gone', async () => {
+  it('grows each claim its pods use (not those a scale down left), then deletes it orphaning its pods and waits until it is gone', async () => {
     const claims = [
       pvc('storage-qdrant-0', '10Gi'),
       pvc('storage-qdrant-1', '10Gi'),
-      pvc('storage-qdrant-2', '10Gi'), // from before a scale-down: reused by a later scale-up
+      pvc('storage-qdrant-2', '10Gi'), // left by a scale down: grown when a scale up uses it again
       pvc('storage-qdrant-restore', '10Gi'), // not a claim of this StatefulSet's template
       pvc('storage-qdrant-backup-0', '10Gi'), // nor this one (another StatefulSet's)
     ];
@@ -114,7 +114,6 @@ describe('prepareClaims', () => {
       'list PersistentVolumeClaim app.kubernetes.io/instance=c1',
       grow(0),
       grow(1),
-      grow(2),
       'delete StatefulSet/qdrant Orphan',
       'get StatefulSet/qdrant',
       'get StatefulSet/qdrant',
@@ -129,10 +128,37 @@ describe('prepareClaims', () => {
     expect(calls).toContain('delete StatefulSet/qdrant Orphan');
   });
 
-  it('resumes a replacement a stopped delivery began: a terminating StatefulSet is waited for, not deleted again', async () => {
-    const { kube, calls } = fakeKube(sts('10Gi', { deletionTimestamp: '2026-12-06T00:00:00Z' }), [], 1);
+  it('resumes a replacement a stopped delivery began: a terminating StatefulSet is waited for, not deleted again, its claims grown', async () => {
+    const claims = [pvc('storage-qdrant-0', '50Gi'), pvc('storage-qdrant-1', '10Gi')];
+    const { kube, calls } = fakeKube(sts('10Gi', { deletionTimestamp: '2026-12-06T00:00:00Z' }), claims, 1);
     expect(await prepareClaims(kube, sts('50Gi'), noSleep)).toBe('replaced');
-    expect(calls.filter((c) => !c.startsWith('get'))).toEqual([]);
+    expect(calls.filter((c) => !c.startsWith('get'))).toEqual([
+      'list PersistentVolumeClaim app.kubernetes.io/instance=c1',
+      `apply PersistentVolumeClaim/storage-qdrant-1 ${JSON.stringify({ resources: { requests: { storage: '50Gi' } } })}`,
+    ]);
+  });
+
+  it('grows the claim a scale up uses again when a scale down left it smaller, without replacing the StatefulSet', async () => {
+    // Prepare: 3 nodes at 10Gi, scaled down to 2, grown to 50Gi; now back to 3
+    const claims = [
+      pvc('storage-qdrant-0', '50Gi'),
+      pvc('storage-qdrant-1', '50Gi'),
+      pvc('storage-qdrant-2', '10Gi'),
+    ];
+    const three = sts('50Gi');
+    (three.spec as { replicas: number }).replicas = 3;
+    const { kube, calls } = fakeKube(sts('50Gi'), claims);
+
+    // Act
+    const outcome = await prepareClaims(kube, three, noSleep);
+
+    // Assess
+    expect(outcome).toBe('grown');
+    expect(calls).toEqual([
+      'get StatefulSet/qdrant',
+      'list PersistentVolumeClaim app.kubernetes.io/instance=c1',
+      `apply PersistentVolumeClaim/storage-qdrant-2 ${JSON.stringify({ resources: { requests: { storage: '50Gi' } } })}`,
+    ]);
   });
 
   it('fails retryably when the StatefulSet outlives the wait', async () => {

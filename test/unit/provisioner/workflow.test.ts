@@ -311,7 +311,9 @@ describe('Function: advance', () => {
           previous: { ...previous, sizeName: live.sizeName, generation: 1, status: 'READY' },
         }),
         live,
-        [readySts],
+        // The first read compares the StatefulSet's claims (none live); a readiness check would
+        // read the next and find it ready.
+        [undefined, readySts],
       );
       expect(await advance(msg(), deps)).toBe('polling');
       expect(store.completeOperation).not.toHaveBeenCalled();
@@ -320,10 +322,11 @@ describe('Function: advance', () => {
         now: NOW.toISOString(),
       });
       expect(requeue).toHaveBeenCalledTimes(1);
-      // Only the credentials Secret was read, never the readiness objects.
-      expect((kube.get as ReturnType<typeof vi.fn>).mock.calls.every(([ref]) => ref.kind === 'Secret')).toBe(
-        true,
-      );
+      // The credentials Secret and the StatefulSet's claims were read, never the readiness objects.
+      expect((kube.get as ReturnType<typeof vi.fn>).mock.calls.map(([ref]) => ref.kind).sort()).toEqual([
+        'Secret',
+        'StatefulSet',
+      ]);
     });
   });
 
@@ -565,6 +568,39 @@ describe('Function: advance', () => {
     expect(kube.apply).toHaveBeenCalled();
     expect(kube.list).not.toHaveBeenCalled();
     expect(kube.delete).not.toHaveBeenCalled();
+  });
+
+  it('replaces a StatefulSet whose claims an UPDATE grows with an orphaning delete: its pods keep running', async () => {
+    // Prepare: the live StatefulSet asks for smaller claims than the spec renders
+    const live = {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'qdrant', namespace: 'stratus-cl-01jd8w0000000000000000000a' },
+      spec: {
+        replicas: 1,
+        volumeClaimTemplates: [
+          { metadata: { name: 'storage' }, spec: { resources: { requests: { storage: '1Gi' } } } },
+        ],
+      },
+    } as KubeObject;
+    const { kube, deps } = setup(
+      operation({ type: 'UPDATE', status: 'RUNNING', step: 'APPLY' }),
+      cluster({ placement: 'eks-a' }),
+      [live, undefined],
+    );
+
+    // Act
+    await advance(msg(), deps);
+
+    // Assess: the delete reached Kubernetes as an orphaning one, before the StatefulSet's apply
+    expect(kube.delete).toHaveBeenCalledWith(expect.objectContaining({ kind: 'StatefulSet' }), {
+      propagation: 'Orphan',
+    });
+    const deletedAt = vi.mocked(kube.delete).mock.invocationCallOrder[0] ?? 0;
+    const stsApplied = vi
+      .mocked(kube.apply)
+      .mock.calls.findIndex(([objects]) => objects.some((o) => o.kind === 'StatefulSet'));
+    expect(vi.mocked(kube.apply).mock.invocationCallOrder[stsApplied]).toBeGreaterThan(deletedAt);
   });
 
   it('prunes labelled objects an UPDATE no longer renders, never Secrets nor objects with an owner', async () => {
