@@ -114,7 +114,7 @@ Stratus control plane (local, region ${runtime.region}) ready in ${Date.now() - 
   API      ${runtime.apiUrl}
   Console  ${runtime.apiUrl}/console/  (sign in with the API key below)
   API key  ${runtime.apiKey}  (admin, expires ${runtime.apiKeyExpiresAt}; create your own keys with it)
-  Kube     ${runtime.kube ? `stand-in at ${runtime.kube.url}  (kubectl --kubeconfig ${values.data}/regions/${runtime.region}/kubeconfig get all -A)` : `kubeconfig ${kubeconfig}`}
+  Kube     ${runtime.kube ? `stand-in at ${runtime.kube.url}  (kubectl --kubeconfig ${values.data}/kubeconfig get all -A)` : `kubeconfig ${kubeconfig}`}
   State    ${values.data}/ (local.json has the API URL and key)
   Logs     ${runtime.plane.functionsLog} (every function's log lines, JSON)
 

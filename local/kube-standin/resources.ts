@@ -592,7 +592,13 @@ export const DEFAULT_STATUS_RULES: Readonly<Record<string, StatusRule>> = {
   },
   // The kubelet once the pod runs: Running, every container ready and never restarted, an address.
   'v1/Pod': (o) => {
-    const at = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    // A pod already running keeps its times (a restart of the stand-in converges every object
+    // again: the same status is no change, no event, no journal write).
+    const previous = record(o.status);
+    const at =
+      previous.phase === 'Running' && typeof previous.startTime === 'string'
+        ? previous.startTime
+        : new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
     const ready = (type: string) => ({ type, status: 'True', lastProbeTime: null, lastTransitionTime: at });
     const digest = createHash('sha256').update(`${o.metadata.namespace}/${o.metadata.name}`).digest();
     const containers = Array.isArray(spec(o).containers) ? (spec(o).containers as unknown[]).map(record) : [];

@@ -443,6 +443,12 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
       const current = x.regionConfig.eksClusters[0]?.name;
       if (x.kube && current) await writeFile(x.kubeconfig, kubeconfigFor(contexts, current), { mode: 0o600 });
     }
+    // The same at the top of the data folder, for people: `kubectl --kubeconfig .stratus/kubeconfig`
+    // reaches the first region's stand-in, `--context <EKS cluster>` any region's.
+    const firstCurrent = standins.find((x) => x.kube)?.regionConfig.eksClusters[0]?.name;
+    if (firstCurrent) {
+      await writeFile(join(scratch, 'kubeconfig'), kubeconfigFor(contexts, firstCurrent), { mode: 0o600 });
+    }
 
     // The functions read the table's endpoint at load, and its port is known once the JVM serves
     // it (a port taken by another process in between is replaced): so they start after it.

@@ -1152,4 +1152,40 @@ describe('Kubernetes stand-in persistence', () => {
     await second.stop();
     await rm(dir, { recursive: true });
   });
+
+  it("leaves a running StatefulSet's pods as they were across a restart: no new status, no new resourceVersion", async () => {
+    // Prepare: a StatefulSet whose pods run
+    const dir = await mkdtemp(join(tmpdir(), 'standin-data-'));
+    const dataFile = join(dir, 'kube.json');
+    const first = await startKubeStandin({ dataFile, token: 't', readinessDelayMs: 0 });
+    const api1 = KubernetesObjectApi.makeApiClient(kubeConfigFor(first));
+    await api1.create(ns('pods'));
+    await api1.create(statefulSet('pods', 2));
+    const podsOf = async (api: KubernetesObjectApi) => {
+      const pods = (await api.list('v1', 'Pod', 'pods')).items as Obj[];
+      return pods
+        .map((p) => [p.metadata?.name, p.metadata?.resourceVersion, JSON.stringify(p.status)])
+        .sort();
+    };
+    let before: string[][] = [];
+    const running = () => before.length === 2 && before.every((p) => p[2]?.includes('"phase":"Running"'));
+    for (let i = 0; i < 200 && !running(); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      before = (await podsOf(api1)) as string[][];
+    }
+    await new Promise((r) => setTimeout(r, 1100)); // a restart a second later: another timestamp
+    await first.stop();
+
+    // Act
+    const second = await startKubeStandin({ dataFile, token: 't', readinessDelayMs: 0 });
+    const api2 = KubernetesObjectApi.makeApiClient(kubeConfigFor(second));
+    await api2.list('v1', 'Pod', 'pods'); // a request runs the simulated controllers
+    const after = await podsOf(api2);
+
+    // Assess
+    expect(running()).toBe(true);
+    expect(after).toEqual(before);
+    await second.stop();
+    await rm(dir, { recursive: true });
+  });
 });

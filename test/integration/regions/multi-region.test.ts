@@ -1,7 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { RegionAccess } from '../../../cli/access.js';
 import { handback, takeover } from '../../../cli/regions.js';
 import {
@@ -67,6 +68,30 @@ describe('Multi-region: one writer per item, on replicas that lag', () => {
     await cp?.stop();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   }, 60_000);
+
+  it("writes <data>/kubeconfig for people: a context per EKS cluster of every region, the first region's current", async () => {
+    // Act
+    const top = parseYaml(await readFile(join(dataDir, 'kubeconfig'), 'utf8')) as {
+      contexts: Array<{ name: string }>;
+      clusters: Array<{ name: string; cluster: { server: string } }>;
+      'current-context': string;
+    };
+    const regionA = parseYaml(
+      await readFile(join(dataDir, 'regions', A, 'kubeconfig'), 'utf8'),
+    ) as typeof top;
+
+    // Assess
+    const eks = (r: string) =>
+      shippedConfig()
+        .regions.find((x) => x.region === r)
+        ?.eksClusters.map((c) => c.name) ?? [];
+    expect(top.contexts.map((c) => c.name).sort()).toEqual([...eks(A), ...eks(B)].sort());
+    expect(top['current-context']).toBe(eks(A)[0]);
+    expect(top).toEqual(regionA);
+    const server = (name: string | undefined) => top.clusters.find((c) => c.name === name)?.cluster.server;
+    expect(server(eks(A)[0])).toBe(a.kube?.url);
+    expect(server(eks(B)[0])).toBe(b.kube?.url);
+  });
 
   it('answers a mutation sent to the wrong region with 421, the region, its URL and a Location that works', async () => {
     // Prepare
