@@ -19,6 +19,7 @@
  */
 import type { KubeObject } from '../shared/engines/types.js';
 import { KubeApiError } from '../shared/kube/errors.js';
+import { quantity } from '../shared/kube/quantity.js';
 
 /** What this needs of Kubernetes (a subset of the workflow's KubePort). */
 export interface ClaimsKube {
@@ -62,25 +63,9 @@ function templatesOf(sts: KubeObject): ClaimTemplate[] {
   });
 }
 
-const BINARY: Record<string, number> = {
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
-const DECIMAL: Record<string, number> = { '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
-
 /** Bytes of a storage quantity (`10Gi`, `500M`, `1e9`), or NaN when it is not one. */
 export function quantityBytes(q: string): number {
-  const m = /^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E|[eE][+-]?[0-9]+)?$/.exec(q.trim());
-  if (!m) return Number.NaN;
-  const n = Number(m[1]);
-  const suffix = m[2] ?? '';
-  if (suffix in BINARY) return n * (BINARY[suffix] as number);
-  if (suffix in DECIMAL) return n * (DECIMAL[suffix] as number);
-  return n * 10 ** Number(suffix.slice(1));
+  return quantity(q) ?? Number.NaN;
 }
 
 const sameQuantity = (a: string | undefined, b: string | undefined) =>

@@ -1,5 +1,9 @@
 import type { KubeObject } from '../shared/engines/types.js';
 import type { DriftFinding } from '../shared/events/catalog.js';
+import { quantity } from '../shared/kube/quantity.js';
+
+/** Quantities compare by value (functions/shared/kube/quantity.ts). */
+export { quantity };
 
 /*
  * What "drift" means, kept deliberately simple (docs/operations.md, "Drift"):
@@ -119,29 +123,4 @@ function scalarEqual(want: Json, got: Json): boolean {
     return a !== undefined && b !== undefined && Math.abs(a - b) <= Math.abs(a) * 1e-9;
   }
   return false;
-}
-
-const SUFFIX: Record<string, number> = {
-  '': 1,
-  m: 1e-3,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
-const QUANTITY = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
-
-/** The value of a Kubernetes quantity (`500m`, `1Gi`, `2`), or undefined when it is not one. */
-export function quantity(s: string): number | undefined {
-  const m = QUANTITY.exec(s);
-  if (!m?.[1]) return undefined;
-  return Number(m[1]) * (SUFFIX[m[2] ?? ''] ?? 1);
 }

@@ -5,22 +5,21 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../../functions/shared/engines/types.js';
+import { DEFAULT_CRD_DIR, DEFAULT_CRD_DIRS, VENDORED_CRD_DIR } from '../../local/kube-standin/schema.js';
 import { validateSecurityPolicy } from './envoy-gateway.js';
 import { KUBE_MODELS, validateKubeObject } from './kube-models.js';
 
 // ajv-formats is CommonJS with `exports.default`; under NodeNext the default import is the module.
 const addFormats = addFormatsModule.default;
 
-/** `shared/` is checked out beside the repository (locally and in CI). */
-export const CRDS_DIR = fileURLToPath(new URL('../../../shared/crds/', import.meta.url));
-/** The public endpoints' CRDs (Gateway API, cert-manager), vendored unchanged: deploy/crds/README.md. */
-export const VENDORED_CRDS_DIR = fileURLToPath(new URL('../../deploy/crds/', import.meta.url));
-const CRD_DIRS = [CRDS_DIR, VENDORED_CRDS_DIR];
+/** The same folders the Kubernetes stand-in reads: `../shared/crds` (operators), `deploy/crds` (endpoints). */
+export const CRDS_DIR = DEFAULT_CRD_DIR;
+export const VENDORED_CRDS_DIR = VENDORED_CRD_DIR;
+const CRD_DIRS = DEFAULT_CRD_DIRS;
 
 type Schema = Record<string, unknown>;
 

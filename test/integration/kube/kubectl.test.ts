@@ -909,30 +909,15 @@ spec:
     );
     await ok('apply', '--server-side', '-f', join(dir, 'gc.yaml'));
     await ok('rollout', 'status', 'statefulset/kv', '-n', 'stratus-gc', '--timeout=60s');
+    const kv0 = (path: string) => ok('get', 'pod', 'kv-0', '-n', 'stratus-gc', '-o', `jsonpath=${path}`);
 
     // Act
     const orphaned = await ok('delete', 'statefulset', 'kv', '-n', 'stratus-gc', '--cascade=orphan');
     const left = await ok('get', 'pods', '-n', 'stratus-gc', '-o', 'jsonpath={.items[*].metadata.name}');
-    const owners = await ok(
-      'get',
-      'pod',
-      'kv-0',
-      '-n',
-      'stratus-gc',
-      '-o',
-      'jsonpath={.metadata.ownerReferences}',
-    );
+    const owners = await kv0('{.metadata.ownerReferences}');
     await ok('apply', '--server-side', '-f', join(dir, 'gc.yaml'));
     await ok('rollout', 'status', 'statefulset/kv', '-n', 'stratus-gc', '--timeout=60s');
-    const adopted = await ok(
-      'get',
-      'pod',
-      'kv-0',
-      '-n',
-      'stratus-gc',
-      '-o',
-      'jsonpath={.metadata.ownerReferences[0].kind}',
-    );
+    const adopted = await kv0('{.metadata.ownerReferences[0].kind}');
     await ok('delete', 'statefulset', 'kv', '-n', 'stratus-gc');
     const none = await kubectl('get', 'pods', '-n', 'stratus-gc');
 
