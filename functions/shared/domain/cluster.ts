@@ -78,6 +78,11 @@ export interface ClusterSpec {
    * objects (functions/shared/engines/endpoints.ts). Absent: not public.
    */
   readonly endpoint?: EndpointSettings;
+  /**
+   * The engine serves TLS only, with the cluster's certificate (engines/tls.ts): set at creation
+   * where the EKS cluster has a gateway (cert-manager) and the engine supports it; never changed.
+   */
+  readonly tls?: boolean;
 }
 
 /** An object store location: a bucket and a key prefix (`/`-terminated). Never credentials. */
@@ -110,4 +115,6 @@ export interface ConnectionInfo {
   readonly endpoint: string;
   /** Where the credential lives: namespace/name/key of a Kubernetes Secret. */
   readonly credentialRef?: { readonly namespace: string; readonly name: string; readonly key: string };
+  /** The engine accepts TLS only (`spec.tls`): verify it as `serverName` with the cluster's CA. */
+  readonly tls?: { readonly serverName: string };
 }

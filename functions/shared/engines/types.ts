@@ -1,6 +1,7 @@
 import type { ZodType } from 'zod';
 import type { BackupStore, ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
 import type { GatewayContext } from './endpoints.js';
+import type { TlsSupport } from './tls.js';
 
 /** A Kubernetes object as Stratus renders it and the Kubernetes layer applies it. */
 export interface KubeObject {
@@ -100,6 +101,11 @@ export interface Blueprint {
    * tells when the pods are gone or back. Absent: it cannot pause (PAUSE_NOT_SUPPORTED).
    */
   readonly pause?: PauseSupport;
+  /**
+   * How the engine serves TLS with the cluster's certificate when `spec.tls` is set (tls.ts), and
+   * how the gateway reaches it. Absent: it never serves TLS (the API never sets `spec.tls`).
+   */
+  readonly tls?: TlsSupport;
 }
 
 type ObjectRef = Pick<KubeObject, 'apiVersion' | 'kind'> & { metadata: { name: string; namespace: string } };

@@ -1,0 +1,92 @@
+/**
+ * TLS to the database (issue #17, docs/endpoints.md "TLS end to end", docs/decisions.md D33): a
+ * cluster created where its EKS cluster has a gateway (and so cert-manager) gets `spec.tls`. Its
+ * engine then serves TLS only, with one certificate per cluster that cert-manager issues from the
+ * EKS cluster's `databaseIssuer` into the Secret `stratus-tls` (`tls.crt`, `tls.key`, `ca.crt`),
+ * covering the in-cluster names its clients and peers use (and, for engines the gateway passes
+ * TLS through to, the cluster's external hosts). The gateway reaches the engine:
+ *
+ * - `passthrough`: the engine terminates the client's TLS itself (the gateway routes by SNI and
+ *   never sees plain text): Valkey, Dragonfly, MongoDB, ScyllaDB, PostgreSQL 17;
+ * - `reencrypt`: HTTP engines (Qdrant): the gateway terminates TLS (it checks the API key), then
+ *   opens TLS to the engine, verifying its certificate (a Gateway API `BackendTLSPolicy`);
+ * - `terminate`: the engine cannot take TLS from a proxy (PostgreSQL 16 has no direct TLS): the
+ *   gateway terminates TLS and the last hop, inside the EKS cluster, is plain TCP.
+ *
+ * Engines without `Blueprint.tls` (YugabyteDB) never get `spec.tls`.
+ */
+import type { ClusterSpec } from '../domain/cluster.js';
+import { namespaceOf } from './tenancy.js';
+
+/** The Certificate every TLS cluster has, and the Secret cert-manager writes it to. */
+export const DATABASE_TLS_CERTIFICATE = 'stratus-tls';
+export const DATABASE_TLS_SECRET = 'stratus-tls';
+/** Where engines mount that Secret (read-only): `tls.crt`, `tls.key`, `ca.crt`. */
+export const DATABASE_TLS_MOUNT = '/etc/stratus/tls';
+
+/** How the gateway reaches a TLS cluster's engine (see the module's comment). */
+export type GatewayMode = 'passthrough' | 'reencrypt' | 'terminate';
+
+/** One member the gateway routes to on its own (MongoDB's split horizon): its own host and Service. */
+export interface GatewayMember {
+  /** A Service that selects this member's pod only. */
+  readonly service: string;
+  readonly port: number;
+}
+
+/** How an engine serves TLS (`Blueprint.tls`); its render honours `spec.tls`. */
+export interface TlsSupport {
+  /**
+   * The in-cluster DNS names the certificate covers: every form of each Service clients or peers
+   * connect to (`serviceDnsNames`) and the pods' names through headless Services.
+   */
+  dnsNames(spec: ClusterSpec): string[];
+  /** How the gateway reaches the engine of a TLS cluster. */
+  gatewayMode(spec: ClusterSpec): GatewayMode;
+  /**
+   * Members the gateway routes to one by one, each at `memberHost(clusterId, i, ...)` (MongoDB:
+   * drivers must reach every member, and the primary, by a name of the client's own horizon).
+   * Absent: one host for the cluster. Only with `passthrough`.
+   */
+  members?(spec: ClusterSpec): GatewayMember[];
+}
+
+/** Whether the cluster's engine serves TLS: the spec asks for it (set at creation). */
+export function tlsOn(spec: ClusterSpec): boolean {
+  return spec.tls === true;
+}
+
+/** Every name a client may use for a Service: `svc`, `svc.ns`, `svc.ns.svc`, `svc.ns.svc.cluster.local`. */
+export function serviceDnsNames(spec: ClusterSpec, service: string): string[] {
+  const ns = namespaceOf(spec.clusterId);
+  return [service, `${service}.${ns}`, `${service}.${ns}.svc`, `${service}.${ns}.svc.cluster.local`];
+}
+
+/** The pods behind a headless Service: `*.svc.ns.svc.cluster.local` (and `*.svc.ns.svc`). */
+export function headlessDnsNames(spec: ClusterSpec, headless: string): string[] {
+  const ns = namespaceOf(spec.clusterId);
+  return [`*.${headless}.${ns}.svc.cluster.local`, `*.${headless}.${ns}.svc`];
+}
+
+/** A member's external host: `<clusterId>-<i>.<hostSuffix>` (under the same wildcard DNS record). */
+export function memberHost(clusterId: string, index: number, hostSuffix: string): string {
+  return `${clusterId}-${index}.${hostSuffix}`;
+}
+
+/** The pod volume of the certificate's Secret (read-only by the owner and group). */
+export function tlsVolume(name = 'tls') {
+  return { name, secret: { secretName: DATABASE_TLS_SECRET, defaultMode: 0o440 } };
+}
+
+/** Its mount, read-only, at DATABASE_TLS_MOUNT. */
+export function tlsVolumeMount(name = 'tls') {
+  return { name, mountPath: DATABASE_TLS_MOUNT, readOnly: true };
+}
+
+/** An engine's in-cluster connection, marked TLS-only (verify `host`) when the spec serves TLS. */
+export function withTls<C extends { readonly host: string }>(
+  spec: ClusterSpec,
+  conn: C,
+): C & { tls?: { serverName: string } } {
+  return tlsOn(spec) ? { ...conn, tls: { serverName: conn.host } } : conn;
+}
