@@ -46,8 +46,14 @@ export const GatewayConfigSchema = z.strictObject({
    * otherwise): the clusters' NetworkPolicies admit this namespace. @default 'envoy-gateway-system'
    */
   proxyNamespace: kubeName('gateway.proxyNamespace').default('envoy-gateway-system'),
-  /** The cert-manager ClusterIssuer that issues the clusters' certificates. */
+  /** The cert-manager ClusterIssuer that issues the certificates the gateway serves (public names). */
   issuer: kubeName('gateway.issuer'),
+  /**
+   * The cert-manager ClusterIssuer of the databases' own certificates (TLS to the database,
+   * docs/endpoints.md): they name in-cluster Services (`*.svc.cluster.local`), so it must be a CA
+   * or Vault issuer (an ACME issuer cannot sign them); its CA is shown to tenants. @default - `issuer`
+   */
+  databaseIssuer: kubeName('gateway.databaseIssuer').optional(),
   /** The listener port, the one the load balancer exposes. @default 443 */
   port: z.int().min(1).max(65535).default(443),
   /**
@@ -111,6 +117,7 @@ export interface GatewayPoolEntry {
   hostSuffix: string;
   port: number;
   issuer: string;
+  databaseIssuer?: string;
 }
 
 /** `<dnsLabel>.<domain>`: where an EKS cluster's databases get their names. */
@@ -157,6 +164,7 @@ export function eksPoolEntry(
             hostSuffix: gatewayHostSuffix(gw, region, domain),
             port: gw.port,
             issuer: gw.issuer,
+            ...(gw.databaseIssuer ? { databaseIssuer: gw.databaseIssuer } : {}),
           },
         }
       : {}),

@@ -24,14 +24,15 @@ import { specOf } from '../shared/domain/spec.js';
 import type { GatewayContext } from '../shared/engines/endpoints.js';
 import {
   certificateReady,
-  ENDPOINT_TLS_SECRET,
+  certificateRefs,
   endpointKinds,
-  endpointReadinessRef,
+  externalCaSecret,
   externalEndpointOf,
   isPublic,
 } from '../shared/engines/endpoints.js';
 import { getBlueprint } from '../shared/engines/registry.js';
 import { clusterSelector, namespaceOf } from '../shared/engines/tenancy.js';
+import { DATABASE_TLS_SECRET, tlsOn } from '../shared/engines/tls.js';
 import type { Blueprint, KubeObject, PauseState, Readiness, RenderContext } from '../shared/engines/types.js';
 import { PermanentFailureError } from '../shared/errors.js';
 import { type EksPoolEntry, placementContext } from '../shared/kube/pool.js';
@@ -787,6 +788,13 @@ async function runStep(
       `The EKS cluster of this database has no gateway for public endpoints; turn endpoint.public off`,
     );
   }
+  if (tlsOn(spec) && blueprint.tls && !placed.gateway) {
+    // Its certificate comes from the gateway's cert-manager issuer, gone from the config since.
+    throw new PermanentFailureError(
+      'ENDPOINTS_NOT_CONFIGURED',
+      `The EKS cluster of this database serves TLS with certificates from its gateway's issuer, which the deployment config no longer has; restore the EKS cluster's gateway`,
+    );
+  }
   if (op.step === 'APPLY' || op.step === 'ROLLBACK_APPLY') {
     // Pods that restore, or whose database writes backups itself, need their identity at start.
     const identity = blueprint.backup?.identity;
@@ -856,18 +864,23 @@ async function readyOutcome(
 ): Promise<Outcome | undefined> {
   const readiness = await pauseAwareReadiness(blueprint, kube, op, spec);
   if (readiness.ready) {
+    // Ready once cert-manager issued the certificates: the database's own (TLS) and the gateway's.
+    for (const ref of certificateRefs(blueprint, spec, gateway)) {
+      const cert = certificateReady(await kube.get(ref), ref.metadata.name);
+      if (!cert.ready) return undefined;
+    }
     let externalEndpoint: ExternalEndpoint | undefined;
     if (gateway && isPublic(spec)) {
-      // Public: ready once cert-manager issued its certificate (the gateway serves it).
-      const cert = certificateReady(await kube.get(endpointReadinessRef(spec)));
-      if (!cert.ready) return undefined;
-      externalEndpoint = externalEndpointOf(spec, gateway, await caBundleOf(kube, spec));
+      const ca = await caBundleOf(kube, spec, externalCaSecret(blueprint, spec));
+      externalEndpoint = externalEndpointOf(blueprint, spec, gateway, ca);
     }
+    const caBundle = tlsOn(spec) && blueprint.tls ? await caBundleOf(kube, spec, DATABASE_TLS_SECRET) : undefined;
     const conn = blueprint.connection(spec);
     const observed = {
       endpoint: conn.endpoint,
       port: conn.port,
       ...(externalEndpoint ? { externalEndpoint } : {}),
+      ...(caBundle ? { caBundle } : {}),
     };
     await ending(deps, (claim) =>
       rollingBack
@@ -923,11 +936,11 @@ const reasonOf = (s: PauseState) => (s.state === 'changing' ? s.reason : s.state
  * for CA and Vault issuers; an ACME issuer's, publicly trusted, has none): not secret, shown to
  * the tenant so that clients can verify the gateway.
  */
-async function caBundleOf(kube: KubePort, spec: ClusterSpec): Promise<string | undefined> {
+async function caBundleOf(kube: KubePort, spec: ClusterSpec, secretName: string): Promise<string | undefined> {
   const secret = await kube.get({
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: { name: ENDPOINT_TLS_SECRET, namespace: namespaceOf(spec.clusterId) },
+    metadata: { name: secretName, namespace: namespaceOf(spec.clusterId) },
   });
   const ca = (secret?.data as Record<string, string> | undefined)?.['ca.crt'];
   return ca ? Buffer.from(ca, 'base64').toString('utf8') : undefined;

@@ -62,6 +62,5 @@ export async function revealConnection(ctx: RequestContext): Promise<ApiResponse
     correlationId: ctx.correlationId,
     at: ctx.now.toISOString(),
   });
-  const external = cluster.endpointSettings?.public ? cluster.externalEndpoint : undefined;
-  return { status: 200, body: { ...connectionDto(cluster.clusterId, conn, external), secret: value } };
+  return { status: 200, body: { ...connectionDto(cluster, conn), secret: value } };
 }

@@ -225,14 +225,17 @@ export const DEFAULT_EXTRA_KINDS: readonly ExtraKind[] = [
 ];
 
 /**
- * The kinds of a public endpoint (issue #17; functions/shared/engines/endpoints.ts): Gateway API's,
- * cert-manager's Certificate and Envoy Gateway's SecurityPolicy. Stored and reported as written
- * (their CRDs are not vendored: no schema here); no traffic is proxied locally.
+ * The kinds of a public endpoint and of TLS to the database (issue #17;
+ * functions/shared/engines/endpoints.ts): Gateway API's, cert-manager's Certificate and Envoy
+ * Gateway's SecurityPolicy. Those with a CRD in deploy/crds are pruned, defaulted and checked
+ * against it; SecurityPolicy is stored as written. No traffic is proxied locally.
  */
 export const GATEWAY_KINDS: readonly ExtraKind[] = [
   { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'ListenerSet', shortNames: ['lset'] },
   { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'TLSRoute' },
   { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute' },
+  { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GRPCRoute' },
+  { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'BackendTLSPolicy', shortNames: ['btlspolicy'] },
   { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', shortNames: ['cert', 'certs'] },
   { apiVersion: 'gateway.envoyproxy.io/v1alpha1', kind: 'SecurityPolicy' },
 ];

@@ -166,6 +166,8 @@ export const VENDORED_CRD_KINDS = [
   'gateway.networking.k8s.io/v1/ListenerSet',
   'gateway.networking.k8s.io/v1/TLSRoute',
   'gateway.networking.k8s.io/v1/HTTPRoute',
+  'gateway.networking.k8s.io/v1/GRPCRoute',
+  'gateway.networking.k8s.io/v1/BackendTLSPolicy',
   'cert-manager.io/v1/Certificate',
 ];
 

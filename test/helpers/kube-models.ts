@@ -1,4 +1,6 @@
 import { Certificate } from '@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate';
+import { BackendTLSPolicy } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/BackendTLSPolicy';
+import { GRPCRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/GRPCRoute';
 import { HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
 import { ListenerSet } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/ListenerSet';
 import { TLSRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/TLSRoute';
@@ -46,6 +48,8 @@ export const KUBE_MODELS: Readonly<Record<string, Model>> = {
   'gateway.networking.k8s.io/v1/ListenerSet': ListenerSet as unknown as Model,
   'gateway.networking.k8s.io/v1/TLSRoute': TLSRoute as unknown as Model,
   'gateway.networking.k8s.io/v1/HTTPRoute': HTTPRoute as unknown as Model,
+  'gateway.networking.k8s.io/v1/GRPCRoute': GRPCRoute as unknown as Model,
+  'gateway.networking.k8s.io/v1/BackendTLSPolicy': BackendTLSPolicy as unknown as Model,
   'cert-manager.io/v1/Certificate': Certificate as unknown as Model,
 };
 

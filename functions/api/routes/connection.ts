@@ -1,5 +1,5 @@
 import type { ConnectionInfo } from '../../shared/domain/cluster.js';
-import type { ExternalEndpoint } from '../../shared/domain/endpoint.js';
+import type { ClusterRecord } from '../../shared/domain/records.js';
 import { specOf } from '../../shared/domain/spec.js';
 import { externalScheme, gatewayBackend } from '../../shared/engines/endpoints.js';
 import { getBlueprint } from '../../shared/engines/registry.js';
@@ -28,24 +28,41 @@ export async function readyCluster(ctx: RequestContext) {
 }
 
 /**
- * The cluster's connection: the in-cluster endpoint, and the public one through the gateway when
- * the cluster is public and became READY with it (`external`: TLS, with the CA to trust).
+ * The cluster's connection: the in-cluster endpoint (TLS-only with the CA to trust on TLS
+ * clusters), and the public one through the gateway when the cluster is public and became READY
+ * with it (`external`: TLS, with the CA to trust). Shown while the desired spec is public: an
+ * UPDATE turning it off hides it at once.
  */
-export function connectionDto(clusterId: string, conn: ConnectionInfo, external?: ExternalEndpoint) {
+export function connectionDto(cluster: ClusterRecord, conn: ConnectionInfo) {
+  const external = cluster.endpointSettings?.public ? cluster.externalEndpoint : undefined;
+  const scheme = externalScheme(gatewayBackend(conn).scheme);
+  const hosts = external?.hosts ?? (external ? [external.host] : []);
   return {
-    clusterId,
+    clusterId: cluster.clusterId,
     endpoint: conn.endpoint,
     host: conn.host,
     port: conn.port,
+    ...(conn.grpcPort ? { grpcPort: conn.grpcPort } : {}),
+    ...(conn.tls
+      ? {
+          tls: {
+            required: true as const,
+            serverName: conn.tls.serverName,
+            ...(cluster.caBundle ? { caBundle: cluster.caBundle } : {}),
+          },
+        }
+      : {}),
     ...(conn.credentialRef
       ? { credential: { secretName: conn.credentialRef.name, key: conn.credentialRef.key } }
       : {}),
     ...(external
       ? {
           external: {
-            endpoint: `${externalScheme(gatewayBackend(conn).scheme)}://${external.host}:${external.port}`,
+            endpoint: `${scheme}://${hosts.map((h) => `${h}:${external.port}`).join(',')}`,
             host: external.host,
             port: external.port,
+            ...(external.hosts ? { hosts: [...external.hosts] } : {}),
+            ...(external.grpcHost ? { grpc: { host: external.grpcHost, port: external.port } } : {}),
             tls: {
               required: true as const,
               serverName: external.host,
@@ -59,7 +76,5 @@ export function connectionDto(clusterId: string, conn: ConnectionInfo, external?
 
 export async function getConnection(ctx: RequestContext): Promise<ApiResponse> {
   const { cluster, conn } = await readyCluster(ctx);
-  // Shown while the desired spec is public: an UPDATE turning it off hides it at once.
-  const external = cluster.endpointSettings?.public ? cluster.externalEndpoint : undefined;
-  return { status: 200, body: connectionDto(cluster.clusterId, conn, external) };
+  return { status: 200, body: connectionDto(cluster, conn) };
 }

@@ -117,4 +117,6 @@ export interface ConnectionInfo {
   readonly credentialRef?: { readonly namespace: string; readonly name: string; readonly key: string };
   /** The engine accepts TLS only (`spec.tls`): verify it as `serverName` with the cluster's CA. */
   readonly tls?: { readonly serverName: string };
+  /** Engines that also serve gRPC (Qdrant): its port on the same Service. */
+  readonly grpcPort?: number;
 }

@@ -122,6 +122,13 @@ export function externalHost(clusterId: string, hostSuffix: string): string {
 export interface ExternalEndpoint {
   readonly host: string;
   readonly port: number;
-  /** PEM of the CA that issued the cluster's certificate (`ca.crt`); absent: a publicly trusted CA. */
+  /** PEM of the CA that issued the certificate clients see (`ca.crt`); absent: a publicly trusted CA. */
   readonly caBundle?: string;
+  /**
+   * Engines whose every member has its own host (MongoDB's split horizon, engines/tls.ts
+   * `members`): all of them, in member order; `host` is the first. Absent: one host.
+   */
+  readonly hosts?: readonly string[];
+  /** Engines with a gRPC port (Qdrant): its own host, on the same port. */
+  readonly grpcHost?: string;
 }

@@ -196,6 +196,9 @@ export function planCreate(
     settings: settings.data,
     deletionProtection: req.deletionProtection,
     ...(backupPolicy ? { backupPolicy } : {}),
+    // TLS to the database where the EKS clusters have a gateway (cert-manager issues its
+    // certificate) and the engine can serve it: fixed for the cluster's life (engines/tls.ts).
+    ...(blueprint.tls && (ctx.endpointRegions ?? []).includes(req.region) ? { tls: true } : {}),
     status: 'PENDING',
     generation: 1,
     observedGeneration: 0,

@@ -73,6 +73,13 @@ export interface ClusterRecord {
   readonly endpointSettings?: EndpointSettings;
   /** Observed: where the public endpoint answers, set when the cluster becomes READY with one. */
   readonly externalEndpoint?: ExternalEndpoint;
+  /**
+   * Serves TLS only, with its own certificate (engines/tls.ts): set at creation where the EKS
+   * clusters have a gateway (cert-manager) and the engine supports it; never changed after.
+   */
+  readonly tls?: boolean;
+  /** Observed: PEM of the CA of the database's certificate (TLS clusters), set when READY. */
+  readonly caBundle?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
 }

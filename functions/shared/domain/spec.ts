@@ -18,5 +18,6 @@ export function specOf(c: ClusterRecord): ClusterSpec {
     ...(c.restoreFrom ? { restore: c.restoreFrom } : {}),
     ...(c.paused ? { paused: true } : {}),
     ...(c.endpointSettings ? { endpoint: c.endpointSettings } : {}),
+    ...(c.tls ? { tls: true } : {}),
   };
 }

@@ -20,7 +20,15 @@
  */
 import type { ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
 import { type ExternalEndpoint, externalHost, speaksHttp } from '../domain/endpoint.js';
-import { objectMeta } from './tenancy.js';
+import { namespaceOf, objectMeta } from './tenancy.js';
+import {
+  DATABASE_TLS_CERTIFICATE,
+  DATABASE_TLS_SECRET,
+  type GatewayMember,
+  type GatewayMode,
+  memberHost,
+  tlsOn,
+} from './tls.js';
 import type { Blueprint, KubeKind, KubeObject, RenderContext } from './types.js';
 
 /** The shared gateway of an EKS cluster, from the deployment config (`eksClusters[].gateway`). */
@@ -34,8 +42,10 @@ export interface GatewayContext {
   readonly hostSuffix: string;
   /** The gateway's listener port (the NLB's). */
   readonly port: number;
-  /** The cert-manager ClusterIssuer of the clusters' certificates. */
+  /** The cert-manager ClusterIssuer of the certificates the gateway serves. */
   readonly issuer: string;
+  /** The ClusterIssuer of the databases' own certificates (tls.ts); absent: `issuer`. */
+  readonly databaseIssuer?: string;
 }
 
 /** Every object of the endpoint is named so (one per kind and cluster). */
@@ -58,6 +68,8 @@ export const ENDPOINT_KINDS: readonly KubeKind[] = [
   { apiVersion: GATEWAY_API, kind: 'ListenerSet' },
   { apiVersion: GATEWAY_API, kind: 'TLSRoute' },
   { apiVersion: GATEWAY_API, kind: 'HTTPRoute' },
+  { apiVersion: GATEWAY_API, kind: 'GRPCRoute' },
+  { apiVersion: GATEWAY_API, kind: 'BackendTLSPolicy' },
   { apiVersion: ENVOY_GATEWAY_API, kind: 'SecurityPolicy' },
 ];
 
@@ -71,6 +83,10 @@ export interface GatewayBackend {
   readonly http: boolean;
   /** The credential Secret (Qdrant's API key: the token check's credentials). */
   readonly credentialSecret?: string;
+  /** The engine's gRPC port on the same Service (Qdrant): a GRPCRoute on its own host. */
+  readonly grpcPort?: number;
+  /** The in-cluster name the engine's certificate is verified against (TLS clusters). */
+  readonly serverName?: string;
 }
 
 /** The backend of an engine's in-cluster connection: `<service>.<namespace>.svc...:<port>`. */
@@ -82,6 +98,8 @@ export function gatewayBackend(conn: ConnectionInfo): GatewayBackend {
     scheme,
     http: speaksHttp(scheme),
     ...(conn.credentialRef ? { credentialSecret: conn.credentialRef.name } : {}),
+    ...(conn.grpcPort ? { grpcPort: conn.grpcPort } : {}),
+    ...(conn.tls ? { serverName: conn.tls.serverName } : {}),
   };
 }
 
@@ -102,8 +120,80 @@ export function isPublic(spec: ClusterSpec): boolean {
   return spec.endpoint?.public === true;
 }
 
+/**
+ * How the gateway reaches the cluster's engine: as its blueprint says for a TLS cluster, else
+ * `terminate` (TLS ends at the gateway; the engine speaks plain TCP).
+ */
+export function gatewayModeOf(blueprint: Blueprint, spec: ClusterSpec): GatewayMode {
+  return tlsOn(spec) && blueprint.tls ? blueprint.tls.gatewayMode(spec) : 'terminate';
+}
+
+/** The members the gateway routes one by one (passthrough engines with `members`), else none. */
+function gatewayMembers(blueprint: Blueprint, spec: ClusterSpec): GatewayMember[] {
+  return gatewayModeOf(blueprint, spec) === 'passthrough' ? (blueprint.tls?.members?.(spec) ?? []) : [];
+}
+
+/** The gRPC host of an engine with a gRPC port: `<clusterId>-grpc.<hostSuffix>`. */
+export function grpcHost(clusterId: string, hostSuffix: string): string {
+  return `${clusterId}-grpc.${hostSuffix}`;
+}
+
+/**
+ * The cluster's external hosts: one per member for engines the gateway routes member by member,
+ * else `<clusterId>.<hostSuffix>`; then the gRPC host of engines that have one.
+ */
+export function externalHosts(
+  blueprint: Blueprint,
+  spec: ClusterSpec,
+  gateway: Pick<GatewayContext, 'hostSuffix'>,
+): { hosts: string[]; grpc?: string } {
+  const members = gatewayMembers(blueprint, spec);
+  const hosts =
+    members.length > 0
+      ? members.map((_, i) => memberHost(spec.clusterId, i, gateway.hostSuffix))
+      : [externalHost(spec.clusterId, gateway.hostSuffix)];
+  const grpcPort = gatewayBackend(blueprint.connection(spec)).grpcPort;
+  return grpcPort ? { hosts, grpc: grpcHost(spec.clusterId, gateway.hostSuffix) } : { hosts };
+}
+
+/**
+ * The database's own certificate (tls.ts): the in-cluster names its blueprint lists and, when the
+ * gateway passes TLS through to it, its external hosts too (always: turning `public` on or off
+ * does not reissue it). From the EKS cluster's `databaseIssuer` (a CA or Vault issuer).
+ */
+export function renderDatabaseCertificate(
+  blueprint: Blueprint,
+  spec: ClusterSpec,
+  ctx: RenderContext,
+): KubeObject[] {
+  const gateway = ctx.gateway;
+  const tls = blueprint.tls;
+  if (!gateway || !tls || !tlsOn(spec)) return [];
+  const external =
+    gatewayModeOf(blueprint, spec) === 'passthrough' ? externalHosts(blueprint, spec, gateway).hosts : [];
+  return [
+    {
+      apiVersion: CERT_MANAGER_API,
+      kind: 'Certificate',
+      metadata: objectMeta(spec, ctx, DATABASE_TLS_CERTIFICATE),
+      spec: {
+        secretName: DATABASE_TLS_SECRET,
+        dnsNames: [...new Set([...tls.dnsNames(spec), ...external])],
+        issuerRef: {
+          group: 'cert-manager.io',
+          kind: 'ClusterIssuer',
+          name: gateway.databaseIssuer ?? gateway.issuer,
+        },
+        privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+        // Peers present it too (replicas to their primary, Qdrant's peers).
+        usages: ['digital signature', 'server auth', 'client auth'],
+      },
+    },
+  ];
+}
+
 /** The objects of a public endpoint (none when not public, or without a gateway). */
-export function renderEndpoint(spec: ClusterSpec, ctx: RenderContext, conn: ConnectionInfo): KubeObject[] {
+export function renderEndpoint(blueprint: Blueprint, spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
   const gateway = ctx.gateway;
   const settings = spec.endpoint;
   if (!gateway || !settings?.public) return [];
@@ -111,83 +201,159 @@ export function renderEndpoint(spec: ClusterSpec, ctx: RenderContext, conn: Conn
     // An authorization without an allow rule denies everything; never render an empty allowlist.
     throw new Error('renderEndpoint: a public endpoint needs at least one allowed CIDR');
   }
-  const backend = gatewayBackend(conn);
-  const host = externalHost(spec.clusterId, gateway.hostSuffix);
-  const meta = () => objectMeta(spec, ctx, ENDPOINT_NAME);
+  const backend = gatewayBackend(blueprint.connection(spec));
+  const mode = gatewayModeOf(blueprint, spec);
+  const members = gatewayMembers(blueprint, spec);
+  const { hosts, grpc } = externalHosts(blueprint, spec, gateway);
+  const meta = (name = ENDPOINT_NAME) => objectMeta(spec, ctx, name);
+  const passthrough = mode === 'passthrough';
   const listener = backend.http ? 'https' : 'tls';
   const tokenCheck = backend.http && settings.tokenCheck !== false && backend.credentialSecret;
   const routeKind = backend.http ? 'HTTPRoute' : 'TLSRoute';
-  const parentRef = { group: GATEWAY_GROUP, kind: 'ListenerSet', name: ENDPOINT_NAME, sectionName: listener };
-  const backendRefs = [{ group: '', kind: 'Service', name: backend.service, port: backend.port }];
-  return [
-    {
+  const parentRef = (sectionName: string) => ({
+    group: GATEWAY_GROUP,
+    kind: 'ListenerSet',
+    name: ENDPOINT_NAME,
+    sectionName,
+  });
+  const backendRefs = (service: string, port: number) => [
+    { group: '', kind: 'Service', name: service, port },
+  ];
+  const terminate = {
+    mode: 'Terminate',
+    certificateRefs: [{ group: '', kind: 'Secret', name: ENDPOINT_TLS_SECRET }],
+  };
+  // One listener (and route) per host: the cluster's, or each member's.
+  const routes = hosts.map((host, i) => {
+    const member = members[i];
+    return {
+      listener: member ? `member-${i}` : listener,
+      route: member ? `${ENDPOINT_NAME}-${i}` : ENDPOINT_NAME,
+      host,
+      service: member?.service ?? backend.service,
+      port: member?.port ?? backend.port,
+    };
+  });
+  const objects: KubeObject[] = [];
+  if (!passthrough) {
+    // The certificate the gateway serves (the database's own is served by the engine).
+    objects.push({
       apiVersion: CERT_MANAGER_API,
       kind: 'Certificate',
       metadata: meta(),
       spec: {
         secretName: ENDPOINT_TLS_SECRET,
-        dnsNames: [host],
+        dnsNames: [...hosts, ...(grpc ? [grpc] : [])],
         issuerRef: { group: 'cert-manager.io', kind: 'ClusterIssuer', name: gateway.issuer },
         privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
         usages: ['digital signature', 'server auth'],
       },
+    });
+  }
+  objects.push({
+    apiVersion: GATEWAY_API,
+    kind: 'ListenerSet',
+    metadata: meta(),
+    spec: {
+      parentRef: { group: GATEWAY_GROUP, kind: 'Gateway', name: gateway.name, namespace: gateway.namespace },
+      listeners: [
+        ...routes.map((r) => ({
+          name: r.listener,
+          hostname: r.host,
+          port: gateway.port,
+          protocol: backend.http ? 'HTTPS' : 'TLS',
+          tls: passthrough ? { mode: 'Passthrough' } : terminate,
+          allowedRoutes: { namespaces: { from: 'Same' }, kinds: [{ group: GATEWAY_GROUP, kind: routeKind }] },
+        })),
+        ...(grpc
+          ? [
+              {
+                name: 'grpc',
+                hostname: grpc,
+                port: gateway.port,
+                protocol: 'HTTPS',
+                tls: terminate,
+                allowedRoutes: {
+                  namespaces: { from: 'Same' },
+                  kinds: [{ group: GATEWAY_GROUP, kind: 'GRPCRoute' }],
+                },
+              },
+            ]
+          : []),
+      ],
     },
-    {
+  });
+  for (const r of routes) {
+    objects.push(
+      backend.http
+        ? {
+            apiVersion: GATEWAY_API,
+            kind: 'HTTPRoute',
+            metadata: meta(r.route),
+            spec: {
+              parentRefs: [parentRef(r.listener)],
+              hostnames: [r.host],
+              rules: [
+                {
+                  matches: [{ path: { type: 'PathPrefix', value: '/' } }],
+                  backendRefs: backendRefs(r.service, r.port),
+                },
+              ],
+            },
+          }
+        : {
+            apiVersion: GATEWAY_API,
+            kind: 'TLSRoute',
+            metadata: meta(r.route),
+            spec: {
+              parentRefs: [parentRef(r.listener)],
+              hostnames: [r.host],
+              rules: [{ backendRefs: backendRefs(r.service, r.port) }],
+            },
+          },
+    );
+  }
+  if (grpc && backend.grpcPort) {
+    objects.push({
       apiVersion: GATEWAY_API,
-      kind: 'ListenerSet',
+      kind: 'GRPCRoute',
       metadata: meta(),
       spec: {
-        parentRef: {
-          group: GATEWAY_GROUP,
-          kind: 'Gateway',
-          name: gateway.name,
-          namespace: gateway.namespace,
-        },
-        listeners: [
-          {
-            name: listener,
-            hostname: host,
-            port: gateway.port,
-            protocol: backend.http ? 'HTTPS' : 'TLS',
-            tls: {
-              mode: 'Terminate',
-              certificateRefs: [{ group: '', kind: 'Secret', name: ENDPOINT_TLS_SECRET }],
-            },
-            allowedRoutes: {
-              namespaces: { from: 'Same' },
-              kinds: [{ group: GATEWAY_GROUP, kind: routeKind }],
-            },
-          },
-        ],
+        parentRefs: [parentRef('grpc')],
+        hostnames: [grpc],
+        rules: [{ backendRefs: backendRefs(backend.service, backend.grpcPort) }],
       },
-    },
-    backend.http
-      ? {
-          apiVersion: GATEWAY_API,
-          kind: 'HTTPRoute',
-          metadata: meta(),
-          spec: {
-            parentRefs: [parentRef],
-            hostnames: [host],
-            rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs }],
-          },
-        }
-      : {
-          apiVersion: GATEWAY_API,
-          kind: 'TLSRoute',
-          metadata: meta(),
-          spec: { parentRefs: [parentRef], hostnames: [host], rules: [{ backendRefs }] },
+    });
+  }
+  if (mode === 'reencrypt' && backend.serverName) {
+    // The gateway opens TLS to the engine and verifies its certificate (same Secret's CA).
+    objects.push({
+      apiVersion: GATEWAY_API,
+      kind: 'BackendTLSPolicy',
+      metadata: meta(),
+      spec: {
+        targetRefs: [{ group: '', kind: 'Service', name: backend.service }],
+        validation: {
+          caCertificateRefs: [{ group: '', kind: 'Secret', name: DATABASE_TLS_SECRET }],
+          hostname: backend.serverName,
         },
+      },
+    });
+  }
+  objects.push(
     {
       apiVersion: ENVOY_GATEWAY_API,
       kind: 'SecurityPolicy',
       metadata: meta(),
       spec: {
-        // The HTTP engines' policy goes on their route (where the API key check applies); the TCP
+        // The HTTP engines' policy goes on their routes (where the API key check applies); the TCP
         // engines' on their ListenerSet: Envoy Gateway enforces client CIDRs there for L4 listeners.
-        targetRefs: [
-          { group: GATEWAY_GROUP, kind: backend.http ? 'HTTPRoute' : 'ListenerSet', name: ENDPOINT_NAME },
-        ],
+        targetRefs: backend.http
+          ? [
+              { group: GATEWAY_GROUP, kind: 'HTTPRoute', name: ENDPOINT_NAME },
+              ...(grpc ? [{ group: GATEWAY_GROUP, kind: 'GRPCRoute', name: ENDPOINT_NAME }] : []),
+            ]
+          : [{ group: GATEWAY_GROUP, kind: 'ListenerSet', name: ENDPOINT_NAME }],
         authorization: {
           defaultAction: 'Deny',
           rules: [
@@ -222,45 +388,83 @@ export function renderEndpoint(spec: ClusterSpec, ctx: RenderContext, conn: Conn
                 namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': gateway.proxyNamespace } },
               },
             ],
-            ports: [{ protocol: 'TCP', port: backend.port }],
+            ports: [
+              ...new Set([
+                backend.port,
+                ...routes.map((r) => r.port),
+                ...(backend.grpcPort ? [backend.grpcPort] : []),
+              ]),
+            ].map((port) => ({ protocol: 'TCP', port })),
           },
         ],
       },
     },
-  ];
+  );
+  return objects;
 }
 
-/** The objects whose live state tells the endpoint is ready: its Certificate (issued). */
-export function endpointReadinessRef(spec: ClusterSpec) {
-  return {
+type CertificateRef = Pick<KubeObject, 'apiVersion' | 'kind'> & {
+  metadata: { name: string; namespace: string };
+};
+
+/**
+ * The Certificates a READY cluster waits for (cert-manager issued them): the database's own
+ * (TLS clusters), and the one the gateway serves (public, unless TLS passes through to the engine).
+ */
+export function certificateRefs(
+  blueprint: Blueprint,
+  spec: ClusterSpec,
+  gateway: GatewayContext | undefined,
+): CertificateRef[] {
+  if (!gateway) return [];
+  const ref = (name: string): CertificateRef => ({
     apiVersion: CERT_MANAGER_API,
     kind: 'Certificate',
-    metadata: { name: ENDPOINT_NAME, namespace: `stratus-${spec.clusterId}` },
-  };
+    metadata: { name, namespace: namespaceOf(spec.clusterId) },
+  });
+  const refs: CertificateRef[] = [];
+  if (tlsOn(spec) && blueprint.tls) refs.push(ref(DATABASE_TLS_CERTIFICATE));
+  if (isPublic(spec) && gatewayModeOf(blueprint, spec) !== 'passthrough') refs.push(ref(ENDPOINT_NAME));
+  return refs;
 }
 
 /** cert-manager's `Ready` condition: the certificate is issued and stored in its Secret. */
-export function certificateReady(live: KubeObject | undefined): { ready: boolean; reason: string } {
-  if (!live) return { ready: false, reason: `Certificate ${ENDPOINT_NAME} not found` };
+export function certificateReady(
+  live: KubeObject | undefined,
+  name = ENDPOINT_NAME,
+): { ready: boolean; reason: string } {
+  if (!live) return { ready: false, reason: `Certificate ${name} not found` };
   const status = (live.status ?? {}) as { conditions?: Array<Record<string, unknown>> };
   const ready = (status.conditions ?? []).find((c) => c.type === 'Ready');
   if (ready?.status === 'True') return { ready: true, reason: 'issued' };
   return {
     ready: false,
-    reason: `cert-manager: ${typeof ready?.message === 'string' && ready.message ? ready.message : 'the certificate is not issued yet'}`,
+    reason: `cert-manager: ${typeof ready?.message === 'string' && ready.message ? ready.message : `the certificate ${name} is not issued yet`}`,
   };
+}
+
+/**
+ * The Secret whose `ca.crt` external clients trust: the engine's own certificate's when TLS
+ * passes through to it, else the gateway's.
+ */
+export function externalCaSecret(blueprint: Blueprint, spec: ClusterSpec): string {
+  return gatewayModeOf(blueprint, spec) === 'passthrough' ? DATABASE_TLS_SECRET : ENDPOINT_TLS_SECRET;
 }
 
 /** Where a public endpoint answers, with the CA bundle read from the certificate's Secret. */
 export function externalEndpointOf(
+  blueprint: Blueprint,
   spec: ClusterSpec,
   gateway: GatewayContext,
   caBundle: string | undefined,
 ): ExternalEndpoint {
+  const { hosts, grpc } = externalHosts(blueprint, spec, gateway);
   return {
-    host: externalHost(spec.clusterId, gateway.hostSuffix),
+    host: hosts[0] ?? externalHost(spec.clusterId, gateway.hostSuffix),
     port: gateway.port,
     ...(caBundle ? { caBundle } : {}),
+    ...(hosts.length > 1 || gatewayMembers(blueprint, spec).length > 0 ? { hosts } : {}),
+    ...(grpc ? { grpcHost: grpc } : {}),
   };
 }
 
@@ -274,15 +478,19 @@ export function endpointKinds(gateway: GatewayContext | undefined): readonly Kub
 }
 
 /**
- * A blueprint whose render adds the endpoint's objects (registry.ts wraps every blueprint). Its
- * `kinds` stay the engine's: see `endpointKinds`.
+ * A blueprint whose render adds the database's certificate (TLS clusters) and the endpoint's
+ * objects (registry.ts wraps every blueprint). Its `kinds` stay the engine's: see `endpointKinds`.
  */
 export function withEndpoint(blueprint: Blueprint): Blueprint {
   return {
     ...blueprint,
     render(spec, ctx) {
       const objects = blueprint.render(spec, ctx);
-      return [...objects, ...renderEndpoint(spec, ctx, blueprint.connection(spec))];
+      return [
+        ...objects,
+        ...renderDatabaseCertificate(blueprint, spec, ctx),
+        ...renderEndpoint(blueprint, spec, ctx),
+      ];
     },
   };
 }

@@ -31,6 +31,7 @@ const GatewaySchema = z.object({
   hostSuffix: z.string().min(3),
   port: z.int().min(1).max(65535),
   issuer: z.string().min(1),
+  databaseIssuer: z.string().min(1).optional(),
 });
 
 const EntrySchema = z.object({

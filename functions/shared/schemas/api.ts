@@ -119,9 +119,15 @@ export const ApiKeySchema = z.object({
 /** A public endpoint, through the gateway: TLS always, with the CA to trust. */
 const ExternalConnectionSchema = z
   .object({
+    /** The URL clients use: every member's host for MongoDB (`mongodb://<host-0>:443,<host-1>:443`). */
     endpoint: z.string(),
+    /** The host (MongoDB: the first member's). */
     host: z.string(),
     port: z.int(),
+    /** MongoDB: one host per member (split horizon: the driver finds the primary among them). */
+    hosts: z.array(z.string()).optional(),
+    /** Engines that also serve gRPC (Qdrant): its own host, on the same port, TLS and checks. */
+    grpc: z.object({ host: z.string(), port: z.int() }).optional(),
     tls: z.object({
       /** Always true: the gateway accepts TLS only. */
       required: z.literal(true),
@@ -141,6 +147,20 @@ export const ConnectionSchema = z.object({
   endpoint: z.string(),
   host: z.string(),
   port: z.int(),
+  /** Engines that also serve gRPC (Qdrant): its in-cluster port, on the same host. */
+  grpcPort: z.int().optional(),
+  /**
+   * Present when the database accepts TLS only (clusters created where the EKS cluster has a
+   * gateway, docs/endpoints.md "TLS end to end"): verify `serverName` with `caBundle`.
+   */
+  tls: z
+    .object({
+      required: z.literal(true),
+      serverName: z.string(),
+      /** PEM of the CA that issued the database's certificate. */
+      caBundle: z.string().optional(),
+    })
+    .optional(),
   /** Where the credential lives; its value is revealed only to admins, and audited. */
   credential: z.object({ secretName: z.string(), key: z.string() }).optional(),
   external: ExternalConnectionSchema.optional(),

@@ -106,6 +106,8 @@ export interface ObservedEndpoint {
   readonly port: number;
   /** Absent: not public (any previous one is removed). */
   readonly externalEndpoint?: ExternalEndpoint;
+  /** PEM of the CA of the database's own certificate (TLS clusters, engines/tls.ts). */
+  readonly caBundle?: string;
 }
 
 /** The SET and REMOVE parts of an observed endpoint. */
@@ -115,8 +117,9 @@ function observedFields(observed: ObservedEndpoint): { set: Record<string, unkno
       endpoint: observed.endpoint,
       port: observed.port,
       ...(observed.externalEndpoint ? { externalEndpoint: observed.externalEndpoint } : {}),
+      ...(observed.caBundle ? { caBundle: observed.caBundle } : {}),
     },
-    remove: observed.externalEndpoint ? [] : ['externalEndpoint'],
+    remove: [...(observed.externalEndpoint ? [] : ['externalEndpoint']), ...(observed.caBundle ? [] : ['caBundle'])],
   };
 }
 
@@ -787,7 +790,7 @@ export class OperationStore {
         TableName: this.table.name,
         Key: keys.cluster(op.tenantId, op.clusterId),
         UpdateExpression:
-          'SET #status = :deleted, updatedAt = :now, #ttl = :ttl REMOVE activeOperationId, endpoint, port, externalEndpoint, gsi1pk, gsi1sk, gsi2pk, gsi2sk ADD statusVersion :one',
+          'SET #status = :deleted, updatedAt = :now, #ttl = :ttl REMOVE activeOperationId, endpoint, port, externalEndpoint, caBundle, gsi1pk, gsi1sk, gsi2pk, gsi2sk ADD statusVersion :one',
         ConditionExpression: 'activeOperationId = :op AND homeRegion = :me',
         ExpressionAttributeNames: { '#status': 'status', '#ttl': 'ttl' },
         ExpressionAttributeValues: {

@@ -4,12 +4,19 @@ import { describe, expect, it } from 'vitest';
 import type { ClusterSpec } from '../../../functions/shared/domain/cluster.js';
 import {
   certificateReady,
+  certificateRefs,
   ENDPOINT_NAME,
   endpointKinds,
+  externalCaSecret,
+  externalEndpointOf,
   renderEndpoint,
+  withEndpoint,
 } from '../../../functions/shared/engines/endpoints.js';
+import { qdrantBlueprint } from '../../../functions/shared/engines/qdrant.js';
 import { blueprints, getBlueprint } from '../../../functions/shared/engines/registry.js';
+import type { GatewayMode, TlsSupport } from '../../../functions/shared/engines/tls.js';
 import type { Blueprint, KubeObject } from '../../../functions/shared/engines/types.js';
+import { valkeyBlueprint } from '../../../functions/shared/engines/valkey.js';
 import {
   customResourceSchema,
   VENDORED_CRD_KINDS,
@@ -176,7 +183,7 @@ describe('Function: renderEndpoint', () => {
     const objects = bp.render(spec, ctx);
 
     // Assess
-    expect(renderEndpoint(spec, ctx, bp.connection(spec))).toEqual([]);
+    expect(renderEndpoint(bp, spec, ctx)).toEqual([]);
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(
       bp.render(specOf(bp), ctx).map((o) => `${o.kind}/${o.metadata.name}`),
     );
@@ -429,7 +436,214 @@ describe('Function: endpointKinds', () => {
       'ListenerSet',
       'TLSRoute',
       'HTTPRoute',
+      'GRPCRoute',
+      'BackendTLSPolicy',
       'SecurityPolicy',
     ]);
+  });
+});
+
+/**
+ * TLS to the database (engines/tls.ts): the framework's part, with stand-in `tls` declarations on
+ * two real engines (each engine's own TLS render is tested in its file).
+ */
+describe('TLS to the database: the certificate and the gateway modes', () => {
+  const IN_CLUSTER = ['valkey', 'valkey.stratus-cl-01jd8w3k5m7n9p1q3r5s7t9v2x.svc.cluster.local'];
+  const tlsOf = (mode: GatewayMode, members = 0): TlsSupport => ({
+    dnsNames: () => IN_CLUSTER,
+    gatewayMode: () => mode,
+    ...(members
+      ? { members: () => Array.from({ length: members }, (_, i) => ({ service: `m-${i}`, port: 6379 })) }
+      : {}),
+  });
+  const withTls = (bp: Blueprint, tls: TlsSupport, connTls = true): Blueprint =>
+    withEndpoint({
+      ...bp,
+      tls,
+      connection: (spec) => ({
+        ...bp.connection(spec),
+        ...(connTls ? { tls: { serverName: bp.connection(spec).host } } : {}),
+      }),
+    });
+  const render = (
+    bp: Blueprint,
+    overrides: Partial<ClusterSpec> = {},
+    gateway: typeof TEST_GATEWAY | null = TEST_GATEWAY,
+  ) =>
+    bp.render(
+      specOf(bp, { tls: true, ...overrides }),
+      renderContext({ secrets: secretsOf(bp), ...(gateway ? { gateway } : {}) }),
+    );
+  const host = `cl-01jd8w3k5m7n9p1q3r5s7t9v2x.${HOST_SUFFIX}`;
+
+  it("renders the database's Certificate from the databaseIssuer, with the in-cluster names, also when not public", () => {
+    // Act
+    const objects = render(
+      withTls(valkeyBlueprint, tlsOf('terminate')),
+      {},
+      {
+        ...TEST_GATEWAY,
+        databaseIssuer: 'stratus-internal-ca',
+      },
+    );
+
+    // Assess
+    expect(find(objects, 'Certificate', 'stratus-tls').spec).toEqual({
+      secretName: 'stratus-tls',
+      dnsNames: IN_CLUSTER,
+      issuerRef: { group: 'cert-manager.io', kind: 'ClusterIssuer', name: 'stratus-internal-ca' },
+      privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+      usages: ['digital signature', 'server auth', 'client auth'],
+    });
+    expect(objects.some((o) => o.metadata.name === ENDPOINT_NAME)).toBe(false);
+  });
+
+  it('renders no database Certificate without spec.tls, without a gateway, or for an engine without TLS', () => {
+    // Prepare
+    const bp = withTls(valkeyBlueprint, tlsOf('passthrough'));
+
+    // Act & Assess
+    expect(find(render(bp, { tls: false }), 'Certificate', 'stratus-tls')).toBeUndefined();
+    expect(find(render(bp, {}, null), 'Certificate', 'stratus-tls')).toBeUndefined();
+    expect(find(render(withEndpoint(valkeyBlueprint)), 'Certificate', 'stratus-tls')).toBeUndefined();
+  });
+
+  it("passes TLS through to the engine: a Passthrough listener, no gateway certificate, the external host in the database's certificate", () => {
+    // Act
+    const objects = render(withTls(valkeyBlueprint, tlsOf('passthrough')), { endpoint: PUBLIC_ENDPOINT });
+
+    // Assess
+    expect(find(objects, 'Certificate', 'stratus-tls').spec.dnsNames).toEqual([...IN_CLUSTER, host]);
+    expect(find(objects, 'Certificate')).toBeUndefined();
+    expect(find(objects, 'ListenerSet').spec.listeners).toEqual([
+      expect.objectContaining({ name: 'tls', hostname: host, protocol: 'TLS', tls: { mode: 'Passthrough' } }),
+    ]);
+    expect(find(objects, 'TLSRoute').spec.rules).toEqual([
+      { backendRefs: [{ group: '', kind: 'Service', name: 'valkey', port: 6379 }] },
+    ]);
+    expect(find(objects, 'SecurityPolicy').spec.targetRefs).toEqual([
+      { group: 'gateway.networking.k8s.io', kind: 'ListenerSet', name: ENDPOINT_NAME },
+    ]);
+    for (const o of objects.filter((x) => x.metadata.name.startsWith('stratus-'))) validateRendered(o);
+  });
+
+  it('routes each member on its own host and Service (split horizon), with every member host in the certificate', () => {
+    // Act
+    const objects = render(withTls(valkeyBlueprint, tlsOf('passthrough', 3)), { endpoint: PUBLIC_ENDPOINT });
+
+    // Assess
+    const hosts = [0, 1, 2].map((i) => `cl-01jd8w3k5m7n9p1q3r5s7t9v2x-${i}.${HOST_SUFFIX}`);
+    expect(find(objects, 'Certificate', 'stratus-tls').spec.dnsNames).toEqual([...IN_CLUSTER, ...hosts]);
+    expect(find(objects, 'ListenerSet').spec.listeners.map((l: Any) => [l.name, l.hostname])).toEqual(
+      hosts.map((h, i) => [`member-${i}`, h]),
+    );
+    for (const i of [0, 1, 2]) {
+      expect(find(objects, 'TLSRoute', `${ENDPOINT_NAME}-${i}`).spec).toEqual({
+        parentRefs: [
+          {
+            group: 'gateway.networking.k8s.io',
+            kind: 'ListenerSet',
+            name: ENDPOINT_NAME,
+            sectionName: `member-${i}`,
+          },
+        ],
+        hostnames: [hosts[i]],
+        rules: [{ backendRefs: [{ group: '', kind: 'Service', name: `m-${i}`, port: 6379 }] }],
+      });
+    }
+    expect(find(objects, 'TLSRoute')).toBeUndefined();
+    for (const o of objects.filter((x) => x.metadata.name.startsWith('stratus-'))) validateRendered(o);
+  });
+
+  it('re-encrypts to an HTTP engine: a BackendTLSPolicy on its Service, verified with the database CA as its in-cluster name', () => {
+    // Act
+    const objects = render(withTls(qdrantBlueprint, tlsOf('reencrypt')), { endpoint: PUBLIC_ENDPOINT });
+
+    // Assess
+    const btls = find(objects, 'BackendTLSPolicy');
+    expect(btls.spec).toEqual({
+      targetRefs: [{ group: '', kind: 'Service', name: 'qdrant' }],
+      validation: {
+        caCertificateRefs: [{ group: '', kind: 'Secret', name: 'stratus-tls' }],
+        hostname: 'qdrant.stratus-cl-01jd8w3k5m7n9p1q3r5s7t9v2x.svc.cluster.local',
+      },
+    });
+    validateRendered(btls);
+    // The gateway still terminates the client's TLS (it checks the API key) with its own certificate.
+    expect(find(objects, 'Certificate').spec.dnsNames[0]).toBe(host);
+    expect(find(objects, 'ListenerSet').spec.listeners[0].tls.mode).toBe('Terminate');
+  });
+
+  it('exposes a gRPC port on its own host: a listener, a GRPCRoute, the same policy and the port admitted', () => {
+    // Prepare
+    const bp = withEndpoint({
+      ...qdrantBlueprint,
+      connection: (spec) => ({ ...qdrantBlueprint.connection(spec), grpcPort: 6334 }),
+    });
+    const grpc = `cl-01jd8w3k5m7n9p1q3r5s7t9v2x-grpc.${HOST_SUFFIX}`;
+
+    // Act
+    const objects = render(bp, { tls: false, endpoint: { ...PUBLIC_ENDPOINT, tokenCheck: true } });
+
+    // Assess
+    expect(find(objects, 'Certificate').spec.dnsNames).toEqual([host, grpc]);
+    expect(
+      find(objects, 'ListenerSet').spec.listeners.map((l: Any) => [l.name, l.hostname, l.protocol]),
+    ).toEqual([
+      ['https', host, 'HTTPS'],
+      ['grpc', grpc, 'HTTPS'],
+    ]);
+    const route = find(objects, 'GRPCRoute');
+    expect(route.spec).toEqual({
+      parentRefs: [
+        { group: 'gateway.networking.k8s.io', kind: 'ListenerSet', name: ENDPOINT_NAME, sectionName: 'grpc' },
+      ],
+      hostnames: [grpc],
+      rules: [{ backendRefs: [{ group: '', kind: 'Service', name: 'qdrant', port: 6334 }] }],
+    });
+    validateRendered(route);
+    const policy = find(objects, 'SecurityPolicy');
+    expect(policy.spec.targetRefs.map((t: Any) => t.kind)).toEqual(['HTTPRoute', 'GRPCRoute']);
+    expect(policy.spec.apiKeyAuth).toBeDefined();
+    expect(find(objects, 'NetworkPolicy', 'allow-gateway').spec.ingress[0].ports).toEqual([
+      { protocol: 'TCP', port: 6333 },
+      { protocol: 'TCP', port: 6334 },
+    ]);
+    expect(find(objects, 'BackendTLSPolicy')).toBeUndefined();
+  });
+
+  it.each([
+    ['passthrough', ['stratus-tls'], 'stratus-tls'],
+    ['reencrypt', ['stratus-tls', ENDPOINT_NAME], 'stratus-endpoint-tls'],
+    ['terminate', ['stratus-tls', ENDPOINT_NAME], 'stratus-endpoint-tls'],
+  ] as const)(
+    'waits, in %s mode, for the certificates %j and shows the CA of %s outside',
+    (mode, names, caSecret) => {
+      // Prepare
+      const bp = withTls(valkeyBlueprint, tlsOf(mode));
+      const spec = specOf(bp, { tls: true, endpoint: PUBLIC_ENDPOINT });
+
+      // Act & Assess
+      expect(certificateRefs(bp, spec, TEST_GATEWAY).map((r) => r.metadata.name)).toEqual(names);
+      expect(certificateRefs(bp, spec, undefined)).toEqual([]);
+      expect(externalCaSecret(bp, spec)).toBe(caSecret);
+    },
+  );
+
+  it('shows every member host outside, the first as the host, and the gRPC host', () => {
+    // Prepare
+    const bp = withTls(valkeyBlueprint, tlsOf('passthrough', 2));
+    const spec = specOf(bp, { tls: true, endpoint: PUBLIC_ENDPOINT });
+
+    // Act
+    const external = externalEndpointOf(bp, spec, TEST_GATEWAY, 'PEM');
+
+    // Assess
+    expect(external).toEqual({
+      host: `cl-01jd8w3k5m7n9p1q3r5s7t9v2x-0.${HOST_SUFFIX}`,
+      port: 443,
+      caBundle: 'PEM',
+      hosts: [0, 1].map((i) => `cl-01jd8w3k5m7n9p1q3r5s7t9v2x-${i}.${HOST_SUFFIX}`),
+    });
   });
 });

@@ -14,7 +14,7 @@ import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Clus
 import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { endpointReadinessRef } from '../../../functions/shared/engines/endpoints.js';
+import { certificateRefs } from '../../../functions/shared/engines/endpoints.js';
 import { blueprints } from '../../../functions/shared/engines/registry.js';
 import {
   namespaceOf,
@@ -77,21 +77,24 @@ const grant = (group: string, resource: string, verb: string, name?: string): Gr
 const BACKUP_STORE = { bucket: 'b', prefix: 'tn/cl/' };
 /**
  * Each engine at 1 and 3 nodes, at 3 with a backup store (issue #14), and public on an EKS
- * cluster with a gateway (issue #17: its Certificate is read for readiness).
+ * cluster with a gateway (issue #17: its Certificates are read for readiness), without and with
+ * TLS to the database.
  */
 const rendered: Array<{ bp: Blueprint; objects: KubeObject[] }> = Object.values(blueprints).flatMap((bp) =>
-  [1, 3, 'backups' as const, 'public' as const].map((variant) => {
+  [1, 3, 'backups' as const, 'public' as const, 'tls' as const].map((variant) => {
+    const gateway = variant === 'public' || variant === 'tls' ? TEST_GATEWAY : undefined;
     const spec = clusterSpec({
       engine: bp.engine,
       version: bp.versions.at(-1),
       nodes: typeof variant === 'number' ? variant : 3,
       settings: bp.settingsSchema.parse({}),
       ...(variant === 'backups' ? { backupStore: BACKUP_STORE } : {}),
-      ...(variant === 'public' ? { endpoint: PUBLIC_ENDPOINT } : {}),
+      ...(gateway ? { endpoint: PUBLIC_ENDPOINT } : {}),
+      ...(variant === 'tls' && bp.tls ? { tls: true } : {}),
     });
     const secrets = Object.fromEntries(bp.secretNames.map((n) => [n, 'x']));
-    const ctx = renderContext({ secrets, ...(variant === 'public' ? { gateway: TEST_GATEWAY } : {}) });
-    const refs = [...bp.readinessRefs(spec), ...(variant === 'public' ? [endpointReadinessRef(spec)] : [])];
+    const ctx = renderContext({ secrets, ...(gateway ? { gateway } : {}) });
+    const refs = [...bp.readinessRefs(spec), ...certificateRefs(bp, spec, gateway)];
     return { bp, spec, objects: bp.render(spec, ctx), refs };
   }),
 );
