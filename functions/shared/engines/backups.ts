@@ -5,6 +5,7 @@
  */
 import type { BackupStore, ClusterSpec } from '../domain/cluster.js';
 import { objectMeta, stratusLabels } from './tenancy.js';
+import { tlsVolume, tlsVolumeMount } from './tls.js';
 import type { BackupProgress, BackupTarget, KubeObject, RenderContext } from './types.js';
 import { containerSecurityContext, num, podSecurityContext, record } from './workload.js';
 
@@ -66,6 +67,17 @@ export interface DumpStep {
   /** Writes the dump into /backup. */
   readonly script: string;
   readonly env: readonly Record<string, unknown>[];
+  /**
+   * The database serves TLS only (`spec.tls`): the dump container gets the cluster's CA (`ca.crt`
+   * alone, never the server's key) at DATABASE_TLS_MOUNT, to verify the server with.
+   */
+  readonly tls?: boolean;
+}
+
+/** The certificate Secret's volume with the CA only: a client verifies the server, it needs no key. */
+function caVolume() {
+  const volume = tlsVolume();
+  return { ...volume, secret: { ...volume.secret, items: [{ key: 'ca.crt', path: 'ca.crt' }] } };
 }
 
 /**
@@ -109,7 +121,7 @@ export function backupJob(
                 env: [...dump.env],
                 resources,
                 securityContext: containerSecurityContext(UID, { readOnlyRootFilesystem: true }),
-                volumeMounts: mounts,
+                volumeMounts: dump.tls ? [...mounts, tlsVolumeMount()] : mounts,
               },
             ],
             containers: [
@@ -133,6 +145,7 @@ export function backupJob(
             volumes: [
               { name: 'backup', emptyDir: { sizeLimit: `${spec.size.storageGiB}Gi` } },
               { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
+              ...(dump.tls ? [caVolume()] : []),
             ],
           },
         },

@@ -4,6 +4,14 @@
  * failover by the operator), the Secret with its password and a ServiceAccount without an API
  * token for its pods. The operator creates the StatefulSet, the `dragonfly` Service (master only)
  * and, with several nodes, a PDB.
+ *
+ * With `spec.tls` (tls.ts), `tlsSecretRef` names the cluster's certificate Secret: the operator
+ * mounts it (at its own path) and adds `--tls`, `--tls_cert_file`, `--tls_key_file` and
+ * `--no_tls_on_admin_port`, so the client port serves TLS only (Dragonfly refuses plain text
+ * there) and the admin port, where the operator sets up replication (replicas replicate from the
+ * master's admin port, by pod IP), stays plain and reachable by the operator only (tenancy.ts).
+ * No `--tls_ca_cert_file`: with it Dragonfly would require client certificates, and clients
+ * authenticate with the password.
  */
 import * as z from 'zod';
 import type { ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
@@ -21,6 +29,7 @@ import {
 } from './backups.js';
 import { imageFor } from './images.js';
 import { LABELS, objectMeta, renderTenancy, TENANCY_KINDS } from './tenancy.js';
+import { DATABASE_TLS_MOUNT, DATABASE_TLS_SECRET, serviceDnsNames, tlsOn, withTls } from './tls.js';
 import type { Blueprint, KubeObject, Readiness, RenderContext } from './types.js';
 import { upgradeChecker } from './versions.js';
 import {
@@ -154,6 +163,7 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
               additionalVolumes: [{ name: 'restore-tmp', emptyDir: { sizeLimit: '64Mi' } }],
             }
           : {}),
+        ...(tlsOn(spec) ? { tlsSecretRef: { name: DATABASE_TLS_SECRET } } : {}),
       },
     },
   ];
@@ -193,13 +203,16 @@ function pauseRefs(spec: ClusterSpec) {
 }
 
 function connection(spec: ClusterSpec): ConnectionInfo {
-  return serviceConnection(spec, {
-    service: NAME,
-    scheme: 'redis',
-    port: PORT,
-    secret: SECRET,
-    key: PASSWORD_KEY,
-  });
+  return withTls(
+    spec,
+    serviceConnection(spec, {
+      service: NAME,
+      scheme: tlsOn(spec) ? 'rediss' : 'redis',
+      port: PORT,
+      secret: SECRET,
+      key: PASSWORD_KEY,
+    }),
+  );
 }
 
 /** Any newer 1.x release: Dragonfly 1.x reads the snapshots of earlier 1.x releases. */
@@ -222,11 +235,13 @@ export const dragonflyBlueprint: Blueprint = {
     storage: backupObjectsStore,
     identity: { serviceAccount: BACKUP_SERVICE_ACCOUNT, databasePods: false },
     // Dragonfly speaks the Redis protocol: an RDB stream taken with valkey-cli (the newest pinned
-    // Valkey image carries the client).
+    // Valkey image carries the client). With TLS, it verifies the server with the cluster's CA
+    // (valkey-cli checks the chain, not the host name).
     render: (spec, target, ctx) =>
       backupJob(spec, ctx, target, {
         image: imageFor('valkey', '8.1.1'),
-        script: `valkey-cli -h ${NAME} -p ${PORT} --no-auth-warning --rdb /backup/dump.rdb`,
+        script: `valkey-cli -h ${NAME} -p ${PORT}${tlsOn(spec) ? ` --tls --cacert ${DATABASE_TLS_MOUNT}/ca.crt` : ''} --no-auth-warning --rdb /backup/dump.rdb`,
+        tls: tlsOn(spec),
         env: [
           { name: 'VALKEYCLI_AUTH', valueFrom: { secretKeyRef: { name: SECRET, key: PASSWORD_KEY } } },
           { name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: SECRET, key: PASSWORD_KEY } } },
@@ -251,4 +266,10 @@ export const dragonflyBlueprint: Blueprint = {
   readiness,
   connection,
   checkUpgrade,
+  tls: {
+    // Clients reach the master through the operator's `dragonfly` Service; the operator's Service
+    // is not headless (no pod names) and peers replicate by pod IP on the plain admin port.
+    dnsNames: (spec) => serviceDnsNames(spec, NAME),
+    gatewayMode: () => 'passthrough',
+  },
 };

@@ -3,7 +3,8 @@
  * (`replicaof`). A Secret holds the password; a headless Service gives the pods stable names; the
  * client Service `valkey` selects the primary only, `valkey-read` (several nodes) every pod.
  * There is no automatic failover (no Sentinel): if pod 0 is lost, Kubernetes restarts it with its
- * volume and the replicas resync.
+ * volume and the replicas resync. With `spec.tls` (tls.ts) the client port serves TLS only, with
+ * the cluster's certificate, and the replicas replicate from pod 0 over TLS.
  */
 import * as z from 'zod';
 import type { ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
@@ -20,6 +21,15 @@ import {
 } from './backups.js';
 import { imageFor } from './images.js';
 import { namespaceOf, objectMeta, renderTenancy, stratusLabels, TENANCY_KINDS } from './tenancy.js';
+import {
+  DATABASE_TLS_MOUNT,
+  headlessDnsNames,
+  serviceDnsNames,
+  tlsOn,
+  tlsVolume,
+  tlsVolumeMount,
+  withTls,
+} from './tls.js';
 import type { Blueprint, KubeObject, Readiness, RenderContext } from './types.js';
 import { newestWhere, parseVersion, upgradeChecker } from './versions.js';
 import {
@@ -76,11 +86,43 @@ const selectorLabels = (spec: ClusterSpec) => ({
 });
 
 /**
+ * Where Valkey listens: plain TCP on the client port, or with TLS (`spec.tls`) TLS only there
+ * (`port 0`), with the cluster's certificate. Clients authenticate with the password, not with a
+ * certificate (`tls-auth-clients no`); replicas connect to the primary over TLS and verify it
+ * with the cluster's CA (`tls-replication yes`).
+ */
+function listenArgs(tls: boolean): string[] {
+  if (!tls) return [`--port ${PORT}`];
+  return [
+    '--port 0',
+    `--tls-port ${PORT}`,
+    `--tls-cert-file ${DATABASE_TLS_MOUNT}/tls.crt`,
+    `--tls-key-file ${DATABASE_TLS_MOUNT}/tls.key`,
+    `--tls-ca-cert-file ${DATABASE_TLS_MOUNT}/ca.crt`,
+    '--tls-auth-clients no',
+    '--tls-replication yes',
+  ];
+}
+
+/**
+ * valkey-cli's options to reach the server: with TLS, verifying its certificate with the cluster's
+ * CA (valkey-cli checks the chain, not the host name, so the loopback address does for a probe).
+ */
+function cliTls(tls: boolean): string {
+  return tls ? ` --tls --cacert ${DATABASE_TLS_MOUNT}/ca.crt` : '';
+}
+
+/**
  * The password reaches Valkey through a config file written to a memory-backed volume at start,
  * so it is neither in the object nor on the server's command line. Pods other than `valkey-0`
  * replicate from it.
  */
-function startScript(namespace: string, settings: ValkeySettings, maxmemoryBytes: number): string {
+function startScript(
+  namespace: string,
+  settings: ValkeySettings,
+  maxmemoryBytes: number,
+  tls: boolean,
+): string {
   const primary = `${NAME}-0.${HEADLESS}.${namespace}.svc.cluster.local`;
   return [
     'set -eu',
@@ -91,7 +133,7 @@ function startScript(namespace: string, settings: ValkeySettings, maxmemoryBytes
     `if [ "$(hostname)" != "${NAME}-0" ]; then set -- --replicaof ${primary} ${PORT}; fi`,
     [
       'exec valkey-server /run/valkey/auth.conf',
-      `--port ${PORT}`,
+      ...listenArgs(tls),
       '--dir /data',
       `--appendonly ${settings.appendOnly ? 'yes' : 'no'}`,
       `--maxmemory ${maxmemoryBytes}`,
@@ -102,13 +144,15 @@ function startScript(namespace: string, settings: ValkeySettings, maxmemoryBytes
 }
 
 /** valkey-cli reads the password from the environment (VALKEYCLI_AUTH; 7.2 knows REDISCLI_AUTH). */
-const PING = `VALKEYCLI_AUTH="$VALKEY_PASSWORD" REDISCLI_AUTH="$VALKEY_PASSWORD" valkey-cli -h 127.0.0.1 -p ${PORT} ping | grep -q PONG`;
+const ping = (tls: boolean) =>
+  `VALKEYCLI_AUTH="$VALKEY_PASSWORD" REDISCLI_AUTH="$VALKEY_PASSWORD" valkey-cli -h 127.0.0.1 -p ${PORT}${cliTls(tls)} ping | grep -q PONG`;
 
 function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
   const password = ctx.secrets.password;
   if (!password) throw new Error('valkey: ctx.secrets.password is required');
   const settings = valkeySettingsSchema.parse(spec.settings);
   const namespace = namespaceOf(spec.clusterId);
+  const tls = tlsOn(spec);
   const replicated = spec.nodes > 1;
   const selector = selectorLabels(spec);
   const maxmemory = Math.floor((quantityToBytes(spec.size.memory) * settings.maxmemoryPercent) / 100);
@@ -189,7 +233,7 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
               {
                 name: NAME,
                 image: imageFor('valkey', spec.version),
-                command: ['/bin/sh', '-c', startScript(namespace, settings, maxmemory)],
+                command: ['/bin/sh', '-c', startScript(namespace, settings, maxmemory, tls)],
                 ports: [{ name: 'valkey', containerPort: PORT, protocol: 'TCP' }],
                 env: [
                   {
@@ -200,7 +244,7 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
                 resources: nodeResources(spec),
                 securityContext: containerSecurityContext(UID, { readOnlyRootFilesystem: true }),
                 readinessProbe: {
-                  exec: { command: ['/bin/sh', '-c', PING] },
+                  exec: { command: ['/bin/sh', '-c', ping(tls)] },
                   periodSeconds: 5,
                   timeoutSeconds: 3,
                   failureThreshold: 3,
@@ -214,6 +258,7 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
                 volumeMounts: [
                   { name: 'data', mountPath: '/data' },
                   { name: 'run', mountPath: '/run/valkey' },
+                  ...(tls ? [tlsVolumeMount()] : []),
                 ],
               },
             ],
@@ -225,6 +270,7 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
             volumes: [
               { name: 'run', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } },
               ...(spec.restore ? [{ name: 'restore-tmp', emptyDir: { sizeLimit: '64Mi' } }] : []),
+              ...(tls ? [tlsVolume()] : []),
             ],
           },
         },
@@ -247,13 +293,16 @@ function readiness(spec: ClusterSpec, live: ReadonlyArray<KubeObject | undefined
 }
 
 function connection(spec: ClusterSpec): ConnectionInfo {
-  return serviceConnection(spec, {
-    service: NAME,
-    scheme: 'redis',
-    port: PORT,
-    secret: SECRET,
-    key: PASSWORD_KEY,
-  });
+  return withTls(
+    spec,
+    serviceConnection(spec, {
+      service: NAME,
+      scheme: tlsOn(spec) ? 'rediss' : 'redis',
+      port: PORT,
+      secret: SECRET,
+      key: PASSWORD_KEY,
+    }),
+  );
 }
 
 /**
@@ -291,7 +340,8 @@ export const valkeyBlueprint: Blueprint = {
     render: (spec, target, ctx) =>
       backupJob(spec, ctx, target, {
         image: imageFor('valkey', spec.version),
-        script: `valkey-cli -h ${NAME} -p ${PORT} --no-auth-warning --rdb /backup/dump.rdb`,
+        script: `valkey-cli -h ${NAME} -p ${PORT}${cliTls(tlsOn(spec))} --no-auth-warning --rdb /backup/dump.rdb`,
+        tls: tlsOn(spec),
         env: [
           { name: 'VALKEYCLI_AUTH', valueFrom: { secretKeyRef: { name: SECRET, key: PASSWORD_KEY } } },
           { name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: SECRET, key: PASSWORD_KEY } } },
@@ -317,4 +367,13 @@ export const valkeyBlueprint: Blueprint = {
   readiness,
   connection,
   checkUpgrade: valkeyUpgradeChecker(VERSIONS),
+  tls: {
+    // Clients reach the primary (`valkey`) and the read Service; replicas reach pod 0 by its name.
+    dnsNames: (spec) => [
+      ...serviceDnsNames(spec, NAME),
+      ...serviceDnsNames(spec, READ),
+      ...headlessDnsNames(spec, HEADLESS),
+    ],
+    gatewayMode: () => 'passthrough',
+  },
 };

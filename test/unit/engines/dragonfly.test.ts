@@ -5,6 +5,7 @@ import {
 } from '../../../functions/shared/engines/dragonfly.js';
 import { imageFor } from '../../../functions/shared/engines/images.js';
 import { LABELS } from '../../../functions/shared/engines/tenancy.js';
+import { DATABASE_TLS_MOUNT, DATABASE_TLS_SECRET } from '../../../functions/shared/engines/tls.js';
 import type { KubeObject } from '../../../functions/shared/engines/types.js';
 import { validateCustomResource } from '../../helpers/kube-crds.js';
 import { clusterSpec, renderContext } from '../../helpers/kube-fixtures.js';
@@ -184,6 +185,113 @@ describe('Blueprint: dragonfly', () => {
           key: 'password',
         },
       });
+    });
+  });
+
+  describe('Property: tls (spec.tls)', () => {
+    const ns = `stratus-${spec.clusterId}`;
+    const store = { bucket: 'stratus-test-backups', prefix: 'tn-1/cl-1/' };
+    const target = {
+      backupId: 'bk-1',
+      storage: { ...store, prefix: 'tn-1/cl-1/bk-1/' },
+      clusterStore: store,
+    };
+    const tlsSpec = clusterSpec({ ...spec, tls: true, backupStore: store });
+    const tlsObjects = dragonflyBlueprint.render(tlsSpec, ctx);
+    const tlsDf = find(tlsObjects, 'Dragonfly', 'dragonfly');
+    const [job] = dragonflyBlueprint.backup?.render(tlsSpec, target, ctx) ?? [];
+    const jobPod = (job as Any).spec.template.spec;
+
+    it('renders a Dragonfly valid for the operator CRD, built-ins and a backup Job valid for Kubernetes', () => {
+      const restored = dragonflyBlueprint.render(
+        clusterSpec({
+          ...spec,
+          tls: true,
+          settings: { cacheMode: true, snapshotCron: '0 * * * *' },
+          restore: { backupId: 'bk-1', clusterId: 'cl-source', storage: store, sourceStore: store },
+        }),
+        ctx,
+      );
+      for (const obj of [...tlsObjects, ...restored, job as KubeObject]) {
+        const validate = obj.kind === 'Dragonfly' ? validateCustomResource : validateKubeObject;
+        expect(() => validate(obj), `${obj.kind} ${obj.metadata.name}`).not.toThrow();
+      }
+    });
+
+    it('names the certificate Secret for the operator and adds no TLS flag of its own', () => {
+      // The operator mounts it and adds --tls, --tls_cert_file, --tls_key_file, --no_tls_on_admin_port.
+      expect(tlsDf.spec.tlsSecretRef).toEqual({ name: DATABASE_TLS_SECRET });
+      expect(tlsDf.spec.args).toBeUndefined();
+      const cache = dragonflyBlueprint.render(
+        clusterSpec({ ...tlsSpec, settings: { cacheMode: true, snapshotCron: '*/30 * * * *' } }),
+        ctx,
+      );
+      expect(find(cache, 'Dragonfly', 'dragonfly').spec.args).toEqual(['--cache_mode=true']);
+      // Not --tls_ca_cert_file: Dragonfly would then require client certificates.
+      expect(JSON.stringify(tlsDf)).not.toContain('tls_ca_cert_file');
+      expect(tlsDf.spec.authentication).toEqual({
+        passwordFromSecret: { name: 'dragonfly-credentials', key: 'password' },
+      });
+    });
+
+    it('dumps the backup over TLS with the CA only mounted in the dump container', () => {
+      const dump = jobPod.initContainers[0];
+      expect(dump.command.join(' ')).toContain(
+        `valkey-cli -h dragonfly -p 6379 --tls --cacert ${DATABASE_TLS_MOUNT}/ca.crt --no-auth-warning --rdb /backup/dump.rdb`,
+      );
+      expect(dump.volumeMounts).toContainEqual({
+        name: 'tls',
+        mountPath: DATABASE_TLS_MOUNT,
+        readOnly: true,
+      });
+      expect(jobPod.volumes).toContainEqual({
+        name: 'tls',
+        secret: {
+          secretName: DATABASE_TLS_SECRET,
+          defaultMode: 0o440,
+          items: [{ key: 'ca.crt', path: 'ca.crt' }],
+        },
+      });
+      expect(jobPod.containers[0].volumeMounts).not.toContainEqual(expect.objectContaining({ name: 'tls' }));
+    });
+
+    it('connects with rediss to the master Service, verifying its name', () => {
+      const host = `dragonfly.${ns}.svc.cluster.local`;
+      expect(dragonflyBlueprint.connection(tlsSpec)).toEqual({
+        host,
+        port: 6379,
+        endpoint: `rediss://${host}:6379`,
+        credentialRef: { namespace: ns, name: 'dragonfly-credentials', key: 'password' },
+        tls: { serverName: host },
+      });
+    });
+
+    it('covers the master Service the operator creates; passthrough at the gateway', () => {
+      const tls = dragonflyBlueprint.tls;
+      expect(tls).toBeDefined();
+      expect(tls?.dnsNames(tlsSpec)).toEqual([
+        'dragonfly',
+        `dragonfly.${ns}`,
+        `dragonfly.${ns}.svc`,
+        `dragonfly.${ns}.svc.cluster.local`,
+      ]);
+      expect(tls?.dnsNames(tlsSpec)).toContain(dragonflyBlueprint.connection(tlsSpec).host);
+      expect(tls?.gatewayMode(tlsSpec)).toBe('passthrough');
+      expect(tls?.members).toBeUndefined();
+    });
+
+    it('leaves a cluster without spec.tls as it was: no certificate, no TLS flags, redis://', () => {
+      const plainSpec = clusterSpec({ ...spec, backupStore: store });
+      const rendered = JSON.stringify([
+        dragonflyBlueprint.render(plainSpec, ctx),
+        dragonflyBlueprint.backup?.render(plainSpec, target, ctx),
+        dragonflyBlueprint.connection(plainSpec),
+      ]);
+      expect(rendered).not.toContain(DATABASE_TLS_SECRET);
+      expect(rendered).not.toContain('tlsSecretRef');
+      expect(rendered).not.toContain('--tls');
+      expect(rendered).not.toContain('rediss');
+      expect(dragonflyBlueprint.connection(spec).tls).toBeUndefined();
     });
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { imageFor } from '../../../functions/shared/engines/images.js';
+import { DATABASE_TLS_MOUNT, DATABASE_TLS_SECRET } from '../../../functions/shared/engines/tls.js';
 import type { KubeObject } from '../../../functions/shared/engines/types.js';
 import { valkeyBlueprint, valkeyUpgradeChecker } from '../../../functions/shared/engines/valkey.js';
 import { clusterSpec, renderContext } from '../../helpers/kube-fixtures.js';
@@ -13,6 +14,9 @@ const find = (objects: KubeObject[], kind: string, name: string): Any => {
   if (!found) throw new Error(`${kind} ${name} not rendered`);
   return found;
 };
+/** Whether a certificate for `names` covers `host` (a wildcard stands for one leftmost label). */
+const covers = (names: string[], host: string) =>
+  names.includes(host) || names.includes(host.replace(/^[^.]+/, '*'));
 const liveSts = (status: Record<string, unknown>, generation = 1): KubeObject => ({
   apiVersion: 'apps/v1',
   kind: 'StatefulSet',
@@ -195,6 +199,145 @@ describe('Blueprint: valkey', () => {
           key: 'password',
         },
       });
+    });
+  });
+
+  describe('Property: tls (spec.tls)', () => {
+    const ns = `stratus-${spec.clusterId}`;
+    const store = { bucket: 'stratus-test-backups', prefix: 'tn-1/cl-1/' };
+    const target = {
+      backupId: 'bk-1',
+      storage: { ...store, prefix: 'tn-1/cl-1/bk-1/' },
+      clusterStore: store,
+    };
+    const tlsSpec = clusterSpec({ ...spec, tls: true, backupStore: store });
+    const tlsObjects = valkeyBlueprint.render(tlsSpec, ctx);
+    const tlsPod = find(tlsObjects, 'StatefulSet', 'valkey').spec.template.spec;
+    const tlsContainer = tlsPod.containers[0];
+    const tlsScript: string = tlsContainer.command.join(' ');
+    const [job] = valkeyBlueprint.backup?.render(tlsSpec, target, ctx) ?? [];
+    const jobPod = (job as Any).spec.template.spec;
+
+    it('renders objects and a backup Job that validate against the Kubernetes schemas', () => {
+      const restored = valkeyBlueprint.render(
+        clusterSpec({
+          ...spec,
+          tls: true,
+          restore: { backupId: 'bk-1', clusterId: 'cl-source', storage: store, sourceStore: store },
+        }),
+        ctx,
+      );
+      for (const obj of [...tlsObjects, ...restored, job as KubeObject]) {
+        expect(() => validateKubeObject(obj), `${obj.kind} ${obj.metadata.name}`).not.toThrow();
+      }
+    });
+
+    it('serves TLS only on 6379 with the mounted certificate, password clients and TLS replication', () => {
+      for (const line of [
+        '--port 0',
+        '--tls-port 6379',
+        `--tls-cert-file ${DATABASE_TLS_MOUNT}/tls.crt`,
+        `--tls-key-file ${DATABASE_TLS_MOUNT}/tls.key`,
+        `--tls-ca-cert-file ${DATABASE_TLS_MOUNT}/ca.crt`,
+        '--tls-auth-clients no',
+        '--tls-replication yes',
+      ]) {
+        expect(tlsScript).toContain(line);
+      }
+      expect(tlsScript).not.toContain('--port 6379');
+      // Replicas still follow pod 0 on the client port, now over TLS.
+      expect(tlsScript).toContain(`--replicaof valkey-0.valkey-headless.${ns}.svc.cluster.local 6379`);
+      expect(tlsScript).toContain('requirepass');
+    });
+
+    it('mounts the certificate Secret read-only in the Valkey container', () => {
+      expect(tlsPod.volumes).toContainEqual({
+        name: 'tls',
+        secret: { secretName: DATABASE_TLS_SECRET, defaultMode: 0o440 },
+      });
+      expect(tlsContainer.volumeMounts).toContainEqual({
+        name: 'tls',
+        mountPath: DATABASE_TLS_MOUNT,
+        readOnly: true,
+      });
+      // Group-readable through the pod's fsGroup: Valkey runs as 999.
+      expect(tlsPod.securityContext).toMatchObject({ runAsUser: 999, fsGroup: 999 });
+    });
+
+    it('probes readiness over TLS, verifying the server with the cluster CA', () => {
+      const probe: string = tlsContainer.readinessProbe.exec.command.join(' ');
+      expect(probe).toContain(
+        `valkey-cli -h 127.0.0.1 -p 6379 --tls --cacert ${DATABASE_TLS_MOUNT}/ca.crt ping`,
+      );
+      expect(tlsContainer.livenessProbe.tcpSocket).toEqual({ port: 6379 });
+    });
+
+    it('dumps the backup over TLS with the CA only mounted in the dump container', () => {
+      const dump = jobPod.initContainers[0];
+      expect(dump.command.join(' ')).toContain(
+        `valkey-cli -h valkey -p 6379 --tls --cacert ${DATABASE_TLS_MOUNT}/ca.crt --no-auth-warning --rdb /backup/dump.rdb`,
+      );
+      expect(dump.volumeMounts).toContainEqual({
+        name: 'tls',
+        mountPath: DATABASE_TLS_MOUNT,
+        readOnly: true,
+      });
+      expect(jobPod.volumes).toContainEqual({
+        name: 'tls',
+        secret: {
+          secretName: DATABASE_TLS_SECRET,
+          defaultMode: 0o440,
+          items: [{ key: 'ca.crt', path: 'ca.crt' }],
+        },
+      });
+      expect(jobPod.containers[0].volumeMounts).not.toContainEqual(expect.objectContaining({ name: 'tls' }));
+    });
+
+    it('connects with rediss to the primary Service, verifying its name', () => {
+      const host = `valkey.${ns}.svc.cluster.local`;
+      expect(valkeyBlueprint.connection(tlsSpec)).toEqual({
+        host,
+        port: 6379,
+        endpoint: `rediss://${host}:6379`,
+        credentialRef: { namespace: ns, name: 'valkey-credentials', key: 'password' },
+        tls: { serverName: host },
+      });
+    });
+
+    it('covers the client Services and the pods behind the headless Service; passthrough at the gateway', () => {
+      const tls = valkeyBlueprint.tls;
+      expect(tls).toBeDefined();
+      const names = tls?.dnsNames(tlsSpec) ?? [];
+      for (const service of ['valkey', 'valkey-read']) {
+        expect(names).toEqual(
+          expect.arrayContaining([
+            service,
+            `${service}.${ns}`,
+            `${service}.${ns}.svc`,
+            `${service}.${ns}.svc.cluster.local`,
+          ]),
+        );
+      }
+      // The name replicas use for the primary, through the headless Service's wildcard.
+      expect(names).toContain(`*.valkey-headless.${ns}.svc.cluster.local`);
+      expect(covers(names, `valkey-0.valkey-headless.${ns}.svc.cluster.local`)).toBe(true);
+      expect(covers(names, valkeyBlueprint.connection(tlsSpec).host)).toBe(true);
+      expect(tls?.gatewayMode(tlsSpec)).toBe('passthrough');
+      expect(tls?.members).toBeUndefined();
+    });
+
+    it('leaves a cluster without spec.tls as it was: no certificate, no TLS flags, redis://', () => {
+      const plainSpec = clusterSpec({ ...spec, backupStore: store });
+      const rendered = JSON.stringify([
+        valkeyBlueprint.render(plainSpec, ctx),
+        valkeyBlueprint.backup?.render(plainSpec, target, ctx),
+        valkeyBlueprint.connection(plainSpec),
+      ]);
+      expect(rendered).not.toContain(DATABASE_TLS_SECRET);
+      expect(rendered).not.toContain('--tls');
+      expect(rendered).not.toContain('rediss');
+      expect(script).toContain('--port 6379');
+      expect(valkeyBlueprint.connection(spec).tls).toBeUndefined();
     });
   });
 
