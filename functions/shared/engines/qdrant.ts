@@ -362,10 +362,11 @@ function withCaForDump(obj: KubeObject): KubeObject {
   if (obj.kind !== 'Job') return obj;
   const job = structuredClone(obj) as KubeObject & PodTemplated;
   const pod = job.spec.template.spec;
-  pod.volumes.push(CA_VOLUME);
-  for (const container of pod.initContainers) {
-    if (container.name === 'dump') container.volumeMounts.push(CA_MOUNT);
-  }
+  pod.volumes = [...pod.volumes, CA_VOLUME];
+  // New arrays: backupJob's containers share one list of mounts, and the uploader needs no CA.
+  pod.initContainers = pod.initContainers.map((c) =>
+    c.name === 'dump' ? { ...c, volumeMounts: [...c.volumeMounts, CA_MOUNT] } : c,
+  );
   return job;
 }
 
