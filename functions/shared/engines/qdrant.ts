@@ -1,6 +1,10 @@
 /**
  * Qdrant as a plain StatefulSet: a Secret with the API key, a headless Service for peer
  * discovery (P2P on 6335), a client Service (HTTP 6333, gRPC 6334) and the StatefulSet.
+ *
+ * With `spec.tls` (tls.ts) Qdrant serves TLS only, with the cluster's certificate: REST and gRPC
+ * (`service.enable_tls`) and, in distributed mode, the peers' P2P port (`cluster.p2p.enable_tls`,
+ * whose peers verify each other against `tls.ca_cert` and are addressed as `https://`).
  */
 import * as z from 'zod';
 import type { ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
@@ -19,6 +23,16 @@ import {
 } from './backups.js';
 import { imageFor } from './images.js';
 import { namespaceOf, objectMeta, renderTenancy, stratusLabels, TENANCY_KINDS } from './tenancy.js';
+import {
+  DATABASE_TLS_MOUNT,
+  DATABASE_TLS_SECRET,
+  headlessDnsNames,
+  serviceDnsNames,
+  tlsOn,
+  tlsVolume,
+  tlsVolumeMount,
+  withTls,
+} from './tls.js';
 import type { Blueprint, KubeObject, Readiness, RenderContext } from './types.js';
 import { newestWhere, upgradeChecker } from './versions.js';
 import {
@@ -39,7 +53,11 @@ const HEADLESS = 'qdrant-headless';
 const SECRET = 'qdrant-credentials';
 const API_KEY = 'api-key';
 const HTTP_PORT = 6333;
-const GRPC_PORT = 6334;
+/** Qdrant's gRPC API, on the client Service too (the gateway's gRPC route goes there). */
+export const QDRANT_GRPC_PORT = 6334;
+/** The name of that port on the client Service `qdrant` (and on the pods). */
+export const QDRANT_GRPC_PORT_NAME = 'grpc';
+const GRPC_PORT = QDRANT_GRPC_PORT;
 const P2P_PORT = 6335;
 const UID = 1000;
 const VERSIONS = ['1.13.6', '1.14.1', '1.15.5'] as const;
@@ -58,8 +76,34 @@ const selectorLabels = (spec: ClusterSpec) => ({
 });
 
 const STORAGE = '/qdrant/storage';
+/** The certificate's files in its mount (tls.ts): Qdrant's `tls.cert`, `tls.key`, `tls.ca_cert`. */
+const TLS_CERT = `${DATABASE_TLS_MOUNT}/tls.crt`;
+const TLS_KEY = `${DATABASE_TLS_MOUNT}/tls.key`;
+const TLS_CA = `${DATABASE_TLS_MOUNT}/ca.crt`;
+/**
+ * Seconds between Qdrant's reloads of the certificate from its mount, so a renewal reaches REST
+ * without a restart (Qdrant reloads it for HTTPS only: gRPC and P2P keep the one they started with).
+ */
+const TLS_CERT_TTL_SECONDS = 3600;
 /** Where a restored cluster's init container puts the full storage snapshot it downloads. */
 const RESTORE_DIR = '/restore';
+
+/**
+ * Qdrant's TLS settings (its configuration's `service.enable_tls`, `tls.*`, `cluster.p2p.enable_tls`
+ * through its `QDRANT__` environment): TLS only on REST and gRPC, and between peers when distributed.
+ * Clients' certificates are not asked for (`service.verify_https_client_certificate` stays off);
+ * peers verify each other's (the same certificate) against `tls.ca_cert`.
+ */
+function tlsEnv(clustered: boolean) {
+  return [
+    { name: 'QDRANT__SERVICE__ENABLE_TLS', value: 'true' },
+    { name: 'QDRANT__TLS__CERT', value: TLS_CERT },
+    { name: 'QDRANT__TLS__KEY', value: TLS_KEY },
+    { name: 'QDRANT__TLS__CA_CERT', value: TLS_CA },
+    { name: 'QDRANT__TLS__CERT_TTL', value: String(TLS_CERT_TTL_SECONDS) },
+    ...(clustered ? [{ name: 'QDRANT__CLUSTER__P2P__ENABLE_TLS', value: 'true' }] : []),
+  ];
+}
 
 /**
  * A restored (single-node) cluster's first start: Qdrant recovers the full storage snapshot the
@@ -97,10 +141,12 @@ function restoreInit(restore: NonNullable<ClusterSpec['restore']>) {
 /**
  * Pod 0 bootstraps the Raft cluster; the others join it through the headless Service. The
  * API key is read by Qdrant from its environment and never appears in the command line. A
- * restored cluster (one node) recovers its snapshot at its first start.
+ * restored cluster (one node) recovers its snapshot at its first start. With P2P over TLS the
+ * peers' URIs say `https`, as Qdrant's own TLS tests and its Helm chart write them.
  */
-function startScript(namespace: string, clustered: boolean, restored: boolean): string {
-  const peer = (host: string) => `http://${host}.${HEADLESS}.${namespace}.svc.cluster.local:${P2P_PORT}`;
+function startScript(namespace: string, clustered: boolean, restored: boolean, tls: boolean): string {
+  const scheme = tls ? 'https' : 'http';
+  const peer = (host: string) => `${scheme}://${host}.${HEADLESS}.${namespace}.svc.cluster.local:${P2P_PORT}`;
   if (!clustered) return restored ? RESTORE_START : 'exec ./entrypoint.sh';
   return [
     'set -e',
@@ -120,6 +166,8 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
   const selector = selectorLabels(spec);
   // Restored at the first start of its one node; scaled out later, its pods start as any others.
   const restore = clustered ? undefined : spec.restore;
+  const tls = tlsOn(spec);
+  const probeScheme = tls ? 'HTTPS' : 'HTTP';
 
   const objects: KubeObject[] = [
     ...renderTenancy(spec, ctx, {
@@ -160,7 +208,7 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
         selector,
         ports: [
           { name: 'http', port: HTTP_PORT, targetPort: 'http', protocol: 'TCP' },
-          { name: 'grpc', port: GRPC_PORT, targetPort: 'grpc', protocol: 'TCP' },
+          { name: QDRANT_GRPC_PORT_NAME, port: GRPC_PORT, targetPort: 'grpc', protocol: 'TCP' },
         ],
       },
     },
@@ -192,7 +240,7 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
               {
                 name: NAME,
                 image: imageFor('qdrant', spec.version),
-                command: ['/bin/bash', '-c', startScript(namespace, clustered, Boolean(restore))],
+                command: ['/bin/bash', '-c', startScript(namespace, clustered, Boolean(restore), tls)],
                 ports: [
                   { name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' },
                   { name: 'grpc', containerPort: GRPC_PORT, protocol: 'TCP' },
@@ -210,16 +258,17 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
                     name: 'QDRANT__STORAGE__COLLECTION__REPLICATION_FACTOR',
                     value: String(Math.min(settings.replicationFactor, spec.nodes)),
                   },
+                  ...(tls ? tlsEnv(clustered) : []),
                 ],
                 resources: nodeResources(spec),
                 securityContext: containerSecurityContext(UID),
                 readinessProbe: {
-                  httpGet: { path: '/readyz', port: HTTP_PORT, scheme: 'HTTP' },
+                  httpGet: { path: '/readyz', port: HTTP_PORT, scheme: probeScheme },
                   periodSeconds: 5,
                   failureThreshold: 3,
                 },
                 livenessProbe: {
-                  httpGet: { path: '/livez', port: HTTP_PORT, scheme: 'HTTP' },
+                  httpGet: { path: '/livez', port: HTTP_PORT, scheme: probeScheme },
                   initialDelaySeconds: 10,
                   periodSeconds: 10,
                   failureThreshold: 6,
@@ -229,6 +278,7 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
                   // The image's snapshot directory belongs to root; give the non-root user its own.
                   { name: 'snapshots', mountPath: '/qdrant/snapshots' },
                   ...(restore ? [{ name: 'restore', mountPath: RESTORE_DIR, readOnly: true }] : []),
+                  ...(tls ? [tlsVolumeMount()] : []),
                 ],
               },
             ],
@@ -242,6 +292,7 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
                     { name: 'restore-tmp', emptyDir: { sizeLimit: '64Mi' } },
                   ]
                 : []),
+              ...(tls ? [tlsVolume()] : []),
             ],
           },
         },
@@ -264,13 +315,59 @@ function readiness(spec: ClusterSpec, live: ReadonlyArray<KubeObject | undefined
 }
 
 function connection(spec: ClusterSpec): ConnectionInfo {
-  return serviceConnection(spec, {
-    service: NAME,
-    scheme: 'http',
-    port: HTTP_PORT,
-    secret: SECRET,
-    key: API_KEY,
-  });
+  return withTls(
+    spec,
+    serviceConnection(spec, {
+      service: NAME,
+      scheme: tlsOn(spec) ? 'https' : 'http',
+      port: HTTP_PORT,
+      secret: SECRET,
+      key: API_KEY,
+    }),
+  );
+}
+
+/**
+ * The backup's dump: a full storage snapshot (POST /snapshots), downloaded from the node. With TLS
+ * it calls Qdrant over HTTPS and verifies it with the cluster's CA.
+ */
+function snapshotScript(spec: ClusterSpec): string {
+  const tls = tlsOn(spec);
+  const curl = tls ? `curl -sfS --cacert ${TLS_CA}` : 'curl -sfS';
+  return [
+    `base=${tls ? 'https' : 'http'}://${NAME}:${HTTP_PORT}/snapshots`,
+    `name=$(${curl} -X POST -H "api-key: $QDRANT_API_KEY" "$base" | sed -n 's/.*"name":"\\([^"]*\\)".*/\\1/p')`,
+    'test -n "$name"',
+    `${curl} -H "api-key: $QDRANT_API_KEY" -o "/backup/$name" "$base/$name"`,
+  ].join('\n');
+}
+
+/** The CA of the cluster's certificate only (never its key), for pods that call Qdrant. */
+const CA_VOLUME = {
+  name: 'tls-ca',
+  secret: { secretName: DATABASE_TLS_SECRET, items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o440 },
+};
+const CA_MOUNT = { name: 'tls-ca', mountPath: DATABASE_TLS_MOUNT, readOnly: true };
+
+interface PodTemplated {
+  spec: {
+    template: {
+      spec: { initContainers: Array<{ name: string; volumeMounts: unknown[] }>; volumes: unknown[] };
+    };
+  };
+}
+
+/** A backup Job whose dump container (the one that calls Qdrant) mounts the CA. */
+function withCaForDump(obj: KubeObject): KubeObject {
+  if (obj.kind !== 'Job') return obj;
+  const job = structuredClone(obj) as KubeObject & PodTemplated;
+  const pod = job.spec.template.spec;
+  pod.volumes = [...pod.volumes, CA_VOLUME];
+  // New arrays: backupJob's containers share one list of mounts, and the uploader needs no CA.
+  pod.initContainers = pod.initContainers.map((c) =>
+    c.name === 'dump' ? { ...c, volumeMounts: [...c.volumeMounts, CA_MOUNT] } : c,
+  );
+  return job;
 }
 
 /**
@@ -304,17 +401,14 @@ export const qdrantBlueprint: Blueprint = {
     storage: backupObjectsStore,
     identity: { serviceAccount: BACKUP_SERVICE_ACCOUNT, databasePods: false },
     // A full storage snapshot (POST /snapshots), downloaded from the node and uploaded.
-    render: (spec, target, ctx) =>
-      backupJob(spec, ctx, target, {
+    render: (spec, target, ctx) => {
+      const objects = backupJob(spec, ctx, target, {
         image: BACKUP_TOOL_IMAGE,
-        script: [
-          `base=http://${NAME}:${HTTP_PORT}/snapshots`,
-          'name=$(curl -sfS -X POST -H "api-key: $QDRANT_API_KEY" "$base" | sed -n \'s/.*"name":"\\([^"]*\\)".*/\\1/p\')',
-          'test -n "$name"',
-          'curl -sfS -H "api-key: $QDRANT_API_KEY" -o "/backup/$name" "$base/$name"',
-        ].join('\n'),
+        script: snapshotScript(spec),
         env: [{ name: 'QDRANT_API_KEY', valueFrom: { secretKeyRef: { name: SECRET, key: API_KEY } } }],
-      }),
+      });
+      return tlsOn(spec) ? objects.map(withCaForDump) : objects;
+    },
     statusRef: jobRef,
     progress: (_target, live) => jobProgress(live),
   },
@@ -335,4 +429,11 @@ export const qdrantBlueprint: Blueprint = {
   readiness,
   connection,
   checkUpgrade,
+  tls: {
+    // The client Service (clients, the gateway, backup Jobs) and each pod through the headless
+    // Service (peers: `qdrant-<i>.qdrant-headless...`, the URIs they announce).
+    dnsNames: (spec) => [...serviceDnsNames(spec, NAME), ...headlessDnsNames(spec, HEADLESS)],
+    // The gateway terminates TLS to check the API key, then re-encrypts to Qdrant.
+    gatewayMode: () => 'reencrypt',
+  },
 };

@@ -1,9 +1,21 @@
 import { describe, expect, it } from 'vitest';
+import type { BackupStore, ClusterSpec } from '../../../functions/shared/domain/cluster.js';
+import { renderEndpoint } from '../../../functions/shared/engines/endpoints.js';
 import { imageFor } from '../../../functions/shared/engines/images.js';
-import { qdrantBlueprint } from '../../../functions/shared/engines/qdrant.js';
+import {
+  QDRANT_GRPC_PORT,
+  QDRANT_GRPC_PORT_NAME,
+  qdrantBlueprint,
+} from '../../../functions/shared/engines/qdrant.js';
 import { ANNOTATIONS, LABELS } from '../../../functions/shared/engines/tenancy.js';
-import type { KubeObject } from '../../../functions/shared/engines/types.js';
-import { clusterSpec, renderContext, TEST_API_KEY } from '../../helpers/kube-fixtures.js';
+import type { BackupTarget, KubeObject } from '../../../functions/shared/engines/types.js';
+import {
+  clusterSpec,
+  PUBLIC_ENDPOINT,
+  renderContext,
+  TEST_API_KEY,
+  TEST_GATEWAY,
+} from '../../helpers/kube-fixtures.js';
 import { validateKubeObject } from '../../helpers/kube-models.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: rendered objects are navigated freely in assertions
@@ -229,6 +241,21 @@ describe('Blueprint: qdrant', () => {
   });
 
   describe('Method: connection', () => {
+    it('serves https and asks clients to verify the client Service name with spec.tls', () => {
+      // Act
+      const conn = qdrantBlueprint.connection(clusterSpec({ nodes: 3, tls: true }));
+
+      // Assess
+      const host = `qdrant.stratus-${spec.clusterId}.svc.cluster.local`;
+      expect(conn).toEqual({
+        host,
+        port: 6333,
+        endpoint: `https://${host}:6333`,
+        credentialRef: { namespace: `stratus-${spec.clusterId}`, name: 'qdrant-credentials', key: 'api-key' },
+        tls: { serverName: host },
+      });
+    });
+
     it('points at the client Service and the credential in the Secret', () => {
       const host = `qdrant.stratus-${spec.clusterId}.svc.cluster.local`;
       expect(qdrantBlueprint.connection(spec)).toEqual({
@@ -237,6 +264,213 @@ describe('Blueprint: qdrant', () => {
         endpoint: `http://${host}:6333`,
         credentialRef: { namespace: `stratus-${spec.clusterId}`, name: 'qdrant-credentials', key: 'api-key' },
       });
+    });
+  });
+
+  describe('TLS (spec.tls)', () => {
+    const STORE: BackupStore = { bucket: 'stratus-test-backups', prefix: 'tn-1/cl-1/' };
+    const namespace = `stratus-${spec.clusterId}`;
+    const tlsSpec = (over: Partial<ClusterSpec> = {}) =>
+      clusterSpec({ nodes: 3, settings: qdrantBlueprint.settingsSchema.parse({}), tls: true, ...over });
+    const qdrantOf = (objects: KubeObject[]): Any =>
+      find(objects, 'StatefulSet', 'qdrant').spec.template.spec.containers[0];
+    const backupOf = (s: ClusterSpec): KubeObject[] => {
+      const target: BackupTarget = {
+        backupId: 'bk-01jd8w3k5m7n9p1q3r5s7t9v5a',
+        storage: { bucket: STORE.bucket, prefix: `${STORE.prefix}bk-01jd8w3k5m7n9p1q3r5s7t9v5a/` },
+        clusterStore: STORE,
+      };
+      return qdrantBlueprint.backup?.render(s, target, ctx) ?? [];
+    };
+    const clustered = qdrantBlueprint.render(tlsSpec(), ctx);
+    const tlsContainer = qdrantOf(clustered);
+
+    it('renders objects that validate against the Kubernetes schemas (one node restored, three nodes, a backup)', () => {
+      // Prepare
+      const restored = tlsSpec({
+        nodes: 1,
+        backupStore: STORE,
+        restore: { backupId: 'bk-1', clusterId: 'cl-1', storage: STORE, sourceStore: STORE },
+      });
+
+      // Act
+      const objects = [
+        ...clustered,
+        ...qdrantBlueprint.render(restored, ctx),
+        ...backupOf(tlsSpec({ backupStore: STORE })),
+      ];
+
+      // Assess
+      for (const obj of objects)
+        expect(() => validateKubeObject(obj), `${obj.kind} ${obj.metadata.name}`).not.toThrow();
+    });
+
+    it("serves TLS only on REST and gRPC, and between peers, with the certificate's files in its mount", () => {
+      expect(tlsContainer.env).toEqual(
+        expect.arrayContaining([
+          { name: 'QDRANT__SERVICE__ENABLE_TLS', value: 'true' },
+          { name: 'QDRANT__TLS__CERT', value: '/etc/stratus/tls/tls.crt' },
+          { name: 'QDRANT__TLS__KEY', value: '/etc/stratus/tls/tls.key' },
+          { name: 'QDRANT__TLS__CA_CERT', value: '/etc/stratus/tls/ca.crt' },
+          { name: 'QDRANT__TLS__CERT_TTL', value: '3600' },
+          { name: 'QDRANT__CLUSTER__P2P__ENABLE_TLS', value: 'true' },
+        ]),
+      );
+      // Clients present no certificate of their own.
+      expect(JSON.stringify(tlsContainer.env)).not.toContain('VERIFY_HTTPS_CLIENT_CERTIFICATE');
+    });
+
+    it('leaves P2P TLS out on one node (no cluster mode) and keeps TLS on REST and gRPC', () => {
+      // Act
+      const env = qdrantOf(qdrantBlueprint.render(tlsSpec({ nodes: 1 }), ctx)).env;
+
+      // Assess
+      expect(env).toContainEqual({ name: 'QDRANT__SERVICE__ENABLE_TLS', value: 'true' });
+      expect(env).toContainEqual({ name: 'QDRANT__CLUSTER__ENABLED', value: 'false' });
+      expect(env.map((e: Any) => e.name)).not.toContain('QDRANT__CLUSTER__P2P__ENABLE_TLS');
+    });
+
+    it('mounts the stratus-tls Secret read-only at /etc/stratus/tls', () => {
+      // Act
+      const pod = find(clustered, 'StatefulSet', 'qdrant').spec.template.spec;
+
+      // Assess
+      expect(pod.volumes).toContainEqual({
+        name: 'tls',
+        secret: { secretName: 'stratus-tls', defaultMode: 0o440 },
+      });
+      expect(tlsContainer.volumeMounts).toContainEqual({
+        name: 'tls',
+        mountPath: '/etc/stratus/tls',
+        readOnly: true,
+      });
+    });
+
+    it('probes over HTTPS', () => {
+      expect(tlsContainer.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 6333, scheme: 'HTTPS' });
+      expect(tlsContainer.livenessProbe.httpGet).toEqual({ path: '/livez', port: 6333, scheme: 'HTTPS' });
+    });
+
+    it('bootstraps and announces the peers as https:// URIs through the headless Service', () => {
+      // Act
+      const script = tlsContainer.command.join('\n');
+
+      // Assess
+      const peer = (host: string) => `https://${host}.qdrant-headless.${namespace}.svc.cluster.local:6335`;
+      expect(script).toContain(`--bootstrap "${peer('qdrant-0')}" --uri "${peer('$(hostname)')}"`);
+      expect(script).toContain(`exec ./entrypoint.sh --uri "${peer('$(hostname)')}"`);
+      expect(script).not.toContain('http://');
+    });
+
+    it('takes a backup snapshot over HTTPS, verified with the CA, mounting the CA only (not the key)', () => {
+      // Act
+      const [job] = backupOf(tlsSpec({ backupStore: STORE }));
+      const pod = (job as Any).spec.template.spec;
+      const dump = pod.initContainers.find((c: Any) => c.name === 'dump');
+      const script = dump.command.join('\n');
+
+      // Assess
+      expect(script).toContain('base=https://qdrant:6333/snapshots');
+      expect(script).not.toContain('http://');
+      expect(script.match(/curl /g)).toHaveLength(2);
+      expect(script.match(/curl -sfS --cacert \/etc\/stratus\/tls\/ca\.crt /g)).toHaveLength(2);
+      expect(pod.volumes).toContainEqual({
+        name: 'tls-ca',
+        secret: { secretName: 'stratus-tls', items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o440 },
+      });
+      expect(dump.volumeMounts).toContainEqual({
+        name: 'tls-ca',
+        mountPath: '/etc/stratus/tls',
+        readOnly: true,
+      });
+      // The uploader never calls Qdrant.
+      expect(JSON.stringify(pod.containers)).not.toContain('tls-ca');
+    });
+
+    it("restores without calling Qdrant (the snapshot comes from S3) and starts with TLS and the certificate's mount", () => {
+      // Act
+      const objects = qdrantBlueprint.render(
+        tlsSpec({
+          nodes: 1,
+          backupStore: STORE,
+          restore: { backupId: 'bk-1', clusterId: 'cl-1', storage: STORE, sourceStore: STORE },
+        }),
+        ctx,
+      );
+      const pod = find(objects, 'StatefulSet', 'qdrant').spec.template.spec;
+
+      // Assess
+      expect(pod.initContainers.map((c: Any) => c.name)).toEqual(['restore']);
+      expect(JSON.stringify(pod.initContainers)).not.toMatch(/https?:\/\/|curl|6333/);
+      expect(pod.containers[0].command.join('\n')).toContain('--storage-snapshot');
+      expect(pod.containers[0].env).toContainEqual({ name: 'QDRANT__SERVICE__ENABLE_TLS', value: 'true' });
+      expect(pod.volumes).toEqual(
+        expect.arrayContaining([{ name: 'tls', secret: { secretName: 'stratus-tls', defaultMode: 0o440 } }]),
+      );
+    });
+
+    it('exposes gRPC on the client Service, under the exported port and name', () => {
+      // Act
+      const service = find(clustered, 'Service', 'qdrant');
+
+      // Assess
+      expect(QDRANT_GRPC_PORT).toBe(6334);
+      expect(service.spec.ports).toContainEqual({
+        name: QDRANT_GRPC_PORT_NAME,
+        port: QDRANT_GRPC_PORT,
+        targetPort: 'grpc',
+        protocol: 'TCP',
+      });
+      expect(qdrantOf(clustered).ports).toContainEqual({
+        name: 'grpc',
+        containerPort: QDRANT_GRPC_PORT,
+        protocol: 'TCP',
+      });
+    });
+
+    it('declares the names its certificate covers: the client Service and the pods through the headless Service', () => {
+      expect(qdrantBlueprint.tls?.dnsNames(tlsSpec())).toEqual([
+        'qdrant',
+        `qdrant.${namespace}`,
+        `qdrant.${namespace}.svc`,
+        `qdrant.${namespace}.svc.cluster.local`,
+        `*.qdrant-headless.${namespace}.svc.cluster.local`,
+        `*.qdrant-headless.${namespace}.svc`,
+      ]);
+    });
+
+    it('is re-encrypted to by the gateway, which stays an HTTP route to qdrant:6333 checking the API key', () => {
+      // Act
+      const publicSpec = tlsSpec({ endpoint: { ...PUBLIC_ENDPOINT, tokenCheck: true } });
+      const objects = renderEndpoint(
+        publicSpec,
+        renderContext({ gateway: TEST_GATEWAY }),
+        qdrantBlueprint.connection(publicSpec),
+      );
+
+      // Assess
+      expect(qdrantBlueprint.tls?.gatewayMode(tlsSpec())).toBe('reencrypt');
+      expect(find(objects, 'HTTPRoute', 'stratus-endpoint').spec.rules[0].backendRefs).toEqual([
+        { group: '', kind: 'Service', name: 'qdrant', port: 6333 },
+      ]);
+      expect(find(objects, 'SecurityPolicy', 'stratus-endpoint').spec.apiKeyAuth).toBeDefined();
+    });
+
+    it('renders nothing of TLS without spec.tls (the cluster, its backup and its connection)', () => {
+      // Act
+      const plain = clusterSpec({ nodes: 3, backupStore: STORE });
+      const text = JSON.stringify([
+        ...qdrantBlueprint.render(plain, ctx),
+        ...backupOf(plain),
+        qdrantBlueprint.connection(plain),
+      ]);
+
+      // Assess
+      expect(text).not.toMatch(
+        /stratus-tls|\/etc\/stratus\/tls|ENABLE_TLS|QDRANT__TLS__|https|HTTPS|--cacert/,
+      );
+      expect(container.readinessProbe.httpGet.scheme).toBe('HTTP');
+      expect(container.command.join('\n')).toContain(`http://qdrant-0.qdrant-headless.${namespace}.svc`);
     });
   });
 });
