@@ -14,6 +14,7 @@
  */
 import * as z from 'zod';
 import type { ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
+import { MAX_NODES } from '../domain/sizes.js';
 import type { GatewayContext } from './endpoints.js';
 import { imageFor } from './images.js';
 import { LABELS, namespaceOf, objectMeta, renderTenancy, TENANCY_KINDS } from './tenancy.js';
@@ -140,13 +141,20 @@ function tlsSecurity() {
 }
 
 /**
- * One horizon per member, in member order (the operator gives member i the i-th entry): its
- * external host at the gateway's port. mongod picks a client's horizon by the TLS SNI it came with,
- * so only TLS clusters get one, and only where there is a gateway. Not tied to `endpoint.public`:
- * turning the public endpoint on or off then changes no member's configuration.
+ * The horizon of member i is the i-th entry: its external host at the gateway's port. mongod picks
+ * a client's horizon by the TLS SNI it came with, so only TLS clusters get one, and only where
+ * there is a gateway. Not tied to `endpoint.public`: turning the public endpoint on or off then
+ * changes no member's configuration.
+ *
+ * One entry for every member index the API allows (MAX_NODES), not only for `nodes`: the operator
+ * removes members one at a time, and gives a member the entry of its index only if there is one,
+ * while mongod refuses a replica set configuration whose members do not all have the same
+ * horizons. With `nodes` entries, a scale down by two or more would stop at its first step (a
+ * member without a horizon). The operator ignores entries past its members, and a scale changes
+ * no horizon.
  */
 function replicaSetHorizons(spec: ClusterSpec, gateway: GatewayContext): Array<Record<string, string>> {
-  return memberIndexes(spec).map((i) => ({
+  return Array.from({ length: Math.max(spec.nodes, MAX_NODES) }, (_, i) => ({
     [EXTERNAL_HORIZON]: `${memberHost(spec.clusterId, i, gateway.hostSuffix)}:${gateway.port}`,
   }));
 }

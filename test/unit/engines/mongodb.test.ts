@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_NODES } from '../../../functions/shared/domain/sizes.js';
 import { imageFor } from '../../../functions/shared/engines/images.js';
 import {
   MONGODB_AGENT_ACCOUNT,
@@ -241,26 +242,43 @@ describe('Blueprint: mongodb with TLS (spec.tls)', () => {
       });
     });
 
-    it.each([
-      [1, ['cl-01jd8w3k5m7n9p1q3r5s7t9v2x-0.eu-west-1.db.example.com:443']],
-      [
-        3,
-        [
-          'cl-01jd8w3k5m7n9p1q3r5s7t9v2x-0.eu-west-1.db.example.com:443',
-          'cl-01jd8w3k5m7n9p1q3r5s7t9v2x-1.eu-west-1.db.example.com:443',
-          'cl-01jd8w3k5m7n9p1q3r5s7t9v2x-2.eu-west-1.db.example.com:443',
-        ],
-      ],
-    ])(
-      'gives each of %i member(s), in order, its external host at the gateway port as its horizon',
-      (nodes, hosts) => {
+    it.each([1, 3])(
+      'gives each of %i member(s) its external host at the gateway port as its horizon, by index',
+      (nodes) => {
         // Act
         const mdb = find(mongodbBlueprint.render(tlsSpec(nodes), withGateway), 'MongoDBCommunity', 'mongodb');
 
         // Assess
-        expect(mdb.spec.replicaSetHorizons).toEqual(hosts.map((external) => ({ external })));
+        const horizons = mdb.spec.replicaSetHorizons as Array<Record<string, string>>;
+        expect(horizons.slice(0, nodes)).toEqual(
+          Array.from({ length: nodes }, (_, i) => ({
+            external: `cl-01jd8w3k5m7n9p1q3r5s7t9v2x-${i}.eu-west-1.db.example.com:443`,
+          })),
+        );
       },
     );
+
+    it('has a horizon for every member index the API allows, so a scale down by several members never leaves one without', () => {
+      // Prepare: the operator removes members one at a time (9 -> 1 goes through 8, 7...), giving
+      // each the entry of its index; mongod refuses members with different horizons.
+      const horizonsOf = (nodes: number) =>
+        find(mongodbBlueprint.render(tlsSpec(nodes), withGateway), 'MongoDBCommunity', 'mongodb').spec
+          .replicaSetHorizons;
+
+      // Act
+      const one = horizonsOf(1);
+
+      // Assess
+      expect(one).toHaveLength(MAX_NODES);
+      expect(one.map((h: Any) => h.external)).toEqual(
+        Array.from(
+          { length: MAX_NODES },
+          (_, i) => `cl-01jd8w3k5m7n9p1q3r5s7t9v2x-${i}.eu-west-1.db.example.com:443`,
+        ),
+      );
+      // A scale changes no horizon.
+      expect(horizonsOf(MAX_NODES)).toEqual(one);
+    });
 
     it('uses the gateway port of the EKS cluster in the horizons', () => {
       const ctx = renderContext({
@@ -268,9 +286,9 @@ describe('Blueprint: mongodb with TLS (spec.tls)', () => {
         gateway: { ...TEST_GATEWAY, port: 27017 },
       });
       const mdb = find(mongodbBlueprint.render(tlsSpec(1), ctx), 'MongoDBCommunity', 'mongodb');
-      expect(mdb.spec.replicaSetHorizons).toEqual([
-        { external: 'cl-01jd8w3k5m7n9p1q3r5s7t9v2x-0.eu-west-1.db.example.com:27017' },
-      ]);
+      expect(mdb.spec.replicaSetHorizons[0]).toEqual({
+        external: 'cl-01jd8w3k5m7n9p1q3r5s7t9v2x-0.eu-west-1.db.example.com:27017',
+      });
     });
 
     it('renders one ClusterIP Service per member that selects only that member, with Stratus labels', () => {
