@@ -5,11 +5,28 @@
  * ServiceAccount, Role and RoleBinding its agent needs in the cluster's namespace. The operator
  * creates the StatefulSet (mongod and the automation agent in each pod), the headless
  * `mongodb-svc` Service and the automation-config Secret.
+ *
+ * With `spec.tls` (tls.ts) mongod accepts TLS only, with the cluster's certificate, and where the
+ * EKS cluster has a gateway each member also gets a split horizon: the gateway passes TLS through
+ * to each member on its own host (`memberHost`), by SNI, through a Service that selects that
+ * member's pod only, and mongod answers a client that came by one of those hosts with every
+ * member's external host, so a driver outside the EKS cluster finds and reaches the primary.
  */
 import * as z from 'zod';
 import type { ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
+import { MAX_NODES } from '../domain/sizes.js';
+import type { GatewayContext } from './endpoints.js';
 import { imageFor } from './images.js';
 import { LABELS, namespaceOf, objectMeta, renderTenancy, TENANCY_KINDS } from './tenancy.js';
+import {
+  DATABASE_TLS_SECRET,
+  headlessDnsNames,
+  memberHost,
+  serviceDnsNames,
+  type TlsSupport,
+  tlsOn,
+  withTls,
+} from './tls.js';
 import type { Blueprint, KubeObject, Readiness, RenderContext } from './types.js';
 import { type UpgradeRule, upgradeChecker } from './versions.js';
 import {
@@ -30,6 +47,12 @@ const PASSWORD_KEY = 'password';
 const PORT = 27017;
 /** The operator names the replica set's headless Service `<name>-svc`. */
 const SERVICE = `${NAME}-svc`;
+/** The operator labels the replica set's pods (its Service's selector) `app: <name>-svc`. */
+const OPERATOR_POD_LABELS = { app: SERVICE } as const;
+/** The StatefulSet controller labels each pod with its own name. */
+const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
+/** The name of the split horizon clients outside the EKS cluster are in (mongod's `__default` is the rest). */
+const EXTERNAL_HORIZON = 'external';
 /** The operator keeps the automation config in the Secret `<name>-config`; the agent's readiness probe reads it. */
 const AUTOMATION_CONFIG_SECRET = `${NAME}-config`;
 /**
@@ -87,7 +110,67 @@ export function wiredTigerCacheGB(memory: string): number {
 }
 
 function podNames(spec: ClusterSpec): string[] {
-  return Array.from({ length: spec.nodes }, (_, i) => `${NAME}-${i}`);
+  return memberIndexes(spec).map((i) => `${NAME}-${i}`);
+}
+
+function memberIndexes(spec: ClusterSpec): number[] {
+  return Array.from({ length: spec.nodes }, (_, i) => i);
+}
+
+/**
+ * The Service of member `index` alone (`mongodb-<index>-external`): the gateway's backend for that
+ * member's external host, so a client that asked for member i's host reaches member i.
+ */
+export function mongodbMemberService(index: number): string {
+  return `${NAME}-${index}-external`;
+}
+
+/**
+ * mongod serves TLS only (`optional: false`: the operator's `requireTLS`), with the certificate and
+ * key of `stratus-tls` (`tls.crt`, `tls.key`) and its CA (`ca.crt`, which the operator requires
+ * under that key). The operator copies them into Secrets of its own that it mounts in the pods,
+ * and watches ours: a renewal by cert-manager rolls the members onto the new certificate.
+ */
+function tlsSecurity() {
+  return {
+    enabled: true,
+    optional: false,
+    certificateKeySecretRef: { name: DATABASE_TLS_SECRET },
+    caCertificateSecretRef: { name: DATABASE_TLS_SECRET },
+  };
+}
+
+/**
+ * The horizon of member i is the i-th entry: its external host at the gateway's port. mongod picks
+ * a client's horizon by the TLS SNI it came with, so only TLS clusters get one, and only where
+ * there is a gateway. Not tied to `endpoint.public`: turning the public endpoint on or off then
+ * changes no member's configuration.
+ *
+ * One entry for every member index the API allows (MAX_NODES), not only for `nodes`: the operator
+ * removes members one at a time, and gives a member the entry of its index only if there is one,
+ * while mongod refuses a replica set configuration whose members do not all have the same
+ * horizons. With `nodes` entries, a scale down by two or more would stop at its first step (a
+ * member without a horizon). The operator ignores entries past its members, and a scale changes
+ * no horizon.
+ */
+function replicaSetHorizons(spec: ClusterSpec, gateway: GatewayContext): Array<Record<string, string>> {
+  return Array.from({ length: Math.max(spec.nodes, MAX_NODES) }, (_, i) => ({
+    [EXTERNAL_HORIZON]: `${memberHost(spec.clusterId, i, gateway.hostSuffix)}:${gateway.port}`,
+  }));
+}
+
+/** The Services the gateway routes each member's host to (selecting one pod each, on mongod's port). */
+function memberServices(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
+  return memberIndexes(spec).map((i) => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: objectMeta(spec, ctx, mongodbMemberService(i)),
+    spec: {
+      type: 'ClusterIP',
+      selector: { ...OPERATOR_POD_LABELS, [POD_NAME_LABEL]: `${NAME}-${i}` },
+      ports: [{ name: 'mongodb', port: PORT, targetPort: PORT, protocol: 'TCP' }],
+    },
+  }));
 }
 
 function claim(name: string, storageGiB: number) {
@@ -104,6 +187,8 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
   if (!password) throw new Error('mongodb: ctx.secrets.password is required');
   const settings = mongodbSettingsSchema.parse(spec.settings);
   const security = containerSecurityContext(UID);
+  const tls = tlsOn(spec);
+  const horizons = tls && ctx.gateway ? replicaSetHorizons(spec, ctx.gateway) : undefined;
   return [
     ...renderTenancy(spec, ctx, {
       clientPorts: [PORT],
@@ -165,7 +250,11 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
         type: 'ReplicaSet',
         members: spec.nodes,
         version: spec.version,
-        security: { authentication: { modes: ['SCRAM-SHA-256'], ignoreUnknownUsers: true } },
+        security: {
+          authentication: { modes: ['SCRAM-SHA-256'], ignoreUnknownUsers: true },
+          ...(tls ? { tls: tlsSecurity() } : {}),
+        },
+        ...(horizons ? { replicaSetHorizons: horizons } : {}),
         users: [
           {
             name: settings.username,
@@ -226,6 +315,7 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
         },
       },
     },
+    ...(horizons ? memberServices(spec, ctx) : []),
   ];
 }
 
@@ -270,14 +360,32 @@ function readiness(spec: ClusterSpec, live: ReadonlyArray<KubeObject | undefined
 function connection(spec: ClusterSpec): ConnectionInfo {
   const namespace = namespaceOf(spec.clusterId);
   const host = `${SERVICE}.${namespace}.svc.cluster.local`;
-  return {
+  // A TLS-only mongod refuses a driver that does not open TLS: the URI says so (`tls=true`).
+  const tls = tlsOn(spec) ? '&tls=true' : '';
+  return withTls(spec, {
     host,
     port: PORT,
     // The headless Service resolves to every member; the driver discovers the primary.
-    endpoint: `mongodb://${host}:${PORT}/?replicaSet=${NAME}&authSource=admin`,
+    endpoint: `mongodb://${host}:${PORT}/?replicaSet=${NAME}&authSource=admin${tls}`,
     credentialRef: { namespace, name: SECRET, key: PASSWORD_KEY },
-  };
+  });
 }
+
+/**
+ * The certificate covers the client Service `mongodb-svc` (headless: a driver's seed), every
+ * member by its name through it (`mongodb-<i>.mongodb-svc...`: the replica set's own hosts, which
+ * the agents and drivers verify) and the per-member Services; the framework adds the external
+ * hosts. The gateway passes TLS through, member by member.
+ */
+const mongodbTls: TlsSupport = {
+  dnsNames: (spec) => [
+    ...serviceDnsNames(spec, SERVICE),
+    ...headlessDnsNames(spec, SERVICE),
+    ...memberIndexes(spec).flatMap((i) => serviceDnsNames(spec, mongodbMemberService(i))),
+  ],
+  gatewayMode: () => 'passthrough',
+  members: (spec) => memberIndexes(spec).map((i) => ({ service: mongodbMemberService(i), port: PORT })),
+};
 
 /**
  * Any newer release of the same major (8.0.x -> 8.0.y, 8.0 -> 8.2), or the next major (7.0 ->
@@ -301,11 +409,15 @@ export const mongodbBlueprint: Blueprint = {
     ...TENANCY_KINDS,
     { apiVersion: 'v1', kind: 'Secret' },
     { apiVersion: 'v1', kind: 'ServiceAccount' },
+    // The per-member Services of a TLS cluster (a scale down prunes the last ones). The operator's
+    // own `mongodb-svc` has an owner, so pruning never touches it.
+    { apiVersion: 'v1', kind: 'Service' },
     { apiVersion: 'mongodbcommunity.mongodb.com/v1', kind: 'MongoDBCommunity' },
   ],
   render,
   readinessRefs,
   readiness,
   connection,
+  tls: mongodbTls,
   checkUpgrade: upgradeChecker('MongoDB', VERSIONS, mongodbUpgradeRule),
 };

@@ -1,15 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_NODES } from '../../../functions/shared/domain/sizes.js';
 import { imageFor } from '../../../functions/shared/engines/images.js';
 import {
   MONGODB_AGENT_ACCOUNT,
   mongodbBlueprint,
+  mongodbMemberService,
   mongodbUpgradeRule,
   wiredTigerCacheGB,
 } from '../../../functions/shared/engines/mongodb.js';
 import { namespaceOf } from '../../../functions/shared/engines/tenancy.js';
 import type { KubeObject } from '../../../functions/shared/engines/types.js';
 import { parseVersion } from '../../../functions/shared/engines/versions.js';
-import { clusterSpec, renderContext } from '../../helpers/kube-fixtures.js';
+import { validateCustomResource, validateRendered } from '../../helpers/kube-crds.js';
+import { clusterSpec, PUBLIC_ENDPOINT, renderContext, TEST_GATEWAY } from '../../helpers/kube-fixtures.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: rendered objects are navigated freely in assertions
 type Any = any;
@@ -202,6 +205,253 @@ describe('Blueprint: mongodb', () => {
 
     it('keeps username and database fixed at creation', () => {
       expect(mongodbBlueprint.immutableSettings).toEqual(['username', 'database']);
+    });
+  });
+});
+
+describe('Blueprint: mongodb with TLS (spec.tls)', () => {
+  const CLUSTER = 'cl-01jd8w3k5m7n9p1q3r5s7t9v2x';
+  const NS = namespaceOf(CLUSTER);
+  const tlsSpec = (nodes: number, tls = true) =>
+    clusterSpec({
+      engine: 'mongodb',
+      version: '8.0.32',
+      nodes,
+      size: { cpu: '1', memory: '4Gi', storageGiB: 50 },
+      settings: mongodbBlueprint.settingsSchema.parse({}),
+      ...(tls ? { tls: true } : {}),
+    });
+  const withGateway = renderContext({ secrets: { password: PASSWORD }, gateway: TEST_GATEWAY });
+  const memberServices = (objects: KubeObject[]): Any[] =>
+    objects.filter((o) => o.kind === 'Service' && o.metadata.name.endsWith('-external'));
+
+  describe('Method: render', () => {
+    it('makes mongod require TLS with the certificate, key and CA of stratus-tls', () => {
+      // Act
+      const mdb = find(mongodbBlueprint.render(tlsSpec(3), withGateway), 'MongoDBCommunity', 'mongodb');
+
+      // Assess
+      expect(mdb.spec.security).toEqual({
+        authentication: { modes: ['SCRAM-SHA-256'], ignoreUnknownUsers: true },
+        tls: {
+          enabled: true,
+          optional: false,
+          certificateKeySecretRef: { name: 'stratus-tls' },
+          caCertificateSecretRef: { name: 'stratus-tls' },
+        },
+      });
+    });
+
+    it.each([1, 3])(
+      'gives each of %i member(s) its external host at the gateway port as its horizon, by index',
+      (nodes) => {
+        // Act
+        const mdb = find(mongodbBlueprint.render(tlsSpec(nodes), withGateway), 'MongoDBCommunity', 'mongodb');
+
+        // Assess
+        const horizons = mdb.spec.replicaSetHorizons as Array<Record<string, string>>;
+        expect(horizons.slice(0, nodes)).toEqual(
+          Array.from({ length: nodes }, (_, i) => ({
+            external: `cl-01jd8w3k5m7n9p1q3r5s7t9v2x-${i}.eu-west-1.db.example.com:443`,
+          })),
+        );
+      },
+    );
+
+    it('has a horizon for every member index the API allows, so a scale down by several members never leaves one without', () => {
+      // Prepare: the operator removes members one at a time (9 -> 1 goes through 8, 7...), giving
+      // each the entry of its index; mongod refuses members with different horizons.
+      const horizonsOf = (nodes: number) =>
+        find(mongodbBlueprint.render(tlsSpec(nodes), withGateway), 'MongoDBCommunity', 'mongodb').spec
+          .replicaSetHorizons;
+
+      // Act
+      const one = horizonsOf(1);
+
+      // Assess
+      expect(one).toHaveLength(MAX_NODES);
+      expect(one.map((h: Any) => h.external)).toEqual(
+        Array.from(
+          { length: MAX_NODES },
+          (_, i) => `cl-01jd8w3k5m7n9p1q3r5s7t9v2x-${i}.eu-west-1.db.example.com:443`,
+        ),
+      );
+      // A scale changes no horizon.
+      expect(horizonsOf(MAX_NODES)).toEqual(one);
+    });
+
+    it('uses the gateway port of the EKS cluster in the horizons', () => {
+      const ctx = renderContext({
+        secrets: { password: PASSWORD },
+        gateway: { ...TEST_GATEWAY, port: 27017 },
+      });
+      const mdb = find(mongodbBlueprint.render(tlsSpec(1), ctx), 'MongoDBCommunity', 'mongodb');
+      expect(mdb.spec.replicaSetHorizons[0]).toEqual({
+        external: 'cl-01jd8w3k5m7n9p1q3r5s7t9v2x-0.eu-west-1.db.example.com:27017',
+      });
+    });
+
+    it('renders one ClusterIP Service per member that selects only that member, with Stratus labels', () => {
+      // Act
+      const services = memberServices(mongodbBlueprint.render(tlsSpec(3), withGateway));
+
+      // Assess
+      expect(services.map((s) => s.metadata.name)).toEqual([
+        'mongodb-0-external',
+        'mongodb-1-external',
+        'mongodb-2-external',
+      ]);
+      services.forEach((s, i) => {
+        expect(s.metadata).toMatchObject({
+          namespace: NS,
+          labels: { 'app.kubernetes.io/managed-by': 'stratus' },
+          annotations: expect.any(Object),
+        });
+        expect(s.spec).toEqual({
+          type: 'ClusterIP',
+          selector: { app: 'mongodb-svc', 'statefulset.kubernetes.io/pod-name': `mongodb-${i}` },
+          ports: [{ name: 'mongodb', port: 27017, targetPort: 27017, protocol: 'TCP' }],
+        });
+        expect(() => validateRendered(s)).not.toThrow();
+      });
+      expect(mongodbMemberService(4)).toBe('mongodb-4-external');
+    });
+
+    it('renders the horizons and member Services whether or not the endpoint is public', () => {
+      const open = mongodbBlueprint.render({ ...tlsSpec(3), endpoint: { ...PUBLIC_ENDPOINT } }, withGateway);
+      const closed = mongodbBlueprint.render(tlsSpec(3), withGateway);
+      expect(memberServices(open)).toEqual(memberServices(closed));
+      expect(find(open, 'MongoDBCommunity', 'mongodb').spec).toEqual(
+        find(closed, 'MongoDBCommunity', 'mongodb').spec,
+      );
+    });
+
+    it('renders TLS but no horizons and no member Services without a gateway', () => {
+      // Act
+      const objects = mongodbBlueprint.render(tlsSpec(3), renderContext({ secrets: { password: PASSWORD } }));
+
+      // Assess
+      const mdb = find(objects, 'MongoDBCommunity', 'mongodb');
+      expect(mdb.spec.security.tls).toMatchObject({ enabled: true, optional: false });
+      expect(mdb.spec).not.toHaveProperty('replicaSetHorizons');
+      expect(memberServices(objects)).toEqual([]);
+    });
+
+    it('renders without spec.tls exactly as before: no stratus-tls, no horizons, no member Services', () => {
+      // Act
+      const plain = mongodbBlueprint.render(tlsSpec(3, false), withGateway);
+
+      // Assess
+      const mdb = find(plain, 'MongoDBCommunity', 'mongodb');
+      expect(JSON.stringify(plain)).not.toContain('stratus-tls');
+      expect(mdb.spec.security).toEqual({
+        authentication: { modes: ['SCRAM-SHA-256'], ignoreUnknownUsers: true },
+      });
+      expect(mdb.spec).not.toHaveProperty('replicaSetHorizons');
+      expect(plain.some((o) => o.kind === 'Service')).toBe(false);
+      expect(mongodbBlueprint.render({ ...tlsSpec(3, false), tls: false }, withGateway)).toEqual(plain);
+    });
+
+    it('lists every kind the TLS render returns (a scale down prunes the last member Services)', () => {
+      const listed = new Set(mongodbBlueprint.kinds.map((k) => `${k.apiVersion}/${k.kind}`));
+      for (const o of mongodbBlueprint
+        .render(tlsSpec(3), withGateway)
+        .filter((x) => x.kind !== 'Namespace')) {
+        expect(listed, `${o.kind} ${o.metadata.name}`).toContain(`${o.apiVersion}/${o.kind}`);
+      }
+    });
+  });
+
+  describe('CRD schema: mongodbcommunity.mongodb.com/v1 MongoDBCommunity with TLS and horizons', () => {
+    const valid = find(mongodbBlueprint.render(tlsSpec(3), withGateway), 'MongoDBCommunity', 'mongodb');
+
+    it('accepts the rendered object', () => {
+      expect(() => validateCustomResource(valid)).not.toThrow();
+    });
+
+    it.each([
+      {
+        what: 'a TLS block without enabled',
+        mutate: (o: Any) => delete o.spec.security.tls.enabled,
+        error: /\/spec\/security\/tls must have required property 'enabled'/,
+      },
+      {
+        what: 'an unknown TLS field',
+        mutate: (o: Any) => (o.spec.security.tls.caSecret = { name: 'stratus-tls' }),
+        error: /\/spec\/security\/tls must NOT have additional properties .*caSecret/,
+      },
+      {
+        what: 'a horizon that is not a string',
+        mutate: (o: Any) => (o.spec.replicaSetHorizons[0].external = 443),
+        error: /\/spec\/replicaSetHorizons\/0\/external must be string/,
+      },
+    ])('refuses $what', ({ mutate, error }) => {
+      const broken = structuredClone(valid);
+      mutate(broken);
+      expect(() => validateCustomResource(broken)).toThrow(error);
+    });
+  });
+
+  describe('Method: connection', () => {
+    it('keeps the mongodb scheme, asks for TLS in the URI and names the host to verify', () => {
+      const host = `mongodb-svc.${NS}.svc.cluster.local`;
+      expect(mongodbBlueprint.connection(tlsSpec(3))).toEqual({
+        host,
+        port: 27017,
+        endpoint: `mongodb://${host}:27017/?replicaSet=mongodb&authSource=admin&tls=true`,
+        credentialRef: { namespace: NS, name: 'mongodb-credentials', key: 'password' },
+        tls: { serverName: host },
+      });
+    });
+
+    it('is unchanged without spec.tls', () => {
+      const conn = mongodbBlueprint.connection(tlsSpec(3, false));
+      expect(conn).not.toHaveProperty('tls');
+      expect(conn.endpoint).toBe(
+        `mongodb://mongodb-svc.${NS}.svc.cluster.local:27017/?replicaSet=mongodb&authSource=admin`,
+      );
+    });
+  });
+
+  describe('Property: tls', () => {
+    const tls = mongodbBlueprint.tls as NonNullable<typeof mongodbBlueprint.tls>;
+
+    it('covers the client Service, every member through the headless Service and the member Services', () => {
+      const names = tls.dnsNames(tlsSpec(3));
+      expect(names).toEqual([
+        'mongodb-svc',
+        `mongodb-svc.${NS}`,
+        `mongodb-svc.${NS}.svc`,
+        `mongodb-svc.${NS}.svc.cluster.local`,
+        `*.mongodb-svc.${NS}.svc.cluster.local`,
+        `*.mongodb-svc.${NS}.svc`,
+        ...[0, 1, 2].flatMap((i) => [
+          `mongodb-${i}-external`,
+          `mongodb-${i}-external.${NS}`,
+          `mongodb-${i}-external.${NS}.svc`,
+          `mongodb-${i}-external.${NS}.svc.cluster.local`,
+        ]),
+      ]);
+      // The replica set's own hosts, as the operator names them, match the wildcard.
+      expect(names).toContain(`*.mongodb-svc.${NS}.svc.cluster.local`);
+      expect(new Set(names).size).toBe(names.length);
+    });
+
+    it('is passed through by the gateway, member by member, to the member Services in order', () => {
+      expect(tls.gatewayMode(tlsSpec(3))).toBe('passthrough');
+      expect(tls.members?.(tlsSpec(1))).toEqual([{ service: 'mongodb-0-external', port: 27017 }]);
+      expect(tls.members?.(tlsSpec(3))).toEqual([
+        { service: 'mongodb-0-external', port: 27017 },
+        { service: 'mongodb-1-external', port: 27017 },
+        { service: 'mongodb-2-external', port: 27017 },
+      ]);
+    });
+
+    it('names as members exactly the Services the render makes', () => {
+      const rendered = memberServices(mongodbBlueprint.render(tlsSpec(3), withGateway)).map(
+        (s) => s.metadata.name,
+      );
+      expect(tls.members?.(tlsSpec(3)).map((m) => m.service)).toEqual(rendered);
     });
   });
 });
