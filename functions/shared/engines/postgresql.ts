@@ -2,6 +2,9 @@
  * PostgreSQL through CloudNativePG: one `postgresql.cnpg.io/v1` Cluster (instances = nodes) and
  * the `kubernetes.io/basic-auth` Secret of its application owner. The operator creates the pods,
  * PVCs, PDBs and the `-rw`/`-ro`/`-r` Services; the superuser is disabled.
+ *
+ * With `spec.tls` (tls.ts) the instances serve the cluster's certificate instead of the one
+ * CloudNativePG would issue from its own CA; PostgreSQL 17 refuses plain-text connections too.
  */
 import * as z from 'zod';
 import type { BackupStore, ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
@@ -14,6 +17,7 @@ import {
 } from './backups.js';
 import { imageFor } from './images.js';
 import { objectMeta, renderTenancy, TENANCY_KINDS } from './tenancy.js';
+import { DATABASE_TLS_SECRET, type GatewayMode, serviceDnsNames, tlsOn, withTls } from './tls.js';
 import type {
   BackupProgress,
   BackupTarget,
@@ -23,7 +27,7 @@ import type {
   Readiness,
   RenderContext,
 } from './types.js';
-import { upgradeChecker } from './versions.js';
+import { parseVersion, upgradeChecker } from './versions.js';
 import {
   inheritedLabels,
   nodeResources,
@@ -135,6 +139,51 @@ function recoveryBootstrap(spec: ClusterSpec, settings: PostgresqlSettings) {
 /** CloudNativePG reports the `imageName` it was given as `status.image`, digest included. */
 const imageOf = (version: string) => imageFor('postgresql', version);
 
+/** The Services CloudNativePG creates for the Cluster: read-write, any instance, replicas only. */
+const SERVICES = [`${NAME}-rw`, `${NAME}-r`, `${NAME}-ro`] as const;
+
+/**
+ * PostgreSQL 17 accepts a TLS handshake first (`sslnegotiation=direct`, ALPN `postgresql`), so the
+ * gateway can pass a client's TLS through by SNI; PostgreSQL 16 starts TLS only after its own
+ * SSLRequest exchange, which a TLS passthrough cannot carry: the gateway terminates TLS and
+ * connects in plain text (docs/endpoints.md). A major upgrade is refused in place, so a cluster
+ * keeps its mode.
+ */
+function gatewayMode(spec: ClusterSpec): GatewayMode {
+  return (parseVersion(spec.version)?.major ?? 0) >= 17 ? 'passthrough' : 'terminate';
+}
+
+/**
+ * pg_hba rules that refuse every plain-text TCP connection. CloudNativePG puts its own fixed rules
+ * first (`local all all peer`, then `hostssl` with client certificates for `streaming_replica` and
+ * the pooler), then these, then its default `host all all all scram-sha-256`; the first matching
+ * rule decides. Its instance manager connects through the Unix socket and the replicas (and
+ * pg_basebackup, pg_rewind) over TLS with their certificates, so nothing of CloudNativePG's own is
+ * refused; clients now need TLS before the password rule is reached. `all` does not match
+ * replication connections: a plain-text one finds no rule at all and is refused anyway.
+ */
+const REFUSE_PLAIN_TEXT = ['hostnossl all all 0.0.0.0/0 reject', 'hostnossl all all ::/0 reject'] as const;
+
+/**
+ * The cluster's certificate (Secret `stratus-tls`, from cert-manager) as the server's: `tls.crt`
+ * and `tls.key` become `ssl_cert_file` and `ssl_key_file`; `ca.crt` is what the replicas (which
+ * check the CA only, not the name) and clients verify the server with. CloudNativePG still issues
+ * its client CA and the replication certificate itself.
+ */
+function tlsSettings(spec: ClusterSpec) {
+  if (!tlsOn(spec)) return undefined;
+  return {
+    certificates: { serverTLSSecret: DATABASE_TLS_SECRET, serverCASecret: DATABASE_TLS_SECRET },
+    // PostgreSQL 16 behind the gateway: its last hop is plain TCP from the gateway's proxies, whose
+    // pod IPs pg_hba cannot name (they change, and CloudNativePG's `${podselector:...}` only sees
+    // the Cluster's own namespace), so plain text stays open to whatever the NetworkPolicies admit
+    // to the port (the namespace's own pods, data-plane ingress namespaces, the gateway's proxies
+    // when public). TLS is still served and `connection` still says TLS: clients in the EKS
+    // cluster use sslmode=verify-full.
+    pg_hba: gatewayMode(spec) === 'passthrough' ? [...REFUSE_PLAIN_TEXT] : undefined,
+  };
+}
+
 function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
   const password = ctx.secrets.password;
   if (!password) throw new Error('postgresql: ctx.secrets.password is required');
@@ -142,6 +191,7 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
   const sharedBuffersMiB = Math.max(16, Math.floor(quantityToBytes(spec.size.memory) / 4 / 2 ** 20));
   const recovery = recoveryBootstrap(spec, settings);
   const usesStore = Boolean(spec.backupStore || spec.restore);
+  const tls = tlsSettings(spec);
   return [
     ...renderTenancy(spec, ctx, {
       clientPorts: [PORT],
@@ -184,7 +234,9 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
             max_connections: String(settings.maxConnections),
             shared_buffers: `${sharedBuffersMiB}MB`,
           },
+          ...(tls?.pg_hba ? { pg_hba: tls.pg_hba } : {}),
         },
+        ...(tls ? { certificates: tls.certificates } : {}),
         ...(recovery ?? {
           bootstrap: {
             initdb: {
@@ -279,13 +331,16 @@ function pauseState(spec: ClusterSpec, live: ReadonlyArray<KubeObject | undefine
 }
 
 function connection(spec: ClusterSpec): ConnectionInfo {
-  return serviceConnection(spec, {
-    service: `${NAME}-rw`,
-    scheme: 'postgresql',
-    port: PORT,
-    secret: SECRET,
-    key: PASSWORD_KEY,
-  });
+  return withTls(
+    spec,
+    serviceConnection(spec, {
+      service: `${NAME}-rw`,
+      scheme: 'postgresql',
+      port: PORT,
+      secret: SECRET,
+      key: PASSWORD_KEY,
+    }),
+  );
 }
 
 /**
@@ -361,6 +416,11 @@ export const postgresqlBlueprint: Blueprint = {
     render: renderBackup,
     statusRef: (spec, target) => objectRef(spec, 'postgresql.cnpg.io/v1', 'Backup', target.backupId),
     progress: backupProgress,
+  },
+  tls: {
+    // Every form of the three Services, as CloudNativePG's own server certificates have them.
+    dnsNames: (spec) => SERVICES.flatMap((service) => serviceDnsNames(spec, service)),
+    gatewayMode,
   },
   pause: {
     method: `CloudNativePG declarative hibernation (annotation ${CNPG_HIBERNATION}: on; its PVCs stay)`,

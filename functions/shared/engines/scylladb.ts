@@ -4,11 +4,23 @@
  * authentication, the Secret of the generated role, and a Job that creates that role and locks
  * ScyllaDB's default `cassandra` superuser. The operator creates the StatefulSet, the per-member
  * Services, the `scylladb-client` Service, a PDB and the members' ServiceAccount and RoleBinding.
+ *
+ * With `spec.tls` (tls.ts) the CQL ports serve TLS only, with the cluster's certificate mounted
+ * into the scylla container, and the role Job connects with TLS, verifying that certificate.
  */
 import * as z from 'zod';
 import type { ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
 import { imageFor } from './images.js';
 import { LABELS, objectMeta, renderTenancy, TENANCY_KINDS } from './tenancy.js';
+import {
+  DATABASE_TLS_MOUNT,
+  DATABASE_TLS_SECRET,
+  serviceDnsNames,
+  tlsOn,
+  tlsVolume,
+  tlsVolumeMount,
+  withTls,
+} from './tls.js';
 import type { Blueprint, KubeObject, Readiness, RenderContext } from './types.js';
 import { type UpgradeRule, upgradeChecker } from './versions.js';
 import {
@@ -78,13 +90,14 @@ function repositoryAndTag(version: string): [string, string] {
 /**
  * Waits for ScyllaDB to accept CQL logins, creates the role (once: `IF NOT EXISTS`) as the default
  * superuser, then locks that superuser with a random password nobody keeps. Idempotent: a rerun
- * logs in as the role and locks again. Passwords go through files, never command lines.
+ * logs in as the role and locks again. Passwords go through files, never command lines. `cqlsh`
+ * is the command line it runs (`cqlsh --ssl` for a TLS cluster).
  */
-const ROLE_SCRIPT = `set -eu
+const roleScript = (cqlsh: string) => `set -eu
 umask 077
 mkdir -p "$HOME/.cassandra"
 login() { printf '[authentication]\\nusername = %s\\npassword = %s\\n' "$1" "$2" > "$HOME/.cassandra/cqlshrc"; }
-ping() { cqlsh "$SCYLLA_HOST" ${CQL_PORT} -e 'SELECT now() FROM system.local' >/dev/null 2>&1; }
+ping() { ${cqlsh} "$SCYLLA_HOST" ${CQL_PORT} -e 'SELECT now() FROM system.local' >/dev/null 2>&1; }
 deadline=$(( $(date +%s) + 1500 ))
 while :; do
   login "$STRATUS_USER" "$STRATUS_PASSWORD"
@@ -92,7 +105,7 @@ while :; do
   login cassandra cassandra
   if ping; then
     printf "CREATE ROLE IF NOT EXISTS %s WITH PASSWORD = '%s' AND LOGIN = true AND SUPERUSER = true;\\n" "$STRATUS_USER" "$STRATUS_PASSWORD" > "$HOME/role.cql"
-    cqlsh "$SCYLLA_HOST" ${CQL_PORT} -f "$HOME/role.cql"
+    ${cqlsh} "$SCYLLA_HOST" ${CQL_PORT} -f "$HOME/role.cql"
     rm -f "$HOME/role.cql"
     login "$STRATUS_USER" "$STRATUS_PASSWORD"
     break
@@ -102,14 +115,78 @@ while :; do
 done
 lock=$(head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \\n')
 printf "ALTER ROLE cassandra WITH PASSWORD = '%s' AND LOGIN = false;\\n" "$lock" > "$HOME/lock.cql"
-cqlsh "$SCYLLA_HOST" ${CQL_PORT} -f "$HOME/lock.cql"
+${cqlsh} "$SCYLLA_HOST" ${CQL_PORT} -f "$HOME/lock.cql"
 rm -f "$HOME/lock.cql"
 echo 'role ready; default superuser locked'
 `;
 
+/** The scylla.yaml every cluster gets: password authentication and role-based authorization. */
+const AUTH_CONFIG = 'authenticator: PasswordAuthenticator\nauthorizer: CassandraAuthorizer\n';
+
+/**
+ * CQL over TLS only, with the cluster's certificate, on the ports the client Service and the
+ * connection use (9042, and 19042 for shard-aware drivers). ScyllaDB documents that enabling
+ * `client_encryption_options` encrypts `native_transport_port` unless `native_transport_port_ssl`
+ * names a different port, which then gets TLS while the plain port stays plain. The Scylla
+ * operator's managed config (its AutomaticTLSCertificates feature, on by default) sets
+ * `native_transport_port_ssl: 9142` and `native_shard_aware_transport_port_ssl: 19142` and its own
+ * `client_encryption_options` (its certificates, client certificates required); the operator
+ * merges this ConfigMap's scylla.yaml over that, key by top-level key, ours last. So the TLS ports
+ * are set to the plain ones here (ScyllaDB then puts TLS on the plain listeners: no plain CQL port
+ * is left) and `client_encryption_options` is ours whole: our certificate, no client certificates
+ * (passwords authenticate). No `truststore`: it only verifies client certificates.
+ */
+const TLS_CONFIG = `native_transport_port: ${CQL_PORT}
+native_transport_port_ssl: ${CQL_PORT}
+native_shard_aware_transport_port: ${SHARD_AWARE_PORT}
+native_shard_aware_transport_port_ssl: ${SHARD_AWARE_PORT}
+client_encryption_options:
+  enabled: true
+  certificate: ${DATABASE_TLS_MOUNT}/tls.crt
+  keyfile: ${DATABASE_TLS_MOUNT}/tls.key
+  require_client_auth: false
+`;
+
+/** The certificate's volume in the members' pods (the operator's own volumes are `scylla*` and `data`). */
+const TLS_VOLUME = 'stratus-tls';
+/** The role Job's volume: the CA only (`ca.crt`), not the key it has no use for. */
+const TLS_CA_VOLUME = 'stratus-tls-ca';
+
+/** The member Services (and pods) the operator creates: `<cluster>-<datacenter>-<rack>-<ordinal>`. */
+const memberService = (spec: ClusterSpec, ordinal: number) => `${NAME}-${spec.region}-${RACK}-${ordinal}`;
+
+/**
+ * The role Job's TLS: `cqlsh --ssl` verifies the server against the cluster's CA
+ * (`SSL_CERTFILE`, `SSL_VALIDATE`) and as the host it was given, `scylladb-client`, which the
+ * certificate names (`SSL_CHECK_HOSTNAME`; cqlsh sends that name as SNI and checks it). Setting
+ * `SSL_CHECK_HOSTNAME` also avoids a cqlsh release that failed when it was unset (scylla-cqlsh#87).
+ */
+function jobTls(spec: ClusterSpec) {
+  if (!tlsOn(spec)) return undefined;
+  return {
+    cqlsh: 'cqlsh --ssl',
+    env: [
+      { name: 'SSL_CERTFILE', value: `${DATABASE_TLS_MOUNT}/ca.crt` },
+      { name: 'SSL_VALIDATE', value: 'true' },
+      { name: 'SSL_CHECK_HOSTNAME', value: 'true' },
+    ],
+    volume: {
+      name: TLS_CA_VOLUME,
+      secret: {
+        secretName: DATABASE_TLS_SECRET,
+        items: [{ key: 'ca.crt', path: 'ca.crt' }],
+        defaultMode: 0o444,
+      },
+    },
+    volumeMount: { name: TLS_CA_VOLUME, mountPath: DATABASE_TLS_MOUNT, readOnly: true },
+  };
+}
+
 function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
   const password = ctx.secrets.password;
   if (!password) throw new Error('scylladb: ctx.secrets.password is required');
+  const tls = tlsOn(spec);
+  const job = jobTls(spec);
   const settings = scylladbSettingsSchema.parse(spec.settings);
   const [repository, tag] = repositoryAndTag(spec.version);
   const podLabels = inheritedLabels(spec);
@@ -136,9 +213,7 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: objectMeta(spec, ctx, CONFIG),
-      data: {
-        'scylla.yaml': 'authenticator: PasswordAuthenticator\nauthorizer: CassandraAuthorizer\n',
-      },
+      data: { 'scylla.yaml': tls ? AUTH_CONFIG + TLS_CONFIG : AUTH_CONFIG },
     },
     {
       apiVersion: 'scylla.scylladb.com/v1',
@@ -161,6 +236,10 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
               resources: nodeResources(spec),
               agentResources: { requests: AGENT_RESOURCES, limits: AGENT_RESOURCES },
               scyllaConfig: CONFIG,
+              // Mounted into the scylla container only (the operator adds them to it).
+              ...(tls
+                ? { volumes: [tlsVolume(TLS_VOLUME)], volumeMounts: [tlsVolumeMount(TLS_VOLUME)] }
+                : {}),
               placement: {
                 podAntiAffinity: spreadOverNodes({ [LABELS.cluster]: spec.clusterId }).podAntiAffinity,
               },
@@ -191,7 +270,7 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
               {
                 name: 'role',
                 image: imageFor('scylladb', spec.version),
-                command: ['/bin/sh', '-c', ROLE_SCRIPT],
+                command: ['/bin/sh', '-c', roleScript(job?.cqlsh ?? 'cqlsh')],
                 env: [
                   { name: 'HOME', value: '/work' },
                   { name: 'SCYLLA_HOST', value: `${NAME}-client` },
@@ -200,13 +279,17 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
                     name: 'STRATUS_PASSWORD',
                     valueFrom: { secretKeyRef: { name: SECRET, key: PASSWORD_KEY } },
                   },
+                  ...(job?.env ?? []),
                 ],
                 resources: { requests: JOB_RESOURCES, limits: JOB_RESOURCES },
                 securityContext: containerSecurityContext(NOBODY, { readOnlyRootFilesystem: true }),
-                volumeMounts: [{ name: 'work', mountPath: '/work' }],
+                volumeMounts: [{ name: 'work', mountPath: '/work' }, ...(job ? [job.volumeMount] : [])],
               },
             ],
-            volumes: [{ name: 'work', emptyDir: { medium: 'Memory', sizeLimit: '16Mi' } }],
+            volumes: [
+              { name: 'work', emptyDir: { medium: 'Memory', sizeLimit: '16Mi' } },
+              ...(job ? [job.volume] : []),
+            ],
           },
         },
       },
@@ -276,13 +359,16 @@ function readiness(spec: ClusterSpec, live: ReadonlyArray<KubeObject | undefined
 }
 
 function connection(spec: ClusterSpec): ConnectionInfo {
-  return serviceConnection(spec, {
-    service: `${NAME}-client`,
-    scheme: 'cql',
-    port: CQL_PORT,
-    secret: SECRET,
-    key: PASSWORD_KEY,
-  });
+  return withTls(
+    spec,
+    serviceConnection(spec, {
+      service: `${NAME}-client`,
+      scheme: 'cql',
+      port: CQL_PORT,
+      secret: SECRET,
+      key: PASSWORD_KEY,
+    }),
+  );
 }
 
 /**
@@ -320,4 +406,14 @@ export const scylladbBlueprint: Blueprint = {
   readiness,
   connection,
   checkUpgrade: upgradeChecker('ScyllaDB', VERSIONS, scylladbUpgradeRule),
+  tls: {
+    // The client Service and every member's Service (the operator's own serving certificate signs
+    // the same Services, and the pods' IPs, which a cert-manager certificate cannot know).
+    dnsNames: (spec) => [
+      ...serviceDnsNames(spec, `${NAME}-client`),
+      ...Array.from({ length: spec.nodes }, (_, i) => serviceDnsNames(spec, memberService(spec, i))).flat(),
+    ],
+    // ScyllaDB takes a TLS handshake first: the gateway routes it by SNI and never sees CQL.
+    gatewayMode: () => 'passthrough',
+  },
 };

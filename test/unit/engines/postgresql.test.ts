@@ -4,7 +4,7 @@ import {
   CNPG_OPERATOR_NAMESPACE,
   postgresqlBlueprint,
 } from '../../../functions/shared/engines/postgresql.js';
-import { LABELS } from '../../../functions/shared/engines/tenancy.js';
+import { LABELS, namespaceOf } from '../../../functions/shared/engines/tenancy.js';
 import type { KubeObject } from '../../../functions/shared/engines/types.js';
 import { validateCustomResource } from '../../helpers/kube-crds.js';
 import { clusterSpec, renderContext } from '../../helpers/kube-fixtures.js';
@@ -258,6 +258,177 @@ describe('Blueprint: postgresql', () => {
       ['17.5', '18.0', /not supported/],
     ])('refuses %s -> %s', (from, to, message) => {
       expect(postgresqlBlueprint.checkUpgrade(from, to)).toMatch(message);
+    });
+  });
+});
+
+describe('Blueprint: postgresql, TLS to the database (spec.tls)', () => {
+  const ctx = renderContext({ secrets: { password: PASSWORD } });
+  const spec = (version: string, tls?: boolean) =>
+    clusterSpec({
+      engine: 'postgresql',
+      version,
+      nodes: 3,
+      settings: postgresqlBlueprint.settingsSchema.parse({}),
+      ...(tls === undefined ? {} : { tls }),
+    });
+  const clusterOf = (objects: KubeObject[]) => find(objects, 'Cluster', 'postgresql');
+  const ns = namespaceOf(spec('17.5').clusterId);
+
+  describe('Method: render', () => {
+    it.each(['16.9', '17.5'])('renders nothing of TLS without spec.tls (%s)', (version) => {
+      // Act
+      const objects = postgresqlBlueprint.render(spec(version), ctx);
+      const off = postgresqlBlueprint.render(spec(version, false), ctx);
+
+      // Assess: the render of a cluster without TLS is what it was before TLS existed.
+      expect(JSON.stringify(objects)).not.toContain('stratus-tls');
+      expect(clusterOf(objects).spec.certificates).toBeUndefined();
+      expect(clusterOf(objects).spec.postgresql).toEqual({
+        parameters: { max_connections: '100', shared_buffers: '256MB' },
+      });
+      expect(off).toEqual(objects);
+    });
+
+    it.each(['16.9', '17.5'])('serves the cluster certificate from Secret stratus-tls (%s)', (version) => {
+      // Act
+      const cluster = clusterOf(postgresqlBlueprint.render(spec(version, true), ctx));
+
+      // Assess: the server certificate and the CA the replicas and clients verify it with.
+      expect(cluster.spec.certificates).toEqual({
+        serverTLSSecret: 'stratus-tls',
+        serverCASecret: 'stratus-tls',
+      });
+      // CloudNativePG keeps its client CA and the streaming_replica certificate.
+      expect(cluster.spec.certificates.clientCASecret).toBeUndefined();
+      expect(cluster.spec.certificates.replicationTLSSecret).toBeUndefined();
+    });
+
+    it('refuses plain-text connections on PostgreSQL 17 (the gateway passes TLS through)', () => {
+      // Act
+      const cluster = clusterOf(postgresqlBlueprint.render(spec('17.5', true), ctx));
+
+      // Assess: IPv4 and IPv6, after CloudNativePG's own fixed (hostssl, cert) rules.
+      expect(cluster.spec.postgresql.pg_hba).toEqual([
+        'hostnossl all all 0.0.0.0/0 reject',
+        'hostnossl all all ::/0 reject',
+      ]);
+      // Nothing that would lock out the operator, the replicas or the password clients over TLS.
+      for (const rule of cluster.spec.postgresql.pg_hba) {
+        expect(rule).not.toMatch(/^(local|hostssl|host )/);
+        expect(rule).not.toMatch(/replication|streaming_replica/);
+      }
+      expect(cluster.spec.postgresql.parameters).toEqual({ max_connections: '100', shared_buffers: '256MB' });
+    });
+
+    it('keeps plain text open on PostgreSQL 16 (the gateway terminates TLS and connects in plain text)', () => {
+      // Act
+      const cluster = clusterOf(postgresqlBlueprint.render(spec('16.9', true), ctx));
+
+      // Assess
+      expect(cluster.spec.postgresql.pg_hba).toBeUndefined();
+      expect(cluster.spec.certificates.serverTLSSecret).toBe('stratus-tls');
+    });
+
+    it.each(['16.9', '17.5'])(
+      'renders objects valid for Kubernetes and the CloudNativePG CRD (%s)',
+      (version) => {
+        // Act
+        const objects = postgresqlBlueprint.render(spec(version, true), ctx);
+
+        // Assess
+        for (const obj of objects) {
+          const validate = obj.kind === 'Cluster' ? validateCustomResource : validateKubeObject;
+          expect(() => validate(obj), `${obj.kind} ${obj.metadata.name}`).not.toThrow();
+        }
+      },
+    );
+
+    it.each([
+      [
+        'a misspelt certificate field',
+        (c: Any) => (c.spec.certificates.serverTlsSecret = 'stratus-tls'),
+        /\/spec\/certificates must NOT have additional properties .*serverTlsSecret/,
+      ],
+      [
+        'a secret name that is not a string',
+        (c: Any) => (c.spec.certificates.serverCASecret = { name: 'stratus-tls' }),
+        /\/spec\/certificates\/serverCASecret must be string/,
+      ],
+      [
+        'pg_hba that is not a list of lines',
+        (c: Any) => (c.spec.postgresql.pg_hba = 'hostnossl all all 0.0.0.0/0 reject'),
+        /\/spec\/postgresql\/pg_hba must be array/,
+      ],
+    ])('the CRD refuses %s', (_what, mutate, error) => {
+      // Prepare
+      const cluster = structuredClone(clusterOf(postgresqlBlueprint.render(spec('17.5', true), ctx)));
+
+      // Act
+      mutate(cluster);
+
+      // Assess
+      expect(() => validateCustomResource(cluster)).toThrow(error);
+    });
+
+    it('changes nothing in a backup: CloudNativePG backs up from the instances (barman), no client of ours connects', () => {
+      // Prepare
+      const store = { bucket: 'backups', prefix: 'tn/cl/' };
+      const target = { backupId: 'bk-01', storage: store, clusterStore: store };
+      const backup = postgresqlBlueprint.backup;
+      if (!backup) throw new Error('postgresql backs up');
+
+      // Act
+      const on = backup.render(spec('17.5', true), target, ctx);
+      const off = backup.render(spec('17.5'), target, ctx);
+
+      // Assess
+      expect(on).toEqual(off);
+      expect(on.map((o) => o.kind)).toEqual(['Backup']);
+    });
+  });
+
+  describe('Method: connection', () => {
+    it('marks the in-cluster connection TLS-only, verified as the read-write Service', () => {
+      // Act
+      const conn = postgresqlBlueprint.connection(spec('17.5', true));
+
+      // Assess
+      expect(conn.host).toBe(`postgresql-rw.${ns}.svc.cluster.local`);
+      expect(conn.tls).toEqual({ serverName: `postgresql-rw.${ns}.svc.cluster.local` });
+      expect(postgresqlBlueprint.connection(spec('16.9', true)).tls).toEqual({ serverName: conn.host });
+      expect(postgresqlBlueprint.connection(spec('17.5')).tls).toBeUndefined();
+    });
+  });
+
+  describe('Property: tls', () => {
+    const tlsSupport = () => {
+      if (!postgresqlBlueprint.tls) throw new Error('postgresql declares no TLS support');
+      return postgresqlBlueprint.tls;
+    };
+
+    it('passes TLS through on PostgreSQL 17 (direct TLS) and terminates it on 16', () => {
+      const tls = tlsSupport();
+      expect(tls.gatewayMode(spec('17.5', true))).toBe('passthrough');
+      expect(tls.gatewayMode(spec('16.9', true))).toBe('terminate');
+      expect(tls.members).toBeUndefined();
+    });
+
+    it('covers every form of the -rw, -r and -ro Services, as CloudNativePG names its own certificates', () => {
+      // Act
+      const names = tlsSupport().dnsNames(spec('17.5', true));
+
+      // Assess
+      expect(names).toEqual(
+        ['postgresql-rw', 'postgresql-r', 'postgresql-ro'].flatMap((svc) => [
+          svc,
+          `${svc}.${ns}`,
+          `${svc}.${ns}.svc`,
+          `${svc}.${ns}.svc.cluster.local`,
+        ]),
+      );
+      expect(names).toContain(postgresqlBlueprint.connection(spec('17.5', true)).host);
+      expect(new Set(names).size).toBe(names.length);
     });
   });
 });

@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import {
   SCYLLA_OPERATOR_NAMESPACE,
   scylladbBlueprint,
   scylladbUpgradeRule,
 } from '../../../functions/shared/engines/scylladb.js';
+import { namespaceOf } from '../../../functions/shared/engines/tenancy.js';
 import type { KubeObject } from '../../../functions/shared/engines/types.js';
 import { parseVersion } from '../../../functions/shared/engines/versions.js';
+import { validateCustomResource } from '../../helpers/kube-crds.js';
 import { clusterSpec, renderContext } from '../../helpers/kube-fixtures.js';
+import { validateKubeObject } from '../../helpers/kube-models.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: rendered objects are navigated freely in assertions
 type Any = any;
@@ -171,5 +175,200 @@ describe('Blueprint: scylladb', () => {
     expect(scylladbBlueprint.connection(spec).endpoint).toMatch(/^cql:\/\/scylladb-client\.stratus-.*:9042$/);
     expect(scylladbBlueprint.settingsSchema.safeParse({ username: 'cassandra' }).success).toBe(false);
     expect(scylladbBlueprint.immutableSettings).toEqual(['username']);
+  });
+});
+
+describe('Blueprint: scylladb, TLS to the database (spec.tls)', () => {
+  const ctx = renderContext({ secrets: { password: PASSWORD } });
+  const spec = (tls?: boolean, nodes = 3) =>
+    clusterSpec({
+      engine: 'scylladb',
+      version: '2025.1.9',
+      nodes,
+      settings: scylladbBlueprint.settingsSchema.parse({}),
+      ...(tls === undefined ? {} : { tls }),
+    });
+  const ns = namespaceOf(spec().clusterId);
+  const rendered = (tls?: boolean) => {
+    const objects = scylladbBlueprint.render(spec(tls), ctx);
+    return {
+      objects,
+      config: parseYaml(find(objects, 'ConfigMap', 'scylladb-config').data['scylla.yaml']),
+      rack: find(objects, 'ScyllaCluster', 'scylladb').spec.datacenter.racks[0],
+      pod: find(objects, 'Job', 'scylladb-auth-2025-1-9').spec.template.spec,
+    };
+  };
+  const cqlshCalls = (script: string) => script.match(/cqlsh[^\n]*"\$SCYLLA_HOST"/g) ?? [];
+
+  describe('Method: render', () => {
+    it('renders nothing of TLS without spec.tls', () => {
+      // Act
+      const { objects, config, rack, pod } = rendered();
+
+      // Assess: the render of a cluster without TLS is what it was before TLS existed.
+      expect(JSON.stringify(objects)).not.toContain('stratus-tls');
+      expect(JSON.stringify(objects)).not.toContain('SSL_');
+      expect(find(objects, 'ConfigMap', 'scylladb-config').data).toEqual({
+        'scylla.yaml': 'authenticator: PasswordAuthenticator\nauthorizer: CassandraAuthorizer\n',
+      });
+      expect(config.client_encryption_options).toBeUndefined();
+      expect(rack.volumes).toBeUndefined();
+      expect(rack.volumeMounts).toBeUndefined();
+      expect(pod.volumes).toEqual([{ name: 'work', emptyDir: { medium: 'Memory', sizeLimit: '16Mi' } }]);
+      const calls = cqlshCalls(pod.containers[0].command[2]);
+      expect(calls).toHaveLength(3);
+      for (const call of calls) expect(call).toBe('cqlsh "$SCYLLA_HOST"');
+      expect(scylladbBlueprint.render(spec(false), ctx)).toEqual(objects);
+    });
+
+    it('encrypts the CQL ports themselves (9042, 19042) with the cluster certificate, no client certificates', () => {
+      // Act
+      const { config } = rendered(true);
+
+      // Assess: the SSL ports equal the plain ones, so ScyllaDB opens no plain CQL port (the
+      // operator's managed config would otherwise add TLS on 9142 and leave 9042 plain).
+      expect(config).toEqual({
+        authenticator: 'PasswordAuthenticator',
+        authorizer: 'CassandraAuthorizer',
+        native_transport_port: 9042,
+        native_transport_port_ssl: 9042,
+        native_shard_aware_transport_port: 19042,
+        native_shard_aware_transport_port_ssl: 19042,
+        client_encryption_options: {
+          enabled: true,
+          certificate: '/etc/stratus/tls/tls.crt',
+          keyfile: '/etc/stratus/tls/tls.key',
+          require_client_auth: false,
+        },
+      });
+      expect(scylladbBlueprint.connection(spec(true)).port).toBe(config.native_transport_port_ssl);
+    });
+
+    it('mounts the certificate Secret read-only into the scylla container through the rack', () => {
+      // Act
+      const { rack } = rendered(true);
+
+      // Assess
+      expect(rack.scyllaConfig).toBe('scylladb-config');
+      expect(rack.volumes).toEqual([
+        { name: 'stratus-tls', secret: { secretName: 'stratus-tls', defaultMode: 0o440 } },
+      ]);
+      expect(rack.volumeMounts).toEqual([
+        { name: 'stratus-tls', mountPath: '/etc/stratus/tls', readOnly: true },
+      ]);
+    });
+
+    it('makes the role Job connect with TLS, verifying the server with the CA and its name', () => {
+      // Act
+      const { pod } = rendered(true);
+      const [container] = pod.containers;
+
+      // Assess: every cqlsh call uses TLS.
+      const calls = cqlshCalls(container.command[2]);
+      expect(calls).toHaveLength(3);
+      for (const call of calls) expect(call).toBe('cqlsh --ssl "$SCYLLA_HOST"');
+      expect(container.env).toEqual(
+        expect.arrayContaining([
+          { name: 'SCYLLA_HOST', value: 'scylladb-client' },
+          { name: 'SSL_CERTFILE', value: '/etc/stratus/tls/ca.crt' },
+          { name: 'SSL_VALIDATE', value: 'true' },
+          { name: 'SSL_CHECK_HOSTNAME', value: 'true' },
+        ]),
+      );
+      // The CA only, readable by the Job's non-root user; never the key.
+      expect(pod.volumes).toContainEqual({
+        name: 'stratus-tls-ca',
+        secret: { secretName: 'stratus-tls', items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o444 },
+      });
+      expect(container.volumeMounts).toContainEqual({
+        name: 'stratus-tls-ca',
+        mountPath: '/etc/stratus/tls',
+        readOnly: true,
+      });
+      expect(JSON.stringify(pod)).not.toContain('tls.key');
+      // The Job's host is a name the certificate covers.
+      expect(scylladbBlueprint.tls?.dnsNames(spec(true))).toContain('scylladb-client');
+      // Still no password on a command line.
+      expect(container.command[2]).not.toMatch(/cqlsh [^\n]*-p /);
+    });
+
+    it('renders objects valid for Kubernetes and the ScyllaCluster CRD', () => {
+      for (const obj of rendered(true).objects) {
+        const validate = obj.kind === 'ScyllaCluster' ? validateCustomResource : validateKubeObject;
+        expect(() => validate(obj), `${obj.kind} ${obj.metadata.name}`).not.toThrow();
+      }
+    });
+
+    it.each([
+      [
+        'a volume mount without a name',
+        (sc: Any) => delete sc.spec.datacenter.racks[0].volumeMounts[0].name,
+        /\/spec\/datacenter\/racks\/0\/volumeMounts\/0 must have required property 'name'/,
+      ],
+      [
+        'a secret volume whose mode is not a number',
+        (sc: Any) => (sc.spec.datacenter.racks[0].volumes[0].secret.defaultMode = '0440'),
+        /\/spec\/datacenter\/racks\/0\/volumes\/0\/secret\/defaultMode must be integer/,
+      ],
+      [
+        'mounts on the rack under a field the CRD does not have',
+        (sc: Any) => (sc.spec.datacenter.racks[0].scyllaVolumeMounts = []),
+        /\/spec\/datacenter\/racks\/0 must NOT have additional properties .*scyllaVolumeMounts/,
+      ],
+    ])('the CRD refuses %s', (_what, mutate, error) => {
+      // Prepare
+      const sc = structuredClone(find(rendered(true).objects, 'ScyllaCluster', 'scylladb'));
+
+      // Act
+      mutate(sc);
+
+      // Assess
+      expect(() => validateCustomResource(sc)).toThrow(error);
+    });
+  });
+
+  describe('Method: connection', () => {
+    it('marks the in-cluster connection TLS-only, verified as the client Service', () => {
+      const host = `scylladb-client.${ns}.svc.cluster.local`;
+      expect(scylladbBlueprint.connection(spec(true))).toMatchObject({
+        host,
+        port: 9042,
+        tls: { serverName: host },
+      });
+      expect(scylladbBlueprint.connection(spec()).tls).toBeUndefined();
+    });
+  });
+
+  describe('Property: tls', () => {
+    const tlsSupport = () => {
+      if (!scylladbBlueprint.tls) throw new Error('scylladb declares no TLS support');
+      return scylladbBlueprint.tls;
+    };
+
+    it('passes TLS through the gateway (ScyllaDB terminates it)', () => {
+      expect(tlsSupport().gatewayMode(spec(true))).toBe('passthrough');
+      expect(tlsSupport().members).toBeUndefined();
+    });
+
+    it('covers the client Service and every member Service the operator creates, in every form', () => {
+      // Act
+      const names = tlsSupport().dnsNames(spec(true));
+
+      // Assess: members are `<cluster>-<datacenter (region)>-<rack>-<ordinal>`.
+      const forms = (svc: string) => [
+        svc,
+        `${svc}.${ns}`,
+        `${svc}.${ns}.svc`,
+        `${svc}.${ns}.svc.cluster.local`,
+      ];
+      expect(names).toEqual([
+        ...forms('scylladb-client'),
+        ...forms('scylladb-eu-west-1-rack1-0'),
+        ...forms('scylladb-eu-west-1-rack1-1'),
+        ...forms('scylladb-eu-west-1-rack1-2'),
+      ]);
+      expect(names).toContain(scylladbBlueprint.connection(spec(true)).host);
+      expect(tlsSupport().dnsNames(spec(true, 5))).toContain(`scylladb-eu-west-1-rack1-4.${ns}.svc`);
+    });
   });
 });
