@@ -874,7 +874,8 @@ async function readyOutcome(
       const ca = await caBundleOf(kube, spec, externalCaSecret(blueprint, spec));
       externalEndpoint = externalEndpointOf(blueprint, spec, gateway, ca);
     }
-    const caBundle = tlsOn(spec) && blueprint.tls ? await caBundleOf(kube, spec, DATABASE_TLS_SECRET) : undefined;
+    const caBundle =
+      tlsOn(spec) && blueprint.tls ? await caBundleOf(kube, spec, DATABASE_TLS_SECRET) : undefined;
     const conn = blueprint.connection(spec);
     const observed = {
       endpoint: conn.endpoint,
@@ -936,7 +937,11 @@ const reasonOf = (s: PauseState) => (s.state === 'changing' ? s.reason : s.state
  * for CA and Vault issuers; an ACME issuer's, publicly trusted, has none): not secret, shown to
  * the tenant so that clients can verify the gateway.
  */
-async function caBundleOf(kube: KubePort, spec: ClusterSpec, secretName: string): Promise<string | undefined> {
+async function caBundleOf(
+  kube: KubePort,
+  spec: ClusterSpec,
+  secretName: string,
+): Promise<string | undefined> {
   const secret = await kube.get({
     apiVersion: 'v1',
     kind: 'Secret',

@@ -46,7 +46,7 @@ export function connectionDto(cluster: ClusterRecord, conn: ConnectionInfo) {
     ...(conn.tls
       ? {
           tls: {
-            required: true as const,
+            required: conn.tls.required,
             serverName: conn.tls.serverName,
             ...(cluster.caBundle ? { caBundle: cluster.caBundle } : {}),
           },

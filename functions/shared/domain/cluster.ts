@@ -115,8 +115,11 @@ export interface ConnectionInfo {
   readonly endpoint: string;
   /** Where the credential lives: namespace/name/key of a Kubernetes Secret. */
   readonly credentialRef?: { readonly namespace: string; readonly name: string; readonly key: string };
-  /** The engine accepts TLS only (`spec.tls`): verify it as `serverName` with the cluster's CA. */
-  readonly tls?: { readonly serverName: string };
+  /**
+   * The engine serves TLS with the cluster's certificate (`spec.tls`): verify it as `serverName`
+   * with the cluster's CA; `required`: it refuses plain text (all but PostgreSQL 16).
+   */
+  readonly tls?: { readonly serverName: string; readonly required: boolean };
   /** Engines that also serve gRPC (Qdrant): its port on the same Service. */
   readonly grpcPort?: number;
 }

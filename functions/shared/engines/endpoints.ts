@@ -20,6 +20,7 @@
  */
 import type { ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
 import { type ExternalEndpoint, externalHost, speaksHttp } from '../domain/endpoint.js';
+import { MAX_NODES } from '../domain/sizes.js';
 import { namespaceOf, objectMeta } from './tenancy.js';
 import {
   DATABASE_TLS_CERTIFICATE,
@@ -169,8 +170,14 @@ export function renderDatabaseCertificate(
   const gateway = ctx.gateway;
   const tls = blueprint.tls;
   if (!gateway || !tls || !tlsOn(spec)) return [];
-  const external =
-    gatewayModeOf(blueprint, spec) === 'passthrough' ? externalHosts(blueprint, spec, gateway).hosts : [];
+  const passthrough = gatewayModeOf(blueprint, spec) === 'passthrough';
+  // Per-member hosts for every member index the API allows: a scale reissues no certificate (an
+  // operator would restart every member for it).
+  const external = !passthrough
+    ? []
+    : gatewayMembers(blueprint, spec).length > 0
+      ? Array.from({ length: MAX_NODES }, (_, i) => memberHost(spec.clusterId, i, gateway.hostSuffix))
+      : externalHosts(blueprint, spec, gateway).hosts;
   return [
     {
       apiVersion: CERT_MANAGER_API,

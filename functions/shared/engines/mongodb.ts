@@ -380,8 +380,10 @@ function connection(spec: ClusterSpec): ConnectionInfo {
 const mongodbTls: TlsSupport = {
   dnsNames: (spec) => [
     ...serviceDnsNames(spec, SERVICE),
+    // Members by their pod names (the operator's replica set config); the per-member Services are
+    // reached by the gateway only, by SNI of the external hosts, which the framework adds (for
+    // every member index: a scale reissues no certificate, so restarts no member).
     ...headlessDnsNames(spec, SERVICE),
-    ...memberIndexes(spec).flatMap((i) => serviceDnsNames(spec, mongodbMemberService(i))),
   ],
   gatewayMode: () => 'passthrough',
   members: (spec) => memberIndexes(spec).map((i) => ({ service: mongodbMemberService(i), port: PORT })),

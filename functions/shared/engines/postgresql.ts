@@ -340,6 +340,8 @@ function connection(spec: ClusterSpec): ConnectionInfo {
       secret: SECRET,
       key: PASSWORD_KEY,
     }),
+    // PostgreSQL 16 still takes plain text: the gateway's last hop (gatewayMode).
+    gatewayMode(spec) === 'passthrough',
   );
 }
 

@@ -315,6 +315,10 @@ function readiness(spec: ClusterSpec, live: ReadonlyArray<KubeObject | undefined
 }
 
 function connection(spec: ClusterSpec): ConnectionInfo {
+  return { ...connectionOf(spec), grpcPort: QDRANT_GRPC_PORT };
+}
+
+function connectionOf(spec: ClusterSpec): ConnectionInfo {
   return withTls(
     spec,
     serviceConnection(spec, {

@@ -83,10 +83,15 @@ export function tlsVolumeMount(name = 'tls') {
   return { name, mountPath: DATABASE_TLS_MOUNT, readOnly: true };
 }
 
-/** An engine's in-cluster connection, marked TLS-only (verify `host`) when the spec serves TLS. */
+/**
+ * An engine's in-cluster connection, marked TLS (verify `host` with the cluster's CA) when the
+ * spec serves TLS; `required` false where the engine still accepts plain text (PostgreSQL 16,
+ * behind a gateway that cannot originate its TLS).
+ */
 export function withTls<C extends { readonly host: string }>(
   spec: ClusterSpec,
   conn: C,
-): C & { tls?: { serverName: string } } {
-  return tlsOn(spec) ? { ...conn, tls: { serverName: conn.host } } : conn;
+  required = true,
+): C & { tls?: { serverName: string; required: boolean } } {
+  return tlsOn(spec) ? { ...conn, tls: { serverName: conn.host, required } } : conn;
 }

@@ -150,12 +150,13 @@ export const ConnectionSchema = z.object({
   /** Engines that also serve gRPC (Qdrant): its in-cluster port, on the same host. */
   grpcPort: z.int().optional(),
   /**
-   * Present when the database accepts TLS only (clusters created where the EKS cluster has a
-   * gateway, docs/endpoints.md "TLS end to end"): verify `serverName` with `caBundle`.
+   * Present when the database serves TLS with its own certificate (clusters created where the EKS
+   * cluster has a gateway, docs/endpoints.md "TLS end to end"): verify `serverName` with `caBundle`.
    */
   tls: z
     .object({
-      required: z.literal(true),
+      /** The database refuses plain text (false only for PostgreSQL 16, which also takes it). */
+      required: z.boolean(),
       serverName: z.string(),
       /** PEM of the CA that issued the database's certificate. */
       caBundle: z.string().optional(),

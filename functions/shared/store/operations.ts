@@ -119,7 +119,10 @@ function observedFields(observed: ObservedEndpoint): { set: Record<string, unkno
       ...(observed.externalEndpoint ? { externalEndpoint: observed.externalEndpoint } : {}),
       ...(observed.caBundle ? { caBundle: observed.caBundle } : {}),
     },
-    remove: [...(observed.externalEndpoint ? [] : ['externalEndpoint']), ...(observed.caBundle ? [] : ['caBundle'])],
+    remove: [
+      ...(observed.externalEndpoint ? [] : ['externalEndpoint']),
+      ...(observed.caBundle ? [] : ['caBundle']),
+    ],
   };
 }
 

@@ -262,7 +262,7 @@ describe('Blueprint: dragonfly', () => {
         port: 6379,
         endpoint: `rediss://${host}:6379`,
         credentialRef: { namespace: ns, name: 'dragonfly-credentials', key: 'password' },
-        tls: { serverName: host },
+        tls: { serverName: host, required: true },
       });
     });
 

@@ -17,6 +17,7 @@ import { blueprints, getBlueprint } from '../../../functions/shared/engines/regi
 import type { GatewayMode, TlsSupport } from '../../../functions/shared/engines/tls.js';
 import type { Blueprint, KubeObject } from '../../../functions/shared/engines/types.js';
 import { valkeyBlueprint } from '../../../functions/shared/engines/valkey.js';
+import { yugabytedbBlueprint } from '../../../functions/shared/engines/yugabytedb.js';
 import {
   customResourceSchema,
   VENDORED_CRD_KINDS,
@@ -130,6 +131,7 @@ describe('Function: renderEndpoint', () => {
     const policy = find(objects, 'SecurityPolicy').spec;
     expect(policy.targetRefs).toEqual([
       { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: ENDPOINT_NAME },
+      { group: 'gateway.networking.k8s.io', kind: 'GRPCRoute', name: ENDPOINT_NAME },
     ]);
     expect(policy.apiKeyAuth).toEqual({
       credentialRefs: [{ group: '', kind: 'Secret', name: 'qdrant-credentials' }],
@@ -213,7 +215,7 @@ describe('Function: renderEndpoint', () => {
           'ListenerSet',
           'NetworkPolicy',
           'SecurityPolicy',
-          bp.engine === 'qdrant' ? 'HTTPRoute' : 'TLSRoute',
+          ...(bp.engine === 'qdrant' ? ['HTTPRoute', 'GRPCRoute'] : ['TLSRoute']),
         ].sort(),
       );
       for (const o of endpoint) expect(() => validateRendered(o)).not.toThrow();
@@ -462,7 +464,7 @@ describe('TLS to the database: the certificate and the gateway modes', () => {
       tls,
       connection: (spec) => ({
         ...bp.connection(spec),
-        ...(connTls ? { tls: { serverName: bp.connection(spec).host } } : {}),
+        ...(connTls ? { tls: { serverName: bp.connection(spec).host, required: true } } : {}),
       }),
     });
   const render = (
@@ -505,7 +507,7 @@ describe('TLS to the database: the certificate and the gateway modes', () => {
     // Act & Assess
     expect(find(render(bp, { tls: false }), 'Certificate', 'stratus-tls')).toBeUndefined();
     expect(find(render(bp, {}, null), 'Certificate', 'stratus-tls')).toBeUndefined();
-    expect(find(render(withEndpoint(valkeyBlueprint)), 'Certificate', 'stratus-tls')).toBeUndefined();
+    expect(find(render(withEndpoint(yugabytedbBlueprint)), 'Certificate', 'stratus-tls')).toBeUndefined();
   });
 
   it("passes TLS through to the engine: a Passthrough listener, no gateway certificate, the external host in the database's certificate", () => {
@@ -527,13 +529,18 @@ describe('TLS to the database: the certificate and the gateway modes', () => {
     for (const o of objects.filter((x) => x.metadata.name.startsWith('stratus-'))) validateRendered(o);
   });
 
-  it('routes each member on its own host and Service (split horizon), with every member host in the certificate', () => {
+  it('routes each member on its own host and Service (split horizon), with every possible member host in the certificate', () => {
     // Act
     const objects = render(withTls(valkeyBlueprint, tlsOf('passthrough', 3)), { endpoint: PUBLIC_ENDPOINT });
 
     // Assess
-    const hosts = [0, 1, 2].map((i) => `cl-01jd8w3k5m7n9p1q3r5s7t9v2x-${i}.${HOST_SUFFIX}`);
-    expect(find(objects, 'Certificate', 'stratus-tls').spec.dnsNames).toEqual([...IN_CLUSTER, ...hosts]);
+    const host = (i: number) => `cl-01jd8w3k5m7n9p1q3r5s7t9v2x-${i}.${HOST_SUFFIX}`;
+    const hosts = [0, 1, 2].map(host);
+    // Every member index the API allows: a scale reissues no certificate.
+    expect(find(objects, 'Certificate', 'stratus-tls').spec.dnsNames).toEqual([
+      ...IN_CLUSTER,
+      ...Array.from({ length: 9 }, (_, i) => host(i)),
+    ]);
     expect(find(objects, 'ListenerSet').spec.listeners.map((l: Any) => [l.name, l.hostname])).toEqual(
       hosts.map((h, i) => [`member-${i}`, h]),
     );

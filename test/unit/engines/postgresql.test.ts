@@ -395,8 +395,12 @@ describe('Blueprint: postgresql, TLS to the database (spec.tls)', () => {
 
       // Assess
       expect(conn.host).toBe(`postgresql-rw.${ns}.svc.cluster.local`);
-      expect(conn.tls).toEqual({ serverName: `postgresql-rw.${ns}.svc.cluster.local` });
-      expect(postgresqlBlueprint.connection(spec('16.9', true)).tls).toEqual({ serverName: conn.host });
+      expect(conn.tls).toEqual({ serverName: `postgresql-rw.${ns}.svc.cluster.local`, required: true });
+      // PostgreSQL 16 serves TLS but still takes plain text (the gateway's last hop).
+      expect(postgresqlBlueprint.connection(spec('16.9', true)).tls).toEqual({
+        serverName: conn.host,
+        required: false,
+      });
       expect(postgresqlBlueprint.connection(spec('17.5')).tls).toBeUndefined();
     });
   });

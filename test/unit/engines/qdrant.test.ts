@@ -250,9 +250,10 @@ describe('Blueprint: qdrant', () => {
       expect(conn).toEqual({
         host,
         port: 6333,
+        grpcPort: 6334,
         endpoint: `https://${host}:6333`,
         credentialRef: { namespace: `stratus-${spec.clusterId}`, name: 'qdrant-credentials', key: 'api-key' },
-        tls: { serverName: host },
+        tls: { serverName: host, required: true },
       });
     });
 
@@ -261,6 +262,7 @@ describe('Blueprint: qdrant', () => {
       expect(qdrantBlueprint.connection(spec)).toEqual({
         host,
         port: 6333,
+        grpcPort: 6334,
         endpoint: `http://${host}:6333`,
         credentialRef: { namespace: `stratus-${spec.clusterId}`, name: 'qdrant-credentials', key: 'api-key' },
       });
@@ -442,11 +444,7 @@ describe('Blueprint: qdrant', () => {
     it('is re-encrypted to by the gateway, which stays an HTTP route to qdrant:6333 checking the API key', () => {
       // Act
       const publicSpec = tlsSpec({ endpoint: { ...PUBLIC_ENDPOINT, tokenCheck: true } });
-      const objects = renderEndpoint(
-        publicSpec,
-        renderContext({ gateway: TEST_GATEWAY }),
-        qdrantBlueprint.connection(publicSpec),
-      );
+      const objects = renderEndpoint(qdrantBlueprint, publicSpec, renderContext({ gateway: TEST_GATEWAY }));
 
       // Assess
       expect(qdrantBlueprint.tls?.gatewayMode(tlsSpec())).toBe('reencrypt');

@@ -333,7 +333,7 @@ describe('Blueprint: scylladb, TLS to the database (spec.tls)', () => {
       expect(scylladbBlueprint.connection(spec(true))).toMatchObject({
         host,
         port: 9042,
-        tls: { serverName: host },
+        tls: { serverName: host, required: true },
       });
       expect(scylladbBlueprint.connection(spec()).tls).toBeUndefined();
     });

@@ -300,7 +300,7 @@ describe('Blueprint: valkey', () => {
         port: 6379,
         endpoint: `rediss://${host}:6379`,
         credentialRef: { namespace: ns, name: 'valkey-credentials', key: 'password' },
-        tls: { serverName: host },
+        tls: { serverName: host, required: true },
       });
     });
 

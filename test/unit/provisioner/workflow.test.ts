@@ -1202,6 +1202,7 @@ describe('Function: advance (public endpoint, issue #17)', () => {
       'Certificate',
       'ListenerSet',
       'HTTPRoute',
+      'GRPCRoute',
       'SecurityPolicy',
     ]);
   });
@@ -1228,12 +1229,76 @@ describe('Function: advance (public endpoint, issue #17)', () => {
           host: 'cl-01jd8w0000000000000000000a.eu-west-1.db.example.com',
           port: 443,
           caBundle: CA,
+          grpcHost: 'cl-01jd8w0000000000000000000a-grpc.eu-west-1.db.example.com',
         },
       }),
       NOW.toISOString(),
       // The step claim rides on the completion at a poll (issue #12).
       expect.objectContaining({ now: NOW.toISOString() }),
     );
+  });
+
+  it("waits on a TLS cluster for the database's own certificate too, then stores its CA for in-cluster clients", async () => {
+    // Prepare
+    const s = setup(
+      operation({ status: 'RUNNING', step: 'WAIT_READY' }),
+      cluster({
+        tls: true,
+        endpointSettings: { public: true, allowedCidrs: ['203.0.113.0/24'], tokenCheck: true },
+      }),
+    );
+    const DB_CA = '-----BEGIN CERTIFICATE-----\nDBCA\n-----END CERTIFICATE-----\n';
+    let databaseCertReady = false;
+    const kube = kubeWith(s, certificate(true));
+    const get = kube.get as ReturnType<typeof vi.fn>;
+    const base = get.getMockImplementation() as KubePort['get'];
+    get.mockImplementation(async (ref) => {
+      if (ref.kind === 'Certificate' && ref.metadata.name === 'stratus-tls')
+        return { ...certificate(databaseCertReady), metadata: { name: 'stratus-tls' } } as KubeObject;
+      if (ref.kind === 'Secret' && ref.metadata.name === 'stratus-tls')
+        return {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: ref.metadata,
+          data: { 'ca.crt': Buffer.from(DB_CA).toString('base64') },
+        } as KubeObject;
+      return base(ref);
+    });
+    const deps = { ...s.deps, eksClusters: pool, kube: async () => kube };
+
+    // Act
+    const waiting = await advance(msg({ reason: 'poll' }), deps);
+    databaseCertReady = true;
+    const done = await advance(msg({ reason: 'poll' }), deps);
+
+    // Assess
+    expect(waiting).toBe('polling');
+    expect(done).toBe('succeeded');
+    expect(s.store.completeOperation).toHaveBeenCalledTimes(1);
+    expect(s.store.completeOperation).toHaveBeenCalledWith(
+      expect.anything(),
+      expect.objectContaining({
+        endpoint: 'https://qdrant.stratus-cl-01jd8w0000000000000000000a.svc.cluster.local:6333',
+        caBundle: DB_CA,
+        // Qdrant is re-encrypted to: outside, clients see the gateway's certificate and its CA.
+        externalEndpoint: expect.objectContaining({ caBundle: CA }),
+      }),
+      NOW.toISOString(),
+      expect.anything(),
+    );
+  });
+
+  it('fails a TLS cluster placed on an EKS cluster without a gateway (its certificate issuer is gone), applying nothing', async () => {
+    // Prepare
+    const s = setup(operation(), cluster({ tls: true }));
+
+    // Act
+    await advance(msg(), s.deps);
+
+    // Assess
+    expect(recordedError(s.store)?.code).toBe('ENDPOINTS_NOT_CONFIGURED');
+    expect(recordedError(s.store)?.message).toMatch(/issuer/);
+    expect(s.kube.apply).not.toHaveBeenCalled();
   });
 
   it('fails a public cluster placed on an EKS cluster without a gateway (ENDPOINTS_NOT_CONFIGURED), applying nothing', async () => {
