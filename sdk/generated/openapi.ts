@@ -1,6 +1,6 @@
 /**
  * Do not edit: `npm run gen:sdk` writes this file with openapi-typescript 7.13.0.
- * Generated from docs/openapi.json sha256:de15143a3ab143a618db22b2979c51f04991c4d9b56cdefc47cd12832581f172
+ * Generated from docs/openapi.json sha256:6e1ec7a23fc1d1f01adc220b986e239647894817c39895b0c7c90eaa41c139cc
  */
 
 export interface paths {
@@ -3241,6 +3241,12 @@ export interface operations {
                         endpoint: string;
                         host: string;
                         port: number;
+                        grpcPort?: number;
+                        tls?: {
+                            required: boolean;
+                            serverName: string;
+                            caBundle?: string;
+                        };
                         credential?: {
                             secretName: string;
                             key: string;
@@ -3250,6 +3256,11 @@ export interface operations {
                             endpoint: string;
                             host: string;
                             port: number;
+                            hosts?: string[];
+                            grpc?: {
+                                host: string;
+                                port: number;
+                            };
                             tls: {
                                 /** @constant */
                                 required: true;
@@ -3362,6 +3373,12 @@ export interface operations {
                         endpoint: string;
                         host: string;
                         port: number;
+                        grpcPort?: number;
+                        tls?: {
+                            required: boolean;
+                            serverName: string;
+                            caBundle?: string;
+                        };
                         credential?: {
                             secretName: string;
                             key: string;
@@ -3371,6 +3388,11 @@ export interface operations {
                             endpoint: string;
                             host: string;
                             port: number;
+                            hosts?: string[];
+                            grpc?: {
+                                host: string;
+                                port: number;
+                            };
                             tls: {
                                 /** @constant */
                                 required: true;

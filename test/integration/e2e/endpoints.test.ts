@@ -33,6 +33,13 @@ describe('End to end: public endpoints', () => {
         (o.metadata.name === 'stratus-endpoint' || o.metadata.name === 'allow-gateway'),
     ) as KubeObject[];
   const kindsOf = (objects: KubeObject[]) => objects.map((o) => o.kind).sort();
+  const databaseCertificate = (id: string) =>
+    (rt.kube?.list() ?? []).find(
+      (o) =>
+        o.kind === 'Certificate' &&
+        o.metadata.namespace === `stratus-${id}` &&
+        o.metadata.name === 'stratus-tls',
+    );
   const policyOf = (id: string): Any => endpointObjects(id).find((o) => o.kind === 'SecurityPolicy');
 
   beforeAll(async () => {
@@ -70,9 +77,12 @@ describe('End to end: public endpoints', () => {
     const host = `${id}.${rt.region}.${DOMAIN}`;
     const conn = await api('GET', `/v1/clusters/${id}/connection`);
     expect(conn.status).toBe(200);
+    const inCluster = `postgresql-rw.stratus-${id}.svc.cluster.local`;
     expect(conn.body).toMatchObject({
-      host: `postgresql-rw.stratus-${id}.svc.cluster.local`,
+      host: inCluster,
       port: 5432,
+      // TLS to the database: created where the EKS cluster has a gateway, PostgreSQL 17 refuses plain text.
+      tls: { required: true, serverName: inCluster, caBundle: STANDIN_CA_BUNDLE },
       external: {
         endpoint: `postgresql://${host}:443`,
         host,
@@ -80,13 +90,22 @@ describe('End to end: public endpoints', () => {
         tls: { required: true, serverName: host, caBundle: STANDIN_CA_BUNDLE },
       },
     });
+    // TLS passes through the gateway to PostgreSQL: no certificate of the gateway's own.
     expect(kindsOf(endpointObjects(id))).toEqual([
-      'Certificate',
       'ListenerSet',
       'NetworkPolicy',
       'SecurityPolicy',
       'TLSRoute',
     ]);
+    const listenerSet: Any = endpointObjects(id).find((o) => o.kind === 'ListenerSet');
+    expect(listenerSet.spec.listeners[0].tls).toEqual({ mode: 'Passthrough' });
+    const databaseCert: Any = databaseCertificate(id);
+    expect(databaseCert.spec.dnsNames).toEqual(expect.arrayContaining([inCluster, host]));
+    expect(databaseCert.status.conditions[0]).toMatchObject({ type: 'Ready', status: 'True' });
+    const pg: Any = (rt.kube?.list() ?? []).find(
+      (o) => o.kind === 'Cluster' && o.metadata.namespace === `stratus-${id}`,
+    );
+    expect(pg.spec.certificates).toEqual({ serverTLSSecret: 'stratus-tls', serverCASecret: 'stratus-tls' });
     expect(policyOf(id).spec.authorization.rules[0].principal.clientCIDRs).toEqual(['203.0.113.0/24']);
 
     // Act: another allowlist
@@ -123,8 +142,11 @@ describe('End to end: public endpoints', () => {
     expect(closed.status).toBe(202);
     expect((await settle(closed.body.operation.id)).body.status).toBe('SUCCEEDED');
     expect(endpointObjects(id)).toEqual([]);
+    // The database keeps serving TLS with its own certificate: public or not changes nothing there.
+    expect(databaseCertificate(id)).toBeDefined();
     const after = await api('GET', `/v1/clusters/${id}/connection`);
     expect(after.body.external).toBeUndefined();
+    expect(after.body.tls).toMatchObject({ required: true, serverName: inCluster });
     expect((await api('GET', `/v1/clusters/${id}`)).body.endpointSettings).toEqual({
       public: false,
       allowedCidrs: ['198.51.100.0/24', '2001:db8::/48'],
@@ -160,6 +182,25 @@ describe('End to end: public endpoints', () => {
     ]);
     const conn = await api('GET', `/v1/clusters/${id}/connection`);
     expect(conn.body.external.endpoint).toBe(`https://${id}.${rt.region}.${DOMAIN}:443`);
+    // gRPC on its own host; the gateway re-encrypts to Qdrant, verifying its in-cluster name.
+    expect(conn.body.external.grpc).toEqual({ host: `${id}-grpc.${rt.region}.${DOMAIN}`, port: 443 });
+    expect(conn.body).toMatchObject({
+      endpoint: `https://qdrant.stratus-${id}.svc.cluster.local:6333`,
+      grpcPort: 6334,
+    });
+    expect(kindsOf(endpointObjects(id))).toEqual(
+      [
+        'BackendTLSPolicy',
+        'Certificate',
+        'GRPCRoute',
+        'HTTPRoute',
+        'ListenerSet',
+        'NetworkPolicy',
+        'SecurityPolicy',
+      ].sort(),
+    );
+    const btls: Any = endpointObjects(id).find((o) => o.kind === 'BackendTLSPolicy');
+    expect(btls.spec.validation.hostname).toBe(`qdrant.stratus-${id}.svc.cluster.local`);
     expect(bad.status).toBe(400);
     expect(bad.headers.get('content-type')).toMatch(/application\/problem\+json/);
     expect(bad.body.code).toBe('VALIDATION_FAILED');
@@ -167,5 +208,41 @@ describe('End to end: public endpoints', () => {
       'endpoint.allowedCidrs',
       'endpoint.tokenCheck',
     ]);
+  });
+
+  it('routes a public three-member MongoDB member by member (split horizon), so that clients find the primary', async () => {
+    // Act
+    const created = await api('POST', '/v1/clusters', {
+      name: 'docs',
+      engine: 'mongodb',
+      region: rt.region,
+      nodes: 3,
+      endpoint: { public: true, allowedCidrs: ['203.0.113.0/24'] },
+    });
+
+    // Assess
+    expect(created.status).toBe(202);
+    expect((await settle(created.body.operation.id)).body.status).toBe('SUCCEEDED');
+    const id = created.body.cluster.id as string;
+    const hosts = [0, 1, 2].map((i) => `${id}-${i}.${rt.region}.${DOMAIN}`);
+    const conn = await api('GET', `/v1/clusters/${id}/connection`);
+    expect(conn.body.external).toMatchObject({
+      endpoint: `mongodb://${hosts.map((h) => `${h}:443`).join(',')}`,
+      host: hosts[0],
+      hosts,
+      tls: { required: true, caBundle: STANDIN_CA_BUNDLE },
+    });
+    const objects = (rt.kube?.list() ?? []).filter((o) => o.metadata.namespace === `stratus-${id}`) as Any[];
+    const routes = objects.filter((o) => o.kind === 'TLSRoute');
+    expect(routes.map((r) => [r.spec.hostnames[0], r.spec.rules[0].backendRefs[0].name]).sort()).toEqual(
+      hosts.map((h, i) => [h, `mongodb-${i}-external`]),
+    );
+    for (const i of [0, 1, 2]) {
+      const svc = objects.find((o) => o.kind === 'Service' && o.metadata.name === `mongodb-${i}-external`);
+      expect(svc.spec.selector['statefulset.kubernetes.io/pod-name']).toBe(`mongodb-${i}`);
+    }
+    const mongo = objects.find((o) => o.kind === 'MongoDBCommunity');
+    expect(mongo.spec.security.tls).toMatchObject({ enabled: true, optional: false });
+    expect(mongo.spec.replicaSetHorizons.slice(0, 3)).toEqual(hosts.map((h) => ({ external: `${h}:443` })));
   });
 });

@@ -181,6 +181,36 @@ describe('Function: planCreate (endpoint)', () => {
   });
 });
 
+describe('Function: planCreate (TLS to the database)', () => {
+  const req = {
+    name: 'orders',
+    region: 'eu-west-1',
+    nodes: 1,
+    size: 'small' as const,
+    settings: {},
+    deletionProtection: false,
+  };
+
+  it.each([
+    ['postgresql', 'eu-west-1', 'eu-west-1', true],
+    ['valkey', 'eu-west-1', 'eu-west-1', true],
+    ['qdrant', 'eu-west-1', 'eu-west-1', true],
+    // No gateway (so no cert-manager issuer) in the region: plain, as before.
+    ['postgresql', 'us-east-1', 'us-east-1', false],
+    // An engine that cannot serve TLS: never.
+    ['yugabytedb', 'eu-west-1', 'eu-west-1', false],
+  ])('creates %s in %s with tls=%s, public or not', (engine, region, apiRegion, tls) => {
+    // Act
+    const { cluster: c } = planCreate(
+      { ...req, engine, region, ...(engine === 'yugabytedb' ? { nodes: 3 } : {}) },
+      { ...ctx, apiRegion },
+    );
+
+    // Assess
+    expect(c.tls === true).toBe(tls);
+  });
+});
+
 describe('Function: planUpdate (endpoint)', () => {
   const open = { public: true, allowedCidrs: ['203.0.113.0/24'] };
 

@@ -654,3 +654,39 @@ describe('TLS to the database: the certificate and the gateway modes', () => {
     });
   });
 });
+
+describe('TLS to the database: every engine that serves it', () => {
+  const tlsEngines = Object.values(blueprints).filter((bp) => bp.tls);
+
+  it('is every engine but YugabyteDB (whose YSQL cannot take TLS from the gateway)', () => {
+    // Act & Assess
+    expect(tlsEngines.map((bp) => bp.engine).sort()).toEqual(
+      ['dragonfly', 'mongodb', 'postgresql', 'qdrant', 'scylladb', 'valkey'].sort(),
+    );
+  });
+
+  it.each(tlsEngines.map((bp) => [bp.engine, bp] as const))(
+    'renders %s public with TLS: every object valid, the Secret mounted or named, the gateway as its mode says',
+    (_engine, bp) => {
+      // Prepare
+      const spec = specOf(bp, { tls: true, endpoint: PUBLIC_ENDPOINT });
+
+      // Act
+      const objects = bp.render(spec, renderContext({ secrets: secretsOf(bp), gateway: TEST_GATEWAY }));
+
+      // Assess
+      for (const o of objects)
+        expect(() => validateRendered(o), `${o.kind}/${o.metadata.name}`).not.toThrow();
+      const cert = find(objects, 'Certificate', 'stratus-tls');
+      expect(cert.spec.dnsNames).toEqual(expect.arrayContaining(bp.tls?.dnsNames(spec) ?? []));
+      // The engine's own objects use the Secret cert-manager writes.
+      const engineObjects = objects.filter((o) => !o.metadata.name.startsWith('stratus-'));
+      expect(JSON.stringify(engineObjects)).toContain('stratus-tls');
+      const listeners = find(objects, 'ListenerSet').spec.listeners;
+      const mode = bp.tls?.gatewayMode(spec);
+      expect(listeners[0].tls.mode).toBe(mode === 'passthrough' ? 'Passthrough' : 'Terminate');
+      expect(find(objects, 'BackendTLSPolicy') !== undefined).toBe(mode === 'reencrypt');
+      expect(bp.connection(spec).tls?.serverName).toBe(bp.connection(spec).host);
+    },
+  );
+});
