@@ -51,6 +51,15 @@ export interface SchemaNode {
   readonly quantity?: boolean;
   /** `x-kubernetes-embedded-resource`: apiVersion, kind and metadata are allowed. */
   readonly embedded?: boolean;
+  /** Custom resources: a string's `pattern` (ECMA-262, as the CRD says), its length bounds. */
+  readonly pattern?: string;
+  readonly minLength?: number;
+  readonly maxLength?: number;
+  /** Custom resources: an array's size bounds, a number's. */
+  readonly minItems?: number;
+  readonly maxItems?: number;
+  readonly minimum?: number;
+  readonly maximum?: number;
 }
 
 export interface KindSchema {
@@ -189,6 +198,10 @@ function fromOpenApi(raw: RawSchema): SchemaNode {
   if (raw.default !== undefined) node.default = raw.default as Json;
   if (Array.isArray(raw.enum)) node.enum = raw.enum as Json[];
   if (Array.isArray(raw.required)) node.required = raw.required as string[];
+  if (typeof raw.pattern === 'string') node.pattern = raw.pattern;
+  for (const bound of ['minLength', 'maxLength', 'minItems', 'maxItems', 'minimum', 'maximum'] as const) {
+    if (typeof raw[bound] === 'number') node[bound] = raw[bound] as number;
+  }
   return node;
 }
 
@@ -276,7 +289,8 @@ function loadCrdSchema(dirs: readonly string[], apiVersion: string, kind: string
 /**
  * Parsing a CRD's YAML takes about a second (CloudNativePG's is 470 KB); each process that writes
  * custom resources would pay it. The converted schema is cached as JSON in the temporary directory,
- * keyed by the file's path, size and modification time.
+ * keyed by the converter's version (`v3`: bump it when `fromOpenApi` changes), the file's path, size and
+ * modification time.
  */
 const CACHE_DIR = join(tmpdir(), 'stratus-crd-schemas');
 
@@ -284,7 +298,7 @@ function cacheFile(file: string, id: string): string | undefined {
   try {
     const stat = statSync(file);
     const key = createHash('sha256')
-      .update(`v2\u0000${file}\u0000${stat.size}\u0000${stat.mtimeMs}\u0000${id}`)
+      .update(`v3\u0000${file}\u0000${stat.size}\u0000${stat.mtimeMs}\u0000${id}`)
       .digest('hex');
     return join(CACHE_DIR, `${key.slice(0, 32)}.json`);
   } catch {

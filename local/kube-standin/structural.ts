@@ -3,8 +3,10 @@
  * "Extend the Kubernetes API with CustomResourceDefinitions": "Field pruning", "Defaulting",
  * "Validation"), in its order: unknown fields are pruned (or, with `fieldValidation=Strict`,
  * refused), `null` is dropped where the schema is not `nullable`, defaults are filled where a field
- * is absent, then types, `required` and `enum` are checked (422 `Invalid`). Formats, patterns,
- * bounds and CEL rules (`x-kubernetes-validations`) are not checked.
+ * is absent, then types, `required`, `enum`, `pattern` and the length, size and value bounds are
+ * checked (422 `Invalid`), in kube-apiserver's words. Formats and CEL rules
+ * (`x-kubernetes-validations`) are not checked, nor a pattern JavaScript cannot compile (RE2's
+ * inline flags such as `(?i)`).
  */
 
 import type { Cause } from './defaults.js';
@@ -104,6 +106,7 @@ export function validate(value: Json, schema: SchemaNode, path: string, causes: 
       field: path,
     });
   }
+  bounds(value, schema, path, causes);
   if (isObject(value)) {
     for (const [key, v] of Object.entries(value)) {
       const node =
@@ -127,4 +130,55 @@ export function validate(value: Json, schema: SchemaNode, path: string, causes: 
     });
   }
   return causes;
+}
+
+const patterns = new Map<string, RegExp | null>();
+/** A CRD's pattern as a RegExp; null when JavaScript cannot compile it (left unchecked). */
+function regexOf(pattern: string): RegExp | null {
+  let re = patterns.get(pattern);
+  if (re === undefined) {
+    re = null;
+    for (const flags of ['u', '']) {
+      try {
+        re = new RegExp(pattern, flags);
+        break;
+      } catch {
+        // Try without Unicode mode (laxer escapes), else leave it unchecked.
+      }
+    }
+    patterns.set(pattern, re);
+  }
+  return re;
+}
+
+/** `pattern`, `minLength`/`maxLength`, `minItems`/`maxItems`, `minimum`/`maximum`, as kube-apiserver words them. */
+function bounds(value: Json, schema: SchemaNode, path: string, causes: Cause[]): void {
+  const invalid = (message: string, reason = 'FieldValueInvalid') =>
+    causes.push({ reason, message, field: path });
+  if (typeof value === 'string') {
+    const re = schema.pattern === undefined ? null : regexOf(schema.pattern);
+    if (re && !re.test(value))
+      invalid(`Invalid value: ${show(value)}: ${path} in body should match '${schema.pattern}'`);
+    const length = [...value].length;
+    if (schema.maxLength !== undefined && length > schema.maxLength)
+      invalid(`Too long: may not be more than ${schema.maxLength} bytes`, 'FieldValueTooLong');
+    if (schema.minLength !== undefined && length < schema.minLength)
+      invalid(
+        `Invalid value: ${show(value)}: ${path} in body should be at least ${schema.minLength} chars long`,
+      );
+  } else if (Array.isArray(value)) {
+    if (schema.maxItems !== undefined && value.length > schema.maxItems)
+      invalid(`Too many: ${value.length}: must have at most ${schema.maxItems} items`, 'FieldValueTooMany');
+    if (schema.minItems !== undefined && value.length < schema.minItems)
+      invalid(
+        `Invalid value: ${value.length}: ${path} in body should have at least ${schema.minItems} items`,
+      );
+  } else if (typeof value === 'number') {
+    if (schema.minimum !== undefined && value < schema.minimum)
+      invalid(
+        `Invalid value: ${value}: ${path} in body should be greater than or equal to ${schema.minimum}`,
+      );
+    if (schema.maximum !== undefined && value > schema.maximum)
+      invalid(`Invalid value: ${value}: ${path} in body should be less than or equal to ${schema.maximum}`);
+  }
 }

@@ -9,8 +9,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { blueprints } from '../../../functions/shared/engines/registry.js';
+import type { Blueprint } from '../../../functions/shared/engines/types.js';
 import type { KubeStandin } from '../../../local/kube-standin/server.js';
 import { startTestStandin, waitFor } from '../../helpers/kube.js';
+import { clusterSpec, PUBLIC_ENDPOINT, renderContext, TEST_GATEWAY } from '../../helpers/kube-fixtures.js';
 
 const HAS_KUBECTL = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
 /** Where the kubectl on PATH really is (versioned binaries may sit beside it). */
@@ -394,6 +397,79 @@ describe.runIf(HAS_KUBECTL)('kubectl against the stand-in', () => {
     expect(warned.stderr).toBe('Warning: unknown field "spec.bogus"\n');
     expect(spec).not.toHaveProperty('bogus');
     expect(spec.replicas).toBe(1);
+  });
+
+  it("takes Stratus's TLS endpoint objects (GRPCRoute, BackendTLSPolicy, Passthrough ListenerSet, Certificates): defaults filled as the vendored CRDs say, a bad host name refused", async () => {
+    // Prepare: what Stratus renders for a public Qdrant and a public Valkey with TLS to the database
+    const objects = ['qdrant', 'valkey'].flatMap((engine) => {
+      const bp = blueprints[engine] as Blueprint;
+      const spec = clusterSpec({
+        engine,
+        clusterId: `cl-01jd8w3k5m7n9p1q3r5s7t9v${engine === 'qdrant' ? '2x' : '3y'}`,
+        version: bp.versions.at(-1),
+        settings: bp.settingsSchema.parse({}),
+        tls: true,
+        endpoint: PUBLIC_ENDPOINT,
+      });
+      return bp
+        .render(spec, renderContext({ secrets: { apiKey: 'k', password: 'p' }, gateway: TEST_GATEWAY }))
+        .filter((o) => o.kind === 'Namespace' || o.metadata.name.startsWith('stratus-'));
+    });
+    await writeFile(
+      join(dir, 'tls-endpoints.json'),
+      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }),
+    );
+    const qdrantNs = 'stratus-cl-01jd8w3k5m7n9p1q3r5s7t9v2x';
+    const btls = objects.find((o) => o.kind === 'BackendTLSPolicy') as Any;
+    await writeFile(
+      join(dir, 'bad-btls.json'),
+      JSON.stringify({
+        ...btls,
+        metadata: { name: 'bad', namespace: qdrantNs },
+        spec: { ...btls.spec, validation: { ...btls.spec.validation, hostname: 'Not_A_Host' } },
+      }),
+    );
+
+    // Act
+    await ok('apply', '--server-side', '-f', join(dir, 'tls-endpoints.json'));
+    const grpc = JSON.parse(await ok('get', 'grpcroute', 'stratus-endpoint', '-n', qdrantNs, '-o', 'json'));
+    const listed = await ok(
+      'get',
+      'backendtlspolicies,certificates,grpcroutes,httproutes',
+      '-n',
+      qdrantNs,
+      '-o',
+      'name',
+    );
+    const listener = await ok(
+      'get',
+      'listenersets',
+      'stratus-endpoint',
+      '-n',
+      'stratus-cl-01jd8w3k5m7n9p1q3r5s7t9v3y',
+      '-o',
+      'jsonpath={.spec.listeners[0].tls.mode}',
+    );
+    const bad = await kubectl('apply', '--server-side', '-f', join(dir, 'bad-btls.json'));
+
+    // Assess
+    expect(grpc.spec.parentRefs[0]).toMatchObject({
+      group: 'gateway.networking.k8s.io',
+      kind: 'ListenerSet',
+    });
+    expect(grpc.spec.rules[0].backendRefs).toEqual([
+      { group: '', kind: 'Service', name: 'qdrant', port: 6334, weight: 1 },
+    ]);
+    expect(listed.trim().split('\n').sort()).toEqual([
+      'backendtlspolicy.gateway.networking.k8s.io/stratus-endpoint',
+      'certificate.cert-manager.io/stratus-endpoint',
+      'certificate.cert-manager.io/stratus-tls',
+      'grpcroute.gateway.networking.k8s.io/stratus-endpoint',
+      'httproute.gateway.networking.k8s.io/stratus-endpoint',
+    ]);
+    expect(listener).toBe('Passthrough');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('spec.validation.hostname');
   });
 
   it('fills the defaults of the kinds people create by hand: Pod, Job, PVC, NodePort Service; ConfigMap as written', async () => {

@@ -336,6 +336,69 @@ describe('Custom resources under their vendored CRD (structural.ts)', () => {
       expect.objectContaining({ field: 'spec.instances', reason: 'FieldValueTypeInvalid' }),
     ]);
   });
+
+  it("checks patterns, lengths, sizes and bounds in kube-apiserver's words (BackendTLSPolicy, GRPCRoute)", () => {
+    // Prepare
+    const btls = kindSchema('gateway.networking.k8s.io/v1', 'BackendTLSPolicy').root;
+    const grpc = kindSchema('gateway.networking.k8s.io/v1', 'GRPCRoute').root;
+    const policy = (hostname: string, targets: number) => ({
+      spec: {
+        targetRefs: Array.from({ length: targets }, (_, i) => ({
+          group: '',
+          kind: 'Service',
+          name: `s${i}`,
+        })),
+        validation: { caCertificateRefs: [{ group: '', kind: 'Secret', name: 'ca' }], hostname },
+      },
+    });
+    const route = (port: number) => ({
+      spec: { rules: [{ backendRefs: [{ name: 'qdrant', port }] }] },
+    });
+
+    // Act & Assess
+    expect(validate(policy('qdrant.ns.svc.cluster.local', 1), btls, '')).toEqual([]);
+    expect(validate(policy('Not_A_Host', 1), btls, '')).toEqual([
+      {
+        reason: 'FieldValueInvalid',
+        field: 'spec.validation.hostname',
+        message: expect.stringMatching(
+          /^Invalid value: "Not_A_Host": spec.validation.hostname in body should match '\^\[a-z0-9\]/,
+        ),
+      },
+    ]);
+    expect(validate(policy(`${'a'.repeat(254)}`, 1), btls, '')).toEqual([
+      {
+        reason: 'FieldValueTooLong',
+        field: 'spec.validation.hostname',
+        message: 'Too long: may not be more than 253 bytes',
+      },
+    ]);
+    expect(validate(policy('', 1), btls, '').map((c) => c.message)).toContain(
+      'Invalid value: "": spec.validation.hostname in body should be at least 1 chars long',
+    );
+    expect(validate(policy('h', 17), btls, '')).toEqual([
+      {
+        reason: 'FieldValueTooMany',
+        field: 'spec.targetRefs',
+        message: 'Too many: 17: must have at most 16 items',
+      },
+    ]);
+    expect(validate(policy('h', 0), btls, '')).toEqual([
+      expect.objectContaining({
+        field: 'spec.targetRefs',
+        message: expect.stringContaining('should have at least 1 items'),
+      }),
+    ]);
+    expect(validate(route(6334), grpc, '')).toEqual([]);
+    expect(validate(route(70000), grpc, '')).toEqual([
+      {
+        reason: 'FieldValueInvalid',
+        field: 'spec.rules[0].backendRefs[0].port',
+        message:
+          'Invalid value: 70000: spec.rules[0].backendRefs[0].port in body should be less than or equal to 65535',
+      },
+    ]);
+  });
 });
 
 describe('Function: updateCauses (immutable fields)', () => {
