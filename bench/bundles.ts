@@ -42,6 +42,7 @@ function dummyEnv(source: EnvSource): string {
     case 'eksClusters':
       return JSON.stringify([{ name: 'bench', capacityNodes: 10, region: 'eu-west-1' }]);
     case 'endpointRegions':
+    case 'tlsRegions':
       return '';
     case 'takeoverRoles':
       return '{}';

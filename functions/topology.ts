@@ -31,6 +31,11 @@ export type EnvSource =
   /** Regions whose EKS clusters have a gateway for public endpoints, comma-separated (lib/config.ts `endpointRegions`). */
   | { readonly ref: 'endpointRegions' }
   /**
+   * Regions whose EKS clusters all have a gateway with a `databaseIssuer`: clusters created there
+   * serve TLS themselves (lib/config.ts `tlsRegions`), comma-separated.
+   */
+  | { readonly ref: 'tlsRegions' }
+  /**
    * For each other region, the role this function assumes there to reach that region's EKS
    * clusters after a takeover, as JSON `{"<region>": "<role ARN>"}` (`{}` locally, where the
    * kubeconfig decides). Declaring it gives the function a takeover role in every other region
@@ -220,6 +225,7 @@ export const FUNCTIONS = {
       BACKUP_BUCKET: { ref: 'backupBucket' },
       BACKUP_COPIES: { ref: 'backupCopies' },
       ENDPOINT_REGIONS: { ref: 'endpointRegions' },
+      TLS_REGIONS: { ref: 'tlsRegions' },
       BACKUP_OBJECT_LOCK: { ref: 'backupObjectLock' },
     },
     permissions: ['table:read', 'table:write', 'secret:page-token'],

@@ -51,7 +51,9 @@ export const GatewayConfigSchema = z.strictObject({
   /**
    * The cert-manager ClusterIssuer of the databases' own certificates (TLS to the database,
    * docs/endpoints.md): they name in-cluster Services (`*.svc.cluster.local`), so it must be a CA
-   * or Vault issuer (an ACME issuer cannot sign them); its CA is shown to tenants. @default - `issuer`
+   * or Vault issuer (an ACME issuer cannot sign them); its CA is shown to tenants. Clusters created
+   * in a region whose EKS clusters all name one serve TLS themselves (`tlsRegions`). @default - none:
+   * no TLS to the database
    */
   databaseIssuer: kubeName('gateway.databaseIssuer').optional(),
   /** The listener port, the one the load balancer exposes. @default 443 */
@@ -169,6 +171,18 @@ export function eksPoolEntry(
         }
       : {}),
   };
+}
+
+/**
+ * Regions whose EKS clusters all have a gateway with a `databaseIssuer` (a CA issuer for the
+ * databases' own certificates): clusters created there serve TLS (docs/endpoints.md, "TLS end to
+ * end"). Explicit, because an ACME `issuer` cannot sign in-cluster names.
+ */
+export function tlsRegions(config: Pick<StratusConfig, 'endpoints' | 'regions'>): string[] {
+  if (!config.endpoints) return [];
+  return config.regions
+    .filter((r) => r.eksClusters.length > 0 && r.eksClusters.every((c) => c.gateway?.databaseIssuer))
+    .map((r) => r.region);
 }
 
 /** Regions whose EKS clusters have a gateway: the API accepts `endpoint.public` for their clusters. */

@@ -114,11 +114,17 @@ export interface StratusFunctionsProps {
   /**
    * Public endpoints (issue #17): the domain under which clusters get their names (the
    * `eksClusters` env source gives each gateway its host suffix), and the regions whose EKS
-   * clusters have a gateway (the `endpointRegions` env source).
+   * clusters have a gateway (the `endpointRegions` env source), and those whose gateways have a
+   * `databaseIssuer` (the `tlsRegions` env source).
    *
    * @default - none: no public endpoints
    */
-  readonly endpoints?: { readonly domain: string; readonly regions: readonly string[] };
+  readonly endpoints?: {
+    readonly domain: string;
+    readonly regions: readonly string[];
+    /** Regions where clusters are created with TLS to the database (the `tlsRegions` env source). @default - none */
+    readonly tlsRegions?: readonly string[];
+  };
   /**
    * Other regions whose functions may reach this region's EKS clusters after a takeover: for each
    * function of `takeoverFunctions()` (topology), a takeover role here trusts that function's role
@@ -439,6 +445,8 @@ export class StratusFunctions extends Construct {
       }
       case 'endpointRegions':
         return (props.endpoints?.regions ?? []).join(',');
+      case 'tlsRegions':
+        return (props.endpoints?.tlsRegions ?? []).join(',');
       case 'takeoverRoles':
         return Stack.of(this).toJsonString(
           Object.fromEntries(

@@ -7,7 +7,7 @@ import { StratusApi } from './api.js';
 import { StratusBackupBucket } from './backup-bucket.js';
 import { StratusBackupIdentity } from './backup-identity.js';
 import { StratusEventBus } from './bus.js';
-import { endpointRegions, type RegionConfig, type StratusConfig } from './config.js';
+import { endpointRegions, type RegionConfig, type StratusConfig, tlsRegions } from './config.js';
 import { StratusConsole } from './console.js';
 import { StratusEndpointsDns } from './endpoints-dns.js';
 import { type EksAccessPolicyName, StratusFunctions } from './functions.js';
@@ -198,7 +198,13 @@ export class StratusRegionStack extends Stack {
       eksClusters: regionConfig.eksClusters,
       eksPool: config.regions.flatMap((r) => r.eksClusters.map((c) => ({ ...c, region: r.region }))),
       ...(config.endpoints
-        ? { endpoints: { domain: config.endpoints.domain, regions: endpointRegions(config) } }
+        ? {
+            endpoints: {
+              domain: config.endpoints.domain,
+              regions: endpointRegions(config),
+              tlsRegions: tlsRegions(config),
+            },
+          }
         : {}),
       // Takeover access (D19): roles here for the other regions' functions, unless this region opts
       // out; grants to assume the takeover roles of the regions that allow it.

@@ -71,6 +71,19 @@ export const backupEnv = {
 
 /** The cluster routes' variables for public endpoints (routes/clusters.ts reads them when first loaded). */
 export const endpointEnv = {
+  /**
+   * Regions whose EKS clusters' gateways have a `databaseIssuer`, comma-separated: clusters
+   * created there serve TLS themselves (`tls`). Unset or empty: none.
+   */
+  TLS_REGIONS: z
+    .string()
+    .optional()
+    .transform((raw) =>
+      (raw ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
   /** Regions whose EKS clusters have a gateway, comma-separated; unset or empty: `endpoint.public` is refused everywhere. */
   ENDPOINT_REGIONS: z
     .string()

@@ -240,9 +240,13 @@ export const GATEWAY_KINDS: readonly ExtraKind[] = [
   { apiVersion: 'gateway.envoyproxy.io/v1alpha1', kind: 'SecurityPolicy' },
 ];
 
-/** What the simulated cert-manager writes as `ca.crt`: no certificate is issued locally. */
-export const STANDIN_CA_BUNDLE =
-  '# The Kubernetes stand-in issues no certificate: nothing is proxied locally (README).\n';
+/**
+ * What the simulated cert-manager writes as `ca.crt`: a placeholder naming the issuer (each
+ * ClusterIssuer has its own CA, so the gateway's and a database's differ), not a certificate.
+ */
+export function standinCaBundle(issuer: string): string {
+  return `# The Kubernetes stand-in issues no certificate: nothing is proxied locally (README). CA of ${issuer}.\n`;
+}
 
 /** `Cluster` -> `clusters`, `Policy` -> `policies`, `Ingress` -> `ingresses`. */
 export function pluralOf(kind: string): string {
@@ -470,12 +474,24 @@ function replicaSetPods(o: KubeObject) {
   }));
 }
 
+/** Placeholders of what cert-manager writes: the issuer's CA, a certificate and a key that are neither. */
+function certificateSecretData(o: KubeObject): Record<string, string> {
+  const issuer = String(record(spec(o).issuerRef).name ?? '');
+  const names = Array.isArray(spec(o).dnsNames) ? (spec(o).dnsNames as string[]).join(', ') : '';
+  const b64 = (text: string) => Buffer.from(text).toString('base64');
+  return {
+    'ca.crt': b64(standinCaBundle(issuer)),
+    'tls.crt': b64(`# Stand-in certificate of ${issuer} for ${names}: not a certificate.\n`),
+    'tls.key': b64('# Stand-in private key: not a key.\n'),
+  };
+}
+
 /** Keyed by `<apiVersion>/<kind>`. */
 export const DEFAULT_OWNED_RULES: Readonly<Record<string, OwnedRule>> = {
   'apps/v1/StatefulSet': (o) => [...statefulSetClaims(o), ...statefulSetPods(o)],
   'apps/v1/Deployment': deploymentReplicaSet,
   'apps/v1/ReplicaSet': replicaSetPods,
-  // cert-manager's Secret of a Certificate (a placeholder: STANDIN_CA_BUNDLE), no owner, as cert-manager's.
+  // cert-manager's Secret of a Certificate (placeholders: certificateSecretData), no owner, as cert-manager's.
   'cert-manager.io/v1/Certificate': (o) => [
     {
       object: {
@@ -483,9 +499,7 @@ export const DEFAULT_OWNED_RULES: Readonly<Record<string, OwnedRule>> = {
         kind: 'Secret',
         metadata: ownedMeta(o, String(spec(o).secretName), {}, false),
         type: 'kubernetes.io/tls',
-        data: Object.fromEntries(
-          ['ca.crt', 'tls.crt', 'tls.key'].map((k) => [k, Buffer.from(STANDIN_CA_BUNDLE).toString('base64')]),
-        ),
+        data: certificateSecretData(o),
       },
     },
   ],

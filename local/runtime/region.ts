@@ -23,7 +23,13 @@ import {
   QUEUES,
   type QueueId,
 } from '../../functions/topology.js';
-import { eksPoolEntry, endpointRegions, type RegionConfig, type StratusConfig } from '../../lib/config.js';
+import {
+  eksPoolEntry,
+  endpointRegions,
+  type RegionConfig,
+  type StratusConfig,
+  tlsRegions,
+} from '../../lib/config.js';
 import { stratusNames } from '../../lib/names.js';
 import { randomSource } from '../random.js';
 import type { Checkpoints } from './checkpoints.js';
@@ -162,6 +168,8 @@ export function resolveEnvSource(source: EnvSource, ctx: EnvContext): string {
       );
     case 'endpointRegions':
       return endpointRegions(ctx.config).join(',');
+    case 'tlsRegions':
+      return tlsRegions(ctx.config).join(',');
     case 'backupObjectLock':
       // The local object store keeps no lock; Stratus's own rules (retention, 409) apply as in AWS.
       return ctx.config.backupObjectLock ? JSON.stringify(ctx.config.backupObjectLock) : '';

@@ -1,6 +1,6 @@
 /**
  * Do not edit: `npm run gen:sdk` writes this file with openapi-typescript 7.13.0.
- * Generated from docs/openapi.json sha256:6e1ec7a23fc1d1f01adc220b986e239647894817c39895b0c7c90eaa41c139cc
+ * Generated from docs/openapi.json sha256:440b95b129f7827d5ffbbce96d7ce250b7a08467a5312ed84b02422a14b41960
  */
 
 export interface paths {
@@ -3264,7 +3264,7 @@ export interface operations {
                             tls: {
                                 /** @constant */
                                 required: true;
-                                serverName: string;
+                                serverName?: string;
                                 caBundle?: string;
                             };
                         };
@@ -3396,7 +3396,7 @@ export interface operations {
                             tls: {
                                 /** @constant */
                                 required: true;
-                                serverName: string;
+                                serverName?: string;
                                 caBundle?: string;
                             };
                         };

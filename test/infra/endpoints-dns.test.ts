@@ -30,7 +30,12 @@ function withGateways(): StratusConfig {
       },
       {
         region: 'us-east-1',
-        eksClusters: [{ name: 'stratus-use1-a', gateway: gateway('gw.elb.us-east-1.amazonaws.com') }],
+        eksClusters: [
+          {
+            name: 'stratus-use1-a',
+            gateway: gateway('gw.elb.us-east-1.amazonaws.com', { databaseIssuer: 'stratus-databases' }),
+          },
+        ],
       },
     ],
   });
@@ -76,7 +81,7 @@ describe('Class: StratusEndpointsDns', () => {
     ]);
   });
 
-  it("gives the functions each gateway's host suffix, and the API the regions that accept public endpoints", () => {
+  it("gives the functions each gateway's host suffix and issuers, and the API the regions that accept public endpoints and TLS", () => {
     // Act
     const eu = templates(withGateways())[0]?.t as Template;
     const env = Object.values(eu.findResources('AWS::Lambda::Function')).map(
@@ -88,6 +93,14 @@ describe('Class: StratusEndpointsDns', () => {
     // Assess
     const api = env.find((v) => 'ENDPOINT_REGIONS' in v);
     expect(api?.ENDPOINT_REGIONS).toBe('eu-west-1,us-east-1');
+    // TLS to the database only where every gateway names a databaseIssuer (a CA issuer).
+    expect(api?.TLS_REGIONS).toBe('us-east-1');
+    const issuers = JSON.parse(env.find((v) => 'EKS_CLUSTERS' in v)?.EKS_CLUSTERS ?? '[]');
+    expect(issuers.map((c: { gateway?: { databaseIssuer?: string } }) => c.gateway?.databaseIssuer)).toEqual([
+      undefined,
+      undefined,
+      'stratus-databases',
+    ]);
     const pool = JSON.parse(env.find((v) => 'EKS_CLUSTERS' in v)?.EKS_CLUSTERS ?? '[]');
     expect(pool.map((c: { gateway?: { hostSuffix: string } }) => c.gateway?.hostSuffix)).toEqual([
       'eu-west-1.db.example.com',

@@ -333,6 +333,7 @@ describe('Class: StratusFunctions', () => {
             // No backupCopyTo in this config (copies: test/infra/backup-bucket.test.ts).
             return '{}';
           case 'endpointRegions':
+          case 'tlsRegions':
             // No endpoints in this config (test/infra/endpoints-dns.test.ts).
             return '';
           case 'backupObjectLock':

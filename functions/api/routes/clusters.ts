@@ -19,7 +19,7 @@ import { pathId, type RequestContext } from '../routes.js';
 import { committing } from '../store-errors.js';
 
 /** The regions whose EKS clusters have a gateway: public endpoints are accepted there only. */
-const endpointRegions = readEnv(z.object(endpointEnv)).ENDPOINT_REGIONS;
+const { ENDPOINT_REGIONS: endpointRegions, TLS_REGIONS: tlsRegions } = readEnv(z.object(endpointEnv));
 /** Read when the first cluster route runs: the copies of other regions' backups held here, and their lock. */
 const { BACKUP_COPIES: copies, BACKUP_OBJECT_LOCK: objectLock } = readEnv(
   z.object({ BACKUP_COPIES: backupEnv.BACKUP_COPIES, BACKUP_OBJECT_LOCK: backupEnv.BACKUP_OBJECT_LOCK }),
@@ -86,6 +86,7 @@ const planContext = async (ctx: RequestContext) => ({
   now: ctx.now,
   requestedBy: ctx.principal.keyId,
   endpointRegions,
+  tlsRegions,
   ...(objectLock ? { backupLockDays: objectLock.days } : {}),
 });
 

@@ -37,6 +37,9 @@ export function connectionDto(cluster: ClusterRecord, conn: ConnectionInfo) {
   const external = cluster.endpointSettings?.public ? cluster.externalEndpoint : undefined;
   const scheme = externalScheme(gatewayBackend(conn).scheme);
   const hosts = external?.hosts ?? (external ? [external.host] : []);
+  // Member by member (MongoDB's split horizon): the in-cluster options (replica set, TLS, auth
+  // source) apply outside too, and each host is its own TLS server name.
+  const options = external?.hosts ? (conn.endpoint.split('?')[1] ?? '') : '';
   return {
     clusterId: cluster.clusterId,
     endpoint: conn.endpoint,
@@ -58,14 +61,14 @@ export function connectionDto(cluster: ClusterRecord, conn: ConnectionInfo) {
     ...(external
       ? {
           external: {
-            endpoint: `${scheme}://${hosts.map((h) => `${h}:${external.port}`).join(',')}`,
+            endpoint: `${scheme}://${hosts.map((h) => `${h}:${external.port}`).join(',')}${options ? `/?${options}` : ''}`,
             host: external.host,
             port: external.port,
             ...(external.hosts ? { hosts: [...external.hosts] } : {}),
             ...(external.grpcHost ? { grpc: { host: external.grpcHost, port: external.port } } : {}),
             tls: {
               required: true as const,
-              serverName: external.host,
+              ...(external.hosts ? {} : { serverName: external.host }),
               ...(external.caBundle ? { caBundle: external.caBundle } : {}),
             },
           },

@@ -80,7 +80,8 @@ export interface ClusterSpec {
   readonly endpoint?: EndpointSettings;
   /**
    * The engine serves TLS only, with the cluster's certificate (engines/tls.ts): set at creation
-   * where the EKS cluster has a gateway (cert-manager) and the engine supports it; never changed.
+   * where the EKS clusters' gateways name a `databaseIssuer` (cert-manager) and the engine supports
+   * it; never changed.
    */
   readonly tls?: boolean;
 }

@@ -98,6 +98,11 @@ export interface PlanContext {
    */
   readonly endpointRegions?: readonly string[];
   /**
+   * Regions whose EKS clusters' gateways have a `databaseIssuer`: clusters created there serve TLS
+   * themselves (`tls`, engines/tls.ts). @default - none
+   */
+  readonly tlsRegions?: readonly string[];
+  /**
    * The days the region's backup bucket locks each object (Object Lock, `backupObjectLock`): a
    * schedule's `retentionDays` may not be shorter. @default - no lock
    */
@@ -196,9 +201,9 @@ export function planCreate(
     settings: settings.data,
     deletionProtection: req.deletionProtection,
     ...(backupPolicy ? { backupPolicy } : {}),
-    // TLS to the database where the EKS clusters have a gateway (cert-manager issues its
-    // certificate) and the engine can serve it: fixed for the cluster's life (engines/tls.ts).
-    ...(blueprint.tls && (ctx.endpointRegions ?? []).includes(req.region) ? { tls: true } : {}),
+    // TLS to the database where the EKS clusters' gateways have a databaseIssuer (cert-manager
+    // issues its certificate) and the engine can serve it: fixed for the cluster's life (engines/tls.ts).
+    ...(blueprint.tls && (ctx.tlsRegions ?? []).includes(req.region) ? { tls: true } : {}),
     status: 'PENDING',
     generation: 1,
     observedGeneration: 0,

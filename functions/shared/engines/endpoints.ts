@@ -1,22 +1,29 @@
 /**
- * A cluster's public endpoint (issue #17, docs/endpoints.md): the objects every blueprint's
- * render adds when `spec.endpoint.public` is on, for the shared gateway of its EKS cluster (Envoy
- * Gateway, driven by Gateway API resources; docs/eks.md, section 9). In the cluster's namespace:
+ * A cluster's public endpoint and its database certificate (issue #17, docs/endpoints.md; D32,
+ * D35): the objects every blueprint's render adds for the shared gateway of its EKS cluster
+ * (Envoy Gateway, driven by Gateway API resources; docs/eks.md, section 9). In the cluster's
+ * namespace:
  *
- * - a cert-manager `Certificate` for `<clusterId>.<hostSuffix>` from the EKS cluster's ClusterIssuer;
- * - a Gateway API `ListenerSet` that adds one listener to the platform's `Gateway`: TLS (or HTTPS
- *   for engines that speak HTTP) on the gateway's port, for that host only, terminating TLS with
- *   that certificate (same namespace: no ReferenceGrant);
- * - a `TLSRoute` (TCP engines) or an `HTTPRoute` (Qdrant) from that listener to the engine's
- *   client Service;
- * - an Envoy Gateway `SecurityPolicy`: the allowlist (`authorization`, `clientCIDRs`, default
- *   deny) and, for HTTP engines with `tokenCheck`, the API key check (`apiKeyAuth` against the
- *   cluster's own credential Secret);
- * - a `NetworkPolicy` that admits the gateway's proxies (their namespace) to the client port.
+ * - TLS clusters (`spec.tls`, tls.ts): a cert-manager `Certificate` `stratus-tls` from the EKS
+ *   cluster's `databaseIssuer`, which the engine serves, public or not;
+ * - when `spec.endpoint.public` is on, by the engine's gateway mode (`gatewayModeOf`):
+ *   - a `Certificate` for `<clusterId>.<hostSuffix>` from the gateway's `issuer`, unless TLS passes
+ *     through to the engine;
+ *   - a Gateway API `ListenerSet` that adds listeners to the platform's `Gateway`, on its port:
+ *     `TLS` with `Passthrough` (one per member where the engine has `members`: MongoDB), else `TLS`
+ *     or `HTTPS` terminating with that certificate (same namespace: no ReferenceGrant), and for
+ *     engines with a gRPC port one more on `<clusterId>-grpc.<hostSuffix>`;
+ *   - `TLSRoute`s (TCP engines) or an `HTTPRoute` (Qdrant) from them to the engine's client
+ *     Service (or each member's), a `GRPCRoute` to the gRPC port, and a `BackendTLSPolicy` where
+ *     the gateway re-encrypts to the engine;
+ *   - an Envoy Gateway `SecurityPolicy`: the allowlist (`authorization`, `clientCIDRs`, default
+ *     deny) and, for HTTP engines with `tokenCheck`, the API key check (`apiKeyAuth` against the
+ *     cluster's own credential Secret);
+ *   - a `NetworkPolicy` that admits the gateway's proxies (their namespace) to the client ports.
  *
- * The engine's in-cluster connection (`Blueprint.connection`) names the Service, port and scheme,
- * so no blueprint declares anything for it. Rendered only when the EKS cluster has a gateway
- * (`RenderContext.gateway`); the API refuses `public` in a region without one.
+ * The engine's in-cluster connection (`Blueprint.connection`) names the Service, ports and scheme,
+ * so no blueprint declares anything for it but its `tls`. Rendered only when the EKS cluster has a
+ * gateway (`RenderContext.gateway`); the API refuses `public` in a region without one.
  */
 import type { ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
 import { type ExternalEndpoint, externalHost, speaksHttp } from '../domain/endpoint.js';

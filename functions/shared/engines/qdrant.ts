@@ -314,8 +314,13 @@ function readiness(spec: ClusterSpec, live: ReadonlyArray<KubeObject | undefined
   return statefulSetReadiness(NAME, spec.nodes, live[0]);
 }
 
+/**
+ * With TLS (clusters created since issue #17's TLS to the database), gRPC is part of the
+ * connection, and so exposed through the gateway on its own host; clusters created before keep
+ * their REST-only endpoint (no change to what they render).
+ */
 function connection(spec: ClusterSpec): ConnectionInfo {
-  return { ...connectionOf(spec), grpcPort: QDRANT_GRPC_PORT };
+  return tlsOn(spec) ? { ...connectionOf(spec), grpcPort: QDRANT_GRPC_PORT } : connectionOf(spec);
 }
 
 function connectionOf(spec: ClusterSpec): ConnectionInfo {

@@ -10,6 +10,7 @@
  */
 import * as z from 'zod';
 import type { ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
+import { MAX_NODES } from '../domain/sizes.js';
 import { imageFor } from './images.js';
 import { LABELS, objectMeta, renderTenancy, TENANCY_KINDS } from './tenancy.js';
 import {
@@ -408,10 +409,11 @@ export const scylladbBlueprint: Blueprint = {
   checkUpgrade: upgradeChecker('ScyllaDB', VERSIONS, scylladbUpgradeRule),
   tls: {
     // The client Service and every member's Service (the operator's own serving certificate signs
-    // the same Services, and the pods' IPs, which a cert-manager certificate cannot know).
+    // the same Services, and the pods' IPs, which a cert-manager certificate cannot know), for every
+    // member index the API allows: a scale reissues no certificate.
     dnsNames: (spec) => [
       ...serviceDnsNames(spec, `${NAME}-client`),
-      ...Array.from({ length: spec.nodes }, (_, i) => serviceDnsNames(spec, memberService(spec, i))).flat(),
+      ...Array.from({ length: MAX_NODES }, (_, i) => serviceDnsNames(spec, memberService(spec, i))).flat(),
     ],
     // ScyllaDB takes a TLS handshake first: the gateway routes it by SNI and never sees CQL.
     gatewayMode: () => 'passthrough',

@@ -1,7 +1,8 @@
 /**
- * TLS to the database (issue #17, docs/endpoints.md "TLS end to end", docs/decisions.md D33): a
- * cluster created where its EKS cluster has a gateway (and so cert-manager) gets `spec.tls`. Its
- * engine then serves TLS only, with one certificate per cluster that cert-manager issues from the
+ * TLS to the database (issue #17, docs/endpoints.md "TLS end to end", docs/decisions.md D35): a
+ * cluster created where its EKS clusters' gateways have a `databaseIssuer` (cert-manager) gets
+ * `spec.tls`. Its engine then serves TLS (and refuses plain text, but PostgreSQL 16), with one
+ * certificate per cluster that cert-manager issues from the
  * EKS cluster's `databaseIssuer` into the Secret `stratus-tls` (`tls.crt`, `tls.key`, `ca.crt`),
  * covering the in-cluster names its clients and peers use (and, for engines the gateway passes
  * TLS through to, the cluster's external hosts). The gateway reaches the engine:

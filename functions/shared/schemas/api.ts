@@ -131,8 +131,11 @@ const ExternalConnectionSchema = z
     tls: z.object({
       /** Always true: the gateway accepts TLS only. */
       required: z.literal(true),
-      /** The name to send as SNI and to verify the certificate against (the host). */
-      serverName: z.string(),
+      /**
+       * The name to send as SNI and to verify the certificate against (the host). Absent with
+       * `hosts`: each host is its own (drivers send the host they connect to).
+       */
+      serverName: z.string().optional(),
       /** PEM of the CA that issued the certificate; absent: a publicly trusted CA (use the system's trust store). */
       caBundle: z.string().optional(),
     }),

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../functions/shared/engines/types.js';
 import { parseConfig } from '../../../lib/config.js';
-import { STANDIN_CA_BUNDLE } from '../../../local/kube-standin/resources.js';
+import { standinCaBundle } from '../../../local/kube-standin/resources.js';
 import type { LocalRuntime } from '../../../local/runtime/runtime.js';
 import {
   apiClient,
@@ -15,6 +15,9 @@ import {
 type Any = any;
 
 const DOMAIN = 'db.example.test';
+/** The stand-in's cert-manager writes each ClusterIssuer's own placeholder CA. */
+const GATEWAY_CA = standinCaBundle('stratus-endpoints');
+const DATABASE_CA = standinCaBundle('stratus-databases');
 
 /**
  * Public endpoints over the wire (issue #17): the real handlers against the stand-ins, with the
@@ -51,7 +54,11 @@ describe('End to end: public endpoints', () => {
         ...r,
         eksClusters: r.eksClusters.map((c) => ({
           ...c,
-          gateway: { issuer: 'stratus-endpoints', loadBalancerDnsName: `gw-${r.region}.elb.example.test` },
+          gateway: {
+            issuer: 'stratus-endpoints',
+            databaseIssuer: 'stratus-databases',
+            loadBalancerDnsName: `gw-${r.region}.elb.example.test`,
+          },
         })),
       })),
     });
@@ -82,12 +89,13 @@ describe('End to end: public endpoints', () => {
       host: inCluster,
       port: 5432,
       // TLS to the database: created where the EKS cluster has a gateway, PostgreSQL 17 refuses plain text.
-      tls: { required: true, serverName: inCluster, caBundle: STANDIN_CA_BUNDLE },
+      tls: { required: true, serverName: inCluster, caBundle: DATABASE_CA },
       external: {
         endpoint: `postgresql://${host}:443`,
         host,
         port: 443,
-        tls: { required: true, serverName: host, caBundle: STANDIN_CA_BUNDLE },
+        // Passed through: clients outside see the database's own certificate, so its CA.
+        tls: { required: true, serverName: host, caBundle: DATABASE_CA },
       },
     });
     // TLS passes through the gateway to PostgreSQL: no certificate of the gateway's own.
@@ -184,6 +192,9 @@ describe('End to end: public endpoints', () => {
     expect(conn.body.external.endpoint).toBe(`https://${id}.${rt.region}.${DOMAIN}:443`);
     // gRPC on its own host; the gateway re-encrypts to Qdrant, verifying its in-cluster name.
     expect(conn.body.external.grpc).toEqual({ host: `${id}-grpc.${rt.region}.${DOMAIN}`, port: 443 });
+    // Re-encrypted: clients outside see the gateway's certificate; in the cluster, the database's.
+    expect(conn.body.external.tls.caBundle).toBe(GATEWAY_CA);
+    expect(conn.body.tls.caBundle).toBe(DATABASE_CA);
     expect(conn.body).toMatchObject({
       endpoint: `https://qdrant.stratus-${id}.svc.cluster.local:6333`,
       grpcPort: 6334,
@@ -227,11 +238,13 @@ describe('End to end: public endpoints', () => {
     const hosts = [0, 1, 2].map((i) => `${id}-${i}.${rt.region}.${DOMAIN}`);
     const conn = await api('GET', `/v1/clusters/${id}/connection`);
     expect(conn.body.external).toMatchObject({
-      endpoint: `mongodb://${hosts.map((h) => `${h}:443`).join(',')}`,
+      endpoint: `mongodb://${hosts.map((h) => `${h}:443`).join(',')}/?replicaSet=mongodb&authSource=admin&tls=true`,
       host: hosts[0],
       hosts,
-      tls: { required: true, caBundle: STANDIN_CA_BUNDLE },
+      tls: { required: true, caBundle: DATABASE_CA },
     });
+    // Each host is its own TLS server name: none is given for all.
+    expect(conn.body.external.tls.serverName).toBeUndefined();
     const objects = (rt.kube?.list() ?? []).filter((o) => o.metadata.namespace === `stratus-${id}`) as Any[];
     const routes = objects.filter((o) => o.kind === 'TLSRoute');
     expect(routes.map((r) => [r.spec.hostnames[0], r.spec.rules[0].backendRefs[0].name]).sort()).toEqual(
@@ -244,5 +257,28 @@ describe('End to end: public endpoints', () => {
     const mongo = objects.find((o) => o.kind === 'MongoDBCommunity');
     expect(mongo.spec.security.tls).toMatchObject({ enabled: true, optional: false });
     expect(mongo.spec.replicaSetHorizons.slice(0, 3)).toEqual(hosts.map((h) => ({ external: `${h}:443` })));
+    const certificate: Any = objects.find(
+      (o) => o.kind === 'Certificate' && o.metadata.name === 'stratus-tls',
+    );
+
+    // Act: scale down to one member
+    const scaled = await api('PATCH', `/v1/clusters/${id}`, { nodes: 1 });
+
+    // Assess: the other members' routes, listeners and Services pruned; the certificate not reissued
+    expect(scaled.status).toBe(202);
+    expect((await settle(scaled.body.operation.id)).body.status).toBe('SUCCEEDED');
+    const after = (rt.kube?.list() ?? []).filter((o) => o.metadata.namespace === `stratus-${id}`) as Any[];
+    expect(after.filter((o) => o.kind === 'TLSRoute').map((r) => r.spec.hostnames[0])).toEqual([hosts[0]]);
+    expect(
+      after
+        .filter((o) => o.kind === 'Service' && o.metadata.name.endsWith('-external'))
+        .map((o) => o.metadata.name),
+    ).toEqual(['mongodb-0-external']);
+    expect(after.find((o) => o.kind === 'ListenerSet').spec.listeners.map((l: Any) => l.name)).toEqual([
+      'member-0',
+    ]);
+    const certAfter = after.find((o) => o.kind === 'Certificate' && o.metadata.name === 'stratus-tls');
+    expect(certAfter.spec.dnsNames).toEqual(certificate.spec.dnsNames);
+    expect((await api('GET', `/v1/clusters/${id}/connection`)).body.external.hosts).toEqual([hosts[0]]);
   });
 });

@@ -21,6 +21,7 @@ const ctx = {
   now: NOW,
   requestedBy: 'key-1',
   endpointRegions: ['eu-west-1'],
+  tlsRegions: ['eu-west-1'],
 };
 const TCP = { name: 'postgresql', http: false };
 const HTTP = { name: 'qdrant', http: true };
@@ -208,6 +209,14 @@ describe('Function: planCreate (TLS to the database)', () => {
 
     // Assess
     expect(c.tls === true).toBe(tls);
+  });
+
+  it("creates no TLS cluster where the gateways have no databaseIssuer (the gateway's issuer may be ACME)", () => {
+    // Act
+    const { cluster: c } = planCreate({ ...req, engine: 'valkey' }, { ...ctx, tlsRegions: [] });
+
+    // Assess: public endpoints are still accepted there (endpointRegions), without TLS to the database
+    expect(c.tls).toBeUndefined();
   });
 });
 

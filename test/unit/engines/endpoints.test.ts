@@ -129,9 +129,9 @@ describe('Function: renderEndpoint', () => {
       },
     ]);
     const policy = find(objects, 'SecurityPolicy').spec;
+    // A cluster created before TLS to the database: REST only, no gRPC host (as it rendered then).
     expect(policy.targetRefs).toEqual([
       { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: ENDPOINT_NAME },
-      { group: 'gateway.networking.k8s.io', kind: 'GRPCRoute', name: ENDPOINT_NAME },
     ]);
     expect(policy.apiKeyAuth).toEqual({
       credentialRefs: [{ group: '', kind: 'Secret', name: 'qdrant-credentials' }],
@@ -215,7 +215,7 @@ describe('Function: renderEndpoint', () => {
           'ListenerSet',
           'NetworkPolicy',
           'SecurityPolicy',
-          ...(bp.engine === 'qdrant' ? ['HTTPRoute', 'GRPCRoute'] : ['TLSRoute']),
+          bp.engine === 'qdrant' ? 'HTTPRoute' : 'TLSRoute',
         ].sort(),
       );
       for (const o of endpoint) expect(() => validateRendered(o)).not.toThrow();

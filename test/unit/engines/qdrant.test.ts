@@ -262,7 +262,6 @@ describe('Blueprint: qdrant', () => {
       expect(qdrantBlueprint.connection(spec)).toEqual({
         host,
         port: 6333,
-        grpcPort: 6334,
         endpoint: `http://${host}:6333`,
         credentialRef: { namespace: `stratus-${spec.clusterId}`, name: 'qdrant-credentials', key: 'api-key' },
       });

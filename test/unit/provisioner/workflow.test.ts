@@ -1202,7 +1202,6 @@ describe('Function: advance (public endpoint, issue #17)', () => {
       'Certificate',
       'ListenerSet',
       'HTTPRoute',
-      'GRPCRoute',
       'SecurityPolicy',
     ]);
   });
@@ -1229,7 +1228,6 @@ describe('Function: advance (public endpoint, issue #17)', () => {
           host: 'cl-01jd8w0000000000000000000a.eu-west-1.db.example.com',
           port: 443,
           caBundle: CA,
-          grpcHost: 'cl-01jd8w0000000000000000000a-grpc.eu-west-1.db.example.com',
         },
       }),
       NOW.toISOString(),
@@ -1280,8 +1278,12 @@ describe('Function: advance (public endpoint, issue #17)', () => {
       expect.objectContaining({
         endpoint: 'https://qdrant.stratus-cl-01jd8w0000000000000000000a.svc.cluster.local:6333',
         caBundle: DB_CA,
-        // Qdrant is re-encrypted to: outside, clients see the gateway's certificate and its CA.
-        externalEndpoint: expect.objectContaining({ caBundle: CA }),
+        // Qdrant is re-encrypted to: outside, clients see the gateway's certificate and its CA;
+        // with TLS its gRPC port is exposed too, on its own host.
+        externalEndpoint: expect.objectContaining({
+          caBundle: CA,
+          grpcHost: 'cl-01jd8w0000000000000000000a-grpc.eu-west-1.db.example.com',
+        }),
       }),
       NOW.toISOString(),
       expect.anything(),
