@@ -24,6 +24,7 @@ import {
 } from '../shared/store/sweeps.js';
 import { compareObjects, type ObjectDrift } from './compare.js';
 import { driftEvent, findingsHash, type ReconcilerEvent, suspendedEvent } from './events.js';
+import { decideRenewal, RENEWAL_FIELD_MANAGER, renewalFields } from './renewal.js';
 
 /** Who asks for repairs: the `requestedBy` of the UPDATE operations the reconciler queues. */
 export const RECONCILER_PRINCIPAL = 'reconciler';
@@ -56,7 +57,7 @@ export const DEFAULT_REPAIR_POLICY: DriftRepairPolicy = {
 };
 
 /** What the drift sweep needs of Kubernetes (functions/shared/kube/client.ts). */
-export type DriftKube = Pick<KubeClient, 'listPage' | 'get' | 'deleteNamespace'>;
+export type DriftKube = Pick<KubeClient, 'listPage' | 'get' | 'deleteNamespace' | 'mergePatch'>;
 
 /** Objects per chunk of the sweep's cluster-wide lists (`limit`). */
 export const DEFAULT_LIST_PAGE_SIZE = 500;
@@ -147,6 +148,10 @@ export interface DriftSweepResult {
   /** Namespaces labelled as Stratus's whose cluster is gone (reported or deleted). */
   readonly orphans: number;
   readonly orphansDeleted: number;
+  /** TLS clusters whose restart target got the `notBefore` of its certificate recorded (renewal.ts). */
+  readonly certificatesRecorded: number;
+  /** TLS clusters whose pods a rolling restart moved onto a renewed certificate (renewal.ts). */
+  readonly certificateRestarts: number;
   /** Clusters or namespaces that could not be checked (Kubernetes, DynamoDB or the bus failed). */
   readonly errors: number;
   readonly pages: number;
@@ -178,6 +183,8 @@ interface Counts {
   skipped: number;
   orphans: number;
   orphansDeleted: number;
+  certificatesRecorded: number;
+  certificateRestarts: number;
   errors: number;
 }
 
@@ -289,6 +296,8 @@ export async function sweepDrift(deps: DriftSweepDeps): Promise<DriftSweepResult
     skipped: 0,
     orphans: 0,
     orphansDeleted: 0,
+    certificatesRecorded: 0,
+    certificateRestarts: 0,
     errors: 0,
   };
   let pages = 0;
@@ -346,9 +355,14 @@ export async function sweepDrift(deps: DriftSweepDeps): Promise<DriftSweepResult
       if (page.clusters.length === 0) cursor = at(page.next, await after());
       for (let i = 0; i < page.clusters.length; i += concurrency) {
         const chunk = page.clusters.slice(i, i + concurrency);
-        const outcomes = await Promise.all(chunk.map((c) => checkCluster(deps, c, reads.live)));
+        const checks = await Promise.all(chunk.map((c) => checkCluster(deps, c, reads.live)));
         counts.checked += chunk.length;
-        for (const o of outcomes) tally(counts, o);
+        for (const { outcome, renewal } of checks) {
+          tally(counts, outcome);
+          if (renewal === 'recorded') counts.certificatesRecorded++;
+          else if (renewal === 'restarted') counts.certificateRestarts++;
+          else if (renewal === 'error') counts.errors++;
+        }
         const last = chunk[chunk.length - 1] as ClusterRecord;
         const rest = i + concurrency < page.clusters.length;
         // Mid-page, continue after the last cluster checked; at the end of a page, where it ends.
@@ -439,105 +453,200 @@ function tally(counts: Counts, o: ClusterOutcome | NamespaceOutcome): void {
 
 // ---- clusters ---------------------------------------------------------------------------------
 
+/** A cluster's check: its drift outcome, and what the renewal step did (renewal.ts). */
+interface ClusterCheck {
+  readonly outcome: ClusterOutcome;
+  readonly renewal?: 'recorded' | 'restarted' | 'error';
+}
+
+/** Outcomes after which the cluster stays idle and READY, with nothing queued: its certificate's turn. */
+const RENEWAL_AFTER: ReadonlySet<ClusterOutcome> = new Set([
+  'clean',
+  'backingOff',
+  'suspended',
+  'alreadyReported',
+]);
+
 async function checkCluster(
   deps: DriftSweepDeps,
   listed: ClusterRecord,
   liveOn: (eksCluster: string) => Promise<LiveObjects>,
-): Promise<ClusterOutcome> {
+): Promise<ClusterCheck> {
   const { logger } = deps;
   const keys = { clusterId: listed.clusterId, tenantId: listed.tenantId };
   // Only idle READY clusters: during an operation the objects are meant to differ.
-  if (listed.status !== 'READY' || listed.activeOperationId || !listed.placement) return 'skipped';
+  if (listed.status !== 'READY' || listed.activeOperationId || !listed.placement)
+    return { outcome: 'skipped' };
   const blueprint = getBlueprint(listed.engine);
   if (!blueprint) {
     logger.warn('no blueprint for the engine of a cluster; drift not checked', {
       ...keys,
       engine: listed.engine,
     });
-    return 'skipped';
+    return { outcome: 'skipped' };
   }
   const placement = listed.placement;
+  let live: LiveObjects;
+  let outcome: ClusterOutcome;
   try {
-    const live = await liveOn(placement);
+    live = await liveOn(placement);
     // Lists taken before the cluster last changed may predate what its operation applied.
-    if (Date.parse(listed.updatedAt) > live.listedAt) return 'skipped';
-    const drift = await findDrift(deps, blueprint, listed, placement, live);
-    if (drift === 'terminating') {
-      logger.warn('the namespace of a READY cluster is being deleted; repair once it is gone', keys);
-      return 'skipped';
-    }
-    if (drift.length === 0) {
-      // The drift cleared (fixed by hand, the webhook removed): a suspension ends with it.
-      if (listed.driftRepairSuspended) await forgetRepairs(deps, listed);
-      return 'clean';
-    }
-    // The index may lag: act on the item as it is now, and only if it is what was compared.
-    const cluster = await deps.store.clusters.get(listed.tenantId, listed.clusterId);
-    if (
-      cluster?.status !== 'READY' ||
-      cluster.activeOperationId ||
-      cluster.generation !== listed.generation ||
-      cluster.statusVersion !== listed.statusVersion
-    ) {
-      return 'skipped';
-    }
-    const findings = drift.map((d) => d.finding);
-    const changed = drift.map((d) => ({ ...d.finding, paths: d.paths }));
-    if (cluster.maintenance) {
-      logger.warn('drift on a cluster under maintenance: reported, not repaired', {
-        ...keys,
-        drift: changed,
-      });
-      return (await report(deps, cluster, findings)) ? 'reported' : 'alreadyReported';
-    }
-    const now = deps.now();
-    const hash = findingsHash(findings);
-    const decision = decideRepair(cluster, hash, now, { ...DEFAULT_REPAIR_POLICY, ...deps.repairPolicy });
-    if (decision.action === 'suspended') return 'alreadyReported';
-    if (decision.action === 'wait') {
-      logger.info('drift back after a recent repair: waiting before repairing again', {
-        ...keys,
-        until: decision.until,
-        repairs: cluster.driftRepairs?.repairs,
-        drift: changed,
-      });
-      return 'backingOff';
-    }
-    if (decision.action === 'suspend') {
-      return (await suspendRepairs(deps, cluster, decision, findings, changed)) ? 'suspended' : 'skipped';
-    }
-    if (decision.clearStale && !(await forgetRepairs(deps, cluster))) return 'skipped';
-    const operation = planRepair(cluster, now);
-    try {
-      await deps.sweeps.requestRepair(cluster, operation, decision.series);
-    } catch (e) {
-      if (e instanceof StaleStateError) return 'skipped'; // a user's operation came first
-      throw e;
-    }
-    logger.warn('drift found: repair queued', {
-      ...keys,
-      operationId: operation.operationId,
-      correlationId: operation.correlationId,
-      repairs: decision.series.repairs,
-      drift: changed,
-    });
-    await deps.publish({
-      detailType: 'Cluster Drift Detected',
-      detail: driftEvent({
-        eventId: `${cluster.clusterId}/drift/${operation.operationId}`,
-        occurredAt: operation.createdAt,
-        tenantId: cluster.tenantId,
-        region: cluster.region,
-        clusterId: cluster.clusterId,
-        correlationId: operation.correlationId,
-        findings,
-        action: 'repaired',
-      }),
-    });
-    return 'repaired';
+    if (Date.parse(listed.updatedAt) > live.listedAt) return { outcome: 'skipped' };
+    outcome = await checkDrift(deps, blueprint, listed, placement, live);
   } catch (e) {
     if ((e as { unauthorized?: boolean }).unauthorized) deps.invalidateKube(placement);
     logger.error('could not check a cluster for drift', { ...keys, placement, error: e as Error });
+    return { outcome: 'error' };
+  }
+  if (!RENEWAL_AFTER.has(outcome)) return { outcome };
+  const renewal = await renewCertificate(deps, blueprint, listed, placement, live);
+  return renewal ? { outcome, renewal } : { outcome };
+}
+
+/** Compares the cluster with what runs and repairs, reports or leaves what differs. */
+async function checkDrift(
+  deps: DriftSweepDeps,
+  blueprint: Blueprint,
+  listed: ClusterRecord,
+  placement: string,
+  live: LiveObjects,
+): Promise<ClusterOutcome> {
+  const { logger } = deps;
+  const keys = { clusterId: listed.clusterId, tenantId: listed.tenantId };
+  const drift = await findDrift(deps, blueprint, listed, placement, live);
+  if (drift === 'terminating') {
+    logger.warn('the namespace of a READY cluster is being deleted; repair once it is gone', keys);
+    return 'skipped';
+  }
+  if (drift.length === 0) {
+    // The drift cleared (fixed by hand, the webhook removed): a suspension ends with it.
+    if (listed.driftRepairSuspended) await forgetRepairs(deps, listed);
+    return 'clean';
+  }
+  // The index may lag: act on the item as it is now, and only if it is what was compared.
+  const cluster = await deps.store.clusters.get(listed.tenantId, listed.clusterId);
+  if (
+    cluster?.status !== 'READY' ||
+    cluster.activeOperationId ||
+    cluster.generation !== listed.generation ||
+    cluster.statusVersion !== listed.statusVersion
+  ) {
+    return 'skipped';
+  }
+  const findings = drift.map((d) => d.finding);
+  const changed = drift.map((d) => ({ ...d.finding, paths: d.paths }));
+  if (cluster.maintenance) {
+    logger.warn('drift on a cluster under maintenance: reported, not repaired', {
+      ...keys,
+      drift: changed,
+    });
+    return (await report(deps, cluster, findings)) ? 'reported' : 'alreadyReported';
+  }
+  const now = deps.now();
+  const hash = findingsHash(findings);
+  const decision = decideRepair(cluster, hash, now, { ...DEFAULT_REPAIR_POLICY, ...deps.repairPolicy });
+  if (decision.action === 'suspended') return 'alreadyReported';
+  if (decision.action === 'wait') {
+    logger.info('drift back after a recent repair: waiting before repairing again', {
+      ...keys,
+      until: decision.until,
+      repairs: cluster.driftRepairs?.repairs,
+      drift: changed,
+    });
+    return 'backingOff';
+  }
+  if (decision.action === 'suspend') {
+    return (await suspendRepairs(deps, cluster, decision, findings, changed)) ? 'suspended' : 'skipped';
+  }
+  if (decision.clearStale && !(await forgetRepairs(deps, cluster))) return 'skipped';
+  const operation = planRepair(cluster, now);
+  try {
+    await deps.sweeps.requestRepair(cluster, operation, decision.series);
+  } catch (e) {
+    if (e instanceof StaleStateError) return 'skipped'; // a user's operation came first
+    throw e;
+  }
+  logger.warn('drift found: repair queued', {
+    ...keys,
+    operationId: operation.operationId,
+    correlationId: operation.correlationId,
+    repairs: decision.series.repairs,
+    drift: changed,
+  });
+  await deps.publish({
+    detailType: 'Cluster Drift Detected',
+    detail: driftEvent({
+      eventId: `${cluster.clusterId}/drift/${operation.operationId}`,
+      occurredAt: operation.createdAt,
+      tenantId: cluster.tenantId,
+      region: cluster.region,
+      clusterId: cluster.clusterId,
+      correlationId: operation.correlationId,
+      findings,
+      action: 'repaired',
+    }),
+  });
+  return 'repaired';
+}
+
+/**
+ * The renewal step (renewal.ts): records the certificate a restart target's pods serve, or rolls
+ * them onto a renewed one. Acts only on the cluster as it is now (the index may lag): READY, idle,
+ * not under maintenance, and what was compared. Logged, counted, nothing published.
+ */
+async function renewCertificate(
+  deps: DriftSweepDeps,
+  blueprint: Blueprint,
+  listed: ClusterRecord,
+  placement: string,
+  live: LiveObjects,
+): Promise<ClusterCheck['renewal']> {
+  const keys = { clusterId: listed.clusterId, tenantId: listed.tenantId };
+  const objects = clusterObjects(live, listed.clusterId);
+  const spec = specOf(listed);
+  if (decideRenewal(listed, blueprint, spec, objects).action === 'none') return undefined;
+  try {
+    const cluster = await deps.store.clusters.get(listed.tenantId, listed.clusterId);
+    if (
+      !cluster ||
+      cluster.generation !== listed.generation ||
+      cluster.statusVersion !== listed.statusVersion
+    ) {
+      return undefined;
+    }
+    const decision = decideRenewal(cluster, blueprint, spec, objects);
+    if (decision.action === 'none') return undefined;
+    const { target } = decision;
+    const kube = await deps.kube(placement);
+    const ref = {
+      apiVersion: target.apiVersion,
+      kind: target.kind,
+      metadata: { name: target.name, namespace: namespaceOf(listed.clusterId) },
+    };
+    const done = await kube.mergePatch(ref, decision.patch, { fieldManager: RENEWAL_FIELD_MANAGER });
+    if (done === 'gone') return undefined;
+    if (decision.action === 'record') {
+      deps.logger.info('certificate recorded on its restart target', {
+        ...keys,
+        target: `${target.kind}/${target.name}`,
+        notBefore: decision.notBefore,
+      });
+      return 'recorded';
+    }
+    deps.logger.info('certificate renewed: rolling restart of its pods', {
+      ...keys,
+      target: `${target.kind}/${target.name}`,
+      notBefore: decision.notBefore,
+      previous: decision.previous,
+    });
+    return 'restarted';
+  } catch (e) {
+    if ((e as { unauthorized?: boolean }).unauthorized) deps.invalidateKube(placement);
+    deps.logger.error('could not restart a cluster onto its renewed certificate', {
+      ...keys,
+      placement,
+      error: e as Error,
+    });
     return 'error';
   }
 }
@@ -674,7 +783,11 @@ async function listAll(
   }
 }
 
-/** What the comparison reads of a live object: no status (but a Namespace's phase), no annotations, no managedFields. */
+/**
+ * What the comparison reads of a live object: no status (but a Namespace's phase), no annotations,
+ * no managedFields; and what the renewal step reads (renewal.ts, `renewalFields`): a Certificate's
+ * `status.notBefore`, the `stratus.dev/tls-not-before` annotation.
+ */
 function slim(o: KubeObject): KubeObject {
   const {
     managedFields: _mf,
@@ -684,10 +797,15 @@ function slim(o: KubeObject): KubeObject {
     managedFields?: unknown;
   };
   const { status, ...rest } = o;
+  const renewal = renewalFields(o);
   return {
     ...rest,
-    metadata,
-    ...(o.kind === 'Namespace' && status !== undefined ? { status } : {}),
+    metadata: { ...metadata, ...(renewal.annotations ? { annotations: renewal.annotations } : {}) },
+    ...(o.kind === 'Namespace' && status !== undefined
+      ? { status }
+      : renewal.status
+        ? { status: renewal.status }
+        : {}),
   } as KubeObject;
 }
 
@@ -1024,9 +1142,7 @@ async function findDrift(
     ...(gateway ? { gateway } : {}),
   });
   const namespace = namespaceOf(cluster.clusterId);
-  const live: KubeObject[] = (listed.byNamespace.get(namespace) ?? []).filter(
-    (o) => o.metadata.labels?.[LABELS.cluster] === cluster.clusterId,
-  );
+  const live = clusterObjects(listed, cluster.clusterId);
   const ns = live.find((o) => o.kind === 'Namespace' && o.metadata.name === namespace);
   if (ns && isTerminating(ns)) return 'terminating';
   const unreadable: KubeObject[] = [];
@@ -1055,6 +1171,16 @@ async function findDrift(
   // stratus-secret-reader RoleBinding of a namespace applied before it named the reconciler) the
   // repair re-applies everything, after which it can be read.
   return drift;
+}
+
+/**
+ * The objects of the cluster's namespace that carry its labels, as a list by the cluster's labels
+ * would return them.
+ */
+function clusterObjects(listed: LiveObjects, clusterId: string): KubeObject[] {
+  return (listed.byNamespace.get(namespaceOf(clusterId)) ?? []).filter(
+    (o) => o.metadata.labels?.[LABELS.cluster] === clusterId,
+  );
 }
 
 const isSecret = (o: Pick<KubeObject, 'apiVersion' | 'kind'>): boolean =>

@@ -275,6 +275,11 @@ const spec = (o: KubeObject) => record(o.spec);
 const generation = (o: KubeObject) => (typeof o.metadata.generation === 'number' ? o.metadata.generation : 1);
 const replicas = (o: KubeObject) => (typeof spec(o).replicas === 'number' ? (spec(o).replicas as number) : 1);
 
+/** cert-manager's defaults: 90-day certificates, renewed 30 days before they expire. */
+const CERTIFICATE_DAYS = 90;
+const RENEW_BEFORE_DAYS = 30;
+const DAY_MS = 24 * 3600 * 1000;
+
 /** CloudNativePG's declarative hibernation annotation and condition type. */
 const HIBERNATION = 'cnpg.io/hibernation';
 
@@ -491,13 +496,24 @@ export const DEFAULT_OWNED_RULES: Readonly<Record<string, OwnedRule>> = {
   'apps/v1/StatefulSet': (o) => [...statefulSetClaims(o), ...statefulSetPods(o)],
   'apps/v1/Deployment': deploymentReplicaSet,
   'apps/v1/ReplicaSet': replicaSetPods,
-  // cert-manager's Secret of a Certificate (placeholders: certificateSecretData), no owner, as cert-manager's.
+  // cert-manager's Secret of a Certificate (placeholders: certificateSecretData), no owner, as cert-manager's,
+  // with the labels and annotations of the Certificate's `secretTemplate`.
   'cert-manager.io/v1/Certificate': (o) => [
     {
       object: {
         apiVersion: 'v1',
         kind: 'Secret',
-        metadata: ownedMeta(o, String(spec(o).secretName), {}, false),
+        metadata: {
+          ...ownedMeta(
+            o,
+            String(spec(o).secretName),
+            record(record(spec(o).secretTemplate).labels) as Record<string, string>,
+            false,
+          ),
+          ...(record(spec(o).secretTemplate).annotations
+            ? { annotations: record(record(spec(o).secretTemplate).annotations) as Record<string, string> }
+            : {}),
+        },
         type: 'kubernetes.io/tls',
         data: certificateSecretData(o),
       },
@@ -514,11 +530,13 @@ export const DEFAULT_OWNED_RULES: Readonly<Record<string, OwnedRule>> = {
     );
   },
   // The Dragonfly operator's StatefulSet (named like the Dragonfly, replicas copied from it, the
-  // snapshot PVC as its `df` claim template), which the StatefulSet rules above then run.
+  // snapshot PVC as its `df` claim template, `podMetadata.annotations` on its pod template), which
+  // the StatefulSet rules above then run (a new template: new pods).
   'dragonflydb.io/v1alpha1/Dragonfly': (o) => {
     const snapshot = record(spec(o).snapshot);
     const pvc = record(snapshot.persistentVolumeClaimSpec);
     const labels = { app: o.metadata.name, 'app.kubernetes.io/name': 'dragonfly' };
+    const podAnnotations = record(record(spec(o).podMetadata).annotations);
     return [
       {
         sync: true,
@@ -531,7 +549,10 @@ export const DEFAULT_OWNED_RULES: Readonly<Record<string, OwnedRule>> = {
             serviceName: o.metadata.name,
             selector: { matchLabels: labels },
             template: {
-              metadata: { labels },
+              metadata: {
+                labels,
+                ...(Object.keys(podAnnotations).length > 0 ? { annotations: podAnnotations } : {}),
+              },
               spec: { containers: [{ name: 'dragonfly', image: spec(o).image }] },
             },
             ...(Object.keys(pvc).length > 0
@@ -682,18 +703,42 @@ export const DEFAULT_STATUS_RULES: Readonly<Record<string, StatusRule>> = {
       conditions: [{ type: 'Ready', status: 'True', reason: 'ClusterIsReady', message: 'Cluster is Ready' }],
     };
   },
-  // cert-manager once the certificate is issued into its Secret.
-  'cert-manager.io/v1/Certificate': (o) => ({
-    conditions: [
-      {
-        type: 'Ready',
-        status: 'True',
-        reason: 'Ready',
-        message: 'Certificate is up to date and has not expired',
-        observedGeneration: generation(o),
-      },
-    ],
-  }),
+  // cert-manager once the certificate is issued into its Secret: when it was issued (`notBefore`,
+  // the revision), expires (cert-manager's default 90 days) and will be renewed (30 days before).
+  // Issued again only for a new spec (a new generation): other writes, and a status written
+  // through `/status` (a renewal played by a test), keep what was issued.
+  'cert-manager.io/v1/Certificate': (o) => {
+    const previous = record(o.status);
+    const ready = (Array.isArray(previous.conditions) ? previous.conditions : [])
+      .map(record)
+      .find((c) => c.type === 'Ready');
+    const issued = typeof previous.notBefore === 'string' && ready?.observedGeneration === generation(o);
+    const at = Date.now();
+    const time = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return {
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'True',
+          reason: 'Ready',
+          message: 'Certificate is up to date and has not expired',
+          observedGeneration: generation(o),
+        },
+      ],
+      ...(issued
+        ? Object.fromEntries(
+            ['notBefore', 'notAfter', 'renewalTime', 'revision'].flatMap((k) =>
+              previous[k] === undefined ? [] : [[k, previous[k]]],
+            ),
+          )
+        : {
+            notBefore: time(at),
+            notAfter: time(at + CERTIFICATE_DAYS * DAY_MS),
+            renewalTime: time(at + (CERTIFICATE_DAYS - RENEW_BEFORE_DAYS) * DAY_MS),
+            revision: typeof previous.revision === 'number' ? previous.revision + 1 : 1,
+          }),
+    };
+  },
   // The Dragonfly operator's status once a master is elected and every replica replicates.
   'dragonflydb.io/v1alpha1/Dragonfly': () => ({ phase: 'Ready', isRollingUpdate: false }),
   // A Job whose one pod exited 0 (the backup simulation replaces this rule for backup Jobs).

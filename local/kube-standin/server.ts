@@ -18,6 +18,7 @@ import { serverCertificate } from './certificate.js';
 import { InstalledCrds, isCrd } from './crds.js';
 import {
   isObject,
+  type Json,
   type JsonObject,
   JsonPatchError,
   jsonPatch,
@@ -417,6 +418,43 @@ export async function startKubeStandin(opts: KubeStandinOptions = {}): Promise<K
 
     if (target.subresource === 'scale' && name !== undefined) {
       return answerScale(req, res, { kind, namespace, name, method, fieldManager, write });
+    }
+    if (target.subresource === 'status' && name !== undefined) {
+      // `.../status`: what the controller that owns the object writes (kubectl `--subresource=status`).
+      if (method === 'GET') return answer(200, store.get(kind, namespace, name));
+      if (method === 'PUT') {
+        const body = await readObject(req, bodyType(req.headers['content-type']));
+        return answer(
+          200,
+          write(name, () => store.writeStatus(kind, namespace, name, () => body as Json)),
+        );
+      }
+      if (method === 'PATCH') {
+        const patch = patchType(req.headers['content-type']);
+        if (patch !== 'merge' && patch !== 'json') {
+          throw new ApiError(
+            415,
+            'UnsupportedMediaType',
+            'the status subresource of the stand-in takes merge and JSON patches: application/merge-patch+json, application/json-patch+json',
+          );
+        }
+        const body = await readJson(req);
+        if (patch === 'merge' && !isObject(body))
+          throw new ApiError(400, 'BadRequest', 'the patch must be a JSON object');
+        return answer(
+          200,
+          write(name, () =>
+            store.writeStatus(kind, namespace, name, (obj) =>
+              patch === 'json' ? jsonPatch(obj, body) : mergePatch(obj, body as JsonObject),
+            ),
+          ),
+        );
+      }
+      throw new ApiError(
+        405,
+        'MethodNotAllowed',
+        'the server does not allow this method on the requested resource',
+      );
     }
     if (name === undefined) {
       if (method === 'GET') {
@@ -1006,8 +1044,8 @@ interface ResourceTarget {
   kind: KindInfo;
   namespace?: string;
   name?: string;
-  /** `scale`, of the kinds that have it. */
-  subresource?: 'scale';
+  /** `scale`, of the kinds that have it; `status`, of every kind (not listed in discovery). */
+  subresource?: 'scale' | 'status';
 }
 
 function parseResourcePath(
@@ -1028,6 +1066,7 @@ function parseResourcePath(
   if (!kind || rest.length > 3) throw notFoundResource();
   if (
     subresource !== undefined &&
+    subresource !== 'status' &&
     !(subresource === 'scale' && SCALABLE.has(`${kind.apiVersion}/${kind.kind}`))
   )
     throw notFoundResource();
@@ -1037,7 +1076,7 @@ function parseResourcePath(
     kind,
     ...(namespace !== undefined ? { namespace } : {}),
     ...(name !== undefined ? { name } : {}),
-    ...(subresource === 'scale' ? { subresource } : {}),
+    ...(subresource === 'scale' || subresource === 'status' ? { subresource } : {}),
   };
 }
 

@@ -683,6 +683,47 @@ export class ObjectStore {
   }
 
   /**
+   * A write to the `status` subresource, as the controller that owns the object makes it: the new
+   * status is `status` of the object `change` returns (a merge or JSON patch, or a PUT body);
+   * everything else it says is ignored, as kube-apiserver ignores it there. No new generation, and
+   * the simulated controller's status rule is not asked again for it (it is the controller).
+   */
+  writeStatus(
+    kind: KindInfo,
+    namespace: string | undefined,
+    name: string,
+    change: (obj: JsonObject) => Json,
+  ): JsonObject {
+    const key = this.keyFor(kind, namespace, name);
+    const existing = this.require(kind, namespace, name);
+    let changed: Json;
+    try {
+      changed = change(structuredClone(existing.obj));
+    } catch (e) {
+      if (e instanceof JsonPatchError)
+        throw new ApiError(
+          422,
+          'Invalid',
+          `the server rejected our request due to an error in our request: ${e.message}`,
+        );
+      throw e;
+    }
+    if (!isObject(changed)) throw new ApiError(422, 'Invalid', 'the patched object must be a JSON object');
+    const requested = isObject(changed.metadata) ? changed.metadata.resourceVersion : undefined;
+    if (requested !== undefined && requested !== meta(existing.obj).resourceVersion)
+      throw this.conflict(kind, name);
+    if (deepEqual(changed.status, existing.obj.status)) return structuredClone(existing.obj);
+    const next = structuredClone(existing.obj);
+    if (changed.status === undefined || changed.status === null) delete next.status;
+    else next.status = structuredClone(changed.status);
+    meta(next).resourceVersion = this.nextVersion();
+    existing.obj = next;
+    this.opts.onEvent?.('MODIFIED', next);
+    this.opts.onChange([key]);
+    return structuredClone(next);
+  }
+
+  /**
    * Strategic merge patch of a built-in object (strategic.ts), merging lists by their patch merge
    * keys; a malformed patch is 400, an item without its merge key 422, and nothing changes.
    */

@@ -29,7 +29,14 @@ import {
 } from './backups.js';
 import { imageFor } from './images.js';
 import { LABELS, objectMeta, renderTenancy, TENANCY_KINDS } from './tenancy.js';
-import { DATABASE_TLS_MOUNT, DATABASE_TLS_SECRET, serviceDnsNames, tlsOn, withTls } from './tls.js';
+import {
+  type CertificateRenewal,
+  DATABASE_TLS_MOUNT,
+  DATABASE_TLS_SECRET,
+  serviceDnsNames,
+  tlsOn,
+  withTls,
+} from './tls.js';
 import type { Blueprint, KubeObject, Readiness, RenderContext } from './types.js';
 import { upgradeChecker } from './versions.js';
 import {
@@ -169,6 +176,25 @@ function render(spec: ClusterSpec, ctx: RenderContext): KubeObject[] {
   ];
 }
 
+/**
+ * Dragonfly is not known to re-read `--tls_cert_file` and `--tls_key_file` once started (neither
+ * its flags nor the operator say so): its pods restart onto a renewed certificate. Through the Dragonfly, not its StatefulSet: the operator rewrites the StatefulSet
+ * from the Dragonfly on every reconcile (dragonfly-operator `GenerateDragonflyResources`, then an
+ * Update), which would drop an annotation put there. `spec.podMetadata.annotations` ("labels and
+ * annotations to add to the Dragonfly pods", its CRD) goes into the StatefulSet's pod template; the
+ * operator then rolls the pods itself (`OnDelete`: replicas first, then `REPLTAKEOVER` and the
+ * master), as for any template change.
+ */
+const dragonflyRestart: CertificateRenewal = {
+  kind: 'restart',
+  target: () => ({
+    apiVersion: 'dragonflydb.io/v1alpha1',
+    kind: 'Dragonfly',
+    name: NAME,
+    podAnnotations: ['spec', 'podMetadata', 'annotations'],
+  }),
+};
+
 function readinessRefs(spec: ClusterSpec) {
   return [objectRef(spec, 'dragonflydb.io/v1alpha1', 'Dragonfly', NAME)];
 }
@@ -271,5 +297,6 @@ export const dragonflyBlueprint: Blueprint = {
     // is not headless (no pod names) and peers replicate by pod IP on the plain admin port.
     dnsNames: (spec) => serviceDnsNames(spec, NAME),
     gatewayMode: () => 'passthrough',
+    renewal: dragonflyRestart,
   },
 };

@@ -201,6 +201,8 @@ export function renderDatabaseCertificate(
         privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
         // Peers present it too (replicas to their primary, Qdrant's peers).
         usages: ['digital signature', 'server auth', 'client auth'],
+        // Labels on the Secret for a controller that reloads on them (tls.ts, `secretLabels`).
+        ...(tls.secretLabels ? { secretTemplate: { labels: { ...tls.secretLabels } } } : {}),
       },
     },
   ];

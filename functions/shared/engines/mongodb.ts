@@ -387,6 +387,10 @@ const mongodbTls: TlsSupport = {
   ],
   gatewayMode: () => 'passthrough',
   members: (spec) => memberIndexes(spec).map((i) => ({ service: mongodbMemberService(i), port: PORT })),
+  // The operator watches `stratus-tls` and names the file it copies it to after a hash of its
+  // content, so a new certificate changes the automation config and the agents restart mongod
+  // member by member (mongodb-kubernetes-operator `tlsOperatorSecretFileName`, controllers/mongodb_tls.go).
+  renewal: { kind: 'reloads' },
 };
 
 /**

@@ -423,6 +423,11 @@ export const postgresqlBlueprint: Blueprint = {
     // Every form of the three Services, as CloudNativePG's own server certificates have them.
     dnsNames: (spec) => SERVICES.flatMap((service) => serviceDnsNames(spec, service)),
     gatewayMode,
+    // CloudNativePG reloads the instances when a Secret it uses changes, if the Secret carries the
+    // label `cnpg.io/reload` (its documentation, "Certificates", user-provided server
+    // certificates); cert-manager puts it on `stratus-tls` (the Certificate's `secretTemplate`).
+    renewal: { kind: 'reloads' },
+    secretLabels: { 'cnpg.io/reload': '' },
   },
   pause: {
     method: `CloudNativePG declarative hibernation (annotation ${CNPG_HIBERNATION}: on; its PVCs stay)`,

@@ -28,6 +28,7 @@ import {
   DATABASE_TLS_SECRET,
   headlessDnsNames,
   serviceDnsNames,
+  statefulSetRestart,
   tlsOn,
   tlsVolume,
   tlsVolumeMount,
@@ -444,5 +445,8 @@ export const qdrantBlueprint: Blueprint = {
     dnsNames: (spec) => [...serviceDnsNames(spec, NAME), ...headlessDnsNames(spec, HEADLESS)],
     // The gateway terminates TLS to check the API key, then re-encrypts to Qdrant.
     gatewayMode: () => 'reencrypt',
+    // Qdrant re-reads its certificate for REST only, every `QDRANT__TLS__CERT_TTL` (an hour), not
+    // for gRPC or its peers: its pods restart onto a renewed certificate.
+    renewal: statefulSetRestart(NAME),
   },
 };

@@ -417,5 +417,10 @@ export const scylladbBlueprint: Blueprint = {
     ],
     // ScyllaDB takes a TLS handshake first: the gateway routes it by SNI and never sees CQL.
     gatewayMode: () => 'passthrough',
+    // ScyllaDB watches the certificate and key files of its TLS listeners (inotify) and reloads
+    // them when they change: its CQL server builds "reloadable" server credentials
+    // (scylladb/scylladb `generic_server.cc`, `server::listen`; hot reloading since
+    // scylladb/scylladb#6067, fixed by #6152). No restart.
+    renewal: { kind: 'reloads' },
   },
 };

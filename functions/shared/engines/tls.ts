@@ -35,6 +35,44 @@ export interface GatewayMember {
   readonly port: number;
 }
 
+/**
+ * The object whose pods a rolling restart rolls onto a renewed certificate: a change of its pod
+ * template's annotations recreates its pods one by one (a StatefulSet's rolling update, or the
+ * operator that owns the pods), as `kubectl rollout restart` does.
+ */
+export interface RestartTarget {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly name: string;
+  /** The path of the pod template's annotations in the object (`spec.template.metadata.annotations`). */
+  readonly podAnnotations: readonly string[];
+}
+
+/**
+ * How the engine's pods pick up `stratus-tls` once cert-manager renews it (90-day certificates,
+ * renewed 30 days before they expire) and rewrites its Secret (docs/endpoints.md, "Renewal"):
+ *
+ * - `reloads`: the engine (or its operator) serves the new certificate by itself; nothing to do;
+ * - `restart`: the engine read the files once, at start: the reconciler rolls the pods of
+ *   `target` when the certificate's `status.notBefore` changes (functions/reconciler/renewal.ts).
+ */
+export type CertificateRenewal =
+  | { readonly kind: 'reloads' }
+  | { readonly kind: 'restart'; target(spec: ClusterSpec): RestartTarget };
+
+/** The rolling restart of a StatefulSet Stratus renders (its controller rolls the pods on a template change). */
+export function statefulSetRestart(name: string): CertificateRenewal {
+  return {
+    kind: 'restart',
+    target: () => ({
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      name,
+      podAnnotations: ['spec', 'template', 'metadata', 'annotations'],
+    }),
+  };
+}
+
 /** How an engine serves TLS (`Blueprint.tls`); its render honours `spec.tls`. */
 export interface TlsSupport {
   /**
@@ -50,6 +88,14 @@ export interface TlsSupport {
    * Absent: one host for the cluster. Only with `passthrough`.
    */
   members?(spec: ClusterSpec): GatewayMember[];
+  /** How its pods pick up a renewed certificate (see CertificateRenewal). Cite the source. */
+  readonly renewal: CertificateRenewal;
+  /**
+   * Labels cert-manager puts on the certificate's Secret (the Certificate's
+   * `spec.secretTemplate.labels`), for a controller that acts on labelled Secrets (CloudNativePG's
+   * `cnpg.io/reload`). Absent: none.
+   */
+  readonly secretLabels?: Readonly<Record<string, string>>;
 }
 
 /** Whether the cluster's engine serves TLS: the spec asks for it (set at creation). */

@@ -25,6 +25,7 @@ import {
   DATABASE_TLS_MOUNT,
   headlessDnsNames,
   serviceDnsNames,
+  statefulSetRestart,
   tlsOn,
   tlsVolume,
   tlsVolumeMount,
@@ -375,5 +376,9 @@ export const valkeyBlueprint: Blueprint = {
       ...headlessDnsNames(spec, HEADLESS),
     ],
     gatewayMode: () => 'passthrough',
+    // Valkey loads `tls-cert-file` and `tls-key-file` at start (and on `CONFIG SET`), never when
+    // the files change (valkey-io/valkey#2649); its opt-in periodic reload,
+    // `tls-auto-reload-interval` (valkey-io/valkey#3020), came after 8.1: the pods restart.
+    renewal: statefulSetRestart(NAME),
   },
 };

@@ -62,6 +62,17 @@ export interface KubeClient {
   ): Promise<KubeListPage>;
   /** Starts deletion of a namespace and everything in it; `gone` when it no longer exists. */
   deleteNamespace(name: string): Promise<'deleted' | 'gone'>;
+  /**
+   * A JSON merge patch (RFC 7386) of an existing object, recorded under `fieldManager`: sets the
+   * few fields `patch` names and leaves the rest, and never creates the object (`gone` when it does
+   * not exist). For fields of an object that another writer applies: under a field manager of its
+   * own, a later server-side apply by Stratus's manager, which does not send them, keeps them.
+   */
+  mergePatch(
+    ref: KubeObjectRef,
+    patch: Record<string, unknown>,
+    opts: { readonly fieldManager: string },
+  ): Promise<'patched' | 'gone'>;
 }
 
 export interface KubeListPage {
@@ -92,7 +103,8 @@ function toPlain(obj: KubernetesObject, apiVersion?: string, kind?: string): Kub
 }
 
 /**
- * Every request the client makes is idempotent (server-side apply, GET, LIST, DELETE), so a
+ * Every request the client makes is idempotent (server-side apply, GET, LIST, DELETE, a merge
+ * patch that sets fixed values), so a
  * transient failure (429, 5xx, timeout, reset) is retried here a few times with jittered backoff
  * before the caller sees it: one flaky request should not cost the whole workflow step.
  */
@@ -376,6 +388,29 @@ export function createKubeClient(kc: KubeConfig, opts: KubeClientOptions = {}): 
         items: (result.items ?? []).map((item) => ({ ...item, apiVersion, kind })),
         ...(next ? { continue: next } : {}),
       };
+    },
+
+    async mergePatch(ref, patch, patchOpts) {
+      await ensureKind(ref.apiVersion, ref.kind);
+      try {
+        await call(`patch ${describe(ref)}`, () =>
+          // The body is the patch alone; the object (its kind, name and namespace) gives the path.
+          exactBody.run(JSON.stringify(patch), () =>
+            api.patch(
+              structuredClone(ref) as KubernetesObject,
+              undefined,
+              undefined,
+              patchOpts.fieldManager,
+              undefined,
+              PatchStrategy.MergePatch,
+            ),
+          ),
+        );
+        return 'patched';
+      } catch (e) {
+        if (e instanceof KubeApiError && e.status === 404) return 'gone';
+        throw e;
+      }
     },
 
     async deleteNamespace(name) {

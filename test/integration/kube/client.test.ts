@@ -12,6 +12,9 @@ const cm = (namespace: string, name: string, labels: Record<string, string> = {}
   data: { k: name },
 });
 
+// biome-ignore lint/suspicious/noExplicitAny: live objects are read freely in assertions
+type Any = any;
+
 async function failure(p: Promise<unknown>): Promise<KubeApiError> {
   const e = await p.then(
     () => undefined,
@@ -199,6 +202,69 @@ describe('Function: createKubeClient (against the stand-in)', () => {
       // Assess
       expect(items.map((i) => [i.apiVersion, i.kind, i.metadata.name])).toEqual([['v1', 'ConfigMap', 'l1']]);
       expect(everywhere.map((i) => i.metadata.name)).toEqual(['l1', 'l2']);
+    });
+  });
+
+  describe('Method: mergePatch', () => {
+    it('sets the fields it names under its own field manager, which a later apply of the object keeps', async () => {
+      // Prepare
+      const sts = {
+        apiVersion: 'apps/v1',
+        kind: 'StatefulSet',
+        metadata: { name: 'db', namespace: 'mp-a', annotations: { 'applied-by': 'stratus-test' } },
+        spec: {
+          replicas: 1,
+          serviceName: 'db',
+          selector: { matchLabels: { app: 'db' } },
+          template: {
+            metadata: { labels: { app: 'db' } },
+            spec: { containers: [{ name: 'db', image: 'valkey/valkey:8.1.1' }] },
+          },
+        },
+      };
+      await kube.apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'mp-a' } }, sts]);
+      const ref = { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db', namespace: 'mp-a' } };
+
+      // Act
+      const patched = await kube.mergePatch(
+        ref,
+        {
+          metadata: { annotations: { 'stratus.dev/x': 'a' } },
+          spec: { template: { metadata: { annotations: { 'stratus.dev/y': 'b' } } } },
+        },
+        { fieldManager: 'stratus-other' },
+      );
+      await kube.apply([sts]);
+
+      // Assess: both annotations set, the applied fields untouched, and kept by the apply
+      expect(patched).toBe('patched');
+      const live: Any = await kube.get(ref);
+      expect(live.metadata.annotations).toEqual({ 'applied-by': 'stratus-test', 'stratus.dev/x': 'a' });
+      expect(live.spec.template.metadata.annotations).toEqual({ 'stratus.dev/y': 'b' });
+      expect(live.spec.replicas).toBe(1);
+      expect(live.metadata.managedFields.map((m: Any) => `${m.manager}:${m.operation}`).sort()).toEqual([
+        'stratus-other:Update',
+        'stratus-test:Apply',
+      ]);
+    });
+
+    it('never creates: gone when the object does not exist', async () => {
+      // Act
+      const result = await kube.mergePatch(
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'absent', namespace: 'mp-a' } },
+        { metadata: { annotations: { a: 'b' } } },
+        { fieldManager: 'stratus-other' },
+      );
+
+      // Assess
+      expect(result).toBe('gone');
+      expect(
+        await kube.get({
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'absent', namespace: 'mp-a' },
+        }),
+      ).toBeUndefined();
     });
   });
 

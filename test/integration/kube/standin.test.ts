@@ -1061,6 +1061,148 @@ describe('Kubernetes stand-in (through @kubernetes/client-node)', () => {
     });
   });
 
+  describe('cert-manager, played', () => {
+    const certRef = {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: { name: 'db-tls', namespace: 'certs' },
+    };
+    const certificate = (dnsNames: string[]): Obj => ({
+      ...certRef,
+      metadata: { ...certRef.metadata, annotations: { written: 'first' } },
+      spec: {
+        secretName: 'db-tls',
+        dnsNames,
+        issuerRef: { group: 'cert-manager.io', kind: 'ClusterIssuer', name: 'ca' },
+        secretTemplate: { labels: { 'cnpg.io/reload': '' } },
+      },
+    });
+    const read = () => api.read(certRef) as Promise<Any>;
+    /** A write to `.../status`, as cert-manager makes it (client-node has no subresources). */
+    const patchStatus = (body: unknown, type = 'application/merge-patch+json') =>
+      fetch(`${standin.plainUrl}/apis/cert-manager.io/v1/namespaces/certs/certificates/db-tls/status`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${standin.token}`, 'content-type': type },
+        body: JSON.stringify(body),
+      });
+
+    beforeAll(async () => {
+      await apply(ns('certs'));
+    });
+
+    it('issues a Certificate (notBefore, notAfter 90 days on, renewalTime 60, revision 1) into a Secret labelled from its secretTemplate', async () => {
+      // Act
+      await apply(certificate(['db']));
+      clock.advance(READINESS_DELAY_MS);
+      const issued = await read();
+      const secret: Any = await api.read({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'db-tls', namespace: 'certs' },
+      });
+
+      // Assess
+      const { notBefore, notAfter, renewalTime, revision } = issued.status;
+      const day = 24 * 3600 * 1000;
+      expect(notBefore).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+      expect(Date.parse(notAfter) - Date.parse(notBefore)).toBe(90 * day);
+      expect(Date.parse(renewalTime) - Date.parse(notBefore)).toBe(60 * day);
+      expect(revision).toBe(1);
+      expect(issued.status.conditions[0]).toMatchObject({ type: 'Ready', status: 'True' });
+      expect(secret.metadata.labels).toEqual({ 'cnpg.io/reload': '' });
+    });
+
+    it('keeps what it issued over a metadata write, and issues again (revision 2) for a new spec', async () => {
+      // Prepare
+      const before = (await read()).status;
+
+      // Act
+      await apply({
+        ...certificate(['db']),
+        metadata: { ...certRef.metadata, annotations: { written: 'again' } },
+      });
+      clock.advance(READINESS_DELAY_MS);
+      const kept = (await read()).status;
+      await apply(certificate(['db', 'db.certs']));
+      clock.advance(READINESS_DELAY_MS);
+      const reissued = (await read()).status;
+
+      // Assess
+      expect(kept).toEqual(before);
+      expect(reissued.revision).toBe(2);
+      expect(Date.parse(reissued.notBefore)).toBeGreaterThanOrEqual(Date.parse(before.notBefore));
+    });
+
+    it('takes a status written through /status (a renewal), keeps it, and leaves the spec and generation alone', async () => {
+      // Prepare
+      const before = await read();
+
+      // Act
+      const res = await patchStatus({
+        spec: { dnsNames: ['ignored'] },
+        status: { notBefore: '2031-01-01T00:00:00Z', revision: 9 },
+      });
+      await apply({
+        ...certificate(['db', 'db.certs']),
+        metadata: { ...certRef.metadata, annotations: { written: 'late' } },
+      });
+      clock.advance(READINESS_DELAY_MS);
+      const after = await read();
+      const refused = await patchStatus({ status: {} }, 'application/apply-patch+yaml');
+
+      // Assess
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as Any).status).toMatchObject({
+        notBefore: '2031-01-01T00:00:00Z',
+        revision: 9,
+      });
+      expect(after.status).toMatchObject({
+        notBefore: '2031-01-01T00:00:00Z',
+        revision: 9,
+        notAfter: before.status.notAfter,
+      });
+      expect(after.spec.dnsNames).toEqual(['db', 'db.certs']);
+      expect(after.metadata.generation).toBe(before.metadata.generation);
+      expect(refused.status).toBe(415);
+    });
+
+    it("puts a Dragonfly's podMetadata.annotations on its StatefulSet's pod template: new pods for a new value", async () => {
+      // Prepare
+      const dragonfly = (annotations?: Record<string, string>): Obj => ({
+        apiVersion: 'dragonflydb.io/v1alpha1',
+        kind: 'Dragonfly',
+        metadata: { name: 'df', namespace: 'certs' },
+        spec: { replicas: 1, image: 'dragonfly:1', ...(annotations ? { podMetadata: { annotations } } : {}) },
+      });
+      const pods = () =>
+        standin
+          .list()
+          .filter((o) => o.kind === 'Pod' && o.metadata.namespace === 'certs' && o.metadata.name === 'df-0');
+      await apply(dragonfly());
+      clock.advance(READINESS_DELAY_MS);
+      await read();
+      clock.advance(READINESS_DELAY_MS);
+      await read();
+      const first = pods()[0]?.metadata.uid;
+
+      // Act
+      await apply(dragonfly({ 'stratus.dev/tls-restarted-for': '2031-01-01T00:00:00Z' }));
+      for (let i = 0; i < 3; i++) {
+        clock.advance(READINESS_DELAY_MS);
+        await read();
+      }
+
+      // Assess
+      const sts: Any = standin.list().find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'df');
+      expect(sts.spec.template.metadata.annotations).toEqual({
+        'stratus.dev/tls-restarted-for': '2031-01-01T00:00:00Z',
+      });
+      expect(first).toBeDefined();
+      expect(pods()[0]?.metadata.uid).toBeDefined();
+      expect(pods()[0]?.metadata.uid).not.toBe(first);
+    });
+  });
+
   describe('namespace deletion', () => {
     it('goes through Terminating, refuses new content, then removes the namespace and everything in it', async () => {
       // Prepare

@@ -454,6 +454,7 @@ describe('TLS to the database: the certificate and the gateway modes', () => {
   const tlsOf = (mode: GatewayMode, members = 0): TlsSupport => ({
     dnsNames: () => IN_CLUSTER,
     gatewayMode: () => mode,
+    renewal: { kind: 'reloads' },
     ...(members
       ? { members: () => Array.from({ length: members }, (_, i) => ({ service: `m-${i}`, port: 6379 })) }
       : {}),
@@ -689,4 +690,65 @@ describe('TLS to the database: every engine that serves it', () => {
       expect(bp.connection(spec).tls?.serverName).toBe(bp.connection(spec).host);
     },
   );
+
+  it("labels PostgreSQL's certificate Secret for CloudNativePG's reload, and no other engine's", () => {
+    // Act
+    const templates = Object.fromEntries(
+      tlsEngines.map((bp) => {
+        const objects = bp.render(
+          specOf(bp, { tls: true }),
+          renderContext({ secrets: secretsOf(bp), gateway: TEST_GATEWAY }),
+        );
+        return [bp.engine, find(objects, 'Certificate', 'stratus-tls').spec.secretTemplate];
+      }),
+    );
+
+    // Assess: cert-manager copies secretTemplate's labels to stratus-tls, CloudNativePG reloads on them.
+    expect(templates).toEqual({
+      dragonfly: undefined,
+      mongodb: undefined,
+      postgresql: { labels: { 'cnpg.io/reload': '' } },
+      qdrant: undefined,
+      scylladb: undefined,
+      valkey: undefined,
+    });
+  });
+
+  it('says how each engine picks up a renewed certificate, and restarts only through an object it renders', () => {
+    // Prepare
+    const how = (bp: Blueprint, spec: ClusterSpec) => {
+      const renewal = bp.tls?.renewal;
+      if (renewal?.kind !== 'restart') return renewal?.kind;
+      const t = renewal.target(spec);
+      return `${t.apiVersion} ${t.kind}/${t.name} ${t.podAnnotations.join('.')}`;
+    };
+
+    // Act
+    const ways = Object.fromEntries(tlsEngines.map((bp) => [bp.engine, how(bp, specOf(bp, { tls: true }))]));
+
+    // Assess
+    expect(ways).toEqual({
+      dragonfly: 'dragonflydb.io/v1alpha1 Dragonfly/dragonfly spec.podMetadata.annotations',
+      mongodb: 'reloads',
+      postgresql: 'reloads',
+      qdrant: 'apps/v1 StatefulSet/qdrant spec.template.metadata.annotations',
+      scylladb: 'reloads',
+      valkey: 'apps/v1 StatefulSet/valkey spec.template.metadata.annotations',
+    });
+    for (const bp of tlsEngines) {
+      const renewal = bp.tls?.renewal;
+      if (renewal?.kind !== 'restart') continue;
+      const spec = specOf(bp, { tls: true });
+      const target = renewal.target(spec);
+      const objects = bp.render(spec, renderContext({ secrets: secretsOf(bp), gateway: TEST_GATEWAY }));
+      // Rendered (so listed by the reconciler) with the pod template's metadata where the path says.
+      const rendered: Any = objects.find(
+        (o) =>
+          o.apiVersion === target.apiVersion && o.kind === target.kind && o.metadata.name === target.name,
+      );
+      expect(rendered, bp.engine).toBeDefined();
+      const parent = target.podAnnotations.slice(0, -1).reduce((o: Any, k) => o?.[k], rendered);
+      expect(parent, `${bp.engine}: ${target.podAnnotations.join('.')}`).toBeTypeOf('object');
+    }
+  });
 });

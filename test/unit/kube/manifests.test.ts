@@ -177,15 +177,22 @@ function provisionerNeeds(): { cluster: Set<Grant>; namespace: Set<Grant> } {
 /**
  * The reconciler's drift sweep (functions/reconciler/drift.ts): `list` of namespaces by label,
  * then one `list` per kind rendered in the namespace, except Secrets, which it reads one by one by
- * name (`get`), through the rendered `stratus-secret-reader` RoleBinding, never cluster-wide.
+ * name (`get`), through the rendered `stratus-secret-reader` RoleBinding, never cluster-wide; and
+ * `patch` of the object a TLS engine that must restart on a renewed certificate restarts through
+ * (functions/reconciler/renewal.ts: a merge patch, which never creates).
  */
 function reconcilerNeeds(): Set<Grant> {
   const needs = new Set<Grant>([grant('', 'namespaces', 'list')]);
-  for (const { objects } of rendered) {
-    for (const o of objects) {
+  for (const { bp, spec, objects } of rendered as Any[]) {
+    for (const o of objects as KubeObject[]) {
       if (o.kind === 'Namespace' || o.kind === 'Secret') continue;
       const { group, resource } = resourceOf(o);
       needs.add(grant(group, resource, 'list'));
+    }
+    const renewal = (bp as Blueprint).tls?.renewal;
+    if (renewal?.kind === 'restart' && spec.tls) {
+      const { group, resource } = resourceOf(renewal.target(spec));
+      needs.add(grant(group, resource, 'patch'));
     }
   }
   return needs;
@@ -288,7 +295,7 @@ describe('Manifest: rbac.yaml', () => {
     ]);
   });
 
-  it('lets the reconciler list exactly the kinds it compares, and read no Secret cluster-wide', () => {
+  it('lets the reconciler list exactly the kinds it compares, patch only its restart targets, and read no Secret cluster-wide', () => {
     expect(sorted(grantsOf(reconciler))).toEqual(sorted(reconcilerNeeds()));
   });
 
@@ -685,6 +692,27 @@ describe('Manifest: admission-policy.yaml', () => {
     const decision = admit(sample);
     expect(decision).not.toBe('allowed');
     expect((decision as { denied: string }).denied).toMatch(message);
+  });
+
+  it("confines the reconciler's restart on a renewed certificate (a patch of a StatefulSet) to Stratus's namespaces", () => {
+    const patch = (namespace: string, namespaceObject: unknown): Sample => ({
+      groups: [RECONCILER_GROUP],
+      operation: 'UPDATE',
+      group: 'apps',
+      resource: 'statefulsets',
+      namespace,
+      name: 'valkey',
+      object: statefulSet(namespace),
+      oldObject: statefulSet(namespace),
+      namespaceObject,
+    });
+    expect(admit(patch('stratus-abc', ns('stratus-abc', STRATUS_LABELS)))).toBe('allowed');
+    expect(admit(patch('kube-system', ns('kube-system')))).toEqual({
+      denied: expect.stringMatching(/stratus-\*/),
+    });
+    expect(admit(patch('stratus-abc', ns('stratus-abc')))).toEqual({
+      denied: expect.stringMatching(/managed-by=stratus/),
+    });
   });
 
   it('refuses the reconciler too, and its takeover role, which share its group', () => {

@@ -31,6 +31,9 @@ import {
   type PageKey,
 } from '../../../functions/shared/store/sweeps.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: live objects are read freely in assertions
+type Any = any;
+
 const NOW = new Date('2026-11-22T10:00:00.000Z');
 const REGION = 'eu-west-1';
 const EKS = 'stratus-euw1-a';
@@ -196,6 +199,45 @@ class FakeKube implements DriftKube {
   async deleteNamespace(name: string): Promise<'deleted' | 'gone'> {
     this.deleted.push(name);
     return 'deleted';
+  }
+
+  /** Merge patches sent (RFC 7386), with their field manager. */
+  patches: Array<{ target: string; patch: Record<string, unknown>; fieldManager: string }> = [];
+
+  async mergePatch(
+    ref: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } },
+    patch: Record<string, unknown>,
+    opts: { fieldManager: string },
+  ): Promise<'patched' | 'gone'> {
+    if (this.forbidden.has(`patch ${ref.kind}`)) {
+      throw Object.assign(new Error(`patch ${ref.kind}: Forbidden`), { status: 403, retryable: false });
+    }
+    const found = this.objects.find(
+      (o) =>
+        o.apiVersion === ref.apiVersion &&
+        o.kind === ref.kind &&
+        o.metadata.namespace === ref.metadata.namespace &&
+        o.metadata.name === ref.metadata.name,
+    );
+    if (!found) return 'gone';
+    this.patches.push({
+      target: `${ref.kind} ${ref.metadata.namespace}/${ref.metadata.name}`,
+      patch,
+      fieldManager: opts.fieldManager,
+    });
+    const merge = (target: Record<string, unknown>, p: Record<string, unknown>) => {
+      for (const [k, v] of Object.entries(p)) {
+        if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+          const inner = target[k];
+          target[k] =
+            inner !== null && typeof inner === 'object' && !Array.isArray(inner) ? inner : ({} as object);
+          merge(target[k] as Record<string, unknown>, v as Record<string, unknown>);
+        } else if (v === null) delete target[k];
+        else target[k] = v;
+      }
+    };
+    merge(found as Record<string, unknown>, patch);
+    return 'patched';
   }
 
   remove(kind: string, name: string): void {
@@ -536,6 +578,123 @@ describe('Function: reconciler (drift)', () => {
           issue: 'changed',
         },
       ]);
+    });
+
+    describe('renewal of TLS certificates (renewal.ts)', () => {
+      const gateway = {
+        name: 'stratus-gateway',
+        namespace: 'stratus-gateway',
+        proxyNamespace: 'envoy-gateway-system',
+        hostSuffix: 'eu-west-1.db.example.com',
+        port: 443,
+        issuer: 'stratus-endpoints',
+      };
+      const ISSUED = '2026-11-01T10:00:00Z';
+      const RENEWED = '2027-01-01T10:00:00Z';
+      /** A TLS cluster as the provisioner applied it, its Certificate issued at ISSUED. */
+      function tlsSetup(engine = 'valkey') {
+        const s = setup({ gateway: (eks) => (eks === EKS ? gateway : undefined) });
+        const bp = getBlueprint(engine) as NonNullable<ReturnType<typeof getBlueprint>>;
+        const c = cluster(1, {
+          engine,
+          version: bp.versions.at(-1) as string,
+          settings: bp.settingsSchema.parse({}),
+          tls: true,
+        });
+        s.table.clusters.push(c);
+        const secrets = Object.fromEntries(bp.secretNames.map((n) => [n, 'real']));
+        s.kube.objects.push(
+          ...asLive(bp.render(specOf(c), { secrets, operationId: 'op-x', correlationId: 'corr-x', gateway })),
+        );
+        s.kube.find('Certificate', 'stratus-tls').status = { notBefore: ISSUED };
+        return { ...s, c };
+      }
+
+      it('records the certificate on a TLS Valkey cluster, rolls its pods once it is renewed, then does nothing', async () => {
+        // Prepare
+        const { kube, events, deps } = tlsSetup();
+        const sts = () => kube.find('StatefulSet', 'valkey') as Any;
+
+        // Act: first sweep (the certificate as the pods started with it)
+        const first = await sweepDrift(deps());
+
+        // Assess: recorded, metadata only
+        expect(first).toMatchObject({ clean: 1, certificatesRecorded: 1, certificateRestarts: 0, errors: 0 });
+        expect(sts().metadata.annotations['stratus.dev/tls-not-before']).toBe(ISSUED);
+        expect(sts().spec.template.metadata.annotations?.['stratus.dev/tls-restarted-for']).toBeUndefined();
+
+        // Act: cert-manager renews it; two more sweeps
+        kube.find('Certificate', 'stratus-tls').status = { notBefore: RENEWED };
+        const second = await sweepDrift(deps());
+        const third = await sweepDrift(deps());
+
+        // Assess: one rolling restart (the pod template's annotation), by the reconciler's field manager
+        expect(second).toMatchObject({
+          clean: 1,
+          certificatesRecorded: 0,
+          certificateRestarts: 1,
+          errors: 0,
+        });
+        expect(sts().metadata.annotations['stratus.dev/tls-not-before']).toBe(RENEWED);
+        expect(sts().spec.template.metadata.annotations).toMatchObject({
+          'stratus.dev/tls-restarted-for': RENEWED,
+        });
+        expect(third).toMatchObject({ clean: 1, certificatesRecorded: 0, certificateRestarts: 0, errors: 0 });
+        expect(kube.patches.map((p) => [p.target, p.fieldManager])).toEqual([
+          [`StatefulSet ${namespaceOf('cl-01jd8w00000000000000000001')}/valkey`, 'stratus-reconciler'],
+          [`StatefulSet ${namespaceOf('cl-01jd8w00000000000000000001')}/valkey`, 'stratus-reconciler'],
+        ]);
+        // Nothing on the bus: a renewal is no drift.
+        expect(events).toEqual([]);
+      });
+
+      it('leaves an engine that reloads by itself (PostgreSQL) alone', async () => {
+        // Prepare
+        const { kube, deps } = tlsSetup('postgresql');
+        kube.find('Certificate', 'stratus-tls').status = { notBefore: RENEWED };
+
+        // Act
+        const res = await sweepDrift(deps());
+
+        // Assess
+        expect(res).toMatchObject({ clean: 1, certificatesRecorded: 0, certificateRestarts: 0, errors: 0 });
+        expect(kube.patches).toEqual([]);
+      });
+
+      it('does not restart a cluster the index shows idle when the item is held by an operation, or under maintenance', async () => {
+        // Prepare
+        const { kube, table, c, deps } = tlsSetup();
+        const sts = kube.find('StatefulSet', 'valkey');
+        sts.metadata.annotations = { ...sts.metadata.annotations, 'stratus.dev/tls-not-before': ISSUED };
+        kube.find('Certificate', 'stratus-tls').status = { notBefore: RENEWED };
+
+        // Act
+        table.current.set(c.clusterId, {
+          ...c,
+          status: 'UPDATING',
+          activeOperationId: 'op-01jd8w0000000000000000user',
+        });
+        const busy = await sweepDrift(deps());
+        table.current.set(c.clusterId, { ...c, maintenance: true });
+        const maintained = await sweepDrift(deps());
+
+        // Assess
+        expect(busy).toMatchObject({ certificateRestarts: 0, errors: 0 });
+        expect(maintained).toMatchObject({ certificateRestarts: 0, errors: 0 });
+        expect(kube.patches).toEqual([]);
+      });
+
+      it('counts a restart the API server refuses (RBAC without patch) as an error, and the drift as clean', async () => {
+        // Prepare
+        const { kube, deps } = tlsSetup();
+        kube.forbidden.add('patch StatefulSet');
+
+        // Act
+        const res = await sweepDrift(deps());
+
+        // Assess
+        expect(res).toMatchObject({ clean: 1, certificatesRecorded: 0, errors: 1 });
+      });
     });
 
     it('lists each kind once across namespaces, chunk by chunk, whatever the number of clusters', async () => {

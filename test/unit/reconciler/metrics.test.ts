@@ -60,6 +60,8 @@ const drift: DriftSweepResult = {
   skipped: 3,
   orphans: 6,
   orphansDeleted: 1,
+  certificatesRecorded: 8,
+  certificateRestarts: 9,
   errors: 0,
   pages: 2,
   more: false,
