@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { commaList, json, requiredString } from '../shared/env.js';
+import { commaList, json, optionalCommaList, requiredString } from '../shared/env.js';
 import { objectLockEnv } from '../shared/object-lock.js';
 import { ApiUrlsSchema } from './regions.js';
 
@@ -12,15 +12,7 @@ export const httpEnv = {
   /** Each region's public API base URL (no trailing slash), for 421 answers; a region may have none. */
   STRATUS_API_URLS: json(ApiUrlsSchema).prefault('{}'),
   /** Origins whose browser pages may read the answers (CORS, cors.ts), comma-separated; may be empty. */
-  STRATUS_CORS_ORIGINS: z
-    .string()
-    .optional()
-    .transform((raw) =>
-      (raw ?? '')
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    ),
+  STRATUS_CORS_ORIGINS: optionalCommaList(),
 };
 
 /** The HTTP pipeline's variables alone (tests, and the default of `createRouter`). */
@@ -75,25 +67,9 @@ export const endpointEnv = {
    * Regions whose EKS clusters' gateways have a `databaseIssuer`, comma-separated: clusters
    * created there serve TLS themselves (`tls`). Unset or empty: none.
    */
-  TLS_REGIONS: z
-    .string()
-    .optional()
-    .transform((raw) =>
-      (raw ?? '')
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    ),
+  TLS_REGIONS: optionalCommaList(),
   /** Regions whose EKS clusters have a gateway, comma-separated; unset or empty: `endpoint.public` is refused everywhere. */
-  ENDPOINT_REGIONS: z
-    .string()
-    .optional()
-    .transform((raw) =>
-      (raw ?? '')
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    ),
+  ENDPOINT_REGIONS: optionalCommaList(),
 };
 
 /** The api function's environment (topology.ts `FUNCTIONS.api.environment`). */

@@ -89,6 +89,18 @@ export const commaList = () =>
     )
     .pipe(z.array(z.string()).min(1, 'a comma-separated list of at least one item'));
 
+/** A comma-separated list that may be unset or empty: `[]` then. */
+export const optionalCommaList = () =>
+  z
+    .string()
+    .optional()
+    .transform((raw) =>
+      (raw ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
+
 /** A JSON value, then `schema` over it: the structured variables reuse their parsers' schemas. */
 export function json<T extends z.ZodType>(schema: T) {
   return z

@@ -162,6 +162,24 @@ const addTo = (index: Map<string, Set<string>>, at: string, key: string): void =
   if (set) set.add(key);
   else index.set(at, new Set([key]));
 };
+/** What a patch makes of an object: a failed JSON patch operation, or anything but an object, is 422. */
+function patchedObject(apply: () => Json): JsonObject {
+  let next: Json;
+  try {
+    next = apply();
+  } catch (e) {
+    if (e instanceof JsonPatchError)
+      throw new ApiError(
+        422,
+        'Invalid',
+        `the server rejected our request due to an error in our request: ${e.message}`,
+      );
+    throw e;
+  }
+  if (!isObject(next)) throw new ApiError(422, 'Invalid', 'the patched object must be a JSON object');
+  return next;
+}
+
 /** The first index of sorted `keys` whose key is >= `key` (byte order, as etcd's). */
 function lowerBound(keys: readonly string[], key: string): number {
   let lo = 0;
@@ -644,6 +662,13 @@ export class ObjectStore {
     return this.commit(this.keyFor(kind, namespace, name), existing, next);
   }
 
+  /** A write that names a resourceVersion other than the stored one conflicts (409). */
+  private checkResourceVersion(kind: KindInfo, name: string, stored: JsonObject, next: JsonObject): void {
+    const requested = isObject(next.metadata) ? next.metadata.resourceVersion : undefined;
+    if (requested !== undefined && requested !== meta(stored).resourceVersion)
+      throw this.conflict(kind, name);
+  }
+
   /** RFC 6902 JSON patch; a failed operation (a `test` included) is 422 and changes nothing. */
   jsonPatch(
     kind: KindInfo,
@@ -653,23 +678,9 @@ export class ObjectStore {
     fieldManager?: string,
   ) {
     const existing = this.require(kind, namespace, name);
-    let next: Json;
-    try {
-      next = jsonPatch(existing.obj, ops);
-    } catch (e) {
-      if (e instanceof JsonPatchError)
-        throw new ApiError(
-          422,
-          'Invalid',
-          `the server rejected our request due to an error in our request: ${e.message}`,
-        );
-      throw e;
-    }
-    if (!isObject(next)) throw new ApiError(422, 'Invalid', 'the patched object must be a JSON object');
+    const next = patchedObject(() => jsonPatch(existing.obj, ops));
     this.validateBody(kind, namespace, next, name);
-    const requested = isObject(next.metadata) ? next.metadata.resourceVersion : undefined;
-    if (requested !== undefined && requested !== meta(existing.obj).resourceVersion)
-      throw this.conflict(kind, name);
+    this.checkResourceVersion(kind, name, existing.obj, next);
     this.decode(kind, next);
     if (fieldManager) {
       const before = existing.obj;
@@ -696,22 +707,8 @@ export class ObjectStore {
   ): JsonObject {
     const key = this.keyFor(kind, namespace, name);
     const existing = this.require(kind, namespace, name);
-    let changed: Json;
-    try {
-      changed = change(structuredClone(existing.obj));
-    } catch (e) {
-      if (e instanceof JsonPatchError)
-        throw new ApiError(
-          422,
-          'Invalid',
-          `the server rejected our request due to an error in our request: ${e.message}`,
-        );
-      throw e;
-    }
-    if (!isObject(changed)) throw new ApiError(422, 'Invalid', 'the patched object must be a JSON object');
-    const requested = isObject(changed.metadata) ? changed.metadata.resourceVersion : undefined;
-    if (requested !== undefined && requested !== meta(existing.obj).resourceVersion)
-      throw this.conflict(kind, name);
+    const changed = patchedObject(() => change(structuredClone(existing.obj)));
+    this.checkResourceVersion(kind, name, existing.obj, changed);
     if (deepEqual(changed.status, existing.obj.status)) return structuredClone(existing.obj);
     const next = structuredClone(existing.obj);
     if (changed.status === undefined || changed.status === null) delete next.status;
@@ -747,9 +744,7 @@ export class ObjectStore {
     }
     if (next === undefined) throw new ApiError(400, 'BadRequest', 'the patch deletes the whole object');
     this.validateBody(kind, namespace, next, name);
-    const requested = isObject(next.metadata) ? next.metadata.resourceVersion : undefined;
-    if (requested !== undefined && requested !== meta(existing.obj).resourceVersion)
-      throw this.conflict(kind, name);
+    this.checkResourceVersion(kind, name, existing.obj, next);
     this.decode(kind, next);
     if (fieldManager) {
       const before = existing.obj;

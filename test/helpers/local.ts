@@ -18,6 +18,29 @@ export function shippedConfig(): StratusConfig {
 }
 
 /**
+ * The shipped config with public endpoints under `domain` and a gateway on every EKS cluster,
+ * whose `databaseIssuer` makes clusters created there serve TLS (docs/endpoints.md).
+ */
+export function shippedConfigWithGateways(domain: string): StratusConfig {
+  const shipped = shippedConfig();
+  return parseConfig({
+    ...shipped,
+    endpoints: { domain, hostedZoneId: 'Z0123456789ABCDEFGHIJ' },
+    regions: shipped.regions.map((r) => ({
+      ...r,
+      eksClusters: r.eksClusters.map((c) => ({
+        ...c,
+        gateway: {
+          issuer: 'stratus-endpoints',
+          databaseIssuer: 'stratus-databases',
+          loadBalancerDnsName: `gw-${r.region}.elb.example.test`,
+        },
+      })),
+    })),
+  });
+}
+
+/**
  * Bound of a beforeAll that starts a runtime: DynamoDB Local's own start bound
  * (STRATUS_DYNAMODB_START_TIMEOUT_MS, 120 s by default) plus a minute for the rest, so that a
  * loaded machine gets the start's own message (or a runtime) rather than a bare hook timeout.

@@ -35,7 +35,6 @@ import {
   DATABASE_TLS_SECRET,
   serviceDnsNames,
   tlsOn,
-  withTls,
 } from './tls.js';
 import type { Blueprint, KubeObject, Readiness, RenderContext } from './types.js';
 import { upgradeChecker } from './versions.js';
@@ -229,16 +228,14 @@ function pauseRefs(spec: ClusterSpec) {
 }
 
 function connection(spec: ClusterSpec): ConnectionInfo {
-  return withTls(
-    spec,
-    serviceConnection(spec, {
-      service: NAME,
-      scheme: tlsOn(spec) ? 'rediss' : 'redis',
-      port: PORT,
-      secret: SECRET,
-      key: PASSWORD_KEY,
-    }),
-  );
+  return serviceConnection(spec, {
+    service: NAME,
+    scheme: 'redis',
+    tlsScheme: 'rediss',
+    port: PORT,
+    secret: SECRET,
+    key: PASSWORD_KEY,
+  });
 }
 
 /** Any newer 1.x release: Dragonfly 1.x reads the snapshots of earlier 1.x releases. */

@@ -17,7 +17,7 @@ import {
 } from './backups.js';
 import { imageFor } from './images.js';
 import { objectMeta, renderTenancy, TENANCY_KINDS } from './tenancy.js';
-import { DATABASE_TLS_SECRET, type GatewayMode, serviceDnsNames, tlsOn, withTls } from './tls.js';
+import { DATABASE_TLS_SECRET, type GatewayMode, serviceDnsNames, tlsOn } from './tls.js';
 import type {
   BackupProgress,
   BackupTarget,
@@ -331,18 +331,15 @@ function pauseState(spec: ClusterSpec, live: ReadonlyArray<KubeObject | undefine
 }
 
 function connection(spec: ClusterSpec): ConnectionInfo {
-  return withTls(
-    spec,
-    serviceConnection(spec, {
-      service: `${NAME}-rw`,
-      scheme: 'postgresql',
-      port: PORT,
-      secret: SECRET,
-      key: PASSWORD_KEY,
-    }),
+  return serviceConnection(spec, {
+    service: `${NAME}-rw`,
+    scheme: 'postgresql',
+    port: PORT,
+    secret: SECRET,
+    key: PASSWORD_KEY,
     // PostgreSQL 16 still takes plain text: the gateway's last hop (gatewayMode).
-    gatewayMode(spec) === 'passthrough',
-  );
+    tlsRequired: gatewayMode(spec) === 'passthrough',
+  });
 }
 
 /**

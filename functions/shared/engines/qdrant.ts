@@ -32,7 +32,6 @@ import {
   tlsOn,
   tlsVolume,
   tlsVolumeMount,
-  withTls,
 } from './tls.js';
 import type { Blueprint, KubeObject, Readiness, RenderContext } from './types.js';
 import { newestWhere, upgradeChecker } from './versions.js';
@@ -325,16 +324,14 @@ function connection(spec: ClusterSpec): ConnectionInfo {
 }
 
 function connectionOf(spec: ClusterSpec): ConnectionInfo {
-  return withTls(
-    spec,
-    serviceConnection(spec, {
-      service: NAME,
-      scheme: tlsOn(spec) ? 'https' : 'http',
-      port: HTTP_PORT,
-      secret: SECRET,
-      key: API_KEY,
-    }),
-  );
+  return serviceConnection(spec, {
+    service: NAME,
+    scheme: 'http',
+    tlsScheme: 'https',
+    port: HTTP_PORT,
+    secret: SECRET,
+    key: API_KEY,
+  });
 }
 
 /**

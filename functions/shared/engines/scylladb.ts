@@ -20,7 +20,6 @@ import {
   tlsOn,
   tlsVolume,
   tlsVolumeMount,
-  withTls,
 } from './tls.js';
 import type { Blueprint, KubeObject, Readiness, RenderContext } from './types.js';
 import { type UpgradeRule, upgradeChecker } from './versions.js';
@@ -360,16 +359,13 @@ function readiness(spec: ClusterSpec, live: ReadonlyArray<KubeObject | undefined
 }
 
 function connection(spec: ClusterSpec): ConnectionInfo {
-  return withTls(
-    spec,
-    serviceConnection(spec, {
-      service: `${NAME}-client`,
-      scheme: 'cql',
-      port: CQL_PORT,
-      secret: SECRET,
-      key: PASSWORD_KEY,
-    }),
-  );
+  return serviceConnection(spec, {
+    service: `${NAME}-client`,
+    scheme: 'cql',
+    port: CQL_PORT,
+    secret: SECRET,
+    key: PASSWORD_KEY,
+  });
 }
 
 /**

@@ -29,7 +29,6 @@ import {
   tlsOn,
   tlsVolume,
   tlsVolumeMount,
-  withTls,
 } from './tls.js';
 import type { Blueprint, KubeObject, Readiness, RenderContext } from './types.js';
 import { newestWhere, parseVersion, upgradeChecker } from './versions.js';
@@ -294,16 +293,14 @@ function readiness(spec: ClusterSpec, live: ReadonlyArray<KubeObject | undefined
 }
 
 function connection(spec: ClusterSpec): ConnectionInfo {
-  return withTls(
-    spec,
-    serviceConnection(spec, {
-      service: NAME,
-      scheme: tlsOn(spec) ? 'rediss' : 'redis',
-      port: PORT,
-      secret: SECRET,
-      key: PASSWORD_KEY,
-    }),
-  );
+  return serviceConnection(spec, {
+    service: NAME,
+    scheme: 'redis',
+    tlsScheme: 'rediss',
+    port: PORT,
+    secret: SECRET,
+    key: PASSWORD_KEY,
+  });
 }
 
 /**

@@ -2,8 +2,10 @@
  * Pieces the engines share: per-node resources, security contexts that satisfy the restricted
  * pod security standard, labels for objects an operator creates, and StatefulSet readiness.
  */
+
 import type { ClusterSpec, ConnectionInfo } from '../domain/cluster.js';
 import { LABELS, namespaceOf, objectMeta, stratusLabels } from './tenancy.js';
+import { tlsOn, withTls } from './tls.js';
 import type { KubeObject, PauseState, Readiness, RenderContext } from './types.js';
 
 /** Requests equal to limits: Guaranteed QoS, so a database is the last thing the kubelet evicts. */
@@ -173,17 +175,34 @@ export function objectRef(spec: ClusterSpec, apiVersion: string, kind: string, n
   return { apiVersion, kind, metadata: { name, namespace: namespaceOf(spec.clusterId) } };
 }
 
-/** Connection details of a Service in the cluster's namespace, with where its credential lives. */
+/**
+ * Connection details of a Service in the cluster's namespace, with where its credential lives;
+ * on a TLS cluster (`spec.tls`) marked TLS (tls.ts `withTls`), with `tlsScheme` where TLS has a
+ * scheme of its own (`rediss`, `https`) and `tlsRequired` false where plain text is still taken.
+ */
 export function serviceConnection(
   spec: ClusterSpec,
-  o: { service: string; scheme: string; port: number; secret: string; key: string },
+  o: {
+    service: string;
+    scheme: string;
+    tlsScheme?: string;
+    tlsRequired?: boolean;
+    port: number;
+    secret: string;
+    key: string;
+  },
 ): ConnectionInfo {
   const namespace = namespaceOf(spec.clusterId);
   const host = `${o.service}.${namespace}.svc.cluster.local`;
-  return {
-    host,
-    port: o.port,
-    endpoint: `${o.scheme}://${host}:${o.port}`,
-    credentialRef: { namespace, name: o.secret, key: o.key },
-  };
+  const scheme = tlsOn(spec) && o.tlsScheme ? o.tlsScheme : o.scheme;
+  return withTls(
+    spec,
+    {
+      host,
+      port: o.port,
+      endpoint: `${scheme}://${host}:${o.port}`,
+      credentialRef: { namespace, name: o.secret, key: o.key },
+    },
+    o.tlsRequired ?? true,
+  );
 }

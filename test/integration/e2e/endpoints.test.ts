@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../functions/shared/engines/types.js';
-import { parseConfig } from '../../../lib/config.js';
 import { standinCaBundle } from '../../../local/kube-standin/resources.js';
 import type { LocalRuntime } from '../../../local/runtime/runtime.js';
 import {
   apiClient,
   RUNTIME_START_TIMEOUT_MS,
   settleOperation,
-  shippedConfig,
+  shippedConfigWithGateways,
   startTestRuntime,
 } from '../../helpers/local.js';
 
@@ -46,22 +45,7 @@ describe('End to end: public endpoints', () => {
   const policyOf = (id: string): Any => endpointObjects(id).find((o) => o.kind === 'SecurityPolicy');
 
   beforeAll(async () => {
-    const shipped = shippedConfig();
-    const config = parseConfig({
-      ...shipped,
-      endpoints: { domain: DOMAIN, hostedZoneId: 'Z0123456789ABCDEFGHIJ' },
-      regions: shipped.regions.map((r) => ({
-        ...r,
-        eksClusters: r.eksClusters.map((c) => ({
-          ...c,
-          gateway: {
-            issuer: 'stratus-endpoints',
-            databaseIssuer: 'stratus-databases',
-            loadBalancerDnsName: `gw-${r.region}.elb.example.test`,
-          },
-        })),
-      })),
-    });
+    const config = shippedConfigWithGateways(DOMAIN);
     rt = await startTestRuntime({ config });
     api = apiClient(rt.apiUrl, rt.apiKey);
   }, RUNTIME_START_TIMEOUT_MS);

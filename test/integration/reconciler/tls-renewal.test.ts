@@ -2,14 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReconcileResult } from '../../../functions/reconciler/handler.js';
 import { namespaceOf } from '../../../functions/shared/engines/tenancy.js';
 import type { KubeObject } from '../../../functions/shared/engines/types.js';
-import { parseConfig } from '../../../lib/config.js';
 import type { LocalRuntime } from '../../../local/runtime/runtime.js';
 import {
   apiClient,
   eventually,
   RUNTIME_START_TIMEOUT_MS,
   settleOperation,
-  shippedConfig,
+  shippedConfigWithGateways,
   startTestRuntime,
 } from '../../helpers/local.js';
 
@@ -31,22 +30,7 @@ describe('Reconciler: restarts on certificate renewal', () => {
 
   beforeAll(async () => {
     // EKS clusters with a gateway (so cert-manager): clusters created there get TLS.
-    const shipped = shippedConfig();
-    const config = parseConfig({
-      ...shipped,
-      endpoints: { domain: 'db.example.test', hostedZoneId: 'Z0123456789ABCDEFGHIJ' },
-      regions: shipped.regions.map((r) => ({
-        ...r,
-        eksClusters: r.eksClusters.map((c) => ({
-          ...c,
-          gateway: {
-            issuer: 'stratus-endpoints',
-            databaseIssuer: 'stratus-databases',
-            loadBalancerDnsName: `gw-${r.region}.elb.example.test`,
-          },
-        })),
-      })),
-    });
+    const config = shippedConfigWithGateways('db.example.test');
     // No scheduled run during the test: each sweep is run by hand.
     rt = await startTestRuntime({ config, scheduleIntervalMs: 3_600_000 });
     api = apiClient(rt.apiUrl, rt.apiKey);
